@@ -1,0 +1,122 @@
+"""One error format for the whole API: RFC 9457 problem+json.
+
+Every error body has ``type``, ``title``, ``status`` and ``detail``; validation
+errors add ``errors``: a list of ``{"field", "rule", "message"}`` so a client
+can tell which input broke which rule. Messages follow ``Accept-Language``.
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_BASE = "https://suyuan.cn/problems/"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
+def _flatten(detail, prefix: str = "") -> list[dict]:
+    """Turn DRF's nested error detail into a flat list of field/rule/message."""
+    items: list[dict] = []
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = key if key != "non_field_errors" else ""
+            field = f"{prefix}.{name}" if prefix and name else (name or prefix)
+            items.extend(_flatten(value, field))
+    elif isinstance(detail, list):
+        if all(isinstance(v, exceptions.ErrorDetail) or isinstance(v, str) for v in detail):
+            for value in detail:
+                items.extend(_flatten(value, prefix))
+        else:
+            for index, value in enumerate(detail):
+                items.extend(_flatten(value, f"{prefix}[{index}]" if prefix else f"[{index}]"))
+    else:
+        code = getattr(detail, "code", None) or "invalid"
+        items.append({"field": prefix or None, "rule": code, "message": str(detail)})
+    return items
+
+
+def problem_response(*, status_code: int, title: str, detail: str, type_: str, errors=None, headers=None):
+    body = {"type": PROBLEM_BASE + type_, "title": title, "status": status_code, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    response = Response(body, status=status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+    return response
+
+
+def problem_exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
+        exc = exceptions.ValidationError(exc.detail)
+    elif isinstance(exc, IntegrityError):
+        exc = Conflict(_("The record conflicts with an existing one."))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+
+    headers = {k: v for k, v in response.items() if k in ("WWW-Authenticate", "Retry-After", "Allow")}
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        first = errors[0] if errors else None
+        detail = (
+            f"{first['field']}: {first['message']}" if first and first["field"] else
+            (first["message"] if first else _("Invalid input."))
+        )
+        return problem_response(
+            status_code=response.status_code,
+            title=_("Invalid input"),
+            detail=detail,
+            type_="validation-error",
+            errors=errors,
+            headers=headers,
+        )
+
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+    code = getattr(exc, "default_code", "error")
+    if isinstance(detail, (dict, list)):
+        errors = _flatten(detail)
+        detail_text = errors[0]["message"] if errors else str(exc)
+    else:
+        errors = None
+        detail_text = str(detail)
+        code = getattr(detail, "code", None) or code
+    return problem_response(
+        status_code=response.status_code,
+        title=_title_for(response.status_code),
+        detail=detail_text,
+        type_=str(code).replace("_", "-"),
+        errors=errors,
+        headers=headers,
+    )
+
+
+def _title_for(status_code: int) -> str:
+    titles = {
+        400: _("Bad request"),
+        401: _("Authentication required"),
+        403: _("Permission denied"),
+        404: _("Not found"),
+        405: _("Method not allowed"),
+        406: _("Not acceptable"),
+        409: _("Conflict"),
+        413: _("Request too large"),
+        415: _("Unsupported media type"),
+        429: _("Too many requests"),
+    }
+    return titles.get(status_code, _("Error"))

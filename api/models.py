@@ -1,0 +1,117 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .choices import OrganizationKind, RegulatorLevel, Role
+from .validators import validate_credit_code, validate_region_code
+
+# How many leading digits of a region code a regulator of each level governs.
+JURISDICTION_PREFIX_LENGTH = {
+    RegulatorLevel.NATIONAL: 0,
+    RegulatorLevel.PROVINCE: 2,
+    RegulatorLevel.CITY: 4,
+    RegulatorLevel.COUNTY: 6,
+}
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Organization(TimeStampedModel):
+    """An enterprise that makes or handles products, or a regulator with a jurisdiction.
+
+    Enterprises carry a unified social credit code and the region they are
+    registered in; regulators carry a level and the region they govern.
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=OrganizationKind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[validate_credit_code],
+    )
+    region_code = models.CharField(
+        _("region code"), max_length=6, validators=[validate_region_code], db_index=True
+    )
+    level = models.CharField(_("regulator level"), max_length=16, choices=RegulatorLevel.choices, blank=True)
+    gln = models.CharField(_("GLN"), max_length=13, null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        constraints = [
+            models.CheckConstraint(
+                name="organization_enterprise_has_credit_code",
+                condition=~Q(kind=OrganizationKind.ENTERPRISE) | Q(credit_code__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="organization_regulator_has_level",
+                condition=~Q(kind=OrganizationKind.REGULATOR) | ~Q(level=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        if self.kind == OrganizationKind.ENTERPRISE and not self.credit_code:
+            raise ValidationError({"credit_code": _("An enterprise needs its unified social credit code.")})
+        if self.kind == OrganizationKind.REGULATOR and not self.level:
+            raise ValidationError({"level": _("A regulator needs a level.")})
+
+    @property
+    def is_regulator(self) -> bool:
+        return self.kind == OrganizationKind.REGULATOR
+
+    @property
+    def is_enterprise(self) -> bool:
+        return self.kind == OrganizationKind.ENTERPRISE
+
+    @property
+    def jurisdiction_prefix(self) -> str:
+        """Region-code prefix this regulator governs ('' for national)."""
+        return self.region_code[: JURISDICTION_PREFIX_LENGTH[self.level]]
+
+    @property
+    def party_uri(self) -> str:
+        """How EPCIS source/destination lists name this organization."""
+        # The GS1 Digital Link form needs no company-prefix length, unlike the
+        # EPC pgln URN, so it is the unambiguous choice.
+        if self.gln:
+            return f"https://id.gs1.org/417/{self.gln}"
+        return f"urn:suyuan:org:{self.credit_code or self.pk}"
+
+
+class Membership(TimeStampedModel):
+    """A person's place in one organization, with the role they hold there."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.OPERATOR)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization} ({self.role})"
+
+    @property
+    def can_write(self) -> bool:
+        return self.role in (Role.ADMIN, Role.OPERATOR)

@@ -1,0 +1,63 @@
+"""Validators for the codes people type: unified social credit codes and region codes.
+
+Each raises ``ValidationError`` with a stable ``code`` — that code is the
+"rule" the problem+json error names.
+"""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+# GB 32100-2015: 18 characters from this alphabet (no I, O, Z, S, V).
+CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_CREDIT_CODE_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+
+# GB/T 2260 province-level prefixes (mainland, Hong Kong, Macao, Taiwan).
+PROVINCE_PREFIXES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
+    "50 51 52 53 54 61 62 63 64 65 71 81 82".split()
+)
+_REGION_RE = re.compile(r"^\d{6}$")
+
+
+def credit_code_check_character(first17: str) -> str:
+    """The 18th character of a unified social credit code (GB 32100 §4.3, mod 31)."""
+    total = sum(CREDIT_CODE_ALPHABET.index(c) * w for c, w in zip(first17, _CREDIT_CODE_WEIGHTS, strict=True))
+    return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
+
+
+def validate_credit_code(value: str) -> None:
+    if not isinstance(value, str) or len(value) != 18:
+        raise ValidationError(
+            _("A unified social credit code has exactly 18 characters."), code="credit_code_length"
+        )
+    if not _CREDIT_CODE_RE.match(value):
+        raise ValidationError(
+            _("A unified social credit code uses digits and upper-case letters except I, O, Z, S, V; "
+              "characters 3–8 are the region code."),
+            code="credit_code_format",
+        )
+    if credit_code_check_character(value[:17]) != value[17]:
+        raise ValidationError(
+            _("The check character of this unified social credit code is wrong (GB 32100)."),
+            code="credit_code_check_character",
+        )
+
+
+def validate_region_code(value: str) -> None:
+    if not isinstance(value, str) or not _REGION_RE.match(value):
+        raise ValidationError(
+            _("A region code is six digits (GB/T 2260), e.g. 320300."), code="region_code_format"
+        )
+    if value[:2] not in PROVINCE_PREFIXES:
+        raise ValidationError(
+            _("%(prefix)s is not a province-level code in GB/T 2260.") % {"prefix": value[:2]},
+            code="region_code_unknown_province",
+        )
+    if value[2:4] == "00" and value[4:6] != "00":
+        raise ValidationError(
+            _("A region code with city part 00 must be a province code ending in 0000."),
+            code="region_code_format",
+        )

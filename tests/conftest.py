@@ -1,0 +1,79 @@
+"""Personas (in the healthchecks way) and shared fixtures.
+
+The suite runs on SQLite by default; with DATABASE_URL / REDIS_URL set it runs
+against the real PostgreSQL and Redis.
+"""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from api.choices import RegulatorLevel, Role
+from tests.factories import EnterpriseFactory, ProductFactory, RegulatorFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_clean(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PUBLIC_BASE_URL = "http://testserver"
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
+    cache.clear()
+    yield
+    cache.clear()
+
+
+class Persona:
+    def __init__(self, user):
+        self.user = user
+        self.client = APIClient()
+        if user is not None:
+            self.client.force_authenticate(user)
+
+    @property
+    def org(self):
+        return self.user.membership.organization
+
+
+@pytest.fixture
+def enterprise(db):
+    """An enterprise (a dairy in Tongshan, Xuzhou) with an operator."""
+    return Persona(UserFactory(organization=EnterpriseFactory(region_code="320312")))
+
+
+@pytest.fixture
+def enterprise_viewer(enterprise):
+    return Persona(UserFactory(organization=enterprise.org, organization__role=Role.VIEWER))
+
+
+@pytest.fixture
+def partner(db):
+    """A second enterprise in Xuzhou (the distributor the first ships to)."""
+    return Persona(UserFactory(organization=EnterpriseFactory(region_code="320311")))
+
+
+@pytest.fixture
+def other_enterprise(db):
+    """An unrelated enterprise elsewhere (Hangzhou) that must see nothing of the others."""
+    return Persona(UserFactory(organization=EnterpriseFactory(region_code="330106")))
+
+
+@pytest.fixture
+def regulator(db):
+    """The Xuzhou city regulator (320300): its jurisdiction covers enterprise and partner."""
+    return Persona(UserFactory(organization=RegulatorFactory(level=RegulatorLevel.CITY, region_code="320300")))
+
+
+@pytest.fixture
+def regulator_elsewhere(db):
+    """The Hangzhou city regulator (330100): outside the jurisdiction."""
+    return Persona(UserFactory(organization=RegulatorFactory(level=RegulatorLevel.CITY, region_code="330100")))
+
+
+@pytest.fixture
+def anonymous(db):
+    return Persona(None)
+
+
+@pytest.fixture
+def product(enterprise):
+    return ProductFactory(owner=enterprise.org)

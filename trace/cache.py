@@ -1,0 +1,21 @@
+"""Cache of the public consumer page.
+
+The page is cached per batch and language and dropped the moment anything
+about the batch changes (an event, a status change, a recall), so a recalled
+batch is never served from cache as safe.
+"""
+
+from django.conf import settings
+from django.core.cache import cache
+
+_PREFIX = "public-page"
+
+
+def page_key(batch_id: int, language: str) -> str:
+    return f"{_PREFIX}:{batch_id}:{language}"
+
+
+def invalidate_batches(batch_ids) -> None:
+    keys = [page_key(b, lang) for b in batch_ids for lang, _ in settings.LANGUAGES]
+    if keys:
+        cache.delete_many(keys)

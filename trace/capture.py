@@ -1,0 +1,508 @@
+"""The one capture service: every event, from the business endpoints or from
+EPCIS, enters here.
+
+In one transaction it validates the events, resolves the batches and parties
+they name, checks and moves custody, appends the events to the recorder's hash
+chain, and derives batch links and lineage edges. Everything else (traces,
+consumer page, recall scope, exports) reads the tables written here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from api.models import Organization
+
+from .choices import BatchRole, EventType
+from .hashchain import GENESIS, canonical_json, chain_hash
+from .identifiers import item_key_from_uri
+from .models import Batch, Custody, Event, EventBatch, LineageEdge
+
+CBV_PREFIXES = {
+    "bizStep": "https://ref.gs1.org/cbv/BizStep-",
+    "disposition": "https://ref.gs1.org/cbv/Disp-",
+}
+_LEGACY_CBV = {
+    "bizStep": "urn:epcglobal:cbv:bizstep:",
+    "disposition": "urn:epcglobal:cbv:disp:",
+}
+_OUTBOUND_STEPS = {"retail_selling", "destroying", "dispensing", "decommissioning"}
+_PARTY_TYPES = ("owning_party", "possessing_party")
+
+
+def short_cbv(kind: str, value: str | None) -> str:
+    """Store CBV values by their short name (``shipping``), anything else as given."""
+    if not value:
+        return ""
+    for prefix in (CBV_PREFIXES[kind], _LEGACY_CBV[kind]):
+        if value.startswith(prefix):
+            return value[len(prefix):]
+    return value
+
+
+def short_type(value: str | None) -> str:
+    if not value:
+        return ""
+    for prefix in ("https://ref.gs1.org/cbv/SDT-", "urn:epcglobal:cbv:sdt:",
+                   "https://ref.gs1.org/cbv/BTT-", "urn:epcglobal:cbv:btt:"):
+        if value.startswith(prefix):
+            return value[len(prefix):]
+    return value
+
+
+@dataclass
+class BatchRef:
+    gtin: str
+    lot: str
+    role: str
+    quantity: Decimal | None
+    uom: str
+    path: str
+    batch: Batch | None = None
+
+
+@dataclass
+class PreparedEvent:
+    index: int
+    document: dict
+    event_id: str
+    event_type: str
+    action: str
+    event_time: datetime
+    zone_offset: str
+    biz_step: str
+    disposition: str
+    read_point: str
+    biz_location: str
+    source_uri: str | None
+    destination_uri: str | None
+    error_declaration: dict | None
+    refs: list[BatchRef] = field(default_factory=list)
+    source_org: Organization | None = None
+    destination_org: Organization | None = None
+
+
+@dataclass
+class CaptureResult:
+    events: list[Event]
+    duplicates: list[str]
+
+
+def _err(path: str, message: str, code: str) -> ValidationError:
+    return ValidationError({path: ValidationError(message, code=code)})
+
+
+def parse_event_time(value, path: str) -> datetime:
+    if not isinstance(value, str):
+        raise _err(path, _("A date-time is required."), "required")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise _err(path, _("Not an ISO 8601 date-time: %(value)s") % {"value": value}, "datetime_format") from exc
+    if parsed.tzinfo is None:
+        raise _err(path, _("The time must carry its zone offset (e.g. +08:00 or Z)."), "datetime_offset")
+    return parsed
+
+
+def _quantity(value, path: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise _err(path, _("A quantity must be a number."), "quantity_numeric")
+    try:
+        quantity = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise _err(path, _("A quantity must be a number."), "quantity_numeric") from exc
+    if not quantity.is_finite() or quantity < 0:
+        raise _err(path, _("A quantity must be zero or more."), "quantity_negative")
+    if quantity > settings.SUYUAN_MAX_QUANTITY:
+        raise _err(path, _("This quantity is implausibly large."), "quantity_too_large")
+    return quantity
+
+
+def fallback_event_id(document: dict) -> str:
+    """A deterministic ID for an event sent without one, so a resend is stored once."""
+    from .eventhash import event_hash_id
+
+    return event_hash_id(document)
+
+
+def new_event_id() -> str:
+    return f"urn:uuid:{uuid.uuid4()}"
+
+
+def _collect_refs(doc: dict, base: str) -> list[BatchRef]:
+    refs: list[BatchRef] = []
+
+    def add_class_list(key: str, role: str):
+        for i, item in enumerate(doc.get(key) or []):
+            path = f"{base}.{key}[{i}]"
+            if not isinstance(item, dict):
+                raise _err(path, _("Each entry needs epcClass and quantity."), "invalid")
+            item_key = item_key_from_uri(item.get("epcClass"))
+            qty = _quantity(item["quantity"], path + ".quantity") if "quantity" in item else None
+            if item_key and item_key.lot:
+                refs.append(BatchRef(item_key.gtin, item_key.lot, role, qty, item.get("uom", ""), path))
+
+    def add_epc_list(key: str, role: str):
+        for i, epc in enumerate(doc.get(key) or []):
+            item_key = item_key_from_uri(epc)
+            if item_key and item_key.lot:
+                refs.append(BatchRef(item_key.gtin, item_key.lot, role, Decimal(1), "", f"{base}.{key}[{i}]"))
+
+    add_class_list("quantityList", BatchRole.SUBJECT)
+    add_epc_list("epcList", BatchRole.SUBJECT)
+    add_class_list("childQuantityList", BatchRole.CHILD)
+    add_epc_list("childEPCs", BatchRole.CHILD)
+    add_class_list("inputQuantityList", BatchRole.INPUT)
+    add_epc_list("inputEPCList", BatchRole.INPUT)
+    add_class_list("outputQuantityList", BatchRole.OUTPUT)
+    add_epc_list("outputEPCList", BatchRole.OUTPUT)
+    parent = item_key_from_uri(doc.get("parentID"))
+    if parent and parent.lot:
+        refs.append(BatchRef(parent.gtin, parent.lot, BatchRole.PARENT, None, "", f"{base}.parentID"))
+    return refs
+
+
+def _party(doc: dict, key: str, attr: str) -> str | None:
+    entries = doc.get(key) or []
+    by_type = {short_type(e.get("type")): e.get(attr) for e in entries if isinstance(e, dict)}
+    for party_type in _PARTY_TYPES:
+        if by_type.get(party_type):
+            return by_type[party_type]
+    return None
+
+
+def prepare_event(doc: dict, index: int) -> PreparedEvent:
+    base = f"eventList[{index}]"
+    if not isinstance(doc, dict):
+        raise _err(base, _("An event must be a JSON object."), "invalid")
+    event_type = doc.get("type")
+    if event_type not in EventType.values:
+        raise _err(f"{base}.type", _("Unknown event type %(type)s.") % {"type": event_type}, "event_type")
+    event_time = parse_event_time(doc.get("eventTime"), f"{base}.eventTime")
+    zone_offset = doc.get("eventTimeZoneOffset")
+    if not isinstance(zone_offset, str) or len(zone_offset) != 6 or zone_offset[0] not in "+-":
+        raise _err(f"{base}.eventTimeZoneOffset", _("The zone offset looks like +08:00."), "zone_offset")
+    error_declaration = doc.get("errorDeclaration")
+    if error_declaration is not None:
+        parse_event_time(error_declaration.get("declarationTime"), f"{base}.errorDeclaration.declarationTime")
+    return PreparedEvent(
+        index=index,
+        document=doc,
+        event_id=doc.get("eventID") or fallback_event_id(doc),
+        event_type=event_type,
+        action=doc.get("action") or "",
+        event_time=event_time,
+        zone_offset=zone_offset,
+        biz_step=short_cbv("bizStep", doc.get("bizStep")),
+        disposition=short_cbv("disposition", doc.get("disposition")),
+        read_point=(doc.get("readPoint") or {}).get("id", ""),
+        biz_location=(doc.get("bizLocation") or {}).get("id", ""),
+        source_uri=_party(doc, "sourceList", "source"),
+        destination_uri=_party(doc, "destinationList", "destination"),
+        error_declaration=error_declaration,
+        refs=_collect_refs(doc, base),
+    )
+
+
+class PartyResolver:
+    """Maps party URIs (GLN Digital Link, pgln URN, our org URN) to organizations."""
+
+    def __init__(self):
+        self.cache: dict[str, Organization | None] = {}
+
+    def __call__(self, uri: str | None) -> Organization | None:
+        if not uri:
+            return None
+        if uri not in self.cache:
+            self.cache[uri] = self._lookup(uri)
+        return self.cache[uri]
+
+    @staticmethod
+    def _lookup(uri: str) -> Organization | None:
+        if uri.startswith("urn:suyuan:org:"):
+            key = uri.rsplit(":", 1)[1]
+            q = Q(credit_code=key) | (Q(pk=int(key)) if key.isdigit() else Q(pk__in=[]))
+            return Organization.objects.filter(q).first()
+        if "/417/" in uri:
+            gln = uri.split("/417/", 1)[1][:13]
+            return Organization.objects.filter(gln=gln).first()
+        if uri.startswith("urn:epc:id:pgln:"):
+            cp, ref = uri[len("urn:epc:id:pgln:"):].split(".", 1)
+            return Organization.objects.filter(gln__startswith=cp + ref).first()
+        return None
+
+
+def _resolve_batches(prepared: list[PreparedEvent]) -> None:
+    keys = {(r.gtin, r.lot) for p in prepared for r in p.refs}
+    if not keys:
+        return
+    found = {
+        (b.gtin, b.lot): b
+        for b in Batch.objects.filter(gtin__in={k[0] for k in keys}, lot__in={k[1] for k in keys})
+        if (b.gtin, b.lot) in keys
+    }
+    missing = [Batch(gtin=g, lot=lot) for (g, lot) in keys if (g, lot) not in found]
+    if missing:
+        # Lots we only know from these events: still nodes of the trace.
+        Batch.objects.bulk_create(missing, ignore_conflicts=True)
+        for b in Batch.objects.filter(
+            gtin__in={b.gtin for b in missing}, lot__in={b.lot for b in missing}, product__isnull=True
+        ):
+            found.setdefault((b.gtin, b.lot), b)
+    for p in prepared:
+        for r in p.refs:
+            r.batch = found[(r.gtin, r.lot)]
+
+
+@dataclass
+class _Move:
+    organization_id: int
+    batch: Batch
+    held: Decimal
+    transit: Decimal
+    path: str
+
+
+def _moves_for(p: PreparedEvent, recorder: Organization, sign: int = 1) -> list[_Move]:
+    """How an event changes who holds what. ``sign=-1`` undoes it (error declaration)."""
+    moves: list[_Move] = []
+    zero = Decimal(0)
+    step = p.biz_step
+    for r in p.refs:
+        if r.quantity is None:
+            continue
+        q = r.quantity * sign
+        if p.event_type == EventType.TRANSFORMATION:
+            if r.role == BatchRole.INPUT:
+                moves.append(_Move(recorder.pk, r.batch, -q, zero, r.path))
+            elif r.role == BatchRole.OUTPUT:
+                moves.append(_Move(recorder.pk, r.batch, q, zero, r.path))
+            continue
+        if r.role != BatchRole.SUBJECT:
+            continue
+        if step == "shipping":
+            sender = p.source_org or recorder
+            moves.append(_Move(sender.pk, r.batch, -q, zero, r.path))
+            if p.destination_org is not None and p.destination_org.pk != sender.pk:
+                moves.append(_Move(p.destination_org.pk, r.batch, zero, q, r.path))
+        elif step == "receiving":
+            receiver = p.destination_org or recorder
+            moves.append(_Move(receiver.pk, r.batch, q, -q, r.path))
+        elif p.action == "ADD" and step in ("commissioning", ""):
+            moves.append(_Move(recorder.pk, r.batch, q, zero, r.path))
+        elif p.action == "DELETE" or step in _OUTBOUND_STEPS:
+            moves.append(_Move(recorder.pk, r.batch, -q, zero, r.path))
+    return moves
+
+
+def _apply_moves(moves: list[_Move]) -> None:
+    if not moves:
+        return
+    pairs = {(m.organization_id, m.batch.pk) for m in moves}
+    existing = {
+        (c.organization_id, c.batch_id): c
+        for c in Custody.objects.select_for_update().filter(
+            organization_id__in={p[0] for p in pairs}, batch_id__in={p[1] for p in pairs}
+        )
+        if (c.organization_id, c.batch_id) in pairs
+    }
+    new: dict[tuple[int, int], Custody] = {}
+    for m in moves:
+        key = (m.organization_id, m.batch.pk)
+        row = existing.get(key) or new.get(key)
+        if row is None:
+            row = new[key] = Custody(organization_id=m.organization_id, batch=m.batch)
+        held = row.quantity + m.held
+        transit = row.in_transit + m.transit
+        # Strict for lots registered here; lots known only from others' events
+        # may have history we never saw, so they are clamped instead.
+        if m.batch.product_id is not None:
+            if held < 0:
+                raise _err(
+                    m.path + ".quantity",
+                    _("This is more than the organization holds of lot %(lot)s (holds %(held)s).")
+                    % {"lot": m.batch.lot, "held": row.quantity.normalize()},
+                    "quantity_exceeds_held",
+                )
+            if transit < 0:
+                raise _err(
+                    m.path + ".quantity",
+                    _("This is more than was shipped to the organization of lot %(lot)s (%(transit)s in transit).")
+                    % {"lot": m.batch.lot, "transit": row.in_transit.normalize()},
+                    "quantity_exceeds_shipped",
+                )
+        row.quantity = max(held, Decimal(0))
+        row.in_transit = max(transit, Decimal(0))
+    if existing:
+        Custody.objects.bulk_update(list(existing.values()), ["quantity", "in_transit", "updated_at"])
+    if new:
+        Custody.objects.bulk_create(list(new.values()))
+
+
+def _utc_iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@transaction.atomic
+def capture_events(
+    *, documents: list[dict], organization: Organization, user=None, record_time: datetime | None = None
+) -> CaptureResult:
+    """Validate and store EPCIS events for ``organization``, all or nothing.
+
+    Raises ``ValidationError`` whose keys are paths like
+    ``eventList[2].quantityList[0].quantity``. An event whose ID is already
+    stored is skipped (returned in ``duplicates``), so a resend is harmless.
+    """
+    prepared = [prepare_event(doc, i) for i, doc in enumerate(documents)]
+
+    seen: set[tuple[str, bool]] = set()
+    unique: list[PreparedEvent] = []
+    for p in prepared:
+        key = (p.event_id, p.error_declaration is not None)
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    stored = set(
+        Event.objects.filter(event_id__in=[p.event_id for p in unique]).values_list(
+            "event_id", "error_declaration__isnull"
+        )
+    )
+    duplicates = [p.event_id for p in unique if (p.event_id, p.error_declaration is None) in stored]
+    todo = [p for p in unique if (p.event_id, p.error_declaration is None) not in stored]
+    if not todo:
+        return CaptureResult(events=[], duplicates=duplicates)
+
+    resolve_party = PartyResolver()
+    for p in todo:
+        p.source_org = resolve_party(p.source_uri)
+        p.destination_org = resolve_party(p.destination_uri)
+    _resolve_batches(todo)
+
+    moves: list[_Move] = []
+    retracted_ids: list[str] = []
+    for p in todo:
+        if p.error_declaration is not None:
+            retracted_ids.append(p.event_id)
+        else:
+            moves.extend(_moves_for(p, organization))
+    if retracted_ids:
+        moves.extend(_undo_moves(retracted_ids))
+    _apply_moves(moves)
+
+    # Lock the chain head: concurrent captures for one organization append in turn.
+    Organization.objects.select_for_update().filter(pk=organization.pk).exists()
+    last = Event.objects.filter(organization=organization).order_by("-chain_seq").values(
+        "chain_seq", "content_hash"
+    ).first()
+    seq, prev = (last["chain_seq"], last["content_hash"]) if last else (0, GENESIS)
+
+    now = record_time or timezone.now()
+    rows: list[Event] = []
+    for p in todo:
+        seq += 1
+        document = dict(p.document)
+        document["eventID"] = p.event_id
+        document["recordTime"] = _utc_iso(now)
+        content = chain_hash(
+            prev_hash=prev, organization_id=organization.pk, chain_seq=seq, event_id=p.event_id, document=document
+        )
+        rows.append(
+            Event(
+                event_id=p.event_id,
+                event_type=p.event_type,
+                action=p.action,
+                event_time=p.event_time,
+                event_time_zone_offset=p.zone_offset,
+                record_time=now,
+                biz_step=p.biz_step,
+                disposition=p.disposition,
+                read_point=p.read_point,
+                biz_location=p.biz_location,
+                source_org=p.source_org,
+                destination_org=p.destination_org,
+                error_declaration=p.error_declaration,
+                document=document,
+                organization=organization,
+                recorded_by=user if user is not None and user.is_authenticated else None,
+                chain_seq=seq,
+                prev_hash=prev,
+                content_hash=content,
+            )
+        )
+        prev = content
+    Event.objects.bulk_create(rows)
+
+    links: list[EventBatch] = []
+    edges: list[LineageEdge] = []
+    for p, row in zip(todo, rows, strict=True):
+        if p.error_declaration is not None:
+            continue
+        for r in p.refs:
+            links.append(EventBatch(event=row, batch=r.batch, role=r.role, quantity=r.quantity, uom=r.uom))
+        edges.extend(_edges_for(p, row))
+    EventBatch.objects.bulk_create(links)
+    LineageEdge.objects.bulk_create(edges, ignore_conflicts=True)
+    if retracted_ids:
+        LineageEdge.objects.filter(
+            event__event_id__in=retracted_ids, event__error_declaration__isnull=True
+        ).delete()
+    transaction.on_commit(lambda: _after_commit({r.batch.pk for p in todo for r in p.refs}))
+    return CaptureResult(events=rows, duplicates=duplicates)
+
+
+def _edges_for(p: PreparedEvent, row: Event) -> list[LineageEdge]:
+    if p.event_type == EventType.TRANSFORMATION:
+        inputs = [r for r in p.refs if r.role == BatchRole.INPUT]
+        outputs = [r for r in p.refs if r.role == BatchRole.OUTPUT]
+        return [
+            LineageEdge(parent=i.batch, child=o.batch, event=row, quantity=i.quantity)
+            for i in inputs for o in outputs if i.batch.pk != o.batch.pk
+        ]
+    if p.event_type == EventType.AGGREGATION and p.action == "ADD":
+        # A pallet/case lot aggregating lots: children flow into the parent.
+        parents = [r for r in p.refs if r.role == BatchRole.PARENT]
+        children = [r for r in p.refs if r.role == BatchRole.CHILD]
+        return [
+            LineageEdge(parent=c.batch, child=par.batch, event=row, quantity=c.quantity)
+            for c in children for par in parents if c.batch.pk != par.batch.pk
+        ]
+    return []
+
+
+def _undo_moves(event_ids: list[str]) -> list[_Move]:
+    """Custody moves that reverse the stored events an error declaration retracts."""
+    moves: list[_Move] = []
+    originals = (
+        Event.objects.filter(event_id__in=event_ids, error_declaration__isnull=True)
+        .select_related("organization", "source_org", "destination_org")
+        .prefetch_related("batch_links__batch")
+    )
+    for original in originals:
+        p = prepare_event(original.document, 0)
+        p.source_org, p.destination_org = original.source_org, original.destination_org
+        by_key = {(link.batch.gtin, link.batch.lot): link.batch for link in original.batch_links.all()}
+        for r in p.refs:
+            r.batch = by_key.get((r.gtin, r.lot))
+        p.refs = [r for r in p.refs if r.batch is not None]
+        moves.extend(_moves_for(p, original.organization, sign=-1))
+    return moves
+
+
+def _after_commit(batch_ids: set[int]) -> None:
+    from .cache import invalidate_batches
+
+    invalidate_batches(batch_ids)
+
+
+__all__ = ["capture_events", "CaptureResult", "new_event_id", "canonical_json", "short_cbv"]

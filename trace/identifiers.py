@@ -1,0 +1,147 @@
+"""GS1 identifiers: GTINs, lots, Digital Link URIs and scanner input.
+
+Parsing is biip's; this module only adapts it to Django validation errors
+with stable rule codes and to the forms this server stores.
+"""
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, unquote
+
+from biip import ParseError
+from biip.gs1_digital_link_uris import GS1DigitalLinkURI
+from biip.gs1_messages import GS1Message
+from biip.gtin import Gtin
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+# GS1 General Specifications figure 7.11-1: the 82 characters AI (10) may use.
+_LOT_RE = re.compile(r"^[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$")
+_GS = "\x1d"
+
+
+def normalize_gtin(value: str) -> str:
+    """Validate a GTIN-8/12/13/14 and return it as GTIN-14."""
+    raw = (value or "").strip()
+    if not raw.isdigit() or len(raw) not in (8, 12, 13, 14):
+        raise ValidationError(_("A GTIN has 8, 12, 13 or 14 digits."), code="gtin_format")
+    try:
+        gtin = Gtin.parse(raw)
+    except ParseError as exc:
+        raise ValidationError(
+            _("The check digit of this GTIN is wrong."), code="gtin_check_digit"
+        ) from exc
+    return gtin.as_gtin_14()
+
+
+def validate_lot(value: str) -> None:
+    if not value or len(value) > 20:
+        raise ValidationError(_("A lot number has 1 to 20 characters (GS1 AI 10)."), code="lot_length")
+    if not _LOT_RE.match(value):
+        raise ValidationError(
+            _("A lot number may only use the GS1 character set: A–Z, a–z, 0–9 and !\"%&'()*+,-./:;<=>?_ "
+              "(no spaces or Chinese characters)."),
+            code="lot_charset",
+        )
+
+
+def digital_link_path(gtin14: str, lot: str, serial: str | None = None) -> str:
+    path = f"/01/{gtin14}/10/{quote(lot, safe='')}"
+    if serial:
+        path += f"/21/{quote(serial, safe='')}"
+    return path
+
+
+def digital_link_uri(gtin14: str, lot: str, serial: str | None = None, *, base: str | None = None) -> str:
+    """The URI printed in the QR code; this server resolves it."""
+    return (base or settings.PUBLIC_BASE_URL) + digital_link_path(gtin14, lot, serial)
+
+
+def canonical_lot_uri(gtin14: str, lot: str) -> str:
+    """The identifier our own EPCIS events use for a batch (a class-level Digital Link URI)."""
+    return "https://id.gs1.org" + digital_link_path(gtin14, lot)
+
+
+@dataclass(frozen=True)
+class ScannedCode:
+    gtin: str
+    lot: str | None
+    serial: str | None = None
+
+
+def parse_scan(code: str) -> ScannedCode:
+    """Resolve what a scanner produced: a Digital Link URI, an HRI string
+    like ``(01)…(10)…``, or the raw element string with GS separators
+    (optionally behind a ``]C1``/``]d2``/``]Q3`` symbology identifier)."""
+    text = (code or "").strip()
+    if not text:
+        raise ValidationError(_("The scanned code is empty."), code="scan_empty")
+    try:
+        if text.lower().startswith(("http://", "https://")):
+            element_strings = GS1DigitalLinkURI.parse(text).element_strings
+        elif text.startswith("("):
+            element_strings = GS1Message.parse_hri(text).element_strings
+        else:
+            if text.startswith("]") and len(text) > 3:
+                text = text[3:]
+            # Some keyboard-wedge readers send the GS separator as a visible
+            # substitute; accept the common ones.
+            text = text.replace("<GS>", _GS).replace("\\x1d", _GS).replace("␝", _GS)
+            element_strings = GS1Message.parse(text).element_strings
+    except ParseError as exc:
+        raise ValidationError(
+            _("This is not a GS1 Digital Link URI or GS1 element string: %(error)s") % {"error": exc},
+            code="scan_unparseable",
+        ) from exc
+    values = {es.ai.ai: es.value for es in element_strings}
+    if "01" not in values:
+        raise ValidationError(_("The scanned code carries no GTIN (AI 01)."), code="scan_no_gtin")
+    return ScannedCode(gtin=values["01"], lot=values.get("10"), serial=values.get("21"))
+
+
+def parse_digital_link_path(gtin: str, lot: str) -> tuple[str, str]:
+    """Normalise the parts of a resolver request path."""
+    return normalize_gtin(gtin), unquote(lot)
+
+
+@dataclass(frozen=True)
+class ItemKey:
+    """What an EPCIS identifier says about a trade item: GTIN, and lot/serial if present."""
+
+    gtin: str
+    lot: str | None = None
+    serial: str | None = None
+
+
+def _gtin_from_epc_parts(company_prefix: str, indicator_item_ref: str) -> str:
+    from biip.checksums import gs1_standard_check_digit
+
+    body = indicator_item_ref[:1] + company_prefix + indicator_item_ref[1:]
+    if len(body) != 13 or not body.isdigit():
+        raise ValueError("company prefix and item reference must make 13 digits")
+    return body + str(gs1_standard_check_digit(body))
+
+
+def item_key_from_uri(uri: str) -> ItemKey | None:
+    """Parse an EPC URN (sgtin, lgtin, class:sgtin idpat-free) or a GS1 Digital Link
+    URI naming a trade item; None for anything else (SSCCs, locations, custom URIs)."""
+    if not isinstance(uri, str):
+        return None
+    try:
+        if uri.startswith("urn:epc:class:lgtin:"):
+            cp, ref, lot = uri[len("urn:epc:class:lgtin:"):].split(".", 2)
+            return ItemKey(_gtin_from_epc_parts(cp, ref), lot=unquote(lot))
+        if uri.startswith("urn:epc:id:sgtin:"):
+            cp, ref, serial = uri[len("urn:epc:id:sgtin:"):].split(".", 2)
+            return ItemKey(_gtin_from_epc_parts(cp, ref), serial=unquote(serial))
+        if uri.startswith("urn:epc:idpat:sgtin:"):
+            cp, ref, _rest = uri[len("urn:epc:idpat:sgtin:"):].split(".", 2)
+            return ItemKey(_gtin_from_epc_parts(cp, ref))
+        if uri.startswith(("http://", "https://")) and "/01/" in uri:
+            values = {es.ai.ai: es.value for es in GS1DigitalLinkURI.parse(uri).element_strings}
+            if "01" in values:
+                return ItemKey(values["01"], lot=values.get("10"), serial=values.get("21"))
+    except (ValueError, ParseError):
+        return None
+    return None

@@ -1,0 +1,318 @@
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from api.models import Organization, TimeStampedModel
+from api.permissions import organization_of
+from api.validators import validate_region_code
+
+from .choices import Action, BatchRole, BatchStatus, EventType, ProductCategory
+from .identifiers import digital_link_uri, validate_lot
+
+
+def _regulator_region_q(org, field: str) -> Q:
+    prefix = org.jurisdiction_prefix
+    return Q() if not prefix else Q(**{f"{field}__startswith": prefix})
+
+
+class ProductQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        org = organization_of(user)
+        if org is None:
+            return self.none()
+        if org.is_regulator:
+            held_here = Custody.objects.filter(batch__product=OuterRef("pk")).filter(
+                _regulator_region_q(org, "organization__region_code")
+            )
+            return self.filter(_regulator_region_q(org, "owner__region_code") | Q(Exists(held_here)))
+        held = Custody.objects.filter(batch__product=OuterRef("pk"), organization=org)
+        return self.filter(Q(owner=org) | Q(Exists(held)))
+
+
+class Product(TimeStampedModel):
+    """A trade item an enterprise makes, identified by its GTIN."""
+
+    owner = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="products")
+    gtin = models.CharField(_("GTIN-14"), max_length=14, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    category = models.CharField(_("category"), max_length=32, choices=ProductCategory.choices)
+    specification = models.CharField(_("specification"), max_length=200, blank=True)
+    standard = models.CharField(_("product standard"), max_length=100, blank=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.gtin})"
+
+
+class SiteQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        org = organization_of(user)
+        if org is None:
+            return self.none()
+        if org.is_regulator:
+            return self.filter(_regulator_region_q(org, "region_code"))
+        return self.filter(owner=org)
+
+
+class Site(TimeStampedModel):
+    """A physical place where an enterprise produces, stores or sells (a ranch, a plant, a shop)."""
+
+    owner = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="sites")
+    name = models.CharField(_("name"), max_length=200)
+    gln = models.CharField(_("GLN"), max_length=13, null=True, blank=True, unique=True)
+    address = models.CharField(_("address"), max_length=300)
+    region_code = models.CharField(_("region code"), max_length=6, validators=[validate_region_code])
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def location_uri(self) -> str:
+        if self.gln:
+            return f"https://id.gs1.org/414/{self.gln}"
+        return f"urn:suyuan:site:{self.pk}"
+
+
+class BatchQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Enterprise: batches it made or held. Regulator: made or held in its jurisdiction."""
+        org = organization_of(user)
+        if org is None:
+            return self.none()
+        if org.is_regulator:
+            if not org.jurisdiction_prefix:
+                return self
+            held_here = Custody.objects.filter(
+                batch=OuterRef("pk"), organization__region_code__startswith=org.jurisdiction_prefix
+            )
+            return self.filter(
+                Q(product__owner__region_code__startswith=org.jurisdiction_prefix) | Q(Exists(held_here))
+            )
+        held = Custody.objects.filter(batch=OuterRef("pk"), organization=org)
+        return self.filter(Q(product__owner=org) | Q(Exists(held)))
+
+
+class Batch(TimeStampedModel):
+    """A production lot of one product (GTIN + AI 10 lot).
+
+    ``product`` is empty for a lot we only know from someone else's EPCIS
+    events (a supplier not registered here): it is still a node in the trace.
+    """
+
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="batches", null=True, blank=True
+    )
+    gtin = models.CharField(_("GTIN-14"), max_length=14)
+    lot = models.CharField(_("lot"), max_length=20, validators=[validate_lot])
+    production_date = models.DateField(_("production date"), null=True, blank=True)
+    expiry_date = models.DateField(_("expiry date"), null=True, blank=True)
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=18, decimal_places=3, null=True, blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    unit = models.CharField(_("unit"), max_length=16, blank=True)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="batches", null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.ACTIVE)
+    status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
+
+    objects = BatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("batch")
+        verbose_name_plural = _("batches")
+        constraints = [
+            models.UniqueConstraint(fields=["gtin", "lot"], name="batch_unique_gtin_lot"),
+            models.CheckConstraint(
+                name="batch_expiry_after_production",
+                condition=Q(expiry_date__isnull=True)
+                | Q(production_date__isnull=True)
+                | Q(expiry_date__gte=models.F("production_date")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gtin}/{self.lot}"
+
+    @property
+    def digital_link(self) -> str:
+        return digital_link_uri(self.gtin, self.lot)
+
+
+class EventQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Enterprise: events it recorded or about batches it made or held.
+        Regulator: events recorded in, or about batches visible in, its jurisdiction."""
+        org = organization_of(user)
+        if org is None:
+            return self.none()
+        if org.is_regulator and not org.jurisdiction_prefix:
+            return self
+        visible_batches = Batch.objects.visible_to(user).values("pk")
+        about_visible = EventBatch.objects.filter(event=OuterRef("pk"), batch__in=visible_batches)
+        if org.is_regulator:
+            return self.filter(
+                Q(organization__region_code__startswith=org.jurisdiction_prefix) | Q(Exists(about_visible))
+            )
+        return self.filter(Q(organization=org) | Q(Exists(about_visible)))
+
+    def update(self, **kwargs):
+        raise EventImmutableError(_("Events are append-only; declare an error instead."))
+
+    def delete(self):
+        raise EventImmutableError(_("Events are append-only; declare an error instead."))
+
+
+class EventImmutableError(Exception):
+    pass
+
+
+class Event(models.Model):
+    """One EPCIS 2.0 event: what happened, when, where, why, to which batches.
+
+    Append-only. A mistake is corrected by capturing an error declaration
+    (a row with the same ``event_id`` and ``error_declaration`` set) that
+    names its corrective events. Each organization's rows form a hash chain:
+    ``content_hash`` = sha256(prev_hash + canonical JSON of ``document``).
+    """
+
+    event_id = models.CharField(_("event ID"), max_length=255)
+    event_type = models.CharField(_("event type"), max_length=24, choices=EventType.choices)
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices, blank=True)
+    event_time = models.DateTimeField(_("event time"))
+    event_time_zone_offset = models.CharField(_("event time zone offset"), max_length=6)
+    record_time = models.DateTimeField(_("record time"), default=timezone.now)
+    biz_step = models.CharField(_("business step"), max_length=255, blank=True)
+    disposition = models.CharField(_("disposition"), max_length=255, blank=True)
+    read_point = models.CharField(_("read point"), max_length=255, blank=True)
+    biz_location = models.CharField(_("business location"), max_length=255, blank=True)
+    source_org = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="events_as_source", null=True, blank=True
+    )
+    destination_org = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="events_as_destination", null=True, blank=True
+    )
+    error_declaration = models.JSONField(_("error declaration"), null=True, blank=True)
+    # The whole event as EPCIS 2.0 JSON-LD, so nothing a sender gave us is lost.
+    document = models.JSONField(_("EPCIS document"))
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="events")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+    )
+    chain_seq = models.PositiveBigIntegerField(_("chain sequence"))
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    content_hash = models.CharField(_("content hash"), max_length=64)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_id"], condition=Q(error_declaration__isnull=True), name="event_unique_id"
+            ),
+            models.UniqueConstraint(
+                fields=["event_id"],
+                condition=Q(error_declaration__isnull=False),
+                name="event_unique_error_declaration",
+            ),
+            models.UniqueConstraint(fields=["organization", "chain_seq"], name="event_unique_chain_seq"),
+        ]
+        indexes = [
+            models.Index(fields=["event_time"], name="event_time_idx"),
+            models.Index(fields=["record_time"], name="event_record_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.biz_step} {self.event_time:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise EventImmutableError(_("Events are append-only; declare an error instead."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise EventImmutableError(_("Events are append-only; declare an error instead."))
+
+
+class EventBatch(models.Model):
+    """A batch named in an event, with its role and quantity (derived at capture)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="batch_links")
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="event_links")
+    role = models.CharField(max_length=8, choices=BatchRole.choices)
+    quantity = models.DecimalField(max_digits=18, decimal_places=3, null=True, blank=True)
+    uom = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["batch", "event"], name="eventbatch_batch_event_idx")]
+
+
+class LineageEdge(models.Model):
+    """``parent`` went into ``child`` (a transformation or aggregation), derived at capture."""
+
+    parent = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="child_edges")
+    child = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="parent_edges")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="lineage_edges")
+    quantity = models.DecimalField(max_digits=18, decimal_places=3, null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "child", "event"], name="lineage_unique_edge"),
+        ]
+        indexes = [
+            models.Index(fields=["parent", "child"], name="lineage_parent_child_idx"),
+            models.Index(fields=["child", "parent"], name="lineage_child_parent_idx"),
+        ]
+
+
+class Custody(models.Model):
+    """How much of a batch an organization holds now (derived from events at capture)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="custody")
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="custody")
+    quantity = models.DecimalField(max_digits=18, decimal_places=3, default=0)
+    in_transit = models.DecimalField(
+        _("shipped to this organization, not yet received"), max_digits=18, decimal_places=3, default=0
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = _("custody")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "batch"], name="custody_unique_org_batch"),
+        ]
+        indexes = [models.Index(fields=["batch", "organization"], name="custody_batch_org_idx")]
+
+
+class ScanLog(models.Model):
+    """One scan of a package's code: when, which batch, coarse client facts; never an IP."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="scans")
+    scanned_at = models.DateTimeField(default=timezone.now, db_index=True)
+    client = models.CharField(max_length=16, blank=True)  # wechat / alipay / ios / android / desktop / bot
+    language = models.CharField(max_length=8, blank=True)
+    signed_in = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]

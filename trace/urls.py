@@ -1,0 +1,27 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+app_name = "trace"
+
+router = DefaultRouter()
+router.register("products", views.ProductViewSet, basename="product")
+router.register("sites", views.SiteViewSet, basename="site")
+router.register("batches", views.BatchViewSet, basename="batch")
+router.register("events", views.EventViewSet, basename="event")
+
+_files = {
+    "qr.svg": "qr_svg",
+    "qr.png": "qr_png",
+    "trace.csv": "trace_csv",
+    "trace.xlsx": "trace_xlsx",
+}
+
+urlpatterns = [
+    # The contract names these without a trailing slash (…/qr.png), as files are.
+    *(path(f"batches/<int:pk>/{name}", views.BatchViewSet.as_view({"get": method}), name=f"batch-{method}-file")
+      for name, method in _files.items()),
+    path("scan/", views.ScanView.as_view(), name="scan"),
+    *router.urls,
+]
