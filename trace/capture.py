@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from api.models import Organization
 
+from .bulk import copy_insert, update_columns
 from .choices import BatchRole, EventType
 from .hashchain import GENESIS, canonical_json, chain_hash
 from .identifiers import item_key_from_uri
@@ -344,10 +345,8 @@ def _apply_moves(moves: list[_Move]) -> None:
                 )
         row.quantity = max(held, Decimal(0))
         row.in_transit = max(transit, Decimal(0))
-    if existing:
-        Custody.objects.bulk_update(list(existing.values()), ["quantity", "in_transit", "updated_at"])
-    if new:
-        Custody.objects.bulk_create(list(new.values()))
+    update_columns(Custody, list(existing.values()), ["quantity", "in_transit", "updated_at"])
+    copy_insert(Custody, list(new.values()))
 
 
 def _utc_iso(value: datetime) -> str:
@@ -441,7 +440,7 @@ def capture_events(
             )
         )
         prev = content
-    Event.objects.bulk_create(rows)
+    copy_insert(Event, rows)
 
     links: list[EventBatch] = []
     edges: list[LineageEdge] = []
@@ -451,8 +450,10 @@ def capture_events(
         for r in p.refs:
             links.append(EventBatch(event=row, batch=r.batch, role=r.role, quantity=r.quantity, uom=r.uom))
         edges.extend(_edges_for(p, row))
-    EventBatch.objects.bulk_create(links)
-    LineageEdge.objects.bulk_create(edges, ignore_conflicts=True)
+    copy_insert(EventBatch, links)
+    # The events are new, so the only possible duplicate edges are within this list.
+    unique_edges = {(e.parent_id, e.child_id, e.event_id): e for e in reversed(edges)}
+    copy_insert(LineageEdge, list(reversed(unique_edges.values())))
     if retracted_ids:
         LineageEdge.objects.filter(
             event__event_id__in=retracted_ids, event__error_declaration__isnull=True

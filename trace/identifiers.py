@@ -123,11 +123,32 @@ def _gtin_from_epc_parts(company_prefix: str, indicator_item_ref: str) -> str:
     return body + str(gs1_standard_check_digit(body))
 
 
+# The form our own events (and most senders) use: a GTIN-14 and a lot, nothing else.
+_SIMPLE_LOT_LINK = re.compile(r"^https?://[^/?#]+/01/(\d{14})/10/([^/?#]{1,60})$")
+
+
+def _simple_lot_link(uri: str) -> ItemKey | None:
+    """Capture's hot path: a plain lot-level Digital Link parsed without biip's
+    general machinery; anything unusual falls through to biip (same result)."""
+    match = _SIMPLE_LOT_LINK.match(uri)
+    if match is None:
+        return None
+    # Like biip's Digital Link parser: the AI (10) character set is checked,
+    # the GTIN check digit is not (normalize_gtin does that where it matters).
+    gtin, lot = match.group(1), unquote(match.group(2))
+    if not _LOT_RE.match(lot):
+        return None
+    return ItemKey(gtin, lot=lot)
+
+
 def item_key_from_uri(uri: str) -> ItemKey | None:
     """Parse an EPC URN (sgtin, lgtin, class:sgtin idpat-free) or a GS1 Digital Link
     URI naming a trade item; None for anything else (SSCCs, locations, custom URIs)."""
     if not isinstance(uri, str):
         return None
+    simple = _simple_lot_link(uri)
+    if simple is not None:
+        return simple
     try:
         if uri.startswith("urn:epc:class:lgtin:"):
             cp, ref, lot = uri[len("urn:epc:class:lgtin:"):].split(".", 2)

@@ -14,39 +14,34 @@ from .models import Batch, Custody, Event, LineageEdge
 
 _DIRECTIONS = ("forward", "backward", "both")
 
-_FORWARD_SQL = """
-WITH RECURSIVE walk(batch_id, depth) AS (
-    SELECT %s, 0
+# One statement walks both ways. CAST: PostgreSQL types the seed term from the
+# parameter (integer) and the recursive term from the column (bigint).
+_WALK = """
+{name}(batch_id, depth) AS (
+    SELECT CAST(%s AS BIGINT), 0
     UNION
-    SELECT e.child_id, w.depth + 1 FROM trace_lineageedge e JOIN walk w ON e.parent_id = w.batch_id
+    SELECT e.{next}, w.depth + 1 FROM trace_lineageedge e JOIN {name} w ON e.{this} = w.batch_id
     WHERE w.depth < %s
-)
-SELECT batch_id, MIN(depth) FROM walk GROUP BY batch_id
-"""
-
-_BACKWARD_SQL = """
-WITH RECURSIVE walk(batch_id, depth) AS (
-    SELECT %s, 0
-    UNION
-    SELECT e.parent_id, w.depth + 1 FROM trace_lineageedge e JOIN walk w ON e.child_id = w.batch_id
-    WHERE w.depth < %s
-)
-SELECT batch_id, MIN(depth) FROM walk GROUP BY batch_id
-"""
+)"""
+_FORWARD = _WALK.format(name="downstream", next="child_id", this="parent_id")
+_BACKWARD = _WALK.format(name="upstream", next="parent_id", this="child_id")
+_SQL = {
+    "forward": f"WITH RECURSIVE {_FORWARD} SELECT batch_id, MIN(depth) FROM downstream GROUP BY batch_id",
+    "backward": f"WITH RECURSIVE {_BACKWARD} SELECT batch_id, -MIN(depth) FROM upstream GROUP BY batch_id",
+    "both": f"WITH RECURSIVE {_FORWARD}, {_BACKWARD} "
+    "SELECT batch_id, MIN(depth) FROM downstream GROUP BY batch_id "
+    "UNION ALL SELECT batch_id, -MIN(depth) FROM upstream GROUP BY batch_id",
+}
 
 
 def lineage_batch_ids(batch_id: int, *, direction: str, depth: int) -> dict[int, int]:
     """Batch id → signed distance from the root (negative = upstream)."""
     found: dict[int, int] = {batch_id: 0}
+    params = [batch_id, depth] * (2 if direction == "both" else 1)
     with connection.cursor() as cursor:
-        if direction in ("forward", "both"):
-            cursor.execute(_FORWARD_SQL, [batch_id, depth])
-            for bid, d in cursor.fetchall():
-                found.setdefault(bid, d)
-        if direction in ("backward", "both"):
-            cursor.execute(_BACKWARD_SQL, [batch_id, depth])
-            for bid, d in cursor.fetchall():
-                found.setdefault(bid, -d)
+        cursor.execute(_SQL[direction], params)
+        for bid, d in cursor.fetchall():
+            found.setdefault(bid, d)
     return found
 
 
