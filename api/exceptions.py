@@ -45,6 +45,18 @@ def _flatten(detail, prefix: str = "") -> list[dict]:
     return items
 
 
+def _error_detail(error: DjangoValidationError) -> exceptions.ErrorDetail:
+    message = error.message % error.params if error.params else error.message
+    return exceptions.ErrorDetail(str(message), code=error.code or "invalid")
+
+
+def detail_from_django(exc: DjangoValidationError):
+    """A Django ValidationError as DRF detail, keeping each error's code (the rule)."""
+    if hasattr(exc, "error_dict"):
+        return {field: [_error_detail(e) for e in errors] for field, errors in exc.error_dict.items()}
+    return [_error_detail(e) for e in exc.error_list]
+
+
 def problem_response(*, status_code: int, title: str, detail: str, type_: str, errors=None, headers=None):
     body = {"type": PROBLEM_BASE + type_, "title": title, "status": status_code, "detail": detail}
     if errors:
@@ -55,10 +67,7 @@ def problem_response(*, status_code: int, title: str, detail: str, type_: str, e
 
 def problem_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(
-            detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-        )
-        exc = exceptions.ValidationError(exc.detail)
+        exc = exceptions.ValidationError(detail_from_django(exc))
     elif isinstance(exc, IntegrityError):
         exc = Conflict(_("The record conflicts with an existing one."))
     elif isinstance(exc, Http404):

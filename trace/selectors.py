@@ -16,7 +16,7 @@ _DIRECTIONS = ("forward", "backward", "both")
 
 _FORWARD_SQL = """
 WITH RECURSIVE walk(batch_id, depth) AS (
-    SELECT %s, 0
+    SELECT CAST(%s AS BIGINT), 0
     UNION
     SELECT e.child_id, w.depth + 1 FROM trace_lineageedge e JOIN walk w ON e.parent_id = w.batch_id
     WHERE w.depth < %s
@@ -26,7 +26,7 @@ SELECT batch_id, MIN(depth) FROM walk GROUP BY batch_id
 
 _BACKWARD_SQL = """
 WITH RECURSIVE walk(batch_id, depth) AS (
-    SELECT %s, 0
+    SELECT CAST(%s AS BIGINT), 0
     UNION
     SELECT e.parent_id, w.depth + 1 FROM trace_lineageedge e JOIN walk w ON e.child_id = w.batch_id
     WHERE w.depth < %s
