@@ -33,7 +33,7 @@ def _flatten(detail, prefix: str = "") -> list[dict]:
             field = f"{prefix}.{name}" if prefix and name else (name or prefix)
             items.extend(_flatten(value, field))
     elif isinstance(detail, list):
-        if all(isinstance(v, exceptions.ErrorDetail) or isinstance(v, str) for v in detail):
+        if all(isinstance(v, (exceptions.ErrorDetail, str)) for v in detail):
             for value in detail:
                 items.extend(_flatten(value, prefix))
         else:

@@ -2,14 +2,13 @@
 
 import io
 from decimal import Decimal
+from trace.choices import BatchStatus
+from trace.models import Batch, Custody, Event, LineageEdge
 
 import pytest
 import zxingcpp
 from openpyxl import load_workbook
 from PIL import Image
-
-from trace.choices import BatchStatus
-from trace.models import Batch, Custody, Event, LineageEdge
 
 from tests.factories import ProductFactory, SiteFactory, produce
 

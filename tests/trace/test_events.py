@@ -1,14 +1,13 @@
 """Events are append-only and hash-chained; mistakes are corrected by error declarations."""
 
 from decimal import Decimal
+from trace.chain import verify_chain
+from trace.models import Custody, Event, EventImmutableError, LineageEdge
+from trace.services import batch_ship, batch_transform
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
-
-from trace.chain import verify_chain
-from trace.models import Custody, Event, EventImmutableError, LineageEdge
-from trace.services import batch_ship, batch_transform
 
 from tests.factories import ProductFactory, produce
 

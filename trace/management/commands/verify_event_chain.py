@@ -1,7 +1,8 @@
+from trace.chain import verify_chain
+
 from django.core.management.base import BaseCommand, CommandError
 
 from api.models import Organization
-from trace.chain import verify_chain
 
 
 class Command(BaseCommand):
