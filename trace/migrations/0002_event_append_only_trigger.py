@@ -6,7 +6,7 @@ from django.db import migrations
 FORWARD = """
 CREATE OR REPLACE FUNCTION trace_event_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'trace_event is append-only: declare an error instead of %%', TG_OP;
+    RAISE EXCEPTION 'trace_event is append-only: declare an error instead of %', TG_OP;
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER trace_event_append_only BEFORE UPDATE OR DELETE ON trace_event
@@ -20,12 +20,12 @@ DROP FUNCTION IF EXISTS trace_event_append_only();
 
 def forward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD)
+        schema_editor.execute(FORWARD, params=None)
 
 
 def backward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD)
+        schema_editor.execute(BACKWARD, params=None)
 
 
 class Migration(migrations.Migration):
