@@ -1,7 +1,7 @@
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import label_views, public_views, views
 
 app_name = "trace"
 
@@ -29,5 +29,10 @@ urlpatterns = [
         for name, method in _files.items()
     ),
     path("scan/", views.ScanView.as_view(), name="scan"),
+    path("batches/<int:pk>/labels/", label_views.BatchLabelSheetView.as_view(), name="batch-labels"),
+    re_path(r"^public/batches/(?P<gtin>[^/]+)/(?P<lot>.+)/recall-status/$",
+            public_views.PublicRecallStatusView.as_view(), name="public-batch-recall-status"),
+    re_path(r"^public/batches/(?P<gtin>[^/]+)/(?P<lot>.+)/$", public_views.PublicBatchView.as_view(),
+            name="public-batch"),
     *router.urls,
 ]

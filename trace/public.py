@@ -1,0 +1,297 @@
+"""Reads behind the consumer page and the public batch JSON.
+
+A consumer sees the public view of a lot only: what it is, who made it,
+when, its status, and its journey in plain words. Never quantities, business
+documents (orders, despatch advices, report numbers), inspection notes or
+street addresses of upstream suppliers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from api.models import Organization
+from api.permissions import organization_of
+
+from .choices import BatchRole, BatchStatus, BizStep, Disposition, InspectionResult
+from .identifiers import normalize_gtin, validate_lot
+from .models import Batch, Custody, Event
+from .selectors import batch_journey, lineage_batch_ids
+
+# Province (or autonomous region / municipality), city, county: the part of a
+# Chinese address a consumer may see. The street and number stay private.
+_REGION_RE = re.compile(
+    r"^(?:[^省市]{2,8}?(?:省|自治区|特别行政区))?(?:[^省市]{1,10}?(?:市|自治州|盟|地区))?"
+    r"(?:[^县区市旗]{1,8}?(?:县|区|市|旗))?"
+)
+
+
+def coarse_region(address: str) -> str:
+    """``江苏省徐州市睢宁县魏集镇牧场路1号`` → ``江苏省徐州市睢宁县``."""
+    match = _REGION_RE.match(address or "")
+    return match.group(0) if match else ""
+
+
+def split_resolver_path(rest: str) -> tuple[str, str | None]:
+    """The part of a Digital Link path after ``/10/``: the lot and an optional ``/21/`` serial.
+
+    Django hands views the percent-decoded path, so a lot with a ``/`` in it
+    arrives split; only a ``/21/`` segment ends the lot.
+    """
+    rest = rest.rstrip("/")
+    if "/21/" in rest:
+        lot, serial = rest.rsplit("/21/", 1)
+        return lot, serial or None
+    return rest, None
+
+
+def find_public_batch(gtin: str, lot: str) -> Batch | None:
+    """The lot a Digital Link names, or None for an unknown or malformed identifier."""
+    try:
+        gtin14 = normalize_gtin(gtin)
+        validate_lot(lot)
+    except ValidationError:
+        return None
+    return (
+        Batch.objects.select_related("product__owner", "site")
+        .filter(gtin=gtin14, lot=lot)
+        .first()
+    )
+
+
+def _org_name(org: Organization | None) -> str:
+    if org is None:
+        return _("an unregistered company")
+    if translation.get_language() == "en" and org.name_en:
+        return org.name_en
+    return org.name
+
+
+def _product_name(batch: Batch) -> str:
+    product = batch.product
+    if product is None:
+        return _("GTIN %(gtin)s") % {"gtin": batch.gtin}
+    if translation.get_language() == "en" and product.name_en:
+        return product.name_en
+    return product.name
+
+
+@dataclass
+class JourneyStep:
+    """One line of the consumer timeline."""
+
+    kind: str  # produced, inspected, shipped, received, transformed, sold, held, released, destroyed, other
+    when: datetime
+    text: str
+    lot_label: str
+    organization: str
+    outcome: str = ""  # "pass" / "fail" for inspections
+    upstream: bool = False
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "time": self.when.isoformat(),
+            "text": self.text,
+            "lot": self.lot_label,
+            "organization": self.organization,
+            "outcome": self.outcome or None,
+            "upstream": self.upstream,
+        }
+
+
+def _describe(event: Event, link_batches: dict[str, list[Batch]]) -> tuple[str, str, str]:
+    """(kind, sentence, outcome) for one event, in the active language."""
+    org = _org_name(event.organization)
+    step = event.biz_step
+    if step == BizStep.COMMISSIONING:
+        return "produced", _("Produced by %(org)s") % {"org": org}, ""
+    if step == BizStep.INSPECTING:
+        if event.disposition == Disposition.SELLABLE_ACCESSIBLE:
+            return "released", _("Released from hold by %(org)s") % {"org": org}, ""
+        result = (event.document.get("sy:inspection") or {}).get("result")
+        if result is None:
+            result = InspectionResult.FAIL if event.disposition == Disposition.NON_CONFORMANT else (
+                InspectionResult.PASS)
+        if result == InspectionResult.PASS:
+            return "inspected", _("Inspected by %(org)s: passed") % {"org": org}, "pass"
+        return "inspected", _("Inspected by %(org)s: failed") % {"org": org}, "fail"
+    if step == BizStep.SHIPPING:
+        return "shipped", _("Shipped from %(source)s to %(destination)s") % {
+            "source": _org_name(event.source_org or event.organization),
+            "destination": _org_name(event.destination_org),
+        }, ""
+    if step == BizStep.RECEIVING:
+        return "received", _("Received by %(org)s") % {"org": org}, ""
+    if step == BizStep.TRANSFORMING:
+        inputs = ", ".join(f"{_product_name(b)} {b.lot}" for b in link_batches.get(BatchRole.INPUT, []))
+        outputs = ", ".join(f"{_product_name(b)} {b.lot}" for b in link_batches.get(BatchRole.OUTPUT, []))
+        return "transformed", _("%(org)s made %(outputs)s from %(inputs)s") % {
+            "org": org, "outputs": outputs, "inputs": inputs,
+        }, ""
+    if step == BizStep.RETAIL_SELLING:
+        return "sold", _("On sale at %(org)s") % {"org": org}, ""
+    if step == BizStep.HOLDING:
+        return "held", _("Put on hold by %(org)s") % {"org": org}, ""
+    if step == BizStep.DESTROYING:
+        return "destroyed", _("Destroyed by %(org)s") % {"org": org}, ""
+    if event.disposition == Disposition.RECALLED:
+        return "recalled", _("Recalled by %(org)s") % {"org": org}, ""
+    return "other", _("Recorded by %(org)s") % {"org": org}, ""
+
+
+def public_journey(batch: Batch) -> list[JourneyStep]:
+    """The lot's journey back to its raw materials, oldest first, in the active language."""
+    steps = []
+    for event in batch_journey(batch):
+        by_role: dict[str, list[Batch]] = {}
+        for link in event.batch_links.all():
+            by_role.setdefault(link.role, []).append(link.batch)
+        kind, text, outcome = _describe(event, by_role)
+        about = by_role.get(BatchRole.OUTPUT) or by_role.get(BatchRole.SUBJECT) or \
+            by_role.get(BatchRole.CHILD) or [link.batch for link in event.batch_links.all()]
+        subject = next((b for b in about if b.pk == batch.pk), about[0] if about else batch)
+        steps.append(JourneyStep(
+            kind=kind,
+            when=timezone.localtime(event.event_time),
+            text=text,
+            lot_label=_("%(product)s, lot %(lot)s") % {"product": _product_name(subject), "lot": subject.lot},
+            organization=_org_name(event.organization),
+            outcome=outcome,
+            upstream=all(b.pk != batch.pk for b in about),
+        ))
+    return steps
+
+
+@dataclass
+class PublicBatch:
+    """Everything the consumer page and the public JSON show about one lot."""
+
+    batch: Batch
+    product_name: str
+    producer_name: str
+    producer_region: str
+    origin_region: str
+    production_date: date | None
+    expiry_date: date | None
+    status: str
+    status_label: str
+    journey: list[JourneyStep] = field(default_factory=list)
+
+    @property
+    def recalled(self) -> bool:
+        return self.status == BatchStatus.RECALLED
+
+    @property
+    def on_hold(self) -> bool:
+        return self.status == BatchStatus.ON_HOLD
+
+    @property
+    def expired(self) -> bool:
+        return bool(self.expiry_date and self.expiry_date < timezone.localdate())
+
+
+def _region_of(org: Organization | None, site_address: str = "") -> str:
+    return coarse_region(site_address) or (org.region_code if org else "")
+
+
+def origin_regions(batch: Batch) -> list[str]:
+    """Where the lot's raw materials come from: the regions of the lots furthest upstream."""
+    distances = lineage_batch_ids(batch.pk, direction="backward", depth=settings.SUYUAN_TRACE_MAX_DEPTH)
+    furthest = min(distances.values())
+    roots = (
+        Batch.objects.filter(pk__in=[pk for pk, d in distances.items() if d == furthest])
+        .select_related("product__owner", "site")
+        .order_by("id")
+    )
+    regions: list[str] = []
+    for root in roots:
+        owner = root.product.owner if root.product_id else None
+        region = _region_of(owner, root.site.address if root.site_id else "")
+        if region and region not in regions:
+            regions.append(region)
+    return regions
+
+
+def public_batch(batch: Batch) -> PublicBatch:
+    producer = batch.product.owner if batch.product_id else None
+    separator = ", " if translation.get_language() == "en" else "、"
+    return PublicBatch(
+        batch=batch,
+        product_name=_product_name(batch),
+        producer_name=_org_name(producer),
+        producer_region=_region_of(producer, batch.site.address if batch.site_id else ""),
+        origin_region=separator.join(origin_regions(batch)),
+        production_date=batch.production_date,
+        expiry_date=batch.expiry_date,
+        status=batch.status,
+        status_label=str(BatchStatus(batch.status).label),
+        journey=public_journey(batch),
+    )
+
+
+# --- what a signed-in enterprise user may do on the page ---------------------
+
+ACTIONS = ("receive", "ship", "inspect", "sell", "hold")
+
+
+@dataclass
+class PageActions:
+    """The actions a signed-in user's organization may take on a lot right now."""
+
+    organization: Organization | None = None
+    held: Decimal = Decimal(0)
+    in_transit: Decimal = Decimal(0)
+    allowed: tuple[str, ...] = ()
+
+
+def page_actions(user, batch: Batch) -> PageActions:
+    """Only what custody and ownership permit: receive what is on its way to you,
+    ship or sell what you hold of a lot that is active, inspect what you make or
+    hold, and (as the maker) put an active lot on hold. Viewers and regulators
+    get nothing."""
+    org = organization_of(user)
+    membership = getattr(user, "membership", None)
+    if org is None or not org.is_enterprise or not membership.can_write:
+        return PageActions(organization=org)
+    custody = Custody.objects.filter(organization=org, batch=batch).first()
+    held = custody.quantity if custody else Decimal(0)
+    in_transit = custody.in_transit if custody else Decimal(0)
+    owner = batch.product_id is not None and batch.product.owner_id == org.pk
+    active = batch.status == BatchStatus.ACTIVE
+    allowed = []
+    if in_transit > 0:
+        allowed.append("receive")
+    if held > 0 and active:
+        allowed += ["ship"]
+    if held > 0 or owner:
+        allowed.append("inspect")
+    if held > 0 and active:
+        allowed.append("sell")
+    if owner and active:
+        allowed.append("hold")
+    return PageActions(organization=org, held=held, in_transit=in_transit, allowed=tuple(allowed))
+
+
+def scan_client(user_agent: str) -> str:
+    """A coarse client class from the User-Agent; nothing finer is kept."""
+    ua = (user_agent or "").lower()
+    if "micromessenger" in ua:
+        return "wechat"
+    if "alipayclient" in ua or "alipay" in ua:
+        return "alipay"
+    if not ua or any(word in ua for word in ("bot", "spider", "crawl", "curl", "wget", "python-", "headless")):
+        return "bot"
+    if any(word in ua for word in ("iphone", "ipad", "ipod")):
+        return "ios"
+    if "android" in ua:
+        return "android"
+    return "desktop"
