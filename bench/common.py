@@ -1,0 +1,395 @@
+"""What every benchmark shares: configuration, the data set, timing, results."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SIZES = {
+    # events in the data set, trace samples, scan seconds, capture documents, max document
+    "tiny": dict(events=2_000, trace_samples=100, scan_seconds=3, capture_documents=2,
+                 memory_events=2_000, export_samples=10),
+    "small": dict(events=50_000, trace_samples=1_000, scan_seconds=10, capture_documents=5,
+                  memory_events=10_000, export_samples=30),
+    "full": dict(events=1_000_000, trace_samples=1_000, scan_seconds=20, capture_documents=10,
+                 memory_events=10_000, export_samples=50),
+}
+
+
+class BenchError(Exception):
+    """A benchmark cannot run here (missing service, wrong database…)."""
+
+
+@dataclass
+class Measure:
+    name: str
+    label: str
+    value: float | None
+    unit: str
+    target: str
+    met: bool | None
+    baseline: float | None = None
+    baseline_label: str = "—"
+    ratio: float | None = None
+    notes: str = ""
+    details: dict = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Context:
+    size: str
+    events: int
+    seed: int
+    database_url: str
+    redis_url: str
+    params: dict
+    rng: random.Random
+    dataset: dict = field(default_factory=dict)
+    gunicorn_workers: int = 0
+    gunicorn_threads: int = 0
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * p / 100
+    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
+def summary_ms(seconds: list[float]) -> dict:
+    ms = [s * 1000 for s in seconds]
+    return {"n": len(ms), "p50_ms": round(percentile(ms, 50), 3), "p95_ms": round(percentile(ms, 95), 3),
+            "p99_ms": round(percentile(ms, 99), 3), "max_ms": round(max(ms), 3),
+            "mean_ms": round(statistics.fmean(ms), 3)}
+
+
+def timed(func, *args, **kwargs) -> tuple[float, object]:
+    start = time.perf_counter()
+    result = func(*args, **kwargs)
+    return time.perf_counter() - start, result
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- environment ---------------------------------------------------------------
+
+def configure(database_url: str, redis_url: str) -> None:
+    """Point Django at the benchmark services; refuse SQLite and a missing Redis."""
+    if not database_url or not database_url.startswith(("postgres://", "postgresql://")):
+        raise BenchError(
+            "The benchmarks need PostgreSQL: pass --database-url postgres://… or set DATABASE_URL "
+            f"(got {database_url or 'nothing, i.e. the embedded SQLite'})."
+        )
+    if not redis_url or not redis_url.startswith("redis://"):
+        raise BenchError("The benchmarks need Redis: pass --redis-url redis://… or set REDIS_URL.")
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["REDIS_URL"] = redis_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("CACHE_KEY_PREFIX", "bench")
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def _admin_dsn(database_url: str) -> tuple[str, str]:
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    return urlunsplit(parts._replace(path="/postgres")), name
+
+
+def check_services(database_url: str, redis_url: str) -> None:
+    import psycopg2
+    import redis
+
+    admin, name = _admin_dsn(database_url)
+    try:
+        psycopg2.connect(admin, connect_timeout=5).close()
+    except psycopg2.Error as exc:
+        raise BenchError(f"PostgreSQL is not reachable at {admin}: {exc}") from exc
+    try:
+        redis.Redis.from_url(redis_url, socket_connect_timeout=5).ping()
+    except redis.RedisError as exc:
+        raise BenchError(f"Redis is not reachable at {redis_url}: {exc}") from exc
+
+
+def recreate_database(database_url: str) -> None:
+    import psycopg2
+
+    admin, name = _admin_dsn(database_url)
+    conn = psycopg2.connect(admin)
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+
+
+def database_exists(database_url: str) -> bool:
+    import psycopg2
+
+    admin, name = _admin_dsn(database_url)
+    conn = psycopg2.connect(admin)
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        found = cursor.fetchone() is not None
+    conn.close()
+    return found
+
+
+# --- the data set ----------------------------------------------------------------
+
+_DATASET_TABLE = """
+CREATE TABLE IF NOT EXISTS bench_dataset (
+    events_requested integer, seed integer, events integer, lots integer, organizations integer,
+    seconds double precision, generated_at timestamptz, hub_lot_id bigint
+)"""
+
+
+def read_dataset(database_url: str) -> dict | None:
+    import psycopg2
+
+    if not database_exists(database_url):
+        return None
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('bench_dataset')")
+            if cursor.fetchone()[0] is None:
+                return None
+            cursor.execute("SELECT events_requested, seed, events, lots, organizations, seconds, "
+                           "generated_at, hub_lot_id FROM bench_dataset LIMIT 1")
+            row = cursor.fetchone()
+    finally:
+        conn.close()
+    if row is None:
+        return None
+    keys = ["events_requested", "seed", "events", "lots", "organizations", "seconds", "generated_at",
+            "hub_lot_id"]
+    data = dict(zip(keys, row, strict=True))
+    data["generated_at"] = data["generated_at"].isoformat()
+    return data
+
+
+def ensure_dataset(ctx: Context, *, regenerate: bool, progress: bool = True) -> dict:
+    """Reuse the data set if it was generated with the same size and seed, else rebuild it."""
+    existing = None if regenerate else read_dataset(ctx.database_url)
+    if existing and existing["events_requested"] == ctx.events and existing["seed"] == ctx.seed:
+        print(f"Reusing the data set in the benchmark database: {existing['events']} events, "
+              f"{existing['lots']} lots.", flush=True)
+        return existing
+    print(f"Building the data set: {ctx.events} events, seed {ctx.seed} (fresh database).", flush=True)
+    from django.db import connections
+
+    connections.close_all()
+    recreate_database(ctx.database_url)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    from tqdm import tqdm
+
+    from trace.datagen import estimate_events, generate
+
+    started = time.perf_counter()
+    with tqdm(total=estimate_events(ctx.events), unit="ev", unit_scale=True, disable=not progress,
+              mininterval=2) as bar:
+        world = generate(size=ctx.events, seed=ctx.seed, progress=bar.update)
+    seconds = time.perf_counter() - started
+    hub = hub_lot(world)
+    lots = len(world.raw_lot_ids) + len(world.finished_lot_ids) + len(world.whey_lots)
+    organizations = sum(len(v) for v in world.parties.values())
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute(_DATASET_TABLE)
+        cursor.execute("INSERT INTO bench_dataset VALUES (%s, %s, %s, %s, %s, %s, now(), %s)",
+                       [ctx.events, ctx.seed, world.events, lots, organizations, seconds, hub])
+    print(f"Generated {world.events} events, {lots} lots in {seconds:.0f} s "
+          f"({world.events / seconds:.0f} events/s).", flush=True)
+    return read_dataset(ctx.database_url)
+
+
+def hub_lot(world) -> int:
+    """The ingredient lot with the most lots made from it (the recall case)."""
+    from django.db.models import Count
+
+    from trace.models import LineageEdge
+
+    row = (LineageEdge.objects.filter(parent_id__in=[b.pk for b in world.whey_lots])
+           .values("parent_id").annotate(n=Count("id")).order_by("-n").first())
+    return row["parent_id"] if row else world.whey_lots[0].pk
+
+
+def sample_lots(ctx: Context, n: int, *, finished_only: bool = False) -> list[int]:
+    """``n`` random lot ids, repeatable for a seed."""
+    from trace.models import Batch
+
+    qs = Batch.objects.filter(product__isnull=False)
+    if finished_only:
+        qs = qs.exclude(lot__startswith="RM").exclude(lot__startswith="WP")
+    ids = list(qs.order_by("id").values_list("id", flat=True))
+    rng = random.Random(ctx.seed * 7919 + n)
+    return rng.sample(ids, min(n, len(ids)))
+
+
+# --- the machine -------------------------------------------------------------------
+
+def machine() -> dict:
+    import django
+    import redis
+    from django.conf import settings
+    from django.db import connection
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram_gb = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                ram_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg = cursor.fetchone()[0]
+    redis_version = redis.Redis.from_url(settings.REDIS_URL).info("server").get("redis_version")
+    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True) if _has("wrk") else None
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gb": ram_gb,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "postgresql": pg,
+        "redis": redis_version,
+        "wrk": (wrk.stdout or wrk.stderr).splitlines()[0] if wrk else None,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _has(program: str) -> bool:
+    from shutil import which
+
+    return which(program) is not None
+
+
+# --- results ---------------------------------------------------------------------
+
+def write_results(path_json: Path, path_md: Path, *, measures: list[Measure], ctx: Context, info: dict,
+                  merge: bool) -> None:
+    previous = {}
+    if merge and path_json.exists():
+        try:
+            old = json.loads(path_json.read_text())
+            if old.get("dataset", {}).get("events_requested") == ctx.dataset.get("events_requested"):
+                previous = {m["name"]: m for m in old.get("measures", [])}
+        except (ValueError, KeyError):
+            previous = {}
+    for m in measures:
+        previous[m.name] = m.as_json()
+    order = [name for name in _ORDER if name in previous] + [n for n in previous if n not in _ORDER]
+    doc = {
+        "size": ctx.size,
+        "machine": info,
+        "dataset": ctx.dataset,
+        "server": {"gunicorn_workers": ctx.gunicorn_workers, "gunicorn_threads": ctx.gunicorn_threads},
+        "measures": [previous[name] for name in order],
+    }
+    path_json.parent.mkdir(parents=True, exist_ok=True)
+    path_json.write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n")
+    path_md.write_text(render_markdown(doc))
+
+
+_ORDER = ["capture_throughput", "trace_latency_p95", "trace_graph_p95", "scan_throughput", "scan_p99",
+          "scan_errors", "downstream_holders", "capture_peak_rss", "trace_export_xlsx"]
+
+
+def _fmt(value, digits=2) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        if abs(value) >= 100:
+            return f"{value:,.0f}"
+        return f"{value:.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def render_markdown(doc: dict) -> str:
+    m = doc["machine"]
+    d = doc["dataset"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Generated by `python -m bench` (`make bench`); do not edit by hand. Every figure was "
+        "measured in the run described here, with its baseline measured in the same run on the "
+        "same machine, so the ratios — not the absolute numbers — are what carries over to "
+        "other machines.",
+        "",
+        "## Results",
+        "",
+        "| measure | value | unit | baseline | baseline value | ratio | target | met |",
+        "|---|---:|---|---|---:|---:|---|:---:|",
+    ]
+    for x in doc["measures"]:
+        met = {True: "yes", False: "**no**", None: "—"}[x["met"]]
+        lines.append(f"| {x['label']} | {_fmt(x['value'])} | {x['unit']} | {x['baseline_label']} | "
+                     f"{_fmt(x['baseline'])} | {_fmt(x['ratio'], 3)} | {x['target']} | {met} |")
+    lines += ["", "## Notes per measure", ""]
+    for x in doc["measures"]:
+        if x["notes"]:
+            lines.append(f"- **{x['label']}**: {x['notes']}")
+    lines += [
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {m.get('cpu')}, {m.get('cores')} cores; RAM {m.get('ram_gb')} GB; {m.get('os')}",
+        f"- PostgreSQL {m.get('postgresql')}, Redis {m.get('redis')}, Python {m.get('python')}, "
+        f"Django {m.get('django')}; load generator: {m.get('wrk') or 'n/a'}",
+        f"- Date (UTC): {m.get('date')}",
+        f"- gunicorn for the scan measures: {doc['server']['gunicorn_workers']} workers × "
+        f"{doc['server']['gunicorn_threads']} threads (gthread), the same for the bare WSGI baseline",
+        "",
+        "## Data set",
+        "",
+        f"- Size setting `{doc['size']}`: `gen_supply_chain --size {d.get('events_requested')} "
+        f"--seed {d.get('seed')}` → {_fmt(d.get('events'))} events, {_fmt(d.get('lots'))} lots, "
+        f"{_fmt(d.get('organizations'))} enterprises.",
+        f"- Generated through the capture service in {_fmt(d.get('seconds'))} s "
+        f"({_fmt((d.get('events') or 0) / (d.get('seconds') or 1))} events/s) on "
+        f"{d.get('generated_at')}.",
+        "",
+        "Raw figures with percentiles and sample sizes: `docs/benchmarks.json`.",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,39 @@
+"""Downstream holders of the ingredient lot with the most lots made from it:
+what a recall must notify."""
+
+from __future__ import annotations
+
+import time
+
+from bench.common import Context, Measure, summary_ms
+
+REPEATS = 5
+
+
+def run(ctx: Context) -> list[Measure]:
+    from trace.models import Batch
+    from trace.selectors import downstream_holders, lineage_batch_ids
+
+    hub = Batch.objects.get(pk=ctx.dataset["hub_lot_id"])
+    downstream = len(lineage_batch_ids(hub.pk, direction="forward", depth=100)) - 1
+    downstream_holders(hub)  # warm
+    times, holders = [], []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        holders = downstream_holders(hub)
+        times.append(time.perf_counter() - start)
+    s = summary_ms(times)
+    seconds = s["max_ms"] / 1000
+    organizations = len({row["organization_id"] for row in holders})
+    return [Measure(
+        name="downstream_holders", label="downstream holders of a lot (recall scope)",
+        value=round(seconds, 4), unit="s", target="≤ 1 s with ≥ 10 k downstream lots",
+        met=seconds <= 1 and downstream >= 10_000 if ctx.size == "full" else seconds <= 1,
+        notes=(f"lot {hub.lot} ({hub.gtin}, whey powder) has {downstream:,} downstream lots; "
+               f"`trace.selectors.downstream_holders` returned {len(holders):,} holdings at "
+               f"{organizations} organizations; slowest of {REPEATS} runs (p50 {s['p50_ms']} ms)."
+               + ("" if downstream >= 10_000 else " The data set is too small for 10 k downstream lots: "
+                  "the target applies to the full size.")),
+        details={"downstream_lots": downstream, "holdings": len(holders), "organizations": organizations,
+                 "timing": s},
+    )]

@@ -1,0 +1,148 @@
+"""Public scan: the Digital Link resolver page for random lots, 32 concurrent
+clients, under gunicorn — against a bare WSGI app returning a constant under
+the same gunicorn settings. Load comes from ``wrk`` in its own process, over
+loopback only."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from bench.common import ROOT, BenchError, Context, Measure, free_port, sample_lots
+
+CLIENTS = 32
+WRK_THREADS = 2
+LUA = Path(__file__).with_name("wrk_paths.lua")
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        print("  installing wrk with apt-get…", flush=True)
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False, capture_output=True)
+        found = shutil.which("wrk")
+    if not found:
+        raise BenchError("the scan benchmark needs wrk (Debian: apt-get install wrk)")
+    return found
+
+
+class Gunicorn:
+    """A gunicorn on 127.0.0.1 with a free port, stopped on exit."""
+
+    def __init__(self, app: str, ctx: Context, extra_env: dict[str, str] | None = None):
+        self.port = free_port()
+        env = {**os.environ, "DATABASE_URL": ctx.database_url, "REDIS_URL": ctx.redis_url,
+               "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING",
+               "PYTHONPATH": str(ROOT), **(extra_env or {})}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{self.port}",
+             "--workers", str(ctx.gunicorn_workers), "--threads", str(ctx.gunicorn_threads),
+             "--worker-class", "gthread", "--keep-alive", "5", "--backlog", "2048",
+             "--log-level", "warning", "--chdir", str(ROOT)],
+            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def wait(self, path: str) -> bytes:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BenchError(f"gunicorn exited: {self.process.stderr.read().decode()[-2000:]}")
+            try:
+                with urllib.request.urlopen(self.url(path), timeout=10) as response:
+                    return response.read()
+            except urllib.error.HTTPError as exc:
+                raise BenchError(f"{path} answered {exc.code}: {exc.read()[:500]!r}") from exc
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.2)
+        raise BenchError("gunicorn did not answer within 60 s")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def wrk(binary: str, url: str, paths_file: str, seconds: int) -> dict:
+    result = subprocess.run(
+        [binary, f"-t{WRK_THREADS}", f"-c{CLIENTS}", f"-d{seconds}s", "--timeout", "5s", "-s", str(LUA),
+         url, "--", paths_file],
+        capture_output=True, text=True, check=False,
+    )
+    for line in result.stdout.splitlines():
+        if line.startswith("JSON:"):
+            data = json.loads(line[5:])
+            data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
+            data["errors"] = sum(data[k] for k in ("connect", "read", "write", "status", "timeout"))
+            return data
+    raise BenchError(f"wrk gave no summary: {result.stdout[-1000:]} {result.stderr[-1000:]}")
+
+
+def run(ctx: Context) -> list[Measure]:
+    from trace.identifiers import digital_link_path
+    from trace.models import Batch
+
+    binary = ensure_wrk()
+    ids = sample_lots(ctx, 2000, finished_only=True)
+    keys = list(Batch.objects.filter(pk__in=ids).values_list("gtin", "lot"))
+    paths = [digital_link_path(g, lot) for g, lot in keys]
+    seconds = ctx.params["scan_seconds"]
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
+        handle.write("\n".join(paths) + "\n")
+        paths_file = handle.name
+    try:
+        with Gunicorn("bench.bare_wsgi:application", ctx) as bare:
+            bare.wait("/")
+            wrk(binary, bare.url(), paths_file, 2)
+            base = wrk(binary, bare.url(), paths_file, seconds)
+        with Gunicorn("config.wsgi:application", ctx) as app:
+            page = app.wait(paths[0])
+            if keys[0][1].encode() not in page:
+                raise BenchError("the resolver page does not name the lot it was asked for")
+            wrk(binary, app.url(), paths_file, max(2, seconds // 2))  # warm the page cache
+            got = wrk(binary, app.url(), paths_file, seconds)
+    finally:
+        os.unlink(paths_file)
+    ratio = got["rps"] / base["rps"]
+    p99 = got["p99_us"] / 1000
+    common = (f"{CLIENTS} connections from wrk ({WRK_THREADS} threads) for {seconds} s after a warm-up, "
+              f"GET /01/<gtin>/10/<lot> over {len(paths)} random finished lots; gunicorn gthread "
+              f"{ctx.gunicorn_workers}×{ctx.gunicorn_threads} for both app and baseline, all on one machine "
+              "(load generator included).")
+    return [
+        Measure(name="scan_throughput", label="public scan throughput (resolver page)",
+                value=round(got["rps"], 1), unit="requests/s", baseline=round(base["rps"], 1),
+                baseline_label="bare WSGI constant, same gunicorn", ratio=round(ratio, 3),
+                target="≥ 50 % of baseline", met=ratio >= 0.5, notes=common,
+                details={"app": got, "bare": base}),
+        Measure(name="scan_p99", label="public scan latency, p99", value=round(p99, 2), unit="ms",
+                baseline=round(base["p99_us"] / 1000, 2), baseline_label="bare WSGI p99",
+                ratio=round(got["p99_us"] / max(base["p99_us"], 1), 3), target="≤ 25 ms", met=p99 <= 25,
+                notes=f"p50 {got['p50_us'] / 1000:.2f} ms, p90 {got['p90_us'] / 1000:.2f} ms, "
+                      f"max {got['max_us'] / 1000:.1f} ms.",
+                details={"app": got, "bare": base}),
+        Measure(name="scan_errors", label="public scan errors", value=got["errors"], unit="requests",
+                baseline=base["errors"], baseline_label="bare WSGI errors", target="0",
+                met=got["errors"] == 0,
+                notes=(f"socket errors (connect/read/write/timeout) and non-2xx/3xx answers out of "
+                       f"{got['requests']:,} requests."),
+                details={k: got[k] for k in ("connect", "read", "write", "status", "timeout", "requests")}),
+    ]
