@@ -209,9 +209,9 @@ def ensure_dataset(ctx: Context, *, regenerate: bool, progress: bool = True) -> 
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
-    from tqdm import tqdm
-
     from trace.datagen import estimate_events, generate
+
+    from tqdm import tqdm
 
     started = time.perf_counter()
     with tqdm(total=estimate_events(ctx.events), unit="ev", unit_scale=True, disable=not progress,
@@ -235,9 +235,9 @@ def ensure_dataset(ctx: Context, *, regenerate: bool, progress: bool = True) -> 
 
 def hub_lot(world) -> int:
     """The ingredient lot with the most lots made from it (the recall case)."""
-    from django.db.models import Count
-
     from trace.models import LineageEdge
+
+    from django.db.models import Count
 
     row = (LineageEdge.objects.filter(parent_id__in=[b.pk for b in world.whey_lots])
            .values("parent_id").annotate(n=Count("id")).order_by("-n").first())

@@ -20,10 +20,11 @@ def main(path: str, org_id: int, user_id: int) -> None:
     import django
 
     django.setup()
+    from trace.capture import capture_events
+
     from django.contrib.auth import get_user_model
 
     from api.models import Organization
-    from trace.capture import capture_events
 
     organization = Organization.objects.get(pk=org_id)
     user = get_user_model().objects.get(pk=user_id)

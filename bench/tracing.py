@@ -13,10 +13,10 @@ DEPTH = 20
 
 
 def run(ctx: Context) -> list[Measure]:
-    from django.db import connection
-
     from trace.models import Batch
     from trace.selectors import _SQL, lineage_batch_ids, trace_graph
+
+    from django.db import connection
 
     lots = sample_lots(ctx, ctx.params["trace_samples"])
     raw = psycopg2.connect(ctx.database_url)

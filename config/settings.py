@@ -115,7 +115,13 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Scans answered by the fast page layer wait in Redis; store them in bulk.
+    "trace-flush-scan-log": {
+        "task": "trace.tasks.flush_scan_log",
+        "schedule": env_int("SCAN_LOG_FLUSH_SECONDS", 10),
+    },
+}
 
 # --- auth -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

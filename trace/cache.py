@@ -2,7 +2,8 @@
 
 The page is cached per batch and language and dropped the moment anything
 about the batch changes (an event, a status change, a recall), so a recalled
-batch is never served from cache as safe.
+batch is never served from cache as safe. With Redis, the fast page layer in
+front of Django (``trace.fastpage``) is invalidated here too, by version.
 """
 
 from django.conf import settings
@@ -16,6 +17,13 @@ def page_key(batch_id: int, language: str) -> str:
 
 
 def invalidate_batches(batch_ids) -> None:
+    batch_ids = list(batch_ids)
     keys = [page_key(b, lang) for b in batch_ids for lang, _ in settings.LANGUAGES]
     if keys:
         cache.delete_many(keys)
+    from . import fastpage
+
+    if batch_ids and fastpage.client() is not None:
+        from .models import Batch
+
+        fastpage.bump_versions(list(Batch.objects.filter(pk__in=batch_ids).values_list("gtin", "lot")))

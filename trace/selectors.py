@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from api.models import Organization
 
-from .models import Batch, Custody, Event, LineageEdge
+from .choices import BatchRole
+from .models import Batch, Custody, Event, EventBatch, LineageEdge
 
 _DIRECTIONS = ("forward", "backward", "both")
 
@@ -45,6 +46,24 @@ def lineage_batch_ids(batch_id: int, *, direction: str, depth: int) -> dict[int,
     return found
 
 
+# A lot consumed (input, aggregated child) in an event whose outputs all lie
+# outside the trace belongs to another lot's story: a whey-powder lot that went
+# into 10,000 other plants' lots must not drag their transformations into the
+# trace of one yogurt lot. Such events reach the trace through an output or
+# parent link when they matter.
+_TRACE_ROLES = (BatchRole.SUBJECT, BatchRole.OUTPUT, BatchRole.PARENT)
+
+
+def trace_events(batch_ids) -> QuerySet[Event]:
+    """The events of a trace over ``batch_ids``, oldest first, without retracted ones."""
+    about = EventBatch.objects.filter(batch_id__in=batch_ids, role__in=_TRACE_ROLES).values("event_id")
+    return (
+        Event.objects.filter(pk__in=about, error_declaration__isnull=True)
+        .exclude(event_id__in=Event.objects.filter(error_declaration__isnull=False).values("event_id"))
+        .order_by("event_time", "id")
+    )
+
+
 @dataclass
 class TraceGraph:
     root: Batch
@@ -68,12 +87,8 @@ def trace_graph(batch: Batch, *, direction: str = "both", depth: int = 20) -> Tr
         .select_related("event").order_by("id")
     )
     events = list(
-        Event.objects.filter(batch_links__batch_id__in=ids, error_declaration__isnull=True)
-        .exclude(event_id__in=Event.objects.filter(error_declaration__isnull=False).values("event_id"))
-        .select_related("organization", "source_org", "destination_org")
+        trace_events(ids).select_related("organization", "source_org", "destination_org")
         .prefetch_related("batch_links")
-        .distinct()
-        .order_by("event_time", "id")
     )
     org_ids = {b.product.owner_id for b in batches if b.product_id}
     for e in events:
@@ -87,12 +102,8 @@ def batch_journey(batch: Batch, *, depth: int = 20) -> list[Event]:
     upstream of it (back to the ranch), oldest first."""
     ids = list(lineage_batch_ids(batch.pk, direction="backward", depth=depth))
     return list(
-        Event.objects.filter(batch_links__batch_id__in=ids, error_declaration__isnull=True)
-        .exclude(event_id__in=Event.objects.filter(error_declaration__isnull=False).values("event_id"))
-        .select_related("organization", "source_org", "destination_org")
+        trace_events(ids).select_related("organization", "source_org", "destination_org")
         .prefetch_related("batch_links__batch__product")
-        .distinct()
-        .order_by("event_time", "id")
     )
 
 

@@ -1,0 +1,109 @@
+"""The consumer page served from Redis in front of Django (trace.fastpage).
+
+Needs a real Redis (REDIS_URL); skipped, visibly, without one.
+"""
+
+from trace.choices import BatchStatus
+from trace.models import ScanLog
+from trace.services import batch_set_status, scan_log_flush
+
+import pytest
+from django.conf import settings
+from django.test import RequestFactory
+
+from tests.factories import produce
+
+pytestmark = [
+    pytest.mark.redis,
+    pytest.mark.skipif(not settings.REDIS_URL, reason="needs a real Redis: set REDIS_URL"),
+]
+
+
+def wsgi_get(app, path, **headers):
+    environ = RequestFactory().get(path, **headers).environ
+    captured = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        captured["status"], captured["headers"] = status, dict(response_headers)
+
+    body = b"".join(app(environ, start_response))
+    return captured["status"], captured["headers"], body.decode()
+
+
+@pytest.fixture
+def app():
+    from config.wsgi import application
+
+    return application
+
+
+@pytest.fixture
+def lot(enterprise, product):
+    return produce(enterprise.user, product, lot="FP1")
+
+
+def status_shown(body: str) -> str:
+    marker = 'class="status status--'
+    start = body.index(marker) + len(marker)
+    return body[start:body.index('"', start)]
+
+
+def test_repeat_scans_are_served_from_cache_and_logged(app, lot, transactional_db):
+    path = lot.digital_link.replace(settings.PUBLIC_BASE_URL, "")
+    first = wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    second = wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    third = wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert first[0] == second[0] == third[0] == "200 OK"
+    assert "X-Page-Cache" not in first[1]
+    assert second[1]["X-Page-Cache"] == third[1]["X-Page-Cache"] == "hit"
+    assert second[2] == third[2] == first[2]
+    from trace.fastpage import local_pages
+
+    local_pages().flush_scans()
+    scan_log_flush()
+    assert ScanLog.objects.filter(batch=lot).count() == 3
+
+
+def test_a_recalled_lot_is_never_served_from_cache_as_safe(app, lot, transactional_db):
+    path = lot.digital_link.replace(settings.PUBLIC_BASE_URL, "")
+    for _ in range(3):
+        status, headers, body = wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert headers.get("X-Page-Cache") == "hit" and status_shown(body) == BatchStatus.ACTIVE
+    batch_set_status(batch=lot, status=BatchStatus.RECALLED)  # commits: on-commit hooks run
+    for _ in range(3):
+        status, headers, body = wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="zh-CN")
+        assert status_shown(body) == BatchStatus.RECALLED
+
+
+def test_a_page_rendered_while_the_lot_was_recalled_is_not_kept(lot, transactional_db):
+    """The render read 'active', the recall committed before the page was stored."""
+    from trace.fastpage import FastPublicPage
+
+    from config.wsgi import django_application
+
+    def racing(environ, start_response):
+        response = django_application(environ, start_response)
+        batch_set_status(batch=lot, status=BatchStatus.RECALLED)
+        return response
+
+    app = FastPublicPage(racing)
+    path = lot.digital_link.replace(settings.PUBLIC_BASE_URL, "")
+    _, _, body = wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert status_shown(body) == BatchStatus.ACTIVE  # the racing render itself
+    from config.wsgi import application
+
+    _, headers, body = wsgi_get(application, path, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert "X-Page-Cache" not in headers
+    assert status_shown(body) == BatchStatus.RECALLED
+
+
+def test_signed_in_staff_and_machines_bypass_the_cache(app, lot, transactional_db):
+    path = lot.digital_link.replace(settings.PUBLIC_BASE_URL, "")
+    for _ in range(2):
+        wsgi_get(app, path)
+    _, headers, _ = wsgi_get(app, path, HTTP_COOKIE=f"{settings.SESSION_COOKIE_NAME}=abc")
+    assert "X-Page-Cache" not in headers
+    _, headers, _ = wsgi_get(app, path, HTTP_ACCEPT="application/linkset+json")
+    assert "X-Page-Cache" not in headers and headers["Content-Type"].startswith("application/linkset+json")
+    _, headers, _ = wsgi_get(app, path + "?lang=en")
+    assert "X-Page-Cache" not in headers
