@@ -1,5 +1,10 @@
 -- wrk script: GET random paths from a file (one per line); print a JSON summary.
 local paths = {}
+local headers = {
+  ["Accept-Language"] = "zh-CN,zh;q=0.9",
+  ["User-Agent"] = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 " ..
+    "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50",
+}
 
 function init(args)
   for line in io.lines(args[1]) do
@@ -9,7 +14,7 @@ function init(args)
 end
 
 function request()
-  return wrk.format("GET", paths[math.random(#paths)], { ["Accept-Language"] = "zh-CN,zh;q=0.9" })
+  return wrk.format("GET", paths[math.random(#paths)], headers)
 end
 
 function done(summary, latency, requests)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Sequence
-from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection, models
@@ -20,20 +19,58 @@ from django.db import connection, models
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_value(field: models.Field, value) -> str:
+def _allocate_ids(cursor, model: type[models.Model], n: int) -> list[int]:
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+        [model._meta.db_table, model._meta.pk.column, n],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _text(value) -> str:
     if value is None:
         return "\\N"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value).translate(_ESCAPES)
+
+
+def insert_rows(model: type[models.Model], field_names: list[str], rows: Sequence[tuple]) -> None:
+    """Insert plain tuples of ``field_names`` values (no model instances, no ids back)."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**dict(zip(field_names, row, strict=True))) for row in rows])
+        return
+    meta = model._meta
+    columns = [meta.pk.column, *(meta.get_field(name).column for name in field_names)]
+    with connection.cursor() as cursor:
+        ids = _allocate_ids(cursor, model, len(rows))
+        buffer = io.StringIO()
+        buffer.writelines(
+            f"{pk}\t" + "\t".join(map(_text, row)) + "\n" for pk, row in zip(ids, rows, strict=True)
+        )
+        buffer.seek(0)
+        quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+        cursor.copy_expert(f"COPY {connection.ops.quote_name(meta.db_table)} ({quoted}) FROM STDIN", buffer)
+
+
+def _converter(field: models.Field):
+    """A function turning this field's Python value into COPY text (chosen once per field)."""
     if isinstance(field, models.JSONField):
-        text = json.dumps(value, ensure_ascii=False, cls=field.encoder)
-    elif isinstance(value, bool):
-        text = "t" if value else "f"
-    elif isinstance(value, datetime | date):
-        text = value.isoformat()
-    elif isinstance(value, Decimal):
-        text = format(value, "f")
-    else:
-        text = str(value)
-    return text.translate(_ESCAPES)
+        def convert(value, obj):
+            if value is None:
+                return "\\N"
+            cached = getattr(obj, "_json", None)
+            if cached and field.attname in cached:
+                return cached[field.attname].translate(_ESCAPES)
+            return json.dumps(value, ensure_ascii=False, cls=field.encoder).translate(_ESCAPES)
+        return convert
+    if isinstance(field, models.BooleanField):
+        return lambda value, obj: "\\N" if value is None else ("t" if value else "f")
+    if isinstance(field, models.DateTimeField | models.DateField):
+        return lambda value, obj: "\\N" if value is None else value.isoformat()
+    return lambda value, obj: _text(value)
 
 
 def copy_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
@@ -47,21 +84,19 @@ def copy_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None
     pk = model._meta.pk
     fields = [f for f in model._meta.concrete_fields if f is not pk]
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [table, pk.column, len(objs)],
-        )
-        for obj, (new_id,) in zip(objs, cursor.fetchall(), strict=True):
+        for obj, new_id in zip(objs, _allocate_ids(cursor, model, len(objs)), strict=True):
             obj.pk = new_id
+        auto = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+        converters = [(f.attname, _converter(f)) for f in fields]
         buffer = io.StringIO()
         for obj in objs:
-            for f in fields:
-                if getattr(f, "auto_now", False) or (getattr(f, "auto_now_add", False) and obj._state.adding):
-                    f.pre_save(obj, add=True)
+            for f in auto:
+                f.pre_save(obj, add=True)
+            values = obj.__dict__
             buffer.write(str(obj.pk))
-            for f in fields:
+            for attname, convert in converters:
                 buffer.write("\t")
-                buffer.write(_copy_value(f, getattr(obj, f.attname)))
+                buffer.write(convert(values.get(attname), obj))
             buffer.write("\n")
         buffer.seek(0)
         columns = ", ".join(connection.ops.quote_name(c) for c in [pk.column, *(f.column for f in fields)])

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from api.models import Organization
 
-from .bulk import copy_insert, update_columns
+from .bulk import copy_insert, insert_rows, update_columns
 from .choices import BatchRole, EventType
 from .hashchain import GENESIS, canonical_json, chain_hash
 from .identifiers import item_key_from_uri
@@ -412,9 +412,9 @@ def capture_events(
         document = dict(p.document)
         document["eventID"] = p.event_id
         document["recordTime"] = _utc_iso(now)
-        content = chain_hash(
-            prev_hash=prev, organization_id=organization.pk, chain_seq=seq, event_id=p.event_id, document=document
-        )
+        text = canonical_json(document)
+        content = chain_hash(prev_hash=prev, organization_id=organization.pk, chain_seq=seq,
+                             event_id=p.event_id, document=document, canonical=text)
         rows.append(
             Event(
                 event_id=p.event_id,
@@ -438,21 +438,22 @@ def capture_events(
                 content_hash=content,
             )
         )
+        rows[-1]._json = {"document": text}  # serialized once: for the hash and for COPY
         prev = content
     copy_insert(Event, rows)
 
-    links: list[EventBatch] = []
-    edges: list[LineageEdge] = []
+    links: list[tuple] = []
+    edges: dict[tuple[int, int, int], tuple] = {}
     for p, row in zip(todo, rows, strict=True):
         if p.error_declaration is not None:
             continue
         for r in p.refs:
-            links.append(EventBatch(event=row, batch=r.batch, role=r.role, quantity=r.quantity, uom=r.uom))
-        edges.extend(_edges_for(p, row))
-    copy_insert(EventBatch, links)
-    # The events are new, so the only possible duplicate edges are within this list.
-    unique_edges = {(e.parent_id, e.child_id, e.event_id): e for e in reversed(edges)}
-    copy_insert(LineageEdge, list(reversed(unique_edges.values())))
+            links.append((row.pk, r.batch.pk, r.role, r.quantity, r.uom))
+        # The events are new, so the only possible duplicate edges are within one event.
+        for edge in _edges_for(p, row):
+            edges.setdefault(edge[:3], edge)
+    insert_rows(EventBatch, ["event_id", "batch_id", "role", "quantity", "uom"], links)
+    insert_rows(LineageEdge, ["parent_id", "child_id", "event_id", "quantity"], list(edges.values()))
     if retracted_ids:
         LineageEdge.objects.filter(
             event__event_id__in=retracted_ids, event__error_declaration__isnull=True
@@ -461,12 +462,13 @@ def capture_events(
     return CaptureResult(events=rows, duplicates=duplicates)
 
 
-def _edges_for(p: PreparedEvent, row: Event) -> list[LineageEdge]:
+def _edges_for(p: PreparedEvent, row: Event) -> list[tuple]:
+    """(parent id, child id, event id, quantity) of the lineage edges an event makes."""
     if p.event_type == EventType.TRANSFORMATION:
         inputs = [r for r in p.refs if r.role == BatchRole.INPUT]
         outputs = [r for r in p.refs if r.role == BatchRole.OUTPUT]
         return [
-            LineageEdge(parent=i.batch, child=o.batch, event=row, quantity=i.quantity)
+            (i.batch.pk, o.batch.pk, row.pk, i.quantity)
             for i in inputs for o in outputs if i.batch.pk != o.batch.pk
         ]
     if p.event_type == EventType.AGGREGATION and p.action == "ADD":
@@ -474,7 +476,7 @@ def _edges_for(p: PreparedEvent, row: Event) -> list[LineageEdge]:
         parents = [r for r in p.refs if r.role == BatchRole.PARENT]
         children = [r for r in p.refs if r.role == BatchRole.CHILD]
         return [
-            LineageEdge(parent=c.batch, child=par.batch, event=row, quantity=c.quantity)
+            (c.batch.pk, par.batch.pk, row.pk, c.quantity)
             for c in children for par in parents if c.batch.pk != par.batch.pk
         ]
     return []
