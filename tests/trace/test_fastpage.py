@@ -9,7 +9,9 @@ from trace.services import batch_set_status, scan_log_flush
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import produce
 
@@ -52,7 +54,9 @@ def test_repeat_scans_are_served_from_cache_and_logged(app, lot, transactional_d
     path = lot.digital_link.replace(settings.PUBLIC_BASE_URL, "")
     first = wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="zh-CN")
     second = wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="zh-CN")
-    third = wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    with CaptureQueriesContext(connection) as queries:
+        third = wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert len(queries.captured_queries) == 0  # a cached scan never reaches PostgreSQL
     assert first[0] == second[0] == third[0] == "200 OK"
     assert "X-Page-Cache" not in first[1]
     assert second[1]["X-Page-Cache"] == third[1]["X-Page-Cache"] == "hit"

@@ -1,9 +1,8 @@
 import time
+from trace.datagen import AlreadyGenerated, estimate_events, generate, parse_size
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
-
-from trace.datagen import AlreadyGenerated, estimate_events, generate, parse_size
 
 
 class Command(BaseCommand):

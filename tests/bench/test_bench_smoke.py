@@ -1,0 +1,102 @@
+"""CI-sized runs of the data generator and of every benchmark.
+
+Benchmarks are scripts, not timed tests: nothing here checks a speed. The
+generator runs anywhere; the benchmark suite needs PostgreSQL and Redis and is
+skipped, visibly, without them. It runs ``python -m bench --size tiny`` in a
+subprocess against a database of its own (``<DATABASE_URL name>_benchsmoke``).
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from trace.datagen import generate, parse_size
+from trace.models import Batch, Custody, Event, LineageEdge
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import transaction
+
+from bench import MEASURES
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Rollback(Exception):
+    pass
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_generator_builds_a_connected_chain_through_capture():
+    world = generate(size=600, seed=11)
+    assert world.events == Event.objects.count() >= 500
+    assert LineageEdge.objects.count() > 0
+    # Every finished lot traces back to raw milk and a whey-powder lot.
+    finished = Batch.objects.get(pk=world.finished_lot_ids[0])
+    parents = set(LineageEdge.objects.filter(child=finished).values_list("parent__lot", flat=True))
+    assert any(p.startswith("RM") for p in parents) and any(p.startswith("WP") for p in parents)
+    # Custody was derived by capture: retailers hold what they received minus what they sold.
+    assert Custody.objects.filter(quantity__gt=0).exists()
+    assert {o.org.region_code[:2] for tier in world.parties.values() for o in tier} <= {
+        "32", "37", "34", "33", "15", "41"}
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_generator_is_deterministic_for_a_seed():
+    def snapshot():
+        try:
+            with transaction.atomic():
+                generate(size=300, seed=5)
+                rows = list(Event.objects.order_by("id").values_list(
+                    "event_id", "event_type", "biz_step", "event_time", "content_hash"))
+                raise Rollback(rows)
+        except Rollback as done:
+            return done.args[0]
+
+    first, second = snapshot(), snapshot()
+    assert first and [r[:4] for r in first] == [r[:4] for r in second]
+
+
+@pytest.mark.django_db
+def test_the_command_refuses_a_second_run_with_the_same_seed_and_bad_sizes():
+    call_command("gen_supply_chain", size="200", seed=21, no_progress=True)
+    with pytest.raises(CommandError, match="seed 21"):
+        call_command("gen_supply_chain", size="200", seed=21, no_progress=True)
+    with pytest.raises(CommandError, match="not a size"):
+        call_command("gen_supply_chain", size="lots", seed=22, no_progress=True)
+    assert parse_size("50k") == 50_000 and parse_size("1M") == 1_000_000
+
+
+def _is_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.skipif(not _is_postgres() or not settings.REDIS_URL,
+                    reason="the benchmarks need PostgreSQL and Redis (DATABASE_URL, REDIS_URL)")
+def test_every_benchmark_runs_at_tiny_size_and_reports_numbers(tmp_path):
+    url = settings.DATABASE_URL.rstrip("/")
+    database_url = url + "_benchsmoke"
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "--size", "tiny", "--regenerate", "--no-progress",
+         "--database-url", database_url, "--redis-url", settings.REDIS_URL, "--output", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = json.loads((tmp_path / "benchmarks.json").read_text())
+    names = {m["name"] for m in report["measures"]}
+    assert names == {
+        "capture_throughput", "trace_latency_p95", "trace_graph_p95", "scan_throughput", "scan_p99",
+        "scan_errors", "downstream_holders", "capture_peak_rss", "trace_export_xlsx",
+    }
+    assert len(MEASURES) == 6
+    for measure in report["measures"]:
+        assert isinstance(measure["value"], int | float), measure
+        assert set(measure) >= {"name", "value", "unit", "baseline", "ratio", "target", "met"}
+        if measure["baseline_label"] != "—":  # a baseline measured in the same run
+            assert isinstance(measure["baseline"], int | float), measure
+        assert measure["ratio"] is None or isinstance(measure["ratio"], int | float)
+    markdown = (tmp_path / "BENCHMARKS.md").read_text()
+    assert "| measure | value |" in markdown and report["machine"]["postgresql"] in markdown
