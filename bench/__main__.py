@@ -32,6 +32,8 @@ def parse_args(argv):
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default 2 × cores)")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--render-only", action="store_true",
+                        help="re-render BENCHMARKS.md from benchmarks.json (e.g. after editing bench/analysis.md)")
     args = parser.parse_args(argv)
     unknown = [m for m in args.measures if m not in MEASURES]
     if unknown:
@@ -43,6 +45,10 @@ def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     from bench import common
 
+    if args.render_only:
+        out = Path(args.output)
+        common.rerender(out / "benchmarks.json", out / "BENCHMARKS.md")
+        return 0
     try:
         common.check_services(args.database_url, args.redis_url) if args.database_url.startswith(
             ("postgres://", "postgresql://")) else None

@@ -19,7 +19,7 @@ import urllib.request
 import psycopg2
 
 from bench import documents
-from bench.common import BenchError, Context, Measure
+from bench.common import BenchError, Context, Measure, short_of
 
 EVENTS_PER_DOCUMENT = 1_000
 OFFSET = 10**12  # baseline rows get ids and unique keys far from the real ones
@@ -171,6 +171,7 @@ def run(ctx: Context) -> list[Measure]:
         value=round(capture_rate, 1), unit="events/s", baseline=round(copy_rate, 1),
         baseline_label="raw PostgreSQL COPY of the same rows", ratio=round(ratio, 3),
         target="≥ 25 % of baseline", met=ratio >= 0.25,
+        shortfall=short_of(ratio, 0.25, at_most=False, what="ratio "),
         notes=(f"{n_docs} documents × {EVENTS_PER_DOCUMENT} events through {transport}, each one "
                f"transaction, committed; per document {per_doc} ms. Baseline: the same rows "
                f"({', '.join(f'{k} {v:,}' for k, v in best['rows'].items())}) copied as new rows into the same "

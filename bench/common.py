@@ -45,6 +45,7 @@ class Measure:
     baseline_label: str = "—"
     ratio: float | None = None
     notes: str = ""
+    shortfall: str = ""  # how far from the target, when missed
     details: dict = field(default_factory=dict)
 
     def as_json(self) -> dict:
@@ -63,6 +64,15 @@ class Context:
     dataset: dict = field(default_factory=dict)
     gunicorn_workers: int = 0
     gunicorn_threads: int = 0
+
+
+def short_of(value: float, limit: float, *, at_most: bool, what: str = "") -> str:
+    """A sentence on how far ``value`` misses ``limit`` (empty when it does not)."""
+    if at_most and value > limit:
+        return f"{what}{value:,.3g} against at most {limit:,.3g}: {value / limit:.1f}× the limit"
+    if not at_most and value < limit:
+        return f"{what}{value:,.3g} against at least {limit:,.3g}: {value / limit * 100:.0f} % of it"
+    return ""
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -306,6 +316,10 @@ def _has(program: str) -> bool:
 
 # --- results ---------------------------------------------------------------------
 
+def rerender(path_json: Path, path_md: Path) -> None:
+    path_md.write_text(render_markdown(json.loads(path_json.read_text())))
+
+
 def write_results(path_json: Path, path_md: Path, *, measures: list[Measure], ctx: Context, info: dict,
                   merge: bool) -> None:
     previous = {}
@@ -365,10 +379,18 @@ def render_markdown(doc: dict) -> str:
         met = {True: "yes", False: "**no**", None: "—"}[x["met"]]
         lines.append(f"| {x['label']} | {_fmt(x['value'])} | {x['unit']} | {x['baseline_label']} | "
                      f"{_fmt(x['baseline'])} | {_fmt(x['ratio'], 3)} | {x['target']} | {met} |")
+    missed = [x for x in doc["measures"] if x["met"] is False]
+    if missed:
+        lines += ["", "## Targets missed", ""]
+        for x in missed:
+            lines.append(f"- **{x['label']}**: {x.get('shortfall') or 'see the notes'}.")
     lines += ["", "## Notes per measure", ""]
     for x in doc["measures"]:
         if x["notes"]:
             lines.append(f"- **{x['label']}**: {x['notes']}")
+    analysis = ROOT / "bench" / "analysis.md"
+    if analysis.exists():
+        lines += ["", analysis.read_text().strip()]
     lines += [
         "",
         "## Machine",

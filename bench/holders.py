@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from bench.common import Context, Measure, summary_ms
+from bench.common import Context, Measure, short_of, summary_ms
 
 REPEATS = 5
 
@@ -29,6 +29,7 @@ def run(ctx: Context) -> list[Measure]:
         name="downstream_holders", label="downstream holders of a lot (recall scope)",
         value=round(seconds, 4), unit="s", target="≤ 1 s with ≥ 10 k downstream lots",
         met=seconds <= 1 and downstream >= 10_000 if ctx.size == "full" else seconds <= 1,
+        shortfall=short_of(seconds, 1, at_most=True, what="seconds ") or f"only {downstream:,} downstream lots",
         notes=(f"lot {hub.lot} ({hub.gtin}, whey powder) has {downstream:,} downstream lots; "
                f"`trace.selectors.downstream_holders` returned {len(holders):,} holdings at "
                f"{organizations} organizations; slowest of {REPEATS} runs (p50 {s['p50_ms']} ms)."

@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from bench.common import ROOT, BenchError, Context, Measure, free_port, sample_lots
+from bench.common import ROOT, BenchError, Context, Measure, free_port, sample_lots, short_of
 
 CLIENTS = 32
 WRK_THREADS = 2
@@ -137,16 +137,18 @@ def run(ctx: Context) -> list[Measure]:
                 value=round(got["rps"], 1), unit="requests/s", baseline=round(base["rps"], 1),
                 baseline_label="bare WSGI constant, same gunicorn", ratio=round(ratio, 3),
                 target="≥ 50 % of baseline", met=ratio >= 0.5, notes=common,
+                shortfall=short_of(ratio, 0.5, at_most=False, what="ratio "),
                 details={"app": got, "bare": base}),
         Measure(name="scan_p99", label="public scan latency, p99", value=round(p99, 2), unit="ms",
                 baseline=round(base["p99_us"] / 1000, 2), baseline_label="bare WSGI p99",
                 ratio=round(got["p99_us"] / max(base["p99_us"], 1), 3), target="≤ 25 ms", met=p99 <= 25,
+                shortfall=short_of(p99, 25, at_most=True, what="p99 ms "),
                 notes=f"p50 {got['p50_us'] / 1000:.2f} ms, p90 {got['p90_us'] / 1000:.2f} ms, "
                       f"max {got['max_us'] / 1000:.1f} ms.",
                 details={"app": got, "bare": base}),
         Measure(name="scan_errors", label="public scan errors", value=got["errors"], unit="requests",
                 baseline=base["errors"], baseline_label="bare WSGI errors", target="0",
-                met=got["errors"] == 0,
+                met=got["errors"] == 0, shortfall=f"{got['errors']} failed requests",
                 notes=(f"socket errors (connect/read/write/timeout) and non-2xx/3xx answers out of "
                        f"{got['requests']:,} requests."),
                 details={k: got[k] for k in ("connect", "read", "write", "status", "timeout", "requests")}),
