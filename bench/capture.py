@@ -161,7 +161,8 @@ def run(ctx: Context) -> list[Measure]:
         event_ids.extend(e["eventID"] for e in document["epcisBody"]["eventList"])
     via_http = http_endpoint_available()
     times = _capture_http(bodies, plant, ctx) if via_http else _capture_service(bodies, plant)
-    stored = list(Event.objects.filter(event_id__in=event_ids).values_list("id", flat=True))
+    stored = list(Event.objects.filter(event_id__in=event_ids, error_declaration__isnull=True)
+                  .values_list("id", flat=True))
     if len(stored) != len(event_ids):
         raise BenchError(f"{len(event_ids)} events sent, {len(stored)} stored")
     events = len(event_ids)

@@ -372,7 +372,12 @@ def capture_events(
             seen.add(key)
             unique.append(p)
     stored = set(
-        Event.objects.filter(event_id__in=[p.event_id for p in unique]).values_list(
+        # Spelled per partial unique index (originals, error declarations) so each is
+        # used: a bare ``event_id IN (…)`` matches neither and scans every event.
+        Event.objects.filter(
+            Q(event_id__in=[p.event_id for p in unique], error_declaration__isnull=True)
+            | Q(event_id__in=[p.event_id for p in unique], error_declaration__isnull=False)
+        ).values_list(
             "event_id", "error_declaration__isnull"
         )
     )
