@@ -20,12 +20,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 SIZES = {
     # events in the data set, trace samples, scan seconds, capture documents, max document
-    "tiny": dict(events=2_000, trace_samples=100, scan_seconds=3, capture_documents=2,
+    "tiny": dict(events=2_000, trace_samples=100, scan_seconds=3, scan_lots=100, capture_documents=2,
                  memory_events=2_000, export_samples=10),
-    "small": dict(events=50_000, trace_samples=1_000, scan_seconds=10, capture_documents=5,
+    "small": dict(events=50_000, trace_samples=1_000, scan_seconds=10, scan_lots=500, capture_documents=5,
                   memory_events=10_000, export_samples=30),
-    "full": dict(events=1_000_000, trace_samples=1_000, scan_seconds=20, capture_documents=10,
-                 memory_events=10_000, export_samples=50),
+    "full": dict(events=1_000_000, trace_samples=1_000, scan_seconds=20, scan_lots=1_000,
+                 capture_documents=10, memory_events=10_000, export_samples=50),
 }
 
 
