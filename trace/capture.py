@@ -371,16 +371,15 @@ def capture_events(
         if key not in seen:
             seen.add(key)
             unique.append(p)
-    stored = set(
-        # Spelled per partial unique index (originals, error declarations) so each is
-        # used: a bare ``event_id IN (…)`` matches neither and scans every event.
-        Event.objects.filter(
-            Q(event_id__in=[p.event_id for p in unique], error_declaration__isnull=True)
-            | Q(event_id__in=[p.event_id for p in unique], error_declaration__isnull=False)
-        ).values_list(
-            "event_id", "error_declaration__isnull"
-        )
-    )
+    # One query per partial unique index (originals, error declarations): a bare
+    # ``event_id IN (…)``, or the two ORed, matches neither index and scans every event.
+    ids = [p.event_id for p in unique]
+    stored = {
+        (event_id, is_original)
+        for is_original in (True, False)
+        for event_id in Event.objects.filter(event_id__in=ids, error_declaration__isnull=is_original)
+        .values_list("event_id", flat=True)
+    }
     duplicates = [p.event_id for p in unique if (p.event_id, p.error_declaration is None) in stored]
     todo = [p for p in unique if (p.event_id, p.error_declaration is None) not in stored]
     if not todo:
