@@ -37,6 +37,7 @@ _LEGACY_CBV = {
     "bizStep": "urn:epcglobal:cbv:bizstep:",
     "disposition": "urn:epcglobal:cbv:disp:",
 }
+_EVENT_TYPES = frozenset(EventType.values)  # Choices.values is rebuilt on every access
 _OUTBOUND_STEPS = {"retail_selling", "destroying", "dispensing", "decommissioning"}
 _PARTY_TYPES = ("owning_party", "possessing_party")
 
@@ -187,7 +188,7 @@ def prepare_event(doc: dict, index: int) -> PreparedEvent:
     if not isinstance(doc, dict):
         raise _err(base, _("An event must be a JSON object."), "invalid")
     event_type = doc.get("type")
-    if event_type not in EventType.values:
+    if event_type not in _EVENT_TYPES:
         raise _err(f"{base}.type", _("Unknown event type %(type)s.") % {"type": event_type}, "event_type")
     event_time = parse_event_time(doc.get("eventTime"), f"{base}.eventTime")
     zone_offset = doc.get("eventTimeZoneOffset")
