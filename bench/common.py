@@ -251,10 +251,8 @@ def apply_proposed_indexes(apply: bool = True) -> list[str]:
     from django.db import connection
 
     text = (ROOT / "bench" / "proposed_indexes.sql").read_text()
-    statements = [s.strip() for s in text.split(";") if s.strip() and not all(
-        line.startswith("--") for line in s.strip().splitlines())]
-    statements = ["\n".join(line for line in s.splitlines() if not line.startswith("--")).strip()
-                  for s in statements]
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+    statements = [s.strip() for s in code.split(";") if s.strip()]
     with connection.cursor() as cursor:
         for statement in statements:
             if apply:
