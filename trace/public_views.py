@@ -28,6 +28,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from api.permissions import organization_of
@@ -331,6 +332,8 @@ def account(request) -> HttpResponse:
 class _PublicLotMixin:
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    # Anyone may call these, so they are always throttled (rate: the "anon" setting).
+    throttle_classes = [AnonRateThrottle]
 
     def get_batch(self, gtin: str, lot: str) -> Batch:
         errors = {}
