@@ -142,7 +142,7 @@ def test_distributor_signs_in_on_the_phone_and_receives_through_the_form(browser
     page.locator("form button[type=submit]").click()
     page.wait_for_url(demo.digital_link)
 
-    receive = page.locator(f"form[action$='/actions/receive']")
+    receive = page.locator("form[action$='/actions/receive']")
     assert receive.is_visible()
     assert page.locator("form[action$='/actions/hold']").count() == 0  # not the maker
     receive.locator("button[type=submit]").click()

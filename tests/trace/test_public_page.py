@@ -9,12 +9,12 @@ from django.core.cache import cache
 from django.test import Client
 
 from api.choices import Role
+from tests.factories import ProductFactory, SiteFactory, UserFactory, make_gtin13, produce
 from trace.cache import page_key
 from trace.choices import BatchStatus
 from trace.identifiers import digital_link_path
 from trace.models import Custody, Event, ScanLog
 from trace.services import batch_inspect, batch_set_status, batch_ship
-from tests.factories import ProductFactory, SiteFactory, UserFactory, make_gtin13, produce
 
 pytestmark = pytest.mark.django_db
 
