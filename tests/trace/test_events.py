@@ -131,5 +131,6 @@ def test_an_event_cannot_move_another_organizations_stock(enterprise, partner, p
 
     with pytest.raises(ValidationError) as info:
         capture_events(documents=[forged], organization=partner.org, user=partner.user)
-    assert "quantity_exceeds_held" in str(info.value.error_dict)
+    [error] = info.value.error_dict["eventList[0].quantityList[0].quantity"]
+    assert error.code == "quantity_exceeds_held"
     assert Custody.objects.get(batch=batch, organization=enterprise.org).quantity == 100
