@@ -58,12 +58,12 @@ def demo(live_server, settings):
 
 
 def test_scan_the_printed_code_and_read_the_journey_on_a_phone(browser, live_server, demo):
-    import zxingcpp
-    from PIL import Image
-
     from trace.choices import BatchStatus
     from trace.models import ScanLog
     from trace.services import batch_set_status
+
+    import zxingcpp
+    from PIL import Image
 
     token = json.loads(_http(f"{live_server.url}/api/v1/auth/token/",
                              data={"username": "producer", "password": "demo-pass-2026"}))["token"]
@@ -121,11 +121,12 @@ def test_scan_the_printed_code_and_read_the_journey_on_a_phone(browser, live_ser
 
 
 def test_distributor_signs_in_on_the_phone_and_receives_through_the_form(browser, live_server, demo):
+    from trace.models import Custody
+    from trace.services import batch_ship
+
     from django.contrib.auth import get_user_model
 
     from api.models import Organization
-    from trace.models import Custody
-    from trace.services import batch_ship
 
     producer = get_user_model().objects.get(username="producer")
     distributor = Organization.objects.get(memberships__user__username="distributor")

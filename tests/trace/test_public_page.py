@@ -3,6 +3,11 @@ redirects, public JSON, cache safety, scan log, and the phone actions."""
 
 from datetime import date
 from decimal import Decimal
+from trace.cache import page_key
+from trace.choices import BatchStatus
+from trace.identifiers import digital_link_path
+from trace.models import Custody, Event, ScanLog
+from trace.services import batch_inspect, batch_set_status, batch_ship
 
 import pytest
 from django.core.cache import cache
@@ -10,11 +15,6 @@ from django.test import Client
 
 from api.choices import Role
 from tests.factories import ProductFactory, SiteFactory, UserFactory, make_gtin13, produce
-from trace.cache import page_key
-from trace.choices import BatchStatus
-from trace.identifiers import digital_link_path
-from trace.models import Custody, Event, ScanLog
-from trace.services import batch_inspect, batch_set_status, batch_ship
 
 pytestmark = pytest.mark.django_db
 
@@ -256,9 +256,9 @@ def test_public_batch_json_bad_identifiers_are_400_naming_field_and_rule(anonymo
 
 
 def test_public_batch_json_is_throttled_by_the_anon_throttle(lot, monkeypatch):
-    from rest_framework.throttling import AnonRateThrottle
-
     from trace.public_views import PublicBatchView
+
+    from rest_framework.throttling import AnonRateThrottle
 
     assert AnonRateThrottle in PublicBatchView.throttle_classes
     monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "2/minute"})
