@@ -160,3 +160,30 @@ def test_distributor_signs_in_on_the_phone_and_receives_through_the_form(browser
     page.wait_for_load_state()
     assert "rule-quantity_exceeds_held" in (page.locator(".msg--error").get_attribute("data-tags") or "")
     context.close()
+
+
+def test_printed_label_sheet_scans_and_fits_one_a4_page(browser, live_server, demo, tmp_path):
+    import re
+
+    import zxingcpp
+    from PIL import Image
+
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "producer")
+    page.fill("#id_password", "demo-pass-2026")
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/accounts/")
+    response = page.goto(f"{live_server.url}/api/v1/batches/{demo.pk}/labels/")
+    assert response.status == 200
+
+    shot = tmp_path / "labels.png"
+    page.screenshot(path=str(shot), full_page=True)
+    codes = zxingcpp.read_barcodes(Image.open(shot))
+    assert len(codes) == 24
+    assert {c.text for c in codes} == {demo.digital_link}
+
+    pdf = page.pdf(prefer_css_page_size=True)
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
+    context.close()
