@@ -112,6 +112,18 @@ def _wants_linkset(request) -> bool:
     return LINKSET_TYPE in accept
 
 
+@require_GET
+def resolver_description(request) -> JsonResponse:
+    """``/.well-known/gs1resolver``: what a GS1-Conformant resolver says about itself."""
+    return JsonResponse({
+        "name": "Suyuan (溯源) GS1 Digital Link resolver",
+        "resolverRoot": settings.PUBLIC_BASE_URL,
+        "supportedPrimaryKeys": ["01"],
+        "supportedLinkType": [{"namespace": GS1_VOC, "prefix": "gs1:"}],
+        "linkTypeDefaultCanBeLinkset": False,
+    }, json_dumps_params={"ensure_ascii": False})
+
+
 # --- pages ---------------------------------------------------------------------
 
 def _message_page(request, *, status: int, title: str, text: str) -> HttpResponse:

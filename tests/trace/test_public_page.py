@@ -217,6 +217,13 @@ def test_recall_status_target_follows_the_lot(lot):
     assert body["recalled"] is True and body["status"] == "recalled"
 
 
+def test_resolver_describes_itself_at_the_well_known_address(anonymous):
+    body = Client().get("/.well-known/gs1resolver").json()
+    assert body["resolverRoot"] == "http://testserver"
+    assert body["supportedPrimaryKeys"] == ["01"]
+    assert body["supportedLinkType"] == [{"namespace": "https://gs1.org/voc/", "prefix": "gs1:"}]
+
+
 # --- public JSON -----------------------------------------------------------------
 
 def test_public_batch_json(lot, anonymous):
