@@ -307,6 +307,26 @@ def test_hold_shows_the_amber_banner(lot):
     assert 'data-status="recalled"' not in body
 
 
+def test_a_cached_scan_costs_two_queries(lot, django_assert_num_queries):
+    Client().get(url(lot))
+    # Find the lot, log the scan; the page itself comes from the cache.
+    with django_assert_num_queries(2):
+        assert Client().get(url(lot)).status_code == 200
+
+
+def test_rendering_does_not_grow_queries_with_the_journey(lot, enterprise, partner,
+                                                          django_assert_max_num_queries):
+    with django_assert_max_num_queries(10):
+        Client().get(url(lot))
+    for _ in range(5):
+        batch_inspect(batch=lot, result="pass", actor=enterprise.user)
+        batch_ship(batch=lot, to=partner.org, quantity=Decimal(1), actor=enterprise.user)
+    cache.clear()
+    with django_assert_max_num_queries(10):
+        body = html(Client().get(url(lot)))
+    assert body.count('data-kind="shipped"') == 6
+
+
 def test_signed_in_pages_are_not_cached(lot, partner):
     response = signed_in(partner).get(url(lot))
     assert "csrfmiddlewaretoken" in html(response)
