@@ -333,14 +333,14 @@ def _apply_moves(moves: list[_Move]) -> None:
                 raise _err(
                     m.path + ".quantity",
                     _("This is more than the organization holds of lot %(lot)s (holds %(held)s).")
-                    % {"lot": m.batch.lot, "held": row.quantity.normalize()},
+                    % {"lot": m.batch.lot, "held": format(row.quantity.normalize(), "f")},
                     "quantity_exceeds_held",
                 )
             if transit < 0:
                 raise _err(
                     m.path + ".quantity",
                     _("This is more than was shipped to the organization of lot %(lot)s (%(transit)s in transit).")
-                    % {"lot": m.batch.lot, "transit": row.in_transit.normalize()},
+                    % {"lot": m.batch.lot, "transit": format(row.in_transit.normalize(), "f")},
                     "quantity_exceeds_shipped",
                 )
         row.quantity = max(held, Decimal(0))

@@ -99,7 +99,8 @@ class JourneyStep:
 
     @property
     def lot_label(self) -> str:
-        return _("%(product)s, lot %(lot)s") % {"product": self.product, "lot": ", ".join(self.lots)}
+        separator = ", " if translation.get_language() == "en" else "、"
+        return _("%(product)s, lot %(lot)s") % {"product": self.product, "lot": separator.join(self.lots)}
 
     def same_line_as(self, other: JourneyStep) -> bool:
         return (self.kind, self.when, self.text, self.product, self.outcome, self.upstream) == (
@@ -269,6 +270,14 @@ class PageActions:
     held: Decimal = Decimal(0)
     in_transit: Decimal = Decimal(0)
     allowed: tuple[str, ...] = ()
+
+    @property
+    def held_display(self) -> str:
+        return format(self.held.normalize(), "f")
+
+    @property
+    def in_transit_display(self) -> str:
+        return format(self.in_transit.normalize(), "f")
 
 
 def page_actions(user, batch: Batch) -> PageActions:

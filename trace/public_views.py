@@ -259,7 +259,7 @@ def _error_text(exc: DjangoValidationError) -> list[tuple[str, str, str]]:
 def _report_errors(request, errors: list[tuple[str, str, str]], labels: dict[str, str]) -> None:
     for field, rule, message in errors:
         label = labels.get(field, field)
-        text = f"{label}: {message}" if label else message
+        text = _("%(field)s: %(message)s") % {"field": label, "message": message} if label else message
         messages.error(request, text, extra_tags=f"field-{field or 'none'} rule-{rule}")
 
 

@@ -63,6 +63,11 @@ def _biz_transactions(refs: dict[str, str] | None) -> list[dict]:
     return [{"type": kind, "bizTransaction": value} for kind, value in (refs or {}).items() if value]
 
 
+def _plain(quantity: Decimal) -> str:
+    """8000.000 → "8000" (``normalize()`` alone would say "8E+3")."""
+    return format(quantity.normalize(), "f")
+
+
 def _field_error(field: str, message: str, code: str) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code)})
 
@@ -78,7 +83,7 @@ def _require_holder(org: Organization, batch: Batch, quantity: Decimal) -> None:
         raise _field_error(
             "quantity",
             _("You hold %(held)s %(unit)s of this lot; you cannot move %(quantity)s.")
-            % {"held": held.normalize(), "unit": batch.unit, "quantity": quantity.normalize()},
+            % {"held": _plain(held), "unit": batch.unit, "quantity": _plain(quantity)},
             "quantity_exceeds_held",
         )
 
@@ -194,7 +199,7 @@ def batch_receive(*, batch: Batch, actor, quantity: Decimal | None = None,
         if quantity <= 0 or quantity > in_transit:
             raise _field_error(
                 "quantity",
-                _("You can receive at most the %(transit)s shipped to you.") % {"transit": in_transit.normalize()},
+                _("You can receive at most the %(transit)s shipped to you.") % {"transit": _plain(in_transit)},
                 "quantity_exceeds_shipped",
             )
         sender = (

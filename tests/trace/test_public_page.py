@@ -436,6 +436,14 @@ def test_service_errors_show_on_the_page_with_field_and_rule_and_write_nothing(l
     assert Event.objects.count() == events
 
 
+def test_quantities_in_messages_are_plain_numbers(enterprise, partner):
+    batch = produce(enterprise.user, ProductFactory(owner=enterprise.org), lot="Q1", quantity=Decimal(8000))
+    client = signed_in(enterprise)
+    assert "You hold 8000 EA." in html(client.get(url(batch), HTTP_ACCEPT_LANGUAGE="en"))
+    body = html(client.post(url(batch, "/actions/sell"), {"sell-quantity": "9000"}, follow=True))
+    assert "8000" in body and "8E+3" not in body
+
+
 @pytest.mark.parametrize("data,field,rule", [
     ({"ship-quantity": "abc"}, "quantity", "invalid"),
     ({"ship-quantity": "-1"}, "quantity", "min_value"),
