@@ -109,7 +109,8 @@ def _wants_linkset(request) -> bool:
     if request.GET.get("linkType") in ("linkset", "all"):
         return True
     accept = request.headers.get("Accept", "")
-    return LINKSET_TYPE in accept
+    # A client that asks for JSON and not HTML is a machine: give it the linkset.
+    return LINKSET_TYPE in accept or ("application/json" in accept and "text/html" not in accept)
 
 
 @require_GET

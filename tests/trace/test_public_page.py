@@ -185,6 +185,13 @@ def test_linkset(lot, how):
         assert client.get(href).status_code == 200
 
 
+def test_json_clients_get_the_linkset_and_browsers_the_page(lot):
+    assert Client().get(url(lot), HTTP_ACCEPT="application/json")["Content-Type"] == LINKSET
+    browser_accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    assert Client().get(url(lot), HTTP_ACCEPT=browser_accept)["Content-Type"].startswith("text/html")
+    assert Client().get(url(lot), HTTP_ACCEPT="*/*")["Content-Type"].startswith("text/html")
+
+
 def test_linkset_for_an_unknown_lot_is_a_problem_document(lot):
     response = Client().get("/01/06901234500028/10/NOPE", HTTP_ACCEPT=LINKSET)
     assert response.status_code == 404
