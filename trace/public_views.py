@@ -161,7 +161,6 @@ def _page_context(batch: Batch, *, language: str) -> dict:
         "other_language": "zh-hans" if language == "en" else "en",
         "other_language_name": "中文" if language == "en" else "English",
         "login_url": f"{reverse_lazy('public:login')}?next={quote(path)}",
-        "statuses": BatchStatus,
     }
 
 
