@@ -9,4 +9,5 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     path("api/v1/", include("api.urls")),
     path("api/v1/", include("trace.urls")),
+    path("epcis/", include("trace.epcis.urls")),
 ]

@@ -283,7 +283,7 @@ def _should_sort(children) -> bool:
 def _generic_child_list_to_prehash_string(children) -> str:
     values = []
     for child in children:
-        if isinstance(child, tuple) and len(child) == 2 and isinstance(child[0], tuple):
+        if isinstance(child, tuple) and child and isinstance(child[0], tuple):
             values.append(_generic_child_list_to_prehash_string(child))
         else:
             text = child[1].strip()

@@ -1,5 +1,6 @@
-"""(Vendored, unchanged, from the GS1 reference implementation
-epcis-event-hash-generator 1.9.3, MIT licence: see LICENSE.)
+"""(Vendored from the GS1 reference implementation
+epcis-event-hash-generator 1.9.3, MIT licence: see LICENSE; one fix marked
+"Suyuan".)
 
 Correct the missmatch of EPCIS 2.0 XML and JSON data models, taking a JSON and producing the XML model.
 
@@ -83,7 +84,8 @@ def deep_structure_correction(py_obj):
 
     for list_name, list_elements in lists.items():
         if list_name in ["sourceList", "destinationList", "bizTransactionList"]:
-            lvl1_corrected_children.append((list_name, "", list(map(lambda e: (e[2][0], e[2][1]), list_elements))))
+            # Suyuan: an entry may lack its optional ``type`` (the reference crashed on it).
+            lvl1_corrected_children.append((list_name, "", list(map(lambda e: tuple(e[2][:2]), list_elements))))
         else:
             lvl1_corrected_children.append((list_name, "", list_elements))
 
