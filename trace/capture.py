@@ -432,11 +432,14 @@ def _store(
         if key not in seen:
             seen.add(key)
             unique.append(p)
-    stored = set(
-        Event.objects.filter(event_id__in=[p.event_id for p in unique]).values_list(
-            "event_id", "error_declaration__isnull"
+    # (On a JSONField, ``values_list("x__isnull")`` would read a JSON key named
+    # "isnull", so the test for a declaration is made here.)
+    stored = {
+        (event_id, declaration is None)
+        for event_id, declaration in Event.objects.filter(event_id__in=[p.event_id for p in unique]).values_list(
+            "event_id", "error_declaration"
         )
-    )
+    }
     duplicates = [p.event_id for p in unique if (p.event_id, p.error_declaration is None) in stored]
     todo = [p for p in unique if (p.event_id, p.error_declaration is None) not in stored]
     if not todo:

@@ -47,7 +47,8 @@ def _errors_from(exc: ValidationError, prefix: str) -> list[dict]:
         for field, errors in exc.error_dict.items():
             for error in errors:
                 for message in error.messages:
-                    items.append({"field": f"{prefix}.{field}" if field.startswith("eventList") else field,
+                    items.append({"field": prefix + field[len("eventList"):] if field.startswith("eventList[")
+                                  else field,
                                   "rule": error.code or "invalid", "message": message})
     else:
         items = [{"field": None, "rule": e.code or "invalid", "message": m} for e in exc.error_list for m in e.messages]
