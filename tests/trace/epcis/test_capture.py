@@ -147,3 +147,10 @@ def test_transformation_event_becomes_lineage_on_trace_and_consumer_journey(ente
     journey = batch_journey(output)
     assert event["eventID"] in [e.event_id for e in journey]
     assert any(e.biz_step == "commissioning" for e in journey)  # back to the milk's production
+
+
+def test_cbv_full_uri_and_custom_uri_accepted(enterprise, job_of):
+    job = job_of(enterprise, document(
+        object_event(bizStep="https://ref.gs1.org/cbv/BizStep-shipping", disposition="https://example.com/disp/x")))
+    assert job["success"] is True
+    assert Event.objects.get().biz_step == "shipping"
