@@ -1,6 +1,7 @@
 """Celery tasks of the EPCIS interface: thin, ids only, services do the work."""
 
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.db import transaction
 
@@ -20,14 +21,16 @@ def match_subscriptions(event_pks: list[int]) -> int:
         return len(subscriptions_match(event_pks=event_pks))
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=(services.DeliveryFailed,),
-    retry_backoff=2,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=settings.EPCIS_WEBHOOK_MAX_RETRIES,
-)
+@shared_task(bind=True, max_retries=settings.EPCIS_WEBHOOK_MAX_RETRIES, acks_late=True)
 def deliver_webhook(self, delivery_id: int) -> str:
-    final = self.request.retries >= self.max_retries
-    return services.delivery_attempt(delivery_id=delivery_id, final=final).status
+    """POST one delivery; on failure retry with exponential backoff and jitter (2 s … 10 min),
+    then log it as failed. Inline (eager, no broker) the retries run at once."""
+    attempt = self.request.retries
+    while True:
+        try:
+            return services.delivery_attempt(delivery_id=delivery_id, final=attempt >= self.max_retries).status
+        except services.DeliveryFailed as exc:
+            if not self.request.is_eager:
+                countdown = get_exponential_backoff_interval(2, attempt, 600, full_jitter=True)
+                raise self.retry(exc=exc, countdown=countdown) from exc
+            attempt += 1
