@@ -10,7 +10,6 @@ consumer page, recall scope, exports) reads the tables written here.
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation

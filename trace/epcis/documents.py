@@ -15,7 +15,9 @@ def iso_utc(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def query_document(events, *, query_name: str = "SimpleEventQuery", subscription_id: str | None = None) -> dict:
+def query_document(
+    events, *, query_name: str = "SimpleEventQuery", subscription_id: str | None = None
+) -> dict:
     """An EPCISQueryDocument carrying ``events`` exactly as captured (every field,
     extensions and sensor data included, plus ``eventID`` and ``recordTime``)."""
     results: dict = {"queryName": query_name}

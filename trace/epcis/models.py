@@ -27,13 +27,20 @@ class CaptureJob(models.Model):
         PROCEED = "proceed", _("proceed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="capture_jobs")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="capture_jobs"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
     )
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.RUNNING)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.RUNNING
+    )
     error_behaviour = models.CharField(
-        _("capture error behaviour"), max_length=8, choices=ErrorBehaviour.choices, default=ErrorBehaviour.ROLLBACK
+        _("capture error behaviour"),
+        max_length=8,
+        choices=ErrorBehaviour.choices,
+        default=ErrorBehaviour.ROLLBACK,
     )
     # The received EPCISDocument / EPCISQueryDocument, as parsed.
     document = models.JSONField(_("document"), null=True, blank=True)
@@ -51,7 +58,9 @@ class CaptureJob(models.Model):
         ordering = ["-created_at", "id"]
         verbose_name = _("capture job")
         verbose_name_plural = _("capture jobs")
-        indexes = [models.Index(fields=["organization", "created_at"], name="capturejob_org_created_idx")]
+        indexes = [
+            models.Index(fields=["organization", "created_at"], name="capturejob_org_created_idx")
+        ]
 
     def __str__(self) -> str:
         return f"capture {self.pk} ({self.status})"
@@ -101,11 +110,16 @@ class EventIdentifier(models.Model):
             models.Index(fields=["event", "kind"], name="eventident_event_kind_idx"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value}"
+
 
 class NamedQuery(models.Model):
     """A named EPCIS query (``POST /epcis/queries``) an organization can run and subscribe to."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="epcis_queries")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="epcis_queries"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
     )
@@ -118,7 +132,9 @@ class NamedQuery(models.Model):
         verbose_name = _("EPCIS query")
         verbose_name_plural = _("EPCIS queries")
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="namedquery_unique_org_name"),
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="namedquery_unique_org_name"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -149,6 +165,9 @@ class Subscription(models.Model):
         verbose_name = _("subscription")
         verbose_name_plural = _("subscriptions")
 
+    def __str__(self) -> str:
+        return f"{self.query} → {self.dest}"
+
 
 class SubscriptionDelivery(models.Model):
     """One webhook POST of new events to a subscriber, with its attempts (the delivery log)."""
@@ -158,7 +177,9 @@ class SubscriptionDelivery(models.Model):
         DELIVERED = "delivered", _("delivered")
         FAILED = "failed", _("failed")
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="deliveries")
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
     event_ids = models.JSONField(default=list)  # Event primary keys
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
@@ -171,3 +192,6 @@ class SubscriptionDelivery(models.Model):
         ordering = ["id"]
         verbose_name = _("subscription delivery")
         verbose_name_plural = _("subscription deliveries")
+
+    def __str__(self) -> str:
+        return f"delivery {self.pk} ({self.status})"

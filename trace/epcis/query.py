@@ -38,7 +38,11 @@ _MATCH = {
     "MATCH_anyEPCClass": (K.CLASS, K.CHILD_CLASS, K.INPUT_CLASS, K.OUTPUT_CLASS),
 }
 _EQ_PLACE = {"EQ_readPoint": K.READ_POINT, "EQ_bizLocation": K.BIZ_LOCATION}
-_EQ_TYPED = {"EQ_bizTransaction_": K.BIZ_TRANSACTION, "EQ_source_": K.SOURCE, "EQ_destination_": K.DESTINATION}
+_EQ_TYPED = {
+    "EQ_bizTransaction_": K.BIZ_TRANSACTION,
+    "EQ_source_": K.SOURCE,
+    "EQ_destination_": K.DESTINATION,
+}
 _TIMES = {
     "GE_eventTime": "event_time__gte",
     "LT_eventTime": "event_time__lt",
@@ -51,8 +55,11 @@ _BARE_GTIN = re.compile(r"^https://id\.gs1\.org/01/(\d{14})$")
 
 class QueryParameterError(DocumentError):
     def __init__(self, field: str, message: str, rule: str = "query_parameter"):
-        super().__init__([{"field": field, "rule": rule, "message": message}],
-                         problem_type="QueryParameterException", status=400)
+        super().__init__(
+            [{"field": field, "rule": rule, "message": message}],
+            problem_type="QueryParameterException",
+            status=400,
+        )
 
 
 @dataclass
@@ -74,7 +81,9 @@ def normalise_params(raw) -> dict[str, list[str]]:
             params[name] = [part for value in values for part in value.split("|")]
         return params
     if not isinstance(raw, dict):
-        raise QueryParameterError("query", _("A query is a JSON object of EPCIS query parameters."), "type")
+        raise QueryParameterError(
+            "query", _("A query is a JSON object of EPCIS query parameters."), "type"
+        )
     for name, value in raw.items():
         values = value if isinstance(value, list) else [value]
         params[name] = ["true" if v is True else "false" if v is False else str(v) for v in values]
@@ -88,11 +97,13 @@ def _time(name: str, values: list[str]) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise QueryParameterError(name, _("Not an ISO 8601 date-time: %(value)s") % {"value": text},
-                                  "datetime_format") from exc
+        raise QueryParameterError(
+            name, _("Not an ISO 8601 date-time: %(value)s") % {"value": text}, "datetime_format"
+        ) from exc
     if moment.tzinfo is None:
-        raise QueryParameterError(name, _("The time must carry its zone offset (e.g. +08:00 or Z)."),
-                                  "datetime_offset")
+        raise QueryParameterError(
+            name, _("The time must carry its zone offset (e.g. +08:00 or Z)."), "datetime_offset"
+        )
     return moment
 
 
@@ -116,7 +127,9 @@ def _identifier_match(kinds, values: list[str], *, type_: str | None = None) -> 
         else:
             exact.add(canonical)
     condition = Q(value__in=exact) | Q(gtin__in=gtins)
-    subquery = EventIdentifier.objects.filter(event=OuterRef("pk"), kind__in=kinds).filter(condition)
+    subquery = EventIdentifier.objects.filter(event=OuterRef("pk"), kind__in=kinds).filter(
+        condition
+    )
     if type_ is not None:
         subquery = subquery.filter(type=type_)
     return Exists(subquery)
@@ -136,7 +149,9 @@ def parse_query(params: dict[str, list[str]]) -> ParsedQuery:
         if name == "eventType":
             unknown = [v for v in values if v not in EventType.values]
             if unknown:
-                raise QueryParameterError(name, _("Unknown event type %(type)s.") % {"type": unknown[0]}, "event_type")
+                raise QueryParameterError(
+                    name, _("Unknown event type %(type)s.") % {"type": unknown[0]}, "event_type"
+                )
             q &= Q(event_type__in=values)
         elif name in _TIMES:
             q &= Q(**{_TIMES[name]: _time(name, values)})
@@ -164,31 +179,47 @@ def parse_query(params: dict[str, list[str]]) -> ParsedQuery:
                 q &= Q(error_declaration__isnull=False)
         elif name == "EQ_errorReason":
             reasons = set(values) | {f"https://ref.gs1.org/cbv/ER-{v}" for v in values}
-            reasons |= {v.rsplit("-", 1)[-1] for v in values if v.startswith("https://ref.gs1.org/cbv/ER-")}
+            reasons |= {
+                v.rsplit("-", 1)[-1] for v in values if v.startswith("https://ref.gs1.org/cbv/ER-")
+            }
             q &= Q(error_declaration__reason__in=sorted(reasons))
         elif any(name.startswith(prefix) and len(name) > len(prefix) for prefix in _EQ_TYPED):
             prefix = next(p for p in _EQ_TYPED if name.startswith(p))
-            exists.append(_identifier_match((_EQ_TYPED[prefix],), values, type_=short_type(name[len(prefix):])))
+            exists.append(
+                _identifier_match(
+                    (_EQ_TYPED[prefix],), values, type_=short_type(name[len(prefix) :])
+                )
+            )
         elif name == "orderBy":
             if values[0] not in _ORDER or len(values) != 1:
                 raise QueryParameterError(name, _("Order by eventTime or recordTime."), "order_by")
             order_field = _ORDER[values[0]]
         elif name == "orderDirection":
             if values[0] not in ("ASC", "DESC") or len(values) != 1:
-                raise QueryParameterError(name, _("The direction is ASC or DESC."), "order_direction")
+                raise QueryParameterError(
+                    name, _("The direction is ASC or DESC."), "order_direction"
+                )
             direction = values[0]
         elif name == "eventCountLimit":
             count_limit = _int(name, values)
         elif name == "maxEventCount":
             max_count = _int(name, values)
         else:
-            raise QueryParameterError(name, _("Unknown or unsupported query parameter %(name)s.") % {"name": name},
-                                      "unknown_parameter")
+            raise QueryParameterError(
+                name,
+                _("Unknown or unsupported query parameter %(name)s.") % {"name": name},
+                "unknown_parameter",
+            )
     if count_limit is not None and max_count is not None:
-        raise QueryParameterError("eventCountLimit", _("eventCountLimit and maxEventCount exclude each other."),
-                                  "exclusive")
+        raise QueryParameterError(
+            "eventCountLimit",
+            _("eventCountLimit and maxEventCount exclude each other."),
+            "exclusive",
+        )
     if count_limit is not None and order_field is None:
-        raise QueryParameterError("eventCountLimit", _("eventCountLimit needs orderBy."), "requires_order_by")
+        raise QueryParameterError(
+            "eventCountLimit", _("eventCountLimit needs orderBy."), "requires_order_by"
+        )
     if order_field:
         sign = "-" if direction == "DESC" else ""
         order_by = [f"{sign}{order_field}", f"{sign}id"]
@@ -204,9 +235,18 @@ def apply_query(queryset: QuerySet, parsed: ParsedQuery) -> QuerySet:
     return queryset.order_by(*parsed.order_by)
 
 
-def matching_events(queryset: QuerySet, params: dict[str, list[str]]) -> tuple[QuerySet, ParsedQuery]:
+def matching_events(
+    queryset: QuerySet, params: dict[str, list[str]]
+) -> tuple[QuerySet, ParsedQuery]:
     parsed = parse_query(params)
     return apply_query(queryset, parsed), parsed
 
 
-__all__ = ["normalise_params", "parse_query", "apply_query", "matching_events", "QueryParameterError", "Event"]
+__all__ = [
+    "normalise_params",
+    "parse_query",
+    "apply_query",
+    "matching_events",
+    "QueryParameterError",
+    "Event",
+]

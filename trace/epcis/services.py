@@ -35,10 +35,18 @@ PROBLEM_TYPE = "epcisException:{}"
 
 def problem(exception: str, status: int, title: str, errors: list[dict]) -> dict:
     first = errors[0] if errors else None
-    detail = (f"{first['field']}: {first['message']}" if first and first.get("field")
-              else (first["message"] if first else title))
-    return {"type": PROBLEM_TYPE.format(exception), "title": title, "status": status, "detail": detail,
-            "errors": errors}
+    detail = (
+        f"{first['field']}: {first['message']}"
+        if first and first.get("field")
+        else (first["message"] if first else title)
+    )
+    return {
+        "type": PROBLEM_TYPE.format(exception),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "errors": errors,
+    }
 
 
 def _errors_from(exc: ValidationError, prefix: str) -> list[dict]:
@@ -47,25 +55,48 @@ def _errors_from(exc: ValidationError, prefix: str) -> list[dict]:
         for field, errors in exc.error_dict.items():
             for error in errors:
                 for message in error.messages:
-                    items.append({"field": prefix + field[len("eventList"):] if field.startswith("eventList[")
-                                  else field,
-                                  "rule": error.code or "invalid", "message": message})
+                    items.append(
+                        {
+                            "field": prefix + field[len("eventList") :]
+                            if field.startswith("eventList[")
+                            else field,
+                            "rule": error.code or "invalid",
+                            "message": message,
+                        }
+                    )
     else:
-        items = [{"field": None, "rule": e.code or "invalid", "message": m} for e in exc.error_list for m in e.messages]
+        items = [
+            {"field": None, "rule": e.code or "invalid", "message": m}
+            for e in exc.error_list
+            for m in e.messages
+        ]
     return items
 
 
 # --- capture jobs -------------------------------------------------------------
 
-def capture_job_create(*, document: dict, organization: Organization, user, error_behaviour: str,
-                       epcis_version: str = "", cbv_version: str = "") -> CaptureJob:
+
+def capture_job_create(
+    *,
+    document: dict,
+    organization: Organization,
+    user,
+    error_behaviour: str,
+    epcis_version: str = "",
+    cbv_version: str = "",
+) -> CaptureJob:
     """Store a validated document as a running job; the capture runs in a Celery task after commit."""
     from .tasks import run_capture_job
 
     events, _base = events_of(document)
     job = CaptureJob.objects.create(
-        organization=organization, user=user, document=document, error_behaviour=error_behaviour,
-        event_count=len(events), epcis_version=epcis_version[:16], cbv_version=cbv_version[:16],
+        organization=organization,
+        user=user,
+        document=document,
+        error_behaviour=error_behaviour,
+        event_count=len(events),
+        epcis_version=epcis_version[:16],
+        cbv_version=cbv_version[:16],
     )
     job_id = str(job.pk)
     transaction.on_commit(lambda: run_capture_job.delay(job_id))
@@ -109,19 +140,37 @@ def capture_job_run(*, job_id) -> CaptureJob:
     try:
         documents = _prepare_documents(job.document)
         result = capture_events(
-            documents=documents, organization=job.organization, user=job.user,
-            on_error=job.error_behaviour, context=job.document.get("@context"),
+            documents=documents,
+            organization=job.organization,
+            user=job.user,
+            on_error=job.error_behaviour,
+            context=job.document.get("@context"),
         )
         captured, duplicates = len(result.events), len(result.duplicates)
         for _index, exc in result.errors:
-            errors.append(problem("ValidationException", 400, _("Invalid event"), _errors_from(exc, base)))
+            errors.append(
+                problem("ValidationException", 400, _("Invalid event"), _errors_from(exc, base))
+            )
     except ValidationError as exc:
-        errors.append(problem("ValidationException", 400, _("Invalid event"), _errors_from(exc, base)))
+        errors.append(
+            problem("ValidationException", 400, _("Invalid event"), _errors_from(exc, base))
+        )
     except Exception:  # a bug must fail the job, never the worker
         logger.exception("capture job %s failed", job_id)
-        errors.append(problem("ImplementationException", 500, _("Capture failed"),
-                              [{"field": None, "rule": "implementation",
-                                "message": _("The server could not capture this document.")}]))
+        errors.append(
+            problem(
+                "ImplementationException",
+                500,
+                _("Capture failed"),
+                [
+                    {
+                        "field": None,
+                        "rule": "implementation",
+                        "message": _("The server could not capture this document."),
+                    }
+                ],
+            )
+        )
     job.status = CaptureJob.Status.FAILED if errors else CaptureJob.Status.SUCCESS
     job.errors = errors
     job.captured_count = captured
@@ -133,19 +182,34 @@ def capture_job_run(*, job_id) -> CaptureJob:
 
 # --- named queries and subscriptions ---------------------------------------------
 
+
 def named_query_create(*, organization: Organization, user, name: str, query: dict) -> NamedQuery:
-    return NamedQuery.objects.create(organization=organization, created_by=user, name=name, query=query)
+    return NamedQuery.objects.create(
+        organization=organization, created_by=user, name=name, query=query
+    )
 
 
 def named_query_delete(*, query: NamedQuery) -> None:
     query.delete()  # cascades to its subscriptions, as the binding requires
 
 
-def subscription_create(*, query: NamedQuery, user, dest: str, signature_token: str = "",
-                        report_if_empty: bool = False, initial_record_time=None) -> Subscription:
+def subscription_create(
+    *,
+    query: NamedQuery,
+    user,
+    dest: str,
+    signature_token: str = "",
+    report_if_empty: bool = False,
+    initial_record_time=None,
+) -> Subscription:
     return Subscription.objects.create(
-        query=query, user=user, dest=dest, signature_token=signature_token, stream=True,
-        report_if_empty=report_if_empty, initial_record_time=initial_record_time,
+        query=query,
+        user=user,
+        dest=dest,
+        signature_token=signature_token,
+        stream=True,
+        report_if_empty=report_if_empty,
+        initial_record_time=initial_record_time,
     )
 
 
@@ -163,17 +227,27 @@ def delivery_attempt(*, delivery_id: int, final: bool) -> SubscriptionDelivery:
     unless ``final``, when the delivery is marked failed instead."""
     from trace.models import Event
 
-    delivery = SubscriptionDelivery.objects.select_related("subscription__query", "subscription__user").get(
-        pk=delivery_id)
+    delivery = SubscriptionDelivery.objects.select_related(
+        "subscription__query", "subscription__user"
+    ).get(pk=delivery_id)
     if delivery.status != SubscriptionDelivery.Status.PENDING:
         return delivery
     subscription = delivery.subscription
-    events = Event.objects.visible_to(subscription.user).filter(pk__in=delivery.event_ids).order_by("id")
+    events = (
+        Event.objects.visible_to(subscription.user).filter(pk__in=delivery.event_ids).order_by("id")
+    )
     body = json.dumps(
-        query_document(events, query_name=subscription.query.name, subscription_id=str(subscription.pk)),
-        ensure_ascii=False, separators=(",", ":"),
+        query_document(
+            events, query_name=subscription.query.name, subscription_id=str(subscription.pk)
+        ),
+        ensure_ascii=False,
+        separators=(",", ":"),
     ).encode("utf-8")
-    headers = {"Content-Type": "application/json", "GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"}
+    headers = {
+        "Content-Type": "application/json",
+        "GS1-EPCIS-Version": "2.0.0",
+        "GS1-CBV-Version": "2.0.0",
+    }
     if subscription.signature_token:
         headers["GS1-Signature"] = signature(subscription.signature_token, body)
     request = urllib.request.Request(subscription.dest, data=body, headers=headers, method="POST")
@@ -192,10 +266,14 @@ def delivery_attempt(*, delivery_id: int, final: bool) -> SubscriptionDelivery:
     if not error:
         delivery.status = SubscriptionDelivery.Status.DELIVERED
         delivery.delivered_at = timezone.now()
-        Subscription.objects.filter(pk=subscription.pk).update(last_notified_at=delivery.delivered_at)
+        Subscription.objects.filter(pk=subscription.pk).update(
+            last_notified_at=delivery.delivered_at
+        )
     elif final:
         delivery.status = SubscriptionDelivery.Status.FAILED
-    delivery.save(update_fields=["attempts", "last_status_code", "last_error", "status", "delivered_at"])
+    delivery.save(
+        update_fields=["attempts", "last_status_code", "last_error", "status", "delivered_at"]
+    )
     if error and not final:
         raise DeliveryFailed(error)
     return delivery

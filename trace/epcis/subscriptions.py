@@ -24,7 +24,11 @@ def subscriptions_match(*, event_pks: list[int]) -> list[int]:
     from .tasks import deliver_webhook
 
     delivery_ids: list[int] = []
-    subscriptions = Subscription.objects.filter(stream=True).select_related("query", "user").order_by("created_at")
+    subscriptions = (
+        Subscription.objects.filter(stream=True)
+        .select_related("query", "user")
+        .order_by("created_at")
+    )
     for subscription in subscriptions:
         base = Event.objects.visible_to(subscription.user).filter(pk__in=event_pks)
         if subscription.initial_record_time:

@@ -28,7 +28,9 @@ def deliver_webhook(self, delivery_id: int) -> str:
     attempt = self.request.retries
     while True:
         try:
-            return services.delivery_attempt(delivery_id=delivery_id, final=attempt >= self.max_retries).status
+            return services.delivery_attempt(
+                delivery_id=delivery_id, final=attempt >= self.max_retries
+            ).status
         except services.DeliveryFailed as exc:
             if not self.request.is_eager:
                 countdown = get_exponential_backoff_interval(2, attempt, 600, full_jitter=True)

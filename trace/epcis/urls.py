@@ -14,7 +14,12 @@ urlpatterns = [
     path("queries", views.QueriesView.as_view(), name="queries"),
     path("queries/<str:name>", views.QueryDetailView.as_view(), name="query"),
     path("queries/<str:name>/events", views.QueryEventsView.as_view(), name="query-events"),
-    path("queries/<str:name>/subscriptions", views.SubscriptionsView.as_view(), name="subscriptions"),
-    path("queries/<str:name>/subscriptions/<str:subscription_id>", views.SubscriptionDetailView.as_view(),
-         name="subscription"),
+    path(
+        "queries/<str:name>/subscriptions", views.SubscriptionsView.as_view(), name="subscriptions"
+    ),
+    path(
+        "queries/<str:name>/subscriptions/<str:subscription_id>",
+        views.SubscriptionDetailView.as_view(),
+        name="subscription",
+    ),
 ]

@@ -23,11 +23,13 @@ SCHEMA_PATH = Path(__file__).with_name("schema") / "EPCIS-JSON-Schema.json"
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 VALIDATOR = jsonschema_rs.validator_for(SCHEMA, validate_formats=True)
 
-EPCIS_CONTEXTS = frozenset({
-    "https://ref.gs1.org/standards/epcis/epcis-context.jsonld",
-    "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
-    "https://gs1.github.io/EPCIS/epcis-context.jsonld",
-})
+EPCIS_CONTEXTS = frozenset(
+    {
+        "https://ref.gs1.org/standards/epcis/epcis-context.jsonld",
+        "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
+        "https://gs1.github.io/EPCIS/epcis-context.jsonld",
+    }
+)
 DEFAULT_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 
 
@@ -51,7 +53,9 @@ CBV_VOCABULARIES = {
 class DocumentError(Exception):
     """The document is refused as a whole: ``problem_type`` is the EPCIS exception."""
 
-    def __init__(self, errors: list[dict], *, problem_type: str = "ValidationException", status: int = 400):
+    def __init__(
+        self, errors: list[dict], *, problem_type: str = "ValidationException", status: int = 400
+    ):
         super().__init__(errors[0]["message"] if errors else problem_type)
         self.errors = errors
         self.problem_type = problem_type
@@ -77,9 +81,13 @@ def parse_json(body: bytes):
     try:
         document = json.loads(body)
     except RecursionError as exc:
-        raise DocumentError([_error(None, "max_depth", _("The JSON is nested too deeply."))]) from exc
+        raise DocumentError(
+            [_error(None, "max_depth", _("The JSON is nested too deeply."))]
+        ) from exc
     except (ValueError, UnicodeDecodeError) as exc:
-        raise DocumentError([_error(None, "json", _("The body is not valid JSON: %(error)s") % {"error": exc})]) from exc
+        raise DocumentError(
+            [_error(None, "json", _("The body is not valid JSON: %(error)s") % {"error": exc})]
+        ) from exc
     _check_depth(document, settings.EPCIS_MAX_JSON_DEPTH)
     return document
 
@@ -89,9 +97,15 @@ def _check_depth(document, limit: int) -> None:
     while stack:
         node, depth = stack.pop()
         if depth > limit:
-            raise DocumentError([_error(
-                None, "max_depth", _("The JSON is nested more than %(limit)s levels deep.") % {"limit": limit}
-            )])
+            raise DocumentError(
+                [
+                    _error(
+                        None,
+                        "max_depth",
+                        _("The JSON is nested more than %(limit)s levels deep.") % {"limit": limit},
+                    )
+                ]
+            )
         children = node.values() if isinstance(node, dict) else node
         stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
 
@@ -127,10 +141,21 @@ def _vocabulary_errors(events: list, base: str) -> list[dict]:
 
     def check(kind: str, value, field: str) -> None:
         prefix, allowed = CBV_VOCABULARIES[kind]
-        if isinstance(value, str) and value.startswith(prefix) and value[len(prefix):] not in allowed:
-            errors.append(_error(field, "cbv_vocabulary", _(
-                "%(value)s is not a CBV 2.0 value; use a standard value or a URI outside the CBV namespace."
-            ) % {"value": value}))
+        if (
+            isinstance(value, str)
+            and value.startswith(prefix)
+            and value[len(prefix) :] not in allowed
+        ):
+            errors.append(
+                _error(
+                    field,
+                    "cbv_vocabulary",
+                    _(
+                        "%(value)s is not a CBV 2.0 value; use a standard value or a URI outside the CBV namespace."
+                    )
+                    % {"value": value},
+                )
+            )
 
     for i, event in enumerate(events):
         if not isinstance(event, dict):
@@ -164,32 +189,67 @@ def events_of(document) -> tuple[list, str]:
 def validate_capture_document(document) -> list:
     """Check a document sent to capture; returns its events or raises :class:`DocumentError`."""
     if not isinstance(document, dict):
-        raise DocumentError([_error(None, "type", _("An EPCISDocument (a JSON object) is required."))])
+        raise DocumentError(
+            [_error(None, "type", _("An EPCISDocument (a JSON object) is required."))]
+        )
     if document.get("type") not in ("EPCISDocument", "EPCISQueryDocument"):
-        raise DocumentError([_error("type", "document_type", _(
-            "The document type must be EPCISDocument or EPCISQueryDocument."))])
+        raise DocumentError(
+            [
+                _error(
+                    "type",
+                    "document_type",
+                    _("The document type must be EPCISDocument or EPCISQueryDocument."),
+                )
+            ]
+        )
     if "@context" not in document:
-        raise DocumentError([_error("@context", "required", _("The JSON-LD @context is required."))])
+        raise DocumentError(
+            [_error("@context", "required", _("The JSON-LD @context is required."))]
+        )
     errors = _schema_errors(document)
     if errors:
         raise DocumentError(errors)
     if not _has_epcis_context(document["@context"]):
-        raise DocumentError([_error("@context", "context_epcis", _(
-            "The @context must include the EPCIS 2.0 context %(url)s.") % {"url": DEFAULT_CONTEXT})])
+        raise DocumentError(
+            [
+                _error(
+                    "@context",
+                    "context_epcis",
+                    _("The @context must include the EPCIS 2.0 context %(url)s.")
+                    % {"url": DEFAULT_CONTEXT},
+                )
+            ]
+        )
     events, base = events_of(document)
     errors = []
     for i, event in enumerate(events):
         if event.get("type") not in EventType.values:
-            errors.append(_error(f"{base}[{i}].type", "event_type", _(
-                "Unknown event type %(type)s: this repository stores the five EPCIS 2.0 event types."
-            ) % {"type": event.get("type")}))
+            errors.append(
+                _error(
+                    f"{base}[{i}].type",
+                    "event_type",
+                    _(
+                        "Unknown event type %(type)s: this repository stores the five EPCIS 2.0 event types."
+                    )
+                    % {"type": event.get("type")},
+                )
+            )
     errors.extend(_vocabulary_errors(events, base))
     if errors:
         raise DocumentError(errors)
     if len(events) > settings.EPCIS_CAPTURE_LIMIT:
-        raise DocumentError([_error(base, "capture_limit", _(
-            "At most %(limit)s events per capture.") % {"limit": settings.EPCIS_CAPTURE_LIMIT})],
-            problem_type="CaptureLimitExceededException", status=413)
+        raise DocumentError(
+            [
+                _error(
+                    base,
+                    "capture_limit",
+                    _("At most %(limit)s events per capture.")
+                    % {"limit": settings.EPCIS_CAPTURE_LIMIT},
+                )
+            ],
+            problem_type="CaptureLimitExceededException",
+            status=413,
+        )
     return events
 
 

@@ -75,19 +75,29 @@ def epcis_exception_handler(exc, context):
     if isinstance(exc, DocumentError):
         exc = _Problem(exc)
     if isinstance(exc, _Problem):
-        body = services.problem(exc.error.problem_type, exc.status_code, _title(exc.status_code), exc.error.errors)
+        body = services.problem(
+            exc.error.problem_type, exc.status_code, _title(exc.status_code), exc.error.errors
+        )
         headers = _limit_headers() if exc.status_code == 413 else None
-        return Response(body, status=exc.status_code, headers=headers, content_type="application/problem+json")
+        return Response(
+            body, status=exc.status_code, headers=headers, content_type="application/problem+json"
+        )
     response = problem_exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict):
         response.data["type"] = "epcisException:" + _EXCEPTION_BY_STATUS.get(
-            response.status_code, "ImplementationException")
+            response.status_code, "ImplementationException"
+        )
     return response
 
 
 def _title(status_code: int) -> str:
-    return {400: _("Invalid input"), 404: _("Not found"), 406: _("Not acceptable"),
-            413: _("Request too large"), 415: _("Unsupported media type")}.get(status_code, _("Error"))
+    return {
+        400: _("Invalid input"),
+        404: _("Not found"),
+        406: _("Not acceptable"),
+        413: _("Request too large"),
+        415: _("Unsupported media type"),
+    }.get(status_code, _("Error"))
 
 
 def _limit_headers() -> dict:
@@ -136,6 +146,7 @@ class EpcisView(APIView):
 
 # --- capture ---------------------------------------------------------------------
 
+
 class CaptureView(EpcisView):
     permission_classes = [IsEnterpriseMember]
     allowed_methods_header = "OPTIONS, GET, POST"
@@ -147,26 +158,43 @@ class CaptureView(EpcisView):
         response["GS1-Capture-Error-Behaviour"] = "all"
         return response
 
-    @extend_schema(tags=["epcis"], summary="List this organization's capture jobs",
-                   responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        tags=["epcis"],
+        summary="List this organization's capture jobs",
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request):
-        jobs = CaptureJob.objects.filter(organization=organization_of(request.user)).defer("document")
+        jobs = CaptureJob.objects.filter(organization=organization_of(request.user)).defer(
+            "document"
+        )
         page, next_link = _page(request, jobs.order_by("-created_at", "id"))
         response = Response([capture_job_document(job) for job in page])
         if next_link:
             response["Link"] = next_link
         return response
 
-    @extend_schema(tags=["epcis"], summary="Capture an EPCISDocument (asynchronous: 202 + Location)",
-                   request=OpenApiTypes.OBJECT, responses={202: None})
+    @extend_schema(
+        tags=["epcis"],
+        summary="Capture an EPCISDocument (asynchronous: 202 + Location)",
+        request=OpenApiTypes.OBJECT,
+        responses={202: None},
+    )
     def post(self, request):
         content_type = (request.content_type or "").split(";")[0].strip().lower()
         if content_type not in JSON_TYPES:
             raise exceptions.UnsupportedMediaType(content_type or "-")
         limit = settings.EPCIS_CAPTURE_FILE_SIZE_LIMIT
-        too_large = DocumentError([{"field": None, "rule": "file_size_limit", "message": _(
-            "The document is larger than %(limit)s bytes.") % {"limit": limit}}],
-            problem_type="CaptureLimitExceededException", status=413)
+        too_large = DocumentError(
+            [
+                {
+                    "field": None,
+                    "rule": "file_size_limit",
+                    "message": _("The document is larger than %(limit)s bytes.") % {"limit": limit},
+                }
+            ],
+            problem_type="CaptureLimitExceededException",
+            status=413,
+        )
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -179,14 +207,26 @@ class CaptureView(EpcisView):
         document = parse_json(body)
         del body
         validate_capture_document(document)
-        behaviour = (request.headers.get("GS1-Capture-Error-Behaviour") or "rollback").strip().lower()
+        behaviour = (
+            (request.headers.get("GS1-Capture-Error-Behaviour") or "rollback").strip().lower()
+        )
         if behaviour not in CaptureJob.ErrorBehaviour.values:
-            raise DocumentError([{"field": "GS1-Capture-Error-Behaviour", "rule": "capture_error_behaviour",
-                                  "message": _("Use rollback or proceed.")}])
+            raise DocumentError(
+                [
+                    {
+                        "field": "GS1-Capture-Error-Behaviour",
+                        "rule": "capture_error_behaviour",
+                        "message": _("Use rollback or proceed."),
+                    }
+                ]
+            )
         with transaction.atomic():
             job = services.capture_job_create(
-                document=document, organization=organization_of(request.user), user=request.user,
-                error_behaviour=behaviour, epcis_version=request.headers.get("GS1-EPCIS-Version", ""),
+                document=document,
+                organization=organization_of(request.user),
+                user=request.user,
+                error_behaviour=behaviour,
+                epcis_version=request.headers.get("GS1-EPCIS-Version", ""),
                 cbv_version=request.headers.get("GS1-CBV-Version", ""),
             )
         response = Response(status=status.HTTP_202_ACCEPTED)
@@ -197,10 +237,15 @@ class CaptureView(EpcisView):
 class CaptureJobView(EpcisView):
     permission_classes = [IsEnterpriseMember]
 
-    @extend_schema(tags=["epcis"], summary="The state of a capture job", responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        tags=["epcis"], summary="The state of a capture job", responses={200: OpenApiTypes.OBJECT}
+    )
     def get(self, request, capture_id):
-        job = get_object_or_404(CaptureJob.objects.defer("document"), pk=_uuid(capture_id),
-                                organization=organization_of(request.user))
+        job = get_object_or_404(
+            CaptureJob.objects.defer("document"),
+            pk=_uuid(capture_id),
+            organization=organization_of(request.user),
+        )
         return Response(capture_job_document(job))
 
 
@@ -222,8 +267,12 @@ def _page(request, queryset, *, params: dict | None = None, limit: int | None = 
     """One page of ``queryset`` and the ``Link: rel="next"`` header value (or None)."""
     per_page = request.query_params.get("perPage", str(settings.EPCIS_PER_PAGE_DEFAULT))
     if not per_page.isdigit() or not 1 <= int(per_page) <= settings.EPCIS_PER_PAGE_MAX:
-        raise QueryParameterError("perPage", _("perPage is a whole number from 1 to %(max)s.")
-                                  % {"max": settings.EPCIS_PER_PAGE_MAX}, "per_page")
+        raise QueryParameterError(
+            "perPage",
+            _("perPage is a whole number from 1 to %(max)s.")
+            % {"max": settings.EPCIS_PER_PAGE_MAX},
+            "per_page",
+        )
     per_page = int(per_page)
     offset = 0
     token = request.query_params.get("nextPageToken")
@@ -232,7 +281,7 @@ def _page(request, queryset, *, params: dict | None = None, limit: int | None = 
     end = offset + per_page
     if limit is not None:
         end = min(end, limit)
-    rows = list(queryset[offset:end + 1]) if end > offset else []
+    rows = list(queryset[offset : end + 1]) if end > offset else []
     has_more = len(rows) > end - offset
     rows = rows[: end - offset]
     link = None
@@ -247,7 +296,9 @@ def _token_offset(token: str, params) -> int:
     try:
         data = signing.loads(token, salt=_SALT)
     except signing.BadSignature as exc:
-        raise QueryParameterError("nextPageToken", _("This page token is invalid."), "next_page_token") from exc
+        raise QueryParameterError(
+            "nextPageToken", _("This page token is invalid."), "next_page_token"
+        ) from exc
     return int(data.get("o", 0))
 
 
@@ -258,15 +309,25 @@ def _token_params(request) -> dict | None:
     try:
         return signing.loads(token, salt=_SALT).get("p")
     except signing.BadSignature as exc:
-        raise QueryParameterError("nextPageToken", _("This page token is invalid."), "next_page_token") from exc
+        raise QueryParameterError(
+            "nextPageToken", _("This page token is invalid."), "next_page_token"
+        ) from exc
 
 
 def _events_response(request, params: dict, *, query_name: str = "SimpleEventQuery"):
     events, parsed = matching_events(Event.objects.visible_to(request.user), params)
     if parsed.max_count is not None and events.count() > parsed.max_count:
-        raise DocumentError([{"field": "maxEventCount", "rule": "query_too_large", "message": _(
-            "More than %(max)s events match.") % {"max": parsed.max_count}}],
-            problem_type="QueryTooLargeException", status=413)
+        raise DocumentError(
+            [
+                {
+                    "field": "maxEventCount",
+                    "rule": "query_too_large",
+                    "message": _("More than %(max)s events match.") % {"max": parsed.max_count},
+                }
+            ],
+            problem_type="QueryTooLargeException",
+            status=413,
+        )
     rows, link = _page(request, events, params=params, limit=parsed.count_limit)
     response = Response(query_document(rows, query_name=query_name))
     if link:
@@ -276,18 +337,45 @@ def _events_response(request, params: dict, *, query_name: str = "SimpleEventQue
 
 QUERY_PARAMETERS = [
     OpenApiParameter(name, str, description="EPCIS query parameter; alternatives separated by |")
-    for name in ("eventType", "GE_eventTime", "LT_eventTime", "GE_recordTime", "LT_recordTime", "EQ_action",
-                 "EQ_bizStep", "EQ_disposition", "EQ_readPoint", "EQ_bizLocation", "MATCH_epc",
-                 "MATCH_parentID", "MATCH_inputEPC", "MATCH_outputEPC", "MATCH_anyEPC", "MATCH_epcClass",
-                 "MATCH_inputEPCClass", "MATCH_outputEPCClass", "MATCH_anyEPCClass", "EQ_eventID",
-                 "EXISTS_errorDeclaration", "orderBy", "orderDirection", "eventCountLimit", "maxEventCount",
-                 "perPage", "nextPageToken")
+    for name in (
+        "eventType",
+        "GE_eventTime",
+        "LT_eventTime",
+        "GE_recordTime",
+        "LT_recordTime",
+        "EQ_action",
+        "EQ_bizStep",
+        "EQ_disposition",
+        "EQ_readPoint",
+        "EQ_bizLocation",
+        "MATCH_epc",
+        "MATCH_parentID",
+        "MATCH_inputEPC",
+        "MATCH_outputEPC",
+        "MATCH_anyEPC",
+        "MATCH_epcClass",
+        "MATCH_inputEPCClass",
+        "MATCH_outputEPCClass",
+        "MATCH_anyEPCClass",
+        "EQ_eventID",
+        "EXISTS_errorDeclaration",
+        "orderBy",
+        "orderDirection",
+        "eventCountLimit",
+        "maxEventCount",
+        "perPage",
+        "nextPageToken",
+    )
 ]
 
 
 class EventsView(EpcisView):
-    @extend_schema(tags=["epcis"], parameters=QUERY_PARAMETERS, responses={200: OpenApiTypes.OBJECT},
-                   summary="Query events (EPCISQueryDocument, paged with perPage/nextPageToken)")
+    @extend_schema(
+        tags=["epcis"],
+        parameters=QUERY_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Query events (EPCISQueryDocument, paged with perPage/nextPageToken)",
+    )
     def get(self, request):
         params = _token_params(request)
         if params is None:
@@ -296,10 +384,15 @@ class EventsView(EpcisView):
 
 
 class EventDetailView(EpcisView):
-    @extend_schema(tags=["epcis"], responses={200: OpenApiTypes.OBJECT},
-                   summary="One event (and its error declaration, if any)")
+    @extend_schema(
+        tags=["epcis"],
+        responses={200: OpenApiTypes.OBJECT},
+        summary="One event (and its error declaration, if any)",
+    )
     def get(self, request, event_id):
-        events = list(Event.objects.visible_to(request.user).filter(event_id=event_id).order_by("id"))
+        events = list(
+            Event.objects.visible_to(request.user).filter(event_id=event_id).order_by("id")
+        )
         if not events:
             raise exceptions.NotFound(_("No visible event has this ID."))
         return Response(query_document(events))
@@ -310,31 +403,56 @@ class QueriesView(EpcisView):
 
     @extend_schema(tags=["epcis"], responses={200: OpenApiTypes.OBJECT}, summary="Named queries")
     def get(self, request):
-        queries = NamedQuery.objects.filter(organization=organization_of(request.user)).order_by("name", "id")
+        queries = NamedQuery.objects.filter(organization=organization_of(request.user)).order_by(
+            "name", "id"
+        )
         rows, link = _page(request, queries)
         response = Response([{"name": q.name, "query": q.query} for q in rows])
         if link:
             response["Link"] = link
         return response
 
-    @extend_schema(tags=["epcis"], request=OpenApiTypes.OBJECT, responses={201: None},
-                   summary="Create a named query")
+    @extend_schema(
+        tags=["epcis"],
+        request=OpenApiTypes.OBJECT,
+        responses={201: None},
+        summary="Create a named query",
+    )
     def post(self, request):
         data = request.data
         name = data.get("name") if isinstance(data, dict) else None
         if not isinstance(name, str) or not name.strip() or len(name) > 100 or "/" in name:
-            raise DocumentError([{"field": "name", "rule": "required",
-                                  "message": _("A query name (1–100 characters, no slash) is required.")}])
+            raise DocumentError(
+                [
+                    {
+                        "field": "name",
+                        "rule": "required",
+                        "message": _("A query name (1–100 characters, no slash) is required."),
+                    }
+                ]
+            )
         query = data.get("query", {})
         parse_query(normalise_params(query))  # refuse a query that could never run
         try:
             with transaction.atomic():
-                services.named_query_create(organization=organization_of(request.user), user=request.user,
-                                            name=name, query=query)
+                services.named_query_create(
+                    organization=organization_of(request.user),
+                    user=request.user,
+                    name=name,
+                    query=query,
+                )
         except IntegrityError as exc:
-            raise DocumentError([{"field": "name", "rule": "unique", "message": _(
-                "A query with this name exists.")}], problem_type="ResourceAlreadyExistsException",
-                status=409) from exc
+            raise DocumentError(
+                [
+                    {
+                        "field": "name",
+                        "rule": "unique",
+                        "message": _("A query with this name exists."),
+                    }
+                ],
+                problem_type="ResourceAlreadyExistsException",
+                status=409,
+            ) from exc
         response = Response(status=status.HTTP_201_CREATED)
         response["Location"] = f"/epcis/queries/{name}"
         return response
@@ -352,14 +470,18 @@ class QueryDetailView(EpcisView):
         query = _named_query(request, name)
         return Response({"name": query.name, "query": query.query})
 
-    @extend_schema(tags=["epcis"], responses={204: None}, summary="Delete a named query and its subscriptions")
+    @extend_schema(
+        tags=["epcis"], responses={204: None}, summary="Delete a named query and its subscriptions"
+    )
     def delete(self, request, name):
         services.named_query_delete(query=_named_query(request, name))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class QueryEventsView(EpcisView):
-    @extend_schema(tags=["epcis"], responses={200: OpenApiTypes.OBJECT}, summary="Results of a named query")
+    @extend_schema(
+        tags=["epcis"], responses={200: OpenApiTypes.OBJECT}, summary="Results of a named query"
+    )
     def get(self, request, name):
         query = _named_query(request, name)
         params = _token_params(request) or normalise_params(query.query)
@@ -367,8 +489,13 @@ class QueryEventsView(EpcisView):
 
 
 def _subscription_document(subscription: Subscription) -> dict:
-    body = {"subscriptionID": str(subscription.pk), "dest": subscription.dest, "stream": subscription.stream,
-            "createdAt": iso_utc(subscription.created_at), "reportIfEmpty": subscription.report_if_empty}
+    body = {
+        "subscriptionID": str(subscription.pk),
+        "dest": subscription.dest,
+        "stream": subscription.stream,
+        "createdAt": iso_utc(subscription.created_at),
+        "reportIfEmpty": subscription.report_if_empty,
+    }
     if subscription.initial_record_time:
         body["initialRecordTime"] = iso_utc(subscription.initial_record_time)
     if subscription.last_notified_at:
@@ -379,7 +506,9 @@ def _subscription_document(subscription: Subscription) -> dict:
 class SubscriptionsView(EpcisView):
     allowed_methods_header = "OPTIONS, GET, POST"
 
-    @extend_schema(tags=["epcis"], responses={200: OpenApiTypes.OBJECT}, summary="Subscriptions of a query")
+    @extend_schema(
+        tags=["epcis"], responses={200: OpenApiTypes.OBJECT}, summary="Subscriptions of a query"
+    )
     def get(self, request, name):
         query = _named_query(request, name)
         rows, link = _page(request, query.subscriptions.order_by("created_at", "id"))
@@ -388,35 +517,73 @@ class SubscriptionsView(EpcisView):
             response["Link"] = link
         return response
 
-    @extend_schema(tags=["epcis"], request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT},
-                   summary="Subscribe a webhook to new events matching the query")
+    @extend_schema(
+        tags=["epcis"],
+        request=OpenApiTypes.OBJECT,
+        responses={201: OpenApiTypes.OBJECT},
+        summary="Subscribe a webhook to new events matching the query",
+    )
     def post(self, request, name):
         query = _named_query(request, name)
         data = request.data if isinstance(request.data, dict) else {}
         errors = []
         dest = data.get("dest")
-        if not isinstance(dest, str) or not dest.startswith(("http://", "https://")) or len(dest) > 1000:
-            errors.append({"field": "dest", "rule": "url", "message": _("dest must be an http(s) URL.")})
+        if (
+            not isinstance(dest, str)
+            or not dest.startswith(("http://", "https://"))
+            or len(dest) > 1000
+        ):
+            errors.append(
+                {"field": "dest", "rule": "url", "message": _("dest must be an http(s) URL.")}
+            )
         token = data.get("signatureToken", "")
         if not isinstance(token, str) or len(token) > 255:
-            errors.append({"field": "signatureToken", "rule": "type",
-                           "message": _("signatureToken is a string of at most 255 characters.")})
+            errors.append(
+                {
+                    "field": "signatureToken",
+                    "rule": "type",
+                    "message": _("signatureToken is a string of at most 255 characters."),
+                }
+            )
         if "schedule" in data:
-            errors.append({"field": "schedule", "rule": "unsupported", "message": _(
-                "Scheduled subscriptions are not supported; subscribe with stream: true.")})
+            errors.append(
+                {
+                    "field": "schedule",
+                    "rule": "unsupported",
+                    "message": _(
+                        "Scheduled subscriptions are not supported; subscribe with stream: true."
+                    ),
+                }
+            )
         elif data.get("stream") is not True:
-            errors.append({"field": "stream", "rule": "required",
-                           "message": _("Set stream to true (new matching events are sent as they arrive).")})
+            errors.append(
+                {
+                    "field": "stream",
+                    "rule": "required",
+                    "message": _(
+                        "Set stream to true (new matching events are sent as they arrive)."
+                    ),
+                }
+            )
         initial = data.get("initialRecordTime")
         initial_time = parse_datetime(initial) if isinstance(initial, str) else None
         if initial is not None and (initial_time is None or initial_time.tzinfo is None):
-            errors.append({"field": "initialRecordTime", "rule": "datetime_format",
-                           "message": _("An ISO 8601 date-time with its zone offset.")})
+            errors.append(
+                {
+                    "field": "initialRecordTime",
+                    "rule": "datetime_format",
+                    "message": _("An ISO 8601 date-time with its zone offset."),
+                }
+            )
         if errors:
             raise DocumentError(errors, problem_type="SubscriptionControlsException")
         subscription = services.subscription_create(
-            query=query, user=request.user, dest=dest, signature_token=token,
-            report_if_empty=bool(data.get("reportIfEmpty", False)), initial_record_time=initial_time,
+            query=query,
+            user=request.user,
+            dest=dest,
+            signature_token=token,
+            report_if_empty=bool(data.get("reportIfEmpty", False)),
+            initial_record_time=initial_time,
         )
         response = Response(_subscription_document(subscription), status=status.HTTP_201_CREATED)
         response["Location"] = f"/epcis/queries/{query.name}/subscriptions/{subscription.pk}"
@@ -427,7 +594,9 @@ class SubscriptionDetailView(EpcisView):
     allowed_methods_header = "OPTIONS, GET, DELETE"
 
     def _get(self, request, name, subscription_id) -> Subscription:
-        return get_object_or_404(Subscription, query=_named_query(request, name), pk=_uuid(subscription_id))
+        return get_object_or_404(
+            Subscription, query=_named_query(request, name), pk=_uuid(subscription_id)
+        )
 
     @extend_schema(tags=["epcis"], responses={200: OpenApiTypes.OBJECT}, summary="A subscription")
     def get(self, request, name, subscription_id):
@@ -442,8 +611,14 @@ class SubscriptionDetailView(EpcisView):
 class DiscoveryView(EpcisView):
     allowed_methods_header = "OPTIONS, GET"
 
-    @extend_schema(tags=["epcis"], responses={200: OpenApiTypes.OBJECT}, summary="Top-level EPCIS resources")
+    @extend_schema(
+        tags=["epcis"], responses={200: OpenApiTypes.OBJECT}, summary="Top-level EPCIS resources"
+    )
     def get(self, request):
-        return Response({"@context": "https://ref.gs1.org/standards/epcis/epcis-context.jsonld",
-                         "type": "Collection", "member": ["capture", "events", "queries"]})
-
+        return Response(
+            {
+                "@context": "https://ref.gs1.org/standards/epcis/epcis-context.jsonld",
+                "type": "Collection",
+                "member": ["capture", "events", "queries"],
+            }
+        )

@@ -41,13 +41,17 @@ def object_event(**fields) -> dict:
 def capture(django_capture_on_commit_callbacks):
     """POST a document to /epcis/capture as ``persona``; runs the job (eager Celery after commit)."""
 
-    def run(persona, doc, *, behaviour=None, content_type="application/ld+json", headers=None, raw=None):
+    def run(
+        persona, doc, *, behaviour=None, content_type="application/ld+json", headers=None, raw=None
+    ):
         extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()}
         if behaviour:
             extra["HTTP_GS1_CAPTURE_ERROR_BEHAVIOUR"] = behaviour
         body = raw if raw is not None else json.dumps(doc)
         with django_capture_on_commit_callbacks(execute=True):
-            response = persona.client.generic("POST", "/epcis/capture", body, content_type=content_type, **extra)
+            response = persona.client.generic(
+                "POST", "/epcis/capture", body, content_type=content_type, **extra
+            )
         return response
 
     return run

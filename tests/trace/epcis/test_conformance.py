@@ -8,6 +8,7 @@ from trace.epcis.validation import validate_query_document
 
 from .conftest import CONFORMANCE, EXAMPLES, example
 
+
 def _names():
     return [str(p.relative_to(CONFORMANCE / "JSON")) for p in EXAMPLES]
 
@@ -48,15 +49,21 @@ def test_example_captured_and_read_back(enterprise, job_of, name):
             response = enterprise.client.get("/epcis/events", {"EQ_eventID": original["eventID"]})
         else:
             response = enterprise.client.get(
-                "/epcis/events", {"GE_recordTime": "2000-01-01T00:00:00Z", "eventType": original["type"]}
+                "/epcis/events",
+                {"GE_recordTime": "2000-01-01T00:00:00Z", "eventType": original["type"]},
             )
         assert response.status_code == 200, response.content
         assert response["GS1-EPCIS-Version"] == "2.0.0"
         body = response.json()
         assert validate_query_document(body) == []
         returned = body["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
-        wanted = [e for e in returned if ("errorDeclaration" in e) == ("errorDeclaration" in original)]
+        wanted = [
+            e for e in returned if ("errorDeclaration" in e) == ("errorDeclaration" in original)
+        ]
         assert any(not _contains(e, original) for e in wanted), (
-            name, [_contains(e, original) for e in wanted], json.dumps(original)[:300])
+            name,
+            [_contains(e, original) for e in wanted],
+            json.dumps(original)[:300],
+        )
         for event in returned:
             assert event["eventID"] and event["recordTime"]

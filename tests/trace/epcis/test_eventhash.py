@@ -24,12 +24,18 @@ def test_hash_matches_reference_implementation(name):
 
 
 def test_hash_ignores_order_and_spelling():
-    a = object_event(epcList=["urn:epc:id:sgtin:6901234.012345.1", "urn:epc:id:sgtin:6901234.012345.2"])
-    b = object_event(epcList=["https://id.gs1.org/01/06901234123456/21/2", "urn:epc:id:sgtin:6901234.012345.1"],
-                     bizStep="https://ref.gs1.org/cbv/BizStep-inspecting",
-                     eventTime="2026-11-20T01:30:00Z")
+    a = object_event(
+        epcList=["urn:epc:id:sgtin:6901234.012345.1", "urn:epc:id:sgtin:6901234.012345.2"]
+    )
+    b = object_event(
+        epcList=["https://id.gs1.org/01/06901234123456/21/2", "urn:epc:id:sgtin:6901234.012345.1"],
+        bizStep="https://ref.gs1.org/cbv/BizStep-inspecting",
+        eventTime="2026-11-20T01:30:00Z",
+    )
     assert event_hash_id(a) == event_hash_id(b)
-    assert event_hash_id(a).startswith("ni:///sha-256;") and event_hash_id(a).endswith("?ver=CBV2.0")
+    assert event_hash_id(a).startswith("ni:///sha-256;") and event_hash_id(a).endswith(
+        "?ver=CBV2.0"
+    )
     assert event_hash_id(a) != event_hash_id(object_event(bizStep="shipping"))
 
 

@@ -37,8 +37,12 @@ def test_openapi_client_captures_and_pages(enterprise, django_capture_on_commit_
     assert len(events) <= limit
     with django_capture_on_commit_callbacks(execute=True):
         accepted = enterprise.client.generic(
-            "POST", BASE + capture_path, json.dumps(document(*events)), content_type="application/json",
-            **{"HTTP_" + behaviour_header.upper().replace("-", "_"): "rollback"})
+            "POST",
+            BASE + capture_path,
+            json.dumps(document(*events)),
+            content_type="application/json",
+            **{"HTTP_" + behaviour_header.upper().replace("-", "_"): "rollback"},
+        )
     assert accepted.status_code == 202  # as the binding's 202 response
     job = enterprise.client.get(accepted["Location"]).json()
     for prop in SPEC["components"]["schemas"]["CaptureJob"]["allOf"][0]["properties"]:

@@ -59,12 +59,18 @@ def receiver():
 
 
 def _subscribe(persona, dest, *, query=None, name="shipments"):
-    created = persona.client.post("/epcis/queries", {"name": name, "query": query or {"EQ_bizStep": ["shipping"]}},
-                                  format="json")
+    created = persona.client.post(
+        "/epcis/queries",
+        {"name": name, "query": query or {"EQ_bizStep": ["shipping"]}},
+        format="json",
+    )
     assert created.status_code == 201, created.content
     assert created["Location"] == f"/epcis/queries/{name}"
-    response = persona.client.post(f"/epcis/queries/{name}/subscriptions",
-                                   {"dest": dest, "signatureToken": TOKEN, "stream": True}, format="json")
+    response = persona.client.post(
+        f"/epcis/queries/{name}/subscriptions",
+        {"dest": dest, "signatureToken": TOKEN, "stream": True},
+        format="json",
+    )
     assert response.status_code == 201, response.content
     assert "signatureToken" not in response.json()
     return response.json()
@@ -73,8 +79,15 @@ def _subscribe(persona, dest, *, query=None, name="shipments"):
 def test_matching_events_are_delivered_signed(enterprise, job_of, receiver):
     server = receiver()
     subscription = _subscribe(enterprise, server.url)
-    job_of(enterprise, document(object_event(bizStep="shipping", eventID="urn:uuid:20000000-0000-4000-8000-000000000001"),
-                                object_event(bizStep="inspecting")))
+    job_of(
+        enterprise,
+        document(
+            object_event(
+                bizStep="shipping", eventID="urn:uuid:20000000-0000-4000-8000-000000000001"
+            ),
+            object_event(bizStep="inspecting"),
+        ),
+    )
     assert len(server.requests) == 1
     headers, body = server.requests[0]
     expected = hmac.new(TOKEN.encode(), body, hashlib.sha256).hexdigest()
@@ -82,16 +95,22 @@ def test_matching_events_are_delivered_signed(enterprise, job_of, receiver):
     doc = json.loads(body)
     assert validate_query_document(doc) == []
     results = doc["epcisBody"]["queryResults"]
-    assert results["queryName"] == "shipments" and results["subscriptionID"] == subscription["subscriptionID"]
+    assert (
+        results["queryName"] == "shipments"
+        and results["subscriptionID"] == subscription["subscriptionID"]
+    )
     assert [e["eventID"] for e in results["resultsBody"]["eventList"]] == [
-        "urn:uuid:20000000-0000-4000-8000-000000000001"]
+        "urn:uuid:20000000-0000-4000-8000-000000000001"
+    ]
     delivery = SubscriptionDelivery.objects.get()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("delivered", 1, 200)
     listed = enterprise.client.get("/epcis/queries/shipments/subscriptions").json()
     assert listed[0]["lastNotifiedAt"]
 
 
-def test_business_endpoint_events_reach_subscribers_too(enterprise, product, receiver, django_capture_on_commit_callbacks):
+def test_business_endpoint_events_reach_subscribers_too(
+    enterprise, product, receiver, django_capture_on_commit_callbacks
+):
     from decimal import Decimal
 
     from tests.factories import produce
@@ -130,36 +149,63 @@ def test_subscriber_only_receives_what_it_may_see(enterprise, other_enterprise, 
     assert server.requests == []
 
 
-def test_named_query_results_and_personas(enterprise, enterprise_viewer, other_enterprise, anonymous, job_of):
-    job_of(enterprise, document(object_event(bizStep="shipping"), object_event(bizStep="receiving")))
-    assert enterprise.client.post("/epcis/queries", {"name": "q", "query": {"EQ_bizStep": ["shipping"]}},
-                                  format="json").status_code == 201
+def test_named_query_results_and_personas(
+    enterprise, enterprise_viewer, other_enterprise, anonymous, job_of
+):
+    job_of(
+        enterprise, document(object_event(bizStep="shipping"), object_event(bizStep="receiving"))
+    )
+    assert (
+        enterprise.client.post(
+            "/epcis/queries", {"name": "q", "query": {"EQ_bizStep": ["shipping"]}}, format="json"
+        ).status_code
+        == 201
+    )
     again = enterprise.client.post("/epcis/queries", {"name": "q", "query": {}}, format="json")
     assert again.status_code == 409
     assert again.json()["type"] == "epcisException:ResourceAlreadyExistsException"
-    bad = enterprise.client.post("/epcis/queries", {"name": "bad", "query": {"EQ_action": ["NOPE"]}}, format="json")
+    bad = enterprise.client.post(
+        "/epcis/queries", {"name": "bad", "query": {"EQ_action": ["NOPE"]}}, format="json"
+    )
     assert bad.status_code == 400 and bad.json()["type"] == "epcisException:QueryParameterException"
     events = enterprise.client.get("/epcis/queries/q/events").json()
     assert events["epcisBody"]["queryResults"]["queryName"] == "q"
     assert len(events["epcisBody"]["queryResults"]["resultsBody"]["eventList"]) == 1
-    assert enterprise.client.get("/epcis/queries/q").json() == {"name": "q", "query": {"EQ_bizStep": ["shipping"]}}
+    assert enterprise.client.get("/epcis/queries/q").json() == {
+        "name": "q",
+        "query": {"EQ_bizStep": ["shipping"]},
+    }
 
     assert other_enterprise.client.get("/epcis/queries/q/events").status_code == 404
-    assert other_enterprise.client.post("/epcis/queries/q/subscriptions",
-                                        {"dest": "http://127.0.0.1:9/x", "stream": True}, format="json").status_code == 404
+    assert (
+        other_enterprise.client.post(
+            "/epcis/queries/q/subscriptions",
+            {"dest": "http://127.0.0.1:9/x", "stream": True},
+            format="json",
+        ).status_code
+        == 404
+    )
     assert anonymous.client.get("/epcis/queries").status_code == 401
-    assert enterprise_viewer.client.post("/epcis/queries", {"name": "v", "query": {}}, format="json").status_code == 403
+    assert (
+        enterprise_viewer.client.post(
+            "/epcis/queries", {"name": "v", "query": {}}, format="json"
+        ).status_code
+        == 403
+    )
 
     assert enterprise.client.delete("/epcis/queries/q").status_code == 204
     assert not NamedQuery.objects.exists()
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"signatureToken": TOKEN, "stream": True}, "dest"),
-    ({"dest": "ftp://example.com/x", "stream": True}, "dest"),
-    ({"dest": "https://example.com/x"}, "stream"),
-    ({"dest": "https://example.com/x", "schedule": {"hour": "1"}}, "schedule"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"signatureToken": TOKEN, "stream": True}, "dest"),
+        ({"dest": "ftp://example.com/x", "stream": True}, "dest"),
+        ({"dest": "https://example.com/x"}, "stream"),
+        ({"dest": "https://example.com/x", "schedule": {"hour": "1"}}, "schedule"),
+    ],
+)
 def test_bad_subscriptions(enterprise, body, field):
     enterprise.client.post("/epcis/queries", {"name": "q", "query": {}}, format="json")
     response = enterprise.client.post("/epcis/queries/q/subscriptions", body, format="json")

@@ -35,8 +35,11 @@ def test_malformed_json(enterprise, capture):
 
 
 def test_wrong_content_type(enterprise, capture):
-    _problem(capture(enterprise, document(object_event()), content_type="text/plain"), 415,
-             "UnsupportedMediaTypeException")
+    _problem(
+        capture(enterprise, document(object_event()), content_type="text/plain"),
+        415,
+        "UnsupportedMediaTypeException",
+    )
 
 
 def test_missing_context(enterprise, capture):
@@ -56,24 +59,33 @@ def test_not_an_epcis_document(enterprise, capture):
 
 def test_unknown_event_type(enterprise, capture):
     doc = document(object_event(type="https://example.com/FancyEvent"))
-    assert ("epcisBody.eventList[0].type", "event_type") in _rules(_problem(capture(enterprise, doc), 400))
+    assert ("epcisBody.eventList[0].type", "event_type") in _rules(
+        _problem(capture(enterprise, doc), 400)
+    )
 
 
 def test_event_time_without_offset(enterprise, capture):
     doc = document(object_event(), object_event(eventTime="2026-11-20T09:30:00"))
-    assert ("epcisBody.eventList[1].eventTime", "format") in _rules(_problem(capture(enterprise, doc), 400))
+    assert ("epcisBody.eventList[1].eventTime", "format") in _rules(
+        _problem(capture(enterprise, doc), 400)
+    )
 
 
 def test_quantity_must_be_numeric(enterprise, capture):
-    event = object_event(quantityList=[{"epcClass": "urn:epc:class:lgtin:6901234.012345.L1", "quantity": "12"}])
+    event = object_event(
+        quantityList=[{"epcClass": "urn:epc:class:lgtin:6901234.012345.L1", "quantity": "12"}]
+    )
     body = _problem(capture(enterprise, document(event)), 400)
     assert ("epcisBody.eventList[0].quantityList[0].quantity", "type") in _rules(body)
 
 
-@pytest.mark.parametrize("value, rule", [
-    ("shippingg", "any_of"),  # not CBV and not a URI
-    ("https://ref.gs1.org/cbv/BizStep-shippingg", "cbv_vocabulary"),  # a CBV URI naming nothing
-])
+@pytest.mark.parametrize(
+    "value, rule",
+    [
+        ("shippingg", "any_of"),  # not CBV and not a URI
+        ("https://ref.gs1.org/cbv/BizStep-shippingg", "cbv_vocabulary"),  # a CBV URI naming nothing
+    ],
+)
 def test_cbv_vocabulary(enterprise, capture, value, rule):
     body = _problem(capture(enterprise, document(object_event(bizStep=value))), 400)
     assert ("epcisBody.eventList[0].bizStep", rule) in _rules(body)
@@ -89,7 +101,10 @@ def test_deep_nesting(enterprise, capture):
 
 def test_absurd_nesting_does_not_crash(enterprise, capture):
     raw = '{"a":' * 200_000 + "1" + "}" * 200_000
-    assert _rules(_problem(capture(enterprise, None, raw=raw), 400)) & {(None, "max_depth"), (None, "json")}
+    assert _rules(_problem(capture(enterprise, None, raw=raw), 400)) & {
+        (None, "max_depth"),
+        (None, "json"),
+    }
 
 
 def test_50_mb_body_is_refused(enterprise, capture):
@@ -107,7 +122,11 @@ def test_event_count_limit(enterprise, capture, settings):
 
 def test_file_size_limit_without_content_length_trust(enterprise, capture, settings):
     settings.EPCIS_CAPTURE_FILE_SIZE_LIMIT = 200
-    _problem(capture(enterprise, document(object_event(), object_event())), 413, "CaptureLimitExceededException")
+    _problem(
+        capture(enterprise, document(object_event(), object_event())),
+        413,
+        "CaptureLimitExceededException",
+    )
 
 
 def test_unknown_error_behaviour(enterprise, capture):
@@ -124,6 +143,8 @@ def test_options_advertises_limits(enterprise, settings):
     response = enterprise.client.options("/epcis/capture")
     assert response.status_code == 204
     assert response["GS1-EPCIS-Capture-Limit"] == str(settings.EPCIS_CAPTURE_LIMIT)
-    assert response["GS1-EPCIS-Capture-File-Size-Limit"] == str(settings.EPCIS_CAPTURE_FILE_SIZE_LIMIT)
+    assert response["GS1-EPCIS-Capture-File-Size-Limit"] == str(
+        settings.EPCIS_CAPTURE_FILE_SIZE_LIMIT
+    )
     assert "POST" in response["Allow"]
     assert response["GS1-EPCIS-Version"] == "2.0.0"

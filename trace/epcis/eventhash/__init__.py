@@ -50,20 +50,57 @@ PROP_ORDER = [
     ("bizTransactionList", [(("type", None), ("bizTransaction", None))]),
     ("sourceList", [(("type", None), ("source", None))]),
     ("destinationList", [(("type", None), ("destination", None))]),
-    ("sensorElementList", [("sensorElement", [
-        ("sensorMetadata", [
-            ("time", None), ("startTime", None), ("endTime", None), ("deviceID", None),
-            ("deviceMetadata", None), ("rawData", None), ("dataProcessingMethod", None), ("bizRules", None),
-        ]),
-        ("sensorReport", [
-            ("type", None), ("exception", None), ("deviceID", None), ("deviceMetadata", None),
-            ("rawData", None), ("dataProcessingMethod", None), ("time", None), ("microorganism", None),
-            ("chemicalSubstance", None), ("value", None), ("component", None), ("stringValue", None),
-            ("booleanValue", None), ("hexBinaryValue", None), ("uriValue", None), ("minValue", None),
-            ("maxValue", None), ("meanValue", None), ("sDev", None), ("percRank", None),
-            ("percValue", None), ("uom", None), ("coordinateReferenceSystem", None),
-        ]),
-    ])]),
+    (
+        "sensorElementList",
+        [
+            (
+                "sensorElement",
+                [
+                    (
+                        "sensorMetadata",
+                        [
+                            ("time", None),
+                            ("startTime", None),
+                            ("endTime", None),
+                            ("deviceID", None),
+                            ("deviceMetadata", None),
+                            ("rawData", None),
+                            ("dataProcessingMethod", None),
+                            ("bizRules", None),
+                        ],
+                    ),
+                    (
+                        "sensorReport",
+                        [
+                            ("type", None),
+                            ("exception", None),
+                            ("deviceID", None),
+                            ("deviceMetadata", None),
+                            ("rawData", None),
+                            ("dataProcessingMethod", None),
+                            ("time", None),
+                            ("microorganism", None),
+                            ("chemicalSubstance", None),
+                            ("value", None),
+                            ("component", None),
+                            ("stringValue", None),
+                            ("booleanValue", None),
+                            ("hexBinaryValue", None),
+                            ("uriValue", None),
+                            ("minValue", None),
+                            ("maxValue", None),
+                            ("meanValue", None),
+                            ("sDev", None),
+                            ("percRank", None),
+                            ("percValue", None),
+                            ("uom", None),
+                            ("coordinateReferenceSystem", None),
+                        ],
+                    ),
+                ],
+            )
+        ],
+    ),
 ]
 
 CBV = "https://ref.gs1.org/cbv/"
@@ -71,6 +108,7 @@ GS1_VOC = "https://gs1.org/voc/"
 
 
 # --- bare CBV values → web vocabulary (what JSON-LD expansion yields) --------
+
 
 def _expanded_vocabulary_values(event: dict) -> set[str]:
     found: set[str] = set()
@@ -119,6 +157,7 @@ def _replace_bare_string_values(obj, expanded: set[str]):
 
 
 # --- JSON → simple python object (reference: json_to_py) -----------------------
+
 
 def _namespaces_from_context(context) -> dict[str, str]:
     namespaces: dict[str, str] = {}
@@ -179,16 +218,21 @@ def _json_to_py(obj, namespaces: dict[str, str]):
                 py_obj[2].append((key, child[1], child[2]))
     else:
         return "", _scalar(_namespace_replace(obj, namespaces, True)), []
-    if not [k for k in ("bizTransaction", "source", "destination") if isinstance(obj, dict) and k in obj]:
+    if not [
+        k for k in ("bizTransaction", "source", "destination") if isinstance(obj, dict) and k in obj
+    ]:
         py_obj[2].sort()
     return py_obj
 
 
 # --- pre-hash string (reference: hash_generator) --------------------------------
 
+
 def _fix_time_stamp_format(timestamp: str) -> str:
     try:
-        moment = datetime.datetime.fromisoformat(timestamp.replace("Z", "+00:00").replace("z", "+00:00"))
+        moment = datetime.datetime.fromisoformat(
+            timestamp.replace("Z", "+00:00").replace("z", "+00:00")
+        )
     except ValueError:
         return timestamp
     if moment.tzinfo is None:
@@ -317,8 +361,11 @@ def pre_hash_string(event: dict, context=None, expanded: set[str] | None = None)
         namespaces.update(_namespaces_from_context(event["@context"]))
     py_event = deep_structure_correction(_json_to_py(event, namespaces))
     return (
-        "eventType=" + str(py_event[0]) + JOIN_BY
-        + _recurse_through_children_in_order(py_event[2], PROP_ORDER) + JOIN_BY
+        "eventType="
+        + str(py_event[0])
+        + JOIN_BY
+        + _recurse_through_children_in_order(py_event[2], PROP_ORDER)
+        + JOIN_BY
         + _gather_elements_not_in_order(py_event[2])
     )
 
