@@ -33,7 +33,7 @@ def _flatten(detail, prefix: str = "") -> list[dict]:
             field = f"{prefix}.{name}" if prefix and name else (name or prefix)
             items.extend(_flatten(value, field))
     elif isinstance(detail, list):
-        if all(isinstance(v, exceptions.ErrorDetail) or isinstance(v, str) for v in detail):
+        if all(isinstance(v, (exceptions.ErrorDetail, str)) for v in detail):
             for value in detail:
                 items.extend(_flatten(value, prefix))
         else:
@@ -43,6 +43,18 @@ def _flatten(detail, prefix: str = "") -> list[dict]:
         code = getattr(detail, "code", None) or "invalid"
         items.append({"field": prefix or None, "rule": code, "message": str(detail)})
     return items
+
+
+def _error_detail(error: DjangoValidationError) -> exceptions.ErrorDetail:
+    message = error.message % error.params if error.params else error.message
+    return exceptions.ErrorDetail(str(message), code=error.code or "invalid")
+
+
+def detail_from_django(exc: DjangoValidationError):
+    """A Django ValidationError as DRF detail, keeping each error's code (the rule)."""
+    if hasattr(exc, "error_dict"):
+        return {field: [_error_detail(e) for e in errors] for field, errors in exc.error_dict.items()}
+    return [_error_detail(e) for e in exc.error_list]
 
 
 def problem_response(*, status_code: int, title: str, detail: str, type_: str, errors=None, headers=None):
@@ -55,10 +67,7 @@ def problem_response(*, status_code: int, title: str, detail: str, type_: str, e
 
 def problem_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(
-            detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-        )
-        exc = exceptions.ValidationError(exc.detail)
+        exc = exceptions.ValidationError(detail_from_django(exc))
     elif isinstance(exc, IntegrityError):
         exc = Conflict(_("The record conflicts with an existing one."))
     elif isinstance(exc, Http404):

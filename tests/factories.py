@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 from itertools import count
+from trace.models import Product, Site
 
 import factory
 from biip.checksums import gs1_standard_check_digit
@@ -10,7 +11,6 @@ from django.contrib.auth import get_user_model
 from api.choices import OrganizationKind, RegulatorLevel, Role
 from api.models import Membership, Organization
 from api.validators import credit_code_check_character
-from trace.models import Product, Site
 
 _serial = count(1)
 

@@ -1,7 +1,7 @@
+from trace.demo import demo_yogurt_batch
+
 import pytest
 from django.core.management import call_command
-
-from trace.demo import demo_yogurt_batch
 
 
 @pytest.mark.django_db

@@ -311,14 +311,15 @@ def _moves_for(p: PreparedEvent, recorder: Organization, sign: int = 1) -> list[
             continue
         if r.role != BatchRole.SUBJECT:
             continue
+        # An organization's events move only its own stock: whatever the source
+        # list claims, a shipment leaves the recorder's custody, and the
+        # destination holds it only once it records the receipt itself.
         if step == "shipping":
-            sender = p.source_org or recorder
-            moves.append(_Move(sender.pk, r.batch, -q, zero, r.path))
-            if p.destination_org is not None and p.destination_org.pk != sender.pk:
+            moves.append(_Move(recorder.pk, r.batch, -q, zero, r.path))
+            if p.destination_org is not None and p.destination_org.pk != recorder.pk:
                 moves.append(_Move(p.destination_org.pk, r.batch, zero, q, r.path))
         elif step == "receiving":
-            receiver = p.destination_org or recorder
-            moves.append(_Move(receiver.pk, r.batch, q, -q, r.path))
+            moves.append(_Move(recorder.pk, r.batch, q, -q, r.path))
         elif p.action == "ADD" and step in ("commissioning", ""):
             moves.append(_Move(recorder.pk, r.batch, q, zero, r.path))
         elif p.action == "DELETE" or step in _OUTBOUND_STEPS:
@@ -342,7 +343,8 @@ def _apply_moves(moves: list[_Move]) -> None:
         key = (m.organization_id, m.batch.pk)
         row = existing.get(key) or new.get(key)
         if row is None:
-            row = new[key] = Custody(organization_id=m.organization_id, batch=m.batch)
+            row = new[key] = Custody(organization_id=m.organization_id, batch=m.batch,
+                                     quantity=Decimal(0), in_transit=Decimal(0))
         held = row.quantity + m.held
         transit = row.in_transit + m.transit
         # Strict for lots registered here; lots known only from others' events

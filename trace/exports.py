@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from .selectors import TraceGraph
+from .selectors import TraceGraph, site_names
 
 BTT_LABELS = {"po": "PO", "desadv": "DESADV", "inv": "INV", "urn:suyuan:btt:inspection_report": "INSPECTION"}
 
@@ -36,6 +36,7 @@ def _columns():
 def trace_rows(graph: TraceGraph, *, viewer=None) -> list[dict]:
     """One row per (event, lot) in the trace, oldest first."""
     batches = {b.pk: b for b in graph.batches}
+    places = site_names(e.biz_location or e.read_point for e in graph.events)
     rows = []
     for event in graph.events:
         shares_documents = viewer is None or not viewer.is_enterprise or viewer.pk in (
@@ -57,7 +58,7 @@ def trace_rows(graph: TraceGraph, *, viewer=None) -> list[dict]:
                 "unit": link.uom or batch.unit,
                 "ship_from": event.source_org.name if event.source_org else "",
                 "ship_to": event.destination_org.name if event.destination_org else "",
-                "location": event.biz_location or event.read_point,
+                "location": places.get(event.biz_location or event.read_point, event.biz_location or event.read_point),
                 "recorded_by": event.organization.name,
                 "reference_type": ref_type,
                 "reference_number": ref_number,

@@ -73,6 +73,8 @@ class Site(TimeStampedModel):
     address = models.CharField(_("address"), max_length=300)
     region_code = models.CharField(_("region code"), max_length=6, validators=[validate_region_code])
 
+    objects = SiteQuerySet.as_manager()
+
     class Meta:
         ordering = ["id"]
         verbose_name = _("site")

@@ -16,7 +16,7 @@ _DIRECTIONS = ("forward", "backward", "both")
 
 _FORWARD_SQL = """
 WITH RECURSIVE walk(batch_id, depth) AS (
-    SELECT %s, 0
+    SELECT CAST(%s AS BIGINT), 0
     UNION
     SELECT e.child_id, w.depth + 1 FROM trace_lineageedge e JOIN walk w ON e.parent_id = w.batch_id
     WHERE w.depth < %s
@@ -26,7 +26,7 @@ SELECT batch_id, MIN(depth) FROM walk GROUP BY batch_id
 
 _BACKWARD_SQL = """
 WITH RECURSIVE walk(batch_id, depth) AS (
-    SELECT %s, 0
+    SELECT CAST(%s AS BIGINT), 0
     UNION
     SELECT e.parent_id, w.depth + 1 FROM trace_lineageedge e JOIN walk w ON e.child_id = w.batch_id
     WHERE w.depth < %s
@@ -117,3 +117,23 @@ def downstream_holders(batch: Batch, *, depth: int = 100) -> list[dict]:
 def validate_direction(direction: str) -> str:
     return direction if direction in _DIRECTIONS else ""
 
+
+
+def site_names(location_uris) -> dict[str, str]:
+    """Names of our sites for the location URIs events carry (GLN Digital Link or our URN)."""
+    glns, pks = {}, {}
+    for uri in set(location_uris):
+        if "/414/" in uri:
+            glns[uri.split("/414/", 1)[1][:13]] = uri
+        elif uri.startswith("urn:suyuan:site:") and uri.rsplit(":", 1)[1].isdigit():
+            pks[int(uri.rsplit(":", 1)[1])] = uri
+    if not glns and not pks:
+        return {}
+    from .models import Site
+
+    names = {}
+    for site in Site.objects.filter(Q(gln__in=glns) | Q(pk__in=pks)).only("pk", "gln", "name"):
+        uri = glns.get(site.gln) if site.gln in glns else pks.get(site.pk)
+        if uri:
+            names[uri] = site.name
+    return names

@@ -20,8 +20,14 @@ _files = {
 
 urlpatterns = [
     # The contract names these without a trailing slash (…/qr.png), as files are.
-    *(path(f"batches/<int:pk>/{name}", views.BatchViewSet.as_view({"get": method}), name=f"batch-{method}-file")
-      for name, method in _files.items()),
+    *(
+        path(
+            f"batches/<int:pk>/{name}",
+            views.BatchViewSet.as_view({"get": method}, **getattr(views.BatchViewSet, method).kwargs),
+            name=f"batch-{method}-file",
+        )
+        for name, method in _files.items()
+    ),
     path("scan/", views.ScanView.as_view(), name="scan"),
     *router.urls,
 ]

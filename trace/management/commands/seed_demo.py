@@ -1,7 +1,7 @@
+from trace.demo import DEMO_PASSWORD, demo_yogurt_batch, seed_demo
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
-
-from trace.demo import DEMO_PASSWORD, demo_yogurt_batch, seed_demo
 
 
 class Command(BaseCommand):
