@@ -12,14 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils.translation import gettext as _
-
 from trace.capture import short_cbv, short_type
 from trace.choices import Action, EventType
 from trace.identifiers import canonical_identifier
 from trace.models import Event, EventIdentifier
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from .validation import DocumentError
 

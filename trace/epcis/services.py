@@ -13,6 +13,7 @@ import json
 import logging
 import urllib.error
 import urllib.request
+from trace.capture import capture_events
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,7 +22,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.models import Organization
-from trace.capture import capture_events
 
 from .documents import query_document
 from .eventhash import document_vocabulary, event_hash_id

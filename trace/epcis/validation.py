@@ -12,12 +12,11 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from trace.choices import EventType
 
 import jsonschema_rs
 from django.conf import settings
 from django.utils.translation import gettext as _
-
-from trace.choices import EventType
 
 SCHEMA_PATH = Path(__file__).with_name("schema") / "EPCIS-JSON-Schema.json"
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))

@@ -8,6 +8,7 @@ field and rule. Every response carries ``GS1-EPCIS-Version`` and
 
 from __future__ import annotations
 
+from trace.models import Event
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -25,7 +26,6 @@ from rest_framework.views import APIView
 
 from api.exceptions import problem_exception_handler
 from api.permissions import IsEnterpriseMember, IsMember, organization_of
-from trace.models import Event
 
 from . import services
 from .documents import capture_job_document, iso_utc, query_document

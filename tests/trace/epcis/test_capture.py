@@ -1,7 +1,6 @@
 """POST /epcis/capture: jobs, rollback vs proceed, idempotency, error declarations, lineage."""
 
 from decimal import Decimal
-
 from trace.identifiers import canonical_lot_uri
 from trace.models import Batch, Custody, Event, EventIdentifier, LineageEdge
 from trace.selectors import batch_journey

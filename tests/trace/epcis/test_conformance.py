@@ -1,10 +1,9 @@
 """Every official example document is captured over HTTP and read back intact."""
 
 import json
+from trace.epcis.validation import validate_query_document
 
 import pytest
-
-from trace.epcis.validation import validate_query_document
 
 from .conftest import CONFORMANCE, EXAMPLES, example
 

@@ -2,11 +2,10 @@
 
 import json
 from pathlib import Path
-
-import pytest
-
 from trace.epcis.eventhash import document_vocabulary, event_hash_id
 from trace.models import Event
+
+import pytest
 
 from .conftest import document, example, object_event
 

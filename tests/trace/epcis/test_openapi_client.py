@@ -6,11 +6,10 @@ nothing Suyuan-specific is used except the server's base path ``/epcis``.
 
 import json
 import re
+from trace.epcis.validation import validate_query_document
 from urllib.parse import parse_qsl, urlsplit
 
 import yaml
-
-from trace.epcis.validation import validate_query_document
 
 from .conftest import CONFORMANCE, document, object_event
 

@@ -1,11 +1,10 @@
 """GET /epcis/events: the standard parameters, paging, visibility."""
 
 import re
+from trace.epcis.validation import validate_query_document
 from urllib.parse import urlsplit
 
 import pytest
-
-from trace.epcis.validation import validate_query_document
 
 from .conftest import document, object_event
 

@@ -5,11 +5,10 @@ import hmac
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
-
-import pytest
-
 from trace.epcis.models import NamedQuery, SubscriptionDelivery
 from trace.epcis.validation import validate_query_document
+
+import pytest
 
 from .conftest import document, object_event
 

@@ -1,10 +1,9 @@
 """Bad documents are refused up front: 4xx problem+json naming the field and rule, nothing stored."""
 
 import json
+from trace.models import CaptureJob, Event
 
 import pytest
-
-from trace.models import CaptureJob, Event
 
 from .conftest import document, object_event
 
