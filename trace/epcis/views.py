@@ -160,6 +160,7 @@ class CaptureView(EpcisView):
 
     @extend_schema(
         tags=["epcis"],
+        operation_id="epcis_capture_list",
         summary="List this organization's capture jobs",
         responses={200: OpenApiTypes.OBJECT},
     )
@@ -374,6 +375,7 @@ class EventsView(EpcisView):
         tags=["epcis"],
         parameters=QUERY_PARAMETERS,
         responses={200: OpenApiTypes.OBJECT},
+        operation_id="epcis_events_list",
         summary="Query events (EPCISQueryDocument, paged with perPage/nextPageToken)",
     )
     def get(self, request):
@@ -401,7 +403,12 @@ class EventDetailView(EpcisView):
 class QueriesView(EpcisView):
     allowed_methods_header = "OPTIONS, GET, POST"
 
-    @extend_schema(tags=["epcis"], responses={200: OpenApiTypes.OBJECT}, summary="Named queries")
+    @extend_schema(
+        tags=["epcis"],
+        responses={200: OpenApiTypes.OBJECT},
+        operation_id="epcis_queries_list",
+        summary="Named queries",
+    )
     def get(self, request):
         queries = NamedQuery.objects.filter(organization=organization_of(request.user)).order_by(
             "name", "id"
@@ -507,7 +514,10 @@ class SubscriptionsView(EpcisView):
     allowed_methods_header = "OPTIONS, GET, POST"
 
     @extend_schema(
-        tags=["epcis"], responses={200: OpenApiTypes.OBJECT}, summary="Subscriptions of a query"
+        tags=["epcis"],
+        responses={200: OpenApiTypes.OBJECT},
+        operation_id="epcis_subscriptions_list",
+        summary="Subscriptions of a query",
     )
     def get(self, request, name):
         query = _named_query(request, name)
