@@ -69,3 +69,14 @@ def job_of(capture):
         return job.json()
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _celery_inline():
+    """Run Celery tasks inline in these tests even when REDIS_URL points at a real broker."""
+    from config.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
