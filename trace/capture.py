@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -516,9 +516,7 @@ def _store(
         edges.extend(_edges_for(p, row))
     EventBatch.objects.bulk_create(links)
     LineageEdge.objects.bulk_create(edges, ignore_conflicts=True)
-    EventIdentifier.objects.bulk_create(
-        [identifier for row in rows for identifier in identifier_rows(row.document, row)]
-    )
+    _insert_identifiers([identifier for row in rows for identifier in identifier_rows(row.document, row.pk)])
     if retracted_ids:
         LineageEdge.objects.filter(
             event__event_id__in=retracted_ids, event__error_declaration__isnull=True
@@ -539,10 +537,26 @@ _CLASS_LISTS = (
 _GTIN_PREFIX = "https://id.gs1.org/01/"
 
 
-def identifier_rows(doc: dict, event: Event) -> list[EventIdentifier]:
-    """The identifiers ``doc`` names, canonical, for the EPCIS query index."""
+def _insert_identifiers(rows: list[tuple]) -> None:
+    """Bulk insert of index rows as plain tuples: no model instances for thousands of rows."""
+    if not rows:
+        return
+    table = EventIdentifier._meta.db_table
+    sql = f"INSERT INTO {table} (event_id, kind, type, value, gtin) VALUES "
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg2.extras import execute_values
+
+            execute_values(cursor.cursor, sql + "%s", rows, page_size=1000)
+        else:
+            cursor.executemany(sql + "(%s, %s, %s, %s, %s)", rows)
+
+
+def identifier_rows(doc: dict, event_pk: int) -> list[tuple]:
+    """The identifiers ``doc`` names, canonical, for the EPCIS query index:
+    ``(event_id, kind, type, value, gtin)`` rows of ``EventIdentifier``."""
     seen: set[tuple[str, str, str]] = set()
-    rows: list[EventIdentifier] = []
+    rows: list[tuple] = []
 
     def add(kind: str, value, type_: str = "") -> None:
         if not isinstance(value, str) or not value:
@@ -553,7 +567,7 @@ def identifier_rows(doc: dict, event: Event) -> list[EventIdentifier]:
             return
         seen.add(key)
         gtin = canonical[len(_GTIN_PREFIX):len(_GTIN_PREFIX) + 14] if canonical.startswith(_GTIN_PREFIX) else ""
-        rows.append(EventIdentifier(event=event, kind=kind, type=type_[:255], value=canonical, gtin=gtin))
+        rows.append((event_pk, kind, type_[:255], canonical, gtin))
 
     for key, kind in _EPC_LISTS:
         for epc in doc.get(key) or ():

@@ -137,24 +137,28 @@ def canonical_identifier(uri):
     return _canonical(uri)
 
 
+_CANONICAL_ITEM = re.compile(r"^https://id\.gs1\.org/01/(\d{14})(?:/(10|21)/([^/?#]+))?$")
+
+
+@lru_cache(maxsize=65536)
 def item_key_from_uri(uri: str) -> ItemKey | None:
     """Parse an EPC URN (sgtin, lgtin, idpat:sgtin) or a GS1 Digital Link URI (any
     host) naming a trade item; None for anything else (SSCCs, locations, custom URIs)."""
     if not isinstance(uri, str):
         return None
     canonical = canonical_identifier(uri)
-    if not canonical.startswith("https://id.gs1.org/01/"):
+    match = _CANONICAL_ITEM.match(canonical)
+    if match is None:
         return None
+    gtin, ai, value = match.groups()
+    is_link = uri.startswith(("http://", "https://"))
+    if not (is_link and "/10/" in uri and "/21/" in uri):
+        value = unquote(value) if value else None
+        return ItemKey(gtin, lot=value if ai == "10" else None, serial=value if ai == "21" else None)
     # A Digital Link URI may carry both lot and serial, which the canonical
     # form reduces to the serial: read the lot from the original then.
-    source = uri if uri.startswith(("http://", "https://")) and "/01/" in uri else canonical
     try:
-        values = {es.ai.ai: es.value for es in GS1DigitalLinkURI.parse(source).element_strings}
+        values = {es.ai.ai: es.value for es in GS1DigitalLinkURI.parse(uri).element_strings}
     except (ValueError, ParseError):
-        try:
-            values = {es.ai.ai: es.value for es in GS1DigitalLinkURI.parse(canonical).element_strings}
-        except (ValueError, ParseError):
-            return None
-    if "01" not in values:
-        return None
-    return ItemKey(values["01"].zfill(14), lot=values.get("10"), serial=values.get("21"))
+        return ItemKey(gtin, serial=unquote(value))
+    return ItemKey(gtin, lot=values.get("10"), serial=values.get("21"))
