@@ -17,7 +17,7 @@ from trace.capture import capture_events
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -154,6 +154,24 @@ def capture_job_run(*, job_id) -> CaptureJob:
     except ValidationError as exc:
         errors.append(
             problem("ValidationException", 400, _("Invalid event"), _errors_from(exc, base))
+        )
+    except IntegrityError:
+        # Another capture stored one of these event IDs at the same moment: nothing was kept, resend.
+        errors.append(
+            problem(
+                "ResourceAlreadyExistsException",
+                409,
+                _("Concurrent capture"),
+                [
+                    {
+                        "field": base,
+                        "rule": "concurrent_capture",
+                        "message": _(
+                            "An event of this document was captured concurrently; send the document again."
+                        ),
+                    }
+                ],
+            )
         )
     except Exception:  # a bug must fail the job, never the worker
         logger.exception("capture job %s failed", job_id)
