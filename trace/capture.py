@@ -9,6 +9,8 @@ consumer page, recall scope, exports) reads the tables written here.
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -542,14 +544,15 @@ def _insert_identifiers(rows: list[tuple]) -> None:
     if not rows:
         return
     table = EventIdentifier._meta.db_table
-    sql = f"INSERT INTO {table} (event_id, kind, type, value, gtin) VALUES "
+    columns = "(event_id, kind, type, value, gtin)"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            from psycopg2.extras import execute_values
-
-            execute_values(cursor.cursor, sql + "%s", rows, page_size=1000)
+            buffer = io.StringIO()
+            csv.writer(buffer).writerows(rows)
+            buffer.seek(0)
+            cursor.cursor.copy_expert(f"COPY {table} {columns} FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer)
         else:
-            cursor.executemany(sql + "(%s, %s, %s, %s, %s)", rows)
+            cursor.executemany(f"INSERT INTO {table} {columns} VALUES (%s, %s, %s, %s, %s)", rows)
 
 
 def identifier_rows(doc: dict, event_pk: int) -> list[tuple]:
