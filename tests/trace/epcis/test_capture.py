@@ -238,3 +238,18 @@ def test_cbv_full_uri_and_custom_uri_accepted(enterprise, job_of):
     )
     assert job["success"] is True
     assert Event.objects.get().biz_step == "shipping"
+
+
+def test_job_reports_running_until_the_task_has_run(enterprise):
+    import json
+
+    response = enterprise.client.generic(
+        "POST",
+        "/epcis/capture",
+        json.dumps(document(object_event())),
+        content_type="application/json",
+    )  # no on-commit callbacks run here: the task has not started
+    assert response.status_code == 202
+    job = enterprise.client.get(response["Location"]).json()
+    assert job["running"] is True and job["success"] is True and "finishedAt" not in job
+    assert Event.objects.count() == 0

@@ -213,3 +213,16 @@ def test_visibility(events, other_enterprise, regulator, regulator_elsewhere, an
     response = anonymous.client.get("/epcis/events")
     assert response.status_code == 401
     assert response.json()["type"] == "epcisException:SecurityException"
+
+
+def test_query_count_does_not_grow_with_events(
+    enterprise, events, job_of, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(6):
+        first = _ids(enterprise.client.get("/epcis/events"))
+    job_of(
+        enterprise,
+        document(*[object_event() | {"eventTime": f"2026-11-06T0{i}:00:00Z"} for i in range(5)]),
+    )
+    with django_assert_max_num_queries(6):
+        assert len(_ids(enterprise.client.get("/epcis/events"))) == len(first) + 5
