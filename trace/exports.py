@@ -8,9 +8,11 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from .capture import short_type
+from .identifiers import INSPECTION_REPORT_BTT, business_document_number
 from .selectors import TraceGraph, site_names
 
-BTT_LABELS = {"po": "PO", "desadv": "DESADV", "inv": "INV", "urn:suyuan:btt:inspection_report": "INSPECTION"}
+BTT_LABELS = {"po": "PO", "desadv": "DESADV", "inv": "INV", INSPECTION_REPORT_BTT: "INSPECTION"}
 
 
 def _columns():
@@ -42,8 +44,9 @@ def trace_rows(graph: TraceGraph, *, viewer=None) -> list[dict]:
         shares_documents = viewer is None or not viewer.is_enterprise or viewer.pk in (
             event.organization_id, event.source_org_id, event.destination_org_id)
         transactions = event.document.get("bizTransactionList", []) if shares_documents else []
-        ref_type = "; ".join(BTT_LABELS.get(t.get("type", ""), t.get("type", "")) for t in transactions)
-        ref_number = "; ".join(t.get("bizTransaction", "") for t in transactions)
+        types = (short_type(t.get("type", "")) for t in transactions)
+        ref_type = "; ".join(BTT_LABELS.get(kind, kind) for kind in types)
+        ref_number = "; ".join(business_document_number(t.get("bizTransaction", "")) for t in transactions)
         for link in event.batch_links.all():
             batch = batches.get(link.batch_id)
             if batch is None:

@@ -162,3 +162,26 @@ def item_key_from_uri(uri: str) -> ItemKey | None:
     except (ValueError, ParseError):
         return ItemKey(gtin, serial=unquote(value))
     return ItemKey(gtin, lot=values.get("10"), serial=values.get("21"))
+
+
+# Business documents the friendly endpoints record (orders, despatch advices,
+# invoices, inspection reports) must be URIs in EPCIS 2.0. CBV's form is
+# urn:epcglobal:cbv:bt:<GLN of the issuer>:<document number>; an issuer without a
+# GLN uses its unified social credit code in our own namespace instead.
+INSPECTION_REPORT_BTT = "urn:suyuan:btt:inspection_report"
+_BT_PREFIXES = ("urn:epcglobal:cbv:bt:", "urn:suyuan:bt:")
+
+
+def business_document_uri(issuer, number: str) -> str:
+    encoded = quote(number, safe="-._~!$'()*+,;=@")
+    if issuer.gln:
+        return f"urn:epcglobal:cbv:bt:{issuer.gln}:{encoded}"
+    return f"urn:suyuan:bt:{issuer.credit_code or issuer.pk}:{encoded}"
+
+
+def business_document_number(uri: str) -> str:
+    """The document number people wrote, from a business-transaction URI."""
+    for prefix in _BT_PREFIXES:
+        if isinstance(uri, str) and uri.startswith(prefix):
+            return unquote(uri[len(prefix):].split(":", 1)[-1])
+    return uri

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from api.models import Organization
 from api.permissions import organization_of
 
-from .choices import BatchRole, BatchStatus, BizStep, Disposition, InspectionResult
+from .choices import BatchRole, BatchStatus, BizStep, Disposition, EventType, InspectionResult
 from .identifiers import normalize_gtin, validate_lot
 from .models import Batch, Custody, Event
 from .selectors import batch_journey, lineage_batch_ids
@@ -123,6 +123,15 @@ def _describe(event: Event, link_batches: dict[str, list[Batch]]) -> tuple[str, 
     """(kind, sentence, outcome) for one event, in the active language."""
     org = _org_name(event.organization)
     step = event.biz_step
+    if event.event_type == EventType.TRANSFORMATION:
+        inputs = []
+        for b in link_batches.get(BatchRole.INPUT, []):
+            if _product_name(b) not in inputs:
+                inputs.append(_product_name(b))
+        separator = ", " if translation.get_language() == "en" else "、"
+        return "transformed", _("Made by %(org)s from %(inputs)s") % {
+            "org": org, "inputs": separator.join(inputs) or _("other lots"),
+        }, ""
     if step == BizStep.COMMISSIONING:
         return "produced", _("Produced by %(org)s") % {"org": org}, ""
     if step == BizStep.INSPECTING:
@@ -141,15 +150,6 @@ def _describe(event: Event, link_batches: dict[str, list[Batch]]) -> tuple[str, 
         }, ""
     if step == BizStep.RECEIVING:
         return "received", _("Received by %(org)s") % {"org": org}, ""
-    if step == BizStep.TRANSFORMING:
-        inputs = []
-        for b in link_batches.get(BatchRole.INPUT, []):
-            if _product_name(b) not in inputs:
-                inputs.append(_product_name(b))
-        separator = ", " if translation.get_language() == "en" else "、"
-        return "transformed", _("Made by %(org)s from %(inputs)s") % {
-            "org": org, "inputs": separator.join(inputs) or _("other lots"),
-        }, ""
     if step == BizStep.RETAIL_SELLING:
         return "sold", _("On sale at %(org)s") % {"org": org}, ""
     if step == BizStep.HOLDING:

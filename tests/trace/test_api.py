@@ -274,7 +274,8 @@ def test_trace_hides_other_enterprises_business_documents(enterprise, partner, o
     _, output = chain
     # The partner took part in the shipment, so it sees PO-77.
     mine = partner.client.get(f"/api/v1/batches/{output.pk}/trace/").json()
-    assert any(t["bizTransaction"] == "PO-77" for e in mine["events"] for t in e["biz_transactions"])
+    assert any(t["bizTransaction"] == f"urn:epcglobal:cbv:bt:{chain[0].product.owner.gln}:PO-77"
+               for e in mine["events"] for t in e["biz_transactions"])
     assert other_enterprise.client.get(f"/api/v1/batches/{output.pk}/trace/").status_code == 404
 
 

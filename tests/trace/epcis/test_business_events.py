@@ -45,17 +45,28 @@ def test_business_events_are_queryable(enterprise, business_events):
         },
     ).json()
     assert len(made["epcisBody"]["queryResults"]["resultsBody"]["eventList"]) == 1
-    shipped = enterprise.client.get("/epcis/events", {"EQ_bizTransaction_po": "PO-7"}).json()
+    po = f"urn:epcglobal:cbv:bt:{enterprise.org.gln}:PO-7"
+    shipped = enterprise.client.get("/epcis/events", {"EQ_bizTransaction_po": po}).json()
     assert len(shipped["epcisBody"]["queryResults"]["resultsBody"]["eventList"]) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "trace/services.py writes bizTransaction values that are not URIs (report_ref, documents) and the "
-        "bizStep 'transforming', which is not in CBV 2.0: the lead decides how the friendly endpoints spell them"
-    ),
-)
 def test_business_events_validate_against_the_official_schema(enterprise, business_events):
     body = enterprise.client.get("/epcis/events", {"perPage": "100"}).json()
+    assert validate_query_document(body) == []
+
+
+def test_business_hold_release_destroy_and_error_declarations_validate_too(enterprise, product):
+    from trace.models import Event
+
+    lot = produce(enterprise.user, product, lot="H1", quantity=Decimal(10))
+    services.batch_hold(batch=lot, reason="复检", actor=enterprise.user)
+    services.batch_hold(batch=lot, reason="复检合格", release=True, actor=enterprise.user)
+    services.batch_sell(batch=lot, quantity=Decimal(2), actor=enterprise.user)
+    sale = Event.objects.get(biz_step="retail_selling")
+    services.event_declare_error(event=sale, reason="录错", actor=enterprise.user)
+    services.batch_destroy(batch=lot, quantity=Decimal(10), reason="过期", actor=enterprise.user)
+    body = enterprise.client.get("/epcis/events", {"perPage": "100", "EXISTS_errorDeclaration": "true"}).json()
+    assert len(body["epcisBody"]["queryResults"]["resultsBody"]["eventList"]) == 1
+    everything = enterprise.client.get("/epcis/events", {"perPage": "100"}).json()
+    assert validate_query_document(everything) == []
     assert validate_query_document(body) == []
