@@ -210,6 +210,9 @@ def ensure_dataset(ctx: Context, *, regenerate: bool, progress: bool = True) -> 
     if existing and existing["events_requested"] == ctx.events and existing["seed"] == ctx.seed:
         print(f"Reusing the data set in the benchmark database: {existing['events']} events, "
               f"{existing['lots']} lots.", flush=True)
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0, interactive=False)  # the code may have moved on
         return existing
     print(f"Building the data set: {ctx.events} events, seed {ctx.seed} (fresh database).", flush=True)
     from django.db import connections

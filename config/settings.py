@@ -194,6 +194,17 @@ SUYUAN_TRACE_MAX_DEPTH = env_int("SUYUAN_TRACE_MAX_DEPTH", 100)
 # Seconds a rendered consumer page stays cached (invalidated on any change anyway).
 SUYUAN_PUBLIC_PAGE_TTL = env_int("SUYUAN_PUBLIC_PAGE_TTL", 300)
 
+# --- EPCIS 2.0 interface ---------------------------------------------------
+# Advertised by OPTIONS /epcis/capture; beyond them a capture is refused with 413.
+EPCIS_CAPTURE_LIMIT = env_int("EPCIS_CAPTURE_LIMIT", 10_000)
+EPCIS_CAPTURE_FILE_SIZE_LIMIT = env_int("EPCIS_CAPTURE_FILE_SIZE_LIMIT", 20 * 1024 * 1024)
+EPCIS_MAX_JSON_DEPTH = env_int("EPCIS_MAX_JSON_DEPTH", 32)
+EPCIS_PER_PAGE_DEFAULT = env_int("EPCIS_PER_PAGE_DEFAULT", 30)
+EPCIS_PER_PAGE_MAX = env_int("EPCIS_PER_PAGE_MAX", 1000)
+EPCIS_MAX_QUERY_RESULT = env_int("EPCIS_MAX_QUERY_RESULT", 100_000)
+EPCIS_WEBHOOK_TIMEOUT = env_int("EPCIS_WEBHOOK_TIMEOUT", 10)
+EPCIS_WEBHOOK_MAX_RETRIES = env_int("EPCIS_WEBHOOK_MAX_RETRIES", 6)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

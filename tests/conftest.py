@@ -4,6 +4,9 @@ The suite runs on SQLite by default; with DATABASE_URL / REDIS_URL set it runs
 against the real PostgreSQL and Redis.
 """
 
+import os
+import re
+
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -12,8 +15,22 @@ from api.choices import RegulatorLevel, Role
 from tests.factories import EnterpriseFactory, ProductFactory, RegulatorFactory, UserFactory
 
 
+def _redis_db_for_this_worker(settings):
+    """Under xdist each worker gets its own Redis database, so one worker's
+    cache.clear() (FLUSHDB) never wipes another's throttle counts or pages."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    default = settings.CACHES["default"]
+    if not worker or not default["BACKEND"].endswith("RedisCache"):
+        return
+    match = re.match(r"^(redis://[^/]+)(?:/(\d+))?$", default["LOCATION"])
+    if match:
+        db = int(match.group(2) or 0) + int(worker.removeprefix("gw")) + 1
+        settings.CACHES = {"default": {**default, "LOCATION": f"{match.group(1)}/{db % 16}"}}
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_clean(settings):
+    _redis_db_for_this_worker(settings)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.PUBLIC_BASE_URL = "http://testserver"
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}

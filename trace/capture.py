@@ -9,6 +9,8 @@ consumer page, recall scope, exports) reads the tables written here.
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,8 +28,8 @@ from api.models import Organization
 from .bulk import copy_insert, insert_rows, update_columns
 from .choices import BatchRole, EventType
 from .hashchain import GENESIS, canonical_json, chain_hash
-from .identifiers import item_key_from_uri
-from .models import Batch, Custody, Event, EventBatch, LineageEdge
+from .identifiers import canonical_identifier, item_key_from_uri
+from .models import Batch, Custody, Event, EventBatch, EventIdentifier, LineageEdge
 
 CBV_PREFIXES = {
     "bizStep": "https://ref.gs1.org/cbv/BizStep-",
@@ -98,6 +100,8 @@ class PreparedEvent:
 class CaptureResult:
     events: list[Event]
     duplicates: list[str]
+    # ``on_error="proceed"`` only: (index in ``documents``, the event's ValidationError).
+    errors: list[tuple[int, ValidationError]] = field(default_factory=list)
 
 
 def _err(path: str, message: str, code: str) -> ValidationError:
@@ -130,11 +134,11 @@ def _quantity(value, path: str) -> Decimal:
     return quantity
 
 
-def fallback_event_id(document: dict) -> str:
-    """A deterministic ID for an event sent without one, so a resend is stored once."""
-    from .eventhash import event_hash_id
+def fallback_event_id(document: dict, context=None) -> str:
+    """The CBV 2.0 event hash of an event sent without an ID, so a resend is stored once."""
+    from .epcis.eventhash import event_hash_id
 
-    return event_hash_id(document)
+    return event_hash_id(document, context)
 
 
 def new_event_id() -> str:
@@ -151,13 +155,13 @@ def _collect_refs(doc: dict, base: str) -> list[BatchRef]:
                 raise _err(path, _("Each entry needs epcClass and quantity."), "invalid")
             item_key = item_key_from_uri(item.get("epcClass"))
             qty = _quantity(item["quantity"], path + ".quantity") if "quantity" in item else None
-            if item_key and item_key.lot:
+            if item_key and item_key.lot and len(item_key.lot) <= 20:
                 refs.append(BatchRef(item_key.gtin, item_key.lot, role, qty, item.get("uom", ""), path))
 
     def add_epc_list(key: str, role: str):
         for i, epc in enumerate(doc.get(key) or []):
             item_key = item_key_from_uri(epc)
-            if item_key and item_key.lot:
+            if item_key and item_key.lot and len(item_key.lot) <= 20:
                 refs.append(BatchRef(item_key.gtin, item_key.lot, role, Decimal(1), "", f"{base}.{key}[{i}]"))
 
     add_class_list("quantityList", BatchRole.SUBJECT)
@@ -169,7 +173,7 @@ def _collect_refs(doc: dict, base: str) -> list[BatchRef]:
     add_class_list("outputQuantityList", BatchRole.OUTPUT)
     add_epc_list("outputEPCList", BatchRole.OUTPUT)
     parent = item_key_from_uri(doc.get("parentID"))
-    if parent and parent.lot:
+    if parent and parent.lot and len(parent.lot) <= 20:
         refs.append(BatchRef(parent.gtin, parent.lot, BatchRole.PARENT, None, "", f"{base}.parentID"))
     return refs
 
@@ -183,7 +187,23 @@ def _party(doc: dict, key: str, attr: str) -> str | None:
     return None
 
 
-def prepare_event(doc: dict, index: int) -> PreparedEvent:
+def _short_text(doc: dict, key: str, path: str, limit: int = 255) -> str:
+    value = doc.get(key)
+    if isinstance(value, dict):
+        value = value.get("id")
+        path += ".id"
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _err(path, _("A URI string is required."), "type")
+    if len(value) > limit:
+        raise _err(path, _("At most %(limit)s characters.") % {"limit": limit}, "max_length")
+    return value
+
+
+def prepare_event(doc: dict, index: int, context=None) -> PreparedEvent:
+    """Check and digest one event. ``context`` is the enclosing document's
+    ``@context`` (it takes part in the event hash of an event without ID)."""
     base = f"eventList[{index}]"
     if not isinstance(doc, dict):
         raise _err(base, _("An event must be a JSON object."), "invalid")
@@ -196,19 +216,22 @@ def prepare_event(doc: dict, index: int) -> PreparedEvent:
         raise _err(f"{base}.eventTimeZoneOffset", _("The zone offset looks like +08:00."), "zone_offset")
     error_declaration = doc.get("errorDeclaration")
     if error_declaration is not None:
+        if not isinstance(error_declaration, dict):
+            raise _err(f"{base}.errorDeclaration", _("An error declaration is an object."), "type")
         parse_event_time(error_declaration.get("declarationTime"), f"{base}.errorDeclaration.declarationTime")
+    event_id = _short_text(doc, "eventID", f"{base}.eventID") or fallback_event_id(doc, context)
     return PreparedEvent(
         index=index,
         document=doc,
-        event_id=doc.get("eventID") or fallback_event_id(doc),
+        event_id=event_id,
         event_type=event_type,
         action=doc.get("action") or "",
         event_time=event_time,
         zone_offset=zone_offset,
-        biz_step=short_cbv("bizStep", doc.get("bizStep")),
-        disposition=short_cbv("disposition", doc.get("disposition")),
-        read_point=(doc.get("readPoint") or {}).get("id", ""),
-        biz_location=(doc.get("bizLocation") or {}).get("id", ""),
+        biz_step=short_cbv("bizStep", _short_text(doc, "bizStep", f"{base}.bizStep")),
+        disposition=short_cbv("disposition", _short_text(doc, "disposition", f"{base}.disposition")),
+        read_point=_short_text(doc, "readPoint", f"{base}.readPoint"),
+        biz_location=_short_text(doc, "bizLocation", f"{base}.bizLocation"),
         source_uri=_party(doc, "sourceList", "source"),
         destination_uri=_party(doc, "destinationList", "destination"),
         error_declaration=error_declaration,
@@ -292,14 +315,15 @@ def _moves_for(p: PreparedEvent, recorder: Organization, sign: int = 1) -> list[
             continue
         if r.role != BatchRole.SUBJECT:
             continue
+        # An organization's events move only its own stock: whatever the source
+        # list claims, a shipment leaves the recorder's custody, and the
+        # destination holds it only once it records the receipt itself.
         if step == "shipping":
-            sender = p.source_org or recorder
-            moves.append(_Move(sender.pk, r.batch, -q, zero, r.path))
-            if p.destination_org is not None and p.destination_org.pk != sender.pk:
+            moves.append(_Move(recorder.pk, r.batch, -q, zero, r.path))
+            if p.destination_org is not None and p.destination_org.pk != recorder.pk:
                 moves.append(_Move(p.destination_org.pk, r.batch, zero, q, r.path))
         elif step == "receiving":
-            receiver = p.destination_org or recorder
-            moves.append(_Move(receiver.pk, r.batch, q, -q, r.path))
+            moves.append(_Move(recorder.pk, r.batch, q, -q, r.path))
         elif p.action == "ADD" and step in ("commissioning", ""):
             moves.append(_Move(recorder.pk, r.batch, q, zero, r.path))
         elif p.action == "DELETE" or step in _OUTBOUND_STEPS:
@@ -323,7 +347,8 @@ def _apply_moves(moves: list[_Move]) -> None:
         key = (m.organization_id, m.batch.pk)
         row = existing.get(key) or new.get(key)
         if row is None:
-            row = new[key] = Custody(organization_id=m.organization_id, batch=m.batch)
+            row = new[key] = Custody(organization_id=m.organization_id, batch=m.batch,
+                                     quantity=Decimal(0), in_transit=Decimal(0))
         held = row.quantity + m.held
         transit = row.in_transit + m.transit
         # Strict for lots registered here; lots known only from others' events
@@ -333,14 +358,14 @@ def _apply_moves(moves: list[_Move]) -> None:
                 raise _err(
                     m.path + ".quantity",
                     _("This is more than the organization holds of lot %(lot)s (holds %(held)s).")
-                    % {"lot": m.batch.lot, "held": row.quantity.normalize()},
+                    % {"lot": m.batch.lot, "held": format(row.quantity.normalize(), "f")},
                     "quantity_exceeds_held",
                 )
             if transit < 0:
                 raise _err(
                     m.path + ".quantity",
                     _("This is more than was shipped to the organization of lot %(lot)s (%(transit)s in transit).")
-                    % {"lot": m.batch.lot, "transit": row.in_transit.normalize()},
+                    % {"lot": m.batch.lot, "transit": format(row.in_transit.normalize(), "f")},
                     "quantity_exceeds_shipped",
                 )
         row.quantity = max(held, Decimal(0))
@@ -353,18 +378,56 @@ def _utc_iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-@transaction.atomic
 def capture_events(
-    *, documents: list[dict], organization: Organization, user=None, record_time: datetime | None = None
+    *, documents: list[dict], organization: Organization, user=None, record_time: datetime | None = None,
+    on_error: str = "rollback", context=None,
 ) -> CaptureResult:
-    """Validate and store EPCIS events for ``organization``, all or nothing.
+    """Validate and store EPCIS events for ``organization``.
 
-    Raises ``ValidationError`` whose keys are paths like
-    ``eventList[2].quantityList[0].quantity``. An event whose ID is already
-    stored is skipped (returned in ``duplicates``), so a resend is harmless.
+    ``on_error="rollback"`` (the default) is all or nothing: it raises
+    ``ValidationError`` whose keys are paths like
+    ``eventList[2].quantityList[0].quantity``. ``on_error="proceed"`` stores
+    every event that is valid on its own and returns the others' errors in
+    ``CaptureResult.errors`` (EPCIS ``GS1-Capture-Error-Behaviour: proceed``):
+    it tries the whole batch first and falls back to one savepoint per event
+    only when the batch fails. An event whose ID is already stored is skipped
+    (returned in ``duplicates``), so a resend is harmless. ``context`` is the
+    enclosing EPCIS document's ``@context``.
     """
-    prepared = [prepare_event(doc, i) for i, doc in enumerate(documents)]
+    if on_error == "rollback":
+        with transaction.atomic():
+            prepared = [prepare_event(doc, i, context) for i, doc in enumerate(documents)]
+            return _store(prepared, organization=organization, user=user, record_time=record_time)
+    if on_error != "proceed":
+        raise ValueError(f"on_error must be rollback or proceed, not {on_error!r}")
+    errors: list[tuple[int, ValidationError]] = []
+    prepared = []
+    for i, doc in enumerate(documents):
+        try:
+            prepared.append(prepare_event(doc, i, context))
+        except ValidationError as exc:
+            errors.append((i, exc))
+    try:
+        with transaction.atomic():
+            result = _store(prepared, organization=organization, user=user, record_time=record_time)
+    except ValidationError:
+        result = CaptureResult(events=[], duplicates=[])
+        for p in prepared:
+            try:
+                with transaction.atomic():
+                    one = _store([p], organization=organization, user=user, record_time=record_time)
+            except ValidationError as exc:
+                errors.append((p.index, exc))
+                continue
+            result.events.extend(one.events)
+            result.duplicates.extend(one.duplicates)
+    result.errors = sorted(errors, key=lambda item: item[0])
+    return result
 
+
+def _store(
+    prepared: list[PreparedEvent], *, organization: Organization, user, record_time: datetime | None
+) -> CaptureResult:
     seen: set[tuple[str, bool]] = set()
     unique: list[PreparedEvent] = []
     for p in prepared:
@@ -459,12 +522,80 @@ def capture_events(
             edges.setdefault(edge[:3], edge)
     insert_rows(EventBatch, ["event_id", "batch_id", "role", "quantity", "uom"], links)
     insert_rows(LineageEdge, ["parent_id", "child_id", "event_id", "quantity"], list(edges.values()))
+    _insert_identifiers([identifier for row in rows for identifier in identifier_rows(row.document, row.pk)])
     if retracted_ids:
         LineageEdge.objects.filter(
             event__event_id__in=retracted_ids, event__error_declaration__isnull=True
         ).delete()
-    transaction.on_commit(lambda: _after_commit({r.batch.pk for p in todo for r in p.refs}))
+    event_pks = [row.pk for row in rows]
+    transaction.on_commit(lambda: _after_commit({r.batch.pk for p in todo for r in p.refs}, event_pks))
     return CaptureResult(events=rows, duplicates=duplicates)
+
+
+_K = EventIdentifier.Kind
+_EPC_LISTS = (
+    ("epcList", _K.EPC), ("childEPCs", _K.CHILD), ("inputEPCList", _K.INPUT), ("outputEPCList", _K.OUTPUT),
+)
+_CLASS_LISTS = (
+    ("quantityList", _K.CLASS), ("childQuantityList", _K.CHILD_CLASS),
+    ("inputQuantityList", _K.INPUT_CLASS), ("outputQuantityList", _K.OUTPUT_CLASS),
+)
+_GTIN_PREFIX = "https://id.gs1.org/01/"
+
+
+def _insert_identifiers(rows: list[tuple]) -> None:
+    """Bulk insert of index rows as plain tuples: no model instances for thousands of rows."""
+    if not rows:
+        return
+    table = EventIdentifier._meta.db_table
+    columns = "(event_id, kind, type, value, gtin)"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            buffer = io.StringIO()
+            csv.writer(buffer).writerows(rows)
+            buffer.seek(0)
+            cursor.cursor.copy_expert(f"COPY {table} {columns} FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer)
+        else:
+            cursor.executemany(f"INSERT INTO {table} {columns} VALUES (%s, %s, %s, %s, %s)", rows)
+
+
+def identifier_rows(doc: dict, event_pk: int) -> list[tuple]:
+    """The identifiers ``doc`` names, canonical, for the EPCIS query index:
+    ``(event_id, kind, type, value, gtin)`` rows of ``EventIdentifier``."""
+    seen: set[tuple[str, str, str]] = set()
+    rows: list[tuple] = []
+
+    def add(kind: str, value, type_: str = "") -> None:
+        if not isinstance(value, str) or not value:
+            return
+        canonical = canonical_identifier(value)[:512]
+        key = (kind, type_, canonical)
+        if key in seen:
+            return
+        seen.add(key)
+        gtin = canonical[len(_GTIN_PREFIX):len(_GTIN_PREFIX) + 14] if canonical.startswith(_GTIN_PREFIX) else ""
+        rows.append((event_pk, kind, type_[:255], canonical, gtin))
+
+    for key, kind in _EPC_LISTS:
+        for epc in doc.get(key) or ():
+            add(kind, epc)
+    for key, kind in _CLASS_LISTS:
+        for item in doc.get(key) or ():
+            if isinstance(item, dict):
+                add(kind, item.get("epcClass"))
+    add(_K.PARENT, doc.get("parentID"))
+    for key, kind in (("readPoint", _K.READ_POINT), ("bizLocation", _K.BIZ_LOCATION)):
+        place = doc.get(key)
+        if isinstance(place, dict):
+            add(kind, place.get("id"))
+    for entry in doc.get("bizTransactionList") or ():
+        if isinstance(entry, dict):
+            add(_K.BIZ_TRANSACTION, entry.get("bizTransaction"), short_type(entry.get("type")))
+    for key, attr, kind in (("sourceList", "source", _K.SOURCE), ("destinationList", "destination", _K.DESTINATION)):
+        for entry in doc.get(key) or ():
+            if isinstance(entry, dict):
+                add(kind, entry.get(attr), short_type(entry.get("type")))
+    return rows
 
 
 def _edges_for(p: PreparedEvent, row: Event) -> list[tuple]:
@@ -506,10 +637,12 @@ def _undo_moves(event_ids: list[str]) -> list[_Move]:
     return moves
 
 
-def _after_commit(batch_ids: set[int]) -> None:
+def _after_commit(batch_ids: set[int], event_pks: list[int]) -> None:
     from .cache import invalidate_batches
+    from .epcis.subscriptions import notify_new_events
 
     invalidate_batches(batch_ids)
+    notify_new_events(event_pks)
 
 
 __all__ = ["capture_events", "CaptureResult", "new_event_id", "canonical_json", "short_cbv"]

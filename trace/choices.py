@@ -55,7 +55,6 @@ class BizStep:
     INSPECTING = "inspecting"
     SHIPPING = "shipping"
     RECEIVING = "receiving"
-    TRANSFORMING = "transforming"
     RETAIL_SELLING = "retail_selling"
     DESTROYING = "destroying"
     HOLDING = "holding"

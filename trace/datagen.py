@@ -47,7 +47,7 @@ from api.validators import credit_code_check_character
 
 from .capture import capture_events
 from .choices import BizStep, Disposition, ProductCategory
-from .identifiers import canonical_lot_uri
+from .identifiers import INSPECTION_REPORT_BTT, business_document_uri, canonical_lot_uri
 from .models import Batch, Product, Site
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -276,7 +276,8 @@ def inspect(world, party, batch, when, report: str) -> dict:
                  disposition=Disposition.CONFORMANT, when=when, party=party)
     doc["quantityList"] = [{"epcClass": canonical_lot_uri(batch.gtin, batch.lot)}]
     doc["sy:inspection"] = {"result": "pass", "reportRef": report, "note": ""}
-    doc["bizTransactionList"] = [{"type": "urn:suyuan:btt:inspection_report", "bizTransaction": report}]
+    doc["bizTransactionList"] = [{"type": INSPECTION_REPORT_BTT,
+                                  "bizTransaction": business_document_uri(party.org, report)}]
     return doc
 
 
@@ -286,7 +287,7 @@ def ship(world, party, to: Party, batch, quantity, when, po: str) -> dict:
     doc["quantityList"] = [_qty(batch, quantity)]
     doc["sourceList"] = [{"type": "owning_party", "source": party.uri}]
     doc["destinationList"] = [{"type": "owning_party", "destination": to.uri}]
-    doc["bizTransactionList"] = [{"type": "po", "bizTransaction": po}]
+    doc["bizTransactionList"] = [{"type": "po", "bizTransaction": business_document_uri(party.org, po)}]
     return doc
 
 
@@ -307,7 +308,8 @@ def sell(world, party, batch, quantity, when) -> dict:
 
 
 def transform(world, party, inputs: list[tuple[Batch, Decimal]], outputs: list[Batch], when) -> dict:
-    doc = _event(world, event_type="TransformationEvent", action=None, biz_step=BizStep.TRANSFORMING,
+    # As trace.services does: CBV 2.0 has no "transforming"; the outputs are commissioned.
+    doc = _event(world, event_type="TransformationEvent", action=None, biz_step=BizStep.COMMISSIONING,
                  disposition=Disposition.ACTIVE, when=when, party=party)
     doc["inputQuantityList"] = [_qty(b, q) for b, q in inputs]
     doc["outputQuantityList"] = [_qty(b, b.quantity) for b in outputs]

@@ -8,9 +8,11 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from .selectors import TraceGraph
+from .capture import short_type
+from .identifiers import INSPECTION_REPORT_BTT, business_document_number
+from .selectors import TraceGraph, site_names
 
-BTT_LABELS = {"po": "PO", "desadv": "DESADV", "inv": "INV", "urn:suyuan:btt:inspection_report": "INSPECTION"}
+BTT_LABELS = {"po": "PO", "desadv": "DESADV", "inv": "INV", INSPECTION_REPORT_BTT: "INSPECTION"}
 
 
 def _columns():
@@ -36,13 +38,15 @@ def _columns():
 def trace_rows(graph: TraceGraph, *, viewer=None) -> list[dict]:
     """One row per (event, lot) in the trace, oldest first."""
     batches = {b.pk: b for b in graph.batches}
+    places = site_names(e.biz_location or e.read_point for e in graph.events)
     rows = []
     for event in graph.events:
         shares_documents = viewer is None or not viewer.is_enterprise or viewer.pk in (
             event.organization_id, event.source_org_id, event.destination_org_id)
         transactions = event.document.get("bizTransactionList", []) if shares_documents else []
-        ref_type = "; ".join(BTT_LABELS.get(t.get("type", ""), t.get("type", "")) for t in transactions)
-        ref_number = "; ".join(t.get("bizTransaction", "") for t in transactions)
+        types = (short_type(t.get("type", "")) for t in transactions)
+        ref_type = "; ".join(BTT_LABELS.get(kind, kind) for kind in types)
+        ref_number = "; ".join(business_document_number(t.get("bizTransaction", "")) for t in transactions)
         for link in event.batch_links.all():
             batch = batches.get(link.batch_id)
             if batch is None:
@@ -57,7 +61,7 @@ def trace_rows(graph: TraceGraph, *, viewer=None) -> list[dict]:
                 "unit": link.uom or batch.unit,
                 "ship_from": event.source_org.name if event.source_org else "",
                 "ship_to": event.destination_org.name if event.destination_org else "",
-                "location": event.biz_location or event.read_point,
+                "location": places.get(event.biz_location or event.read_point, event.biz_location or event.read_point),
                 "recorded_by": event.organization.name,
                 "reference_type": ref_type,
                 "reference_number": ref_number,

@@ -81,11 +81,13 @@ def channel() -> str:
 @lru_cache(maxsize=1)
 def client():
     """The Redis connection pool of this process (None without REDIS_URL)."""
-    if not getattr(settings, "REDIS_URL", ""):
+    cache = settings.CACHES["default"]
+    if not getattr(settings, "REDIS_URL", "") or not cache["BACKEND"].endswith("RedisCache"):
         return None
     import redis
 
-    return redis.Redis.from_url(settings.REDIS_URL)
+    # The cache's own Redis (tests give each worker its database there).
+    return redis.Redis.from_url(cache["LOCATION"])
 
 
 def bump_versions(keys: list[tuple[str, str]]) -> None:

@@ -68,4 +68,5 @@ ACTION_FORMS = {
 def action_form(action: str, data=None, *, organization: Organization) -> forms.Form:
     form_class = ACTION_FORMS[action]
     kwargs = {"organization": organization} if form_class is ShipForm else {}
-    return form_class(data, prefix=action, **kwargs)
+    # No ":" after labels: they sit above their fields on a phone.
+    return form_class(data, prefix=action, label_suffix="", **kwargs)

@@ -6,6 +6,7 @@ with stable rule codes and to the forms this server stores.
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote, unquote
 
 from biip import ParseError
@@ -114,55 +115,73 @@ class ItemKey:
     serial: str | None = None
 
 
-def _gtin_from_epc_parts(company_prefix: str, indicator_item_ref: str) -> str:
-    from biip.checksums import gs1_standard_check_digit
+@lru_cache(maxsize=65536)
+def _canonical(uri: str) -> str:
+    from trace.epcis.eventhash.dl_normaliser import normaliser
 
-    body = indicator_item_ref[:1] + company_prefix + indicator_item_ref[1:]
-    if len(body) != 13 or not body.isdigit():
-        raise ValueError("company prefix and item reference must make 13 digits")
-    return body + str(gs1_standard_check_digit(body))
+    return normaliser(uri) or uri
 
 
-# The form our own events (and most senders) use: a GTIN-14 and a lot, nothing else.
-_SIMPLE_LOT_LINK = re.compile(r"^https?://[^/?#]+/01/(\d{14})/10/([^/?#]{1,60})$")
+def canonical_identifier(uri):
+    """One spelling per GS1 identifier, so the same thing captured two ways is one thing.
+
+    EPC URNs (``urn:epc:id:sgtin:…``, ``…:sscc:…``, ``…:sgln:…``, ``…:pgln:…``,
+    GRAI, GIAI, GSRN, GDTI…), EPC class URNs (``urn:epc:class:lgtin:…``), EPC
+    pattern URNs (``urn:epc:idpat:sgtin:…``) and GS1 Digital Link URIs on any
+    host become the canonical ``https://id.gs1.org/…`` Digital Link URI (GS1's
+    reference normaliser: lowest identification level, no query string).
+    Anything else (a custom URI) is returned as given.
+    """
+    if not isinstance(uri, str):
+        return uri
+    return _canonical(uri)
 
 
-def _simple_lot_link(uri: str) -> ItemKey | None:
-    """Capture's hot path: a plain lot-level Digital Link parsed without biip's
-    general machinery; anything unusual falls through to biip (same result)."""
-    match = _SIMPLE_LOT_LINK.match(uri)
-    if match is None:
-        return None
-    # Like biip's Digital Link parser: the AI (10) character set is checked,
-    # the GTIN check digit is not (normalize_gtin does that where it matters).
-    gtin, lot = match.group(1), unquote(match.group(2))
-    if not _LOT_RE.match(lot):
-        return None
-    return ItemKey(gtin, lot=lot)
+_CANONICAL_ITEM = re.compile(r"^https://id\.gs1\.org/01/(\d{14})(?:/(10|21)/([^/?#]+))?$")
 
 
+@lru_cache(maxsize=65536)
 def item_key_from_uri(uri: str) -> ItemKey | None:
-    """Parse an EPC URN (sgtin, lgtin, class:sgtin idpat-free) or a GS1 Digital Link
-    URI naming a trade item; None for anything else (SSCCs, locations, custom URIs)."""
+    """Parse an EPC URN (sgtin, lgtin, idpat:sgtin) or a GS1 Digital Link URI (any
+    host) naming a trade item; None for anything else (SSCCs, locations, custom URIs)."""
     if not isinstance(uri, str):
         return None
-    simple = _simple_lot_link(uri)
-    if simple is not None:
-        return simple
-    try:
-        if uri.startswith("urn:epc:class:lgtin:"):
-            cp, ref, lot = uri[len("urn:epc:class:lgtin:"):].split(".", 2)
-            return ItemKey(_gtin_from_epc_parts(cp, ref), lot=unquote(lot))
-        if uri.startswith("urn:epc:id:sgtin:"):
-            cp, ref, serial = uri[len("urn:epc:id:sgtin:"):].split(".", 2)
-            return ItemKey(_gtin_from_epc_parts(cp, ref), serial=unquote(serial))
-        if uri.startswith("urn:epc:idpat:sgtin:"):
-            cp, ref, _rest = uri[len("urn:epc:idpat:sgtin:"):].split(".", 2)
-            return ItemKey(_gtin_from_epc_parts(cp, ref))
-        if uri.startswith(("http://", "https://")) and "/01/" in uri:
-            values = {es.ai.ai: es.value for es in GS1DigitalLinkURI.parse(uri).element_strings}
-            if "01" in values:
-                return ItemKey(values["01"], lot=values.get("10"), serial=values.get("21"))
-    except (ValueError, ParseError):
+    canonical = canonical_identifier(uri)
+    match = _CANONICAL_ITEM.match(canonical)
+    if match is None:
         return None
-    return None
+    gtin, ai, value = match.groups()
+    is_link = uri.startswith(("http://", "https://"))
+    if not (is_link and "/10/" in uri and "/21/" in uri):
+        value = unquote(value) if value else None
+        return ItemKey(gtin, lot=value if ai == "10" else None, serial=value if ai == "21" else None)
+    # A Digital Link URI may carry both lot and serial, which the canonical
+    # form reduces to the serial: read the lot from the original then.
+    try:
+        values = {es.ai.ai: es.value for es in GS1DigitalLinkURI.parse(uri).element_strings}
+    except (ValueError, ParseError):
+        return ItemKey(gtin, serial=unquote(value))
+    return ItemKey(gtin, lot=values.get("10"), serial=values.get("21"))
+
+
+# Business documents the friendly endpoints record (orders, despatch advices,
+# invoices, inspection reports) must be URIs in EPCIS 2.0. CBV's form is
+# urn:epcglobal:cbv:bt:<GLN of the issuer>:<document number>; an issuer without a
+# GLN uses its unified social credit code in our own namespace instead.
+INSPECTION_REPORT_BTT = "urn:suyuan:btt:inspection_report"
+_BT_PREFIXES = ("urn:epcglobal:cbv:bt:", "urn:suyuan:bt:")
+
+
+def business_document_uri(issuer, number: str) -> str:
+    encoded = quote(number, safe="-._~!$'()*+,;=@")
+    if issuer.gln:
+        return f"urn:epcglobal:cbv:bt:{issuer.gln}:{encoded}"
+    return f"urn:suyuan:bt:{issuer.credit_code or issuer.pk}:{encoded}"
+
+
+def business_document_number(uri: str) -> str:
+    """The document number people wrote, from a business-transaction URI."""
+    for prefix in _BT_PREFIXES:
+        if isinstance(uri, str) and uri.startswith(prefix):
+            return unquote(uri[len(prefix):].split(":", 1)[-1])
+    return uri

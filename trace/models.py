@@ -318,3 +318,6 @@ class ScanLog(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+
+from .epcis.models import *  # noqa: E402,F401,F403

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from api.models import Organization
 from api.permissions import organization_of
 
-from .choices import BatchRole, BatchStatus, BizStep, Disposition, InspectionResult
+from .choices import BatchRole, BatchStatus, BizStep, Disposition, EventType, InspectionResult
 from .identifiers import normalize_gtin, validate_lot
 from .models import Batch, Custody, Event
 from .selectors import batch_journey, lineage_batch_ids
@@ -86,22 +86,33 @@ def _product_name(batch: Batch) -> str:
 
 @dataclass
 class JourneyStep:
-    """One line of the consumer timeline."""
+    """One line of the consumer timeline (several lots of one product handled alike share a line)."""
 
     kind: str  # produced, inspected, shipped, received, transformed, sold, held, released, destroyed, other
     when: datetime
     text: str
-    lot_label: str
+    product: str
+    lots: list[str]
     organization: str
     outcome: str = ""  # "pass" / "fail" for inspections
     upstream: bool = False
+
+    @property
+    def lot_label(self) -> str:
+        separator = ", " if translation.get_language() == "en" else "、"
+        return _("%(product)s, lot %(lot)s") % {"product": self.product, "lot": separator.join(self.lots)}
+
+    def same_line_as(self, other: JourneyStep) -> bool:
+        return (self.kind, self.when, self.text, self.product, self.outcome, self.upstream) == (
+            other.kind, other.when, other.text, other.product, other.outcome, other.upstream)
 
     def as_dict(self) -> dict:
         return {
             "kind": self.kind,
             "time": self.when.isoformat(),
             "text": self.text,
-            "lot": self.lot_label,
+            "product": self.product,
+            "lots": self.lots,
             "organization": self.organization,
             "outcome": self.outcome or None,
             "upstream": self.upstream,
@@ -112,6 +123,15 @@ def _describe(event: Event, link_batches: dict[str, list[Batch]]) -> tuple[str, 
     """(kind, sentence, outcome) for one event, in the active language."""
     org = _org_name(event.organization)
     step = event.biz_step
+    if event.event_type == EventType.TRANSFORMATION:
+        inputs = []
+        for b in link_batches.get(BatchRole.INPUT, []):
+            if _product_name(b) not in inputs:
+                inputs.append(_product_name(b))
+        separator = ", " if translation.get_language() == "en" else "、"
+        return "transformed", _("Made by %(org)s from %(inputs)s") % {
+            "org": org, "inputs": separator.join(inputs) or _("other lots"),
+        }, ""
     if step == BizStep.COMMISSIONING:
         return "produced", _("Produced by %(org)s") % {"org": org}, ""
     if step == BizStep.INSPECTING:
@@ -121,9 +141,8 @@ def _describe(event: Event, link_batches: dict[str, list[Batch]]) -> tuple[str, 
         if result is None:
             result = InspectionResult.FAIL if event.disposition == Disposition.NON_CONFORMANT else (
                 InspectionResult.PASS)
-        if result == InspectionResult.PASS:
-            return "inspected", _("Inspected by %(org)s: passed") % {"org": org}, "pass"
-        return "inspected", _("Inspected by %(org)s: failed") % {"org": org}, "fail"
+        outcome = "pass" if result == InspectionResult.PASS else "fail"
+        return "inspected", _("Inspected by %(org)s") % {"org": org}, outcome
     if step == BizStep.SHIPPING:
         return "shipped", _("Shipped from %(source)s to %(destination)s") % {
             "source": _org_name(event.source_org or event.organization),
@@ -131,12 +150,6 @@ def _describe(event: Event, link_batches: dict[str, list[Batch]]) -> tuple[str, 
         }, ""
     if step == BizStep.RECEIVING:
         return "received", _("Received by %(org)s") % {"org": org}, ""
-    if step == BizStep.TRANSFORMING:
-        inputs = ", ".join(f"{_product_name(b)} {b.lot}" for b in link_batches.get(BatchRole.INPUT, []))
-        outputs = ", ".join(f"{_product_name(b)} {b.lot}" for b in link_batches.get(BatchRole.OUTPUT, []))
-        return "transformed", _("%(org)s made %(outputs)s from %(inputs)s") % {
-            "org": org, "outputs": outputs, "inputs": inputs,
-        }, ""
     if step == BizStep.RETAIL_SELLING:
         return "sold", _("On sale at %(org)s") % {"org": org}, ""
     if step == BizStep.HOLDING:
@@ -150,24 +163,30 @@ def _describe(event: Event, link_batches: dict[str, list[Batch]]) -> tuple[str, 
 
 def public_journey(batch: Batch) -> list[JourneyStep]:
     """The lot's journey back to its raw materials, oldest first, in the active language."""
-    steps = []
+    steps: list[JourneyStep] = []
     for event in batch_journey(batch):
         by_role: dict[str, list[Batch]] = {}
         for link in event.batch_links.all():
             by_role.setdefault(link.role, []).append(link.batch)
         kind, text, outcome = _describe(event, by_role)
-        about = by_role.get(BatchRole.OUTPUT) or by_role.get(BatchRole.SUBJECT) or \
-            by_role.get(BatchRole.CHILD) or [link.batch for link in event.batch_links.all()]
+        about = (by_role.get(BatchRole.OUTPUT) or by_role.get(BatchRole.SUBJECT)
+                 or by_role.get(BatchRole.CHILD) or [link.batch for link in event.batch_links.all()])
         subject = next((b for b in about if b.pk == batch.pk), about[0] if about else batch)
-        steps.append(JourneyStep(
+        step = JourneyStep(
             kind=kind,
             when=timezone.localtime(event.event_time),
             text=text,
-            lot_label=_("%(product)s, lot %(lot)s") % {"product": _product_name(subject), "lot": subject.lot},
+            product=_product_name(subject),
+            lots=[subject.lot],
             organization=_org_name(event.organization),
             outcome=outcome,
             upstream=all(b.pk != batch.pk for b in about),
-        ))
+        )
+        if steps and steps[-1].same_line_as(step):
+            if subject.lot not in steps[-1].lots:
+                steps[-1].lots.append(subject.lot)
+        else:
+            steps.append(step)
     return steps
 
 
@@ -251,6 +270,14 @@ class PageActions:
     held: Decimal = Decimal(0)
     in_transit: Decimal = Decimal(0)
     allowed: tuple[str, ...] = ()
+
+    @property
+    def held_display(self) -> str:
+        return format(self.held.normalize(), "f")
+
+    @property
+    def in_transit_display(self) -> str:
+        return format(self.in_transit.normalize(), "f")
 
 
 def page_actions(user, batch: Batch) -> PageActions:

@@ -17,6 +17,7 @@ _LOT = r"^01/(?P<gtin>[^/]+)/10/(?P<rest>.+?)"
 urlpatterns = [
     re_path(_LOT + r"/actions/(?P<action>[a-z_]+)/?$", public_views.batch_action, name="batch-action"),
     re_path(_LOT + r"/?$", public_views.resolve, name="resolve"),
+    path(".well-known/gs1resolver", public_views.resolver_description, name="gs1resolver"),
     path("accounts/login/", public_views.PhoneLoginView.as_view(), name="login"),
     path("accounts/logout/", public_views.PhoneLogoutView.as_view(), name="logout"),
     path("accounts/", public_views.account, name="account"),

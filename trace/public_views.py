@@ -28,6 +28,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from api.permissions import organization_of
@@ -108,7 +109,20 @@ def _wants_linkset(request) -> bool:
     if request.GET.get("linkType") in ("linkset", "all"):
         return True
     accept = request.headers.get("Accept", "")
-    return LINKSET_TYPE in accept
+    # A client that asks for JSON and not HTML is a machine: give it the linkset.
+    return LINKSET_TYPE in accept or ("application/json" in accept and "text/html" not in accept)
+
+
+@require_GET
+def resolver_description(request) -> JsonResponse:
+    """``/.well-known/gs1resolver``: what a GS1-Conformant resolver says about itself."""
+    return JsonResponse({
+        "name": "Suyuan (溯源) GS1 Digital Link resolver",
+        "resolverRoot": settings.PUBLIC_BASE_URL,
+        "supportedPrimaryKeys": ["01"],
+        "supportedLinkType": [{"namespace": GS1_VOC, "prefix": "gs1:"}],
+        "linkTypeDefaultCanBeLinkset": False,
+    }, json_dumps_params={"ensure_ascii": False})
 
 
 # --- pages ---------------------------------------------------------------------
@@ -147,7 +161,6 @@ def _page_context(batch: Batch, *, language: str) -> dict:
         "other_language": "zh-hans" if language == "en" else "en",
         "other_language_name": "中文" if language == "en" else "English",
         "login_url": f"{reverse_lazy('public:login')}?next={quote(path)}",
-        "statuses": BatchStatus,
     }
 
 
@@ -246,7 +259,7 @@ def _error_text(exc: DjangoValidationError) -> list[tuple[str, str, str]]:
 def _report_errors(request, errors: list[tuple[str, str, str]], labels: dict[str, str]) -> None:
     for field, rule, message in errors:
         label = labels.get(field, field)
-        text = f"{label}: {message}" if label else message
+        text = _("%(field)s: %(message)s") % {"field": label, "message": message} if label else message
         messages.error(request, text, extra_tags=f"field-{field or 'none'} rule-{rule}")
 
 
@@ -331,6 +344,8 @@ def account(request) -> HttpResponse:
 class _PublicLotMixin:
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    # Anyone may call these, so they are always throttled (rate: the "anon" setting).
+    throttle_classes = [AnonRateThrottle]
 
     def get_batch(self, gtin: str, lot: str) -> Batch:
         errors = {}

@@ -128,3 +128,23 @@ def downstream_holders(batch: Batch, *, depth: int = 100) -> list[dict]:
 def validate_direction(direction: str) -> str:
     return direction if direction in _DIRECTIONS else ""
 
+
+
+def site_names(location_uris) -> dict[str, str]:
+    """Names of our sites for the location URIs events carry (GLN Digital Link or our URN)."""
+    glns, pks = {}, {}
+    for uri in set(location_uris):
+        if "/414/" in uri:
+            glns[uri.split("/414/", 1)[1][:13]] = uri
+        elif uri.startswith("urn:suyuan:site:") and uri.rsplit(":", 1)[1].isdigit():
+            pks[int(uri.rsplit(":", 1)[1])] = uri
+    if not glns and not pks:
+        return {}
+    from .models import Site
+
+    names = {}
+    for site in Site.objects.filter(Q(gln__in=glns) | Q(pk__in=pks)).only("pk", "gln", "name"):
+        uri = glns.get(site.gln) if site.gln in glns else pks.get(site.pk)
+        if uri:
+            names[uri] = site.name
+    return names

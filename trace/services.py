@@ -20,7 +20,7 @@ from api.models import Organization
 from .cache import invalidate_batches
 from .capture import capture_events, new_event_id
 from .choices import BatchStatus, BizStep, Disposition, InspectionResult
-from .identifiers import canonical_lot_uri
+from .identifiers import INSPECTION_REPORT_BTT, business_document_uri, canonical_lot_uri
 from .models import Batch, Custody, Event, Product, Site
 
 SY_CONTEXT = {"sy": "https://suyuan.cn/epcis/"}
@@ -59,8 +59,17 @@ def _qty(batch: Batch, quantity: Decimal) -> dict:
     return item
 
 
-def _biz_transactions(refs: dict[str, str] | None) -> list[dict]:
-    return [{"type": kind, "bizTransaction": value} for kind, value in (refs or {}).items() if value]
+def _biz_transactions(refs: dict[str, str] | None, *, issuer: Organization) -> list[dict]:
+    return [
+        {"type": kind, "bizTransaction": business_document_uri(issuer, value)}
+        for kind, value in (refs or {}).items()
+        if value
+    ]
+
+
+def _plain(quantity: Decimal) -> str:
+    """8000.000 → "8000" (``normalize()`` alone would say "8E+3")."""
+    return format(quantity.normalize(), "f")
 
 
 def _field_error(field: str, message: str, code: str) -> ValidationError:
@@ -78,7 +87,7 @@ def _require_holder(org: Organization, batch: Batch, quantity: Decimal) -> None:
         raise _field_error(
             "quantity",
             _("You hold %(held)s %(unit)s of this lot; you cannot move %(quantity)s.")
-            % {"held": held.normalize(), "unit": batch.unit, "quantity": quantity.normalize()},
+            % {"held": _plain(held), "unit": batch.unit, "quantity": _plain(quantity)},
             "quantity_exceeds_held",
         )
 
@@ -149,7 +158,8 @@ def batch_inspect(*, batch: Batch, result: str, actor, report_ref: str = "", not
     doc["quantityList"] = [{"epcClass": canonical_lot_uri(batch.gtin, batch.lot)}]
     doc["sy:inspection"] = {"result": result, "reportRef": report_ref, "note": note}
     if report_ref:
-        doc["bizTransactionList"] = [{"type": "urn:suyuan:btt:inspection_report", "bizTransaction": report_ref}]
+        doc["bizTransactionList"] = [{"type": INSPECTION_REPORT_BTT,
+                                      "bizTransaction": business_document_uri(organization, report_ref)}]
     with transaction.atomic():
         event = _capture_one(doc, organization=organization, user=actor)
         if not conformant and batch.status == BatchStatus.ACTIVE:
@@ -175,7 +185,7 @@ def batch_ship(*, batch: Batch, to: Organization, quantity: Decimal, actor,
         doc["quantityList"] = [_qty(batch, quantity)]
         doc["sourceList"] = [{"type": "owning_party", "source": organization.party_uri}]
         doc["destinationList"] = [{"type": "owning_party", "destination": to.party_uri}]
-        transactions = _biz_transactions(documents)
+        transactions = _biz_transactions(documents, issuer=organization)
         if transactions:
             doc["bizTransactionList"] = transactions
         return _capture_one(doc, organization=organization, user=actor)
@@ -194,7 +204,7 @@ def batch_receive(*, batch: Batch, actor, quantity: Decimal | None = None,
         if quantity <= 0 or quantity > in_transit:
             raise _field_error(
                 "quantity",
-                _("You can receive at most the %(transit)s shipped to you.") % {"transit": in_transit.normalize()},
+                _("You can receive at most the %(transit)s shipped to you.") % {"transit": _plain(in_transit)},
                 "quantity_exceeds_shipped",
             )
         sender = (
@@ -208,7 +218,7 @@ def batch_receive(*, batch: Batch, actor, quantity: Decimal | None = None,
         if sender is not None and sender.source_org is not None:
             doc["sourceList"] = [{"type": "owning_party", "source": sender.source_org.party_uri}]
         doc["destinationList"] = [{"type": "owning_party", "destination": organization.party_uri}]
-        transactions = _biz_transactions(documents)
+        transactions = _biz_transactions(documents, issuer=organization)
         if transactions:
             doc["bizTransactionList"] = transactions
         return _capture_one(doc, organization=organization, user=actor)
@@ -287,7 +297,8 @@ def batch_transform(*, inputs: list[tuple[Batch, Decimal]], product: Product, lo
                    production_date=production_date, expiry_date=expiry_date)
     output.full_clean(validate_unique=False, validate_constraints=False)
     output.save()
-    doc = _base_event(event_type="TransformationEvent", action=None, biz_step=BizStep.TRANSFORMING,
+    # CBV 2.0 has no "transforming" step: the outputs of a transformation are commissioned.
+    doc = _base_event(event_type="TransformationEvent", action=None, biz_step=BizStep.COMMISSIONING,
                       disposition=Disposition.ACTIVE, when=when, site=site)
     doc["inputQuantityList"] = [_qty(b, used) for b, used in inputs]
     doc["outputQuantityList"] = [_qty(output, quantity)]

@@ -249,7 +249,8 @@ def chain(enterprise, partner, batch):
         "inputs": [{"batch": batch.pk, "quantity": "50"}], "product": yogurt.pk, "lot": "Y1",
         "quantity": "500", "unit": "EA"}, format="json")
     output = Batch.objects.get(lot="Y1")
-    ship(enterprise, output, partner.org, 200, purchase_order="PO-77")
+    plant = SiteFactory(owner=enterprise.org, name="铜山工厂")
+    ship(enterprise, output, partner.org, 200, purchase_order="PO-77", site=plant.pk)
     return batch, output
 
 
@@ -273,7 +274,8 @@ def test_trace_hides_other_enterprises_business_documents(enterprise, partner, o
     _, output = chain
     # The partner took part in the shipment, so it sees PO-77.
     mine = partner.client.get(f"/api/v1/batches/{output.pk}/trace/").json()
-    assert any(t["bizTransaction"] == "PO-77" for e in mine["events"] for t in e["biz_transactions"])
+    assert any(t["bizTransaction"] == f"urn:epcglobal:cbv:bt:{chain[0].product.owner.gln}:PO-77"
+               for e in mine["events"] for t in e["biz_transactions"])
     assert other_enterprise.client.get(f"/api/v1/batches/{output.pk}/trace/").status_code == 404
 
 
@@ -286,6 +288,7 @@ def test_trace_csv_and_xlsx_list_critical_tracking_events(enterprise, chain):
     header, *rows = text.strip().splitlines()
     assert header.startswith("Event time,Critical tracking event,GTIN")
     assert any(",shipping," in row and "PO-77" in row for row in rows)
+    assert any(",shipping," in row and "铜山工厂" in row for row in rows)
     xlsx = enterprise.client.get(f"/api/v1/batches/{raw.pk}/trace.xlsx")
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet.max_row == len(rows) + 1

@@ -112,3 +112,25 @@ def test_events_visible_by_persona(enterprise, partner, other_enterprise, regula
                              (other_enterprise, False), (regulator_elsewhere, False)):
         status = persona.client.get(f"/api/v1/events/{event.pk}/").status_code
         assert status == (200 if visible else 404), persona
+
+
+def test_an_event_cannot_move_another_organizations_stock(enterprise, partner, product):
+    """Capturing a shipment that names someone else as the source still only ships the recorder's stock."""
+    from trace.capture import capture_events
+    from trace.identifiers import canonical_lot_uri
+
+    batch = produce(enterprise.user, product, lot="L1", quantity=Decimal(100))
+    forged = {
+        "type": "ObjectEvent", "action": "OBSERVE", "bizStep": "shipping",
+        "eventTime": "2026-11-20T08:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+        "quantityList": [{"epcClass": canonical_lot_uri(batch.gtin, batch.lot), "quantity": 50}],
+        "sourceList": [{"type": "owning_party", "source": enterprise.org.party_uri}],
+        "destinationList": [{"type": "owning_party", "destination": partner.org.party_uri}],
+    }
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as info:
+        capture_events(documents=[forged], organization=partner.org, user=partner.user)
+    [error] = info.value.error_dict["eventList[0].quantityList[0].quantity"]
+    assert error.code == "quantity_exceeds_held"
+    assert Custody.objects.get(batch=batch, organization=enterprise.org).quantity == 100

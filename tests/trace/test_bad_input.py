@@ -1,0 +1,61 @@
+"""No input produces a 500: every write endpoint is fed junk; what it refuses is problem+json."""
+
+from decimal import Decimal
+
+import pytest
+
+from tests.factories import produce
+
+JUNK = [
+    {},
+    {"quantity": None},
+    {"quantity": "1e400"},
+    {"quantity": "NaN"},
+    {"quantity": 10**30},
+    {"quantity": [1, 2]},
+    {"quantity": {"$gt": 0}},
+    {"to_organization": "abc", "quantity": "1"},
+    {"to_organization": -1, "quantity": "1"},
+    {"inputs": "x", "product": "x", "lot": "x", "quantity": "1", "unit": "x"},
+    {"inputs": [{"batch": None, "quantity": "1"}], "product": 1, "lot": "\u0000", "quantity": "1", "unit": "EA"},
+    {"result": "maybe", "event_time": "yesterday"},
+    {"event_time": "2026-13-45T99:00:00", "quantity": "1", "reason": "x" * 10000},
+    {"lot": "L1", "product": 10**12, "quantity": "1", "unit": "EA", "production_date": "not a date"},
+    {"code": ["x"]},
+    {"code": "\x1d\x1d\x1d"},
+    {"code": "https://example.com/01/123/10/x"},
+    {"reason": None, "corrective_event_ids": "not a list"},
+]
+
+
+@pytest.fixture
+def urls(enterprise, product):
+    batch = produce(enterprise.user, product, lot="L1", quantity=Decimal(10))
+    event = batch.event_links.first().event
+    return [
+        "/api/v1/products/", "/api/v1/sites/", "/api/v1/batches/", "/api/v1/batches/transform/",
+        "/api/v1/scan/", f"/api/v1/events/{event.pk}/declare-error/",
+        *(f"/api/v1/batches/{batch.pk}/{action}/"
+          for action in ("inspect", "ship", "receive", "sell", "destroy", "hold", "release")),
+    ]
+
+
+@pytest.mark.parametrize("body", JUNK, ids=range(len(JUNK)))
+def test_junk_json_never_gets_a_500(enterprise, urls, body):
+    refused = 0
+    for url in urls:
+        response = enterprise.client.post(url, body, format="json")
+        assert response.status_code < 500, (url, body, response.status_code, response.content[:300])
+        if response.status_code >= 400:
+            refused += 1
+            assert response["Content-Type"] == "application/problem+json"
+            assert response.json()["status"] == response.status_code
+    assert refused >= len(urls) - 2  # a junk body may happen to be a valid sale or hold
+
+
+def test_malformed_json_and_wrong_content_type(enterprise, urls):
+    for url in urls:
+        broken = enterprise.client.post(url, data="{not json", content_type="application/json")
+        assert broken.status_code == 400 and broken.json()["type"].endswith("parse-error")
+        xml = enterprise.client.post(url, data="<a/>", content_type="application/xml")
+        assert xml.status_code == 415

@@ -1,0 +1,191 @@
+"""End to end, as a person would: print the QR code, decode it, open it on a
+phone (headless Chromium through Playwright), read the journey, see a recall,
+switch language, and sign in to record a receipt."""
+
+import io
+import json
+import urllib.request
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+PHONE = {"width": 390, "height": 844}
+ANDROID_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+              "Chrome/120.0 Mobile Safari/537.36")
+SCREENSHOT = Path("/tmp/consumer-page.png")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed: the browser tests need Debian's chromium")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM
+    # calls are still plain synchronous code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def phone(browser, locale="zh-CN"):
+    return browser.new_context(locale=locale, viewport=PHONE, is_mobile=True, has_touch=True,
+                               device_scale_factor=2, user_agent=ANDROID_UA)
+
+
+def _http(url, *, data=None, headers=None):
+    body = json.dumps(data).encode() if data is not None else None
+    request = urllib.request.Request(url, data=body, headers={
+        **({"Content-Type": "application/json"} if body else {}), **(headers or {})})
+    with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 (our live server)
+        return response.read()
+
+
+@pytest.fixture
+def demo(live_server, settings):
+    from trace.demo import demo_yogurt_batch, seed_demo
+
+    settings.PUBLIC_BASE_URL = live_server.url
+    seed_demo()
+    return demo_yogurt_batch()
+
+
+def test_scan_the_printed_code_and_read_the_journey_on_a_phone(browser, live_server, demo):
+    from trace.choices import BatchStatus
+    from trace.models import ScanLog
+    from trace.services import batch_set_status
+
+    import zxingcpp
+    from PIL import Image
+
+    token = json.loads(_http(f"{live_server.url}/api/v1/auth/token/",
+                             data={"username": "producer", "password": "demo-pass-2026"}))["token"]
+    png = _http(f"{live_server.url}/api/v1/batches/{demo.pk}/qr.png",
+                headers={"Authorization": f"Token {token}"})
+    codes = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    assert [c.text for c in codes] == [f"{live_server.url}/01/{demo.gtin}/10/{demo.lot}"]
+    uri = codes[0].text
+
+    context = phone(browser)
+    page = context.new_page()
+    response = page.goto(uri)
+    assert response.status == 200
+    assert 'rel="linkset"' in response.headers["link"]
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    assert page.locator("h1").inner_text() == "彭城原味酸奶 200g"
+    journey = page.locator("ol.timeline")
+    assert "徐州绿源牧业有限公司" in journey.inner_text()  # back to the ranch
+    produced = journey.locator("li[data-kind=produced]")  # the two raw-milk lots, one line
+    assert produced.count() == 1
+    raw_lots = {edge.parent.lot for edge in demo.parent_edges.select_related("parent")}
+    assert len(raw_lots) == 2 and all(lot in produced.inner_text() for lot in raw_lots)
+    assert journey.locator("li[data-kind=inspected] .badge--pass").count() == 2
+    assert journey.locator("li[data-kind=transformed]").count() == 1
+    assert page.locator("#recall-status").get_attribute("data-status") == "active"
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+    batch_set_status(batch=demo, status=BatchStatus.RECALLED)
+    page.reload()
+    banner = page.locator("#recall-status")
+    assert banner.get_attribute("data-status") == "recalled"
+    assert banner.is_visible()
+    assert banner.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(179, 38, 30)"
+    page.screenshot(path=str(SCREENSHOT.with_name("consumer-page-recalled.png")), full_page=False)
+
+    # The visible language switch.
+    page.get_by_role("link", name="English").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Xuzhou Lvyuan Ranch Co., Ltd." in page.locator("ol.timeline").inner_text()
+    assert page.locator("#recall-status").get_attribute("data-status") == "recalled"
+
+    # Machines get the linkset from the same URI.
+    linkset = page.request.get(uri, headers={"Accept": "application/linkset+json"})
+    assert linkset.headers["content-type"] == "application/linkset+json"
+    assert linkset.json()["linkset"][0]["anchor"] == uri
+
+    scans = ScanLog.objects.filter(batch=demo)
+    assert scans.count() >= 3
+    assert set(scans.values_list("client", flat=True)) == {"android"}
+
+    missing = page.goto(f"{live_server.url}/01/{demo.gtin}/10/NO-SUCH-LOT")
+    assert missing.status == 404
+    assert page.locator("h1").is_visible()
+    context.close()
+
+
+def test_distributor_signs_in_on_the_phone_and_receives_through_the_form(browser, live_server, demo):
+    from trace.models import Custody
+    from trace.services import batch_ship
+
+    from django.contrib.auth import get_user_model
+
+    from api.models import Organization
+
+    producer = get_user_model().objects.get(username="producer")
+    distributor = Organization.objects.get(memberships__user__username="distributor")
+    batch_ship(batch=demo, to=distributor, quantity=Decimal(500), actor=producer)
+    before = Custody.objects.get(organization=distributor, batch=demo).quantity
+
+    context = phone(browser)
+    page = context.new_page()
+    page.goto(demo.digital_link)
+    assert page.locator("form.action").count() == 0
+    page.locator("footer a[href^='/accounts/login/']").click()
+    page.fill("#id_username", "distributor")
+    page.fill("#id_password", "demo-pass-2026")
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(demo.digital_link)
+
+    receive = page.locator("form[action$='/actions/receive']")
+    assert receive.is_visible()
+    assert page.locator("form[action$='/actions/hold']").count() == 0  # not the maker
+    receive.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator(".msg--success").is_visible()
+    assert page.locator("form[action$='/actions/receive']").count() == 0
+    custody = Custody.objects.get(organization=distributor, batch=demo)
+    assert (custody.quantity - before, custody.in_transit) == (Decimal(500), Decimal(0))
+
+    # An over-large sale comes back as a message on the page, not an error page.
+    sell = page.locator("form[action$='/actions/sell']")
+    sell.locator("input[name='sell-quantity']").fill("99999999")
+    sell.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "rule-quantity_exceeds_held" in (page.locator(".msg--error").get_attribute("data-tags") or "")
+    assert "8500" in page.locator(".msg--error").inner_text()  # not "8.5E+3"
+    context.close()
+
+
+def test_printed_label_sheet_scans_and_fits_one_a4_page(browser, live_server, demo, tmp_path):
+    import re
+
+    import zxingcpp
+    from PIL import Image
+
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "producer")
+    page.fill("#id_password", "demo-pass-2026")
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/accounts/")
+    response = page.goto(f"{live_server.url}/api/v1/batches/{demo.pk}/labels/")
+    assert response.status == 200
+
+    shot = tmp_path / "labels.png"
+    page.screenshot(path=str(shot), full_page=True)
+    codes = zxingcpp.read_barcodes(Image.open(shot))
+    assert len(codes) == 24
+    assert {c.text for c in codes} == {demo.digital_link}
+
+    pdf = page.pdf(prefer_css_page_size=True)
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
+    context.close()

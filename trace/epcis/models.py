@@ -1,0 +1,197 @@
+"""Tables of the EPCIS 2.0 interface (they live in the ``trace`` app)."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from api.models import Organization
+
+__all__ = ["CaptureJob", "EventIdentifier", "NamedQuery", "Subscription", "SubscriptionDelivery"]
+
+
+class CaptureJob(models.Model):
+    """One ``POST /epcis/capture``: the document received and how its capture went.
+
+    Transitions: running → success | failed (set once by the capture task).
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("running")
+        SUCCESS = "success", _("success")
+        FAILED = "failed", _("failed")
+
+    class ErrorBehaviour(models.TextChoices):
+        ROLLBACK = "rollback", _("rollback")
+        PROCEED = "proceed", _("proceed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="capture_jobs"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.RUNNING
+    )
+    error_behaviour = models.CharField(
+        _("capture error behaviour"),
+        max_length=8,
+        choices=ErrorBehaviour.choices,
+        default=ErrorBehaviour.ROLLBACK,
+    )
+    # The received EPCISDocument / EPCISQueryDocument, as parsed.
+    document = models.JSONField(_("document"), null=True, blank=True)
+    event_count = models.PositiveIntegerField(_("events in the document"), default=0)
+    captured_count = models.PositiveIntegerField(_("events stored"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("events already stored"), default=0)
+    # RFC 9457 problem objects, one per failed event (or one for the whole document).
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    epcis_version = models.CharField(max_length=16, blank=True)
+    cbv_version = models.CharField(max_length=16, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        verbose_name = _("capture job")
+        verbose_name_plural = _("capture jobs")
+        indexes = [
+            models.Index(fields=["organization", "created_at"], name="capturejob_org_created_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"capture {self.pk} ({self.status})"
+
+    @property
+    def running(self) -> bool:
+        return self.status == self.Status.RUNNING
+
+
+class EventIdentifier(models.Model):
+    """One identifier an event names, in canonical form, for the EPCIS ``MATCH_*``/``EQ_*`` queries.
+
+    EPCs and classes (every list and ``parentID``), read point and business
+    location, business transactions, sources and destinations. Written by the
+    capture service in the same transaction as the event.
+    """
+
+    class Kind(models.TextChoices):
+        EPC = "epc", "epcList"
+        PARENT = "parentID", "parentID"
+        CHILD = "childEPC", "childEPCs"
+        INPUT = "inputEPC", "inputEPCList"
+        OUTPUT = "outputEPC", "outputEPCList"
+        CLASS = "epcClass", "quantityList"
+        CHILD_CLASS = "childClass", "childQuantityList"
+        INPUT_CLASS = "inputClass", "inputQuantityList"
+        OUTPUT_CLASS = "outputClass", "outputQuantityList"
+        READ_POINT = "readPoint", "readPoint"
+        BIZ_LOCATION = "bizLocation", "bizLocation"
+        BIZ_TRANSACTION = "bizTx", "bizTransactionList"
+        SOURCE = "source", "sourceList"
+        DESTINATION = "destination", "destinationList"
+
+    event = models.ForeignKey("trace.Event", on_delete=models.CASCADE, related_name="identifiers")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    # CBV short name (``po``, ``owning_party``) or the URI of a custom type.
+    type = models.CharField(max_length=255, blank=True)
+    value = models.CharField(max_length=512)
+    # For trade items: the GTIN-14, so EPC patterns (``urn:epc:idpat:sgtin:…*``) match.
+    gtin = models.CharField(max_length=14, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["value", "kind"], name="eventident_value_kind_idx"),
+            models.Index(fields=["gtin", "kind"], name="eventident_gtin_kind_idx"),
+            models.Index(fields=["event", "kind"], name="eventident_event_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value}"
+
+
+class NamedQuery(models.Model):
+    """A named EPCIS query (``POST /epcis/queries``) an organization can run and subscribe to."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="epcis_queries"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+    )
+    name = models.CharField(_("name"), max_length=100)
+    query = models.JSONField(_("query"), default=dict)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("EPCIS query")
+        verbose_name_plural = _("EPCIS queries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="namedquery_unique_org_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Subscription(models.Model):
+    """A webhook subscription to a named query: matching new events are POSTed to ``dest``.
+
+    Deliveries are signed with HMAC-SHA256 over the body using
+    ``signature_token`` (the ``GS1-Signature`` header) and only carry events
+    the subscribing user may see.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    query = models.ForeignKey(NamedQuery, on_delete=models.CASCADE, related_name="subscriptions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    dest = models.URLField(_("destination URL"), max_length=1000)
+    signature_token = models.CharField(_("signature token"), max_length=255, blank=True)
+    stream = models.BooleanField(default=True)
+    report_if_empty = models.BooleanField(default=False)
+    initial_record_time = models.DateTimeField(null=True, blank=True)
+    last_notified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.query} → {self.dest}"
+
+
+class SubscriptionDelivery(models.Model):
+    """One webhook POST of new events to a subscriber, with its attempts (the delivery log)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        DELIVERED = "delivered", _("delivered")
+        FAILED = "failed", _("failed")
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event_ids = models.JSONField(default=list)  # Event primary keys
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("subscription delivery")
+        verbose_name_plural = _("subscription deliveries")
+
+    def __str__(self) -> str:
+        return f"delivery {self.pk} ({self.status})"

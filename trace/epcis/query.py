@@ -1,0 +1,251 @@
+"""The EPCIS 2.0 query language (SimpleEventQuery parameters) over our tables.
+
+Parameters come from the URL (``EQ_bizStep=shipping|receiving``) or from a
+named query's JSON body (``{"EQ_bizStep": ["shipping", "receiving"]}``); both
+become ``{name: [values]}`` and then one queryset: column filters on ``Event``
+and ``EXISTS`` subqueries on the identifier index. Visibility is applied by
+the caller (``Event.objects.visible_to(user)``) before these filters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from trace.capture import short_cbv, short_type
+from trace.choices import Action, EventType
+from trace.identifiers import canonical_identifier
+from trace.models import Event, EventIdentifier
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from .validation import DocumentError
+
+K = EventIdentifier.Kind
+PAGING_PARAMETERS = {"perPage", "nextPageToken", "lang"}
+
+_MATCH = {
+    "MATCH_epc": (K.EPC, K.CHILD),
+    "MATCH_parentID": (K.PARENT,),
+    "MATCH_inputEPC": (K.INPUT,),
+    "MATCH_outputEPC": (K.OUTPUT,),
+    "MATCH_anyEPC": (K.EPC, K.CHILD, K.INPUT, K.OUTPUT, K.PARENT),
+    "MATCH_epcClass": (K.CLASS, K.CHILD_CLASS),
+    "MATCH_inputEPCClass": (K.INPUT_CLASS,),
+    "MATCH_outputEPCClass": (K.OUTPUT_CLASS,),
+    "MATCH_anyEPCClass": (K.CLASS, K.CHILD_CLASS, K.INPUT_CLASS, K.OUTPUT_CLASS),
+}
+_EQ_PLACE = {"EQ_readPoint": K.READ_POINT, "EQ_bizLocation": K.BIZ_LOCATION}
+_EQ_TYPED = {
+    "EQ_bizTransaction_": K.BIZ_TRANSACTION,
+    "EQ_source_": K.SOURCE,
+    "EQ_destination_": K.DESTINATION,
+}
+_TIMES = {
+    "GE_eventTime": "event_time__gte",
+    "LT_eventTime": "event_time__lt",
+    "GE_recordTime": "record_time__gte",
+    "LT_recordTime": "record_time__lt",
+}
+_ORDER = {"eventTime": "event_time", "recordTime": "record_time"}
+_BARE_GTIN = re.compile(r"^https://id\.gs1\.org/01/(\d{14})$")
+
+
+class QueryParameterError(DocumentError):
+    def __init__(self, field: str, message: str, rule: str = "query_parameter"):
+        super().__init__(
+            [{"field": field, "rule": rule, "message": message}],
+            problem_type="QueryParameterException",
+            status=400,
+        )
+
+
+@dataclass
+class ParsedQuery:
+    filters: Q
+    exists: list
+    order_by: list[str]
+    count_limit: int | None
+    max_count: int | None
+
+
+def normalise_params(raw) -> dict[str, list[str]]:
+    """URL parameters (a QueryDict) or a query-schema JSON object → ``{name: [values]}``."""
+    params: dict[str, list[str]] = {}
+    if hasattr(raw, "lists"):
+        for name, values in raw.lists():
+            if name in PAGING_PARAMETERS:
+                continue
+            params[name] = [part for value in values for part in value.split("|")]
+        return params
+    if not isinstance(raw, dict):
+        raise QueryParameterError(
+            "query", _("A query is a JSON object of EPCIS query parameters."), "type"
+        )
+    for name, value in raw.items():
+        values = value if isinstance(value, list) else [value]
+        params[name] = ["true" if v is True else "false" if v is False else str(v) for v in values]
+    return params
+
+
+def _time(name: str, values: list[str]) -> datetime:
+    if len(values) != 1:
+        raise QueryParameterError(name, _("Give exactly one time."))
+    text = values[0].strip().replace(" ", "+")  # a "+" in a URL query decodes to a space
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise QueryParameterError(
+            name, _("Not an ISO 8601 date-time: %(value)s") % {"value": text}, "datetime_format"
+        ) from exc
+    if moment.tzinfo is None:
+        raise QueryParameterError(
+            name, _("The time must carry its zone offset (e.g. +08:00 or Z)."), "datetime_offset"
+        )
+    return moment
+
+
+def _int(name: str, values: list[str]) -> int:
+    try:
+        number = int(values[0])
+    except (ValueError, IndexError) as exc:
+        raise QueryParameterError(name, _("An integer is required."), "integer") from exc
+    if number < 1 or len(values) != 1:
+        raise QueryParameterError(name, _("A positive integer is required."), "integer")
+    return number
+
+
+def _identifier_match(kinds, values: list[str], *, type_: str | None = None) -> Exists:
+    exact, gtins = set(), set()
+    for value in values:
+        canonical = canonical_identifier(value)
+        bare = _BARE_GTIN.match(canonical)
+        if bare and (value.startswith("urn:epc:idpat:") or value == canonical):
+            gtins.add(bare.group(1))  # a pattern: every instance and lot of the GTIN
+        else:
+            exact.add(canonical)
+    condition = Q(value__in=exact) | Q(gtin__in=gtins)
+    subquery = EventIdentifier.objects.filter(event=OuterRef("pk"), kind__in=kinds).filter(
+        condition
+    )
+    if type_ is not None:
+        subquery = subquery.filter(type=type_)
+    return Exists(subquery)
+
+
+def parse_query(params: dict[str, list[str]]) -> ParsedQuery:
+    """Turn EPCIS query parameters into filters, or raise QueryParameterException."""
+    q = Q()
+    exists: list = []
+    order_field = None
+    direction = "DESC"
+    count_limit = max_count = None
+    for name, values in params.items():
+        values = [v for v in values if v != ""]
+        if not values:
+            raise QueryParameterError(name, _("The parameter has no value."), "required")
+        if name == "eventType":
+            unknown = [v for v in values if v not in EventType.values]
+            if unknown:
+                raise QueryParameterError(
+                    name, _("Unknown event type %(type)s.") % {"type": unknown[0]}, "event_type"
+                )
+            q &= Q(event_type__in=values)
+        elif name in _TIMES:
+            q &= Q(**{_TIMES[name]: _time(name, values)})
+        elif name == "EQ_action":
+            bad = [v for v in values if v not in Action.values]
+            if bad:
+                raise QueryParameterError(name, _("An action is ADD, OBSERVE or DELETE."), "action")
+            q &= Q(action__in=values)
+        elif name == "EQ_bizStep":
+            q &= Q(biz_step__in=[short_cbv("bizStep", v) for v in values])
+        elif name == "EQ_disposition":
+            q &= Q(disposition__in=[short_cbv("disposition", v) for v in values])
+        elif name in _EQ_PLACE:
+            exists.append(_identifier_match((_EQ_PLACE[name],), values))
+        elif name in _MATCH:
+            exists.append(_identifier_match(_MATCH[name], values))
+        elif name == "EQ_eventID":
+            q &= Q(event_id__in=values)
+        elif name == "EQ_transformationID":
+            q &= Q(document__transformationID__in=values)
+        elif name == "EXISTS_errorDeclaration":
+            if values[0].lower() not in ("true", "false", "1", "0"):
+                raise QueryParameterError(name, _("true or false."), "boolean")
+            if values[0].lower() in ("true", "1"):
+                q &= Q(error_declaration__isnull=False)
+        elif name == "EQ_errorReason":
+            reasons = set(values) | {f"https://ref.gs1.org/cbv/ER-{v}" for v in values}
+            reasons |= {
+                v.rsplit("-", 1)[-1] for v in values if v.startswith("https://ref.gs1.org/cbv/ER-")
+            }
+            q &= Q(error_declaration__reason__in=sorted(reasons))
+        elif any(name.startswith(prefix) and len(name) > len(prefix) for prefix in _EQ_TYPED):
+            prefix = next(p for p in _EQ_TYPED if name.startswith(p))
+            exists.append(
+                _identifier_match(
+                    (_EQ_TYPED[prefix],), values, type_=short_type(name[len(prefix) :])
+                )
+            )
+        elif name == "orderBy":
+            if values[0] not in _ORDER or len(values) != 1:
+                raise QueryParameterError(name, _("Order by eventTime or recordTime."), "order_by")
+            order_field = _ORDER[values[0]]
+        elif name == "orderDirection":
+            if values[0] not in ("ASC", "DESC") or len(values) != 1:
+                raise QueryParameterError(
+                    name, _("The direction is ASC or DESC."), "order_direction"
+                )
+            direction = values[0]
+        elif name == "eventCountLimit":
+            count_limit = _int(name, values)
+        elif name == "maxEventCount":
+            max_count = _int(name, values)
+        else:
+            raise QueryParameterError(
+                name,
+                _("Unknown or unsupported query parameter %(name)s.") % {"name": name},
+                "unknown_parameter",
+            )
+    if count_limit is not None and max_count is not None:
+        raise QueryParameterError(
+            "eventCountLimit",
+            _("eventCountLimit and maxEventCount exclude each other."),
+            "exclusive",
+        )
+    if count_limit is not None and order_field is None:
+        raise QueryParameterError(
+            "eventCountLimit", _("eventCountLimit needs orderBy."), "requires_order_by"
+        )
+    if order_field:
+        sign = "-" if direction == "DESC" else ""
+        order_by = [f"{sign}{order_field}", f"{sign}id"]
+    else:
+        order_by = ["id"]
+    return ParsedQuery(q, exists, order_by, count_limit, max_count)
+
+
+def apply_query(queryset: QuerySet, parsed: ParsedQuery) -> QuerySet:
+    queryset = queryset.filter(parsed.filters)
+    for condition in parsed.exists:
+        queryset = queryset.filter(condition)
+    return queryset.order_by(*parsed.order_by)
+
+
+def matching_events(
+    queryset: QuerySet, params: dict[str, list[str]]
+) -> tuple[QuerySet, ParsedQuery]:
+    parsed = parse_query(params)
+    return apply_query(queryset, parsed), parsed
+
+
+__all__ = [
+    "normalise_params",
+    "parse_query",
+    "apply_query",
+    "matching_events",
+    "QueryParameterError",
+    "Event",
+]

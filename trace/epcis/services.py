@@ -1,0 +1,297 @@
+"""Writes of the EPCIS interface: capture jobs, named queries, subscriptions, deliveries.
+
+Capture itself is ``trace.capture.capture_events`` — the same service the
+business endpoints use — so EPCIS events update custody, lineage, the trace
+and the consumer page exactly as theirs do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import urllib.error
+import urllib.request
+from trace.capture import capture_events
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from api.models import Organization
+
+from .documents import query_document
+from .eventhash import document_vocabulary, event_hash_id
+from .models import CaptureJob, NamedQuery, Subscription, SubscriptionDelivery
+from .validation import EPCIS_CONTEXTS, events_of
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_TYPE = "epcisException:{}"
+
+
+def problem(exception: str, status: int, title: str, errors: list[dict]) -> dict:
+    first = errors[0] if errors else None
+    detail = (
+        f"{first['field']}: {first['message']}"
+        if first and first.get("field")
+        else (first["message"] if first else title)
+    )
+    return {
+        "type": PROBLEM_TYPE.format(exception),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "errors": errors,
+    }
+
+
+def _errors_from(exc: ValidationError, prefix: str) -> list[dict]:
+    items: list[dict] = []
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            for error in errors:
+                for message in error.messages:
+                    items.append(
+                        {
+                            "field": prefix + field[len("eventList") :]
+                            if field.startswith("eventList[")
+                            else field,
+                            "rule": error.code or "invalid",
+                            "message": message,
+                        }
+                    )
+    else:
+        items = [
+            {"field": None, "rule": e.code or "invalid", "message": m}
+            for e in exc.error_list
+            for m in e.messages
+        ]
+    return items
+
+
+# --- capture jobs -------------------------------------------------------------
+
+
+def capture_job_create(
+    *,
+    document: dict,
+    organization: Organization,
+    user,
+    error_behaviour: str,
+    epcis_version: str = "",
+    cbv_version: str = "",
+) -> CaptureJob:
+    """Store a validated document as a running job; the capture runs in a Celery task after commit."""
+    from .tasks import run_capture_job
+
+    events, _base = events_of(document)
+    job = CaptureJob.objects.create(
+        organization=organization,
+        user=user,
+        document=document,
+        error_behaviour=error_behaviour,
+        event_count=len(events),
+        epcis_version=epcis_version[:16],
+        cbv_version=cbv_version[:16],
+    )
+    job_id = str(job.pk)
+    transaction.on_commit(lambda: run_capture_job.delay(job_id))
+    return job
+
+
+def _extension_context(context) -> list:
+    """The document's own context entries (extension prefixes), without the EPCIS context URL."""
+    entries = context if isinstance(context, list) else [context]
+    return [c for c in entries if not (isinstance(c, str) and c in EPCIS_CONTEXTS)]
+
+
+def _prepare_documents(document: dict) -> list[dict]:
+    """Give every event its ID (the CBV 2.0 event hash when missing) and the document's
+    extension context, so each stored event is complete on its own."""
+    events, _base = events_of(document)
+    context = document.get("@context")
+    extension_context = _extension_context(context)
+    vocabulary = None
+    prepared = []
+    for event in events:
+        event = dict(event)
+        if not event.get("eventID"):
+            if vocabulary is None:
+                vocabulary = document_vocabulary(events)
+            event["eventID"] = event_hash_id(event, context, vocabulary)
+        if extension_context and "@context" not in event:
+            event = {"@context": extension_context, **event}
+        prepared.append(event)
+    return prepared
+
+
+def capture_job_run(*, job_id) -> CaptureJob:
+    """Capture the job's events (all or nothing, or as many as possible under ``proceed``)."""
+    job = CaptureJob.objects.select_related("organization", "user").get(pk=job_id)
+    if not job.running:
+        return job  # a redelivered task: the job already ran
+    _events, base = events_of(job.document)
+    errors: list[dict] = []
+    captured = duplicates = 0
+    try:
+        documents = _prepare_documents(job.document)
+        result = capture_events(
+            documents=documents,
+            organization=job.organization,
+            user=job.user,
+            on_error=job.error_behaviour,
+            context=job.document.get("@context"),
+        )
+        captured, duplicates = len(result.events), len(result.duplicates)
+        for _index, exc in result.errors:
+            errors.append(
+                problem("ValidationException", 400, _("Invalid event"), _errors_from(exc, base))
+            )
+    except ValidationError as exc:
+        errors.append(
+            problem("ValidationException", 400, _("Invalid event"), _errors_from(exc, base))
+        )
+    except IntegrityError:
+        # Another capture stored one of these event IDs at the same moment: nothing was kept, resend.
+        errors.append(
+            problem(
+                "ResourceAlreadyExistsException",
+                409,
+                _("Concurrent capture"),
+                [
+                    {
+                        "field": base,
+                        "rule": "concurrent_capture",
+                        "message": _(
+                            "An event of this document was captured concurrently; send the document again."
+                        ),
+                    }
+                ],
+            )
+        )
+    except Exception:  # a bug must fail the job, never the worker
+        logger.exception("capture job %s failed", job_id)
+        errors.append(
+            problem(
+                "ImplementationException",
+                500,
+                _("Capture failed"),
+                [
+                    {
+                        "field": None,
+                        "rule": "implementation",
+                        "message": _("The server could not capture this document."),
+                    }
+                ],
+            )
+        )
+    job.status = CaptureJob.Status.FAILED if errors else CaptureJob.Status.SUCCESS
+    job.errors = errors
+    job.captured_count = captured
+    job.duplicate_count = duplicates
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "errors", "captured_count", "duplicate_count", "finished_at"])
+    return job
+
+
+# --- named queries and subscriptions ---------------------------------------------
+
+
+def named_query_create(*, organization: Organization, user, name: str, query: dict) -> NamedQuery:
+    return NamedQuery.objects.create(
+        organization=organization, created_by=user, name=name, query=query
+    )
+
+
+def named_query_delete(*, query: NamedQuery) -> None:
+    query.delete()  # cascades to its subscriptions, as the binding requires
+
+
+def subscription_create(
+    *,
+    query: NamedQuery,
+    user,
+    dest: str,
+    signature_token: str = "",
+    report_if_empty: bool = False,
+    initial_record_time=None,
+) -> Subscription:
+    return Subscription.objects.create(
+        query=query,
+        user=user,
+        dest=dest,
+        signature_token=signature_token,
+        stream=True,
+        report_if_empty=report_if_empty,
+        initial_record_time=initial_record_time,
+    )
+
+
+def signature(token: str, body: bytes) -> str:
+    """The ``GS1-Signature`` header: hex HMAC-SHA256 of the exact request body, keyed by the signature token."""
+    return hmac.new(token.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+class DeliveryFailed(Exception):
+    pass
+
+
+def delivery_attempt(*, delivery_id: int, final: bool) -> SubscriptionDelivery:
+    """POST the delivery's events to the subscriber once. Raises DeliveryFailed to be retried,
+    unless ``final``, when the delivery is marked failed instead."""
+    from trace.models import Event
+
+    delivery = SubscriptionDelivery.objects.select_related(
+        "subscription__query", "subscription__user"
+    ).get(pk=delivery_id)
+    if delivery.status != SubscriptionDelivery.Status.PENDING:
+        return delivery
+    subscription = delivery.subscription
+    events = (
+        Event.objects.visible_to(subscription.user).filter(pk__in=delivery.event_ids).order_by("id")
+    )
+    body = json.dumps(
+        query_document(
+            events, query_name=subscription.query.name, subscription_id=str(subscription.pk)
+        ),
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode("utf-8")
+    headers = {
+        "Content-Type": "application/json",
+        "GS1-EPCIS-Version": "2.0.0",
+        "GS1-CBV-Version": "2.0.0",
+    }
+    if subscription.signature_token:
+        headers["GS1-Signature"] = signature(subscription.signature_token, body)
+    request = urllib.request.Request(subscription.dest, data=body, headers=headers, method="POST")
+    delivery.attempts += 1
+    error = ""
+    try:
+        with urllib.request.urlopen(request, timeout=settings.EPCIS_WEBHOOK_TIMEOUT) as response:  # noqa: S310
+            delivery.last_status_code = response.status
+    except urllib.error.HTTPError as exc:
+        delivery.last_status_code = exc.code
+        error = f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        delivery.last_status_code = None
+        error = str(exc)[:500]
+    delivery.last_error = error
+    if not error:
+        delivery.status = SubscriptionDelivery.Status.DELIVERED
+        delivery.delivered_at = timezone.now()
+        Subscription.objects.filter(pk=subscription.pk).update(
+            last_notified_at=delivery.delivered_at
+        )
+    elif final:
+        delivery.status = SubscriptionDelivery.Status.FAILED
+    delivery.save(
+        update_fields=["attempts", "last_status_code", "last_error", "status", "delivered_at"]
+    )
+    if error and not final:
+        raise DeliveryFailed(error)
+    return delivery
