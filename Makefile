@@ -26,8 +26,17 @@ seed: migrate
 	$(BIN)/python manage.py seed_demo
 
 ## make run: create the environment, migrate, seed the demo, serve on http://127.0.0.1:$(PORT)
+## With REDIS_URL set, tasks go through Redis, so a Celery worker (with beat) runs beside the server.
 run: seed
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@if [ -n "$$REDIS_URL" ]; then \
+	  echo "REDIS_URL is set: starting a Celery worker with beat beside the server"; \
+	  $(BIN)/celery -A config worker --beat --schedule var/celerybeat-schedule \
+	    --loglevel warning --concurrency 2 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT); \
+	else \
+	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT); \
+	fi
 
 ## make test: the whole suite (SQLite by default; DATABASE_URL/REDIS_URL for PostgreSQL/Redis)
 test: install
