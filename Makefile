@@ -30,7 +30,7 @@ seed: migrate
 run: seed
 	@if [ -n "$$REDIS_URL" ]; then \
 	  echo "REDIS_URL is set: starting a Celery worker with beat beside the server"; \
-	  $(BIN)/celery -A config worker --beat --schedule var/celerybeat-schedule \
+	  mkdir -p var; $(BIN)/celery -A config worker --beat --schedule var/celerybeat-schedule \
 	    --loglevel warning --concurrency 2 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT); \
