@@ -1,5 +1,3 @@
-from rest_framework import viewsets
-
 from .permissions import IsMember, organization_of
 
 
@@ -21,6 +19,3 @@ class ScopedViewSetMixin:
     def organization(self):
         return organization_of(self.request.user)
 
-
-class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    pass

@@ -101,10 +101,6 @@ def parse_scan(code: str) -> ScannedCode:
     return ScannedCode(gtin=values["01"], lot=values.get("10"), serial=values.get("21"))
 
 
-def parse_digital_link_path(gtin: str, lot: str) -> tuple[str, str]:
-    """Normalise the parts of a resolver request path."""
-    return normalize_gtin(gtin), unquote(lot)
-
 
 @dataclass(frozen=True)
 class ItemKey:

@@ -14,7 +14,6 @@ from api.models import Organization
 from .choices import BatchRole
 from .models import Batch, Custody, Event, EventBatch, LineageEdge
 
-_DIRECTIONS = ("forward", "backward", "both")
 
 # One statement walks both ways. CAST: PostgreSQL types the seed term from the
 # parameter (integer) and the recursive term from the column (bigint).
@@ -124,9 +123,6 @@ def downstream_holders(batch: Batch, *, depth: int = 100) -> list[dict]:
     )
     return list(rows)
 
-
-def validate_direction(direction: str) -> str:
-    return direction if direction in _DIRECTIONS else ""
 
 
 
