@@ -14,7 +14,6 @@ from api.models import Organization
 from .choices import BatchRole
 from .models import Batch, Custody, Event, EventBatch, LineageEdge
 
-
 # One statement walks both ways. CAST: PostgreSQL types the seed term from the
 # parameter (integer) and the recursive term from the column (bigint).
 _WALK = """
