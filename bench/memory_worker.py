@@ -38,7 +38,7 @@ def main(path: str, org_id: int, user_id: int) -> None:
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("JSON:" + json.dumps({"peak_rss_mb": peak, "ready_rss_mb": ready, "seconds": seconds,
-                                "events": len(result.events)}))
+                                "events": len(result.event_pks)}))
 
 
 if __name__ == "__main__":

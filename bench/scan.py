@@ -48,14 +48,15 @@ def ensure_wrk() -> str:
 class Gunicorn:
     """A gunicorn on 127.0.0.1 with a free port, stopped on exit."""
 
-    def __init__(self, app: str, ctx: Context, extra_env: dict[str, str] | None = None):
+    def __init__(self, app: str, ctx: Context, extra_env: dict[str, str] | None = None,
+                 workers: int | None = None):
         self.port = free_port()
         env = {**os.environ, "DATABASE_URL": ctx.database_url, "REDIS_URL": ctx.redis_url,
                "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING",
                "PYTHONPATH": str(ROOT), **(extra_env or {})}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(ctx.gunicorn_workers), "--threads", str(ctx.gunicorn_threads),
+             "--workers", str(workers or ctx.gunicorn_workers), "--threads", str(ctx.gunicorn_threads),
              "--worker-class", "gthread", "--keep-alive", "5", "--backlog", "2048",
              "--log-level", "warning", "--chdir", str(ROOT)],
             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

@@ -9,8 +9,6 @@ consumer page, recall scope, exports) reads the tables written here.
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from api.models import Organization
 
-from .bulk import copy_insert, insert_rows, update_columns
+from .bulk import Json, insert_rows, update_rows
 from .choices import BatchRole, EventType
 from .hashchain import GENESIS, canonical_json, chain_hash
 from .identifiers import canonical_identifier, item_key_from_uri
@@ -72,7 +70,7 @@ class BatchRef:
     quantity: Decimal | None
     uom: str
     path: str
-    batch: Batch | None = None
+    batch: LotRow | Batch | None = None
 
 
 @dataclass
@@ -98,10 +96,16 @@ class PreparedEvent:
 
 @dataclass
 class CaptureResult:
-    events: list[Event]
+    event_pks: list[int]  # the events stored, in the order sent
     duplicates: list[str]
     # ``on_error="proceed"`` only: (index in ``documents``, the event's ValidationError).
     errors: list[tuple[int, ValidationError]] = field(default_factory=list)
+
+    @property
+    def events(self) -> list[Event]:
+        """The stored events (one query: capture itself builds no model instances)."""
+        by_pk = Event.objects.in_bulk(self.event_pks)
+        return [by_pk[pk] for pk in self.event_pks]
 
 
 def _err(path: str, message: str, code: str) -> ValidationError:
@@ -267,23 +271,59 @@ class PartyResolver:
         return None
 
 
+@dataclass(slots=True)
+class LotRow:
+    """What capture needs of a batch (no model instance for thousands of lots)."""
+
+    pk: int
+    lot: str
+    product_id: int | None
+
+
+def _in(column: str, values) -> tuple[str, list]:
+    values = list(values)
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
+
+
+def _lots(keys: set[tuple[str, str]]) -> dict[tuple[str, str], LotRow]:
+    gtins, gtin_params = _in("gtin", {k[0] for k in keys})
+    lots, lot_params = _in("lot", {k[1] for k in keys})
+    with connection.cursor() as cursor:
+        # gtin IN … AND lot IN …: both are conditions on the (gtin, lot) unique index.
+        cursor.execute(f"SELECT id, gtin, lot, product_id FROM {Batch._meta.db_table} WHERE {gtins} AND {lots}",
+                       gtin_params + lot_params)
+        return {(g, lot): LotRow(pk, lot, product) for pk, g, lot, product in cursor.fetchall()
+                if (g, lot) in keys}
+
+
 def _resolve_batches(prepared: list[PreparedEvent]) -> None:
     keys = {(r.gtin, r.lot) for p in prepared for r in p.refs}
     if not keys:
         return
-    found = {
-        (b.gtin, b.lot): b
-        for b in Batch.objects.filter(gtin__in={k[0] for k in keys}, lot__in={k[1] for k in keys})
-        if (b.gtin, b.lot) in keys
-    }
-    missing = [Batch(gtin=g, lot=lot) for (g, lot) in keys if (g, lot) not in found]
+    found = _lots(keys)
+    missing = keys - found.keys()
     if missing:
-        # Lots we only know from these events: still nodes of the trace.
-        Batch.objects.bulk_create(missing, ignore_conflicts=True)
-        for b in Batch.objects.filter(
-            gtin__in={b.gtin for b in missing}, lot__in={b.lot for b in missing}, product__isnull=True
-        ):
-            found.setdefault((b.gtin, b.lot), b)
+        # Lots we only know from these events: still nodes of the trace. The model's
+        # defaults come from one template instance; a concurrent capture may insert
+        # the same lot first, hence ON CONFLICT and the second read.
+        template = Batch(gtin="", lot="")
+        fields = [f for f in Batch._meta.concrete_fields if not f.primary_key]
+        defaults = [f.get_db_prep_save(f.pre_save(template, add=True), connection) for f in fields]
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        at = {f.attname: i for i, f in enumerate(fields)}
+        params = []
+        for gtin, lot in sorted(missing):
+            values = list(defaults)
+            values[at["gtin"]], values[at["lot"]] = gtin, lot
+            params.extend(values)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {Batch._meta.db_table} ({columns}) VALUES {', '.join([row] * len(missing))} "
+                "ON CONFLICT (gtin, lot) DO NOTHING",
+                params,
+            )
+        found.update(_lots(missing))
     for p in prepared:
         for r in p.refs:
             r.batch = found[(r.gtin, r.lot)]
@@ -292,7 +332,7 @@ def _resolve_batches(prepared: list[PreparedEvent]) -> None:
 @dataclass
 class _Move:
     organization_id: int
-    batch: Batch
+    batch: LotRow | Batch
     held: Decimal
     transit: Decimal
     path: str
@@ -335,22 +375,21 @@ def _apply_moves(moves: list[_Move]) -> None:
     if not moves:
         return
     pairs = {(m.organization_id, m.batch.pk) for m in moves}
-    existing = {
-        (c.organization_id, c.batch_id): c
-        for c in Custody.objects.select_for_update().filter(
-            organization_id__in={p[0] for p in pairs}, batch_id__in={p[1] for p in pairs}
-        )
-        if (c.organization_id, c.batch_id) in pairs
-    }
-    new: dict[tuple[int, int], Custody] = {}
+    rows = (
+        Custody.objects.select_for_update()
+        .filter(organization_id__in={p[0] for p in pairs}, batch_id__in={p[1] for p in pairs})
+        .values_list("organization_id", "batch_id", "id", "quantity", "in_transit")
+    )
+    # (organization, batch) → [id or None, held, in transit]
+    custody = {(org, batch): [pk, held, transit] for org, batch, pk, held, transit in rows if (org, batch) in pairs}
+    zero = Decimal(0)
     for m in moves:
         key = (m.organization_id, m.batch.pk)
-        row = existing.get(key) or new.get(key)
+        row = custody.get(key)
         if row is None:
-            row = new[key] = Custody(organization_id=m.organization_id, batch=m.batch,
-                                     quantity=Decimal(0), in_transit=Decimal(0))
-        held = row.quantity + m.held
-        transit = row.in_transit + m.transit
+            row = custody[key] = [None, zero, zero]
+        held = row[1] + m.held
+        transit = row[2] + m.transit
         # Strict for lots registered here; lots known only from others' events
         # may have history we never saw, so they are clamped instead.
         if m.batch.product_id is not None:
@@ -358,20 +397,24 @@ def _apply_moves(moves: list[_Move]) -> None:
                 raise _err(
                     m.path + ".quantity",
                     _("This is more than the organization holds of lot %(lot)s (holds %(held)s).")
-                    % {"lot": m.batch.lot, "held": format(row.quantity.normalize(), "f")},
+                    % {"lot": m.batch.lot, "held": format(row[1].normalize(), "f")},
                     "quantity_exceeds_held",
                 )
             if transit < 0:
                 raise _err(
                     m.path + ".quantity",
                     _("This is more than was shipped to the organization of lot %(lot)s (%(transit)s in transit).")
-                    % {"lot": m.batch.lot, "transit": format(row.in_transit.normalize(), "f")},
+                    % {"lot": m.batch.lot, "transit": format(row[2].normalize(), "f")},
                     "quantity_exceeds_shipped",
                 )
-        row.quantity = max(held, Decimal(0))
-        row.in_transit = max(transit, Decimal(0))
-    update_columns(Custody, list(existing.values()), ["quantity", "in_transit", "updated_at"])
-    copy_insert(Custody, list(new.values()))
+        row[1] = held if held > zero else zero
+        row[2] = transit if transit > zero else zero
+    now = timezone.now()
+    update_rows(Custody, ["quantity", "in_transit", "updated_at"],
+                [(pk, held, transit, now) for pk, held, transit in custody.values() if pk is not None])
+    insert_rows(Custody, ["organization_id", "batch_id", "quantity", "in_transit", "updated_at"],
+                [(org, batch, held, transit, now)
+                 for (org, batch), (pk, held, transit) in custody.items() if pk is None])
 
 
 def _utc_iso(value: datetime) -> str:
@@ -411,7 +454,7 @@ def capture_events(
         with transaction.atomic():
             result = _store(prepared, organization=organization, user=user, record_time=record_time)
     except ValidationError:
-        result = CaptureResult(events=[], duplicates=[])
+        result = CaptureResult(event_pks=[], duplicates=[])
         for p in prepared:
             try:
                 with transaction.atomic():
@@ -419,7 +462,7 @@ def capture_events(
             except ValidationError as exc:
                 errors.append((p.index, exc))
                 continue
-            result.events.extend(one.events)
+            result.event_pks.extend(one.event_pks)
             result.duplicates.extend(one.duplicates)
     result.errors = sorted(errors, key=lambda item: item[0])
     return result
@@ -437,17 +480,18 @@ def _store(
             unique.append(p)
     # One query per partial unique index (originals, error declarations): a bare
     # ``event_id IN (…)``, or the two ORed, matches neither index and scans every event.
-    ids = [p.event_id for p in unique]
-    stored = {
-        (event_id, is_original)
-        for is_original in (True, False)
-        for event_id in Event.objects.filter(event_id__in=ids, error_declaration__isnull=is_original)
-        .values_list("event_id", flat=True)
-    }
+    stored: set[tuple[str, bool]] = set()
+    if unique:
+        condition, params = _in("event_id", {p.event_id for p in unique})
+        with connection.cursor() as cursor:
+            for is_original, test in ((True, "IS NULL"), (False, "IS NOT NULL")):
+                cursor.execute(f"SELECT event_id FROM {Event._meta.db_table} "
+                               f"WHERE {condition} AND error_declaration {test}", params)
+                stored.update((event_id, is_original) for (event_id,) in cursor.fetchall())
     duplicates = [p.event_id for p in unique if (p.event_id, p.error_declaration is None) in stored]
     todo = [p for p in unique if (p.event_id, p.error_declaration is None) not in stored]
     if not todo:
-        return CaptureResult(events=[], duplicates=duplicates)
+        return CaptureResult(event_pks=[], duplicates=duplicates)
 
     resolve_party = PartyResolver()
     for p in todo:
@@ -474,64 +518,58 @@ def _store(
     seq, prev = (last["chain_seq"], last["content_hash"]) if last else (0, GENESIS)
 
     now = record_time or timezone.now()
-    rows: list[Event] = []
+    recorded_at = _utc_iso(now)
+    recorded_by = user.pk if user is not None and user.is_authenticated else None
+    rows: list[tuple] = []
+    documents: list[dict] = []
     for p in todo:
         seq += 1
         document = dict(p.document)
         document["eventID"] = p.event_id
-        document["recordTime"] = _utc_iso(now)
-        text = canonical_json(document)
+        document["recordTime"] = recorded_at
+        text = canonical_json(document)  # serialized once: for the hash and for COPY
         content = chain_hash(prev_hash=prev, organization_id=organization.pk, chain_seq=seq,
                              event_id=p.event_id, document=document, canonical=text)
-        rows.append(
-            Event(
-                event_id=p.event_id,
-                event_type=p.event_type,
-                action=p.action,
-                event_time=p.event_time,
-                event_time_zone_offset=p.zone_offset,
-                record_time=now,
-                biz_step=p.biz_step,
-                disposition=p.disposition,
-                read_point=p.read_point,
-                biz_location=p.biz_location,
-                source_org=p.source_org,
-                destination_org=p.destination_org,
-                error_declaration=p.error_declaration,
-                document=document,
-                organization=organization,
-                recorded_by=user if user is not None and user.is_authenticated else None,
-                chain_seq=seq,
-                prev_hash=prev,
-                content_hash=content,
-            )
-        )
-        rows[-1]._json = {"document": text}  # serialized once: for the hash and for COPY
+        error_declaration = p.error_declaration
+        rows.append((
+            p.event_id, p.event_type, p.action, p.event_time, p.zone_offset, now, p.biz_step, p.disposition,
+            p.read_point, p.biz_location, p.source_org.pk if p.source_org else None,
+            p.destination_org.pk if p.destination_org else None,
+            None if error_declaration is None else Json(error_declaration, canonical_json(error_declaration)),
+            Json(document, text), organization.pk, recorded_by, seq, prev, content,
+        ))
+        documents.append(document)
         prev = content
-    copy_insert(Event, rows)
+    event_pks = insert_rows(Event, _EVENT_COLUMNS, rows, ids=True)
 
     links: list[tuple] = []
     edges: dict[tuple[int, int, int], tuple] = {}
-    for p, row in zip(todo, rows, strict=True):
+    identifiers: list[tuple] = []
+    for p, pk, document in zip(todo, event_pks, documents, strict=True):
+        identifiers.extend(identifier_rows(document, pk))
         if p.error_declaration is not None:
             continue
         for r in p.refs:
-            links.append((row.pk, r.batch.pk, r.role, r.quantity, r.uom))
+            links.append((pk, r.batch.pk, r.role, r.quantity, r.uom))
         # The events are new, so the only possible duplicate edges are within one event.
-        for edge in _edges_for(p, row):
+        for edge in _edges_for(p, pk):
             edges.setdefault(edge[:3], edge)
     insert_rows(EventBatch, ["event_id", "batch_id", "role", "quantity", "uom"], links)
     insert_rows(LineageEdge, ["parent_id", "child_id", "event_id", "quantity"], list(edges.values()))
-    _insert_identifiers([identifier for row in rows for identifier in identifier_rows(row.document, row.pk)])
+    insert_rows(EventIdentifier, ["event_id", "kind", "type", "value", "gtin"], identifiers)
     if retracted_ids:
         LineageEdge.objects.filter(
             event__event_id__in=retracted_ids, event__error_declaration__isnull=True
         ).delete()
-    event_pks = [row.pk for row in rows]
     transaction.on_commit(lambda: _after_commit({r.batch.pk for p in todo for r in p.refs}, event_pks))
-    return CaptureResult(events=rows, duplicates=duplicates)
+    return CaptureResult(event_pks=event_pks, duplicates=duplicates)
 
 
+_EVENT_COLUMNS = [
+    "event_id", "event_type", "action", "event_time", "event_time_zone_offset", "record_time", "biz_step",
+    "disposition", "read_point", "biz_location", "source_org_id", "destination_org_id", "error_declaration",
+    "document", "organization_id", "recorded_by_id", "chain_seq", "prev_hash", "content_hash",
+]
 _K = EventIdentifier.Kind
 _EPC_LISTS = (
     ("epcList", _K.EPC), ("childEPCs", _K.CHILD), ("inputEPCList", _K.INPUT), ("outputEPCList", _K.OUTPUT),
@@ -541,22 +579,6 @@ _CLASS_LISTS = (
     ("inputQuantityList", _K.INPUT_CLASS), ("outputQuantityList", _K.OUTPUT_CLASS),
 )
 _GTIN_PREFIX = "https://id.gs1.org/01/"
-
-
-def _insert_identifiers(rows: list[tuple]) -> None:
-    """Bulk insert of index rows as plain tuples: no model instances for thousands of rows."""
-    if not rows:
-        return
-    table = EventIdentifier._meta.db_table
-    columns = "(event_id, kind, type, value, gtin)"
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            buffer = io.StringIO()
-            csv.writer(buffer).writerows(rows)
-            buffer.seek(0)
-            cursor.cursor.copy_expert(f"COPY {table} {columns} FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer)
-        else:
-            cursor.executemany(f"INSERT INTO {table} {columns} VALUES (%s, %s, %s, %s, %s)", rows)
 
 
 def identifier_rows(doc: dict, event_pk: int) -> list[tuple]:
@@ -598,13 +620,13 @@ def identifier_rows(doc: dict, event_pk: int) -> list[tuple]:
     return rows
 
 
-def _edges_for(p: PreparedEvent, row: Event) -> list[tuple]:
+def _edges_for(p: PreparedEvent, event_pk: int) -> list[tuple]:
     """(parent id, child id, event id, quantity) of the lineage edges an event makes."""
     if p.event_type == EventType.TRANSFORMATION:
         inputs = [r for r in p.refs if r.role == BatchRole.INPUT]
         outputs = [r for r in p.refs if r.role == BatchRole.OUTPUT]
         return [
-            (i.batch.pk, o.batch.pk, row.pk, i.quantity)
+            (i.batch.pk, o.batch.pk, event_pk, i.quantity)
             for i in inputs for o in outputs if i.batch.pk != o.batch.pk
         ]
     if p.event_type == EventType.AGGREGATION and p.action == "ADD":
@@ -612,7 +634,7 @@ def _edges_for(p: PreparedEvent, row: Event) -> list[tuple]:
         parents = [r for r in p.refs if r.role == BatchRole.PARENT]
         children = [r for r in p.refs if r.role == BatchRole.CHILD]
         return [
-            (c.batch.pk, par.batch.pk, row.pk, c.quantity)
+            (c.batch.pk, par.batch.pk, event_pk, c.quantity)
             for c in children for par in parents if c.batch.pk != par.batch.pk
         ]
     return []

@@ -42,8 +42,9 @@ class CaptureJob(models.Model):
         choices=ErrorBehaviour.choices,
         default=ErrorBehaviour.ROLLBACK,
     )
-    # The received EPCISDocument / EPCISQueryDocument, as parsed.
-    document = models.JSONField(_("document"), null=True, blank=True)
+    # The EPCISDocument / EPCISQueryDocument received, as the bytes sent (UTF-8 JSON, already
+    # validated): the capture task parses it again, which costs less than storing it as jsonb.
+    body = models.BinaryField(_("document received"), null=True, blank=True)
     event_count = models.PositiveIntegerField(_("events in the document"), default=0)
     captured_count = models.PositiveIntegerField(_("events stored"), default=0)
     duplicate_count = models.PositiveIntegerField(_("events already stored"), default=0)

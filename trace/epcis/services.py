@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from trace.capture import capture_events
 
+import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -78,23 +79,24 @@ def _errors_from(exc: ValidationError, prefix: str) -> list[dict]:
 
 def capture_job_create(
     *,
-    document: dict,
+    body: bytes,
+    event_count: int,
     organization: Organization,
     user,
     error_behaviour: str,
     epcis_version: str = "",
     cbv_version: str = "",
 ) -> CaptureJob:
-    """Store a validated document as a running job; the capture runs in a Celery task after commit."""
+    """Store a validated document (``body``: the bytes received) as a running job; the capture
+    runs in a Celery task after commit."""
     from .tasks import run_capture_job
 
-    events, _base = events_of(document)
     job = CaptureJob.objects.create(
         organization=organization,
         user=user,
-        document=document,
+        body=body,
         error_behaviour=error_behaviour,
-        event_count=len(events),
+        event_count=event_count,
         epcis_version=epcis_version[:16],
         cbv_version=cbv_version[:16],
     )
@@ -134,19 +136,20 @@ def capture_job_run(*, job_id) -> CaptureJob:
     job = CaptureJob.objects.select_related("organization", "user").get(pk=job_id)
     if not job.running:
         return job  # a redelivered task: the job already ran
-    _events, base = events_of(job.document)
+    document = orjson.loads(job.body)
+    _events, base = events_of(document)
     errors: list[dict] = []
     captured = duplicates = 0
     try:
-        documents = _prepare_documents(job.document)
+        documents = _prepare_documents(document)
         result = capture_events(
             documents=documents,
             organization=job.organization,
             user=job.user,
             on_error=job.error_behaviour,
-            context=job.document.get("@context"),
+            context=document.get("@context"),
         )
-        captured, duplicates = len(result.events), len(result.duplicates)
+        captured, duplicates = len(result.event_pks), len(result.duplicates)
         for _index, exc in result.errors:
             errors.append(
                 problem("ValidationException", 400, _("Invalid event"), _errors_from(exc, base))

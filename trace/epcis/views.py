@@ -8,6 +8,7 @@ field and rule. Every response carries ``GS1-EPCIS-Version`` and
 
 from __future__ import annotations
 
+import codecs
 from trace.models import Event
 from urllib.parse import urlencode
 
@@ -166,7 +167,7 @@ class CaptureView(EpcisView):
     )
     def get(self, request):
         jobs = CaptureJob.objects.filter(organization=organization_of(request.user)).defer(
-            "document"
+            "body"
         )
         page, next_link = _page(request, jobs.order_by("-created_at", "id"))
         response = Response([capture_job_document(job) for job in page])
@@ -205,9 +206,10 @@ class CaptureView(EpcisView):
         body = request._request.read(limit + 1)
         if len(body) > limit:
             raise too_large
+        if body.startswith(codecs.BOM_UTF8):  # RFC 8259 §8.1: a parser may ignore one
+            body = body[len(codecs.BOM_UTF8):]
         document = parse_json(body)
-        del body
-        validate_capture_document(document)
+        events = validate_capture_document(document)
         behaviour = (
             (request.headers.get("GS1-Capture-Error-Behaviour") or "rollback").strip().lower()
         )
@@ -223,7 +225,8 @@ class CaptureView(EpcisView):
             )
         with transaction.atomic():
             job = services.capture_job_create(
-                document=document,
+                body=body,
+                event_count=len(events),
                 organization=organization_of(request.user),
                 user=request.user,
                 error_behaviour=behaviour,
@@ -243,7 +246,7 @@ class CaptureJobView(EpcisView):
     )
     def get(self, request, capture_id):
         job = get_object_or_404(
-            CaptureJob.objects.defer("document"),
+            CaptureJob.objects.defer("body"),
             pk=_uuid(capture_id),
             organization=organization_of(request.user),
         )
