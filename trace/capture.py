@@ -312,17 +312,20 @@ def _resolve_batches(prepared: list[PreparedEvent]) -> None:
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         row = "(" + ", ".join(["%s"] * len(fields)) + ")"
         at = {f.attname: i for i, f in enumerate(fields)}
-        params = []
-        for gtin, lot in sorted(missing):
-            values = list(defaults)
-            values[at["gtin"]], values[at["lot"]] = gtin, lot
-            params.extend(values)
+        keys = sorted(missing)
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {Batch._meta.db_table} ({columns}) VALUES {', '.join([row] * len(missing))} "
-                "ON CONFLICT (gtin, lot) DO NOTHING",
-                params,
-            )
+            for start in range(0, len(keys), 1000):  # SQLite takes at most 32,766 parameters
+                chunk = keys[start:start + 1000]
+                params = []
+                for gtin, lot in chunk:
+                    values = list(defaults)
+                    values[at["gtin"]], values[at["lot"]] = gtin, lot
+                    params.extend(values)
+                cursor.execute(
+                    f"INSERT INTO {Batch._meta.db_table} ({columns}) VALUES {', '.join([row] * len(chunk))} "
+                    "ON CONFLICT (gtin, lot) DO NOTHING",
+                    params,
+                )
         found.update(_lots(missing))
     for p in prepared:
         for r in p.refs:

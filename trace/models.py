@@ -212,7 +212,8 @@ class Event(models.Model):
     error_declaration = models.JSONField(_("error declaration"), null=True, blank=True)
     # The whole event as EPCIS 2.0 JSON-LD, so nothing a sender gave us is lost.
     document = models.JSONField(_("EPCIS document"))
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="events")
+    # No index of its own: the chain's unique (organization, chain_seq) index leads with it.
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="events", db_index=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
     )

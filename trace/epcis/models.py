@@ -95,7 +95,10 @@ class EventIdentifier(models.Model):
         SOURCE = "source", "sourceList"
         DESTINATION = "destination", "destinationList"
 
-    event = models.ForeignKey("trace.Event", on_delete=models.CASCADE, related_name="identifiers")
+    # No index of its own: the (event, kind) index leads with it.
+    event = models.ForeignKey(
+        "trace.Event", on_delete=models.CASCADE, related_name="identifiers", db_index=False
+    )
     kind = models.CharField(max_length=12, choices=Kind.choices)
     # CBV short name (``po``, ``owning_party``) or the URI of a custom type.
     type = models.CharField(max_length=255, blank=True)

@@ -284,3 +284,13 @@ def test_capture_job_keeps_the_bytes_received(enterprise, capture):
     job = CaptureJob.objects.get()
     assert bytes(job.body) == body
     assert job.status == CaptureJob.Status.SUCCESS and job.captured_count == 1
+
+
+def test_a_document_naming_thousands_of_new_lots_creates_each_once(enterprise, product, job_of):
+    """Lots never registered here become trace nodes, in chunks (SQLite caps statement parameters)."""
+    events = [_lot_event(product, f"N{i:05d}", 1) for i in range(1_200)]
+    events.append(_lot_event(product, "N00000", 2))  # the same lot again
+    job = job_of(enterprise, document(*events))
+    assert job["success"] is True and job["capturedEventCount"] == 1_201
+    assert Batch.objects.filter(lot__startswith="N").count() == 1_200
+    assert Event.objects.filter(batch_links__batch__lot="N00000").count() == 2
