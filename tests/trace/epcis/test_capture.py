@@ -59,6 +59,9 @@ def test_rollback_stores_nothing_when_one_event_fails(enterprise, product, job_o
     assert job["errors"][0]["errors"][0]["rule"] == "quantity_exceeds_held"
     assert Event.objects.count() == before
     assert Custody.objects.get(organization=enterprise.org).quantity == 10
+    # The identifier index (no foreign-key constraint in the database) rolled back with them.
+    assert not EventIdentifier.objects.exclude(event_id__in=Event.objects.values("pk")).exists()
+    assert EventIdentifier.objects.filter(event__event_id__endswith="000000000002").count() == 0
 
 
 def test_proceed_stores_the_valid_events(enterprise, product, job_of):
