@@ -25,7 +25,7 @@ from api.models import Organization
 
 from .bulk import Json, insert_rows, update_rows
 from .choices import BatchRole, EventType
-from .hashchain import GENESIS, canonical_json, chain_hash
+from .hashchain import GENESIS, canonicalize, chain_hash
 from .identifiers import canonical_identifier, item_key_from_uri
 from .models import Batch, Custody, Event, EventBatch, EventIdentifier, LineageEdge
 
@@ -530,15 +530,15 @@ def _store(
         document = dict(p.document)
         document["eventID"] = p.event_id
         document["recordTime"] = recorded_at
-        text = canonical_json(document)  # serialized once: for the hash and for COPY
+        text = canonicalize(document)  # serialized once: for the hash and for COPY
         content = chain_hash(prev_hash=prev, organization_id=organization.pk, chain_seq=seq,
-                             event_id=p.event_id, document=document, canonical=text)
+                             event_id=p.event_id, canonical=text)
         error_declaration = p.error_declaration
         rows.append((
             p.event_id, p.event_type, p.action, p.event_time, p.zone_offset, now, p.biz_step, p.disposition,
             p.read_point, p.biz_location, p.source_org.pk if p.source_org else None,
             p.destination_org.pk if p.destination_org else None,
-            None if error_declaration is None else Json(error_declaration, canonical_json(error_declaration)),
+            None if error_declaration is None else Json(error_declaration, canonicalize(error_declaration)),
             Json(document, text), organization.pk, recorded_by, seq, prev, content,
         ))
         documents.append(document)
@@ -670,4 +670,4 @@ def _after_commit(batch_ids: set[int], event_pks: list[int]) -> None:
     notify_new_events(event_pks)
 
 
-__all__ = ["capture_events", "CaptureResult", "new_event_id", "canonical_json", "short_cbv"]
+__all__ = ["capture_events", "CaptureResult", "new_event_id", "short_cbv"]

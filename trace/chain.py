@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from .hashchain import GENESIS, chain_hash
+from .hashchain import GENESIS, canonicalize, chain_hash, legacy_canonical_json
 from .models import Event
 
 
@@ -27,9 +27,10 @@ def verify_chain(organization_id: int, *, batch_size: int = 5000) -> tuple[int, 
             return checked, ChainBreak(organization_id, pk, seq, f"sequence gap: expected {expected_seq}")
         if prev_hash != expected_prev:
             return checked, ChainBreak(organization_id, pk, seq, "previous hash does not match the row before")
-        actual = chain_hash(prev_hash=prev_hash, organization_id=organization_id, chain_seq=seq,
-                            event_id=event_id, document=document)
-        if actual != content_hash:
+        key = dict(prev_hash=prev_hash, organization_id=organization_id, chain_seq=seq, event_id=event_id)
+        # Events captured before numbers were normalised were hashed over plain json.dumps.
+        if chain_hash(**key, canonical=canonicalize(document)) != content_hash and chain_hash(
+                **key, canonical=legacy_canonical_json(document)) != content_hash:
             return checked, ChainBreak(organization_id, pk, seq, "content does not match its hash")
         expected_prev, expected_seq, checked = content_hash, seq + 1, checked + 1
     return checked, None

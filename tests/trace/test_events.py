@@ -1,5 +1,6 @@
 """Events are append-only and hash-chained; mistakes are corrected by error declarations."""
 
+import json
 from decimal import Decimal
 from trace.chain import verify_chain
 from trace.models import Custody, Event, EventImmutableError, LineageEdge
@@ -65,6 +66,30 @@ def test_hash_chain_verifies_and_names_the_first_tampered_row(enterprise, shippe
     assert "content" in failure.reason
     with pytest.raises(CommandError):
         call_command("verify_event_chain")
+
+
+def _rewrite(sql: str, params: list) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = origin")
+
+
+def test_chain_still_verifies_events_hashed_before_numbers_were_normalised(enterprise, shipped):
+    """Rows hashed over plain json.dumps (integral floats such as 20.0 kept) still verify."""
+    from trace.hashchain import chain_hash, legacy_canonical_json
+
+    prev = "0" * 64
+    for event in Event.objects.filter(organization=enterprise.org).order_by("chain_seq"):
+        document = {**event.document, "example:q": 20.0}
+        content = chain_hash(prev_hash=prev, organization_id=enterprise.org.pk, chain_seq=event.chain_seq,
+                             event_id=event.event_id, canonical=legacy_canonical_json(document))
+        _rewrite("UPDATE trace_event SET document = %s, prev_hash = %s, content_hash = %s WHERE id = %s",
+                 [json.dumps(document), prev, content, event.pk])
+        prev = content
+    assert verify_chain(enterprise.org.pk) == (2, None)
 
 
 def test_error_declaration_undoes_custody_and_keeps_the_original(enterprise, partner, shipped):

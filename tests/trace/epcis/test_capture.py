@@ -297,3 +297,19 @@ def test_a_document_naming_thousands_of_new_lots_creates_each_once(enterprise, p
     assert job["success"] is True and job["capturedEventCount"] == 1_201
     assert Batch.objects.filter(lot__startswith="N").count() == 1_200
     assert Event.objects.filter(batch_links__batch__lot="N00000").count() == 2
+
+
+def test_chain_holds_for_numbers_the_database_respells(enterprise, capture):
+    """jsonb gives 1.5e2 back as 150 and -0.0 as 0: the hash is over numbers in that form."""
+    raw = (
+        '{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",'
+        ' {"example": "https://example.com/"}], "type": "EPCISDocument", "schemaVersion": "2.0",'
+        ' "creationDate": "2026-11-20T08:00:00.000+08:00", "epcisBody": {"eventList": [{"type": "ObjectEvent",'
+        ' "action": "OBSERVE", "eventTime": "2026-11-20T09:30:00.000+08:00", "eventTimeZoneOffset": "+08:00",'
+        ' "epcList": ["urn:epc:id:sgtin:6901234.012345.1001"], "example:a": 1.5e2, "example:b": -0.0,'
+        ' "example:c": 2.50, "example:d": 1e16, "example:e": 12345678901234567890, "example:f": [1.0, 0.1]}]}}'
+    )
+    assert capture(enterprise, None, raw=raw).status_code == 202
+    from trace.chain import verify_chain
+
+    assert verify_chain(enterprise.org.pk) == (1, None)
