@@ -9,7 +9,7 @@ ORM's ``bulk_create`` and plain ``UPDATE`` statements do the same job.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.db import connection, models
 
@@ -45,14 +45,41 @@ def _allocate_ids(cursor, model: type[models.Model], n: int) -> list[int]:
     return [row[0] for row in cursor.fetchall()]
 
 
-def insert_rows(
-    model: type[models.Model], field_names: list[str], rows: Sequence[tuple], *, ids: bool = False
-) -> list[int]:
-    """Insert plain tuples of ``field_names`` (attnames) values; with ``ids=True`` return
-    the new rows' primary keys, in order. Defaults are not applied: give every
-    NOT NULL column."""
-    if not rows:
-        return []
+class _Lines(io.TextIOBase):
+    """A file over an iterator of text lines, for ``copy_expert``: each ``read`` renders only
+    the rows COPY asks for, so PostgreSQL stores one chunk while Python renders the next
+    (two cores busy instead of one waiting for the other)."""
+
+    def __init__(self, lines: Iterator[str]):
+        self._lines = lines
+        self._rest = ""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> str:
+        parts, length = [self._rest], len(self._rest)
+        while size < 0 or length < size:
+            line = next(self._lines, None)
+            if line is None:
+                break
+            parts.append(line)
+            length += len(line)
+        data = "".join(parts)
+        if size < 0 or len(data) <= size:
+            self._rest = ""
+            return data
+        self._rest = data[size:]
+        return data[:size]
+
+
+_COPY_CHUNK = 1 << 16
+
+
+def insert_rows(model: type[models.Model], field_names: list[str], rows: Iterable[tuple], *, ids: int = 0) -> list[int]:
+    """Insert plain tuples of ``field_names`` (attnames) values. ``rows`` may be a generator:
+    on PostgreSQL it runs as COPY reads. ``ids=n``, the number of rows, draws their primary
+    keys first and returns them in order. Defaults are not applied: give every NOT NULL column."""
     if connection.vendor != "postgresql":
         def plain(value):
             return value.value if isinstance(value, Json) else value
@@ -61,23 +88,22 @@ def insert_rows(
             [model(**{name: plain(v) for name, v in zip(field_names, row, strict=True)}) for row in rows]
         )
         return [obj.pk for obj in objs] if ids else []
+    if isinstance(rows, Sequence) and not rows:
+        return []
     meta = model._meta
     columns = [meta.get_field(name).column for name in field_names]
-    buffer = io.StringIO()
     # Decimals, datetimes and Json go as str(), booleans as True/False: PostgreSQL reads them all.
     with connection.cursor() as cursor:
         if ids:
-            new_ids = _allocate_ids(cursor, model, len(rows))
+            new_ids = _allocate_ids(cursor, model, ids)
             columns.insert(0, meta.pk.column)
-            buffer.writelines(
-                f"{pk}\t" + "\t".join(map(_field, row)) + "\n" for pk, row in zip(new_ids, rows, strict=True)
-            )
+            lines = (f"{pk}\t" + "\t".join(map(_field, row)) + "\n" for pk, row in zip(new_ids, rows, strict=True))
         else:
             new_ids = []
-            buffer.writelines("\t".join(map(_field, row)) + "\n" for row in rows)
-        buffer.seek(0)
+            lines = ("\t".join(map(_field, row)) + "\n" for row in rows)
         quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-        cursor.copy_expert(f"COPY {connection.ops.quote_name(meta.db_table)} ({quoted}) FROM STDIN", buffer)
+        cursor.copy_expert(f"COPY {connection.ops.quote_name(meta.db_table)} ({quoted}) FROM STDIN",
+                           _Lines(lines), size=_COPY_CHUNK)
     return new_ids
 
 

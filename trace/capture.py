@@ -149,33 +149,37 @@ def new_event_id() -> str:
     return f"urn:uuid:{uuid.uuid4()}"
 
 
+# (list key, role, whether entries are quantity elements {epcClass, quantity, uom} or EPCs)
+_REF_LISTS = (
+    ("quantityList", BatchRole.SUBJECT, True), ("epcList", BatchRole.SUBJECT, False),
+    ("childQuantityList", BatchRole.CHILD, True), ("childEPCs", BatchRole.CHILD, False),
+    ("inputQuantityList", BatchRole.INPUT, True), ("inputEPCList", BatchRole.INPUT, False),
+    ("outputQuantityList", BatchRole.OUTPUT, True), ("outputEPCList", BatchRole.OUTPUT, False),
+)
+_ONE = Decimal(1)
+
+
 def _collect_refs(doc: dict, base: str) -> list[BatchRef]:
     refs: list[BatchRef] = []
-
-    def add_class_list(key: str, role: str):
-        for i, item in enumerate(doc.get(key) or []):
-            path = f"{base}.{key}[{i}]"
-            if not isinstance(item, dict):
-                raise _err(path, _("Each entry needs epcClass and quantity."), "invalid")
-            item_key = item_key_from_uri(item.get("epcClass"))
-            qty = _quantity(item["quantity"], path + ".quantity") if "quantity" in item else None
-            if item_key and item_key.lot and len(item_key.lot) <= 20:
-                refs.append(BatchRef(item_key.gtin, item_key.lot, role, qty, item.get("uom", ""), path))
-
-    def add_epc_list(key: str, role: str):
-        for i, epc in enumerate(doc.get(key) or []):
-            item_key = item_key_from_uri(epc)
-            if item_key and item_key.lot and len(item_key.lot) <= 20:
-                refs.append(BatchRef(item_key.gtin, item_key.lot, role, Decimal(1), "", f"{base}.{key}[{i}]"))
-
-    add_class_list("quantityList", BatchRole.SUBJECT)
-    add_epc_list("epcList", BatchRole.SUBJECT)
-    add_class_list("childQuantityList", BatchRole.CHILD)
-    add_epc_list("childEPCs", BatchRole.CHILD)
-    add_class_list("inputQuantityList", BatchRole.INPUT)
-    add_epc_list("inputEPCList", BatchRole.INPUT)
-    add_class_list("outputQuantityList", BatchRole.OUTPUT)
-    add_epc_list("outputEPCList", BatchRole.OUTPUT)
+    for key, role, is_class in _REF_LISTS:
+        entries = doc.get(key)
+        if not entries:
+            continue
+        for i, entry in enumerate(entries):
+            if is_class:
+                if not isinstance(entry, dict):
+                    raise _err(f"{base}.{key}[{i}]", _("Each entry needs epcClass and quantity."), "invalid")
+                item_key = item_key_from_uri(entry.get("epcClass"))
+                if item_key and item_key.lot and len(item_key.lot) <= 20:
+                    path = f"{base}.{key}[{i}]"
+                    qty = _quantity(entry["quantity"], path + ".quantity") if "quantity" in entry else None
+                    refs.append(BatchRef(item_key.gtin, item_key.lot, role, qty, entry.get("uom", ""), path))
+                elif "quantity" in entry:  # not a lot of ours, but its quantity must still be sound
+                    _quantity(entry["quantity"], f"{base}.{key}[{i}].quantity")
+            else:
+                item_key = item_key_from_uri(entry)
+                if item_key and item_key.lot and len(item_key.lot) <= 20:
+                    refs.append(BatchRef(item_key.gtin, item_key.lot, role, _ONE, "", f"{base}.{key}[{i}]"))
     parent = item_key_from_uri(doc.get("parentID"))
     if parent and parent.lot and len(parent.lot) <= 20:
         refs.append(BatchRef(parent.gtin, parent.lot, BatchRole.PARENT, None, "", f"{base}.parentID"))
@@ -297,35 +301,38 @@ def _lots(keys: set[tuple[str, str]]) -> dict[tuple[str, str], LotRow]:
 
 
 def _resolve_batches(prepared: list[PreparedEvent]) -> None:
+    """Find or create the lots the events name. A lot we only know from events is still a
+    node of the trace. One statement when the lots are new (an EPCIS upload), two when they
+    exist (INSERT … ON CONFLICT DO NOTHING returns only the rows it inserted)."""
     keys = {(r.gtin, r.lot) for p in prepared for r in p.refs}
     if not keys:
         return
-    found = _lots(keys)
+    template = Batch(gtin="", lot="")  # the model's defaults for the other columns
+    fields = [f for f in Batch._meta.concrete_fields if not f.primary_key]
+    defaults = [f.get_db_prep_save(f.pre_save(template, add=True), connection) for f in fields]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    at_gtin, at_lot = (next(i for i, f in enumerate(fields) if f.attname == name) for name in ("gtin", "lot"))
+    returning = connection.features.can_return_rows_from_bulk_insert
+    ordered = sorted(keys)  # one order for every capture, so concurrent ones do not deadlock
+    found: dict[tuple[str, str], LotRow] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(ordered), 1000):  # SQLite takes at most 32,766 parameters
+            chunk = ordered[start:start + 1000]
+            params = []
+            for gtin, lot in chunk:
+                values = list(defaults)
+                values[at_gtin], values[at_lot] = gtin, lot
+                params.extend(values)
+            cursor.execute(
+                f"INSERT INTO {Batch._meta.db_table} ({columns}) VALUES {', '.join([row] * len(chunk))} "
+                "ON CONFLICT (gtin, lot) DO NOTHING" + (" RETURNING id, gtin, lot, product_id" if returning else ""),
+                params,
+            )
+            if returning:
+                found.update(((g, lot), LotRow(pk, lot, product)) for pk, g, lot, product in cursor.fetchall())
     missing = keys - found.keys()
     if missing:
-        # Lots we only know from these events: still nodes of the trace. The model's
-        # defaults come from one template instance; a concurrent capture may insert
-        # the same lot first, hence ON CONFLICT and the second read.
-        template = Batch(gtin="", lot="")
-        fields = [f for f in Batch._meta.concrete_fields if not f.primary_key]
-        defaults = [f.get_db_prep_save(f.pre_save(template, add=True), connection) for f in fields]
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        at = {f.attname: i for i, f in enumerate(fields)}
-        keys = sorted(missing)
-        with connection.cursor() as cursor:
-            for start in range(0, len(keys), 1000):  # SQLite takes at most 32,766 parameters
-                chunk = keys[start:start + 1000]
-                params = []
-                for gtin, lot in chunk:
-                    values = list(defaults)
-                    values[at["gtin"]], values[at["lot"]] = gtin, lot
-                    params.extend(values)
-                cursor.execute(
-                    f"INSERT INTO {Batch._meta.db_table} ({columns}) VALUES {', '.join([row] * len(chunk))} "
-                    "ON CONFLICT (gtin, lot) DO NOTHING",
-                    params,
-                )
         found.update(_lots(missing))
     for p in prepared:
         for r in p.refs:
@@ -481,16 +488,17 @@ def _store(
         if key not in seen:
             seen.add(key)
             unique.append(p)
-    # One query per partial unique index (originals, error declarations): a bare
+    # One branch per partial unique index (originals, error declarations): a bare
     # ``event_id IN (…)``, or the two ORed, matches neither index and scans every event.
     stored: set[tuple[str, bool]] = set()
     if unique:
         condition, params = _in("event_id", {p.event_id for p in unique})
+        table = Event._meta.db_table
         with connection.cursor() as cursor:
-            for is_original, test in ((True, "IS NULL"), (False, "IS NOT NULL")):
-                cursor.execute(f"SELECT event_id FROM {Event._meta.db_table} "
-                               f"WHERE {condition} AND error_declaration {test}", params)
-                stored.update((event_id, is_original) for (event_id,) in cursor.fetchall())
+            cursor.execute(f"SELECT event_id, 1 FROM {table} WHERE {condition} AND error_declaration IS NULL "
+                           f"UNION ALL SELECT event_id, 0 FROM {table} WHERE {condition} "
+                           "AND error_declaration IS NOT NULL", params + params)
+            stored.update((event_id, bool(is_original)) for event_id, is_original in cursor.fetchall())
     duplicates = [p.event_id for p in unique if (p.event_id, p.error_declaration is None) in stored]
     todo = [p for p in unique if (p.event_id, p.error_declaration is None) not in stored]
     if not todo:
@@ -523,33 +531,34 @@ def _store(
     now = record_time or timezone.now()
     recorded_at = _utc_iso(now)
     recorded_by = user.pk if user is not None and user.is_authenticated else None
-    rows: list[tuple] = []
     documents: list[dict] = []
-    for p in todo:
-        seq += 1
-        document = dict(p.document)
-        document["eventID"] = p.event_id
-        document["recordTime"] = recorded_at
-        text = canonicalize(document)  # serialized once: for the hash and for COPY
-        content = chain_hash(prev_hash=prev, organization_id=organization.pk, chain_seq=seq,
-                             event_id=p.event_id, canonical=text)
-        error_declaration = p.error_declaration
-        rows.append((
-            p.event_id, p.event_type, p.action, p.event_time, p.zone_offset, now, p.biz_step, p.disposition,
-            p.read_point, p.biz_location, p.source_org.pk if p.source_org else None,
-            p.destination_org.pk if p.destination_org else None,
-            None if error_declaration is None else Json(error_declaration, canonicalize(error_declaration)),
-            Json(document, text), organization.pk, recorded_by, seq, prev, content,
-        ))
-        documents.append(document)
-        prev = content
-    event_pks = insert_rows(Event, _EVENT_COLUMNS, rows, ids=True)
+
+    def event_rows(seq: int, prev: str):
+        # A generator: COPY stores one chunk of events while the next are hashed.
+        for p in todo:
+            seq += 1
+            document = dict(p.document)
+            document["eventID"] = p.event_id
+            document["recordTime"] = recorded_at
+            text = canonicalize(document)  # serialized once: for the hash and for COPY
+            content = chain_hash(prev_hash=prev, organization_id=organization.pk, chain_seq=seq,
+                                 event_id=p.event_id, canonical=text)
+            declaration = p.error_declaration
+            documents.append(document)
+            yield (
+                p.event_id, p.event_type, p.action, p.event_time, p.zone_offset, now, p.biz_step, p.disposition,
+                p.read_point, p.biz_location, p.source_org.pk if p.source_org else None,
+                p.destination_org.pk if p.destination_org else None,
+                None if declaration is None else Json(declaration, canonicalize(declaration)),
+                Json(document, text), organization.pk, recorded_by, seq, prev, content,
+            )
+            prev = content
+
+    event_pks = insert_rows(Event, _EVENT_COLUMNS, event_rows(seq, prev), ids=len(todo))
 
     links: list[tuple] = []
     edges: dict[tuple[int, int, int], tuple] = {}
-    identifiers: list[tuple] = []
-    for p, pk, document in zip(todo, event_pks, documents, strict=True):
-        identifiers.extend(identifier_rows(document, pk))
+    for p, pk in zip(todo, event_pks, strict=True):
         if p.error_declaration is not None:
             continue
         for r in p.refs:
@@ -559,7 +568,9 @@ def _store(
             edges.setdefault(edge[:3], edge)
     insert_rows(EventBatch, ["event_id", "batch_id", "role", "quantity", "uom"], links)
     insert_rows(LineageEdge, ["parent_id", "child_id", "event_id", "quantity"], list(edges.values()))
-    insert_rows(EventIdentifier, ["event_id", "kind", "type", "value", "gtin"], identifiers)
+    insert_rows(EventIdentifier, ["event_id", "kind", "type", "value", "gtin"],
+                (row for pk, document in zip(event_pks, documents, strict=True)
+                 for row in identifier_rows(document, pk)))
     if retracted_ids:
         LineageEdge.objects.filter(
             event__event_id__in=retracted_ids, event__error_declaration__isnull=True
