@@ -26,23 +26,32 @@ class Columns:
         self.width = len(self.fields)
         self.complete = names is None
         self._converters: dict[tuple[str, str], list] = {}
+        self._sql: dict[str, str] = {}
 
     def sql(self, alias: str) -> str:
-        return ", ".join(f'{alias}."{f.column}"' for f in self.fields)
+        found = self._sql.get(alias)
+        if found is None:
+            found = self._sql[alias] = ", ".join(f'{alias}."{f.column}"' for f in self.fields)
+        return found
 
     def converters(self, connection) -> list[tuple[int, list, object]]:
         """(position, converters, expression) as ``SQLCompiler.get_converters`` gives them."""
+        ops = connection.ops
         key = (connection.alias, connection.vendor)
         found = self._converters.get(key)
         if found is None:
+            # Finding them costs more than a small trace; keep them, the backend's
+            # own methods by name (they belong to one thread's connection).
             found = []
             for i, field in enumerate(self.fields):
                 col = field.cached_col
-                funcs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+                funcs = [f.__name__ if getattr(f, "__self__", None) is ops else f
+                         for f in ops.get_db_converters(col) + col.get_db_converters(connection)]
                 if funcs:
                     found.append((i, funcs, col))
             self._converters[key] = found
-        return found
+        return [(i, [getattr(ops, f) if isinstance(f, str) else f for f in funcs], col)
+                for i, funcs, col in found]
 
     def load(self, rows, start: int, connection, *, nullable: bool = False) -> list:
         """Instances from ``row[start:start + width]`` of each row (None for an
