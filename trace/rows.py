@@ -89,14 +89,14 @@ def cache_related(obj: Model, name: str, value) -> None:
     obj._state.fields_cache[name] = value
 
 
-def cache_prefetched(obj: Model, name: str, related: list, **filters) -> None:
+def cache_prefetched(obj: Model, name: str, related: list) -> None:
     """What ``prefetch_related(name)`` leaves behind: ``obj.<name>.all()`` is
     ``related`` without a query. The queryset is that of the relation (its
     filter is applied only if it is chained, filtered or written through), so
     anything but reading it still means this object's rows."""
     field = obj._meta.get_field(name)
     qs = QuerySet(field.related_model, using=obj._state.db)
-    qs._deferred_filter = (False, (), filters or {field.field.name: obj})
+    qs._deferred_filter = (False, (), {field.field.name: obj})
     qs._result_cache = related
     qs._prefetch_done = True
     if not hasattr(obj, "_prefetched_objects_cache"):
