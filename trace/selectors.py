@@ -1,18 +1,25 @@
 """Reads of the trace graph: one recursive query over lineage edges, then the
-events and organizations that touched the lots found."""
+events and organizations that touched the lots found.
+
+The trace graph and the consumer page's journey are read with hand-written
+statements (``trace.rows``): a handful of short statements whose rows become
+the same instances ``select_related``/``prefetch_related`` would give, at a
+fraction of what building six querysets per trace cost.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 from api.models import Organization
 
 from .choices import BatchRole
-from .models import Batch, Custody, Event, EventBatch, LineageEdge
+from .models import Batch, Custody, Event, EventBatch, LineageEdge, Product, Site
+from .rows import Columns, cache_prefetched, cache_related
 
 # One statement walks both ways. CAST: PostgreSQL types the seed term from the
 # parameter (integer) and the recursive term from the column (bigint).
@@ -50,20 +57,7 @@ def lineage_batch_ids(batch_id: int, *, direction: str, depth: int) -> dict[int,
 # into 10,000 other plants' lots must not drag their transformations into the
 # trace of one yogurt lot. Such events reach the trace through an output or
 # parent link when they matter.
-_TRACE_ROLES = (BatchRole.SUBJECT, BatchRole.OUTPUT, BatchRole.PARENT)
-
-
-def trace_events(batch_ids) -> QuerySet[Event]:
-    """The events of a trace over ``batch_ids``, oldest first, without retracted ones."""
-    about = EventBatch.objects.filter(batch_id__in=batch_ids, role__in=_TRACE_ROLES).values("event_id")
-    # NOT EXISTS probes the partial index of error declarations per event; a NOT IN
-    # over all declarations lets the planner scan the whole events table.
-    retracted = Event.objects.filter(event_id=OuterRef("event_id"), error_declaration__isnull=False)
-    return (
-        Event.objects.filter(pk__in=about, error_declaration__isnull=True)
-        .exclude(Exists(retracted))
-        .order_by("event_time", "id")
-    )
+_TRACE_ROLES = [role.value for role in (BatchRole.SUBJECT, BatchRole.OUTPUT, BatchRole.PARENT)]
 
 
 @dataclass
@@ -78,35 +72,155 @@ class TraceGraph:
     organizations: list[Organization]
 
 
+_BATCH = Columns(Batch)
+_PRODUCT = Columns(Product)
+_SITE = Columns(Site)
+_EDGE = Columns(LineageEdge)
+_EDGE_EVENT = Columns(Event, ["id", "event_id"])
+_EVENT = Columns(Event)
+_LINK = Columns(EventBatch)
+_ORGANIZATION = Columns(Organization)
+
+
+def _placeholders(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _fetch(cursor, sql: str, params) -> list[tuple]:
+    cursor.execute(sql, params)
+    return cursor.fetchall()
+
+
+def _trace_batches(cursor, ids: list[int]) -> list[Batch]:
+    """The lots ``ids`` with their products and sites, by id."""
+    # Not joined to the walk: its estimate (hundreds of rows for a handful)
+    # makes the planner scan all lots.
+    rows = _fetch(
+        cursor,
+        f"SELECT {_BATCH.sql('b')}, {_PRODUCT.sql('p')}, {_SITE.sql('s')} FROM trace_batch b "
+        "LEFT JOIN trace_product p ON p.id = b.product_id LEFT JOIN trace_site s ON s.id = b.site_id "
+        f"WHERE b.id IN ({_placeholders(ids)}) ORDER BY b.id",
+        ids,
+    )
+    batches = _BATCH.load(rows, 0, connection)
+    products = _PRODUCT.load(rows, _BATCH.width, connection, nullable=True)
+    sites = _SITE.load(rows, _BATCH.width + _PRODUCT.width, connection, nullable=True)
+    for batch, product, site in zip(batches, products, sites, strict=True):
+        cache_related(batch, "product", product)
+        cache_related(batch, "site", site)
+    return batches
+
+
+def _trace_edges(cursor, ids: list[int]) -> list[LineageEdge]:
+    """Lineage edges between lots of the trace; ``edge.event`` carries only its id and event_id."""
+    marks = _placeholders(ids)
+    rows = _fetch(
+        cursor,
+        f"SELECT {_EDGE.sql('le')}, {_EDGE_EVENT.sql('ev')} FROM trace_lineageedge le "
+        f"JOIN trace_event ev ON ev.id = le.event_id "
+        f"WHERE le.parent_id IN ({marks}) AND le.child_id IN ({marks}) ORDER BY le.id",
+        ids + ids,
+    )
+    edges = _EDGE.load(rows, 0, connection)
+    for edge, event in zip(edges, _EDGE_EVENT.load(rows, _EDGE.width, connection), strict=True):
+        cache_related(edge, "event", event)
+    return edges
+
+
+# The events of a trace over some lots, oldest first: those naming a lot of the
+# trace as subject, output or parent (_TRACE_ROLES), leaving out error
+# declarations and the events they retract. NOT EXISTS probes the partial
+# unique index of error declarations per event; a NOT IN over all
+# declarations lets the planner scan the whole events table.
+_EVENTS_SQL = (
+    f"SELECT {_EVENT.sql('ev')} FROM trace_event ev "
+    "WHERE ev.id IN (SELECT l.event_id FROM trace_eventbatch l WHERE l.batch_id IN ({ids}) "
+    "AND l.role IN (%s, %s, %s)) "
+    "AND ev.error_declaration IS NULL AND NOT EXISTS (SELECT 1 FROM trace_event r "
+    "WHERE r.event_id = ev.event_id AND r.error_declaration IS NOT NULL) "
+    "ORDER BY ev.event_time, ev.id"
+)
+
+
+def _trace_events(cursor, ids: list[int], *, link_batches: bool = False) -> list[Event]:
+    """The events of a trace over the lots ``ids`` (``_EVENTS_SQL``) with their
+    batch links prefetched (``event.batch_links.all()``), and with
+    ``link_batches`` each link's lot and its product (``link.batch.product``)."""
+    rows = _fetch(cursor, _EVENTS_SQL.format(ids=_placeholders(ids)), [*ids, *_TRACE_ROLES])
+    events = _EVENT.load(rows, 0, connection)
+    if not events:
+        return events
+    by_id = {e.pk: e for e in events}
+    sql = f"SELECT {_LINK.sql('l')} FROM trace_eventbatch l"
+    if link_batches:
+        sql = (f"SELECT {_LINK.sql('l')}, {_BATCH.sql('b')}, {_PRODUCT.sql('p')} FROM trace_eventbatch l "
+               "JOIN trace_batch b ON b.id = l.batch_id LEFT JOIN trace_product p ON p.id = b.product_id")
+    rows = _fetch(cursor, f"{sql} WHERE l.event_id IN ({_placeholders(by_id)}) ORDER BY l.id", list(by_id))
+    loaded = _LINK.load(rows, 0, connection)
+    if link_batches:
+        batches: dict[int, Batch] = {}
+        products = _PRODUCT.load(rows, _LINK.width + _BATCH.width, connection, nullable=True)
+        for link, batch, product in zip(loaded, _BATCH.load(rows, _LINK.width, connection), products,
+                                        strict=True):
+            if batch.pk not in batches:
+                cache_related(batch, "product", product)
+                batches[batch.pk] = batch
+            cache_related(link, "batch", batches[batch.pk])
+    links: dict[int, list[EventBatch]] = {pk: [] for pk in by_id}
+    for link in loaded:
+        cache_related(link, "event", by_id[link.event_id])
+        links[link.event_id].append(link)
+    for event in events:
+        cache_prefetched(event, "batch_links", links[event.pk])
+    return events
+
+
+def _attach_organizations(cursor, products, events) -> list[Organization]:
+    """The owners of ``products`` and the parties of ``events``, in one statement,
+    by id; each object's ``owner``/``organization``… is set to them."""
+    ids = {p.owner_id for p in products}
+    for e in events:
+        ids.update(x for x in (e.organization_id, e.source_org_id, e.destination_org_id) if x)
+    if not ids:
+        return []
+    rows = _fetch(cursor, f"SELECT {_ORGANIZATION.sql('o')} FROM api_organization o "
+                          f"WHERE o.id IN ({_placeholders(ids)}) ORDER BY o.id", list(ids))
+    organizations = _ORGANIZATION.load(rows, 0, connection)
+    by_id = {o.pk: o for o in organizations}
+    for p in products:
+        cache_related(p, "owner", by_id[p.owner_id])
+    for e in events:
+        cache_related(e, "organization", by_id[e.organization_id])
+        cache_related(e, "source_org", by_id.get(e.source_org_id))
+        cache_related(e, "destination_org", by_id.get(e.destination_org_id))
+    return organizations
+
+
 def trace_graph(batch: Batch, *, direction: str = "both", depth: int = 20) -> TraceGraph:
+    """The lots ``depth`` steps up and/or down the lineage of ``batch``, the
+    edges between them, their events (``_EVENTS_SQL``) and every organization
+    that made one of the lots or took part in one of the events: six short
+    statements, whatever the size of the trace."""
     distances = lineage_batch_ids(batch.pk, direction=direction, depth=depth)
     ids = list(distances)
-    batches = list(
-        Batch.objects.filter(pk__in=ids).select_related("product__owner", "site").order_by("id")
-    )
-    edges = list(
-        LineageEdge.objects.filter(parent_id__in=ids, child_id__in=ids)
-        .select_related("event").order_by("id")
-    )
-    events = list(
-        trace_events(ids).select_related("organization", "source_org", "destination_org")
-        .prefetch_related("batch_links")
-    )
-    org_ids = {b.product.owner_id for b in batches if b.product_id}
-    for e in events:
-        org_ids.update(x for x in (e.organization_id, e.source_org_id, e.destination_org_id) if x)
-    organizations = list(Organization.objects.filter(pk__in=org_ids).order_by("id"))
+    with connection.cursor() as cursor:
+        batches = _trace_batches(cursor, ids)
+        edges = _trace_edges(cursor, ids)
+        events = _trace_events(cursor, ids)
+        products = [b.product for b in batches if b.product is not None]
+        organizations = _attach_organizations(cursor, products, events)
     return TraceGraph(batch, direction, depth, batches, distances, edges, events, organizations)
 
 
 def batch_journey(batch: Batch, *, depth: int = 20) -> list[Event]:
     """What the consumer page shows: the events of this lot and of every lot
-    upstream of it (back to the ranch), oldest first."""
+    upstream of it (back to the ranch), oldest first, with their organizations
+    and their links' lots and products."""
     ids = list(lineage_batch_ids(batch.pk, direction="backward", depth=depth))
-    return list(
-        trace_events(ids).select_related("organization", "source_org", "destination_org")
-        .prefetch_related("batch_links__batch__product")
-    )
+    with connection.cursor() as cursor:
+        events = _trace_events(cursor, ids, link_batches=True)
+        _attach_organizations(cursor, [], events)
+    return events
 
 
 def downstream_holders(batch: Batch, *, depth: int = 100) -> list[dict]:

@@ -1,0 +1,189 @@
+"""The trace graph and the consumer journey, read with hand-written SQL, give
+exactly what the ORM gives (on SQLite and on PostgreSQL)."""
+
+from decimal import Decimal
+from trace.capture import capture_events
+from trace.exports import trace_rows
+from trace.identifiers import canonical_lot_uri
+from trace.models import Batch, Event, EventBatch, LineageEdge
+from trace.selectors import TraceGraph, batch_journey, lineage_batch_ids, trace_graph
+from trace.serializers import BatchSerializer, EventSerializer
+from trace.services import (
+    batch_hold,
+    batch_inspect,
+    batch_receive,
+    batch_ship,
+    batch_transform,
+    event_declare_error,
+)
+from trace.views import _edges
+
+import pytest
+from django.db.models import Exists, OuterRef
+from rest_framework.renderers import JSONRenderer
+
+from api.models import Organization
+from tests.factories import ProductFactory, SiteFactory, produce
+
+# --- the reference: the ORM reads these selectors replaced ---------------------------
+
+
+def _reference_events(ids):
+    about = EventBatch.objects.filter(batch_id__in=ids, role__in=("subject", "output", "parent")).values("event_id")
+    retracted = Event.objects.filter(event_id=OuterRef("event_id"), error_declaration__isnull=False)
+    return (Event.objects.filter(pk__in=about, error_declaration__isnull=True).exclude(Exists(retracted))
+            .order_by("event_time", "id"))
+
+
+def _reference_graph(batch, *, direction="both", depth=20) -> TraceGraph:
+    distances = lineage_batch_ids(batch.pk, direction=direction, depth=depth)
+    ids = list(distances)
+    batches = list(Batch.objects.filter(pk__in=ids).select_related("product__owner", "site").order_by("id"))
+    edges = list(LineageEdge.objects.filter(parent_id__in=ids, child_id__in=ids).select_related("event")
+                 .order_by("id"))
+    events = list(_reference_events(ids).select_related("organization", "source_org", "destination_org")
+                  .prefetch_related("batch_links"))
+    org_ids = {b.product.owner_id for b in batches if b.product_id}
+    for e in events:
+        org_ids.update(x for x in (e.organization_id, e.source_org_id, e.destination_org_id) if x)
+    organizations = list(Organization.objects.filter(pk__in=org_ids).order_by("id"))
+    return TraceGraph(batch, direction, depth, batches, distances, edges, events, organizations)
+
+
+def _render(graph: TraceGraph, viewer) -> bytes:
+    """What the trace endpoint and the spreadsheets make of a graph."""
+    return JSONRenderer().render({
+        "batches": [{**BatchSerializer(b).data, "distance": graph.distances.get(b.pk, 0)} for b in graph.batches],
+        "organizations": [
+            {"id": o.pk, "name": o.name, "name_en": o.name_en, "kind": o.kind, "region_code": o.region_code}
+            for o in graph.organizations],
+        "edges": _edges(graph),
+        "events": EventSerializer(graph.events, many=True, context={"viewer_org": viewer}).data,
+        "rows": trace_rows(graph, viewer=viewer),
+        "distances": sorted(graph.distances.items()),
+    })
+
+
+def _fields(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+# --- the world ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(enterprise, partner, product):
+    """Milk and a shared whey lot made into two yogurt lots; the first is
+    shipped, received, inspected (one inspection retracted), held and released;
+    a third lot is made from an unregistered supplier's lot through EPCIS."""
+    plant = SiteFactory(owner=enterprise.org, name="铜山工厂")
+    whey = produce(enterprise.user, product, lot="WHEY1", quantity=Decimal(100), site=plant)
+    milk1 = produce(enterprise.user, product, lot="MILK1", quantity=Decimal("10.5"))
+    milk2 = produce(enterprise.user, product, lot="MILK2", quantity=Decimal(10))
+    yogurt = ProductFactory(owner=enterprise.org, name="酸奶", name_en="Yogurt")
+    y1 = batch_transform(inputs=[(milk1, Decimal("10.5")), (whey, Decimal("1.25"))], product=yogurt, lot="Y1",
+                         quantity=Decimal(50), unit="EA", actor=enterprise.user, site=plant)
+    y2 = batch_transform(inputs=[(milk2, Decimal(10)), (whey, Decimal(1))], product=yogurt, lot="Y2",
+                         quantity=Decimal(40), unit="EA", actor=enterprise.user)
+    batch_ship(batch=y1, to=partner.org, quantity=Decimal(20), actor=enterprise.user,
+               documents={"po": "PO-77", "desadv": "", "inv": "INV-9"})
+    batch_receive(batch=y1, actor=partner.user, documents={"po": "PO-77"})
+    wrong = batch_inspect(batch=y1, result="pass", report_ref="R-1", actor=enterprise.user)
+    event_declare_error(event=wrong, reason="wrong lot", actor=enterprise.user)
+    batch_inspect(batch=y1, result="pass", report_ref="R-2", actor=enterprise.user)
+    batch_hold(batch=y1, reason="check", actor=enterprise.user)
+    batch_hold(batch=Batch.objects.get(pk=y1.pk), reason="ok", release=True, actor=enterprise.user)
+    supplier_lot = canonical_lot_uri("06970000000018", "SUP1")
+    capture_events(organization=enterprise.org, user=enterprise.user, documents=[{
+        "type": "TransformationEvent",
+        "eventTime": "2026-11-21T09:30:00.000+08:00",
+        "eventTimeZoneOffset": "+08:00",
+        "eventID": "urn:uuid:00000000-0000-4000-8000-00000000c001",
+        "bizStep": "commissioning",
+        "inputQuantityList": [{"epcClass": supplier_lot, "quantity": 3, "uom": "KGM"},
+                              {"epcClass": canonical_lot_uri(y1.gtin, "Y1"), "quantity": 5, "uom": "EA"}],
+        "outputQuantityList": [{"epcClass": canonical_lot_uri(yogurt.gtin, "Y3"), "quantity": 8}],
+    }])
+    return {"whey": whey, "milk1": milk1, "y1": y1, "y2": y2, "y3": Batch.objects.get(lot="Y3")}
+
+
+CASES = [("y1", "both"), ("y1", "backward"), ("whey", "forward"), ("whey", "both"), ("milk1", "both"),
+         ("y3", "backward"), ("y3", "both")]
+
+
+@pytest.mark.parametrize(("lot", "direction"), CASES)
+def test_trace_graph_is_what_the_orm_reads(world, enterprise, partner, other_enterprise, regulator, lot,
+                                           direction, django_assert_num_queries):
+    root = world[lot]
+    expected = _reference_graph(root, direction=direction)
+    graph = trace_graph(root, direction=direction)
+    assert [b.pk for b in graph.batches] == [b.pk for b in expected.batches]
+    assert graph.distances == expected.distances
+    assert [e.pk for e in graph.edges] == [e.pk for e in expected.edges]
+    assert [e.pk for e in graph.events] == [e.pk for e in expected.events]
+    assert [o.pk for o in graph.organizations] == [o.pk for o in expected.organizations]
+    # Field for field, after the database's converters (SQLite's text dates and decimals, JSON).
+    for kind in ("batches", "events", "organizations", "edges"):
+        for mine, theirs in zip(getattr(graph, kind), getattr(expected, kind), strict=True):
+            assert _fields(mine) == _fields(theirs)
+    for mine, theirs in zip(graph.batches, expected.batches, strict=True):
+        with django_assert_num_queries(0):
+            assert _fields(mine.product.owner) == _fields(theirs.product.owner) if theirs.product_id else (
+                mine.product is None)
+            assert (_fields(mine.site) if mine.site else None) == (_fields(theirs.site) if theirs.site else None)
+    for mine, theirs in zip(graph.events, expected.events, strict=True):
+        with django_assert_num_queries(0):
+            assert [_fields(x) for x in mine.batch_links.all()] == [_fields(x) for x in theirs.batch_links.all()]
+            assert {link.event for link in mine.batch_links.all()} <= {mine}
+    for viewer in (enterprise.org, partner.org, other_enterprise.org, regulator.org, None):
+        assert _render(graph, viewer) == _render(expected, viewer)
+
+
+def test_the_trace_leaves_out_retracted_events_and_other_lots_transformations(world):
+    graph = trace_graph(world["y1"], direction="both")
+    reports = [(e.document.get("sy:inspection") or {}).get("reportRef") for e in graph.events]
+    assert "R-2" in reports and "R-1" not in reports  # the retracted one and its declaration are left out
+    assert not any(e.error_declaration for e in graph.events)
+    made = {e.batch_links.get(role="output").batch_id for e in graph.events
+            if e.event_type == "TransformationEvent"}
+    assert made == {world["y1"].pk, world["y3"].pk}  # not Y2, which the whey also went into
+    assert {b.lot for b in graph.batches} == {"Y1", "MILK1", "WHEY1", "Y3"}
+    upstream = trace_graph(world["y3"], direction="backward")
+    assert {b.lot: b.product for b in upstream.batches if b.lot == "SUP1"} == {"SUP1": None}
+    assert sum(e.biz_step == "shipping" for e in graph.events) == 1
+
+
+def test_trace_graph_serializes_without_further_queries(world, enterprise, django_assert_num_queries):
+    graph = trace_graph(world["y1"], direction="both")
+    with django_assert_num_queries(0):
+        _edges(graph)
+        assert [BatchSerializer(b).data for b in graph.batches]
+        assert EventSerializer(graph.events, many=True, context={"viewer_org": enterprise.org}).data
+
+
+def test_prefetched_links_stay_those_of_their_event_when_queried_further(world):
+    graph = trace_graph(world["y1"], direction="both")
+    transformation = next(e for e in graph.events if e.event_type == "TransformationEvent")
+    expected = list(EventBatch.objects.filter(event=transformation, role="input").order_by("id"))
+    assert list(transformation.batch_links.filter(role="input")) == expected
+    assert transformation.batch_links.all().count() == len(list(transformation.batch_links.all()))
+
+
+@pytest.mark.parametrize("lot", ["y1", "y3", "whey", "milk1"])
+def test_batch_journey_is_what_the_orm_reads(world, lot, django_assert_num_queries):
+    root = world[lot]
+    ids = list(lineage_batch_ids(root.pk, direction="backward", depth=20))
+    expected = list(_reference_events(ids).select_related("organization", "source_org", "destination_org")
+                    .prefetch_related("batch_links__batch__product"))
+
+    def seen(events):
+        return [(_fields(e), _fields(e.organization),
+                 e.source_org and _fields(e.source_org), e.destination_org and _fields(e.destination_org),
+                 [(_fields(link), _fields(link.batch), link.batch.product and _fields(link.batch.product))
+                  for link in e.batch_links.all()]) for e in events]
+
+    with django_assert_num_queries(4):
+        journey = batch_journey(root)
+    with django_assert_num_queries(0):
+        mine = seen(journey)
+    assert mine == seen(expected)

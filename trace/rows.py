@@ -1,0 +1,104 @@
+"""Model instances from hand-written SQL, for the read paths where building
+querysets costs more than running them (the trace graph, the consumer page).
+
+``Columns(Model)`` names the columns a statement selects for a model and turns
+the row values back into instances with the same database converters the ORM
+applies (SQLite's text datetimes and decimals, JSON), so an instance is the
+same as one the ORM would have loaded. Instances are built without running
+``Model.__init__`` (a sixth of the cost); models with init signals, which that
+would skip, go through ``Model.from_db``.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Model, QuerySet, signals
+from django.db.models.base import ModelState
+
+
+class Columns:
+    """The columns of ``model`` (all concrete fields, or ``names``) in a statement."""
+
+    def __init__(self, model: type[Model], names: list[str] | None = None):
+        meta = model._meta
+        self.model = model
+        self.fields = list(meta.concrete_fields) if names is None else [meta.get_field(n) for n in names]
+        self.attnames = [f.attname for f in self.fields]
+        self.width = len(self.fields)
+        self.complete = names is None
+        self._converters: dict[tuple[str, str], list] = {}
+        self._sql: dict[str, str] = {}
+
+    def sql(self, alias: str) -> str:
+        found = self._sql.get(alias)
+        if found is None:
+            found = self._sql[alias] = ", ".join(f'{alias}."{f.column}"' for f in self.fields)
+        return found
+
+    def converters(self, connection) -> list[tuple[int, list, object]]:
+        """(position, converters, expression) as ``SQLCompiler.get_converters`` gives them."""
+        ops = connection.ops
+        key = (connection.alias, connection.vendor)
+        found = self._converters.get(key)
+        if found is None:
+            # Finding them costs more than a small trace; keep them, the backend's
+            # own methods by name (they belong to one thread's connection).
+            found = []
+            for i, field in enumerate(self.fields):
+                col = field.cached_col
+                funcs = [f.__name__ if getattr(f, "__self__", None) is ops else f
+                         for f in ops.get_db_converters(col) + col.get_db_converters(connection)]
+                if funcs:
+                    found.append((i, funcs, col))
+            self._converters[key] = found
+        return [(i, [getattr(ops, f) if isinstance(f, str) else f for f in funcs], col)
+                for i, funcs, col in found]
+
+    def load(self, rows, start: int, connection, *, nullable: bool = False) -> list:
+        """Instances from ``row[start:start + width]`` of each row (None for an
+        outer join that found nothing, when ``nullable``)."""
+        end = start + self.width
+        converters = self.converters(connection)
+        db = connection.alias
+        model, attnames = self.model, self.attnames
+        plain = not (signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model))
+        out = []
+        for row in rows:
+            values = list(row[start:end])
+            if nullable and values[0] is None:
+                out.append(None)
+                continue
+            for i, funcs, col in converters:
+                value = values[i]
+                for func in funcs:
+                    value = func(value, col, connection)
+                values[i] = value
+            if plain and self.complete:
+                obj = model.__new__(model)
+                obj.__dict__.update(zip(attnames, values, strict=True))
+                state = obj._state = ModelState()
+                state.adding = False
+                state.db = db
+            else:
+                obj = model.from_db(db, attnames, values)
+            out.append(obj)
+        return out
+
+
+def cache_related(obj: Model, name: str, value) -> None:
+    """What ``select_related(name)`` leaves behind: ``obj.<name>`` without a query."""
+    obj._state.fields_cache[name] = value
+
+
+def cache_prefetched(obj: Model, name: str, related: list) -> None:
+    """What ``prefetch_related(name)`` leaves behind: ``obj.<name>.all()`` is
+    ``related`` without a query. The queryset is that of the relation (its
+    filter is applied only if it is chained, filtered or written through), so
+    anything but reading it still means this object's rows."""
+    field = obj._meta.get_field(name)
+    qs = QuerySet(field.related_model, using=obj._state.db)
+    qs._deferred_filter = (False, (), {field.field.name: obj})
+    qs._result_cache = related
+    qs._prefetch_done = True
+    if not hasattr(obj, "_prefetched_objects_cache"):
+        obj._prefetched_objects_cache = {}
+    obj._prefetched_objects_cache[name] = qs
