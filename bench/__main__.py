@@ -32,8 +32,6 @@ def parse_args(argv):
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default 2 × cores)")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--no-progress", action="store_true")
-    parser.add_argument("--proposed-indexes", action="store_true",
-                        help="create the indexes in bench/proposed_indexes.sql before measuring")
     parser.add_argument("--render-only", action="store_true",
                         help="re-render BENCHMARKS.md from benchmarks.json (e.g. after editing bench/analysis.md)")
     args = parser.parse_args(argv)
@@ -64,7 +62,6 @@ def main(argv=None) -> int:
                   redis_url=args.redis_url, params=params, rng=random.Random(args.seed),
                   gunicorn_workers=args.workers or 2 * (os.cpu_count() or 1), gunicorn_threads=args.threads)
     ctx.dataset = common.ensure_dataset(ctx, regenerate=args.regenerate, progress=not args.no_progress)
-    ctx.dataset["proposed_indexes"] = common.apply_proposed_indexes(args.proposed_indexes)
     names = args.measures or list(MEASURES)
     results: list[Measure] = []
     failed = []

@@ -246,27 +246,6 @@ def ensure_dataset(ctx: Context, *, regenerate: bool, progress: bool = True) -> 
     return read_dataset(ctx.database_url)
 
 
-def apply_proposed_indexes(apply: bool = True) -> list[str]:
-    """Create (or, with ``apply=False``, drop) the indexes of bench/proposed_indexes.sql,
-    so a run measures exactly the schema it says it measures."""
-    import re
-
-    from django.db import connection
-
-    text = (ROOT / "bench" / "proposed_indexes.sql").read_text()
-    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
-    statements = [s.strip() for s in code.split(";") if s.strip()]
-    with connection.cursor() as cursor:
-        for statement in statements:
-            if apply:
-                cursor.execute(statement)
-            else:
-                name = re.search(r"INDEX IF NOT EXISTS (\w+)", statement).group(1)
-                cursor.execute(f"DROP INDEX IF EXISTS {name}")
-        cursor.execute("ANALYZE trace_eventbatch")
-    return statements if apply else []
-
-
 def hub_lot(world) -> int:
     """The ingredient lot with the most lots made from it (the recall case)."""
     from trace.models import LineageEdge
@@ -428,8 +407,6 @@ def render_markdown(doc: dict) -> str:
         "",
         "## Data set",
         "",
-        *(["- Measured **with the proposed indexes** of `bench/proposed_indexes.sql`: "
-           + "; ".join(f"`{x}`" for x in d["proposed_indexes"])] if d.get("proposed_indexes") else []),
         f"- Size setting `{doc['size']}`: `gen_supply_chain --size {d.get('events_requested')} "
         f"--seed {d.get('seed')}` → {_fmt(d.get('events'))} events, {_fmt(d.get('lots'))} lots, "
         f"{_fmt(d.get('organizations'))} enterprises.",
