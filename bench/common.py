@@ -25,7 +25,7 @@ SIZES = {
     "small": dict(events=50_000, trace_samples=1_000, scan_seconds=10, scan_lots=500, capture_documents=5,
                   memory_events=10_000, export_samples=30),
     "full": dict(events=1_000_000, trace_samples=1_000, scan_seconds=20, scan_lots=1_000,
-                 capture_documents=10, memory_events=10_000, export_samples=50),
+                 capture_documents=20, memory_events=10_000, export_samples=50),
 }
 
 
