@@ -13,4 +13,4 @@ RUN python manage.py collectstatic --noinput --verbosity 0 \
 USER suyuan
 
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+CMD ["gunicorn", "--config", "config/gunicorn.py", "config.wsgi:application"]

@@ -29,8 +29,10 @@ def parse_args(argv):
     parser.add_argument("--output", default=str(ROOT / "docs"),
                         help="directory for BENCHMARKS.md and benchmarks.json (default docs/)")
     parser.add_argument("--no-write", action="store_true", help="print only")
-    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default 2 × cores)")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="gunicorn workers (default: config/gunicorn.py's, one per core)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="gunicorn threads per worker (default: config/gunicorn.py's)")
     parser.add_argument("--no-progress", action="store_true")
     parser.add_argument("--render-only", action="store_true",
                         help="re-render BENCHMARKS.md from benchmarks.json (e.g. after editing bench/analysis.md)")
@@ -44,6 +46,7 @@ def parse_args(argv):
 def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     from bench import common
+    from config import gunicorn as served
 
     if args.render_only:
         out = Path(args.output)
@@ -60,7 +63,7 @@ def main(argv=None) -> int:
     events = args.events or params["events"]
     ctx = Context(size=args.size, events=events, seed=args.seed, database_url=args.database_url,
                   redis_url=args.redis_url, params=params, rng=random.Random(args.seed),
-                  gunicorn_workers=args.workers or 2 * (os.cpu_count() or 1), gunicorn_threads=args.threads)
+                  gunicorn_workers=args.workers or served.workers, gunicorn_threads=args.threads or served.threads)
     ctx.dataset = common.ensure_dataset(ctx, regenerate=args.regenerate, progress=not args.no_progress)
     names = args.measures or list(MEASURES)
     results: list[Measure] = []

@@ -295,6 +295,10 @@ def machine() -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         pg = cursor.fetchone()[0]
+        settings_shown = {}
+        for name in _PG_SETTINGS:
+            cursor.execute(f"SHOW {name}")
+            settings_shown[name] = cursor.fetchone()[0]
     redis_version = redis.Redis.from_url(settings.REDIS_URL).info("server").get("redis_version")
     wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True) if _has("wrk") else None
     return {
@@ -305,10 +309,16 @@ def machine() -> dict:
         "python": platform.python_version(),
         "django": django.get_version(),
         "postgresql": pg,
+        "postgresql_settings": settings_shown,
         "redis": redis_version,
         "wrk": (wrk.stdout or wrk.stderr).splitlines()[0] if wrk else None,
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+
+
+# The server settings that move these figures, reported beside them.
+_PG_SETTINGS = ["shared_buffers", "effective_cache_size", "work_mem", "random_page_cost", "jit",
+                "synchronous_commit"]
 
 
 def _has(program: str) -> bool:
@@ -401,6 +411,8 @@ def render_markdown(doc: dict) -> str:
         f"- CPU: {m.get('cpu')}, {m.get('cores')} cores; RAM {m.get('ram_gb')} GB; {m.get('os')}",
         f"- PostgreSQL {m.get('postgresql')}, Redis {m.get('redis')}, Python {m.get('python')}, "
         f"Django {m.get('django')}; load generator: {m.get('wrk') or 'n/a'}",
+        *(["- PostgreSQL settings: " + ", ".join(f"`{k} = {v}`" for k, v in m["postgresql_settings"].items())]
+          if m.get("postgresql_settings") else []),
         f"- Date (UTC): {m.get('date')}",
         f"- gunicorn for the scan measures: {doc['server']['gunicorn_workers']} workers × "
         f"{doc['server']['gunicorn_threads']} threads (gthread), the same for the bare WSGI baseline",

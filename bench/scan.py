@@ -54,11 +54,12 @@ class Gunicorn:
         env = {**os.environ, "DATABASE_URL": ctx.database_url, "REDIS_URL": ctx.redis_url,
                "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING",
                "PYTHONPATH": str(ROOT), **(extra_env or {})}
+        # The deployed settings (config/gunicorn.py), on a free loopback port, without an access log.
+        env["GUNICORN_ACCESS_LOG"] = ""
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(workers or ctx.gunicorn_workers), "--threads", str(ctx.gunicorn_threads),
-             "--worker-class", "gthread", "--keep-alive", "5", "--backlog", "2048",
-             "--log-level", "warning", "--chdir", str(ROOT)],
+            [sys.executable, "-m", "gunicorn", app, "--config", str(ROOT / "config" / "gunicorn.py"),
+             "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers or ctx.gunicorn_workers),
+             "--threads", str(ctx.gunicorn_threads), "--log-level", "warning", "--chdir", str(ROOT)],
             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
 
@@ -158,8 +159,9 @@ def run(ctx: Context) -> list[Measure]:
               f"(each lot's page requested once first, as by the first scan of a burst: cold renders took "
               f"p50 {cold['p50_ms']:.0f} ms, p95 {cold['p95_ms']:.0f} ms under 8 concurrent requests), "
               f"GET /01/<gtin>/10/<lot> as a phone (WeChat user agent, zh-CN) over {len(paths)} random "
-              f"finished lots; gunicorn gthread {ctx.gunicorn_workers}×{ctx.gunicorn_threads} for both the "
-              f"app (`config.wsgi`) and the baseline, whose constant body has the page's length "
+              f"finished lots; gunicorn as deployed (`config/gunicorn.py`: gthread, {ctx.gunicorn_workers} "
+              f"workers × {ctx.gunicorn_threads} threads) for both the app (`config.wsgi`) and the "
+              f"baseline, whose constant body has the page's length "
               f"({page_bytes:,} bytes) so both move the same bytes; server, Redis, PostgreSQL and load "
               "generator share the machine.")
     return [

@@ -72,7 +72,8 @@ def run(ctx: Context) -> list[Measure]:
             shortfall="; ".join(x for x in (short_of(ratio, 2, at_most=True, what="ratio "),
                                             short_of(s["p95_ms"], 15, at_most=True, what="p95 ms ")) if x),
             notes=(f"{len(lots)} random registered lots, depth {DEPTH}, `trace.selectors.lineage_batch_ids` "
-                   f"through Django against the same recursive statement on a raw psycopg2 connection "
+                   f"through Django (a prepared statement on PostgreSQL, `trace.rows.Statement`) against the "
+                   f"same recursive statement sent as text on a raw psycopg2 connection "
                    f"(alternating which goes first); "
                    f"p50 {s['p50_ms']} ms vs {b['p50_ms']} ms; {lots_found['lots_per_trace_p50']:.0f} lots "
                    f"per trace at the median, {lots_found['lots_per_trace_max']} at most."),

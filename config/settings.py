@@ -94,6 +94,9 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The trace's read statements are prepared once per PostgreSQL connection (trace.rows.Statement);
+# 0 behind a connection pooler in transaction mode, which cannot keep them.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 
 # --- cache and tasks ------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")

@@ -16,7 +16,9 @@ def page_key(batch_id: int, language: str) -> str:
     return f"{_PREFIX}:{batch_id}:{language}"
 
 
-def invalidate_batches(batch_ids) -> None:
+def invalidate_batches(batch_ids, *, lots: dict[int, tuple[str, str]] | None = None) -> None:
+    """Drop the cached pages of these lots. ``lots`` maps ids to their (GTIN, lot) where the
+    caller has them already (capture does), sparing a query for the fast pages' keys."""
     batch_ids = list(batch_ids)
     keys = [page_key(b, lang) for b in batch_ids for lang, _ in settings.LANGUAGES]
     if keys:
@@ -24,6 +26,9 @@ def invalidate_batches(batch_ids) -> None:
     from . import fastpage
 
     if batch_ids and fastpage.client() is not None:
-        from .models import Batch
+        if lots is None:
+            from .models import Batch
 
-        fastpage.bump_versions(list(Batch.objects.filter(pk__in=batch_ids).values_list("gtin", "lot")))
+            lots = {pk: (gtin, lot) for pk, gtin, lot in
+                    Batch.objects.filter(pk__in=batch_ids).values_list("pk", "gtin", "lot")}
+        fastpage.bump_versions([lots[b] for b in batch_ids if b in lots])

@@ -575,7 +575,8 @@ def _store(
         LineageEdge.objects.filter(
             event__event_id__in=retracted_ids, event__error_declaration__isnull=True
         ).delete()
-    transaction.on_commit(lambda: _after_commit({r.batch.pk for p in todo for r in p.refs}, event_pks))
+    lots = {r.batch.pk: (r.gtin, r.lot) for p in todo for r in p.refs}
+    transaction.on_commit(lambda: _after_commit(lots, event_pks))
     return CaptureResult(event_pks=event_pks, duplicates=duplicates)
 
 
@@ -673,11 +674,11 @@ def _undo_moves(event_ids: list[str]) -> list[_Move]:
     return moves
 
 
-def _after_commit(batch_ids: set[int], event_pks: list[int]) -> None:
+def _after_commit(lots: dict[int, tuple[str, str]], event_pks: list[int]) -> None:
     from .cache import invalidate_batches
     from .epcis.subscriptions import notify_new_events
 
-    invalidate_batches(batch_ids)
+    invalidate_batches(lots, lots=lots)
     notify_new_events(event_pks)
 
 

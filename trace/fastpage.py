@@ -90,15 +90,26 @@ def client():
     return redis.Redis.from_url(cache["LOCATION"])
 
 
+# KEYS: version keys. Returns their new versions (one command for the thousand lots of a capture).
+_BUMP = """
+local versions = {}
+for i, key in ipairs(KEYS) do versions[i] = redis.call('INCR', key) end
+return versions
+"""
+
+
+@lru_cache(maxsize=1)
+def _bump_script():
+    return client().register_script(_BUMP)
+
+
 def bump_versions(keys: list[tuple[str, str]]) -> None:
     """Invalidate the fast pages of these (gtin, lot): called on any change to the lots."""
     redis = client()
     if redis is None or not keys:
         return
-    pipe = redis.pipeline(transaction=False)
-    for gtin, lot in keys:
-        pipe.incr(version_key(gtin, lot))
-    versions = pipe.execute()
+    keys = list(dict.fromkeys(keys))
+    versions = _bump_script()(keys=[version_key(gtin, lot) for gtin, lot in keys])
     announced = [[g, lot, v] for (g, lot), v in zip(keys, versions, strict=True)]
     local_pages()._apply(announced)  # this process at once; the others through the channel
     redis.publish(channel(), json.dumps(announced))

@@ -4,7 +4,9 @@ events and organizations that touched the lots found.
 The trace graph and the consumer page's journey are read with hand-written
 statements (``trace.rows``): a handful of short statements whose rows become
 the same instances ``select_related``/``prefetch_related`` would give, at a
-fraction of what building six querysets per trace cost.
+fraction of what building six querysets per trace cost. On PostgreSQL they are
+prepared statements (``trace.rows.Statement``), parsed and planned once per
+connection.
 """
 
 from __future__ import annotations
@@ -19,35 +21,46 @@ from api.models import Organization
 
 from .choices import BatchRole
 from .models import Batch, Custody, Event, EventBatch, LineageEdge, Product, Site
-from .rows import Columns, cache_prefetched, cache_related
+from .rows import PERCENT, Columns, Statement, cache_prefetched, cache_related
+
 
 # One statement walks both ways. CAST: PostgreSQL types the seed term from the
 # parameter (integer) and the recursive term from the column (bigint).
-_WALK = """
-{name}(batch_id, depth) AS (
-    SELECT CAST(%s AS BIGINT), 0
-    UNION
-    SELECT e.{next}, w.depth + 1 FROM trace_lineageedge e JOIN {name} w ON e.{this} = w.batch_id
-    WHERE w.depth < %s
-)"""
-_FORWARD = _WALK.format(name="downstream", next="child_id", this="parent_id")
-_BACKWARD = _WALK.format(name="upstream", next="parent_id", this="child_id")
-_SQL = {
-    "forward": f"WITH RECURSIVE {_FORWARD} SELECT batch_id, MIN(depth) FROM downstream GROUP BY batch_id",
-    "backward": f"WITH RECURSIVE {_BACKWARD} SELECT batch_id, -MIN(depth) FROM upstream GROUP BY batch_id",
-    "both": f"WITH RECURSIVE {_FORWARD}, {_BACKWARD} "
-    "SELECT batch_id, MIN(depth) FROM downstream GROUP BY batch_id "
-    "UNION ALL SELECT batch_id, -MIN(depth) FROM upstream GROUP BY batch_id",
-}
+def _walk(p, name: str, next_: str, this: str) -> str:
+    return (f"{name}(batch_id, depth) AS (SELECT CAST({p.value(0)} AS BIGINT), 0 UNION "
+            f"SELECT e.{next_}, w.depth + 1 FROM trace_lineageedge e JOIN {name} w ON e.{this} = w.batch_id "
+            f"WHERE w.depth < {p.value(1)})")
+
+
+def _walk_sql(p, direction: str) -> str:
+    def down():
+        return _walk(p, "downstream", "child_id", "parent_id")
+
+    def up():
+        return _walk(p, "upstream", "parent_id", "child_id")
+
+    downstream = "SELECT batch_id, MIN(depth) FROM downstream GROUP BY batch_id"
+    upstream = "SELECT batch_id, -MIN(depth) FROM upstream GROUP BY batch_id"
+    if direction == "forward":
+        return f"WITH RECURSIVE {down()} {downstream}"
+    if direction == "backward":
+        return f"WITH RECURSIVE {up()} {upstream}"
+    return f"WITH RECURSIVE {down()}, {up()} {downstream} UNION ALL {upstream}"
+
+
+_WALKS = {direction: Statement(f"suyuan_walk_{direction}", ["bigint", "integer"],
+                               lambda p, direction=direction: _walk_sql(p, direction))
+          for direction in ("forward", "backward", "both")}
+# The same statements as text, with %s for (root, depth) — twice for "both".
+_SQL = {direction: statement.text for direction, statement in _WALKS.items()}
+_FORWARD = _walk(PERCENT, "downstream", "child_id", "parent_id")
 
 
 def lineage_batch_ids(batch_id: int, *, direction: str, depth: int) -> dict[int, int]:
     """Batch id → signed distance from the root (negative = upstream)."""
     found: dict[int, int] = {batch_id: 0}
-    params = [batch_id, depth] * (2 if direction == "both" else 1)
     with connection.cursor() as cursor:
-        cursor.execute(_SQL[direction], params)
-        for bid, d in cursor.fetchall():
+        for bid, d in _WALKS[direction].fetch(cursor, [batch_id, depth]):
             found.setdefault(bid, d)
     return found
 
@@ -82,26 +95,17 @@ _LINK = Columns(EventBatch)
 _ORGANIZATION = Columns(Organization)
 
 
-def _placeholders(values) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
-def _fetch(cursor, sql: str, params) -> list[tuple]:
-    cursor.execute(sql, params)
-    return cursor.fetchall()
+# Not joined to the walk: its estimate (hundreds of rows for a handful) makes the
+# planner scan all lots.
+_BATCHES = Statement("suyuan_trace_batches", ["bigint[]"], lambda p: (
+    f"SELECT {_BATCH.sql('b')}, {_PRODUCT.sql('p')}, {_SITE.sql('s')} FROM trace_batch b "
+    "LEFT JOIN trace_product p ON p.id = b.product_id LEFT JOIN trace_site s ON s.id = b.site_id "
+    f"WHERE {p.member('b.id', 0)} ORDER BY b.id"))
 
 
 def _trace_batches(cursor, ids: list[int]) -> list[Batch]:
     """The lots ``ids`` with their products and sites, by id."""
-    # Not joined to the walk: its estimate (hundreds of rows for a handful)
-    # makes the planner scan all lots.
-    rows = _fetch(
-        cursor,
-        f"SELECT {_BATCH.sql('b')}, {_PRODUCT.sql('p')}, {_SITE.sql('s')} FROM trace_batch b "
-        "LEFT JOIN trace_product p ON p.id = b.product_id LEFT JOIN trace_site s ON s.id = b.site_id "
-        f"WHERE b.id IN ({_placeholders(ids)}) ORDER BY b.id",
-        ids,
-    )
+    rows = _BATCHES.fetch(cursor, [ids])
     batches = _BATCH.load(rows, 0, connection)
     products = _PRODUCT.load(rows, _BATCH.width, connection, nullable=True)
     sites = _SITE.load(rows, _BATCH.width + _PRODUCT.width, connection, nullable=True)
@@ -111,16 +115,15 @@ def _trace_batches(cursor, ids: list[int]) -> list[Batch]:
     return batches
 
 
+_EDGES = Statement("suyuan_trace_edges", ["bigint[]"], lambda p: (
+    f"SELECT {_EDGE.sql('le')}, {_EDGE_EVENT.sql('ev')} FROM trace_lineageedge le "
+    f"JOIN trace_event ev ON ev.id = le.event_id "
+    f"WHERE {p.member('le.parent_id', 0)} AND {p.member('le.child_id', 0)} ORDER BY le.id"))
+
+
 def _trace_edges(cursor, ids: list[int]) -> list[LineageEdge]:
     """Lineage edges between lots of the trace; ``edge.event`` carries only its id and event_id."""
-    marks = _placeholders(ids)
-    rows = _fetch(
-        cursor,
-        f"SELECT {_EDGE.sql('le')}, {_EDGE_EVENT.sql('ev')} FROM trace_lineageedge le "
-        f"JOIN trace_event ev ON ev.id = le.event_id "
-        f"WHERE le.parent_id IN ({marks}) AND le.child_id IN ({marks}) ORDER BY le.id",
-        ids + ids,
-    )
+    rows = _EDGES.fetch(cursor, [ids])
     edges = _EDGE.load(rows, 0, connection)
     for edge, event in zip(edges, _EDGE_EVENT.load(rows, _EDGE.width, connection), strict=True):
         cache_related(edge, "event", event)
@@ -132,30 +135,33 @@ def _trace_edges(cursor, ids: list[int]) -> list[LineageEdge]:
 # declarations and the events they retract. NOT EXISTS probes the partial
 # unique index of error declarations per event; a NOT IN over all
 # declarations lets the planner scan the whole events table.
-_EVENTS_SQL = (
+_EVENTS = Statement("suyuan_trace_events", ["bigint[]"], lambda p: (
     f"SELECT {_EVENT.sql('ev')} FROM trace_event ev "
-    "WHERE ev.id IN (SELECT l.event_id FROM trace_eventbatch l WHERE l.batch_id IN ({ids}) "
-    "AND l.role IN (%s, %s, %s)) "
+    # One branch a role, each an equality on the (batch, role, event) index: a prepared
+    # statement's generic plan would filter "role IN (…)" over a whey lot's 12,000 links.
+    "WHERE ev.id IN (" + " UNION ALL ".join(
+        f"SELECT l.event_id FROM trace_eventbatch l WHERE {p.member('l.batch_id', 0)} AND l.role = '{role}'"
+        for role in _TRACE_ROLES) + ") "
     "AND ev.error_declaration IS NULL AND NOT EXISTS (SELECT 1 FROM trace_event r "
     "WHERE r.event_id = ev.event_id AND r.error_declaration IS NOT NULL) "
-    "ORDER BY ev.event_time, ev.id"
-)
+    "ORDER BY ev.event_time, ev.id"))
+_LINKS = Statement("suyuan_trace_links", ["bigint[]"], lambda p: (
+    f"SELECT {_LINK.sql('l')} FROM trace_eventbatch l WHERE {p.member('l.event_id', 0)} ORDER BY l.id"))
+_LINKS_WITH_LOTS = Statement("suyuan_trace_links_lots", ["bigint[]"], lambda p: (
+    f"SELECT {_LINK.sql('l')}, {_BATCH.sql('b')}, {_PRODUCT.sql('p')} FROM trace_eventbatch l "
+    "JOIN trace_batch b ON b.id = l.batch_id LEFT JOIN trace_product p ON p.id = b.product_id "
+    f"WHERE {p.member('l.event_id', 0)} ORDER BY l.id"))
 
 
 def _trace_events(cursor, ids: list[int], *, link_batches: bool = False) -> list[Event]:
-    """The events of a trace over the lots ``ids`` (``_EVENTS_SQL``) with their
+    """The events of a trace over the lots ``ids`` (``_EVENTS``) with their
     batch links prefetched (``event.batch_links.all()``), and with
     ``link_batches`` each link's lot and its product (``link.batch.product``)."""
-    rows = _fetch(cursor, _EVENTS_SQL.format(ids=_placeholders(ids)), [*ids, *_TRACE_ROLES])
-    events = _EVENT.load(rows, 0, connection)
+    events = _EVENT.load(_EVENTS.fetch(cursor, [ids]), 0, connection)
     if not events:
         return events
     by_id = {e.pk: e for e in events}
-    sql = f"SELECT {_LINK.sql('l')} FROM trace_eventbatch l"
-    if link_batches:
-        sql = (f"SELECT {_LINK.sql('l')}, {_BATCH.sql('b')}, {_PRODUCT.sql('p')} FROM trace_eventbatch l "
-               "JOIN trace_batch b ON b.id = l.batch_id LEFT JOIN trace_product p ON p.id = b.product_id")
-    rows = _fetch(cursor, f"{sql} WHERE l.event_id IN ({_placeholders(by_id)}) ORDER BY l.id", list(by_id))
+    rows = (_LINKS_WITH_LOTS if link_batches else _LINKS).fetch(cursor, [list(by_id)])
     loaded = _LINK.load(rows, 0, connection)
     if link_batches:
         batches: dict[int, Batch] = {}
@@ -175,6 +181,10 @@ def _trace_events(cursor, ids: list[int], *, link_batches: bool = False) -> list
     return events
 
 
+_ORGANIZATIONS = Statement("suyuan_trace_organizations", ["bigint[]"], lambda p: (
+    f"SELECT {_ORGANIZATION.sql('o')} FROM api_organization o WHERE {p.member('o.id', 0)} ORDER BY o.id"))
+
+
 def _attach_organizations(cursor, products, events) -> list[Organization]:
     """The owners of ``products`` and the parties of ``events``, in one statement,
     by id; each object's ``owner``/``organization``… is set to them."""
@@ -183,8 +193,7 @@ def _attach_organizations(cursor, products, events) -> list[Organization]:
         ids.update(x for x in (e.organization_id, e.source_org_id, e.destination_org_id) if x)
     if not ids:
         return []
-    rows = _fetch(cursor, f"SELECT {_ORGANIZATION.sql('o')} FROM api_organization o "
-                          f"WHERE o.id IN ({_placeholders(ids)}) ORDER BY o.id", list(ids))
+    rows = _ORGANIZATIONS.fetch(cursor, [list(ids)])
     organizations = _ORGANIZATION.load(rows, 0, connection)
     by_id = {o.pk: o for o in organizations}
     for p in products:
@@ -198,7 +207,7 @@ def _attach_organizations(cursor, products, events) -> list[Organization]:
 
 def trace_graph(batch: Batch, *, direction: str = "both", depth: int = 20) -> TraceGraph:
     """The lots ``depth`` steps up and/or down the lineage of ``batch``, the
-    edges between them, their events (``_EVENTS_SQL``) and every organization
+    edges between them, their events (``_EVENTS``) and every organization
     that made one of the lots or took part in one of the events: six short
     statements, whatever the size of the trace."""
     distances = lineage_batch_ids(batch.pk, direction=direction, depth=depth)

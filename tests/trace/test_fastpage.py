@@ -3,6 +3,7 @@
 Needs a real Redis (REDIS_URL); skipped, visibly, without one.
 """
 
+from decimal import Decimal
 from trace.choices import BatchStatus
 from trace.models import ScanLog
 from trace.services import batch_set_status, scan_log_flush
@@ -111,3 +112,18 @@ def test_signed_in_staff_and_machines_bypass_the_cache(app, lot, transactional_d
     assert "X-Page-Cache" not in headers and headers["Content-Type"].startswith("application/linkset+json")
     _, headers, _ = wsgi_get(app, path + "?lang=en")
     assert "X-Page-Cache" not in headers
+
+
+def test_a_new_event_for_a_lot_is_on_its_next_scan(app, lot, enterprise, partner, transactional_db):
+    """Capture drops the fast page of every lot its events name, from the (GTIN, lot) it
+    already resolved: a shipment recorded now is on the very next scan."""
+    from trace.services import batch_ship
+
+    path = lot.digital_link.replace(settings.PUBLIC_BASE_URL, "")
+    for _ in range(3):
+        _, headers, body = wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert headers.get("X-Page-Cache") == "hit" and 'data-kind="shipped"' not in body
+    batch_ship(batch=lot, to=partner.org, quantity=Decimal(5), actor=enterprise.user)
+    _, headers, body = wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert "X-Page-Cache" not in headers  # rendered again, not the page kept before
+    assert 'data-kind="shipped"' in body

@@ -19,7 +19,9 @@ from trace.services import (
 from trace.views import _edges
 
 import pytest
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Exists, OuterRef
+from django.test.utils import CaptureQueriesContext
 from rest_framework.renderers import JSONRenderer
 
 from api.models import Organization
@@ -187,3 +189,85 @@ def test_batch_journey_is_what_the_orm_reads(world, lot, django_assert_num_queri
     with django_assert_num_queries(0):
         mine = seen(journey)
     assert mine == seen(expected)
+
+
+def test_a_document_with_a_number_beyond_64_bits_reads_back_as_the_orm_reads_it(enterprise, product):
+    """The trace reads documents with orjson, which makes integers past 64 bits floats; such
+    a document (PostgreSQL's jsonb gives the number back as an integer) comes back as the
+    ORM reads it."""
+    lot = produce(enterprise.user, product, lot="BIG1")
+    capture_events(organization=enterprise.org, user=enterprise.user, documents=[{
+        "type": "ObjectEvent",
+        "action": "OBSERVE",
+        "eventTime": "2026-11-21T10:00:00.000+08:00",
+        "eventTimeZoneOffset": "+08:00",
+        "bizStep": "inspecting",
+        "quantityList": [{"epcClass": canonical_lot_uri(lot.gtin, lot.lot), "quantity": 1}],
+        "sy:counter": 2**70,
+    }])
+    graph = trace_graph(lot, direction="both")
+    mine = next(e for e in graph.events if "sy:counter" in e.document)
+    expected = Event.objects.get(pk=mine.pk).document
+    assert mine.document == expected
+    assert type(mine.document["sy:counter"]) is type(expected["sy:counter"])
+
+
+# --- prepared statements (PostgreSQL) ------------------------------------------------
+
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+
+
+def _prepared_here() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'suyuan_%%'")
+        return {name for (name,) in cursor.fetchall()}
+
+
+@pytest.mark.postgres
+@postgres_only
+def test_the_trace_is_prepared_once_per_connection_then_only_executed(world):
+    trace_graph(world["y1"], direction="both")
+    assert {"suyuan_walk_both", "suyuan_trace_batches", "suyuan_trace_edges", "suyuan_trace_events",
+            "suyuan_trace_links", "suyuan_trace_organizations"} <= _prepared_here()
+    with CaptureQueriesContext(connection) as captured:
+        graph = trace_graph(world["y2"], direction="both")
+    assert captured.captured_queries and all(q["sql"].startswith("EXECUTE ") for q in captured.captured_queries)
+    expected = _reference_graph(world["y2"], direction="both")
+    assert [e.pk for e in graph.events] == [e.pk for e in expected.events]
+    assert [b.pk for b in graph.batches] == [b.pk for b in expected.batches]
+
+
+@pytest.mark.postgres
+@postgres_only
+def test_a_connection_that_lost_its_prepared_statements_fails_once_then_reads_without(world, request):
+    """What a pooler's DISCARD ALL does: the next trace fails on that connection (inside a
+    savepoint here), after which the connection reads with plain statements, and right."""
+    from trace import rows
+
+    trace_graph(world["y1"], direction="both")
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    request.addfinalizer(lambda: rows._PREPARED.pop(connection.connection, None))  # the next tests prepare again
+    with pytest.raises(DatabaseError), transaction.atomic():
+        trace_graph(world["y1"], direction="both")
+    with CaptureQueriesContext(connection) as captured:
+        graph = trace_graph(world["y1"], direction="both")
+    assert not any(q["sql"].startswith(("EXECUTE", "PREPARE")) for q in captured.captured_queries)
+    expected = _reference_graph(world["y1"], direction="both")
+    assert [e.pk for e in graph.events] == [e.pk for e in expected.events]
+    assert [e.pk for e in graph.edges] == [e.pk for e in expected.edges]
+
+
+@pytest.mark.postgres
+@postgres_only
+@pytest.mark.parametrize(("lot", "direction"), CASES)
+def test_without_prepared_statements_the_trace_reads_the_same(world, lot, direction, settings):
+    """DATABASE_PREPARED_STATEMENTS=0, for a pooler in transaction mode."""
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    with CaptureQueriesContext(connection) as captured:
+        graph = trace_graph(world[lot], direction=direction)
+    assert not any(q["sql"].startswith(("EXECUTE", "PREPARE")) for q in captured.captured_queries)
+    expected = _reference_graph(world[lot], direction=direction)
+    assert graph.distances == expected.distances
+    for kind in ("batches", "events", "organizations", "edges"):
+        assert [_fields(x) for x in getattr(graph, kind)] == [_fields(x) for x in getattr(expected, kind)]
