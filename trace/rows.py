@@ -188,4 +188,6 @@ def cache_prefetched(obj: Model, name: str, related: list) -> None:
     obj._prefetched_objects_cache[name] = qs
 
 
-PERCENT = _Spelling()  # ``%s`` placeholders, for statements built as text
+def percent_spelling() -> _Spelling:
+    """``%s`` placeholders in order, for a fragment used in a statement built as text."""
+    return _Spelling()

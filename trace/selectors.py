@@ -21,7 +21,7 @@ from api.models import Organization
 
 from .choices import BatchRole
 from .models import Batch, Custody, Event, EventBatch, LineageEdge, Product, Site
-from .rows import PERCENT, Columns, Statement, cache_prefetched, cache_related
+from .rows import Columns, Statement, cache_prefetched, cache_related, percent_spelling
 
 
 # One statement walks both ways. CAST: PostgreSQL types the seed term from the
@@ -53,7 +53,7 @@ _WALKS = {direction: Statement(f"suyuan_walk_{direction}", ["bigint", "integer"]
           for direction in ("forward", "backward", "both")}
 # The same statements as text, with %s for (root, depth) — twice for "both".
 _SQL = {direction: statement.text for direction, statement in _WALKS.items()}
-_FORWARD = _walk(PERCENT, "downstream", "child_id", "parent_id")
+_FORWARD = _walk(percent_spelling(), "downstream", "child_id", "parent_id")  # (root, depth)
 
 
 def lineage_batch_ids(batch_id: int, *, direction: str, depth: int) -> dict[int, int]:
