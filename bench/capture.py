@@ -4,7 +4,7 @@ PostgreSQL ``COPY`` of the same rows into the same tables.
 
 Transport: the HTTP endpoint ``POST /epcis/capture`` when this checkout has it
 (a gunicorn on loopback, like the scan benchmark), else the capture service
-``trace.capture.capture_events`` called with the parsed request body — the
+``trace.core.capture.capture_events`` called with the parsed request body — the
 only difference being the HTTP and request-parsing layer in front.
 """
 
@@ -36,7 +36,7 @@ def http_endpoint_available() -> bool:
 
 
 def _capture_service(bodies, plant) -> list[float]:
-    from trace.capture import capture_events
+    from trace.core.capture import capture_events
 
     times = []
     for payload in bodies:  # the first is the warm-up
@@ -195,7 +195,7 @@ def run(ctx: Context) -> list[Measure]:
     ratio = capture_rate / copy_rate
     transport = ("HTTP `POST /epcis/capture` (one gunicorn worker on loopback, the job run inline as "
                  "without a broker)" if via_http else
-                 "the capture service `trace.capture.capture_events` on the parsed JSON body")
+                 "the capture service `trace.core.capture.capture_events` on the parsed JSON body")
     per_doc = ", ".join(f"{t * 1000:.0f}" for t in times)
     return [Measure(
         name="capture_throughput", label="capture throughput (EPCIS documents of 1,000 events)",

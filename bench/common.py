@@ -222,7 +222,7 @@ def ensure_dataset(ctx: Context, *, regenerate: bool, progress: bool = True) -> 
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
-    from trace.datagen import estimate_events, generate
+    from trace.demo.datagen import estimate_events, generate
 
     from tqdm import tqdm
 

@@ -30,7 +30,7 @@ class _Ids:
 
 def parties():
     """(a plant, a distributor, the raw-milk product) from the generated data set."""
-    from trace.datagen import Party
+    from trace.demo.datagen import Party
     from trace.models import Product
 
     def party(name_en_prefix: str):
@@ -50,7 +50,7 @@ def parties():
 def build(*, events: int, plant, distributor, raw_product, output_products, tag: str,
           seed: int) -> tuple[dict, list[str]]:
     """An EPCISDocument of exactly ``events`` events, and the lots it creates."""
-    from trace import datagen
+    from trace.demo import datagen
     from trace.models import Batch
 
     ids = _Ids(random.Random(seed))

@@ -11,8 +11,8 @@ REPEATS = 5
 
 
 def run(ctx: Context) -> list[Measure]:
+    from trace.core.selectors import downstream_holders, lineage_batch_ids
     from trace.models import Batch
-    from trace.selectors import downstream_holders, lineage_batch_ids
 
     hub = Batch.objects.get(pk=ctx.dataset["hub_lot_id"])
     downstream = len(lineage_batch_ids(hub.pk, direction="forward", depth=100)) - 1
@@ -31,7 +31,7 @@ def run(ctx: Context) -> list[Measure]:
         met=seconds <= 1 and downstream >= 10_000 if ctx.size == "full" else seconds <= 1,
         shortfall=short_of(seconds, 1, at_most=True, what="seconds ") or f"only {downstream:,} downstream lots",
         notes=(f"lot {hub.lot} ({hub.gtin}, whey powder) has {downstream:,} downstream lots; "
-               f"`trace.selectors.downstream_holders` returned {len(holders):,} holdings at "
+               f"`trace.core.selectors.downstream_holders` returned {len(holders):,} holdings at "
                f"{organizations} organizations; slowest of {REPEATS} runs (p50 {s['p50_ms']} ms)."
                + ("" if downstream >= 10_000 else " The data set is too small for 10 k downstream lots: "
                   "the target applies to the full size.")),

@@ -20,7 +20,7 @@ def main(path: str, org_id: int, user_id: int) -> None:
     import django
 
     django.setup()
-    from trace.capture import capture_events
+    from trace.core.capture import capture_events
 
     from django.contrib.auth import get_user_model
 

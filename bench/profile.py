@@ -27,7 +27,7 @@ def _setup():
 
 
 def profile_capture(documents_count: int = 4) -> cProfile.Profile:
-    from trace.capture import capture_events
+    from trace.core.capture import capture_events
 
     from django.db import transaction
 
@@ -52,8 +52,8 @@ def profile_capture(documents_count: int = 4) -> cProfile.Profile:
 
 
 def profile_trace(samples: int = 150) -> cProfile.Profile:
+    from trace.core.selectors import trace_graph
     from trace.models import Batch
-    from trace.selectors import trace_graph
 
     rng = random.Random(3)
     ids = list(Batch.objects.filter(product__isnull=False).values_list("pk", flat=True)[:200_000])
@@ -73,7 +73,7 @@ def profile_trace(samples: int = 150) -> cProfile.Profile:
 def capture_phases(documents_count: int = 6) -> dict[str, float]:
     """Milliseconds per 1,000-event document for each step of capture (the first document
     only warms up)."""
-    from trace import capture
+    from trace.core import capture
 
     import orjson
     from django.db import connection, transaction

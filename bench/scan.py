@@ -125,7 +125,7 @@ def warm_up(server: Gunicorn, paths: list[str]) -> dict:
 
 
 def run(ctx: Context) -> list[Measure]:
-    from trace.identifiers import digital_link_path
+    from trace.core.identifiers import digital_link_path
     from trace.models import Batch
 
     binary = ensure_wrk()

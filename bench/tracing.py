@@ -14,8 +14,8 @@ DEPTH = 20
 
 
 def run(ctx: Context) -> list[Measure]:
+    from trace.core.selectors import _SQL, lineage_batch_ids, trace_graph
     from trace.models import Batch
-    from trace.selectors import _SQL, lineage_batch_ids, trace_graph
 
     from django.db import connection
 
@@ -71,8 +71,8 @@ def run(ctx: Context) -> list[Measure]:
             met=ratio <= 2 and s["p95_ms"] <= 15,
             shortfall="; ".join(x for x in (short_of(ratio, 2, at_most=True, what="ratio "),
                                             short_of(s["p95_ms"], 15, at_most=True, what="p95 ms ")) if x),
-            notes=(f"{len(lots)} random registered lots, depth {DEPTH}, `trace.selectors.lineage_batch_ids` "
-                   f"through Django (a prepared statement on PostgreSQL, `trace.rows.Statement`) against the "
+            notes=(f"{len(lots)} random registered lots, depth {DEPTH}, `trace.core.selectors.lineage_batch_ids` "
+                   f"through Django (a prepared statement on PostgreSQL, `trace.core.rows.Statement`) against the "
                    f"same recursive statement sent as text on a raw psycopg2 connection "
                    f"(alternating which goes first); "
                    f"p50 {s['p50_ms']} ms vs {b['p50_ms']} ms; {lots_found['lots_per_trace_p50']:.0f} lots "
@@ -84,7 +84,7 @@ def run(ctx: Context) -> list[Measure]:
             value=g["p95_ms"], unit="ms", baseline=b["p95_ms"], baseline_label="bare recursive SQL, p95",
             ratio=round(graph_ratio, 3), target="≤ 15 ms", met=g["p95_ms"] <= 15,
             shortfall=short_of(g["p95_ms"], 15, at_most=True, what="p95 ms "),
-            notes=(f"`trace.selectors.trace_graph` (what `/api/v1/batches/{{id}}/trace/` serializes): the "
+            notes=(f"`trace.core.selectors.trace_graph` (what `/api/v1/batches/{{id}}/trace/` serializes): the "
                    f"lineage plus the lots, edges, events and organizations, p50 {g['p50_ms']} ms, after a first "
                    f"pass over the same lots (cold: p50 {c['p50_ms']} ms, p95 {c['p95_ms']} ms, the events "
                    "read from disk). Held to the absolute 15 ms; its ratio to the bare lineage query is shown "

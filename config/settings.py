@@ -94,7 +94,7 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# The trace's read statements are prepared once per PostgreSQL connection (trace.rows.Statement);
+# The trace's read statements are prepared once per PostgreSQL connection (trace.core.rows.Statement);
 # 0 behind a connection pooler in transaction mode, which cannot keep them.
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 
@@ -121,7 +121,7 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE: dict = {
     # Scans answered by the fast page layer wait in Redis; store them in bulk.
     "trace-flush-scan-log": {
-        "task": "trace.tasks.flush_scan_log",
+        "task": "trace.consumer.tasks.flush_scan_log",
         "schedule": env_int("SCAN_LOG_FLUSH_SECONDS", 10),
     },
 }

@@ -10,7 +10,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api-auth/", include("rest_framework.urls")),
     path("api/v1/", include("api.urls")),
-    path("api/v1/", include("trace.urls")),
+    path("api/v1/", include("trace.rest.urls")),
     path("epcis/", include("trace.epcis.urls")),
-    path("", include("trace.public_urls")),
+    path("", include("trace.consumer.public_urls")),
 ]

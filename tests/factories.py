@@ -87,6 +87,6 @@ class SiteFactory(factory.django.DjangoModelFactory):
 
 
 def produce(user, product, lot="L1", quantity=Decimal(100), unit="EA", **kwargs):
-    from trace.services import batch_produce
+    from trace.core.services import batch_produce
 
     return batch_produce(product=product, lot=lot, quantity=quantity, unit=unit, actor=user, **kwargs)

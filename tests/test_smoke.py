@@ -1,4 +1,4 @@
-from trace.demo import demo_yogurt_batch
+from trace.demo.seed import demo_yogurt_batch
 
 import pytest
 from django.core.management import call_command

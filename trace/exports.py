@@ -2,15 +2,14 @@
 
 import csv
 import io
+from trace.core.capture import short_type
+from trace.core.identifiers import INSPECTION_REPORT_BTT, business_document_number
+from trace.core.selectors import TraceGraph, site_names
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
-
-from .capture import short_type
-from .identifiers import INSPECTION_REPORT_BTT, business_document_number
-from .selectors import TraceGraph, site_names
 
 BTT_LABELS = {"po": "PO", "desadv": "DESADV", "inv": "INV", INSPECTION_REPORT_BTT: "INSPECTION"}
 

@@ -1,3 +1,6 @@
+from trace.core.choices import Action, BatchRole, BatchStatus, EventType, ProductCategory
+from trace.core.identifiers import digital_link_uri, validate_lot
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -8,9 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from api.models import Organization, TimeStampedModel
 from api.permissions import organization_of
 from api.validators import validate_region_code
-
-from .choices import Action, BatchRole, BatchStatus, EventType, ProductCategory
-from .identifiers import digital_link_uri, validate_lot
 
 
 def _regulator_region_q(org, field: str) -> Q:

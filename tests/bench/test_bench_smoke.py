@@ -10,7 +10,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from trace.datagen import generate, parse_size
+from trace.demo.datagen import generate, parse_size
 from trace.models import Batch, Custody, Event, LineageEdge
 
 import pytest

@@ -2,7 +2,7 @@
 
 import io
 from decimal import Decimal
-from trace.choices import BatchStatus
+from trace.core.choices import BatchStatus
 from trace.models import Batch, Custody, Event, LineageEdge
 
 import pytest

@@ -50,7 +50,7 @@ def _http(url, *, data=None, headers=None):
 
 @pytest.fixture
 def demo(live_server, settings):
-    from trace.demo import demo_yogurt_batch, seed_demo
+    from trace.demo.seed import demo_yogurt_batch, seed_demo
 
     settings.PUBLIC_BASE_URL = live_server.url
     seed_demo()
@@ -58,9 +58,9 @@ def demo(live_server, settings):
 
 
 def test_scan_the_printed_code_and_read_the_journey_on_a_phone(browser, live_server, demo):
-    from trace.choices import BatchStatus
+    from trace.core.choices import BatchStatus
+    from trace.core.services import batch_set_status
     from trace.models import ScanLog
-    from trace.services import batch_set_status
 
     import zxingcpp
     from PIL import Image
@@ -122,8 +122,8 @@ def test_scan_the_printed_code_and_read_the_journey_on_a_phone(browser, live_ser
 
 
 def test_distributor_signs_in_on_the_phone_and_receives_through_the_form(browser, live_server, demo):
+    from trace.core.services import batch_ship
     from trace.models import Custody
-    from trace.services import batch_ship
 
     from django.contrib.auth import get_user_model
 

@@ -2,9 +2,9 @@
 
 import json
 from decimal import Decimal
-from trace.chain import verify_chain
+from trace.core.chain import verify_chain
+from trace.core.services import batch_ship, batch_transform
 from trace.models import Custody, Event, EventImmutableError, LineageEdge
-from trace.services import batch_ship, batch_transform
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -79,7 +79,7 @@ def _rewrite(sql: str, params: list) -> None:
 
 def test_chain_still_verifies_events_hashed_before_numbers_were_normalised(enterprise, shipped):
     """Rows hashed over plain json.dumps (integral floats such as 20.0 kept) still verify."""
-    from trace.hashchain import chain_hash, legacy_canonical_json
+    from trace.core.hashchain import chain_hash, legacy_canonical_json
 
     prev = "0" * 64
     for event in Event.objects.filter(organization=enterprise.org).order_by("chain_seq"):
@@ -141,8 +141,8 @@ def test_events_visible_by_persona(enterprise, partner, other_enterprise, regula
 
 def test_an_event_cannot_move_another_organizations_stock(enterprise, partner, product):
     """Capturing a shipment that names someone else as the source still only ships the recorder's stock."""
-    from trace.capture import capture_events
-    from trace.identifiers import canonical_lot_uri
+    from trace.core.capture import capture_events
+    from trace.core.identifiers import canonical_lot_uri
 
     batch = produce(enterprise.user, product, lot="L1", quantity=Decimal(100))
     forged = {

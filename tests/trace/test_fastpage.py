@@ -1,12 +1,12 @@
-"""The consumer page served from Redis in front of Django (trace.fastpage).
+"""The consumer page served from Redis in front of Django (trace.consumer.fastpage).
 
 Needs a real Redis (REDIS_URL); skipped, visibly, without one.
 """
 
 from decimal import Decimal
-from trace.choices import BatchStatus
+from trace.core.choices import BatchStatus
+from trace.core.services import batch_set_status, scan_log_flush
 from trace.models import ScanLog
-from trace.services import batch_set_status, scan_log_flush
 
 import pytest
 from django.conf import settings
@@ -62,7 +62,7 @@ def test_repeat_scans_are_served_from_cache_and_logged(app, lot, transactional_d
     assert "X-Page-Cache" not in first[1]
     assert second[1]["X-Page-Cache"] == third[1]["X-Page-Cache"] == "hit"
     assert second[2] == third[2] == first[2]
-    from trace.fastpage import local_pages
+    from trace.consumer.fastpage import local_pages
 
     local_pages().flush_scans()
     scan_log_flush()
@@ -82,7 +82,7 @@ def test_a_recalled_lot_is_never_served_from_cache_as_safe(app, lot, transaction
 
 def test_a_page_rendered_while_the_lot_was_recalled_is_not_kept(lot, transactional_db):
     """The render read 'active', the recall committed before the page was stored."""
-    from trace.fastpage import FastPublicPage
+    from trace.consumer.fastpage import FastPublicPage
 
     from config.wsgi import django_application
 
@@ -117,7 +117,7 @@ def test_signed_in_staff_and_machines_bypass_the_cache(app, lot, transactional_d
 def test_a_new_event_for_a_lot_is_on_its_next_scan(app, lot, enterprise, partner, transactional_db):
     """Capture drops the fast page of every lot its events name, from the (GTIN, lot) it
     already resolved: a shipment recorded now is on the very next scan."""
-    from trace.services import batch_ship
+    from trace.core.services import batch_ship
 
     path = lot.digital_link.replace(settings.PUBLIC_BASE_URL, "")
     for _ in range(3):

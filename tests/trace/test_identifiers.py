@@ -1,7 +1,7 @@
 """Identifier canonicalisation: the shortcut for already-canonical URIs agrees with GS1's normaliser."""
 
+from trace.core.identifiers import _canonical, canonical_identifier, item_key_from_uri
 from trace.epcis.eventhash.dl_normaliser import normaliser
-from trace.identifiers import _canonical, canonical_identifier, item_key_from_uri
 
 import pytest
 

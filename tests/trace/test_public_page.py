@@ -3,11 +3,11 @@ redirects, public JSON, cache safety, scan log, and the phone actions."""
 
 from datetime import date
 from decimal import Decimal
-from trace.cache import page_key
-from trace.choices import BatchStatus
-from trace.identifiers import digital_link_path
+from trace.core.cache import page_key
+from trace.core.choices import BatchStatus
+from trace.core.identifiers import digital_link_path
+from trace.core.services import batch_inspect, batch_set_status, batch_ship
 from trace.models import Custody, Event, ScanLog
-from trace.services import batch_inspect, batch_set_status, batch_ship
 
 import pytest
 from django.core.cache import cache
@@ -270,7 +270,7 @@ def test_public_batch_json_bad_identifiers_are_400_naming_field_and_rule(anonymo
 
 
 def test_public_batch_json_is_throttled_by_the_anon_throttle(lot, monkeypatch):
-    from trace.public_views import PublicBatchView
+    from trace.consumer.public_views import PublicBatchView
 
     from rest_framework.throttling import AnonRateThrottle
 
@@ -549,7 +549,7 @@ def test_admin_of_another_org_with_a_partner_lot_in_transit_only_sees_receive(lo
 
 def test_unregistered_product_lot_page_still_renders(enterprise):
     """A lot known only from others' events has no product: the page says so instead of failing."""
-    from trace.capture import capture_events
+    from trace.core.capture import capture_events
     from trace.models import Batch
 
     gtin = "0" + make_gtin13()

@@ -1,8 +1,8 @@
 """Hot read paths issue a fixed number of queries, however large the trace."""
 
 from decimal import Decimal
-from trace.selectors import downstream_holders, trace_graph
-from trace.services import batch_ship, batch_transform
+from trace.core.selectors import downstream_holders, trace_graph
+from trace.core.services import batch_ship, batch_transform
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext

@@ -2,13 +2,10 @@
 exactly what the ORM gives (on SQLite and on PostgreSQL)."""
 
 from decimal import Decimal
-from trace.capture import capture_events
-from trace.exports import trace_rows
-from trace.identifiers import canonical_lot_uri
-from trace.models import Batch, Event, EventBatch, LineageEdge
-from trace.selectors import TraceGraph, batch_journey, lineage_batch_ids, trace_graph
-from trace.serializers import BatchSerializer, EventSerializer
-from trace.services import (
+from trace.core.capture import capture_events
+from trace.core.identifiers import canonical_lot_uri
+from trace.core.selectors import TraceGraph, batch_journey, lineage_batch_ids, trace_graph
+from trace.core.services import (
     batch_hold,
     batch_inspect,
     batch_receive,
@@ -16,7 +13,10 @@ from trace.services import (
     batch_transform,
     event_declare_error,
 )
-from trace.views import _edges
+from trace.exports import trace_rows
+from trace.models import Batch, Event, EventBatch, LineageEdge
+from trace.rest.serializers import BatchSerializer, EventSerializer
+from trace.rest.views import _edges
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -242,7 +242,7 @@ def test_the_trace_is_prepared_once_per_connection_then_only_executed(world):
 def test_a_connection_that_lost_its_prepared_statements_fails_once_then_reads_without(world, request):
     """What a pooler's DISCARD ALL does: the next trace fails on that connection (inside a
     savepoint here), after which the connection reads with plain statements, and right."""
-    from trace import rows
+    from trace.core import rows
 
     trace_graph(world["y1"], direction="both")
     with connection.cursor() as cursor:

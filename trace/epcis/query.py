@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from trace.capture import short_cbv, short_type
-from trace.choices import Action, EventType
-from trace.identifiers import canonical_identifier
+from trace.core.capture import short_cbv, short_type
+from trace.core.choices import Action, EventType
+from trace.core.identifiers import canonical_identifier
 from trace.models import Event, EventIdentifier
 
 from django.db.models import Exists, OuterRef, Q, QuerySet

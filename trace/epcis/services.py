@@ -1,6 +1,6 @@
 """Writes of the EPCIS interface: capture jobs, named queries, subscriptions, deliveries.
 
-Capture itself is ``trace.capture.capture_events`` — the same service the
+Capture itself is ``trace.core.capture.capture_events`` — the same service the
 business endpoints use — so EPCIS events update custody, lineage, the trace
 and the consumer page exactly as theirs do.
 """
@@ -13,7 +13,7 @@ import json
 import logging
 import urllib.error
 import urllib.request
-from trace.capture import capture_events
+from trace.core.capture import capture_events
 
 import orjson
 from django.conf import settings

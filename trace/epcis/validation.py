@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from trace.choices import EventType
+from trace.core.choices import EventType
 
 import jsonschema_rs
 import orjson

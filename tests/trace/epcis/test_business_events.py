@@ -1,7 +1,7 @@
 """Events recorded through the business endpoints are readable over EPCIS (one capture service)."""
 
 from decimal import Decimal
-from trace import services
+from trace.core import services
 from trace.epcis.validation import validate_query_document
 
 import pytest

@@ -2,9 +2,9 @@
 
 import json
 from decimal import Decimal
-from trace.identifiers import canonical_lot_uri
+from trace.core.identifiers import canonical_lot_uri
+from trace.core.selectors import batch_journey
 from trace.models import Batch, Custody, Event, EventIdentifier, LineageEdge
-from trace.selectors import batch_journey
 
 from .conftest import document, object_event
 
@@ -262,7 +262,7 @@ def test_job_reports_running_until_the_task_has_run(enterprise):
 def test_text_that_copy_escapes_comes_back_as_sent(enterprise, job_of):
     """Tabs, newlines, backslashes, quotes and a literal \\N survive the bulk write,
     and the organization's hash chain still verifies over what was stored."""
-    from trace.chain import verify_chain
+    from trace.core.chain import verify_chain
 
     awkward = 'tab\there\nnew "line" \\ back\\slash \\N 牛奶\r'
     event = object_event(**{"example:note": awkward, "example:null": "\\N"})
@@ -310,6 +310,6 @@ def test_chain_holds_for_numbers_the_database_respells(enterprise, capture):
         ' "example:c": 2.50, "example:d": 1e16, "example:e": 12345678901234567890, "example:f": [1.0, 0.1]}]}}'
     )
     assert capture(enterprise, None, raw=raw).status_code == 202
-    from trace.chain import verify_chain
+    from trace.core.chain import verify_chain
 
     assert verify_chain(enterprise.org.pk) == (1, None)

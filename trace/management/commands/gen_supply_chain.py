@@ -1,5 +1,5 @@
 import time
-from trace.datagen import AlreadyGenerated, estimate_events, generate, parse_size
+from trace.demo.datagen import AlreadyGenerated, estimate_events, generate, parse_size
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm

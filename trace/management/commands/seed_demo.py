@@ -1,4 +1,4 @@
-from trace.demo import DEMO_PASSWORD, demo_yogurt_batch, seed_demo
+from trace.demo.seed import DEMO_PASSWORD, demo_yogurt_batch, seed_demo
 
 from django.conf import settings
 from django.core.management.base import BaseCommand

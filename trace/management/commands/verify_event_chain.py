@@ -1,4 +1,4 @@
-from trace.chain import verify_chain
+from trace.core.chain import verify_chain
 
 from django.core.management.base import BaseCommand, CommandError
 

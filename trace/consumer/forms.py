@@ -1,10 +1,11 @@
 """The phone forms on the consumer page for signed-in enterprise staff.
 
 They only validate and shape input; the writes are the services in
-``trace.services``.
+``trace.core.services``.
 """
 
 from decimal import Decimal
+from trace.core.choices import InspectionResult
 
 from django import forms
 from django.conf import settings
@@ -12,8 +13,6 @@ from django.utils.translation import gettext_lazy as _
 
 from api.choices import OrganizationKind
 from api.models import Organization
-
-from .choices import InspectionResult
 
 
 def _quantity(required: bool = True) -> forms.DecimalField:

@@ -6,6 +6,6 @@ from celery import shared_task
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, retry_jitter=True, max_retries=5)
 def flush_scan_log() -> int:
     """Write the scans the fast page layer answered (queued in Redis) to ScanLog."""
-    from .services import scan_log_flush
+    from trace.core.services import scan_log_flush
 
     return scan_log_flush()

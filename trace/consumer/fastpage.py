@@ -8,7 +8,7 @@ everything else — signed-in staff, linksets, ``?linkType``, misses — to
 Django, keeping the page Django produced for next time.
 
 Never a recalled lot shown as safe: every lot has a version number in Redis
-that ``trace.cache.invalidate_batches`` increments whenever anything about the
+that ``trace.core.cache.invalidate_batches`` increments whenever anything about the
 lot changes (status, recall, new event), publishing the new version on a
 Redis channel. An entry carries the version read *before* Django rendered it
 and is served only while that is still the current version, so a render that
@@ -22,7 +22,7 @@ answered is the one a request reading the database just before the commit
 would have got.
 
 Only active with ``REDIS_URL`` (the embedded setup keeps Django's own cache).
-Scan log lines wait in a Redis list until ``trace.tasks.flush_scan_log``
+Scan log lines wait in a Redis list until ``trace.consumer.tasks.flush_scan_log``
 (Celery beat) writes them in bulk.
 """
 

@@ -12,6 +12,17 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from trace.core.choices import (
+    BatchRole,
+    BatchStatus,
+    BizStep,
+    Disposition,
+    EventType,
+    InspectionResult,
+)
+from trace.core.identifiers import normalize_gtin, validate_lot
+from trace.core.selectors import batch_journey, lineage_batch_ids
+from trace.models import Batch, Custody, Event
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,11 +31,6 @@ from django.utils.translation import gettext as _
 
 from api.models import Organization
 from api.permissions import organization_of
-
-from .choices import BatchRole, BatchStatus, BizStep, Disposition, EventType, InspectionResult
-from .identifiers import normalize_gtin, validate_lot
-from .models import Batch, Custody, Event
-from .selectors import batch_journey, lineage_batch_ids
 
 # Province (or autonomous region / municipality), city, county: the part of a
 # Chinese address a consumer may see. The street and number stay private.

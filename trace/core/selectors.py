@@ -2,16 +2,17 @@
 events and organizations that touched the lots found.
 
 The trace graph and the consumer page's journey are read with hand-written
-statements (``trace.rows``): a handful of short statements whose rows become
+statements (``trace.core.rows``): a handful of short statements whose rows become
 the same instances ``select_related``/``prefetch_related`` would give, at a
 fraction of what building six querysets per trace cost. On PostgreSQL they are
-prepared statements (``trace.rows.Statement``), parsed and planned once per
+prepared statements (``trace.core.rows.Statement``), parsed and planned once per
 connection.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from trace.models import Batch, Custody, Event, EventBatch, LineageEdge, Product, Site
 
 from django.db import connection
 from django.db.models import Q
@@ -20,7 +21,6 @@ from django.db.models.expressions import RawSQL
 from api.models import Organization
 
 from .choices import BatchRole
-from .models import Batch, Custody, Event, EventBatch, LineageEdge, Product, Site
 from .rows import Columns, Statement, cache_prefetched, cache_related, percent_spelling
 
 
@@ -258,7 +258,7 @@ def site_names(location_uris) -> dict[str, str]:
             pks[int(uri.rsplit(":", 1)[1])] = uri
     if not glns and not pks:
         return {}
-    from .models import Site
+    from trace.models import Site
 
     names = {}
     for site in Site.objects.filter(Q(gln__in=glns) | Q(pk__in=pks)).only("pk", "gln", "name"):

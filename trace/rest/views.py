@@ -1,3 +1,10 @@
+from trace.consumer.qr import qr_png, qr_svg
+from trace.core import services
+from trace.core.identifiers import parse_scan
+from trace.core.selectors import trace_graph
+from trace.exports import trace_csv, trace_xlsx
+from trace.models import Batch, Event, Product, Site
+
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
@@ -14,13 +21,7 @@ from api.negotiation import FileContentNegotiation
 from api.permissions import IsEnterpriseMember, IsMember, organization_of
 from api.viewsets import ScopedViewSetMixin
 
-from . import services
-from .exports import trace_csv, trace_xlsx
 from .filters import BatchFilterSet, EventFilterSet, ProductFilterSet, SiteFilterSet
-from .identifiers import parse_scan
-from .models import Batch, Event, Product, Site
-from .qr import qr_png, qr_svg
-from .selectors import trace_graph
 from .serializers import (
     BatchCreateSerializer,
     BatchSerializer,

@@ -10,7 +10,7 @@ across real GB/T 2260 region codes:
                       distributors ──▶ retailers ──▶ consumers (retail_selling)
 
 with an inspection of every lot. Every event goes through the real capture
-service (``trace.capture.capture_events``) in chunks per organization, so
+service (``trace.core.capture.capture_events``) in chunks per organization, so
 custody, lineage edges and the hash chains are derived exactly as in
 production; only the lot registrations are bulk-inserted beforehand.
 
@@ -35,6 +35,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from trace.core.capture import capture_events
+from trace.core.choices import BizStep, Disposition, ProductCategory
+from trace.core.identifiers import INSPECTION_REPORT_BTT, business_document_uri, canonical_lot_uri
+from trace.models import Batch, Product, Site
 from zoneinfo import ZoneInfo
 
 from biip.checksums import gs1_standard_check_digit
@@ -44,11 +48,6 @@ from django.db import transaction
 from api.choices import OrganizationKind, RegulatorLevel, Role
 from api.models import Membership, Organization
 from api.validators import credit_code_check_character
-
-from .capture import capture_events
-from .choices import BizStep, Disposition, ProductCategory
-from .identifiers import INSPECTION_REPORT_BTT, business_document_uri, canonical_lot_uri
-from .models import Batch, Product, Site
 
 TZ = ZoneInfo("Asia/Shanghai")
 EPOCH = datetime(2026, 1, 5, 6, 0, tzinfo=TZ)
@@ -239,7 +238,7 @@ def _make_products(world: World) -> None:
     world.products = {key: saved[p.gtin] for key, p in products}
 
 
-# --- EPCIS event builders (the same shape as trace.services builds) ----------------
+# --- EPCIS event builders (the same shape as trace.core.services builds) ----------------
 
 def _event(world: World, *, event_type: str, biz_step: str, disposition: str, when: datetime,
            party: Party, action: str | None = "OBSERVE") -> dict:
@@ -308,7 +307,7 @@ def sell(world, party, batch, quantity, when) -> dict:
 
 
 def transform(world, party, inputs: list[tuple[Batch, Decimal]], outputs: list[Batch], when) -> dict:
-    # As trace.services does: CBV 2.0 has no "transforming"; the outputs are commissioned.
+    # As trace.core.services does: CBV 2.0 has no "transforming"; the outputs are commissioned.
     doc = _event(world, event_type="TransformationEvent", action=None, biz_step=BizStep.COMMISSIONING,
                  disposition=Disposition.ACTIVE, when=when, party=party)
     doc["inputQuantityList"] = [_qty(b, q) for b, q in inputs]

@@ -1,8 +1,8 @@
+from trace.core.choices import BatchStatus, EventType, ProductCategory
+from trace.models import Batch, Event, Product, Site
+
 from django.db.models import Q
 from django_filters import rest_framework as filters
-
-from .choices import BatchStatus, EventType, ProductCategory
-from .models import Batch, Event, Product, Site
 
 
 class ProductFilterSet(filters.FilterSet):

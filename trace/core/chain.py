@@ -1,9 +1,9 @@
 """Verifying the per-organization hash chain of events."""
 
 from dataclasses import dataclass
+from trace.models import Event
 
 from .hashchain import GENESIS, canonicalize, chain_hash, legacy_canonical_json
-from .models import Event
 
 
 @dataclass

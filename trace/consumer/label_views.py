@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from trace.models import Batch
+
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -15,7 +17,6 @@ from rest_framework.views import APIView
 from api.negotiation import FileContentNegotiation
 from api.permissions import IsMember
 
-from .models import Batch
 from .qr import qr_svg
 
 MAX_LABELS = 200

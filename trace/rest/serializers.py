@@ -1,4 +1,7 @@
 from decimal import Decimal
+from trace.core.choices import InspectionResult
+from trace.core.identifiers import normalize_gtin, validate_lot
+from trace.models import Batch, Event, Product, Site
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -7,10 +10,6 @@ from rest_framework import serializers
 
 from api.models import Organization
 from api.serializers import OrganizationRefSerializer
-
-from .choices import InspectionResult
-from .identifiers import normalize_gtin, validate_lot
-from .models import Batch, Event, Product, Site
 
 Quantity = lambda **kw: serializers.DecimalField(  # noqa: E731
     max_digits=18, decimal_places=3, min_value=Decimal("0.001"), max_value=Decimal(settings.SUYUAN_MAX_QUANTITY), **kw

@@ -1,7 +1,9 @@
+from trace.consumer import label_views, public_views
+
 from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
-from . import label_views, public_views, views
+from . import views
 
 app_name = "trace"
 

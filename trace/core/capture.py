@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from trace.models import Batch, Custody, Event, EventBatch, EventIdentifier, LineageEdge
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,7 +28,6 @@ from .bulk import Json, insert_rows, update_rows
 from .choices import BatchRole, EventType
 from .hashchain import GENESIS, canonicalize, chain_hash
 from .identifiers import canonical_identifier, item_key_from_uri
-from .models import Batch, Custody, Event, EventBatch, EventIdentifier, LineageEdge
 
 CBV_PREFIXES = {
     "bizStep": "https://ref.gs1.org/cbv/BizStep-",
@@ -140,7 +140,7 @@ def _quantity(value, path: str) -> Decimal:
 
 def fallback_event_id(document: dict, context=None) -> str:
     """The CBV 2.0 event hash of an event sent without an ID, so a resend is stored once."""
-    from .epcis.eventhash import event_hash_id
+    from trace.epcis.eventhash import event_hash_id
 
     return event_hash_id(document, context)
 
@@ -675,8 +675,9 @@ def _undo_moves(event_ids: list[str]) -> list[_Move]:
 
 
 def _after_commit(lots: dict[int, tuple[str, str]], event_pks: list[int]) -> None:
+    from trace.epcis.subscriptions import notify_new_events
+
     from .cache import invalidate_batches
-    from .epcis.subscriptions import notify_new_events
 
     invalidate_batches(lots, lots=lots)
     notify_new_events(event_pks)

@@ -8,6 +8,11 @@ RFC 9264 linkset, and ``?linkType=gs1:…`` with a 307 to that link's target.
 
 from __future__ import annotations
 
+from trace.core import services
+from trace.core.cache import page_key
+from trace.core.choices import BatchStatus
+from trace.core.identifiers import digital_link_path, digital_link_uri, normalize_gtin, validate_lot
+from trace.models import Batch, ScanLog
 from urllib.parse import quote
 
 from django.conf import settings
@@ -33,12 +38,7 @@ from rest_framework.views import APIView
 
 from api.permissions import organization_of
 
-from . import services
-from .cache import page_key
-from .choices import BatchStatus
 from .forms import action_form
-from .identifiers import digital_link_path, digital_link_uri, normalize_gtin, validate_lot
-from .models import Batch, ScanLog
 from .public import (
     ACTIONS,
     find_public_batch,

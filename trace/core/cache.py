@@ -3,7 +3,7 @@
 The page is cached per batch and language and dropped the moment anything
 about the batch changes (an event, a status change, a recall), so a recalled
 batch is never served from cache as safe. With Redis, the fast page layer in
-front of Django (``trace.fastpage``) is invalidated here too, by version.
+front of Django (``trace.consumer.fastpage``) is invalidated here too, by version.
 """
 
 from django.conf import settings
@@ -23,11 +23,11 @@ def invalidate_batches(batch_ids, *, lots: dict[int, tuple[str, str]] | None = N
     keys = [page_key(b, lang) for b in batch_ids for lang, _ in settings.LANGUAGES]
     if keys:
         cache.delete_many(keys)
-    from . import fastpage
+    from trace.consumer import fastpage
 
     if batch_ids and fastpage.client() is not None:
         if lots is None:
-            from .models import Batch
+            from trace.models import Batch
 
             lots = {pk: (gtin, lot) for pk, gtin, lot in
                     Batch.objects.filter(pk__in=batch_ids).values_list("pk", "gtin", "lot")}

@@ -9,6 +9,9 @@ province and national level. Created only by ``manage.py seed_demo``.
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from trace.core import services
+from trace.core.choices import ProductCategory
+from trace.models import Batch
 
 from biip.checksums import gs1_standard_check_digit
 from django.contrib.auth import get_user_model
@@ -18,10 +21,6 @@ from django.utils import timezone
 from api.choices import OrganizationKind, RegulatorLevel, Role
 from api.models import Membership, Organization
 from api.validators import credit_code_check_character
-
-from . import services
-from .choices import ProductCategory
-from .models import Batch
 
 DEMO_PASSWORD = "demo-pass-2026"
 

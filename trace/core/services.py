@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from trace.models import Batch, Custody, Event, Product, Site
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,7 +22,6 @@ from .cache import invalidate_batches
 from .capture import capture_events, new_event_id
 from .choices import BatchStatus, BizStep, Disposition, InspectionResult
 from .identifiers import INSPECTION_REPORT_BTT, business_document_uri, canonical_lot_uri
-from .models import Batch, Custody, Event, Product, Site
 
 SY_CONTEXT = {"sy": "https://suyuan.cn/epcis/"}
 
@@ -338,9 +338,8 @@ def event_declare_error(*, event: Event, reason: str, actor, corrective_event_id
 def scan_log_flush(*, limit: int = 10_000) -> int:
     """Store the scans the fast page layer queued in Redis; returns how many."""
     from datetime import UTC
-
-    from . import fastpage
-    from .models import ScanLog
+    from trace.consumer import fastpage
+    from trace.models import ScanLog
 
     written = 0
     while True:
