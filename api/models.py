@@ -2,10 +2,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import OrganizationKind, RegulatorLevel, Role
-from .validators import validate_credit_code, validate_region_code
+from .validators import validate_credit_code, validate_region_code, validate_webhook_url
 
 # How many leading digits of a region code a regulator of each level governs.
 JURISDICTION_PREFIX_LENGTH = {
@@ -115,3 +116,98 @@ class Membership(TimeStampedModel):
     @property
     def can_write(self) -> bool:
         return self.role in (Role.ADMIN, Role.OPERATOR)
+
+
+class CalendarDay(models.Model):
+    """A day that breaks the Monday–Friday rule: a public holiday or a swapped working weekend (调休).
+
+    Seeded from the ``chinesecalendar`` library; administrators may add or correct days.
+    A year with no row is not covered (deadlines then fall back to Monday–Friday).
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("working day"))
+    name = models.CharField(_("name"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+
+    def __str__(self) -> str:
+        return f"{self.date} {'workday' if self.is_workday else 'holiday'} {self.name}"
+
+
+class WebhookEndpoint(TimeStampedModel):
+    """Where an organization wants its notifications POSTed, signed with its secret."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    url = models.URLField(_("URL"), max_length=500, validators=[validate_webhook_url])
+    secret = models.CharField(_("signing secret"), max_length=128)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+
+    def __str__(self) -> str:
+        return f"{self.organization} → {self.url}"
+
+    def clean(self):
+        validate_webhook_url(self.url)
+
+
+class NotificationChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    WEBHOOK = "webhook", _("Webhook")
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Notification(models.Model):
+    """One message to one recipient over one channel, written in the transaction of the change
+    it reports (a transactional outbox) and delivered after commit, retried until sent or failed."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="notifications", null=True, blank=True
+    )
+    email = models.CharField(_("email addresses"), max_length=2000, blank=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=NotificationChannel.choices)
+    webhook = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.SET_NULL, related_name="notifications", null=True, blank=True
+    )
+    subject = models.CharField(_("subject line"), max_length=300)
+    body = models.TextField(_("body"), blank=True)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    topic = models.CharField(_("topic"), max_length=64)
+    subject_type = models.CharField(_("about (type)"), max_length=64, blank=True)
+    subject_id = models.BigIntegerField(_("about (id)"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="notification_pending_idx",
+                condition=Q(status="pending"),
+            ),
+            models.Index(fields=["subject_type", "subject_id"], name="notification_about_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.topic} → {self.organization or self.email} ({self.status})"

@@ -208,6 +208,32 @@ EPCIS_MAX_QUERY_RESULT = env_int("EPCIS_MAX_QUERY_RESULT", 100_000)
 EPCIS_WEBHOOK_TIMEOUT = env_int("EPCIS_WEBHOOK_TIMEOUT", 10)
 EPCIS_WEBHOOK_MAX_RETRIES = env_int("EPCIS_WEBHOOK_MAX_RETRIES", 6)
 
+# --- shared workflow foundation (api/: outbox, deadlines, working days) -----
+# Mail for notifications; the embedded default writes each message to a file under var/mail.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "suyuan@localhost")
+# Outbox delivery: attempts before a notification is marked failed, exponential back-off.
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
+NOTIFICATION_RETRY_BASE_SECONDS = env_int("NOTIFICATION_RETRY_BASE_SECONDS", 60)
+NOTIFICATION_RETRY_MAX_SECONDS = env_int("NOTIFICATION_RETRY_MAX_SECONDS", 3600)
+NOTIFICATION_RETRY_BATCH = env_int("NOTIFICATION_RETRY_BATCH", 500)
+NOTIFICATION_WEBHOOK_TIMEOUT = env_int("NOTIFICATION_WEBHOOK_TIMEOUT", 10)
+# One deadline sweep (every registered sweeper) and one outbox retry pass per period.
+CELERY_BEAT_SCHEDULE["api-sweep-deadlines"] = {
+    "task": "api.tasks.sweep_deadlines",
+    "schedule": env_int("DEADLINE_SWEEP_SECONDS", 60),
+}
+CELERY_BEAT_SCHEDULE["api-retry-pending-notifications"] = {
+    "task": "api.tasks.retry_pending_notifications",
+    "schedule": env_int("NOTIFICATION_RETRY_SWEEP_SECONDS", 60),
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,0 +1,226 @@
+"""The transactional outbox: notifications written with the change they report, sent after commit.
+
+``notify(...)`` is called inside the caller's transaction and writes one
+``Notification`` row per channel (email to the organization's members or the
+given address; one webhook row per endpoint the organization registered). The
+rows are handed to Celery with ``transaction.on_commit``; a row a worker never
+picked up (lost worker, down mail server) stays ``pending`` and
+``retry_pending_notifications`` finds it by ``next_attempt_at``. A failed
+attempt is retried with exponential back-off up to ``NOTIFICATION_MAX_ATTEMPTS``.
+
+The owning app learns the outcome from the ``notification_delivered`` signal
+(sent inside the transaction that records it), so api never imports the apps.
+"""
+
+import hashlib
+import hmac
+import http.client
+import json
+import logging
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import django.dispatch
+from celery import shared_task
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import models, transaction
+from django.utils import timezone
+
+from .models import Notification, NotificationChannel, NotificationStatus, Organization
+from .validators import validate_webhook_url
+
+logger = logging.getLogger(__name__)
+
+# sender=Notification, notification=<Notification>, ok=bool, error=str
+notification_delivered = django.dispatch.Signal()
+
+SIGNATURE_HEADER = "X-Suyuan-Signature"
+
+
+class DeliveryError(Exception):
+    pass
+
+
+def _about(about) -> tuple[str, int | None]:
+    if about is None:
+        return "", None
+    if isinstance(about, models.Model):
+        return about._meta.label, about.pk
+    subject_type, subject_id = about
+    return str(subject_type), subject_id
+
+
+def member_emails(organization: Organization) -> list[str]:
+    emails = organization.memberships.exclude(user__email="").values_list("user__email", flat=True)
+    return sorted(set(emails))
+
+
+def notify(
+    *,
+    organization: Organization | None = None,
+    email: str = "",
+    topic: str,
+    subject: str,
+    body: str,
+    payload: dict,
+    about=None,
+) -> list[Notification]:
+    """Write the notification rows for one message; deliver them after the caller commits."""
+    subject_type, subject_id = _about(about)
+    common = dict(
+        organization=organization, topic=topic, subject=str(subject)[:300], body=str(body),
+        payload=payload, subject_type=subject_type, subject_id=subject_id,
+    )
+    rows: list[Notification] = []
+    addresses = [email] if email else (member_emails(organization) if organization else [])
+    if addresses:
+        rows.append(Notification(channel=NotificationChannel.EMAIL, email=",".join(addresses), **common))
+    if organization is not None:
+        for endpoint in organization.webhook_endpoints.filter(is_active=True).order_by("id"):
+            rows.append(Notification(channel=NotificationChannel.WEBHOOK, webhook=endpoint, **common))
+    for row in rows:
+        row.save()
+        transaction.on_commit(lambda pk=row.pk: _enqueue(pk))
+    return rows
+
+
+def _enqueue(notification_id: int) -> None:
+    try:
+        deliver_notification.delay(notification_id)
+    except Exception:  # a down broker loses nothing: the periodic retry finds the row
+        logger.exception("could not enqueue notification %s; the periodic retry will", notification_id)
+
+
+def backoff(attempts: int) -> timedelta:
+    base = settings.NOTIFICATION_RETRY_BASE_SECONDS
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), settings.NOTIFICATION_RETRY_MAX_SECONDS))
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    """POST over HTTPS to a public address; redirects are not followed (a 3xx is a failure)."""
+    try:
+        validate_webhook_url(url)
+    except ValidationError as exc:
+        raise DeliveryError("; ".join(exc.messages)) from exc
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    connection = http.client.HTTPSConnection(
+        parts.hostname, parts.port or 443, timeout=settings.NOTIFICATION_WEBHOOK_TIMEOUT
+    )
+    try:
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read(1024)
+        return response.status
+    except OSError as exc:
+        raise DeliveryError(str(exc)) from exc
+    finally:
+        connection.close()
+
+
+def _send(notification: Notification) -> None:
+    if notification.channel == NotificationChannel.EMAIL:
+        recipients = [a for a in notification.email.split(",") if a]
+        if not recipients:
+            raise DeliveryError("no recipient address")
+        send_mail(
+            notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL, recipients,
+            fail_silently=False,
+        )
+        return
+    endpoint = notification.webhook
+    if endpoint is None or not endpoint.is_active:
+        raise DeliveryError("webhook endpoint removed or disabled")
+    body = json.dumps(
+        {
+            "id": notification.pk,
+            "topic": notification.topic,
+            "subject": notification.subject,
+            "about": {"type": notification.subject_type, "id": notification.subject_id},
+            "payload": notification.payload,
+            "created_at": notification.created_at.isoformat(),
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+        default=str,
+    ).encode()
+    status = _post(
+        endpoint.url,
+        body,
+        {
+            "Content-Type": "application/json",
+            "User-Agent": "Suyuan-Webhook/1",
+            SIGNATURE_HEADER: signature(endpoint.secret, body),
+            "X-Suyuan-Topic": notification.topic,
+        },
+    )
+    if not 200 <= status < 300:
+        raise DeliveryError(f"HTTP {status}")
+
+
+def deliver(notification_id: int, *, now: datetime | None = None) -> bool | None:
+    """Try one pending notification once. Returns True sent, False failed for good, None later/skip."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("webhook")
+            .filter(pk=notification_id, status=NotificationStatus.PENDING)
+            .first()
+        )
+        if notification is None:
+            return None
+        notification.attempts += 1
+        try:
+            _send(notification)
+        except Exception as exc:  # any failure is recorded; the row is never lost
+            notification.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+                notification.status = NotificationStatus.FAILED
+            else:
+                notification.next_attempt_at = now + backoff(notification.attempts)
+            notification.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            if notification.status == NotificationStatus.FAILED:
+                notification_delivered.send(
+                    sender=Notification, notification=notification, ok=False, error=notification.last_error
+                )
+                return False
+            return None
+        notification.status = NotificationStatus.SENT
+        notification.sent_at = now
+        notification.last_error = ""
+        notification.save(update_fields=["attempts", "last_error", "status", "sent_at"])
+        notification_delivered.send(sender=Notification, notification=notification, ok=True, error="")
+        return True
+
+
+def due_notification_ids(now: datetime, limit: int) -> list[int]:
+    return list(
+        Notification.objects.filter(status=NotificationStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+# The Celery tasks live here (registered under api.tasks.* names, re-exported by api/tasks.py)
+# so that notify() can enqueue without api.tasks importing back into this module.
+@shared_task(name="api.tasks.deliver_notification", acks_late=True, ignore_result=True)
+def deliver_notification(notification_id: int) -> bool | None:
+    return deliver(notification_id)
+
+
+@shared_task(name="api.tasks.retry_pending_notifications", ignore_result=True)
+def retry_pending_notifications() -> int:
+    """Deliver whatever is pending and due (a lost worker, a down server, a back-off elapsed)."""
+    ids = due_notification_ids(timezone.now(), settings.NOTIFICATION_RETRY_BATCH)
+    for notification_id in ids:
+        deliver(notification_id)
+    return len(ids)
