@@ -2,7 +2,7 @@
 
 import json
 from pathlib import Path
-from trace.epcis.eventhash import document_vocabulary, event_hash_id
+from trace.gs1.eventhash import document_vocabulary, event_hash_id
 from trace.models import Event
 
 import pytest
