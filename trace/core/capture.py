@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from trace.gs1.eventhash import event_hash_id
 from trace.models import Batch, Custody, Event, EventBatch, EventIdentifier, LineageEdge
 
 from django.conf import settings
@@ -25,9 +26,11 @@ from django.utils.translation import gettext as _
 from api.models import Organization
 
 from .bulk import Json, insert_rows, update_rows
+from .cache import invalidate_batches
 from .choices import BatchRole, EventType
 from .hashchain import GENESIS, canonicalize, chain_hash
 from .identifiers import canonical_identifier, item_key_from_uri
+from .signals import events_captured
 
 CBV_PREFIXES = {
     "bizStep": "https://ref.gs1.org/cbv/BizStep-",
@@ -140,8 +143,6 @@ def _quantity(value, path: str) -> Decimal:
 
 def fallback_event_id(document: dict, context=None) -> str:
     """The CBV 2.0 event hash of an event sent without an ID, so a resend is stored once."""
-    from trace.epcis.eventhash import event_hash_id
-
     return event_hash_id(document, context)
 
 
@@ -675,12 +676,8 @@ def _undo_moves(event_ids: list[str]) -> list[_Move]:
 
 
 def _after_commit(lots: dict[int, tuple[str, str]], event_pks: list[int]) -> None:
-    from trace.epcis.subscriptions import notify_new_events
-
-    from .cache import invalidate_batches
-
     invalidate_batches(lots, lots=lots)
-    notify_new_events(event_pks)
+    events_captured.send(sender=capture_events, event_pks=event_pks)
 
 
 __all__ = ["capture_events", "CaptureResult", "new_event_id", "short_cbv"]
