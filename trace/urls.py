@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
-from . import label_views, public_views, views
+from . import chain_views, label_views, public_views, views
 
 app_name = "trace"
 
@@ -29,6 +29,9 @@ urlpatterns = [
         for name, method in _files.items()
     ),
     path("scan/", views.ScanView.as_view(), name="scan"),
+    path("chain/digests/", chain_views.ChainDigestListView.as_view(), name="chain-digest-list"),
+    re_path(r"^chain/digests/(?P<day>\d{4}-\d{2}-\d{2})/$", chain_views.ChainDigestDetailView.as_view(),
+            name="chain-digest-detail"),
     path("batches/<int:pk>/labels/", label_views.BatchLabelSheetView.as_view(), name="batch-labels"),
     re_path(r"^public/batches/(?P<gtin>[^/]+)/(?P<lot>.+)/recall-status/$",
             public_views.PublicRecallStatusView.as_view(), name="public-batch-recall-status"),
