@@ -21,10 +21,11 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from itertools import islice
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Q
 
 from . import signing
@@ -133,7 +134,12 @@ _MILLI = Decimal("0.001")
 
 
 def _q(value) -> Decimal | None:
-    return None if value is None else Decimal(value).quantize(_MILLI)
+    """A quantity as stored (three decimals): PostgreSQL's numeric rounds half up, Django
+    rounds half to even before it writes to SQLite."""
+    if value is None:
+        return None
+    rounding = ROUND_HALF_UP if connection.vendor == "postgresql" else ROUND_HALF_EVEN
+    return Decimal(value).quantize(_MILLI, rounding=rounding)
 
 
 @dataclass(slots=True)

@@ -244,3 +244,23 @@ def test_heads_and_digests_are_guarded_by_triggers(supply, enterprise):
                 "DELETE FROM trace_chaindigest"):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql)
+
+
+def test_reading_in_small_chunks_finds_the_same(supply, enterprise, other_enterprise):
+    """Verification streams the events; chunk boundaries change nothing."""
+    shipment = supply["shipment"]
+    _bypass("UPDATE trace_event SET destination_org_id = %s WHERE id = %s", [other_enterprise.org.pk, shipment.pk])
+    Custody.objects.filter(organization=enterprise.org, batch=supply["milk"]).update(quantity=Decimal(1))
+    whole, by_one = verify_record(), verify_record(chunk_size=1)
+    assert [str(f) for f in whole.findings] == [str(f) for f in by_one.findings]
+    assert whole.total == 2
+
+
+def test_one_organization_is_checked_without_custody(supply, enterprise, partner):
+    receipt = supply["receipt"]
+    _bypass("UPDATE trace_event SET biz_step = %s WHERE id = %s", ["shipping", receipt.pk])
+    assert "intact" in _verify("--organization", str(enterprise.org.pk))
+    output, summary = _refused("--organization", str(partner.org.pk))
+    assert "custody not checked" in summary and f"event {receipt.pk}" in output
+    with pytest.raises(CommandError):
+        call_command("verify_event_chain", "--organization", "999999")
