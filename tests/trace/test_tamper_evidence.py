@@ -13,12 +13,14 @@ from io import StringIO
 from trace import signing
 from trace.chain import verify_record
 from trace.digest import digest_make, signed_file
+from trace.hashchain import canonicalize, chain_hash
 from trace.models import Batch, ChainDigest, ChainHead, Custody, Event, EventBatch, LineageEdge
 from trace.services import batch_receive, batch_ship, batch_transform
+from trace.tasks import chain_digest_daily
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from tests.factories import ProductFactory, produce
@@ -164,8 +166,6 @@ def test_a_kept_digest_verifies_and_names_a_consistent_rewrite(supply, enterpris
 
     # Rewrite the enterprise's newest event and its hash, and move the head with it.
     tail = Event.objects.filter(organization=enterprise.org).order_by("-chain_seq").first()
-    from trace.hashchain import canonicalize, chain_hash
-
     document = {**tail.document, "example:note": "rewritten"}
     content = chain_hash(prev_hash=tail.prev_hash, organization_id=enterprise.org.pk, chain_seq=tail.chain_seq,
                          event_id=tail.event_id, canonical=canonicalize(document))
@@ -234,7 +234,6 @@ def test_digests_are_served_to_regulators_and_verify_with_the_published_key(supp
 def test_heads_and_digests_are_guarded_by_triggers(supply, enterprise):
     if connection.vendor != "postgresql":
         pytest.skip("the triggers are PostgreSQL's")
-    from django.db import DatabaseError, transaction
 
     digest_make(day=timezone.localdate())
     for sql in ("DELETE FROM trace_chainhead",
@@ -264,3 +263,13 @@ def test_one_organization_is_checked_without_custody(supply, enterprise, partner
     assert "custody not checked" in summary and f"event {receipt.pk}" in output
     with pytest.raises(CommandError):
         call_command("verify_event_chain", "--organization", "999999")
+
+
+def test_beat_signs_yesterdays_digest_every_day(supply, settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["trace-chain-digest"]
+    assert entry["task"] == "trace.tasks.chain_digest_daily"
+    sha256 = chain_digest_daily()
+    digest = ChainDigest.objects.get()
+    assert digest.date == timezone.localdate() - timedelta(days=1) and digest.sha256 == sha256
+    # A second run the same day keeps the first digest.
+    assert chain_digest_daily() == sha256 and ChainDigest.objects.count() == 1
