@@ -377,3 +377,49 @@ class EventIdentifier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.value}"
+class ChainHead(models.Model):
+    """The newest link of an organization's event chain, as capture last wrote it.
+
+    Written by capture in the same transaction as the events (one UPSERT per capture),
+    and on PostgreSQL guarded by a trigger: a head only moves forward, always names a
+    stored event, and is never deleted. Deleting an organization's newest events then
+    leaves the head pointing past the chain's tail, which ``verify_event_chain`` names.
+    """
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.PROTECT, primary_key=True, related_name="+"
+    )
+    chain_seq = models.PositiveBigIntegerField(_("chain sequence"))
+    content_hash = models.CharField(_("content hash"), max_length=64)
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        ordering = ["organization"]
+        verbose_name = _("chain head")
+        verbose_name_plural = _("chain heads")
+
+
+class ChainDigest(models.Model):
+    """A signed daily statement of every chain's head, for an outside party to keep.
+
+    ``payload`` is the exact signed text (canonical JSON); ``signature`` is its Ed25519
+    signature (base64); ``sha256`` is the payload's hash, which the next day's payload
+    names as ``previous``. Append-only (a trigger on PostgreSQL).
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    payload = models.TextField(_("signed payload"))
+    signature = models.CharField(_("signature"), max_length=128)
+    key_id = models.CharField(_("key ID"), max_length=64)
+    sha256 = models.CharField(_("payload hash"), max_length=64)
+
+    class Meta:
+        ordering = ["-date"]
+        verbose_name = _("chain digest")
+        verbose_name_plural = _("chain digests")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.sha256[:12]}"
+
+
