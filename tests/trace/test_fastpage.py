@@ -6,7 +6,7 @@ Needs a real Redis (REDIS_URL); skipped, visibly, without one.
 from decimal import Decimal
 from trace.choices import BatchStatus
 from trace.models import ScanLog
-from trace.services import batch_set_status, scan_log_flush
+from trace.services import scan_log_flush
 
 import pytest
 from django.conf import settings
@@ -14,7 +14,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import produce
+from tests.factories import produce, recall
 
 pytestmark = [
     pytest.mark.redis,
@@ -74,7 +74,7 @@ def test_a_recalled_lot_is_never_served_from_cache_as_safe(app, lot, transaction
     for _ in range(3):
         status, headers, body = wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="zh-CN")
     assert headers.get("X-Page-Cache") == "hit" and status_shown(body) == BatchStatus.ACTIVE
-    batch_set_status(batch=lot, status=BatchStatus.RECALLED)  # commits: on-commit hooks run
+    recall(lot)  # commits: on-commit hooks run
     for _ in range(3):
         status, headers, body = wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="zh-CN")
         assert status_shown(body) == BatchStatus.RECALLED
@@ -88,7 +88,7 @@ def test_a_page_rendered_while_the_lot_was_recalled_is_not_kept(lot, transaction
 
     def racing(environ, start_response):
         response = django_application(environ, start_response)
-        batch_set_status(batch=lot, status=BatchStatus.RECALLED)
+        recall(lot)
         return response
 
     app = FastPublicPage(racing)
