@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.models import Organization
+from api.permissions import organization_of
 
 from .documents import query_document
 from .eventhash import document_vocabulary, event_hash_id
@@ -265,7 +266,10 @@ def delivery_attempt(*, delivery_id: int, final: bool) -> SubscriptionDelivery:
     )
     body = json.dumps(
         query_document(
-            events, query_name=subscription.query.name, subscription_id=str(subscription.pk)
+            events,
+            viewer=organization_of(subscription.user),
+            query_name=subscription.query.name,
+            subscription_id=str(subscription.pk),
         ),
         ensure_ascii=False,
         separators=(",", ":"),
