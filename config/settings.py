@@ -208,6 +208,11 @@ EPCIS_MAX_QUERY_RESULT = env_int("EPCIS_MAX_QUERY_RESULT", 100_000)
 EPCIS_WEBHOOK_TIMEOUT = env_int("EPCIS_WEBHOOK_TIMEOUT", 10)
 EPCIS_WEBHOOK_MAX_RETRIES = env_int("EPCIS_WEBHOOK_MAX_RETRIES", 6)
 
+# --- trace rules and consumer page (issue 9: status only through recorded events) ---
+# Seconds a worker serves a consumer page from its own memory before asking Redis again,
+# even if it missed a version announcement (a lost pub/sub message never outlives this).
+SUYUAN_FASTPAGE_LOCAL_TTL = env_int("SUYUAN_FASTPAGE_LOCAL_TTL", 5)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
