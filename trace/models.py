@@ -65,7 +65,11 @@ def event_document_for(event, org) -> dict:
     """The event's EPCIS document as ``org`` may read it (REST, EPCIS query, webhooks)."""
     if may_read_transactions(event, org):
         return event.document
-    return {k: v for k, v in event.document.items() if k != "bizTransactionList"}
+    document = {k: v for k, v in event.document.items() if k != "bizTransactionList"}
+    inspection = document.get("sy:inspection")
+    if isinstance(inspection, dict) and "reportRef" in inspection:  # the report number, repeated
+        document["sy:inspection"] = {k: v for k, v in inspection.items() if k != "reportRef"}
+    return document
 
 
 class ProductQuerySet(models.QuerySet):
