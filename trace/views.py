@@ -251,7 +251,16 @@ class BatchViewSet(RuleStatusMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelVi
         batch = self.get_object()
         query = TraceQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return trace_graph(batch, direction=query.validated_data["direction"], depth=query.validated_data["depth"])
+        graph = trace_graph(batch, direction=query.validated_data["direction"], depth=query.validated_data["depth"])
+        # The graph's lots are the lot's lineage; its events, as everywhere, only those the
+        # viewer may see (one step up, one step down: ``Event.objects.visible_to``).
+        viewer = organization_of(request.user)
+        if viewer.is_regulator and not viewer.jurisdiction_prefix:
+            return graph  # the national regulator sees every event
+        visible = set(Event.objects.visible_to(request.user).filter(pk__in=[e.pk for e in graph.events])
+                      .values_list("pk", flat=True))
+        graph.events = [e for e in graph.events if e.pk in visible]
+        return graph
 
     @extend_schema(parameters=TRACE_PARAMETERS, responses={(200, "text/csv"): OpenApiTypes.BINARY},
                    summary="FSMA 204-style spreadsheet of the lot's critical tracking events (CSV)")

@@ -371,3 +371,14 @@ def test_json_and_linkset_requests_never_get_the_page(demo):
     for accept in ("text/html", "*/*", "text/html, application/json;q=0.9", ""):
         response = Client().get(page(yogurt), HTTP_ACCEPT=accept)
         assert response["Content-Type"].startswith("text/html"), accept
+
+
+def test_the_trace_graph_shows_only_the_events_one_may_see(demo):
+    """The lineage is the lot's; the events in it follow the same rule as everywhere else."""
+    retailer2_sale = Event.objects.get(organization=demo.retailer2.org, biz_step="retail_selling")
+    own_sale = Event.objects.get(organization=demo.retailer.org, biz_step="retail_selling")
+    trace = demo.retailer.client.get(f"/api/v1/batches/{demo.yogurt.pk}/trace/").json()
+    ids = {e["event_id"] for e in trace["events"]}
+    assert own_sale.event_id in ids and retailer2_sale.event_id not in ids
+    regulator = demo.county_regulator.client.get(f"/api/v1/batches/{demo.yogurt.pk}/trace/").json()
+    assert retailer2_sale.event_id in {e["event_id"] for e in regulator["events"]}
