@@ -365,9 +365,11 @@ def _check_rules(prepared: list[PreparedEvent], organization: Organization,
                  facts: dict[int, rules.LotFacts]) -> tuple[dict[int, str], set[int]]:
     """Ask ``trace.rules`` about every event, in order. Returns the status changes the events
     make (lot id → status) and the lots whose owner recorded a destruction."""
-    registered = [pk for pk, lot in facts.items() if lot.owner_id is not None]
-    related = Custody.objects.filter(organization=organization, batch_id__in=registered).values_list(
-        "batch_id", flat=True) if registered else []
+    registered = sorted(pk for pk, lot in facts.items() if lot.owner_id is not None)
+    related = [pk for start in range(0, len(registered), 1000)  # SQLite: at most 32,766 parameters
+               for pk in Custody.objects.filter(organization=organization,
+                                                batch_id__in=registered[start:start + 1000])
+               .values_list("batch_id", flat=True)]
     actor = rules.Actor.of(organization, related)
     declared = [p.event_id for p in prepared if p.error_declaration is not None]
     recorders = dict(
