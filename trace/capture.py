@@ -2,8 +2,10 @@
 EPCIS, enters here.
 
 In one transaction it validates the events, resolves the batches and parties
-they name, checks and moves custody, appends the events to the recorder's hash
-chain, and derives batch links and lineage edges. Everything else (traces,
+they name, asks ``trace.rules`` whether the recorder may record each of them,
+moves custody, changes the lots' status the events call for (the only place a
+status changes), appends the events to the recorder's hash chain, and derives
+batch links and lineage edges. Everything else (traces,
 consumer page, recall scope, exports) reads the tables written here.
 """
 
