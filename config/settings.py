@@ -247,6 +247,10 @@ CELERY_BEAT_SCHEDULE["trace-chain-digest"] = {
     "task": "trace.core.tasks.chain_digest_daily",
     "schedule": crontab(hour=SUYUAN_CHAIN_DIGEST_HOUR, minute=SUYUAN_CHAIN_DIGEST_MINUTE),
 }
+# --- trace rules and consumer page (issue 9: status only through recorded events) ---
+# Seconds a worker serves a consumer page from its own memory before asking Redis again,
+# even if it missed a version announcement (a lost pub/sub message never outlives this).
+SUYUAN_FASTPAGE_LOCAL_TTL = env_int("SUYUAN_FASTPAGE_LOCAL_TTL", 5)
 
 LOGGING = {
     "version": 1,
