@@ -29,6 +29,7 @@ from django.test import Client
 from django.utils import translation
 from openpyxl import load_workbook
 
+from config.celery import app as celery_app
 from tests.factories import EnterpriseFactory, ProductFactory, SiteFactory, UserFactory, produce
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +82,17 @@ def test_readme_token_line_extracts_the_token_the_api_answers(client):
     assert token and client.get("/api/v1/batches/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
 
 
-def test_readme_epcis_example_captures_a_lot_and_its_shipment(django_capture_on_commit_callbacks):
+@pytest.fixture
+def celery_inline():
+    """The capture job runs inline here even when REDIS_URL points at a real broker."""
+    conf = celery_app.conf
+    saved = conf.task_always_eager, conf.task_eager_propagates
+    conf.task_always_eager, conf.task_eager_propagates = True, True
+    yield
+    conf.task_always_eager, conf.task_eager_propagates = saved
+
+
+def test_readme_epcis_example_captures_a_lot_and_its_shipment(django_capture_on_commit_callbacks, celery_inline):
     """The example file, posted as the README says (as the demo dairy), makes the lot
     and ships half of it to the demo distributor."""
     seed_demo()
@@ -133,6 +144,19 @@ def test_make_run_listens_on_host_and_prints_codes_for_the_lan():
 
     assert "runserver 127.0.0.1:8102" in dry_run(PORT="8102")
     assert "runserver 0.0.0.0:8102" in dry_run(PORT="8102", HOST="0.0.0.0")
+
+    def base_url(**env):
+        environment = {k: v for k, v in os.environ.items() if k not in ("HOST", "PUBLIC_BASE_URL", "PORT")}
+        environment.update(env)
+        return subprocess.run(["make", "-s", "--eval", "show-base-url: ; @echo $(PUBLIC_BASE_URL)",
+                               "show-base-url"], cwd=ROOT, env=environment, capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    assert base_url(PORT="8102") == "http://127.0.0.1:8102"
+    # Listening on every interface, the QR codes carry an address a phone can reach (not loopback).
+    lan = base_url(PORT="8102", HOST="0.0.0.0")
+    assert re.fullmatch(r"http://[^/]+:8102", lan) and "0.0.0.0" not in lan
+    assert base_url(HOST="0.0.0.0", PUBLIC_BASE_URL="http://192.168.1.20:8000") == "http://192.168.1.20:8000"
     makefile = (ROOT / "Makefile").read_text()
     assert "HOST ?= 127.0.0.1" in makefile
     assert "HOST=0.0.0.0 make run" in README and "ALLOWED_HOSTS" in README
@@ -203,7 +227,7 @@ def test_a_control_character_in_a_name_does_not_break_the_export(enterprise, par
     """Issue 9: a site named "Shop\\u0001" made trace.xlsx answer 500 for everyone."""
     product = ProductFactory(owner=enterprise.org)
     shop = SiteFactory(owner=enterprise.org, name="Shop\u0001", address="江苏省徐州市铜山区")
-    partner.org.name = "Partner\u0000\u0007\u001b Ltd"
+    partner.org.name = "Partner\u0007\u001b\u0085 Ltd"  # (PostgreSQL refuses NUL itself)
     partner.org.save()
     batch = produce(enterprise.user, product, lot="CTRL-1", quantity=Decimal(10), site=shop)
     batch_ship(batch=batch, to=partner.org, quantity=Decimal(1), actor=enterprise.user, site=shop)
