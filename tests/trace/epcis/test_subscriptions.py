@@ -44,6 +44,12 @@ class Receiver:
         self.server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def _receivers_on_loopback_allowed(settings):
+    """The test receivers listen on 127.0.0.1, which api.outbound refuses unless allow-listed."""
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+
+
 @pytest.fixture
 def receiver():
     created = []
