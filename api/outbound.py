@@ -156,7 +156,7 @@ def check_destination(url: str) -> Destination:
     if not addresses:
         raise _refuse("unresolvable")
     allow_private = bool(getattr(settings, "WEBHOOK_ALLOW_PRIVATE_NETWORKS", False))
-    all_listed = host_listed
+    all_listed = True  # every address on the allow-list (by name or network)
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
         if host_listed or any(ip in network for network in networks):
