@@ -116,12 +116,11 @@ def bump_versions(keys: list[tuple[str, str]]) -> None:
     keys = list(dict.fromkeys(keys))
     try:
         versions = _bump_script()(keys=[version_key(gtin, lot) for gtin, lot in keys])
+        announced = [[g, lot, v] for (g, lot), v in zip(keys, versions, strict=True)]
+        local_pages()._apply(announced)  # this process at once; the others through the channel
+        redis.publish(channel(), json.dumps(announced))
     except Exception as exc:  # noqa: BLE001 - Redis down: the change is committed, pages go on recovery
         redis_failed(exc, "fastpage.bump_versions")
-        return
-    announced = [[g, lot, v] for (g, lot), v in zip(keys, versions, strict=True)]
-    local_pages()._apply(announced)  # this process at once; the others through the channel
-    redis.publish(channel(), json.dumps(announced))
 
 
 class LocalPages:
