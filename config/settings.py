@@ -10,6 +10,7 @@ documented TLS proxy set SECURE_PROXY=1 (or HTTPS=1 for TLS without a proxy).
 import os
 import secrets
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -43,18 +44,17 @@ def _secret_key() -> str:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     path = VAR_DIR / "secret_key"
     try:
-        return path.read_text().strip() or _write_key(path)
-    except FileNotFoundError:
-        return _write_key(path)
-
-
-def _write_key(path: Path) -> str:
-    key = secrets.token_urlsafe(50)
-    try:
         with open(path, "x", opener=lambda p, flags: os.open(p, flags, 0o600)) as f:
-            f.write(key)
-    except FileExistsError:  # another process made it first: use theirs
-        return path.read_text().strip()
+            f.write(secrets.token_urlsafe(50))
+    except FileExistsError:  # made by an earlier start (or a concurrent one): keep it
+        pass
+    for _attempt in range(50):  # a concurrent first start may still be writing it
+        key = path.read_text().strip()
+        if key:
+            break
+        time.sleep(0.01)
+    if not key:
+        raise ImproperlyConfigured(f"{path} is empty: delete it to have a new key generated.")
     return key
 
 
