@@ -284,6 +284,17 @@ INCIDENT_MAX_BATCHES = env_int("INCIDENT_MAX_BATCHES", 200)
 # Attachments: photos (JPEG, PNG) and PDFs, checked by content, at most this size.
 INCIDENT_ATTACHMENT_MAX_BYTES = env_int("INCIDENT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 INCIDENT_ATTACHMENT_MAX_COUNT = env_int("INCIDENT_ATTACHMENT_MAX_COUNT", 50)
+# One OpenAPI name per incident choice set.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
+    "IncidentGradeEnum": "incidents.choices.Grade",
+    "IncidentLevelEnum": "incidents.choices.Level",
+    "IncidentKindEnum": "incidents.choices.Kind",
+    "OrganizationKindEnum": "api.choices.OrganizationKind",
+    "IncidentStatusEnum": "incidents.choices.Status",
+    "IncidentSourceEnum": "incidents.choices.Source",
+    "IncidentTransferTargetEnum": "incidents.choices.TransferTarget",
+}
 # How many due incidents one sweep locks per transaction.
 INCIDENT_SWEEP_CHUNK = env_int("INCIDENT_SWEEP_CHUNK", 500)
 

@@ -9,9 +9,9 @@ class IncidentFilterSet(django_filters.FilterSet):
     """The regulator's list (issue 11 §11): status, grade, level, region, overdue, date ranges,
     product, enterprise."""
 
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
-    grade = django_filters.MultipleChoiceFilter(choices=Grade.choices)
-    level = django_filters.MultipleChoiceFilter(choices=Level.choices)
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
+    grade = django_filters.MultipleChoiceFilter(choices=Grade.choices, distinct=False)
+    level = django_filters.MultipleChoiceFilter(choices=Level.choices, distinct=False)
     region = django_filters.CharFilter(method="filter_region", label="region code prefix (32, 3203, 320312)")
     overdue = django_filters.BooleanFilter(field_name="is_overdue")
     open = django_filters.BooleanFilter(method="filter_open")

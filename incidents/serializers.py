@@ -41,6 +41,18 @@ class IncidentSerializer(serializers.ModelSerializer):
         return "" if obj.calendar_covered else str(_("computed without the holiday calendar"))
 
 
+class IncidentListSerializer(IncidentSerializer):
+    """The list row: what a regulator scans in a table (the detail has every deadline)."""
+
+    class Meta(IncidentSerializer.Meta):
+        fields = [
+            "id", "kind", "title", "reporter", "reporter_name", "enterprise", "batches", "region_code",
+            "occurred_at", "reported_at", "reported_late", "deaths", "serious_injuries", "direct_loss", "grade",
+            "grade_provisional", "status", "level", "required_level", "overdue", "next_due_at",
+        ]
+        read_only_fields = fields
+
+
 class IncidentCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=20000)

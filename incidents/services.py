@@ -14,14 +14,14 @@ from trace.models import Batch
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
 from api.exceptions import Conflict
 from api.models import Organization
-from api.outbox import notify
+from api.outbox import notify, recipient_cache
 from api.permissions import organization_of
 from api.validators import validate_region_code
 from api.workdays import add_working_days
@@ -66,11 +66,17 @@ def _json(value):
 
 
 def _log(incident: Incident, action: str, *, actor=None, reason: str = "", data: dict | None = None,
-         at: datetime | None = None) -> IncidentTimeline:
-    return IncidentTimeline.objects.create(
+         at: datetime | None = None, sink: list | None = None) -> IncidentTimeline:
+    """One timeline row, saved now, or collected in ``sink`` to be inserted in bulk (the sweep)."""
+    row = IncidentTimeline(
         incident=incident, action=action, actor=actor, actor_organization=organization_of(actor),
         reason=reason or "", data={k: _json(v) for k, v in (data or {}).items()}, at=at or timezone.now(),
     )
+    if sink is None:
+        row.save()
+    else:
+        sink.append(row)
+    return row
 
 
 # --- who is who -----------------------------------------------------------------------------
@@ -85,6 +91,11 @@ def regulators_at(level: str, region_code: str):
     if level == Level.PROVINCE:
         return regulators.filter(region_code=region_code[:2] + "0000")
     return regulators
+
+
+def _jurisdiction_code(level: str, region_code: str) -> str:
+    return {Level.COUNTY: region_code, Level.CITY: region_code[:4] + "00",
+            Level.PROVINCE: region_code[:2] + "0000"}.get(level, "")
 
 
 def _governs(org: Organization | None, incident: Incident) -> bool:
@@ -149,9 +160,16 @@ def _reset_escalation(incident: Incident, at: datetime) -> None:
         incident.escalation_due_at = None
 
 
-def _notify_level(incident: Incident, level: str, *, topic: str, subject: str) -> int:
+def _notify_level(incident: Incident, level: str, *, topic: str, subject: str, memo: dict | None = None) -> int:
     count = 0
-    for regulator in regulators_at(level, incident.region_code):
+    key = (level, _jurisdiction_code(level, incident.region_code))
+    if memo is not None and key in memo:
+        regulators = memo[key]
+    else:
+        regulators = list(regulators_at(level, incident.region_code))
+        if memo is not None:
+            memo[key] = regulators
+    for regulator in regulators:
         notify(organization=regulator, topic=topic, subject=subject, body=_incident_text(incident),
                payload=_payload(incident), about=incident)
         count += 1
@@ -633,7 +651,13 @@ def incident_note_attachment(*, incident: Incident, actor, attachment, now=None)
 
 # --- the sweep ------------------------------------------------------------------------------
 
-def _sweep_one(incident: Incident, now: datetime) -> int:
+SWEEP_FIELDS = [
+    "level", "level_rank", "level_reached_at", "level_acknowledged", "reminders_sent", "escalation_due_at",
+    "reminder_due_at", "investigation_due_at", "supplement_due_at", "written_report_due_at", "next_due_at",
+    "is_overdue", "overdue_since", "updated_at"]
+
+
+def _sweep_one(incident: Incident, now: datetime, *, sink: list, memo: dict) -> int:
     """Act on every due time of one locked incident up to ``now``, in the order they fell due.
 
     Each action is stamped with its due time, so a sweep that runs late (a worker down for a day)
@@ -665,40 +689,69 @@ def _sweep_one(incident: Incident, now: datetime) -> int:
                 incident.escalation_due_at = None
                 continue
             _enter_level(incident, new, at)
-            _log(incident, "escalated", at=at, reason=_("Not passed up within the deadline (Order 493)."),
+            _log(incident, "escalated", at=at, sink=sink, reason=_("Not passed up within the deadline (Order 493)."),
                  data={"from": old, "to": new, **swept})
             _notify_level(incident, new, topic="incident.escalated",
-                          subject=_("Incident #%(id)s escalated to you: not passed up in time") % {"id": incident.pk})
+                          subject=_("Incident #%(id)s escalated to you: not passed up in time") % {"id": incident.pk},
+                          memo=memo)
         elif what == "remind":
             incident.reminders_sent += 1
-            _log(incident, "reminder", at=at, data={"level": incident.level, "n": incident.reminders_sent, **swept})
+            _log(incident, "reminder", at=at, sink=sink, data={"level": incident.level, "n": incident.reminders_sent, **swept})
             _notify_level(incident, incident.level, topic="incident.reminder",
-                          subject=_("Reminder: acknowledge incident #%(id)s") % {"id": incident.pk})
+                          subject=_("Reminder: acknowledge incident #%(id)s") % {"id": incident.pk}, memo=memo)
             more = incident.reminders_sent < settings.INCIDENT_REMINDER_REPEAT
             incident.reminder_due_at = at + timedelta(minutes=settings.INCIDENT_REMINDER_MINUTES) if more else None
         elif what == "investigation":
             _mark_overdue(incident, at)
             incident.investigation_due_at = None
-            _log(incident, "investigation_overdue", at=at, data=swept)
+            _log(incident, "investigation_overdue", at=at, sink=sink, data=swept)
             _notify_level(incident, incident.handling_level, topic="incident.overdue",
-                          subject=_("Investigation report of incident #%(id)s is overdue") % {"id": incident.pk})
+                          subject=_("Investigation report of incident #%(id)s is overdue") % {"id": incident.pk},
+                          memo=memo)
         elif what == "supplement":
             incident.supplement_due_at = None
-            _log(incident, "supplement_overdue", at=at, data=swept)
+            _log(incident, "supplement_overdue", at=at, sink=sink, data=swept)
             _notify_org(incident, incident.reporter, topic="incident.overdue",
                         subject=_("Supplementary report on incident #%(id)s is due") % {"id": incident.pk})
         else:
             _mark_overdue(incident, at)
             incident.written_report_due_at = None
-            _log(incident, "written_report_overdue", at=at, data=swept)
+            _log(incident, "written_report_overdue", at=at, sink=sink, data=swept)
             _notify_org(incident, incident.reporter, topic="incident.overdue",
                         subject=_("Written report on incident #%(id)s is overdue (seed 004)") % {"id": incident.pk})
     _refresh_next_due(incident)
-    incident.save(update_fields=[
-        "level", "level_rank", "level_reached_at", "level_acknowledged", "reminders_sent", "escalation_due_at",
-        "reminder_due_at", "investigation_due_at", "supplement_due_at", "written_report_due_at", "next_due_at",
-        "is_overdue", "overdue_since", "updated_at"])
+    incident.updated_at = timezone.now()
     return acted
+
+
+_SWEEP_SQL_TYPES = {
+    "level": "varchar", "level_rank": "smallint", "level_acknowledged": "boolean", "reminders_sent": "smallint",
+    "is_overdue": "boolean",
+}
+
+
+def _save_swept(rows: list[Incident]) -> None:
+    """Write the swept rows back in one statement on PostgreSQL (UPDATE … FROM VALUES); Django's
+    bulk_update builds a CASE per field and row, which costs more than the sweep itself."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        for incident in rows:
+            incident.save(update_fields=SWEEP_FIELDS)
+        return
+    casts = [_SWEEP_SQL_TYPES.get(name, "timestamptz") for name in SWEEP_FIELDS]
+    row_sql = "(%s::bigint, " + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+    params = []
+    for incident in rows:
+        params.append(incident.pk)
+        params.extend(getattr(incident, name) for name in SWEEP_FIELDS)
+    table = Incident._meta.db_table
+    assignments = ", ".join(f'"{name}" = v."{name}"' for name in SWEEP_FIELDS)
+    columns = ", ".join(f'"{name}"' for name in ["id", *SWEEP_FIELDS])
+    sql = (f'UPDATE "{table}" AS i SET {assignments} FROM (VALUES {", ".join([row_sql] * len(rows))}) '
+           f'AS v({columns}) WHERE i."id" = v."id"')
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _mark_overdue(incident: Incident, at: datetime) -> None:
@@ -723,8 +776,13 @@ def incidents_sweep(now: datetime) -> int:
                 .exclude(pk__in=seen)
                 .order_by("next_due_at", "id")[:chunk]
             )
-            for incident in rows:
-                seen.add(incident.pk)
-                acted += _sweep_one(incident, now)
+            sink: list[IncidentTimeline] = []
+            memo: dict = {}
+            with recipient_cache():
+                for incident in rows:
+                    seen.add(incident.pk)
+                    acted += _sweep_one(incident, now, sink=sink, memo=memo)
+            _save_swept(rows)
+            IncidentTimeline.objects.bulk_create(sink)
         if len(rows) < chunk:
             return acted

@@ -30,6 +30,9 @@ class IncidentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
     permission_classes = [IsMember]
     ordering_fields = ["reported_at", "occurred_at", "grade", "status", "next_due_at", "id"]
 
+    def get_serializer_class(self):
+        return s.IncidentListSerializer if self.action == "list" else s.IncidentSerializer
+
     def handle_exception(self, exc):
         response = super().handle_exception(exc)
         if isinstance(exc, services.IllegalTransition):
