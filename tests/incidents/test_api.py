@@ -259,3 +259,24 @@ def test_the_batch_shows_open_incidents_to_its_producer_and_regulators(chain, da
     assert stranger.client.get(url).status_code == 404
     chain["county"].client.post(f"{URL}{incident_id}/reject/", {"reason": "不属实"}, format="json")
     assert dairy.client.get(url).json() == []
+
+
+def test_errors_follow_accept_language(chain, dairy, batch, t0):
+    incident_id = create(dairy, batch, t0).json()["id"]
+    url = f"{URL}{incident_id}/close/"
+    zh = chain["county"].client.post(url, {}, format="json")
+    en = chain["county"].client.post(url, {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert "允许的操作" in problem(zh)["detail"]
+    assert "allowed:" in problem(en)["detail"]
+
+
+def test_a_failed_notification_is_on_the_timeline(chain, dairy, batch, t0, settings,
+                                                 django_capture_on_commit_callbacks):
+    """Issue 11 §7: a down mail server loses nothing, and the failure shows on the timeline."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
+    settings.NOTIFICATION_MAX_ATTEMPTS = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_id = create(dairy, batch, t0).json()["id"]
+    rows = IncidentTimeline.objects.filter(incident_id=incident_id, action="notification_failed")
+    assert rows.count() == 1 and rows.get().reason
