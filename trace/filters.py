@@ -1,5 +1,10 @@
+from datetime import UTC
+
 from django.db.models import Q
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
+
+from api.validators import validate_storable_datetime
 
 from .choices import BatchStatus, EventType, ProductCategory
 from .models import Batch, Event, Product, Site
@@ -41,12 +46,28 @@ class BatchFilterSet(filters.FilterSet):
         return queryset.filter(Q(lot__icontains=value) | Q(product__name__icontains=value) | Q(gtin=value))
 
 
+class _StorableIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time with a real-world zone offset, in the storable range, handed to
+    the database in UTC (PostgreSQL refuses offsets past ±15:59)."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        validate_storable_datetime(moment)
+        return moment.astimezone(UTC)
+
+
+class StorableIsoDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = _StorableIsoDateTimeField
+
+
 class EventFilterSet(filters.FilterSet):
     batch_id = filters.NumberFilter(field_name="batch_links__batch_id", distinct=True)
     event_type = filters.MultipleChoiceFilter(choices=EventType.choices)
     biz_step = filters.CharFilter()
-    after = filters.IsoDateTimeFilter(field_name="event_time", lookup_expr="gte")
-    before = filters.IsoDateTimeFilter(field_name="event_time", lookup_expr="lt")
+    after = StorableIsoDateTimeFilter(field_name="event_time", lookup_expr="gte")
+    before = StorableIsoDateTimeFilter(field_name="event_time", lookup_expr="lt")
 
     class Meta:
         model = Event
