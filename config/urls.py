@@ -14,3 +14,5 @@ urlpatterns = [
     path("epcis/", include("trace.epcis.urls")),
     path("", include("trace.public_urls")),
 ]
+
+handler404 = "api.views.not_found"

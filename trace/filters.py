@@ -1,5 +1,6 @@
 from datetime import UTC
 
+from django import forms
 from django.db.models import Q
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
@@ -10,9 +11,20 @@ from .choices import BatchStatus, EventType, ProductCategory
 from .models import Batch, Event, Product, Site
 
 
+class IdFilter(filters.NumberFilter):
+    """A database id: a whole number in the range of a 64-bit key (not ``-2.6e+83``)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class ProductFilterSet(filters.FilterSet):
     q = filters.CharFilter(method="search")
-    owner_id = filters.NumberFilter(field_name="owner_id")
+    owner_id = IdFilter(field_name="owner_id")
     category = filters.MultipleChoiceFilter(choices=ProductCategory.choices)
 
     class Meta:
@@ -33,7 +45,7 @@ class SiteFilterSet(filters.FilterSet):
 
 class BatchFilterSet(filters.FilterSet):
     q = filters.CharFilter(method="search")
-    product_id = filters.NumberFilter(field_name="product_id")
+    product_id = IdFilter(field_name="product_id")
     status = filters.MultipleChoiceFilter(choices=BatchStatus.choices)
     produced_after = filters.DateFilter(field_name="production_date", lookup_expr="gte")
     produced_before = filters.DateFilter(field_name="production_date", lookup_expr="lte")
@@ -63,7 +75,7 @@ class StorableIsoDateTimeFilter(filters.IsoDateTimeFilter):
 
 
 class EventFilterSet(filters.FilterSet):
-    batch_id = filters.NumberFilter(field_name="batch_links__batch_id", distinct=True)
+    batch_id = IdFilter(field_name="batch_links__batch_id", distinct=True)
     event_type = filters.MultipleChoiceFilter(choices=EventType.choices)
     biz_step = filters.CharFilter()
     after = StorableIsoDateTimeFilter(field_name="event_time", lookup_expr="gte")

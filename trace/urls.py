@@ -1,3 +1,5 @@
+import re
+
 from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
@@ -21,8 +23,10 @@ _files = {
 urlpatterns = [
     # The contract names these without a trailing slash (…/qr.png), as files are.
     *(
-        path(
-            f"batches/<int:pk>/{name}",
+        # Any pk text (as the router's routes take): an unknown or negative id is the view's
+        # problem+json 404, not a redirect to the router's …/qr.png/ spelling.
+        re_path(
+            rf"^batches/(?P<pk>[^/.]+)/{re.escape(name)}$",
             views.BatchViewSet.as_view({"get": method}, **getattr(views.BatchViewSet, method).kwargs),
             name=f"batch-{method}-file",
         )

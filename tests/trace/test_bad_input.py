@@ -107,3 +107,24 @@ def test_a_body_over_the_upload_limit_is_a_413_problem(enterprise, settings):
     problem = response.json()
     assert problem["status"] == 413 and problem["type"].endswith("request-too-large")
     assert str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE) in problem["detail"]
+
+
+# --- found by schemathesis (tests/api/test_fuzz.py) ---------------------------------------
+
+
+@pytest.mark.parametrize("query", [{"product_id": "-2.649332748308222e+83"}, {"product_id": "1.5"},
+                                   {"product_id": str(2**64)}])
+def test_id_filters_take_whole_numbers_in_range(enterprise, query):
+    response = enterprise.client.get("/api/v1/batches/", query)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "product_id"
+
+
+@pytest.mark.parametrize("url", ["/api/v1/batches/-2120135/qr.png?size=-4623", "/api/v1/batches/-105377/qr.svg",
+                                 "/api/v1/batches/-1/trace.csv", "/api/v1/batches/-2120135/labels/?count=-4623",
+                                 "/api/v1/no-such-thing/", "/epcis/no-such-thing"])
+def test_unknown_api_addresses_are_problem_json_404s(enterprise, url):
+    """Not a redirect to another spelling, not Django's HTML page: what the schema documents."""
+    response = enterprise.client.get(url)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
