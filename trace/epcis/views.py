@@ -213,7 +213,7 @@ class CaptureView(EpcisView):
         if body.startswith(codecs.BOM_UTF8):  # RFC 8259 §8.1: a parser may ignore one
             body = body[len(codecs.BOM_UTF8):]
         document = parse_json(body)
-        events = validate_capture_document(document)
+        events = validate_capture_document(document, body=body)
         behaviour = (
             (request.headers.get("GS1-Capture-Error-Behaviour") or "rollback").strip().lower()
         )
