@@ -26,3 +26,5 @@ urlpatterns = [
     path("epcis/", include("trace.epcis.urls")),
     path("", include("trace.consumer.public_urls")),
 ]
+
+handler404 = "api.views.not_found"
