@@ -14,4 +14,5 @@ MEASURES = {
     "scan": "bench.scan",
     "capture": "bench.capture",
     "memory": "bench.memory",
+    "recall": "bench.recall",  # last: it recalls the whey lot's scope for good
 }

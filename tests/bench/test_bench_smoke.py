@@ -90,8 +90,9 @@ def test_every_benchmark_runs_at_tiny_size_and_reports_numbers(tmp_path):
     assert names == {
         "capture_throughput", "trace_latency_p95", "trace_graph_p95", "scan_throughput", "scan_p99",
         "scan_errors", "downstream_holders", "capture_peak_rss", "trace_export_xlsx",
+        "recall_scope", "recall_drill", "recall_activation",
     }
-    assert len(MEASURES) == 6
+    assert len(MEASURES) == 7
     for measure in report["measures"]:
         assert isinstance(measure["value"], int | float), measure
         assert set(measure) >= {"name", "value", "unit", "baseline", "ratio", "target", "met"}

@@ -41,6 +41,7 @@ from api.permissions import organization_of
 from .forms import action_form
 from .public import (
     ACTIONS,
+    batch_notice,
     find_public_batch,
     page_actions,
     public_batch,
@@ -374,6 +375,7 @@ def _status_body(batch: Batch) -> dict:
         "recalled": batch.status == BatchStatus.RECALLED,
         "on_hold": batch.status == BatchStatus.ON_HOLD,
         "status_changed_at": batch.status_changed_at.isoformat(),
+        "recall": batch_notice(batch),
     }
 
 

@@ -315,6 +315,18 @@ def batch_set_status(*, batch: Batch, status: str) -> Batch:
     return batch
 
 
+def batches_set_status(*, batch_ids, status: str) -> int:
+    """``batch_set_status`` for many lots at once (a recall's thousands): one UPDATE,
+    their cached consumer pages dropped after commit. Returns how many changed."""
+    now = timezone.now()
+    changed = list(Batch.objects.filter(pk__in=batch_ids).exclude(status=status).values_list("pk", flat=True))
+    for start in range(0, len(changed), 10_000):
+        Batch.objects.filter(pk__in=changed[start:start + 10_000]).update(
+            status=status, status_changed_at=now, updated_at=now)
+    transaction.on_commit(lambda: invalidate_batches(changed))
+    return len(changed)
+
+
 @transaction.atomic
 def event_declare_error(*, event: Event, reason: str, actor, corrective_event_ids: list[str] | None = None) -> Event:
     """Retract an event: capture its error declaration (the original stays untouched)."""
