@@ -39,6 +39,7 @@ def run(ctx: Context) -> list[Measure]:
 
     from api.models import Membership, Notification
     from recalls import services
+    from recalls.drill import recall_drill
     from recalls.models import RecallNotice
     from recalls.selectors import compute_scope
 
@@ -63,7 +64,7 @@ def run(ctx: Context) -> list[Measure]:
         details={"lots": lots, "holders": holders, "timing": s},
     )]
 
-    drill = services.recall_drill(actor=owner, batch_ids=[hub.pk])
+    drill = recall_drill(actor=owner, batch_ids=[hub.pk])
     measures.append(Measure(
         name="recall_drill", label="mock recall (drill) of the whey lot", value=round(drill.total_seconds, 4),
         unit="s", target="reported", met=None,

@@ -11,8 +11,8 @@ class RecallsConfig(AppConfig):
 
         from api.deadlines import register_sweeper
 
-        from . import public_views, services
+        from . import public_views, sweeps
 
-        register_sweeper("recalls", services.sweep_recalls)
+        register_sweeper("recalls", sweeps.sweep_recalls)
         # The consumer page and gs1:recallStatus of a recalled lot name the recall and its remedy.
         public.register_batch_notice(public_views.batch_recall_notice)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
 from base64 import urlsafe_b64encode
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -24,7 +23,6 @@ from trace.models import Batch
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
@@ -42,7 +40,6 @@ from .models import (
     RecallAcknowledgement,
     RecallAckToken,
     RecallBatch,
-    RecallDrill,
     RecallHolding,
     RecallNotice,
     RecallPlanVersion,
@@ -102,7 +99,7 @@ def _lock(recall: Recall) -> Recall:
     return Recall.objects.select_for_update().get(pk=recall.pk)
 
 
-def _log(recall: Recall, action: str, *, actor=None, organization=None, reason: str = "", data=None,
+def log_entry(recall: Recall, action: str, *, actor=None, organization=None, reason: str = "", data=None,
          at: datetime | None = None) -> RecallTimelineEntry:
     if organization is None and actor is not None:
         organization = organization_of(actor)
@@ -112,7 +109,7 @@ def _log(recall: Recall, action: str, *, actor=None, organization=None, reason: 
     )
 
 
-def _require_writer(actor) -> Organization:
+def require_writer(actor) -> Organization:
     org = organization_of(actor)
     if org is None or not actor.membership.can_write:
         raise exceptions.PermissionDenied(_("You must belong to an organization, and viewers may only read."))
@@ -120,7 +117,7 @@ def _require_writer(actor) -> Organization:
 
 
 def _require_producer(recall: Recall, actor) -> Organization:
-    org = _require_writer(actor)
+    org = require_writer(actor)
     if org.pk != recall.producer_id:
         raise exceptions.PermissionDenied(_("Only the producer running this recall may do this."))
     return org
@@ -131,7 +128,7 @@ def covers(regulator: Organization, region_code: str) -> bool:
 
 
 def _require_regulator(recall: Recall, actor) -> Organization:
-    org = _require_writer(actor)
+    org = require_writer(actor)
     if not covers(org, recall.region_code):
         raise exceptions.PermissionDenied(_("Only a regulator whose jurisdiction covers the producer may do this."))
     return org
@@ -145,7 +142,7 @@ def competent_regulators(region_code: str) -> list[Organization]:
             if region_code.startswith(r.jurisdiction_prefix)]
 
 
-def _notify_regulators(recall: Recall, *, topic: str, subject: str, body: str, region_code: str | None = None):
+def notify_regulators(recall: Recall, *, topic: str, subject: str, body: str, region_code: str | None = None):
     for regulator in competent_regulators(region_code or recall.region_code):
         notify(organization=regulator, topic=topic, subject=subject, body=body,
                payload={"recall": recall.number, "status": recall.status}, about=recall)
@@ -248,7 +245,7 @@ def _refresh_notices(recall: Recall) -> None:
         recall.units_sold = sum(included.values_list("sold_on", flat=True), ZERO)
 
 
-def _affected_batches(batch_ids: list[int], *, organization: Organization, ordered: bool) -> tuple[list[Batch], int]:
+def affected_batches(batch_ids: list[int], *, organization: Organization, ordered: bool) -> tuple[list[Batch], int]:
     """The lots named, checked: registered here, and the producer's own (a voluntary
     recall) or within the ordering regulator's jurisdiction, all of one producer."""
     if not batch_ids:
@@ -282,7 +279,7 @@ def recall_create(*, actor, batch_ids: list[int], recall_type: str, recall_class
     """Open a recall in draft with its scope proposed from the trace graph. A
     voluntary recall is opened by the producer; an ordered one by a regulator,
     which starts the producer's objection window (15 working days)."""
-    org = _require_writer(actor)
+    org = require_writer(actor)
     ordered = recall_type == RecallType.ORDERED
     if ordered and not org.is_regulator:
         raise exceptions.PermissionDenied(_("Only a regulator may order a recall."))
@@ -294,7 +291,7 @@ def recall_create(*, actor, batch_ids: list[int], recall_type: str, recall_class
                 notice_text=notice_text, notice_title_en=notice_title_en, notice_text_en=notice_text_en,
                 target_effectiveness=target_effectiveness, planned_start=planned_start, planned_end=planned_end)
     validate_plan(plan)
-    batches, producer_id = _affected_batches(batch_ids, organization=org, ordered=ordered)
+    batches, producer_id = affected_batches(batch_ids, organization=org, ordered=ordered)
     producer = Organization.objects.get(pk=producer_id)
     now = timezone.now()
     recall = Recall(
@@ -314,14 +311,14 @@ def recall_create(*, actor, batch_ids: list[int], recall_type: str, recall_class
     lots = _store_scope(recall, [b.pk for b in batches])
     _refresh_notices(recall)
     recall.save(update_fields=["units_planned", "units_sold"])
-    _log(recall, "created", actor=actor, data={"recall_type": recall_type, "batches": [b.pk for b in batches]})
+    log_entry(recall, "created", actor=actor, data={"recall_type": recall_type, "batches": [b.pk for b in batches]})
     data = {"lots": lots, "consignees": recall.notices.filter(included=True).count(),
             "units_planned": str(recall.units_planned)}
     if ordered:
         data["objection_due_at"] = recall.objection_due_at.isoformat()
         if not recall.objection_calendar_covered:
             data["note"] = "computed without the holiday calendar"
-    _log(recall, "scope_proposed", actor=actor, data=data)
+    log_entry(recall, "scope_proposed", actor=actor, data=data)
     if ordered:
         notify(organization=producer, topic="recall.ordered",
                subject=_("Recall ordered: %(title)s") % {"title": recall.notice_title},
@@ -338,7 +335,7 @@ def recall_edit_scope(*, recall: Recall, actor, edits: list[dict], confirm: bool
     excludes a lot (``batch``) or a holder (``organization``) and needs a reason.
     A lot added brings what was made from it."""
     recall = _lock(recall)
-    org = _require_writer(actor)
+    org = require_writer(actor)
     if org.pk != recall.producer_id and not (recall.recall_type == RecallType.ORDERED
                                               and recall.ordered_by_id == org.pk):
         raise exceptions.PermissionDenied(_("Only the producer running this recall may do this."))
@@ -359,12 +356,12 @@ def recall_edit_scope(*, recall: Recall, actor, edits: list[dict], confirm: bool
                                        "batch_not_owned")
                 added = _store_scope(recall, [batch.pk], source=ScopeSource.ADDED)
                 recall.scope_batches.filter(batch_id=batch.pk).update(edit_reason=reason)
-                _log(recall, "scope_lot_added", actor=actor, reason=reason, data={"batch": batch.pk, "lots": added})
+                log_entry(recall, "scope_lot_added", actor=actor, reason=reason, data={"batch": batch.pk, "lots": added})
                 continue
             link.included = include
             link.edit_reason = reason
             link.save(update_fields=["included", "edit_reason"])
-            _log(recall, "scope_lot_included" if include else "scope_lot_excluded", actor=actor, reason=reason,
+            log_entry(recall, "scope_lot_included" if include else "scope_lot_excluded", actor=actor, reason=reason,
                  data={"batch": link.batch_id})
         elif edit.get("organization"):
             notice = recall.notices.filter(organization_id=edit["organization"]).first()
@@ -374,7 +371,7 @@ def recall_edit_scope(*, recall: Recall, actor, edits: list[dict], confirm: bool
             notice.included = include
             notice.edit_reason = reason
             notice.save(update_fields=["included", "edit_reason"])
-            _log(recall, "scope_holder_included" if include else "scope_holder_excluded", actor=actor,
+            log_entry(recall, "scope_holder_included" if include else "scope_holder_excluded", actor=actor,
                  reason=reason, data={"organization": notice.organization_id})
         else:
             raise _field_error(f"edits[{index}]", _("Name a batch or an organization."), "required")
@@ -384,7 +381,7 @@ def recall_edit_scope(*, recall: Recall, actor, edits: list[dict], confirm: bool
     if confirm:
         recall.scope_confirmed_at = timezone.now()
         recall.save(update_fields=["scope_confirmed_at", "updated_at"])
-        _log(recall, "scope_confirmed", actor=actor, data={
+        log_entry(recall, "scope_confirmed", actor=actor, data={
             "lots": recall.scope_batches.filter(included=True).count(),
             "consignees": recall.notices.filter(included=True).count()})
     elif edits and recall.scope_confirmed_at:
@@ -397,7 +394,7 @@ def recall_edit_scope(*, recall: Recall, actor, edits: list[dict], confirm: bool
 def recall_update_plan(*, recall: Recall, actor, changes: dict, reason: str = "") -> Recall:
     """Edit a draft's plan, or re-file a filed plan (a new version, with a reason)."""
     recall = _lock(recall)
-    org = _require_writer(actor)
+    org = require_writer(actor)
     if org.pk != recall.producer_id and recall.ordered_by_id != org.pk:
         raise exceptions.PermissionDenied(_("Only the producer running this recall may do this."))
     refile = recall.status != S.DRAFT
@@ -419,16 +416,16 @@ def recall_update_plan(*, recall: Recall, actor, changes: dict, reason: str = ""
     if refile:
         RecallPlanVersion.objects.create(recall=recall, version=recall.plan_version, plan=plan_of(recall),
                                          reason=reason, filed_by=actor)
-        _log(recall, "plan_refiled", actor=actor, reason=reason,
+        log_entry(recall, "plan_refiled", actor=actor, reason=reason,
              data={"version": recall.plan_version, "changed": sorted(changes)})
-        _notify_regulators(recall, topic="recall.refiled",
+        notify_regulators(recall, topic="recall.refiled",
                            subject=_("Recall plan re-filed: %(number)s") % {"number": recall.number},
                            body=_("Plan version %(v)s: %(reason)s") % {"v": recall.plan_version, "reason": reason})
         if recall.status == S.ACTIVE:  # the consumer pages show the new remedy from the next scan
             lots = list(recall.scope_batches.filter(included=True).values_list("batch_id", flat=True))
             transaction.on_commit(lambda: invalidate_batches(lots))
     else:
-        _log(recall, "plan_edited", actor=actor, data={"changed": sorted(changes)})
+        log_entry(recall, "plan_edited", actor=actor, data={"changed": sorted(changes)})
     return recall
 
 
@@ -438,7 +435,7 @@ def recall_update_plan(*, recall: Recall, actor, changes: dict, reason: str = ""
 def recall_submit(*, recall: Recall, actor) -> Recall:
     """File the plan (备案): draft → submitted, plan version 1."""
     recall = _lock(recall)
-    org = _require_writer(actor)
+    org = require_writer(actor)
     if org.pk != recall.producer_id and recall.ordered_by_id != org.pk:
         raise exceptions.PermissionDenied(_("Only the producer running this recall may do this."))
     target = _check(recall, "submit")
@@ -450,8 +447,8 @@ def recall_submit(*, recall: Recall, actor) -> Recall:
     recall.save(update_fields=["status", "submitted_at", "updated_at"])
     RecallPlanVersion.objects.create(recall=recall, version=recall.plan_version, plan=plan_of(recall),
                                      filed_by=actor)
-    _log(recall, "submitted", actor=actor, data={"version": recall.plan_version})
-    _notify_regulators(recall, topic="recall.submitted",
+    log_entry(recall, "submitted", actor=actor, data={"version": recall.plan_version})
+    notify_regulators(recall, topic="recall.submitted",
                        subject=_("Recall plan filed: %(number)s") % {"number": recall.number},
                        body=_("%(producer)s filed the plan of recall %(number)s: %(title)s")
                        % {"producer": recall.producer.name, "number": recall.number, "title": recall.notice_title})
@@ -466,7 +463,7 @@ def recall_approve(*, recall: Recall, actor, note: str = "") -> Recall:
     _check(recall, "approve")
     recall.approved_at = timezone.now()
     recall.save(update_fields=["approved_at", "updated_at"])
-    _log(recall, "approved", actor=actor, reason=note, data={"version": recall.plan_version})
+    log_entry(recall, "approved", actor=actor, reason=note, data={"version": recall.plan_version})
     return recall
 
 
@@ -489,14 +486,14 @@ def recall_object(*, recall: Recall, actor, reason: str) -> Recall:
         raise Conflict(_("An objection has already been lodged."), code="already_objected")
     recall.objected_at = now
     recall.save(update_fields=["objected_at", "updated_at"])
-    _log(recall, "objected", actor=actor, reason=reason)
+    log_entry(recall, "objected", actor=actor, reason=reason)
     notify(organization=recall.ordered_by, topic="recall.objected",
            subject=_("Objection to recall %(number)s") % {"number": recall.number}, body=reason,
            payload={"recall": recall.number}, about=recall)
     return recall
 
 
-def _ack_token(nonce: str) -> str:
+def ack_token(nonce: str) -> str:
     digest = hmac.new(settings.SECRET_KEY.encode(), f"recall-ack:{nonce}".encode(), hashlib.sha256).digest()
     return urlsafe_b64encode(digest).decode().rstrip("=")
 
@@ -513,7 +510,7 @@ def issue_token(notice: RecallNotice, *, now: datetime | None = None) -> str:
     """A fresh acknowledgement link for ``notice``; returns the token (not stored)."""
     now = now or timezone.now()
     nonce = secrets.token_hex(16)
-    token = _ack_token(nonce)
+    token = ack_token(nonce)
     RecallAckToken.objects.create(notice=notice, nonce=nonce, token_hash=token_hash(token),
                                   expires_at=now + timedelta(days=settings.RECALL_ACK_TOKEN_DAYS))
     return token
@@ -522,14 +519,14 @@ def issue_token(notice: RecallNotice, *, now: datetime | None = None) -> str:
 def current_ack_url(notice: RecallNotice) -> str | None:
     """The consignee's working link (shown to it when signed in), if any."""
     token = notice.tokens.filter(used_at__isnull=True, expires_at__gt=timezone.now()).order_by("-id").first()
-    return ack_url(_ack_token(token.nonce)) if token else None
+    return ack_url(ack_token(token.nonce)) if token else None
 
 
 def _remedy_text(recall: Recall) -> str:
     return "、".join(str(Remedy(r).label) for r in recall.remedies)
 
 
-def _send_notice(notice: RecallNotice, recall: Recall, *, topic: str, now: datetime) -> None:
+def send_notice(notice: RecallNotice, recall: Recall, *, topic: str, now: datetime) -> None:
     token = issue_token(notice, now=now)
     link = ack_url(token)
     reminder = topic == "recall.reminder"
@@ -546,7 +543,7 @@ def _send_notice(notice: RecallNotice, recall: Recall, *, topic: str, now: datet
                   payload={"recall": recall.number, "ack_url": link, "held": str(notice.held), "lots": notice.lots},
                   about=notice)
     if not rows:  # nobody to write to: on the record, so the producer can reach it another way
-        _log(recall, "notice_undeliverable", at=now, data={"organization": notice.organization_id, "topic": topic})
+        log_entry(recall, "notice_undeliverable", at=now, data={"organization": notice.organization_id, "topic": topic})
 
 
 def _recall_documents(recall: Recall, lots: list[tuple[str, str]], when: datetime) -> list[dict]:
@@ -579,7 +576,7 @@ def recall_activate(*, recall: Recall, actor) -> Recall:
     consumer pages show the red banner from the next scan. An ordered recall
     activates once the objection window has passed, or when its producer does."""
     recall = _lock(recall)
-    org = _require_writer(actor)
+    org = require_writer(actor)
     target = _check(recall, "activate")
     if recall.recall_type == RecallType.VOLUNTARY:
         if org.pk != recall.producer_id:
@@ -599,7 +596,7 @@ def recall_activate(*, recall: Recall, actor) -> Recall:
     notices = list(recall.notices.filter(included=True).select_related("organization"))
     reminder_at = now + timedelta(hours=settings.RECALL_ACK_REMINDER_HOURS)
     for notice in notices:
-        _send_notice(notice, recall, topic="recall.notice", now=now)
+        send_notice(notice, recall, topic="recall.notice", now=now)
         notice.notified_at = now
         notice.next_reminder_at = reminder_at
     RecallNotice.objects.bulk_update(notices, ["notified_at", "next_reminder_at"], batch_size=1000)
@@ -607,10 +604,10 @@ def recall_activate(*, recall: Recall, actor) -> Recall:
     recall.activated_at = now
     recall.next_report_due_at = recall.report_check_at = now + _report_interval(recall)
     recall.save(update_fields=["status", "activated_at", "next_report_due_at", "report_check_at", "updated_at"])
-    _log(recall, "activated", actor=actor, at=now, data={
+    log_entry(recall, "activated", actor=actor, at=now, data={
         "lots": len(lots), "lots_recalled": changed, "events": len(result.event_pks), "consignees": len(notices),
         "next_report_due_at": recall.next_report_due_at.isoformat()})
-    _notify_regulators(recall, topic="recall.activated",
+    notify_regulators(recall, topic="recall.activated",
                        subject=_("Recall started: %(number)s") % {"number": recall.number},
                        body=_("%(lots)s lots recalled, %(n)s consignees notified.") % {"lots": len(lots),
                                                                                         "n": len(notices)})
@@ -690,7 +687,7 @@ def recall_acknowledge(*, token: str, data: dict) -> tuple[RecallNotice, str]:
     notice.next_reminder_at = None
     notice.save(update_fields=["on_hand", "returned", "destroyed", "corrected", "acknowledged_at", "last_answer_at",
                                "next_reminder_at"])
-    _log(recall, "consignee_acknowledged" if first else "consignee_reported", organization=notice.organization,
+    log_entry(recall, "consignee_acknowledged" if first else "consignee_reported", organization=notice.organization,
          data={"organization": notice.organization_id, **{k: str(v) for k, v in q.items()}})
     return notice, issue_token(notice, now=now)
 
@@ -709,10 +706,10 @@ def recall_file_progress_report(*, recall: Recall, actor, units_recovered=None, 
     now = timezone.now()
     recall.next_report_due_at = recall.report_check_at = now + _report_interval(recall)
     recall.save(update_fields=["next_report_due_at", "report_check_at", "updated_at"])
-    _log(recall, "progress_report_filed", actor=actor, data={
+    log_entry(recall, "progress_report_filed", actor=actor, data={
         "sequence": sequence, "effectiveness": str(report.effectiveness), "target_met": report.target_met,
         "next_report_due_at": recall.next_report_due_at.isoformat()})
-    _notify_regulators(recall, topic="recall.progress_report",
+    notify_regulators(recall, topic="recall.progress_report",
                        subject=_("Recall progress report %(n)s: %(number)s") % {"n": sequence, "number": recall.number},
                        body=_("Effectiveness %(e)s %% (target %(t)s).") % {"e": report.effectiveness,
                                                                            "t": recall.target_effectiveness})
@@ -738,7 +735,7 @@ def recall_complete(*, recall: Recall, actor, note: str = "") -> Recall:
     data = {"summary_due_at": deadline.due_at.isoformat()}
     if not deadline.calendar_covered:
         data["note"] = "computed without the holiday calendar"
-    _log(recall, "completed", actor=actor, reason=note, data=data)
+    log_entry(recall, "completed", actor=actor, reason=note, data=data)
     return recall
 
 
@@ -758,10 +755,10 @@ def recall_file_summary_report(*, recall: Recall, actor, conclusion: str, units_
                                                 **figures)
     recall.summary_check_at = None
     recall.save(update_fields=["summary_check_at", "updated_at"])
-    _log(recall, "summary_report_filed", actor=actor, data={
+    log_entry(recall, "summary_report_filed", actor=actor, data={
         "effectiveness": str(report.effectiveness), "target_met": report.target_met,
         "on_time": timezone.now() <= recall.summary_due_at})
-    _notify_regulators(recall, topic="recall.summary_report",
+    notify_regulators(recall, topic="recall.summary_report",
                        subject=_("Recall summary report: %(number)s") % {"number": recall.number}, body=conclusion)
     return report
 
@@ -792,7 +789,7 @@ def recall_close(*, recall: Recall, actor, override: bool = False, reason: str =
     recall.ended_reason = reason
     recall.save(update_fields=["status", "closed_at", "closed_by_override", "ended_reason", "updated_at"])
     RecallNotice.objects.filter(recall=recall).update(next_reminder_at=None)
-    _log(recall, "closed", actor=actor, reason=reason, data={
+    log_entry(recall, "closed", actor=actor, reason=reason, data={
         "override": not met, "effectiveness": str(figures["effectiveness"]), "unanswered": unanswered})
     notify(organization=recall.producer, topic="recall.closed",
            subject=_("Recall closed: %(number)s") % {"number": recall.number}, body=reason or recall.notice_title,
@@ -802,7 +799,7 @@ def recall_close(*, recall: Recall, actor, override: bool = False, reason: str =
 
 def _end(recall: Recall, actor, *, action: str, reason: str) -> Recall:
     recall = _lock(recall)
-    org = _require_writer(actor)
+    org = require_writer(actor)
     target = _check(recall, action)
     if not reason.strip():
         raise _field_error("reason", _("Say why."), "required")
@@ -818,7 +815,7 @@ def _end(recall: Recall, actor, *, action: str, reason: str) -> Recall:
     recall.report_check_at = None
     recall.save(update_fields=["status", "ended_reason", "report_check_at", "updated_at"])
     RecallNotice.objects.filter(recall=recall).update(next_reminder_at=None)
-    _log(recall, action + ("d" if action.endswith("e") else "led"), actor=actor, reason=reason)
+    log_entry(recall, action + ("d" if action.endswith("e") else "led"), actor=actor, reason=reason)
     return recall
 
 
@@ -834,111 +831,8 @@ def recall_cancel(*, recall: Recall, actor, reason: str) -> Recall:
     return _end(recall, actor, action="cancel", reason=reason)
 
 
-# --- the deadline sweep ---------------------------------------------------------
-
-def _sweep_notices(now: datetime, limit: int) -> int:
-    done = 0
-    with transaction.atomic():
-        notices = list(
-            RecallNotice.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(acknowledged_at__isnull=True, next_reminder_at__lte=now, recall__status=S.ACTIVE)
-            .select_related("recall__producer", "organization").order_by("next_reminder_at")[:limit]
-        )
-        for notice in notices:
-            recall = notice.recall
-            if notice.reminders_sent < settings.RECALL_ACK_MAX_REMINDERS:
-                _send_notice(notice, recall, topic="recall.reminder", now=now)
-                notice.reminders_sent += 1
-                notice.next_reminder_at = now + timedelta(hours=settings.RECALL_ACK_REMINDER_HOURS)
-                _log(recall, "consignee_reminded", at=now,
-                     data={"organization": notice.organization_id, "reminder": notice.reminders_sent})
-            else:
-                notice.escalated_at = now
-                notice.next_reminder_at = None
-                subject = _("Consignee has not answered recall %(number)s: %(org)s") % {
-                    "number": recall.number, "org": notice.organization.name}
-                body = _("%(org)s was notified on %(at)s and reminded %(n)s times without answering.") % {
-                    "org": notice.organization.name, "n": notice.reminders_sent,
-                    "at": timezone.localtime(notice.notified_at).strftime("%Y-%m-%d %H:%M")}
-                notify(organization=recall.producer, topic="recall.consignee_escalated", subject=subject, body=body,
-                       payload={"recall": recall.number, "organization": notice.organization_id}, about=notice)
-                _notify_regulators(recall, topic="recall.consignee_escalated", subject=subject, body=body,
-                                   region_code=notice.organization.region_code)
-                _log(recall, "consignee_escalated", at=now, data={"organization": notice.organization_id})
-            notice.save(update_fields=["reminders_sent", "next_reminder_at", "escalated_at"])
-            done += 1
-    return done
-
-
-def _sweep_reports(now: datetime, limit: int) -> int:
-    done = 0
-    repeat = timedelta(days=settings.RECALL_OVERDUE_REPEAT_DAYS)
-    with transaction.atomic():
-        due = (Recall.objects.select_for_update(skip_locked=True)
-               .filter(Q(status=S.ACTIVE, report_check_at__lte=now) | Q(status=S.COMPLETED, summary_check_at__lte=now))
-               .order_by("id")[:limit])
-        for recall in due:
-            summary = recall.status == S.COMPLETED
-            due_at = recall.summary_due_at if summary else recall.next_report_due_at
-            action = "summary_report_overdue" if summary else "progress_report_overdue"
-            subject = (_("Summary report overdue: %(number)s") if summary else
-                       _("Progress report overdue: %(number)s")) % {"number": recall.number}
-            body = _("It was due on %(due)s.") % {"due": timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M")}
-            notify(organization=recall.producer, topic="recall." + action, subject=subject, body=body,
-                   payload={"recall": recall.number, "due_at": due_at.isoformat()}, about=recall)
-            _notify_regulators(recall, topic="recall." + action, subject=subject, body=body)
-            _log(recall, action, at=now, data={"due_at": due_at.isoformat()})
-            if summary:
-                recall.summary_check_at = now + repeat
-            else:
-                recall.report_check_at = now + repeat
-            recall.save(update_fields=["summary_check_at", "report_check_at"])
-            done += 1
-    return done
-
-
-def sweep_recalls(now: datetime, *, limit: int = 1000) -> int:
-    """Remind and escalate silent consignees; escalate overdue progress and summary reports.
-    Exactly once per due row: each row's next check moves forward in the same transaction."""
-    return _sweep_notices(now, limit) + _sweep_reports(now, limit)
-
-
-# --- the drill ------------------------------------------------------------------
-
-def recall_drill(*, actor, batch_ids: list[int]):
-    """A mock recall: the scope, the notices and an acknowledgement round computed
-    and timed, without notifying anyone or changing any lot; the timings are kept."""
-    org = _require_writer(actor)
-    started = time.perf_counter()
-    batches, producer_id = _affected_batches(batch_ids, organization=org, ordered=org.is_regulator)
-    scope = compute_scope([b.pk for b in batches])
-    by_org: dict[int, Decimal] = {}
-    for h in scope.holdings:
-        if h.organization_id != producer_id:
-            by_org[h.organization_id] = by_org.get(h.organization_id, ZERO) + h.held
-    scoped = time.perf_counter()
-    names = dict(Organization.objects.filter(pk__in=by_org).values_list("pk", "name"))
-    # The notices as activation would write them (token, link, text), kept in memory only.
-    tokens, drafts = {}, []
-    for org_id, held in by_org.items():
-        token = _ack_token(secrets.token_hex(16))
-        tokens[token_hash(token)] = (token, held)
-        drafts.append((org_id, ack_url(token), _("Recall notice %(number)s: %(title)s")
-                       % {"number": "DRILL", "title": names.get(org_id, "")}))
-    noticed = time.perf_counter()
-    # A simulated round: every consignee's link looked up by its hash and an answer checked.
-    answered = sum(1 for token, held in tokens.values() if tokens.get(token_hash(token)) and held >= 0)
-    acked = time.perf_counter()
-    return RecallDrill.objects.create(
-        organization=org, started_by=actor, batch_ids=[b.pk for b in batches], lots=len(scope.lots),
-        holders=answered, units_held=sum(by_org.values(), ZERO), scope_seconds=scoped - started,
-        notices_seconds=noticed - scoped, ack_seconds=acked - noticed, total_seconds=acked - started,
-    )
-
-
 __all__ = [
     "TRANSITIONS", "recall_create", "recall_edit_scope", "recall_update_plan", "recall_submit", "recall_approve",
     "recall_object", "recall_activate", "recall_acknowledge", "recall_file_progress_report", "recall_complete",
-    "recall_file_summary_report", "recall_close", "recall_terminate", "recall_cancel", "recall_drill",
-    "sweep_recalls", "scope_holdings",
+    "recall_file_summary_report", "recall_close", "recall_terminate", "recall_cancel", "scope_holdings",
 ]

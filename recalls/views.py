@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from api.viewsets import ScopedViewSetMixin
 
 from . import services
+from .drill import recall_drill
 from .filters import RecallFilterSet
 from .models import Recall, RecallNotice, RecallSummaryReport
 from .serializers import (
@@ -250,5 +251,5 @@ class RecallViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
     def drill(self, request):
         s = DrillInput(data=request.data)
         s.is_valid(raise_exception=True)
-        drill = services.recall_drill(actor=request.user, batch_ids=s.validated_data["batches"])
+        drill = recall_drill(actor=request.user, batch_ids=s.validated_data["batches"])
         return Response(DrillSerializer(drill).data, status=status.HTTP_201_CREATED)

@@ -17,6 +17,7 @@ from recalls.models import (
     RecallNotice,
     RecallTimelineEntry,
 )
+from recalls.sweeps import sweep_recalls
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -288,10 +289,10 @@ def test_overdue_reports_are_swept_once_per_period(enterprise, chain, regulator)
     recall = _active(enterprise, chain)
     assert recall.next_report_due_at - recall.activated_at == timedelta(days=90)
     later = recall.next_report_due_at + timedelta(hours=1)
-    services.sweep_recalls(later)
-    services.sweep_recalls(later)  # idempotent
+    sweep_recalls(later)
+    sweep_recalls(later)  # idempotent
     assert RecallTimelineEntry.objects.filter(recall=recall, action="progress_report_overdue").count() == 1
     services.recall_complete(recall=recall, actor=enterprise.user)
     recall.refresh_from_db()
-    services.sweep_recalls(recall.summary_due_at + timedelta(hours=1))
+    sweep_recalls(recall.summary_due_at + timedelta(hours=1))
     assert RecallTimelineEntry.objects.filter(recall=recall, action="summary_report_overdue").count() == 1
