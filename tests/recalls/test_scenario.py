@@ -57,7 +57,7 @@ def _path(url: str) -> str:
     return urlparse(url).path
 
 
-def test_ranch_recalls_a_raw_milk_lot_to_closure(demo):
+def test_ranch_recalls_a_raw_milk_lot_to_closure(demo, django_capture_on_commit_callbacks):
     """SAMR Order 19 Arts. 12-22: plan filed, recall run, consignees told, progress
     and summary reports, the regulator's verification; GPSR Art. 36 notice."""
     raw, yogurt = demo
@@ -93,7 +93,8 @@ def test_ranch_recalls_a_raw_milk_lot_to_closure(demo):
     for user in get_user_model().objects.filter(membership__isnull=False):
         user.email = f"{user.username}@example.cn"
         user.save(update_fields=["email"])
-    activated = ranch.post(f"/api/v1/recalls/{recall_id}/activate/")
+    with django_capture_on_commit_callbacks(execute=True):  # as the commit would: deliver, invalidate
+        activated = ranch.post(f"/api/v1/recalls/{recall_id}/activate/")
     assert activated.status_code == 200 and activated.json()["status"] == "active"
 
     # At once: the lots are recalled through recorded EPCIS events, and the next scan warns.
@@ -115,6 +116,9 @@ def test_ranch_recalls_a_raw_milk_lot_to_closure(demo):
     notices = {n.organization.name: n for n in RecallNotice.objects.filter(recall=recall).select_related("organization")}
     for notice in notices.values():
         assert Notification.objects.filter(organization=notice.organization, topic="recall.notice").exists()
+    # Delivered after commit (eager Celery here); each delivery is on the timeline.
+    assert Notification.objects.filter(topic="recall.notice", status="sent").count() >= 4
+    assert recall.timeline.filter(action="notification_sent").count() >= 4
 
     # The Xuzhou supermarket opens its link on a phone and reports its returns.
     own = as_user("retailer").get(f"/api/v1/recalls/{recall_id}/notices/").json()["results"]
