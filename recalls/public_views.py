@@ -209,7 +209,7 @@ def ack_page(request, token: str):
             context["notice"] = notice
     response = render(request, "recalls/ack.html", context, status=status_code)
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"  # the token is in the path
+    response["Referrer-Policy"] = "same-origin"  # the token is in the path: never sent to other sites
     return response
 
 
