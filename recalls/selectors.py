@@ -10,7 +10,7 @@ from trace.core.selectors import lineage_batch_ids
 from trace.models import Custody, Event, EventBatch
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Sum
 
 from .models import Recall, RecallNotice
 
@@ -50,11 +50,19 @@ class Scope:
         return {h.organization_id for h in self.holdings}
 
 
-def scope_holdings(batches) -> list[Holding]:
-    """Who holds or held any of ``batches`` (ids, or a subquery of ids) and how much:
-    produced, received, sold on (shipped or sold), used in production, still held
-    (held plus on its way). From custody and from the events' quantities, leaving
-    out retracted events: two grouped statements, whatever the number of lots."""
+def _chunks(ids: list[int], size: int = 10_000):
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def scope_holdings(batch_ids: list[int]) -> list[Holding]:
+    """Who holds or held any of the lots and how much: produced, received, sold on
+    (shipped or sold), used in production, still held (held plus on its way).
+
+    From custody, and from the quantities of the lots' events leaving out
+    retracted ones. The links, their events and the retractions are read
+    separately, each by its own index (a join lets the planner hash the whole
+    events table), and added up here."""
     rows: dict[tuple[int, int], Holding] = {}
 
     def row(org: int, batch: int) -> Holding:
@@ -63,27 +71,37 @@ def scope_holdings(batches) -> list[Holding]:
             rows[key] = Holding(org, batch)
         return rows[key]
 
-    for org, batch, quantity, in_transit in Custody.objects.filter(batch_id__in=batches).values_list(
-            "organization_id", "batch_id", "quantity", "in_transit"):
-        row(org, batch).held += quantity + in_transit
-    retracted = Event.objects.filter(event_id=OuterRef("event__event_id"), error_declaration__isnull=False)
-    links = (
-        EventBatch.objects.filter(batch_id__in=batches, event__error_declaration__isnull=True, quantity__isnull=False)
-        .filter(~Exists(retracted))
-        .values_list("event__organization_id", "batch_id", "role", "event__biz_step", "event__action")
-        .annotate(total=Sum("quantity"))
-        .order_by()
-    )
-    for org, batch, role, step, action, total in links:
+    links: list[tuple[int, int, str, Decimal]] = []
+    for chunk in _chunks(list(batch_ids)):
+        for org, batch, quantity, in_transit in Custody.objects.filter(batch_id__in=chunk).order_by().values_list(
+                "organization_id", "batch_id", "quantity", "in_transit"):
+            row(org, batch).held += quantity + in_transit
+        links.extend(EventBatch.objects.filter(batch_id__in=chunk, quantity__isnull=False).order_by()
+                     .values_list("event_id", "batch_id", "role", "quantity"))
+    events: dict[int, tuple[str, int, str, str]] = {}
+    for chunk in _chunks(sorted({link[0] for link in links})):
+        for pk, event_id, org, step, action in Event.objects.filter(
+                pk__in=chunk, error_declaration__isnull=True).order_by().values_list(
+                "pk", "event_id", "organization_id", "biz_step", "action"):
+            events[pk] = (event_id, org, step, action)
+    retracted: set[str] = set()
+    for chunk in _chunks(sorted({e[0] for e in events.values()})):
+        retracted.update(Event.objects.filter(event_id__in=chunk, error_declaration__isnull=False).order_by()
+                         .values_list("event_id", flat=True))
+    for event_pk, batch, role, quantity in links:
+        event = events.get(event_pk)
+        if event is None or event[0] in retracted:
+            continue
+        _event_id, org, step, action = event
         holding = row(org, batch)
         if role == BatchRole.OUTPUT or (role == BatchRole.SUBJECT and action == "ADD" and step == BizStep.COMMISSIONING):
-            holding.produced += total
+            holding.produced += quantity
         elif role == BatchRole.INPUT:
-            holding.used += total
+            holding.used += quantity
         elif role == BatchRole.SUBJECT and step == BizStep.RECEIVING:
-            holding.received += total
+            holding.received += quantity
         elif role == BatchRole.SUBJECT and step in _OUTBOUND:
-            holding.sold_on += total
+            holding.sold_on += quantity
     return sorted(rows.values(), key=lambda h: (h.organization_id, h.batch_id))
 
 
