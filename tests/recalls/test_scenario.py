@@ -113,6 +113,8 @@ def test_ranch_recalls_a_raw_milk_lot_to_closure(demo, django_capture_on_commit_
 
     # Each consignee got a notice with its link (outbox, delivered after commit).
     recall = Recall.objects.get(pk=recall_id)
+    # Class I: a progress report every 2 weeks (a setting; 3 months otherwise).
+    assert recall.next_report_due_at - recall.activated_at == timedelta(days=14)
     notices = {n.organization.name: n for n in RecallNotice.objects.filter(recall=recall).select_related("organization")}
     for notice in notices.values():
         assert Notification.objects.filter(organization=notice.organization, topic="recall.notice").exists()
@@ -121,6 +123,10 @@ def test_ranch_recalls_a_raw_milk_lot_to_closure(demo, django_capture_on_commit_
     assert recall.timeline.filter(action="notification_sent").count() >= 4
 
     # The Xuzhou supermarket opens its link on a phone and reports its returns.
+    # A consignee's timeline holds what concerns it, not the other holders' answers.
+    seen = as_user("retailer").get(f"/api/v1/recalls/{recall_id}/timeline/").json()["results"]
+    assert "activated" in [row["action"] for row in seen]
+    assert "scope_proposed" not in [row["action"] for row in seen]
     own = as_user("retailer").get(f"/api/v1/recalls/{recall_id}/notices/").json()["results"]
     assert len(own) == 1 and own[0]["organization"]["name"] == "云龙万家超市有限公司"
     ack_path = _path(own[0]["ack_url"])
