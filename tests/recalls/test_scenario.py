@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 
 from api.deadlines import sweep_all
 from api.models import Notification
+from api.outbox import deliver
 from recalls.demo import seed_recall_demo
 from recalls.models import Recall, RecallNotice
 
@@ -118,7 +119,10 @@ def test_ranch_recalls_a_raw_milk_lot_to_closure(demo, django_capture_on_commit_
     notices = {n.organization.name: n for n in RecallNotice.objects.filter(recall=recall).select_related("organization")}
     for notice in notices.values():
         assert Notification.objects.filter(organization=notice.organization, topic="recall.notice").exists()
-    # Delivered after commit (eager Celery here); each delivery is on the timeline.
+    # Delivered after commit by the worker (inline without Redis; here as a worker would, with it);
+    # each delivery is on the timeline.
+    for pk in Notification.objects.filter(status="pending").values_list("pk", flat=True):
+        deliver(pk)
     assert Notification.objects.filter(topic="recall.notice", status="sent").count() >= 4
     assert recall.timeline.filter(action="notification_sent").count() >= 4
 
