@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Batch, Custody, Event, Product, ScanLog, Site
+from .models import Batch, ChainDigest, ChainHead, Custody, Event, Product, ScanLog, Site
 
 
 @admin.register(Product)
@@ -56,3 +56,13 @@ class CustodyAdmin(ReadOnlyAdmin):
 class ScanLogAdmin(ReadOnlyAdmin):
     list_display = ["scanned_at", "batch", "client", "language", "signed_in"]
     list_filter = ["client", "signed_in"]
+
+
+@admin.register(ChainHead)
+class ChainHeadAdmin(ReadOnlyAdmin):
+    list_display = ["organization", "chain_seq", "content_hash", "updated_at"]
+
+
+@admin.register(ChainDigest)
+class ChainDigestAdmin(ReadOnlyAdmin):
+    list_display = ["date", "sha256", "key_id", "created_at"]

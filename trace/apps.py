@@ -8,3 +8,21 @@ class TraceConfig(AppConfig):
     name = "trace"
     label = "trace"
     verbose_name = _("Traceability")
+
+    def import_models(self):
+        super().import_models()
+        # The EPCIS binding's tables (capture jobs, named queries, subscriptions) belong to
+        # this app's label; trace/models.py is the core's and does not import the binding.
+        # Django imports apps.py before any model, hence here (tests/test_architecture.py).
+        from trace.epcis import models as epcis_models
+
+        self.epcis_models = epcis_models
+
+    def ready(self):
+        # The core announces (trace.core.signals); the consumer side and the EPCIS binding
+        # listen. Connected here, where Django says receivers are connected.
+        from trace.consumer import receivers as consumer_receivers
+        from trace.epcis import receivers as epcis_receivers
+
+        consumer_receivers.connect()
+        epcis_receivers.connect()

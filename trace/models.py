@@ -324,4 +324,102 @@ class ScanLog(models.Model):
         ordering = ["id"]
 
 
-from .epcis.models import *  # noqa: E402,F401,F403
+class EventIdentifier(models.Model):
+    """One identifier an event names, in canonical form, for the EPCIS ``MATCH_*``/``EQ_*`` queries.
+
+    EPCs and classes (every list and ``parentID``), read point and business
+    location, business transactions, sources and destinations. Written by the
+    capture service in the same transaction as the event.
+    """
+
+    class Kind(models.TextChoices):
+        EPC = "epc", "epcList"
+        PARENT = "parentID", "parentID"
+        CHILD = "childEPC", "childEPCs"
+        INPUT = "inputEPC", "inputEPCList"
+        OUTPUT = "outputEPC", "outputEPCList"
+        CLASS = "epcClass", "quantityList"
+        CHILD_CLASS = "childClass", "childQuantityList"
+        INPUT_CLASS = "inputClass", "inputQuantityList"
+        OUTPUT_CLASS = "outputClass", "outputQuantityList"
+        READ_POINT = "readPoint", "readPoint"
+        BIZ_LOCATION = "bizLocation", "bizLocation"
+        BIZ_TRANSACTION = "bizTx", "bizTransactionList"
+        SOURCE = "source", "sourceList"
+        DESTINATION = "destination", "destinationList"
+
+    # A derived search index, so no foreign-key constraint in the database: PostgreSQL would
+    # check each of the ~4 rows per event at commit (a third of a capture's commit time).
+    # Only capture writes these rows, in the transaction that inserts their event, and events
+    # are never deleted (append-only trigger); a test checks that no row points nowhere.
+    # No index of its own either: the (event, kind) index leads with it.
+    event = models.ForeignKey(
+        "trace.Event",
+        on_delete=models.CASCADE,
+        related_name="identifiers",
+        db_index=False,
+        db_constraint=False,
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    # CBV short name (``po``, ``owning_party``) or the URI of a custom type.
+    type = models.CharField(max_length=255, blank=True)
+    value = models.CharField(max_length=512)
+    # For trade items: the GTIN-14, so EPC patterns (``urn:epc:idpat:sgtin:…*``) match.
+    gtin = models.CharField(max_length=14, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["value", "kind"], name="eventident_value_kind_idx"),
+            models.Index(fields=["gtin", "kind"], name="eventident_gtin_kind_idx"),
+            models.Index(fields=["event", "kind"], name="eventident_event_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value}"
+class ChainHead(models.Model):
+    """The newest link of an organization's event chain, as capture last wrote it.
+
+    Written by capture in the same transaction as the events (one UPSERT per capture),
+    and on PostgreSQL guarded by a trigger: a head only moves forward, always names a
+    stored event, and is never deleted. Deleting an organization's newest events then
+    leaves the head pointing past the chain's tail, which ``verify_event_chain`` names.
+    """
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.PROTECT, primary_key=True, related_name="+"
+    )
+    chain_seq = models.PositiveBigIntegerField(_("chain sequence"))
+    content_hash = models.CharField(_("content hash"), max_length=64)
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        ordering = ["organization"]
+        verbose_name = _("chain head")
+        verbose_name_plural = _("chain heads")
+
+
+class ChainDigest(models.Model):
+    """A signed daily statement of every chain's head, for an outside party to keep.
+
+    ``payload`` is the exact signed text (canonical JSON); ``signature`` is its Ed25519
+    signature (base64); ``sha256`` is the payload's hash, which the next day's payload
+    names as ``previous``. Append-only (a trigger on PostgreSQL).
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    payload = models.TextField(_("signed payload"))
+    signature = models.CharField(_("signature"), max_length=128)
+    key_id = models.CharField(_("key ID"), max_length=64)
+    sha256 = models.CharField(_("payload hash"), max_length=64)
+
+    class Meta:
+        ordering = ["-date"]
+        verbose_name = _("chain digest")
+        verbose_name_plural = _("chain digests")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.sha256[:12]}"
+
+

@@ -4,8 +4,9 @@ Needs a real Redis (REDIS_URL); skipped, visibly, without one.
 """
 
 from decimal import Decimal
+from trace.consumer.scanlog import scan_log_flush
 from trace.core.choices import BatchStatus
-from trace.core.services import batch_set_status, scan_log_flush
+from trace.core.services import batch_set_status
 from trace.models import ScanLog
 
 import pytest

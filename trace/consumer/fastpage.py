@@ -39,6 +39,8 @@ from urllib.parse import unquote
 
 from django.conf import settings
 
+from . import public
+
 _PATH = re.compile(r"^/01/(\d{14})/10/([^/]{1,60}?)/?$")
 MAX_QUEUED_SCANS = 1_000_000
 LOCAL_PAGES = 20_000  # pages kept in each worker's memory
@@ -227,9 +229,7 @@ def _cookies(environ) -> dict[str, str]:
 
 
 def scan_client(user_agent: str) -> str:
-    from .public import scan_client as classify
-
-    return _classify(user_agent, classify)
+    return _classify(user_agent, public.scan_client)
 
 
 @lru_cache(maxsize=4096)

@@ -2,12 +2,14 @@
 
 The page is cached per batch and language and dropped the moment anything
 about the batch changes (an event, a status change, a recall), so a recalled
-batch is never served from cache as safe. With Redis, the fast page layer in
-front of Django (``trace.consumer.fastpage``) is invalidated here too, by version.
+batch is never served from cache as safe. Listeners of ``batches_changed``
+(the fast page layer in front of Django, ``trace.consumer.receivers``) drop theirs.
 """
 
 from django.conf import settings
 from django.core.cache import cache
+
+from .signals import batches_changed
 
 _PREFIX = "public-page"
 
@@ -23,12 +25,4 @@ def invalidate_batches(batch_ids, *, lots: dict[int, tuple[str, str]] | None = N
     keys = [page_key(b, lang) for b in batch_ids for lang, _ in settings.LANGUAGES]
     if keys:
         cache.delete_many(keys)
-    from trace.consumer import fastpage
-
-    if batch_ids and fastpage.client() is not None:
-        if lots is None:
-            from trace.models import Batch
-
-            lots = {pk: (gtin, lot) for pk, gtin, lot in
-                    Batch.objects.filter(pk__in=batch_ids).values_list("pk", "gtin", "lot")}
-        fastpage.bump_versions([lots[b] for b in batch_ids if b in lots])
+    batches_changed.send(sender=invalidate_batches, batch_ids=batch_ids, lots=lots)

@@ -13,7 +13,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from trace.models import Batch, Custody, Event, EventBatch, EventIdentifier, LineageEdge
+from trace.gs1.eventhash import event_hash_id
+from trace.models import Batch, ChainHead, Custody, Event, EventBatch, EventIdentifier, LineageEdge
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,9 +26,11 @@ from django.utils.translation import gettext as _
 from api.models import Organization
 
 from .bulk import Json, insert_rows, update_rows
+from .cache import invalidate_batches
 from .choices import BatchRole, EventType
 from .hashchain import GENESIS, canonicalize, chain_hash
 from .identifiers import canonical_identifier, item_key_from_uri
+from .signals import events_captured
 
 CBV_PREFIXES = {
     "bizStep": "https://ref.gs1.org/cbv/BizStep-",
@@ -140,8 +143,6 @@ def _quantity(value, path: str) -> Decimal:
 
 def fallback_event_id(document: dict, context=None) -> str:
     """The CBV 2.0 event hash of an event sent without an ID, so a resend is stored once."""
-    from trace.epcis.eventhash import event_hash_id
-
     return event_hash_id(document, context)
 
 
@@ -523,10 +524,15 @@ def _store(
 
     # Lock the chain head: concurrent captures for one organization append in turn.
     Organization.objects.select_for_update().filter(pk=organization.pk).exists()
-    last = Event.objects.filter(organization=organization).order_by("-chain_seq").values(
-        "chain_seq", "content_hash"
-    ).first()
+    # The recorded head, not the newest stored row: after a deleted tail the chain goes on
+    # from the head, so the hole stays visible to verify_event_chain.
+    last = ChainHead.objects.filter(organization=organization).values("chain_seq", "content_hash").first()
+    if last is None:
+        last = Event.objects.filter(organization=organization).order_by("-chain_seq").values(
+            "chain_seq", "content_hash"
+        ).first()
     seq, prev = (last["chain_seq"], last["content_hash"]) if last else (0, GENESIS)
+    tail = [seq, prev]
 
     now = record_time or timezone.now()
     recorded_at = _utc_iso(now)
@@ -553,8 +559,10 @@ def _store(
                 Json(document, text), organization.pk, recorded_by, seq, prev, content,
             )
             prev = content
+            tail[:] = seq, content
 
     event_pks = insert_rows(Event, _EVENT_COLUMNS, event_rows(seq, prev), ids=len(todo))
+    record_chain_head(organization.pk, chain_seq=tail[0], content_hash=tail[1], at=now)
 
     links: list[tuple] = []
     edges: dict[tuple[int, int, int], tuple] = {}
@@ -578,6 +586,18 @@ def _store(
     lots = {r.batch.pk: (r.gtin, r.lot) for p in todo for r in p.refs}
     transaction.on_commit(lambda: _after_commit(lots, event_pks))
     return CaptureResult(event_pks=event_pks, duplicates=duplicates)
+
+
+def record_chain_head(organization_id: int, *, chain_seq: int, content_hash: str, at: datetime) -> None:
+    """Move the organization's recorded chain head (one UPSERT, in capture's transaction)."""
+    table = ChainHead._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (organization_id, chain_seq, content_hash, updated_at) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (organization_id) DO UPDATE SET chain_seq = excluded.chain_seq, "
+            "content_hash = excluded.content_hash, updated_at = excluded.updated_at",
+            [organization_id, chain_seq, content_hash, connection.ops.adapt_datetimefield_value(at)],
+        )
 
 
 _EVENT_COLUMNS = [
@@ -675,12 +695,8 @@ def _undo_moves(event_ids: list[str]) -> list[_Move]:
 
 
 def _after_commit(lots: dict[int, tuple[str, str]], event_pks: list[int]) -> None:
-    from trace.epcis.subscriptions import notify_new_events
-
-    from .cache import invalidate_batches
-
     invalidate_batches(lots, lots=lots)
-    notify_new_events(event_pks)
+    events_captured.send(sender=capture_events, event_pks=event_pks)
 
 
 __all__ = ["capture_events", "CaptureResult", "new_event_id", "short_cbv"]

@@ -7,6 +7,7 @@ with stable rule codes and to the forms this server stores.
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from trace.gs1.digital_link import canonical_uri
 from urllib.parse import quote, unquote
 
 from biip import ParseError
@@ -111,22 +112,20 @@ class ItemKey:
     serial: str | None = None
 
 
-# What GS1's normaliser returns unchanged: canonical Digital Link URIs of a GTIN (with a lot
-# or serial of plain characters), a GLN or a party GLN, i.e. what our own events and most
-# senders write. Recognising them here skips the normaliser's forty regular expressions.
+# Canonical Digital Link URIs of a GTIN (with a lot or serial of characters that need no
+# percent-encoding), a GLN or a party GLN: what our own events and most senders write.
+# Recognising them here skips parsing them again.
 _ALREADY_CANONICAL = re.compile(
-    r"https://id\.gs1\.org/(?:01/\d{14}(?:/(?:10|21)/[\x22\x27\x2D\x2E\x30-\x39\x3B-\x3E\x41-\x5A\x5F\x61-\x7A]{1,20})?"
+    r"https://id\.gs1\.org/(?:01/\d{14}(?:/(?:10|21)/[\x27\x2D\x2E\x30-\x39\x41-\x5A\x5F\x61-\x7A]{1,20})?"
     r"|41[47]/\d{13})"
 )
 
 
 @lru_cache(maxsize=65536)
 def _canonical(uri: str) -> str:
-    if _ALREADY_CANONICAL.fullmatch(uri) or not uri.startswith(("urn:epc:", "http://", "https://")):
-        return uri  # canonical already, or not a GS1 key at all (the normaliser returns None)
-    from trace.epcis.eventhash.dl_normaliser import normaliser
-
-    return normaliser(uri) or uri
+    if _ALREADY_CANONICAL.fullmatch(uri):
+        return uri
+    return canonical_uri(uri) or uri
 
 
 def canonical_identifier(uri):

@@ -258,8 +258,6 @@ def site_names(location_uris) -> dict[str, str]:
             pks[int(uri.rsplit(":", 1)[1])] = uri
     if not glns and not pks:
         return {}
-    from trace.models import Site
-
     names = {}
     for site in Site.objects.filter(Q(gln__in=glns) | Q(pk__in=pks)).only("pk", "gln", "name"):
         uri = glns.get(site.gln) if site.gln in glns else pks.get(site.pk)

@@ -345,32 +345,3 @@ def event_declare_error(*, event: Event, reason: str, actor, corrective_event_id
         declaration["correctiveEventIDs"] = corrective_event_ids
     doc["errorDeclaration"] = declaration
     return _capture_one(doc, organization=organization, user=actor)
-
-
-def scan_log_flush(*, limit: int = 10_000) -> int:
-    """Store the scans the fast page layer queued in Redis; returns how many."""
-    from datetime import UTC
-    from trace.consumer import fastpage
-    from trace.models import ScanLog
-
-    written = 0
-    while True:
-        lines = fastpage.drain_scans(limit)
-        if not lines:
-            return written
-        keys = {(line[0], line[1]) for line in lines}
-        ids = {
-            (g, lot): pk
-            for pk, g, lot in Batch.objects.filter(
-                gtin__in={k[0] for k in keys}, lot__in={k[1] for k in keys}
-            ).values_list("pk", "gtin", "lot")
-        }
-        rows = [
-            ScanLog(batch_id=ids[(g, lot)], scanned_at=datetime.fromtimestamp(ts, UTC), client=client[:16],
-                    language=language[:8], signed_in=False)
-            for g, lot, ts, client, language in lines if (g, lot) in ids
-        ]
-        ScanLog.objects.bulk_create(rows)
-        written += len(rows)
-        if len(lines) < limit:
-            return written

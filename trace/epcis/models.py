@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from api.models import Organization
 
-__all__ = ["CaptureJob", "EventIdentifier", "NamedQuery", "Subscription", "SubscriptionDelivery"]
+__all__ = ["CaptureJob", "NamedQuery", "Subscription", "SubscriptionDelivery"]
 
 
 class CaptureJob(models.Model):
@@ -69,61 +69,6 @@ class CaptureJob(models.Model):
     @property
     def running(self) -> bool:
         return self.status == self.Status.RUNNING
-
-
-class EventIdentifier(models.Model):
-    """One identifier an event names, in canonical form, for the EPCIS ``MATCH_*``/``EQ_*`` queries.
-
-    EPCs and classes (every list and ``parentID``), read point and business
-    location, business transactions, sources and destinations. Written by the
-    capture service in the same transaction as the event.
-    """
-
-    class Kind(models.TextChoices):
-        EPC = "epc", "epcList"
-        PARENT = "parentID", "parentID"
-        CHILD = "childEPC", "childEPCs"
-        INPUT = "inputEPC", "inputEPCList"
-        OUTPUT = "outputEPC", "outputEPCList"
-        CLASS = "epcClass", "quantityList"
-        CHILD_CLASS = "childClass", "childQuantityList"
-        INPUT_CLASS = "inputClass", "inputQuantityList"
-        OUTPUT_CLASS = "outputClass", "outputQuantityList"
-        READ_POINT = "readPoint", "readPoint"
-        BIZ_LOCATION = "bizLocation", "bizLocation"
-        BIZ_TRANSACTION = "bizTx", "bizTransactionList"
-        SOURCE = "source", "sourceList"
-        DESTINATION = "destination", "destinationList"
-
-    # A derived search index, so no foreign-key constraint in the database: PostgreSQL would
-    # check each of the ~4 rows per event at commit (a third of a capture's commit time).
-    # Only capture writes these rows, in the transaction that inserts their event, and events
-    # are never deleted (append-only trigger); a test checks that no row points nowhere.
-    # No index of its own either: the (event, kind) index leads with it.
-    event = models.ForeignKey(
-        "trace.Event",
-        on_delete=models.CASCADE,
-        related_name="identifiers",
-        db_index=False,
-        db_constraint=False,
-    )
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    # CBV short name (``po``, ``owning_party``) or the URI of a custom type.
-    type = models.CharField(max_length=255, blank=True)
-    value = models.CharField(max_length=512)
-    # For trade items: the GTIN-14, so EPC patterns (``urn:epc:idpat:sgtin:…*``) match.
-    gtin = models.CharField(max_length=14, blank=True)
-
-    class Meta:
-        ordering = ["id"]
-        indexes = [
-            models.Index(fields=["value", "kind"], name="eventident_value_kind_idx"),
-            models.Index(fields=["gtin", "kind"], name="eventident_gtin_kind_idx"),
-            models.Index(fields=["event", "kind"], name="eventident_event_kind_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.value}"
 
 
 class NamedQuery(models.Model):

@@ -14,18 +14,19 @@ import logging
 import urllib.error
 import urllib.request
 from trace.core.capture import capture_events
+from trace.gs1.eventhash import document_vocabulary, event_hash_id
+from trace.models import Event
 
 import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.models import Organization
 
 from .documents import query_document
-from .eventhash import document_vocabulary, event_hash_id
 from .models import CaptureJob, NamedQuery, Subscription, SubscriptionDelivery
 from .validation import EPCIS_CONTEXTS, events_of
 
@@ -87,10 +88,8 @@ def capture_job_create(
     epcis_version: str = "",
     cbv_version: str = "",
 ) -> CaptureJob:
-    """Store a validated document (``body``: the bytes received) as a running job; the capture
-    runs in a Celery task after commit."""
-    from .tasks import run_capture_job
-
+    """Store a validated document (``body``: the bytes received) as a running job; the caller
+    runs the capture in a Celery task after commit (``tasks.run_capture_job``)."""
     job = CaptureJob.objects.create(
         organization=organization,
         user=user,
@@ -100,8 +99,6 @@ def capture_job_create(
         epcis_version=epcis_version[:16],
         cbv_version=cbv_version[:16],
     )
-    job_id = str(job.pk)
-    transaction.on_commit(lambda: run_capture_job.delay(job_id))
     return job
 
 
@@ -246,8 +243,6 @@ class DeliveryFailed(Exception):
 def delivery_attempt(*, delivery_id: int, final: bool) -> SubscriptionDelivery:
     """POST the delivery's events to the subscriber once. Raises DeliveryFailed to be retried,
     unless ``final``, when the delivery is marked failed instead."""
-    from trace.models import Event
-
     delivery = SubscriptionDelivery.objects.select_related(
         "subscription__query", "subscription__user"
     ).get(pk=delivery_id)

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from trace.models import Event
 
-
-def notify_new_events(event_pks: list[int]) -> None:
-    """Called after a capture commits: hand the new events to the matcher if anyone subscribed."""
-    from .models import Subscription
-    from .tasks import match_subscriptions
-
-    if event_pks and Subscription.objects.filter(stream=True).exists():
-        match_subscriptions.delay(list(event_pks))
+from .models import Subscription, SubscriptionDelivery
+from .query import QueryParameterError, matching_events, normalise_params
 
 
 def subscriptions_match(*, event_pks: list[int]) -> list[int]:
     """Create one delivery per subscription that the new events match (seen as its subscriber
-    may see them); returns the delivery ids, each sent by its own task after commit."""
-    from trace.models import Event
-
-    from .models import Subscription, SubscriptionDelivery
-    from .query import QueryParameterError, matching_events, normalise_params
-    from .tasks import deliver_webhook
-
+    may see them); returns the delivery ids (the caller sends each by its own task after
+    commit)."""
     delivery_ids: list[int] = []
     subscriptions = (
         Subscription.objects.filter(stream=True)
@@ -42,5 +31,4 @@ def subscriptions_match(*, event_pks: list[int]) -> list[int]:
             continue
         delivery = SubscriptionDelivery.objects.create(subscription=subscription, event_ids=ids)
         delivery_ids.append(delivery.pk)
-        transaction.on_commit(lambda pk=delivery.pk: deliver_webhook.delay(pk))
     return delivery_ids

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 
 from . import services
+from .subscriptions import subscriptions_match
 
 
 @shared_task(acks_late=True)
@@ -15,10 +16,11 @@ def run_capture_job(job_id: str) -> str:
 
 @shared_task
 def match_subscriptions(event_pks: list[int]) -> int:
-    from .subscriptions import subscriptions_match
-
     with transaction.atomic():
-        return len(subscriptions_match(event_pks=event_pks))
+        delivery_ids = subscriptions_match(event_pks=event_pks)
+        for pk in delivery_ids:
+            transaction.on_commit(lambda pk=pk: deliver_webhook.delay(pk))
+    return len(delivery_ids)
 
 
 @shared_task(bind=True, max_retries=settings.EPCIS_WEBHOOK_MAX_RETRIES, acks_late=True)

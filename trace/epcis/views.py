@@ -28,7 +28,7 @@ from rest_framework.views import APIView
 from api.exceptions import problem_exception_handler
 from api.permissions import IsEnterpriseMember, IsMember, organization_of
 
-from . import services
+from . import services, tasks
 from .documents import capture_job_document, iso_utc, query_document
 from .models import CaptureJob, NamedQuery, Subscription
 from .query import QueryParameterError, matching_events, normalise_params, parse_query
@@ -233,6 +233,8 @@ class CaptureView(EpcisView):
                 epcis_version=request.headers.get("GS1-EPCIS-Version", ""),
                 cbv_version=request.headers.get("GS1-CBV-Version", ""),
             )
+            job_id = str(job.pk)
+            transaction.on_commit(lambda: tasks.run_capture_job.delay(job_id))
         response = Response(status=status.HTTP_202_ACCEPTED)
         response["Location"] = f"/epcis/capture/{job.pk}"
         return response

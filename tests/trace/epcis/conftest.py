@@ -4,9 +4,8 @@ from pathlib import Path
 
 import pytest
 
-CONFORMANCE = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "gs1-epcis"
-if not CONFORMANCE.exists():  # the worktree may sit beside shared/ or inside it
-    CONFORMANCE = Path("/work/shared/conformance/gs1-epcis")
+# GS1's published EPCIS 2.0 examples and OpenAPI document (test vectors; see LICENSE there).
+CONFORMANCE = Path(__file__).resolve().parents[2] / "fixtures" / "gs1-epcis"
 EXAMPLES = sorted((CONFORMANCE / "JSON").rglob("*.jsonld"))
 
 

@@ -279,7 +279,7 @@ def test_text_that_copy_escapes_comes_back_as_sent(enterprise, job_of):
 
 def test_capture_job_keeps_the_bytes_received(enterprise, capture):
     """The job stores the body as sent (a UTF-8 BOM is dropped) and captures from it."""
-    from trace.models import CaptureJob
+    from trace.epcis.models import CaptureJob
 
     body = json.dumps(document(object_event()), ensure_ascii=False).encode("utf-8")
     response = capture(enterprise, None, raw=b"\xef\xbb\xbf" + body)

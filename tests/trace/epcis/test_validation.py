@@ -1,7 +1,8 @@
 """Bad documents are refused up front: 4xx problem+json naming the field and rule, nothing stored."""
 
 import json
-from trace.models import CaptureJob, Event
+from trace.epcis.models import CaptureJob
+from trace.models import Event
 
 import pytest
 

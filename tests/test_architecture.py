@@ -1,0 +1,219 @@
+"""The import graph keeps the layout the README's architecture section draws.
+
+Read from the source with ``ast`` (nothing is imported), over the product code
+of ``trace/``, ``api/``, ``incidents/``, ``recalls/`` and ``config/``:
+
+- no import cycle among modules, nor among the packages of ``trace/``;
+- the core (``trace.core`` and the models Django expects in ``trace/models.py``)
+  and the standards package ``trace.gs1`` import neither the EPCIS binding nor
+  the web side (consumer pages, REST API, exports, demo);
+- ``trace.gs1`` imports no Django: it is the GS1 standards, nothing else;
+- no import of a project module inside a function, the usual way a cycle is
+  hidden, except the few places Django itself prescribes (``ALLOWED_LOCAL``).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+APPS = ("trace", "api", "incidents", "recalls", "config")
+
+# (module, function) -> why an import inside it is right. Keep it short.
+ALLOWED_LOCAL = {
+    ("trace.apps", "TraceConfig.import_models"): (
+        "Django imports apps.py before any model; the EPCIS binding's tables join the app here"
+    ),
+    ("trace.apps", "TraceConfig.ready"): (
+        "Django's documented place to connect signal receivers, once the registry is ready"
+    ),
+    ("recalls.apps", "RecallsConfig.ready"): (
+        "the same: the deadline sweeper, the outbox's delivery receiver and the lot-notice hook"
+    ),
+}
+
+CORE = {"trace.core", "trace.gs1"}
+OUTER = {
+    "trace.epcis", "trace.consumer", "trace.rest", "trace.demo", "trace.exports",
+    "trace.admin", "trace.apps", "trace.management",
+}
+
+
+@dataclass
+class Module:
+    name: str
+    path: Path
+    imports: set[str] = field(default_factory=set)  # project modules, anywhere in the file
+    external: set[str] = field(default_factory=set)  # top-level names of other packages
+    local: list[tuple[str, str, int]] = field(default_factory=list)  # (function, target, line)
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _walk(node: ast.AST, scope: tuple[str, ...]):
+    """Yield (import node, enclosing function path or None)."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.Import | ast.ImportFrom):
+            in_function = any(s.startswith("def:") for s in scope)
+            name = ".".join(s.split(":", 1)[1] for s in scope)
+            yield child, (name if in_function else None)
+        if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield from _walk(child, (*scope, f"def:{child.name}"))
+        elif isinstance(child, ast.ClassDef):
+            yield from _walk(child, (*scope, f"class:{child.name}"))
+        else:
+            yield from _walk(child, scope)
+
+
+def load_graph() -> dict[str, Module]:
+    modules: dict[str, Module] = {}
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            modules[_module_name(path)] = Module(_module_name(path), path)
+    packages = {m.name for m in modules.values() if m.path.name == "__init__.py"}
+
+    def resolve(target: str) -> str | None:
+        while target and target not in modules:
+            target = target.rpartition(".")[0]
+        return target or None
+
+    for module in modules.values():
+        package = module.name if module.name in packages else module.name.rpartition(".")[0]
+        tree = ast.parse(module.path.read_text(encoding="utf-8"), str(module.path))
+        for node, function in _walk(tree, ()):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                stem = ".".join(base + ([node.module] if node.module else []))
+                targets = [f"{stem}.{alias.name}" for alias in node.names]
+            else:
+                targets = [f"{node.module}.{alias.name}" for alias in node.names]
+            for target in targets:
+                if target.split(".")[0] not in APPS:
+                    module.external.add(target.split(".")[0])
+                    continue
+                resolved = resolve(target)
+                if resolved is None or resolved == module.name:
+                    continue
+                module.imports.add(resolved)
+                if function is not None:
+                    module.local.append((function, resolved, node.lineno))
+    return modules
+
+
+def unit(name: str) -> str:
+    """The package a module belongs to: trace's sub-packages, each other app as a whole."""
+    parts = name.split(".")
+    if parts[0] != "trace":
+        return parts[0]
+    if name == "trace.models":  # the core's models, where Django expects them
+        return "trace.core"
+    return ".".join(parts[:2])
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one node (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in graph.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+@pytest.fixture(scope="module")
+def graph() -> dict[str, Module]:
+    return load_graph()
+
+
+def test_the_graph_is_read(graph):
+    """A vacuous graph would pass every rule below: check it sees known edges."""
+    assert "trace.core.capture" in graph["trace.epcis.services"].imports
+    assert "trace.models" in graph["trace.core.capture"].imports
+    assert graph["trace.apps"].local  # the receivers connected in ready()
+
+
+def test_no_cycle_among_modules(graph):
+    assert cycles({m.name: m.imports for m in graph.values()}) == []
+
+
+def test_no_cycle_among_packages(graph):
+    packages: dict[str, set[str]] = defaultdict(set)
+    for m in graph.values():
+        packages[unit(m.name)] |= {unit(t) for t in m.imports} - {unit(m.name)}
+    assert cycles(packages) == []
+
+
+def test_core_and_gs1_import_no_outer_layer(graph):
+    wrong = sorted(
+        (m.name, t) for m in graph.values() if unit(m.name) in CORE
+        for t in m.imports if unit(t) in OUTER
+    )
+    assert wrong == []
+
+
+def test_gs1_imports_no_django_and_no_project_code_beyond_itself(graph):
+    gs1 = [m for m in graph.values() if unit(m.name) == "trace.gs1"]
+    assert gs1, "trace.gs1 exists"
+    assert sorted((m.name, e) for m in gs1 for e in m.external
+                  if e in {"django", "rest_framework", "celery"}) == []
+    assert sorted((m.name, t) for m in gs1 for t in m.imports if unit(t) != "trace.gs1") == []
+
+
+def test_no_function_level_import_of_project_code(graph):
+    local = sorted(
+        (m.name, function, target, line) for m in graph.values()
+        for function, target, line in m.local if (m.name, function) not in ALLOWED_LOCAL
+    )
+    assert local == []
+
+
+def test_every_package_says_what_it_holds():
+    packages = [p for p in (ROOT / "trace").iterdir() if (p / "__init__.py").exists()]
+    bare = [
+        p.name for p in packages
+        if p.name not in {"migrations", "management"}
+        and not ast.get_docstring(ast.parse((p / "__init__.py").read_text(encoding="utf-8")))
+    ]
+    assert bare == []
+
+
+def test_the_cycle_finder_finds_cycles():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
