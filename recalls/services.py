@@ -17,7 +17,6 @@ from trace.core.cache import invalidate_batches
 from trace.core.capture import capture_events, new_event_id
 from trace.core.choices import BatchStatus, BizStep, Disposition
 from trace.core.identifiers import canonical_lot_uri
-from trace.core.services import batches_set_status
 from trace.models import Batch
 
 from django.conf import settings
@@ -568,10 +567,37 @@ def _recall_documents(recall: Recall, lots: list[tuple[str, str]], when: datetim
     return documents
 
 
+def _record_recall_events(recall: Recall, *, org: Organization, actor, now: datetime) -> tuple[int, int, int]:
+    """Record the ``recalled`` events of every lot of the scope; capture changes their status
+    (``trace.core.rules``: a recall is decided by the lot's owner or a regulator). A regulator
+    records them all; otherwise each owner's lots go on its own hash chain, one capture per
+    owner, recorded by the person activating. Lots already recalled or destroyed stay so,
+    as do lots of GTINs not registered here (no owner to decide for them).
+    Returns (lots recalled, events, lots left as they were)."""
+    rows = (Batch.objects.filter(recall_links__recall=recall, recall_links__included=True)
+            .order_by("id").values_list("gtin", "lot", "status", "product__owner_id"))
+    by_recorder: dict[int, list[tuple[str, str]]] = {}
+    skipped = 0
+    for gtin, lot, status, owner_id in rows:
+        # A lot of a GTIN nobody registered here has no owner to decide for it; only a regulator may.
+        if status in (BatchStatus.RECALLED, BatchStatus.DESTROYED) or (owner_id is None and not org.is_regulator):
+            skipped += 1
+            continue
+        recorder = org.pk if org.is_regulator else owner_id
+        by_recorder.setdefault(recorder, []).append((gtin, lot))
+    recorders = Organization.objects.in_bulk(list(by_recorder))
+    events = 0
+    for recorder_id, lots in sorted(by_recorder.items()):
+        result = capture_events(documents=_recall_documents(recall, lots, now), organization=recorders[recorder_id],
+                                user=actor)
+        events += len(result.event_pks)
+    return sum(len(lots) for lots in by_recorder.values()), events, skipped
+
+
 @transaction.atomic
 def recall_activate(*, recall: Recall, actor) -> Recall:
     """Start the recall, in one transaction: every lot of the scope becomes
-    recalled through recorded EPCIS events (one capture), every consignee gets its
+    recalled through recorded EPCIS events (bulk captures), every consignee gets its
     notice with an acknowledgement link (outbox, sent after commit), and the lots'
     consumer pages show the red banner from the next scan. An ordered recall
     activates once the objection window has passed, or when its producer does."""
@@ -587,12 +613,7 @@ def recall_activate(*, recall: Recall, actor) -> Recall:
         if timezone.now() <= recall.objection_due_at:
             raise Conflict(_("The producer's objection window is still open."), code="objection_window_open")
     now = timezone.now()
-    lots = list(Batch.objects.filter(recall_links__recall=recall, recall_links__included=True)
-                .order_by("id").values_list("pk", "gtin", "lot", "status"))
-    result = capture_events(documents=_recall_documents(recall, [(g, lot) for _, g, lot, _ in lots], now),
-                            organization=org, user=actor)
-    changed = batches_set_status(batch_ids=[pk for pk, _, _, status in lots if status != BatchStatus.DESTROYED],
-                                 status=BatchStatus.RECALLED)
+    recalled, events, skipped = _record_recall_events(recall, org=org, actor=actor, now=now)
     notices = list(recall.notices.filter(included=True).select_related("organization"))
     reminder_at = now + timedelta(hours=settings.RECALL_ACK_REMINDER_HOURS)
     for notice in notices:
@@ -605,11 +626,12 @@ def recall_activate(*, recall: Recall, actor) -> Recall:
     recall.next_report_due_at = recall.report_check_at = now + _report_interval(recall)
     recall.save(update_fields=["status", "activated_at", "next_report_due_at", "report_check_at", "updated_at"])
     log_entry(recall, "activated", actor=actor, at=now, data={
-        "lots": len(lots), "lots_recalled": changed, "events": len(result.event_pks), "consignees": len(notices),
+        "lots": recalled + skipped, "lots_recalled": recalled, "lots_already_recalled_or_destroyed": skipped,
+        "events": events, "consignees": len(notices),
         "next_report_due_at": recall.next_report_due_at.isoformat()})
     notify_regulators(recall, topic="recall.activated",
                        subject=_("Recall started: %(number)s") % {"number": recall.number},
-                       body=_("%(lots)s lots recalled, %(n)s consignees notified.") % {"lots": len(lots),
+                       body=_("%(lots)s lots recalled, %(n)s consignees notified.") % {"lots": recalled,
                                                                                         "n": len(notices)})
     return recall
 

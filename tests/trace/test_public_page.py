@@ -6,7 +6,7 @@ from decimal import Decimal
 from trace.core.cache import page_key
 from trace.core.choices import BatchStatus
 from trace.core.identifiers import digital_link_path
-from trace.core.services import batch_inspect, batch_set_status, batch_ship
+from trace.core.services import batch_inspect, batch_ship
 from trace.models import Custody, Event, ScanLog
 
 import pytest
@@ -14,7 +14,15 @@ from django.core.cache import cache
 from django.test import Client
 
 from api.choices import Role
-from tests.factories import ProductFactory, SiteFactory, UserFactory, make_gtin13, produce
+from tests.factories import (
+    ProductFactory,
+    SiteFactory,
+    UserFactory,
+    hold,
+    make_gtin13,
+    produce,
+    recall,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -219,7 +227,7 @@ def test_page_link_types_and_unknown_ones_answer_with_the_page(lot, link_type):
 def test_recall_status_target_follows_the_lot(lot):
     path = f"/api/v1/public/batches/{lot.gtin}/{lot.lot}/recall-status/"
     assert Client().get(path).json()["recalled"] is False
-    batch_set_status(batch=lot, status=BatchStatus.RECALLED)
+    recall(lot)
     body = Client().get(path).json()
     assert body["recalled"] is True and body["status"] == "recalled"
 
@@ -239,8 +247,11 @@ def test_public_batch_json(lot, anonymous):
     assert response.status_code == 200
     body = response.json()
     assert body["product"]["name"] == "彭城原味酸奶 200g"
+    # The region in the language asked for, like the journey's sentences.
     assert body["producer"] == {"name": "徐州彭城乳业有限公司", "name_en": "Xuzhou Pengcheng Dairy Co., Ltd.",
-                                "region": "江苏省徐州市铜山区"}
+                                "region": "Tongshan District, Xuzhou, Jiangsu"}
+    chinese = anonymous.client.get(f"/api/v1/public/batches/{lot.gtin}/{lot.lot}/").json()
+    assert chinese["producer"]["region"] == "江苏省徐州市铜山区"
     assert body["production_date"] == "2026-11-16" and body["expiry_date"] == "2026-12-07"
     assert body["status"] == "active" and body["recalled"] is False
     assert [s["kind"] for s in body["journey"]] == ["produced", "inspected", "shipped"]
@@ -290,7 +301,7 @@ def test_page_is_cached_per_language_and_a_recall_shows_at_once(lot):
     client.get(url(lot), HTTP_ACCEPT_LANGUAGE="en")
     assert cache.get(page_key(lot.pk, "en")) is not None
 
-    batch_set_status(batch=lot, status=BatchStatus.RECALLED)
+    recall(lot)
 
     body = html(Client().get(url(lot)))
     assert 'data-status="recalled"' in body and 'class="status status--recalled"' in body
@@ -301,14 +312,14 @@ def test_a_stale_cache_entry_is_never_served_as_safe(lot):
     """Even if a render raced the recall and wrote the old page after the invalidation."""
     Client().get(url(lot))
     stale = cache.get(page_key(lot.pk, "zh-hans"))
-    batch_set_status(batch=lot, status=BatchStatus.RECALLED)
+    recall(lot)
     cache.set(page_key(lot.pk, "zh-hans"), stale)
     assert 'data-status="recalled"' in html(Client().get(url(lot)))
 
 
 def test_hold_shows_the_amber_banner(lot):
     Client().get(url(lot))
-    batch_set_status(batch=lot, status=BatchStatus.ON_HOLD)
+    hold(lot)
     body = html(Client().get(url(lot)))
     assert 'data-status="on_hold"' in body and 'class="status status--on_hold"' in body
     assert 'data-status="recalled"' not in body
@@ -411,7 +422,7 @@ def test_receiver_sees_receive_and_records_it_through_the_form(lot, partner):
     assert "/actions/ship" not in body and "/actions/hold" not in body  # holds nothing yet, not the maker
 
     response = client.post(url(lot, "/actions/receive"), {"receive-quantity": ""})
-    assert response.status_code == 302 and response["Location"] == url(lot)
+    assert response.status_code == 302 and response["Location"] == url(lot) + "#log"  # back to the form
     custody = Custody.objects.get(organization=partner.org, batch=lot)
     assert (custody.quantity, custody.in_transit) == (Decimal(43219), Decimal(0))
     page = html(client.get(url(lot)))
@@ -446,7 +457,7 @@ def test_service_errors_show_on_the_page_with_field_and_rule_and_write_nothing(l
 def test_quantities_in_messages_are_plain_numbers(enterprise, partner):
     batch = produce(enterprise.user, ProductFactory(owner=enterprise.org), lot="Q1", quantity=Decimal(8000))
     client = signed_in(enterprise)
-    assert "You hold 8000 EA." in html(client.get(url(batch), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "You hold 8000 pieces." in html(client.get(url(batch), HTTP_ACCEPT_LANGUAGE="en"))
     body = html(client.post(url(batch, "/actions/sell"), {"sell-quantity": "9000"}, follow=True))
     assert "8000" in body and "8E+3" not in body
 

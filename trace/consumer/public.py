@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from trace.core import rules
 from trace.core.choices import (
     BatchRole,
     BatchStatus,
@@ -21,8 +22,9 @@ from trace.core.choices import (
     InspectionResult,
 )
 from trace.core.identifiers import normalize_gtin, validate_lot
+from trace.core.labels import localized_specification, region_name, unit_label
 from trace.core.selectors import batch_journey, lineage_batch_ids
-from trace.models import Batch, Custody, Event
+from trace.models import Batch, Custody, Event, Product
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -138,6 +140,8 @@ def _describe(event: Event, link_batches: dict[str, list[Batch]]) -> tuple[str, 
         return "transformed", _("Made by %(org)s from %(inputs)s") % {
             "org": org, "inputs": separator.join(inputs) or _("other lots"),
         }, ""
+    if event.disposition == Disposition.RECALLED:
+        return "recalled", _("Recalled by %(org)s") % {"org": org}, ""
     if step == BizStep.COMMISSIONING:
         return "produced", _("Produced by %(org)s") % {"org": org}, ""
     if step == BizStep.INSPECTING:
@@ -162,8 +166,6 @@ def _describe(event: Event, link_batches: dict[str, list[Batch]]) -> tuple[str, 
         return "held", _("Put on hold by %(org)s") % {"org": org}, ""
     if step == BizStep.DESTROYING:
         return "destroyed", _("Destroyed by %(org)s") % {"org": org}, ""
-    if event.disposition == Disposition.RECALLED:
-        return "recalled", _("Recalled by %(org)s") % {"org": org}, ""
     return "other", _("Recorded by %(org)s") % {"org": org}, ""
 
 
@@ -202,6 +204,8 @@ class PublicBatch:
 
     batch: Batch
     product_name: str
+    specification: str
+    unit_label: str
     producer_name: str
     producer_region: str
     origin_region: str
@@ -225,14 +229,35 @@ class PublicBatch:
         return bool(self.expiry_date and self.expiry_date < timezone.localdate())
 
 
-def _region_of(org: Organization | None, site_address: str = "") -> str:
-    return coarse_region(site_address) or (org.region_code if org else "")
+def _region_of(org: Organization | None, site=None) -> str:
+    """The region of a site (or else of its organization) in the active language.
+
+    Chinese readers get the province, city and county of the street address
+    as written; English readers (and an address that names no region) get the
+    name of the GB/T 2260 region code from ``trace.core.labels.REGION_NAMES``.
+    """
+    english = (translation.get_language() or "").startswith("en")
+    if site is not None and not english:
+        from_address = coarse_region(site.address)
+        if from_address:
+            return from_address
+    for code in (site.region_code if site is not None else "", org.region_code if org else ""):
+        name = region_name(code, english=english)
+        if name:
+            return name
+    return ""
 
 
 def origin_regions(batch: Batch) -> list[str]:
-    """Where the lot's raw materials come from: the regions of the lots furthest upstream."""
+    """Where the lot's raw materials come from: the regions of the lots furthest upstream.
+
+    A lot with no recorded inputs names none: the plant's own district is not
+    where its raw materials came from, and the page says "not recorded".
+    """
     distances = lineage_batch_ids(batch.pk, direction="backward", depth=settings.SUYUAN_TRACE_MAX_DEPTH)
     furthest = min(distances.values())
+    if furthest == 0:
+        return []
     roots = (
         Batch.objects.filter(pk__in=[pk for pk, d in distances.items() if d == furthest])
         .select_related("product__owner", "site")
@@ -241,7 +266,7 @@ def origin_regions(batch: Batch) -> list[str]:
     regions: list[str] = []
     for root in roots:
         owner = root.product.owner if root.product_id else None
-        region = _region_of(owner, root.site.address if root.site_id else "")
+        region = _region_of(owner, root.site if root.site_id else None)
         if region and region not in regions:
             regions.append(region)
     return regions
@@ -273,8 +298,10 @@ def public_batch(batch: Batch) -> PublicBatch:
     return PublicBatch(
         batch=batch,
         product_name=_product_name(batch),
+        specification=localized_specification(batch.product.specification if batch.product_id else ""),
+        unit_label=unit_label(batch.unit),
         producer_name=_org_name(producer),
-        producer_region=_region_of(producer, batch.site.address if batch.site_id else ""),
+        producer_region=_region_of(producer, batch.site if batch.site_id else None),
         origin_region=separator.join(origin_regions(batch)),
         production_date=batch.production_date,
         expiry_date=batch.expiry_date,
@@ -309,10 +336,8 @@ class PageActions:
 
 
 def page_actions(user, batch: Batch) -> PageActions:
-    """Only what custody and ownership permit: receive what is on its way to you,
-    ship or sell what you hold of a lot that is active, inspect what you make or
-    hold, and (as the maker) put an active lot on hold. Viewers and regulators
-    get nothing."""
+    """The forms the page offers, as ``trace.rules`` decides (the services ask it again when
+    a form is posted). Viewers and regulators get nothing."""
     org = organization_of(user)
     membership = getattr(user, "membership", None)
     if org is None or not org.is_enterprise or not membership.can_write:
@@ -320,20 +345,11 @@ def page_actions(user, batch: Batch) -> PageActions:
     custody = Custody.objects.filter(organization=org, batch=batch).first()
     held = custody.quantity if custody else Decimal(0)
     in_transit = custody.in_transit if custody else Decimal(0)
-    owner = batch.product_id is not None and batch.product.owner_id == org.pk
-    active = batch.status == BatchStatus.ACTIVE
-    allowed = []
-    if in_transit > 0:
-        allowed.append("receive")
-    if held > 0 and active:
-        allowed += ["ship"]
-    if held > 0 or owner:
-        allowed.append("inspect")
-    if held > 0 and active:
-        allowed.append("sell")
-    if owner and active:
-        allowed.append("hold")
-    return PageActions(organization=org, held=held, in_transit=in_transit, allowed=tuple(allowed))
+    owner = Product.objects.filter(gtin=batch.gtin).values_list("owner_id", flat=True).first()
+    actor = rules.Actor.of(org, related=[batch.pk] if custody else [])
+    allowed = rules.page_actions(actor, rules.LotFacts(batch.pk, batch.lot, batch.status, owner),
+                                 held=held, in_transit=in_transit)
+    return PageActions(organization=org, held=held, in_transit=in_transit, allowed=allowed)
 
 
 def scan_client(user_agent: str) -> str:
