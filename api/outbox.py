@@ -12,24 +12,23 @@ The owning app learns the outcome from the ``notification_delivered`` signal
 (sent inside the transaction that records it), so api never imports the apps.
 """
 
+import contextlib
+import contextvars
 import hashlib
 import hmac
-import http.client
 import json
 import logging
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 import django.dispatch
 from celery import shared_task
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import models, transaction
 from django.utils import timezone
 
 from .models import Notification, NotificationChannel, NotificationStatus, Organization
-from .validators import validate_webhook_url
+from .outbound import DestinationRefused, OutboundError, post_json
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +49,30 @@ def _about(about) -> tuple[str, int | None]:
         return about._meta.label, about.pk
     subject_type, subject_id = about
     return str(subject_type), subject_id
+
+
+# While a batch job (a deadline sweep) notifies many times, who receives what is read once per
+# organization; outside ``recipient_cache()`` every call reads the database.
+_recipients: contextvars.ContextVar[dict | None] = contextvars.ContextVar("outbox_recipients", default=None)
+
+
+@contextlib.contextmanager
+def recipient_cache():
+    token = _recipients.set({})
+    try:
+        yield
+    finally:
+        _recipients.reset(token)
+
+
+def _recipients_of(organization: Organization) -> tuple[list[str], list]:
+    cache = _recipients.get()
+    if cache is not None and organization.pk in cache:
+        return cache[organization.pk]
+    found = (member_emails(organization), list(organization.webhook_endpoints.filter(is_active=True).order_by("id")))
+    if cache is not None:
+        cache[organization.pk] = found
+    return found
 
 
 def member_emails(organization: Organization) -> list[str]:
@@ -74,12 +97,12 @@ def notify(
         payload=payload, subject_type=subject_type, subject_id=subject_id,
     )
     rows: list[Notification] = []
-    addresses = [email] if email else (member_emails(organization) if organization else [])
+    emails, endpoints = _recipients_of(organization) if organization is not None else ([], [])
+    addresses = [email] if email else emails
     if addresses:
         rows.append(Notification(channel=NotificationChannel.EMAIL, email=",".join(addresses), **common))
-    if organization is not None:
-        for endpoint in organization.webhook_endpoints.filter(is_active=True).order_by("id"):
-            rows.append(Notification(channel=NotificationChannel.WEBHOOK, webhook=endpoint, **common))
+    for endpoint in endpoints:
+        rows.append(Notification(channel=NotificationChannel.WEBHOOK, webhook=endpoint, **common))
     for row in rows:
         row.save()
         transaction.on_commit(lambda pk=row.pk: _enqueue(pk))
@@ -103,27 +126,11 @@ def signature(secret: str, body: bytes) -> str:
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    """POST over HTTPS to a public address; redirects are not followed (a 3xx is a failure)."""
+    """POST to a checked public HTTPS address (``api.outbound``); redirects are not followed."""
     try:
-        validate_webhook_url(url)
-    except ValidationError as exc:
-        raise DeliveryError("; ".join(exc.messages)) from exc
-    parts = urlsplit(url)
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
-    connection = http.client.HTTPSConnection(
-        parts.hostname, parts.port or 443, timeout=settings.NOTIFICATION_WEBHOOK_TIMEOUT
-    )
-    try:
-        connection.request("POST", path, body=body, headers=headers)
-        response = connection.getresponse()
-        response.read(1024)
-        return response.status
-    except OSError as exc:
+        return post_json(url, body, headers, timeout=settings.NOTIFICATION_WEBHOOK_TIMEOUT)
+    except (DestinationRefused, OutboundError) as exc:
         raise DeliveryError(str(exc)) from exc
-    finally:
-        connection.close()
 
 
 def _send(notification: Notification) -> None:

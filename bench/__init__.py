@@ -14,5 +14,6 @@ MEASURES = {
     "scan": "bench.scan",
     "capture": "bench.capture",
     "memory": "bench.memory",
+    "incidents": "bench.incidents",
     "recall": "bench.recall",  # last: it recalls the whey lot's scope for good
 }
