@@ -126,7 +126,7 @@ class NoticeSerializer(serializers.ModelSerializer):
         return self.context.get("ack_urls", {}).get(notice.pk)
 
 
-class TimelineSerializer(serializers.ModelSerializer):
+class RecallTimelineSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.username", default=None)
     actor_organization = OrganizationRefSerializer(read_only=True)
 
@@ -135,11 +135,11 @@ class TimelineSerializer(serializers.ModelSerializer):
         fields = ["id", "at", "action", "actor", "actor_organization", "reason", "data"]
 
 
-class ReasonSerializer(serializers.Serializer):
+class RecallReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
 
 
-class CloseSerializer(ReasonSerializer):
+class RecallCloseSerializer(RecallReasonSerializer):
     override = serializers.BooleanField(required=False, default=False)
 
 

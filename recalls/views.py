@@ -14,21 +14,21 @@ from .drill import recall_drill
 from .filters import RecallFilterSet
 from .models import Recall, RecallNotice, RecallSummaryReport
 from .serializers import (
-    CloseSerializer,
     DrillInput,
     DrillSerializer,
     NoticeSerializer,
     ProgressReportInput,
     ProgressReportSerializer,
-    ReasonSerializer,
+    RecallCloseSerializer,
     RecallCreateSerializer,
+    RecallReasonSerializer,
     RecallSerializer,
+    RecallTimelineSerializer,
     RecallUpdateSerializer,
     ScopeLotSerializer,
     ScopeUpdateSerializer,
     SummaryReportInput,
     SummaryReportSerializer,
-    TimelineSerializer,
 )
 
 _REASON_ACTIONS = {
@@ -123,7 +123,7 @@ class RecallViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
             } for h in holdings],
         })
 
-    @extend_schema(responses={200: TimelineSerializer(many=True)}, summary="Everything that happened, in order")
+    @extend_schema(responses={200: RecallTimelineSerializer(many=True)}, summary="Everything that happened, in order")
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
         recall = self._recall()
@@ -132,7 +132,7 @@ class RecallViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
             rows = rows.filter(Q(data__organization=self.organization.pk) | Q(actor_organization=self.organization)
                                | Q(action__in=["activated", "completed", "closed", "terminated"]))
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(TimelineSerializer(page, many=True).data)
+        return self.get_paginated_response(RecallTimelineSerializer(page, many=True).data)
 
     @extend_schema(responses={200: NoticeSerializer(many=True)},
                    summary="Consignee notices (a consignee sees its own, with its ack_url)")
@@ -159,11 +159,11 @@ class RecallViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
     def submit(self, request, pk=None):
         return self._transition(services.recall_submit)
 
-    @extend_schema(request=ReasonSerializer, responses={200: RecallSerializer},
+    @extend_schema(request=RecallReasonSerializer, responses={200: RecallSerializer},
                    summary="A regulator acknowledges the filed plan")
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        s = ReasonSerializer(data=request.data)
+        s = RecallReasonSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         return self._transition(services.recall_approve, note=s.validated_data["reason"])
 
@@ -174,40 +174,40 @@ class RecallViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
         return self._transition(services.recall_activate)
 
     def _reason_action(self, name: str) -> Response:
-        s = ReasonSerializer(data=self.request.data)
+        s = RecallReasonSerializer(data=self.request.data)
         s.is_valid(raise_exception=True)
         return self._transition(_REASON_ACTIONS[name], reason=s.validated_data["reason"])
 
-    @extend_schema(request=ReasonSerializer, responses={200: RecallSerializer},
+    @extend_schema(request=RecallReasonSerializer, responses={200: RecallSerializer},
                    summary="The producer objects to an ordered recall (within 15 working days)")
     @action(detail=True, methods=["post"], url_path="object")
     def object_(self, request, pk=None):
         return self._reason_action("object")
 
-    @extend_schema(request=ReasonSerializer, responses={200: RecallSerializer}, summary="Stop a recall early")
+    @extend_schema(request=RecallReasonSerializer, responses={200: RecallSerializer}, summary="Stop a recall early")
     @action(detail=True, methods=["post"])
     def terminate(self, request, pk=None):
         return self._reason_action("terminate")
 
-    @extend_schema(request=ReasonSerializer, responses={200: RecallSerializer},
+    @extend_schema(request=RecallReasonSerializer, responses={200: RecallSerializer},
                    summary="Withdraw a recall that has not started")
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         return self._reason_action("cancel")
 
-    @extend_schema(request=ReasonSerializer, responses={200: RecallSerializer},
+    @extend_schema(request=RecallReasonSerializer, responses={200: RecallSerializer},
                    summary="The plan is carried out; the summary report falls due")
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
-        s = ReasonSerializer(data=request.data)
+        s = RecallReasonSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         return self._transition(services.recall_complete, note=s.validated_data["reason"])
 
-    @extend_schema(request=CloseSerializer, responses={200: RecallSerializer},
+    @extend_schema(request=RecallCloseSerializer, responses={200: RecallSerializer},
                    summary="The regulator closes (target met and all answered, or override with a reason)")
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        s = CloseSerializer(data=request.data)
+        s = RecallCloseSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         return self._transition(services.recall_close, **s.validated_data)
 
