@@ -12,6 +12,8 @@ The owning app learns the outcome from the ``notification_delivered`` signal
 (sent inside the transaction that records it), so api never imports the apps.
 """
 
+import contextlib
+import contextvars
 import hashlib
 import hmac
 import http.client
@@ -52,6 +54,30 @@ def _about(about) -> tuple[str, int | None]:
     return str(subject_type), subject_id
 
 
+# While a batch job (a deadline sweep) notifies many times, who receives what is read once per
+# organization; outside ``recipient_cache()`` every call reads the database.
+_recipients: contextvars.ContextVar[dict | None] = contextvars.ContextVar("outbox_recipients", default=None)
+
+
+@contextlib.contextmanager
+def recipient_cache():
+    token = _recipients.set({})
+    try:
+        yield
+    finally:
+        _recipients.reset(token)
+
+
+def _recipients_of(organization: Organization) -> tuple[list[str], list]:
+    cache = _recipients.get()
+    if cache is not None and organization.pk in cache:
+        return cache[organization.pk]
+    found = (member_emails(organization), list(organization.webhook_endpoints.filter(is_active=True).order_by("id")))
+    if cache is not None:
+        cache[organization.pk] = found
+    return found
+
+
 def member_emails(organization: Organization) -> list[str]:
     emails = organization.memberships.exclude(user__email="").values_list("user__email", flat=True)
     return sorted(set(emails))
@@ -74,12 +100,12 @@ def notify(
         payload=payload, subject_type=subject_type, subject_id=subject_id,
     )
     rows: list[Notification] = []
-    addresses = [email] if email else (member_emails(organization) if organization else [])
+    emails, endpoints = _recipients_of(organization) if organization is not None else ([], [])
+    addresses = [email] if email else emails
     if addresses:
         rows.append(Notification(channel=NotificationChannel.EMAIL, email=",".join(addresses), **common))
-    if organization is not None:
-        for endpoint in organization.webhook_endpoints.filter(is_active=True).order_by("id"):
-            rows.append(Notification(channel=NotificationChannel.WEBHOOK, webhook=endpoint, **common))
+    for endpoint in endpoints:
+        rows.append(Notification(channel=NotificationChannel.WEBHOOK, webhook=endpoint, **common))
     for row in rows:
         row.save()
         transaction.on_commit(lambda pk=row.pk: _enqueue(pk))

@@ -14,4 +14,5 @@ MEASURES = {
     "scan": "bench.scan",
     "capture": "bench.capture",
     "memory": "bench.memory",
+    "incidents": "bench.incidents",
 }

@@ -142,6 +142,10 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
+# --- uploaded files (attachments; filesystem storage by default) ----
+MEDIA_ROOT = env_str("MEDIA_ROOT", str(VAR_DIR / "media"))
+MEDIA_URL = "/media-not-served/"
+
 # --- static ---------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -233,6 +237,66 @@ CELERY_BEAT_SCHEDULE["api-retry-pending-notifications"] = {
     "task": "api.tasks.retry_pending_notifications",
     "schedule": env_int("NOTIFICATION_RETRY_SWEEP_SECONDS", 60),
 }
+
+# --- incidents (issue 11): State Council Order 493, SAMR Order 19, seed 004 ----
+# Grade thresholds (Order 493): a grade applies when any one figure reaches its threshold;
+# the most serious grade met wins; below every grade III threshold is grade IV.
+INCIDENT_GRADE_THRESHOLDS = {
+    "I": {"deaths": env_int("INCIDENT_GRADE_I_DEATHS", 30),
+          "serious_injuries": env_int("INCIDENT_GRADE_I_SERIOUS_INJURIES", 100),
+          "direct_loss": env_int("INCIDENT_GRADE_I_DIRECT_LOSS", 100_000_000)},
+    "II": {"deaths": env_int("INCIDENT_GRADE_II_DEATHS", 10),
+           "serious_injuries": env_int("INCIDENT_GRADE_II_SERIOUS_INJURIES", 50),
+           "direct_loss": env_int("INCIDENT_GRADE_II_DIRECT_LOSS", 50_000_000)},
+    "III": {"deaths": env_int("INCIDENT_GRADE_III_DEATHS", 3),
+            "serious_injuries": env_int("INCIDENT_GRADE_III_SERIOUS_INJURIES", 10),
+            "direct_loss": env_int("INCIDENT_GRADE_III_DIRECT_LOSS", 10_000_000)},
+}
+# The highest level each grade must reach (Order 493: I–II national, III province, IV city).
+INCIDENT_GRADE_TOP_LEVEL = {
+    "I": env_str("INCIDENT_GRADE_I_TOP_LEVEL", "national"),
+    "II": env_str("INCIDENT_GRADE_II_TOP_LEVEL", "national"),
+    "III": env_str("INCIDENT_GRADE_III_TOP_LEVEL", "province"),
+    "IV": env_str("INCIDENT_GRADE_IV_TOP_LEVEL", "city"),
+}
+# Enterprise report due after discovery (Order 493: 1 hour); each level passes it up within 2 hours.
+INCIDENT_REPORT_DUE_MINUTES = env_int("INCIDENT_REPORT_DUE_MINUTES", 60)
+INCIDENT_PASS_UP_MINUTES = env_int("INCIDENT_PASS_UP_MINUTES", 120)
+# Reminder policy for a level that has not acknowledged: which levels, first delay and interval, how many.
+INCIDENT_REMINDER_LEVELS = env_list("INCIDENT_REMINDER_LEVELS", ["county", "city", "province", "national"])
+INCIDENT_REMINDER_MINUTES = env_int("INCIDENT_REMINDER_MINUTES", 30)
+INCIDENT_REMINDER_REPEAT = env_int("INCIDENT_REMINDER_REPEAT", 3)
+# Consumer-product defect without casualties (SAMR Order 19): 2 working days, to the province.
+INCIDENT_DEFECT_REPORT_WORKING_DAYS = env_int("INCIDENT_DEFECT_REPORT_WORKING_DAYS", 2)
+INCIDENT_DEFECT_LEVEL = env_str("INCIDENT_DEFECT_LEVEL", "province")
+# Supplementary report within 30 days of a change; investigation report 60 days (+60 once);
+# award holders' written report within 30 days (seed 004).
+INCIDENT_SUPPLEMENT_DAYS = env_int("INCIDENT_SUPPLEMENT_DAYS", 30)
+INCIDENT_INVESTIGATION_DAYS = env_int("INCIDENT_INVESTIGATION_DAYS", 60)
+INCIDENT_INVESTIGATION_EXTENSION_DAYS = env_int("INCIDENT_INVESTIGATION_EXTENSION_DAYS", 60)
+INCIDENT_AWARD_WRITTEN_REPORT_DAYS = env_int("INCIDENT_AWARD_WRITTEN_REPORT_DAYS", 30)
+# Grades that count as a "major incident" for the award holders' written report.
+INCIDENT_AWARD_GRADES = env_list("INCIDENT_AWARD_GRADES", ["I", "II"])
+# Plausibility caps on reported figures (typos like 1e9 deaths are refused).
+INCIDENT_MAX_CASUALTIES = env_int("INCIDENT_MAX_CASUALTIES", 1_000_000)
+INCIDENT_MAX_DIRECT_LOSS = env_int("INCIDENT_MAX_DIRECT_LOSS", 10**13)
+INCIDENT_MAX_BATCHES = env_int("INCIDENT_MAX_BATCHES", 200)
+# Attachments: photos (JPEG, PNG) and PDFs, checked by content, at most this size.
+INCIDENT_ATTACHMENT_MAX_BYTES = env_int("INCIDENT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+INCIDENT_ATTACHMENT_MAX_COUNT = env_int("INCIDENT_ATTACHMENT_MAX_COUNT", 50)
+# One OpenAPI name per incident choice set.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
+    "IncidentGradeEnum": "incidents.choices.Grade",
+    "IncidentLevelEnum": "incidents.choices.Level",
+    "IncidentKindEnum": "incidents.choices.Kind",
+    "OrganizationKindEnum": "api.choices.OrganizationKind",
+    "IncidentStatusEnum": "incidents.choices.Status",
+    "IncidentSourceEnum": "incidents.choices.Source",
+    "IncidentTransferTargetEnum": "incidents.choices.TransferTarget",
+}
+# How many due incidents one sweep locks per transaction.
+INCIDENT_SWEEP_CHUNK = env_int("INCIDENT_SWEEP_CHUNK", 500)
 
 LOGGING = {
     "version": 1,

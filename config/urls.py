@@ -11,6 +11,7 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     path("api/v1/", include("api.urls")),
     path("api/v1/", include("trace.rest.urls")),
+    path("api/v1/", include("incidents.urls")),
     path("epcis/", include("trace.epcis.urls")),
     path("", include("trace.consumer.public_urls")),
 ]

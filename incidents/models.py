@@ -1,0 +1,218 @@
+"""Quality-safety incidents: the report, the batches it names, its timeline and attachments."""
+
+from trace.models import Batch
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from api.models import Organization, TimeStampedModel
+from api.permissions import organization_of
+from api.timeline import TimelineEntry
+
+from .choices import OPEN_STATUSES, Grade, Kind, Level, Source, Status, TransferTarget, level_rank
+
+OPEN_Q = Q(status__in=OPEN_STATUSES)
+
+
+class IncidentQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(OPEN_Q)
+
+    def visible_to(self, user):
+        """Issue 11 §9: the reporting enterprise; a producer of a named batch once accepted;
+        a regulator in its jurisdiction once the incident reached its level; nobody else."""
+        org = organization_of(user)
+        if org is None:
+            return self.none()
+        if org.is_regulator:
+            rank = level_rank(org.level)
+            prefix = org.jurisdiction_prefix
+            q = Q(level_rank__gte=rank)
+            if prefix:
+                q &= Q(region_code__startswith=prefix)
+            return self.filter(q)
+        produced = IncidentBatch.objects.filter(incident=OuterRef("pk"), batch__product__owner=org)
+        return self.filter(Q(reporter=org) | (Q(accepted_at__isnull=False) & Q(Exists(produced))))
+
+
+class Incident(TimeStampedModel):
+    """A quality-safety incident as reported and handled: figures, grade, status, the level of
+    the reporting chain it has reached and every due time (columns the sweep reads)."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.INCIDENT)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.ENTERPRISE)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("what happened"))
+    reporter = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="reported_incidents",
+        help_text=_("The enterprise (or regulator) that reported or opened it."),
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    enterprise = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="incidents_concerning", null=True, blank=True,
+        help_text=_("The enterprise whose products are involved."),
+    )
+    region_code = models.CharField(_("region code of the place"), max_length=6, db_index=True)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    discovered_at = models.DateTimeField(_("discovered at"))
+    reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
+    report_due_at = models.DateTimeField(_("report due at"), null=True, blank=True)
+    reported_late = models.BooleanField(_("reported late"), default=False)
+
+    deaths = models.PositiveIntegerField(_("deaths"), default=0)
+    serious_injuries = models.PositiveIntegerField(_("serious injuries"), default=0)
+    minor_injuries = models.PositiveIntegerField(_("minor injuries"), default=0)
+    direct_loss = models.DecimalField(
+        _("direct economic loss (yuan)"), max_digits=16, decimal_places=2, default=0,
+        validators=[MinValueValidator(0)],
+    )
+    affected_quantity = models.DecimalField(
+        _("affected quantity"), max_digits=18, decimal_places=3, null=True, blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    measures_taken = models.TextField(_("measures already taken"), blank=True)
+
+    grade = models.CharField(_("grade"), max_length=3, choices=Grade.choices)
+    computed_grade = models.CharField(_("grade computed from the figures"), max_length=3, choices=Grade.choices)
+    grade_confirmed = models.BooleanField(_("grade confirmed by a regulator"), default=False)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.REPORTED)
+
+    # The reporting chain: the highest level reached, the level the grade requires.
+    level = models.CharField(_("level reached"), max_length=16, choices=Level.choices, default=Level.COUNTY)
+    level_rank = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(3)])
+    required_level = models.CharField(_("level the grade requires"), max_length=16, choices=Level.choices)
+    handling_level = models.CharField(
+        _("handling level"), max_length=16, choices=Level.choices, default=Level.COUNTY
+    )
+    level_reached_at = models.DateTimeField(_("current level reached at"), default=timezone.now)
+    level_acknowledged = models.BooleanField(_("current level acknowledged"), default=False)
+    reminders_sent = models.PositiveSmallIntegerField(_("reminders sent at this level"), default=0)
+
+    # Due times (Asia/Shanghai deadlines, stored as instants); the sweep reads next_due_at.
+    escalation_due_at = models.DateTimeField(_("pass-up due at"), null=True, blank=True)
+    reminder_due_at = models.DateTimeField(_("next reminder at"), null=True, blank=True)
+    supplement_due_at = models.DateTimeField(_("supplementary report due at"), null=True, blank=True)
+    investigation_due_at = models.DateTimeField(_("investigation report due at"), null=True, blank=True)
+    investigation_extended = models.BooleanField(_("investigation extended"), default=False)
+    written_report_due_at = models.DateTimeField(_("written report due at"), null=True, blank=True)
+    next_due_at = models.DateTimeField(_("next due at"), null=True, blank=True)
+    is_overdue = models.BooleanField(_("overdue"), default=False)
+    overdue_since = models.DateTimeField(_("overdue since"), null=True, blank=True)
+    calendar_covered = models.BooleanField(
+        _("deadlines computed with the holiday calendar"), default=True
+    )
+
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    concluded_at = models.DateTimeField(_("concluded at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    findings = models.TextField(_("findings"), blank=True)
+    public_result = models.TextField(_("public result"), blank=True)
+    transfer_target = models.CharField(
+        _("transferred to (kind)"), max_length=32, choices=TransferTarget.choices, blank=True
+    )
+    transfer_body = models.CharField(_("receiving body"), max_length=200, blank=True)
+    transfer_reference = models.CharField(_("transfer reference"), max_length=100, blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, related_name="duplicates", null=True, blank=True
+    )
+    batches = models.ManyToManyField(Batch, through="IncidentBatch", related_name="incidents")
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-reported_at", "-id"]
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        indexes = [
+            # The sweep: open incidents by their next due time (DESIGN.md: partial index on open items).
+            models.Index(fields=["next_due_at"], name="incident_open_next_due_idx", condition=OPEN_Q),
+            models.Index(fields=["escalation_due_at"], name="incident_open_escal_idx", condition=OPEN_Q),
+            models.Index(
+                fields=["investigation_due_at"], name="incident_open_invest_idx", condition=OPEN_Q
+            ),
+            # The regulator's list: jurisdiction prefix, level reached, newest first.
+            models.Index(fields=["region_code", "level_rank", "-reported_at"], name="incident_region_list_idx"),
+            models.Index(fields=["status", "grade"], name="incident_status_grade_idx"),
+            models.Index(fields=["reporter", "-reported_at"], name="incident_reporter_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="incident_discovered_after_occurred", condition=Q(discovered_at__gte=models.F("occurred_at"))
+            ),
+            models.CheckConstraint(name="incident_direct_loss_not_negative", condition=Q(direct_loss__gte=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def grade_provisional(self) -> bool:
+        return not self.grade_confirmed
+
+
+class IncidentBatch(models.Model):
+    """A batch (from the traceability core) named in an incident report."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="batch_links")
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="incident_links")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["incident", "batch"], name="incident_batch_unique")]
+        indexes = [models.Index(fields=["batch", "incident"], name="incident_batch_batch_idx")]
+
+
+class IncidentTimeline(TimelineEntry):
+    """One action on an incident (report, supplement, status, grade, level, note, attachment,
+    notification, escalation, reminder, acknowledgement). Append-only."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="timeline")
+
+    class Meta(TimelineEntry.Meta):
+        verbose_name = _("incident timeline entry")
+        verbose_name_plural = _("incident timeline")
+        indexes = [models.Index(fields=["incident", "at", "id"], name="incident_timeline_idx")]
+
+
+class IncidentAttachment(models.Model):
+    """A photo or PDF attached to an incident, checked by content, served only to those who see it."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(_("file"), upload_to="incidents/%Y/%m/")
+    original_name = models.CharField(_("original name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=64)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("incident attachment")
+        verbose_name_plural = _("incident attachments")
+
+
+class QualityAward(models.Model):
+    """A quality award an enterprise holds; holders owe a written report of a major incident within
+    30 days (seed 004, Suzhou award rules)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="quality_awards")
+    name = models.CharField(_("award"), max_length=200)
+    awarded_on = models.DateField(_("awarded on"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("quality award")
+        verbose_name_plural = _("quality awards")

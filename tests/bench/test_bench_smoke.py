@@ -88,6 +88,7 @@ def test_every_benchmark_runs_at_tiny_size_and_reports_numbers(tmp_path):
     assert names == {
         "capture_throughput", "trace_latency_p95", "trace_graph_p95", "scan_throughput", "scan_p99",
         "scan_errors", "downstream_holders", "capture_peak_rss", "trace_export_xlsx",
+        "incident_sweep_find", "incident_sweep_act", "incident_list",
     }
     by_name = {m["name"]: m for m in report["measures"]}
     for measure in report["measures"]:

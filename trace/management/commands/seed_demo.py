@@ -3,12 +3,15 @@ from trace.demo.seed import DEMO_PASSWORD, demo_yogurt_batch, seed_demo
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from incidents.demo import seed_incidents
+
 
 class Command(BaseCommand):
     help = "Seed the demo Xuzhou dairy supply chain and its accounts (idempotent)."
 
     def handle(self, *args, **options):
         created, accounts = seed_demo()
+        seed_incidents()  # the incidents app adds its demo reports (issue 11)
         self.stdout.write(self.style.SUCCESS("Demo data created." if created else "Demo data already present."))
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         for account in accounts:

@@ -1,0 +1,61 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Grade(models.TextChoices):
+    """State Council Order 493 grades, most serious first."""
+
+    I = "I", _("I — particularly serious (特别重大)")  # noqa: E741
+    II = "II", _("II — serious (重大)")
+    III = "III", _("III — relatively serious (较大)")
+    IV = "IV", _("IV — ordinary (一般)")
+
+
+class Status(models.TextChoices):
+    REPORTED = "reported", _("Reported")
+    ACCEPTED = "accepted", _("Accepted")
+    RESPONDING = "responding", _("Emergency handling")
+    INVESTIGATING = "investigating", _("Investigating")
+    CONCLUDED = "concluded", _("Concluded")
+    CLOSED = "closed", _("Closed")
+    TRANSFERRED = "transferred", _("Transferred")
+    REJECTED = "rejected", _("Rejected")
+    MERGED = "merged", _("Merged as duplicate")
+
+
+OPEN_STATUSES = (Status.REPORTED, Status.ACCEPTED, Status.RESPONDING, Status.INVESTIGATING)
+
+
+class Level(models.TextChoices):
+    """Regulator levels of the reporting chain, lowest first."""
+
+    COUNTY = "county", _("County")
+    CITY = "city", _("City")
+    PROVINCE = "province", _("Province")
+    NATIONAL = "national", _("National")
+
+
+LEVEL_ORDER = [Level.COUNTY, Level.CITY, Level.PROVINCE, Level.NATIONAL]
+
+
+def level_rank(level: str) -> int:
+    return LEVEL_ORDER.index(level)
+
+
+class Kind(models.TextChoices):
+    INCIDENT = "incident", _("Quality-safety incident (Order 493)")
+    DEFECT = "defect", _("Consumer-product defect without casualties (SAMR Order 19)")
+
+
+class Source(models.TextChoices):
+    ENTERPRISE = "enterprise", _("Enterprise report")
+    INSPECTION = "inspection", _("Inspection")
+    COMPLAINT = "complaint", _("Complaint")
+    MEDIA = "media", _("Media")
+    OTHER = "other", _("Other")
+
+
+class TransferTarget(models.TextChoices):
+    PUBLIC_SECURITY = "public_security", _("Public security (judicial organs)")
+    DEPARTMENT = "department", _("Another department")
+    JURISDICTION = "jurisdiction", _("Another jurisdiction")

@@ -1,0 +1,52 @@
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+
+from .choices import Grade, Level, Status
+from .models import OPEN_Q, Incident, IncidentBatch
+
+
+class IncidentFilterSet(django_filters.FilterSet):
+    """The regulator's list (issue 11 §11): status, grade, level, region, overdue, date ranges,
+    product, enterprise."""
+
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
+    grade = django_filters.MultipleChoiceFilter(choices=Grade.choices, distinct=False)
+    level = django_filters.MultipleChoiceFilter(choices=Level.choices, distinct=False)
+    region = django_filters.CharFilter(method="filter_region", label="region code prefix (32, 3203, 320312)")
+    overdue = django_filters.BooleanFilter(field_name="is_overdue")
+    open = django_filters.BooleanFilter(method="filter_open")
+    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    discovered_after = django_filters.IsoDateTimeFilter(field_name="discovered_at", lookup_expr="gte")
+    discovered_before = django_filters.IsoDateTimeFilter(field_name="discovered_at", lookup_expr="lt")
+    reported_after = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
+    reported_before = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
+    product_id = django_filters.NumberFilter(method="filter_product", label="product id")
+    batch_id = django_filters.NumberFilter(method="filter_batch", label="batch id")
+    enterprise_id = django_filters.NumberFilter(method="filter_enterprise", label="enterprise (organization) id")
+    q = django_filters.CharFilter(method="filter_q", label="search title and description")
+
+    class Meta:
+        model = Incident
+        fields = ["status", "grade", "level", "kind", "source"]
+
+    def filter_region(self, queryset, name, value):
+        value = value.rstrip("0") if len(value) == 6 and value.endswith("00") else value
+        return queryset.filter(region_code__startswith=value)
+
+    def filter_open(self, queryset, name, value):
+        return queryset.filter(OPEN_Q) if value else queryset.exclude(OPEN_Q)
+
+    def filter_product(self, queryset, name, value):
+        links = IncidentBatch.objects.filter(incident=OuterRef("pk"), batch__product_id=value)
+        return queryset.filter(Exists(links))
+
+    def filter_batch(self, queryset, name, value):
+        links = IncidentBatch.objects.filter(incident=OuterRef("pk"), batch_id=value)
+        return queryset.filter(Exists(links))
+
+    def filter_enterprise(self, queryset, name, value):
+        return queryset.filter(Q(reporter_id=value) | Q(enterprise_id=value))
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))

@@ -1,0 +1,8 @@
+from django.db import migrations
+
+from api.timeline import append_only_sql
+
+
+class Migration(migrations.Migration):
+    dependencies = [("incidents", "0001_initial")]
+    operations = [append_only_sql("incidents_incidenttimeline")]

@@ -1,0 +1,157 @@
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from . import policy
+from .choices import Grade, Kind, Level, Source, TransferTarget
+from .models import Incident, IncidentAttachment, IncidentTimeline
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    batches = serializers.SerializerMethodField()
+    reporter_name = serializers.CharField(source="reporter.name", read_only=True)
+    grade_provisional = serializers.BooleanField(read_only=True)
+    overdue = serializers.BooleanField(source="is_overdue", read_only=True)
+    allowed_actions = serializers.SerializerMethodField()
+    deadline_note = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id", "kind", "source", "title", "description", "reporter", "reporter_name", "enterprise",
+            "batches", "region_code", "occurred_at", "discovered_at", "reported_at", "report_due_at",
+            "reported_late", "deaths", "serious_injuries", "minor_injuries", "direct_loss", "affected_quantity",
+            "measures_taken", "grade", "grade_provisional", "computed_grade", "status", "allowed_actions",
+            "level", "required_level", "handling_level", "level_reached_at", "level_acknowledged",
+            "reminders_sent", "escalation_due_at", "reminder_due_at", "supplement_due_at",
+            "investigation_due_at", "investigation_extended", "written_report_due_at", "overdue",
+            "overdue_since", "calendar_covered", "deadline_note", "accepted_at", "concluded_at", "closed_at",
+            "findings", "public_result", "transfer_target", "transfer_body", "transfer_reference",
+            "merged_into", "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_batches(self, obj) -> list[int]:
+        return [link.batch_id for link in obj.batch_links.all()]
+
+    def get_allowed_actions(self, obj) -> list[str]:
+        return policy.allowed_actions(obj.status)
+
+    def get_deadline_note(self, obj) -> str:
+        return "" if obj.calendar_covered else str(_("computed without the holiday calendar"))
+
+
+class IncidentListSerializer(IncidentSerializer):
+    """The list row: what a regulator scans in a table (the detail has every deadline)."""
+
+    class Meta(IncidentSerializer.Meta):
+        fields = [
+            "id", "kind", "title", "reporter", "reporter_name", "enterprise", "batches", "region_code",
+            "occurred_at", "reported_at", "reported_late", "deaths", "serious_injuries", "direct_loss", "grade",
+            "grade_provisional", "status", "level", "required_level", "overdue", "next_due_at",
+        ]
+        read_only_fields = fields
+
+
+class IncidentCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=20000)
+    kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.INCIDENT)
+    source = serializers.ChoiceField(choices=Source.choices, required=False,
+                                     help_text=_("Regulators only: inspection, complaint, media, other."))
+    batches = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list)
+    region_code = serializers.CharField(max_length=6)
+    occurred_at = serializers.DateTimeField()
+    discovered_at = serializers.DateTimeField()
+    deaths = serializers.IntegerField(min_value=0, default=0)
+    serious_injuries = serializers.IntegerField(min_value=0, default=0)
+    minor_injuries = serializers.IntegerField(min_value=0, default=0)
+    direct_loss = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0, default=0)
+    affected_quantity = serializers.DecimalField(max_digits=18, decimal_places=3, min_value=0, required=False,
+                                                 allow_null=True)
+    measures_taken = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
+    enterprise = serializers.IntegerField(required=False, min_value=1,
+                                          help_text=_("Regulators only: the enterprise concerned."))
+
+    def validate(self, attrs):
+        for name in ("deaths", "serious_injuries", "minor_injuries"):
+            if attrs.get(name, 0) > settings.INCIDENT_MAX_CASUALTIES:
+                raise serializers.ValidationError(
+                    {name: serializers.ErrorDetail(str(_("This figure is implausibly large; check it.")),
+                                                   code="implausible")})
+        return attrs
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class RequiredReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+
+
+class GradeSerializer(RequiredReasonSerializer):
+    grade = serializers.ChoiceField(choices=Grade.choices)
+
+
+class ReportUpSerializer(ReasonSerializer):
+    to_level = serializers.ChoiceField(choices=Level.choices, required=False,
+                                       help_text=_("Skip upward (越级上报) to this level; default the next."))
+
+
+class MergeSerializer(RequiredReasonSerializer):
+    into = serializers.IntegerField(min_value=1)
+
+
+class ConcludeSerializer(ReasonSerializer):
+    findings = serializers.CharField(max_length=50000)
+    public_result = serializers.CharField(max_length=20000)
+
+
+class TransferSerializer(ReasonSerializer):
+    target = serializers.ChoiceField(choices=TransferTarget.choices)
+    body = serializers.CharField(max_length=200)
+    reference = serializers.CharField(max_length=100)
+
+
+class SupplementSerializer(ReasonSerializer):
+    deaths = serializers.IntegerField(min_value=0, required=False)
+    serious_injuries = serializers.IntegerField(min_value=0, required=False)
+    minor_injuries = serializers.IntegerField(min_value=0, required=False)
+    direct_loss = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0, required=False)
+    affected_quantity = serializers.DecimalField(max_digits=18, decimal_places=3, min_value=0, required=False)
+    written_report = serializers.BooleanField(required=False, default=False,
+                                              help_text=_("This is the award holder's written report (seed 004)."))
+
+
+class TimelineSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    actor_organization_name = serializers.CharField(source="actor_organization.name", default=None,
+                                                    read_only=True)
+
+    class Meta:
+        model = IncidentTimeline
+        fields = ["id", "at", "action", "actor", "actor_organization", "actor_organization_name", "reason", "data"]
+        read_only_fields = fields
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = IncidentAttachment
+        fields = ["id", "original_name", "content_type", "size", "sha256", "uploaded_at", "download_url"]
+        read_only_fields = fields
+
+    def get_download_url(self, obj) -> str:
+        return f"/api/v1/incidents/{obj.incident_id}/attachments/{obj.pk}/"
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class CountsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    by_grade = serializers.DictField(child=serializers.IntegerField())
+    by_status = serializers.DictField(child=serializers.IntegerField())
