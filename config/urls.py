@@ -12,6 +12,8 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("api/v1/", include("trace.rest.urls")),
     path("api/v1/", include("incidents.urls")),
+    path("api/v1/", include("incidents.complaints.urls")),
     path("epcis/", include("trace.epcis.urls")),
     path("", include("trace.consumer.public_urls")),
+    path("", include("incidents.complaints.page_urls")),
 ]

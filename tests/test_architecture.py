@@ -32,6 +32,12 @@ ALLOWED_LOCAL = {
     ("trace.apps", "TraceConfig.ready"): (
         "Django's documented place to connect signal receivers, once the registry is ready"
     ),
+    ("incidents.apps", "IncidentsConfig.ready"): (
+        "Django's documented place to register sweepers and receivers, once the registry is ready"
+    ),
+    ("incidents.complaints.apps", "ComplaintsConfig.ready"): (
+        "Django's documented place to register sweepers, page providers and receivers"
+    ),
 }
 
 CORE = {"trace.core", "trace.gs1"}
