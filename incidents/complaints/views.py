@@ -91,7 +91,18 @@ def lookup(tracking_code: str) -> Complaint:
     return complaint
 
 
-class ComplaintViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class _TransitionErrors:
+    """A 409 names the current state and the actions allowed from it."""
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if isinstance(exc, services.IllegalComplaintTransition):
+            response.data["current_status"] = exc.current_status
+            response.data["allowed_actions"] = exc.allowed_actions
+        return response
+
+
+class ComplaintViewSet(_TransitionErrors, ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                        viewsets.GenericViewSet):
     """Complaints for the regulators of the place; contact details only for the handling county."""
 
@@ -110,13 +121,6 @@ class ComplaintViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
             complaint = Complaint.objects.filter(pk=self.kwargs["pk"]).first()
             context["show_contact"] = complaint is not None and services.is_handler(self.request.user, complaint)
         return context
-
-    def handle_exception(self, exc):
-        response = super().handle_exception(exc)
-        if isinstance(exc, services.IllegalComplaintTransition):
-            response.data["current_status"] = exc.current_status
-            response.data["allowed_actions"] = exc.allowed_actions
-        return response
 
     def _act(self, request, pk, serializer_class, service, **mapping):
         self.get_object()  # 404 for a complaint the user may not see
@@ -196,7 +200,7 @@ class ComplaintViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
         return Response(risk.injury_groups(self.filter_queryset(self.get_queryset()), by=by))
 
 
-class RiskSignalViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class RiskSignalViewSet(_TransitionErrors, ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                         viewsets.GenericViewSet):
     """Risk signals: regulators of the place and the producer see them; regulators decide."""
 
@@ -204,9 +208,6 @@ class RiskSignalViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
     serializer_class = s.RiskSignalSerializer
     pagination_class = StandardPagination
     filterset_fields = ["kind", "status"]
-
-    def handle_exception(self, exc):
-        return ComplaintViewSet.handle_exception(self, exc)
 
     def _act(self, request, pk, serializer_class, service):
         self.get_object()
