@@ -29,7 +29,7 @@ def test_a_flood_of_anonymous_complaints_is_throttled_and_stores_nothing(batch, 
     # Another client is not affected; the address itself is never a cache key.
     assert _post(client, batch, address="198.51.100.9").status_code == 201
     if hasattr(cache, "_cache") and hasattr(cache._cache, "keys"):
-        assert not any("203.0.113.7" in str(k) for k in cache._cache.keys())
+        assert not any("203.0.113.7" in str(k) for k in cache._cache)
 
 
 def test_status_lookups_are_throttled(batch, chain, settings):
