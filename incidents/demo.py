@@ -7,7 +7,7 @@ did not act; the sweep escalated it to the city), one concluded and closed.
 
 from datetime import timedelta
 from decimal import Decimal
-from trace.demo import demo_yogurt_batch
+from trace.demo.seed import demo_yogurt_batch
 from trace.models import Batch
 
 from django.contrib.auth import get_user_model

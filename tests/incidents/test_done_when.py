@@ -10,7 +10,7 @@ reads in order on the timeline.
 """
 
 from datetime import datetime, timedelta
-from trace.demo import DEMO_PASSWORD, demo_yogurt_batch, seed_demo
+from trace.demo.seed import DEMO_PASSWORD, demo_yogurt_batch, seed_demo
 
 import pytest
 from django.contrib.auth import get_user_model
