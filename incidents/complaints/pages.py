@@ -128,7 +128,7 @@ def report(request, gtin: str, rest: str):
     product = batch.product.name if batch.product_id else batch.gtin
     return render(request, "complaints/report.html", {
         "form": form, "batch": batch, "product": product, "page_path": digital_link_path(batch.gtin, batch.lot),
-        "max_photos": settings.COMPLAINT_PHOTO_MAX_COUNT})
+        "max_photos": settings.COMPLAINT_PHOTO_MAX_COUNT, "accept_days": settings.COMPLAINT_ACCEPT_WORKING_DAYS})
 
 
 @require_http_methods(["GET"])

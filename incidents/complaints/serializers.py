@@ -133,7 +133,7 @@ class ComplaintSerializer(ComplaintListSerializer):
         return f"{settings.PUBLIC_BASE_URL}/api/v1/incidents/{obj.incident_id}/" if obj.incident_id else None
 
 
-class TimelineSerializer(serializers.ModelSerializer):
+class ComplaintTimelineSerializer(serializers.ModelSerializer):
     actor_organization = serializers.CharField(source="actor_organization.name", default=None)
 
     class Meta:
@@ -141,38 +141,38 @@ class TimelineSerializer(serializers.ModelSerializer):
         fields = ["at", "action", "actor_organization", "reason", "data"]
 
 
-class SignalTimelineSerializer(TimelineSerializer):
-    class Meta(TimelineSerializer.Meta):
+class RiskSignalTimelineSerializer(ComplaintTimelineSerializer):
+    class Meta(ComplaintTimelineSerializer.Meta):
         model = RiskSignalTimeline
 
 
-class ReasonSerializer(serializers.Serializer):
+class ComplaintReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
-class RequiredReasonSerializer(serializers.Serializer):
+class ComplaintRequiredReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class ReplySerializer(serializers.Serializer):
+class ComplaintReplySerializer(serializers.Serializer):
     reply = serializers.CharField(max_length=4000)
 
 
-class CloseSerializer(serializers.Serializer):
+class ComplaintCloseSerializer(serializers.Serializer):
     outcome = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
 
 
-class ForwardSerializer(serializers.Serializer):
+class ComplaintForwardSerializer(serializers.Serializer):
     region_code = serializers.CharField(max_length=6)
     reason = serializers.CharField(max_length=2000)
 
 
-class MergeSerializer(serializers.Serializer):
+class ComplaintMergeSerializer(serializers.Serializer):
     into = serializers.IntegerField(min_value=1)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
-class ConvertSerializer(serializers.Serializer):
+class ComplaintConvertSerializer(serializers.Serializer):
     title = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
@@ -193,7 +193,7 @@ class RiskSignalSerializer(serializers.ModelSerializer):
                   "batches", "complaints", "raised_at", "warning"]
 
 
-class PublishSerializer(serializers.Serializer):
+class ComplaintPublishSerializer(serializers.Serializer):
     title_zh = serializers.CharField(max_length=200)
     title_en = serializers.CharField(max_length=200)
     text_zh = serializers.CharField(max_length=4000)

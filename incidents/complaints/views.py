@@ -133,48 +133,48 @@ class ComplaintViewSet(_TransitionErrors, ScopedViewSetMixin, mixins.ListModelMi
             raise exceptions.ValidationError(detail_from_django(exc)) from exc
         return Response(s.ComplaintSerializer(complaint, context=self.get_serializer_context()).data)
 
-    @extend_schema(request=s.ReasonSerializer, responses=s.ComplaintSerializer)
+    @extend_schema(request=s.ComplaintReasonSerializer, responses=s.ComplaintSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        return self._act(request, pk, s.ReasonSerializer, services.complaint_accept)
+        return self._act(request, pk, s.ComplaintReasonSerializer, services.complaint_accept)
 
-    @extend_schema(request=s.RequiredReasonSerializer, responses=s.ComplaintSerializer)
+    @extend_schema(request=s.ComplaintRequiredReasonSerializer, responses=s.ComplaintSerializer)
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
-        return self._act(request, pk, s.RequiredReasonSerializer, services.complaint_decline)
+        return self._act(request, pk, s.ComplaintRequiredReasonSerializer, services.complaint_decline)
 
-    @extend_schema(request=s.ReplySerializer, responses=s.ComplaintSerializer)
+    @extend_schema(request=s.ComplaintReplySerializer, responses=s.ComplaintSerializer)
     @action(detail=True, methods=["post"])
     def reply(self, request, pk=None):
-        return self._act(request, pk, s.ReplySerializer, services.complaint_reply)
+        return self._act(request, pk, s.ComplaintReplySerializer, services.complaint_reply)
 
-    @extend_schema(request=s.ForwardSerializer, responses=s.ComplaintSerializer)
+    @extend_schema(request=s.ComplaintForwardSerializer, responses=s.ComplaintSerializer)
     @action(detail=True, methods=["post"])
     def forward(self, request, pk=None):
-        return self._act(request, pk, s.ForwardSerializer, services.complaint_forward)
+        return self._act(request, pk, s.ComplaintForwardSerializer, services.complaint_forward)
 
-    @extend_schema(request=s.CloseSerializer, responses=s.ComplaintSerializer)
+    @extend_schema(request=s.ComplaintCloseSerializer, responses=s.ComplaintSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        return self._act(request, pk, s.CloseSerializer, services.complaint_close)
+        return self._act(request, pk, s.ComplaintCloseSerializer, services.complaint_close)
 
-    @extend_schema(request=s.MergeSerializer, responses=s.ComplaintSerializer)
+    @extend_schema(request=s.ComplaintMergeSerializer, responses=s.ComplaintSerializer)
     @action(detail=True, methods=["post"])
     def merge(self, request, pk=None):
-        return self._act(request, pk, s.MergeSerializer, services.complaint_merge, into="into_id")
+        return self._act(request, pk, s.ComplaintMergeSerializer, services.complaint_merge, into="into_id")
 
-    @extend_schema(request=s.ConvertSerializer, responses=s.ComplaintSerializer)
+    @extend_schema(request=s.ComplaintConvertSerializer, responses=s.ComplaintSerializer)
     @action(detail=True, methods=["post"])
     def convert(self, request, pk=None):
-        return self._act(request, pk, s.ConvertSerializer, services.complaint_convert)
+        return self._act(request, pk, s.ComplaintConvertSerializer, services.complaint_convert)
 
-    @extend_schema(responses=s.TimelineSerializer(many=True))
+    @extend_schema(responses=s.ComplaintTimelineSerializer(many=True))
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
         complaint = self.get_object()
         rows = complaint.timeline.select_related("actor_organization").order_by("at", "id")
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(s.TimelineSerializer(page, many=True).data)
+        return self.get_paginated_response(s.ComplaintTimelineSerializer(page, many=True).data)
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     @action(detail=True, methods=["get"], url_path=r"photos/(?P<photo_id>\d+)", url_name="photo")
@@ -219,32 +219,32 @@ class RiskSignalViewSet(_TransitionErrors, ScopedViewSetMixin, mixins.ListModelM
             raise exceptions.ValidationError(detail_from_django(exc)) from exc
         return result
 
-    @extend_schema(request=s.ReasonSerializer, responses=s.RiskSignalSerializer)
+    @extend_schema(request=s.ComplaintReasonSerializer, responses=s.RiskSignalSerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
-        signal = self._act(request, pk, s.ReasonSerializer, services.signal_confirm)
+        signal = self._act(request, pk, s.ComplaintReasonSerializer, services.signal_confirm)
         return Response(s.RiskSignalSerializer(self.get_queryset().get(pk=signal.pk)).data)
 
-    @extend_schema(request=s.RequiredReasonSerializer, responses=s.RiskSignalSerializer)
+    @extend_schema(request=s.ComplaintRequiredReasonSerializer, responses=s.RiskSignalSerializer)
     @action(detail=True, methods=["post"])
     def dismiss(self, request, pk=None):
-        signal = self._act(request, pk, s.RequiredReasonSerializer, services.signal_dismiss)
+        signal = self._act(request, pk, s.ComplaintRequiredReasonSerializer, services.signal_dismiss)
         return Response(s.RiskSignalSerializer(self.get_queryset().get(pk=signal.pk)).data)
 
-    @extend_schema(request=s.PublishSerializer, responses={201: s.ConsumerWarningSerializer})
+    @extend_schema(request=s.ComplaintPublishSerializer, responses={201: s.ConsumerWarningSerializer})
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         """Publish the confirmed signal as a public, bilingual consumer warning."""
-        warning = self._act(request, pk, s.PublishSerializer, services.warning_publish)
+        warning = self._act(request, pk, s.ComplaintPublishSerializer, services.warning_publish)
         return Response(s.ConsumerWarningSerializer(warning).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=s.SignalTimelineSerializer(many=True))
+    @extend_schema(responses=s.RiskSignalTimelineSerializer(many=True))
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
         signal = self.get_object()
         rows = signal.timeline.select_related("actor_organization").order_by("at", "id")
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(s.SignalTimelineSerializer(page, many=True).data)
+        return self.get_paginated_response(s.RiskSignalTimelineSerializer(page, many=True).data)
 
 
 class PublicWarningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
