@@ -148,14 +148,16 @@ def measure(*, list_items: int, open_items: int, seed: int = 7) -> list[Measure]
     find_times = []
     for _ in range(5):
         t = time.perf_counter()
-        found = list(Incident.objects.filter(OPEN_Q, next_due_at__lte=now).values_list("id", flat=True))
+        found = list(Incident.objects.filter(OPEN_Q, next_due_at__lte=now).order_by("next_due_at", "id")
+                     .values_list("id", flat=True))
         find_times.append(time.perf_counter() - t)
     plan = ""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            sql, params = Incident.objects.filter(OPEN_Q, next_due_at__lte=now).values("id").query.sql_with_params()
+            sql, params = (Incident.objects.filter(OPEN_Q, next_due_at__lte=now).order_by("next_due_at", "id")
+                           .values("id").query.sql_with_params())
             cursor.execute("EXPLAIN " + sql, params)
-            plan = " / ".join(row[0].strip() for row in cursor.fetchall()[:2])
+            plan = " / ".join(row[0].strip() for row in cursor.fetchall()[:4])
     # (b) the whole sweep, acting on every due item.
     t = time.perf_counter()
     acted = incidents_sweep(now)

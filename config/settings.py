@@ -278,6 +278,8 @@ INCIDENT_INVESTIGATION_EXTENSION_DAYS = env_int("INCIDENT_INVESTIGATION_EXTENSIO
 INCIDENT_AWARD_WRITTEN_REPORT_DAYS = env_int("INCIDENT_AWARD_WRITTEN_REPORT_DAYS", 30)
 # Grades that count as a "major incident" for the award holders' written report.
 INCIDENT_AWARD_GRADES = env_list("INCIDENT_AWARD_GRADES", ["I", "II"])
+# Tolerance for clocks: a time this far in the future still counts as "now".
+INCIDENT_CLOCK_SKEW_SECONDS = env_int("INCIDENT_CLOCK_SKEW_SECONDS", 300)
 # Plausibility caps on reported figures (typos like 1e9 deaths are refused).
 INCIDENT_MAX_CASUALTIES = env_int("INCIDENT_MAX_CASUALTIES", 1_000_000)
 INCIDENT_MAX_DIRECT_LOSS = env_int("INCIDENT_MAX_DIRECT_LOSS", 10**13)

@@ -214,7 +214,7 @@ def _validate_report(*, actor, region_code: str, occurred_at: datetime, discover
     if region_code.endswith("00"):
         raise _field_error("region_code", _("Give the county-level region code of the place (GB/T 2260)."),
                            "region_code_not_county")
-    skew = timedelta(minutes=5)
+    skew = timedelta(seconds=settings.INCIDENT_CLOCK_SKEW_SECONDS)
     if occurred_at > now + skew:
         raise _field_error("occurred_at", _("The incident cannot have occurred in the future."), "in_future")
     if discovered_at > now + skew:
