@@ -16,6 +16,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from types import SimpleNamespace
+
+from biip.checksums import gs1_standard_check_digit
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/epcis-context.jsonld"
 
@@ -42,7 +45,11 @@ def parties():
 
     plant = party("Dairy Co.")
     distributor = party("Cold Chain Logistics Co.")
-    raw = Product.objects.filter(name_en="Raw cow milk").order_by("id").first()
+    # The raw milk of an outside supplier, a GTIN nobody registered here: only a product's
+    # owner may commission its lots (``trace.rules``), and the plant does not own the ranches'.
+    body = "699990000001"
+    raw = SimpleNamespace(gtin="0" + body + str(gs1_standard_check_digit(body)), name_en="Raw cow milk")
+    assert not Product.objects.filter(gtin=raw.gtin).exists()
     outputs = list(Product.objects.filter(owner=plant.org).order_by("id")[:2])
     return plant, distributor, raw, outputs
 

@@ -8,4 +8,4 @@ app = Celery("suyuan")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Task modules below an app's top level are not found by the default discovery.
-app.autodiscover_tasks(["trace.epcis", "trace.consumer"])
+app.autodiscover_tasks(["trace.core", "trace.epcis", "trace.consumer"])

@@ -7,6 +7,7 @@ tasks run inline. DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from .env import env_bool, env_int, env_list, env_str
@@ -238,6 +239,23 @@ CELERY_BEAT_SCHEDULE["api-retry-pending-notifications"] = {
     "task": "api.tasks.retry_pending_notifications",
     "schedule": env_int("NOTIFICATION_RETRY_SWEEP_SECONDS", 60),
 }
+
+# --- tamper evidence: signed daily digests of the event chains (issue 9) ----
+# Ed25519 private key (base64 of its 32 bytes, or PEM). Unset: generated into the file
+# below on first use (embedded default only; production sets the key and keeps it apart).
+SUYUAN_SIGNING_KEY = env_str("SUYUAN_SIGNING_KEY", "")
+SUYUAN_SIGNING_KEY_FILE = env_str("SUYUAN_SIGNING_KEY_FILE", str(VAR_DIR / "chain-signing-key.pem"))
+# When beat signs yesterday's digest (CELERY_TIMEZONE).
+SUYUAN_CHAIN_DIGEST_HOUR = env_int("SUYUAN_CHAIN_DIGEST_HOUR", 0)
+SUYUAN_CHAIN_DIGEST_MINUTE = env_int("SUYUAN_CHAIN_DIGEST_MINUTE", 15)
+CELERY_BEAT_SCHEDULE["trace-chain-digest"] = {
+    "task": "trace.core.tasks.chain_digest_daily",
+    "schedule": crontab(hour=SUYUAN_CHAIN_DIGEST_HOUR, minute=SUYUAN_CHAIN_DIGEST_MINUTE),
+}
+# --- trace rules and consumer page (issue 9: status only through recorded events) ---
+# Seconds a worker serves a consumer page from its own memory before asking Redis again,
+# even if it missed a version announcement (a lost pub/sub message never outlives this).
+SUYUAN_FASTPAGE_LOCAL_TTL = env_int("SUYUAN_FASTPAGE_LOCAL_TTL", 5)
 
 # --- incidents (issue 11): State Council Order 493, SAMR Order 19, seed 004 ----
 # Grade thresholds (Order 493): a grade applies when any one figure reaches its threshold;

@@ -1,3 +1,5 @@
+from trace.rest.chain_views import chain_public_key
+
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -14,6 +16,8 @@ urlpatterns = [
     path("api/v1/", include("incidents.urls")),
     path("api/v1/", include("incidents.complaints.urls")),
     path("epcis/", include("trace.epcis.urls")),
+    # The key that verifies the signed chain digests, for anyone who keeps them.
+    path(".well-known/suyuan-chain-key", chain_public_key, name="chain-key"),
     path("", include("trace.consumer.public_urls")),
     path("", include("incidents.complaints.page_urls")),
 ]

@@ -90,3 +90,21 @@ def produce(user, product, lot="L1", quantity=Decimal(100), unit="EA", **kwargs)
     from trace.core.services import batch_produce
 
     return batch_produce(product=product, lot=lot, quantity=quantity, unit=unit, actor=user, **kwargs)
+
+
+def owner_of(batch):
+    """A user of the enterprise that registered the lot's product."""
+    return get_user_model().objects.filter(membership__organization=batch.product.owner).order_by("id").first()
+
+
+def recall(batch, reason="召回测试"):
+    """Recall a lot the only way there is: its owner records the recall event."""
+    from trace.core.services import batch_recall
+
+    return batch_recall(batch=batch, reason=reason, actor=owner_of(batch))
+
+
+def hold(batch, reason="暂停销售测试"):
+    from trace.core.services import batch_hold
+
+    return batch_hold(batch=batch, reason=reason, actor=owner_of(batch))

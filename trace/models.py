@@ -1,5 +1,6 @@
 from trace.core.choices import Action, BatchRole, BatchStatus, EventType, ProductCategory
 from trace.core.identifiers import digital_link_uri, validate_lot
+from trace.core.rules import TRADE_STEPS
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -12,24 +13,76 @@ from api.models import Organization, TimeStampedModel
 from api.permissions import organization_of
 from api.validators import validate_region_code
 
+# --- who sees what ------------------------------------------------------------
+#
+# One rule for every read (REST, EPCIS query, events by ID, webhooks), after the
+# food-law principle of one step up, one step down (EU 178/2002 Art. 18, FSMA 204):
+#
+# An enterprise sees
+#   - the lots it made (of its own products) or recorded, and the lots shipped to it
+#     (named as destination by the shipper): what it made or held;
+#   - its own events, and the events naming it as source or destination: whom it
+#     supplied and where its lots came from, one step each way;
+#   - the lot-wide events the owner of a lot it may see recorded on that lot
+#     (production, inspection, hold, release, recall, destruction), but not the
+#     owner's trades: not its customers' other customers, nor a competitor's
+#     quantities on a lot they share.
+# Custody alone grants nothing: a lot is granted by the recorded facts above
+# (and ``trace.rules`` refuses events by strangers to a lot).
+# Business documents (``bizTransactionList``: purchase orders, despatch advices,
+# report numbers) only to the parties of the event: its recorder, source and
+# destination (``event_document_for``).
+# A regulator sees the whole graph in its jurisdiction (region-code prefix):
+# lots made or handled there and every event about them; the national one sees all.
 
 def _regulator_region_q(org, field: str) -> Q:
     prefix = org.jurisdiction_prefix
     return Q() if not prefix else Q(**{f"{field}__startswith": prefix})
 
 
+def _lots_handled_q(org) -> Q:
+    """Lots ``org`` (a regulator: any organization of its jurisdiction) recorded an event on,
+    or was named the destination of: two subqueries, each led by an index."""
+    if org.is_regulator:
+        by = {"event__organization__region_code__startswith": org.jurisdiction_prefix}
+        to = {"event__destination_org__region_code__startswith": org.jurisdiction_prefix}
+    else:
+        by, to = {"event__organization": org}, {"event__destination_org": org}
+    return (Q(pk__in=EventBatch.objects.filter(**by).values("batch_id"))
+            | Q(pk__in=EventBatch.objects.filter(**to).values("batch_id")))
+
+
+def may_read_transactions(event, org) -> bool:
+    """Whether ``org`` may read the business documents of an event it can see."""
+    if org is None:
+        return False
+    if org.is_regulator:
+        return True
+    return org.pk in (event.organization_id, event.source_org_id, event.destination_org_id)
+
+
+def event_document_for(event, org) -> dict:
+    """The event's EPCIS document as ``org`` may read it (REST, EPCIS query, webhooks)."""
+    if may_read_transactions(event, org):
+        return event.document
+    document = {k: v for k, v in event.document.items() if k != "bizTransactionList"}
+    inspection = document.get("sy:inspection")
+    if isinstance(inspection, dict) and "reportRef" in inspection:  # the report number, repeated
+        document["sy:inspection"] = {k: v for k, v in inspection.items() if k != "reportRef"}
+    return document
+
+
 class ProductQuerySet(models.QuerySet):
     def visible_to(self, user):
+        """Its own products, and the products of the lots it may see."""
         org = organization_of(user)
         if org is None:
             return self.none()
-        if org.is_regulator:
-            held_here = Custody.objects.filter(batch__product=OuterRef("pk")).filter(
-                _regulator_region_q(org, "organization__region_code")
-            )
-            return self.filter(_regulator_region_q(org, "owner__region_code") | Q(Exists(held_here)))
-        held = Custody.objects.filter(batch__product=OuterRef("pk"), organization=org)
-        return self.filter(Q(owner=org) | Q(Exists(held)))
+        if org.is_regulator and not org.jurisdiction_prefix:
+            return self
+        lots = Batch.objects.visible_to(user).filter(product=OuterRef("pk"))
+        own = _regulator_region_q(org, "owner__region_code") if org.is_regulator else Q(owner=org)
+        return self.filter(own | Q(Exists(lots)))
 
 
 class Product(TimeStampedModel):
@@ -92,21 +145,18 @@ class Site(TimeStampedModel):
 
 class BatchQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Enterprise: batches it made or held. Regulator: made or held in its jurisdiction."""
+        """Enterprise: lots it made, recorded or had shipped to it. Regulator: the same for
+        any organization of its jurisdiction (see "who sees what" above)."""
         org = organization_of(user)
         if org is None:
             return self.none()
         if org.is_regulator:
             if not org.jurisdiction_prefix:
                 return self
-            held_here = Custody.objects.filter(
-                batch=OuterRef("pk"), organization__region_code__startswith=org.jurisdiction_prefix
-            )
             return self.filter(
-                Q(product__owner__region_code__startswith=org.jurisdiction_prefix) | Q(Exists(held_here))
+                Q(product__owner__region_code__startswith=org.jurisdiction_prefix) | _lots_handled_q(org)
             )
-        held = Custody.objects.filter(batch=OuterRef("pk"), organization=org)
-        return self.filter(Q(product__owner=org) | Q(Exists(held)))
+        return self.filter(Q(product__owner=org) | _lots_handled_q(org))
 
 
 class Batch(TimeStampedModel):
@@ -158,20 +208,26 @@ class Batch(TimeStampedModel):
 
 class EventQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Enterprise: events it recorded or about batches it made or held.
-        Regulator: events recorded in, or about batches visible in, its jurisdiction."""
+        """Enterprise: its own events, those naming it as source or destination, and the
+        lot-wide events of a lot's owner on the lots it may see (not the owner's trades).
+        Regulator: events recorded in, or about lots visible in, its jurisdiction."""
         org = organization_of(user)
         if org is None:
             return self.none()
         if org.is_regulator and not org.jurisdiction_prefix:
             return self
         visible_batches = Batch.objects.visible_to(user).values("pk")
-        about_visible = EventBatch.objects.filter(event=OuterRef("pk"), batch__in=visible_batches)
         if org.is_regulator:
+            about_visible = EventBatch.objects.filter(event=OuterRef("pk"), batch__in=visible_batches)
             return self.filter(
                 Q(organization__region_code__startswith=org.jurisdiction_prefix) | Q(Exists(about_visible))
             )
-        return self.filter(Q(organization=org) | Q(Exists(about_visible)))
+        owners_lot_wide = EventBatch.objects.filter(
+            event=OuterRef("pk"), batch__in=visible_batches, batch__product__owner=OuterRef("organization"))
+        return self.filter(
+            Q(organization=org) | Q(source_org=org) | Q(destination_org=org)
+            | (~Q(biz_step__in=TRADE_STEPS) & Q(Exists(owners_lot_wide)))
+        )
 
     def update(self, **kwargs):
         raise EventImmutableError(_("Events are append-only; declare an error instead."))
@@ -377,3 +433,49 @@ class EventIdentifier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.value}"
+class ChainHead(models.Model):
+    """The newest link of an organization's event chain, as capture last wrote it.
+
+    Written by capture in the same transaction as the events (one UPSERT per capture),
+    and on PostgreSQL guarded by a trigger: a head only moves forward, always names a
+    stored event, and is never deleted. Deleting an organization's newest events then
+    leaves the head pointing past the chain's tail, which ``verify_event_chain`` names.
+    """
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.PROTECT, primary_key=True, related_name="+"
+    )
+    chain_seq = models.PositiveBigIntegerField(_("chain sequence"))
+    content_hash = models.CharField(_("content hash"), max_length=64)
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        ordering = ["organization"]
+        verbose_name = _("chain head")
+        verbose_name_plural = _("chain heads")
+
+
+class ChainDigest(models.Model):
+    """A signed daily statement of every chain's head, for an outside party to keep.
+
+    ``payload`` is the exact signed text (canonical JSON); ``signature`` is its Ed25519
+    signature (base64); ``sha256`` is the payload's hash, which the next day's payload
+    names as ``previous``. Append-only (a trigger on PostgreSQL).
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    payload = models.TextField(_("signed payload"))
+    signature = models.CharField(_("signature"), max_length=128)
+    key_id = models.CharField(_("key ID"), max_length=64)
+    sha256 = models.CharField(_("payload hash"), max_length=64)
+
+    class Meta:
+        ordering = ["-date"]
+        verbose_name = _("chain digest")
+        verbose_name_plural = _("chain digests")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.sha256[:12]}"
+
+

@@ -58,12 +58,12 @@ def demo(live_server, settings):
 
 
 def test_scan_the_printed_code_and_read_the_journey_on_a_phone(browser, live_server, demo):
-    from trace.core.choices import BatchStatus
-    from trace.core.services import batch_set_status
     from trace.models import ScanLog
 
     import zxingcpp
     from PIL import Image
+
+    from tests.factories import recall
 
     token = json.loads(_http(f"{live_server.url}/api/v1/auth/token/",
                              data={"username": "producer", "password": "demo-pass-2026"}))["token"]
@@ -91,7 +91,7 @@ def test_scan_the_printed_code_and_read_the_journey_on_a_phone(browser, live_ser
     assert page.locator("#recall-status").get_attribute("data-status") == "active"
     page.screenshot(path=str(SCREENSHOT), full_page=True)
 
-    batch_set_status(batch=demo, status=BatchStatus.RECALLED)
+    recall(demo)
     page.reload()
     banner = page.locator("#recall-status")
     assert banner.get_attribute("data-status") == "recalled"

@@ -6,8 +6,7 @@ Needs a real Redis (REDIS_URL); skipped, visibly, without one.
 from decimal import Decimal
 from trace.consumer.scanlog import scan_log_flush
 from trace.core.choices import BatchStatus
-from trace.core.services import batch_set_status
-from trace.models import ScanLog
+from trace.models import Batch, ScanLog
 
 import pytest
 from django.conf import settings
@@ -15,7 +14,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import produce
+from tests.factories import produce, recall
 
 pytestmark = [
     pytest.mark.redis,
@@ -75,7 +74,7 @@ def test_a_recalled_lot_is_never_served_from_cache_as_safe(app, lot, transaction
     for _ in range(3):
         status, headers, body = wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="zh-CN")
     assert headers.get("X-Page-Cache") == "hit" and status_shown(body) == BatchStatus.ACTIVE
-    batch_set_status(batch=lot, status=BatchStatus.RECALLED)  # commits: on-commit hooks run
+    recall(lot)  # commits: on-commit hooks run
     for _ in range(3):
         status, headers, body = wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="zh-CN")
         assert status_shown(body) == BatchStatus.RECALLED
@@ -89,7 +88,7 @@ def test_a_page_rendered_while_the_lot_was_recalled_is_not_kept(lot, transaction
 
     def racing(environ, start_response):
         response = django_application(environ, start_response)
-        batch_set_status(batch=lot, status=BatchStatus.RECALLED)
+        recall(lot)
         return response
 
     app = FastPublicPage(racing)
@@ -128,3 +127,32 @@ def test_a_new_event_for_a_lot_is_on_its_next_scan(app, lot, enterprise, partner
     _, headers, body = wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="zh-CN")
     assert "X-Page-Cache" not in headers  # rendered again, not the page kept before
     assert 'data-kind="shipped"' in body
+
+
+def test_a_machine_asking_for_json_never_gets_the_cached_page(app, lot, transactional_db):
+    """One content negotiation (``trace.representation``) for the fast layer and Django."""
+    path = lot.digital_link.replace(settings.PUBLIC_BASE_URL, "")
+    for _ in range(3):
+        wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="zh-CN")  # the HTML page, cached in Redis and memory
+    for accept in ("application/json", "application/ld+json", "application/linkset+json"):
+        status, headers, body = wsgi_get(app, path, HTTP_ACCEPT=accept)
+        assert status == "200 OK" and "X-Page-Cache" not in headers, accept
+        assert headers["Content-Type"].startswith("application/") and '"linkset"' in body, accept
+
+
+def test_a_workers_copy_expires_even_if_it_missed_the_announcement(app, lot, transactional_db, settings):
+    """In-process copies live at most ``SUYUAN_FASTPAGE_LOCAL_TTL`` seconds: a lost pub/sub
+    message cannot keep a recalled lot shown as safe."""
+    import time
+    from trace.consumer.fastpage import client, version_key
+
+    settings.SUYUAN_FASTPAGE_LOCAL_TTL = 1
+    path = lot.digital_link.replace(settings.PUBLIC_BASE_URL, "")
+    for _ in range(3):
+        wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    # A recall whose announcement this worker never heard: the version moves in Redis only.
+    Batch.objects.filter(pk=lot.pk).update(status=BatchStatus.RECALLED)
+    client().incr(version_key(lot.gtin, lot.lot))
+    time.sleep(1.1)
+    _status, headers, body = wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert status_shown(body) == BatchStatus.RECALLED

@@ -6,7 +6,7 @@ from decimal import Decimal
 from trace.core.cache import page_key
 from trace.core.choices import BatchStatus
 from trace.core.identifiers import digital_link_path
-from trace.core.services import batch_inspect, batch_set_status, batch_ship
+from trace.core.services import batch_inspect, batch_ship
 from trace.models import Custody, Event, ScanLog
 
 import pytest
@@ -14,7 +14,15 @@ from django.core.cache import cache
 from django.test import Client
 
 from api.choices import Role
-from tests.factories import ProductFactory, SiteFactory, UserFactory, make_gtin13, produce
+from tests.factories import (
+    ProductFactory,
+    SiteFactory,
+    UserFactory,
+    hold,
+    make_gtin13,
+    produce,
+    recall,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -219,7 +227,7 @@ def test_page_link_types_and_unknown_ones_answer_with_the_page(lot, link_type):
 def test_recall_status_target_follows_the_lot(lot):
     path = f"/api/v1/public/batches/{lot.gtin}/{lot.lot}/recall-status/"
     assert Client().get(path).json()["recalled"] is False
-    batch_set_status(batch=lot, status=BatchStatus.RECALLED)
+    recall(lot)
     body = Client().get(path).json()
     assert body["recalled"] is True and body["status"] == "recalled"
 
@@ -290,7 +298,7 @@ def test_page_is_cached_per_language_and_a_recall_shows_at_once(lot):
     client.get(url(lot), HTTP_ACCEPT_LANGUAGE="en")
     assert cache.get(page_key(lot.pk, "en")) is not None
 
-    batch_set_status(batch=lot, status=BatchStatus.RECALLED)
+    recall(lot)
 
     body = html(Client().get(url(lot)))
     assert 'data-status="recalled"' in body and 'class="status status--recalled"' in body
@@ -301,14 +309,14 @@ def test_a_stale_cache_entry_is_never_served_as_safe(lot):
     """Even if a render raced the recall and wrote the old page after the invalidation."""
     Client().get(url(lot))
     stale = cache.get(page_key(lot.pk, "zh-hans"))
-    batch_set_status(batch=lot, status=BatchStatus.RECALLED)
+    recall(lot)
     cache.set(page_key(lot.pk, "zh-hans"), stale)
     assert 'data-status="recalled"' in html(Client().get(url(lot)))
 
 
 def test_hold_shows_the_amber_banner(lot):
     Client().get(url(lot))
-    batch_set_status(batch=lot, status=BatchStatus.ON_HOLD)
+    hold(lot)
     body = html(Client().get(url(lot)))
     assert 'data-status="on_hold"' in body and 'class="status status--on_hold"' in body
     assert 'data-status="recalled"' not in body

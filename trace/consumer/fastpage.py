@@ -40,6 +40,7 @@ from urllib.parse import unquote
 from django.conf import settings
 
 from . import public
+from .representation import serves_cached_page
 
 _PATH = re.compile(r"^/01/(\d{14})/10/([^/]{1,60}?)/?$")
 MAX_QUEUED_SCANS = 1_000_000
@@ -128,7 +129,8 @@ class LocalPages:
 
     def __init__(self, redis):
         self.redis = redis
-        self.pages: dict[str, tuple[int, tuple[str, str], list, bytes]] = {}
+        # page key → (version, lot, headers, body, monotonic time kept)
+        self.pages: dict[str, tuple[int, tuple[str, str], list, bytes, float]] = {}
         self.versions: dict[tuple[str, str], int] = {}
         self.lock = threading.Lock()
         self.ready = False
@@ -165,10 +167,16 @@ class LocalPages:
                     self.versions[key] = version
 
     def get(self, page: str, lot_key: tuple[str, str]):
+        """The page kept here, unless a newer version was announced or it is older than
+        ``SUYUAN_FASTPAGE_LOCAL_TTL`` (then Redis, which holds the current version, decides)."""
         entry = self.pages.get(page)
         if entry is None or not self.ready:
             return None
         if self.versions.get(lot_key, 0) > entry[0]:
+            return None
+        if time.monotonic() - entry[4] >= settings.SUYUAN_FASTPAGE_LOCAL_TTL:
+            with self.lock:
+                self.pages.pop(page, None)
             return None
         return entry
 
@@ -178,7 +186,7 @@ class LocalPages:
                 return
             if len(self.pages) >= LOCAL_PAGES:
                 self.pages.pop(next(iter(self.pages)))
-            self.pages[page] = (version, lot_key, headers, body)
+            self.pages[page] = (version, lot_key, headers, body, time.monotonic())
 
     def log_scan(self, line: str):
         with self.lock:
@@ -251,10 +259,11 @@ class FastPublicPage:
 
     def __call__(self, environ, start_response):
         redis = client()
-        if redis is None or environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING"):
+        if redis is None or not serves_cached_page(environ.get("REQUEST_METHOD", ""), environ.get("QUERY_STRING", ""),
+                                                   environ.get("HTTP_ACCEPT")):
             return self.app(environ, start_response)
         match = _PATH.match(environ.get("PATH_INFO", ""))
-        if match is None or "linkset" in environ.get("HTTP_ACCEPT", ""):
+        if match is None:
             return self.app(environ, start_response)
         cookies = _cookies(environ)
         if settings.SESSION_COOKIE_NAME in cookies:

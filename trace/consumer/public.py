@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from trace.core import rules
 from trace.core.choices import (
     BatchRole,
     BatchStatus,
@@ -22,7 +23,7 @@ from trace.core.choices import (
 )
 from trace.core.identifiers import normalize_gtin, validate_lot
 from trace.core.selectors import batch_journey, lineage_batch_ids
-from trace.models import Batch, Custody, Event
+from trace.models import Batch, Custody, Event, Product
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -138,6 +139,8 @@ def _describe(event: Event, link_batches: dict[str, list[Batch]]) -> tuple[str, 
         return "transformed", _("Made by %(org)s from %(inputs)s") % {
             "org": org, "inputs": separator.join(inputs) or _("other lots"),
         }, ""
+    if event.disposition == Disposition.RECALLED:
+        return "recalled", _("Recalled by %(org)s") % {"org": org}, ""
     if step == BizStep.COMMISSIONING:
         return "produced", _("Produced by %(org)s") % {"org": org}, ""
     if step == BizStep.INSPECTING:
@@ -162,8 +165,6 @@ def _describe(event: Event, link_batches: dict[str, list[Batch]]) -> tuple[str, 
         return "held", _("Put on hold by %(org)s") % {"org": org}, ""
     if step == BizStep.DESTROYING:
         return "destroyed", _("Destroyed by %(org)s") % {"org": org}, ""
-    if event.disposition == Disposition.RECALLED:
-        return "recalled", _("Recalled by %(org)s") % {"org": org}, ""
     return "other", _("Recorded by %(org)s") % {"org": org}, ""
 
 
@@ -287,10 +288,8 @@ class PageActions:
 
 
 def page_actions(user, batch: Batch) -> PageActions:
-    """Only what custody and ownership permit: receive what is on its way to you,
-    ship or sell what you hold of a lot that is active, inspect what you make or
-    hold, and (as the maker) put an active lot on hold. Viewers and regulators
-    get nothing."""
+    """The forms the page offers, as ``trace.rules`` decides (the services ask it again when
+    a form is posted). Viewers and regulators get nothing."""
     org = organization_of(user)
     membership = getattr(user, "membership", None)
     if org is None or not org.is_enterprise or not membership.can_write:
@@ -298,20 +297,11 @@ def page_actions(user, batch: Batch) -> PageActions:
     custody = Custody.objects.filter(organization=org, batch=batch).first()
     held = custody.quantity if custody else Decimal(0)
     in_transit = custody.in_transit if custody else Decimal(0)
-    owner = batch.product_id is not None and batch.product.owner_id == org.pk
-    active = batch.status == BatchStatus.ACTIVE
-    allowed = []
-    if in_transit > 0:
-        allowed.append("receive")
-    if held > 0 and active:
-        allowed += ["ship"]
-    if held > 0 or owner:
-        allowed.append("inspect")
-    if held > 0 and active:
-        allowed.append("sell")
-    if owner and active:
-        allowed.append("hold")
-    return PageActions(organization=org, held=held, in_transit=in_transit, allowed=tuple(allowed))
+    owner = Product.objects.filter(gtin=batch.gtin).values_list("owner_id", flat=True).first()
+    actor = rules.Actor.of(org, related=[batch.pk] if custody else [])
+    allowed = rules.page_actions(actor, rules.LotFacts(batch.pk, batch.lot, batch.status, owner),
+                                 held=held, in_transit=in_transit)
+    return PageActions(organization=org, held=held, in_transit=in_transit, allowed=allowed)
 
 
 def scan_client(user_agent: str) -> str:

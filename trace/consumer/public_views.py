@@ -48,8 +48,8 @@ from .public import (
     scan_client,
     split_resolver_path,
 )
+from .representation import LINKSET_TYPE, wants_linkset
 
-LINKSET_TYPE = "application/linkset+json"
 GS1_VOC = "https://gs1.org/voc/"
 # The link types this resolver answers; ``gs1:pip`` and the full URI both work.
 LINK_TYPES = ("defaultLink", "pip", "traceability", "recallStatus")
@@ -107,11 +107,8 @@ def linkset(batch: Batch, *, serial: str | None = None) -> dict:
 
 
 def _wants_linkset(request) -> bool:
-    if request.GET.get("linkType") in ("linkset", "all"):
-        return True
-    accept = request.headers.get("Accept", "")
-    # A client that asks for JSON and not HTML is a machine: give it the linkset.
-    return LINKSET_TYPE in accept or ("application/json" in accept and "text/html" not in accept)
+    # The same decision the fast page layer makes (``trace.representation``).
+    return wants_linkset(request.headers.get("Accept", ""), request.GET.get("linkType"))
 
 
 @require_GET

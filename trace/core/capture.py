@@ -2,8 +2,10 @@
 EPCIS, enters here.
 
 In one transaction it validates the events, resolves the batches and parties
-they name, checks and moves custody, appends the events to the recorder's hash
-chain, and derives batch links and lineage edges. Everything else (traces,
+they name, asks ``trace.rules`` whether the recorder may record each of them,
+moves custody, changes the lots' status the events call for (the only place a
+status changes), appends the events to the recorder's hash chain, and derives
+batch links and lineage edges. Everything else (traces,
 consumer page, recall scope, exports) reads the tables written here.
 """
 
@@ -14,7 +16,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from trace.gs1.eventhash import event_hash_id
-from trace.models import Batch, Custody, Event, EventBatch, EventIdentifier, LineageEdge
+from trace.models import (
+    Batch,
+    ChainHead,
+    Custody,
+    Event,
+    EventBatch,
+    EventIdentifier,
+    LineageEdge,
+    Product,
+)
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,9 +36,10 @@ from django.utils.translation import gettext as _
 
 from api.models import Organization
 
+from . import rules
 from .bulk import Json, insert_rows, update_rows
 from .cache import invalidate_batches
-from .choices import BatchRole, EventType
+from .choices import BatchRole, BatchStatus, EventType
 from .hashchain import GENESIS, canonicalize, chain_hash
 from .identifiers import canonical_identifier, item_key_from_uri
 from .signals import events_captured
@@ -41,7 +53,6 @@ _LEGACY_CBV = {
     "disposition": "urn:epcglobal:cbv:disp:",
 }
 _EVENT_TYPES = frozenset(EventType.values)  # Choices.values is rebuilt on every access
-_OUTBOUND_STEPS = {"retail_selling", "destroying", "dispensing", "decommissioning"}
 _PARTY_TYPES = ("owning_party", "possessing_party")
 
 
@@ -340,6 +351,85 @@ def _resolve_batches(prepared: list[PreparedEvent]) -> None:
             r.batch = found[(r.gtin, r.lot)]
 
 
+def _lot_facts(prepared: list[PreparedEvent]) -> dict[int, rules.LotFacts]:
+    """Status and owner (by GTIN) of every lot the events name; the lots whose status the
+    events may change are locked first, in one order, so two holds cannot cross."""
+    ids = sorted({r.batch.pk for p in prepared for r in p.refs})
+    if not ids:
+        return {}
+    lock = connection.features.has_select_for_update_of and any(
+        rules.status_effect(p.event_type, p.biz_step, p.disposition) or rules.is_destruction(p.action, p.biz_step)
+        for p in prepared)
+    facts: dict[int, rules.LotFacts] = {}
+    batch, product = Batch._meta.db_table, Product._meta.db_table
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 1000):
+            condition, params = _in("b.id", ids[start:start + 1000])
+            cursor.execute(
+                f"SELECT b.id, b.lot, b.status, p.owner_id FROM {batch} b LEFT JOIN {product} p ON p.gtin = b.gtin "
+                f"WHERE {condition} ORDER BY b.id" + (" FOR UPDATE OF b" if lock else ""), params)
+            for pk, lot, status, owner in cursor.fetchall():
+                facts[pk] = rules.LotFacts(pk, lot, status, owner)
+    return facts
+
+
+def _check_rules(prepared: list[PreparedEvent], organization: Organization,
+                 facts: dict[int, rules.LotFacts]) -> tuple[dict[int, str], set[int]]:
+    """Ask ``trace.rules`` about every event, in order. Returns the status changes the events
+    make (lot id → status) and the lots whose owner recorded a destruction."""
+    registered = sorted(pk for pk, lot in facts.items() if lot.owner_id is not None)
+    related = [pk for start in range(0, len(registered), 1000)  # SQLite: at most 32,766 parameters
+               for pk in Custody.objects.filter(organization=organization,
+                                                batch_id__in=registered[start:start + 1000])
+               .values_list("batch_id", flat=True)]
+    actor = rules.Actor.of(organization, related)
+    declared = [p.event_id for p in prepared if p.error_declaration is not None]
+    recorders = dict(
+        Event.objects.filter(event_id__in=declared, error_declaration__isnull=True)
+        .values_list("event_id", "organization_id")) if declared else {}
+    status = {pk: lot.status for pk, lot in facts.items()}
+    changes: dict[int, str] = {}
+    destroyed: set[int] = set()
+    for p in prepared:
+        base = f"eventList[{p.index}]"
+        if p.error_declaration is not None:
+            rules.check_declaration(actor, recorder_id=recorders.get(p.event_id), path=base + ".errorDeclaration")
+            continue
+        wanted = rules.status_effect(p.event_type, p.biz_step, p.disposition)
+        for r in p.refs:
+            lot = facts[r.batch.pk]
+            rules.check_ref(actor, lot, event_type=p.event_type, action=p.action, biz_step=p.biz_step,
+                            role=r.role, status=status[lot.pk], path=r.path)
+            if r.role != BatchRole.SUBJECT:
+                continue
+            if wanted:
+                new = rules.check_status_change(actor, lot, wanted=wanted, status=status[lot.pk], path=r.path)
+                if new:
+                    status[lot.pk] = changes[lot.pk] = new
+            elif rules.is_destruction(p.action, p.biz_step) and rules.may_decide(actor, lot):
+                destroyed.add(lot.pk)
+    return changes, destroyed
+
+
+def _emptied(batch_ids: set[int]) -> dict[int, str]:
+    """Of the lots whose owner recorded a destruction, those nobody holds any more: destroyed."""
+    left = set(Custody.objects.filter(batch_id__in=batch_ids).filter(Q(quantity__gt=0) | Q(in_transit__gt=0))
+               .values_list("batch_id", flat=True))
+    return {pk: BatchStatus.DESTROYED for pk in batch_ids - left}
+
+
+def _apply_status(changes: dict[int, str], facts: dict[int, rules.LotFacts]) -> None:
+    """The one place a lot's status changes: by an event captured in this transaction (the
+    consumer pages of every lot the events name are invalidated when it commits)."""
+    now = timezone.now()
+    by_status: dict[str, list[int]] = {}
+    for pk, status in changes.items():
+        if facts[pk].status != status:
+            by_status.setdefault(status, []).append(pk)
+    for status, ids in by_status.items():
+        Batch.objects.filter(pk__in=ids).update(status=status, status_changed_at=now, updated_at=now)
+
+
 @dataclass
 class _Move:
     organization_id: int
@@ -377,12 +467,13 @@ def _moves_for(p: PreparedEvent, recorder: Organization, sign: int = 1) -> list[
             moves.append(_Move(recorder.pk, r.batch, q, -q, r.path))
         elif p.action == "ADD" and step in ("commissioning", ""):
             moves.append(_Move(recorder.pk, r.batch, q, zero, r.path))
-        elif p.action == "DELETE" or step in _OUTBOUND_STEPS:
+        elif p.action == "DELETE" or (step in rules.OUTBOUND_STEPS and step != "shipping"):
             moves.append(_Move(recorder.pk, r.batch, -q, zero, r.path))
     return moves
 
 
-def _apply_moves(moves: list[_Move]) -> None:
+def _apply_moves(moves: list[_Move], registered: set[int] = frozenset()) -> None:
+    """Apply custody moves; ``registered``: the lots of GTINs registered here (strict stock rules)."""
     if not moves:
         return
     pairs = {(m.organization_id, m.batch.pk) for m in moves}
@@ -401,23 +492,9 @@ def _apply_moves(moves: list[_Move]) -> None:
             row = custody[key] = [None, zero, zero]
         held = row[1] + m.held
         transit = row[2] + m.transit
-        # Strict for lots registered here; lots known only from others' events
-        # may have history we never saw, so they are clamped instead.
-        if m.batch.product_id is not None:
-            if held < 0:
-                raise _err(
-                    m.path + ".quantity",
-                    _("This is more than the organization holds of lot %(lot)s (holds %(held)s).")
-                    % {"lot": m.batch.lot, "held": format(row[1].normalize(), "f")},
-                    "quantity_exceeds_held",
-                )
-            if transit < 0:
-                raise _err(
-                    m.path + ".quantity",
-                    _("This is more than was shipped to the organization of lot %(lot)s (%(transit)s in transit).")
-                    % {"lot": m.batch.lot, "transit": format(row[2].normalize(), "f")},
-                    "quantity_exceeds_shipped",
-                )
+        rules.check_stock(lot=m.batch.lot, registered=m.batch.pk in registered or m.batch.product_id is not None,
+                          held=held, transit=transit, held_before=row[1], transit_before=row[2],
+                          path=m.path + ".quantity")
         row[1] = held if held > zero else zero
         row[2] = transit if transit > zero else zero
     now = timezone.now()
@@ -511,6 +588,9 @@ def _store(
         p.destination_org = resolve_party(p.destination_uri)
     _resolve_batches(todo)
 
+    facts = _lot_facts(todo)
+    status_changes, destroyed = _check_rules(todo, organization, facts)
+
     moves: list[_Move] = []
     retracted_ids: list[str] = []
     for p in todo:
@@ -520,14 +600,22 @@ def _store(
             moves.extend(_moves_for(p, organization))
     if retracted_ids:
         moves.extend(_undo_moves(retracted_ids))
-    _apply_moves(moves)
+    _apply_moves(moves, {pk for pk, lot in facts.items() if lot.owner_id is not None})
+    if destroyed:
+        status_changes.update(_emptied(destroyed))
+    _apply_status(status_changes, facts)
 
     # Lock the chain head: concurrent captures for one organization append in turn.
     Organization.objects.select_for_update().filter(pk=organization.pk).exists()
-    last = Event.objects.filter(organization=organization).order_by("-chain_seq").values(
-        "chain_seq", "content_hash"
-    ).first()
+    # The recorded head, not the newest stored row: after a deleted tail the chain goes on
+    # from the head, so the hole stays visible to verify_event_chain.
+    last = ChainHead.objects.filter(organization=organization).values("chain_seq", "content_hash").first()
+    if last is None:
+        last = Event.objects.filter(organization=organization).order_by("-chain_seq").values(
+            "chain_seq", "content_hash"
+        ).first()
     seq, prev = (last["chain_seq"], last["content_hash"]) if last else (0, GENESIS)
+    tail = [seq, prev]
 
     now = record_time or timezone.now()
     recorded_at = _utc_iso(now)
@@ -554,8 +642,10 @@ def _store(
                 Json(document, text), organization.pk, recorded_by, seq, prev, content,
             )
             prev = content
+            tail[:] = seq, content
 
     event_pks = insert_rows(Event, _EVENT_COLUMNS, event_rows(seq, prev), ids=len(todo))
+    record_chain_head(organization.pk, chain_seq=tail[0], content_hash=tail[1], at=now)
 
     links: list[tuple] = []
     edges: dict[tuple[int, int, int], tuple] = {}
@@ -579,6 +669,18 @@ def _store(
     lots = {r.batch.pk: (r.gtin, r.lot) for p in todo for r in p.refs}
     transaction.on_commit(lambda: _after_commit(lots, event_pks))
     return CaptureResult(event_pks=event_pks, duplicates=duplicates)
+
+
+def record_chain_head(organization_id: int, *, chain_seq: int, content_hash: str, at: datetime) -> None:
+    """Move the organization's recorded chain head (one UPSERT, in capture's transaction)."""
+    table = ChainHead._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (organization_id, chain_seq, content_hash, updated_at) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (organization_id) DO UPDATE SET chain_seq = excluded.chain_seq, "
+            "content_hash = excluded.content_hash, updated_at = excluded.updated_at",
+            [organization_id, chain_seq, content_hash, connection.ops.adapt_datetimefield_value(at)],
+        )
 
 
 _EVENT_COLUMNS = [

@@ -7,6 +7,7 @@ Every business action builds an EPCIS 2.0 event and hands it to
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from trace.models import Batch, Custody, Event, Product, Site
@@ -18,9 +19,9 @@ from django.utils.translation import gettext as _
 
 from api.models import Organization
 
-from .cache import invalidate_batches
+from . import rules
 from .capture import capture_events, new_event_id
-from .choices import BatchStatus, BizStep, Disposition, InspectionResult
+from .choices import BizStep, Disposition, InspectionResult
 from .identifiers import INSPECTION_REPORT_BTT, business_document_uri, canonical_lot_uri
 
 SY_CONTEXT = {"sy": "https://suyuan.cn/epcis/"}
@@ -80,20 +81,34 @@ def _held(org: Organization, batch: Batch) -> Custody | None:
     return Custody.objects.filter(organization=org, batch=batch).first()
 
 
-def _require_holder(org: Organization, batch: Batch, quantity: Decimal) -> None:
-    custody = _held(org, batch)
-    held = custody.quantity if custody else Decimal(0)
-    if quantity > held:
-        raise _field_error(
-            "quantity",
-            _("You hold %(held)s %(unit)s of this lot; you cannot move %(quantity)s.")
-            % {"held": _plain(held), "unit": batch.unit, "quantity": _plain(quantity)},
-            "quantity_exceeds_held",
-        )
+# Where a rule broken in the event a business action built shows up in its request.
+_REST_FIELDS = (
+    (re.compile(r"^quantityList\[0\]\.quantity$"), "quantity"),
+    (re.compile(r"^quantityList\[0\]$"), "batch"),
+    (re.compile(r"^inputQuantityList\[(\d+)\]\.quantity$"), r"inputs[\1].quantity"),
+    (re.compile(r"^inputQuantityList\[(\d+)\]$"), r"inputs[\1].batch"),
+    (re.compile(r"^outputQuantityList\[0\](\.quantity)?$"), "product"),
+    (re.compile(r"^errorDeclaration$"), "event"),
+)
 
 
-def _capture_one(doc: dict, *, organization: Organization, user) -> Event:
-    return capture_events(documents=[doc], organization=organization, user=user).events[0]
+def _rest_field(path: str, subject: str) -> str:
+    path = path.removeprefix("eventList[0].")
+    for pattern, name in _REST_FIELDS:
+        if pattern.match(path):
+            return subject if name == "batch" else pattern.sub(name, path)
+    return path
+
+
+def _capture_one(doc: dict, *, organization: Organization, user, subject: str = "batch") -> Event:
+    """Capture the event a business action built; a broken rule names the action's own field
+    (``subject``: the field that named the lot)."""
+    try:
+        return capture_events(documents=[doc], organization=organization, user=user).events[0]
+    except rules.RuleViolation as exc:
+        (path, errors), = exc.error_dict.items()
+        raise rules.RuleViolation(_rest_field(path, subject), errors[0].message, errors[0].code,
+                                  exc.status) from exc
 
 
 # --- registration ------------------------------------------------------------
@@ -144,7 +159,7 @@ def batch_produce(*, product: Product, lot: str, quantity: Decimal, unit: str, a
             "cbvmda:productionDate": production_date.isoformat() if production_date else None,
         }.items() if v}
         doc["@context"].append({"cbvmda": "urn:epcglobal:cbv:mda:"})
-    _capture_one(doc, organization=organization, user=actor)
+    _capture_one(doc, organization=organization, user=actor, subject="product")
     return batch
 
 
@@ -160,11 +175,8 @@ def batch_inspect(*, batch: Batch, result: str, actor, report_ref: str = "", not
     if report_ref:
         doc["bizTransactionList"] = [{"type": INSPECTION_REPORT_BTT,
                                       "bizTransaction": business_document_uri(organization, report_ref)}]
-    with transaction.atomic():
-        event = _capture_one(doc, organization=organization, user=actor)
-        if not conformant and batch.status == BatchStatus.ACTIVE:
-            batch_set_status(batch=batch, status=BatchStatus.ON_HOLD)
-    return event
+    # A failed inspection by the lot's owner (or a regulator) puts it on hold: ``trace.rules``.
+    return _capture_one(doc, organization=organization, user=actor)
 
 
 def batch_ship(*, batch: Batch, to: Organization, quantity: Decimal, actor,
@@ -175,11 +187,7 @@ def batch_ship(*, batch: Batch, to: Organization, quantity: Decimal, actor,
         raise _field_error("to_organization", _("You cannot ship to yourself."), "ship_to_self")
     if not to.is_enterprise:
         raise _field_error("to_organization", _("Goods are shipped to enterprises only."), "ship_to_enterprise")
-    if batch.status in (BatchStatus.RECALLED, BatchStatus.DESTROYED, BatchStatus.ON_HOLD):
-        raise _field_error("batch", _("A lot that is %(status)s cannot be shipped.")
-                           % {"status": batch.get_status_display()}, "batch_not_shippable")
     with transaction.atomic():
-        _require_holder(organization, batch, quantity)
         doc = _base_event(event_type="ObjectEvent", biz_step=BizStep.SHIPPING,
                           disposition=Disposition.IN_TRANSIT, when=when, site=site)
         doc["quantityList"] = [_qty(batch, quantity)]
@@ -197,16 +205,8 @@ def batch_receive(*, batch: Batch, actor, quantity: Decimal | None = None,
     organization = actor.membership.organization
     with transaction.atomic():
         custody = _held(organization, batch)
-        in_transit = custody.in_transit if custody else Decimal(0)
-        if in_transit <= 0:
-            raise _field_error("batch", _("Nothing of this lot is on its way to you."), "nothing_in_transit")
-        quantity = in_transit if quantity is None else quantity
-        if quantity <= 0 or quantity > in_transit:
-            raise _field_error(
-                "quantity",
-                _("You can receive at most the %(transit)s shipped to you.") % {"transit": _plain(in_transit)},
-                "quantity_exceeds_shipped",
-            )
+        quantity = rules.check_receipt(in_transit=custody.in_transit if custody else Decimal(0),
+                                       quantity=quantity, path="quantity")
         sender = (
             Event.objects.filter(batch_links__batch=batch, biz_step=BizStep.SHIPPING, destination_org=organization,
                                  error_declaration__isnull=True)
@@ -227,11 +227,7 @@ def batch_receive(*, batch: Batch, actor, quantity: Decimal | None = None,
 def batch_sell(*, batch: Batch, quantity: Decimal, actor, site: Site | None = None,
                when: datetime | None = None) -> Event:
     organization = actor.membership.organization
-    if batch.status in (BatchStatus.RECALLED, BatchStatus.ON_HOLD, BatchStatus.DESTROYED):
-        raise _field_error("batch", _("A lot that is %(status)s cannot be sold.")
-                           % {"status": batch.get_status_display()}, "batch_not_sellable")
     with transaction.atomic():
-        _require_holder(organization, batch, quantity)
         doc = _base_event(event_type="ObjectEvent", biz_step=BizStep.RETAIL_SELLING,
                           disposition=Disposition.RETAIL_SOLD, when=when, site=site)
         doc["quantityList"] = [_qty(batch, quantity)]
@@ -242,36 +238,38 @@ def batch_destroy(*, batch: Batch, quantity: Decimal, reason: str, actor, site: 
                   when: datetime | None = None) -> Event:
     organization = actor.membership.organization
     with transaction.atomic():
-        _require_holder(organization, batch, quantity)
         doc = _base_event(event_type="ObjectEvent", action="DELETE", biz_step=BizStep.DESTROYING,
                           disposition=Disposition.DESTROYED, when=when, site=site)
         doc["quantityList"] = [_qty(batch, quantity)]
         doc["sy:reason"] = reason
-        event = _capture_one(doc, organization=organization, user=actor)
-        remaining = sum(Custody.objects.filter(batch=batch).values_list("quantity", flat=True), Decimal(0))
-        in_transit = sum(Custody.objects.filter(batch=batch).values_list("in_transit", flat=True), Decimal(0))
-        if remaining == 0 and in_transit == 0:
-            batch_set_status(batch=batch, status=BatchStatus.DESTROYED)
-    return event
+        # When the owner destroys the last of the lot, capture marks it destroyed (``trace.rules``).
+        return _capture_one(doc, organization=organization, user=actor)
 
 
 def batch_hold(*, batch: Batch, reason: str, actor, release: bool = False, site: Site | None = None,
                when: datetime | None = None) -> Event:
     """Put a lot on hold (or release it): nobody may ship or sell it meanwhile."""
     organization = actor.membership.organization
-    if release and batch.status != BatchStatus.ON_HOLD:
-        raise _field_error("batch", _("This lot is not on hold."), "batch_not_on_hold")
-    if not release and batch.status != BatchStatus.ACTIVE:
-        raise _field_error("batch", _("Only an active lot can be put on hold."), "batch_not_active")
     with transaction.atomic():
         doc = _base_event(event_type="ObjectEvent", biz_step=BizStep.HOLDING if not release else BizStep.INSPECTING,
                           disposition=Disposition.SELLABLE_ACCESSIBLE if release else Disposition.NON_SELLABLE_OTHER,
                           when=when, site=site)
         doc["quantityList"] = [{"epcClass": canonical_lot_uri(batch.gtin, batch.lot)}]
         doc["sy:reason"] = reason
-        event = _capture_one(doc, organization=organization, user=actor)
-        batch_set_status(batch=batch, status=BatchStatus.ACTIVE if release else BatchStatus.ON_HOLD)
-    return event
+        # Capture changes the status, in the same transaction as the event (``trace.rules``).
+        return _capture_one(doc, organization=organization, user=actor)
+
+
+def batch_recall(*, batch: Batch, reason: str, actor, site: Site | None = None,
+                 when: datetime | None = None) -> Event:
+    """Recall a lot: an event whose disposition is ``recalled``; capture marks the lot
+    recalled in the same transaction (only its owner or a regulator may: ``trace.rules``)."""
+    organization = actor.membership.organization
+    doc = _base_event(event_type="ObjectEvent", biz_step=BizStep.HOLDING, disposition=Disposition.RECALLED,
+                      when=when, site=site)
+    doc["quantityList"] = [{"epcClass": canonical_lot_uri(batch.gtin, batch.lot)}]
+    doc["sy:reason"] = reason
+    return _capture_one(doc, organization=organization, user=actor)
 
 
 @transaction.atomic
@@ -282,15 +280,6 @@ def batch_transform(*, inputs: list[tuple[Batch, Decimal]], product: Product, lo
     organization = actor.membership.organization
     if not inputs:
         raise _field_error("inputs", _("A transformation needs at least one input lot."), "inputs_required")
-    for index, (batch, used) in enumerate(inputs):
-        if batch.status in (BatchStatus.RECALLED, BatchStatus.ON_HOLD, BatchStatus.DESTROYED):
-            raise _field_error(f"inputs[{index}].batch", _("A lot that is %(status)s cannot be used.")
-                               % {"status": batch.get_status_display()}, "batch_not_usable")
-        try:
-            _require_holder(organization, batch, used)
-        except ValidationError as exc:
-            raise _field_error(f"inputs[{index}].quantity", exc.message_dict["quantity"][0],
-                               "quantity_exceeds_held") from exc
     if Batch.objects.filter(gtin=product.gtin, lot=lot).exists():
         raise _field_error("lot", _("This product already has a lot %(lot)s.") % {"lot": lot}, "lot_unique")
     output = Batch(product=product, gtin=product.gtin, lot=lot, quantity=quantity, unit=unit, site=site,
@@ -306,22 +295,10 @@ def batch_transform(*, inputs: list[tuple[Batch, Decimal]], product: Product, lo
     return output
 
 
-def batch_set_status(*, batch: Batch, status: str) -> Batch:
-    """The one place a lot's status changes; drops its cached consumer page."""
-    batch.status = status
-    batch.status_changed_at = timezone.now()
-    batch.save(update_fields=["status", "status_changed_at", "updated_at"])
-    transaction.on_commit(lambda: invalidate_batches([batch.pk]))
-    return batch
-
-
 @transaction.atomic
 def event_declare_error(*, event: Event, reason: str, actor, corrective_event_ids: list[str] | None = None) -> Event:
     """Retract an event: capture its error declaration (the original stays untouched)."""
     organization = actor.membership.organization
-    if event.organization_id != organization.pk:
-        raise _field_error("event", _("Only the organization that recorded an event may retract it."),
-                           "not_event_owner")
     if event.error_declaration is not None or Event.objects.filter(
         event_id=event.event_id, error_declaration__isnull=False
     ).exists():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from trace.models import event_document_for
 
 from django.utils import timezone
 
@@ -16,14 +17,15 @@ def iso_utc(moment: datetime | None) -> str | None:
 
 
 def query_document(
-    events, *, query_name: str = "SimpleEventQuery", subscription_id: str | None = None
+    events, *, viewer, query_name: str = "SimpleEventQuery", subscription_id: str | None = None
 ) -> dict:
-    """An EPCISQueryDocument carrying ``events`` exactly as captured (every field,
-    extensions and sensor data included, plus ``eventID`` and ``recordTime``)."""
+    """An EPCISQueryDocument carrying ``events`` as captured (every field, extensions and
+    sensor data included, plus ``eventID`` and ``recordTime``), as the ``viewer``
+    organization may read them: business documents only for the parties of each event."""
     results: dict = {"queryName": query_name}
     if subscription_id:
         results["subscriptionID"] = subscription_id
-    results["resultsBody"] = {"eventList": [event.document for event in events]}
+    results["resultsBody"] = {"eventList": [event_document_for(event, viewer) for event in events]}
     return {
         "@context": [DEFAULT_CONTEXT],
         "type": "EPCISQueryDocument",

@@ -14,6 +14,7 @@ import logging
 import urllib.error
 import urllib.request
 from trace.core.capture import capture_events
+from trace.core.rules import FORBIDDEN, status_of
 from trace.gs1.eventhash import document_vocabulary, event_hash_id
 from trace.models import Event
 
@@ -25,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.models import Organization
+from api.permissions import organization_of
 
 from .documents import query_document
 from .models import CaptureJob, NamedQuery, Subscription, SubscriptionDelivery
@@ -128,6 +130,15 @@ def _prepare_documents(document: dict) -> list[dict]:
     return prepared
 
 
+def _refused(exc: ValidationError, base: str) -> dict:
+    """The job's error for an event capture refused: a broken rule of ``trace.rules`` keeps its
+    status (403 ``SecurityException``: not this organization's to record; 409: not in this state)."""
+    status = status_of(exc)
+    if status == FORBIDDEN:
+        return problem("SecurityException", status, _("Not permitted"), _errors_from(exc, base))
+    return problem("ValidationException", status, _("Invalid event"), _errors_from(exc, base))
+
+
 def capture_job_run(*, job_id) -> CaptureJob:
     """Capture the job's events (all or nothing, or as many as possible under ``proceed``)."""
     job = CaptureJob.objects.select_related("organization", "user").get(pk=job_id)
@@ -148,13 +159,9 @@ def capture_job_run(*, job_id) -> CaptureJob:
         )
         captured, duplicates = len(result.event_pks), len(result.duplicates)
         for _index, exc in result.errors:
-            errors.append(
-                problem("ValidationException", 400, _("Invalid event"), _errors_from(exc, base))
-            )
+            errors.append(_refused(exc, base))
     except ValidationError as exc:
-        errors.append(
-            problem("ValidationException", 400, _("Invalid event"), _errors_from(exc, base))
-        )
+        errors.append(_refused(exc, base))
     except IntegrityError:
         # Another capture stored one of these event IDs at the same moment: nothing was kept, resend.
         errors.append(
@@ -254,7 +261,10 @@ def delivery_attempt(*, delivery_id: int, final: bool) -> SubscriptionDelivery:
     )
     body = json.dumps(
         query_document(
-            events, query_name=subscription.query.name, subscription_id=str(subscription.pk)
+            events,
+            viewer=organization_of(subscription.user),
+            query_name=subscription.query.name,
+            subscription_id=str(subscription.pk),
         ),
         ensure_ascii=False,
         separators=(",", ":"),

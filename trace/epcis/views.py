@@ -335,7 +335,9 @@ def _events_response(request, params: dict, *, query_name: str = "SimpleEventQue
             status=413,
         )
     rows, link = _page(request, events, params=params, limit=parsed.count_limit)
-    response = Response(query_document(rows, query_name=query_name))
+    response = Response(
+        query_document(rows, viewer=organization_of(request.user), query_name=query_name)
+    )
     if link:
         response["Link"] = link
     return response
@@ -402,7 +404,7 @@ class EventDetailView(EpcisView):
         )
         if not events:
             raise exceptions.NotFound(_("No visible event has this ID."))
-        return Response(query_document(events))
+        return Response(query_document(events, viewer=organization_of(request.user)))
 
 
 class QueriesView(EpcisView):

@@ -1,7 +1,7 @@
 from decimal import Decimal
 from trace.core.choices import InspectionResult
 from trace.core.identifiers import normalize_gtin, validate_lot
-from trace.models import Batch, Event, Product, Site
+from trace.models import Batch, Event, Product, Site, event_document_for
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -183,18 +183,13 @@ class EventSerializer(serializers.ModelSerializer):
                   "error_declaration", "document"]
 
     def get_biz_transactions(self, event) -> list[dict]:
-        return event.document.get("bizTransactionList", [])
+        return event_document_for(event, self.context.get("viewer_org")).get("bizTransactionList", [])
 
     def to_representation(self, event):
         data = super().to_representation(event)
-        # Trade secrets: an enterprise sees business documents (orders,
-        # invoices) only of events it took part in.
-        viewer = self.context.get("viewer_org")
-        if viewer is not None and viewer.is_enterprise and viewer.pk not in (
-            event.organization_id, event.source_org_id, event.destination_org_id
-        ):
-            data["biz_transactions"] = []
-            data["document"] = {k: v for k, v in data["document"].items() if k != "bizTransactionList"}
+        # Trade secrets: business documents (orders, despatch advices) only for the
+        # parties of the event (``trace.models.event_document_for``).
+        data["document"] = event_document_for(event, self.context.get("viewer_org"))
         return data
 
 

@@ -3,7 +3,7 @@ from trace.consumer import label_views, public_views
 from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import chain_views, views
 
 app_name = "trace"
 
@@ -31,6 +31,9 @@ urlpatterns = [
         for name, method in _files.items()
     ),
     path("scan/", views.ScanView.as_view(), name="scan"),
+    path("chain/digests/", chain_views.ChainDigestListView.as_view(), name="chain-digest-list"),
+    re_path(r"^chain/digests/(?P<day>\d{4}-\d{2}-\d{2})/$", chain_views.ChainDigestDetailView.as_view(),
+            name="chain-digest-detail"),
     path("batches/<int:pk>/labels/", label_views.BatchLabelSheetView.as_view(), name="batch-labels"),
     re_path(r"^public/batches/(?P<gtin>[^/]+)/(?P<lot>.+)/recall-status/$",
             public_views.PublicRecallStatusView.as_view(), name="public-batch-recall-status"),

@@ -1,5 +1,5 @@
 from trace.consumer.qr import qr_png, qr_svg
-from trace.core import services
+from trace.core import rules, services
 from trace.core.identifiers import parse_scan
 from trace.core.selectors import trace_graph
 from trace.exports import trace_csv, trace_xlsx
@@ -17,6 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.exceptions import detail_from_django
 from api.negotiation import FileContentNegotiation
 from api.permissions import IsEnterpriseMember, IsMember, organization_of
 from api.viewsets import ScopedViewSetMixin
@@ -38,6 +39,18 @@ from .serializers import (
     SiteSerializer,
     TransformSerializer,
 )
+
+
+class RuleStatusMixin:
+    """A rule of ``trace.rules`` refused the action: answer with its status (403, 409 or 400),
+    the problem naming the field and the rule."""
+
+    def handle_exception(self, exc):
+        if isinstance(exc, rules.RuleViolation):
+            refused = serializers.ValidationError(detail_from_django(exc))
+            refused.status_code = exc.status
+            exc = refused
+        return super().handle_exception(exc)
 
 
 class _OwnedWritesMixin:
@@ -95,7 +108,7 @@ class TraceQuerySerializer(serializers.Serializer):
 
 
 @extend_schema(tags=["batches"])
-class BatchViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class BatchViewSet(RuleStatusMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Production lots, and the supply-chain actions recorded on them.
 
     Each action records one EPCIS 2.0 event through the same capture service
@@ -129,15 +142,10 @@ class BatchViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=BatchCreateSerializer, responses={201: BatchSerializer},
                    summary="Register a lot and record its production (commissioning)")
     def create(self, request):
-        org = organization_of(request.user)
-
         def handle(s):
-            product = s.validated_data["product"]
-            if product.owner_id != org.pk:
-                raise serializers.ValidationError({"product": serializers.ErrorDetail(
-                    _("You can only produce lots of your own products."), code="product_not_owned")})
+            # Only the product's owner may produce its lots: ``trace.rules`` decides, in capture.
             return services.batch_produce(
-                product=product, lot=s.validated_data["lot"], quantity=s.validated_data["quantity"],
+                product=s.validated_data["product"], lot=s.validated_data["lot"], quantity=s.validated_data["quantity"],
                 unit=s.validated_data["unit"], production_date=s.validated_data.get("production_date"),
                 expiry_date=s.validated_data.get("expiry_date"), site=self._own_sites(s),
                 when=s.validated_data.get("event_time"), actor=request.user)
@@ -206,13 +214,8 @@ class BatchViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
                    summary="Transform input lots into a new output lot")
     @action(detail=False, methods=["post"])
     def transform(self, request):
-        org = organization_of(request.user)
-
         def handle(s):
             data = s.validated_data
-            if data["product"].owner_id != org.pk:
-                raise serializers.ValidationError({"product": serializers.ErrorDetail(
-                    _("You can only produce lots of your own products."), code="product_not_owned")})
             return services.batch_transform(
                 inputs=[(i["batch"], i["quantity"]) for i in data["inputs"]], product=data["product"],
                 lot=data["lot"], quantity=data["quantity"], unit=data["unit"],
@@ -249,7 +252,16 @@ class BatchViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         batch = self.get_object()
         query = TraceQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return trace_graph(batch, direction=query.validated_data["direction"], depth=query.validated_data["depth"])
+        graph = trace_graph(batch, direction=query.validated_data["direction"], depth=query.validated_data["depth"])
+        # The graph's lots are the lot's lineage; its events, as everywhere, only those the
+        # viewer may see (one step up, one step down: ``Event.objects.visible_to``).
+        viewer = organization_of(request.user)
+        if viewer.is_regulator and not viewer.jurisdiction_prefix:
+            return graph  # the national regulator sees every event
+        visible = set(Event.objects.visible_to(request.user).filter(pk__in=[e.pk for e in graph.events])
+                      .values_list("pk", flat=True))
+        graph.events = [e for e in graph.events if e.pk in visible]
+        return graph
 
     @extend_schema(parameters=TRACE_PARAMETERS, responses={(200, "text/csv"): OpenApiTypes.BINARY},
                    summary="FSMA 204-style spreadsheet of the lot's critical tracking events (CSV)")
@@ -309,7 +321,7 @@ def _edges(graph) -> list[dict]:
 
 
 @extend_schema(tags=["events"])
-class EventViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class EventViewSet(RuleStatusMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Supply-chain events (append-only). Corrections are error declarations."""
 
     queryset = (

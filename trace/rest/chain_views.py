@@ -1,0 +1,86 @@
+"""The signed chain digests for regulators, and the public key that verifies them."""
+
+from datetime import date
+from trace.core import signing
+from trace.core.digest import signed_file
+from trace.models import ChainDigest
+
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.permissions import organization_of
+
+
+class IsRegulator(BasePermission):
+    message = _("Only regulators may download the chain digests.")
+
+    def has_permission(self, request, view):
+        org = organization_of(request.user)
+        return org is not None and org.is_regulator
+
+
+class ChainDigestSerializer(serializers.ModelSerializer):
+    """One day's signed digest: keep ``payload`` and ``signature`` exactly as given."""
+
+    algorithm = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ChainDigest
+        fields = ["date", "created_at", "algorithm", "key_id", "sha256", "payload", "signature"]
+
+    def get_algorithm(self, obj) -> str:
+        return "Ed25519"
+
+
+@extend_schema(tags=["chain"])
+class ChainDigestListView(generics.ListAPIView):
+    """Signed daily digests of every organization's event-chain head, newest first.
+
+    Keep them outside: ``manage.py verify_event_chain --digest FILE`` later proves that no
+    event at or before a head they state was changed or deleted.
+    """
+
+    permission_classes = [IsRegulator]
+    serializer_class = ChainDigestSerializer
+    queryset = ChainDigest.objects.order_by("-date")
+    filter_backends: list = []
+
+
+@extend_schema(tags=["chain"])
+class ChainDigestDetailView(APIView):
+    permission_classes = [IsRegulator]
+
+    @extend_schema(
+        summary="Download one day's signed digest (the file verify_event_chain --digest reads)",
+        responses={200: ChainDigestSerializer, 404: OpenApiResponse(description="no digest for that day")},
+    )
+    def get(self, request, day: str):
+        try:
+            digest = ChainDigest.objects.filter(date=date.fromisoformat(day)).first()
+        except ValueError:
+            digest = None
+        if digest is None:
+            raise Http404
+        response = Response({**ChainDigestSerializer(digest).data, **signed_file(digest)})
+        response["Content-Disposition"] = f'attachment; filename="suyuan-chain-digest-{digest.date}.json"'
+        return response
+
+
+@require_GET
+def chain_public_key(request) -> JsonResponse:
+    """``/.well-known/suyuan-chain-key``: the Ed25519 public key the chain digests are signed with."""
+    key = signing.public_key()
+    response = JsonResponse({
+        "algorithm": "Ed25519",
+        "key_id": signing.key_id(key),
+        "public_key": signing.b64(signing.raw_public(key)),
+        "public_key_pem": signing.public_pem(key),
+    })
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
