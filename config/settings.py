@@ -346,6 +346,10 @@ RISK_INJURY_MULTIPLE_MIN = env_int("RISK_INJURY_MULTIPLE_MIN", 2)
 RISK_UNKNOWN_CODE_SCANS = env_int("RISK_UNKNOWN_CODE_SCANS", 5)
 RISK_SCANS_AFTER_END = env_int("RISK_SCANS_AFTER_END", 3)
 RISK_SCANS_PER_UNIT_FACTOR = env_int("RISK_SCANS_PER_UNIT_FACTOR", 3)
+# Diversion: scans placed in a city the lot was never shipped to, at least this often. Places
+# come from an operator-supplied CSV of "network,region_code" lines (empty: not placed at all).
+RISK_SCANS_OUTSIDE_REGION = env_int("RISK_SCANS_OUTSIDE_REGION", 5)
+SCAN_REGION_NETWORKS_FILE = env_str("SCAN_REGION_NETWORKS_FILE", "")
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],
     "ComplaintStatusEnum": "incidents.complaints.choices.ComplaintStatus",

@@ -1,4 +1,4 @@
-from trace.consumer.extensions import code_not_found, register_notice_provider
+from trace.consumer.extensions import code_not_found, lot_scanned, register_notice_provider
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -18,3 +18,4 @@ class ComplaintsConfig(AppConfig):
         register_sweeper("risk-scans", services.scan_signals_sweep)
         register_notice_provider("complaints", receivers.consumer_page_notices)
         code_not_found.connect(receivers.count_unknown_code, dispatch_uid="complaints.count_unknown_code")
+        lot_scanned.connect(receivers.place_scan, dispatch_uid="complaints.place_scan")

@@ -37,6 +37,7 @@ class SignalKind(models.TextChoices):
     UNKNOWN_CODE = "unknown_code", _("A code never issued, scanned repeatedly")
     SCANNED_AFTER_END = "scanned_after_end", _("Scans after recall, destruction or expiry")
     OVER_SCANNED = "over_scanned", _("More scans than units made")
+    OUTSIDE_REGION = "outside_region", _("Scanned where the lot was never shipped")
 
 
 class SignalStatus(models.TextChoices):

@@ -189,3 +189,18 @@ class UnknownCodeScan(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["gtin", "lot", "day"], name="unknown_scan_unique")]
+
+
+class ScanRegionCount(models.Model):
+    """How often a lot was scanned per region and day, where the operator's IP-to-region table
+    placed the scan; nothing else about the scanner is kept."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="+")
+    region_code = models.CharField(max_length=6)
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["batch", "region_code", "day"],
+                                               name="scan_region_unique")]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from trace.core.choices import BatchStatus
-from trace.models import Batch, Product, ScanLog
+from trace.models import Batch, Custody, Product, ScanLog
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -27,7 +27,7 @@ from api.outbox import notify
 from .. import services as incident_services
 from ..choices import Level
 from .choices import SignalKind, SignalStatus
-from .models import Complaint, RiskSignal, RiskSignalTimeline, UnknownCodeScan
+from .models import Complaint, RiskSignal, RiskSignalTimeline, ScanRegionCount, UnknownCodeScan
 
 
 def _week(moment: datetime) -> str:
@@ -192,6 +192,34 @@ def scan_signals(*, now: datetime) -> int:
                "units": batch.quantity.normalize()},
             evidence={"batch": batch.pk, "gtin": batch.gtin, "lot": batch.lot, "scans": row["n"],
                       "units": str(batch.quantity), "factor": settings.RISK_SCANS_PER_UNIT_FACTOR}, now=now))
+    raised += _outside_region_signals(since=since, now=now)
+    return raised
+
+
+def _outside_region_signals(*, since: datetime, now: datetime) -> int:
+    """Scans placed in a city where no holder of the lot (producer or custody) is: diversion."""
+    raised = 0
+    rows = (ScanRegionCount.objects.filter(day__gte=timezone.localtime(since).date())
+            .values("batch", "region_code").annotate(n=Sum("count")).order_by("batch", "region_code"))
+    by_city: dict[tuple[int, str], int] = {}
+    for row in rows:
+        key = (row["batch"], row["region_code"][:4])
+        by_city[key] = by_city.get(key, 0) + row["n"]
+    for (batch_id, city), n in sorted(by_city.items()):
+        if n < settings.RISK_SCANS_OUTSIDE_REGION:
+            continue
+        batch = Batch.objects.select_related("product__owner").get(pk=batch_id)
+        places = set(Custody.objects.filter(batch=batch).values_list("organization__region_code", flat=True))
+        if batch.product_id:
+            places.add(batch.product.owner.region_code)
+        if any(place.startswith(city) for place in places):
+            continue
+        raised += _raised(_batch_signal(
+            batch, key=f"outside_region:{batch.pk}:{city}", kind=SignalKind.OUTSIDE_REGION,
+            title=_("Lot %(lot)s scanned %(n)s times in region %(city)s00, where it was never shipped")
+            % {"lot": batch.lot, "n": n, "city": city},
+            evidence={"batch": batch.pk, "gtin": batch.gtin, "lot": batch.lot, "scans": n, "region": f"{city}00",
+                      "shipped_to": sorted(places), "threshold": settings.RISK_SCANS_OUTSIDE_REGION}, now=now))
     return raised
 
 
@@ -215,3 +243,14 @@ def count_unknown_scan(*, gtin: str, lot: str, at: datetime) -> None:
                 UnknownCodeScan.objects.create(gtin=gtin, lot=lot[:20], day=day, count=1)
         except IntegrityError:
             UnknownCodeScan.objects.filter(gtin=gtin, lot=lot[:20], day=day).update(count=F("count") + 1)
+
+
+def count_region_scan(*, batch, region_code: str, at: datetime) -> None:
+    day = timezone.localtime(at).date()
+    rows = ScanRegionCount.objects.filter(batch=batch, region_code=region_code, day=day)
+    if not rows.update(count=F("count") + 1):
+        try:
+            with transaction.atomic():
+                ScanRegionCount.objects.create(batch=batch, region_code=region_code, day=day, count=1)
+        except IntegrityError:
+            rows.update(count=F("count") + 1)

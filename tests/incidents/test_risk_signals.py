@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from api.models import Notification
-from incidents.complaints.models import Complaint, RiskSignal
+from incidents.complaints.models import Complaint, RiskSignal, ScanRegionCount
 from incidents.complaints.services import complaint_submit
 from tests.factories import produce
 
@@ -143,3 +143,22 @@ def test_scans_after_recall_and_over_the_units_made_are_flagged(batch, chain, da
     after = RiskSignal.objects.get(kind="scanned_after_end")
     assert after.evidence["scans"] == 3 and after.evidence["why"] == "recalled"
     assert Notification.objects.filter(topic="risk.over_scanned", organization=dairy.org).exists()
+
+
+def test_scans_in_a_city_the_lot_never_reached_are_flagged(batch, chain, dairy, settings, tmp_path):
+    """Issue 12 §6: where the operator's IP-to-region table places a scan, scans in regions the
+    lot was never shipped to (diversion); only the region is kept."""
+    table = tmp_path / "networks.csv"
+    table.write_text("203.0.113.0/24,440106\n198.51.100.0/24,320311\n# comment\nnonsense,1\n")
+    settings.SCAN_REGION_NETWORKS_FILE = str(table)
+    client = APIClient()
+    for i in range(settings.RISK_SCANS_OUTSIDE_REGION):
+        client.get(f"/01/{batch.gtin}/10/{batch.lot}", HTTP_ACCEPT="text/html", REMOTE_ADDR=f"203.0.113.{i + 1}")
+        client.get(f"/01/{batch.gtin}/10/{batch.lot}", HTTP_ACCEPT="text/html", REMOTE_ADDR=f"198.51.100.{i + 1}")
+    call_command("sweep_deadlines", "--now", timezone.now().isoformat())
+    signal = RiskSignal.objects.get(kind="outside_region")
+    assert signal.evidence["region"] == "440100" and signal.evidence["scans"] == 5
+    assert signal.evidence["shipped_to"] == ["320312"]
+    # Xuzhou (3203), where the producer is, raises nothing; no address is stored anywhere.
+    assert RiskSignal.objects.count() == 1
+    assert "203.0.113" not in str(list(ScanRegionCount.objects.values()))

@@ -38,7 +38,7 @@ from rest_framework.views import APIView
 
 from api.permissions import organization_of
 
-from .extensions import code_not_found, page_notices
+from .extensions import code_not_found, lot_scanned, page_notices
 from .forms import action_form
 from .public import (
     ACTIONS,
@@ -147,6 +147,7 @@ def _log_scan(request, batch: Batch) -> None:
         language=(translation.get_language() or "")[:8],
         signed_in=request.user.is_authenticated,
     )
+    lot_scanned.send(sender=resolve, batch=batch, address=request.META.get("REMOTE_ADDR", ""))
 
 
 def _page_context(batch: Batch, *, language: str) -> dict:
