@@ -348,6 +348,8 @@ RISK_SCANS_AFTER_END = env_int("RISK_SCANS_AFTER_END", 3)
 RISK_SCANS_PER_UNIT_FACTOR = env_int("RISK_SCANS_PER_UNIT_FACTOR", 3)
 # Diversion: scans placed in a city the lot was never shipped to, at least this often. Places
 # come from an operator-supplied CSV of "network,region_code" lines (empty: not placed at all).
+# The scan rules read the scan log at most once per this many minutes (the sweep runs every minute).
+RISK_SCAN_SWEEP_MINUTES = env_int("RISK_SCAN_SWEEP_MINUTES", 15)
 RISK_SCANS_OUTSIDE_REGION = env_int("RISK_SCANS_OUTSIDE_REGION", 5)
 SCAN_REGION_NETWORKS_FILE = env_str("SCAN_REGION_NETWORKS_FILE", "")
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {

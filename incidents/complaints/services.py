@@ -11,11 +11,13 @@ within 45 working days of acceptance (Art. 32); both figures are settings.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from trace.core.cache import invalidate_batches
 from trace.models import Batch
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -50,6 +52,8 @@ from .models import (
     RiskSignal,
     RiskSignalTimeline,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class IllegalComplaintTransition(Conflict):
@@ -370,7 +374,7 @@ def complaints_sweep(now: datetime) -> int:
     acted = 0
     while True:
         with transaction.atomic():
-            rows = list(Complaint.objects.select_for_update(skip_locked=True)
+            rows = list(Complaint.objects.select_for_update(skip_locked=True, of=("self",))
                         .filter(OPEN_COMPLAINT_Q, next_due_at__lte=now).select_related("batch")
                         .order_by("next_due_at", "id")[:500])
             for complaint in rows:
@@ -390,7 +394,16 @@ def complaints_sweep(now: datetime) -> int:
 
 
 def scan_signals_sweep(now: datetime) -> int:
-    """Counterfeit and diversion signals from scans (registered as a sweeper: runs every minute)."""
+    """Counterfeit and diversion signals from scans. Registered as a sweeper (called every minute)
+    but reads the scan log at most once per ``RISK_SCAN_SWEEP_MINUTES`` window of ``now``: the
+    signals are idempotent, the aggregate queries are not free."""
+    window = max(1, settings.RISK_SCAN_SWEEP_MINUTES) * 60
+    key = f"complaints:scan-sweep:{int(now.timestamp() // window)}"
+    try:
+        if not cache.add(key, 1, window * 2):
+            return 0
+    except Exception:  # cache down: run anyway (the signals are raised once whatever happens)
+        logger.warning("scan sweep: cache unreachable, running without the window guard")
     return risk.scan_signals(now=now)
 
 
