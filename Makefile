@@ -3,8 +3,12 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-# The QR codes and the links the seed prints point at the server `make run` starts.
-export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
+# The address `make run` listens on: HOST=0.0.0.0 to let a phone on the LAN reach it.
+HOST ?= 127.0.0.1
+# The QR codes and the links the seed prints point at the server `make run` starts
+# (with HOST=0.0.0.0, at this machine's first LAN address; settings allow that host).
+LAN_IP := $(if $(filter 0.0.0.0 ::,$(HOST)),$(shell hostname -I 2>/dev/null | cut -d' ' -f1))
+export PUBLIC_BASE_URL ?= http://$(or $(LAN_IP),$(filter-out 0.0.0.0 ::,$(HOST)),127.0.0.1):$(PORT)
 STAMP := $(VENV)/.installed
 
 .PHONY: run test install migrate seed serve bench lint messages clean
@@ -25,7 +29,7 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-## make run: create the environment, migrate, seed the demo, serve on http://127.0.0.1:$(PORT)
+## make run: create the environment, migrate, seed the demo, serve on http://$(HOST):$(PORT)
 ## With REDIS_URL set, tasks go through Redis, so a Celery worker (with beat) runs beside the server.
 run: seed
 	@if [ -n "$$REDIS_URL" ]; then \
@@ -33,9 +37,9 @@ run: seed
 	  mkdir -p var; $(BIN)/celery -A config worker --beat --schedule var/celerybeat-schedule \
 	    --loglevel warning --concurrency 2 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT); \
+	  $(BIN)/python manage.py runserver $(HOST):$(PORT); \
 	else \
-	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT); \
+	  $(BIN)/python manage.py runserver $(HOST):$(PORT); \
 	fi
 
 ## make test: the whole suite (SQLite by default; DATABASE_URL/REDIS_URL for PostgreSQL/Redis)

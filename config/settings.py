@@ -5,6 +5,7 @@ tasks run inline. DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -17,11 +18,20 @@ VAR_DIR = Path(env_str("SUYUAN_VAR_DIR", str(BASE_DIR / "var")))
 
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
 DEBUG = env_bool("DEBUG", False)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # The Digital Link URIs printed on packages start with this; this server resolves them.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# The host names this server answers: ALLOWED_HOSTS (comma-separated), plus the
+# host of PUBLIC_BASE_URL, which the QR codes send phones to (a LAN address
+# such as http://192.168.1.20:8000 when a phone scans a development server).
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver", "[::1]"])
+_public_host = urlsplit(PUBLIC_BASE_URL).hostname or ""
+if ":" in _public_host:
+    _public_host = f"[{_public_host}]"
+if _public_host and _public_host not in ALLOWED_HOSTS and "*" not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(_public_host)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

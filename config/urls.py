@@ -2,8 +2,14 @@ from trace.rest.chain_views import chain_public_key
 
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+# The operators' admin says whose it is, in their language.
+admin.site.site_header = _("Suyuan administration")
+admin.site.site_title = _("Suyuan admin")
+admin.site.index_title = _("Traceability records and accounts")
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/docs/", permanent=False)),

@@ -287,8 +287,8 @@ def test_trace_csv_and_xlsx_list_critical_tracking_events(enterprise, chain):
     assert csv_response["Content-Type"].startswith("text/csv")
     text = csv_response.content.decode("utf-8-sig")
     header, *rows = text.strip().splitlines()
-    assert header.startswith("Event time,Critical tracking event,GTIN")
-    assert any(",shipping," in row and "PO-77" in row for row in rows)
+    assert header.startswith("Event time (Asia/Shanghai),Critical tracking event,Business step (CBV code),GTIN")
+    assert any(",Shipment,shipping," in row and "PO-77" in row for row in rows)
     assert any(",shipping," in row and "铜山工厂" in row for row in rows)
     xlsx = enterprise.client.get(f"/api/v1/batches/{raw.pk}/trace.xlsx")
     sheet = load_workbook(io.BytesIO(xlsx.content)).active

@@ -17,6 +17,8 @@ PHONE = {"width": 390, "height": 844}
 ANDROID_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
               "Chrome/120.0 Mobile Safari/537.36")
 SCREENSHOT = Path("/tmp/consumer-page.png")
+# Screenshots kept for a person to look at after the run (gitignored).
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -147,9 +149,23 @@ def test_distributor_signs_in_on_the_phone_and_receives_through_the_form(browser
     receive = page.locator("form[action$='/actions/receive']")
     assert receive.is_visible()
     assert page.locator("form[action$='/actions/hold']").count() == 0  # not the maker
+    # The link at the top jumps to the form.
+    page.evaluate("window.scrollTo(0, 0)")
+    page.locator("#jump-to-log").click()
+    page.wait_for_function("location.hash === '#log'")
+    assert page.evaluate("window.scrollY") > 0
     receive.locator("button[type=submit]").click()
     page.wait_for_load_state()
-    assert page.locator(".msg--success").is_visible()
+    # Back at the form, not the top of the page, told what was recorded.
+    assert page.url.endswith("#log")
+    assert page.evaluate("window.scrollY") > 0
+    success = page.locator("#log .msg--success")
+    assert success.is_visible()
+    assert success.inner_text() == "已记录：收货 500 件。"
+    box = success.bounding_box()
+    assert box is not None and 0 <= box["y"] < PHONE["height"]  # in view
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "phone-form-after-receipt.png"))
     assert page.locator("form[action$='/actions/receive']").count() == 0
     custody = Custody.objects.get(organization=distributor, batch=demo)
     assert (custody.quantity - before, custody.in_transit) == (Decimal(500), Decimal(0))
@@ -188,4 +204,51 @@ def test_printed_label_sheet_scans_and_fits_one_a4_page(browser, live_server, de
 
     pdf = page.pdf(prefer_css_page_size=True)
     assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
+    context.close()
+
+
+def test_newcomer_in_english_on_a_phone_reads_english_and_finds_a_way_on(browser, live_server, demo):
+    """Issue 10: the English page without Chinese regions or units, an unknown lot that
+    offers the code typed in, and a favicon in the tab."""
+    import re
+
+    context = phone(browser, locale="en-US")
+    page = context.new_page()
+    page.goto(demo.digital_link + "?lang=en")
+    facts = page.locator("dl.facts").inner_text()
+    assert "Tongshan District, Xuzhou, Jiangsu" in facts  # the plant
+    assert "Suining County, Xuzhou, Jiangsu" in facts  # the ranch, where the milk came from
+    assert page.locator("#product-title + .sub").inner_text() == "200 g/cup"
+    assert not re.search(r"[\u4e00-\u9fff]", facts + page.locator("h1").inner_text())
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "consumer-page-en.png"), full_page=True)
+    assert page.request.get(f"{live_server.url}/favicon.ico").status == 200
+
+    # A code mistyped: the page explains and takes the right one.
+    missing = page.goto(f"{live_server.url}/01/{demo.gtin}/10/{demo.lot}X")
+    assert missing.status == 404
+    assert page.locator("#lookup-form").is_visible() and page.locator("#way-home").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "unknown-lot-en.png"), full_page=True)
+    page.fill("#id_lot", demo.lot)
+    page.locator("#lookup-form button[type=submit]").click()
+    page.wait_for_url(re.compile(re.escape(f"/01/{demo.gtin}/10/{demo.lot}") + "$"))
+    assert page.locator("#recall-status").is_visible()
+    context.close()
+
+
+def test_operator_signing_in_without_a_link_sees_their_lots(browser, live_server, demo):
+    context = phone(browser)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "producer")
+    page.fill("#id_password", "demo-pass-2026")
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/accounts/")
+    link = page.locator(f"ul.lots a[href$='/10/{demo.lot}#log']")
+    assert link.is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "your-lots.png"), full_page=True)
+    link.click()
+    page.wait_for_function("location.hash === '#log'")
+    assert page.locator("#log form.action").first.is_visible()
     context.close()

@@ -247,8 +247,11 @@ def test_public_batch_json(lot, anonymous):
     assert response.status_code == 200
     body = response.json()
     assert body["product"]["name"] == "彭城原味酸奶 200g"
+    # The region in the language asked for, like the journey's sentences.
     assert body["producer"] == {"name": "徐州彭城乳业有限公司", "name_en": "Xuzhou Pengcheng Dairy Co., Ltd.",
-                                "region": "江苏省徐州市铜山区"}
+                                "region": "Tongshan District, Xuzhou, Jiangsu"}
+    chinese = anonymous.client.get(f"/api/v1/public/batches/{lot.gtin}/{lot.lot}/").json()
+    assert chinese["producer"]["region"] == "江苏省徐州市铜山区"
     assert body["production_date"] == "2026-11-16" and body["expiry_date"] == "2026-12-07"
     assert body["status"] == "active" and body["recalled"] is False
     assert [s["kind"] for s in body["journey"]] == ["produced", "inspected", "shipped"]
@@ -419,7 +422,7 @@ def test_receiver_sees_receive_and_records_it_through_the_form(lot, partner):
     assert "/actions/ship" not in body and "/actions/hold" not in body  # holds nothing yet, not the maker
 
     response = client.post(url(lot, "/actions/receive"), {"receive-quantity": ""})
-    assert response.status_code == 302 and response["Location"] == url(lot)
+    assert response.status_code == 302 and response["Location"] == url(lot) + "#log"  # back to the form
     custody = Custody.objects.get(organization=partner.org, batch=lot)
     assert (custody.quantity, custody.in_transit) == (Decimal(43219), Decimal(0))
     page = html(client.get(url(lot)))
@@ -454,7 +457,7 @@ def test_service_errors_show_on_the_page_with_field_and_rule_and_write_nothing(l
 def test_quantities_in_messages_are_plain_numbers(enterprise, partner):
     batch = produce(enterprise.user, ProductFactory(owner=enterprise.org), lot="Q1", quantity=Decimal(8000))
     client = signed_in(enterprise)
-    assert "You hold 8000 EA." in html(client.get(url(batch), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "You hold 8000 pieces." in html(client.get(url(batch), HTTP_ACCEPT_LANGUAGE="en"))
     body = html(client.post(url(batch, "/actions/sell"), {"sell-quantity": "9000"}, follow=True))
     assert "8000" in body and "8E+3" not in body
 

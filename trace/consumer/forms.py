@@ -6,6 +6,7 @@ They only validate and shape input; the writes are the services in
 
 from decimal import Decimal
 from trace.core.choices import InspectionResult
+from trace.core.identifiers import normalize_gtin, validate_lot
 
 from django import forms
 from django.conf import settings
@@ -69,3 +70,28 @@ def action_form(action: str, data=None, *, organization: Organization) -> forms.
     kwargs = {"organization": organization} if form_class is ShipForm else {}
     # No ":" after labels: they sit above their fields on a phone.
     return form_class(data, prefix=action, label_suffix="", **kwargs)
+
+
+class LookupForm(forms.Form):
+    """The GTIN and lot printed under the barcode, typed in when a code will not scan."""
+
+    gtin = forms.CharField(
+        label=_("GTIN (the number under the barcode)"), max_length=14,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    lot = forms.CharField(
+        label=_("Lot number"), max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+    def clean_gtin(self) -> str:
+        return normalize_gtin(self.cleaned_data["gtin"].replace(" ", ""))
+
+    def clean_lot(self) -> str:
+        lot = self.cleaned_data["lot"].strip()
+        validate_lot(lot)
+        return lot
+
+
+def lookup_form(data=None, *, initial=None) -> LookupForm:
+    return LookupForm(data, initial=initial, label_suffix="")

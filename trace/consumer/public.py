@@ -22,6 +22,7 @@ from trace.core.choices import (
     InspectionResult,
 )
 from trace.core.identifiers import normalize_gtin, validate_lot
+from trace.core.labels import localized_specification, region_name, unit_label
 from trace.core.selectors import batch_journey, lineage_batch_ids
 from trace.models import Batch, Custody, Event, Product
 
@@ -203,6 +204,8 @@ class PublicBatch:
 
     batch: Batch
     product_name: str
+    specification: str
+    unit_label: str
     producer_name: str
     producer_region: str
     origin_region: str
@@ -225,14 +228,35 @@ class PublicBatch:
         return bool(self.expiry_date and self.expiry_date < timezone.localdate())
 
 
-def _region_of(org: Organization | None, site_address: str = "") -> str:
-    return coarse_region(site_address) or (org.region_code if org else "")
+def _region_of(org: Organization | None, site=None) -> str:
+    """The region of a site (or else of its organization) in the active language.
+
+    Chinese readers get the province, city and county of the street address
+    as written; English readers (and an address that names no region) get the
+    name of the GB/T 2260 region code from ``trace.core.labels.REGION_NAMES``.
+    """
+    english = (translation.get_language() or "").startswith("en")
+    if site is not None and not english:
+        from_address = coarse_region(site.address)
+        if from_address:
+            return from_address
+    for code in (site.region_code if site is not None else "", org.region_code if org else ""):
+        name = region_name(code, english=english)
+        if name:
+            return name
+    return ""
 
 
 def origin_regions(batch: Batch) -> list[str]:
-    """Where the lot's raw materials come from: the regions of the lots furthest upstream."""
+    """Where the lot's raw materials come from: the regions of the lots furthest upstream.
+
+    A lot with no recorded inputs names none: the plant's own district is not
+    where its raw materials came from, and the page says "not recorded".
+    """
     distances = lineage_batch_ids(batch.pk, direction="backward", depth=settings.SUYUAN_TRACE_MAX_DEPTH)
     furthest = min(distances.values())
+    if furthest == 0:
+        return []
     roots = (
         Batch.objects.filter(pk__in=[pk for pk, d in distances.items() if d == furthest])
         .select_related("product__owner", "site")
@@ -241,7 +265,7 @@ def origin_regions(batch: Batch) -> list[str]:
     regions: list[str] = []
     for root in roots:
         owner = root.product.owner if root.product_id else None
-        region = _region_of(owner, root.site.address if root.site_id else "")
+        region = _region_of(owner, root.site if root.site_id else None)
         if region and region not in regions:
             regions.append(region)
     return regions
@@ -253,8 +277,10 @@ def public_batch(batch: Batch) -> PublicBatch:
     return PublicBatch(
         batch=batch,
         product_name=_product_name(batch),
+        specification=localized_specification(batch.product.specification if batch.product_id else ""),
+        unit_label=unit_label(batch.unit),
         producer_name=_org_name(producer),
-        producer_region=_region_of(producer, batch.site.address if batch.site_id else ""),
+        producer_region=_region_of(producer, batch.site if batch.site_id else None),
         origin_region=separator.join(origin_regions(batch)),
         production_date=batch.production_date,
         expiry_date=batch.expiry_date,

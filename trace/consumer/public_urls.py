@@ -21,4 +21,6 @@ urlpatterns = [
     path("accounts/login/", public_views.PhoneLoginView.as_view(), name="login"),
     path("accounts/logout/", public_views.PhoneLogoutView.as_view(), name="logout"),
     path("accounts/", public_views.account, name="account"),
+    path("lookup/", public_views.lookup, name="lookup"),
+    re_path(r"^favicon\.(?P<kind>ico|svg)$", public_views.favicon, name="favicon"),
 ]

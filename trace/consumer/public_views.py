@@ -8,10 +8,12 @@ RFC 9264 linkset, and ``?linkType=gs1:…`` with a 307 to that link's target.
 
 from __future__ import annotations
 
+from pathlib import Path
 from trace.core import services
 from trace.core.cache import page_key
-from trace.core.choices import BatchStatus
+from trace.core.choices import BatchStatus, InspectionResult
 from trace.core.identifiers import digital_link_path, digital_link_uri, normalize_gtin, validate_lot
+from trace.core.labels import unit_label
 from trace.models import Batch, ScanLog
 from urllib.parse import quote
 
@@ -21,7 +23,7 @@ from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse_lazy
 from django.utils import translation
@@ -39,9 +41,10 @@ from rest_framework.views import APIView
 from api.permissions import organization_of
 
 from .extensions import code_not_found, lot_scanned, page_notices
-from .forms import action_form
+from .forms import action_form, lookup_form
 from .public import (
     ACTIONS,
+    PageActions,
     find_public_batch,
     page_actions,
     public_batch,
@@ -125,17 +128,23 @@ def resolver_description(request) -> JsonResponse:
 
 # --- pages ---------------------------------------------------------------------
 
-def _message_page(request, *, status: int, title: str, text: str) -> HttpResponse:
-    response = render(request, "trace/message.html", {"title": title, "text": text}, status=status)
+def _message_page(request, *, status: int, title: str, text: str, context: dict | None = None) -> HttpResponse:
+    response = render(request, "trace/message.html", {"title": title, "text": text, **(context or {})},
+                      status=status)
     response["Cache-Control"] = "no-cache"
     return response
 
 
-def not_found_page(request) -> HttpResponse:
+def not_found_page(request, *, gtin: str = "", lot: str = "") -> HttpResponse:
+    """An unknown lot: say why that happens, and offer the code typed in and the way home."""
     return _message_page(
         request, status=404, title=_("Product not found"),
         text=_("We could not find this product lot. Check that the whole code was scanned, "
                "or ask the seller."),
+        context={
+            "lookup": lookup_form(initial={"gtin": gtin, "lot": lot}),
+            "not_found_help": True,
+        },
     )
 
 
@@ -223,7 +232,7 @@ def resolve(request, gtin: str, rest: str) -> HttpResponse:
                  "detail": _("No lot with this GTIN and lot number is known here.")},
                 status=404, content_type="application/problem+json",
             )
-        return not_found_page(request)
+        return not_found_page(request, gtin=gtin, lot=lot)
     if request.method == "GET":
         _log_scan(request, batch)
 
@@ -277,12 +286,37 @@ def _report_errors(request, errors: list[tuple[str, str, str]], labels: dict[str
 
 
 _DONE = {
-    "receive": gettext_lazy("Receipt recorded."),
-    "ship": gettext_lazy("Shipment recorded."),
-    "inspect": gettext_lazy("Inspection recorded."),
-    "sell": gettext_lazy("Sale recorded."),
-    "hold": gettext_lazy("The lot is now on hold."),
+    "receive": gettext_lazy("Recorded: receipt of %(quantity)s %(unit)s."),
+    "ship": gettext_lazy("Recorded: shipment of %(quantity)s %(unit)s to %(to)s."),
+    "inspect": gettext_lazy("Recorded: inspection, result %(result)s."),
+    "inspect_report": gettext_lazy("Recorded: inspection, result %(result)s, report %(report)s."),
+    "sell": gettext_lazy("Recorded: sale of %(quantity)s %(unit)s."),
+    "hold": gettext_lazy("Recorded: the lot is now on hold (%(reason)s)."),
 }
+
+
+def _number(value) -> str:
+    return format(value.normalize(), "f")
+
+
+def done_message(action: str, *, batch: Batch, data: dict, before: PageActions) -> str:
+    """What the success message says was recorded, in the reader's words."""
+    unit = unit_label(batch.unit)
+    if action == "receive":
+        quantity = data.get("quantity") or before.in_transit
+        return str(_DONE["receive"]) % {"quantity": _number(quantity), "unit": unit}
+    if action == "ship":
+        org = data["to_organization"]
+        name = org.name_en if translation.get_language() == "en" and org.name_en else org.name
+        return str(_DONE["ship"]) % {"quantity": _number(data["quantity"]), "unit": unit, "to": name}
+    if action == "inspect":
+        result = str(InspectionResult(data["result"]).label)
+        if data.get("report_ref"):
+            return str(_DONE["inspect_report"]) % {"result": result, "report": data["report_ref"]}
+        return str(_DONE["inspect"]) % {"result": result}
+    if action == "sell":
+        return str(_DONE["sell"]) % {"quantity": _number(data["quantity"]), "unit": unit}
+    return str(_DONE["hold"]) % {"reason": data["reason"]}
 
 
 def _run_action(action: str, *, batch: Batch, data: dict, user) -> None:
@@ -308,6 +342,8 @@ def batch_action(request, gtin: str, rest: str, action: str) -> HttpResponse:
     page_url = digital_link_path(batch.gtin, batch.lot)
     if not request.user.is_authenticated:
         return redirect_to_login(page_url)
+    # Back to the form, not the top of a long page.
+    log_url = page_url + "#log"
     allowed = page_actions(request.user, batch)
     if action not in allowed.allowed:
         return _message_page(
@@ -321,14 +357,15 @@ def batch_action(request, gtin: str, rest: str, action: str) -> HttpResponse:
                                                          error.message))
                   for field, items in form.errors.as_data().items() for error in items]
         _report_errors(request, errors, labels)
-        return HttpResponseRedirect(page_url)
+        return HttpResponseRedirect(log_url)
     try:
         _run_action(action, batch=batch, data=form.cleaned_data, user=request.user)
     except DjangoValidationError as exc:
         _report_errors(request, _error_text(exc), labels)
     else:
-        messages.success(request, str(_DONE[action]))
-    return HttpResponseRedirect(page_url)
+        messages.success(request, done_message(action, batch=batch, data=form.cleaned_data, before=allowed),
+                         extra_tags=f"action-{action}")
+    return HttpResponseRedirect(log_url)
 
 
 # --- sign in -------------------------------------------------------------------
@@ -343,12 +380,67 @@ class PhoneLogoutView(LogoutView):
     next_page = reverse_lazy("public:login")
 
 
+ACCOUNT_LOTS = 20
+
+
 @require_GET
 def account(request) -> HttpResponse:
+    """Where signing in without ``?next=`` lands: who you are, your latest lots
+    (each a link to its page's form), a lot typed in, and where else to go."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    response = render(request, "trace/account.html", {"organization": organization_of(request.user)})
+    lots = list(
+        Batch.objects.visible_to(request.user).select_related("product").order_by("-id")[:ACCOUNT_LOTS]
+    )
+    english = translation.get_language() == "en"
+    rows = [{
+        "url": digital_link_path(b.gtin, b.lot) + "#log",
+        "product": (b.product.name_en if english and b.product.name_en else b.product.name) if b.product_id
+        else b.gtin,
+        "lot": b.lot,
+        "status": str(BatchStatus(b.status).label),
+    } for b in lots]
+    response = render(request, "trace/account.html", {
+        "organization": organization_of(request.user),
+        "lots": rows,
+        "lookup": lookup_form(),
+    })
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def lookup(request) -> HttpResponse:
+    """A lot by the GTIN and lot number typed in: its page, or the form again with why not."""
+    if not request.GET:
+        response = render(request, "trace/lookup.html", {"lookup": lookup_form()})
+        response["Cache-Control"] = "no-cache"
+        return response
+    form = lookup_form(request.GET)
+    status = 400
+    if form.is_valid():
+        batch = find_public_batch(form.cleaned_data["gtin"], form.cleaned_data["lot"])
+        if batch is not None:
+            return redirect(digital_link_path(batch.gtin, batch.lot))
+        status = 404
+        form.add_error(None, DjangoValidationError(
+            _("No lot with this GTIN and lot number is known here."), code="not_found"))
+    response = render(request, "trace/lookup.html", {"lookup": form}, status=status)
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+# --- favicon ---------------------------------------------------------------------
+
+_STATIC = Path(__file__).resolve().parent.parent / "static" / "trace"
+
+
+@require_GET
+def favicon(request, kind: str) -> HttpResponse:
+    """``/favicon.ico`` (browsers ask for it unprompted) and ``/favicon.svg``."""
+    content_type = "image/svg+xml" if kind == "svg" else "image/vnd.microsoft.icon"
+    response = HttpResponse((_STATIC / f"favicon.{kind}").read_bytes(), content_type=content_type)
+    response["Cache-Control"] = "public, max-age=86400"
     return response
 
 
