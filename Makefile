@@ -10,17 +10,36 @@ HOST ?= 127.0.0.1
 LAN_IP := $(if $(filter 0.0.0.0 ::,$(HOST)),$(shell hostname -I 2>/dev/null | cut -d' ' -f1))
 export PUBLIC_BASE_URL ?= http://$(or $(LAN_IP),$(filter-out 0.0.0.0 ::,$(HOST)),127.0.0.1):$(PORT)
 STAMP := $(VENV)/.installed
+# These targets are for development: with no SECRET_KEY set, a random key is generated once
+# into var/secret_key (config/settings.py). Production sets SECRET_KEY and never SUYUAN_DEV.
+export SUYUAN_DEV ?= 1
+LOCK := requirements.lock
 
-.PHONY: run test install migrate seed serve bench lint messages clean
+.PHONY: run test install lock migrate seed serve bench lint messages clean
 
-$(STAMP): pyproject.toml
+## make install: the exact versions and hashes of requirements.lock (runtime + dev), then the
+## project itself without dependencies. Fails if pyproject.toml's ranges changed since the
+## lock was made: run `make lock` then (and commit requirements.lock).
+$(STAMP): pyproject.toml $(LOCK)
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11+)"; exit 1; }
+	$(PYTHON) .ci/lockfile.py check
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet ".[dev]"
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## make lock: re-resolve pyproject.toml's ranges (with the dev extra) for Linux / Python 3.11
+## into requirements.lock with hashes; `make lock UPGRADE=1` also moves to newer releases.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet "uv>=0.5,<1"
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --quiet \
+	  --python-version 3.11 --python-platform linux $(if $(UPGRADE),--upgrade) -o $(LOCK)
+	$(PYTHON) .ci/lockfile.py stamp
+	@echo "requirements.lock written; run make install"
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput

@@ -16,22 +16,19 @@ import contextlib
 import contextvars
 import hashlib
 import hmac
-import http.client
 import json
 import logging
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 import django.dispatch
 from celery import shared_task
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import models, transaction
 from django.utils import timezone
 
 from .models import Notification, NotificationChannel, NotificationStatus, Organization
-from .validators import validate_webhook_url
+from .outbound import DestinationRefused, OutboundError, post_json
 
 logger = logging.getLogger(__name__)
 
@@ -129,27 +126,11 @@ def signature(secret: str, body: bytes) -> str:
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    """POST over HTTPS to a public address; redirects are not followed (a 3xx is a failure)."""
+    """POST to a checked public HTTPS address (``api.outbound``); redirects are not followed."""
     try:
-        validate_webhook_url(url)
-    except ValidationError as exc:
-        raise DeliveryError("; ".join(exc.messages)) from exc
-    parts = urlsplit(url)
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
-    connection = http.client.HTTPSConnection(
-        parts.hostname, parts.port or 443, timeout=settings.NOTIFICATION_WEBHOOK_TIMEOUT
-    )
-    try:
-        connection.request("POST", path, body=body, headers=headers)
-        response = connection.getresponse()
-        response.read(1024)
-        return response.status
-    except OSError as exc:
+        return post_json(url, body, headers, timeout=settings.NOTIFICATION_WEBHOOK_TIMEOUT)
+    except (DestinationRefused, OutboundError) as exc:
         raise DeliveryError(str(exc)) from exc
-    finally:
-        connection.close()
 
 
 def _send(notification: Notification) -> None:

@@ -10,6 +10,8 @@ router.register("organizations", views.OrganizationViewSet, basename="organizati
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("auth/logout/", views.LogoutView.as_view(), name="logout"),
+    path("auth/logout-all/", views.LogoutAllView.as_view(), name="logout-all"),
     path("me/", views.MeView.as_view(), name="me"),
     *router.urls,
 ]

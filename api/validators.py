@@ -4,13 +4,12 @@ Each raises ``ValidationError`` with a stable ``code`` — that code is the
 "rule" the problem+json error names.
 """
 
-import ipaddress
 import re
-import socket
-from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from .outbound import DestinationRefused, check_destination
 
 # GB 32100-2015: 18 characters from this alphabet (no I, O, Z, S, V).
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -65,32 +64,9 @@ def validate_region_code(value: str) -> None:
         )
 
 
-def public_address_error(host: str) -> str | None:
-    """Why ``host`` may not receive a webhook (a private, loopback, link-local… address), or None.
-
-    Resolves the name; every address it resolves to must be public.
-    """
-    try:
-        infos = socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError, ValueError):
-        return "unresolvable"
-    if not infos:
-        return "unresolvable"
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not address.is_global or address.is_multicast:
-            return "private_address"
-    return None
-
-
 def validate_webhook_url(value: str) -> None:
-    """A webhook goes to an HTTPS URL on a public address, never into our own network."""
-    parts = urlsplit(value or "")
-    if parts.scheme != "https" or not parts.hostname:
-        raise ValidationError(_("A webhook URL must use HTTPS."), code="webhook_https_only")
-    if parts.username or parts.password:
-        raise ValidationError(_("A webhook URL must not carry credentials."), code="webhook_credentials")
-    if public_address_error(parts.hostname):
-        raise ValidationError(
-            _("A webhook URL must resolve to public addresses only."), code="webhook_public_address"
-        )
+    """A webhook goes to a public HTTPS URL, never into our own network (``api.outbound``)."""
+    try:
+        check_destination(value or "")
+    except DestinationRefused as exc:
+        raise ValidationError(exc.message, code=exc.rule) from exc

@@ -118,6 +118,8 @@ def configure(database_url: str, redis_url: str) -> None:
     os.environ["REDIS_URL"] = redis_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("CACHE_KEY_PREFIX", "bench")
+    # A development run: without SECRET_KEY, settings use the generated key in var/.
+    os.environ.setdefault("SUYUAN_DEV", "1")
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     import django

@@ -1,10 +1,45 @@
 import os
 
-from celery import Celery
+from celery import Celery, Task
+from kombu.exceptions import OperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from api.degrade import redis_available, redis_failed, redis_succeeded
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-app = Celery("suyuan")
+_BROKER_DOWN = (OperationalError, RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
+
+
+class ResilientTask(Task):
+    """A task queued on the broker while it answers, run inline in the caller while it does not.
+
+    With Redis (the broker) down, ``delay``/``apply_async`` neither fail the request that
+    queued the task nor lose it: the task runs at once in this process (as on the embedded
+    setup), after the one log line of ``api.degrade``. A ``countdown``/``eta`` is not
+    honoured inline; tasks here are idempotent and safe to run early.
+    """
+
+    def apply_async(self, args=None, kwargs=None, task_id=None, producer=None, link=None,
+                    link_error=None, shadow=None, **options):
+        if self.app.conf.task_always_eager:
+            return super().apply_async(args, kwargs, task_id, producer, link, link_error, shadow,
+                                       **options)
+        if redis_available():
+            try:
+                options.setdefault("retry", False)  # fail fast, then run inline
+                result = super().apply_async(args, kwargs, task_id, producer, link, link_error,
+                                             shadow, **options)
+            except _BROKER_DOWN as exc:
+                redis_failed(exc, f"queueing {self.name}")
+            else:
+                redis_succeeded()
+                return result
+        return self.apply(args, kwargs, task_id=task_id, link=link, link_error=link_error)
+
+
+app = Celery("suyuan", task_cls=ResilientTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Task modules below an app's top level are not found by the default discovery.

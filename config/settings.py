@@ -2,13 +2,22 @@
 
 Embedded default (no variables set): SQLite in ./var, in-process cache, Celery
 tasks run inline. DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
+
+Production refuses to start without SECRET_KEY (see ``_secret_key``); behind the
+documented TLS proxy set SECURE_PROXY=1 (or HTTPS=1 for TLS without a proxy).
 """
 
+import os
+import secrets
+import sys
+import time
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from .env import env_bool, env_int, env_list, env_str
@@ -16,8 +25,42 @@ from .env import env_bool, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SUYUAN_VAR_DIR", str(BASE_DIR / "var")))
 
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
 DEBUG = env_bool("DEBUG", False)
+# Development mode: the embedded default (no DATABASE_URL) and the test runner, unless
+# SUYUAN_DEV=0; or SUYUAN_DEV=1 explicitly. Only there may a missing SECRET_KEY be made up.
+SUYUAN_DEV = env_bool("SUYUAN_DEV", not env_str("DATABASE_URL") or "pytest" in sys.modules)
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment; in development (DEBUG or SUYUAN_DEV) a random key kept
+    in var/secret_key (created once, mode 0600). Otherwise no key is a refusal to start."""
+    key = env_str("SECRET_KEY", "").strip()
+    if key:
+        return key
+    if not (DEBUG or SUYUAN_DEV):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Production needs its own secret key "
+            "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'); "
+            "for development set SUYUAN_DEV=1 or DEBUG=1 to use a generated one in var/."
+        )
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    path = VAR_DIR / "secret_key"
+    try:
+        with open(path, "x", opener=lambda p, flags: os.open(p, flags, 0o600)) as f:
+            f.write(secrets.token_urlsafe(50))
+    except FileExistsError:  # made by an earlier start (or a concurrent one): keep it
+        pass
+    for _attempt in range(50):  # a concurrent first start may still be writing it
+        key = path.read_text().strip()
+        if key:
+            break
+        time.sleep(0.01)
+    if not key:
+        raise ImproperlyConfigured(f"{path} is empty: delete it to have a new key generated.")
+    return key
+
+
+SECRET_KEY = _secret_key()
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # The Digital Link URIs printed on packages start with this; this server resolves them.
@@ -42,7 +85,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -64,6 +108,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.security.ContentSecurityPolicyMiddleware",
+    # Last: turns a login refused for too many failures into a 429 (api.views.lockout_response).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -112,12 +159,20 @@ DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 
 # --- cache and tasks ------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
+# Redis down is not an outage (api.degrade): the cache fails open, tasks run inline,
+# one log line; Redis is tried again after this many seconds, without a restart.
+REDIS_RETRY_SECONDS = env_int("REDIS_RETRY_SECONDS", 5)
+_REDIS_SOCKET = {
+    "socket_connect_timeout": env_int("REDIS_CONNECT_TIMEOUT_MS", 500) / 1000,
+    "socket_timeout": env_int("REDIS_TIMEOUT_MS", 2000) / 1000,
+}
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "suyuan"),
+            "OPTIONS": dict(_REDIS_SOCKET),
         }
     }
 else:
@@ -127,6 +182,9 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_CONNECTION_TIMEOUT = _REDIS_SOCKET["socket_connect_timeout"]
+CELERY_BROKER_TRANSPORT_OPTIONS = dict(_REDIS_SOCKET)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
@@ -139,6 +197,34 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 
 # --- auth -----------------------------------------------------------------
+# django-axes first: it refuses a locked-out login on every path (API token, /accounts/login/,
+# /admin/login/, /api-auth/login/) before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# Failed attempts before a lockout, and how long it lasts (minutes).
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 30))
+# Counted per (username, client address): a guesser is stopped without letting anyone
+# lock a colleague out from elsewhere. LOGIN_LOCKOUT_BY=username counts per account only.
+AXES_LOCKOUT_PARAMETERS = (
+    ["username"] if env_str("LOGIN_LOCKOUT_BY", "") == "username" else [["username", "ip_address"]]
+)
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # no Redis needed
+AXES_LOCKOUT_CALLABLE = "api.views.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# API tokens (django-rest-knox): stored hashed, expiring, revocable; sent as "Token <token>".
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env_int("API_TOKEN_TTL_HOURS", 24 * 7)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+    "TOKEN_LIMIT_PER_USER": None,
+}
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -168,7 +254,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # --- REST framework -------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -266,7 +352,46 @@ CELERY_BEAT_SCHEDULE["trace-chain-digest"] = {
 # Seconds a worker serves a consumer page from its own memory before asking Redis again,
 # even if it missed a version announcement (a lost pub/sub message never outlives this).
 SUYUAN_FASTPAGE_LOCAL_TTL = env_int("SUYUAN_FASTPAGE_LOCAL_TTL", 5)
+# --- outbound calls to user-given URLs (api.outbound: webhooks, notifications) -----------
+# Public HTTPS only by default. For intranets: host names (".corp.example" for a domain) or
+# networks (10.20.0.0/16) where private addresses and http:// are accepted...
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", [])
+# ...or private (RFC 1918 / unique-local) addresses for every destination, still over HTTPS.
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
+WEBHOOK_REQUIRE_HTTPS = env_bool("WEBHOOK_REQUIRE_HTTPS", True)
 
+# --- HTTPS, cookies, headers -------------------------------------------------
+# SECURE_PROXY=1: behind the documented TLS proxy, which sets X-Forwarded-Proto and
+# X-Forwarded-For (only then are they trusted). HTTPS=1: served over TLS (implied by the proxy).
+SECURE_PROXY = env_bool("SECURE_PROXY", False)
+HTTPS = env_bool("HTTPS", SECURE_PROXY)
+if SECURE_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+# The preload flag only makes the site eligible for browsers' HSTS preload list; switching it
+# off (SECURE_HSTS_PRELOAD=0) is a conscious choice, so Django's reminder is silenced then.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD or not HTTPS else ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# The health endpoint answers the container healthcheck over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Content-Security-Policy of every HTML page (config.security): our own scripts and styles
+# only (Swagger UI and the pages are served from /static/), images also as data: URIs.
+CONTENT_SECURITY_POLICY = env_str(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
 # --- incidents (issue 11): State Council Order 493, SAMR Order 19, seed 004 ----
 # Grade thresholds (Order 493): a grade applies when any one figure reaches its threshold;
 # the most serious grade met wins; below every grade III threshold is grade IV.

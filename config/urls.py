@@ -1,10 +1,11 @@
-from trace.rest.chain_views import chain_public_key
 
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from .security import healthz
 
 # The operators' admin says whose it is, in their language.
 admin.site.site_header = _("Suyuan administration")
@@ -15,15 +16,15 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/api/docs/", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    path("healthz", healthz, name="healthz"),
     path("api-auth/", include("rest_framework.urls")),
     path("api/v1/", include("api.urls")),
     path("api/v1/", include("trace.rest.urls")),
     path("api/v1/", include("incidents.urls")),
     path("api/v1/", include("incidents.complaints.urls")),
     path("epcis/", include("trace.epcis.urls")),
-    # The key that verifies the signed chain digests, for anyone who keeps them.
-    path(".well-known/suyuan-chain-key", chain_public_key, name="chain-key"),
     path("", include("trace.consumer.public_urls")),
     path("", include("incidents.complaints.page_urls")),
 ]

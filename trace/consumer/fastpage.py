@@ -22,6 +22,9 @@ answered is the one a request reading the database just before the commit
 would have got.
 
 Only active with ``REDIS_URL`` (the embedded setup keeps Django's own cache).
+With Redis unreachable (``api.degrade``) every request goes to Django, which
+answers from the database; nothing is served from memory until Redis is back
+and the pages kept before the outage are dropped (``trace.consumer.receivers``).
 Scan log lines wait in a Redis list until ``trace.consumer.tasks.flush_scan_log``
 (Celery beat) writes them in bulk.
 """
@@ -38,6 +41,8 @@ from functools import lru_cache
 from urllib.parse import unquote
 
 from django.conf import settings
+
+from api.degrade import redis_available, redis_down, redis_failed, redis_succeeded
 
 from . import public
 from .representation import serves_cached_page
@@ -109,13 +114,16 @@ def _bump_script():
 def bump_versions(keys: list[tuple[str, str]]) -> None:
     """Invalidate the fast pages of these (gtin, lot): called on any change to the lots."""
     redis = client()
-    if redis is None or not keys:
-        return
+    if redis is None or not keys or not redis_available():
+        return  # while Redis is down nothing is served from it; pages are dropped on its return
     keys = list(dict.fromkeys(keys))
-    versions = _bump_script()(keys=[version_key(gtin, lot) for gtin, lot in keys])
-    announced = [[g, lot, v] for (g, lot), v in zip(keys, versions, strict=True)]
-    local_pages()._apply(announced)  # this process at once; the others through the channel
-    redis.publish(channel(), json.dumps(announced))
+    try:
+        versions = _bump_script()(keys=[version_key(gtin, lot) for gtin, lot in keys])
+        announced = [[g, lot, v] for (g, lot), v in zip(keys, versions, strict=True)]
+        local_pages()._apply(announced)  # this process at once; the others through the channel
+        redis.publish(channel(), json.dumps(announced))
+    except Exception as exc:  # noqa: BLE001 - Redis down: the change is committed, pages go on recovery
+        redis_failed(exc, "fastpage.bump_versions")
 
 
 class LocalPages:
@@ -255,12 +263,14 @@ class FastPublicPage:
     def _lookup(self, redis, keys, line):
         if self._script is None:
             self._script = redis.register_script(_LOOKUP)
-        return self._script(keys=keys, args=[line, MAX_QUEUED_SCANS])
+        return self._script(keys=keys, args=[line, MAX_QUEUED_SCANS], client=redis)
 
     def __call__(self, environ, start_response):
         redis = client()
         if redis is None or not serves_cached_page(environ.get("REQUEST_METHOD", ""), environ.get("QUERY_STRING", ""),
                                                    environ.get("HTTP_ACCEPT")):
+            return self.app(environ, start_response)
+        if not self._redis_usable(redis):  # Redis down: Django answers from the database
             return self.app(environ, start_response)
         match = _PATH.match(environ.get("PATH_INFO", ""))
         if match is None:
@@ -281,8 +291,10 @@ class FastPublicPage:
         try:
             entry = self._lookup(redis, keys, line)
             version = None if entry else (redis.get(keys[1]) or b"0")
-        except Exception:  # Redis down: Django still answers (and its cache fails open too)
+        except Exception as exc:  # noqa: BLE001 - Redis down: Django answers (its cache fails open)
+            redis_failed(exc, "fastpage")
             return self.app(environ, start_response)
+        redis_succeeded()
         if entry:
             version_text, rest = entry.split(b"\n", 1)
             header_text, body = rest.split(b"\n", 1)
@@ -315,18 +327,40 @@ class FastPublicPage:
                 and "set-cookie" not in names and "private" not in cache_control):
             kept = [[k, v] for k, v in headers if k.lower() not in ("content-length", "set-cookie")]
             entry = version + b"\n" + json.dumps(kept).encode() + b"\n" + body
-            with contextlib.suppress(Exception):  # a cache that cannot be written is only slower
+            try:
                 client().set(key, entry, ex=settings.SUYUAN_PUBLIC_PAGE_TTL)
+            except Exception as exc:  # noqa: BLE001 - a cache that cannot be written is only slower
+                redis_failed(exc, "fastpage")
         return [body]
+
+    @staticmethod
+    def _redis_usable(redis) -> bool:
+        """False while Redis is down; after an outage, one ping first, so the recovery hooks
+        drop the pages kept before it before any is served again."""
+        if not redis_down():
+            return True
+        if not redis_available():
+            return False
+        try:
+            redis.ping()
+        except Exception as exc:  # noqa: BLE001
+            redis_failed(exc, "fastpage")
+            return False
+        redis_succeeded()
+        return not redis_down()
 
 
 def drain_scans(limit: int = 10_000) -> list[list]:
     """Take up to ``limit`` queued scan lines off the list."""
     redis = client()
-    if redis is None:
+    if redis is None or not redis_available():
         return []
     pipe = redis.pipeline()
     pipe.lrange(scan_list_key(), 0, limit - 1)
     pipe.ltrim(scan_list_key(), limit, -1)
-    lines, _ = pipe.execute()
+    try:
+        lines, _ = pipe.execute()
+    except Exception as exc:  # noqa: BLE001 - Redis down: the scans wait there for its return
+        redis_failed(exc, "fastpage.drain_scans")
+        return []
     return [json.loads(line) for line in lines]

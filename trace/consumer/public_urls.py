@@ -6,7 +6,7 @@ QR code is ``https://<host>/01/<gtin>/10/<lot>``.
 
 from django.urls import path, re_path
 
-from . import public_views
+from . import chain_key, public_views
 
 app_name = "public"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     re_path(_LOT + r"/actions/(?P<action>[a-z_]+)/?$", public_views.batch_action, name="batch-action"),
     re_path(_LOT + r"/?$", public_views.resolve, name="resolve"),
     path(".well-known/gs1resolver", public_views.resolver_description, name="gs1resolver"),
+    path(".well-known/suyuan-chain-key", chain_key.chain_public_key, name="chain-key"),
     path("accounts/login/", public_views.PhoneLoginView.as_view(), name="login"),
     path("accounts/logout/", public_views.PhoneLogoutView.as_view(), name="logout"),
     path("accounts/", public_views.account, name="account"),

@@ -11,11 +11,11 @@ from django.core.cache import cache
 
 from .signals import batches_changed
 
-_PREFIX = "public-page"
+PAGE_KEY_PREFIX = "public-page"
 
 
 def page_key(batch_id: int, language: str) -> str:
-    return f"{_PREFIX}:{batch_id}:{language}"
+    return f"{PAGE_KEY_PREFIX}:{batch_id}:{language}"
 
 
 def invalidate_batches(batch_ids, *, lots: dict[int, tuple[str, str]] | None = None) -> None:

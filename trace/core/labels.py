@@ -198,7 +198,8 @@ def localized_specification(text: str, *, english: bool | None = None) -> str:
         return str(word) if word is not None else match.group(0)
 
     words = sorted(PACKAGE_WORDS, key=len, reverse=True)
-    translated = re.sub("|".join(map(re.escape, words)), translate, text)
+    with translation.override("en"):  # the English words, whatever language is active
+        translated = re.sub("|".join(map(re.escape, words)), translate, text)
     return "" if _CJK.search(translated) else translated
 
 

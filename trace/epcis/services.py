@@ -11,8 +11,6 @@ import hashlib
 import hmac
 import json
 import logging
-import urllib.error
-import urllib.request
 from trace.core.capture import capture_events
 from trace.core.rules import FORBIDDEN, status_of
 from trace.gs1.eventhash import document_vocabulary, event_hash_id
@@ -26,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.models import Organization
+from api.outbound import DestinationRefused, OutboundError, post_json
 from api.permissions import organization_of
 
 from .documents import query_document
@@ -276,18 +275,23 @@ def delivery_attempt(*, delivery_id: int, final: bool) -> SubscriptionDelivery:
     }
     if subscription.signature_token:
         headers["GS1-Signature"] = signature(subscription.signature_token, body)
-    request = urllib.request.Request(subscription.dest, data=body, headers=headers, method="POST")
     delivery.attempts += 1
     error = ""
     try:
-        with urllib.request.urlopen(request, timeout=settings.EPCIS_WEBHOOK_TIMEOUT) as response:  # noqa: S310
-            delivery.last_status_code = response.status
-    except urllib.error.HTTPError as exc:
-        delivery.last_status_code = exc.code
-        error = f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+        # Checked again after DNS resolution, connected to the checked address, no redirects.
+        code = post_json(
+            subscription.dest, body, headers, timeout=settings.EPCIS_WEBHOOK_TIMEOUT
+        )
+        delivery.last_status_code = code
+        if not 200 <= code < 300:
+            error = f"HTTP {code}"
+    except DestinationRefused as refused:
         delivery.last_status_code = None
-        error = str(exc)[:500]
+        error = f"refused: {refused.rule}"
+        final = True  # a destination that is not allowed will not become allowed by retrying
+    except OutboundError as exc:
+        delivery.last_status_code = None
+        error = str(exc)[:500] or "connection failed"
     delivery.last_error = error
     if not error:
         delivery.status = SubscriptionDelivery.Status.DELIVERED

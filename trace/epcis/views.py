@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.exceptions import problem_exception_handler
+from api.outbound import DestinationRefused, check_destination
 from api.permissions import IsEnterpriseMember, IsMember, organization_of
 
 from . import services, tasks
@@ -553,6 +554,11 @@ class SubscriptionsView(EpcisView):
             errors.append(
                 {"field": "dest", "rule": "url", "message": _("dest must be an http(s) URL.")}
             )
+        else:
+            try:
+                check_destination(dest)  # public HTTPS only, unless allow-listed (api.outbound)
+            except DestinationRefused as refused:
+                errors.append({"field": "dest", "rule": refused.rule, "message": refused.message})
         token = data.get("signatureToken", "")
         if not isinstance(token, str) or len(token) > 255:
             errors.append(

@@ -1,13 +1,11 @@
 """The signed chain digests for regulators, and the public key that verifies them."""
 
 from datetime import date
-from trace.core import signing
 from trace.core.digest import signed_file
 from trace.models import ChainDigest
 
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.permissions import BasePermission
@@ -70,17 +68,3 @@ class ChainDigestDetailView(APIView):
         response = Response({**ChainDigestSerializer(digest).data, **signed_file(digest)})
         response["Content-Disposition"] = f'attachment; filename="suyuan-chain-digest-{digest.date}.json"'
         return response
-
-
-@require_GET
-def chain_public_key(request) -> JsonResponse:
-    """``/.well-known/suyuan-chain-key``: the Ed25519 public key the chain digests are signed with."""
-    key = signing.public_key()
-    response = JsonResponse({
-        "algorithm": "Ed25519",
-        "key_id": signing.key_id(key),
-        "public_key": signing.b64(signing.raw_public(key)),
-        "public_key_pem": signing.public_pem(key),
-    })
-    response["Cache-Control"] = "public, max-age=3600"
-    return response

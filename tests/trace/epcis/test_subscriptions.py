@@ -44,6 +44,12 @@ class Receiver:
         self.server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def _receivers_on_loopback_allowed(settings):
+    """The test receivers listen on 127.0.0.1, which api.outbound refuses unless allow-listed."""
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+
+
 @pytest.fixture
 def receiver():
     created = []
@@ -201,8 +207,8 @@ def test_named_query_results_and_personas(
     [
         ({"signatureToken": TOKEN, "stream": True}, "dest"),
         ({"dest": "ftp://example.com/x", "stream": True}, "dest"),
-        ({"dest": "https://example.com/x"}, "stream"),
-        ({"dest": "https://example.com/x", "schedule": {"hour": "1"}}, "schedule"),
+        ({"dest": "https://93.184.215.14/x"}, "stream"),
+        ({"dest": "https://93.184.215.14/x", "schedule": {"hour": "1"}}, "schedule"),
     ],
 )
 def test_bad_subscriptions(enterprise, body, field):

@@ -288,7 +288,9 @@ def test_business_documents_only_to_the_parties(demo):
     assert all("bizTransactionList" in d for d in documents(demo.county_regulator, shipment))
 
 
-def test_webhooks_carry_no_other_companys_business_documents(demo, receiver, django_capture_on_commit_callbacks):
+def test_webhooks_carry_no_other_companys_business_documents(demo, receiver, django_capture_on_commit_callbacks,
+                                                            settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]  # the test's receiver listens on loopback
     listener = receiver()
     retailer = demo.retailer
     created = retailer.client.post("/epcis/queries", {"name": "inspections", "query": {"EQ_bizStep": ["inspecting"]}},

@@ -1,0 +1,90 @@
+"""Django's Redis cache, failing open: with Redis down, a miss instead of a 500.
+
+Every operation consults ``api.degrade``: while Redis is known down it is not
+tried at all (no timeout per request); a failed call marks it down (one log
+line) and answers as an empty cache would. Reads miss, writes are dropped,
+so pages are rendered from the database and throttles count nothing.
+"""
+
+from __future__ import annotations
+
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from api.degrade import redis_available, redis_down, redis_failed, redis_succeeded
+
+FAILURES = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
+
+
+def _fail_open(fallback):
+    def decorate(method):
+        name = method.__name__
+
+        def wrapper(self, *args, **kwargs):
+            if not redis_available():
+                return fallback(*args, **kwargs)
+            if redis_down() and not self._probe():
+                return fallback(*args, **kwargs)
+            try:
+                result = getattr(super(ResilientRedisCache, self), name)(*args, **kwargs)
+            except FAILURES as exc:
+                redis_failed(exc, f"cache.{name}")
+                return fallback(*args, **kwargs)
+            redis_succeeded()
+            return result
+
+        wrapper.__name__ = name
+        wrapper.__doc__ = method.__doc__
+        return wrapper
+
+    return decorate
+
+
+def _incr_unavailable(key, *args, **kwargs):
+    raise ValueError(f"Key '{key}' not found (Redis unavailable)")
+
+
+class ResilientRedisCache(RedisCache):
+    def _probe(self) -> bool:
+        """After an outage, one ping before any read: the recovery hooks drop what went stale."""
+        try:
+            self._cache.get_client(write=True).ping()
+        except FAILURES as exc:
+            redis_failed(exc, "cache")
+            return False
+        redis_succeeded()
+        return not redis_down()
+
+    @_fail_open(lambda key, default=None, version=None: default)
+    def get(self, key, default=None, version=None): ...
+
+    @_fail_open(lambda *a, **k: False)
+    def add(self, key, value, timeout=None, version=None): ...
+
+    @_fail_open(lambda *a, **k: None)
+    def set(self, key, value, timeout=None, version=None): ...
+
+    @_fail_open(lambda *a, **k: False)
+    def touch(self, key, timeout=None, version=None): ...
+
+    @_fail_open(lambda *a, **k: False)
+    def delete(self, key, version=None): ...
+
+    @_fail_open(lambda *a, **k: {})
+    def get_many(self, keys, version=None): ...
+
+    @_fail_open(lambda *a, **k: False)
+    def has_key(self, key, version=None): ...
+
+    @_fail_open(_incr_unavailable)
+    def incr(self, key, delta=1, version=None): ...
+
+    @_fail_open(lambda data, *a, **k: list(data))
+    def set_many(self, data, timeout=None, version=None): ...
+
+    @_fail_open(lambda *a, **k: None)
+    def delete_many(self, keys, version=None): ...
+
+    @_fail_open(lambda *a, **k: None)
+    def clear(self): ...
