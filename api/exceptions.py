@@ -5,7 +5,9 @@ errors add ``errors``: a list of ``{"field", "rule", "message"}`` so a client
 can tell which input broke which rule. Messages follow ``Accept-Language``.
 """
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404
@@ -22,6 +24,11 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state of the resource."
     default_code = "conflict"
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
 
 
 def _flatten(detail, prefix: str = "") -> list[dict]:
@@ -74,6 +81,12 @@ def problem_exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge(_("The request body is larger than %(limit)s bytes (DATA_UPLOAD_MAX_MEMORY_SIZE).")
+                              % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE})
+    elif isinstance(exc, TooManyFieldsSent):
+        exc = exceptions.ParseError(_("The request has more than %(limit)s fields.")
+                                    % {"limit": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS})
 
     response = drf_exception_handler(exc, context)
     if response is None:

@@ -1,5 +1,9 @@
 from django.conf import settings
+from django.http import JsonResponse
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from .exceptions import PROBLEM_BASE, PROBLEM_CONTENT_TYPE
 
 
 class LanguageSwitchMiddleware:
@@ -22,3 +26,36 @@ class LanguageSwitchMiddleware:
         response = self.get_response(request)
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, lang, max_age=365 * 24 * 3600, samesite="Lax")
         return response
+
+
+class RefuseNulMiddleware:
+    """A NUL character (``%00``) in the path or the query string is refused with a 400.
+
+    No database text column can hold U+0000 (PostgreSQL refuses it with an error), and no
+    identifier, lot, query name or filter value of ours contains one; refusing it here
+    means no view can forget to. JSON bodies are checked where they are parsed (DRF's
+    ``CharField`` and the EPCIS document validation).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "%00" in query or "\x00" in query:
+            epcis = request.path.startswith("/epcis/")
+            message = str(_("The address may not contain the NUL character (U+0000)."))
+            return JsonResponse(
+                {
+                    "type": ("epcisException:QueryParameterException" if epcis
+                             else PROBLEM_BASE + "nul-character"),
+                    "title": str(_("Invalid input")),
+                    "status": 400,
+                    "detail": message,
+                    "errors": [{"field": None, "rule": "nul_character", "message": message}],
+                },
+                status=400,
+                content_type=PROBLEM_CONTENT_TYPE,
+                json_dumps_params={"ensure_ascii": False},
+            )
+        return self.get_response(request)

@@ -5,6 +5,7 @@ Each raises ``ValidationError`` with a stable ``code`` — that code is the
 """
 
 import re
+from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -70,3 +71,26 @@ def validate_webhook_url(value: str) -> None:
         check_destination(value or "")
     except DestinationRefused as exc:
         raise ValidationError(exc.message, code=exc.rule) from exc
+# Any time zone (±14:00) must be able to show a stored time: keep a day clear of the
+# calendar's ends (Python's and PostgreSQL's years 1 and 9999).
+EARLIEST_STORABLE_TIME = datetime(1, 1, 2, tzinfo=UTC)
+LATEST_STORABLE_TIME = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+def validate_storable_datetime(value: datetime) -> None:
+    """Refuse an aware time whose offset no zone has (ISO 8601 allows ±23:59, the world's
+    zones span -12:00 to +14:00, PostgreSQL stops at ±15:59), or that leaves the calendar
+    in UTC or in some time zone."""
+    offset = value.utcoffset()
+    if offset is not None and not -12 * 3600 <= offset.total_seconds() <= 14 * 3600:
+        raise ValidationError(_("A zone offset lies between -12:00 and +14:00."), code="zone_offset")
+    try:
+        in_utc = value.astimezone(UTC)
+    except OverflowError:
+        in_utc = None
+    if in_utc is None or not EARLIEST_STORABLE_TIME <= in_utc <= LATEST_STORABLE_TIME:
+        raise ValidationError(
+            _("%(value)s is outside the storable range (0001-01-02 to 9999-12-30 UTC).")
+            % {"value": value.isoformat()},
+            code="datetime_range",
+        )

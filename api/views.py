@@ -3,9 +3,10 @@ import json
 from django.conf import settings
 from django.contrib.auth import authenticate, user_logged_in
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils.html import escape
 from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from knox.auth import TokenAuthentication
@@ -157,5 +158,16 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
         return super().list(request, *args, **kwargs)
 
 
+def not_found(request, exception=None):
+    """The site's 404: problem+json under /api/ and /epcis/ (what their schema documents),
+    Django's page elsewhere (the consumer pages answer their own friendly 404)."""
+    if request.path.startswith(("/api/", "/epcis/")):
+        return JsonResponse(
+            {"type": PROBLEM_BASE + "not-found", "title": _("Not found"), "status": 404,
+             "detail": _("No such resource.")},
+            status=404, content_type=PROBLEM_CONTENT_TYPE, json_dumps_params={"ensure_ascii": False})
+    return page_not_found(request, exception)
+
+
 __all__ = ["TokenView", "LogoutView", "LogoutAllView", "MeView", "OrganizationViewSet",
-           "lockout_response", "organization_of"]
+           "lockout_response", "not_found", "organization_of"]

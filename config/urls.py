@@ -28,3 +28,5 @@ urlpatterns = [
     path("", include("trace.consumer.public_urls")),
     path("", include("incidents.complaints.page_urls")),
 ]
+
+handler404 = "api.views.not_found"

@@ -95,7 +95,7 @@ def world(enterprise, partner, product):
     batch_inspect(batch=y1, result="pass", report_ref="R-2", actor=enterprise.user)
     batch_hold(batch=y1, reason="check", actor=enterprise.user)
     batch_hold(batch=Batch.objects.get(pk=y1.pk), reason="ok", release=True, actor=enterprise.user)
-    supplier_lot = canonical_lot_uri("06970000000018", "SUP1")
+    supplier_lot = canonical_lot_uri("06970000000017", "SUP1")
     capture_events(organization=enterprise.org, user=enterprise.user, documents=[{
         "type": "TransformationEvent",
         "eventTime": "2026-11-21T09:30:00.000+08:00",

@@ -35,13 +35,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.models import Organization
+from api.validators import validate_storable_datetime
 
 from . import rules
 from .bulk import Json, insert_rows, update_rows
 from .cache import invalidate_batches
 from .choices import BatchRole, BatchStatus, EventType
 from .hashchain import GENESIS, canonicalize, chain_hash
-from .identifiers import canonical_identifier, item_key_from_uri
+from .identifiers import canonical_identifier, item_key_from_uri, normalize_gtin
 from .signals import events_captured
 
 CBV_PREFIXES = {
@@ -135,6 +136,10 @@ def parse_event_time(value, path: str) -> datetime:
         raise _err(path, _("Not an ISO 8601 date-time: %(value)s") % {"value": value}, "datetime_format") from exc
     if parsed.tzinfo is None:
         raise _err(path, _("The time must carry its zone offset (e.g. +08:00 or Z)."), "datetime_offset")
+    try:
+        validate_storable_datetime(parsed)
+    except ValidationError as exc:
+        raise _err(path, exc.messages[0], exc.code) from exc
     return parsed
 
 
@@ -171,6 +176,14 @@ _REF_LISTS = (
 _ONE = Decimal(1)
 
 
+def _check_gtin(gtin: str, path: str) -> None:
+    """A lot's GTIN passes the validator REST uses (GS1 check digit), whichever path names it."""
+    try:
+        normalize_gtin(gtin)
+    except ValidationError as exc:
+        raise _err(path, exc.messages[0], exc.code) from exc
+
+
 def _collect_refs(doc: dict, base: str) -> list[BatchRef]:
     refs: list[BatchRef] = []
     for key, role, is_class in _REF_LISTS:
@@ -184,6 +197,7 @@ def _collect_refs(doc: dict, base: str) -> list[BatchRef]:
                 item_key = item_key_from_uri(entry.get("epcClass"))
                 if item_key and item_key.lot and len(item_key.lot) <= 20:
                     path = f"{base}.{key}[{i}]"
+                    _check_gtin(item_key.gtin, path + ".epcClass")
                     qty = _quantity(entry["quantity"], path + ".quantity") if "quantity" in entry else None
                     refs.append(BatchRef(item_key.gtin, item_key.lot, role, qty, entry.get("uom", ""), path))
                 elif "quantity" in entry:  # not a lot of ours, but its quantity must still be sound
@@ -191,9 +205,11 @@ def _collect_refs(doc: dict, base: str) -> list[BatchRef]:
             else:
                 item_key = item_key_from_uri(entry)
                 if item_key and item_key.lot and len(item_key.lot) <= 20:
+                    _check_gtin(item_key.gtin, f"{base}.{key}[{i}]")
                     refs.append(BatchRef(item_key.gtin, item_key.lot, role, _ONE, "", f"{base}.{key}[{i}]"))
     parent = item_key_from_uri(doc.get("parentID"))
     if parent and parent.lot and len(parent.lot) <= 20:
+        _check_gtin(parent.gtin, f"{base}.parentID")
         refs.append(BatchRef(parent.gtin, parent.lot, BatchRole.PARENT, None, "", f"{base}.parentID"))
     return refs
 

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from trace.core.capture import short_cbv, short_type
 from trace.core.choices import Action, EventType
 from trace.core.identifiers import canonical_identifier
 from trace.models import Event, EventIdentifier
 
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
+
+from api.validators import validate_storable_datetime
 
 from .validation import DocumentError
 
@@ -86,6 +89,10 @@ def normalise_params(raw) -> dict[str, list[str]]:
     for name, value in raw.items():
         values = value if isinstance(value, list) else [value]
         params[name] = ["true" if v is True else "false" if v is False else str(v) for v in values]
+        if "\x00" in name or any("\x00" in v for v in params[name]):
+            raise QueryParameterError(
+                name, _("Text may not contain the NUL character (U+0000)."), "nul_character"
+            )
     return params
 
 
@@ -103,7 +110,11 @@ def _time(name: str, values: list[str]) -> datetime:
         raise QueryParameterError(
             name, _("The time must carry its zone offset (e.g. +08:00 or Z)."), "datetime_offset"
         )
-    return moment
+    try:
+        validate_storable_datetime(moment)
+    except ValidationError as exc:
+        raise QueryParameterError(name, exc.messages[0], exc.code) from exc
+    return moment.astimezone(UTC)
 
 
 def _int(name: str, values: list[str]) -> int:

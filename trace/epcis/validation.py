@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 from trace.core.choices import EventType
 
 import jsonschema_rs
 import orjson
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from api.validators import validate_storable_datetime
 
 SCHEMA_PATH = Path(__file__).with_name("schema") / "EPCIS-JSON-Schema.json"
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -180,6 +184,53 @@ def _vocabulary_errors(events: list, base: str) -> list[dict]:
     return errors
 
 
+def _nul_errors(node, parts: list) -> list[dict]:
+    """Every string (key or value) holding U+0000: no database text column can store it."""
+    errors: list[dict] = []
+    items = node.items() if type(node) is dict else enumerate(node) if type(node) is list else ()
+    for key, value in items:
+        if type(key) is str and "\x00" in key:
+            errors.append(_error(_path([*parts, key]), "nul_character",
+                                 _("Text may not contain the NUL character (U+0000).")))
+        if type(value) is str:
+            if "\x00" in value:
+                errors.append(_error(_path([*parts, key]), "nul_character",
+                                     _("Text may not contain the NUL character (U+0000).")))
+        elif type(value) in (dict, list):
+            errors.extend(_nul_errors(value, [*parts, key]))
+    return errors
+
+
+def _time_errors(events: list, base: str) -> list[dict]:
+    """Times the schema's ``date-time`` format accepts but that cannot be stored or shown:
+    year 1 east of UTC or year 9999 west of it leaves the calendar when converted."""
+    errors: list[dict] = []
+
+    def check(value, field: str) -> None:
+        if not isinstance(value, str):
+            return
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            errors.append(_error(field, "datetime_format", _(
+                "Not an ISO 8601 date-time: %(value)s") % {"value": value}))
+            return
+        if moment.tzinfo is not None:
+            try:
+                validate_storable_datetime(moment)
+            except ValidationError as exc:
+                errors.append(_error(field, exc.code, exc.messages[0]))
+
+    for i, event in enumerate(events):
+        if not isinstance(event, dict):
+            continue
+        check(event.get("eventTime"), f"{base}[{i}].eventTime")
+        declaration = event.get("errorDeclaration")
+        if isinstance(declaration, dict):
+            check(declaration.get("declarationTime"), f"{base}[{i}].errorDeclaration.declarationTime")
+    return errors
+
+
 def events_of(document) -> tuple[list, str]:
     """The event list of an EPCISDocument or EPCISQueryDocument, and its path."""
     if document.get("type") == "EPCISQueryDocument":
@@ -189,8 +240,11 @@ def events_of(document) -> tuple[list, str]:
     return document["epcisBody"]["eventList"], "epcisBody.eventList"
 
 
-def validate_capture_document(document) -> list:
-    """Check a document sent to capture; returns its events or raises :class:`DocumentError`."""
+def validate_capture_document(document, *, body: bytes | None = None) -> list:
+    """Check a document sent to capture; returns its events or raises :class:`DocumentError`.
+
+    ``body``, the JSON text the document was parsed from, spares the search for U+0000
+    when it holds no ``\\u0000`` escape (the only way JSON text can carry one)."""
     if not isinstance(document, dict):
         raise DocumentError(
             [_error(None, "type", _("An EPCISDocument (a JSON object) is required."))]
@@ -223,8 +277,11 @@ def validate_capture_document(document) -> list:
                 )
             ]
         )
+    errors = _nul_errors(document, []) if body is None or b"\\u0000" in body else []
+    if errors:
+        raise DocumentError(errors[:50])
     events, base = events_of(document)
-    errors = []
+    errors = _time_errors(events, base)
     for i, event in enumerate(events):
         if event.get("type") not in _EVENT_TYPES:
             errors.append(

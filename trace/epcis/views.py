@@ -54,6 +54,10 @@ _EXCEPTION_BY_STATUS = {
 }
 
 
+# The list endpoints (capture jobs, named queries, subscriptions) answer a JSON array.
+_ARRAY_OF_OBJECTS = {"type": "array", "items": {"type": "object"}}
+
+
 class EpcisJSONRenderer(JSONRenderer):
     media_type = "application/json"
 
@@ -164,7 +168,7 @@ class CaptureView(EpcisView):
         tags=["epcis"],
         operation_id="epcis_capture_list",
         summary="List this organization's capture jobs",
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: _ARRAY_OF_OBJECTS},
     )
     def get(self, request):
         jobs = CaptureJob.objects.filter(organization=organization_of(request.user)).defer(
@@ -210,7 +214,7 @@ class CaptureView(EpcisView):
         if body.startswith(codecs.BOM_UTF8):  # RFC 8259 §8.1: a parser may ignore one
             body = body[len(codecs.BOM_UTF8):]
         document = parse_json(body)
-        events = validate_capture_document(document)
+        events = validate_capture_document(document, body=body)
         behaviour = (
             (request.headers.get("GS1-Capture-Error-Behaviour") or "rollback").strip().lower()
         )
@@ -413,7 +417,7 @@ class QueriesView(EpcisView):
 
     @extend_schema(
         tags=["epcis"],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: _ARRAY_OF_OBJECTS},
         operation_id="epcis_queries_list",
         summary="Named queries",
     )
@@ -436,7 +440,13 @@ class QueriesView(EpcisView):
     def post(self, request):
         data = request.data
         name = data.get("name") if isinstance(data, dict) else None
-        if not isinstance(name, str) or not name.strip() or len(name) > 100 or "/" in name:
+        if (
+            not isinstance(name, str)
+            or not name.strip()
+            or len(name) > 100
+            or "/" in name
+            or "\x00" in name
+        ):
             raise DocumentError(
                 [
                     {
@@ -523,7 +533,7 @@ class SubscriptionsView(EpcisView):
 
     @extend_schema(
         tags=["epcis"],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: _ARRAY_OF_OBJECTS},
         operation_id="epcis_subscriptions_list",
         summary="Subscriptions of a query",
     )

@@ -1,13 +1,29 @@
+from datetime import UTC
 from trace.core.choices import BatchStatus, EventType, ProductCategory
 from trace.models import Batch, Event, Product, Site
 
+from django import forms
 from django.db.models import Q
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
+
+from api.validators import validate_storable_datetime
+
+
+class IdFilter(filters.NumberFilter):
+    """A database id: a whole number in the range of a 64-bit key (not ``-2.6e+83``)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
 
 class ProductFilterSet(filters.FilterSet):
     q = filters.CharFilter(method="search")
-    owner_id = filters.NumberFilter(field_name="owner_id")
+    owner_id = IdFilter(field_name="owner_id")
     category = filters.MultipleChoiceFilter(choices=ProductCategory.choices)
 
     class Meta:
@@ -28,7 +44,7 @@ class SiteFilterSet(filters.FilterSet):
 
 class BatchFilterSet(filters.FilterSet):
     q = filters.CharFilter(method="search")
-    product_id = filters.NumberFilter(field_name="product_id")
+    product_id = IdFilter(field_name="product_id")
     status = filters.MultipleChoiceFilter(choices=BatchStatus.choices)
     produced_after = filters.DateFilter(field_name="production_date", lookup_expr="gte")
     produced_before = filters.DateFilter(field_name="production_date", lookup_expr="lte")
@@ -41,12 +57,28 @@ class BatchFilterSet(filters.FilterSet):
         return queryset.filter(Q(lot__icontains=value) | Q(product__name__icontains=value) | Q(gtin=value))
 
 
+class _StorableIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time with a real-world zone offset, in the storable range, handed to
+    the database in UTC (PostgreSQL refuses offsets past ±15:59)."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        validate_storable_datetime(moment)
+        return moment.astimezone(UTC)
+
+
+class StorableIsoDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = _StorableIsoDateTimeField
+
+
 class EventFilterSet(filters.FilterSet):
-    batch_id = filters.NumberFilter(field_name="batch_links__batch_id", distinct=True)
+    batch_id = IdFilter(field_name="batch_links__batch_id", distinct=True)
     event_type = filters.MultipleChoiceFilter(choices=EventType.choices)
     biz_step = filters.CharFilter()
-    after = filters.IsoDateTimeFilter(field_name="event_time", lookup_expr="gte")
-    before = filters.IsoDateTimeFilter(field_name="event_time", lookup_expr="lt")
+    after = StorableIsoDateTimeFilter(field_name="event_time", lookup_expr="gte")
+    before = StorableIsoDateTimeFilter(field_name="event_time", lookup_expr="lt")
 
     class Meta:
         model = Event

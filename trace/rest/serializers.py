@@ -170,8 +170,9 @@ class EventBatchSerializer(serializers.Serializer):
 
 class EventSerializer(serializers.ModelSerializer):
     organization = OrganizationRefSerializer(read_only=True)
-    source_organization = OrganizationRefSerializer(source="source_org", read_only=True)
-    destination_organization = OrganizationRefSerializer(source="destination_org", read_only=True)
+    source_organization = OrganizationRefSerializer(source="source_org", read_only=True, allow_null=True)
+    destination_organization = OrganizationRefSerializer(source="destination_org", read_only=True,
+                                                         allow_null=True)
     batches = EventBatchSerializer(source="batch_links", many=True, read_only=True)
     biz_transactions = serializers.SerializerMethodField()
 

@@ -1,3 +1,4 @@
+import re
 from trace.consumer import label_views, public_views
 
 from django.urls import path, re_path
@@ -23,8 +24,10 @@ _files = {
 urlpatterns = [
     # The contract names these without a trailing slash (…/qr.png), as files are.
     *(
-        path(
-            f"batches/<int:pk>/{name}",
+        # Any pk text (as the router's routes take): an unknown or negative id is the view's
+        # problem+json 404, not a redirect to the router's …/qr.png/ spelling.
+        re_path(
+            rf"^batches/(?P<pk>[^/.]+)/{re.escape(name)}$",
             views.BatchViewSet.as_view({"get": method}, **getattr(views.BatchViewSet, method).kwargs),
             name=f"batch-{method}-file",
         )

@@ -229,8 +229,10 @@ class BatchViewSet(RuleStatusMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelVi
 
     @extend_schema(parameters=TRACE_PARAMETERS, responses={200: OpenApiTypes.OBJECT},
                    summary="The lot's trace graph: lots, organizations, edges and events")
-    @action(detail=True, methods=["get"])
-    def trace(self, request, pk=None):
+    # Not named ``trace``: a method of that name is Django's handler for the HTTP TRACE verb
+    # (advertised in Allow and dispatched to); the URL stays …/trace/.
+    @action(detail=True, methods=["get"], url_path="trace", url_name="trace")
+    def trace_lot(self, request, pk=None):
         graph = self._graph(request)
         viewer = organization_of(request.user)
         return Response({

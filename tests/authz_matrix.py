@@ -1,0 +1,232 @@
+"""Who may do what to whose object: the expected answer of every endpoint, for every persona.
+
+Checked by ``tests/test_authz_matrix.py``. ONE ROW PER ENDPOINT + METHOD + OBJECT OWNER:
+
+    METHOD  PATH                                 OWNER  anon owner cust rival cnty cnty2 city prov natl
+
+METHOD  GET, POST, PUT, PATCH or DELETE.
+PATH    The path exactly as the OpenAPI schema spells it (``/api/v1/batches/{id}/ship/``,
+        ``/epcis/queries/{name}``), or, for an HTML page outside the schema, the URL with
+        the same kind of placeholders; such rows carry the ``html`` mark after the owner.
+        Placeholders: ``{id}`` (the object of the collection it follows: batches, products,
+        sites, events, organizations — add yours to ``ID_KINDS`` in the test), ``{gtin}`` and
+        ``{lot}`` (the owner's lot), ``{event_id}`` (the EPCIS ID of the owner's event),
+        ``{name}`` (the owner's EPCIS named query), ``{subscription_id}``, ``{capture_id}``.
+OWNER   Whose object fills the placeholders: ``A`` (enterprise A; its lot A was shipped to
+        its customer, and the event is that shipment), ``A*`` (A's lot that never left A),
+        ``B`` (enterprise B, elsewhere), ``-`` (no object: a collection).
+CELLS   The HTTP status each persona gets, in this order:
+          anon   anonymous (no credentials)
+          owner  enterprise A's operator (Tongshan county, Xuzhou, Jiangsu: 320312)
+          cust   A's downstream customer's operator (Quanshan county, Xuzhou: 320311)
+          rival  enterprise B's operator (Hangzhou, Zhejiang: 330106)
+          cnty   the county regulator of A's place (320312)
+          cnty2  a county regulator elsewhere (B's county, 330106)
+          city   Xuzhou city regulator (320300)
+          prov   Jiangsu province regulator (320000)
+          natl   the national regulator
+        Reading the codes: 2xx allowed; 400 allowed, then refused on input (every write is
+        sent with the empty JSON body ``{}``, so an allowed write stops at validation and
+        nothing is stored); 401 no credentials; 403 refused (role or kind of organization);
+        404 hidden (the object exists, but not for you); 302 sent to a login page; 405 the
+        method is not offered.
+
+Adding an app (incidents, complaints, recalls): add its rows here (every operation the
+schema lists, for objects of A, B and, where it matters, A*), add the objects it needs to
+``build_world()`` under ``world.objects["A"]`` / ``["B"]`` and its collection to
+``ID_KINDS`` in ``tests/test_authz_matrix.py``. A missing operation fails
+``test_every_schema_operation_has_a_row`` with the rows to add; an HTML page no row
+reaches fails ``test_every_page_of_the_site_is_reached_by_a_row``.
+
+Why the expectations are what they are (the rules in README "Visibility"): an enterprise
+sees its own objects and the lots it made or held (one step up, one step down: EU 178/2002
+Art. 18, FSMA 204); a regulator sees what is made or held in its region (region-code prefix:
+county 6 digits, city 4, province 2, national all); writes on lots are for enterprises;
+regulators read. The consumer page and the public lot JSON are public by design.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PERSONAS = ("anonymous", "owner", "customer", "rival", "county", "county_elsewhere", "city", "province",
+            "national")
+_SHORT = ("anon", "owner", "cust", "rival", "cnty", "cnty2", "city", "prov", "natl")
+
+MATRIX = """
+# METHOD PATH                                               OWNER       anon owner cust rival cnty cnty2 city prov natl
+# --- accounts and the directory
+POST   /api/v1/auth/token/                                  -            400   400  400   400  400   400  400  400  400
+GET    /api/v1/me/                                          -            401   200  200   200  200   200  200  200  200
+GET    /api/v1/organizations/                               -            401   200  200   200  200   200  200  200  200
+GET    /api/v1/organizations/{id}/                          A            401   200  200   200  200   200  200  200  200
+GET    /api/v1/organizations/{id}/                          B            401   200  200   200  200   200  200  200  200
+# --- products and sites
+GET    /api/v1/products/                                    -            401   200  200   200  200   200  200  200  200
+POST   /api/v1/products/                                    -            401   400  400   400  403   403  403  403  403
+GET    /api/v1/products/{id}/                               A            401   200  200   404  200   404  200  200  200
+GET    /api/v1/products/{id}/                               B            401   404  404   200  404   200  404  404  200
+PUT    /api/v1/products/{id}/                               A            401   400  404   404  403   403  403  403  403
+PUT    /api/v1/products/{id}/                               B            401   404  404   400  403   403  403  403  403
+PATCH  /api/v1/products/{id}/                               A            401   200  404   404  403   403  403  403  403
+PATCH  /api/v1/products/{id}/                               B            401   404  404   200  403   403  403  403  403
+GET    /api/v1/sites/                                       -            401   200  200   200  200   200  200  200  200
+POST   /api/v1/sites/                                       -            401   400  400   400  403   403  403  403  403
+GET    /api/v1/sites/{id}/                                  A            401   200  404   404  200   404  200  200  200
+GET    /api/v1/sites/{id}/                                  B            401   404  404   200  404   200  404  404  200
+PUT    /api/v1/sites/{id}/                                  A            401   400  404   404  403   403  403  403  403
+PUT    /api/v1/sites/{id}/                                  B            401   404  404   400  403   403  403  403  403
+PATCH  /api/v1/sites/{id}/                                  A            401   200  404   404  403   403  403  403  403
+PATCH  /api/v1/sites/{id}/                                  B            401   404  404   200  403   403  403  403  403
+# --- lots
+GET    /api/v1/batches/                                     -            401   200  200   200  200   200  200  200  200
+POST   /api/v1/batches/                                     -            401   400  400   400  403   403  403  403  403
+POST   /api/v1/batches/transform/                           -            401   400  400   400  403   403  403  403  403
+POST   /api/v1/scan/                                        -            401   400  400   400  400   400  400  400  400
+GET    /api/v1/batches/{id}/                                A            401   200  200   404  200   404  200  200  200
+GET    /api/v1/batches/{id}/                                A*           401   200  404   404  200   404  200  200  200
+GET    /api/v1/batches/{id}/                                B            401   404  404   200  404   200  404  404  200
+GET    /api/v1/batches/{id}/trace/                          A            401   200  200   404  200   404  200  200  200
+GET    /api/v1/batches/{id}/trace/                          A*           401   200  404   404  200   404  200  200  200
+GET    /api/v1/batches/{id}/trace/                          B            401   404  404   200  404   200  404  404  200
+GET    /api/v1/batches/{id}/trace.csv                       A            401   200  200   404  200   404  200  200  200
+GET    /api/v1/batches/{id}/trace.csv                       B            401   404  404   200  404   200  404  404  200
+GET    /api/v1/batches/{id}/trace.xlsx                      A            401   200  200   404  200   404  200  200  200
+GET    /api/v1/batches/{id}/trace.xlsx                      B            401   404  404   200  404   200  404  404  200
+GET    /api/v1/batches/{id}/qr.png                          A            401   200  200   404  200   404  200  200  200
+GET    /api/v1/batches/{id}/qr.png                          B            401   404  404   200  404   200  404  404  200
+GET    /api/v1/batches/{id}/qr.svg                          A            401   200  200   404  200   404  200  200  200
+GET    /api/v1/batches/{id}/qr.svg                          B            401   404  404   200  404   200  404  404  200
+GET    /api/v1/batches/{id}/labels/                         A            401   200  200   404  200   404  200  200  200
+GET    /api/v1/batches/{id}/labels/                         A*           401   200  404   404  200   404  200  200  200
+GET    /api/v1/batches/{id}/labels/                         B            401   404  404   200  404   200  404  404  200
+POST   /api/v1/batches/{id}/inspect/                        A            401   400  400   404  403   403  403  403  403
+POST   /api/v1/batches/{id}/inspect/                        A*           401   400  404   404  403   403  403  403  403
+POST   /api/v1/batches/{id}/inspect/                        B            401   404  404   400  403   403  403  403  403
+POST   /api/v1/batches/{id}/ship/                           A            401   400  400   404  403   403  403  403  403
+POST   /api/v1/batches/{id}/ship/                           A*           401   400  404   404  403   403  403  403  403
+POST   /api/v1/batches/{id}/ship/                           B            401   404  404   400  403   403  403  403  403
+POST   /api/v1/batches/{id}/receive/                        A            401   400  400   404  403   403  403  403  403
+POST   /api/v1/batches/{id}/receive/                        B            401   404  404   400  403   403  403  403  403
+POST   /api/v1/batches/{id}/sell/                           A            401   400  400   404  403   403  403  403  403
+POST   /api/v1/batches/{id}/sell/                           B            401   404  404   400  403   403  403  403  403
+POST   /api/v1/batches/{id}/destroy/                        A            401   400  400   404  403   403  403  403  403
+POST   /api/v1/batches/{id}/destroy/                        B            401   404  404   400  403   403  403  403  403
+POST   /api/v1/batches/{id}/hold/                           A            401   400  400   404  403   403  403  403  403
+POST   /api/v1/batches/{id}/hold/                           A*           401   400  404   404  403   403  403  403  403
+POST   /api/v1/batches/{id}/hold/                           B            401   404  404   400  403   403  403  403  403
+POST   /api/v1/batches/{id}/release/                        A            401   400  400   404  403   403  403  403  403
+POST   /api/v1/batches/{id}/release/                        B            401   404  404   400  403   403  403  403  403
+# --- events
+GET    /api/v1/events/                                      -            401   200  200   200  200   200  200  200  200
+GET    /api/v1/events/{id}/                                 A            401   200  200   404  200   404  200  200  200
+GET    /api/v1/events/{id}/                                 A*           401   200  404   404  200   404  200  200  200
+GET    /api/v1/events/{id}/                                 B            401   404  404   200  404   200  404  404  200
+POST   /api/v1/events/{id}/declare-error/                   A            401   400  400   404  403   403  403  403  403
+POST   /api/v1/events/{id}/declare-error/                   A*           401   400  404   404  403   403  403  403  403
+POST   /api/v1/events/{id}/declare-error/                   B            401   404  404   400  403   403  403  403  403
+# --- public (by design: the consumer scans the code on the pack)
+GET    /api/v1/public/batches/{gtin}/{lot}/                 A            200   200  200   200  200   200  200  200  200
+GET    /api/v1/public/batches/{gtin}/{lot}/                 B            200   200  200   200  200   200  200  200  200
+GET    /api/v1/public/batches/{gtin}/{lot}/recall-status/   A            200   200  200   200  200   200  200  200  200
+GET    /api/v1/public/batches/{gtin}/{lot}/recall-status/   B            200   200  200   200  200   200  200  200  200
+# --- EPCIS 2.0
+GET    /epcis/                                              -            401   200  200   200  200   200  200  200  200
+GET    /epcis/capture                                       -            401   200  200   200  200   200  200  200  200
+POST   /epcis/capture                                       -            401   400  400   400  403   403  403  403  403
+GET    /epcis/capture/{capture_id}                          A            401   200  404   404  404   404  404  404  404
+GET    /epcis/capture/{capture_id}                          B            401   404  404   200  404   404  404  404  404
+GET    /epcis/events                                        -            401   200  200   200  200   200  200  200  200
+GET    /epcis/events/{event_id}                             A            401   200  200   404  200   404  200  200  200
+GET    /epcis/events/{event_id}                             A*           401   200  404   404  200   404  200  200  200
+GET    /epcis/events/{event_id}                             B            401   404  404   200  404   200  404  404  200
+GET    /epcis/queries                                       -            401   200  200   200  200   200  200  200  200
+POST   /epcis/queries                                       -            401   400  400   400  400   400  400  400  400
+GET    /epcis/queries/{name}                                A            401   200  404   404  404   404  404  404  404
+GET    /epcis/queries/{name}                                B            401   404  404   200  404   404  404  404  404
+DELETE /epcis/queries/{name}                                A            401   204  404   404  404   404  404  404  404
+DELETE /epcis/queries/{name}                                B            401   404  404   204  404   404  404  404  404
+GET    /epcis/queries/{name}/events                         A            401   200  404   404  404   404  404  404  404
+GET    /epcis/queries/{name}/events                         B            401   404  404   200  404   404  404  404  404
+GET    /epcis/queries/{name}/subscriptions                  A            401   200  404   404  404   404  404  404  404
+GET    /epcis/queries/{name}/subscriptions                  B            401   404  404   200  404   404  404  404  404
+POST   /epcis/queries/{name}/subscriptions                  A            401   400  404   404  404   404  404  404  404
+POST   /epcis/queries/{name}/subscriptions                  B            401   404  404   400  404   404  404  404  404
+GET    /epcis/queries/{name}/subscriptions/{subscription_id} A            401   200  404   404  404   404  404  404  404
+GET    /epcis/queries/{name}/subscriptions/{subscription_id} B            401   404  404   200  404   404  404  404  404
+DELETE /epcis/queries/{name}/subscriptions/{subscription_id} A            401   204  404   404  404   404  404  404  404
+DELETE /epcis/queries/{name}/subscriptions/{subscription_id} B            401   404  404   204  404   404  404  404  404
+# --- HTML pages and other routes outside the schema
+GET    /01/{gtin}/10/{lot}                                  A html       200   200  200   200  200   200  200  200  200
+GET    /01/{gtin}/10/{lot}                                  B html       200   200  200   200  200   200  200  200  200
+POST   /01/{gtin}/10/{lot}/actions/hold                     A html       302   302  403   403  403   403  403  403  403
+POST   /01/{gtin}/10/{lot}/actions/hold                     B html       302   403  403   302  403   403  403  403  403
+GET    /.well-known/gs1resolver                             - html       200   200  200   200  200   200  200  200  200
+GET    /accounts/login/                                     - html       200   302  302   302  302   302  302  302  302
+GET    /accounts/                                           - html       302   200  200   200  200   200  200  200  200
+POST   /accounts/logout/                                    - html       302   302  302   302  302   302  302  302  302
+GET    /api-auth/login/                                     - html       200   200  200   200  200   200  200  200  200
+GET    /api/schema/                                         - html       200   200  200   200  200   200  200  200  200
+GET    /api/docs/                                           - html       200   200  200   200  200   200  200  200  200
+POST   /api-auth/logout/                                    - html       200   200  200   200  200   200  200  200  200
+GET    /api/v1/batches/{id}/qr.png/                         A html       401   200  200   404  200   404  200  200  200
+GET    /api/v1/batches/{id}/qr.png/                         B html       401   404  404   200  404   200  404  404  200
+GET    /api/v1/batches/{id}/qr.svg/                         A html       401   200  200   404  200   404  200  200  200
+GET    /api/v1/batches/{id}/qr.svg/                         B html       401   404  404   200  404   200  404  404  200
+GET    /api/v1/batches/{id}/trace.csv/                      A html       401   200  200   404  200   404  200  200  200
+GET    /api/v1/batches/{id}/trace.csv/                      B html       401   404  404   200  404   200  404  404  200
+GET    /api/v1/batches/{id}/trace.xlsx/                     A html       404   404  404   404  404   404  404  404  404
+GET    /api/v1/batches/{id}/trace.xlsx/                     B html       404   404  404   404  404   404  404  404  404
+GET    /api/v1/                                             - html       401   200  200   200  200   200  200  200  200
+GET    /                                                    - html       302   302  302   302  302   302  302  302  302
+GET    /admin/                                              - html       302   302  302   302  302   302  302  302  302
+GET    /admin/login/                                        - html       200   200  200   200  200   200  200  200  200
+GET    /admin/trace/batch/                                  - html       302   302  302   302  302   302  302  302  302
+GET    /admin/trace/event/                                  - html       302   302  302   302  302   302  302  302  302
+"""
+
+# URL names no request can reach, and why (the coverage check skips them).
+UNREACHABLE = {
+    "trace:api-root": "the trace router's root is shadowed by api:api-root at the same /api/v1/",
+    "trace:batch-trace-xlsx": "…/trace.xlsx/ resolves to the trace action with format suffix xlsx (404)",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str
+    owner: str
+    html: bool
+    expected: dict
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.path} [{self.owner}]"
+
+    def line_for(self, answers: dict) -> str:
+        owner = f"{self.owner} html" if self.html else self.owner
+        cells = " ".join(f"{answers[p]:>{len(s)}}" for p, s in zip(PERSONAS, _SHORT, strict=True))
+        return f"{self.method:6} {self.path:52} {owner:11} {cells}"
+
+
+def parse_matrix(text: str) -> list[Row]:
+    rows, seen = [], set()
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = line.split()
+        method, path, owner, rest = parts[0], parts[1], parts[2], parts[3:]
+        html = bool(rest) and rest[0] == "html"
+        cells = rest[1:] if html else rest
+        if cells == ["?"]:
+            cells = ["0"] * len(PERSONAS)
+        if len(cells) != len(PERSONAS):
+            raise ValueError(f"authz_matrix line {number}: {len(cells)} cells for {len(PERSONAS)} personas")
+        key = (method, path, owner)
+        if key in seen:
+            raise ValueError(f"authz_matrix line {number}: {key} appears twice")
+        seen.add(key)
+        rows.append(Row(method, path, owner, html, dict(zip(PERSONAS, map(int, cells), strict=True))))
+    return rows

@@ -1,0 +1,257 @@
+"""The authorization matrix (issue 9, item 9): every endpoint × method × persona × owner.
+
+The expected answers live in ``tests/authz_matrix.py`` (read its header for the format).
+This module builds one small world per module (two producers' lots, a customer, the
+regulators of both places, EPCIS queries, subscriptions and capture jobs), then for each
+row of the table sends the request once per persona, each in a savepoint that is rolled
+back, so no row changes what the next one sees.
+
+Three checks:
+
+* every row answers what the table says, for all nine personas;
+* every operation (path + method) of the OpenAPI schema has at least one row — generated
+  here with drf-spectacular, so a new endpoint that nobody put in the table fails with
+  the rows to add;
+* every named URL of the site that is not in the schema (HTML pages, the router roots,
+  the login pages, the admin) is reached by some row.
+
+The rule behind the expectations: EU 178/2002 Art. 18 and FSMA 204 ("one step up, one
+step down") for enterprises; a regulator sees what is made or held in its jurisdiction
+(region-code prefix); the public sees the consumer page and the public JSON of a lot.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from http.cookies import SimpleCookie
+from trace.core import services
+from trace.epcis import services as epcis_services
+from trace.epcis.models import CaptureJob, Subscription
+from trace.models import Batch
+from urllib.parse import quote
+
+import pytest
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.test import APIClient
+
+from api.choices import RegulatorLevel
+from tests.authz_matrix import MATRIX, PERSONAS, UNREACHABLE, Row, parse_matrix
+from tests.factories import (
+    EnterpriseFactory,
+    ProductFactory,
+    RegulatorFactory,
+    SiteFactory,
+    UserFactory,
+)
+
+ROWS = parse_matrix(MATRIX)
+_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+# --- the world -----------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    # persona -> the session cookie of a signed-in client (none for the anonymous)
+    cookies: dict[str, SimpleCookie] = field(default_factory=dict)
+    # owner key ("A", "A*", "B", "-") -> kind ("batch", "product", …) -> object
+    objects: dict[str, dict] = field(default_factory=dict)
+
+
+def _regulator(level, region):
+    return UserFactory(organization=RegulatorFactory(level=level, region_code=region))
+
+
+def build_world() -> World:
+    """Enterprise A (Tongshan, Xuzhou) makes lot A and ships 30 of it to its customer
+    (Quanshan, Xuzhou), who receives it; A's second lot A* never leaves A. Enterprise B
+    (Hangzhou) makes lot B. Each enterprise has a product, a site, an EPCIS named query with
+    a subscription, and a capture job. Regulators: the counties of A and of B, Xuzhou city,
+    Jiangsu province, national."""
+    owner = UserFactory(organization=EnterpriseFactory(region_code="320312"))
+    customer = UserFactory(organization=EnterpriseFactory(region_code="320311"))
+    rival = UserFactory(organization=EnterpriseFactory(region_code="330106"))
+    users = {
+        "owner": owner,
+        "customer": customer,
+        "rival": rival,
+        "county": _regulator(RegulatorLevel.COUNTY, "320312"),
+        "county_elsewhere": _regulator(RegulatorLevel.COUNTY, "330106"),
+        "city": _regulator(RegulatorLevel.CITY, "320300"),
+        "province": _regulator(RegulatorLevel.PROVINCE, "320000"),
+        "national": _regulator(RegulatorLevel.NATIONAL, "110000"),
+    }
+    world = World()
+    for persona in PERSONAS:
+        client = APIClient()
+        if persona != "anonymous":
+            client.force_login(users[persona])  # a session works for the API and the HTML pages
+        world.cookies[persona] = client.cookies
+
+    when = datetime(2026, 11, 1, 8, tzinfo=UTC)
+    for key, user in (("A", owner), ("B", rival)):
+        org = user.membership.organization
+        product = ProductFactory(owner=org)
+        site = SiteFactory(owner=org)
+        batch = services.batch_produce(product=product, lot=f"L{key}", quantity=Decimal(100), unit="EA",
+                                       actor=user, site=site, when=when)
+        query = epcis_services.named_query_create(organization=org, user=user, name=f"query-{key}", query={})
+        subscription = Subscription.objects.create(query=query, user=user, dest="https://example.com/hook")
+        job = CaptureJob.objects.create(organization=org, user=user, body=b"{}", event_count=0,
+                                        error_behaviour=CaptureJob.ErrorBehaviour.ROLLBACK)
+        world.objects[key] = {
+            "organization": org, "product": product, "site": site, "batch": batch,
+            "event": batch.event_links.first().event, "query": query,
+            "subscription": subscription, "capture_job": job,
+        }
+    lot_a = world.objects["A"]["batch"]
+    shipment = services.batch_ship(batch=lot_a, to=customer.membership.organization, quantity=Decimal(30),
+                                   actor=owner, when=when.replace(hour=9))
+    services.batch_receive(batch=lot_a, actor=customer, when=when.replace(hour=10))
+    world.objects["A"]["event"] = shipment  # an event the customer is party to
+    hidden = services.batch_produce(product=world.objects["A"]["product"], lot="LA2", quantity=Decimal(5),
+                                    unit="EA", actor=owner, when=when)
+    world.objects["A*"] = {**world.objects["A"], "batch": hidden,
+                           "event": hidden.event_links.first().event}
+    world.objects["-"] = {}
+    return world
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once per module inside a transaction that is rolled back at the end."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+# --- filling the placeholders --------------------------------------------------------
+
+# ``/api/v1/<collection>/{id}/…``: which kind of object the {id} names.
+ID_KINDS = {
+    "batches": "batch",
+    "products": "product",
+    "sites": "site",
+    "events": "event",
+    "organizations": "organization",
+}
+
+
+def _fill(path: str, objects: dict) -> str:
+    if "{id}" in path:
+        collection = path.strip("/").split("/")[2]
+        path = path.replace("{id}", str(objects[ID_KINDS[collection]].pk))
+    batch: Batch | None = objects.get("batch")
+    replacements = {
+        "{gtin}": lambda: batch.gtin,
+        "{lot}": lambda: quote(batch.lot, safe=""),
+        "{capture_id}": lambda: str(objects["capture_job"].pk),
+        "{event_id}": lambda: quote(objects["event"].event_id, safe=":"),
+        "{name}": lambda: quote(objects["query"].name, safe=""),
+        "{subscription_id}": lambda: str(objects["subscription"].pk),
+    }
+    for placeholder, value in replacements.items():
+        if placeholder in path:
+            path = path.replace(placeholder, value())
+    assert "{" not in path, f"no filler for a placeholder in {path}: add one to _fill()"
+    return path
+
+
+def _answer(world: World, persona: str, row: Row) -> int:
+    url = _fill(row.path, world.objects[row.owner])
+    client = APIClient()  # a fresh client each time: signing out in one row must not sign out the next
+    client.cookies = copy.deepcopy(world.cookies[persona])
+    with transaction.atomic():
+        if row.method in ("GET", "DELETE", "OPTIONS", "HEAD"):
+            response = client.generic(row.method, url)
+        else:  # an empty body: an allowed write ends in validation (400), nothing is stored
+            response = client.generic(row.method, url, "{}", content_type="application/json")
+        transaction.set_rollback(True)
+    return response.status_code
+
+
+# --- the checks -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("row", ROWS, ids=[r.id for r in ROWS])
+def test_each_persona_gets_what_the_matrix_says(world, row):
+    answers = {persona: _answer(world, persona, row) for persona in PERSONAS}
+    if os.environ.get("AUTHZ_MATRIX_DUMP"):
+        print("\nDUMP", row.line_for(answers))
+        return
+    wrong = {p: (row.expected[p], answers[p]) for p in PERSONAS if answers[p] != row.expected[p]}
+    assert not wrong, (
+        f"{row.method} {row.path} on {row.owner}'s object: persona -> (expected, got) {wrong}\n"
+        f"the row as the server answers today: {row.line_for(answers)}"
+    )
+
+
+@pytest.fixture(scope="module")
+def openapi():
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def test_every_schema_operation_has_a_row(openapi):
+    covered = {(r.method, r.path) for r in ROWS}
+    missing = [
+        (method.upper(), path)
+        for path, item in openapi["paths"].items()
+        for method in item
+        if method in _METHODS and (method.upper(), path) not in covered
+    ]
+    header = "  ".join(PERSONAS)
+    assert not missing, (
+        "These endpoints are not in tests/authz_matrix.py. Add one row per object owner "
+        f"(columns: METHOD PATH OWNER {header}), e.g.:\n"
+        + "\n".join(f"    {m:6} {p}  A  <expected status of each persona>" for m, p in missing)
+    )
+
+
+def test_no_row_names_an_endpoint_that_is_gone(openapi):
+    schema_ops = {(m.upper(), p) for p, item in openapi["paths"].items() for m in item if m in _METHODS}
+    stale = [(r.method, r.path) for r in ROWS if not r.html and (r.method, r.path) not in schema_ops]
+    assert not stale, f"rows for operations the schema no longer has (remove, or mark them html): {stale}"
+
+
+def _url_names(resolver: URLResolver, namespace: str = "") -> set[str]:
+    names = set()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}:{pattern.namespace}" if namespace and pattern.namespace else (
+                pattern.namespace or namespace)
+            names |= _url_names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+    return names
+
+
+# The admin's views all answer to one rule (staff only), so a few of its pages stand for it.
+_SAMPLED_NAMESPACES = ("admin:",)
+
+
+@pytest.mark.django_db
+def test_every_page_of_the_site_is_reached_by_a_row(world):
+    reached = set()
+    for row in ROWS:
+        match = resolve(_fill(row.path, world.objects[row.owner]).split("?")[0])
+        reached.add(match.view_name)
+    names = {n for n in _url_names(get_resolver()) if not n.startswith(_SAMPLED_NAMESPACES)}
+    missing = sorted(names - reached - set(UNREACHABLE))
+    assert not missing, (
+        "These URL names are reached by no row of tests/authz_matrix.py; add an html row for each: "
+        f"{missing}"
+    )
+    assert any(name.startswith("admin:") for name in reached)
