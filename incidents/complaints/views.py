@@ -123,7 +123,10 @@ class ComplaintViewSet(_TransitionErrors, ScopedViewSetMixin, mixins.ListModelMi
         return context
 
     def _act(self, request, pk, serializer_class, service, **mapping):
-        self.get_object()  # 404 for a complaint the user may not see
+        complaint = self.get_object()  # 404 for a complaint the user may not see
+        if not services.is_handler(request.user, complaint):  # 403 before looking at the input
+            raise services.NotYourComplaint(
+                _("Only the county regulator of the place handling this complaint may act on it."))
         data = serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
         kwargs = {mapping.get(k, k): v for k, v in data.validated_data.items()}
@@ -211,6 +214,8 @@ class RiskSignalViewSet(_TransitionErrors, ScopedViewSetMixin, mixins.ListModelM
 
     def _act(self, request, pk, serializer_class, service):
         self.get_object()
+        if not self.organization.is_regulator:  # 403 before looking at the input
+            raise services.NotYourComplaint(_("Only a regulator of the place concerned decides on a risk signal."))
         data = serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
         try:
