@@ -193,7 +193,7 @@ class ComplaintViewSet(_TransitionErrors, ScopedViewSetMixin, mixins.ListModelMi
 
     @extend_schema(parameters=[OpenApiParameter("by", enum=["product", "batch", "region", "week"])],
                    responses=s.InjuryGroupSerializer(many=True))
-    @action(detail=False, methods=["get"], url_path="injury-groups", url_name="injury-groups")
+    @action(detail=False, methods=["get"], url_path="injury-groups", url_name="injury-groups", pagination_class=None)
     def injury_groups(self, request):
         """Injury complaints the regulator sees, grouped by product, batch, region or week (seed 004)."""
         by = request.query_params.get("by", "batch")
