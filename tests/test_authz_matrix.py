@@ -41,6 +41,9 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from api.choices import RegulatorLevel
+from incidents.complaints.models import ConsumerWarning
+from incidents.complaints.risk import signal_raise
+from incidents.complaints.services import complaint_submit
 from tests.authz_matrix import MATRIX, PERSONAS, UNREACHABLE, Row, parse_matrix
 from tests.factories import (
     EnterpriseFactory,
@@ -120,6 +123,17 @@ def build_world() -> World:
                                     unit="EA", actor=owner, when=when)
     world.objects["A*"] = {**world.objects["A"], "batch": hidden,
                            "event": hidden.event_links.first().event}
+    for key in ("A", "B"):  # complaints (issue 12): one complaint, risk signal and warning per lot
+        objects = world.objects[key]
+        complaint = complaint_submit(batch=objects["batch"], description="authz", injured=True,
+                                     contact_phone="13800000000")
+        signal = signal_raise(key=f"authz-{key}", kind="injury_cluster", title="authz", evidence={},
+                              region_code=objects["organization"].region_code, producer=objects["organization"],
+                              batches=[objects["batch"]], complaints=[complaint])
+        warning = ConsumerWarning.objects.create(signal=signal, title_zh="警示", title_en="Warning", text_zh="文",
+                                                 text_en="text", published_by=objects["organization"])
+        objects.update(complaint=complaint, signal=signal, warning=warning)
+    world.objects["A*"].update({k: world.objects["A"][k] for k in ("complaint", "signal", "warning")})
     world.objects["-"] = {}
     return world
 
@@ -146,6 +160,9 @@ ID_KINDS = {
     "sites": "site",
     "events": "event",
     "organizations": "organization",
+    "complaints": "complaint",
+    "signals": "signal",
+    "public": "warning",  # /api/v1/public/warnings/{id}/
 }
 
 
@@ -161,6 +178,8 @@ def _fill(path: str, objects: dict) -> str:
         "{event_id}": lambda: quote(objects["event"].event_id, safe=":"),
         "{name}": lambda: quote(objects["query"].name, safe=""),
         "{subscription_id}": lambda: str(objects["subscription"].pk),
+        "{tracking_code}": lambda: objects["complaint"].display_code,
+        "{photo_id}": lambda: "999999",  # no photo: the answer says who may reach the complaint
     }
     for placeholder, value in replacements.items():
         if placeholder in path:
