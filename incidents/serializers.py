@@ -14,6 +14,8 @@ class IncidentSerializer(serializers.ModelSerializer):
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
     allowed_actions = serializers.SerializerMethodField()
     deadline_note = serializers.SerializerMethodField()
+    recalls = serializers.SerializerMethodField(
+        help_text=_("Recalls opened from or linked to this incident that you can see."))
 
     class Meta:
         model = Incident
@@ -27,9 +29,18 @@ class IncidentSerializer(serializers.ModelSerializer):
             "investigation_due_at", "investigation_extended", "written_report_due_at", "overdue",
             "overdue_since", "calendar_covered", "deadline_note", "accepted_at", "concluded_at", "closed_at",
             "findings", "public_result", "transfer_target", "transfer_body", "transfer_reference",
-            "merged_into", "created_at", "updated_at",
+            "merged_into", "recalls", "created_at", "updated_at",
         ]
         read_only_fields = fields
+
+    def get_recalls(self, obj) -> list[dict]:
+        """Through the reverse relation the recalls app declares (``incident.recalls``):
+        incidents imports nothing of recalls; the recalls' own visibility rule applies."""
+        request = self.context.get("request")
+        if request is None or not hasattr(obj, "recalls"):
+            return []
+        return [{"id": r.pk, "number": r.number, "recall_type": r.recall_type, "status": r.status}
+                for r in obj.recalls.visible_to(request.user).order_by("id")]
 
     def get_batches(self, obj) -> list[int]:
         return [link.batch_id for link in obj.batch_links.all()]

@@ -649,6 +649,18 @@ def incident_note_attachment(*, incident: Incident, actor, attachment, now=None)
         "size": attachment.size, "sha256": attachment.sha256})
 
 
+@transaction.atomic
+def incident_note_recall(*, incident_id: int, actor, recall_id: int, number: str, recall_type: str,
+                         batch_ids: list[int], now=None) -> Incident:
+    """A recall was opened from this incident (the recalls app calls this in its own
+    transaction; incidents knows nothing of recalls beyond these values)."""
+    incident = _lock(incident_id)
+    _require_sees(actor, incident)
+    _log(incident, "recall_opened", actor=actor, at=now, data={
+        "recall": recall_id, "number": number, "recall_type": recall_type, "batches": batch_ids})
+    return incident
+
+
 # --- the sweep ------------------------------------------------------------------------------
 
 SWEEP_FIELDS = [

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from api.models import Organization, TimeStampedModel
 from api.permissions import organization_of
 from api.timeline import TimelineEntry
+from incidents.models import Incident
 
 from .choices import Effectiveness, RecallDepth, RecallStatus, RecallType, ScopeSource
 
@@ -75,8 +76,10 @@ class Recall(TimeStampedModel):
     defect = models.TextField(_("defect"))
     hazard = models.TextField(_("hazard"))
     root_cause = models.TextField(_("root cause"), blank=True)
-    # Loose links by id until incidents and complaints live in main.
-    linked_incidents = models.JSONField(_("linked incidents"), default=list, blank=True)
+    # The API calls this ``linked_incidents``; the incident shows its recalls (``incident.recalls``).
+    incidents = models.ManyToManyField(Incident, related_name="recalls", blank=True,
+                                       verbose_name=_("linked incidents"))
+    # A loose link by id until complaints live in main.
     linked_complaints = models.JSONField(_("linked complaints"), default=list, blank=True)
     depth = models.CharField(_("recall depth"), max_length=16, choices=RecallDepth.choices,
                              default=RecallDepth.CONSUMER)

@@ -32,7 +32,8 @@ class _PlanFields(serializers.Serializer):
     hazard = serializers.CharField(max_length=5000)
     root_cause = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     linked_incidents = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
-                                             default=list, max_length=100)
+                                             default=list, max_length=100,
+                                             help_text=_("Ids of incidents the recall follows from (ones you can see)."))
     linked_complaints = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
                                               default=list, max_length=100)
     depth = serializers.ChoiceField(choices=RecallDepth.choices, required=False, default=RecallDepth.CONSUMER)
@@ -49,9 +50,28 @@ class _PlanFields(serializers.Serializer):
 
 
 class RecallCreateSerializer(_PlanFields):
+    """Either ``batches`` and ``recall_type``, or ``incident``: the scope then follows from the
+    incident's lots, and the type from who opens it (a regulator orders, the producer volunteers)."""
+
     batches = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=1000,
-                                    help_text=_("Ids of the affected lots."))
-    recall_type = serializers.ChoiceField(choices=RecallType.choices)
+                                    required=False, help_text=_("Ids of the affected lots."))
+    recall_type = serializers.ChoiceField(choices=RecallType.choices, required=False)
+    incident = serializers.IntegerField(min_value=1, required=False,
+                                        help_text=_("Open the recall from this incident (its lots are the scope)."))
+
+    def validate(self, attrs):
+        if attrs.get("incident") is not None:
+            if "batches" in attrs:
+                raise serializers.ValidationError({"batches": serializers.ErrorDetail(
+                    str(_("A recall opened from an incident takes its lots from the incident; do not send batches.")),
+                    code="scope_from_incident")})
+            return attrs
+        for name in ("batches", "recall_type"):
+            if name not in attrs:
+                raise serializers.ValidationError({name: serializers.ErrorDetail(
+                    str(_("This field is required unless the recall is opened from an incident.")),
+                    code="required")})
+        return attrs
 
 
 class RecallUpdateSerializer(_PlanFields):
@@ -67,6 +87,7 @@ class RecallUpdateSerializer(_PlanFields):
 
 
 class RecallSerializer(serializers.ModelSerializer):
+    linked_incidents = serializers.PrimaryKeyRelatedField(source="incidents", many=True, read_only=True)
     producer = OrganizationRefSerializer(read_only=True)
     ordered_by = OrganizationRefSerializer(read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)

@@ -32,6 +32,8 @@ from api.models import Organization
 from api.outbox import notify
 from api.permissions import organization_of
 from api.workdays import add_working_days
+from incidents import services as incident_services
+from incidents.models import Incident
 
 from .choices import RecallStatus, RecallType, Remedy, ScopeSource
 from .models import (
@@ -65,9 +67,9 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "terminate": (frozenset({S.SUBMITTED, S.ACTIVE}), S.TERMINATED),
     "cancel": (frozenset({S.DRAFT, S.SUBMITTED}), S.CANCELLED),
 }
-# Plan fields a draft edit or a re-filing may change.
+# Plan fields a draft edit or a re-filing may change (and ``linked_incidents``, a relation).
 PLAN_FIELDS = (
-    "recall_class", "defect", "hazard", "root_cause", "linked_incidents", "linked_complaints", "depth",
+    "recall_class", "defect", "hazard", "root_cause", "linked_complaints", "depth",
     "remedies", "remedies_reason", "notice_title", "notice_text", "notice_title_en", "notice_text_en",
     "target_effectiveness", "planned_start", "planned_end",
 )
@@ -185,9 +187,21 @@ def plan_of(recall: Recall) -> dict:
     plan = {f: getattr(recall, f) for f in PLAN_FIELDS}
     for f in ("planned_start", "planned_end"):
         plan[f] = plan[f].isoformat() if plan[f] else None
+    plan["linked_incidents"] = sorted(recall.incidents.values_list("pk", flat=True))
     plan["lots"] = list(recall.scope_batches.filter(included=True).values_list("batch_id", flat=True))
     plan["consignees"] = list(recall.notices.filter(included=True).values_list("organization_id", flat=True))
     return plan
+
+
+def visible_incidents(actor, incident_ids: list[int] | None) -> list[int]:
+    """The incidents a recall links: each must be one the actor may see (incidents'
+    own visibility rule); an unknown and an unseen incident are refused alike."""
+    ids = list(dict.fromkeys(incident_ids or []))
+    found = set(Incident.objects.visible_to(actor).filter(pk__in=ids).values_list("pk", flat=True))
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise _field_error("linked_incidents", _("Unknown incident %(id)s.") % {"id": missing[0]}, "does_not_exist")
+    return ids
 
 
 # --- scope ----------------------------------------------------------------------
@@ -285,11 +299,12 @@ def recall_create(*, actor, batch_ids: list[int], recall_type: str, recall_class
     if not ordered and not org.is_enterprise:
         raise exceptions.PermissionDenied(_("A voluntary recall is opened by the producer."))
     plan = dict(recall_class=recall_class, defect=defect, hazard=hazard, root_cause=root_cause,
-                linked_incidents=linked_incidents or [], linked_complaints=linked_complaints or [], depth=depth,
+                linked_complaints=linked_complaints or [], depth=depth,
                 remedies=list(dict.fromkeys(remedies)), remedies_reason=remedies_reason, notice_title=notice_title,
                 notice_text=notice_text, notice_title_en=notice_title_en, notice_text_en=notice_text_en,
                 target_effectiveness=target_effectiveness, planned_start=planned_start, planned_end=planned_end)
     validate_plan(plan)
+    incident_ids = visible_incidents(actor, linked_incidents)
     batches, producer_id = affected_batches(batch_ids, organization=org, ordered=ordered)
     producer = Organization.objects.get(pk=producer_id)
     now = timezone.now()
@@ -307,10 +322,12 @@ def recall_create(*, actor, batch_ids: list[int], recall_type: str, recall_class
     recall.save()
     recall.number = f"RC-{timezone.localtime(now):%Y}-{recall.pk:06d}"
     recall.save(update_fields=["number"])
+    recall.incidents.set(incident_ids)
     lots = _store_scope(recall, [b.pk for b in batches])
     _refresh_notices(recall)
     recall.save(update_fields=["units_planned", "units_sold"])
-    log_entry(recall, "created", actor=actor, data={"recall_type": recall_type, "batches": [b.pk for b in batches]})
+    log_entry(recall, "created", actor=actor, data={"recall_type": recall_type, "batches": [b.pk for b in batches],
+                                                    "linked_incidents": incident_ids})
     data = {"lots": lots, "consignees": recall.notices.filter(included=True).count(),
             "units_planned": str(recall.units_planned)}
     if ordered:
@@ -325,6 +342,60 @@ def recall_create(*, actor, batch_ids: list[int], recall_type: str, recall_class
                % {"regulator": org.name, "number": recall.number,
                   "due": timezone.localtime(recall.objection_due_at).strftime("%Y-%m-%d %H:%M")},
                payload={"recall": recall.number}, about=recall)
+    return recall
+
+
+def _incident_scope(incident: Incident, org: Organization, *, ordered: bool) -> list[int]:
+    """The affected lots of a recall opened from ``incident``: its lots the producer made.
+    The producer is the actor (voluntary), or for an order the enterprise the incident
+    concerns, else the one maker of its lots; the regulator's jurisdiction must cover it."""
+    batches = list(incident.batches.select_related("product__owner").order_by("id"))
+    if not batches:
+        raise _field_error("incident", _("This incident names no lot, so no recall scope follows from it; "
+                                         "name the lots with batches instead."), "incident_has_no_batches")
+    makers = {b.product.owner for b in batches if b.product_id}
+    if not ordered:
+        producer = org
+    elif incident.enterprise_id in {m.pk for m in makers}:
+        producer = incident.enterprise
+    elif len(makers) == 1:
+        producer = next(iter(makers))
+    elif not makers:
+        raise _field_error("incident", _("None of this incident's lots is registered here."), "batch_not_registered")
+    else:
+        raise _field_error("incident", _("This incident's lots are made by several producers; order each "
+                                         "producer's recall with batches."), "several_producers")
+    if ordered and not covers(org, producer.region_code):
+        raise exceptions.PermissionDenied(_("Only a regulator whose jurisdiction covers the producer may do this."))
+    own = [b.pk for b in batches if b.product_id and b.product.owner_id == producer.pk]
+    if not own:
+        raise exceptions.PermissionDenied(_("Only the producer of this incident's lots may recall them."))
+    return own
+
+
+@transaction.atomic
+def recall_create_from_incident(*, actor, incident_id: int, recall_type: str | None = None,
+                                linked_incidents: list[int] | None = None, **plan) -> Recall:
+    """Issue 13 item 9: open a recall from an incident in one step, through ``recall_create``.
+    A regulator orders it (the objection window starts); the producer opens it voluntarily.
+    The scope follows from the incident's lots; the recall links the incident, and both
+    timelines record the opening, in this transaction."""
+    org = require_writer(actor)
+    recall_type = recall_type or (RecallType.ORDERED if org.is_regulator else RecallType.VOLUNTARY)
+    ordered = recall_type == RecallType.ORDERED
+    if ordered and not org.is_regulator:
+        raise exceptions.PermissionDenied(_("Only a regulator may order a recall."))
+    if not ordered and not org.is_enterprise:
+        raise exceptions.PermissionDenied(_("A regulator orders a recall; a voluntary recall is opened by the producer."))
+    incident = Incident.objects.visible_to(actor).filter(pk=incident_id).first()
+    if incident is None:
+        raise exceptions.NotFound()
+    batch_ids = _incident_scope(incident, org, ordered=ordered)
+    recall = recall_create(actor=actor, batch_ids=batch_ids, recall_type=recall_type,
+                           linked_incidents=[incident.pk, *(linked_incidents or [])], **plan)
+    log_entry(recall, "opened_from_incident", actor=actor, data={"incident": incident.pk, "batches": batch_ids})
+    incident_services.incident_note_recall(incident_id=incident.pk, actor=actor, recall_id=recall.pk,
+                                           number=recall.number, recall_type=recall_type, batch_ids=batch_ids)
     return recall
 
 
@@ -401,13 +472,18 @@ def recall_update_plan(*, recall: Recall, actor, changes: dict, reason: str = ""
         _check(recall, "refile")
         if not reason.strip():
             raise _field_error("reason", _("A re-filed plan needs the reason for the change."), "required")
+    incident_ids = changes.get("linked_incidents")
     changes = {k: v for k, v in changes.items() if k in PLAN_FIELDS}
     plan = {f: getattr(recall, f) for f in PLAN_FIELDS} | changes
     validate_plan(plan)
+    if incident_ids is not None:
+        recall.incidents.set(visible_incidents(actor, incident_ids))
     for k, v in changes.items():
         setattr(recall, k, v)
     recall.full_clean(validate_unique=False, validate_constraints=False)
     fields = [*changes, "updated_at"]
+    if incident_ids is not None:
+        changes["linked_incidents"] = incident_ids  # for the timeline's list of changes
     if refile:
         recall.plan_version += 1
         fields.append("plan_version")

@@ -43,7 +43,7 @@ class RecallViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
                     viewsets.ReadOnlyModelViewSet):
     """Defect recalls: voluntary (opened by the producer) or ordered (by a regulator)."""
 
-    queryset = (Recall.objects.select_related("producer", "ordered_by")
+    queryset = (Recall.objects.select_related("producer", "ordered_by").prefetch_related("incidents")
                 .annotate(lots=Count("scope_batches", filter=Q(scope_batches__included=True), distinct=True),
                           consignees=Count("notices", filter=Q(notices__included=True), distinct=True))
                 .order_by("-id"))
@@ -63,12 +63,16 @@ class RecallViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
         return Response(RecallSerializer(self.get_queryset().get(pk=recall.pk)).data, status=code)
 
     @extend_schema(request=RecallCreateSerializer, responses={201: RecallSerializer},
-                   summary="Open a recall in draft, its scope proposed from the trace graph")
+                   summary="Open a recall in draft (from lots, or from an incident), its scope proposed from the trace graph")
     def create(self, request):
         s = RecallCreateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         data = dict(s.validated_data)
-        recall = services.recall_create(actor=request.user, batch_ids=data.pop("batches"), **data)
+        incident_id = data.pop("incident", None)
+        if incident_id is not None:
+            recall = services.recall_create_from_incident(actor=request.user, incident_id=incident_id, **data)
+        else:
+            recall = services.recall_create(actor=request.user, batch_ids=data.pop("batches"), **data)
         return self._out(recall, status.HTTP_201_CREATED)
 
     @extend_schema(request=RecallUpdateSerializer, responses={200: RecallSerializer},
