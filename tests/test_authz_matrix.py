@@ -25,22 +25,27 @@ from __future__ import annotations
 import copy
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from http.cookies import SimpleCookie
 from trace.core import services
+from trace.core.digest import digest_make
 from trace.epcis import services as epcis_services
 from trace.epcis.models import CaptureJob, Subscription
 from trace.models import Batch
 from urllib.parse import quote
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from api.choices import RegulatorLevel
+from incidents import services as incident_services
+from incidents.attachments import incident_attach
 from tests.authz_matrix import MATRIX, PERSONAS, UNREACHABLE, Row, parse_matrix
 from tests.factories import (
     EnterpriseFactory,
@@ -69,12 +74,34 @@ def _regulator(level, region):
     return UserFactory(organization=RegulatorFactory(level=level, region_code=region))
 
 
+_PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _incident(reporter, lot, region_code):
+    """An incident reported now (the service refuses a discovery in the future) on ``lot``,
+    with a photo attached: (incident, attachment)."""
+    now = datetime.now(UTC)
+    incident = incident_services.incident_report(
+        actor=reporter, title="腹泻", description="多名消费者食用后腹泻。", region_code=region_code,
+        occurred_at=now - timedelta(hours=3), discovered_at=now - timedelta(hours=1), batch_ids=[lot.pk])
+    attachment = incident_attach(incident_id=incident.pk, actor=reporter,
+                                 upload=SimpleUploadedFile("photo.png", _PNG))
+    return incident, attachment
+
+
 def build_world() -> World:
     """Enterprise A (Tongshan, Xuzhou) makes lot A and ships 30 of it to its customer
     (Quanshan, Xuzhou), who receives it; A's second lot A* never leaves A. Enterprise B
     (Hangzhou) makes lot B. Each enterprise has a product, a site, an EPCIS named query with
     a subscription, and a capture job. Regulators: the counties of A and of B, Xuzhou city,
-    Jiangsu province, national."""
+    Jiangsu province, national.
+
+    Incidents (issue 11 §9: the reporter; a producer of a named lot once accepted; a regulator
+    in its jurisdiction once the incident reached its level): A reports one on lot A in its
+    county (A, still at the county); B reports one on lot B in its county (B); A's customer
+    reports one on lot A in Tongshan, which the county accepts and passes up to Xuzhou city
+    (A^: seen by the producer A now it is accepted, and by the city, not yet by the province).
+    Each has an attachment. One signed chain digest (the day of the events) is kept."""
     owner = UserFactory(organization=EnterpriseFactory(region_code="320312"))
     customer = UserFactory(organization=EnterpriseFactory(region_code="320311"))
     rival = UserFactory(organization=EnterpriseFactory(region_code="330106"))
@@ -120,14 +147,30 @@ def build_world() -> World:
                                     unit="EA", actor=owner, when=when)
     world.objects["A*"] = {**world.objects["A"], "batch": hidden,
                            "event": hidden.event_links.first().event}
-    world.objects["-"] = {}
+
+    for key, reporter, region in (("A", owner, "320312"), ("B", rival, "330106")):
+        incident, attachment = _incident(reporter, world.objects[key]["batch"], region)
+        world.objects[key].update(incident=incident, attachment=attachment)
+    passed_up, attachment = _incident(customer, lot_a, "320312")
+    incident_services.incident_accept(incident_id=passed_up.pk, actor=users["county"])
+    incident_services.incident_report_up(incident_id=passed_up.pk, actor=users["county"])
+    passed_up.refresh_from_db()
+    world.objects["A^"] = {**world.objects["A"], "incident": passed_up, "attachment": attachment}
+
+    digest, _created = digest_make(day=date(2026, 11, 1))
+    world.objects["-"] = {"digest": digest}
     return world
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    """Built once per module inside a transaction that is rolled back at the end."""
-    with django_db_blocker.unblock():
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Built once per module inside a transaction that is rolled back at the end (the
+    attachments and the signing key in a scratch directory)."""
+    scratch = tmp_path_factory.mktemp("authz")
+    with django_db_blocker.unblock(), override_settings(
+        MEDIA_ROOT=str(scratch / "media"), SUYUAN_SIGNING_KEY="",
+        SUYUAN_SIGNING_KEY_FILE=str(scratch / "chain-signing-key.pem"),
+    ):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
@@ -146,6 +189,7 @@ ID_KINDS = {
     "sites": "site",
     "events": "event",
     "organizations": "organization",
+    "incidents": "incident",
 }
 
 
@@ -161,6 +205,9 @@ def _fill(path: str, objects: dict) -> str:
         "{event_id}": lambda: quote(objects["event"].event_id, safe=":"),
         "{name}": lambda: quote(objects["query"].name, safe=""),
         "{subscription_id}": lambda: str(objects["subscription"].pk),
+        "{batch_id}": lambda: str(batch.pk),
+        "{attachment_id}": lambda: str(objects["attachment"].pk),
+        "{day}": lambda: objects["digest"].date.isoformat(),
     }
     for placeholder, value in replacements.items():
         if placeholder in path:
