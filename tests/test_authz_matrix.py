@@ -46,6 +46,7 @@ from rest_framework.test import APIClient
 from api.choices import RegulatorLevel
 from incidents import services as incident_services
 from incidents.attachments import incident_attach
+from recalls import services as recall_services
 from tests.authz_matrix import MATRIX, PERSONAS, UNREACHABLE, Row, parse_matrix
 from tests.factories import (
     EnterpriseFactory,
@@ -157,6 +158,27 @@ def build_world() -> World:
     passed_up.refresh_from_db()
     world.objects["A^"] = {**world.objects["A"], "incident": passed_up, "attachment": attachment}
 
+    # Recalls on lots of their own (a recall changes its lots' status, which the lot rows must not
+    # see): A's recall is active on lot AR, shipped to the customer, who was notified and holds an
+    # acknowledgement link; B's recall of lot BR is submitted, not yet active.
+    for key, user in (("A", owner), ("B", rival)):
+        lot = services.batch_produce(product=world.objects[key]["product"], lot=f"R{key}", quantity=Decimal(10),
+                                     unit="EA", actor=user, when=when)
+        if key == "A":
+            services.batch_ship(batch=lot, to=customer.membership.organization, quantity=Decimal(4), actor=owner,
+                                when=when.replace(hour=9))
+        recall = recall_services.recall_create(
+            actor=user, batch_ids=[lot.pk], recall_type="voluntary", recall_class=2, defect="标签错误",
+            hazard="过敏原未标示", remedies=["warning", "refund"], notice_title="饼干召回",
+            notice_text="含花生，过敏者请勿食用。")
+        recall_services.recall_edit_scope(recall=recall, actor=user, edits=[], confirm=True)
+        recall_services.recall_submit(recall=recall, actor=user)
+        world.objects[key]["recall"] = recall
+    recall_services.recall_activate(recall=world.objects["A"]["recall"], actor=owner)
+    notice = world.objects["A"]["recall"].notices.get(organization=customer.membership.organization)
+    world.objects["A"]["ack_token"] = recall_services.issue_token(notice)
+    world.objects["A^"]["recall"] = world.objects["A"]["recall"]
+
     digest, _created = digest_make(day=date(2026, 11, 1))
     world.objects["-"] = {"digest": digest}
     return world
@@ -190,6 +212,7 @@ ID_KINDS = {
     "events": "event",
     "organizations": "organization",
     "incidents": "incident",
+    "recalls": "recall",
 }
 
 
@@ -208,6 +231,8 @@ def _fill(path: str, objects: dict) -> str:
         "{batch_id}": lambda: str(batch.pk),
         "{attachment_id}": lambda: str(objects["attachment"].pk),
         "{day}": lambda: objects["digest"].date.isoformat(),
+        "{token}": lambda: objects["ack_token"],
+        "{number}": lambda: quote(objects["recall"].number, safe=""),
     }
     for placeholder, value in replacements.items():
         if placeholder in path:
