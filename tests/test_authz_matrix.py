@@ -192,6 +192,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock(), override_settings(
         MEDIA_ROOT=str(scratch / "media"), SUYUAN_SIGNING_KEY="",
         SUYUAN_SIGNING_KEY_FILE=str(scratch / "chain-signing-key.pem"),
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     ):
         atomic = transaction.atomic()
         atomic.__enter__()
@@ -241,10 +242,15 @@ def _fill(path: str, objects: dict) -> str:
     return path
 
 
+# One client for every request: a new client builds the middleware chain again (WhiteNoise
+# scanning the static files each time); its cookies are replaced before each request.
+_CLIENT = APIClient()
+
+
 def _answer(world: World, persona: str, row: Row) -> int:
     url = _fill(row.path, world.objects[row.owner])
-    client = APIClient()  # a fresh client each time: signing out in one row must not sign out the next
-    client.cookies = copy.deepcopy(world.cookies[persona])
+    client = _CLIENT
+    client.cookies = copy.deepcopy(world.cookies[persona])  # signing out in one row must not sign out the next
     with transaction.atomic():
         if row.method in ("GET", "DELETE", "OPTIONS", "HEAD"):
             response = client.generic(row.method, url)
