@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "api",
     "trace.apps.TraceConfig",
     "incidents",
+    "incidents.complaints",
     "recalls",
 ]
 
@@ -491,6 +492,46 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
 }
 # How many due incidents one sweep locks per transaction.
 INCIDENT_SWEEP_CHUNK = env_int("INCIDENT_SWEEP_CHUNK", 500)
+
+# --- complaints, risk signals and consumer warnings (issue 12): SAMR Order 20, seed 004 ----
+# Order 20 Art. 19: decide whether to accept within 7 working days; Art. 28/32: mediation ends
+# within 45 working days of acceptance.
+COMPLAINT_ACCEPT_WORKING_DAYS = env_int("COMPLAINT_ACCEPT_WORKING_DAYS", 7)
+COMPLAINT_MEDIATION_WORKING_DAYS = env_int("COMPLAINT_MEDIATION_WORKING_DAYS", 45)
+# Fernet key (urlsafe base64, 32 bytes) for contact details at rest. Empty: derived from
+# SECRET_KEY (the embedded default only; set a real key in production, and keep it).
+COMPLAINT_CONTACT_KEY = env_str("COMPLAINT_CONTACT_KEY", "")
+COMPLAINT_DESCRIPTION_MAX = env_int("COMPLAINT_DESCRIPTION_MAX", 2000)
+COMPLAINT_PHOTO_MAX_BYTES = env_int("COMPLAINT_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+COMPLAINT_PHOTO_MAX_COUNT = env_int("COMPLAINT_PHOTO_MAX_COUNT", 3)
+COMPLAINT_PHOTO_MAX_PIXELS = env_int("COMPLAINT_PHOTO_MAX_PIXELS", 40_000_000)
+# Per client (keyed hash of the address, never stored): submissions and status lookups.
+COMPLAINT_SUBMIT_RATE = env_str("COMPLAINT_SUBMIT_RATE", "5/hour")
+COMPLAINT_LOOKUP_RATE = env_str("COMPLAINT_LOOKUP_RATE", "30/minute")
+# Injury monitoring (seed 004): a signal when one batch has at least N injury complaints in
+# the window, or a week's injury complaints on a product exceed MULTIPLE x the trailing average.
+RISK_INJURY_MIN_COMPLAINTS = env_int("RISK_INJURY_MIN_COMPLAINTS", 3)
+RISK_INJURY_WINDOW_DAYS = env_int("RISK_INJURY_WINDOW_DAYS", 7)
+RISK_INJURY_TRAILING_WEEKS = env_int("RISK_INJURY_TRAILING_WEEKS", 8)
+RISK_INJURY_MULTIPLE = env_int("RISK_INJURY_MULTIPLE", 3)
+RISK_INJURY_MULTIPLE_MIN = env_int("RISK_INJURY_MULTIPLE_MIN", 2)
+# Scan signals: a never-issued code scanned this often in the window; a recalled, destroyed or
+# expired lot scanned this often after the fact; more scans than FACTOR x units made.
+RISK_UNKNOWN_CODE_SCANS = env_int("RISK_UNKNOWN_CODE_SCANS", 5)
+RISK_SCANS_AFTER_END = env_int("RISK_SCANS_AFTER_END", 3)
+RISK_SCANS_PER_UNIT_FACTOR = env_int("RISK_SCANS_PER_UNIT_FACTOR", 3)
+# Diversion: scans placed in a city the lot was never shipped to, at least this often. Places
+# come from an operator-supplied CSV of "network,region_code" lines (empty: not placed at all).
+# The scan rules read the scan log at most once per this many minutes (the sweep runs every minute).
+RISK_SCAN_SWEEP_MINUTES = env_int("RISK_SCAN_SWEEP_MINUTES", 15)
+RISK_SCANS_OUTSIDE_REGION = env_int("RISK_SCANS_OUTSIDE_REGION", 5)
+SCAN_REGION_NETWORKS_FILE = env_str("SCAN_REGION_NETWORKS_FILE", "")
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],
+    "ComplaintStatusEnum": "incidents.complaints.choices.ComplaintStatus",
+    "RiskSignalKindEnum": "incidents.complaints.choices.SignalKind",
+    "RiskSignalStatusEnum": "incidents.complaints.choices.SignalStatus",
+}
 
 LOGGING = {
     "version": 1,

@@ -27,6 +27,8 @@ urlpatterns = [
     path("epcis/", include("trace.epcis.urls")),
     path("", include("trace.consumer.public_urls")),
     path("", include("recalls.public_urls")),
+    path("api/v1/", include("incidents.complaints.urls")),
+    path("", include("incidents.complaints.page_urls")),
 ]
 
 handler404 = "api.views.not_found"

@@ -259,6 +259,41 @@ GET    /epcis/queries/{name}/subscriptions/{subscription_id} A            401   
 GET    /epcis/queries/{name}/subscriptions/{subscription_id} B            401   404  404   200  404   404  404  404  404
 DELETE /epcis/queries/{name}/subscriptions/{subscription_id} A            401   204  404   404  404   404  404  404  404
 DELETE /epcis/queries/{name}/subscriptions/{subscription_id} B            401   404  404   204  404   404  404  404  404
+# --- complaints, risk signals, consumer warnings (issue 12): anonymous submission and lookup are
+# public (rate-limited per client: all personas here are one client, so from the sixth POST on the
+# answer is 429); complaints are read by the regulators of the place, acted on only by the county
+# that handles them; signals are read by those regulators and the producer, decided by regulators.
+POST   /api/v1/public/complaints/                           -            400   400  400   400  400   429  429  429  429
+GET    /api/v1/public/complaints/{tracking_code}/           A            200   200  200   200  200   200  200  200  200
+GET    /api/v1/public/complaints/{tracking_code}/           B            200   200  200   200  200   200  200  200  200
+GET    /api/v1/public/warnings/                             -            200   200  200   200  200   200  200  200  200
+GET    /api/v1/public/warnings/{id}/                        A            200   200  200   200  200   200  200  200  200
+GET    /api/v1/complaints/                                  -            401   200  200   200  200   200  200  200  200
+GET    /api/v1/complaints/injury-groups/                    -            401   200  200   200  200   200  200  200  200
+GET    /api/v1/complaints/{id}/                             A            401   404  404   404  200   404  200  200  200
+GET    /api/v1/complaints/{id}/                             B            401   404  404   404  404   200  404  404  200
+GET    /api/v1/complaints/{id}/timeline/                    A            401   404  404   404  200   404  200  200  200
+GET    /api/v1/complaints/{id}/photos/{photo_id}/           A            401   404  404   404  404   404  404  404  404
+POST   /api/v1/complaints/{id}/accept/                      A            401   404  404   404  200   404  403  403  403
+POST   /api/v1/complaints/{id}/accept/                      B            401   404  404   404  404   200  404  404  403
+POST   /api/v1/complaints/{id}/decline/                     A            401   404  404   404  400   404  403  403  403
+POST   /api/v1/complaints/{id}/reply/                       A            401   404  404   404  400   404  403  403  403
+POST   /api/v1/complaints/{id}/forward/                     A            401   404  404   404  400   404  403  403  403
+POST   /api/v1/complaints/{id}/close/                       A            401   404  404   404  409   404  403  403  403
+POST   /api/v1/complaints/{id}/merge/                       A            401   404  404   404  400   404  403  403  403
+POST   /api/v1/complaints/{id}/convert/                     A            401   404  404   404  200   404  403  403  403
+GET    /api/v1/signals/                                     -            401   200  200   200  200   200  200  200  200
+GET    /api/v1/signals/{id}/                                A            401   200  404   404  200   404  200  200  200
+GET    /api/v1/signals/{id}/                                B            401   404  404   200  404   200  404  404  200
+GET    /api/v1/signals/{id}/timeline/                       A            401   200  404   404  200   404  200  200  200
+POST   /api/v1/signals/{id}/confirm/                        A            401   403  404   404  200   404  200  200  200
+POST   /api/v1/signals/{id}/confirm/                        B            401   404  404   403  404   200  404  404  200
+POST   /api/v1/signals/{id}/dismiss/                        A            401   403  404   404  400   404  400  400  400
+POST   /api/v1/signals/{id}/publish/                        A            401   403  404   404  400   404  400  400  400
+GET    /report/                                             - html       200   200  200   200  200   200  200  200  200
+GET    /report/status/                                      - html       200   200  200   200  200   200  200  200  200
+GET    /report/status/{tracking_code}/                      A html       200   200  200   200  200   200  200  200  200
+GET    /report/01/{gtin}/10/{lot}/                          A html       200   200  200   200  200   200  200  200  200
 # --- HTML pages and other routes outside the schema
 GET    /01/{gtin}/10/{lot}                                  A html       200   200  200   200  200   200  200  200  200
 GET    /01/{gtin}/10/{lot}                                  B html       200   200  200   200  200   200  200  200  200

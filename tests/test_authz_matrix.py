@@ -46,6 +46,9 @@ from rest_framework.test import APIClient
 from api.choices import RegulatorLevel
 from incidents import services as incident_services
 from incidents.attachments import incident_attach
+from incidents.complaints.models import ConsumerWarning
+from incidents.complaints.risk import signal_raise
+from incidents.complaints.services import complaint_submit
 from recalls import services as recall_services
 from tests.authz_matrix import MATRIX, PERSONAS, UNREACHABLE, Row, parse_matrix
 from tests.factories import (
@@ -148,6 +151,17 @@ def build_world() -> World:
                                     unit="EA", actor=owner, when=when)
     world.objects["A*"] = {**world.objects["A"], "batch": hidden,
                            "event": hidden.event_links.first().event}
+    for key in ("A", "B"):  # complaints (issue 12): one complaint, risk signal and warning per lot
+        objects = world.objects[key]
+        complaint = complaint_submit(batch=objects["batch"], description="authz", injured=True,
+                                     contact_phone="13800000000")
+        signal = signal_raise(key=f"authz-{key}", kind="injury_cluster", title="authz", evidence={},
+                              region_code=objects["organization"].region_code, producer=objects["organization"],
+                              batches=[objects["batch"]], complaints=[complaint])
+        warning = ConsumerWarning.objects.create(signal=signal, title_zh="警示", title_en="Warning", text_zh="文",
+                                                 text_en="text", published_by=objects["organization"])
+        objects.update(complaint=complaint, signal=signal, warning=warning)
+    world.objects["A*"].update({k: world.objects["A"][k] for k in ("complaint", "signal", "warning")})
 
     for key, reporter, region in (("A", owner, "320312"), ("B", rival, "330106")):
         incident, attachment = _incident(reporter, world.objects[key]["batch"], region)
@@ -214,6 +228,9 @@ ID_KINDS = {
     "organizations": "organization",
     "incidents": "incident",
     "recalls": "recall",
+    "complaints": "complaint",
+    "signals": "signal",
+    "public": "warning",  # /api/v1/public/warnings/{id}/
 }
 
 
@@ -234,6 +251,8 @@ def _fill(path: str, objects: dict) -> str:
         "{day}": lambda: objects["digest"].date.isoformat(),
         "{token}": lambda: objects["ack_token"],
         "{number}": lambda: quote(objects["recall"].number, safe=""),
+        "{tracking_code}": lambda: objects["complaint"].display_code,
+        "{photo_id}": lambda: "999999",  # no photo: the answer says who may reach the complaint
     }
     for placeholder, value in replacements.items():
         if placeholder in path:

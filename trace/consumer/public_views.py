@@ -40,6 +40,7 @@ from rest_framework.views import APIView
 
 from api.permissions import organization_of
 
+from .extensions import code_not_found, lot_scanned, page_notices
 from .forms import action_form, lookup_form
 from .public import (
     ACTIONS,
@@ -156,12 +157,16 @@ def _log_scan(request, batch: Batch) -> None:
         language=(translation.get_language() or "")[:8],
         signed_in=request.user.is_authenticated,
     )
+    lot_scanned.send(sender=resolve, batch=batch, address=request.META.get("REMOTE_ADDR", ""))
 
 
 def _page_context(batch: Batch, *, language: str) -> dict:
     path = digital_link_path(batch.gtin, batch.lot)
+    notices = page_notices(batch, language)
     return {
         "page": public_batch(batch),
+        "warnings": [n for n in notices if n.kind == "warning"],
+        "links": [n for n in notices if n.kind == "link"],
         "page_path": path,
         "language": language,
         "html_lang": "en" if language == "en" else "zh-Hans",
@@ -206,11 +211,22 @@ def _link_header(batch: Batch) -> str:
             f'<{page}>; rel="canonical"')
 
 
+def _announce_unknown(gtin: str, lot: str) -> None:
+    """A well-formed code that names no lot here: tell listeners (counterfeit signals)."""
+    try:
+        gtin14 = normalize_gtin(gtin)
+        validate_lot(lot)
+    except DjangoValidationError:
+        return
+    code_not_found.send(sender=resolve, gtin=gtin14, lot=lot)
+
+
 @require_http_methods(["GET", "HEAD"])
 def resolve(request, gtin: str, rest: str) -> HttpResponse:
     lot, serial = split_resolver_path(rest)
     batch = find_public_batch(gtin, lot)
     if batch is None:
+        _announce_unknown(gtin, lot)
         if _wants_linkset(request):
             return JsonResponse(
                 {"type": "https://suyuan.cn/problems/not-found", "title": _("Not found"), "status": 404,

@@ -3,6 +3,7 @@ from trace.demo.seed import DEMO_PASSWORD, demo_yogurt_batch, seed_demo
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from incidents.complaints.demo import seed_complaints
 from incidents.demo import seed_incidents
 from recalls.demo import seed_recall_demo
 
@@ -14,6 +15,7 @@ class Command(BaseCommand):
         created, accounts = seed_demo()
         seed_incidents()  # the incidents app adds its demo reports (issue 11)
         seed_recall_demo()  # one closed recall, one active (recalls/demo.py)
+        seed_complaints()  # complaints, one converted, and an injury risk signal (issue 12)
         self.stdout.write(self.style.SUCCESS("Demo data created." if created else "Demo data already present."))
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         for account in accounts:

@@ -1,0 +1,56 @@
+"""Read-only windows on complaints and risk signals (evidence); contact details never shown here."""
+
+from django.contrib import admin
+
+from .models import Complaint, ComplaintTimeline, ConsumerWarning, RiskSignal, RiskSignalTimeline
+
+
+class _ReadOnly(admin.ModelAdmin):
+    """Evidence: readable here, changed only through the services."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class _TimelineInline(admin.TabularInline):
+    fields = ["at", "action", "actor", "actor_organization", "reason", "data"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ComplaintTimelineInline(_TimelineInline):
+    model = ComplaintTimeline
+
+
+class RiskSignalTimelineInline(_TimelineInline):
+    model = RiskSignalTimeline
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(_ReadOnly):
+    list_display = ["id", "status", "batch", "injured", "region_code", "is_overdue", "submitted_at"]
+    list_filter = ["status", "injured", "is_overdue"]
+    exclude = ["contact_encrypted", "tracking_code"]
+    inlines = [ComplaintTimelineInline]
+
+
+@admin.register(RiskSignal)
+class RiskSignalAdmin(_ReadOnly):
+    list_display = ["id", "kind", "status", "title", "region_code", "raised_at"]
+    list_filter = ["kind", "status"]
+    inlines = [RiskSignalTimelineInline]
+
+
+@admin.register(ConsumerWarning)
+class ConsumerWarningAdmin(_ReadOnly):
+    list_display = ["id", "title_zh", "published_at"]

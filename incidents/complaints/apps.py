@@ -1,0 +1,21 @@
+from trace.consumer.extensions import code_not_found, lot_scanned, register_notice_provider
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from api.deadlines import register_sweeper
+
+
+class ComplaintsConfig(AppConfig):
+    name = "incidents.complaints"
+    label = "complaints"
+    verbose_name = _("Consumer complaints and risk signals")
+
+    def ready(self):
+        from . import receivers, services  # models are only importable once the registry is ready
+
+        register_sweeper("complaints", services.complaints_sweep)
+        register_sweeper("risk-scans", services.scan_signals_sweep)
+        register_notice_provider("complaints", receivers.consumer_page_notices)
+        code_not_found.connect(receivers.count_unknown_code, dispatch_uid="complaints.count_unknown_code")
+        lot_scanned.connect(receivers.place_scan, dispatch_uid="complaints.place_scan")

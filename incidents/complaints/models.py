@@ -1,0 +1,206 @@
+"""Complaints, their photos and timeline; risk signals and their timeline; consumer warnings;
+counts of scanned codes that name no lot."""
+
+from trace.models import Batch
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from api.models import Organization, TimeStampedModel
+from api.permissions import organization_of
+from api.timeline import TimelineEntry
+
+from ..models import Incident
+from .choices import OPEN_COMPLAINT_STATUSES, ComplaintStatus, SignalKind, SignalStatus
+
+OPEN_COMPLAINT_Q = Q(status__in=OPEN_COMPLAINT_STATUSES)
+
+
+def _regulator_scope(queryset, user, field: str):
+    org = organization_of(user)
+    if org is None or not org.is_regulator:
+        return queryset.none()
+    prefix = org.jurisdiction_prefix
+    return queryset.filter(**{f"{field}__startswith": prefix}) if prefix else queryset
+
+
+class ComplaintQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(OPEN_COMPLAINT_Q)
+
+    def visible_to(self, user):
+        """Regulators whose jurisdiction contains the handling place; nobody else (the consumer
+        reads only its own status, by tracking code)."""
+        return _regulator_scope(self, user, "region_code")
+
+
+class Complaint(TimeStampedModel):
+    """A consumer's complaint about a lot, handled by the county regulator of the place
+    (SAMR Order 20). Contact details are a Fernet token, readable only by the handler."""
+
+    tracking_code = models.CharField(_("tracking code"), max_length=10, unique=True)
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="complaints")
+    description = models.TextField(_("what happened"))
+    injured = models.BooleanField(_("someone was hurt"), default=False)
+    contact_encrypted = models.BinaryField(_("contact details (encrypted)"), blank=True, default=b"")
+    has_contact = models.BooleanField(_("contact details given"), default=False)
+    region_code = models.CharField(_("region code of the handling place"), max_length=6, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ComplaintStatus.choices, default=ComplaintStatus.SUBMITTED
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
+    accept_due_at = models.DateTimeField(_("decision due at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    close_due_at = models.DateTimeField(_("mediation due at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    next_due_at = models.DateTimeField(_("next due at"), null=True, blank=True)
+    is_overdue = models.BooleanField(_("overdue"), default=False)
+    escalated = models.BooleanField(_("escalated to the level above"), default=False)
+    calendar_covered = models.BooleanField(_("deadlines computed with the holiday calendar"), default=True)
+    public_reason = models.TextField(_("reason told to the consumer"), blank=True)
+    reply = models.TextField(_("reply to the consumer"), blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, related_name="duplicates", null=True, blank=True
+    )
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, related_name="complaints", null=True, blank=True
+    )
+
+    objects = ComplaintQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        indexes = [
+            models.Index(fields=["next_due_at"], name="complaint_open_next_due_idx", condition=OPEN_COMPLAINT_Q),
+            models.Index(fields=["region_code", "-submitted_at"], name="complaint_region_list_idx"),
+            models.Index(fields=["batch", "injured", "submitted_at"], name="complaint_batch_injury_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_code
+
+    @property
+    def display_code(self) -> str:
+        return f"{self.tracking_code[:5]}-{self.tracking_code[5:]}"
+
+
+class ComplaintPhoto(models.Model):
+    """A JPEG or PNG photo, opened by Pillow and re-encoded without its metadata (no GPS)."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="photos")
+    file = models.FileField(_("file"), upload_to="complaints/%Y/%m/")
+    content_type = models.CharField(_("content type"), max_length=32)
+    size = models.PositiveIntegerField(_("size"))
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+
+
+class ComplaintTimeline(TimelineEntry):
+    """One action on a complaint. Append-only; never carries contact details."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="timeline")
+
+    class Meta(TimelineEntry.Meta):
+        verbose_name = _("complaint timeline entry")
+        verbose_name_plural = _("complaint timeline")
+        indexes = [models.Index(fields=["complaint", "at", "id"], name="complaint_timeline_idx")]
+
+
+class RiskSignalQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Regulators of the places concerned; the producer of the batches concerned."""
+        org = organization_of(user)
+        if org is None:
+            return self.none()
+        if org.is_regulator:
+            return _regulator_scope(self, user, "region_code")
+        return self.filter(producer=org)
+
+
+class RiskSignal(TimeStampedModel):
+    """A risk found in complaints (injury monitoring) or scans (counterfeit, diversion), with
+    the numbers that raised it; regulators confirm or dismiss it, then may publish a warning."""
+
+    key = models.CharField(max_length=200, unique=True)  # one signal per kind, subject and window
+    kind = models.CharField(_("kind"), max_length=24, choices=SignalKind.choices)
+    status = models.CharField(_("status"), max_length=16, choices=SignalStatus.choices, default=SignalStatus.OPEN)
+    title = models.CharField(_("title"), max_length=200)
+    evidence = models.JSONField(_("evidence"), default=dict)
+    region_code = models.CharField(_("region code of the place concerned"), max_length=6, blank=True)
+    producer = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="risk_signals", null=True, blank=True
+    )
+    batches = models.ManyToManyField(Batch, related_name="risk_signals", blank=True)
+    complaints = models.ManyToManyField(Complaint, related_name="risk_signals", blank=True)
+    gtin = models.CharField(max_length=14, blank=True)
+    lot = models.CharField(max_length=20, blank=True)
+    raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
+
+    objects = RiskSignalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        verbose_name = _("risk signal")
+        verbose_name_plural = _("risk signals")
+
+
+class RiskSignalTimeline(TimelineEntry):
+    signal = models.ForeignKey(RiskSignal, on_delete=models.PROTECT, related_name="timeline")
+
+    class Meta(TimelineEntry.Meta):
+        verbose_name = _("risk signal timeline entry")
+        verbose_name_plural = _("risk signal timeline")
+
+
+class ConsumerWarning(models.Model):
+    """A public warning a regulator published from a confirmed risk signal (bilingual)."""
+
+    signal = models.OneToOneField(RiskSignal, on_delete=models.PROTECT, related_name="warning")
+    title_zh = models.CharField(_("title (Chinese)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    text_zh = models.TextField(_("text (Chinese)"))
+    text_en = models.TextField(_("text (English)"))
+    batches = models.ManyToManyField(Batch, related_name="consumer_warnings")
+    published_by = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("consumer warning")
+        verbose_name_plural = _("consumer warnings")
+
+
+class UnknownCodeScan(models.Model):
+    """How often a well-formed code naming no lot here was scanned, per day (no scanner data)."""
+
+    gtin = models.CharField(max_length=14)
+    lot = models.CharField(max_length=20)
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["gtin", "lot", "day"], name="unknown_scan_unique")]
+
+
+class ScanRegionCount(models.Model):
+    """How often a lot was scanned per region and day, where the operator's IP-to-region table
+    placed the scan; nothing else about the scanner is kept."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="+")
+    region_code = models.CharField(max_length=6)
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["batch", "region_code", "day"],
+                                               name="scan_region_unique")]

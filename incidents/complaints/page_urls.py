@@ -1,0 +1,14 @@
+"""The consumer's complaint pages at ``/report/…`` (included from ``config.urls`` at the root)."""
+
+from django.urls import path, re_path
+
+from . import pages
+
+app_name = "complaint-pages"
+
+urlpatterns = [
+    path("report/", pages.enter_code, name="enter-code"),
+    path("report/status/", pages.status_lookup, name="status-lookup"),
+    path("report/status/<str:tracking_code>/", pages.status_page, name="status"),
+    re_path(r"^report/01/(?P<gtin>[^/]+)/10/(?P<rest>.+?)/?$", pages.report, name="report"),
+]

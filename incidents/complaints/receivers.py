@@ -1,0 +1,36 @@
+"""What this app contributes to the consumer page (``trace.consumer.extensions``) and how it
+counts scanned codes that name no lot."""
+
+from trace.consumer.extensions import PageNotice
+from trace.core.identifiers import digital_link_path
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import ConsumerWarning
+from .regions import region_of
+from .risk import count_region_scan, count_unknown_scan
+
+
+def consumer_page_notices(batch, language: str) -> list[PageNotice]:
+    """Published warnings on this lot, then the "report a problem" link."""
+    notices = [
+        PageNotice(kind="warning", title=w.title_en if language == "en" else w.title_zh,
+                   text=w.text_en if language == "en" else w.text_zh)
+        for w in ConsumerWarning.objects.filter(batches=batch).order_by("-published_at", "-id")[:5]
+    ]
+    notices.append(PageNotice(
+        kind="link", title=_("Report a problem with this product"),
+        text=_("Tell the market regulator; you get a tracking code to follow it."),
+        url=f"/report{digital_link_path(batch.gtin, batch.lot)}/"))
+    return notices
+
+
+def count_unknown_code(sender, *, gtin: str, lot: str, **kwargs) -> None:
+    count_unknown_scan(gtin=gtin, lot=lot, at=timezone.now())
+
+
+def place_scan(sender, *, batch, address: str, **kwargs) -> None:
+    region = region_of(address)
+    if region:
+        count_region_scan(batch=batch, region_code=region, at=timezone.now())

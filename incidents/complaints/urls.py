@@ -1,0 +1,19 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+app_name = "complaints"
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("complaints", views.ComplaintViewSet, basename="complaint")
+router.register("signals", views.RiskSignalViewSet, basename="signal")
+router.register("public/warnings", views.PublicWarningViewSet, basename="public-warning")
+
+urlpatterns = [
+    path("public/complaints/", views.PublicComplaintCreateView.as_view(), name="public-complaint-create"),
+    path("public/complaints/<str:tracking_code>/", views.PublicComplaintStatusView.as_view(),
+         name="public-complaint-status"),
+    *router.urls,
+]

@@ -1,0 +1,262 @@
+"""The complaints API: anonymous submission and status lookup for consumers' apps, the
+regulators' complaint list and actions, risk signals, and the public consumer warnings."""
+
+from trace.models import Batch
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count
+from django.http import FileResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.exceptions import detail_from_django
+from api.pagination import StandardPagination
+from api.viewsets import ScopedViewSetMixin
+
+from . import risk, services
+from . import serializers as s
+from .models import Complaint, ConsumerWarning, RiskSignal
+from .privacy import normalize_tracking_code
+from .throttles import ComplaintLookupThrottle, ComplaintSubmitThrottle
+
+
+def find_batch(gtin: str, lot: str) -> Batch:
+    batch = Batch.objects.select_related("product__owner").filter(gtin=gtin, lot=lot).first()
+    if batch is None:
+        raise exceptions.ValidationError({"code": [exceptions.ErrorDetail(
+            _("No lot with this product code and lot number is known here."), code="unknown_code")]})
+    return batch
+
+
+def submit(request, data) -> Complaint:
+    """Validate and submit (shared by the API and the phone form)."""
+    serializer = s.ComplaintSubmitSerializer(data=data)
+    serializer.is_valid(raise_exception=True)
+    v = serializer.validated_data
+    batch = find_batch(v["gtin"], v["lot"])
+    try:
+        return services.complaint_submit(
+            batch=batch, description=v["description"], injured=v["injured"], contact_name=v["contact_name"],
+            contact_phone=v["contact_phone"], photos=v["photos"], seller_region_code=v["seller_region_code"])
+    except DjangoValidationError as exc:
+        raise exceptions.ValidationError(detail_from_django(exc)) from exc
+
+
+class PublicComplaintCreateView(APIView):
+    """Anonymous: a consumer's complaint about a lot → 201 with a tracking code."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [ComplaintSubmitThrottle]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(request={"multipart/form-data": s.ComplaintSubmitSerializer,
+                            "application/json": s.ComplaintSubmitSerializer},
+                   responses={201: s.ComplaintSubmittedSerializer})
+    def post(self, request):
+        data = request.data
+        if hasattr(data, "getlist"):
+            data = {**{k: data.get(k) for k in data if k != "photos"}, "photos": request.FILES.getlist("photos")}
+        complaint = submit(request, data)
+        return Response({"tracking_code": complaint.display_code, "status": complaint.status,
+                         "status_url": f"/api/v1/public/complaints/{complaint.display_code}/"},
+                        status=status.HTTP_201_CREATED)
+
+
+class PublicComplaintStatusView(APIView):
+    """Anonymous: the status and reply of one complaint, by its tracking code. A malformed and an
+    unknown code get the same 404."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [ComplaintLookupThrottle]
+
+    @extend_schema(responses=s.PublicComplaintSerializer)
+    def get(self, request, tracking_code: str):
+        return Response(s.PublicComplaintSerializer(lookup(tracking_code)).data)
+
+
+def lookup(tracking_code: str) -> Complaint:
+    code = normalize_tracking_code(tracking_code)
+    complaint = (Complaint.objects.select_related("batch__product").filter(tracking_code=code).first()
+                 if code else None)
+    if complaint is None:
+        raise exceptions.NotFound()
+    return complaint
+
+
+class _TransitionErrors:
+    """A 409 names the current state and the actions allowed from it."""
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if isinstance(exc, services.IllegalComplaintTransition):
+            response.data["current_status"] = exc.current_status
+            response.data["allowed_actions"] = exc.allowed_actions
+        return response
+
+
+class ComplaintViewSet(_TransitionErrors, ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                       viewsets.GenericViewSet):
+    """Complaints for the regulators of the place; contact details only for the handling county."""
+
+    queryset = (Complaint.objects.select_related("batch").annotate(photo_n=Count("photos"))
+                .order_by("-submitted_at", "-id"))
+    serializer_class = s.ComplaintSerializer
+    pagination_class = StandardPagination
+    filterset_fields = ["status", "injured", "is_overdue", "incident", "batch", "region_code"]
+
+    def get_serializer_class(self):
+        return s.ComplaintListSerializer if self.action == "list" else s.ComplaintSerializer
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.action != "list" and self.kwargs.get("pk"):
+            complaint = Complaint.objects.filter(pk=self.kwargs["pk"]).first()
+            context["show_contact"] = complaint is not None and services.is_handler(self.request.user, complaint)
+        return context
+
+    def _act(self, request, pk, serializer_class, service, **mapping):
+        complaint = self.get_object()  # 404 for a complaint the user may not see
+        if not services.is_handler(request.user, complaint):  # 403 before looking at the input
+            raise services.NotYourComplaint(
+                _("Only the county regulator of the place handling this complaint may act on it."))
+        data = serializer_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        kwargs = {mapping.get(k, k): v for k, v in data.validated_data.items()}
+        try:
+            complaint = service(complaint_id=int(pk), actor=request.user, **kwargs)
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError(detail_from_django(exc)) from exc
+        return Response(s.ComplaintSerializer(complaint, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=s.ComplaintReasonSerializer, responses=s.ComplaintSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return self._act(request, pk, s.ComplaintReasonSerializer, services.complaint_accept)
+
+    @extend_schema(request=s.ComplaintRequiredReasonSerializer, responses=s.ComplaintSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        return self._act(request, pk, s.ComplaintRequiredReasonSerializer, services.complaint_decline)
+
+    @extend_schema(request=s.ComplaintReplySerializer, responses=s.ComplaintSerializer)
+    @action(detail=True, methods=["post"])
+    def reply(self, request, pk=None):
+        return self._act(request, pk, s.ComplaintReplySerializer, services.complaint_reply)
+
+    @extend_schema(request=s.ComplaintForwardSerializer, responses=s.ComplaintSerializer)
+    @action(detail=True, methods=["post"])
+    def forward(self, request, pk=None):
+        return self._act(request, pk, s.ComplaintForwardSerializer, services.complaint_forward)
+
+    @extend_schema(request=s.ComplaintCloseSerializer, responses=s.ComplaintSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._act(request, pk, s.ComplaintCloseSerializer, services.complaint_close)
+
+    @extend_schema(request=s.ComplaintMergeSerializer, responses=s.ComplaintSerializer)
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        return self._act(request, pk, s.ComplaintMergeSerializer, services.complaint_merge, into="into_id")
+
+    @extend_schema(request=s.ComplaintConvertSerializer, responses=s.ComplaintSerializer)
+    @action(detail=True, methods=["post"])
+    def convert(self, request, pk=None):
+        return self._act(request, pk, s.ComplaintConvertSerializer, services.complaint_convert)
+
+    @extend_schema(responses=s.ComplaintTimelineSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, pk=None):
+        complaint = self.get_object()
+        rows = complaint.timeline.select_related("actor_organization").order_by("at", "id")
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(s.ComplaintTimelineSerializer(page, many=True).data)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"], url_path=r"photos/(?P<photo_id>\d+)", url_name="photo")
+    def photo(self, request, pk=None, photo_id=None):
+        complaint = self.get_object()
+        photo = complaint.photos.filter(pk=photo_id).first()
+        if photo is None:
+            raise exceptions.NotFound()
+        response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    @extend_schema(parameters=[OpenApiParameter("by", enum=["product", "batch", "region", "week"])],
+                   responses=s.InjuryGroupSerializer(many=True))
+    @action(detail=False, methods=["get"], url_path="injury-groups", url_name="injury-groups", pagination_class=None)
+    def injury_groups(self, request):
+        """Injury complaints the regulator sees, grouped by product, batch, region or week (seed 004)."""
+        by = request.query_params.get("by", "batch")
+        if by not in ("product", "batch", "region", "week"):
+            raise exceptions.ValidationError({"by": [exceptions.ErrorDetail(
+                "product, batch, region or week", code="invalid_choice")]})
+        return Response(risk.injury_groups(self.filter_queryset(self.get_queryset()), by=by))
+
+
+class RiskSignalViewSet(_TransitionErrors, ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                        viewsets.GenericViewSet):
+    """Risk signals: regulators of the place and the producer see them; regulators decide."""
+
+    queryset = RiskSignal.objects.select_related("warning").prefetch_related("batches", "complaints")
+    serializer_class = s.RiskSignalSerializer
+    pagination_class = StandardPagination
+    filterset_fields = ["kind", "status"]
+
+    def _act(self, request, pk, serializer_class, service):
+        self.get_object()
+        if not self.organization.is_regulator:  # 403 before looking at the input
+            raise services.NotYourComplaint(_("Only a regulator of the place concerned decides on a risk signal."))
+        data = serializer_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            result = service(signal_id=int(pk), actor=request.user, **data.validated_data)
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError(detail_from_django(exc)) from exc
+        return result
+
+    @extend_schema(request=s.ComplaintReasonSerializer, responses=s.RiskSignalSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        signal = self._act(request, pk, s.ComplaintReasonSerializer, services.signal_confirm)
+        return Response(s.RiskSignalSerializer(self.get_queryset().get(pk=signal.pk)).data)
+
+    @extend_schema(request=s.ComplaintRequiredReasonSerializer, responses=s.RiskSignalSerializer)
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, pk=None):
+        signal = self._act(request, pk, s.ComplaintRequiredReasonSerializer, services.signal_dismiss)
+        return Response(s.RiskSignalSerializer(self.get_queryset().get(pk=signal.pk)).data)
+
+    @extend_schema(request=s.ComplaintPublishSerializer, responses={201: s.ConsumerWarningSerializer})
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        """Publish the confirmed signal as a public, bilingual consumer warning."""
+        warning = self._act(request, pk, s.ComplaintPublishSerializer, services.warning_publish)
+        return Response(s.ConsumerWarningSerializer(warning).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=s.RiskSignalTimelineSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, pk=None):
+        signal = self.get_object()
+        rows = signal.timeline.select_related("actor_organization").order_by("at", "id")
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(s.RiskSignalTimelineSerializer(page, many=True).data)
+
+
+class PublicWarningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Published consumer warnings, in Chinese and English, for anyone."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    queryset = ConsumerWarning.objects.prefetch_related("batches__product").order_by("-published_at", "-id")
+    serializer_class = s.ConsumerWarningSerializer
+    pagination_class = StandardPagination
