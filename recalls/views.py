@@ -3,7 +3,7 @@
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -53,7 +53,14 @@ class RecallViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def _recall(self) -> Recall:
-        return self.get_object()
+        """The recall named in the URL (404 if not yours to see). A write is only for its
+        parties, the producer and the regulators of the place; a consignee acknowledges through
+        its link: refused with 403 before the body is read (issue 9: the authorization matrix)."""
+        recall = self.get_object()
+        if self.request.method not in permissions.SAFE_METHODS and not self._can_see_scope(recall):
+            raise exceptions.PermissionDenied(_("Only the producer and the regulators of the place act on a "
+                                                "recall; a consignee answers through its acknowledgement link."))
+        return recall
 
     def _can_see_scope(self, recall: Recall) -> bool:
         org = self.organization
@@ -167,6 +174,7 @@ class RecallViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
                    summary="A regulator acknowledges the filed plan")
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
+        self._recall()
         s = RecallReasonSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         return self._transition(services.recall_approve, note=s.validated_data["reason"])
@@ -178,6 +186,7 @@ class RecallViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
         return self._transition(services.recall_activate)
 
     def _reason_action(self, name: str) -> Response:
+        self._recall()
         s = RecallReasonSerializer(data=self.request.data)
         s.is_valid(raise_exception=True)
         return self._transition(_REASON_ACTIONS[name], reason=s.validated_data["reason"])
@@ -203,6 +212,7 @@ class RecallViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
                    summary="The plan is carried out; the summary report falls due")
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
+        self._recall()
         s = RecallReasonSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         return self._transition(services.recall_complete, note=s.validated_data["reason"])
@@ -211,6 +221,7 @@ class RecallViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
                    summary="The regulator closes (target met and all answered, or override with a reason)")
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
+        self._recall()
         s = RecallCloseSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         return self._transition(services.recall_close, **s.validated_data)

@@ -14,7 +14,10 @@ PATH    The path exactly as the OpenAPI schema spells it (``/api/v1/batches/{id}
         ``{name}`` (the owner's EPCIS named query), ``{subscription_id}``, ``{capture_id}``.
 OWNER   Whose object fills the placeholders: ``A`` (enterprise A; its lot A was shipped to
         its customer, and the event is that shipment), ``A*`` (A's lot that never left A),
-        ``B`` (enterprise B, elsewhere), ``-`` (no object: a collection).
+        ``B`` (enterprise B, elsewhere), ``-`` (no object: a collection; the signed chain
+        digest of 2026-11-01 fills ``{day}``). For incidents, ``A^`` is A's customer's
+        incident on lot A, accepted by A's county and passed up to Xuzhou city
+        (``{batch_id}`` is lot A; ``{attachment_id}`` the incident's photo).
 CELLS   The HTTP status each persona gets, in this order:
           anon   anonymous (no credentials)
           owner  enterprise A's operator (Tongshan county, Xuzhou, Jiangsu: 320312)
@@ -57,6 +60,9 @@ MATRIX = """
 # METHOD PATH                                               OWNER       anon owner cust rival cnty cnty2 city prov natl
 # --- accounts and the directory
 POST   /api/v1/auth/token/                                  -            400   400  400   400  400   400  400  400  400
+# knox logout revokes the token it is called with: a session (what every persona here uses) is no token
+POST   /api/v1/auth/logout/                                 -            401   401  401   401  401   401  401  401  401
+POST   /api/v1/auth/logout-all/                             -            401   401  401   401  401   401  401  401  401
 GET    /api/v1/me/                                          -            401   200  200   200  200   200  200  200  200
 GET    /api/v1/organizations/                               -            401   200  200   200  200   200  200  200  200
 GET    /api/v1/organizations/{id}/                          A            401   200  200   200  200   200  200  200  200
@@ -106,8 +112,10 @@ POST   /api/v1/batches/{id}/inspect/                        B            401   4
 POST   /api/v1/batches/{id}/ship/                           A            401   400  400   404  403   403  403  403  403
 POST   /api/v1/batches/{id}/ship/                           A*           401   400  404   404  403   403  403  403  403
 POST   /api/v1/batches/{id}/ship/                           B            401   404  404   400  403   403  403  403  403
-POST   /api/v1/batches/{id}/receive/                        A            401   400  400   404  403   403  403  403  403
-POST   /api/v1/batches/{id}/receive/                        B            401   404  404   400  403   403  403  403  403
+# receive with {} asks for everything on its way; nothing of lot A is on its way to A or its customer
+# (it arrived), nothing was ever shipped to B: 409 nothing_in_transit (trace/core/rules.check_receipt)
+POST   /api/v1/batches/{id}/receive/                        A            401   409  409   404  403   403  403  403  403
+POST   /api/v1/batches/{id}/receive/                        B            401   404  404   409  403   403  403  403  403
 POST   /api/v1/batches/{id}/sell/                           A            401   400  400   404  403   403  403  403  403
 POST   /api/v1/batches/{id}/sell/                           B            401   404  404   400  403   403  403  403  403
 POST   /api/v1/batches/{id}/destroy/                        A            401   400  400   404  403   403  403  403  403
@@ -117,6 +125,10 @@ POST   /api/v1/batches/{id}/hold/                           A*           401   4
 POST   /api/v1/batches/{id}/hold/                           B            401   404  404   400  403   403  403  403  403
 POST   /api/v1/batches/{id}/release/                        A            401   400  400   404  403   403  403  403  403
 POST   /api/v1/batches/{id}/release/                        B            401   404  404   400  403   403  403  403  403
+# --- incidents on a lot (open incidents, for its producer and the regulators who see them)
+GET    /api/v1/batches/{batch_id}/incidents/                A            401   200  403   404  200   404  200  200  200
+GET    /api/v1/batches/{batch_id}/incidents/                A*           401   200  404   404  200   404  200  200  200
+GET    /api/v1/batches/{batch_id}/incidents/                B            401   404  404   200  404   200  404  404  200
 # --- events
 GET    /api/v1/events/                                      -            401   200  200   200  200   200  200  200  200
 GET    /api/v1/events/{id}/                                 A            401   200  200   404  200   404  200  200  200
@@ -125,6 +137,97 @@ GET    /api/v1/events/{id}/                                 B            401   4
 POST   /api/v1/events/{id}/declare-error/                   A            401   400  400   404  403   403  403  403  403
 POST   /api/v1/events/{id}/declare-error/                   A*           401   400  404   404  403   403  403  403  403
 POST   /api/v1/events/{id}/declare-error/                   B            401   404  404   400  403   403  403  403  403
+# --- tamper evidence: the signed daily chain digests are for regulators
+GET    /api/v1/chain/digests/                               -            401   403  403   403  200   200  200  200  200
+GET    /api/v1/chain/digests/{day}/                         -            401   403  403   403  200   200  200  200  200
+# --- incidents (issue 11 §9). A: A's report on lot A, still at the county; A^: the customer's report
+# on lot A, accepted by the county and passed up to the city (the producer A sees it once accepted, the
+# province and national not yet); B: B's report. Every action but supplement is a regulator's: an
+# enterprise gets 403 whatever it sends; the handling county gets 400 (input), 200, or 409 (not now).
+GET    /api/v1/incidents/                                   -            401   200  200   200  200   200  200  200  200
+POST   /api/v1/incidents/                                   -            401   400  400   400  400   400  400  400  400
+GET    /api/v1/incidents/counts/                            -            401   200  200   200  200   200  200  200  200
+GET    /api/v1/incidents/{id}/                              A            401   200  404   404  200   404  404  404  404
+GET    /api/v1/incidents/{id}/                              A^           401   200  200   404  200   404  200  404  404
+GET    /api/v1/incidents/{id}/                              B            401   404  404   200  404   200  404  404  404
+GET    /api/v1/incidents/{id}/timeline/                     A            401   200  404   404  200   404  404  404  404
+GET    /api/v1/incidents/{id}/timeline/                     A^           401   200  200   404  200   404  200  404  404
+GET    /api/v1/incidents/{id}/timeline/                     B            401   404  404   200  404   200  404  404  404
+GET    /api/v1/incidents/{id}/attachments/                  A            401   200  404   404  200   404  404  404  404
+GET    /api/v1/incidents/{id}/attachments/                  A^           401   200  200   404  200   404  200  404  404
+GET    /api/v1/incidents/{id}/attachments/                  B            401   404  404   200  404   200  404  404  404
+POST   /api/v1/incidents/{id}/attachments/                  A            401   400  404   404  400   404  404  404  404
+POST   /api/v1/incidents/{id}/attachments/                  A^           401   400  400   404  400   404  400  404  404
+POST   /api/v1/incidents/{id}/attachments/                  B            401   404  404   400  404   400  404  404  404
+GET    /api/v1/incidents/{id}/attachments/{attachment_id}/  A            401   200  404   404  200   404  404  404  404
+GET    /api/v1/incidents/{id}/attachments/{attachment_id}/  A^           401   200  200   404  200   404  200  404  404
+GET    /api/v1/incidents/{id}/attachments/{attachment_id}/  B            401   404  404   200  404   200  404  404  404
+POST   /api/v1/incidents/{id}/accept/                       A            401   403  404   404  200   404  404  404  404
+POST   /api/v1/incidents/{id}/accept/                       A^           401   403  403   404  409   404  409  404  404
+POST   /api/v1/incidents/{id}/accept/                       B            401   404  404   403  404   200  404  404  404
+POST   /api/v1/incidents/{id}/reject/                       A            401   403  404   404  400   404  404  404  404
+POST   /api/v1/incidents/{id}/reject/                       A^           401   403  403   404  400   404  400  404  404
+POST   /api/v1/incidents/{id}/merge/                        A            401   403  404   404  400   404  404  404  404
+POST   /api/v1/incidents/{id}/merge/                        A^           401   403  403   404  400   404  400  404  404
+POST   /api/v1/incidents/{id}/report-up/                    A            401   403  404   404  200   404  404  404  404
+POST   /api/v1/incidents/{id}/report-up/                    A^           401   403  403   404  403   404  200  404  404
+POST   /api/v1/incidents/{id}/report-up/                    B            401   404  404   403  404   200  404  404  404
+POST   /api/v1/incidents/{id}/grade/                        A            401   403  404   404  400   404  404  404  404
+POST   /api/v1/incidents/{id}/grade/                        A^           401   403  403   404  400   404  400  404  404
+POST   /api/v1/incidents/{id}/respond/                      A            401   403  404   404  409   404  404  404  404
+POST   /api/v1/incidents/{id}/respond/                      A^           401   403  403   404  200   404  403  404  404
+POST   /api/v1/incidents/{id}/investigate/                  A            401   403  404   404  409   404  404  404  404
+POST   /api/v1/incidents/{id}/investigate/                  A^           401   403  403   404  200   404  403  404  404
+POST   /api/v1/incidents/{id}/extend/                       A            401   403  404   404  400   404  404  404  404
+POST   /api/v1/incidents/{id}/extend/                       A^           401   403  403   404  400   404  400  404  404
+POST   /api/v1/incidents/{id}/conclude/                     A            401   403  404   404  400   404  404  404  404
+POST   /api/v1/incidents/{id}/conclude/                     A^           401   403  403   404  400   404  400  404  404
+POST   /api/v1/incidents/{id}/transfer/                     A            401   403  404   404  400   404  404  404  404
+POST   /api/v1/incidents/{id}/transfer/                     A^           401   403  403   404  400   404  400  404  404
+POST   /api/v1/incidents/{id}/close/                        A            401   403  404   404  409   404  404  404  404
+POST   /api/v1/incidents/{id}/close/                        A^           401   403  403   404  409   404  409  404  404
+POST   /api/v1/incidents/{id}/supplement/                   A            401   200  404   404  200   404  404  404  404
+POST   /api/v1/incidents/{id}/supplement/                   A^           401   403  200   404  200   404  403  404  404
+POST   /api/v1/incidents/{id}/supplement/                   B            401   404  404   200  404   200  404  404  404
+POST   /api/v1/incidents/{id}/acknowledge/                  A            401   403  404   404  200   404  404  404  404
+POST   /api/v1/incidents/{id}/acknowledge/                  A^           401   403  403   404  403   404  200  404  404
+POST   /api/v1/incidents/{id}/acknowledge/                  B            401   404  404   403  404   200  404  404  404
+# --- recalls (issue 13). A: A's recall, active, its lot shipped to the customer (notified, with an
+# acknowledgement link {token}); B: B's recall, submitted, not yet active. The consignee sees A's recall
+# and writes nothing on it (403); the producer's actions are the producer's, approve and close the
+# regulators' of the place (409: not in the recall's present state). B's rows that would only mirror A's
+# are left out to keep the run short. The acknowledgement link is the consignee's credential: public.
+GET    /api/v1/recalls/                                     -            401   200  200   200  200   200  200  200  200
+POST   /api/v1/recalls/                                     -            401   400  400   400  400   400  400  400  400
+POST   /api/v1/recalls/drill/                               -            401   400  400   400  400   400  400  400  400
+GET    /api/v1/recalls/{id}/                                A            401   200  200   404  200   404  200  200  200
+GET    /api/v1/recalls/{id}/                                B            401   404  404   200  404   200  404  404  200
+PATCH  /api/v1/recalls/{id}/                                A            401   400  403   404  403   404  403  403  403
+PATCH  /api/v1/recalls/{id}/                                B            401   404  404   400  404   403  404  404  403
+GET    /api/v1/recalls/{id}/scope/                          A            401   200  403   404  200   404  200  200  200
+GET    /api/v1/recalls/{id}/scope/                          B            401   404  404   200  404   200  404  404  200
+POST   /api/v1/recalls/{id}/scope/                          A            401   409  403   404  403   404  403  403  403
+GET    /api/v1/recalls/{id}/timeline/                       A            401   200  200   404  200   404  200  200  200
+GET    /api/v1/recalls/{id}/notices/                        A            401   200  200   404  200   404  200  200  200
+POST   /api/v1/recalls/{id}/submit/                         A            401   409  403   404  403   404  403  403  403
+POST   /api/v1/recalls/{id}/submit/                         B            401   404  404   409  404   403  404  404  403
+POST   /api/v1/recalls/{id}/approve/                        A            401   403  403   404  409   404  409  409  409
+POST   /api/v1/recalls/{id}/approve/                        B            401   404  404   403  404   200  404  404  200
+POST   /api/v1/recalls/{id}/activate/                       A            401   409  403   404  409   404  409  409  409
+POST   /api/v1/recalls/{id}/activate/                       B            401   404  404   200  404   403  404  404  403
+POST   /api/v1/recalls/{id}/object/                         A            401   409  403   404  403   404  403  403  403
+POST   /api/v1/recalls/{id}/terminate/                      A            401   400  403   404  400   404  400  400  400
+POST   /api/v1/recalls/{id}/cancel/                         A            401   409  403   404  409   404  409  409  409
+POST   /api/v1/recalls/{id}/complete/                       A            401   200  403   404  403   404  403  403  403
+POST   /api/v1/recalls/{id}/close/                          A            401   403  403   404  409   404  409  409  409
+GET    /api/v1/recalls/{id}/progress-reports/               A            401   200  403   404  200   404  200  200  200
+GET    /api/v1/recalls/{id}/progress-reports/               B            401   404  404   200  404   200  404  404  200
+POST   /api/v1/recalls/{id}/progress-reports/               A            401   201  403   404  403   404  403  403  403
+GET    /api/v1/recalls/{id}/summary-report/                 A            401   404  403   404  404   404  404  404  404
+POST   /api/v1/recalls/{id}/summary-report/                 A            401   400  403   404  400   404  400  400  400
+GET    /api/v1/public/recalls/                              -            200   200  200   200  200   200  200  200  200
+GET    /api/v1/public/recall-ack/{token}/                   A            200   200  200   200  200   200  200  200  200
+POST   /api/v1/public/recall-ack/{token}/                   A            201   201  201   201  201   201  201  201  201
 # --- public (by design: the consumer scans the code on the pack)
 GET    /api/v1/public/batches/{gtin}/{lot}/                 A            200   200  200   200  200   200  200  200  200
 GET    /api/v1/public/batches/{gtin}/{lot}/                 B            200   200  200   200  200   200  200  200  200
@@ -212,6 +315,14 @@ GET    /api/v1/batches/{id}/trace.csv/                      A html       401   2
 GET    /api/v1/batches/{id}/trace.csv/                      B html       401   404  404   200  404   200  404  404  200
 GET    /api/v1/batches/{id}/trace.xlsx/                     A html       404   404  404   404  404   404  404  404  404
 GET    /api/v1/batches/{id}/trace.xlsx/                     B html       404   404  404   404  404   404  404  404  404
+GET    /api/v1/public/recalls/feed.atom                     - html       200   200  200   200  200   200  200  200  200
+GET    /recalls/{number}/                                   A html       200   200  200   200  200   200  200  200  200
+GET    /recalls/{number}/                                   B html       404   404  404   404  404   404  404  404  404
+GET    /recall-ack/{token}/                                 A html       200   200  200   200  200   200  200  200  200
+GET    /healthz                                             - html       200   200  200   200  200   200  200  200  200
+GET    /.well-known/suyuan-chain-key                        - html       200   200  200   200  200   200  200  200  200
+GET    /favicon.ico                                         - html       200   200  200   200  200   200  200  200  200
+GET    /lookup/                                             - html       200   200  200   200  200   200  200  200  200
 GET    /api/v1/                                             - html       401   200  200   200  200   200  200  200  200
 GET    /                                                    - html       302   302  302   302  302   302  302  302  302
 GET    /admin/                                              - html       302   302  302   302  302   302  302  302  302
@@ -223,6 +334,7 @@ GET    /admin/trace/event/                                  - html       302   3
 # URL names no request can reach, and why (the coverage check skips them).
 UNREACHABLE = {
     "trace:api-root": "the trace router's root is shadowed by api:api-root at the same /api/v1/",
+    "recalls:api-root": "the recalls router's root is shadowed by api:api-root at the same /api/v1/ too",
     "trace:batch-trace-xlsx": "…/trace.xlsx/ resolves to the trace action with format suffix xlsx (404)",
 }
 

@@ -25,25 +25,31 @@ from __future__ import annotations
 import copy
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from http.cookies import SimpleCookie
 from trace.core import services
+from trace.core.digest import digest_make
 from trace.epcis import services as epcis_services
 from trace.epcis.models import CaptureJob, Subscription
 from trace.models import Batch
 from urllib.parse import quote
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from api.choices import RegulatorLevel
+from incidents import services as incident_services
+from incidents.attachments import incident_attach
 from incidents.complaints.models import ConsumerWarning
 from incidents.complaints.risk import signal_raise
 from incidents.complaints.services import complaint_submit
+from recalls import services as recall_services
 from tests.authz_matrix import MATRIX, PERSONAS, UNREACHABLE, Row, parse_matrix
 from tests.factories import (
     EnterpriseFactory,
@@ -72,12 +78,34 @@ def _regulator(level, region):
     return UserFactory(organization=RegulatorFactory(level=level, region_code=region))
 
 
+_PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _incident(reporter, lot, region_code):
+    """An incident reported now (the service refuses a discovery in the future) on ``lot``,
+    with a photo attached: (incident, attachment)."""
+    now = datetime.now(UTC)
+    incident = incident_services.incident_report(
+        actor=reporter, title="腹泻", description="多名消费者食用后腹泻。", region_code=region_code,
+        occurred_at=now - timedelta(hours=3), discovered_at=now - timedelta(hours=1), batch_ids=[lot.pk])
+    attachment = incident_attach(incident_id=incident.pk, actor=reporter,
+                                 upload=SimpleUploadedFile("photo.png", _PNG))
+    return incident, attachment
+
+
 def build_world() -> World:
     """Enterprise A (Tongshan, Xuzhou) makes lot A and ships 30 of it to its customer
     (Quanshan, Xuzhou), who receives it; A's second lot A* never leaves A. Enterprise B
     (Hangzhou) makes lot B. Each enterprise has a product, a site, an EPCIS named query with
     a subscription, and a capture job. Regulators: the counties of A and of B, Xuzhou city,
-    Jiangsu province, national."""
+    Jiangsu province, national.
+
+    Incidents (issue 11 §9: the reporter; a producer of a named lot once accepted; a regulator
+    in its jurisdiction once the incident reached its level): A reports one on lot A in its
+    county (A, still at the county); B reports one on lot B in its county (B); A's customer
+    reports one on lot A in Tongshan, which the county accepts and passes up to Xuzhou city
+    (A^: seen by the producer A now it is accepted, and by the city, not yet by the province).
+    Each has an attachment. One signed chain digest (the day of the events) is kept."""
     owner = UserFactory(organization=EnterpriseFactory(region_code="320312"))
     customer = UserFactory(organization=EnterpriseFactory(region_code="320311"))
     rival = UserFactory(organization=EnterpriseFactory(region_code="330106"))
@@ -134,14 +162,52 @@ def build_world() -> World:
                                                  text_en="text", published_by=objects["organization"])
         objects.update(complaint=complaint, signal=signal, warning=warning)
     world.objects["A*"].update({k: world.objects["A"][k] for k in ("complaint", "signal", "warning")})
-    world.objects["-"] = {}
+
+    for key, reporter, region in (("A", owner, "320312"), ("B", rival, "330106")):
+        incident, attachment = _incident(reporter, world.objects[key]["batch"], region)
+        world.objects[key].update(incident=incident, attachment=attachment)
+    passed_up, attachment = _incident(customer, lot_a, "320312")
+    incident_services.incident_accept(incident_id=passed_up.pk, actor=users["county"])
+    incident_services.incident_report_up(incident_id=passed_up.pk, actor=users["county"])
+    passed_up.refresh_from_db()
+    world.objects["A^"] = {**world.objects["A"], "incident": passed_up, "attachment": attachment}
+
+    # Recalls on lots of their own (a recall changes its lots' status, which the lot rows must not
+    # see): A's recall is active on lot AR, shipped to the customer, who was notified and holds an
+    # acknowledgement link; B's recall of lot BR is submitted, not yet active.
+    for key, user in (("A", owner), ("B", rival)):
+        lot = services.batch_produce(product=world.objects[key]["product"], lot=f"R{key}", quantity=Decimal(10),
+                                     unit="EA", actor=user, when=when)
+        if key == "A":
+            services.batch_ship(batch=lot, to=customer.membership.organization, quantity=Decimal(4), actor=owner,
+                                when=when.replace(hour=9))
+        recall = recall_services.recall_create(
+            actor=user, batch_ids=[lot.pk], recall_type="voluntary", recall_class=2, defect="标签错误",
+            hazard="过敏原未标示", remedies=["warning", "refund"], notice_title="饼干召回",
+            notice_text="含花生，过敏者请勿食用。")
+        recall_services.recall_edit_scope(recall=recall, actor=user, edits=[], confirm=True)
+        recall_services.recall_submit(recall=recall, actor=user)
+        world.objects[key]["recall"] = recall
+    recall_services.recall_activate(recall=world.objects["A"]["recall"], actor=owner)
+    notice = world.objects["A"]["recall"].notices.get(organization=customer.membership.organization)
+    world.objects["A"]["ack_token"] = recall_services.issue_token(notice)
+    world.objects["A^"]["recall"] = world.objects["A"]["recall"]
+
+    digest, _created = digest_make(day=date(2026, 11, 1))
+    world.objects["-"] = {"digest": digest}
     return world
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    """Built once per module inside a transaction that is rolled back at the end."""
-    with django_db_blocker.unblock():
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Built once per module inside a transaction that is rolled back at the end (the
+    attachments and the signing key in a scratch directory)."""
+    scratch = tmp_path_factory.mktemp("authz")
+    with django_db_blocker.unblock(), override_settings(
+        MEDIA_ROOT=str(scratch / "media"), SUYUAN_SIGNING_KEY="",
+        SUYUAN_SIGNING_KEY_FILE=str(scratch / "chain-signing-key.pem"),
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    ):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
@@ -160,6 +226,8 @@ ID_KINDS = {
     "sites": "site",
     "events": "event",
     "organizations": "organization",
+    "incidents": "incident",
+    "recalls": "recall",
     "complaints": "complaint",
     "signals": "signal",
     "public": "warning",  # /api/v1/public/warnings/{id}/
@@ -178,6 +246,11 @@ def _fill(path: str, objects: dict) -> str:
         "{event_id}": lambda: quote(objects["event"].event_id, safe=":"),
         "{name}": lambda: quote(objects["query"].name, safe=""),
         "{subscription_id}": lambda: str(objects["subscription"].pk),
+        "{batch_id}": lambda: str(batch.pk),
+        "{attachment_id}": lambda: str(objects["attachment"].pk),
+        "{day}": lambda: objects["digest"].date.isoformat(),
+        "{token}": lambda: objects["ack_token"],
+        "{number}": lambda: quote(objects["recall"].number, safe=""),
         "{tracking_code}": lambda: objects["complaint"].display_code,
         "{photo_id}": lambda: "999999",  # no photo: the answer says who may reach the complaint
     }
@@ -188,10 +261,15 @@ def _fill(path: str, objects: dict) -> str:
     return path
 
 
+# One client for every request: a new client builds the middleware chain again (WhiteNoise
+# scanning the static files each time); its cookies are replaced before each request.
+_CLIENT = APIClient()
+
+
 def _answer(world: World, persona: str, row: Row) -> int:
     url = _fill(row.path, world.objects[row.owner])
-    client = APIClient()  # a fresh client each time: signing out in one row must not sign out the next
-    client.cookies = copy.deepcopy(world.cookies[persona])
+    client = _CLIENT
+    client.cookies = copy.deepcopy(world.cookies[persona])  # signing out in one row must not sign out the next
     with transaction.atomic():
         if row.method in ("GET", "DELETE", "OPTIONS", "HEAD"):
             response = client.generic(row.method, url)

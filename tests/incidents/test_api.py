@@ -280,3 +280,17 @@ def test_a_failed_notification_is_on_the_timeline(chain, dairy, batch, t0, setti
         incident_id = create(dairy, batch, t0).json()["id"]
     rows = IncidentTimeline.objects.filter(incident_id=incident_id, action="notification_failed")
     assert rows.count() == 1 and rows.get().reason
+
+
+@pytest.mark.parametrize("action", ["accept", "reject", "merge", "grade", "report-up", "respond", "investigate",
+                                    "extend", "conclude", "transfer", "close", "acknowledge"])
+def test_an_enterprise_is_refused_a_regulators_action_before_its_input_is_read(chain, dairy, batch, t0, action):
+    """Issue 11 "Who does what": accepting, grading, passing up, handling and closing are the
+    regulator's; the reporting enterprise gets 403 even with an empty body (not a 400 that reads
+    as allowed, nor a 409 about the state) and nothing changes (issue 9: the authorization matrix)."""
+    incident_id = create(dairy, batch, t0).json()["id"]
+    before = IncidentTimeline.objects.filter(incident_id=incident_id).count()
+    response = dairy.client.post(f"{URL}{incident_id}/{action}/", {}, format="json")
+    assert response.status_code == 403, response.content
+    assert problem(response)["status"] == 403
+    assert IncidentTimeline.objects.filter(incident_id=incident_id).count() == before
