@@ -80,6 +80,7 @@ def main(argv=None) -> int:
     ctx.dataset = common.ensure_dataset(ctx, regenerate=args.regenerate, progress=not args.no_progress)
     results: list[Measure] = []
     failed = []
+    load_at_start = os.getloadavg()
     for name in names:
         print(f"\n== {name} ==", flush=True)
         module = importlib.import_module(MEASURES[name])
@@ -98,6 +99,9 @@ def main(argv=None) -> int:
                   f"target {m.target}, met {m.met})", flush=True)
         results.extend(found)
     info = common.machine()
+    # Other work on the machine moves every figure: say how busy it was.
+    info["load_average"] = {"start": [round(x, 2) for x in load_at_start],
+                            "end": [round(x, 2) for x in os.getloadavg()]}
     print()
     print(table(results))
     if failed and not args.overwrite:  # a full run with a failed benchmark is a partial one

@@ -83,7 +83,7 @@ def _capture(bodies, plant, ctx) -> list[dict]:
     # waits for the Celery worker to start.
     with CeleryWorker(ctx) as worker, Gunicorn(
             "config.wsgi:application", ctx, extra_env={"CELERY_TASK_ALWAYS_EAGER": "0"}, workers=1) as server:
-        server.wait("/api/schema/")
+        server.wait("/healthz")
         for payload in bodies:
             request = urllib.request.Request(
                 server.url("/epcis/capture"), data=payload, method="POST",
@@ -270,12 +270,12 @@ def run(ctx: Context) -> list[Measure]:
                f"{c['p25']:,.0f}–{c['p75']:,.0f}, min–max {c['min']:,.0f}–{c['max']:,.0f} events/s), each "
                f"POSTed to `/epcis/capture` (gunicorn, one worker) and captured by a Celery worker "
                f"(`trace.epcis.tasks.run_capture_job`, one process) through Redis, one after another, each "
-               f"committed; per document {per_doc} ms end to end, of which the job's own time (created → "
-               f"finished) {job_ms} ms; one warm-up document first ({warmup['seconds'] * 1000:.0f} ms, not "
+               f"committed; per document {per_doc} ms end to end, of which from the job's creation to its end "
+               f"(queue wait and capture) {job_ms} ms; one warm-up document first ({warmup['seconds'] * 1000:.0f} ms, not "
                f"counted). Each document has {cases['without_event_id']} events without an eventID (hash "
                f"computed) and {cases['with_urn_identifiers']} naming lots or items by EPC URN. Baseline: "
                f"median of {len(baselines)} repetitions (min–max {b['min']:,.0f}–{b['max']:,.0f} events/s) "
-               f"of the same rows ({', '.join(f'{k} {v:,}' for k, v in baselines[0]['rows'].items() if v)}) "
+               f"of the same rows (per repetition: {', '.join(f'{k} {v:,}' for k, v in baselines[0]['rows'].items() if v)}) "
                "copied as new rows into the same tables with their indexes and triggers, one transaction "
                "per document, rolled back (so no commit and no deferred foreign-key checks: a generous "
                "baseline). Both start from freshly vacuumed tables."),

@@ -21,11 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 SIZES = {
     # events in the data set, trace samples, scan seconds, capture documents, max document
-    "tiny": dict(events=2_000, trace_samples=100, scan_seconds=3, scan_lots=100, capture_documents=2,
+    "tiny": dict(events=2_000, trace_samples=100, scan_seconds=3, scan_repetitions=2, scan_lots=100, capture_documents=2,
                  memory_events=2_000, export_samples=10),
-    "small": dict(events=50_000, trace_samples=1_000, scan_seconds=10, scan_lots=500, capture_documents=5,
+    "small": dict(events=50_000, trace_samples=1_000, scan_seconds=10, scan_repetitions=5, scan_lots=500, capture_documents=5,
                   memory_events=10_000, export_samples=30),
-    "full": dict(events=1_000_000, trace_samples=1_000, scan_seconds=20, scan_lots=1_000,
+    "full": dict(events=1_000_000, trace_samples=1_000, scan_seconds=20, scan_repetitions=5, scan_lots=1_000,
                  capture_documents=20, memory_events=10_000, export_samples=50),
 }
 
@@ -607,6 +607,9 @@ def render_markdown(doc: dict, *, compare: dict | None = None, compare_name: str
         *(["- PostgreSQL settings: " + ", ".join(f"`{k} = {v}`" for k, v in m["postgresql_settings"].items())]
           if m.get("postgresql_settings") else []),
         f"- Date (UTC): {m.get('date')}",
+        *([f"- Load average (1, 5, 15 min) on {m.get('cores')} cores: "
+           f"{', '.join(map(str, m['load_average']['start']))} at the start, "
+           f"{', '.join(map(str, m['load_average']['end']))} at the end"] if m.get("load_average") else []),
         f"- gunicorn for the scan measures: {doc['server']['gunicorn_workers']} workers × "
         f"{doc['server']['gunicorn_threads']} threads (gthread), the same for the bare WSGI baseline",
         "",
