@@ -15,4 +15,5 @@ MEASURES = {
     "capture": "bench.capture",
     "memory": "bench.memory",
     "incidents": "bench.incidents",
+    "recall": "bench.recall",  # last: it recalls the whey lot's scope for good
 }

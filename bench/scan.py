@@ -68,18 +68,18 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def wait(self, path: str) -> bytes:
-        deadline = time.monotonic() + 120  # a loaded machine boots slowly
+        deadline = time.monotonic() + 180  # a loaded machine starts gunicorn slowly
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise BenchError(f"gunicorn exited: {self.process.stderr.read().decode()[-2000:]}")
             try:
-                with urllib.request.urlopen(self.url(path), timeout=60) as response:
+                with urllib.request.urlopen(self.url(path), timeout=30) as response:
                     return response.read()
             except urllib.error.HTTPError as exc:
                 raise BenchError(f"{path} answered {exc.code}: {exc.read()[:500]!r}") from exc
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.2)
-        raise BenchError("gunicorn did not answer within 120 s")
+        raise BenchError("gunicorn did not answer within 180 s")
 
     def __enter__(self):
         return self

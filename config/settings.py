@@ -303,6 +303,40 @@ SUYUAN_TRACE_MAX_DEPTH = env_int("SUYUAN_TRACE_MAX_DEPTH", 100)
 # Seconds a rendered consumer page stays cached (invalidated on any change anyway).
 SUYUAN_PUBLIC_PAGE_TTL = env_int("SUYUAN_PUBLIC_PAGE_TTL", 300)
 
+# --- recalls (SAMR Order 19, food-recall forms, FDA 21 CFR 7, EU GPSR Art. 35-37) ---
+# Objection window of an ordered recall (责令召回), in Chinese working days.
+RECALL_OBJECTION_WORKING_DAYS = env_int("RECALL_OBJECTION_WORKING_DAYS", 15)
+# Summary report due after completion, in working days.
+RECALL_SUMMARY_WORKING_DAYS = env_int("RECALL_SUMMARY_WORKING_DAYS", 15)
+# Progress reports: every 3 months by default, every 2 weeks for a class I recall.
+RECALL_PROGRESS_INTERVAL_DAYS = env_int("RECALL_PROGRESS_INTERVAL_DAYS", 90)
+RECALL_PROGRESS_INTERVAL_DAYS_CLASS_I = env_int("RECALL_PROGRESS_INTERVAL_DAYS_CLASS_I", 14)
+# An overdue report is escalated again after this many days.
+RECALL_OVERDUE_REPEAT_DAYS = env_int("RECALL_OVERDUE_REPEAT_DAYS", 7)
+# GPSR Art. 37(1): a choice of at least two remedies unless the producer records why not.
+RECALL_MIN_REMEDIES = env_int("RECALL_MIN_REMEDIES", 2)
+# Acknowledgement links: lifetime, reminder interval, reminders before escalation.
+RECALL_ACK_TOKEN_DAYS = env_int("RECALL_ACK_TOKEN_DAYS", 30)
+RECALL_ACK_REMINDER_HOURS = env_int("RECALL_ACK_REMINDER_HOURS", 48)
+RECALL_ACK_MAX_REMINDERS = env_int("RECALL_ACK_MAX_REMINDERS", 2)
+# FDA 21 CFR 7.42(b)(3) effectiveness-check levels: % of consignees that must have answered.
+RECALL_EFFECTIVENESS_PERCENT = {
+    "A": env_int("RECALL_EFFECTIVENESS_A", 100),
+    "B": env_int("RECALL_EFFECTIVENESS_B", 50),
+    "C": env_int("RECALL_EFFECTIVENESS_C", 10),
+    "D": env_int("RECALL_EFFECTIVENESS_D", 2),
+    "E": env_int("RECALL_EFFECTIVENESS_E", 0),
+}
+# GPSR Art. 36(3): wording that lowers the perceived risk is refused in the consumer notice
+# (the recall type is shown by the system). Matched case-insensitively.
+RECALL_REFUSED_PHRASES = env_list("RECALL_REFUSED_PHRASES", [
+    "voluntary", "voluntarily", "precautionary", "as a precaution", "discretionary", "in rare situations",
+    "in rare cases", "in specific situations", "no reported injuries", "abundance of caution",
+    "主动召回", "自愿", "预防性", "出于谨慎", "极少数情况", "极个别情况", "特定情况", "未收到伤害报告",
+])
+# Lots named per EPCIS "recalled" event at activation (one capture for the whole scope).
+RECALL_LOTS_PER_EVENT = env_int("RECALL_LOTS_PER_EVENT", 200)
+
 # --- EPCIS 2.0 interface ---------------------------------------------------
 # Advertised by OPTIONS /epcis/capture; beyond them a capture is refused with 413.
 EPCIS_CAPTURE_LIMIT = env_int("EPCIS_CAPTURE_LIMIT", 10_000)

@@ -23,8 +23,10 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("api/v1/", include("trace.rest.urls")),
     path("api/v1/", include("incidents.urls")),
+    path("api/v1/", include("recalls.urls")),
     path("epcis/", include("trace.epcis.urls")),
     path("", include("trace.consumer.public_urls")),
+    path("", include("recalls.public_urls")),
 ]
 
 handler404 = "api.views.not_found"

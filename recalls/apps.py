@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class RecallsConfig(AppConfig):
     name = "recalls"
     verbose_name = _("Defect recalls")
+
+    def ready(self):
+        from trace.consumer import public
+
+        from api.deadlines import register_sweeper
+        from api.outbox import notification_delivered
+
+        from . import public_views, receivers, sweeps
+
+        register_sweeper("recalls", sweeps.sweep_recalls)
+        notification_delivered.connect(receivers.notification_delivered, dispatch_uid="recalls-delivery")
+        # The consumer page and gs1:recallStatus of a recalled lot name the recall and its remedy.
+        public.register_batch_notice(public_views.batch_recall_notice)

@@ -1,0 +1,329 @@
+"""Defect recalls: the recall and its plan versions, its scope (lots and holders,
+from the trace graph), the consignees' notices and acknowledgements, the
+progress and summary reports, the drill record and the timeline.
+
+The state machine lives in ``recalls.services`` (``TRANSITIONS``); every change
+goes through a service that writes a ``RecallTimelineEntry`` in the same
+transaction.
+"""
+
+from decimal import Decimal
+from trace.models import Batch
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from api.models import Organization, TimeStampedModel
+from api.permissions import organization_of
+from api.timeline import TimelineEntry
+
+from .choices import Effectiveness, RecallDepth, RecallStatus, RecallType, ScopeSource
+
+# What consignees and the public see: a recall that has reached them.
+NOTIFIED_STATUSES = (RecallStatus.ACTIVE, RecallStatus.COMPLETED, RecallStatus.CLOSED, RecallStatus.TERMINATED)
+PUBLIC_STATUSES = (RecallStatus.ACTIVE, RecallStatus.COMPLETED, RecallStatus.CLOSED)
+QUANTITY = dict(max_digits=18, decimal_places=3, default=Decimal(0), validators=[MinValueValidator(0)])
+
+
+class RecallQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The producer: its recalls. A consignee: recalls that have notified it.
+        A regulator: recalls of producers, or reaching holders, in its jurisdiction."""
+        org = organization_of(user)
+        if org is None:
+            return self.none()
+        if org.is_regulator:
+            prefix = org.jurisdiction_prefix
+            if not prefix:
+                return self
+            held_here = RecallNotice.objects.filter(
+                recall=OuterRef("pk"), organization__region_code__startswith=prefix
+            )
+            return self.filter(Q(region_code__startswith=prefix) | Q(Exists(held_here)))
+        notified = RecallNotice.objects.filter(recall=OuterRef("pk"), organization=org, included=True)
+        return self.filter(Q(producer=org) | (Q(status__in=NOTIFIED_STATUSES) & Q(Exists(notified))))
+
+    def public(self):
+        return self.filter(status__in=PUBLIC_STATUSES)
+
+
+class Recall(TimeStampedModel):
+    """One defect recall of a producer's lots, from draft to closure (SAMR Order 19)."""
+
+    number = models.CharField(_("recall number"), max_length=32, unique=True)
+    producer = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="recalls")
+    ordered_by = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="ordered_recalls", null=True, blank=True,
+        help_text=_("The regulator that ordered the recall (责令召回)."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+    )
+    recall_type = models.CharField(_("recall type"), max_length=16, choices=RecallType.choices)
+    recall_class = models.PositiveSmallIntegerField(
+        _("recall class"), validators=[MinValueValidator(1), MaxValueValidator(3)]
+    )
+    status = models.CharField(_("status"), max_length=16, choices=RecallStatus.choices, default=RecallStatus.DRAFT)
+    # Copied from the affected lots and the producer, for the public filters.
+    category = models.CharField(_("product category"), max_length=32, blank=True, db_index=True)
+    region_code = models.CharField(_("producer region code"), max_length=6, db_index=True)
+    product_names = models.JSONField(_("products"), default=list, blank=True)
+
+    defect = models.TextField(_("defect"))
+    hazard = models.TextField(_("hazard"))
+    root_cause = models.TextField(_("root cause"), blank=True)
+    # Loose links by id until incidents and complaints live in main.
+    linked_incidents = models.JSONField(_("linked incidents"), default=list, blank=True)
+    linked_complaints = models.JSONField(_("linked complaints"), default=list, blank=True)
+    depth = models.CharField(_("recall depth"), max_length=16, choices=RecallDepth.choices,
+                             default=RecallDepth.CONSUMER)
+    remedies = models.JSONField(_("remedies offered"), default=list)
+    remedies_reason = models.TextField(_("why fewer than the usual remedies"), blank=True)
+    notice_title = models.CharField(_("notice title"), max_length=200)
+    notice_text = models.TextField(_("notice text"))
+    notice_title_en = models.CharField(_("notice title (English)"), max_length=200, blank=True)
+    notice_text_en = models.TextField(_("notice text (English)"), blank=True)
+    target_effectiveness = models.CharField(_("target effectiveness"), max_length=1, choices=Effectiveness.choices,
+                                            default=Effectiveness.A)
+    planned_start = models.DateField(_("planned start"), null=True, blank=True)
+    planned_end = models.DateField(_("planned end"), null=True, blank=True)
+    plan_version = models.PositiveIntegerField(_("plan version"), default=1)
+
+    scope_proposed_at = models.DateTimeField(null=True, blank=True)
+    scope_confirmed_at = models.DateTimeField(null=True, blank=True)
+    units_planned = models.DecimalField(_("units to recover (held when scoped)"), **QUANTITY)
+    units_sold = models.DecimalField(_("units distributed (sold on)"), **QUANTITY)
+
+    objection_due_at = models.DateTimeField(_("objection window ends"), null=True, blank=True)
+    objection_calendar_covered = models.BooleanField(default=True)
+    objected_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    ended_reason = models.TextField(_("reason for ending"), blank=True)
+    closed_by_override = models.BooleanField(default=False)
+
+    # Deadlines (columns, swept by ``recalls.sweeps``): the next progress report
+    # and the summary report; ``*_check_at`` is when the sweep next looks.
+    next_report_due_at = models.DateTimeField(null=True, blank=True)
+    report_check_at = models.DateTimeField(null=True, blank=True)
+    summary_due_at = models.DateTimeField(null=True, blank=True)
+    summary_calendar_covered = models.BooleanField(default=True)
+    summary_check_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RecallQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("recall")
+        verbose_name_plural = _("recalls")
+        constraints = [
+            models.CheckConstraint(name="recall_class_1_to_3", condition=Q(recall_class__gte=1, recall_class__lte=3)),
+            models.CheckConstraint(
+                name="recall_ordered_has_regulator",
+                condition=~Q(recall_type=RecallType.ORDERED) | Q(ordered_by__isnull=False),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["report_check_at"], name="recall_report_check_idx",
+                         condition=Q(status=RecallStatus.ACTIVE)),
+            models.Index(fields=["summary_check_at"], name="recall_summary_check_idx",
+                         condition=Q(status=RecallStatus.COMPLETED)),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class RecallPlanVersion(models.Model):
+    """The plan as filed (备案): version 1 at submission, one more each time it is re-filed."""
+
+    recall = models.ForeignKey(Recall, on_delete=models.CASCADE, related_name="plan_versions")
+    version = models.PositiveIntegerField()
+    plan = models.JSONField()
+    reason = models.TextField(blank=True)
+    filed_at = models.DateTimeField(auto_now_add=True)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+",
+                                 null=True, blank=True)
+
+    class Meta:
+        ordering = ["recall", "version"]
+        constraints = [models.UniqueConstraint(fields=["recall", "version"], name="recall_plan_unique_version")]
+
+
+class RecallBatch(models.Model):
+    """A lot in a recall's scope: affected, or made from one (``distance`` steps down)."""
+
+    recall = models.ForeignKey(Recall, on_delete=models.CASCADE, related_name="scope_batches")
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="recall_links")
+    distance = models.PositiveIntegerField(default=0)
+    source = models.CharField(max_length=16, choices=ScopeSource.choices)
+    included = models.BooleanField(default=True)
+    edit_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["recall", "batch"], name="recall_batch_unique")]
+        indexes = [models.Index(fields=["batch", "recall"], name="recall_batch_by_batch_idx")]
+
+
+class RecallHolding(models.Model):
+    """What one organization did with one lot of the scope: produced, received, sold on, still holds."""
+
+    recall = models.ForeignKey(Recall, on_delete=models.CASCADE, related_name="holdings")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="+")
+    produced = models.DecimalField(**QUANTITY)
+    received = models.DecimalField(**QUANTITY)
+    sold_on = models.DecimalField(**QUANTITY)
+    used = models.DecimalField(_("used in production"), **QUANTITY)
+    held = models.DecimalField(**QUANTITY)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["recall", "organization", "batch"], name="recall_holding_unique"),
+        ]
+
+
+class RecallNotice(models.Model):
+    """One consignee of a recall: what it holds, its notice, reminders and its answers."""
+
+    recall = models.ForeignKey(Recall, on_delete=models.CASCADE, related_name="notices")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="recall_notices")
+    included = models.BooleanField(default=True)
+    edit_reason = models.TextField(blank=True)
+    lots = models.PositiveIntegerField(default=0)
+    received = models.DecimalField(**QUANTITY)
+    sold_on = models.DecimalField(**QUANTITY)
+    held = models.DecimalField(**QUANTITY)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    last_answer_at = models.DateTimeField(null=True, blank=True)
+    on_hand = models.DecimalField(**QUANTITY)
+    returned = models.DecimalField(**QUANTITY)
+    destroyed = models.DecimalField(**QUANTITY)
+    corrected = models.DecimalField(**QUANTITY)
+    reminders_sent = models.PositiveIntegerField(default=0)
+    next_reminder_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["recall", "organization"], name="recall_notice_unique")]
+        indexes = [
+            models.Index(fields=["next_reminder_at"], name="recall_notice_reminder_idx",
+                         condition=Q(acknowledged_at__isnull=True, next_reminder_at__isnull=False)),
+        ]
+
+    @property
+    def recovered(self) -> Decimal:
+        return self.returned + self.destroyed + self.corrected
+
+
+class RecallAckToken(models.Model):
+    """An acknowledgement link. Only the SHA-256 of the token is stored; the token is
+    an HMAC of ``nonce`` under the server's key, so the consignee's own signed-in
+    view can show its link again while a leaked table reveals no working link."""
+
+    notice = models.ForeignKey(RecallNotice, on_delete=models.CASCADE, related_name="tokens")
+    nonce = models.CharField(max_length=32, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class RecallAcknowledgement(models.Model):
+    """One answer a consignee gave through its link: receipt confirmed and quantities."""
+
+    notice = models.ForeignKey(RecallNotice, on_delete=models.CASCADE, related_name="answers")
+    token = models.OneToOneField(RecallAckToken, on_delete=models.PROTECT, related_name="answer")
+    at = models.DateTimeField(auto_now_add=True)
+    on_hand = models.DecimalField(**QUANTITY)
+    returned = models.DecimalField(**QUANTITY)
+    destroyed = models.DecimalField(**QUANTITY)
+    corrected = models.DecimalField(**QUANTITY)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class _ReportFigures(models.Model):
+    consignees_total = models.PositiveIntegerField(default=0)
+    consignees_notified = models.PositiveIntegerField(default=0)
+    consignees_answered = models.PositiveIntegerField(default=0)
+    units_recovered = models.DecimalField(**QUANTITY)
+    units_corrected = models.DecimalField(**QUANTITY)
+    units_destroyed = models.DecimalField(**QUANTITY)
+    units_planned = models.DecimalField(**QUANTITY)
+    units_sold = models.DecimalField(**QUANTITY)
+    recalled_over_sold = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    recalled_over_planned = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    effectiveness = models.DecimalField(_("consignees answered, %"), max_digits=5, decimal_places=2, default=0)
+    target_effectiveness = models.CharField(max_length=1, choices=Effectiveness.choices)
+    target_met = models.BooleanField(default=False)
+    note = models.TextField(blank=True)
+    filed_at = models.DateTimeField(auto_now_add=True)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+",
+                                 null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class RecallProgressReport(_ReportFigures):
+    """A periodic progress report (SAMR Order 19: default every 3 months; class I more often)."""
+
+    recall = models.ForeignKey(Recall, on_delete=models.CASCADE, related_name="progress_reports")
+    sequence = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["recall", "sequence"]
+        constraints = [models.UniqueConstraint(fields=["recall", "sequence"], name="recall_progress_unique")]
+
+
+class RecallSummaryReport(_ReportFigures):
+    """The summary report after completion (default within 15 working days)."""
+
+    recall = models.OneToOneField(Recall, on_delete=models.CASCADE, related_name="summary_report")
+    conclusion = models.TextField()
+
+
+class RecallDrill(models.Model):
+    """A mock recall: the scope, notices and an acknowledgement round computed, nobody told, nothing changed."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="recall_drills")
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+",
+                                   null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+    batch_ids = models.JSONField(default=list)
+    lots = models.PositiveIntegerField(default=0)
+    holders = models.PositiveIntegerField(default=0)
+    units_held = models.DecimalField(**QUANTITY)
+    scope_seconds = models.FloatField(default=0)
+    notices_seconds = models.FloatField(default=0)
+    ack_seconds = models.FloatField(default=0)
+    total_seconds = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["-id"]
+
+
+class RecallTimelineEntry(TimelineEntry):
+    """One thing that happened to a recall (append-only)."""
+
+    recall = models.ForeignKey(Recall, on_delete=models.PROTECT, related_name="timeline")
+
+    class Meta(TimelineEntry.Meta):
+        verbose_name = _("recall timeline entry")
+        verbose_name_plural = _("recall timeline entries")

@@ -89,6 +89,7 @@ def test_every_benchmark_runs_at_tiny_size_and_reports_numbers(tmp_path):
         "capture_throughput", "trace_latency_p95", "trace_graph_p95", "scan_throughput", "scan_p99",
         "scan_errors", "downstream_holders", "capture_peak_rss", "trace_export_xlsx",
         "incident_sweep_find", "incident_sweep_act", "incident_list",
+        "recall_scope", "recall_drill", "recall_activation",
     }
     by_name = {m["name"]: m for m in report["measures"]}
     for measure in report["measures"]:
@@ -99,9 +100,11 @@ def test_every_benchmark_runs_at_tiny_size_and_reports_numbers(tmp_path):
         assert measure["ratio"] is None or isinstance(measure["ratio"], int | float)
     # Each benchmark measured something real: work was done and timed, nothing failed.
     for name in ("capture_throughput", "scan_throughput", "trace_latency_p95", "trace_graph_p95",
-                 "scan_p99", "downstream_holders", "capture_peak_rss", "trace_export_xlsx"):
+                 "scan_p99", "downstream_holders", "capture_peak_rss", "trace_export_xlsx", "recall_scope",
+                 "recall_activation"):
         assert by_name[name]["value"] > 0, by_name[name]
     assert by_name["scan_errors"]["value"] == 0, by_name["scan_errors"]
+    assert by_name["recall_activation"]["details"]["pages_still_safe"] == 0, by_name["recall_activation"]
     # The report is written for this run: one row per measure, with its value.
     markdown = (tmp_path / "BENCHMARKS.md").read_text()
     assert "| measure | value |" in markdown and report["machine"]["postgresql"] in markdown

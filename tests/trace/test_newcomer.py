@@ -119,7 +119,7 @@ def _settings_in_subprocess(**env) -> dict:
     code = ("import json, django; django.setup(); from django.conf import settings; "
             "print(json.dumps({'hosts': settings.ALLOWED_HOSTS, 'base': settings.PUBLIC_BASE_URL}))")
     environment = {k: v for k, v in os.environ.items() if k not in ("ALLOWED_HOSTS", "PUBLIC_BASE_URL")}
-    environment.update(env, DJANGO_SETTINGS_MODULE="config.settings")
+    environment.update(env, DJANGO_SETTINGS_MODULE="config.settings", SUYUAN_DEV="1")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True,
                             check=True)
     return json.loads(result.stdout)

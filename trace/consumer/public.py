@@ -214,6 +214,7 @@ class PublicBatch:
     status: str
     status_label: str
     journey: list[JourneyStep] = field(default_factory=list)
+    recall: dict | None = None  # what a registered batch-notice hook says of a recalled lot
 
     @property
     def recalled(self) -> bool:
@@ -271,6 +272,26 @@ def origin_regions(batch: Batch) -> list[str]:
     return regions
 
 
+# Upper layers (recalls) say what they know of a recalled lot: callables batch → dict | None.
+_batch_notices: list = []
+
+
+def register_batch_notice(fn) -> None:
+    if fn not in _batch_notices:
+        _batch_notices.append(fn)
+
+
+def batch_notice(batch: Batch) -> dict | None:
+    """The recall notice of a recalled lot (title, remedies, link), or None."""
+    if batch.status != BatchStatus.RECALLED:
+        return None
+    for fn in _batch_notices:
+        notice = fn(batch)
+        if notice:
+            return notice
+    return None
+
+
 def public_batch(batch: Batch) -> PublicBatch:
     producer = batch.product.owner if batch.product_id else None
     separator = ", " if translation.get_language() == "en" else "、"
@@ -287,6 +308,7 @@ def public_batch(batch: Batch) -> PublicBatch:
         status=batch.status,
         status_label=str(BatchStatus(batch.status).label),
         journey=public_journey(batch),
+        recall=batch_notice(batch),
     )
 
 

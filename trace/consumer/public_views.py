@@ -44,6 +44,7 @@ from .forms import action_form, lookup_form
 from .public import (
     ACTIONS,
     PageActions,
+    batch_notice,
     find_public_batch,
     page_actions,
     public_batch,
@@ -463,6 +464,7 @@ def _status_body(batch: Batch) -> dict:
         "recalled": batch.status == BatchStatus.RECALLED,
         "on_hold": batch.status == BatchStatus.ON_HOLD,
         "status_changed_at": batch.status_changed_at.isoformat(),
+        "recall": batch_notice(batch),
     }
 
 

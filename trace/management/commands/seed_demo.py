@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from incidents.demo import seed_incidents
+from recalls.demo import seed_recall_demo
 
 
 class Command(BaseCommand):
@@ -12,6 +13,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         created, accounts = seed_demo()
         seed_incidents()  # the incidents app adds its demo reports (issue 11)
+        seed_recall_demo()  # one closed recall, one active (recalls/demo.py)
         self.stdout.write(self.style.SUCCESS("Demo data created." if created else "Demo data already present."))
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         for account in accounts:

@@ -1,0 +1,194 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from api.serializers import OrganizationRefSerializer
+
+from .choices import Effectiveness, RecallDepth, RecallType, Remedy
+from .models import (
+    Recall,
+    RecallBatch,
+    RecallDrill,
+    RecallNotice,
+    RecallProgressReport,
+    RecallSummaryReport,
+    RecallTimelineEntry,
+)
+
+Quantity = lambda **kw: serializers.DecimalField(  # noqa: E731
+    max_digits=18, decimal_places=3, min_value=Decimal(0), max_value=Decimal(settings.SUYUAN_MAX_QUANTITY), **kw
+)
+
+_PLAN = ["recall_class", "defect", "hazard", "root_cause", "linked_incidents", "linked_complaints", "depth",
+         "remedies", "remedies_reason", "notice_title", "notice_text", "notice_title_en", "notice_text_en",
+         "target_effectiveness", "planned_start", "planned_end"]
+
+
+class _PlanFields(serializers.Serializer):
+    recall_class = serializers.IntegerField(min_value=1, max_value=3)
+    defect = serializers.CharField(max_length=5000)
+    hazard = serializers.CharField(max_length=5000)
+    root_cause = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    linked_incidents = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
+                                             default=list, max_length=100)
+    linked_complaints = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
+                                              default=list, max_length=100)
+    depth = serializers.ChoiceField(choices=RecallDepth.choices, required=False, default=RecallDepth.CONSUMER)
+    remedies = serializers.ListField(child=serializers.ChoiceField(choices=Remedy.choices), max_length=4)
+    remedies_reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    notice_title = serializers.CharField(max_length=200)
+    notice_text = serializers.CharField(max_length=5000)
+    notice_title_en = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    notice_text_en = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    target_effectiveness = serializers.ChoiceField(choices=Effectiveness.choices, required=False,
+                                                   default=Effectiveness.A)
+    planned_start = serializers.DateField(required=False, allow_null=True, default=None)
+    planned_end = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class RecallCreateSerializer(_PlanFields):
+    batches = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=1000,
+                                    help_text=_("Ids of the affected lots."))
+    recall_type = serializers.ChoiceField(choices=RecallType.choices)
+
+
+class RecallUpdateSerializer(_PlanFields):
+    """A draft's plan edit, or a re-filing of a filed plan (``reason`` required then)."""
+
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # every field optional, no defaults: change only what is sent
+            field.required = False
+            field.default = serializers.empty
+
+
+class RecallSerializer(serializers.ModelSerializer):
+    producer = OrganizationRefSerializer(read_only=True)
+    ordered_by = OrganizationRefSerializer(read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    lots = serializers.IntegerField(read_only=True)
+    consignees = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Recall
+        fields = ["id", "number", "producer", "ordered_by", "recall_type", "status", "status_label", *_PLAN,
+                  "category", "region_code", "product_names", "plan_version", "lots", "consignees",
+                  "scope_proposed_at", "scope_confirmed_at", "units_planned", "units_sold", "objection_due_at",
+                  "objection_calendar_covered", "objected_at", "submitted_at", "approved_at", "activated_at",
+                  "completed_at", "closed_at", "closed_by_override", "ended_reason", "next_report_due_at",
+                  "summary_due_at", "summary_calendar_covered", "created_at"]
+        read_only_fields = fields
+
+
+class ScopeLotSerializer(serializers.ModelSerializer):
+    gtin = serializers.CharField(source="batch.gtin")
+    lot = serializers.CharField(source="batch.lot")
+    product = serializers.CharField(source="batch.product.name", default="")
+    status = serializers.CharField(source="batch.status")
+
+    class Meta:
+        model = RecallBatch
+        fields = ["batch", "gtin", "lot", "product", "status", "distance", "source", "included", "edit_reason"]
+
+
+class ScopeEditSerializer(serializers.Serializer):
+    batch = serializers.IntegerField(min_value=1, required=False)
+    organization = serializers.IntegerField(min_value=1, required=False)
+    include = serializers.BooleanField()
+    reason = serializers.CharField(max_length=2000, allow_blank=True)
+
+
+class ScopeUpdateSerializer(serializers.Serializer):
+    confirm = serializers.BooleanField(required=False, default=False)
+    edits = ScopeEditSerializer(many=True, required=False, default=list)
+
+
+class NoticeSerializer(serializers.ModelSerializer):
+    organization = OrganizationRefSerializer(read_only=True)
+    answered = serializers.SerializerMethodField()
+    ack_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RecallNotice
+        fields = ["id", "organization", "included", "edit_reason", "lots", "received", "sold_on", "held",
+                  "notified_at", "acknowledged_at", "last_answer_at", "answered", "on_hand", "returned", "destroyed",
+                  "corrected", "reminders_sent", "escalated_at", "ack_url"]
+
+    def get_answered(self, notice) -> bool:
+        return notice.acknowledged_at is not None
+
+    def get_ack_url(self, notice) -> str | None:
+        """Only the consignee itself sees its link (anyone holding it may answer)."""
+        return self.context.get("ack_urls", {}).get(notice.pk)
+
+
+class RecallTimelineSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", default=None)
+    actor_organization = OrganizationRefSerializer(read_only=True)
+
+    class Meta:
+        model = RecallTimelineEntry
+        fields = ["id", "at", "action", "actor", "actor_organization", "reason", "data"]
+
+
+class RecallReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
+
+
+class RecallCloseSerializer(RecallReasonSerializer):
+    override = serializers.BooleanField(required=False, default=False)
+
+
+class _ReportInput(serializers.Serializer):
+    units_recovered = Quantity(required=False, allow_null=True, default=None)
+    units_corrected = Quantity(required=False, allow_null=True, default=None)
+    units_destroyed = Quantity(required=False, allow_null=True, default=None)
+    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class ProgressReportInput(_ReportInput):
+    pass
+
+
+class SummaryReportInput(_ReportInput):
+    conclusion = serializers.CharField(max_length=10000)
+
+
+_FIGURES = ["consignees_total", "consignees_notified", "consignees_answered", "units_recovered", "units_corrected",
+            "units_destroyed", "units_planned", "units_sold", "recalled_over_sold", "recalled_over_planned",
+            "effectiveness", "target_effectiveness", "target_met", "note", "filed_at"]
+
+
+class ProgressReportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RecallProgressReport
+        fields = ["id", "sequence", *_FIGURES]
+
+
+class SummaryReportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RecallSummaryReport
+        fields = ["id", "conclusion", *_FIGURES]
+
+
+class DrillInput(serializers.Serializer):
+    batches = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=1000)
+
+
+class DrillSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RecallDrill
+        fields = ["id", "at", "batch_ids", "lots", "holders", "units_held", "scope_seconds", "notices_seconds",
+                  "ack_seconds", "total_seconds"]
+
+
+class AckInput(serializers.Serializer):
+    on_hand = Quantity(required=False, default=Decimal(0))
+    returned = Quantity(required=False, default=Decimal(0))
+    destroyed = Quantity(required=False, default=Decimal(0))
+    corrected = Quantity(required=False, default=Decimal(0))
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")

@@ -1,0 +1,860 @@
+"""Writes for recalls: one keyword-only service per action.
+
+Each locks the recall row, checks the transition table below, saves, and
+appends its timeline row in the same transaction. Notices go to the outbox
+(``api.outbox.notify``) inside the transaction and are delivered after commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from base64 import urlsafe_b64encode
+from datetime import datetime, timedelta
+from decimal import Decimal
+from trace.core.cache import invalidate_batches
+from trace.core.capture import capture_events, new_event_id
+from trace.core.choices import BatchStatus, BizStep, Disposition
+from trace.core.identifiers import canonical_lot_uri
+from trace.models import Batch
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+
+from api.choices import OrganizationKind, RegulatorLevel
+from api.exceptions import Conflict
+from api.models import Organization
+from api.outbox import notify
+from api.permissions import organization_of
+from api.workdays import add_working_days
+
+from .choices import RecallStatus, RecallType, Remedy, ScopeSource
+from .models import (
+    Recall,
+    RecallAcknowledgement,
+    RecallAckToken,
+    RecallBatch,
+    RecallHolding,
+    RecallNotice,
+    RecallPlanVersion,
+    RecallProgressReport,
+    RecallSummaryReport,
+    RecallTimelineEntry,
+)
+from .selectors import ZERO, compute_scope, holdings_by_organization, report_figures, scope_holdings
+
+S = RecallStatus
+# The one transition table: action → (states it may start from, state it leads to;
+# None = the state does not change).
+TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
+    "edit_scope": (frozenset({S.DRAFT}), None),
+    "submit": (frozenset({S.DRAFT}), S.SUBMITTED),
+    "object": (frozenset({S.DRAFT, S.SUBMITTED}), None),
+    "approve": (frozenset({S.SUBMITTED}), None),
+    "refile": (frozenset({S.SUBMITTED, S.ACTIVE}), None),
+    "activate": (frozenset({S.SUBMITTED}), S.ACTIVE),
+    "progress_report": (frozenset({S.ACTIVE}), None),
+    "complete": (frozenset({S.ACTIVE}), S.COMPLETED),
+    "summary_report": (frozenset({S.COMPLETED}), None),
+    "close": (frozenset({S.COMPLETED}), S.CLOSED),
+    "terminate": (frozenset({S.SUBMITTED, S.ACTIVE}), S.TERMINATED),
+    "cancel": (frozenset({S.DRAFT, S.SUBMITTED}), S.CANCELLED),
+}
+# Plan fields a draft edit or a re-filing may change.
+PLAN_FIELDS = (
+    "recall_class", "defect", "hazard", "root_cause", "linked_incidents", "linked_complaints", "depth",
+    "remedies", "remedies_reason", "notice_title", "notice_text", "notice_title_en", "notice_text_en",
+    "target_effectiveness", "planned_start", "planned_end",
+)
+
+
+class Gone(exceptions.APIException):
+    status_code = 410
+    default_detail = "This link has expired."
+    default_code = "gone"
+
+
+def _field_error(field: str, message: str, code: str) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
+def _check(recall: Recall, action: str) -> str | None:
+    allowed, target = TRANSITIONS[action]
+    if recall.status not in allowed:
+        raise Conflict(
+            _("A recall that is %(status)s cannot be %(action)s.")
+            % {"status": recall.get_status_display(), "action": action.replace("_", " ")},
+            code="illegal_transition",
+        )
+    return target
+
+
+def _lock(recall: Recall) -> Recall:
+    return Recall.objects.select_for_update().get(pk=recall.pk)
+
+
+def log_entry(recall: Recall, action: str, *, actor=None, organization=None, reason: str = "", data=None,
+         at: datetime | None = None) -> RecallTimelineEntry:
+    if organization is None and actor is not None:
+        organization = organization_of(actor)
+    return RecallTimelineEntry.objects.create(
+        recall=recall, action=action, actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_organization=organization, reason=reason, data=data or {}, at=at or timezone.now(),
+    )
+
+
+def require_writer(actor) -> Organization:
+    org = organization_of(actor)
+    if org is None or not actor.membership.can_write:
+        raise exceptions.PermissionDenied(_("You must belong to an organization, and viewers may only read."))
+    return org
+
+
+def _require_producer(recall: Recall, actor) -> Organization:
+    org = require_writer(actor)
+    if org.pk != recall.producer_id:
+        raise exceptions.PermissionDenied(_("Only the producer running this recall may do this."))
+    return org
+
+
+def covers(regulator: Organization, region_code: str) -> bool:
+    return regulator.is_regulator and region_code.startswith(regulator.jurisdiction_prefix)
+
+
+def _require_regulator(recall: Recall, actor) -> Organization:
+    org = require_writer(actor)
+    if not covers(org, recall.region_code):
+        raise exceptions.PermissionDenied(_("Only a regulator whose jurisdiction covers the producer may do this."))
+    return org
+
+
+def competent_regulators(region_code: str) -> list[Organization]:
+    """Who hears of a recall: the provincial regulator of the region (SAMR Order 19
+    files plans there) and the city and county regulators under it."""
+    regulators = Organization.objects.filter(kind=OrganizationKind.REGULATOR).exclude(level=RegulatorLevel.NATIONAL)
+    return [r for r in regulators.filter(region_code__startswith=region_code[:2]).order_by("id")
+            if region_code.startswith(r.jurisdiction_prefix)]
+
+
+def notify_regulators(recall: Recall, *, topic: str, subject: str, body: str, region_code: str | None = None):
+    for regulator in competent_regulators(region_code or recall.region_code):
+        notify(organization=regulator, topic=topic, subject=subject, body=body,
+               payload={"recall": recall.number, "status": recall.status}, about=recall)
+
+
+# --- checks on the plan -----------------------------------------------------
+
+def refused_phrases(*texts: str) -> list[str]:
+    """The risk-minimising phrases (GPSR Art. 36(3), settings) found in the texts."""
+    lowered = " ".join(t or "" for t in texts).lower()
+    return [p for p in settings.RECALL_REFUSED_PHRASES if p.lower() in lowered]
+
+
+def validate_plan(plan: dict) -> None:
+    errors: dict[str, list[ValidationError]] = {}
+    for field in ("notice_title", "notice_text", "notice_title_en", "notice_text_en"):
+        found = refused_phrases(plan.get(field, ""))
+        if found:
+            errors.setdefault(field, []).append(ValidationError(
+                _("The consumer notice may not play down the risk; remove: %(phrases)s. "
+                  "The recall type is shown by the system.") % {"phrases": "、".join(found)},
+                code="refused_wording"))
+    remedies = plan.get("remedies") or []
+    unknown = [r for r in remedies if r not in Remedy.values]
+    if unknown:
+        errors.setdefault("remedies", []).append(ValidationError(
+            _("Unknown remedy: %(remedy)s.") % {"remedy": unknown[0]}, code="invalid_choice"))
+    elif len(set(remedies)) < settings.RECALL_MIN_REMEDIES and not (plan.get("remedies_reason") or "").strip():
+        errors.setdefault("remedies", []).append(ValidationError(
+            _("Offer at least %(n)s remedies, or record in remedies_reason why not.")
+            % {"n": settings.RECALL_MIN_REMEDIES}, code="too_few_remedies"))
+    start, end = plan.get("planned_start"), plan.get("planned_end")
+    if start and end and end < start:
+        errors.setdefault("planned_end", []).append(
+            ValidationError(_("The planned end is before the planned start."), code="end_before_start"))
+    if errors:
+        raise ValidationError(errors)
+
+
+def plan_of(recall: Recall) -> dict:
+    plan = {f: getattr(recall, f) for f in PLAN_FIELDS}
+    for f in ("planned_start", "planned_end"):
+        plan[f] = plan[f].isoformat() if plan[f] else None
+    plan["lots"] = list(recall.scope_batches.filter(included=True).values_list("batch_id", flat=True))
+    plan["consignees"] = list(recall.notices.filter(included=True).values_list("organization_id", flat=True))
+    return plan
+
+
+# --- scope ----------------------------------------------------------------------
+
+def _store_scope(recall: Recall, batch_ids: list[int], *, source: str = ScopeSource.DOWNSTREAM) -> int:
+    """Add the lots made from ``batch_ids`` (and their holders) to the scope; returns lots added."""
+    scope = compute_scope(batch_ids)
+    known = set(recall.scope_batches.values_list("batch_id", flat=True))
+    new = {b: d for b, d in scope.lots.items() if b not in known}
+    roots = set(batch_ids)
+    RecallBatch.objects.bulk_create(
+        [RecallBatch(recall=recall, batch_id=b, distance=d,
+                     source=(source if b in roots and source == ScopeSource.ADDED else
+                             ScopeSource.AFFECTED if d == 0 else ScopeSource.DOWNSTREAM))
+         for b, d in sorted(new.items())], batch_size=5000)
+    RecallHolding.objects.bulk_create(
+        [RecallHolding(recall=recall, organization_id=h.organization_id, batch_id=h.batch_id, produced=h.produced,
+                       received=h.received, sold_on=h.sold_on, used=h.used, held=h.held)
+         for h in scope.holdings if h.batch_id in new], batch_size=5000)
+    return len(new)
+
+
+def _refresh_notices(recall: Recall) -> None:
+    """One notice per holder of an included lot (the producer excluded), with its totals."""
+    by_org = holdings_by_organization(recall)
+    existing = {n.organization_id: n for n in recall.notices.all()}
+    to_create, to_update = [], []
+    for org_id, totals in by_org.items():
+        if org_id == recall.producer_id:
+            continue
+        notice = existing.pop(org_id, None)
+        if notice is None:
+            to_create.append(RecallNotice(recall=recall, organization_id=org_id, **totals))
+            continue
+        for k, v in totals.items():
+            setattr(notice, k, v)
+        if not notice.edit_reason:
+            notice.included = True
+        to_update.append(notice)
+    for notice in existing.values():  # holders left without any included lot
+        notice.lots, notice.received, notice.sold_on, notice.held = 0, ZERO, ZERO, ZERO
+        if not notice.edit_reason:
+            notice.included = False
+        to_update.append(notice)
+    RecallNotice.objects.bulk_create(to_create, batch_size=1000)
+    RecallNotice.objects.bulk_update(to_update, ["lots", "received", "sold_on", "held", "included"], batch_size=1000)
+    included = recall.notices.filter(included=True)
+    recall.units_planned = sum(included.values_list("held", flat=True), ZERO)
+    # Distributed: what left the producer's hands and its consignees' (shipped or sold).
+    recall.units_sold = sum(
+        recall.holdings.filter(organization_id=recall.producer_id, batch__recall_links__recall=recall,
+                               batch__recall_links__included=True).values_list("sold_on", flat=True), ZERO)
+    if not recall.units_sold:
+        recall.units_sold = sum(included.values_list("sold_on", flat=True), ZERO)
+
+
+def affected_batches(batch_ids: list[int], *, organization: Organization, ordered: bool) -> tuple[list[Batch], int]:
+    """The lots named, checked: registered here, and the producer's own (a voluntary
+    recall) or within the ordering regulator's jurisdiction, all of one producer."""
+    if not batch_ids:
+        raise _field_error("batches", _("Name at least one affected lot."), "required")
+    batches = list(Batch.objects.filter(pk__in=set(batch_ids)).select_related("product__owner").order_by("id"))
+    found = {b.pk for b in batches}
+    missing = [b for b in batch_ids if b not in found]
+    if missing:
+        raise _field_error("batches", _("Unknown lot %(id)s.") % {"id": missing[0]}, "does_not_exist")
+    owners = {b.product.owner_id if b.product_id else None for b in batches}
+    if None in owners:
+        raise _field_error("batches", _("Only lots registered here can be recalled."), "batch_not_registered")
+    if not ordered:
+        if owners != {organization.pk}:
+            raise _field_error("batches", _("You can only recall lots your organization made."), "batch_not_owned")
+        return batches, organization.pk
+    if len(owners) != 1:
+        raise _field_error("batches", _("An ordered recall covers the lots of one producer."), "several_producers")
+    producer = batches[0].product.owner
+    if not covers(organization, producer.region_code):
+        raise _field_error("batches", _("This producer is outside your jurisdiction."), "outside_jurisdiction")
+    return batches, producer.pk
+
+
+@transaction.atomic
+def recall_create(*, actor, batch_ids: list[int], recall_type: str, recall_class: int, defect: str, hazard: str,
+                  notice_title: str, notice_text: str, remedies: list[str], root_cause: str = "",
+                  remedies_reason: str = "", notice_title_en: str = "", notice_text_en: str = "",
+                  target_effectiveness: str = "A", depth: str = "consumer", planned_start=None, planned_end=None,
+                  linked_incidents: list[int] | None = None, linked_complaints: list[int] | None = None) -> Recall:
+    """Open a recall in draft with its scope proposed from the trace graph. A
+    voluntary recall is opened by the producer; an ordered one by a regulator,
+    which starts the producer's objection window (15 working days)."""
+    org = require_writer(actor)
+    ordered = recall_type == RecallType.ORDERED
+    if ordered and not org.is_regulator:
+        raise exceptions.PermissionDenied(_("Only a regulator may order a recall."))
+    if not ordered and not org.is_enterprise:
+        raise exceptions.PermissionDenied(_("A voluntary recall is opened by the producer."))
+    plan = dict(recall_class=recall_class, defect=defect, hazard=hazard, root_cause=root_cause,
+                linked_incidents=linked_incidents or [], linked_complaints=linked_complaints or [], depth=depth,
+                remedies=list(dict.fromkeys(remedies)), remedies_reason=remedies_reason, notice_title=notice_title,
+                notice_text=notice_text, notice_title_en=notice_title_en, notice_text_en=notice_text_en,
+                target_effectiveness=target_effectiveness, planned_start=planned_start, planned_end=planned_end)
+    validate_plan(plan)
+    batches, producer_id = affected_batches(batch_ids, organization=org, ordered=ordered)
+    producer = Organization.objects.get(pk=producer_id)
+    now = timezone.now()
+    recall = Recall(
+        number=f"tmp-{secrets.token_hex(8)}", producer=producer, ordered_by=org if ordered else None,
+        created_by=actor, recall_type=recall_type, region_code=producer.region_code,
+        category=batches[0].product.category,
+        product_names=list(dict.fromkeys(b.product.name for b in batches)), scope_proposed_at=now, **plan,
+    )
+    if ordered:
+        deadline = add_working_days(now, settings.RECALL_OBJECTION_WORKING_DAYS)
+        recall.objection_due_at = deadline.due_at
+        recall.objection_calendar_covered = deadline.calendar_covered
+    recall.full_clean(exclude=["number"], validate_unique=False, validate_constraints=False)
+    recall.save()
+    recall.number = f"RC-{timezone.localtime(now):%Y}-{recall.pk:06d}"
+    recall.save(update_fields=["number"])
+    lots = _store_scope(recall, [b.pk for b in batches])
+    _refresh_notices(recall)
+    recall.save(update_fields=["units_planned", "units_sold"])
+    log_entry(recall, "created", actor=actor, data={"recall_type": recall_type, "batches": [b.pk for b in batches]})
+    data = {"lots": lots, "consignees": recall.notices.filter(included=True).count(),
+            "units_planned": str(recall.units_planned)}
+    if ordered:
+        data["objection_due_at"] = recall.objection_due_at.isoformat()
+        if not recall.objection_calendar_covered:
+            data["note"] = "computed without the holiday calendar"
+    log_entry(recall, "scope_proposed", actor=actor, data=data)
+    if ordered:
+        notify(organization=producer, topic="recall.ordered",
+               subject=_("Recall ordered: %(title)s") % {"title": recall.notice_title},
+               body=_("%(regulator)s has ordered recall %(number)s. You may object until %(due)s.")
+               % {"regulator": org.name, "number": recall.number,
+                  "due": timezone.localtime(recall.objection_due_at).strftime("%Y-%m-%d %H:%M")},
+               payload={"recall": recall.number}, about=recall)
+    return recall
+
+
+@transaction.atomic
+def recall_edit_scope(*, recall: Recall, actor, edits: list[dict], confirm: bool = False) -> Recall:
+    """The producer confirms the proposed scope or edits it: each edit includes or
+    excludes a lot (``batch``) or a holder (``organization``) and needs a reason.
+    A lot added brings what was made from it."""
+    recall = _lock(recall)
+    org = require_writer(actor)
+    if org.pk != recall.producer_id and not (recall.recall_type == RecallType.ORDERED
+                                              and recall.ordered_by_id == org.pk):
+        raise exceptions.PermissionDenied(_("Only the producer running this recall may do this."))
+    _check(recall, "edit_scope")
+    for index, edit in enumerate(edits):
+        reason = (edit.get("reason") or "").strip()
+        if not reason:
+            raise _field_error(f"edits[{index}].reason", _("Every change to the scope needs a reason."), "required")
+        include = bool(edit.get("include"))
+        if edit.get("batch"):
+            link = recall.scope_batches.filter(batch_id=edit["batch"]).first()
+            if link is None:
+                if not include:
+                    raise _field_error(f"edits[{index}].batch", _("This lot is not in the scope."), "not_in_scope")
+                batch = Batch.objects.filter(pk=edit["batch"], product__owner=recall.producer).first()
+                if batch is None:
+                    raise _field_error(f"edits[{index}].batch", _("You can only add lots the producer made."),
+                                       "batch_not_owned")
+                added = _store_scope(recall, [batch.pk], source=ScopeSource.ADDED)
+                recall.scope_batches.filter(batch_id=batch.pk).update(edit_reason=reason)
+                log_entry(recall, "scope_lot_added", actor=actor, reason=reason, data={"batch": batch.pk, "lots": added})
+                continue
+            link.included = include
+            link.edit_reason = reason
+            link.save(update_fields=["included", "edit_reason"])
+            log_entry(recall, "scope_lot_included" if include else "scope_lot_excluded", actor=actor, reason=reason,
+                 data={"batch": link.batch_id})
+        elif edit.get("organization"):
+            notice = recall.notices.filter(organization_id=edit["organization"]).first()
+            if notice is None:
+                raise _field_error(f"edits[{index}].organization", _("This organization holds no lot of the scope."),
+                                   "not_in_scope")
+            notice.included = include
+            notice.edit_reason = reason
+            notice.save(update_fields=["included", "edit_reason"])
+            log_entry(recall, "scope_holder_included" if include else "scope_holder_excluded", actor=actor,
+                 reason=reason, data={"organization": notice.organization_id})
+        else:
+            raise _field_error(f"edits[{index}]", _("Name a batch or an organization."), "required")
+    if edits:
+        _refresh_notices(recall)
+        recall.save(update_fields=["units_planned", "units_sold", "updated_at"])
+    if confirm:
+        recall.scope_confirmed_at = timezone.now()
+        recall.save(update_fields=["scope_confirmed_at", "updated_at"])
+        log_entry(recall, "scope_confirmed", actor=actor, data={
+            "lots": recall.scope_batches.filter(included=True).count(),
+            "consignees": recall.notices.filter(included=True).count()})
+    elif edits and recall.scope_confirmed_at:
+        recall.scope_confirmed_at = None  # an edited scope is confirmed again
+        recall.save(update_fields=["scope_confirmed_at", "updated_at"])
+    return recall
+
+
+@transaction.atomic
+def recall_update_plan(*, recall: Recall, actor, changes: dict, reason: str = "") -> Recall:
+    """Edit a draft's plan, or re-file a filed plan (a new version, with a reason)."""
+    recall = _lock(recall)
+    org = require_writer(actor)
+    if org.pk != recall.producer_id and recall.ordered_by_id != org.pk:
+        raise exceptions.PermissionDenied(_("Only the producer running this recall may do this."))
+    refile = recall.status != S.DRAFT
+    if refile:
+        _check(recall, "refile")
+        if not reason.strip():
+            raise _field_error("reason", _("A re-filed plan needs the reason for the change."), "required")
+    changes = {k: v for k, v in changes.items() if k in PLAN_FIELDS}
+    plan = {f: getattr(recall, f) for f in PLAN_FIELDS} | changes
+    validate_plan(plan)
+    for k, v in changes.items():
+        setattr(recall, k, v)
+    recall.full_clean(validate_unique=False, validate_constraints=False)
+    fields = [*changes, "updated_at"]
+    if refile:
+        recall.plan_version += 1
+        fields.append("plan_version")
+    recall.save(update_fields=fields)
+    if refile:
+        RecallPlanVersion.objects.create(recall=recall, version=recall.plan_version, plan=plan_of(recall),
+                                         reason=reason, filed_by=actor)
+        log_entry(recall, "plan_refiled", actor=actor, reason=reason,
+             data={"version": recall.plan_version, "changed": sorted(changes)})
+        notify_regulators(recall, topic="recall.refiled",
+                           subject=_("Recall plan re-filed: %(number)s") % {"number": recall.number},
+                           body=_("Plan version %(v)s: %(reason)s") % {"v": recall.plan_version, "reason": reason})
+        if recall.status == S.ACTIVE:  # the consumer pages show the new remedy from the next scan
+            lots = list(recall.scope_batches.filter(included=True).values_list("batch_id", flat=True))
+            transaction.on_commit(lambda: invalidate_batches(lots))
+    else:
+        log_entry(recall, "plan_edited", actor=actor, data={"changed": sorted(changes)})
+    return recall
+
+
+# --- the workflow -------------------------------------------------------------
+
+@transaction.atomic
+def recall_submit(*, recall: Recall, actor) -> Recall:
+    """File the plan (备案): draft → submitted, plan version 1."""
+    recall = _lock(recall)
+    org = require_writer(actor)
+    if org.pk != recall.producer_id and recall.ordered_by_id != org.pk:
+        raise exceptions.PermissionDenied(_("Only the producer running this recall may do this."))
+    target = _check(recall, "submit")
+    if recall.scope_confirmed_at is None:
+        raise Conflict(_("Confirm the scope before filing the plan."), code="scope_not_confirmed")
+    validate_plan({f: getattr(recall, f) for f in PLAN_FIELDS})
+    recall.status = target
+    recall.submitted_at = timezone.now()
+    recall.save(update_fields=["status", "submitted_at", "updated_at"])
+    RecallPlanVersion.objects.create(recall=recall, version=recall.plan_version, plan=plan_of(recall),
+                                     filed_by=actor)
+    log_entry(recall, "submitted", actor=actor, data={"version": recall.plan_version})
+    notify_regulators(recall, topic="recall.submitted",
+                       subject=_("Recall plan filed: %(number)s") % {"number": recall.number},
+                       body=_("%(producer)s filed the plan of recall %(number)s: %(title)s")
+                       % {"producer": recall.producer.name, "number": recall.number, "title": recall.notice_title})
+    return recall
+
+
+@transaction.atomic
+def recall_approve(*, recall: Recall, actor, note: str = "") -> Recall:
+    """A regulator acknowledges the filed plan."""
+    recall = _lock(recall)
+    _require_regulator(recall, actor)
+    _check(recall, "approve")
+    recall.approved_at = timezone.now()
+    recall.save(update_fields=["approved_at", "updated_at"])
+    log_entry(recall, "approved", actor=actor, reason=note, data={"version": recall.plan_version})
+    return recall
+
+
+@transaction.atomic
+def recall_object(*, recall: Recall, actor, reason: str) -> Recall:
+    """The producer objects to an ordered recall within its window (SAMR Order 19)."""
+    recall = _lock(recall)
+    _require_producer(recall, actor)
+    _check(recall, "object")
+    if recall.recall_type != RecallType.ORDERED:
+        raise Conflict(_("Only an ordered recall can be objected to."), code="not_ordered")
+    if not reason.strip():
+        raise _field_error("reason", _("An objection needs its reasons."), "required")
+    now = timezone.now()
+    if now > recall.objection_due_at:
+        raise Conflict(_("The objection window closed on %(due)s.")
+                       % {"due": timezone.localtime(recall.objection_due_at).strftime("%Y-%m-%d %H:%M")},
+                       code="objection_window_closed")
+    if recall.objected_at is not None:
+        raise Conflict(_("An objection has already been lodged."), code="already_objected")
+    recall.objected_at = now
+    recall.save(update_fields=["objected_at", "updated_at"])
+    log_entry(recall, "objected", actor=actor, reason=reason)
+    notify(organization=recall.ordered_by, topic="recall.objected",
+           subject=_("Objection to recall %(number)s") % {"number": recall.number}, body=reason,
+           payload={"recall": recall.number}, about=recall)
+    return recall
+
+
+def ack_token(nonce: str) -> str:
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"recall-ack:{nonce}".encode(), hashlib.sha256).digest()
+    return urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def ack_url(token: str) -> str:
+    return f"{settings.PUBLIC_BASE_URL}/recall-ack/{token}/"
+
+
+def issue_token(notice: RecallNotice, *, now: datetime | None = None) -> str:
+    """A fresh acknowledgement link for ``notice``; returns the token (not stored)."""
+    now = now or timezone.now()
+    nonce = secrets.token_hex(16)
+    token = ack_token(nonce)
+    RecallAckToken.objects.create(notice=notice, nonce=nonce, token_hash=token_hash(token),
+                                  expires_at=now + timedelta(days=settings.RECALL_ACK_TOKEN_DAYS))
+    return token
+
+
+def current_ack_url(notice: RecallNotice) -> str | None:
+    """The consignee's working link (shown to it when signed in), if any."""
+    token = notice.tokens.filter(used_at__isnull=True, expires_at__gt=timezone.now()).order_by("-id").first()
+    return ack_url(ack_token(token.nonce)) if token else None
+
+
+def _remedy_text(recall: Recall) -> str:
+    return "、".join(str(Remedy(r).label) for r in recall.remedies)
+
+
+def send_notice(notice: RecallNotice, recall: Recall, *, topic: str, now: datetime) -> None:
+    token = issue_token(notice, now=now)
+    link = ack_url(token)
+    reminder = topic == "recall.reminder"
+    subject = (_("Reminder: recall %(number)s awaits your answer") if reminder else
+               _("Recall notice %(number)s: %(title)s")) % {"number": recall.number, "title": recall.notice_title}
+    body = _(
+        "%(producer)s is recalling %(products)s (class %(cls)s).\n%(text)s\nRemedies: %(remedies)s\n"
+        "You hold or held %(held)s units of %(lots)s affected lot(s). Stop selling them, then confirm receipt "
+        "and report what you have on hand, returned, destroyed or corrected: %(link)s"
+    ) % {"producer": recall.producer.name, "products": "、".join(recall.product_names), "cls": recall.recall_class,
+         "text": recall.notice_text, "remedies": _remedy_text(recall), "held": notice.held, "lots": notice.lots,
+         "link": link}
+    rows = notify(organization=notice.organization, topic=topic, subject=subject, body=body,
+                  payload={"recall": recall.number, "ack_url": link, "held": str(notice.held), "lots": notice.lots},
+                  about=notice)
+    if not rows:  # nobody to write to: on the record, so the producer can reach it another way
+        log_entry(recall, "notice_undeliverable", at=now, data={"organization": notice.organization_id, "topic": topic})
+
+
+def _recall_documents(recall: Recall, lots: list[tuple[str, str]], when: datetime) -> list[dict]:
+    """EPCIS ObjectEvents with disposition ``recalled`` naming every lot, a few hundred a event."""
+    local = timezone.localtime(when)
+    offset = local.strftime("%z")
+    per_event = max(1, settings.RECALL_LOTS_PER_EVENT)
+    documents = []
+    for start in range(0, len(lots), per_event):
+        documents.append({
+            "@context": [{"sy": "https://suyuan.cn/epcis/"}],
+            "type": "ObjectEvent",
+            "eventID": new_event_id(),
+            "eventTime": local.isoformat(timespec="milliseconds"),
+            "eventTimeZoneOffset": f"{offset[:3]}:{offset[3:]}",
+            "action": "OBSERVE",
+            "bizStep": BizStep.HOLDING,
+            "disposition": Disposition.RECALLED,
+            "quantityList": [{"epcClass": canonical_lot_uri(gtin, lot)} for gtin, lot in lots[start:start + per_event]],
+            "sy:recall": {"number": recall.number, "class": recall.recall_class, "type": recall.recall_type},
+        })
+    return documents
+
+
+def _record_recall_events(recall: Recall, *, org: Organization, actor, now: datetime) -> tuple[int, int, int]:
+    """Record the ``recalled`` events of every lot of the scope; capture changes their status
+    (``trace.core.rules``: a recall is decided by the lot's owner or a regulator). A regulator
+    records them all; otherwise each owner's lots go on its own hash chain, one capture per
+    owner, recorded by the person activating. Lots already recalled or destroyed stay so,
+    as do lots of GTINs not registered here (no owner to decide for them).
+    Returns (lots recalled, events, lots left as they were)."""
+    rows = (Batch.objects.filter(recall_links__recall=recall, recall_links__included=True)
+            .order_by("id").values_list("gtin", "lot", "status", "product__owner_id"))
+    by_recorder: dict[int, list[tuple[str, str]]] = {}
+    skipped = 0
+    for gtin, lot, status, owner_id in rows:
+        # A lot of a GTIN nobody registered here has no owner to decide for it; only a regulator may.
+        if status in (BatchStatus.RECALLED, BatchStatus.DESTROYED) or (owner_id is None and not org.is_regulator):
+            skipped += 1
+            continue
+        recorder = org.pk if org.is_regulator else owner_id
+        by_recorder.setdefault(recorder, []).append((gtin, lot))
+    recorders = Organization.objects.in_bulk(list(by_recorder))
+    events = 0
+    for recorder_id, lots in sorted(by_recorder.items()):
+        result = capture_events(documents=_recall_documents(recall, lots, now), organization=recorders[recorder_id],
+                                user=actor)
+        events += len(result.event_pks)
+    return sum(len(lots) for lots in by_recorder.values()), events, skipped
+
+
+@transaction.atomic
+def recall_activate(*, recall: Recall, actor) -> Recall:
+    """Start the recall, in one transaction: every lot of the scope becomes
+    recalled through recorded EPCIS events (bulk captures), every consignee gets its
+    notice with an acknowledgement link (outbox, sent after commit), and the lots'
+    consumer pages show the red banner from the next scan. An ordered recall
+    activates once the objection window has passed, or when its producer does."""
+    recall = _lock(recall)
+    org = require_writer(actor)
+    target = _check(recall, "activate")
+    if recall.recall_type == RecallType.VOLUNTARY:
+        if org.pk != recall.producer_id:
+            raise exceptions.PermissionDenied(_("Only the producer running this recall may do this."))
+    elif org.pk != recall.producer_id:
+        if not covers(org, recall.region_code):
+            raise exceptions.PermissionDenied(_("Only a regulator whose jurisdiction covers the producer may do this."))
+        if timezone.now() <= recall.objection_due_at:
+            raise Conflict(_("The producer's objection window is still open."), code="objection_window_open")
+    now = timezone.now()
+    recalled, events, skipped = _record_recall_events(recall, org=org, actor=actor, now=now)
+    notices = list(recall.notices.filter(included=True).select_related("organization"))
+    reminder_at = now + timedelta(hours=settings.RECALL_ACK_REMINDER_HOURS)
+    for notice in notices:
+        send_notice(notice, recall, topic="recall.notice", now=now)
+        notice.notified_at = now
+        notice.next_reminder_at = reminder_at
+    RecallNotice.objects.bulk_update(notices, ["notified_at", "next_reminder_at"], batch_size=1000)
+    recall.status = target
+    recall.activated_at = now
+    recall.next_report_due_at = recall.report_check_at = now + _report_interval(recall)
+    recall.save(update_fields=["status", "activated_at", "next_report_due_at", "report_check_at", "updated_at"])
+    log_entry(recall, "activated", actor=actor, at=now, data={
+        "lots": recalled + skipped, "lots_recalled": recalled, "lots_already_recalled_or_destroyed": skipped,
+        "events": events, "consignees": len(notices),
+        "next_report_due_at": recall.next_report_due_at.isoformat()})
+    notify_regulators(recall, topic="recall.activated",
+                       subject=_("Recall started: %(number)s") % {"number": recall.number},
+                       body=_("%(lots)s lots recalled, %(n)s consignees notified.") % {"lots": recalled,
+                                                                                        "n": len(notices)})
+    return recall
+
+
+def _report_interval(recall: Recall) -> timedelta:
+    days = (settings.RECALL_PROGRESS_INTERVAL_DAYS_CLASS_I if recall.recall_class == 1
+            else settings.RECALL_PROGRESS_INTERVAL_DAYS)
+    return timedelta(days=days)
+
+
+def _quantity(data: dict, name: str) -> Decimal:
+    value = data.get(name)
+    if value in (None, ""):
+        return ZERO
+    try:
+        quantity = Decimal(str(value))
+    except ArithmeticError as exc:
+        raise _field_error(name, _("A quantity must be a number."), "quantity_numeric") from exc
+    if not quantity.is_finite() or quantity < 0:
+        raise _field_error(name, _("A quantity must be zero or more."), "quantity_negative")
+    if quantity > settings.SUYUAN_MAX_QUANTITY:
+        raise _field_error(name, _("This quantity is implausibly large."), "quantity_too_large")
+    return quantity
+
+
+def find_token(token: str, *, lock: bool = False) -> RecallAckToken:
+    """The token row, or 404 (unknown), 409 (used) or 410 (expired)."""
+    if not token or len(token) > 100:
+        raise exceptions.NotFound(_("This acknowledgement link is not valid."))
+    rows = RecallAckToken.objects.select_related("notice__recall", "notice__organization")
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    row = rows.filter(token_hash=token_hash(token)).first()
+    if row is None:
+        raise exceptions.NotFound(_("This acknowledgement link is not valid."))
+    if row.used_at is not None:
+        raise Conflict(_("This link has already been used; use the newest link you received."), code="token_used")
+    if row.expires_at <= timezone.now():
+        raise Gone(_("This link has expired; a reminder will bring a new one."), code="token_expired")
+    return row
+
+
+@transaction.atomic
+def recall_acknowledge(*, token: str, data: dict) -> tuple[RecallNotice, str]:
+    """A consignee confirms receipt and reports quantities through its link (no
+    account). Each link answers once; the answer returns a fresh link for a later one."""
+    row = find_token(token, lock=True)
+    notice = RecallNotice.objects.select_for_update().get(pk=row.notice_id)
+    recall = row.notice.recall
+    if recall.status not in (S.ACTIVE, S.COMPLETED):
+        raise Conflict(_("This recall no longer takes answers."), code="recall_not_active")
+    q = {name: _quantity(data, name) for name in ("on_hand", "returned", "destroyed", "corrected")}
+    held = notice.held
+    errors = {}
+    for name in ("on_hand", "returned", "destroyed"):
+        if q[name] > held:
+            errors[name] = ValidationError(
+                _("More than the %(held)s units you held of the affected lots.") % {"held": format(held.normalize(), "f")},
+                code="quantity_exceeds_held")
+    if not errors and q["returned"] + q["destroyed"] > held:
+        errors["returned"] = ValidationError(
+            _("Returned and destroyed together exceed the %(held)s units you held.")
+            % {"held": format(held.normalize(), "f")}, code="quantity_exceeds_held")
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    RecallAcknowledgement.objects.create(notice=notice, token=row, note=str(data.get("note") or "")[:2000], **q)
+    row.used_at = now
+    row.save(update_fields=["used_at"])
+    first = notice.acknowledged_at is None
+    for name, value in q.items():
+        setattr(notice, name, value)
+    notice.acknowledged_at = notice.acknowledged_at or now
+    notice.last_answer_at = now
+    notice.next_reminder_at = None
+    notice.save(update_fields=["on_hand", "returned", "destroyed", "corrected", "acknowledged_at", "last_answer_at",
+                               "next_reminder_at"])
+    log_entry(recall, "consignee_acknowledged" if first else "consignee_reported", organization=notice.organization,
+         data={"organization": notice.organization_id, **{k: str(v) for k, v in q.items()}})
+    return notice, issue_token(notice, now=now)
+
+
+@transaction.atomic
+def recall_file_progress_report(*, recall: Recall, actor, units_recovered=None, units_corrected=None,
+                                units_destroyed=None, note: str = "") -> RecallProgressReport:
+    recall = _lock(recall)
+    _require_producer(recall, actor)
+    _check(recall, "progress_report")
+    figures = report_figures(recall, units_recovered=units_recovered, units_corrected=units_corrected,
+                             units_destroyed=units_destroyed)
+    sequence = recall.progress_reports.count() + 1
+    report = RecallProgressReport.objects.create(recall=recall, sequence=sequence, note=note, filed_by=actor,
+                                                 **figures)
+    now = timezone.now()
+    recall.next_report_due_at = recall.report_check_at = now + _report_interval(recall)
+    recall.save(update_fields=["next_report_due_at", "report_check_at", "updated_at"])
+    log_entry(recall, "progress_report_filed", actor=actor, data={
+        "sequence": sequence, "effectiveness": str(report.effectiveness), "target_met": report.target_met,
+        "next_report_due_at": recall.next_report_due_at.isoformat()})
+    notify_regulators(recall, topic="recall.progress_report",
+                       subject=_("Recall progress report %(n)s: %(number)s") % {"n": sequence, "number": recall.number},
+                       body=_("Effectiveness %(e)s %% (target %(t)s).") % {"e": report.effectiveness,
+                                                                           "t": recall.target_effectiveness})
+    return report
+
+
+@transaction.atomic
+def recall_complete(*, recall: Recall, actor, note: str = "") -> Recall:
+    """The producer has done what the plan says: active → completed; the summary
+    report falls due (default 15 working days)."""
+    recall = _lock(recall)
+    _require_producer(recall, actor)
+    target = _check(recall, "complete")
+    now = timezone.now()
+    deadline = add_working_days(now, settings.RECALL_SUMMARY_WORKING_DAYS)
+    recall.status = target
+    recall.completed_at = now
+    recall.summary_due_at = recall.summary_check_at = deadline.due_at
+    recall.summary_calendar_covered = deadline.calendar_covered
+    recall.report_check_at = None
+    recall.save(update_fields=["status", "completed_at", "summary_due_at", "summary_check_at",
+                               "summary_calendar_covered", "report_check_at", "updated_at"])
+    data = {"summary_due_at": deadline.due_at.isoformat()}
+    if not deadline.calendar_covered:
+        data["note"] = "computed without the holiday calendar"
+    log_entry(recall, "completed", actor=actor, reason=note, data=data)
+    return recall
+
+
+@transaction.atomic
+def recall_file_summary_report(*, recall: Recall, actor, conclusion: str, units_recovered=None,
+                               units_corrected=None, units_destroyed=None, note: str = "") -> RecallSummaryReport:
+    recall = _lock(recall)
+    _require_producer(recall, actor)
+    _check(recall, "summary_report")
+    if RecallSummaryReport.objects.filter(recall=recall).exists():
+        raise Conflict(_("The summary report has already been filed."), code="summary_exists")
+    if not conclusion.strip():
+        raise _field_error("conclusion", _("The summary report needs a conclusion."), "required")
+    figures = report_figures(recall, units_recovered=units_recovered, units_corrected=units_corrected,
+                             units_destroyed=units_destroyed)
+    report = RecallSummaryReport.objects.create(recall=recall, conclusion=conclusion, note=note, filed_by=actor,
+                                                **figures)
+    recall.summary_check_at = None
+    recall.save(update_fields=["summary_check_at", "updated_at"])
+    log_entry(recall, "summary_report_filed", actor=actor, data={
+        "effectiveness": str(report.effectiveness), "target_met": report.target_met,
+        "on_time": timezone.now() <= recall.summary_due_at})
+    notify_regulators(recall, topic="recall.summary_report",
+                       subject=_("Recall summary report: %(number)s") % {"number": recall.number}, body=conclusion)
+    return report
+
+
+@transaction.atomic
+def recall_close(*, recall: Recall, actor, override: bool = False, reason: str = "") -> Recall:
+    """The regulator verifies and closes: when the target is met and every
+    consignee has answered, or by override with a recorded reason."""
+    recall = _lock(recall)
+    _require_regulator(recall, actor)
+    target = _check(recall, "close")
+    if not RecallSummaryReport.objects.filter(recall=recall).exists():
+        raise Conflict(_("The summary report has not been filed yet."), code="summary_missing")
+    figures = report_figures(recall)
+    unanswered = figures["consignees_total"] - figures["consignees_answered"]
+    met = figures["target_met"] and unanswered == 0
+    if not met:
+        if not override:
+            raise Conflict(
+                _("The target is not met (%(e)s %% answered, %(n)s consignees still silent); "
+                  "close with override and a reason.") % {"e": figures["effectiveness"], "n": unanswered},
+                code="target_not_met")
+        if not reason.strip():
+            raise _field_error("reason", _("Closing by override needs a reason."), "required")
+    recall.status = target
+    recall.closed_at = timezone.now()
+    recall.closed_by_override = not met
+    recall.ended_reason = reason
+    recall.save(update_fields=["status", "closed_at", "closed_by_override", "ended_reason", "updated_at"])
+    RecallNotice.objects.filter(recall=recall).update(next_reminder_at=None)
+    log_entry(recall, "closed", actor=actor, reason=reason, data={
+        "override": not met, "effectiveness": str(figures["effectiveness"]), "unanswered": unanswered})
+    notify(organization=recall.producer, topic="recall.closed",
+           subject=_("Recall closed: %(number)s") % {"number": recall.number}, body=reason or recall.notice_title,
+           payload={"recall": recall.number}, about=recall)
+    return recall
+
+
+def _end(recall: Recall, actor, *, action: str, reason: str) -> Recall:
+    recall = _lock(recall)
+    org = require_writer(actor)
+    target = _check(recall, action)
+    if not reason.strip():
+        raise _field_error("reason", _("Say why."), "required")
+    producer = org.pk == recall.producer_id
+    if recall.recall_type == RecallType.ORDERED:
+        allowed = covers(org, recall.region_code)
+    else:
+        allowed = producer or (action == "terminate" and covers(org, recall.region_code))
+    if not allowed:
+        raise exceptions.PermissionDenied(_("You may not end this recall."))
+    recall.status = target
+    recall.ended_reason = reason
+    recall.report_check_at = None
+    recall.save(update_fields=["status", "ended_reason", "report_check_at", "updated_at"])
+    RecallNotice.objects.filter(recall=recall).update(next_reminder_at=None)
+    log_entry(recall, action + ("d" if action.endswith("e") else "led"), actor=actor, reason=reason)
+    return recall
+
+
+@transaction.atomic
+def recall_terminate(*, recall: Recall, actor, reason: str) -> Recall:
+    """Stop a filed or running recall early (the lots stay recalled)."""
+    return _end(recall, actor, action="terminate", reason=reason)
+
+
+@transaction.atomic
+def recall_cancel(*, recall: Recall, actor, reason: str) -> Recall:
+    """Withdraw a recall that has not started."""
+    return _end(recall, actor, action="cancel", reason=reason)
+
+
+__all__ = [
+    "TRANSITIONS", "recall_create", "recall_edit_scope", "recall_update_plan", "recall_submit", "recall_approve",
+    "recall_object", "recall_activate", "recall_acknowledge", "recall_file_progress_report", "recall_complete",
+    "recall_file_summary_report", "recall_close", "recall_terminate", "recall_cancel", "scope_holdings",
+]
