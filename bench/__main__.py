@@ -57,7 +57,8 @@ def main(argv=None) -> int:
     compare = json.loads(Path(args.compare).read_text()) if args.compare else None
     out = Path(args.output)
     if args.render_only:
-        common.rerender(out / "benchmarks.json", out / "BENCHMARKS.md", compare=compare)
+        common.rerender(out / "benchmarks.json", out / "BENCHMARKS.md", compare=compare,
+                        compare_name=args.compare or "")
         return 0
     names = args.measures or list(MEASURES)
     partial = set(names) != set(MEASURES)

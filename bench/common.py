@@ -369,8 +369,9 @@ def check_overwrite(path_json: Path, *, size: str, events: int, partial: bool, o
             "replace it. Write elsewhere (--output DIR) or pass --overwrite.")
 
 
-def rerender(path_json: Path, path_md: Path, *, compare: dict | None = None) -> None:
-    path_md.write_text(render_markdown(json.loads(path_json.read_text()), compare=compare, here=path_md.parent))
+def rerender(path_json: Path, path_md: Path, *, compare: dict | None = None, compare_name: str = "") -> None:
+    path_md.write_text(render_markdown(json.loads(path_json.read_text()), compare=compare,
+                                       compare_name=compare_name, here=path_md.parent))
 
 
 def write_results(path_json: Path, path_md: Path, *, measures: list[Measure], ctx: Context, info: dict,
@@ -506,8 +507,10 @@ def summary(doc: dict) -> list[str]:
     met = [x for x in rows if x["met"] is True]
     missed = [x for x in rows if x["met"] is False]
     lines = ["", "## Summary (computed from the rows above)", "",
-             f"{len(met)} of {len(rows)} rows met their targets"
-             + (f"; {len(missed)} missed." if missed else ".")]
+             f"{len(met)} of {len(met) + len(missed)} rows with a target met it"
+             + (f"; {len(missed)} missed" if missed else "")
+             + (f"; {len(rows) - len(met) - len(missed)} only reported." if len(rows) > len(met) + len(missed)
+                else ".")]
     for x in missed:
         lines.append(f"- Missed: **{x['label']}**: {x.get('shortfall') or margin(x) or 'see the notes'}.")
     for x in met:

@@ -55,7 +55,7 @@ def test_the_summary_is_computed_from_the_rows_and_names_the_margin(tmp_path):
                   measures=[_capture(1000.0, 2000.0), _graph(18.0)], ctx=_ctx(), info=_MACHINE,
                   requested=list(MEASURES), all_measures=list(MEASURES), failed=[])
     markdown = (tmp_path / "BENCHMARKS.md").read_text()
-    assert "1 of 2 rows met their targets; 1 missed." in markdown
+    assert "1 of 2 rows with a target met it; 1 missed." in markdown
     assert "ratio 0.500, 100 % above at least 0.250" in markdown
     assert "Missed: **trace graph p95**" in markdown
     assert json.loads((tmp_path / "benchmarks.json").read_text())["method"] == METHOD
