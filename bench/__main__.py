@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import random
 import sys
@@ -27,7 +28,12 @@ def parse_args(argv):
                         or os.environ.get("REDIS_URL", ""))
     parser.add_argument("--regenerate", action="store_true", help="rebuild the data set even if present")
     parser.add_argument("--output", default=str(ROOT / "docs"),
-                        help="directory for BENCHMARKS.md and benchmarks.json (default docs/)")
+                        help="directory for BENCHMARKS.md and benchmarks.json (default docs/); a run of some "
+                             "measures writes BENCHMARKS.partial.md and benchmarks.partial.json there")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the full report in --output even with a partial run or another size")
+    parser.add_argument("--compare", metavar="FILE",
+                        help="a previous benchmarks.json: the report says how each row moved against it")
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--workers", type=int, default=0,
                         help="gunicorn workers (default: config/gunicorn.py's, one per core)")
@@ -35,7 +41,7 @@ def parse_args(argv):
                         help="gunicorn threads per worker (default: config/gunicorn.py's)")
     parser.add_argument("--no-progress", action="store_true")
     parser.add_argument("--render-only", action="store_true",
-                        help="re-render BENCHMARKS.md from benchmarks.json (e.g. after editing bench/analysis.md)")
+                        help="re-render BENCHMARKS.md from benchmarks.json (after a change to the generator)")
     args = parser.parse_args(argv)
     unknown = [m for m in args.measures if m not in MEASURES]
     if unknown:
@@ -48,11 +54,19 @@ def main(argv=None) -> int:
     from bench import common
     from config import gunicorn as served
 
+    compare = json.loads(Path(args.compare).read_text()) if args.compare else None
+    out = Path(args.output)
     if args.render_only:
-        out = Path(args.output)
-        common.rerender(out / "benchmarks.json", out / "BENCHMARKS.md")
+        common.rerender(out / "benchmarks.json", out / "BENCHMARKS.md", compare=compare,
+                        compare_name=args.compare or "")
         return 0
+    names = args.measures or list(MEASURES)
+    partial = set(names) != set(MEASURES)
+    path_json, path_md = common.report_paths(out, partial=partial, overwrite=args.overwrite)
     try:
+        if not args.no_write:
+            common.check_overwrite(path_json, size=args.size, events=args.events or SIZES[args.size]["events"],
+                                   partial=partial, overwrite=args.overwrite)
         common.check_services(args.database_url, args.redis_url) if args.database_url.startswith(
             ("postgres://", "postgresql://")) else None
         common.configure(args.database_url, args.redis_url)
@@ -65,9 +79,9 @@ def main(argv=None) -> int:
                   redis_url=args.redis_url, params=params, rng=random.Random(args.seed),
                   gunicorn_workers=args.workers or served.workers, gunicorn_threads=args.threads or served.threads)
     ctx.dataset = common.ensure_dataset(ctx, regenerate=args.regenerate, progress=not args.no_progress)
-    names = args.measures or list(MEASURES)
     results: list[Measure] = []
     failed = []
+    load_at_start = os.getloadavg()
     for name in names:
         print(f"\n== {name} ==", flush=True)
         module = importlib.import_module(MEASURES[name])
@@ -86,13 +100,18 @@ def main(argv=None) -> int:
                   f"target {m.target}, met {m.met})", flush=True)
         results.extend(found)
     info = common.machine()
+    # Other work on the machine moves every figure: say how busy it was.
+    info["load_average"] = {"start": [round(x, 2) for x in load_at_start],
+                            "end": [round(x, 2) for x in os.getloadavg()]}
     print()
     print(table(results))
+    if failed and not args.overwrite:  # a full run with a failed benchmark is a partial one
+        path_json, path_md = common.report_paths(out, partial=True, overwrite=False)
     if not args.no_write:
-        out = Path(args.output)
-        common.write_results(out / "benchmarks.json", out / "BENCHMARKS.md", measures=results, ctx=ctx,
-                             info=info, merge=bool(args.measures))
-        print(f"\nWritten {out / 'BENCHMARKS.md'} and {out / 'benchmarks.json'}")
+        common.write_results(path_json, path_md, measures=results, ctx=ctx, info=info, requested=names,
+                             all_measures=list(MEASURES), failed=failed, compare=compare,
+                             compare_name=args.compare or "")
+        print(f"\nWritten {path_md} and {path_json}" + (" (a partial run)" if partial or failed else ""))
     if failed:
         print(f"bench: could not run {', '.join(failed)}", file=sys.stderr)
         return 1

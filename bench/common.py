@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import random
+import re
 import socket
 import statistics
 import subprocess
@@ -20,11 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 SIZES = {
     # events in the data set, trace samples, scan seconds, capture documents, max document
-    "tiny": dict(events=2_000, trace_samples=100, scan_seconds=3, scan_lots=100, capture_documents=2,
+    "tiny": dict(events=2_000, trace_samples=100, scan_seconds=3, scan_repetitions=2, scan_lots=100, capture_documents=2,
                  memory_events=2_000, export_samples=10),
-    "small": dict(events=50_000, trace_samples=1_000, scan_seconds=10, scan_lots=500, capture_documents=5,
+    "small": dict(events=50_000, trace_samples=1_000, scan_seconds=10, scan_repetitions=5, scan_lots=500, capture_documents=5,
                   memory_events=10_000, export_samples=30),
-    "full": dict(events=1_000_000, trace_samples=1_000, scan_seconds=20, scan_lots=1_000,
+    "full": dict(events=1_000_000, trace_samples=1_000, scan_seconds=20, scan_repetitions=5, scan_lots=1_000,
                  capture_documents=20, memory_events=10_000, export_samples=50),
 }
 
@@ -331,37 +332,211 @@ def _has(program: str) -> bool:
 
 # --- results ---------------------------------------------------------------------
 
-def rerender(path_json: Path, path_md: Path) -> None:
-    path_md.write_text(render_markdown(json.loads(path_json.read_text())))
+# The method the figures were measured with, recorded in every report: reports of another
+# method (or none, before it was recorded) are not like for like. "fair-1": issue 10 point 4
+# (prepared trace baseline, COPY of every table capture writes, capture through the Celery
+# worker, documents with the hard cases, medians and spreads of repeated runs).
+METHOD = "fair-1"
+
+
+class ReportExists(BenchError):
+    pass
+
+
+def report_paths(out: Path, *, partial: bool, overwrite: bool) -> tuple[Path, Path]:
+    """Where a run writes: a run of some measures only writes ``*.partial.*`` beside the full
+    report unless ``overwrite``."""
+    if partial and not overwrite:
+        return out / "benchmarks.partial.json", out / "BENCHMARKS.partial.md"
+    return out / "benchmarks.json", out / "BENCHMARKS.md"
+
+
+def check_overwrite(path_json: Path, *, size: str, events: int, partial: bool, overwrite: bool) -> None:
+    """Refuse, before measuring, to replace a full report with a different run unless asked."""
+    if overwrite or not path_json.exists():
+        return
+    try:
+        old = json.loads(path_json.read_text())
+    except ValueError:
+        return
+    old_events = old.get("dataset", {}).get("events_requested")
+    if old.get("partial"):
+        return
+    if partial or old.get("size") != size or old_events != events:
+        what = "a run of some measures" if partial else f"a --size {size} run ({events:,} events)"
+        raise ReportExists(
+            f"{path_json} holds a full --size {old.get('size')} run ({old_events:,} events); {what} would "
+            "replace it. Write elsewhere (--output DIR) or pass --overwrite.")
+
+
+def rerender(path_json: Path, path_md: Path, *, compare: dict | None = None, compare_name: str = "") -> None:
+    path_md.write_text(render_markdown(json.loads(path_json.read_text()), compare=compare,
+                                       compare_name=compare_name, here=path_md.parent))
 
 
 def write_results(path_json: Path, path_md: Path, *, measures: list[Measure], ctx: Context, info: dict,
-                  merge: bool) -> None:
-    previous = {}
-    if merge and path_json.exists():
-        try:
-            old = json.loads(path_json.read_text())
-            if old.get("dataset", {}).get("events_requested") == ctx.dataset.get("events_requested"):
-                previous = {m["name"]: m for m in old.get("measures", [])}
-        except (ValueError, KeyError):
-            previous = {}
-    for m in measures:
-        previous[m.name] = m.as_json()
-    order = [name for name in _ORDER if name in previous] + [n for n in previous if n not in _ORDER]
+                  requested: list[str], all_measures: list[str], failed: list[str],
+                  compare: dict | None = None, compare_name: str = "") -> None:
+    ran = [m.name for m in measures]
+    order = [name for name in _ORDER if name in ran] + [n for n in ran if n not in _ORDER]
+    by_name = {m.name: m.as_json() for m in measures}
     doc = {
+        "method": METHOD,
         "size": ctx.size,
+        "partial": set(requested) != set(all_measures) or bool(failed),
+        "benchmarks_run": [b for b in requested if b not in failed],
+        "benchmarks_not_run": [b for b in all_measures if b not in requested],
+        "benchmarks_failed": failed,
+        "compared_with": compare_name or None,
         "machine": info,
         "dataset": ctx.dataset,
         "server": {"gunicorn_workers": ctx.gunicorn_workers, "gunicorn_threads": ctx.gunicorn_threads},
-        "measures": [previous[name] for name in order],
+        "measures": [by_name[name] for name in order],
     }
     path_json.parent.mkdir(parents=True, exist_ok=True)
     path_json.write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n")
-    path_md.write_text(render_markdown(doc))
+    path_md.write_text(render_markdown(doc, compare=compare, compare_name=compare_name, here=path_md.parent))
 
 
 _ORDER = ["capture_throughput", "trace_latency_p95", "trace_graph_p95", "scan_throughput", "scan_p99",
           "scan_errors", "downstream_holders", "capture_peak_rss", "trace_export_xlsx"]
+
+# Which way is better, by unit.
+_HIGHER_IS_BETTER = ("events/s", "requests/s")
+
+_CLAUSE = re.compile(r"([≤≥])\s*([\d.,]+)\s*(%|×)?\s*(?:of\s+)?(baseline)?")
+
+
+def limits(target: str) -> list[tuple[str, bool, float]]:
+    """The target's limits as (``value`` or ``ratio``, at most?, limit): "≤ 2× baseline and ≤ 15 ms"
+    → [("ratio", True, 2.0), ("value", True, 15.0)]. Conditions after "with", "over", "at" are
+    the setting, not a limit; "0" is at most 0."""
+    head = re.split(r"\s(?:with|over|at)\s", target)[0].strip()
+    if re.fullmatch(r"[\d.]+", head):
+        return [("value", True, float(head))]
+    found = []
+    for clause in head.split(" and "):
+        match = _CLAUSE.search(clause)
+        if not match:
+            continue
+        sign, number, scale, baseline = match.groups()
+        limit = float(number.replace(",", ""))
+        if scale == "%":
+            limit /= 100
+        found.append(("ratio" if baseline else "value", sign == "≤", limit))
+    return found
+
+
+def margin(measure: dict) -> str:
+    """How far inside (or outside) each of its limits a measure came, as a sentence part."""
+    parts = []
+    for what, at_most, limit in limits(measure.get("target") or ""):
+        got = measure.get(what)
+        if got is None:
+            continue
+        if limit == 0:
+            parts.append(f"{_fmt(got)} against 0")
+            continue
+        share = got / limit
+        inside = share <= 1 if at_most else share >= 1
+        off = abs(1 - share) * 100
+        name = "ratio" if what == "ratio" else "value"
+        bound = f"{'at most' if at_most else 'at least'} {_fmt(limit, 3)}"
+        if inside:
+            parts.append(f"{name} {_fmt(got, 3)}, {off:.0f} % {'below' if at_most else 'above'} {bound}")
+        else:
+            parts.append(f"{name} {_fmt(got, 3)} misses {bound} by {off:.0f} %")
+    return "; ".join(parts)
+
+
+def _change(new: float | None, old: float | None) -> str:
+    if new is None or old is None:
+        return "—"
+    if old == 0:
+        return "±0" if new == 0 else "new"
+    return f"{(new - old) / abs(old) * 100:+.0f} %"
+
+
+def _better(unit: str, new: float | None, old: float | None) -> str:
+    if new is None or old is None or new == old:
+        return "same" if new == old and new is not None else "—"
+    higher = unit in _HIGHER_IS_BETTER
+    return "better" if (new > old) == higher else "worse"
+
+
+def comparison(doc: dict, old: dict, name: str) -> list[str]:
+    """The table of how each row moved against a previous report, with what makes them unlike."""
+    lines = ["", f"## Against the previous run (`{name}`)", ""]
+    od, nd = old.get("dataset", {}), doc.get("dataset", {})
+    om = old.get("machine", {})
+    unlike = []
+    if old.get("size") != doc.get("size") or od.get("events") != nd.get("events"):
+        unlike.append(f"the previous run was `--size {old.get('size')}` on {_fmt(od.get('events'))} events, "
+                      f"this one `--size {doc.get('size')}` on {_fmt(nd.get('events'))}: figures that depend "
+                      "on the data set's size are not like for like")
+    if old.get("method") != doc.get("method"):
+        unlike.append(f"the previous run's method was `{old.get('method') or 'unrecorded (before fair-1)'}`, "
+                      f"this one's `{doc.get('method')}`: baselines and summaries differ (see the notes), so "
+                      "ratios moved for that reason too")
+    if om.get("date"):
+        lines.append(f"The previous run is of {om.get('date')}.")
+    if unlike:
+        lines += ["", "Not like for like: " + "; ".join(unlike) + ".", ""]
+    lines += ["| measure | previous | now | change | previous ratio | ratio now | met before → now |",
+              "|---|---:|---:|---:|---:|---:|:---:|"]
+    previous = {m["name"]: m for m in old.get("measures", [])}
+    yes = {True: "yes", False: "no", None: "—"}
+    for x in doc["measures"]:
+        p = previous.get(x["name"])
+        if p is None:
+            lines.append(f"| {x['label']} | (not measured) | {_fmt(x['value'])} | — | — | {_fmt(x['ratio'], 3)} | "
+                         f"— → {yes[x['met']]} |")
+            continue
+        lines.append(f"| {x['label']} | {_fmt(p['value'])} | {_fmt(x['value'])} {x['unit']} | "
+                     f"{_change(x['value'], p['value'])} ({_better(x['unit'], x['value'], p['value'])}) | "
+                     f"{_fmt(p.get('ratio'), 3)} | {_fmt(x['ratio'], 3)} | {yes[p['met']]} → {yes[x['met']]} |")
+    gone = [p["label"] for n, p in previous.items() if n not in {x["name"] for x in doc["measures"]}]
+    if gone:
+        lines += ["", "In the previous run, not in this one: " + ", ".join(gone) + "."]
+    return lines
+
+
+def summary(doc: dict) -> list[str]:
+    """Computed statements on this run's rows: how many met their targets and by how much."""
+    rows = doc["measures"]
+    met = [x for x in rows if x["met"] is True]
+    missed = [x for x in rows if x["met"] is False]
+    lines = ["", "## Summary (computed from the rows above)", "",
+             f"{len(met)} of {len(met) + len(missed)} rows with a target met it"
+             + (f"; {len(missed)} missed" if missed else "")
+             + (f"; {len(rows) - len(met) - len(missed)} only reported." if len(rows) > len(met) + len(missed)
+                else ".")]
+    for x in missed:
+        lines.append(f"- Missed: **{x['label']}**: {x.get('shortfall') or margin(x) or 'see the notes'}.")
+    for x in met:
+        how = margin(x)
+        if how:
+            lines.append(f"- Met: {x['label']}: {how}.")
+    return lines
+
+
+def _others(here: Path | None, doc: dict) -> list[str]:
+    """Other reports beside this one (``docs/bench-*/``), named with their date and size."""
+    if here is None:
+        return []
+    mine = doc.get("machine", {}).get("date") or ""
+    found = []
+    for path in sorted(here.glob("bench-*/benchmarks*.json")):
+        try:
+            other = json.loads(path.read_text())
+        except ValueError:
+            continue
+        date = other.get("machine", {}).get("date") or ""
+        newer = "newer than this one" if date > mine else "older than this one"
+        found.append(f"- `{path.relative_to(here).parent}/{'BENCHMARKS.md' if path.name == 'benchmarks.json' else 'BENCHMARKS.partial.md'}`: "
+                     f"`--size {other.get('size')}`, method `{other.get('method') or 'unrecorded'}`, "
+                     f"{date} ({newer}){', partial' if other.get('partial') else ''}.")
+    return ["", "## Other reports", "", *found] if found else []
 
 
 def _fmt(value, digits=2) -> str:
@@ -374,17 +549,40 @@ def _fmt(value, digits=2) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-def render_markdown(doc: dict) -> str:
+def render_markdown(doc: dict, *, compare: dict | None = None, compare_name: str = "",
+                    here: Path | None = None) -> str:
     m = doc["machine"]
     d = doc["dataset"]
     lines = [
-        "# Benchmarks",
+        "# Benchmarks" + (" (partial run)" if doc.get("partial") else ""),
         "",
         "Generated by `python -m bench` (`make bench`); do not edit by hand. Every figure was "
         "measured in the run described here, with its baseline measured in the same run on the "
         "same machine, so the ratios — not the absolute numbers — are what carries over to "
         "other machines.",
         "",
+    ]
+    if doc.get("method") != METHOD:
+        lines += [
+            f"**This run predates the current method (`{METHOD}`, issue 10 point 4)**: its method is "
+            f"`{doc.get('method') or 'unrecorded'}`. In it the trace baseline sent the walk as text while "
+            "the application prepares it; the capture baseline copied neither custody nor the chain head "
+            "nor the capture job; capture ran with its job inline in the web process, not through the "
+            "Celery worker; the documents carried every eventID and no URN identifiers; the memory measure "
+            "skipped the parser's validation; capture and its baseline were a single run and the best of "
+            "3. Its rows are not like for like with a run of the current method.",
+            "",
+        ]
+    if doc.get("partial"):
+        lines += [
+            f"**A partial run**: it has the benchmarks {', '.join(f'`{b}`' for b in doc.get('benchmarks_run', []))}"
+            + (f"; not run: {', '.join(f'`{b}`' for b in doc['benchmarks_not_run'])}"
+               if doc.get("benchmarks_not_run") else "")
+            + (f"; failed: {', '.join(f'`{b}`' for b in doc['benchmarks_failed'])}"
+               if doc.get("benchmarks_failed") else "") + ".",
+            "",
+        ]
+    lines += [
         "## Results",
         "",
         "| measure | value | unit | baseline | baseline value | ratio | target | met |",
@@ -394,18 +592,14 @@ def render_markdown(doc: dict) -> str:
         met = {True: "yes", False: "**no**", None: "—"}[x["met"]]
         lines.append(f"| {x['label']} | {_fmt(x['value'])} | {x['unit']} | {x['baseline_label']} | "
                      f"{_fmt(x['baseline'])} | {_fmt(x['ratio'], 3)} | {x['target']} | {met} |")
-    missed = [x for x in doc["measures"] if x["met"] is False]
-    if missed:
-        lines += ["", "## Targets missed", ""]
-        for x in missed:
-            lines.append(f"- **{x['label']}**: {x.get('shortfall') or 'see the notes'}.")
+    lines += summary(doc)
+    if compare is not None:
+        lines += comparison(doc, compare, compare_name or "previous benchmarks.json")
     lines += ["", "## Notes per measure", ""]
     for x in doc["measures"]:
         if x["notes"]:
             lines.append(f"- **{x['label']}**: {x['notes']}")
-    analysis = ROOT / "bench" / "analysis.md"
-    if analysis.exists():
-        lines += ["", analysis.read_text().strip()]
+    lines += _others(here, doc)
     lines += [
         "",
         "## Machine",
@@ -416,6 +610,9 @@ def render_markdown(doc: dict) -> str:
         *(["- PostgreSQL settings: " + ", ".join(f"`{k} = {v}`" for k, v in m["postgresql_settings"].items())]
           if m.get("postgresql_settings") else []),
         f"- Date (UTC): {m.get('date')}",
+        *([f"- Load average (1, 5, 15 min) on {m.get('cores')} cores: "
+           f"{', '.join(map(str, m['load_average']['start']))} at the start, "
+           f"{', '.join(map(str, m['load_average']['end']))} at the end"] if m.get("load_average") else []),
         f"- gunicorn for the scan measures: {doc['server']['gunicorn_workers']} workers × "
         f"{doc['server']['gunicorn_threads']} threads (gthread), the same for the bare WSGI baseline",
         "",
@@ -428,7 +625,8 @@ def render_markdown(doc: dict) -> str:
         f"({_fmt((d.get('events') or 0) / (d.get('seconds') or 1))} events/s) on "
         f"{d.get('generated_at')}.",
         "",
-        "Raw figures with percentiles and sample sizes: `docs/benchmarks.json`.",
+        "Raw figures with percentiles and sample sizes: `benchmarks.json` beside this file"
+        + (" (`benchmarks.partial.json` for a partial run)." if doc.get("partial") else "."),
         "",
     ]
     return "\n".join(lines)

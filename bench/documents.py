@@ -5,6 +5,15 @@ lots commissioned and inspected, one TransformationEvent merging them and
 splitting the result into a yogurt lot and a milk lot, both inspected and
 shipped to a distributor. Lots are new and not registered beforehand, as with
 an EPCIS sender that never used the business API: capture creates them.
+
+The hard cases a real sender brings are in every document:
+
+- every other cycle's events carry no ``eventID``, so the capture job computes
+  each one's CBV 2.0 event hash (``trace.epcis.services._prepare_documents``);
+- every third cycle names its lots by EPC class URN
+  (``urn:epc:class:lgtin:…``) instead of a Digital Link URI, and the output
+  lots' inspections list a serialised item as an SGTIN URN
+  (``urn:epc:id:sgtin:…``): capture canonicalises both.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
+from urllib.parse import quote
 
 from biip.checksums import gs1_standard_check_digit
 
@@ -85,6 +95,14 @@ def build(*, events: int, plant, distributor, raw_product, output_products, tag:
         cycle_docs.append(datagen.transform(ids, plant, [(b, b.quantity) for b in raws], outs, at))
         cycle_docs += [datagen.inspect(ids, plant, b, at, f"QC-{b.lot}") for b in outs]
         cycle_docs += [datagen.ship(ids, plant, distributor, b, b.quantity, at, f"PO-{b.lot}") for b in outs]
+        if cycle % URN_EVERY == 0:
+            by_uri = {datagen.canonical_lot_uri(b.gtin, b.lot): (b.gtin, b.lot) for b in raws + outs}
+            cycle_docs = [_as_urns(e, by_uri) for e in cycle_docs]
+            for event, b in zip(cycle_docs[5:7], outs, strict=True):  # the outputs' inspections
+                event["epcList"] = [sgtin_urn(b.gtin, f"S{b.lot}")]
+        if cycle % NO_EVENT_ID_EVERY == 0:
+            for event in cycle_docs:
+                del event["eventID"]
         docs.extend(cycle_docs)
     document = {
         "@context": [EPCIS_CONTEXT],
@@ -94,6 +112,46 @@ def build(*, events: int, plant, distributor, raw_product, output_products, tag:
         "epcisBody": {"eventList": docs[:events]},
     }
     return document, lots
+
+
+# Which cycles carry the hard cases (see the module docstring).
+NO_EVENT_ID_EVERY = 2
+URN_EVERY = 3
+COMPANY_PREFIX_DIGITS = 7  # how the URN splits the GTIN; its Digital Link is the same for any split
+
+
+def _urn_parts(gtin: str) -> tuple[str, str]:
+    """(company prefix, indicator + item reference) of a GTIN-14, as EPC URNs spell them."""
+    gtin = gtin.rjust(14, "0")
+    return gtin[1:1 + COMPANY_PREFIX_DIGITS], gtin[0] + gtin[1 + COMPANY_PREFIX_DIGITS:13]
+
+
+def lgtin_urn(gtin: str, lot: str) -> str:
+    prefix, item = _urn_parts(gtin)
+    return f"urn:epc:class:lgtin:{prefix}.{item}.{quote(lot, safe='')}"
+
+
+def sgtin_urn(gtin: str, serial: str) -> str:
+    prefix, item = _urn_parts(gtin)
+    return f"urn:epc:id:sgtin:{prefix}.{item}.{quote(serial, safe='')}"
+
+
+def _as_urns(event: dict, lots_by_uri: dict[str, tuple[str, str]]) -> dict:
+    """The event with its lots named by ``urn:epc:class:lgtin`` URNs."""
+    for key in ("quantityList", "inputQuantityList", "outputQuantityList"):
+        for item in event.get(key) or ():
+            gtin_lot = lots_by_uri.get(item.get("epcClass"))
+            if gtin_lot:
+                item["epcClass"] = lgtin_urn(*gtin_lot)
+    return event
+
+
+def hard_cases(document: dict) -> dict:
+    """How many of the document's events carry no eventID and name identifiers by URN."""
+    events = document["epcisBody"]["eventList"]
+    urn = sum(1 for e in events if "urn:epc:" in json.dumps(e))
+    return {"events": len(events), "without_event_id": sum(1 for e in events if "eventID" not in e),
+            "with_urn_identifiers": urn}
 
 
 def run_tag() -> str:

@@ -1,4 +1,12 @@
-"""Child process of bench.memory: capture one document, print the peak RSS."""
+"""Child process of bench.memory: one side of a capture, then its peak RSS.
+
+``web PATH ORG USER``: what ``POST /epcis/capture`` does with the body
+(``trace.epcis.views``): read it, parse it (``parse_json``), validate it against
+the EPCIS schema and rules (``validate_capture_document``) and store the capture
+job (``capture_job_create``); prints the job's id. ``worker JOB``: what the
+Celery worker does with it, the task function itself
+(``trace.epcis.tasks.run_capture_job``). Each is its own process, as on a server.
+"""
 
 import json
 import os
@@ -15,14 +23,16 @@ def _rss_mb() -> float:
     return float("nan")
 
 
-def main(path: str, org_id: int, user_id: int) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    django.setup()
-    from trace.core.capture import capture_events
+
+def web(path: str, org_id: int, user_id: int) -> dict:
+    from trace.epcis import services
+    from trace.epcis.validation import parse_json, validate_capture_document
 
     from django.contrib.auth import get_user_model
+    from django.db import transaction
 
     from api.models import Organization
 
@@ -31,15 +41,38 @@ def main(path: str, org_id: int, user_id: int) -> None:
     ready = _rss_mb()
     start = time.perf_counter()
     with open(path, "rb") as handle:
-        payload = handle.read()
-    document = json.loads(payload)
-    del payload
-    result = capture_events(documents=document["epcisBody"]["eventList"], organization=organization, user=user)
+        body = handle.read()
+    document = parse_json(body)
+    events = validate_capture_document(document, body=body)
+    with transaction.atomic():
+        job = services.capture_job_create(body=body, event_count=len(events), organization=organization,
+                                          user=user, error_behaviour="rollback")
+    return {"job_id": str(job.pk), "ready_rss_mb": ready, "seconds": time.perf_counter() - start,
+            "events": len(events)}
+
+
+def worker(job_id: str) -> dict:
+    from trace.epcis.models import CaptureJob
+    from trace.epcis.tasks import run_capture_job
+
+    ready = _rss_mb()
+    start = time.perf_counter()
+    status = run_capture_job(job_id)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print("JSON:" + json.dumps({"peak_rss_mb": peak, "ready_rss_mb": ready, "seconds": seconds,
-                                "events": len(result.event_pks)}))
+    job = CaptureJob.objects.get(pk=job_id)
+    return {"status": status, "ready_rss_mb": ready, "seconds": seconds, "events": job.captured_count,
+            "errors": job.errors}
+
+
+def main(argv: list[str]) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    result = web(argv[1], int(argv[2]), int(argv[3])) if argv[0] == "web" else worker(argv[1])
+    result["peak_rss_mb"] = _peak_mb()
+    print("JSON:" + json.dumps(result, default=str))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
+    main(sys.argv[1:])
