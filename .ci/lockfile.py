@@ -33,7 +33,7 @@ def stamped() -> str | None:
         return None
     for line in LOCK.read_text().splitlines():
         if line.startswith(MARK):
-            return line[len(MARK):].strip()
+            return line[len(MARK) :].strip()
     return None
 
 

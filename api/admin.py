@@ -46,7 +46,16 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 class NotificationAdmin(admin.ModelAdmin):
     """A window on the outbox: what was sent to whom and how it went; nothing is edited here."""
 
-    list_display = ["id", "topic", "channel", "organization", "status", "attempts", "created_at", "sent_at"]
+    list_display = [
+        "id",
+        "topic",
+        "channel",
+        "organization",
+        "status",
+        "attempts",
+        "created_at",
+        "sent_at",
+    ]
     list_filter = ["status", "channel", "topic"]
     search_fields = ["subject", "email", "subject_type"]
 

@@ -60,15 +60,21 @@ def _error_detail(error: DjangoValidationError) -> exceptions.ErrorDetail:
 def detail_from_django(exc: DjangoValidationError):
     """A Django ValidationError as DRF detail, keeping each error's code (the rule)."""
     if hasattr(exc, "error_dict"):
-        return {field: [_error_detail(e) for e in errors] for field, errors in exc.error_dict.items()}
+        return {
+            field: [_error_detail(e) for e in errors] for field, errors in exc.error_dict.items()
+        }
     return [_error_detail(e) for e in exc.error_list]
 
 
-def problem_response(*, status_code: int, title: str, detail: str, type_: str, errors=None, headers=None):
+def problem_response(
+    *, status_code: int, title: str, detail: str, type_: str, errors=None, headers=None
+):
     body = {"type": PROBLEM_BASE + type_, "title": title, "status": status_code, "detail": detail}
     if errors:
         body["errors"] = errors
-    response = Response(body, status=status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+    response = Response(
+        body, status=status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE
+    )
     return response
 
 
@@ -82,23 +88,30 @@ def problem_exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, RequestDataTooBig):
-        exc = RequestTooLarge(_("The request body is larger than %(limit)s bytes (DATA_UPLOAD_MAX_MEMORY_SIZE).")
-                              % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE})
+        exc = RequestTooLarge(
+            _("The request body is larger than %(limit)s bytes (DATA_UPLOAD_MAX_MEMORY_SIZE).")
+            % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+        )
     elif isinstance(exc, TooManyFieldsSent):
-        exc = exceptions.ParseError(_("The request has more than %(limit)s fields.")
-                                    % {"limit": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS})
+        exc = exceptions.ParseError(
+            _("The request has more than %(limit)s fields.")
+            % {"limit": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}
+        )
 
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
 
-    headers = {k: v for k, v in response.items() if k in ("WWW-Authenticate", "Retry-After", "Allow")}
+    headers = {
+        k: v for k, v in response.items() if k in ("WWW-Authenticate", "Retry-After", "Allow")
+    }
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
         first = errors[0] if errors else None
         detail = (
-            f"{first['field']}: {first['message']}" if first and first["field"] else
-            (first["message"] if first else _("Invalid input."))
+            f"{first['field']}: {first['message']}"
+            if first and first["field"]
+            else (first["message"] if first else _("Invalid input."))
         )
         return problem_response(
             status_code=response.status_code,

@@ -24,7 +24,9 @@ class LanguageSwitchMiddleware:
         request.COOKIES[settings.LANGUAGE_COOKIE_NAME] = lang
         translation.activate(lang)
         response = self.get_response(request)
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, lang, max_age=365 * 24 * 3600, samesite="Lax")
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, lang, max_age=365 * 24 * 3600, samesite="Lax"
+        )
         return response
 
 
@@ -47,8 +49,11 @@ class RefuseNulMiddleware:
             message = str(_("The address may not contain the NUL character (U+0000)."))
             return JsonResponse(
                 {
-                    "type": ("epcisException:QueryParameterException" if epcis
-                             else PROBLEM_BASE + "nul-character"),
+                    "type": (
+                        "epcisException:QueryParameterException"
+                        if epcis
+                        else PROBLEM_BASE + "nul-character"
+                    ),
                     "title": str(_("Invalid input")),
                     "status": 400,
                     "detail": message,

@@ -46,7 +46,9 @@ class Organization(TimeStampedModel):
     region_code = models.CharField(
         _("region code"), max_length=6, validators=[validate_region_code], db_index=True
     )
-    level = models.CharField(_("regulator level"), max_length=16, choices=RegulatorLevel.choices, blank=True)
+    level = models.CharField(
+        _("regulator level"), max_length=16, choices=RegulatorLevel.choices, blank=True
+    )
     gln = models.CharField(_("GLN"), max_length=13, null=True, blank=True, unique=True)
 
     class Meta:
@@ -69,7 +71,9 @@ class Organization(TimeStampedModel):
 
     def clean(self):
         if self.kind == OrganizationKind.ENTERPRISE and not self.credit_code:
-            raise ValidationError({"credit_code": _("An enterprise needs its unified social credit code.")})
+            raise ValidationError(
+                {"credit_code": _("An enterprise needs its unified social credit code.")}
+            )
         if self.kind == OrganizationKind.REGULATOR and not self.level:
             raise ValidationError({"level": _("A regulator needs a level.")})
 
@@ -102,7 +106,9 @@ class Membership(TimeStampedModel):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
     )
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="memberships")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.OPERATOR)
 
     class Meta:
@@ -141,7 +147,9 @@ class CalendarDay(models.Model):
 class WebhookEndpoint(TimeStampedModel):
     """Where an organization wants its notifications POSTed, signed with its secret."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
     url = models.URLField(_("URL"), max_length=500, validators=[validate_webhook_url])
     secret = models.CharField(_("signing secret"), max_length=128)
     is_active = models.BooleanField(_("active"), default=True)
@@ -179,7 +187,11 @@ class Notification(models.Model):
     email = models.CharField(_("email addresses"), max_length=2000, blank=True)
     channel = models.CharField(_("channel"), max_length=16, choices=NotificationChannel.choices)
     webhook = models.ForeignKey(
-        WebhookEndpoint, on_delete=models.SET_NULL, related_name="notifications", null=True, blank=True
+        WebhookEndpoint,
+        on_delete=models.SET_NULL,
+        related_name="notifications",
+        null=True,
+        blank=True,
     )
     subject = models.CharField(_("subject line"), max_length=300)
     body = models.TextField(_("body"), blank=True)
@@ -188,7 +200,10 @@ class Notification(models.Model):
     subject_type = models.CharField(_("about (type)"), max_length=64, blank=True)
     subject_id = models.BigIntegerField(_("about (id)"), null=True, blank=True)
     status = models.CharField(
-        _("status"), max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+        _("status"),
+        max_length=16,
+        choices=NotificationStatus.choices,
+        default=NotificationStatus.PENDING,
     )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)

@@ -53,7 +53,9 @@ def _about(about) -> tuple[str, int | None]:
 
 # While a batch job (a deadline sweep) notifies many times, who receives what is read once per
 # organization; outside ``recipient_cache()`` every call reads the database.
-_recipients: contextvars.ContextVar[dict | None] = contextvars.ContextVar("outbox_recipients", default=None)
+_recipients: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "outbox_recipients", default=None
+)
 
 
 @contextlib.contextmanager
@@ -69,7 +71,10 @@ def _recipients_of(organization: Organization) -> tuple[list[str], list]:
     cache = _recipients.get()
     if cache is not None and organization.pk in cache:
         return cache[organization.pk]
-    found = (member_emails(organization), list(organization.webhook_endpoints.filter(is_active=True).order_by("id")))
+    found = (
+        member_emails(organization),
+        list(organization.webhook_endpoints.filter(is_active=True).order_by("id")),
+    )
     if cache is not None:
         cache[organization.pk] = found
     return found
@@ -93,14 +98,21 @@ def notify(
     """Write the notification rows for one message; deliver them after the caller commits."""
     subject_type, subject_id = _about(about)
     common = dict(
-        organization=organization, topic=topic, subject=str(subject)[:300], body=str(body),
-        payload=payload, subject_type=subject_type, subject_id=subject_id,
+        organization=organization,
+        topic=topic,
+        subject=str(subject)[:300],
+        body=str(body),
+        payload=payload,
+        subject_type=subject_type,
+        subject_id=subject_id,
     )
     rows: list[Notification] = []
     emails, endpoints = _recipients_of(organization) if organization is not None else ([], [])
     addresses = [email] if email else emails
     if addresses:
-        rows.append(Notification(channel=NotificationChannel.EMAIL, email=",".join(addresses), **common))
+        rows.append(
+            Notification(channel=NotificationChannel.EMAIL, email=",".join(addresses), **common)
+        )
     for endpoint in endpoints:
         rows.append(Notification(channel=NotificationChannel.WEBHOOK, webhook=endpoint, **common))
     for row in rows:
@@ -113,12 +125,16 @@ def _enqueue(notification_id: int) -> None:
     try:
         deliver_notification.delay(notification_id)
     except Exception:  # a down broker loses nothing: the periodic retry finds the row
-        logger.exception("could not enqueue notification %s; the periodic retry will", notification_id)
+        logger.exception(
+            "could not enqueue notification %s; the periodic retry will", notification_id
+        )
 
 
 def backoff(attempts: int) -> timedelta:
     base = settings.NOTIFICATION_RETRY_BASE_SECONDS
-    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), settings.NOTIFICATION_RETRY_MAX_SECONDS))
+    return timedelta(
+        seconds=min(base * 2 ** max(attempts - 1, 0), settings.NOTIFICATION_RETRY_MAX_SECONDS)
+    )
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -139,7 +155,10 @@ def _send(notification: Notification) -> None:
         if not recipients:
             raise DeliveryError("no recipient address")
         send_mail(
-            notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL, recipients,
+            notification.subject,
+            notification.body,
+            settings.DEFAULT_FROM_EMAIL,
+            recipients,
             fail_silently=False,
         )
         return
@@ -197,7 +216,10 @@ def deliver(notification_id: int, *, now: datetime | None = None) -> bool | None
             notification.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
             if notification.status == NotificationStatus.FAILED:
                 notification_delivered.send(
-                    sender=Notification, notification=notification, ok=False, error=notification.last_error
+                    sender=Notification,
+                    notification=notification,
+                    ok=False,
+                    error=notification.last_error,
                 )
                 return False
             return None
@@ -205,7 +227,9 @@ def deliver(notification_id: int, *, now: datetime | None = None) -> bool | None
         notification.sent_at = now
         notification.last_error = ""
         notification.save(update_fields=["attempts", "last_error", "status", "sent_at"])
-        notification_delivered.send(sender=Notification, notification=notification, ok=True, error="")
+        notification_delivered.send(
+            sender=Notification, notification=notification, ok=True, error=""
+        )
         return True
 
 

@@ -16,7 +16,9 @@ class IsMember(BasePermission):
     message = _("You must belong to an organization, and viewers may only read.")
 
     def has_permission(self, request, view):
-        membership = getattr(request.user, "membership", None) if request.user.is_authenticated else None
+        membership = (
+            getattr(request.user, "membership", None) if request.user.is_authenticated else None
+        )
         if membership is None:
             return False
         return request.method in SAFE_METHODS or membership.can_write

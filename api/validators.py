@@ -19,14 +19,52 @@ _CREDIT_CODE_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{1
 
 # GB/T 2260 province-level prefixes (mainland, Hong Kong, Macao, Taiwan).
 PROVINCE_PREFIXES = frozenset(
-    ["11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82"]
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+    ]
 )
 _REGION_RE = re.compile(r"^\d{6}$")
 
 
 def credit_code_check_character(first17: str) -> str:
     """The 18th character of a unified social credit code (GB 32100 §4.3, mod 31)."""
-    total = sum(CREDIT_CODE_ALPHABET.index(c) * w for c, w in zip(first17, _CREDIT_CODE_WEIGHTS, strict=True))
+    total = sum(
+        CREDIT_CODE_ALPHABET.index(c) * w
+        for c, w in zip(first17, _CREDIT_CODE_WEIGHTS, strict=True)
+    )
     return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
 
 
@@ -37,8 +75,10 @@ def validate_credit_code(value: str) -> None:
         )
     if not _CREDIT_CODE_RE.match(value):
         raise ValidationError(
-            _("A unified social credit code uses digits and upper-case letters except I, O, Z, S, V; "
-              "characters 3–8 are the region code."),
+            _(
+                "A unified social credit code uses digits and upper-case letters except I, O, Z, S, V; "
+                "characters 3–8 are the region code."
+            ),
             code="credit_code_format",
         )
     if credit_code_check_character(value[:17]) != value[17]:
@@ -71,6 +111,8 @@ def validate_webhook_url(value: str) -> None:
         check_destination(value or "")
     except DestinationRefused as exc:
         raise ValidationError(exc.message, code=exc.rule) from exc
+
+
 # Any time zone (±14:00) must be able to show a stored time: keep a day clear of the
 # calendar's ends (Python's and PostgreSQL's years 1 and 9999).
 EARLIEST_STORABLE_TIME = datetime(1, 1, 2, tzinfo=UTC)
@@ -83,7 +125,9 @@ def validate_storable_datetime(value: datetime) -> None:
     in UTC or in some time zone."""
     offset = value.utcoffset()
     if offset is not None and not -12 * 3600 <= offset.total_seconds() <= 14 * 3600:
-        raise ValidationError(_("A zone offset lies between -12:00 and +14:00."), code="zone_offset")
+        raise ValidationError(
+            _("A zone offset lies between -12:00 and +14:00."), code="zone_offset"
+        )
     try:
         in_utc = value.astimezone(UTC)
     except OverflowError:

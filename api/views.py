@@ -51,8 +51,11 @@ class TokenView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: _TOKEN_ANSWER, 400: OpenApiResponse(description="Wrong credentials"),
-                   429: OpenApiResponse(description="Locked out after repeated failures")},
+        responses={
+            200: _TOKEN_ANSWER,
+            400: OpenApiResponse(description="Wrong credentials"),
+            429: OpenApiResponse(description="Locked out after repeated failures"),
+        },
         summary="Obtain an API token",
     )
     def post(self, request):
@@ -62,8 +65,13 @@ class TokenView(APIView):
         user = authenticate(request._request, **serializer.validated_data)
         if user is None or not user.is_active:
             raise serializers.ValidationError(
-                {"non_field_errors": [serializers.ErrorDetail(
-                    _("Unable to log in with provided credentials."), code="authorization")]}
+                {
+                    "non_field_errors": [
+                        serializers.ErrorDetail(
+                            _("Unable to log in with provided credentials."), code="authorization"
+                        )
+                    ]
+                }
             )
         instance, token = AuthToken.objects.create(user=user, expiry=knox_settings.TOKEN_TTL)
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
@@ -104,18 +112,26 @@ def lockout_response(request, original_response=None, credentials=None):
     }
     headers = {"Retry-After": str(minutes * 60)}
     if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
-        body = {"type": PROBLEM_BASE + "locked-out", "title": _("Too many requests"),
-                "status": 429, "detail": detail}
+        body = {
+            "type": PROBLEM_BASE + "locked-out",
+            "title": _("Too many requests"),
+            "status": 429,
+            "detail": detail,
+        }
         response = HttpResponse(
-            json.dumps(body, ensure_ascii=False), status=429,
-            content_type=PROBLEM_CONTENT_TYPE, headers=headers,
+            json.dumps(body, ensure_ascii=False),
+            status=429,
+            content_type=PROBLEM_CONTENT_TYPE,
+            headers=headers,
         )
     else:
         response = HttpResponse(
-            f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{escape(_('Too many requests'))}"
+            f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{escape(_("Too many requests"))}'
             f"</title></head><body><h1>{escape(_('Too many requests'))}</h1><p>{escape(detail)}</p>"
             "</body></html>",
-            status=429, content_type="text/html; charset=utf-8", headers=headers,
+            status=429,
+            content_type="text/html; charset=utf-8",
+            headers=headers,
         )
     return response
 
@@ -138,7 +154,9 @@ class OrganizationFilterSet(filters.FilterSet):
         fields = ["kind", "level"]
 
     def search(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(name_en__icontains=value) | Q(credit_code=value))
+        return queryset.filter(
+            Q(name__icontains=value) | Q(name_en__icontains=value) | Q(credit_code=value)
+        )
 
 
 class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
@@ -163,11 +181,26 @@ def not_found(request, exception=None):
     Django's page elsewhere (the consumer pages answer their own friendly 404)."""
     if request.path.startswith(("/api/", "/epcis/")):
         return JsonResponse(
-            {"type": PROBLEM_BASE + "not-found", "title": _("Not found"), "status": 404,
-             "detail": _("No such resource.")},
-            status=404, content_type=PROBLEM_CONTENT_TYPE, json_dumps_params={"ensure_ascii": False})
+            {
+                "type": PROBLEM_BASE + "not-found",
+                "title": _("Not found"),
+                "status": 404,
+                "detail": _("No such resource."),
+            },
+            status=404,
+            content_type=PROBLEM_CONTENT_TYPE,
+            json_dumps_params={"ensure_ascii": False},
+        )
     return page_not_found(request, exception)
 
 
-__all__ = ["TokenView", "LogoutView", "LogoutAllView", "MeView", "OrganizationViewSet",
-           "lockout_response", "not_found", "organization_of"]
+__all__ = [
+    "TokenView",
+    "LogoutView",
+    "LogoutAllView",
+    "MeView",
+    "OrganizationViewSet",
+    "lockout_response",
+    "not_found",
+    "organization_of",
+]

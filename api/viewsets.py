@@ -18,4 +18,3 @@ class ScopedViewSetMixin:
     @property
     def organization(self):
         return organization_of(self.request.user)
-

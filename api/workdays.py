@@ -57,9 +57,9 @@ class _Calendar:
     """The exceptions and covered years for a span of dates, read in one query."""
 
     def __init__(self, first: date, last: date):
-        rows = CalendarDay.objects.filter(date__year__gte=first.year, date__year__lte=last.year).values_list(
-            "date", "is_workday"
-        )
+        rows = CalendarDay.objects.filter(
+            date__year__gte=first.year, date__year__lte=last.year
+        ).values_list("date", "is_workday")
         self.exceptions = dict(rows)
         self.covered_years = {d.year for d in self.exceptions}
         self.used_uncovered = False

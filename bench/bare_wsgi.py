@@ -6,7 +6,9 @@ both sides move the same bytes and the ratio measures only the work per request.
 
 import os
 
-BODY = b"<!doctype html><title>ok</title>" + b"." * max(0, int(os.environ.get("BENCH_BARE_BYTES", "0")) - 32)
+BODY = b"<!doctype html><title>ok</title>" + b"." * max(
+    0, int(os.environ.get("BENCH_BARE_BYTES", "0")) - 32
+)
 HEADERS = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(BODY)))]
 
 

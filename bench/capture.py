@@ -45,19 +45,43 @@ class CeleryWorker:
     """``celery -A config worker`` against the benchmark's Redis, stopped on exit."""
 
     def __init__(self, ctx: Context):
-        env = {**os.environ, "DATABASE_URL": ctx.database_url, "REDIS_URL": ctx.redis_url,
-               "CELERY_TASK_ALWAYS_EAGER": "0", "DEBUG": "0", "LOG_LEVEL": "WARNING",
-               "PYTHONPATH": str(ROOT)}
+        env = {
+            **os.environ,
+            "DATABASE_URL": ctx.database_url,
+            "REDIS_URL": ctx.redis_url,
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "DEBUG": "0",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+        }
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", "1",
-             "--loglevel", "warning", "--without-gossip", "--without-mingle", "--hostname",
-             f"bench-capture-{os.getpid()}@%h"],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--concurrency",
+                "1",
+                "--loglevel",
+                "warning",
+                "--without-gossip",
+                "--without-mingle",
+                "--hostname",
+                f"bench-capture-{os.getpid()}@%h",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
 
     def check(self) -> None:
         if self.process.poll() is not None:
-            raise BenchError(f"the Celery worker exited: {self.process.stderr.read().decode()[-2000:]}")
+            raise BenchError(
+                f"the Celery worker exited: {self.process.stderr.read().decode()[-2000:]}"
+            )
 
     def __enter__(self):
         return self
@@ -81,23 +105,34 @@ def _capture(bodies, plant, ctx) -> list[dict]:
     done = []
     # One web worker: the documents come one after another. The first (the warm-up) also
     # waits for the Celery worker to start.
-    with CeleryWorker(ctx) as worker, Gunicorn(
-            "config.wsgi:application", ctx, extra_env={"CELERY_TASK_ALWAYS_EAGER": "0"}, workers=1) as server:
+    with (
+        CeleryWorker(ctx) as worker,
+        Gunicorn(
+            "config.wsgi:application", ctx, extra_env={"CELERY_TASK_ALWAYS_EAGER": "0"}, workers=1
+        ) as server,
+    ):
         server.wait("/healthz")
         for payload in bodies:
             request = urllib.request.Request(
-                server.url("/epcis/capture"), data=payload, method="POST",
-                headers={"Content-Type": "application/json", "Authorization": f"Token {token}"})
+                server.url("/epcis/capture"),
+                data=payload,
+                method="POST",
+                headers={"Content-Type": "application/json", "Authorization": f"Token {token}"},
+            )
             start = time.perf_counter()
             try:
                 with urllib.request.urlopen(request, timeout=300) as response:
                     location = response.headers.get("Location")
                     status = response.status
             except urllib.error.HTTPError as exc:
-                raise BenchError(f"POST /epcis/capture answered {exc.code}: {exc.read()[:1000]!r}") from exc
+                raise BenchError(
+                    f"POST /epcis/capture answered {exc.code}: {exc.read()[:1000]!r}"
+                ) from exc
             if status != 202 or not location:
                 raise BenchError(f"POST /epcis/capture answered {status} without a job to follow")
-            job = _wait_for_job(server.url(location) if location.startswith("/") else location, token, worker)
+            job = _wait_for_job(
+                server.url(location) if location.startswith("/") else location, token, worker
+            )
             done.append({"seconds": time.perf_counter() - start, "job": job})
     return done
 
@@ -105,8 +140,9 @@ def _capture(bodies, plant, ctx) -> list[dict]:
 def _wait_for_job(url: str, token: str, worker: CeleryWorker) -> dict:
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
-        request = urllib.request.Request(url, headers={"Authorization": f"Token {token}",
-                                                       "Accept": "application/json"})
+        request = urllib.request.Request(
+            url, headers={"Authorization": f"Token {token}", "Accept": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=60) as response:
             job = json.loads(response.read() or b"{}")
         if job.get("running") is False:
@@ -125,9 +161,16 @@ def vacuum(database_url: str) -> None:
     from trace.epcis.models import CaptureJob
     from trace.models import Batch, ChainHead, Custody, Event
 
-    tables = [Batch._meta.db_table, Event._meta.db_table, Custody._meta.db_table, ChainHead._meta.db_table,
-              CaptureJob._meta.db_table]
-    tables += [r.related_model._meta.db_table for r in Event._meta.related_objects if not r.many_to_many]
+    tables = [
+        Batch._meta.db_table,
+        Event._meta.db_table,
+        Custody._meta.db_table,
+        ChainHead._meta.db_table,
+        CaptureJob._meta.db_table,
+    ]
+    tables += [
+        r.related_model._meta.db_table for r in Event._meta.related_objects if not r.many_to_many
+    ]
     conn = psycopg2.connect(database_url)
     conn.autocommit = True
     try:
@@ -138,6 +181,7 @@ def vacuum(database_url: str) -> None:
 
 
 # --- the COPY baseline ---------------------------------------------------------------
+
 
 def _columns(model) -> list[str]:
     return [f.column for f in model._meta.concrete_fields]
@@ -159,19 +203,41 @@ def _plan(job_id: str, event_ids: list[int], lot_names: list[str]) -> list[tuple
     plan = [
         (CaptureJob, {"id": "gen_random_uuid()"}, f"id = '{job_id}'"),
         (Batch, {"id": f"id + {OFFSET}", "lot": "lot || '~'"}, f"lot IN ({lots})"),
-        (Event, {"id": f"id + {OFFSET}", "event_id": "event_id || '~'", "chain_seq": f"chain_seq + {OFFSET}"},
-         f"id IN ({ids})"),
-        (Custody, {"id": f"id + {OFFSET}", "batch_id": f"batch_id + {OFFSET}"}, f"batch_id IN ({lot_ids})"),
+        (
+            Event,
+            {
+                "id": f"id + {OFFSET}",
+                "event_id": "event_id || '~'",
+                "chain_seq": f"chain_seq + {OFFSET}",
+            },
+            f"id IN ({ids})",
+        ),
+        (
+            Custody,
+            {"id": f"id + {OFFSET}", "batch_id": f"batch_id + {OFFSET}"},
+            f"batch_id IN ({lot_ids})",
+        ),
     ]
     # Every table capture writes per event (batch links, lineage edges, the identifier index,
     # and whatever else comes to point at an event).
     for relation in Event._meta.related_objects:
         model, column = relation.related_model, relation.field.column
-        if relation.many_to_many or not relation.field.concrete or model._meta.pk.get_internal_type() not in (
-                "AutoField", "BigAutoField"):
+        if (
+            relation.many_to_many
+            or not relation.field.concrete
+            or model._meta.pk.get_internal_type() not in ("AutoField", "BigAutoField")
+        ):
             continue
-        plan.append((model, {model._meta.pk.column: f"{model._meta.pk.column} + {OFFSET}",
-                             column: f"{column} + {OFFSET}"}, f"{column} IN ({ids})"))
+        plan.append(
+            (
+                model,
+                {
+                    model._meta.pk.column: f"{model._meta.pk.column} + {OFFSET}",
+                    column: f"{column} + {OFFSET}",
+                },
+                f"{column} IN ({ids})",
+            )
+        )
     return plan
 
 
@@ -194,8 +260,11 @@ def copy_baseline(database_url: str, stored: list[dict]) -> dict:
                     rows[model._meta.db_table] = rows.get(model._meta.db_table, 0) + count
                     if count:
                         buffers.append((model, buffer))
-                cursor.execute(f"SELECT organization_id, chain_seq + {OFFSET}, content_hash FROM "
-                               f"{Event._meta.db_table} WHERE id = %s", [max(doc["event_ids"])])
+                cursor.execute(
+                    f"SELECT organization_id, chain_seq + {OFFSET}, content_hash FROM "
+                    f"{Event._meta.db_table} WHERE id = %s",
+                    [max(doc["event_ids"])],
+                )
                 documents.append((buffers, cursor.fetchone()))
         conn.rollback()
         rows[ChainHead._meta.db_table] = len(stored)
@@ -207,12 +276,16 @@ def copy_baseline(database_url: str, stored: list[dict]) -> dict:
                 for model, buffer in buffers:
                     buffer.seek(0)
                     columns = ", ".join(f'"{c}"' for c in _columns(model))
-                    cursor.copy_expert(f"COPY {model._meta.db_table} ({columns}) FROM STDIN", buffer)
+                    cursor.copy_expert(
+                        f"COPY {model._meta.db_table} ({columns}) FROM STDIN", buffer
+                    )
                 cursor.execute(
                     f"INSERT INTO {head} (organization_id, chain_seq, content_hash, updated_at) "
                     "VALUES (%s, %s, %s, now()) ON CONFLICT (organization_id) DO UPDATE SET "
                     "chain_seq = excluded.chain_seq, content_hash = excluded.content_hash, "
-                    "updated_at = excluded.updated_at", [organization_id, seq, content_hash])
+                    "updated_at = excluded.updated_at",
+                    [organization_id, seq, content_hash],
+                )
                 seconds += time.perf_counter() - start
             conn.rollback()
     finally:
@@ -222,8 +295,14 @@ def copy_baseline(database_url: str, stored: list[dict]) -> dict:
 
 def spread(values: list[float]) -> dict:
     """Median, quartiles and range of repeated measurements."""
-    return {"n": len(values), "median": statistics.median(values), "p25": percentile(values, 25),
-            "p75": percentile(values, 75), "min": min(values), "max": max(values)}
+    return {
+        "n": len(values),
+        "median": statistics.median(values),
+        "p25": percentile(values, 25),
+        "p75": percentile(values, 75),
+        "min": min(values),
+        "max": max(values),
+    }
 
 
 def run(ctx: Context) -> list[Measure]:
@@ -236,8 +315,14 @@ def run(ctx: Context) -> list[Measure]:
     bodies, lots, hard = [], [], []
     for i in range(n_docs + 1):  # the first warms the server and the worker up and is not counted
         document, document_lots = documents.build(
-            events=EVENTS_PER_DOCUMENT, plant=plant, distributor=distributor, raw_product=raw,
-            output_products=outputs, tag=f"{tag}{i:02d}", seed=ctx.seed * 1000 + i + int(time.time()))
+            events=EVENTS_PER_DOCUMENT,
+            plant=plant,
+            distributor=distributor,
+            raw_product=raw,
+            output_products=outputs,
+            tag=f"{tag}{i:02d}",
+            seed=ctx.seed * 1000 + i + int(time.time()),
+        )
         bodies.append(documents.body(document))
         lots.append(document_lots)
         hard.append(documents.hard_cases(document))
@@ -245,13 +330,22 @@ def run(ctx: Context) -> list[Measure]:
     warmup, *runs = _capture(bodies, plant, ctx)
     stored = []
     for run_, document_lots in zip(runs, lots[1:], strict=True):
-        event_ids = sorted(set(EventBatch.objects.filter(batch__lot__in=document_lots)
-                               .values_list("event_id", flat=True)))
+        event_ids = sorted(
+            set(
+                EventBatch.objects.filter(batch__lot__in=document_lots).values_list(
+                    "event_id", flat=True
+                )
+            )
+        )
         if len(event_ids) != EVENTS_PER_DOCUMENT:
             raise BenchError(f"{EVENTS_PER_DOCUMENT} events sent, {len(event_ids)} stored")
-        stored.append({"job_id": run_["job"]["captureID"], "event_ids": event_ids, "lots": document_lots})
-    in_worker = {str(j.pk): (j.finished_at - j.created_at).total_seconds() for j in CaptureJob.objects.filter(
-        pk__in=[s["job_id"] for s in stored])}
+        stored.append(
+            {"job_id": run_["job"]["captureID"], "event_ids": event_ids, "lots": document_lots}
+        )
+    in_worker = {
+        str(j.pk): (j.finished_at - j.created_at).total_seconds()
+        for j in CaptureJob.objects.filter(pk__in=[s["job_id"] for s in stored])
+    }
     rates = [EVENTS_PER_DOCUMENT / r["seconds"] for r in runs]
     baselines = [copy_baseline(ctx.database_url, stored) for _ in range(BASELINE_REPETITIONS)]
     copy_rates = [EVENTS_PER_DOCUMENT * len(stored) / b["seconds"] for b in baselines]
@@ -260,28 +354,43 @@ def run(ctx: Context) -> list[Measure]:
     per_doc = ", ".join(f"{r['seconds'] * 1000:.0f}" for r in runs)
     job_ms = ", ".join(f"{in_worker[s['job_id']] * 1000:.0f}" for s in stored)
     cases = hard[1]
-    return [Measure(
-        name="capture_throughput", label="capture throughput (EPCIS documents of 1,000 events)",
-        value=round(c["median"], 1), unit="events/s", baseline=round(b["median"], 1),
-        baseline_label="raw PostgreSQL COPY of the same rows", ratio=round(ratio, 3),
-        target="≥ 25 % of baseline", met=ratio >= 0.25,
-        shortfall=short_of(ratio, 0.25, at_most=False, what="ratio "),
-        notes=(f"Median of {len(runs)} documents × {EVENTS_PER_DOCUMENT:,} events (spread p25–p75 "
-               f"{c['p25']:,.0f}–{c['p75']:,.0f}, min–max {c['min']:,.0f}–{c['max']:,.0f} events/s), each "
-               f"POSTed to `/epcis/capture` (gunicorn, one worker) and captured by a Celery worker "
-               f"(`trace.epcis.tasks.run_capture_job`, one process) through Redis, one after another, each "
-               f"committed; per document {per_doc} ms end to end, of which from the job's creation to its end "
-               f"(queue wait and capture) {job_ms} ms; one warm-up document first ({warmup['seconds'] * 1000:.0f} ms, not "
-               f"counted). Each document has {cases['without_event_id']} events without an eventID (hash "
-               f"computed) and {cases['with_urn_identifiers']} naming lots or items by EPC URN. Baseline: "
-               f"median of {len(baselines)} repetitions (min–max {b['min']:,.0f}–{b['max']:,.0f} events/s) "
-               f"of the same rows (per repetition: {', '.join(f'{k} {v:,}' for k, v in baselines[0]['rows'].items() if v)}) "
-               "copied as new rows into the same tables with their indexes and triggers, one transaction "
-               "per document, rolled back (so no commit and no deferred foreign-key checks: a generous "
-               "baseline). Both start from freshly vacuumed tables."),
-        details={"transport": "http+celery", "documents_ms": [r["seconds"] * 1000 for r in runs],
-                 "job_ms": [in_worker[s["job_id"]] * 1000 for s in stored], "warmup_ms": warmup["seconds"] * 1000,
-                 "capture_events_per_s": c, "copy_events_per_s": b,
-                 "copy_seconds": [x["seconds"] for x in baselines], "copy_rows": baselines[0]["rows"],
-                 "hard_cases_per_document": cases},
-    )]
+    return [
+        Measure(
+            name="capture_throughput",
+            label="capture throughput (EPCIS documents of 1,000 events)",
+            value=round(c["median"], 1),
+            unit="events/s",
+            baseline=round(b["median"], 1),
+            baseline_label="raw PostgreSQL COPY of the same rows",
+            ratio=round(ratio, 3),
+            target="≥ 25 % of baseline",
+            met=ratio >= 0.25,
+            shortfall=short_of(ratio, 0.25, at_most=False, what="ratio "),
+            notes=(
+                f"Median of {len(runs)} documents × {EVENTS_PER_DOCUMENT:,} events (spread p25–p75 "
+                f"{c['p25']:,.0f}–{c['p75']:,.0f}, min–max {c['min']:,.0f}–{c['max']:,.0f} events/s), each "
+                f"POSTed to `/epcis/capture` (gunicorn, one worker) and captured by a Celery worker "
+                f"(`trace.epcis.tasks.run_capture_job`, one process) through Redis, one after another, each "
+                f"committed; per document {per_doc} ms end to end, of which from the job's creation to its end "
+                f"(queue wait and capture) {job_ms} ms; one warm-up document first ({warmup['seconds'] * 1000:.0f} ms, not "
+                f"counted). Each document has {cases['without_event_id']} events without an eventID (hash "
+                f"computed) and {cases['with_urn_identifiers']} naming lots or items by EPC URN. Baseline: "
+                f"median of {len(baselines)} repetitions (min–max {b['min']:,.0f}–{b['max']:,.0f} events/s) "
+                f"of the same rows (per repetition: {', '.join(f'{k} {v:,}' for k, v in baselines[0]['rows'].items() if v)}) "
+                "copied as new rows into the same tables with their indexes and triggers, one transaction "
+                "per document, rolled back (so no commit and no deferred foreign-key checks: a generous "
+                "baseline). Both start from freshly vacuumed tables."
+            ),
+            details={
+                "transport": "http+celery",
+                "documents_ms": [r["seconds"] * 1000 for r in runs],
+                "job_ms": [in_worker[s["job_id"]] * 1000 for s in stored],
+                "warmup_ms": warmup["seconds"] * 1000,
+                "capture_events_per_s": c,
+                "copy_events_per_s": b,
+                "copy_seconds": [x["seconds"] for x in baselines],
+                "copy_rows": baselines[0]["rows"],
+                "hard_cases_per_document": cases,
+            },
+        )
+    ]

@@ -21,12 +21,36 @@ ROOT = Path(__file__).resolve().parent.parent
 
 SIZES = {
     # events in the data set, trace samples, scan seconds, capture documents, max document
-    "tiny": dict(events=2_000, trace_samples=100, scan_seconds=3, scan_repetitions=2, scan_lots=100, capture_documents=2,
-                 memory_events=2_000, export_samples=10),
-    "small": dict(events=50_000, trace_samples=1_000, scan_seconds=10, scan_repetitions=5, scan_lots=500, capture_documents=5,
-                  memory_events=10_000, export_samples=30),
-    "full": dict(events=1_000_000, trace_samples=1_000, scan_seconds=20, scan_repetitions=5, scan_lots=1_000,
-                 capture_documents=20, memory_events=10_000, export_samples=50),
+    "tiny": dict(
+        events=2_000,
+        trace_samples=100,
+        scan_seconds=3,
+        scan_repetitions=2,
+        scan_lots=100,
+        capture_documents=2,
+        memory_events=2_000,
+        export_samples=10,
+    ),
+    "small": dict(
+        events=50_000,
+        trace_samples=1_000,
+        scan_seconds=10,
+        scan_repetitions=5,
+        scan_lots=500,
+        capture_documents=5,
+        memory_events=10_000,
+        export_samples=30,
+    ),
+    "full": dict(
+        events=1_000_000,
+        trace_samples=1_000,
+        scan_seconds=20,
+        scan_repetitions=5,
+        scan_lots=1_000,
+        capture_documents=20,
+        memory_events=10_000,
+        export_samples=50,
+    ),
 }
 
 
@@ -72,7 +96,9 @@ def short_of(value: float, limit: float, *, at_most: bool, what: str = "") -> st
     if at_most and value > limit:
         return f"{what}{value:,.3g} against at most {limit:,.3g}: {value / limit:.1f}× the limit"
     if not at_most and value < limit:
-        return f"{what}{value:,.3g} against at least {limit:,.3g}: {value / limit * 100:.0f} % of it"
+        return (
+            f"{what}{value:,.3g} against at least {limit:,.3g}: {value / limit * 100:.0f} % of it"
+        )
     return ""
 
 
@@ -87,9 +113,14 @@ def percentile(values: list[float], p: float) -> float:
 
 def summary_ms(seconds: list[float]) -> dict:
     ms = [s * 1000 for s in seconds]
-    return {"n": len(ms), "p50_ms": round(percentile(ms, 50), 3), "p95_ms": round(percentile(ms, 95), 3),
-            "p99_ms": round(percentile(ms, 99), 3), "max_ms": round(max(ms), 3),
-            "mean_ms": round(statistics.fmean(ms), 3)}
+    return {
+        "n": len(ms),
+        "p50_ms": round(percentile(ms, 50), 3),
+        "p95_ms": round(percentile(ms, 95), 3),
+        "p99_ms": round(percentile(ms, 99), 3),
+        "max_ms": round(max(ms), 3),
+        "mean_ms": round(statistics.fmean(ms), 3),
+    }
 
 
 def timed(func, *args, **kwargs) -> tuple[float, object]:
@@ -105,6 +136,7 @@ def free_port() -> int:
 
 
 # --- environment ---------------------------------------------------------------
+
 
 def configure(database_url: str, redis_url: str) -> None:
     """Point Django at the benchmark services; refuse SQLite and a missing Redis."""
@@ -193,15 +225,25 @@ def read_dataset(database_url: str) -> dict | None:
             cursor.execute("SELECT to_regclass('bench_dataset')")
             if cursor.fetchone()[0] is None:
                 return None
-            cursor.execute("SELECT events_requested, seed, events, lots, organizations, seconds, "
-                           "generated_at, hub_lot_id FROM bench_dataset LIMIT 1")
+            cursor.execute(
+                "SELECT events_requested, seed, events, lots, organizations, seconds, "
+                "generated_at, hub_lot_id FROM bench_dataset LIMIT 1"
+            )
             row = cursor.fetchone()
     finally:
         conn.close()
     if row is None:
         return None
-    keys = ["events_requested", "seed", "events", "lots", "organizations", "seconds", "generated_at",
-            "hub_lot_id"]
+    keys = [
+        "events_requested",
+        "seed",
+        "events",
+        "lots",
+        "organizations",
+        "seconds",
+        "generated_at",
+        "hub_lot_id",
+    ]
     data = dict(zip(keys, row, strict=True))
     data["generated_at"] = data["generated_at"].isoformat()
     return data
@@ -211,13 +253,18 @@ def ensure_dataset(ctx: Context, *, regenerate: bool, progress: bool = True) -> 
     """Reuse the data set if it was generated with the same size and seed, else rebuild it."""
     existing = None if regenerate else read_dataset(ctx.database_url)
     if existing and existing["events_requested"] == ctx.events and existing["seed"] == ctx.seed:
-        print(f"Reusing the data set in the benchmark database: {existing['events']} events, "
-              f"{existing['lots']} lots.", flush=True)
+        print(
+            f"Reusing the data set in the benchmark database: {existing['events']} events, "
+            f"{existing['lots']} lots.",
+            flush=True,
+        )
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0, interactive=False)  # the code may have moved on
         return existing
-    print(f"Building the data set: {ctx.events} events, seed {ctx.seed} (fresh database).", flush=True)
+    print(
+        f"Building the data set: {ctx.events} events, seed {ctx.seed} (fresh database).", flush=True
+    )
     from django.db import connections
 
     connections.close_all()
@@ -230,8 +277,13 @@ def ensure_dataset(ctx: Context, *, regenerate: bool, progress: bool = True) -> 
     from tqdm import tqdm
 
     started = time.perf_counter()
-    with tqdm(total=estimate_events(ctx.events), unit="ev", unit_scale=True, disable=not progress,
-              mininterval=2) as bar:
+    with tqdm(
+        total=estimate_events(ctx.events),
+        unit="ev",
+        unit_scale=True,
+        disable=not progress,
+        mininterval=2,
+    ) as bar:
         world = generate(size=ctx.events, seed=ctx.seed, progress=bar.update)
     seconds = time.perf_counter() - started
     hub = hub_lot(world)
@@ -242,10 +294,15 @@ def ensure_dataset(ctx: Context, *, regenerate: bool, progress: bool = True) -> 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
         cursor.execute(_DATASET_TABLE)
-        cursor.execute("INSERT INTO bench_dataset VALUES (%s, %s, %s, %s, %s, %s, now(), %s)",
-                       [ctx.events, ctx.seed, world.events, lots, organizations, seconds, hub])
-    print(f"Generated {world.events} events, {lots} lots in {seconds:.0f} s "
-          f"({world.events / seconds:.0f} events/s).", flush=True)
+        cursor.execute(
+            "INSERT INTO bench_dataset VALUES (%s, %s, %s, %s, %s, %s, now(), %s)",
+            [ctx.events, ctx.seed, world.events, lots, organizations, seconds, hub],
+        )
+    print(
+        f"Generated {world.events} events, {lots} lots in {seconds:.0f} s "
+        f"({world.events / seconds:.0f} events/s).",
+        flush=True,
+    )
     return read_dataset(ctx.database_url)
 
 
@@ -255,8 +312,13 @@ def hub_lot(world) -> int:
 
     from django.db.models import Count
 
-    row = (LineageEdge.objects.filter(parent_id__in=[b.pk for b in world.whey_lots])
-           .values("parent_id").annotate(n=Count("id")).order_by("-n").first())
+    row = (
+        LineageEdge.objects.filter(parent_id__in=[b.pk for b in world.whey_lots])
+        .values("parent_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
     return row["parent_id"] if row else world.whey_lots[0].pk
 
 
@@ -273,6 +335,7 @@ def sample_lots(ctx: Context, n: int, *, finished_only: bool = False) -> list[in
 
 
 # --- the machine -------------------------------------------------------------------
+
 
 def machine() -> dict:
     import django
@@ -303,7 +366,11 @@ def machine() -> dict:
             cursor.execute(f"SHOW {name}")
             settings_shown[name] = cursor.fetchone()[0]
     redis_version = redis.Redis.from_url(settings.REDIS_URL).info("server").get("redis_version")
-    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True) if _has("wrk") else None
+    wrk = (
+        subprocess.run(["wrk", "--version"], capture_output=True, text=True)
+        if _has("wrk")
+        else None
+    )
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
@@ -320,8 +387,14 @@ def machine() -> dict:
 
 
 # The server settings that move these figures, reported beside them.
-_PG_SETTINGS = ["shared_buffers", "effective_cache_size", "work_mem", "random_page_cost", "jit",
-                "synchronous_commit"]
+_PG_SETTINGS = [
+    "shared_buffers",
+    "effective_cache_size",
+    "work_mem",
+    "random_page_cost",
+    "jit",
+    "synchronous_commit",
+]
 
 
 def _has(program: str) -> bool:
@@ -351,7 +424,9 @@ def report_paths(out: Path, *, partial: bool, overwrite: bool) -> tuple[Path, Pa
     return out / "benchmarks.json", out / "BENCHMARKS.md"
 
 
-def check_overwrite(path_json: Path, *, size: str, events: int, partial: bool, overwrite: bool) -> None:
+def check_overwrite(
+    path_json: Path, *, size: str, events: int, partial: bool, overwrite: bool
+) -> None:
     """Refuse, before measuring, to replace a full report with a different run unless asked."""
     if overwrite or not path_json.exists():
         return
@@ -366,17 +441,36 @@ def check_overwrite(path_json: Path, *, size: str, events: int, partial: bool, o
         what = "a run of some measures" if partial else f"a --size {size} run ({events:,} events)"
         raise ReportExists(
             f"{path_json} holds a full --size {old.get('size')} run ({old_events:,} events); {what} would "
-            "replace it. Write elsewhere (--output DIR) or pass --overwrite.")
+            "replace it. Write elsewhere (--output DIR) or pass --overwrite."
+        )
 
 
-def rerender(path_json: Path, path_md: Path, *, compare: dict | None = None, compare_name: str = "") -> None:
-    path_md.write_text(render_markdown(json.loads(path_json.read_text()), compare=compare,
-                                       compare_name=compare_name, here=path_md.parent))
+def rerender(
+    path_json: Path, path_md: Path, *, compare: dict | None = None, compare_name: str = ""
+) -> None:
+    path_md.write_text(
+        render_markdown(
+            json.loads(path_json.read_text()),
+            compare=compare,
+            compare_name=compare_name,
+            here=path_md.parent,
+        )
+    )
 
 
-def write_results(path_json: Path, path_md: Path, *, measures: list[Measure], ctx: Context, info: dict,
-                  requested: list[str], all_measures: list[str], failed: list[str],
-                  compare: dict | None = None, compare_name: str = "") -> None:
+def write_results(
+    path_json: Path,
+    path_md: Path,
+    *,
+    measures: list[Measure],
+    ctx: Context,
+    info: dict,
+    requested: list[str],
+    all_measures: list[str],
+    failed: list[str],
+    compare: dict | None = None,
+    compare_name: str = "",
+) -> None:
     ran = [m.name for m in measures]
     order = [name for name in _ORDER if name in ran] + [n for n in ran if n not in _ORDER]
     by_name = {m.name: m.as_json() for m in measures}
@@ -390,16 +484,30 @@ def write_results(path_json: Path, path_md: Path, *, measures: list[Measure], ct
         "compared_with": compare_name or None,
         "machine": info,
         "dataset": ctx.dataset,
-        "server": {"gunicorn_workers": ctx.gunicorn_workers, "gunicorn_threads": ctx.gunicorn_threads},
+        "server": {
+            "gunicorn_workers": ctx.gunicorn_workers,
+            "gunicorn_threads": ctx.gunicorn_threads,
+        },
         "measures": [by_name[name] for name in order],
     }
     path_json.parent.mkdir(parents=True, exist_ok=True)
     path_json.write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n")
-    path_md.write_text(render_markdown(doc, compare=compare, compare_name=compare_name, here=path_md.parent))
+    path_md.write_text(
+        render_markdown(doc, compare=compare, compare_name=compare_name, here=path_md.parent)
+    )
 
 
-_ORDER = ["capture_throughput", "trace_latency_p95", "trace_graph_p95", "scan_throughput", "scan_p99",
-          "scan_errors", "downstream_holders", "capture_peak_rss", "trace_export_xlsx"]
+_ORDER = [
+    "capture_throughput",
+    "trace_latency_p95",
+    "trace_graph_p95",
+    "scan_throughput",
+    "scan_p99",
+    "scan_errors",
+    "downstream_holders",
+    "capture_peak_rss",
+    "trace_export_xlsx",
+]
 
 # Which way is better, by unit.
 _HIGHER_IS_BETTER = ("events/s", "requests/s")
@@ -443,7 +551,9 @@ def margin(measure: dict) -> str:
         name = "ratio" if what == "ratio" else "value"
         bound = f"{'at most' if at_most else 'at least'} {_fmt(limit, 3)}"
         if inside:
-            parts.append(f"{name} {_fmt(got, 3)}, {off:.0f} % {'below' if at_most else 'above'} {bound}")
+            parts.append(
+                f"{name} {_fmt(got, 3)}, {off:.0f} % {'below' if at_most else 'above'} {bound}"
+            )
         else:
             parts.append(f"{name} {_fmt(got, 3)} misses {bound} by {off:.0f} %")
     return "; ".join(parts)
@@ -471,31 +581,43 @@ def comparison(doc: dict, old: dict, name: str) -> list[str]:
     om = old.get("machine", {})
     unlike = []
     if old.get("size") != doc.get("size") or od.get("events") != nd.get("events"):
-        unlike.append(f"the previous run was `--size {old.get('size')}` on {_fmt(od.get('events'))} events, "
-                      f"this one `--size {doc.get('size')}` on {_fmt(nd.get('events'))}: figures that depend "
-                      "on the data set's size are not like for like")
+        unlike.append(
+            f"the previous run was `--size {old.get('size')}` on {_fmt(od.get('events'))} events, "
+            f"this one `--size {doc.get('size')}` on {_fmt(nd.get('events'))}: figures that depend "
+            "on the data set's size are not like for like"
+        )
     if old.get("method") != doc.get("method"):
-        unlike.append(f"the previous run's method was `{old.get('method') or 'unrecorded (before fair-1)'}`, "
-                      f"this one's `{doc.get('method')}`: baselines and summaries differ (see the notes), so "
-                      "ratios moved for that reason too")
+        unlike.append(
+            f"the previous run's method was `{old.get('method') or 'unrecorded (before fair-1)'}`, "
+            f"this one's `{doc.get('method')}`: baselines and summaries differ (see the notes), so "
+            "ratios moved for that reason too"
+        )
     if om.get("date"):
         lines.append(f"The previous run is of {om.get('date')}.")
     if unlike:
         lines += ["", "Not like for like: " + "; ".join(unlike) + ".", ""]
-    lines += ["| measure | previous | now | change | previous ratio | ratio now | met before → now |",
-              "|---|---:|---:|---:|---:|---:|:---:|"]
+    lines += [
+        "| measure | previous | now | change | previous ratio | ratio now | met before → now |",
+        "|---|---:|---:|---:|---:|---:|:---:|",
+    ]
     previous = {m["name"]: m for m in old.get("measures", [])}
     yes = {True: "yes", False: "no", None: "—"}
     for x in doc["measures"]:
         p = previous.get(x["name"])
         if p is None:
-            lines.append(f"| {x['label']} | (not measured) | {_fmt(x['value'])} | — | — | {_fmt(x['ratio'], 3)} | "
-                         f"— → {yes[x['met']]} |")
+            lines.append(
+                f"| {x['label']} | (not measured) | {_fmt(x['value'])} | — | — | {_fmt(x['ratio'], 3)} | "
+                f"— → {yes[x['met']]} |"
+            )
             continue
-        lines.append(f"| {x['label']} | {_fmt(p['value'])} | {_fmt(x['value'])} {x['unit']} | "
-                     f"{_change(x['value'], p['value'])} ({_better(x['unit'], x['value'], p['value'])}) | "
-                     f"{_fmt(p.get('ratio'), 3)} | {_fmt(x['ratio'], 3)} | {yes[p['met']]} → {yes[x['met']]} |")
-    gone = [p["label"] for n, p in previous.items() if n not in {x["name"] for x in doc["measures"]}]
+        lines.append(
+            f"| {x['label']} | {_fmt(p['value'])} | {_fmt(x['value'])} {x['unit']} | "
+            f"{_change(x['value'], p['value'])} ({_better(x['unit'], x['value'], p['value'])}) | "
+            f"{_fmt(p.get('ratio'), 3)} | {_fmt(x['ratio'], 3)} | {yes[p['met']]} → {yes[x['met']]} |"
+        )
+    gone = [
+        p["label"] for n, p in previous.items() if n not in {x["name"] for x in doc["measures"]}
+    ]
     if gone:
         lines += ["", "In the previous run, not in this one: " + ", ".join(gone) + "."]
     return lines
@@ -506,13 +628,22 @@ def summary(doc: dict) -> list[str]:
     rows = doc["measures"]
     met = [x for x in rows if x["met"] is True]
     missed = [x for x in rows if x["met"] is False]
-    lines = ["", "## Summary (computed from the rows above)", "",
-             f"{len(met)} of {len(met) + len(missed)} rows with a target met it"
-             + (f"; {len(missed)} missed" if missed else "")
-             + (f"; {len(rows) - len(met) - len(missed)} only reported." if len(rows) > len(met) + len(missed)
-                else ".")]
+    lines = [
+        "",
+        "## Summary (computed from the rows above)",
+        "",
+        f"{len(met)} of {len(met) + len(missed)} rows with a target met it"
+        + (f"; {len(missed)} missed" if missed else "")
+        + (
+            f"; {len(rows) - len(met) - len(missed)} only reported."
+            if len(rows) > len(met) + len(missed)
+            else "."
+        ),
+    ]
     for x in missed:
-        lines.append(f"- Missed: **{x['label']}**: {x.get('shortfall') or margin(x) or 'see the notes'}.")
+        lines.append(
+            f"- Missed: **{x['label']}**: {x.get('shortfall') or margin(x) or 'see the notes'}."
+        )
     for x in met:
         how = margin(x)
         if how:
@@ -533,9 +664,11 @@ def _others(here: Path | None, doc: dict) -> list[str]:
             continue
         date = other.get("machine", {}).get("date") or ""
         newer = "newer than this one" if date > mine else "older than this one"
-        found.append(f"- `{path.relative_to(here).parent}/{'BENCHMARKS.md' if path.name == 'benchmarks.json' else 'BENCHMARKS.partial.md'}`: "
-                     f"`--size {other.get('size')}`, method `{other.get('method') or 'unrecorded'}`, "
-                     f"{date} ({newer}){', partial' if other.get('partial') else ''}.")
+        found.append(
+            f"- `{path.relative_to(here).parent}/{'BENCHMARKS.md' if path.name == 'benchmarks.json' else 'BENCHMARKS.partial.md'}`: "
+            f"`--size {other.get('size')}`, method `{other.get('method') or 'unrecorded'}`, "
+            f"{date} ({newer}){', partial' if other.get('partial') else ''}."
+        )
     return ["", "## Other reports", "", *found] if found else []
 
 
@@ -549,8 +682,9 @@ def _fmt(value, digits=2) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-def render_markdown(doc: dict, *, compare: dict | None = None, compare_name: str = "",
-                    here: Path | None = None) -> str:
+def render_markdown(
+    doc: dict, *, compare: dict | None = None, compare_name: str = "", here: Path | None = None
+) -> str:
     m = doc["machine"]
     d = doc["dataset"]
     lines = [
@@ -576,10 +710,17 @@ def render_markdown(doc: dict, *, compare: dict | None = None, compare_name: str
     if doc.get("partial"):
         lines += [
             f"**A partial run**: it has the benchmarks {', '.join(f'`{b}`' for b in doc.get('benchmarks_run', []))}"
-            + (f"; not run: {', '.join(f'`{b}`' for b in doc['benchmarks_not_run'])}"
-               if doc.get("benchmarks_not_run") else "")
-            + (f"; failed: {', '.join(f'`{b}`' for b in doc['benchmarks_failed'])}"
-               if doc.get("benchmarks_failed") else "") + ".",
+            + (
+                f"; not run: {', '.join(f'`{b}`' for b in doc['benchmarks_not_run'])}"
+                if doc.get("benchmarks_not_run")
+                else ""
+            )
+            + (
+                f"; failed: {', '.join(f'`{b}`' for b in doc['benchmarks_failed'])}"
+                if doc.get("benchmarks_failed")
+                else ""
+            )
+            + ".",
             "",
         ]
     lines += [
@@ -590,8 +731,10 @@ def render_markdown(doc: dict, *, compare: dict | None = None, compare_name: str
     ]
     for x in doc["measures"]:
         met = {True: "yes", False: "**no**", None: "—"}[x["met"]]
-        lines.append(f"| {x['label']} | {_fmt(x['value'])} | {x['unit']} | {x['baseline_label']} | "
-                     f"{_fmt(x['baseline'])} | {_fmt(x['ratio'], 3)} | {x['target']} | {met} |")
+        lines.append(
+            f"| {x['label']} | {_fmt(x['value'])} | {x['unit']} | {x['baseline_label']} | "
+            f"{_fmt(x['baseline'])} | {_fmt(x['ratio'], 3)} | {x['target']} | {met} |"
+        )
     lines += summary(doc)
     if compare is not None:
         lines += comparison(doc, compare, compare_name or "previous benchmarks.json")
@@ -607,12 +750,24 @@ def render_markdown(doc: dict, *, compare: dict | None = None, compare_name: str
         f"- CPU: {m.get('cpu')}, {m.get('cores')} cores; RAM {m.get('ram_gb')} GB; {m.get('os')}",
         f"- PostgreSQL {m.get('postgresql')}, Redis {m.get('redis')}, Python {m.get('python')}, "
         f"Django {m.get('django')}; load generator: {m.get('wrk') or 'n/a'}",
-        *(["- PostgreSQL settings: " + ", ".join(f"`{k} = {v}`" for k, v in m["postgresql_settings"].items())]
-          if m.get("postgresql_settings") else []),
+        *(
+            [
+                "- PostgreSQL settings: "
+                + ", ".join(f"`{k} = {v}`" for k, v in m["postgresql_settings"].items())
+            ]
+            if m.get("postgresql_settings")
+            else []
+        ),
         f"- Date (UTC): {m.get('date')}",
-        *([f"- Load average (1, 5, 15 min) on {m.get('cores')} cores: "
-           f"{', '.join(map(str, m['load_average']['start']))} at the start, "
-           f"{', '.join(map(str, m['load_average']['end']))} at the end"] if m.get("load_average") else []),
+        *(
+            [
+                f"- Load average (1, 5, 15 min) on {m.get('cores')} cores: "
+                f"{', '.join(map(str, m['load_average']['start']))} at the start, "
+                f"{', '.join(map(str, m['load_average']['end']))} at the end"
+            ]
+            if m.get("load_average")
+            else []
+        ),
         f"- gunicorn for the scan measures: {doc['server']['gunicorn_workers']} workers × "
         f"{doc['server']['gunicorn_threads']} threads (gthread), the same for the bare WSGI baseline",
         "",

@@ -58,14 +58,17 @@ def parties():
     # The raw milk of an outside supplier, a GTIN nobody registered here: only a product's
     # owner may commission its lots (``trace.rules``), and the plant does not own the ranches'.
     body = "699990000001"
-    raw = SimpleNamespace(gtin="0" + body + str(gs1_standard_check_digit(body)), name_en="Raw cow milk")
+    raw = SimpleNamespace(
+        gtin="0" + body + str(gs1_standard_check_digit(body)), name_en="Raw cow milk"
+    )
     assert not Product.objects.filter(gtin=raw.gtin).exists()
     outputs = list(Product.objects.filter(owner=plant.org).order_by("id")[:2])
     return plant, distributor, raw, outputs
 
 
-def build(*, events: int, plant, distributor, raw_product, output_products, tag: str,
-          seed: int) -> tuple[dict, list[str]]:
+def build(
+    *, events: int, plant, distributor, raw_product, output_products, tag: str, seed: int
+) -> tuple[dict, list[str]]:
     """An EPCISDocument of exactly ``events`` events, and the lots it creates."""
     from trace.demo import datagen
     from trace.models import Batch
@@ -81,22 +84,36 @@ def build(*, events: int, plant, distributor, raw_product, output_products, tag:
         counter += 1
         name = f"{prefix}{tag}{counter:06d}"
         lots.append(name)
-        return Batch(product=None, gtin=product.gtin, lot=name, quantity=Decimal(quantity), unit=unit,
-                     production_date=when.date(), expiry_date=when.date() + timedelta(days=21))
+        return Batch(
+            product=None,
+            gtin=product.gtin,
+            lot=name,
+            quantity=Decimal(quantity),
+            unit=unit,
+            production_date=when.date(),
+            expiry_date=when.date() + timedelta(days=21),
+        )
 
     cycle = 0
     while len(docs) < events:
         cycle += 1
         at = when + timedelta(minutes=cycle)
         raws = [lot(raw_product, "BR", 4000, "KGM"), lot(raw_product, "BR", 3000, "KGM")]
-        outs = [lot(output_products[0], "BY", 21000, "EA"), lot(output_products[1], "BM", 14000, "EA")]
+        outs = [
+            lot(output_products[0], "BY", 21000, "EA"),
+            lot(output_products[1], "BM", 14000, "EA"),
+        ]
         cycle_docs = [datagen.commission(ids, plant, b, at) for b in raws]
         cycle_docs += [datagen.inspect(ids, plant, b, at, f"QC-{b.lot}") for b in raws]
         cycle_docs.append(datagen.transform(ids, plant, [(b, b.quantity) for b in raws], outs, at))
         cycle_docs += [datagen.inspect(ids, plant, b, at, f"QC-{b.lot}") for b in outs]
-        cycle_docs += [datagen.ship(ids, plant, distributor, b, b.quantity, at, f"PO-{b.lot}") for b in outs]
+        cycle_docs += [
+            datagen.ship(ids, plant, distributor, b, b.quantity, at, f"PO-{b.lot}") for b in outs
+        ]
         if cycle % URN_EVERY == 0:
-            by_uri = {datagen.canonical_lot_uri(b.gtin, b.lot): (b.gtin, b.lot) for b in raws + outs}
+            by_uri = {
+                datagen.canonical_lot_uri(b.gtin, b.lot): (b.gtin, b.lot) for b in raws + outs
+            }
             cycle_docs = [_as_urns(e, by_uri) for e in cycle_docs]
             for event, b in zip(cycle_docs[5:7], outs, strict=True):  # the outputs' inspections
                 event["epcList"] = [sgtin_urn(b.gtin, f"S{b.lot}")]
@@ -123,7 +140,7 @@ COMPANY_PREFIX_DIGITS = 7  # how the URN splits the GTIN; its Digital Link is th
 def _urn_parts(gtin: str) -> tuple[str, str]:
     """(company prefix, indicator + item reference) of a GTIN-14, as EPC URNs spell them."""
     gtin = gtin.rjust(14, "0")
-    return gtin[1:1 + COMPANY_PREFIX_DIGITS], gtin[0] + gtin[1 + COMPANY_PREFIX_DIGITS:13]
+    return gtin[1 : 1 + COMPANY_PREFIX_DIGITS], gtin[0] + gtin[1 + COMPANY_PREFIX_DIGITS : 13]
 
 
 def lgtin_urn(gtin: str, lot: str) -> str:
@@ -150,8 +167,11 @@ def hard_cases(document: dict) -> dict:
     """How many of the document's events carry no eventID and name identifiers by URN."""
     events = document["epcisBody"]["eventList"]
     urn = sum(1 for e in events if "urn:epc:" in json.dumps(e))
-    return {"events": len(events), "without_event_id": sum(1 for e in events if "eventID" not in e),
-            "with_urn_identifiers": urn}
+    return {
+        "events": len(events),
+        "without_event_id": sum(1 for e in events if "eventID" not in e),
+        "with_urn_identifiers": urn,
+    }
 
 
 def run_tag() -> str:

@@ -45,10 +45,19 @@ def web(path: str, org_id: int, user_id: int) -> dict:
     document = parse_json(body)
     events = validate_capture_document(document, body=body)
     with transaction.atomic():
-        job = services.capture_job_create(body=body, event_count=len(events), organization=organization,
-                                          user=user, error_behaviour="rollback")
-    return {"job_id": str(job.pk), "ready_rss_mb": ready, "seconds": time.perf_counter() - start,
-            "events": len(events)}
+        job = services.capture_job_create(
+            body=body,
+            event_count=len(events),
+            organization=organization,
+            user=user,
+            error_behaviour="rollback",
+        )
+    return {
+        "job_id": str(job.pk),
+        "ready_rss_mb": ready,
+        "seconds": time.perf_counter() - start,
+        "events": len(events),
+    }
 
 
 def worker(job_id: str) -> dict:
@@ -60,8 +69,13 @@ def worker(job_id: str) -> dict:
     status = run_capture_job(job_id)
     seconds = time.perf_counter() - start
     job = CaptureJob.objects.get(pk=job_id)
-    return {"status": status, "ready_rss_mb": ready, "seconds": seconds, "events": job.captured_count,
-            "errors": job.errors}
+    return {
+        "status": status,
+        "ready_rss_mb": ready,
+        "seconds": seconds,
+        "events": job.captured_count,
+        "errors": job.errors,
+    }
 
 
 def main(argv: list[str]) -> None:

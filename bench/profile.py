@@ -35,19 +35,33 @@ def profile_capture(documents_count: int = 4) -> cProfile.Profile:
 
     plant, distributor, raw, outputs = documents.parties()
     tag = documents.run_tag()
-    docs = [documents.build(events=1000, plant=plant, distributor=distributor, raw_product=raw,
-                            output_products=outputs, tag=f"P{tag}{i}", seed=99 + i)[0]
-            for i in range(documents_count)]
+    docs = [
+        documents.build(
+            events=1000,
+            plant=plant,
+            distributor=distributor,
+            raw_product=raw,
+            output_products=outputs,
+            tag=f"P{tag}{i}",
+            seed=99 + i,
+        )[0]
+        for i in range(documents_count)
+    ]
     profile = cProfile.Profile()
     start = time.perf_counter()
     for document in docs:
         with transaction.atomic():
             profile.enable()
-            capture_events(documents=document["epcisBody"]["eventList"], organization=plant.org,
-                           user=plant.user)
+            capture_events(
+                documents=document["epcisBody"]["eventList"],
+                organization=plant.org,
+                user=plant.user,
+            )
             profile.disable()
             transaction.set_rollback(True)
-    print(f"capture: {(time.perf_counter() - start) / (1000 * documents_count) * 1000:.3f} ms per event")
+    print(
+        f"capture: {(time.perf_counter() - start) / (1000 * documents_count) * 1000:.3f} ms per event"
+    )
     return profile
 
 
@@ -89,15 +103,26 @@ def capture_phases(documents_count: int = 6) -> dict[str, float]:
                 return func(*args, **kwargs)
             finally:
                 spent[name] = spent.get(name, 0.0) + time.perf_counter() - start
+
         return wrapper
 
-    originals = {name: getattr(capture, name) for name in (
-        "prepare_event", "_resolve_batches", "_apply_moves", "_after_commit", "insert_rows")}
+    originals = {
+        name: getattr(capture, name)
+        for name in (
+            "prepare_event",
+            "_resolve_batches",
+            "_apply_moves",
+            "_after_commit",
+            "insert_rows",
+        )
+    }
     for name in ("prepare_event", "_resolve_batches", "_apply_moves"):
         setattr(capture, name, timed(name.strip("_").replace("_", " "), originals[name]))
 
     def insert_rows(model, *args, **kwargs):
-        return timed(f"COPY {model._meta.db_table}", originals["insert_rows"])(model, *args, **kwargs)
+        return timed(f"COPY {model._meta.db_table}", originals["insert_rows"])(
+            model, *args, **kwargs
+        )
 
     capture.insert_rows = insert_rows
     # What capture leaves for after the commit runs at once (the transaction is rolled back).
@@ -106,9 +131,20 @@ def capture_phases(documents_count: int = 6) -> dict[str, float]:
     transaction.on_commit = lambda func, *args, **kwargs: func()
     plant, distributor, raw, outputs = documents.parties()
     tag = documents.run_tag()
-    bodies = [documents.body(documents.build(
-        events=1000, plant=plant, distributor=distributor, raw_product=raw, output_products=outputs,
-        tag=f"F{tag}{i}", seed=int(time.time()) + i)[0]) for i in range(documents_count + 1)]
+    bodies = [
+        documents.body(
+            documents.build(
+                events=1000,
+                plant=plant,
+                distributor=distributor,
+                raw_product=raw,
+                output_products=outputs,
+                tag=f"F{tag}{i}",
+                seed=int(time.time()) + i,
+            )[0]
+        )
+        for i in range(documents_count + 1)
+    ]
     try:
         for i, body in enumerate(bodies):
             if i == 1:
@@ -116,8 +152,11 @@ def capture_phases(documents_count: int = 6) -> dict[str, float]:
             start = time.perf_counter()
             with transaction.atomic():
                 data = timed("parse", orjson.loads)(body)
-                capture.capture_events(documents=data["epcisBody"]["eventList"], organization=plant.org,
-                                       user=plant.user)
+                capture.capture_events(
+                    documents=data["epcisBody"]["eventList"],
+                    organization=plant.org,
+                    user=plant.user,
+                )
                 with connection.cursor() as cursor:  # what the commit would check
                     timed("foreign-key checks", cursor.execute)("SET CONSTRAINTS ALL IMMEDIATE")
                 transaction.set_rollback(True)
@@ -141,11 +180,15 @@ def main(argv: list[str]) -> int:
         print(f"capture, ms per 1,000-event document (rolled back, so no commit): {total:.1f}")
         for name, ms in sorted(phases.items(), key=lambda item: -item[1]):
             print(f"  {name:40s} {ms:7.1f}  {ms / total * 100:4.1f} %")
-        print(f"  {'the rest (lookups, chain head, links)':40s} {total - sum(phases.values()):7.1f}")
+        print(
+            f"  {'the rest (lookups, chain head, links)':40s} {total - sum(phases.values()):7.1f}"
+        )
         return 0
     profile = profile_capture() if which == "capture" else profile_trace()
     out = io.StringIO()
-    pstats.Stats(profile, stream=out).sort_stats("tottime" if which == "capture" else "cumulative").print_stats(25)
+    pstats.Stats(profile, stream=out).sort_stats(
+        "tottime" if which == "capture" else "cumulative"
+    ).print_stats(25)
     print(out.getvalue())
     return 0
 

@@ -44,7 +44,12 @@ def run(ctx: Context) -> list[Measure]:
     from recalls.selectors import compute_scope
 
     hub = Batch.objects.select_related("product__owner").get(pk=ctx.dataset["hub_lot_id"])
-    owner = Membership.objects.filter(organization=hub.product.owner).select_related("user").first().user
+    owner = (
+        Membership.objects.filter(organization=hub.product.owner)
+        .select_related("user")
+        .first()
+        .user
+    )
 
     compute_scope([hub.pk])  # warm
     times, scope = [], None
@@ -55,23 +60,39 @@ def run(ctx: Context) -> list[Measure]:
     s = summary_ms(times)
     scope_seconds = s["p50_ms"] / 1000  # the median of the repetitions, their range in the notes
     lots, holders = len(scope.lots), len(scope.holders())
-    measures = [Measure(
-        name="recall_scope", label="recall scope of the whey lot", value=round(scope_seconds, 4), unit="s",
-        target="≤ 1 s", met=scope_seconds <= 1,
-        shortfall=short_of(scope_seconds, 1, at_most=True, what="seconds "),
-        notes=f"lot {hub.lot}: {lots:,} lots in scope, {holders} holders, {len(scope.holdings):,} holdings; "
-              f"median of {REPEATS} runs (min–max {min(times) * 1000:.1f}–{s['max_ms']} ms).",
-        details={"lots": lots, "holders": holders, "timing": s},
-    )]
+    measures = [
+        Measure(
+            name="recall_scope",
+            label="recall scope of the whey lot",
+            value=round(scope_seconds, 4),
+            unit="s",
+            target="≤ 1 s",
+            met=scope_seconds <= 1,
+            shortfall=short_of(scope_seconds, 1, at_most=True, what="seconds "),
+            notes=f"lot {hub.lot}: {lots:,} lots in scope, {holders} holders, {len(scope.holdings):,} holdings; "
+            f"median of {REPEATS} runs (min–max {min(times) * 1000:.1f}–{s['max_ms']} ms).",
+            details={"lots": lots, "holders": holders, "timing": s},
+        )
+    ]
 
     drill = recall_drill(actor=owner, batch_ids=[hub.pk])
-    measures.append(Measure(
-        name="recall_drill", label="mock recall (drill) of the whey lot", value=round(drill.total_seconds, 4),
-        unit="s", target="reported", met=None,
-        notes=f"scope {drill.scope_seconds:.3f} s, notices {drill.notices_seconds:.3f} s, "
-              f"acknowledgement round {drill.ack_seconds:.3f} s for {drill.holders} holders.",
-        details={"scope_s": drill.scope_seconds, "notices_s": drill.notices_seconds, "ack_s": drill.ack_seconds},
-    ))
+    measures.append(
+        Measure(
+            name="recall_drill",
+            label="mock recall (drill) of the whey lot",
+            value=round(drill.total_seconds, 4),
+            unit="s",
+            target="reported",
+            met=None,
+            notes=f"scope {drill.scope_seconds:.3f} s, notices {drill.notices_seconds:.3f} s, "
+            f"acknowledgement round {drill.ack_seconds:.3f} s for {drill.holders} holders.",
+            details={
+                "scope_s": drill.scope_seconds,
+                "notices_s": drill.notices_seconds,
+                "ack_s": drill.ack_seconds,
+            },
+        )
+    )
 
     sample = list(Batch.objects.filter(pk__in=list(scope.lots)[:SAMPLE_PAGES]).order_by("id"))
     client = Client()
@@ -79,29 +100,55 @@ def run(ctx: Context) -> list[Measure]:
     already = sum(1 for v in before.values() if v == "recalled")
 
     recall = services.recall_create(
-        actor=owner, batch_ids=[hub.pk], recall_type="voluntary", recall_class=1,
-        defect="bench: whey powder contaminated", hazard="bench", remedies=["refund", "replacement"],
-        notice_title="乳清粉召回（基准测试）", notice_text="停止使用。")
+        actor=owner,
+        batch_ids=[hub.pk],
+        recall_type="voluntary",
+        recall_class=1,
+        defect="bench: whey powder contaminated",
+        hazard="bench",
+        remedies=["refund", "replacement"],
+        notice_title="乳清粉召回（基准测试）",
+        notice_text="停止使用。",
+    )
     services.recall_edit_scope(recall=recall, actor=owner, edits=[], confirm=True)
     services.recall_submit(recall=recall, actor=owner)
     notifications = Notification.objects.count()
     start = time.perf_counter()
-    services.recall_activate(recall=recall, actor=owner)  # one transaction; on-commit hooks included
+    services.recall_activate(
+        recall=recall, actor=owner
+    )  # one transaction; on-commit hooks included
     seconds = time.perf_counter() - start
     queued = Notification.objects.count() - notifications
     notified = RecallNotice.objects.filter(recall=recall, notified_at__isnull=False).count()
     after = _pages(client, sample)
     safe = sum(1 for v in after.values() if v != "recalled")
-    measures.append(Measure(
-        name="recall_activation", label="recall activation of the whey lot (one transaction)",
-        value=round(seconds, 3), unit="s", target="≤ 10 s, no page served as safe after commit",
-        met=seconds <= 10 and safe == 0,
-        shortfall=short_of(seconds, 10, at_most=True, what="seconds ") or (f"{safe} pages still safe" if safe else ""),
-        notes=(f"{recall.scope_batches.count():,} lots recalled through EPCIS events, {notified} consignees "
-               f"notified ({queued} outbox rows); {len(sample)} sampled consumer pages, cached before, all red "
-               f"after commit: {safe == 0}."
-               + (f" {already} of them were already recalled by an earlier run." if already else "")),
-        details={"lots": recall.scope_batches.count(), "consignees": notified, "outbox_rows": queued,
-                 "sampled_pages": len(sample), "pages_still_safe": safe},
-    ))
+    measures.append(
+        Measure(
+            name="recall_activation",
+            label="recall activation of the whey lot (one transaction)",
+            value=round(seconds, 3),
+            unit="s",
+            target="≤ 10 s, no page served as safe after commit",
+            met=seconds <= 10 and safe == 0,
+            shortfall=short_of(seconds, 10, at_most=True, what="seconds ")
+            or (f"{safe} pages still safe" if safe else ""),
+            notes=(
+                f"{recall.scope_batches.count():,} lots recalled through EPCIS events, {notified} consignees "
+                f"notified ({queued} outbox rows); {len(sample)} sampled consumer pages, cached before, all red "
+                f"after commit: {safe == 0}."
+                + (
+                    f" {already} of them were already recalled by an earlier run."
+                    if already
+                    else ""
+                )
+            ),
+            details={
+                "lots": recall.scope_batches.count(),
+                "consignees": notified,
+                "outbox_rows": queued,
+                "sampled_pages": len(sample),
+                "pages_still_safe": safe,
+            },
+        )
+    )
     return measures

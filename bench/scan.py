@@ -49,19 +49,49 @@ def ensure_wrk() -> str:
 class Gunicorn:
     """A gunicorn on 127.0.0.1 with a free port, stopped on exit."""
 
-    def __init__(self, app: str, ctx: Context, extra_env: dict[str, str] | None = None,
-                 workers: int | None = None):
+    def __init__(
+        self,
+        app: str,
+        ctx: Context,
+        extra_env: dict[str, str] | None = None,
+        workers: int | None = None,
+    ):
         self.port = free_port()
-        env = {**os.environ, "DATABASE_URL": ctx.database_url, "REDIS_URL": ctx.redis_url,
-               "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING",
-               "PYTHONPATH": str(ROOT), **(extra_env or {})}
+        env = {
+            **os.environ,
+            "DATABASE_URL": ctx.database_url,
+            "REDIS_URL": ctx.redis_url,
+            "DEBUG": "0",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+            **(extra_env or {}),
+        }
         # The deployed settings (config/gunicorn.py), on a free loopback port, without an access log.
         env["GUNICORN_ACCESS_LOG"] = ""
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", app, "--config", str(ROOT / "config" / "gunicorn.py"),
-             "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers or ctx.gunicorn_workers),
-             "--threads", str(ctx.gunicorn_threads), "--log-level", "warning", "--chdir", str(ROOT)],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                app,
+                "--config",
+                str(ROOT / "config" / "gunicorn.py"),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(workers or ctx.gunicorn_workers),
+                "--threads",
+                str(ctx.gunicorn_threads),
+                "--log-level",
+                "warning",
+                "--chdir",
+                str(ROOT),
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
 
     def url(self, path: str = "/") -> str:
@@ -95,9 +125,22 @@ class Gunicorn:
 
 def wrk(binary: str, url: str, paths_file: str, seconds: int) -> dict:
     result = subprocess.run(
-        [binary, f"-t{WRK_THREADS}", f"-c{CLIENTS}", f"-d{seconds}s", "--timeout", "5s", "-s", str(LUA),
-         url, "--", paths_file],
-        capture_output=True, text=True, check=False,
+        [
+            binary,
+            f"-t{WRK_THREADS}",
+            f"-c{CLIENTS}",
+            f"-d{seconds}s",
+            "--timeout",
+            "5s",
+            "-s",
+            str(LUA),
+            url,
+            "--",
+            paths_file,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     for line in result.stdout.splitlines():
         if line.startswith("JSON:"):
@@ -113,7 +156,9 @@ def warm_up(server: Gunicorn, paths: list[str]) -> dict:
     from concurrent.futures import ThreadPoolExecutor
 
     def fetch(path: str) -> float:
-        request = urllib.request.Request(server.url(path), headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+        request = urllib.request.Request(
+            server.url(path), headers={"Accept-Language": "zh-CN,zh;q=0.9"}
+        )
         start = time.perf_counter()
         with urllib.request.urlopen(request, timeout=60) as response:
             response.read()
@@ -153,8 +198,12 @@ def run(ctx: Context) -> list[Measure]:
     repetitions = ctx.params.get("scan_repetitions", 5)
     bases, gots = [], []
     try:
-        with Gunicorn("bench.bare_wsgi:application", ctx, {"BENCH_BARE_BYTES": str(page_bytes)}) as bare, \
-                Gunicorn("config.wsgi:application", ctx) as app:
+        with (
+            Gunicorn(
+                "bench.bare_wsgi:application", ctx, {"BENCH_BARE_BYTES": str(page_bytes)}
+            ) as bare,
+            Gunicorn("config.wsgi:application", ctx) as app,
+        ):
             bare.wait("/")
             page = app.wait(paths[0])
             if keys[0][1].encode() not in page:
@@ -164,44 +213,84 @@ def run(ctx: Context) -> list[Measure]:
             wrk(binary, app.url(), paths_file, 2)
             # Repeated runs, alternating which goes first, so drift on a shared machine hits both.
             for n in range(repetitions):
-                for server in ((bare, app) if n % 2 == 0 else (app, bare)):
-                    (bases if server is bare else gots).append(wrk(binary, server.url(), paths_file, seconds))
+                for server in (bare, app) if n % 2 == 0 else (app, bare):
+                    (bases if server is bare else gots).append(
+                        wrk(binary, server.url(), paths_file, seconds)
+                    )
     finally:
         os.unlink(paths_file)
     base, got = _median_run(bases), _median_run(gots)
     ratio = got["rps"] / base["rps"]
     p99 = got["p99_us"] / 1000
-    spread = (f"Median of {repetitions} runs of {seconds} s each, app and baseline alternating (app "
-              f"{min(g['rps'] for g in gots):,.0f}–{max(g['rps'] for g in gots):,.0f} requests/s, baseline "
-              f"{min(b['rps'] for b in bases):,.0f}–{max(b['rps'] for b in bases):,.0f}). ")
-    common = spread + (f"{CLIENTS} connections from wrk ({WRK_THREADS} threads) after a warm-up "
-              f"(each lot's page requested once first, as by the first scan of a burst: cold renders took "
-              f"p50 {cold['p50_ms']:.0f} ms, p95 {cold['p95_ms']:.0f} ms under 8 concurrent requests), "
-              f"GET /01/<gtin>/10/<lot> as a phone (WeChat user agent, zh-CN) over {len(paths)} random "
-              f"finished lots; gunicorn as deployed (`config/gunicorn.py`: gthread, {ctx.gunicorn_workers} "
-              f"workers × {ctx.gunicorn_threads} threads) for both the app (`config.wsgi`) and the "
-              f"baseline, whose constant body has the page's length "
-              f"({page_bytes:,} bytes) so both move the same bytes; server, Redis, PostgreSQL and load "
-              "generator share the machine.")
+    spread = (
+        f"Median of {repetitions} runs of {seconds} s each, app and baseline alternating (app "
+        f"{min(g['rps'] for g in gots):,.0f}–{max(g['rps'] for g in gots):,.0f} requests/s, baseline "
+        f"{min(b['rps'] for b in bases):,.0f}–{max(b['rps'] for b in bases):,.0f}). "
+    )
+    common = spread + (
+        f"{CLIENTS} connections from wrk ({WRK_THREADS} threads) after a warm-up "
+        f"(each lot's page requested once first, as by the first scan of a burst: cold renders took "
+        f"p50 {cold['p50_ms']:.0f} ms, p95 {cold['p95_ms']:.0f} ms under 8 concurrent requests), "
+        f"GET /01/<gtin>/10/<lot> as a phone (WeChat user agent, zh-CN) over {len(paths)} random "
+        f"finished lots; gunicorn as deployed (`config/gunicorn.py`: gthread, {ctx.gunicorn_workers} "
+        f"workers × {ctx.gunicorn_threads} threads) for both the app (`config.wsgi`) and the "
+        f"baseline, whose constant body has the page's length "
+        f"({page_bytes:,} bytes) so both move the same bytes; server, Redis, PostgreSQL and load "
+        "generator share the machine."
+    )
     return [
-        Measure(name="scan_throughput", label="public scan throughput (resolver page)",
-                value=round(got["rps"], 1), unit="requests/s", baseline=round(base["rps"], 1),
-                baseline_label="bare WSGI constant, same gunicorn", ratio=round(ratio, 3),
-                target="≥ 50 % of baseline", met=ratio >= 0.5, notes=common,
-                shortfall=short_of(ratio, 0.5, at_most=False, what="ratio "),
-                details={"app": got, "bare": base, "cold_render": cold, "app_runs": gots, "bare_runs": bases}),
-        Measure(name="scan_p99", label="public scan latency, p99", value=round(p99, 2), unit="ms",
-                baseline=round(base["p99_us"] / 1000, 2), baseline_label="bare WSGI p99",
-                ratio=round(got["p99_us"] / max(base["p99_us"], 1), 3), target="≤ 25 ms", met=p99 <= 25,
-                shortfall=short_of(p99, 25, at_most=True, what="p99 ms "),
-                notes=f"Median of {repetitions} runs' p99 (min–max {min(g['p99_us'] for g in gots) / 1000:.2f}–"
-                      f"{max(g['p99_us'] for g in gots) / 1000:.2f} ms); median p50 {got['p50_us'] / 1000:.2f} ms, "
-                      f"p90 {got['p90_us'] / 1000:.2f} ms, max {got['max_us'] / 1000:.1f} ms.",
-                details={"app": got, "bare": base}),
-        Measure(name="scan_errors", label="public scan errors", value=got["errors"], unit="requests",
-                baseline=base["errors"], baseline_label="bare WSGI errors", target="0",
-                met=got["errors"] == 0, shortfall=f"{got['errors']} failed requests",
-                notes=(f"socket errors (connect/read/write/timeout) and non-2xx/3xx answers, summed over the "
-                       f"{repetitions} runs' {got['requests']:,} requests."),
-                details={k: got[k] for k in ("connect", "read", "write", "status", "timeout", "requests")}),
+        Measure(
+            name="scan_throughput",
+            label="public scan throughput (resolver page)",
+            value=round(got["rps"], 1),
+            unit="requests/s",
+            baseline=round(base["rps"], 1),
+            baseline_label="bare WSGI constant, same gunicorn",
+            ratio=round(ratio, 3),
+            target="≥ 50 % of baseline",
+            met=ratio >= 0.5,
+            notes=common,
+            shortfall=short_of(ratio, 0.5, at_most=False, what="ratio "),
+            details={
+                "app": got,
+                "bare": base,
+                "cold_render": cold,
+                "app_runs": gots,
+                "bare_runs": bases,
+            },
+        ),
+        Measure(
+            name="scan_p99",
+            label="public scan latency, p99",
+            value=round(p99, 2),
+            unit="ms",
+            baseline=round(base["p99_us"] / 1000, 2),
+            baseline_label="bare WSGI p99",
+            ratio=round(got["p99_us"] / max(base["p99_us"], 1), 3),
+            target="≤ 25 ms",
+            met=p99 <= 25,
+            shortfall=short_of(p99, 25, at_most=True, what="p99 ms "),
+            notes=f"Median of {repetitions} runs' p99 (min–max {min(g['p99_us'] for g in gots) / 1000:.2f}–"
+            f"{max(g['p99_us'] for g in gots) / 1000:.2f} ms); median p50 {got['p50_us'] / 1000:.2f} ms, "
+            f"p90 {got['p90_us'] / 1000:.2f} ms, max {got['max_us'] / 1000:.1f} ms.",
+            details={"app": got, "bare": base},
+        ),
+        Measure(
+            name="scan_errors",
+            label="public scan errors",
+            value=got["errors"],
+            unit="requests",
+            baseline=base["errors"],
+            baseline_label="bare WSGI errors",
+            target="0",
+            met=got["errors"] == 0,
+            shortfall=f"{got['errors']} failed requests",
+            notes=(
+                f"socket errors (connect/read/write/timeout) and non-2xx/3xx answers, summed over the "
+                f"{repetitions} runs' {got['requests']:,} requests."
+            ),
+            details={
+                k: got[k] for k in ("connect", "read", "write", "status", "timeout", "requests")
+            },
+        ),
     ]

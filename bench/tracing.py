@@ -21,8 +21,12 @@ PASSES = 5
 
 
 def _spread(values: list[float]) -> dict:
-    return {"median": round(statistics.median(values), 3), "min": round(min(values), 3),
-            "max": round(max(values), 3), "passes": [round(v, 3) for v in values]}
+    return {
+        "median": round(statistics.median(values), 3),
+        "min": round(min(values), 3),
+        "max": round(max(values), 3),
+        "passes": [round(v, 3) for v in values],
+    }
 
 
 def run(ctx: Context) -> list[Measure]:
@@ -66,7 +70,7 @@ def run(ctx: Context) -> list[Measure]:
             bare, selector, graph = [], [], []
             for i, lot in enumerate(lots):
                 # Alternate which runs first, so neither always meets the other's warmed cache.
-                for step in ((0, 1) if (i + n) % 2 == 0 else (1, 0)):
+                for step in (0, 1) if (i + n) % 2 == 0 else (1, 0):
                     start = time.perf_counter()
                     if step == 0:
                         cursor.execute(baseline_sql, baseline_params(lot))
@@ -81,7 +85,13 @@ def run(ctx: Context) -> list[Measure]:
                 root = Batch.objects.get(pk=lot)
                 trace_graph(root, direction="both", depth=DEPTH)
                 graph.append(time.perf_counter() - start)
-            passes.append({"bare": summary_ms(bare), "selector": summary_ms(selector), "graph": summary_ms(graph)})
+            passes.append(
+                {
+                    "bare": summary_ms(bare),
+                    "selector": summary_ms(selector),
+                    "graph": summary_ms(graph),
+                }
+            )
     raw.close()
     c = summary_ms(cold)
     p95 = {k: _spread([p[k]["p95_ms"] for p in passes]) for k in ("bare", "selector", "graph")}
@@ -90,40 +100,69 @@ def run(ctx: Context) -> list[Measure]:
     lots_found = {"lots_per_trace_p50": percentile(sizes, 50), "lots_per_trace_max": max(sizes)}
     ratio = s / b
     graph_ratio = g / b
-    how = ("prepared once on its connection and executed, as the application's `trace.core.rows.Statement` is"
-           if prepared else "sent as text, as the application does with `DATABASE_PREPARED_STATEMENTS=0`")
+    how = (
+        "prepared once on its connection and executed, as the application's `trace.core.rows.Statement` is"
+        if prepared
+        else "sent as text, as the application does with `DATABASE_PREPARED_STATEMENTS=0`"
+    )
 
     def rng(k):
         return f"{p95[k]['min']}–{p95[k]['max']} ms"
 
     return [
         Measure(
-            name="trace_latency_p95", label="trace latency (forward+backward lineage), p95",
-            value=s, unit="ms", baseline=b, baseline_label="bare recursive SQL (same statement), p95",
-            ratio=round(ratio, 3), target="≤ 2× baseline and ≤ 15 ms",
+            name="trace_latency_p95",
+            label="trace latency (forward+backward lineage), p95",
+            value=s,
+            unit="ms",
+            baseline=b,
+            baseline_label="bare recursive SQL (same statement), p95",
+            ratio=round(ratio, 3),
+            target="≤ 2× baseline and ≤ 15 ms",
             met=ratio <= 2 and s <= 15,
-            shortfall="; ".join(x for x in (short_of(ratio, 2, at_most=True, what="ratio "),
-                                            short_of(s, 15, at_most=True, what="p95 ms ")) if x),
-            notes=(f"Median of {PASSES} passes' p95 over {len(lots)} random registered lots (range {rng('selector')}; "
-                   f"baseline {rng('bare')}), depth {DEPTH}: `trace.core.selectors.lineage_batch_ids` through "
-                   f"Django against the same recursive statement on a raw psycopg2 connection, {how} "
-                   f"(alternating which goes first); p50 {p50['selector']['median']} ms vs "
-                   f"{p50['bare']['median']} ms; {lots_found['lots_per_trace_p50']:.0f} lots "
-                   f"per trace at the median, {lots_found['lots_per_trace_max']} at most."),
-            details={"p95_ms": p95, "p50_ms": p50, "passes": passes, "baseline_prepared": bool(prepared),
-                     **lots_found},
+            shortfall="; ".join(
+                x
+                for x in (
+                    short_of(ratio, 2, at_most=True, what="ratio "),
+                    short_of(s, 15, at_most=True, what="p95 ms "),
+                )
+                if x
+            ),
+            notes=(
+                f"Median of {PASSES} passes' p95 over {len(lots)} random registered lots (range {rng('selector')}; "
+                f"baseline {rng('bare')}), depth {DEPTH}: `trace.core.selectors.lineage_batch_ids` through "
+                f"Django against the same recursive statement on a raw psycopg2 connection, {how} "
+                f"(alternating which goes first); p50 {p50['selector']['median']} ms vs "
+                f"{p50['bare']['median']} ms; {lots_found['lots_per_trace_p50']:.0f} lots "
+                f"per trace at the median, {lots_found['lots_per_trace_max']} at most."
+            ),
+            details={
+                "p95_ms": p95,
+                "p50_ms": p50,
+                "passes": passes,
+                "baseline_prepared": bool(prepared),
+                **lots_found,
+            },
         ),
         Measure(
-            name="trace_graph_p95", label="trace graph with events and organizations (API selector), p95",
-            value=g, unit="ms", baseline=b, baseline_label="bare recursive SQL (same statement), p95",
-            ratio=round(graph_ratio, 3), target="≤ 15 ms", met=g <= 15,
+            name="trace_graph_p95",
+            label="trace graph with events and organizations (API selector), p95",
+            value=g,
+            unit="ms",
+            baseline=b,
+            baseline_label="bare recursive SQL (same statement), p95",
+            ratio=round(graph_ratio, 3),
+            target="≤ 15 ms",
+            met=g <= 15,
             shortfall=short_of(g, 15, at_most=True, what="p95 ms "),
-            notes=(f"`trace.core.selectors.trace_graph` (what `/api/v1/batches/{{id}}/trace/` serializes): the "
-                   f"lineage plus the lots, edges, events and organizations; median of {PASSES} passes' p95 "
-                   f"(range {rng('graph')}), p50 {p50['graph']['median']} ms, after a first "
-                   f"pass over the same lots (cold: p50 {c['p50_ms']} ms, p95 {c['p95_ms']} ms, the events "
-                   "read from disk). Held to the absolute 15 ms; its ratio to the bare lineage query is shown "
-                   "for scale."),
+            notes=(
+                f"`trace.core.selectors.trace_graph` (what `/api/v1/batches/{{id}}/trace/` serializes): the "
+                f"lineage plus the lots, edges, events and organizations; median of {PASSES} passes' p95 "
+                f"(range {rng('graph')}), p50 {p50['graph']['median']} ms, after a first "
+                f"pass over the same lots (cold: p50 {c['p50_ms']} ms, p95 {c['p95_ms']} ms, the events "
+                "read from disk). Held to the absolute 15 ms; its ratio to the bare lineage query is shown "
+                "for scale."
+            ),
             details={"p95_ms": p95, "p50_ms": p50, "trace_graph_first_pass": c},
         ),
     ]

@@ -9,7 +9,13 @@ from api.degrade import redis_available, redis_failed, redis_succeeded
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-_BROKER_DOWN = (OperationalError, RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
+_BROKER_DOWN = (
+    OperationalError,
+    RedisConnectionError,
+    RedisTimeoutError,
+    ConnectionError,
+    TimeoutError,
+)
 
 
 class ResilientTask(Task):
@@ -21,16 +27,27 @@ class ResilientTask(Task):
     honoured inline; tasks here are idempotent and safe to run early.
     """
 
-    def apply_async(self, args=None, kwargs=None, task_id=None, producer=None, link=None,
-                    link_error=None, shadow=None, **options):
+    def apply_async(
+        self,
+        args=None,
+        kwargs=None,
+        task_id=None,
+        producer=None,
+        link=None,
+        link_error=None,
+        shadow=None,
+        **options,
+    ):
         if self.app.conf.task_always_eager:
-            return super().apply_async(args, kwargs, task_id, producer, link, link_error, shadow,
-                                       **options)
+            return super().apply_async(
+                args, kwargs, task_id, producer, link, link_error, shadow, **options
+            )
         if redis_available():
             try:
                 options.setdefault("retry", False)  # fail fast, then run inline
-                result = super().apply_async(args, kwargs, task_id, producer, link, link_error,
-                                             shadow, **options)
+                result = super().apply_async(
+                    args, kwargs, task_id, producer, link, link_error, shadow, **options
+                )
             except _BROKER_DOWN as exc:
                 redis_failed(exc, f"queueing {self.name}")
             else:

@@ -31,4 +31,3 @@ worker_class = "gthread"
 keepalive = 5
 backlog = 2048
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
-

@@ -24,7 +24,11 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         policy = getattr(settings, "CONTENT_SECURITY_POLICY", "")
         content_type = response.get("Content-Type", "")
-        if policy and content_type.startswith("text/html") and "Content-Security-Policy" not in response:
+        if (
+            policy
+            and content_type.startswith("text/html")
+            and "Content-Security-Policy" not in response
+        ):
             response["Content-Security-Policy"] = policy
         return response
 

@@ -136,7 +136,9 @@ TEMPLATES = [
 # --- database -------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -330,11 +332,29 @@ RECALL_EFFECTIVENESS_PERCENT = {
 }
 # GPSR Art. 36(3): wording that lowers the perceived risk is refused in the consumer notice
 # (the recall type is shown by the system). Matched case-insensitively.
-RECALL_REFUSED_PHRASES = env_list("RECALL_REFUSED_PHRASES", [
-    "voluntary", "voluntarily", "precautionary", "as a precaution", "discretionary", "in rare situations",
-    "in rare cases", "in specific situations", "no reported injuries", "abundance of caution",
-    "主动召回", "自愿", "预防性", "出于谨慎", "极少数情况", "极个别情况", "特定情况", "未收到伤害报告",
-])
+RECALL_REFUSED_PHRASES = env_list(
+    "RECALL_REFUSED_PHRASES",
+    [
+        "voluntary",
+        "voluntarily",
+        "precautionary",
+        "as a precaution",
+        "discretionary",
+        "in rare situations",
+        "in rare cases",
+        "in specific situations",
+        "no reported injuries",
+        "abundance of caution",
+        "主动召回",
+        "自愿",
+        "预防性",
+        "出于谨慎",
+        "极少数情况",
+        "极个别情况",
+        "特定情况",
+        "未收到伤害报告",
+    ],
+)
 # Lots named per EPCIS "recalled" event at activation (one capture for the whole scope).
 RECALL_LOTS_PER_EVENT = env_int("RECALL_LOTS_PER_EVENT", 200)
 
@@ -435,15 +455,21 @@ CONTENT_SECURITY_POLICY = env_str(
 # Grade thresholds (Order 493): a grade applies when any one figure reaches its threshold;
 # the most serious grade met wins; below every grade III threshold is grade IV.
 INCIDENT_GRADE_THRESHOLDS = {
-    "I": {"deaths": env_int("INCIDENT_GRADE_I_DEATHS", 30),
-          "serious_injuries": env_int("INCIDENT_GRADE_I_SERIOUS_INJURIES", 100),
-          "direct_loss": env_int("INCIDENT_GRADE_I_DIRECT_LOSS", 100_000_000)},
-    "II": {"deaths": env_int("INCIDENT_GRADE_II_DEATHS", 10),
-           "serious_injuries": env_int("INCIDENT_GRADE_II_SERIOUS_INJURIES", 50),
-           "direct_loss": env_int("INCIDENT_GRADE_II_DIRECT_LOSS", 50_000_000)},
-    "III": {"deaths": env_int("INCIDENT_GRADE_III_DEATHS", 3),
-            "serious_injuries": env_int("INCIDENT_GRADE_III_SERIOUS_INJURIES", 10),
-            "direct_loss": env_int("INCIDENT_GRADE_III_DIRECT_LOSS", 10_000_000)},
+    "I": {
+        "deaths": env_int("INCIDENT_GRADE_I_DEATHS", 30),
+        "serious_injuries": env_int("INCIDENT_GRADE_I_SERIOUS_INJURIES", 100),
+        "direct_loss": env_int("INCIDENT_GRADE_I_DIRECT_LOSS", 100_000_000),
+    },
+    "II": {
+        "deaths": env_int("INCIDENT_GRADE_II_DEATHS", 10),
+        "serious_injuries": env_int("INCIDENT_GRADE_II_SERIOUS_INJURIES", 50),
+        "direct_loss": env_int("INCIDENT_GRADE_II_DIRECT_LOSS", 50_000_000),
+    },
+    "III": {
+        "deaths": env_int("INCIDENT_GRADE_III_DEATHS", 3),
+        "serious_injuries": env_int("INCIDENT_GRADE_III_SERIOUS_INJURIES", 10),
+        "direct_loss": env_int("INCIDENT_GRADE_III_DIRECT_LOSS", 10_000_000),
+    },
 }
 # The highest level each grade must reach (Order 493: I–II national, III province, IV city).
 INCIDENT_GRADE_TOP_LEVEL = {
@@ -456,7 +482,9 @@ INCIDENT_GRADE_TOP_LEVEL = {
 INCIDENT_REPORT_DUE_MINUTES = env_int("INCIDENT_REPORT_DUE_MINUTES", 60)
 INCIDENT_PASS_UP_MINUTES = env_int("INCIDENT_PASS_UP_MINUTES", 120)
 # Reminder policy for a level that has not acknowledged: which levels, first delay and interval, how many.
-INCIDENT_REMINDER_LEVELS = env_list("INCIDENT_REMINDER_LEVELS", ["county", "city", "province", "national"])
+INCIDENT_REMINDER_LEVELS = env_list(
+    "INCIDENT_REMINDER_LEVELS", ["county", "city", "province", "national"]
+)
 INCIDENT_REMINDER_MINUTES = env_int("INCIDENT_REMINDER_MINUTES", 30)
 INCIDENT_REMINDER_REPEAT = env_int("INCIDENT_REMINDER_REPEAT", 3)
 # Consumer-product defect without casualties (SAMR Order 19): 2 working days, to the province.

@@ -29,7 +29,16 @@ class TimelineInline(admin.TabularInline):
 
 @admin.register(Incident)
 class IncidentAdmin(_ReadOnly):
-    list_display = ["id", "title", "grade", "status", "level", "region_code", "is_overdue", "reported_at"]
+    list_display = [
+        "id",
+        "title",
+        "grade",
+        "status",
+        "level",
+        "region_code",
+        "is_overdue",
+        "reported_at",
+    ]
     list_filter = ["status", "grade", "level", "is_overdue", "kind"]
     search_fields = ["title", "region_code"]
     inlines = [TimelineInline]

@@ -15,5 +15,7 @@ class IncidentsConfig(AppConfig):
 
         register_sweeper("incidents", services.incidents_sweep)
         notification_delivered.connect(
-            receivers.record_notification, sender=Notification, dispatch_uid="incidents.record_notification"
+            receivers.record_notification,
+            sender=Notification,
+            dispatch_uid="incidents.record_notification",
         )

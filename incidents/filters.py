@@ -12,18 +12,26 @@ class IncidentFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
     grade = django_filters.MultipleChoiceFilter(choices=Grade.choices, distinct=False)
     level = django_filters.MultipleChoiceFilter(choices=Level.choices, distinct=False)
-    region = django_filters.CharFilter(method="filter_region", label="region code prefix (32, 3203, 320312)")
+    region = django_filters.CharFilter(
+        method="filter_region", label="region code prefix (32, 3203, 320312)"
+    )
     overdue = django_filters.BooleanFilter(field_name="is_overdue")
     open = django_filters.BooleanFilter(method="filter_open")
     occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
-    discovered_after = django_filters.IsoDateTimeFilter(field_name="discovered_at", lookup_expr="gte")
-    discovered_before = django_filters.IsoDateTimeFilter(field_name="discovered_at", lookup_expr="lt")
+    discovered_after = django_filters.IsoDateTimeFilter(
+        field_name="discovered_at", lookup_expr="gte"
+    )
+    discovered_before = django_filters.IsoDateTimeFilter(
+        field_name="discovered_at", lookup_expr="lt"
+    )
     reported_after = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
     reported_before = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
     product_id = django_filters.NumberFilter(method="filter_product", label="product id")
     batch_id = django_filters.NumberFilter(method="filter_batch", label="batch id")
-    enterprise_id = django_filters.NumberFilter(method="filter_enterprise", label="enterprise (organization) id")
+    enterprise_id = django_filters.NumberFilter(
+        method="filter_enterprise", label="enterprise (organization) id"
+    )
     q = django_filters.CharFilter(method="filter_q", label="search title and description")
 
     class Meta:

@@ -44,18 +44,26 @@ class Incident(TimeStampedModel):
     the reporting chain it has reached and every due time (columns the sweep reads)."""
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.INCIDENT)
-    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.ENTERPRISE)
+    source = models.CharField(
+        _("source"), max_length=16, choices=Source.choices, default=Source.ENTERPRISE
+    )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("what happened"))
     reporter = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="reported_incidents",
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="reported_incidents",
         help_text=_("The enterprise (or regulator) that reported or opened it."),
     )
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     enterprise = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="incidents_concerning", null=True, blank=True,
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="incidents_concerning",
+        null=True,
+        blank=True,
         help_text=_("The enterprise whose products are involved."),
     )
     region_code = models.CharField(_("region code of the place"), max_length=6, db_index=True)
@@ -69,24 +77,39 @@ class Incident(TimeStampedModel):
     serious_injuries = models.PositiveIntegerField(_("serious injuries"), default=0)
     minor_injuries = models.PositiveIntegerField(_("minor injuries"), default=0)
     direct_loss = models.DecimalField(
-        _("direct economic loss (yuan)"), max_digits=16, decimal_places=2, default=0,
+        _("direct economic loss (yuan)"),
+        max_digits=16,
+        decimal_places=2,
+        default=0,
         validators=[MinValueValidator(0)],
     )
     affected_quantity = models.DecimalField(
-        _("affected quantity"), max_digits=18, decimal_places=3, null=True, blank=True,
+        _("affected quantity"),
+        max_digits=18,
+        decimal_places=3,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
     )
     measures_taken = models.TextField(_("measures already taken"), blank=True)
 
     grade = models.CharField(_("grade"), max_length=3, choices=Grade.choices)
-    computed_grade = models.CharField(_("grade computed from the figures"), max_length=3, choices=Grade.choices)
+    computed_grade = models.CharField(
+        _("grade computed from the figures"), max_length=3, choices=Grade.choices
+    )
     grade_confirmed = models.BooleanField(_("grade confirmed by a regulator"), default=False)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.REPORTED)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.REPORTED
+    )
 
     # The reporting chain: the highest level reached, the level the grade requires.
-    level = models.CharField(_("level reached"), max_length=16, choices=Level.choices, default=Level.COUNTY)
+    level = models.CharField(
+        _("level reached"), max_length=16, choices=Level.choices, default=Level.COUNTY
+    )
     level_rank = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(3)])
-    required_level = models.CharField(_("level the grade requires"), max_length=16, choices=Level.choices)
+    required_level = models.CharField(
+        _("level the grade requires"), max_length=16, choices=Level.choices
+    )
     handling_level = models.CharField(
         _("handling level"), max_length=16, choices=Level.choices, default=Level.COUNTY
     )
@@ -97,8 +120,12 @@ class Incident(TimeStampedModel):
     # Due times (Asia/Shanghai deadlines, stored as instants); the sweep reads next_due_at.
     escalation_due_at = models.DateTimeField(_("pass-up due at"), null=True, blank=True)
     reminder_due_at = models.DateTimeField(_("next reminder at"), null=True, blank=True)
-    supplement_due_at = models.DateTimeField(_("supplementary report due at"), null=True, blank=True)
-    investigation_due_at = models.DateTimeField(_("investigation report due at"), null=True, blank=True)
+    supplement_due_at = models.DateTimeField(
+        _("supplementary report due at"), null=True, blank=True
+    )
+    investigation_due_at = models.DateTimeField(
+        _("investigation report due at"), null=True, blank=True
+    )
     investigation_extended = models.BooleanField(_("investigation extended"), default=False)
     written_report_due_at = models.DateTimeField(_("written report due at"), null=True, blank=True)
     next_due_at = models.DateTimeField(_("next due at"), null=True, blank=True)
@@ -131,21 +158,31 @@ class Incident(TimeStampedModel):
         verbose_name_plural = _("incidents")
         indexes = [
             # The sweep: open incidents by their next due time (DESIGN.md: partial index on open items).
-            models.Index(fields=["next_due_at"], name="incident_open_next_due_idx", condition=OPEN_Q),
-            models.Index(fields=["escalation_due_at"], name="incident_open_escal_idx", condition=OPEN_Q),
+            models.Index(
+                fields=["next_due_at"], name="incident_open_next_due_idx", condition=OPEN_Q
+            ),
+            models.Index(
+                fields=["escalation_due_at"], name="incident_open_escal_idx", condition=OPEN_Q
+            ),
             models.Index(
                 fields=["investigation_due_at"], name="incident_open_invest_idx", condition=OPEN_Q
             ),
             # The regulator's list: jurisdiction prefix, level reached, newest first.
-            models.Index(fields=["region_code", "level_rank", "-reported_at"], name="incident_region_list_idx"),
+            models.Index(
+                fields=["region_code", "level_rank", "-reported_at"],
+                name="incident_region_list_idx",
+            ),
             models.Index(fields=["status", "grade"], name="incident_status_grade_idx"),
             models.Index(fields=["reporter", "-reported_at"], name="incident_reporter_idx"),
         ]
         constraints = [
             models.CheckConstraint(
-                name="incident_discovered_after_occurred", condition=Q(discovered_at__gte=models.F("occurred_at"))
+                name="incident_discovered_after_occurred",
+                condition=Q(discovered_at__gte=models.F("occurred_at")),
             ),
-            models.CheckConstraint(name="incident_direct_loss_not_negative", condition=Q(direct_loss__gte=0)),
+            models.CheckConstraint(
+                name="incident_direct_loss_not_negative", condition=Q(direct_loss__gte=0)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -168,7 +205,9 @@ class IncidentBatch(models.Model):
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["incident", "batch"], name="incident_batch_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "batch"], name="incident_batch_unique")
+        ]
         indexes = [models.Index(fields=["batch", "incident"], name="incident_batch_batch_idx")]
 
 
@@ -193,7 +232,9 @@ class IncidentAttachment(models.Model):
     content_type = models.CharField(_("content type"), max_length=64)
     size = models.PositiveBigIntegerField(_("size"))
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
@@ -207,7 +248,9 @@ class QualityAward(models.Model):
     """A quality award an enterprise holds; holders owe a written report of a major incident within
     30 days (seed 004, Suzhou award rules)."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="quality_awards")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="quality_awards"
+    )
     name = models.CharField(_("award"), max_length=200)
     awarded_on = models.DateField(_("awarded on"))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)

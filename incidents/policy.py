@@ -60,8 +60,22 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
 
 # Actions only the regulator handling the case may take (the county of the place, or the
 # province for a consumer-product defect); grade may also come from any higher level that sees it.
-HANDLING_ACTIONS = {"accept", "reject", "merge", "respond", "investigate", "extend", "conclude", "transfer", "close"}
+HANDLING_ACTIONS = {
+    "accept",
+    "reject",
+    "merge",
+    "respond",
+    "investigate",
+    "extend",
+    "conclude",
+    "transfer",
+    "close",
+}
 
 
 def allowed_actions(status: str) -> list[str]:
-    return [action for action, (sources, _target) in TRANSITIONS.items() if status in sources and action != "attach"]
+    return [
+        action
+        for action, (sources, _target) in TRANSITIONS.items()
+        if status in sources and action != "attach"
+    ]

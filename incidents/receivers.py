@@ -16,6 +16,11 @@ def record_notification(sender, notification, ok: bool, error: str, **kwargs) ->
         action="notification_sent" if ok else "notification_failed",
         actor_organization=None,
         reason=error,
-        data={"notification": notification.pk, "channel": notification.channel, "topic": notification.topic,
-              "organization": notification.organization_id, "attempts": notification.attempts},
+        data={
+            "notification": notification.pk,
+            "channel": notification.channel,
+            "topic": notification.topic,
+            "organization": notification.organization_id,
+            "attempts": notification.attempts,
+        },
     )

@@ -15,21 +15,66 @@ class IncidentSerializer(serializers.ModelSerializer):
     allowed_actions = serializers.SerializerMethodField()
     deadline_note = serializers.SerializerMethodField()
     recalls = serializers.SerializerMethodField(
-        help_text=_("Recalls opened from or linked to this incident that you can see."))
+        help_text=_("Recalls opened from or linked to this incident that you can see.")
+    )
 
     class Meta:
         model = Incident
         fields = [
-            "id", "kind", "source", "title", "description", "reporter", "reporter_name", "enterprise",
-            "batches", "region_code", "occurred_at", "discovered_at", "reported_at", "report_due_at",
-            "reported_late", "deaths", "serious_injuries", "minor_injuries", "direct_loss", "affected_quantity",
-            "measures_taken", "grade", "grade_provisional", "computed_grade", "status", "allowed_actions",
-            "level", "required_level", "handling_level", "level_reached_at", "level_acknowledged",
-            "reminders_sent", "escalation_due_at", "reminder_due_at", "supplement_due_at",
-            "investigation_due_at", "investigation_extended", "written_report_due_at", "overdue",
-            "overdue_since", "calendar_covered", "deadline_note", "accepted_at", "concluded_at", "closed_at",
-            "findings", "public_result", "transfer_target", "transfer_body", "transfer_reference",
-            "merged_into", "recalls", "created_at", "updated_at",
+            "id",
+            "kind",
+            "source",
+            "title",
+            "description",
+            "reporter",
+            "reporter_name",
+            "enterprise",
+            "batches",
+            "region_code",
+            "occurred_at",
+            "discovered_at",
+            "reported_at",
+            "report_due_at",
+            "reported_late",
+            "deaths",
+            "serious_injuries",
+            "minor_injuries",
+            "direct_loss",
+            "affected_quantity",
+            "measures_taken",
+            "grade",
+            "grade_provisional",
+            "computed_grade",
+            "status",
+            "allowed_actions",
+            "level",
+            "required_level",
+            "handling_level",
+            "level_reached_at",
+            "level_acknowledged",
+            "reminders_sent",
+            "escalation_due_at",
+            "reminder_due_at",
+            "supplement_due_at",
+            "investigation_due_at",
+            "investigation_extended",
+            "written_report_due_at",
+            "overdue",
+            "overdue_since",
+            "calendar_covered",
+            "deadline_note",
+            "accepted_at",
+            "concluded_at",
+            "closed_at",
+            "findings",
+            "public_result",
+            "transfer_target",
+            "transfer_body",
+            "transfer_reference",
+            "merged_into",
+            "recalls",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = fields
 
@@ -39,8 +84,10 @@ class IncidentSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is None or not hasattr(obj, "recalls"):
             return []
-        return [{"id": r.pk, "number": r.number, "recall_type": r.recall_type, "status": r.status}
-                for r in obj.recalls.visible_to(request.user).order_by("id")]
+        return [
+            {"id": r.pk, "number": r.number, "recall_type": r.recall_type, "status": r.status}
+            for r in obj.recalls.visible_to(request.user).order_by("id")
+        ]
 
     def get_batches(self, obj) -> list[int]:
         return [link.batch_id for link in obj.batch_links.all()]
@@ -57,9 +104,27 @@ class IncidentListSerializer(IncidentSerializer):
 
     class Meta(IncidentSerializer.Meta):
         fields = [
-            "id", "kind", "title", "reporter", "reporter_name", "enterprise", "batches", "region_code",
-            "occurred_at", "reported_at", "reported_late", "deaths", "serious_injuries", "direct_loss", "grade",
-            "grade_provisional", "status", "level", "required_level", "overdue", "next_due_at",
+            "id",
+            "kind",
+            "title",
+            "reporter",
+            "reporter_name",
+            "enterprise",
+            "batches",
+            "region_code",
+            "occurred_at",
+            "reported_at",
+            "reported_late",
+            "deaths",
+            "serious_injuries",
+            "direct_loss",
+            "grade",
+            "grade_provisional",
+            "status",
+            "level",
+            "required_level",
+            "overdue",
+            "next_due_at",
         ]
         read_only_fields = fields
 
@@ -68,9 +133,14 @@ class IncidentCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=20000)
     kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.INCIDENT)
-    source = serializers.ChoiceField(choices=Source.choices, required=False,
-                                     help_text=_("Regulators only: inspection, complaint, media, other."))
-    batches = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list)
+    source = serializers.ChoiceField(
+        choices=Source.choices,
+        required=False,
+        help_text=_("Regulators only: inspection, complaint, media, other."),
+    )
+    batches = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list
+    )
     region_code = serializers.CharField(max_length=6)
     occurred_at = serializers.DateTimeField()
     discovered_at = serializers.DateTimeField()
@@ -78,18 +148,27 @@ class IncidentCreateSerializer(serializers.Serializer):
     serious_injuries = serializers.IntegerField(min_value=0, default=0)
     minor_injuries = serializers.IntegerField(min_value=0, default=0)
     direct_loss = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0, default=0)
-    affected_quantity = serializers.DecimalField(max_digits=18, decimal_places=3, min_value=0, required=False,
-                                                 allow_null=True)
-    measures_taken = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
-    enterprise = serializers.IntegerField(required=False, min_value=1,
-                                          help_text=_("Regulators only: the enterprise concerned."))
+    affected_quantity = serializers.DecimalField(
+        max_digits=18, decimal_places=3, min_value=0, required=False, allow_null=True
+    )
+    measures_taken = serializers.CharField(
+        max_length=20000, required=False, allow_blank=True, default=""
+    )
+    enterprise = serializers.IntegerField(
+        required=False, min_value=1, help_text=_("Regulators only: the enterprise concerned.")
+    )
 
     def validate(self, attrs):
         for name in ("deaths", "serious_injuries", "minor_injuries"):
             if attrs.get(name, 0) > settings.INCIDENT_MAX_CASUALTIES:
                 raise serializers.ValidationError(
-                    {name: serializers.ErrorDetail(str(_("This figure is implausibly large; check it.")),
-                                                   code="implausible")})
+                    {
+                        name: serializers.ErrorDetail(
+                            str(_("This figure is implausibly large; check it.")),
+                            code="implausible",
+                        )
+                    }
+                )
         return attrs
 
 
@@ -106,8 +185,11 @@ class GradeSerializer(RequiredReasonSerializer):
 
 
 class ReportUpSerializer(ReasonSerializer):
-    to_level = serializers.ChoiceField(choices=Level.choices, required=False,
-                                       help_text=_("Skip upward (越级上报) to this level; default the next."))
+    to_level = serializers.ChoiceField(
+        choices=Level.choices,
+        required=False,
+        help_text=_("Skip upward (越级上报) to this level; default the next."),
+    )
 
 
 class MergeSerializer(RequiredReasonSerializer):
@@ -129,20 +211,37 @@ class SupplementSerializer(ReasonSerializer):
     deaths = serializers.IntegerField(min_value=0, required=False)
     serious_injuries = serializers.IntegerField(min_value=0, required=False)
     minor_injuries = serializers.IntegerField(min_value=0, required=False)
-    direct_loss = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0, required=False)
-    affected_quantity = serializers.DecimalField(max_digits=18, decimal_places=3, min_value=0, required=False)
-    written_report = serializers.BooleanField(required=False, default=False,
-                                              help_text=_("This is the award holder's written report (seed 004)."))
+    direct_loss = serializers.DecimalField(
+        max_digits=16, decimal_places=2, min_value=0, required=False
+    )
+    affected_quantity = serializers.DecimalField(
+        max_digits=18, decimal_places=3, min_value=0, required=False
+    )
+    written_report = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_("This is the award holder's written report (seed 004)."),
+    )
 
 
 class TimelineSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.username", default=None, read_only=True)
-    actor_organization_name = serializers.CharField(source="actor_organization.name", default=None,
-                                                    read_only=True)
+    actor_organization_name = serializers.CharField(
+        source="actor_organization.name", default=None, read_only=True
+    )
 
     class Meta:
         model = IncidentTimeline
-        fields = ["id", "at", "action", "actor", "actor_organization", "actor_organization_name", "reason", "data"]
+        fields = [
+            "id",
+            "at",
+            "action",
+            "actor",
+            "actor_organization",
+            "actor_organization_name",
+            "reason",
+            "data",
+        ]
         read_only_fields = fields
 
 
@@ -151,7 +250,15 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = IncidentAttachment
-        fields = ["id", "original_name", "content_type", "size", "sha256", "uploaded_at", "download_url"]
+        fields = [
+            "id",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "uploaded_at",
+            "download_url",
+        ]
         read_only_fields = fields
 
     def get_download_url(self, obj) -> str:

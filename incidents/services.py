@@ -43,8 +43,11 @@ class IllegalTransition(Conflict):
         self.allowed_actions = policy.allowed_actions(incident.status)
         super().__init__(
             _("“%(action)s” is not allowed while the incident is %(status)s; allowed: %(allowed)s.")
-            % {"action": action, "status": incident.get_status_display(),
-               "allowed": ", ".join(self.allowed_actions) or "—"},
+            % {
+                "action": action,
+                "status": incident.get_status_display(),
+                "allowed": ", ".join(self.allowed_actions) or "—",
+            },
             code="illegal_transition",
         )
 
@@ -65,12 +68,25 @@ def _json(value):
     return value
 
 
-def _log(incident: Incident, action: str, *, actor=None, reason: str = "", data: dict | None = None,
-         at: datetime | None = None, sink: list | None = None) -> IncidentTimeline:
+def _log(
+    incident: Incident,
+    action: str,
+    *,
+    actor=None,
+    reason: str = "",
+    data: dict | None = None,
+    at: datetime | None = None,
+    sink: list | None = None,
+) -> IncidentTimeline:
     """One timeline row, saved now, or collected in ``sink`` to be inserted in bulk (the sweep)."""
     row = IncidentTimeline(
-        incident=incident, action=action, actor=actor, actor_organization=organization_of(actor),
-        reason=reason or "", data={k: _json(v) for k, v in (data or {}).items()}, at=at or timezone.now(),
+        incident=incident,
+        action=action,
+        actor=actor,
+        actor_organization=organization_of(actor),
+        reason=reason or "",
+        data={k: _json(v) for k, v in (data or {}).items()},
+        at=at or timezone.now(),
     )
     if sink is None:
         row.save()
@@ -80,6 +96,7 @@ def _log(incident: Incident, action: str, *, actor=None, reason: str = "", data:
 
 
 # --- who is who -----------------------------------------------------------------------------
+
 
 def regulators_at(level: str, region_code: str):
     """The regulators of ``level`` whose jurisdiction contains the place ``region_code``."""
@@ -94,12 +111,17 @@ def regulators_at(level: str, region_code: str):
 
 
 def _jurisdiction_code(level: str, region_code: str) -> str:
-    return {Level.COUNTY: region_code, Level.CITY: region_code[:4] + "00",
-            Level.PROVINCE: region_code[:2] + "0000"}.get(level, "")
+    return {
+        Level.COUNTY: region_code,
+        Level.CITY: region_code[:4] + "00",
+        Level.PROVINCE: region_code[:2] + "0000",
+    }.get(level, "")
 
 
 def _governs(org: Organization | None, incident: Incident) -> bool:
-    return bool(org and org.is_regulator and incident.region_code.startswith(org.jurisdiction_prefix))
+    return bool(
+        org and org.is_regulator and incident.region_code.startswith(org.jurisdiction_prefix)
+    )
 
 
 def _require_regulator_at(actor, incident: Incident, level: str, action: str) -> Organization:
@@ -135,9 +157,19 @@ def _lock(incident_id: int) -> Incident:
 
 # --- deadlines ------------------------------------------------------------------------------
 
+
 def _refresh_next_due(incident: Incident) -> None:
-    dues = [d for d in (incident.escalation_due_at, incident.reminder_due_at, incident.supplement_due_at,
-                        incident.investigation_due_at, incident.written_report_due_at) if d is not None]
+    dues = [
+        d
+        for d in (
+            incident.escalation_due_at,
+            incident.reminder_due_at,
+            incident.supplement_due_at,
+            incident.investigation_due_at,
+            incident.written_report_due_at,
+        )
+        if d is not None
+    ]
     incident.next_due_at = min(dues) if dues and incident.is_open else None
 
 
@@ -150,7 +182,9 @@ def _enter_level(incident: Incident, level: str, at: datetime) -> None:
     incident.reminders_sent = 0
     _reset_escalation(incident, at)
     remind = level in settings.INCIDENT_REMINDER_LEVELS and settings.INCIDENT_REMINDER_REPEAT > 0
-    incident.reminder_due_at = at + timedelta(minutes=settings.INCIDENT_REMINDER_MINUTES) if remind else None
+    incident.reminder_due_at = (
+        at + timedelta(minutes=settings.INCIDENT_REMINDER_MINUTES) if remind else None
+    )
 
 
 def _reset_escalation(incident: Incident, at: datetime) -> None:
@@ -160,7 +194,9 @@ def _reset_escalation(incident: Incident, at: datetime) -> None:
         incident.escalation_due_at = None
 
 
-def _notify_level(incident: Incident, level: str, *, topic: str, subject: str, memo: dict | None = None) -> int:
+def _notify_level(
+    incident: Incident, level: str, *, topic: str, subject: str, memo: dict | None = None
+) -> int:
     count = 0
     key = (level, _jurisdiction_code(level, incident.region_code))
     if memo is not None and key in memo:
@@ -170,23 +206,41 @@ def _notify_level(incident: Incident, level: str, *, topic: str, subject: str, m
         if memo is not None:
             memo[key] = regulators
     for regulator in regulators:
-        notify(organization=regulator, topic=topic, subject=subject, body=_incident_text(incident),
-               payload=_payload(incident), about=incident)
+        notify(
+            organization=regulator,
+            topic=topic,
+            subject=subject,
+            body=_incident_text(incident),
+            payload=_payload(incident),
+            about=incident,
+        )
         count += 1
     return count
 
 
 def _notify_org(incident: Incident, org: Organization, *, topic: str, subject: str) -> None:
-    notify(organization=org, topic=topic, subject=subject, body=_incident_text(incident),
-           payload=_payload(incident), about=incident)
+    notify(
+        organization=org,
+        topic=topic,
+        subject=subject,
+        body=_incident_text(incident),
+        payload=_payload(incident),
+        about=incident,
+    )
 
 
 def _payload(incident: Incident) -> dict:
     return {
-        "id": incident.pk, "title": incident.title, "status": incident.status, "grade": incident.grade,
-        "grade_provisional": incident.grade_provisional, "level": incident.level,
-        "region_code": incident.region_code, "deaths": incident.deaths,
-        "serious_injuries": incident.serious_injuries, "direct_loss": str(incident.direct_loss),
+        "id": incident.pk,
+        "title": incident.title,
+        "status": incident.status,
+        "grade": incident.grade,
+        "grade_provisional": incident.grade_provisional,
+        "level": incident.level,
+        "region_code": incident.region_code,
+        "deaths": incident.deaths,
+        "serious_injuries": incident.serious_injuries,
+        "direct_loss": str(incident.direct_loss),
         "url": f"{settings.PUBLIC_BASE_URL}/api/v1/incidents/{incident.pk}/",
     }
 
@@ -196,41 +250,68 @@ def _incident_text(incident: Incident) -> str:
         "Incident #%(id)s “%(title)s” at %(region)s: grade %(grade)s%(provisional)s, status %(status)s, "
         "level %(level)s. Deaths %(deaths)s, serious injuries %(serious)s, direct loss ¥%(loss)s."
     ) % {
-        "id": incident.pk, "title": incident.title, "region": incident.region_code, "grade": incident.grade,
+        "id": incident.pk,
+        "title": incident.title,
+        "region": incident.region_code,
+        "grade": incident.grade,
         "provisional": _(" (provisional)") if incident.grade_provisional else "",
-        "status": incident.get_status_display(), "level": incident.get_level_display(),
-        "deaths": incident.deaths, "serious": incident.serious_injuries, "loss": incident.direct_loss,
+        "status": incident.get_status_display(),
+        "level": incident.get_level_display(),
+        "deaths": incident.deaths,
+        "serious": incident.serious_injuries,
+        "loss": incident.direct_loss,
     }
 
 
 # --- reporting ------------------------------------------------------------------------------
 
-def _validate_report(*, actor, region_code: str, occurred_at: datetime, discovered_at: datetime,
-                     figures: dict, batch_ids, now: datetime) -> list[Batch]:
+
+def _validate_report(
+    *,
+    actor,
+    region_code: str,
+    occurred_at: datetime,
+    discovered_at: datetime,
+    figures: dict,
+    batch_ids,
+    now: datetime,
+) -> list[Batch]:
     try:
         validate_region_code(region_code)
     except ValidationError as exc:
         raise ValidationError({"region_code": exc.error_list}) from exc
     if region_code.endswith("00"):
-        raise _field_error("region_code", _("Give the county-level region code of the place (GB/T 2260)."),
-                           "region_code_not_county")
+        raise _field_error(
+            "region_code",
+            _("Give the county-level region code of the place (GB/T 2260)."),
+            "region_code_not_county",
+        )
     skew = timedelta(seconds=settings.INCIDENT_CLOCK_SKEW_SECONDS)
     if occurred_at > now + skew:
-        raise _field_error("occurred_at", _("The incident cannot have occurred in the future."), "in_future")
+        raise _field_error(
+            "occurred_at", _("The incident cannot have occurred in the future."), "in_future"
+        )
     if discovered_at > now + skew:
-        raise _field_error("discovered_at", _("The incident cannot have been discovered in the future."),
-                           "in_future")
+        raise _field_error(
+            "discovered_at",
+            _("The incident cannot have been discovered in the future."),
+            "in_future",
+        )
     if discovered_at < occurred_at:
-        raise _field_error("discovered_at", _("Discovery cannot come before the incident occurred."),
-                           "discovered_before_occurred")
+        raise _field_error(
+            "discovered_at",
+            _("Discovery cannot come before the incident occurred."),
+            "discovered_before_occurred",
+        )
     _validate_figures(figures)
     batch_ids = list(dict.fromkeys(batch_ids or []))
     if len(batch_ids) > settings.INCIDENT_MAX_BATCHES:
         raise _field_error("batches", _("Too many batches in one report."), "too_many_batches")
     batches = list(Batch.objects.visible_to(actor).filter(pk__in=batch_ids))
     if len(batches) != len(batch_ids):
-        raise _field_error("batches", _("You may only name batches you made, hold or govern."),
-                           "batch_not_visible")
+        raise _field_error(
+            "batches", _("You may only name batches you made, hold or govern."), "batch_not_visible"
+        )
     return batches
 
 
@@ -242,7 +323,9 @@ def _validate_figures(figures: dict) -> None:
         if value < 0:
             raise _field_error(name, _("A count cannot be negative."), "not_negative")
         if value > settings.INCIDENT_MAX_CASUALTIES:
-            raise _field_error(name, _("This figure is implausibly large; check it."), "implausible")
+            raise _field_error(
+                name, _("This figure is implausibly large; check it."), "implausible"
+            )
     for name in ("direct_loss", "affected_quantity"):
         value = figures.get(name)
         if value is None:
@@ -250,23 +333,58 @@ def _validate_figures(figures: dict) -> None:
         if value < 0:
             raise _field_error(name, _("An amount cannot be negative."), "not_negative")
         if value > settings.INCIDENT_MAX_DIRECT_LOSS:
-            raise _field_error(name, _("This figure is implausibly large; check it."), "implausible")
+            raise _field_error(
+                name, _("This figure is implausibly large; check it."), "implausible"
+            )
 
 
-def _create(*, actor, reporter: Organization, source: str, kind: str, title: str, description: str,
-            batch_ids, region_code: str, occurred_at: datetime, discovered_at: datetime, deaths: int,
-            serious_injuries: int, minor_injuries: int, direct_loss: Decimal, affected_quantity,
-            measures_taken: str, enterprise: Organization | None, now: datetime | None) -> Incident:
+def _create(
+    *,
+    actor,
+    reporter: Organization,
+    source: str,
+    kind: str,
+    title: str,
+    description: str,
+    batch_ids,
+    region_code: str,
+    occurred_at: datetime,
+    discovered_at: datetime,
+    deaths: int,
+    serious_injuries: int,
+    minor_injuries: int,
+    direct_loss: Decimal,
+    affected_quantity,
+    measures_taken: str,
+    enterprise: Organization | None,
+    now: datetime | None,
+) -> Incident:
     now = now or timezone.now()
-    figures = dict(deaths=deaths, serious_injuries=serious_injuries, minor_injuries=minor_injuries,
-                   direct_loss=Decimal(direct_loss), affected_quantity=affected_quantity)
-    batches = _validate_report(actor=actor, region_code=region_code, occurred_at=occurred_at,
-                               discovered_at=discovered_at, figures=figures, batch_ids=batch_ids, now=now)
-    grade = policy.compute_grade(deaths=deaths, serious_injuries=serious_injuries,
-                                 direct_loss=figures["direct_loss"])
+    figures = dict(
+        deaths=deaths,
+        serious_injuries=serious_injuries,
+        minor_injuries=minor_injuries,
+        direct_loss=Decimal(direct_loss),
+        affected_quantity=affected_quantity,
+    )
+    batches = _validate_report(
+        actor=actor,
+        region_code=region_code,
+        occurred_at=occurred_at,
+        discovered_at=discovered_at,
+        figures=figures,
+        batch_ids=batch_ids,
+        now=now,
+    )
+    grade = policy.compute_grade(
+        deaths=deaths, serious_injuries=serious_injuries, direct_loss=figures["direct_loss"]
+    )
     if kind == Kind.DEFECT and (deaths or serious_injuries):
-        raise _field_error("kind", _("A report with casualties is an incident, not a casualty-free defect."),
-                           "defect_with_casualties")
+        raise _field_error(
+            "kind",
+            _("A report with casualties is an incident, not a casualty-free defect."),
+            "defect_with_casualties",
+        )
     # Order 493: 1 hour after discovery; SAMR Order 19: 2 working days for a casualty-free defect.
     if kind == Kind.DEFECT:
         deadline = add_working_days(discovered_at, settings.INCIDENT_DEFECT_REPORT_WORKING_DAYS)
@@ -281,101 +399,240 @@ def _create(*, actor, reporter: Organization, source: str, kind: str, title: str
         enterprise = batches[0].product.owner
     with transaction.atomic():
         incident = Incident(
-            kind=kind, source=source, title=title, description=description, reporter=reporter,
-            reported_by=actor, enterprise=enterprise, region_code=region_code, occurred_at=occurred_at,
-            discovered_at=discovered_at, reported_at=now, report_due_at=report_due_at,
-            reported_late=reporter.is_enterprise and now > report_due_at, measures_taken=measures_taken,
-            grade=grade, computed_grade=grade, required_level=policy.required_level(grade=grade, kind=kind),
-            handling_level=handling, calendar_covered=covered, status=Status.REPORTED,
+            kind=kind,
+            source=source,
+            title=title,
+            description=description,
+            reporter=reporter,
+            reported_by=actor,
+            enterprise=enterprise,
+            region_code=region_code,
+            occurred_at=occurred_at,
+            discovered_at=discovered_at,
+            reported_at=now,
+            report_due_at=report_due_at,
+            reported_late=reporter.is_enterprise and now > report_due_at,
+            measures_taken=measures_taken,
+            grade=grade,
+            computed_grade=grade,
+            required_level=policy.required_level(grade=grade, kind=kind),
+            handling_level=handling,
+            calendar_covered=covered,
+            status=Status.REPORTED,
             supplement_due_at=now + timedelta(days=settings.INCIDENT_SUPPLEMENT_DAYS)
-            if reporter.is_enterprise else None,
+            if reporter.is_enterprise
+            else None,
             **figures,
         )
         # An award holder owes the written report of a major incident within 30 days (seed 004).
-        if reporter.is_enterprise and grade in settings.INCIDENT_AWARD_GRADES and QualityAward.objects.filter(
-                organization=reporter).exists():
-            incident.written_report_due_at = now + timedelta(days=settings.INCIDENT_AWARD_WRITTEN_REPORT_DAYS)
+        if (
+            reporter.is_enterprise
+            and grade in settings.INCIDENT_AWARD_GRADES
+            and QualityAward.objects.filter(organization=reporter).exists()
+        ):
+            incident.written_report_due_at = now + timedelta(
+                days=settings.INCIDENT_AWARD_WRITTEN_REPORT_DAYS
+            )
         if reporter.is_regulator and level_rank(reporter.level) > level_rank(handling):
             handling = Level(reporter.level)
             incident.handling_level = handling
         _enter_level(incident, handling, now)
         _refresh_next_due(incident)
         incident.save()
-        IncidentBatch.objects.bulk_create([IncidentBatch(incident=incident, batch=b) for b in batches])
-        _log(incident, "reported" if source == Source.ENTERPRISE else "opened", actor=actor, at=now, data={
-            "source": source, "kind": kind, "grade": grade, "required_level": incident.required_level,
-            "level": incident.level, "report_due_at": report_due_at, "reported_late": incident.reported_late,
-            "calendar_covered": covered, "batches": [b.pk for b in batches],
-            **{k: v for k, v in figures.items()},
-        })
+        IncidentBatch.objects.bulk_create(
+            [IncidentBatch(incident=incident, batch=b) for b in batches]
+        )
+        _log(
+            incident,
+            "reported" if source == Source.ENTERPRISE else "opened",
+            actor=actor,
+            at=now,
+            data={
+                "source": source,
+                "kind": kind,
+                "grade": grade,
+                "required_level": incident.required_level,
+                "level": incident.level,
+                "report_due_at": report_due_at,
+                "reported_late": incident.reported_late,
+                "calendar_covered": covered,
+                "batches": [b.pk for b in batches],
+                **{k: v for k, v in figures.items()},
+            },
+        )
         if incident.reported_late:
-            _log(incident, "reported_late", actor=actor, at=now,
-                 reason=_("Reported after the deadline (Order 493: within 1 hour of discovery)."),
-                 data={"report_due_at": report_due_at, "reported_at": now})
-        _notify_level(incident, incident.level, topic="incident.reported",
-                      subject=_("New incident report #%(id)s") % {"id": incident.pk})
+            _log(
+                incident,
+                "reported_late",
+                actor=actor,
+                at=now,
+                reason=_("Reported after the deadline (Order 493: within 1 hour of discovery)."),
+                data={"report_due_at": report_due_at, "reported_at": now},
+            )
+        _notify_level(
+            incident,
+            incident.level,
+            topic="incident.reported",
+            subject=_("New incident report #%(id)s") % {"id": incident.pk},
+        )
     return incident
 
 
-def incident_report(*, actor, title: str, description: str, region_code: str, occurred_at: datetime,
-                    discovered_at: datetime, batch_ids=(), deaths: int = 0, serious_injuries: int = 0,
-                    minor_injuries: int = 0, direct_loss: Decimal | int = 0, affected_quantity=None,
-                    measures_taken: str = "", kind: str = Kind.INCIDENT, now: datetime | None = None) -> Incident:
+def incident_report(
+    *,
+    actor,
+    title: str,
+    description: str,
+    region_code: str,
+    occurred_at: datetime,
+    discovered_at: datetime,
+    batch_ids=(),
+    deaths: int = 0,
+    serious_injuries: int = 0,
+    minor_injuries: int = 0,
+    direct_loss: Decimal | int = 0,
+    affected_quantity=None,
+    measures_taken: str = "",
+    kind: str = Kind.INCIDENT,
+    now: datetime | None = None,
+) -> Incident:
     """An enterprise reports an incident involving its products; it reaches the county regulator
     of the place at once (Order 493) or the province for a casualty-free defect (SAMR Order 19)."""
     reporter = organization_of(actor)
     if reporter is None or not reporter.is_enterprise:
         raise NotYourAction(_("Only an enterprise reports an incident; a regulator opens one."))
-    return _create(actor=actor, reporter=reporter, source=Source.ENTERPRISE, kind=kind, title=title,
-                   description=description, batch_ids=batch_ids, region_code=region_code,
-                   occurred_at=occurred_at, discovered_at=discovered_at, deaths=deaths,
-                   serious_injuries=serious_injuries, minor_injuries=minor_injuries, direct_loss=direct_loss,
-                   affected_quantity=affected_quantity, measures_taken=measures_taken, enterprise=None, now=now)
+    return _create(
+        actor=actor,
+        reporter=reporter,
+        source=Source.ENTERPRISE,
+        kind=kind,
+        title=title,
+        description=description,
+        batch_ids=batch_ids,
+        region_code=region_code,
+        occurred_at=occurred_at,
+        discovered_at=discovered_at,
+        deaths=deaths,
+        serious_injuries=serious_injuries,
+        minor_injuries=minor_injuries,
+        direct_loss=direct_loss,
+        affected_quantity=affected_quantity,
+        measures_taken=measures_taken,
+        enterprise=None,
+        now=now,
+    )
 
 
-def incident_open(*, actor, source: str, title: str, description: str, region_code: str,
-                  occurred_at: datetime, discovered_at: datetime, batch_ids=(), deaths: int = 0,
-                  serious_injuries: int = 0, minor_injuries: int = 0, direct_loss: Decimal | int = 0,
-                  affected_quantity=None, measures_taken: str = "", kind: str = Kind.INCIDENT,
-                  enterprise: Organization | None = None, now: datetime | None = None) -> Incident:
+def incident_open(
+    *,
+    actor,
+    source: str,
+    title: str,
+    description: str,
+    region_code: str,
+    occurred_at: datetime,
+    discovered_at: datetime,
+    batch_ids=(),
+    deaths: int = 0,
+    serious_injuries: int = 0,
+    minor_injuries: int = 0,
+    direct_loss: Decimal | int = 0,
+    affected_quantity=None,
+    measures_taken: str = "",
+    kind: str = Kind.INCIDENT,
+    enterprise: Organization | None = None,
+    now: datetime | None = None,
+) -> Incident:
     """A regulator opens an incident itself (inspection, complaint, media) in its jurisdiction."""
     org = organization_of(actor)
     if org is None or not org.is_regulator:
         raise NotYourAction(_("Only a regulator opens an incident."))
     if source == Source.ENTERPRISE:
-        raise _field_error("source", _("A regulator opens an incident from an inspection, a complaint, "
-                                       "the media or another source."), "invalid_choice")
+        raise _field_error(
+            "source",
+            _(
+                "A regulator opens an incident from an inspection, a complaint, "
+                "the media or another source."
+            ),
+            "invalid_choice",
+        )
     if not region_code.startswith(org.jurisdiction_prefix):
-        raise _field_error("region_code", _("The place is outside your jurisdiction."), "outside_jurisdiction")
-    return _create(actor=actor, reporter=org, source=source, kind=kind, title=title, description=description,
-                   batch_ids=batch_ids, region_code=region_code, occurred_at=occurred_at,
-                   discovered_at=discovered_at, deaths=deaths, serious_injuries=serious_injuries,
-                   minor_injuries=minor_injuries, direct_loss=direct_loss, affected_quantity=affected_quantity,
-                   measures_taken=measures_taken, enterprise=enterprise, now=now)
+        raise _field_error(
+            "region_code", _("The place is outside your jurisdiction."), "outside_jurisdiction"
+        )
+    return _create(
+        actor=actor,
+        reporter=org,
+        source=source,
+        kind=kind,
+        title=title,
+        description=description,
+        batch_ids=batch_ids,
+        region_code=region_code,
+        occurred_at=occurred_at,
+        discovered_at=discovered_at,
+        deaths=deaths,
+        serious_injuries=serious_injuries,
+        minor_injuries=minor_injuries,
+        direct_loss=direct_loss,
+        affected_quantity=affected_quantity,
+        measures_taken=measures_taken,
+        enterprise=enterprise,
+        now=now,
+    )
 
 
-def _apply_grade(incident: Incident, *, grade: str, confirmed: bool, at: datetime, actor, reason: str,
-                 fields: set[str]) -> None:
+def _apply_grade(
+    incident: Incident,
+    *,
+    grade: str,
+    confirmed: bool,
+    at: datetime,
+    actor,
+    reason: str,
+    fields: set[str],
+) -> None:
     old_grade, old_required = incident.grade, incident.required_level
     incident.grade = grade
     incident.grade_confirmed = confirmed
     incident.required_level = policy.required_level(grade=grade, kind=incident.kind)
     fields |= {"grade", "grade_confirmed", "required_level"}
     if old_grade != grade or confirmed:
-        _log(incident, "grade_confirmed" if confirmed and old_grade == grade else "grade_changed", actor=actor,
-             reason=reason, at=at, data={"from": old_grade, "to": grade, "provisional": not confirmed})
+        _log(
+            incident,
+            "grade_confirmed" if confirmed and old_grade == grade else "grade_changed",
+            actor=actor,
+            reason=reason,
+            at=at,
+            data={"from": old_grade, "to": grade, "provisional": not confirmed},
+        )
     if old_required != incident.required_level:
         # A higher required level starts the pass-up clock if it was stopped; a level already
         # reached stops it. A clock already running keeps its due time.
-        if incident.escalation_due_at is None or level_rank(incident.required_level) <= incident.level_rank:
+        if (
+            incident.escalation_due_at is None
+            or level_rank(incident.required_level) <= incident.level_rank
+        ):
             _reset_escalation(incident, at)
         fields.add("escalation_due_at")
-        _log(incident, "required_level_changed", actor=actor, at=at,
-             data={"from": old_required, "to": incident.required_level})
+        _log(
+            incident,
+            "required_level_changed",
+            actor=actor,
+            at=at,
+            data={"from": old_required, "to": incident.required_level},
+        )
 
 
-def incident_supplement(*, incident_id: int, actor, reason: str = "", written_report: bool = False,
-                        now: datetime | None = None, **figures) -> Incident:
+def incident_supplement(
+    *,
+    incident_id: int,
+    actor,
+    reason: str = "",
+    written_report: bool = False,
+    now: datetime | None = None,
+    **figures,
+) -> Incident:
     """A supplementary report with new figures; recomputes the provisional grade (Order 493)."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -390,13 +647,18 @@ def incident_supplement(*, incident_id: int, actor, reason: str = "", written_re
         if "direct_loss" in figures:
             figures["direct_loss"] = Decimal(figures["direct_loss"])
         _validate_figures(figures)
-        changed = {k: [getattr(incident, k), v] for k, v in figures.items() if getattr(incident, k) != v}
+        changed = {
+            k: [getattr(incident, k), v] for k, v in figures.items() if getattr(incident, k) != v
+        }
         fields = set()
         for name, (_old, new) in changed.items():
             setattr(incident, name, new)
             fields.add(name)
-        computed = policy.compute_grade(deaths=incident.deaths, serious_injuries=incident.serious_injuries,
-                                        direct_loss=incident.direct_loss)
+        computed = policy.compute_grade(
+            deaths=incident.deaths,
+            serious_injuries=incident.serious_injuries,
+            direct_loss=incident.direct_loss,
+        )
         incident.computed_grade = computed
         fields.add("computed_grade")
         incident.supplement_due_at = None
@@ -404,28 +666,57 @@ def incident_supplement(*, incident_id: int, actor, reason: str = "", written_re
         if written_report:
             incident.written_report_due_at = None
             fields.add("written_report_due_at")
-        _log(incident, "supplement", actor=actor, reason=reason, at=now,
-             data={"changed": {k: [_json(a), _json(b)] for k, (a, b) in changed.items()},
-                   "written_report": written_report})
+        _log(
+            incident,
+            "supplement",
+            actor=actor,
+            reason=reason,
+            at=now,
+            data={
+                "changed": {k: [_json(a), _json(b)] for k, (a, b) in changed.items()},
+                "written_report": written_report,
+            },
+        )
         more_serious = Grade.values.index(computed) < Grade.values.index(incident.grade)
         if not incident.grade_confirmed and computed != incident.grade:
-            _apply_grade(incident, grade=computed, confirmed=False, at=now, actor=actor, reason=reason,
-                         fields=fields)
+            _apply_grade(
+                incident,
+                grade=computed,
+                confirmed=False,
+                at=now,
+                actor=actor,
+                reason=reason,
+                fields=fields,
+            )
         elif incident.grade_confirmed and more_serious:
             # A confirmed grade is never silently lowered, but new figures can raise it (provisional again).
-            _apply_grade(incident, grade=computed, confirmed=False, at=now, actor=actor, reason=reason,
-                         fields=fields)
+            _apply_grade(
+                incident,
+                grade=computed,
+                confirmed=False,
+                at=now,
+                actor=actor,
+                reason=reason,
+                fields=fields,
+            )
         _refresh_next_due(incident)
         incident.save(update_fields=[*fields, "next_due_at", "updated_at"])
         if changed:
-            _notify_level(incident, incident.level, topic="incident.supplemented",
-                          subject=_("Supplementary report on incident #%(id)s") % {"id": incident.pk})
+            _notify_level(
+                incident,
+                incident.level,
+                topic="incident.supplemented",
+                subject=_("Supplementary report on incident #%(id)s") % {"id": incident.pk},
+            )
     return incident
 
 
 # --- the chain ------------------------------------------------------------------------------
 
-def incident_acknowledge(*, incident_id: int, actor, reason: str = "", now: datetime | None = None) -> Incident:
+
+def incident_acknowledge(
+    *, incident_id: int, actor, reason: str = "", now: datetime | None = None
+) -> Incident:
     """The regulator at the level the incident has reached acknowledges it: reminders stop."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -434,17 +725,34 @@ def incident_acknowledge(*, incident_id: int, actor, reason: str = "", now: date
         _check_transition(incident, "acknowledge")
         _require_regulator_at(actor, incident, incident.level, _("acknowledge"))
         if incident.level_acknowledged:
-            raise Conflict(_("This level has already acknowledged the incident."), code="already_acknowledged")
+            raise Conflict(
+                _("This level has already acknowledged the incident."), code="already_acknowledged"
+            )
         incident.level_acknowledged = True
         incident.reminder_due_at = None
         _refresh_next_due(incident)
-        incident.save(update_fields=["level_acknowledged", "reminder_due_at", "next_due_at", "updated_at"])
-        _log(incident, "acknowledged", actor=actor, reason=reason, at=now, data={"level": incident.level})
+        incident.save(
+            update_fields=["level_acknowledged", "reminder_due_at", "next_due_at", "updated_at"]
+        )
+        _log(
+            incident,
+            "acknowledged",
+            actor=actor,
+            reason=reason,
+            at=now,
+            data={"level": incident.level},
+        )
     return incident
 
 
-def incident_report_up(*, incident_id: int, actor, to_level: str | None = None, reason: str = "",
-                       now: datetime | None = None) -> Incident:
+def incident_report_up(
+    *,
+    incident_id: int,
+    actor,
+    to_level: str | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Incident:
     """The current level passes the report up, to the next level or skipping upward (越级上报)."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -453,23 +761,52 @@ def incident_report_up(*, incident_id: int, actor, to_level: str | None = None, 
         _check_transition(incident, "report-up")
         _require_regulator_at(actor, incident, incident.level, _("pass up"))
         target = to_level or policy.next_level(incident.level)
-        if target is None or target not in Level.values or level_rank(target) <= incident.level_rank:
+        if (
+            target is None
+            or target not in Level.values
+            or level_rank(target) <= incident.level_rank
+        ):
             raise _field_error("to_level", _("Pass the report up to a higher level."), "not_higher")
         old = incident.level
         _enter_level(incident, target, now)
         incident.level_acknowledged = False
         _refresh_next_due(incident)
-        incident.save(update_fields=["level", "level_rank", "level_reached_at", "level_acknowledged",
-                                     "reminders_sent", "escalation_due_at", "reminder_due_at", "next_due_at",
-                                     "updated_at"])
-        _log(incident, "reported_up", actor=actor, reason=reason, at=now,
-             data={"from": old, "to": target, "skipped": LEVEL_ORDER.index(target) - LEVEL_ORDER.index(old) > 1})
-        _notify_level(incident, target, topic="incident.reported_up",
-                      subject=_("Incident #%(id)s passed up to you") % {"id": incident.pk})
+        incident.save(
+            update_fields=[
+                "level",
+                "level_rank",
+                "level_reached_at",
+                "level_acknowledged",
+                "reminders_sent",
+                "escalation_due_at",
+                "reminder_due_at",
+                "next_due_at",
+                "updated_at",
+            ]
+        )
+        _log(
+            incident,
+            "reported_up",
+            actor=actor,
+            reason=reason,
+            at=now,
+            data={
+                "from": old,
+                "to": target,
+                "skipped": LEVEL_ORDER.index(target) - LEVEL_ORDER.index(old) > 1,
+            },
+        )
+        _notify_level(
+            incident,
+            target,
+            topic="incident.reported_up",
+            subject=_("Incident #%(id)s passed up to you") % {"id": incident.pk},
+        )
     return incident
 
 
 # --- handling -------------------------------------------------------------------------------
+
 
 def _handle(incident_id: int, actor, action: str, now: datetime | None):
     now = now or timezone.now()
@@ -494,7 +831,9 @@ def _need(value: str, field: str) -> str:
     return value.strip()
 
 
-def incident_accept(*, incident_id: int, actor, reason: str = "", now: datetime | None = None) -> Incident:
+def incident_accept(
+    *, incident_id: int, actor, reason: str = "", now: datetime | None = None
+) -> Incident:
     with transaction.atomic():
         incident, target, now = _handle(incident_id, actor, "accept", now)
         fields = ["accepted_at", "investigation_due_at", "next_due_at", "updated_at"]
@@ -507,21 +846,51 @@ def incident_accept(*, incident_id: int, actor, reason: str = "", now: datetime 
             fields += ["level_acknowledged", "reminder_due_at"]
         _refresh_next_due(incident)
         incident.save(update_fields=fields)
-        _log(incident, "status_changed", actor=actor, reason=reason, at=now,
-             data={"action": "accept", "from": old, "to": incident.status,
-                   "investigation_due_at": incident.investigation_due_at})
-        _notify_org(incident, incident.reporter, topic="incident.accepted",
-                    subject=_("Incident #%(id)s accepted") % {"id": incident.pk})
-        producers = Organization.objects.filter(
-            products__batches__incident_links__incident=incident).exclude(pk=incident.reporter_id).distinct()
+        _log(
+            incident,
+            "status_changed",
+            actor=actor,
+            reason=reason,
+            at=now,
+            data={
+                "action": "accept",
+                "from": old,
+                "to": incident.status,
+                "investigation_due_at": incident.investigation_due_at,
+            },
+        )
+        _notify_org(
+            incident,
+            incident.reporter,
+            topic="incident.accepted",
+            subject=_("Incident #%(id)s accepted") % {"id": incident.pk},
+        )
+        producers = (
+            Organization.objects.filter(products__batches__incident_links__incident=incident)
+            .exclude(pk=incident.reporter_id)
+            .distinct()
+        )
         for producer in producers:
-            _notify_org(incident, producer, topic="incident.accepted",
-                        subject=_("An incident names your batches (#%(id)s)") % {"id": incident.pk})
+            _notify_org(
+                incident,
+                producer,
+                topic="incident.accepted",
+                subject=_("An incident names your batches (#%(id)s)") % {"id": incident.pk},
+            )
     return incident
 
 
-def _simple(action: str, *, incident_id: int, actor, reason: str, now, require_reason: bool = False,
-            extra: dict | None = None, apply=None) -> Incident:
+def _simple(
+    action: str,
+    *,
+    incident_id: int,
+    actor,
+    reason: str,
+    now,
+    require_reason: bool = False,
+    extra: dict | None = None,
+    apply=None,
+) -> Incident:
     with transaction.atomic():
         incident, target, now = _handle(incident_id, actor, action, now)
         if require_reason:
@@ -532,16 +901,28 @@ def _simple(action: str, *, incident_id: int, actor, reason: str, now, require_r
             fields += apply(incident, now)
         _refresh_next_due(incident)
         incident.save(update_fields=fields)
-        _log(incident, "status_changed" if target else action, actor=actor, reason=reason, at=now,
-             data={"action": action, "from": old, "to": incident.status, **(extra or {})})
+        _log(
+            incident,
+            "status_changed" if target else action,
+            actor=actor,
+            reason=reason,
+            at=now,
+            data={"action": action, "from": old, "to": incident.status, **(extra or {})},
+        )
     return incident
 
 
 def incident_reject(*, incident_id: int, actor, reason: str, now=None) -> Incident:
-    incident = _simple("reject", incident_id=incident_id, actor=actor, reason=reason, now=now, require_reason=True)
+    incident = _simple(
+        "reject", incident_id=incident_id, actor=actor, reason=reason, now=now, require_reason=True
+    )
     with transaction.atomic():
-        _notify_org(incident, incident.reporter, topic="incident.rejected",
-                    subject=_("Incident #%(id)s rejected") % {"id": incident.pk})
+        _notify_org(
+            incident,
+            incident.reporter,
+            topic="incident.rejected",
+            subject=_("Incident #%(id)s rejected") % {"id": incident.pk},
+        )
     return incident
 
 
@@ -551,15 +932,25 @@ def incident_merge(*, incident_id: int, actor, into_id: int, reason: str, now=No
     if target_incident is None or target_incident.pk == incident_id:
         raise _field_error("into", _("Name another incident you can see."), "merge_target")
     if target_incident.status == Status.MERGED:
-        raise _field_error("into", _("That incident was itself merged; name the one it was merged into."),
-                           "merge_target_merged")
+        raise _field_error(
+            "into",
+            _("That incident was itself merged; name the one it was merged into."),
+            "merge_target_merged",
+        )
 
     def apply(incident, now):
         incident.merged_into = target_incident
         return ["merged_into"]
 
-    return _simple("merge", incident_id=incident_id, actor=actor, reason=reason, now=now,
-                   extra={"into": target_incident.pk}, apply=apply)
+    return _simple(
+        "merge",
+        incident_id=incident_id,
+        actor=actor,
+        reason=reason,
+        now=now,
+        extra={"into": target_incident.pk},
+        apply=apply,
+    )
 
 
 def incident_respond(*, incident_id: int, actor, reason: str = "", now=None) -> Incident:
@@ -577,43 +968,82 @@ def incident_extend(*, incident_id: int, actor, reason: str, now=None) -> Incide
 
     def apply(incident, now):
         if incident.investigation_extended:
-            raise Conflict(_("The investigation may be extended only once."), code="already_extended")
+            raise Conflict(
+                _("The investigation may be extended only once."), code="already_extended"
+            )
         base = incident.investigation_due_at or now
-        incident.investigation_due_at = base + timedelta(days=settings.INCIDENT_INVESTIGATION_EXTENSION_DAYS)
+        incident.investigation_due_at = base + timedelta(
+            days=settings.INCIDENT_INVESTIGATION_EXTENSION_DAYS
+        )
         incident.investigation_extended = True
         return ["investigation_due_at", "investigation_extended"]
 
-    return _simple("extend", incident_id=incident_id, actor=actor, reason=reason, now=now, apply=apply)
+    return _simple(
+        "extend", incident_id=incident_id, actor=actor, reason=reason, now=now, apply=apply
+    )
 
 
-def incident_conclude(*, incident_id: int, actor, findings: str, public_result: str, reason: str = "",
-                      now=None) -> Incident:
+def incident_conclude(
+    *, incident_id: int, actor, findings: str, public_result: str, reason: str = "", now=None
+) -> Incident:
     findings, public_result = _need(findings, "findings"), _need(public_result, "public_result")
 
     def apply(incident, now):
-        incident.findings, incident.public_result, incident.concluded_at = findings, public_result, now
+        incident.findings, incident.public_result, incident.concluded_at = (
+            findings,
+            public_result,
+            now,
+        )
         incident.investigation_due_at = incident.escalation_due_at = incident.reminder_due_at = None
         incident.supplement_due_at = None
-        return ["findings", "public_result", "concluded_at", "investigation_due_at", "escalation_due_at",
-                "reminder_due_at", "supplement_due_at"]
+        return [
+            "findings",
+            "public_result",
+            "concluded_at",
+            "investigation_due_at",
+            "escalation_due_at",
+            "reminder_due_at",
+            "supplement_due_at",
+        ]
 
-    return _simple("conclude", incident_id=incident_id, actor=actor, reason=reason, now=now, apply=apply,
-                   extra={"public_result": public_result})
+    return _simple(
+        "conclude",
+        incident_id=incident_id,
+        actor=actor,
+        reason=reason,
+        now=now,
+        apply=apply,
+        extra={"public_result": public_result},
+    )
 
 
-def incident_transfer(*, incident_id: int, actor, target: str, body: str, reference: str, reason: str = "",
-                      now=None) -> Incident:
+def incident_transfer(
+    *, incident_id: int, actor, target: str, body: str, reference: str, reason: str = "", now=None
+) -> Incident:
     """Case transfer (案件移送): public security, another department or jurisdiction."""
     if target not in TransferTarget.values:
-        raise _field_error("target", _("Choose public_security, department or jurisdiction."), "invalid_choice")
+        raise _field_error(
+            "target", _("Choose public_security, department or jurisdiction."), "invalid_choice"
+        )
     body, reference = _need(body, "body"), _need(reference, "reference")
 
     def apply(incident, now):
-        incident.transfer_target, incident.transfer_body, incident.transfer_reference = target, body, reference
+        incident.transfer_target, incident.transfer_body, incident.transfer_reference = (
+            target,
+            body,
+            reference,
+        )
         return ["transfer_target", "transfer_body", "transfer_reference"]
 
-    return _simple("transfer", incident_id=incident_id, actor=actor, reason=reason, now=now, apply=apply,
-                   extra={"target": target, "body": body, "reference": reference})
+    return _simple(
+        "transfer",
+        incident_id=incident_id,
+        actor=actor,
+        reason=reason,
+        now=now,
+        apply=apply,
+        extra={"target": target, "body": body, "reference": reference},
+    )
 
 
 def incident_close(*, incident_id: int, actor, reason: str = "", now=None) -> Incident:
@@ -621,7 +1051,9 @@ def incident_close(*, incident_id: int, actor, reason: str = "", now=None) -> In
         incident.closed_at = now
         return ["closed_at"]
 
-    return _simple("close", incident_id=incident_id, actor=actor, reason=reason, now=now, apply=apply)
+    return _simple(
+        "close", incident_id=incident_id, actor=actor, reason=reason, now=now, apply=apply
+    )
 
 
 def incident_grade(*, incident_id: int, actor, grade: str, reason: str, now=None) -> Incident:
@@ -637,36 +1069,78 @@ def incident_grade(*, incident_id: int, actor, grade: str, reason: str, now=None
         if not org.is_regulator or level_rank(org.level) < level_rank(incident.handling_level):
             raise NotYourAction(_("Only a regulator handling the incident or above may grade it."))
         fields: set[str] = set()
-        _apply_grade(incident, grade=grade, confirmed=True, at=now, actor=actor, reason=reason, fields=fields)
+        _apply_grade(
+            incident, grade=grade, confirmed=True, at=now, actor=actor, reason=reason, fields=fields
+        )
         _refresh_next_due(incident)
         incident.save(update_fields=[*fields, "next_due_at", "updated_at"])
     return incident
 
 
 def incident_note_attachment(*, incident: Incident, actor, attachment, now=None) -> None:
-    _log(incident, "attachment", actor=actor, at=now, data={
-        "attachment": attachment.pk, "name": attachment.original_name, "content_type": attachment.content_type,
-        "size": attachment.size, "sha256": attachment.sha256})
+    _log(
+        incident,
+        "attachment",
+        actor=actor,
+        at=now,
+        data={
+            "attachment": attachment.pk,
+            "name": attachment.original_name,
+            "content_type": attachment.content_type,
+            "size": attachment.size,
+            "sha256": attachment.sha256,
+        },
+    )
 
 
 @transaction.atomic
-def incident_note_recall(*, incident_id: int, actor, recall_id: int, number: str, recall_type: str,
-                         batch_ids: list[int], now=None) -> Incident:
+def incident_note_recall(
+    *,
+    incident_id: int,
+    actor,
+    recall_id: int,
+    number: str,
+    recall_type: str,
+    batch_ids: list[int],
+    now=None,
+) -> Incident:
     """A recall was opened from this incident (the recalls app calls this in its own
     transaction; incidents knows nothing of recalls beyond these values)."""
     incident = _lock(incident_id)
     _require_sees(actor, incident)
-    _log(incident, "recall_opened", actor=actor, at=now, data={
-        "recall": recall_id, "number": number, "recall_type": recall_type, "batches": batch_ids})
+    _log(
+        incident,
+        "recall_opened",
+        actor=actor,
+        at=now,
+        data={
+            "recall": recall_id,
+            "number": number,
+            "recall_type": recall_type,
+            "batches": batch_ids,
+        },
+    )
     return incident
 
 
 # --- the sweep ------------------------------------------------------------------------------
 
 SWEEP_FIELDS = [
-    "level", "level_rank", "level_reached_at", "level_acknowledged", "reminders_sent", "escalation_due_at",
-    "reminder_due_at", "investigation_due_at", "supplement_due_at", "written_report_due_at", "next_due_at",
-    "is_overdue", "overdue_since", "updated_at"]
+    "level",
+    "level_rank",
+    "level_reached_at",
+    "level_acknowledged",
+    "reminders_sent",
+    "escalation_due_at",
+    "reminder_due_at",
+    "investigation_due_at",
+    "supplement_due_at",
+    "written_report_due_at",
+    "next_due_at",
+    "is_overdue",
+    "overdue_since",
+    "updated_at",
+]
 
 
 def _sweep_one(incident: Incident, now: datetime, *, sink: list, memo: dict) -> int:
@@ -701,43 +1175,84 @@ def _sweep_one(incident: Incident, now: datetime, *, sink: list, memo: dict) -> 
                 incident.escalation_due_at = None
                 continue
             _enter_level(incident, new, at)
-            _log(incident, "escalated", at=at, sink=sink, reason=_("Not passed up within the deadline (Order 493)."),
-                 data={"from": old, "to": new, **swept})
-            _notify_level(incident, new, topic="incident.escalated",
-                          subject=_("Incident #%(id)s escalated to you: not passed up in time") % {"id": incident.pk},
-                          memo=memo)
+            _log(
+                incident,
+                "escalated",
+                at=at,
+                sink=sink,
+                reason=_("Not passed up within the deadline (Order 493)."),
+                data={"from": old, "to": new, **swept},
+            )
+            _notify_level(
+                incident,
+                new,
+                topic="incident.escalated",
+                subject=_("Incident #%(id)s escalated to you: not passed up in time")
+                % {"id": incident.pk},
+                memo=memo,
+            )
         elif what == "remind":
             incident.reminders_sent += 1
-            _log(incident, "reminder", at=at, sink=sink, data={"level": incident.level, "n": incident.reminders_sent, **swept})
-            _notify_level(incident, incident.level, topic="incident.reminder",
-                          subject=_("Reminder: acknowledge incident #%(id)s") % {"id": incident.pk}, memo=memo)
+            _log(
+                incident,
+                "reminder",
+                at=at,
+                sink=sink,
+                data={"level": incident.level, "n": incident.reminders_sent, **swept},
+            )
+            _notify_level(
+                incident,
+                incident.level,
+                topic="incident.reminder",
+                subject=_("Reminder: acknowledge incident #%(id)s") % {"id": incident.pk},
+                memo=memo,
+            )
             more = incident.reminders_sent < settings.INCIDENT_REMINDER_REPEAT
-            incident.reminder_due_at = at + timedelta(minutes=settings.INCIDENT_REMINDER_MINUTES) if more else None
+            incident.reminder_due_at = (
+                at + timedelta(minutes=settings.INCIDENT_REMINDER_MINUTES) if more else None
+            )
         elif what == "investigation":
             _mark_overdue(incident, at)
             incident.investigation_due_at = None
             _log(incident, "investigation_overdue", at=at, sink=sink, data=swept)
-            _notify_level(incident, incident.handling_level, topic="incident.overdue",
-                          subject=_("Investigation report of incident #%(id)s is overdue") % {"id": incident.pk},
-                          memo=memo)
+            _notify_level(
+                incident,
+                incident.handling_level,
+                topic="incident.overdue",
+                subject=_("Investigation report of incident #%(id)s is overdue")
+                % {"id": incident.pk},
+                memo=memo,
+            )
         elif what == "supplement":
             incident.supplement_due_at = None
             _log(incident, "supplement_overdue", at=at, sink=sink, data=swept)
-            _notify_org(incident, incident.reporter, topic="incident.overdue",
-                        subject=_("Supplementary report on incident #%(id)s is due") % {"id": incident.pk})
+            _notify_org(
+                incident,
+                incident.reporter,
+                topic="incident.overdue",
+                subject=_("Supplementary report on incident #%(id)s is due") % {"id": incident.pk},
+            )
         else:
             _mark_overdue(incident, at)
             incident.written_report_due_at = None
             _log(incident, "written_report_overdue", at=at, sink=sink, data=swept)
-            _notify_org(incident, incident.reporter, topic="incident.overdue",
-                        subject=_("Written report on incident #%(id)s is overdue (seed 004)") % {"id": incident.pk})
+            _notify_org(
+                incident,
+                incident.reporter,
+                topic="incident.overdue",
+                subject=_("Written report on incident #%(id)s is overdue (seed 004)")
+                % {"id": incident.pk},
+            )
     _refresh_next_due(incident)
     incident.updated_at = timezone.now()
     return acted
 
 
 _SWEEP_SQL_TYPES = {
-    "level": "varchar", "level_rank": "smallint", "level_acknowledged": "boolean", "reminders_sent": "smallint",
+    "level": "varchar",
+    "level_rank": "smallint",
+    "level_acknowledged": "boolean",
+    "reminders_sent": "smallint",
     "is_overdue": "boolean",
 }
 
@@ -760,8 +1275,10 @@ def _save_swept(rows: list[Incident]) -> None:
     table = Incident._meta.db_table
     assignments = ", ".join(f'"{name}" = v."{name}"' for name in SWEEP_FIELDS)
     columns = ", ".join(f'"{name}"' for name in ["id", *SWEEP_FIELDS])
-    sql = (f'UPDATE "{table}" AS i SET {assignments} FROM (VALUES {", ".join([row_sql] * len(rows))}) '
-           f'AS v({columns}) WHERE i."id" = v."id"')
+    sql = (
+        f'UPDATE "{table}" AS i SET {assignments} FROM (VALUES {", ".join([row_sql] * len(rows))}) '
+        f'AS v({columns}) WHERE i."id" = v."id"'
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 

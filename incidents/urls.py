@@ -10,6 +10,10 @@ router.include_root_view = False
 router.register("incidents", views.IncidentViewSet, basename="incident")
 
 urlpatterns = [
-    path("batches/<int:batch_id>/incidents/", views.BatchIncidentsView.as_view(), name="batch-incidents"),
+    path(
+        "batches/<int:batch_id>/incidents/",
+        views.BatchIncidentsView.as_view(),
+        name="batch-incidents",
+    ),
     *router.urls,
 ]

@@ -21,8 +21,13 @@ from .filters import IncidentFilterSet
 from .models import Incident
 
 
-class IncidentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                      mixins.CreateModelMixin, viewsets.GenericViewSet):
+class IncidentViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Quality-safety incidents: reported by enterprises, handled and passed up by regulators."""
 
     queryset = Incident.objects.select_related("reporter").prefetch_related("batch_links")
@@ -42,9 +47,15 @@ class IncidentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
         return response
 
     def _respond(self, incident, code=status.HTTP_200_OK):
-        incident = self.get_queryset().model.objects.prefetch_related("batch_links").select_related(
-            "reporter").get(pk=incident.pk)
-        return Response(s.IncidentSerializer(incident, context=self.get_serializer_context()).data, status=code)
+        incident = (
+            self.get_queryset()
+            .model.objects.prefetch_related("batch_links")
+            .select_related("reporter")
+            .get(pk=incident.pk)
+        )
+        return Response(
+            s.IncidentSerializer(incident, context=self.get_serializer_context()).data, status=code
+        )
 
     @extend_schema(request=s.IncidentCreateSerializer, responses={201: s.IncidentSerializer})
     def create(self, request):
@@ -53,28 +64,48 @@ class IncidentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
         v = dict(data.validated_data)
         org = organization_of(request.user)
         common = dict(
-            actor=request.user, title=v["title"], description=v["description"], kind=v["kind"],
-            batch_ids=v["batches"], region_code=v["region_code"], occurred_at=v["occurred_at"],
-            discovered_at=v["discovered_at"], deaths=v["deaths"], serious_injuries=v["serious_injuries"],
-            minor_injuries=v["minor_injuries"], direct_loss=v["direct_loss"],
-            affected_quantity=v.get("affected_quantity"), measures_taken=v["measures_taken"],
+            actor=request.user,
+            title=v["title"],
+            description=v["description"],
+            kind=v["kind"],
+            batch_ids=v["batches"],
+            region_code=v["region_code"],
+            occurred_at=v["occurred_at"],
+            discovered_at=v["discovered_at"],
+            deaths=v["deaths"],
+            serious_injuries=v["serious_injuries"],
+            minor_injuries=v["minor_injuries"],
+            direct_loss=v["direct_loss"],
+            affected_quantity=v.get("affected_quantity"),
+            measures_taken=v["measures_taken"],
         )
         if org.is_regulator:
             enterprise = None
             if v.get("enterprise"):
-                enterprise = Organization.objects.filter(pk=v["enterprise"], kind="enterprise").first()
+                enterprise = Organization.objects.filter(
+                    pk=v["enterprise"], kind="enterprise"
+                ).first()
                 if enterprise is None:
-                    raise exceptions.ValidationError({"enterprise": [exceptions.ErrorDetail(
-                        "Unknown enterprise.", code="does_not_exist")]})
-            incident = services.incident_open(source=v.get("source") or "inspection", enterprise=enterprise,
-                                              **common)
+                    raise exceptions.ValidationError(
+                        {
+                            "enterprise": [
+                                exceptions.ErrorDetail("Unknown enterprise.", code="does_not_exist")
+                            ]
+                        }
+                    )
+            incident = services.incident_open(
+                source=v.get("source") or "inspection", enterprise=enterprise, **common
+            )
         else:
             incident = services.incident_report(**common)
         return self._respond(incident, status.HTTP_201_CREATED)
 
     def _act(self, request, pk, serializer_class, service, **mapping):
         self.get_object()  # 404 for an incident the user may not see
-        if service is not services.incident_supplement and not organization_of(request.user).is_regulator:
+        if (
+            service is not services.incident_supplement
+            and not organization_of(request.user).is_regulator
+        ):
             # Every action but a supplement is a regulator's: an enterprise is refused before its
             # input is read (403, not a 400 that reads as "allowed" or a 409 about the state).
             raise services.NotYourAction(_("Only a regulator may take this action on an incident."))
@@ -172,29 +203,43 @@ class IncidentViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
         return Response({"total": total, "by_grade": by_grade, "by_status": by_status})
 
     @extend_schema(methods=["get"], responses=s.AttachmentSerializer(many=True))
-    @extend_schema(methods=["post"], request={"multipart/form-data": s.AttachmentUploadSerializer},
-                   responses={201: s.AttachmentSerializer})
+    @extend_schema(
+        methods=["post"],
+        request={"multipart/form-data": s.AttachmentUploadSerializer},
+        responses={201: s.AttachmentSerializer},
+    )
     @action(detail=True, methods=["get", "post"])
     def attachments(self, request, pk=None):
         incident = self.get_object()
         if request.method == "GET":
-            return Response(s.AttachmentSerializer(incident.attachments.order_by("id"), many=True).data)
+            return Response(
+                s.AttachmentSerializer(incident.attachments.order_by("id"), many=True).data
+            )
         upload = s.AttachmentUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        attachment = incident_attach(incident_id=incident.pk, actor=request.user,
-                                     upload=upload.validated_data["file"])
+        attachment = incident_attach(
+            incident_id=incident.pk, actor=request.user, upload=upload.validated_data["file"]
+        )
         return Response(s.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
-    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)",
-            url_name="attachment-download")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_id>\d+)",
+        url_name="attachment-download",
+    )
     def attachment_download(self, request, pk=None, attachment_id=None):
         incident = self.get_object()  # only those who may see the incident reach the file
         attachment = incident.attachments.filter(pk=attachment_id).first()
         if attachment is None:
             raise exceptions.NotFound()
-        response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type,
-                                as_attachment=True, filename=attachment.original_name)
+        response = FileResponse(
+            attachment.file.open("rb"),
+            content_type=attachment.content_type,
+            as_attachment=True,
+            filename=attachment.original_name,
+        )
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"
         return response
@@ -208,13 +253,21 @@ class BatchIncidentsView(APIView):
     @extend_schema(responses=s.IncidentSerializer(many=True))
     def get(self, request, batch_id: int):
         org = organization_of(request.user)
-        batch = Batch.objects.visible_to(request.user).select_related("product").filter(pk=batch_id).first()
+        batch = (
+            Batch.objects.visible_to(request.user)
+            .select_related("product")
+            .filter(pk=batch_id)
+            .first()
+        )
         if batch is None:
             raise exceptions.NotFound()
         if not org.is_regulator and (batch.product is None or batch.product.owner_id != org.pk):
             raise exceptions.PermissionDenied()
         incidents = (
-            Incident.objects.visible_to(request.user).filter(batch_links__batch=batch, status__in=OPEN_STATUSES)
-            .select_related("reporter").prefetch_related("batch_links").order_by("-reported_at", "-id")
+            Incident.objects.visible_to(request.user)
+            .filter(batch_links__batch=batch, status__in=OPEN_STATUSES)
+            .select_related("reporter")
+            .prefetch_related("batch_links")
+            .order_by("-reported_at", "-id")
         )
         return Response(s.IncidentSerializer(incidents, many=True).data)

@@ -37,7 +37,14 @@ class RecallAdmin(_ReadOnly):
 
 @admin.register(RecallNotice)
 class RecallNoticeAdmin(_ReadOnly):
-    list_display = ["recall", "organization", "held", "notified_at", "acknowledged_at", "escalated_at"]
+    list_display = [
+        "recall",
+        "organization",
+        "held",
+        "notified_at",
+        "acknowledged_at",
+        "escalated_at",
+    ]
     list_select_related = ["recall", "organization"]
 
 

@@ -15,6 +15,8 @@ class RecallsConfig(AppConfig):
         from . import public_views, receivers, sweeps
 
         register_sweeper("recalls", sweeps.sweep_recalls)
-        notification_delivered.connect(receivers.notification_delivered, dispatch_uid="recalls-delivery")
+        notification_delivered.connect(
+            receivers.notification_delivered, dispatch_uid="recalls-delivery"
+        )
         # The consumer page and gs1:recallStatus of a recalled lot name the recall and its remedy.
         public.register_batch_notice(public_views.batch_recall_notice)

@@ -33,14 +33,29 @@ def recall_drill(*, actor, batch_ids: list[int]):
     for org_id, held in by_org.items():
         token = ack_token(secrets.token_hex(16))
         tokens[token_hash(token)] = (token, held)
-        drafts.append((org_id, ack_url(token), _("Recall notice %(number)s: %(title)s")
-                       % {"number": "DRILL", "title": names.get(org_id, "")}))
+        drafts.append(
+            (
+                org_id,
+                ack_url(token),
+                _("Recall notice %(number)s: %(title)s")
+                % {"number": "DRILL", "title": names.get(org_id, "")},
+            )
+        )
     noticed = time.perf_counter()
     # A simulated round: every consignee's link looked up by its hash and an answer checked.
-    answered = sum(1 for token, held in tokens.values() if tokens.get(token_hash(token)) and held >= 0)
+    answered = sum(
+        1 for token, held in tokens.values() if tokens.get(token_hash(token)) and held >= 0
+    )
     acked = time.perf_counter()
     return RecallDrill.objects.create(
-        organization=org, started_by=actor, batch_ids=[b.pk for b in batches], lots=len(scope.lots),
-        holders=answered, units_held=sum(by_org.values(), ZERO), scope_seconds=scoped - started,
-        notices_seconds=noticed - scoped, ack_seconds=acked - noticed, total_seconds=acked - started,
+        organization=org,
+        started_by=actor,
+        batch_ids=[b.pk for b in batches],
+        lots=len(scope.lots),
+        holders=answered,
+        units_held=sum(by_org.values(), ZERO),
+        scope_seconds=scoped - started,
+        notices_seconds=noticed - scoped,
+        ack_seconds=acked - noticed,
+        total_seconds=acked - started,
     )

@@ -8,8 +8,12 @@ from .models import PUBLIC_STATUSES, Recall
 
 
 def _search(queryset, name, value):
-    return queryset.filter(Q(number__icontains=value) | Q(notice_title__icontains=value)
-                           | Q(notice_title_en__icontains=value) | Q(defect__icontains=value))
+    return queryset.filter(
+        Q(number__icontains=value)
+        | Q(notice_title__icontains=value)
+        | Q(notice_title_en__icontains=value)
+        | Q(defect__icontains=value)
+    )
 
 
 class RecallFilterSet(filters.FilterSet):

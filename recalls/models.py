@@ -24,9 +24,16 @@ from incidents.models import Incident
 from .choices import Effectiveness, RecallDepth, RecallStatus, RecallType, ScopeSource
 
 # What consignees and the public see: a recall that has reached them.
-NOTIFIED_STATUSES = (RecallStatus.ACTIVE, RecallStatus.COMPLETED, RecallStatus.CLOSED, RecallStatus.TERMINATED)
+NOTIFIED_STATUSES = (
+    RecallStatus.ACTIVE,
+    RecallStatus.COMPLETED,
+    RecallStatus.CLOSED,
+    RecallStatus.TERMINATED,
+)
 PUBLIC_STATUSES = (RecallStatus.ACTIVE, RecallStatus.COMPLETED, RecallStatus.CLOSED)
-QUANTITY = dict(max_digits=18, decimal_places=3, default=Decimal(0), validators=[MinValueValidator(0)])
+QUANTITY = dict(
+    max_digits=18, decimal_places=3, default=Decimal(0), validators=[MinValueValidator(0)]
+)
 
 
 class RecallQuerySet(models.QuerySet):
@@ -44,8 +51,12 @@ class RecallQuerySet(models.QuerySet):
                 recall=OuterRef("pk"), organization__region_code__startswith=prefix
             )
             return self.filter(Q(region_code__startswith=prefix) | Q(Exists(held_here)))
-        notified = RecallNotice.objects.filter(recall=OuterRef("pk"), organization=org, included=True)
-        return self.filter(Q(producer=org) | (Q(status__in=NOTIFIED_STATUSES) & Q(Exists(notified))))
+        notified = RecallNotice.objects.filter(
+            recall=OuterRef("pk"), organization=org, included=True
+        )
+        return self.filter(
+            Q(producer=org) | (Q(status__in=NOTIFIED_STATUSES) & Q(Exists(notified)))
+        )
 
     def public(self):
         return self.filter(status__in=PUBLIC_STATUSES)
@@ -57,7 +68,11 @@ class Recall(TimeStampedModel):
     number = models.CharField(_("recall number"), max_length=32, unique=True)
     producer = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="recalls")
     ordered_by = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="ordered_recalls", null=True, blank=True,
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="ordered_recalls",
+        null=True,
+        blank=True,
         help_text=_("The regulator that ordered the recall (责令召回)."),
     )
     created_by = models.ForeignKey(
@@ -67,7 +82,9 @@ class Recall(TimeStampedModel):
     recall_class = models.PositiveSmallIntegerField(
         _("recall class"), validators=[MinValueValidator(1), MaxValueValidator(3)]
     )
-    status = models.CharField(_("status"), max_length=16, choices=RecallStatus.choices, default=RecallStatus.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=16, choices=RecallStatus.choices, default=RecallStatus.DRAFT
+    )
     # Copied from the affected lots and the producer, for the public filters.
     category = models.CharField(_("product category"), max_length=32, blank=True, db_index=True)
     region_code = models.CharField(_("producer region code"), max_length=6, db_index=True)
@@ -77,20 +94,26 @@ class Recall(TimeStampedModel):
     hazard = models.TextField(_("hazard"))
     root_cause = models.TextField(_("root cause"), blank=True)
     # The API calls this ``linked_incidents``; the incident shows its recalls (``incident.recalls``).
-    incidents = models.ManyToManyField(Incident, related_name="recalls", blank=True,
-                                       verbose_name=_("linked incidents"))
+    incidents = models.ManyToManyField(
+        Incident, related_name="recalls", blank=True, verbose_name=_("linked incidents")
+    )
     # A loose link by id until complaints live in main.
     linked_complaints = models.JSONField(_("linked complaints"), default=list, blank=True)
-    depth = models.CharField(_("recall depth"), max_length=16, choices=RecallDepth.choices,
-                             default=RecallDepth.CONSUMER)
+    depth = models.CharField(
+        _("recall depth"), max_length=16, choices=RecallDepth.choices, default=RecallDepth.CONSUMER
+    )
     remedies = models.JSONField(_("remedies offered"), default=list)
     remedies_reason = models.TextField(_("why fewer than the usual remedies"), blank=True)
     notice_title = models.CharField(_("notice title"), max_length=200)
     notice_text = models.TextField(_("notice text"))
     notice_title_en = models.CharField(_("notice title (English)"), max_length=200, blank=True)
     notice_text_en = models.TextField(_("notice text (English)"), blank=True)
-    target_effectiveness = models.CharField(_("target effectiveness"), max_length=1, choices=Effectiveness.choices,
-                                            default=Effectiveness.A)
+    target_effectiveness = models.CharField(
+        _("target effectiveness"),
+        max_length=1,
+        choices=Effectiveness.choices,
+        default=Effectiveness.A,
+    )
     planned_start = models.DateField(_("planned start"), null=True, blank=True)
     planned_end = models.DateField(_("planned end"), null=True, blank=True)
     plan_version = models.PositiveIntegerField(_("plan version"), default=1)
@@ -126,17 +149,25 @@ class Recall(TimeStampedModel):
         verbose_name = _("recall")
         verbose_name_plural = _("recalls")
         constraints = [
-            models.CheckConstraint(name="recall_class_1_to_3", condition=Q(recall_class__gte=1, recall_class__lte=3)),
+            models.CheckConstraint(
+                name="recall_class_1_to_3", condition=Q(recall_class__gte=1, recall_class__lte=3)
+            ),
             models.CheckConstraint(
                 name="recall_ordered_has_regulator",
                 condition=~Q(recall_type=RecallType.ORDERED) | Q(ordered_by__isnull=False),
             ),
         ]
         indexes = [
-            models.Index(fields=["report_check_at"], name="recall_report_check_idx",
-                         condition=Q(status=RecallStatus.ACTIVE)),
-            models.Index(fields=["summary_check_at"], name="recall_summary_check_idx",
-                         condition=Q(status=RecallStatus.COMPLETED)),
+            models.Index(
+                fields=["report_check_at"],
+                name="recall_report_check_idx",
+                condition=Q(status=RecallStatus.ACTIVE),
+            ),
+            models.Index(
+                fields=["summary_check_at"],
+                name="recall_summary_check_idx",
+                condition=Q(status=RecallStatus.COMPLETED),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -151,12 +182,15 @@ class RecallPlanVersion(models.Model):
     plan = models.JSONField()
     reason = models.TextField(blank=True)
     filed_at = models.DateTimeField(auto_now_add=True)
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+",
-                                 null=True, blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+    )
 
     class Meta:
         ordering = ["recall", "version"]
-        constraints = [models.UniqueConstraint(fields=["recall", "version"], name="recall_plan_unique_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["recall", "version"], name="recall_plan_unique_version")
+        ]
 
 
 class RecallBatch(models.Model):
@@ -171,7 +205,9 @@ class RecallBatch(models.Model):
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["recall", "batch"], name="recall_batch_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["recall", "batch"], name="recall_batch_unique")
+        ]
         indexes = [models.Index(fields=["batch", "recall"], name="recall_batch_by_batch_idx")]
 
 
@@ -190,7 +226,9 @@ class RecallHolding(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["recall", "organization", "batch"], name="recall_holding_unique"),
+            models.UniqueConstraint(
+                fields=["recall", "organization", "batch"], name="recall_holding_unique"
+            ),
         ]
 
 
@@ -198,7 +236,9 @@ class RecallNotice(models.Model):
     """One consignee of a recall: what it holds, its notice, reminders and its answers."""
 
     recall = models.ForeignKey(Recall, on_delete=models.CASCADE, related_name="notices")
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="recall_notices")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="recall_notices"
+    )
     included = models.BooleanField(default=True)
     edit_reason = models.TextField(blank=True)
     lots = models.PositiveIntegerField(default=0)
@@ -218,10 +258,15 @@ class RecallNotice(models.Model):
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["recall", "organization"], name="recall_notice_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["recall", "organization"], name="recall_notice_unique")
+        ]
         indexes = [
-            models.Index(fields=["next_reminder_at"], name="recall_notice_reminder_idx",
-                         condition=Q(acknowledged_at__isnull=True, next_reminder_at__isnull=False)),
+            models.Index(
+                fields=["next_reminder_at"],
+                name="recall_notice_reminder_idx",
+                condition=Q(acknowledged_at__isnull=True, next_reminder_at__isnull=False),
+            ),
         ]
 
     @property
@@ -271,14 +316,19 @@ class _ReportFigures(models.Model):
     units_planned = models.DecimalField(**QUANTITY)
     units_sold = models.DecimalField(**QUANTITY)
     recalled_over_sold = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
-    recalled_over_planned = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
-    effectiveness = models.DecimalField(_("consignees answered, %"), max_digits=5, decimal_places=2, default=0)
+    recalled_over_planned = models.DecimalField(
+        max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    effectiveness = models.DecimalField(
+        _("consignees answered, %"), max_digits=5, decimal_places=2, default=0
+    )
     target_effectiveness = models.CharField(max_length=1, choices=Effectiveness.choices)
     target_met = models.BooleanField(default=False)
     note = models.TextField(blank=True)
     filed_at = models.DateTimeField(auto_now_add=True)
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+",
-                                 null=True, blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+    )
 
     class Meta:
         abstract = True
@@ -292,7 +342,9 @@ class RecallProgressReport(_ReportFigures):
 
     class Meta:
         ordering = ["recall", "sequence"]
-        constraints = [models.UniqueConstraint(fields=["recall", "sequence"], name="recall_progress_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["recall", "sequence"], name="recall_progress_unique")
+        ]
 
 
 class RecallSummaryReport(_ReportFigures):
@@ -305,9 +357,12 @@ class RecallSummaryReport(_ReportFigures):
 class RecallDrill(models.Model):
     """A mock recall: the scope, notices and an acknowledgement round computed, nobody told, nothing changed."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="recall_drills")
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+",
-                                   null=True, blank=True)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="recall_drills"
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+    )
     at = models.DateTimeField(auto_now_add=True)
     batch_ids = models.JSONField(default=list)
     lots = models.PositiveIntegerField(default=0)

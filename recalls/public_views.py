@@ -47,8 +47,11 @@ def notice_url(recall: Recall) -> str:
 def public_recall(recall: Recall) -> dict:
     """A recall as the public sees it, in the request's language (English falls back to Chinese)."""
     en = _english()
-    affected = list(RecallBatch.objects.filter(recall=recall, included=True, distance=0)
-                    .order_by("id").values_list("batch__gtin", "batch__lot")[:LISTED_LOTS])
+    affected = list(
+        RecallBatch.objects.filter(recall=recall, included=True, distance=0)
+        .order_by("id")
+        .values_list("batch__gtin", "batch__lot")[:LISTED_LOTS]
+    )
     return {
         "number": recall.number,
         "title": (recall.notice_title_en if en and recall.notice_title_en else recall.notice_title),
@@ -58,7 +61,9 @@ def public_recall(recall: Recall) -> dict:
         "recall_class": recall.recall_class,
         "status": recall.status,
         "status_label": str(recall.get_status_display()),
-        "producer": (recall.producer.name_en if en and recall.producer.name_en else recall.producer.name),
+        "producer": (
+            recall.producer.name_en if en and recall.producer.name_en else recall.producer.name
+        ),
         "products": recall.product_names,
         "category": recall.category,
         "region_code": recall.region_code,
@@ -74,8 +79,13 @@ def public_recall(recall: Recall) -> dict:
 
 def active_recall_of(batch: Batch) -> Recall | None:
     """The newest public recall whose scope includes this lot."""
-    return (Recall.objects.public().filter(scope_batches__batch=batch, scope_batches__included=True)
-            .select_related("producer").order_by("-activated_at", "-id").first())
+    return (
+        Recall.objects.public()
+        .filter(scope_batches__batch=batch, scope_batches__included=True)
+        .select_related("producer")
+        .order_by("-activated_at", "-id")
+        .first()
+    )
 
 
 def batch_recall_notice(batch: Batch) -> dict | None:
@@ -84,8 +94,20 @@ def batch_recall_notice(batch: Batch) -> dict | None:
     if recall is None:
         return None
     data = public_recall(recall)
-    return {k: data[k] for k in ("number", "title", "text", "recall_type_label", "recall_class", "status",
-                                 "remedies", "activated_at", "notice_url")}
+    return {
+        k: data[k]
+        for k in (
+            "number",
+            "title",
+            "text",
+            "recall_type_label",
+            "recall_class",
+            "status",
+            "remedies",
+            "activated_at",
+            "notice_url",
+        )
+    }
 
 
 class PublicRecallSerializer(serializers.Serializer):
@@ -121,7 +143,9 @@ class _Public:
     throttle_classes = [AnonRateThrottle]
 
 
-@extend_schema(tags=["public"], auth=[], summary="Public recall notices (active, completed and closed)")
+@extend_schema(
+    tags=["public"], auth=[], summary="Public recall notices (active, completed and closed)"
+)
 class PublicRecallListView(_Public, generics.ListAPIView):
     serializer_class = PublicRecallSerializer
     filterset_class = PublicRecallFilterSet
@@ -142,7 +166,9 @@ class RecallAtomFeed(Feed):
         return f"{settings.PUBLIC_BASE_URL}/api/v1/public/recalls/"
 
     def items(self):
-        return Recall.objects.public().select_related("producer").order_by("-activated_at", "-id")[:50]
+        return (
+            Recall.objects.public().select_related("producer").order_by("-activated_at", "-id")[:50]
+        )
 
     def item_title(self, item):
         return f"{item.number} {item.notice_title}"
@@ -174,9 +200,14 @@ def recall_notice_page(request, number: str):
 
 # --- acknowledgement ------------------------------------------------------------
 
+
 def _ack_context(row) -> dict:
     notice = row.notice
-    return {"recall": public_recall(notice.recall), "notice": notice, "organization": notice.organization}
+    return {
+        "recall": public_recall(notice.recall),
+        "notice": notice,
+        "organization": notice.organization,
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -185,9 +216,12 @@ def ack_page(request, token: str):
     try:
         row = services.find_token(token)
     except exceptions.APIException as exc:
-        response = render(request, "trace/message.html",
-                          {"title": _("This link cannot be used"), "text": str(exc.detail)},
-                          status=exc.status_code)
+        response = render(
+            request,
+            "trace/message.html",
+            {"title": _("This link cannot be used"), "text": str(exc.detail)},
+            status=exc.status_code,
+        )
         response["Cache-Control"] = "no-store"
         return response
     context = _ack_context(row)
@@ -197,8 +231,11 @@ def ack_page(request, token: str):
             notice, _next = services.recall_acknowledge(token=token, data=request.POST.dict())
         except DjangoValidationError as exc:
             detail = detail_from_django(exc)
-            context["errors"] = [(field, str(e)) for field, errors in detail.items() for e in errors] \
-                if isinstance(detail, dict) else [("", str(e)) for e in detail]
+            context["errors"] = (
+                [(field, str(e)) for field, errors in detail.items() for e in errors]
+                if isinstance(detail, dict)
+                else [("", str(e)) for e in detail]
+            )
             context["values"] = request.POST
             status_code = 400
         except exceptions.APIException as exc:
@@ -209,31 +246,56 @@ def ack_page(request, token: str):
             context["notice"] = notice
     response = render(request, "recalls/ack.html", context, status=status_code)
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "same-origin"  # the token is in the path: never sent to other sites
+    response["Referrer-Policy"] = (
+        "same-origin"  # the token is in the path: never sent to other sites
+    )
     return response
 
 
 @extend_schema(tags=["public"], auth=[])
 class PublicRecallAckView(_Public, APIView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT, 404: OpenApiResponse(description="unknown link"),
-                              409: OpenApiResponse(description="link used"),
-                              410: OpenApiResponse(description="link expired")},
-                   summary="The recall notice behind an acknowledgement link")
+    @extend_schema(
+        responses={
+            200: OpenApiTypes.OBJECT,
+            404: OpenApiResponse(description="unknown link"),
+            409: OpenApiResponse(description="link used"),
+            410: OpenApiResponse(description="link expired"),
+        },
+        summary="The recall notice behind an acknowledgement link",
+    )
     def get(self, request, token: str):
         row = services.find_token(token)
         notice = row.notice
-        return Response({"recall": public_recall(notice.recall), "organization": notice.organization.name,
-                         "lots": notice.lots, "held": notice.held, "answered": notice.acknowledged_at is not None})
+        return Response(
+            {
+                "recall": public_recall(notice.recall),
+                "organization": notice.organization.name,
+                "lots": notice.lots,
+                "held": notice.held,
+                "answered": notice.acknowledged_at is not None,
+            }
+        )
 
-    @extend_schema(request=AckInput, responses={201: OpenApiTypes.OBJECT},
-                   summary="A consignee acknowledges a recall notice and reports quantities (token link)")
+    @extend_schema(
+        request=AckInput,
+        responses={201: OpenApiTypes.OBJECT},
+        summary="A consignee acknowledges a recall notice and reports quantities (token link)",
+    )
     def post(self, request, token: str):
         s = AckInput(data=request.data)
         s.is_valid(raise_exception=True)
         notice, next_token = services.recall_acknowledge(token=token, data=s.validated_data)
-        return Response({
-            "recall": notice.recall.number, "organization": notice.organization.name,
-            "acknowledged_at": notice.acknowledged_at, "held": notice.held, "on_hand": notice.on_hand,
-            "returned": notice.returned, "destroyed": notice.destroyed, "corrected": notice.corrected,
-            "next_ack_url": services.ack_url(next_token),
-        }, status=status.HTTP_201_CREATED)
+        return Response(
+            {
+                "recall": notice.recall.number,
+                "organization": notice.organization.name,
+                "acknowledged_at": notice.acknowledged_at,
+                "held": notice.held,
+                "on_hand": notice.on_hand,
+                "returned": notice.returned,
+                "destroyed": notice.destroyed,
+                "corrected": notice.corrected,
+                "next_ack_url": services.ack_url(next_token),
+            },
+            status=status.HTTP_201_CREATED,
+        )

@@ -9,7 +9,9 @@ from .services import log_entry
 _ABOUT = {RecallNotice._meta.label: RecallNotice, Recall._meta.label: Recall}
 
 
-def notification_delivered(sender, *, notification: Notification, ok: bool, error: str, **kwargs) -> None:
+def notification_delivered(
+    sender, *, notification: Notification, ok: bool, error: str, **kwargs
+) -> None:
     model = _ABOUT.get(notification.subject_type)
     if model is None or notification.subject_id is None:
         return
@@ -19,6 +21,14 @@ def notification_delivered(sender, *, notification: Notification, ok: bool, erro
         recall = Recall.objects.filter(pk=notification.subject_id).first()
     if recall is None:
         return
-    log_entry(recall, "notification_sent" if ok else "notification_failed", reason=error[:2000], data={
-        "notification": notification.pk, "topic": notification.topic, "channel": notification.channel,
-        "organization": notification.organization_id})
+    log_entry(
+        recall,
+        "notification_sent" if ok else "notification_failed",
+        reason=error[:2000],
+        data={
+            "notification": notification.pk,
+            "topic": notification.topic,
+            "channel": notification.channel,
+            "organization": notification.organization_id,
+        },
+    )

@@ -52,7 +52,7 @@ class Scope:
 
 def _chunks(ids: list[int], size: int = 10_000):
     for start in range(0, len(ids), size):
-        yield ids[start:start + size]
+        yield ids[start : start + size]
 
 
 def scope_holdings(batch_ids: list[int]) -> list[Holding]:
@@ -73,28 +73,41 @@ def scope_holdings(batch_ids: list[int]) -> list[Holding]:
 
     links: list[tuple[int, int, str, Decimal]] = []
     for chunk in _chunks(list(batch_ids)):
-        for org, batch, quantity, in_transit in Custody.objects.filter(batch_id__in=chunk).order_by().values_list(
-                "organization_id", "batch_id", "quantity", "in_transit"):
+        for org, batch, quantity, in_transit in (
+            Custody.objects.filter(batch_id__in=chunk)
+            .order_by()
+            .values_list("organization_id", "batch_id", "quantity", "in_transit")
+        ):
             row(org, batch).held += quantity + in_transit
-        links.extend(EventBatch.objects.filter(batch_id__in=chunk, quantity__isnull=False).order_by()
-                     .values_list("event_id", "batch_id", "role", "quantity"))
+        links.extend(
+            EventBatch.objects.filter(batch_id__in=chunk, quantity__isnull=False)
+            .order_by()
+            .values_list("event_id", "batch_id", "role", "quantity")
+        )
     events: dict[int, tuple[str, int, str, str]] = {}
     for chunk in _chunks(sorted({link[0] for link in links})):
-        for pk, event_id, org, step, action in Event.objects.filter(
-                pk__in=chunk, error_declaration__isnull=True).order_by().values_list(
-                "pk", "event_id", "organization_id", "biz_step", "action"):
+        for pk, event_id, org, step, action in (
+            Event.objects.filter(pk__in=chunk, error_declaration__isnull=True)
+            .order_by()
+            .values_list("pk", "event_id", "organization_id", "biz_step", "action")
+        ):
             events[pk] = (event_id, org, step, action)
     retracted: set[str] = set()
     for chunk in _chunks(sorted({e[0] for e in events.values()})):
-        retracted.update(Event.objects.filter(event_id__in=chunk, error_declaration__isnull=False).order_by()
-                         .values_list("event_id", flat=True))
+        retracted.update(
+            Event.objects.filter(event_id__in=chunk, error_declaration__isnull=False)
+            .order_by()
+            .values_list("event_id", flat=True)
+        )
     for event_pk, batch, role, quantity in links:
         event = events.get(event_pk)
         if event is None or event[0] in retracted:
             continue
         _event_id, org, step, action = event
         holding = row(org, batch)
-        if role == BatchRole.OUTPUT or (role == BatchRole.SUBJECT and action == "ADD" and step == BizStep.COMMISSIONING):
+        if role == BatchRole.OUTPUT or (
+            role == BatchRole.SUBJECT and action == "ADD" and step == BizStep.COMMISSIONING
+        ):
             holding.produced += quantity
         elif role == BatchRole.INPUT:
             holding.used += quantity
@@ -112,6 +125,7 @@ def compute_scope(batch_ids: list[int]) -> Scope:
 
 # --- report figures ------------------------------------------------------------
 
+
 def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
     if not whole:
         return None
@@ -122,13 +136,17 @@ def target_percent(level: str) -> int:
     return settings.RECALL_EFFECTIVENESS_PERCENT[level]
 
 
-def report_figures(recall: Recall, *, units_recovered=None, units_corrected=None, units_destroyed=None) -> dict:
+def report_figures(
+    recall: Recall, *, units_recovered=None, units_corrected=None, units_destroyed=None
+) -> dict:
     """What a progress or summary report states (the Chinese food-recall forms' figures):
     consignees notified and answering, units recovered/corrected/destroyed (as the
     consignees reported unless the producer states its own), recalled ÷ sold,
     recalled ÷ planned, and effectiveness (consignees answered, %) against the target."""
     notices = RecallNotice.objects.filter(recall=recall, included=True)
-    totals = notices.aggregate(returned=Sum("returned"), corrected=Sum("corrected"), destroyed=Sum("destroyed"))
+    totals = notices.aggregate(
+        returned=Sum("returned"), corrected=Sum("corrected"), destroyed=Sum("destroyed")
+    )
     consignees_total = notices.count()
     consignees_notified = notices.filter(notified_at__isnull=False).count()
     consignees_answered = notices.filter(acknowledged_at__isnull=False).count()
@@ -136,8 +154,11 @@ def report_figures(recall: Recall, *, units_recovered=None, units_corrected=None
     corrected = (totals["corrected"] or ZERO) if units_corrected is None else units_corrected
     destroyed = (totals["destroyed"] or ZERO) if units_destroyed is None else units_destroyed
     recalled = recovered + corrected + destroyed
-    effectiveness = _percent(Decimal(consignees_answered), Decimal(consignees_total)) \
-        if consignees_total else Decimal(100)
+    effectiveness = (
+        _percent(Decimal(consignees_answered), Decimal(consignees_total))
+        if consignees_total
+        else Decimal(100)
+    )
     return {
         "consignees_total": consignees_total,
         "consignees_notified": consignees_notified,
@@ -157,11 +178,12 @@ def report_figures(recall: Recall, *, units_recovered=None, units_corrected=None
 
 def holdings_by_organization(recall: Recall) -> dict[int, dict]:
     """Per holder: lots and quantities over the included lots of the scope."""
-    result: dict[int, dict] = defaultdict(lambda: {"lots": 0, "received": ZERO, "sold_on": ZERO, "held": ZERO})
-    rows = (
-        recall.holdings.filter(batch__recall_links__recall=recall, batch__recall_links__included=True)
-        .values_list("organization_id", "received", "sold_on", "held")
+    result: dict[int, dict] = defaultdict(
+        lambda: {"lots": 0, "received": ZERO, "sold_on": ZERO, "held": ZERO}
     )
+    rows = recall.holdings.filter(
+        batch__recall_links__recall=recall, batch__recall_links__included=True
+    ).values_list("organization_id", "received", "sold_on", "held")
     for org, received, sold_on, held in rows:
         entry = result[org]
         entry["lots"] += 1

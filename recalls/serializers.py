@@ -18,33 +18,70 @@ from .models import (
 )
 
 Quantity = lambda **kw: serializers.DecimalField(  # noqa: E731
-    max_digits=18, decimal_places=3, min_value=Decimal(0), max_value=Decimal(settings.SUYUAN_MAX_QUANTITY), **kw
+    max_digits=18,
+    decimal_places=3,
+    min_value=Decimal(0),
+    max_value=Decimal(settings.SUYUAN_MAX_QUANTITY),
+    **kw,
 )
 
-_PLAN = ["recall_class", "defect", "hazard", "root_cause", "linked_incidents", "linked_complaints", "depth",
-         "remedies", "remedies_reason", "notice_title", "notice_text", "notice_title_en", "notice_text_en",
-         "target_effectiveness", "planned_start", "planned_end"]
+_PLAN = [
+    "recall_class",
+    "defect",
+    "hazard",
+    "root_cause",
+    "linked_incidents",
+    "linked_complaints",
+    "depth",
+    "remedies",
+    "remedies_reason",
+    "notice_title",
+    "notice_text",
+    "notice_title_en",
+    "notice_text_en",
+    "target_effectiveness",
+    "planned_start",
+    "planned_end",
+]
 
 
 class _PlanFields(serializers.Serializer):
     recall_class = serializers.IntegerField(min_value=1, max_value=3)
     defect = serializers.CharField(max_length=5000)
     hazard = serializers.CharField(max_length=5000)
-    root_cause = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
-    linked_incidents = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
-                                             default=list, max_length=100,
-                                             help_text=_("Ids of incidents the recall follows from (ones you can see)."))
-    linked_complaints = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
-                                              default=list, max_length=100)
-    depth = serializers.ChoiceField(choices=RecallDepth.choices, required=False, default=RecallDepth.CONSUMER)
-    remedies = serializers.ListField(child=serializers.ChoiceField(choices=Remedy.choices), max_length=4)
-    remedies_reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    root_cause = serializers.CharField(
+        max_length=5000, required=False, allow_blank=True, default=""
+    )
+    linked_incidents = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=list,
+        max_length=100,
+        help_text=_("Ids of incidents the recall follows from (ones you can see)."),
+    )
+    linked_complaints = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=100
+    )
+    depth = serializers.ChoiceField(
+        choices=RecallDepth.choices, required=False, default=RecallDepth.CONSUMER
+    )
+    remedies = serializers.ListField(
+        child=serializers.ChoiceField(choices=Remedy.choices), max_length=4
+    )
+    remedies_reason = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default=""
+    )
     notice_title = serializers.CharField(max_length=200)
     notice_text = serializers.CharField(max_length=5000)
-    notice_title_en = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    notice_text_en = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
-    target_effectiveness = serializers.ChoiceField(choices=Effectiveness.choices, required=False,
-                                                   default=Effectiveness.A)
+    notice_title_en = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    notice_text_en = serializers.CharField(
+        max_length=5000, required=False, allow_blank=True, default=""
+    )
+    target_effectiveness = serializers.ChoiceField(
+        choices=Effectiveness.choices, required=False, default=Effectiveness.A
+    )
     planned_start = serializers.DateField(required=False, allow_null=True, default=None)
     planned_end = serializers.DateField(required=False, allow_null=True, default=None)
 
@@ -53,24 +90,50 @@ class RecallCreateSerializer(_PlanFields):
     """Either ``batches`` and ``recall_type``, or ``incident``: the scope then follows from the
     incident's lots, and the type from who opens it (a regulator orders, the producer volunteers)."""
 
-    batches = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=1000,
-                                    required=False, help_text=_("Ids of the affected lots."))
+    batches = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        min_length=1,
+        max_length=1000,
+        required=False,
+        help_text=_("Ids of the affected lots."),
+    )
     recall_type = serializers.ChoiceField(choices=RecallType.choices, required=False)
-    incident = serializers.IntegerField(min_value=1, required=False,
-                                        help_text=_("Open the recall from this incident (its lots are the scope)."))
+    incident = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text=_("Open the recall from this incident (its lots are the scope)."),
+    )
 
     def validate(self, attrs):
         if attrs.get("incident") is not None:
             if "batches" in attrs:
-                raise serializers.ValidationError({"batches": serializers.ErrorDetail(
-                    str(_("A recall opened from an incident takes its lots from the incident; do not send batches.")),
-                    code="scope_from_incident")})
+                raise serializers.ValidationError(
+                    {
+                        "batches": serializers.ErrorDetail(
+                            str(
+                                _(
+                                    "A recall opened from an incident takes its lots from the incident; do not send batches."
+                                )
+                            ),
+                            code="scope_from_incident",
+                        )
+                    }
+                )
             return attrs
         for name in ("batches", "recall_type"):
             if name not in attrs:
-                raise serializers.ValidationError({name: serializers.ErrorDetail(
-                    str(_("This field is required unless the recall is opened from an incident.")),
-                    code="required")})
+                raise serializers.ValidationError(
+                    {
+                        name: serializers.ErrorDetail(
+                            str(
+                                _(
+                                    "This field is required unless the recall is opened from an incident."
+                                )
+                            ),
+                            code="required",
+                        )
+                    }
+                )
         return attrs
 
 
@@ -81,13 +144,17 @@ class RecallUpdateSerializer(_PlanFields):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():  # every field optional, no defaults: change only what is sent
+        for (
+            field
+        ) in self.fields.values():  # every field optional, no defaults: change only what is sent
             field.required = False
             field.default = serializers.empty
 
 
 class RecallSerializer(serializers.ModelSerializer):
-    linked_incidents = serializers.PrimaryKeyRelatedField(source="incidents", many=True, read_only=True)
+    linked_incidents = serializers.PrimaryKeyRelatedField(
+        source="incidents", many=True, read_only=True
+    )
     producer = OrganizationRefSerializer(read_only=True)
     ordered_by = OrganizationRefSerializer(read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
@@ -96,12 +163,40 @@ class RecallSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Recall
-        fields = ["id", "number", "producer", "ordered_by", "recall_type", "status", "status_label", *_PLAN,
-                  "category", "region_code", "product_names", "plan_version", "lots", "consignees",
-                  "scope_proposed_at", "scope_confirmed_at", "units_planned", "units_sold", "objection_due_at",
-                  "objection_calendar_covered", "objected_at", "submitted_at", "approved_at", "activated_at",
-                  "completed_at", "closed_at", "closed_by_override", "ended_reason", "next_report_due_at",
-                  "summary_due_at", "summary_calendar_covered", "created_at"]
+        fields = [
+            "id",
+            "number",
+            "producer",
+            "ordered_by",
+            "recall_type",
+            "status",
+            "status_label",
+            *_PLAN,
+            "category",
+            "region_code",
+            "product_names",
+            "plan_version",
+            "lots",
+            "consignees",
+            "scope_proposed_at",
+            "scope_confirmed_at",
+            "units_planned",
+            "units_sold",
+            "objection_due_at",
+            "objection_calendar_covered",
+            "objected_at",
+            "submitted_at",
+            "approved_at",
+            "activated_at",
+            "completed_at",
+            "closed_at",
+            "closed_by_override",
+            "ended_reason",
+            "next_report_due_at",
+            "summary_due_at",
+            "summary_calendar_covered",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -113,7 +208,17 @@ class ScopeLotSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RecallBatch
-        fields = ["batch", "gtin", "lot", "product", "status", "distance", "source", "included", "edit_reason"]
+        fields = [
+            "batch",
+            "gtin",
+            "lot",
+            "product",
+            "status",
+            "distance",
+            "source",
+            "included",
+            "edit_reason",
+        ]
 
 
 class ScopeEditSerializer(serializers.Serializer):
@@ -135,9 +240,27 @@ class NoticeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RecallNotice
-        fields = ["id", "organization", "included", "edit_reason", "lots", "received", "sold_on", "held",
-                  "notified_at", "acknowledged_at", "last_answer_at", "answered", "on_hand", "returned", "destroyed",
-                  "corrected", "reminders_sent", "escalated_at", "ack_url"]
+        fields = [
+            "id",
+            "organization",
+            "included",
+            "edit_reason",
+            "lots",
+            "received",
+            "sold_on",
+            "held",
+            "notified_at",
+            "acknowledged_at",
+            "last_answer_at",
+            "answered",
+            "on_hand",
+            "returned",
+            "destroyed",
+            "corrected",
+            "reminders_sent",
+            "escalated_at",
+            "ack_url",
+        ]
 
     def get_answered(self, notice) -> bool:
         return notice.acknowledged_at is not None
@@ -179,9 +302,23 @@ class SummaryReportInput(_ReportInput):
     conclusion = serializers.CharField(max_length=10000)
 
 
-_FIGURES = ["consignees_total", "consignees_notified", "consignees_answered", "units_recovered", "units_corrected",
-            "units_destroyed", "units_planned", "units_sold", "recalled_over_sold", "recalled_over_planned",
-            "effectiveness", "target_effectiveness", "target_met", "note", "filed_at"]
+_FIGURES = [
+    "consignees_total",
+    "consignees_notified",
+    "consignees_answered",
+    "units_recovered",
+    "units_corrected",
+    "units_destroyed",
+    "units_planned",
+    "units_sold",
+    "recalled_over_sold",
+    "recalled_over_planned",
+    "effectiveness",
+    "target_effectiveness",
+    "target_met",
+    "note",
+    "filed_at",
+]
 
 
 class ProgressReportSerializer(serializers.ModelSerializer):
@@ -197,14 +334,26 @@ class SummaryReportSerializer(serializers.ModelSerializer):
 
 
 class DrillInput(serializers.Serializer):
-    batches = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=1000)
+    batches = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=1000
+    )
 
 
 class DrillSerializer(serializers.ModelSerializer):
     class Meta:
         model = RecallDrill
-        fields = ["id", "at", "batch_ids", "lots", "holders", "units_held", "scope_seconds", "notices_seconds",
-                  "ack_seconds", "total_seconds"]
+        fields = [
+            "id",
+            "at",
+            "batch_ids",
+            "lots",
+            "holders",
+            "units_held",
+            "scope_seconds",
+            "notices_seconds",
+            "ack_seconds",
+            "total_seconds",
+        ]
 
 
 class AckInput(serializers.Serializer):

@@ -69,9 +69,21 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
 }
 # Plan fields a draft edit or a re-filing may change (and ``linked_incidents``, a relation).
 PLAN_FIELDS = (
-    "recall_class", "defect", "hazard", "root_cause", "linked_complaints", "depth",
-    "remedies", "remedies_reason", "notice_title", "notice_text", "notice_title_en", "notice_text_en",
-    "target_effectiveness", "planned_start", "planned_end",
+    "recall_class",
+    "defect",
+    "hazard",
+    "root_cause",
+    "linked_complaints",
+    "depth",
+    "remedies",
+    "remedies_reason",
+    "notice_title",
+    "notice_text",
+    "notice_title_en",
+    "notice_text_en",
+    "target_effectiveness",
+    "planned_start",
+    "planned_end",
 )
 
 
@@ -100,20 +112,35 @@ def _lock(recall: Recall) -> Recall:
     return Recall.objects.select_for_update().get(pk=recall.pk)
 
 
-def log_entry(recall: Recall, action: str, *, actor=None, organization=None, reason: str = "", data=None,
-         at: datetime | None = None) -> RecallTimelineEntry:
+def log_entry(
+    recall: Recall,
+    action: str,
+    *,
+    actor=None,
+    organization=None,
+    reason: str = "",
+    data=None,
+    at: datetime | None = None,
+) -> RecallTimelineEntry:
     if organization is None and actor is not None:
         organization = organization_of(actor)
     return RecallTimelineEntry.objects.create(
-        recall=recall, action=action, actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_organization=organization, reason=reason, data=data or {}, at=at or timezone.now(),
+        recall=recall,
+        action=action,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_organization=organization,
+        reason=reason,
+        data=data or {},
+        at=at or timezone.now(),
     )
 
 
 def require_writer(actor) -> Organization:
     org = organization_of(actor)
     if org is None or not actor.membership.can_write:
-        raise exceptions.PermissionDenied(_("You must belong to an organization, and viewers may only read."))
+        raise exceptions.PermissionDenied(
+            _("You must belong to an organization, and viewers may only read.")
+        )
     return org
 
 
@@ -131,25 +158,41 @@ def covers(regulator: Organization, region_code: str) -> bool:
 def _require_regulator(recall: Recall, actor) -> Organization:
     org = require_writer(actor)
     if not covers(org, recall.region_code):
-        raise exceptions.PermissionDenied(_("Only a regulator whose jurisdiction covers the producer may do this."))
+        raise exceptions.PermissionDenied(
+            _("Only a regulator whose jurisdiction covers the producer may do this.")
+        )
     return org
 
 
 def competent_regulators(region_code: str) -> list[Organization]:
     """Who hears of a recall: the provincial regulator of the region (SAMR Order 19
     files plans there) and the city and county regulators under it."""
-    regulators = Organization.objects.filter(kind=OrganizationKind.REGULATOR).exclude(level=RegulatorLevel.NATIONAL)
-    return [r for r in regulators.filter(region_code__startswith=region_code[:2]).order_by("id")
-            if region_code.startswith(r.jurisdiction_prefix)]
+    regulators = Organization.objects.filter(kind=OrganizationKind.REGULATOR).exclude(
+        level=RegulatorLevel.NATIONAL
+    )
+    return [
+        r
+        for r in regulators.filter(region_code__startswith=region_code[:2]).order_by("id")
+        if region_code.startswith(r.jurisdiction_prefix)
+    ]
 
 
-def notify_regulators(recall: Recall, *, topic: str, subject: str, body: str, region_code: str | None = None):
+def notify_regulators(
+    recall: Recall, *, topic: str, subject: str, body: str, region_code: str | None = None
+):
     for regulator in competent_regulators(region_code or recall.region_code):
-        notify(organization=regulator, topic=topic, subject=subject, body=body,
-               payload={"recall": recall.number, "status": recall.status}, about=recall)
+        notify(
+            organization=regulator,
+            topic=topic,
+            subject=subject,
+            body=body,
+            payload={"recall": recall.number, "status": recall.status},
+            about=recall,
+        )
 
 
 # --- checks on the plan -----------------------------------------------------
+
 
 def refused_phrases(*texts: str) -> list[str]:
     """The risk-minimising phrases (GPSR Art. 36(3), settings) found in the texts."""
@@ -162,23 +205,42 @@ def validate_plan(plan: dict) -> None:
     for field in ("notice_title", "notice_text", "notice_title_en", "notice_text_en"):
         found = refused_phrases(plan.get(field, ""))
         if found:
-            errors.setdefault(field, []).append(ValidationError(
-                _("The consumer notice may not play down the risk; remove: %(phrases)s. "
-                  "The recall type is shown by the system.") % {"phrases": "、".join(found)},
-                code="refused_wording"))
+            errors.setdefault(field, []).append(
+                ValidationError(
+                    _(
+                        "The consumer notice may not play down the risk; remove: %(phrases)s. "
+                        "The recall type is shown by the system."
+                    )
+                    % {"phrases": "、".join(found)},
+                    code="refused_wording",
+                )
+            )
     remedies = plan.get("remedies") or []
     unknown = [r for r in remedies if r not in Remedy.values]
     if unknown:
-        errors.setdefault("remedies", []).append(ValidationError(
-            _("Unknown remedy: %(remedy)s.") % {"remedy": unknown[0]}, code="invalid_choice"))
-    elif len(set(remedies)) < settings.RECALL_MIN_REMEDIES and not (plan.get("remedies_reason") or "").strip():
-        errors.setdefault("remedies", []).append(ValidationError(
-            _("Offer at least %(n)s remedies, or record in remedies_reason why not.")
-            % {"n": settings.RECALL_MIN_REMEDIES}, code="too_few_remedies"))
+        errors.setdefault("remedies", []).append(
+            ValidationError(
+                _("Unknown remedy: %(remedy)s.") % {"remedy": unknown[0]}, code="invalid_choice"
+            )
+        )
+    elif (
+        len(set(remedies)) < settings.RECALL_MIN_REMEDIES
+        and not (plan.get("remedies_reason") or "").strip()
+    ):
+        errors.setdefault("remedies", []).append(
+            ValidationError(
+                _("Offer at least %(n)s remedies, or record in remedies_reason why not.")
+                % {"n": settings.RECALL_MIN_REMEDIES},
+                code="too_few_remedies",
+            )
+        )
     start, end = plan.get("planned_start"), plan.get("planned_end")
     if start and end and end < start:
         errors.setdefault("planned_end", []).append(
-            ValidationError(_("The planned end is before the planned start."), code="end_before_start"))
+            ValidationError(
+                _("The planned end is before the planned start."), code="end_before_start"
+            )
+        )
     if errors:
         raise ValidationError(errors)
 
@@ -188,8 +250,12 @@ def plan_of(recall: Recall) -> dict:
     for f in ("planned_start", "planned_end"):
         plan[f] = plan[f].isoformat() if plan[f] else None
     plan["linked_incidents"] = sorted(recall.incidents.values_list("pk", flat=True))
-    plan["lots"] = list(recall.scope_batches.filter(included=True).values_list("batch_id", flat=True))
-    plan["consignees"] = list(recall.notices.filter(included=True).values_list("organization_id", flat=True))
+    plan["lots"] = list(
+        recall.scope_batches.filter(included=True).values_list("batch_id", flat=True)
+    )
+    plan["consignees"] = list(
+        recall.notices.filter(included=True).values_list("organization_id", flat=True)
+    )
     return plan
 
 
@@ -200,27 +266,58 @@ def visible_incidents(actor, incident_ids: list[int] | None) -> list[int]:
     found = set(Incident.objects.visible_to(actor).filter(pk__in=ids).values_list("pk", flat=True))
     missing = [i for i in ids if i not in found]
     if missing:
-        raise _field_error("linked_incidents", _("Unknown incident %(id)s.") % {"id": missing[0]}, "does_not_exist")
+        raise _field_error(
+            "linked_incidents", _("Unknown incident %(id)s.") % {"id": missing[0]}, "does_not_exist"
+        )
     return ids
 
 
 # --- scope ----------------------------------------------------------------------
 
-def _store_scope(recall: Recall, batch_ids: list[int], *, source: str = ScopeSource.DOWNSTREAM) -> int:
+
+def _store_scope(
+    recall: Recall, batch_ids: list[int], *, source: str = ScopeSource.DOWNSTREAM
+) -> int:
     """Add the lots made from ``batch_ids`` (and their holders) to the scope; returns lots added."""
     scope = compute_scope(batch_ids)
     known = set(recall.scope_batches.values_list("batch_id", flat=True))
     new = {b: d for b, d in scope.lots.items() if b not in known}
     roots = set(batch_ids)
     RecallBatch.objects.bulk_create(
-        [RecallBatch(recall=recall, batch_id=b, distance=d,
-                     source=(source if b in roots and source == ScopeSource.ADDED else
-                             ScopeSource.AFFECTED if d == 0 else ScopeSource.DOWNSTREAM))
-         for b, d in sorted(new.items())], batch_size=5000)
+        [
+            RecallBatch(
+                recall=recall,
+                batch_id=b,
+                distance=d,
+                source=(
+                    source
+                    if b in roots and source == ScopeSource.ADDED
+                    else ScopeSource.AFFECTED
+                    if d == 0
+                    else ScopeSource.DOWNSTREAM
+                ),
+            )
+            for b, d in sorted(new.items())
+        ],
+        batch_size=5000,
+    )
     RecallHolding.objects.bulk_create(
-        [RecallHolding(recall=recall, organization_id=h.organization_id, batch_id=h.batch_id, produced=h.produced,
-                       received=h.received, sold_on=h.sold_on, used=h.used, held=h.held)
-         for h in scope.holdings if h.batch_id in new], batch_size=5000)
+        [
+            RecallHolding(
+                recall=recall,
+                organization_id=h.organization_id,
+                batch_id=h.batch_id,
+                produced=h.produced,
+                received=h.received,
+                sold_on=h.sold_on,
+                used=h.used,
+                held=h.held,
+            )
+            for h in scope.holdings
+            if h.batch_id in new
+        ],
+        batch_size=5000,
+    )
     return len(new)
 
 
@@ -247,48 +344,86 @@ def _refresh_notices(recall: Recall) -> None:
             notice.included = False
         to_update.append(notice)
     RecallNotice.objects.bulk_create(to_create, batch_size=1000)
-    RecallNotice.objects.bulk_update(to_update, ["lots", "received", "sold_on", "held", "included"], batch_size=1000)
+    RecallNotice.objects.bulk_update(
+        to_update, ["lots", "received", "sold_on", "held", "included"], batch_size=1000
+    )
     included = recall.notices.filter(included=True)
     recall.units_planned = sum(included.values_list("held", flat=True), ZERO)
     # Distributed: what left the producer's hands and its consignees' (shipped or sold).
     recall.units_sold = sum(
-        recall.holdings.filter(organization_id=recall.producer_id, batch__recall_links__recall=recall,
-                               batch__recall_links__included=True).values_list("sold_on", flat=True), ZERO)
+        recall.holdings.filter(
+            organization_id=recall.producer_id,
+            batch__recall_links__recall=recall,
+            batch__recall_links__included=True,
+        ).values_list("sold_on", flat=True),
+        ZERO,
+    )
     if not recall.units_sold:
         recall.units_sold = sum(included.values_list("sold_on", flat=True), ZERO)
 
 
-def affected_batches(batch_ids: list[int], *, organization: Organization, ordered: bool) -> tuple[list[Batch], int]:
+def affected_batches(
+    batch_ids: list[int], *, organization: Organization, ordered: bool
+) -> tuple[list[Batch], int]:
     """The lots named, checked: registered here, and the producer's own (a voluntary
     recall) or within the ordering regulator's jurisdiction, all of one producer."""
     if not batch_ids:
         raise _field_error("batches", _("Name at least one affected lot."), "required")
-    batches = list(Batch.objects.filter(pk__in=set(batch_ids)).select_related("product__owner").order_by("id"))
+    batches = list(
+        Batch.objects.filter(pk__in=set(batch_ids)).select_related("product__owner").order_by("id")
+    )
     found = {b.pk for b in batches}
     missing = [b for b in batch_ids if b not in found]
     if missing:
-        raise _field_error("batches", _("Unknown lot %(id)s.") % {"id": missing[0]}, "does_not_exist")
+        raise _field_error(
+            "batches", _("Unknown lot %(id)s.") % {"id": missing[0]}, "does_not_exist"
+        )
     owners = {b.product.owner_id if b.product_id else None for b in batches}
     if None in owners:
-        raise _field_error("batches", _("Only lots registered here can be recalled."), "batch_not_registered")
+        raise _field_error(
+            "batches", _("Only lots registered here can be recalled."), "batch_not_registered"
+        )
     if not ordered:
         if owners != {organization.pk}:
-            raise _field_error("batches", _("You can only recall lots your organization made."), "batch_not_owned")
+            raise _field_error(
+                "batches", _("You can only recall lots your organization made."), "batch_not_owned"
+            )
         return batches, organization.pk
     if len(owners) != 1:
-        raise _field_error("batches", _("An ordered recall covers the lots of one producer."), "several_producers")
+        raise _field_error(
+            "batches", _("An ordered recall covers the lots of one producer."), "several_producers"
+        )
     producer = batches[0].product.owner
     if not covers(organization, producer.region_code):
-        raise _field_error("batches", _("This producer is outside your jurisdiction."), "outside_jurisdiction")
+        raise _field_error(
+            "batches", _("This producer is outside your jurisdiction."), "outside_jurisdiction"
+        )
     return batches, producer.pk
 
 
 @transaction.atomic
-def recall_create(*, actor, batch_ids: list[int], recall_type: str, recall_class: int, defect: str, hazard: str,
-                  notice_title: str, notice_text: str, remedies: list[str], root_cause: str = "",
-                  remedies_reason: str = "", notice_title_en: str = "", notice_text_en: str = "",
-                  target_effectiveness: str = "A", depth: str = "consumer", planned_start=None, planned_end=None,
-                  linked_incidents: list[int] | None = None, linked_complaints: list[int] | None = None) -> Recall:
+def recall_create(
+    *,
+    actor,
+    batch_ids: list[int],
+    recall_type: str,
+    recall_class: int,
+    defect: str,
+    hazard: str,
+    notice_title: str,
+    notice_text: str,
+    remedies: list[str],
+    root_cause: str = "",
+    remedies_reason: str = "",
+    notice_title_en: str = "",
+    notice_text_en: str = "",
+    target_effectiveness: str = "A",
+    depth: str = "consumer",
+    planned_start=None,
+    planned_end=None,
+    linked_incidents: list[int] | None = None,
+    linked_complaints: list[int] | None = None,
+) -> Recall:
     """Open a recall in draft with its scope proposed from the trace graph. A
     voluntary recall is opened by the producer; an ordered one by a regulator,
     which starts the producer's objection window (15 working days)."""
@@ -298,21 +433,39 @@ def recall_create(*, actor, batch_ids: list[int], recall_type: str, recall_class
         raise exceptions.PermissionDenied(_("Only a regulator may order a recall."))
     if not ordered and not org.is_enterprise:
         raise exceptions.PermissionDenied(_("A voluntary recall is opened by the producer."))
-    plan = dict(recall_class=recall_class, defect=defect, hazard=hazard, root_cause=root_cause,
-                linked_complaints=linked_complaints or [], depth=depth,
-                remedies=list(dict.fromkeys(remedies)), remedies_reason=remedies_reason, notice_title=notice_title,
-                notice_text=notice_text, notice_title_en=notice_title_en, notice_text_en=notice_text_en,
-                target_effectiveness=target_effectiveness, planned_start=planned_start, planned_end=planned_end)
+    plan = dict(
+        recall_class=recall_class,
+        defect=defect,
+        hazard=hazard,
+        root_cause=root_cause,
+        linked_complaints=linked_complaints or [],
+        depth=depth,
+        remedies=list(dict.fromkeys(remedies)),
+        remedies_reason=remedies_reason,
+        notice_title=notice_title,
+        notice_text=notice_text,
+        notice_title_en=notice_title_en,
+        notice_text_en=notice_text_en,
+        target_effectiveness=target_effectiveness,
+        planned_start=planned_start,
+        planned_end=planned_end,
+    )
     validate_plan(plan)
     incident_ids = visible_incidents(actor, linked_incidents)
     batches, producer_id = affected_batches(batch_ids, organization=org, ordered=ordered)
     producer = Organization.objects.get(pk=producer_id)
     now = timezone.now()
     recall = Recall(
-        number=f"tmp-{secrets.token_hex(8)}", producer=producer, ordered_by=org if ordered else None,
-        created_by=actor, recall_type=recall_type, region_code=producer.region_code,
+        number=f"tmp-{secrets.token_hex(8)}",
+        producer=producer,
+        ordered_by=org if ordered else None,
+        created_by=actor,
+        recall_type=recall_type,
+        region_code=producer.region_code,
         category=batches[0].product.category,
-        product_names=list(dict.fromkeys(b.product.name for b in batches)), scope_proposed_at=now, **plan,
+        product_names=list(dict.fromkeys(b.product.name for b in batches)),
+        scope_proposed_at=now,
+        **plan,
     )
     if ordered:
         deadline = add_working_days(now, settings.RECALL_OBJECTION_WORKING_DAYS)
@@ -326,22 +479,40 @@ def recall_create(*, actor, batch_ids: list[int], recall_type: str, recall_class
     lots = _store_scope(recall, [b.pk for b in batches])
     _refresh_notices(recall)
     recall.save(update_fields=["units_planned", "units_sold"])
-    log_entry(recall, "created", actor=actor, data={"recall_type": recall_type, "batches": [b.pk for b in batches],
-                                                    "linked_incidents": incident_ids})
-    data = {"lots": lots, "consignees": recall.notices.filter(included=True).count(),
-            "units_planned": str(recall.units_planned)}
+    log_entry(
+        recall,
+        "created",
+        actor=actor,
+        data={
+            "recall_type": recall_type,
+            "batches": [b.pk for b in batches],
+            "linked_incidents": incident_ids,
+        },
+    )
+    data = {
+        "lots": lots,
+        "consignees": recall.notices.filter(included=True).count(),
+        "units_planned": str(recall.units_planned),
+    }
     if ordered:
         data["objection_due_at"] = recall.objection_due_at.isoformat()
         if not recall.objection_calendar_covered:
             data["note"] = "computed without the holiday calendar"
     log_entry(recall, "scope_proposed", actor=actor, data=data)
     if ordered:
-        notify(organization=producer, topic="recall.ordered",
-               subject=_("Recall ordered: %(title)s") % {"title": recall.notice_title},
-               body=_("%(regulator)s has ordered recall %(number)s. You may object until %(due)s.")
-               % {"regulator": org.name, "number": recall.number,
-                  "due": timezone.localtime(recall.objection_due_at).strftime("%Y-%m-%d %H:%M")},
-               payload={"recall": recall.number}, about=recall)
+        notify(
+            organization=producer,
+            topic="recall.ordered",
+            subject=_("Recall ordered: %(title)s") % {"title": recall.notice_title},
+            body=_("%(regulator)s has ordered recall %(number)s. You may object until %(due)s.")
+            % {
+                "regulator": org.name,
+                "number": recall.number,
+                "due": timezone.localtime(recall.objection_due_at).strftime("%Y-%m-%d %H:%M"),
+            },
+            payload={"recall": recall.number},
+            about=recall,
+        )
     return recall
 
 
@@ -351,8 +522,14 @@ def _incident_scope(incident: Incident, org: Organization, *, ordered: bool) -> 
     concerns, else the one maker of its lots; the regulator's jurisdiction must cover it."""
     batches = list(incident.batches.select_related("product__owner").order_by("id"))
     if not batches:
-        raise _field_error("incident", _("This incident names no lot, so no recall scope follows from it; "
-                                         "name the lots with batches instead."), "incident_has_no_batches")
+        raise _field_error(
+            "incident",
+            _(
+                "This incident names no lot, so no recall scope follows from it; "
+                "name the lots with batches instead."
+            ),
+            "incident_has_no_batches",
+        )
     makers = {b.product.owner for b in batches if b.product_id}
     if not ordered:
         producer = org
@@ -361,21 +538,41 @@ def _incident_scope(incident: Incident, org: Organization, *, ordered: bool) -> 
     elif len(makers) == 1:
         producer = next(iter(makers))
     elif not makers:
-        raise _field_error("incident", _("None of this incident's lots is registered here."), "batch_not_registered")
+        raise _field_error(
+            "incident",
+            _("None of this incident's lots is registered here."),
+            "batch_not_registered",
+        )
     else:
-        raise _field_error("incident", _("This incident's lots are made by several producers; order each "
-                                         "producer's recall with batches."), "several_producers")
+        raise _field_error(
+            "incident",
+            _(
+                "This incident's lots are made by several producers; order each "
+                "producer's recall with batches."
+            ),
+            "several_producers",
+        )
     if ordered and not covers(org, producer.region_code):
-        raise exceptions.PermissionDenied(_("Only a regulator whose jurisdiction covers the producer may do this."))
+        raise exceptions.PermissionDenied(
+            _("Only a regulator whose jurisdiction covers the producer may do this.")
+        )
     own = [b.pk for b in batches if b.product_id and b.product.owner_id == producer.pk]
     if not own:
-        raise exceptions.PermissionDenied(_("Only the producer of this incident's lots may recall them."))
+        raise exceptions.PermissionDenied(
+            _("Only the producer of this incident's lots may recall them.")
+        )
     return own
 
 
 @transaction.atomic
-def recall_create_from_incident(*, actor, incident_id: int, recall_type: str | None = None,
-                                linked_incidents: list[int] | None = None, **plan) -> Recall:
+def recall_create_from_incident(
+    *,
+    actor,
+    incident_id: int,
+    recall_type: str | None = None,
+    linked_incidents: list[int] | None = None,
+    **plan,
+) -> Recall:
     """Issue 13 item 9: open a recall from an incident in one step, through ``recall_create``.
     A regulator orders it (the objection window starts); the producer opens it voluntarily.
     The scope follows from the incident's lots; the recall links the incident, and both
@@ -386,16 +583,34 @@ def recall_create_from_incident(*, actor, incident_id: int, recall_type: str | N
     if ordered and not org.is_regulator:
         raise exceptions.PermissionDenied(_("Only a regulator may order a recall."))
     if not ordered and not org.is_enterprise:
-        raise exceptions.PermissionDenied(_("A regulator orders a recall; a voluntary recall is opened by the producer."))
+        raise exceptions.PermissionDenied(
+            _("A regulator orders a recall; a voluntary recall is opened by the producer.")
+        )
     incident = Incident.objects.visible_to(actor).filter(pk=incident_id).first()
     if incident is None:
         raise exceptions.NotFound()
     batch_ids = _incident_scope(incident, org, ordered=ordered)
-    recall = recall_create(actor=actor, batch_ids=batch_ids, recall_type=recall_type,
-                           linked_incidents=[incident.pk, *(linked_incidents or [])], **plan)
-    log_entry(recall, "opened_from_incident", actor=actor, data={"incident": incident.pk, "batches": batch_ids})
-    incident_services.incident_note_recall(incident_id=incident.pk, actor=actor, recall_id=recall.pk,
-                                           number=recall.number, recall_type=recall_type, batch_ids=batch_ids)
+    recall = recall_create(
+        actor=actor,
+        batch_ids=batch_ids,
+        recall_type=recall_type,
+        linked_incidents=[incident.pk, *(linked_incidents or [])],
+        **plan,
+    )
+    log_entry(
+        recall,
+        "opened_from_incident",
+        actor=actor,
+        data={"incident": incident.pk, "batches": batch_ids},
+    )
+    incident_services.incident_note_recall(
+        incident_id=incident.pk,
+        actor=actor,
+        recall_id=recall.pk,
+        number=recall.number,
+        recall_type=recall_type,
+        batch_ids=batch_ids,
+    )
     return recall
 
 
@@ -406,43 +621,72 @@ def recall_edit_scope(*, recall: Recall, actor, edits: list[dict], confirm: bool
     A lot added brings what was made from it."""
     recall = _lock(recall)
     org = require_writer(actor)
-    if org.pk != recall.producer_id and not (recall.recall_type == RecallType.ORDERED
-                                              and recall.ordered_by_id == org.pk):
+    if org.pk != recall.producer_id and not (
+        recall.recall_type == RecallType.ORDERED and recall.ordered_by_id == org.pk
+    ):
         raise exceptions.PermissionDenied(_("Only the producer running this recall may do this."))
     _check(recall, "edit_scope")
     for index, edit in enumerate(edits):
         reason = (edit.get("reason") or "").strip()
         if not reason:
-            raise _field_error(f"edits[{index}].reason", _("Every change to the scope needs a reason."), "required")
+            raise _field_error(
+                f"edits[{index}].reason", _("Every change to the scope needs a reason."), "required"
+            )
         include = bool(edit.get("include"))
         if edit.get("batch"):
             link = recall.scope_batches.filter(batch_id=edit["batch"]).first()
             if link is None:
                 if not include:
-                    raise _field_error(f"edits[{index}].batch", _("This lot is not in the scope."), "not_in_scope")
-                batch = Batch.objects.filter(pk=edit["batch"], product__owner=recall.producer).first()
+                    raise _field_error(
+                        f"edits[{index}].batch", _("This lot is not in the scope."), "not_in_scope"
+                    )
+                batch = Batch.objects.filter(
+                    pk=edit["batch"], product__owner=recall.producer
+                ).first()
                 if batch is None:
-                    raise _field_error(f"edits[{index}].batch", _("You can only add lots the producer made."),
-                                       "batch_not_owned")
+                    raise _field_error(
+                        f"edits[{index}].batch",
+                        _("You can only add lots the producer made."),
+                        "batch_not_owned",
+                    )
                 added = _store_scope(recall, [batch.pk], source=ScopeSource.ADDED)
                 recall.scope_batches.filter(batch_id=batch.pk).update(edit_reason=reason)
-                log_entry(recall, "scope_lot_added", actor=actor, reason=reason, data={"batch": batch.pk, "lots": added})
+                log_entry(
+                    recall,
+                    "scope_lot_added",
+                    actor=actor,
+                    reason=reason,
+                    data={"batch": batch.pk, "lots": added},
+                )
                 continue
             link.included = include
             link.edit_reason = reason
             link.save(update_fields=["included", "edit_reason"])
-            log_entry(recall, "scope_lot_included" if include else "scope_lot_excluded", actor=actor, reason=reason,
-                 data={"batch": link.batch_id})
+            log_entry(
+                recall,
+                "scope_lot_included" if include else "scope_lot_excluded",
+                actor=actor,
+                reason=reason,
+                data={"batch": link.batch_id},
+            )
         elif edit.get("organization"):
             notice = recall.notices.filter(organization_id=edit["organization"]).first()
             if notice is None:
-                raise _field_error(f"edits[{index}].organization", _("This organization holds no lot of the scope."),
-                                   "not_in_scope")
+                raise _field_error(
+                    f"edits[{index}].organization",
+                    _("This organization holds no lot of the scope."),
+                    "not_in_scope",
+                )
             notice.included = include
             notice.edit_reason = reason
             notice.save(update_fields=["included", "edit_reason"])
-            log_entry(recall, "scope_holder_included" if include else "scope_holder_excluded", actor=actor,
-                 reason=reason, data={"organization": notice.organization_id})
+            log_entry(
+                recall,
+                "scope_holder_included" if include else "scope_holder_excluded",
+                actor=actor,
+                reason=reason,
+                data={"organization": notice.organization_id},
+            )
         else:
             raise _field_error(f"edits[{index}]", _("Name a batch or an organization."), "required")
     if edits:
@@ -451,9 +695,15 @@ def recall_edit_scope(*, recall: Recall, actor, edits: list[dict], confirm: bool
     if confirm:
         recall.scope_confirmed_at = timezone.now()
         recall.save(update_fields=["scope_confirmed_at", "updated_at"])
-        log_entry(recall, "scope_confirmed", actor=actor, data={
-            "lots": recall.scope_batches.filter(included=True).count(),
-            "consignees": recall.notices.filter(included=True).count()})
+        log_entry(
+            recall,
+            "scope_confirmed",
+            actor=actor,
+            data={
+                "lots": recall.scope_batches.filter(included=True).count(),
+                "consignees": recall.notices.filter(included=True).count(),
+            },
+        )
     elif edits and recall.scope_confirmed_at:
         recall.scope_confirmed_at = None  # an edited scope is confirmed again
         recall.save(update_fields=["scope_confirmed_at", "updated_at"])
@@ -471,7 +721,9 @@ def recall_update_plan(*, recall: Recall, actor, changes: dict, reason: str = ""
     if refile:
         _check(recall, "refile")
         if not reason.strip():
-            raise _field_error("reason", _("A re-filed plan needs the reason for the change."), "required")
+            raise _field_error(
+                "reason", _("A re-filed plan needs the reason for the change."), "required"
+            )
     incident_ids = changes.get("linked_incidents")
     changes = {k: v for k, v in changes.items() if k in PLAN_FIELDS}
     plan = {f: getattr(recall, f) for f in PLAN_FIELDS} | changes
@@ -489,15 +741,30 @@ def recall_update_plan(*, recall: Recall, actor, changes: dict, reason: str = ""
         fields.append("plan_version")
     recall.save(update_fields=fields)
     if refile:
-        RecallPlanVersion.objects.create(recall=recall, version=recall.plan_version, plan=plan_of(recall),
-                                         reason=reason, filed_by=actor)
-        log_entry(recall, "plan_refiled", actor=actor, reason=reason,
-             data={"version": recall.plan_version, "changed": sorted(changes)})
-        notify_regulators(recall, topic="recall.refiled",
-                           subject=_("Recall plan re-filed: %(number)s") % {"number": recall.number},
-                           body=_("Plan version %(v)s: %(reason)s") % {"v": recall.plan_version, "reason": reason})
+        RecallPlanVersion.objects.create(
+            recall=recall,
+            version=recall.plan_version,
+            plan=plan_of(recall),
+            reason=reason,
+            filed_by=actor,
+        )
+        log_entry(
+            recall,
+            "plan_refiled",
+            actor=actor,
+            reason=reason,
+            data={"version": recall.plan_version, "changed": sorted(changes)},
+        )
+        notify_regulators(
+            recall,
+            topic="recall.refiled",
+            subject=_("Recall plan re-filed: %(number)s") % {"number": recall.number},
+            body=_("Plan version %(v)s: %(reason)s") % {"v": recall.plan_version, "reason": reason},
+        )
         if recall.status == S.ACTIVE:  # the consumer pages show the new remedy from the next scan
-            lots = list(recall.scope_batches.filter(included=True).values_list("batch_id", flat=True))
+            lots = list(
+                recall.scope_batches.filter(included=True).values_list("batch_id", flat=True)
+            )
             transaction.on_commit(lambda: invalidate_batches(lots))
     else:
         log_entry(recall, "plan_edited", actor=actor, data={"changed": sorted(changes)})
@@ -505,6 +772,7 @@ def recall_update_plan(*, recall: Recall, actor, changes: dict, reason: str = ""
 
 
 # --- the workflow -------------------------------------------------------------
+
 
 @transaction.atomic
 def recall_submit(*, recall: Recall, actor) -> Recall:
@@ -520,13 +788,17 @@ def recall_submit(*, recall: Recall, actor) -> Recall:
     recall.status = target
     recall.submitted_at = timezone.now()
     recall.save(update_fields=["status", "submitted_at", "updated_at"])
-    RecallPlanVersion.objects.create(recall=recall, version=recall.plan_version, plan=plan_of(recall),
-                                     filed_by=actor)
+    RecallPlanVersion.objects.create(
+        recall=recall, version=recall.plan_version, plan=plan_of(recall), filed_by=actor
+    )
     log_entry(recall, "submitted", actor=actor, data={"version": recall.plan_version})
-    notify_regulators(recall, topic="recall.submitted",
-                       subject=_("Recall plan filed: %(number)s") % {"number": recall.number},
-                       body=_("%(producer)s filed the plan of recall %(number)s: %(title)s")
-                       % {"producer": recall.producer.name, "number": recall.number, "title": recall.notice_title})
+    notify_regulators(
+        recall,
+        topic="recall.submitted",
+        subject=_("Recall plan filed: %(number)s") % {"number": recall.number},
+        body=_("%(producer)s filed the plan of recall %(number)s: %(title)s")
+        % {"producer": recall.producer.name, "number": recall.number, "title": recall.notice_title},
+    )
     return recall
 
 
@@ -554,22 +826,31 @@ def recall_object(*, recall: Recall, actor, reason: str) -> Recall:
         raise _field_error("reason", _("An objection needs its reasons."), "required")
     now = timezone.now()
     if now > recall.objection_due_at:
-        raise Conflict(_("The objection window closed on %(due)s.")
-                       % {"due": timezone.localtime(recall.objection_due_at).strftime("%Y-%m-%d %H:%M")},
-                       code="objection_window_closed")
+        raise Conflict(
+            _("The objection window closed on %(due)s.")
+            % {"due": timezone.localtime(recall.objection_due_at).strftime("%Y-%m-%d %H:%M")},
+            code="objection_window_closed",
+        )
     if recall.objected_at is not None:
         raise Conflict(_("An objection has already been lodged."), code="already_objected")
     recall.objected_at = now
     recall.save(update_fields=["objected_at", "updated_at"])
     log_entry(recall, "objected", actor=actor, reason=reason)
-    notify(organization=recall.ordered_by, topic="recall.objected",
-           subject=_("Objection to recall %(number)s") % {"number": recall.number}, body=reason,
-           payload={"recall": recall.number}, about=recall)
+    notify(
+        organization=recall.ordered_by,
+        topic="recall.objected",
+        subject=_("Objection to recall %(number)s") % {"number": recall.number},
+        body=reason,
+        payload={"recall": recall.number},
+        about=recall,
+    )
     return recall
 
 
 def ack_token(nonce: str) -> str:
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"recall-ack:{nonce}".encode(), hashlib.sha256).digest()
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"recall-ack:{nonce}".encode(), hashlib.sha256
+    ).digest()
     return urlsafe_b64encode(digest).decode().rstrip("=")
 
 
@@ -586,14 +867,22 @@ def issue_token(notice: RecallNotice, *, now: datetime | None = None) -> str:
     now = now or timezone.now()
     nonce = secrets.token_hex(16)
     token = ack_token(nonce)
-    RecallAckToken.objects.create(notice=notice, nonce=nonce, token_hash=token_hash(token),
-                                  expires_at=now + timedelta(days=settings.RECALL_ACK_TOKEN_DAYS))
+    RecallAckToken.objects.create(
+        notice=notice,
+        nonce=nonce,
+        token_hash=token_hash(token),
+        expires_at=now + timedelta(days=settings.RECALL_ACK_TOKEN_DAYS),
+    )
     return token
 
 
 def current_ack_url(notice: RecallNotice) -> str | None:
     """The consignee's working link (shown to it when signed in), if any."""
-    token = notice.tokens.filter(used_at__isnull=True, expires_at__gt=timezone.now()).order_by("-id").first()
+    token = (
+        notice.tokens.filter(used_at__isnull=True, expires_at__gt=timezone.now())
+        .order_by("-id")
+        .first()
+    )
     return ack_url(ack_token(token.nonce)) if token else None
 
 
@@ -605,20 +894,45 @@ def send_notice(notice: RecallNotice, recall: Recall, *, topic: str, now: dateti
     token = issue_token(notice, now=now)
     link = ack_url(token)
     reminder = topic == "recall.reminder"
-    subject = (_("Reminder: recall %(number)s awaits your answer") if reminder else
-               _("Recall notice %(number)s: %(title)s")) % {"number": recall.number, "title": recall.notice_title}
+    subject = (
+        _("Reminder: recall %(number)s awaits your answer")
+        if reminder
+        else _("Recall notice %(number)s: %(title)s")
+    ) % {"number": recall.number, "title": recall.notice_title}
     body = _(
         "%(producer)s is recalling %(products)s (class %(cls)s).\n%(text)s\nRemedies: %(remedies)s\n"
         "You hold or held %(held)s units of %(lots)s affected lot(s). Stop selling them, then confirm receipt "
         "and report what you have on hand, returned, destroyed or corrected: %(link)s"
-    ) % {"producer": recall.producer.name, "products": "、".join(recall.product_names), "cls": recall.recall_class,
-         "text": recall.notice_text, "remedies": _remedy_text(recall), "held": notice.held, "lots": notice.lots,
-         "link": link}
-    rows = notify(organization=notice.organization, topic=topic, subject=subject, body=body,
-                  payload={"recall": recall.number, "ack_url": link, "held": str(notice.held), "lots": notice.lots},
-                  about=notice)
+    ) % {
+        "producer": recall.producer.name,
+        "products": "、".join(recall.product_names),
+        "cls": recall.recall_class,
+        "text": recall.notice_text,
+        "remedies": _remedy_text(recall),
+        "held": notice.held,
+        "lots": notice.lots,
+        "link": link,
+    }
+    rows = notify(
+        organization=notice.organization,
+        topic=topic,
+        subject=subject,
+        body=body,
+        payload={
+            "recall": recall.number,
+            "ack_url": link,
+            "held": str(notice.held),
+            "lots": notice.lots,
+        },
+        about=notice,
+    )
     if not rows:  # nobody to write to: on the record, so the producer can reach it another way
-        log_entry(recall, "notice_undeliverable", at=now, data={"organization": notice.organization_id, "topic": topic})
+        log_entry(
+            recall,
+            "notice_undeliverable",
+            at=now,
+            data={"organization": notice.organization_id, "topic": topic},
+        )
 
 
 def _recall_documents(recall: Recall, lots: list[tuple[str, str]], when: datetime) -> list[dict]:
@@ -628,35 +942,51 @@ def _recall_documents(recall: Recall, lots: list[tuple[str, str]], when: datetim
     per_event = max(1, settings.RECALL_LOTS_PER_EVENT)
     documents = []
     for start in range(0, len(lots), per_event):
-        documents.append({
-            "@context": [{"sy": "https://suyuan.cn/epcis/"}],
-            "type": "ObjectEvent",
-            "eventID": new_event_id(),
-            "eventTime": local.isoformat(timespec="milliseconds"),
-            "eventTimeZoneOffset": f"{offset[:3]}:{offset[3:]}",
-            "action": "OBSERVE",
-            "bizStep": BizStep.HOLDING,
-            "disposition": Disposition.RECALLED,
-            "quantityList": [{"epcClass": canonical_lot_uri(gtin, lot)} for gtin, lot in lots[start:start + per_event]],
-            "sy:recall": {"number": recall.number, "class": recall.recall_class, "type": recall.recall_type},
-        })
+        documents.append(
+            {
+                "@context": [{"sy": "https://suyuan.cn/epcis/"}],
+                "type": "ObjectEvent",
+                "eventID": new_event_id(),
+                "eventTime": local.isoformat(timespec="milliseconds"),
+                "eventTimeZoneOffset": f"{offset[:3]}:{offset[3:]}",
+                "action": "OBSERVE",
+                "bizStep": BizStep.HOLDING,
+                "disposition": Disposition.RECALLED,
+                "quantityList": [
+                    {"epcClass": canonical_lot_uri(gtin, lot)}
+                    for gtin, lot in lots[start : start + per_event]
+                ],
+                "sy:recall": {
+                    "number": recall.number,
+                    "class": recall.recall_class,
+                    "type": recall.recall_type,
+                },
+            }
+        )
     return documents
 
 
-def _record_recall_events(recall: Recall, *, org: Organization, actor, now: datetime) -> tuple[int, int, int]:
+def _record_recall_events(
+    recall: Recall, *, org: Organization, actor, now: datetime
+) -> tuple[int, int, int]:
     """Record the ``recalled`` events of every lot of the scope; capture changes their status
     (``trace.core.rules``: a recall is decided by the lot's owner or a regulator). A regulator
     records them all; otherwise each owner's lots go on its own hash chain, one capture per
     owner, recorded by the person activating. Lots already recalled or destroyed stay so,
     as do lots of GTINs not registered here (no owner to decide for them).
     Returns (lots recalled, events, lots left as they were)."""
-    rows = (Batch.objects.filter(recall_links__recall=recall, recall_links__included=True)
-            .order_by("id").values_list("gtin", "lot", "status", "product__owner_id"))
+    rows = (
+        Batch.objects.filter(recall_links__recall=recall, recall_links__included=True)
+        .order_by("id")
+        .values_list("gtin", "lot", "status", "product__owner_id")
+    )
     by_recorder: dict[int, list[tuple[str, str]]] = {}
     skipped = 0
     for gtin, lot, status, owner_id in rows:
         # A lot of a GTIN nobody registered here has no owner to decide for it; only a regulator may.
-        if status in (BatchStatus.RECALLED, BatchStatus.DESTROYED) or (owner_id is None and not org.is_regulator):
+        if status in (BatchStatus.RECALLED, BatchStatus.DESTROYED) or (
+            owner_id is None and not org.is_regulator
+        ):
             skipped += 1
             continue
         recorder = org.pk if org.is_regulator else owner_id
@@ -664,8 +994,11 @@ def _record_recall_events(recall: Recall, *, org: Organization, actor, now: date
     recorders = Organization.objects.in_bulk(list(by_recorder))
     events = 0
     for recorder_id, lots in sorted(by_recorder.items()):
-        result = capture_events(documents=_recall_documents(recall, lots, now), organization=recorders[recorder_id],
-                                user=actor)
+        result = capture_events(
+            documents=_recall_documents(recall, lots, now),
+            organization=recorders[recorder_id],
+            user=actor,
+        )
         events += len(result.event_pks)
     return sum(len(lots) for lots in by_recorder.values()), events, skipped
 
@@ -682,12 +1015,18 @@ def recall_activate(*, recall: Recall, actor) -> Recall:
     target = _check(recall, "activate")
     if recall.recall_type == RecallType.VOLUNTARY:
         if org.pk != recall.producer_id:
-            raise exceptions.PermissionDenied(_("Only the producer running this recall may do this."))
+            raise exceptions.PermissionDenied(
+                _("Only the producer running this recall may do this.")
+            )
     elif org.pk != recall.producer_id:
         if not covers(org, recall.region_code):
-            raise exceptions.PermissionDenied(_("Only a regulator whose jurisdiction covers the producer may do this."))
+            raise exceptions.PermissionDenied(
+                _("Only a regulator whose jurisdiction covers the producer may do this.")
+            )
         if timezone.now() <= recall.objection_due_at:
-            raise Conflict(_("The producer's objection window is still open."), code="objection_window_open")
+            raise Conflict(
+                _("The producer's objection window is still open."), code="objection_window_open"
+            )
     now = timezone.now()
     recalled, events, skipped = _record_recall_events(recall, org=org, actor=actor, now=now)
     notices = list(recall.notices.filter(included=True).select_related("organization"))
@@ -700,21 +1039,45 @@ def recall_activate(*, recall: Recall, actor) -> Recall:
     recall.status = target
     recall.activated_at = now
     recall.next_report_due_at = recall.report_check_at = now + _report_interval(recall)
-    recall.save(update_fields=["status", "activated_at", "next_report_due_at", "report_check_at", "updated_at"])
-    log_entry(recall, "activated", actor=actor, at=now, data={
-        "lots": recalled + skipped, "lots_recalled": recalled, "lots_already_recalled_or_destroyed": skipped,
-        "events": events, "consignees": len(notices),
-        "next_report_due_at": recall.next_report_due_at.isoformat()})
-    notify_regulators(recall, topic="recall.activated",
-                       subject=_("Recall started: %(number)s") % {"number": recall.number},
-                       body=_("%(lots)s lots recalled, %(n)s consignees notified.") % {"lots": recalled,
-                                                                                        "n": len(notices)})
+    recall.save(
+        update_fields=[
+            "status",
+            "activated_at",
+            "next_report_due_at",
+            "report_check_at",
+            "updated_at",
+        ]
+    )
+    log_entry(
+        recall,
+        "activated",
+        actor=actor,
+        at=now,
+        data={
+            "lots": recalled + skipped,
+            "lots_recalled": recalled,
+            "lots_already_recalled_or_destroyed": skipped,
+            "events": events,
+            "consignees": len(notices),
+            "next_report_due_at": recall.next_report_due_at.isoformat(),
+        },
+    )
+    notify_regulators(
+        recall,
+        topic="recall.activated",
+        subject=_("Recall started: %(number)s") % {"number": recall.number},
+        body=_("%(lots)s lots recalled, %(n)s consignees notified.")
+        % {"lots": recalled, "n": len(notices)},
+    )
     return recall
 
 
 def _report_interval(recall: Recall) -> timedelta:
-    days = (settings.RECALL_PROGRESS_INTERVAL_DAYS_CLASS_I if recall.recall_class == 1
-            else settings.RECALL_PROGRESS_INTERVAL_DAYS)
+    days = (
+        settings.RECALL_PROGRESS_INTERVAL_DAYS_CLASS_I
+        if recall.recall_class == 1
+        else settings.RECALL_PROGRESS_INTERVAL_DAYS
+    )
     return timedelta(days=days)
 
 
@@ -744,9 +1107,14 @@ def find_token(token: str, *, lock: bool = False) -> RecallAckToken:
     if row is None:
         raise exceptions.NotFound(_("This acknowledgement link is not valid."))
     if row.used_at is not None:
-        raise Conflict(_("This link has already been used; use the newest link you received."), code="token_used")
+        raise Conflict(
+            _("This link has already been used; use the newest link you received."),
+            code="token_used",
+        )
     if row.expires_at <= timezone.now():
-        raise Gone(_("This link has expired; a reminder will bring a new one."), code="token_expired")
+        raise Gone(
+            _("This link has expired; a reminder will bring a new one."), code="token_expired"
+        )
     return row
 
 
@@ -765,16 +1133,22 @@ def recall_acknowledge(*, token: str, data: dict) -> tuple[RecallNotice, str]:
     for name in ("on_hand", "returned", "destroyed"):
         if q[name] > held:
             errors[name] = ValidationError(
-                _("More than the %(held)s units you held of the affected lots.") % {"held": format(held.normalize(), "f")},
-                code="quantity_exceeds_held")
+                _("More than the %(held)s units you held of the affected lots.")
+                % {"held": format(held.normalize(), "f")},
+                code="quantity_exceeds_held",
+            )
     if not errors and q["returned"] + q["destroyed"] > held:
         errors["returned"] = ValidationError(
             _("Returned and destroyed together exceed the %(held)s units you held.")
-            % {"held": format(held.normalize(), "f")}, code="quantity_exceeds_held")
+            % {"held": format(held.normalize(), "f")},
+            code="quantity_exceeds_held",
+        )
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
-    RecallAcknowledgement.objects.create(notice=notice, token=row, note=str(data.get("note") or "")[:2000], **q)
+    RecallAcknowledgement.objects.create(
+        notice=notice, token=row, note=str(data.get("note") or "")[:2000], **q
+    )
     row.used_at = now
     row.save(update_fields=["used_at"])
     first = notice.acknowledged_at is None
@@ -783,34 +1157,71 @@ def recall_acknowledge(*, token: str, data: dict) -> tuple[RecallNotice, str]:
     notice.acknowledged_at = notice.acknowledged_at or now
     notice.last_answer_at = now
     notice.next_reminder_at = None
-    notice.save(update_fields=["on_hand", "returned", "destroyed", "corrected", "acknowledged_at", "last_answer_at",
-                               "next_reminder_at"])
-    log_entry(recall, "consignee_acknowledged" if first else "consignee_reported", organization=notice.organization,
-         data={"organization": notice.organization_id, **{k: str(v) for k, v in q.items()}})
+    notice.save(
+        update_fields=[
+            "on_hand",
+            "returned",
+            "destroyed",
+            "corrected",
+            "acknowledged_at",
+            "last_answer_at",
+            "next_reminder_at",
+        ]
+    )
+    log_entry(
+        recall,
+        "consignee_acknowledged" if first else "consignee_reported",
+        organization=notice.organization,
+        data={"organization": notice.organization_id, **{k: str(v) for k, v in q.items()}},
+    )
     return notice, issue_token(notice, now=now)
 
 
 @transaction.atomic
-def recall_file_progress_report(*, recall: Recall, actor, units_recovered=None, units_corrected=None,
-                                units_destroyed=None, note: str = "") -> RecallProgressReport:
+def recall_file_progress_report(
+    *,
+    recall: Recall,
+    actor,
+    units_recovered=None,
+    units_corrected=None,
+    units_destroyed=None,
+    note: str = "",
+) -> RecallProgressReport:
     recall = _lock(recall)
     _require_producer(recall, actor)
     _check(recall, "progress_report")
-    figures = report_figures(recall, units_recovered=units_recovered, units_corrected=units_corrected,
-                             units_destroyed=units_destroyed)
+    figures = report_figures(
+        recall,
+        units_recovered=units_recovered,
+        units_corrected=units_corrected,
+        units_destroyed=units_destroyed,
+    )
     sequence = recall.progress_reports.count() + 1
-    report = RecallProgressReport.objects.create(recall=recall, sequence=sequence, note=note, filed_by=actor,
-                                                 **figures)
+    report = RecallProgressReport.objects.create(
+        recall=recall, sequence=sequence, note=note, filed_by=actor, **figures
+    )
     now = timezone.now()
     recall.next_report_due_at = recall.report_check_at = now + _report_interval(recall)
     recall.save(update_fields=["next_report_due_at", "report_check_at", "updated_at"])
-    log_entry(recall, "progress_report_filed", actor=actor, data={
-        "sequence": sequence, "effectiveness": str(report.effectiveness), "target_met": report.target_met,
-        "next_report_due_at": recall.next_report_due_at.isoformat()})
-    notify_regulators(recall, topic="recall.progress_report",
-                       subject=_("Recall progress report %(n)s: %(number)s") % {"n": sequence, "number": recall.number},
-                       body=_("Effectiveness %(e)s %% (target %(t)s).") % {"e": report.effectiveness,
-                                                                           "t": recall.target_effectiveness})
+    log_entry(
+        recall,
+        "progress_report_filed",
+        actor=actor,
+        data={
+            "sequence": sequence,
+            "effectiveness": str(report.effectiveness),
+            "target_met": report.target_met,
+            "next_report_due_at": recall.next_report_due_at.isoformat(),
+        },
+    )
+    notify_regulators(
+        recall,
+        topic="recall.progress_report",
+        subject=_("Recall progress report %(n)s: %(number)s")
+        % {"n": sequence, "number": recall.number},
+        body=_("Effectiveness %(e)s %% (target %(t)s).")
+        % {"e": report.effectiveness, "t": recall.target_effectiveness},
+    )
     return report
 
 
@@ -828,8 +1239,17 @@ def recall_complete(*, recall: Recall, actor, note: str = "") -> Recall:
     recall.summary_due_at = recall.summary_check_at = deadline.due_at
     recall.summary_calendar_covered = deadline.calendar_covered
     recall.report_check_at = None
-    recall.save(update_fields=["status", "completed_at", "summary_due_at", "summary_check_at",
-                               "summary_calendar_covered", "report_check_at", "updated_at"])
+    recall.save(
+        update_fields=[
+            "status",
+            "completed_at",
+            "summary_due_at",
+            "summary_check_at",
+            "summary_calendar_covered",
+            "report_check_at",
+            "updated_at",
+        ]
+    )
     data = {"summary_due_at": deadline.due_at.isoformat()}
     if not deadline.calendar_covered:
         data["note"] = "computed without the holiday calendar"
@@ -838,8 +1258,16 @@ def recall_complete(*, recall: Recall, actor, note: str = "") -> Recall:
 
 
 @transaction.atomic
-def recall_file_summary_report(*, recall: Recall, actor, conclusion: str, units_recovered=None,
-                               units_corrected=None, units_destroyed=None, note: str = "") -> RecallSummaryReport:
+def recall_file_summary_report(
+    *,
+    recall: Recall,
+    actor,
+    conclusion: str,
+    units_recovered=None,
+    units_corrected=None,
+    units_destroyed=None,
+    note: str = "",
+) -> RecallSummaryReport:
     recall = _lock(recall)
     _require_producer(recall, actor)
     _check(recall, "summary_report")
@@ -847,17 +1275,33 @@ def recall_file_summary_report(*, recall: Recall, actor, conclusion: str, units_
         raise Conflict(_("The summary report has already been filed."), code="summary_exists")
     if not conclusion.strip():
         raise _field_error("conclusion", _("The summary report needs a conclusion."), "required")
-    figures = report_figures(recall, units_recovered=units_recovered, units_corrected=units_corrected,
-                             units_destroyed=units_destroyed)
-    report = RecallSummaryReport.objects.create(recall=recall, conclusion=conclusion, note=note, filed_by=actor,
-                                                **figures)
+    figures = report_figures(
+        recall,
+        units_recovered=units_recovered,
+        units_corrected=units_corrected,
+        units_destroyed=units_destroyed,
+    )
+    report = RecallSummaryReport.objects.create(
+        recall=recall, conclusion=conclusion, note=note, filed_by=actor, **figures
+    )
     recall.summary_check_at = None
     recall.save(update_fields=["summary_check_at", "updated_at"])
-    log_entry(recall, "summary_report_filed", actor=actor, data={
-        "effectiveness": str(report.effectiveness), "target_met": report.target_met,
-        "on_time": timezone.now() <= recall.summary_due_at})
-    notify_regulators(recall, topic="recall.summary_report",
-                       subject=_("Recall summary report: %(number)s") % {"number": recall.number}, body=conclusion)
+    log_entry(
+        recall,
+        "summary_report_filed",
+        actor=actor,
+        data={
+            "effectiveness": str(report.effectiveness),
+            "target_met": report.target_met,
+            "on_time": timezone.now() <= recall.summary_due_at,
+        },
+    )
+    notify_regulators(
+        recall,
+        topic="recall.summary_report",
+        subject=_("Recall summary report: %(number)s") % {"number": recall.number},
+        body=conclusion,
+    )
     return report
 
 
@@ -876,22 +1320,42 @@ def recall_close(*, recall: Recall, actor, override: bool = False, reason: str =
     if not met:
         if not override:
             raise Conflict(
-                _("The target is not met (%(e)s %% answered, %(n)s consignees still silent); "
-                  "close with override and a reason.") % {"e": figures["effectiveness"], "n": unanswered},
-                code="target_not_met")
+                _(
+                    "The target is not met (%(e)s %% answered, %(n)s consignees still silent); "
+                    "close with override and a reason."
+                )
+                % {"e": figures["effectiveness"], "n": unanswered},
+                code="target_not_met",
+            )
         if not reason.strip():
             raise _field_error("reason", _("Closing by override needs a reason."), "required")
     recall.status = target
     recall.closed_at = timezone.now()
     recall.closed_by_override = not met
     recall.ended_reason = reason
-    recall.save(update_fields=["status", "closed_at", "closed_by_override", "ended_reason", "updated_at"])
+    recall.save(
+        update_fields=["status", "closed_at", "closed_by_override", "ended_reason", "updated_at"]
+    )
     RecallNotice.objects.filter(recall=recall).update(next_reminder_at=None)
-    log_entry(recall, "closed", actor=actor, reason=reason, data={
-        "override": not met, "effectiveness": str(figures["effectiveness"]), "unanswered": unanswered})
-    notify(organization=recall.producer, topic="recall.closed",
-           subject=_("Recall closed: %(number)s") % {"number": recall.number}, body=reason or recall.notice_title,
-           payload={"recall": recall.number}, about=recall)
+    log_entry(
+        recall,
+        "closed",
+        actor=actor,
+        reason=reason,
+        data={
+            "override": not met,
+            "effectiveness": str(figures["effectiveness"]),
+            "unanswered": unanswered,
+        },
+    )
+    notify(
+        organization=recall.producer,
+        topic="recall.closed",
+        subject=_("Recall closed: %(number)s") % {"number": recall.number},
+        body=reason or recall.notice_title,
+        payload={"recall": recall.number},
+        about=recall,
+    )
     return recall
 
 
@@ -930,7 +1394,20 @@ def recall_cancel(*, recall: Recall, actor, reason: str) -> Recall:
 
 
 __all__ = [
-    "TRANSITIONS", "recall_create", "recall_edit_scope", "recall_update_plan", "recall_submit", "recall_approve",
-    "recall_object", "recall_activate", "recall_acknowledge", "recall_file_progress_report", "recall_complete",
-    "recall_file_summary_report", "recall_close", "recall_terminate", "recall_cancel", "scope_holdings",
+    "TRANSITIONS",
+    "recall_create",
+    "recall_edit_scope",
+    "recall_update_plan",
+    "recall_submit",
+    "recall_approve",
+    "recall_object",
+    "recall_activate",
+    "recall_acknowledge",
+    "recall_file_progress_report",
+    "recall_complete",
+    "recall_file_summary_report",
+    "recall_close",
+    "recall_terminate",
+    "recall_cancel",
+    "scope_holdings",
 ]

@@ -25,8 +25,11 @@ def _sweep_notices(now: datetime, limit: int) -> int:
     with transaction.atomic():
         notices = list(
             RecallNotice.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(acknowledged_at__isnull=True, next_reminder_at__lte=now, recall__status=S.ACTIVE)
-            .select_related("recall__producer", "organization").order_by("next_reminder_at")[:limit]
+            .filter(
+                acknowledged_at__isnull=True, next_reminder_at__lte=now, recall__status=S.ACTIVE
+            )
+            .select_related("recall__producer", "organization")
+            .order_by("next_reminder_at")[:limit]
         )
         for notice in notices:
             recall = notice.recall
@@ -34,21 +37,50 @@ def _sweep_notices(now: datetime, limit: int) -> int:
                 send_notice(notice, recall, topic="recall.reminder", now=now)
                 notice.reminders_sent += 1
                 notice.next_reminder_at = now + timedelta(hours=settings.RECALL_ACK_REMINDER_HOURS)
-                log_entry(recall, "consignee_reminded", at=now,
-                     data={"organization": notice.organization_id, "reminder": notice.reminders_sent})
+                log_entry(
+                    recall,
+                    "consignee_reminded",
+                    at=now,
+                    data={
+                        "organization": notice.organization_id,
+                        "reminder": notice.reminders_sent,
+                    },
+                )
             else:
                 notice.escalated_at = now
                 notice.next_reminder_at = None
                 subject = _("Consignee has not answered recall %(number)s: %(org)s") % {
-                    "number": recall.number, "org": notice.organization.name}
-                body = _("%(org)s was notified on %(at)s and reminded %(n)s times without answering.") % {
-                    "org": notice.organization.name, "n": notice.reminders_sent,
-                    "at": timezone.localtime(notice.notified_at).strftime("%Y-%m-%d %H:%M")}
-                notify(organization=recall.producer, topic="recall.consignee_escalated", subject=subject, body=body,
-                       payload={"recall": recall.number, "organization": notice.organization_id}, about=notice)
-                notify_regulators(recall, topic="recall.consignee_escalated", subject=subject, body=body,
-                                   region_code=notice.organization.region_code)
-                log_entry(recall, "consignee_escalated", at=now, data={"organization": notice.organization_id})
+                    "number": recall.number,
+                    "org": notice.organization.name,
+                }
+                body = _(
+                    "%(org)s was notified on %(at)s and reminded %(n)s times without answering."
+                ) % {
+                    "org": notice.organization.name,
+                    "n": notice.reminders_sent,
+                    "at": timezone.localtime(notice.notified_at).strftime("%Y-%m-%d %H:%M"),
+                }
+                notify(
+                    organization=recall.producer,
+                    topic="recall.consignee_escalated",
+                    subject=subject,
+                    body=body,
+                    payload={"recall": recall.number, "organization": notice.organization_id},
+                    about=notice,
+                )
+                notify_regulators(
+                    recall,
+                    topic="recall.consignee_escalated",
+                    subject=subject,
+                    body=body,
+                    region_code=notice.organization.region_code,
+                )
+                log_entry(
+                    recall,
+                    "consignee_escalated",
+                    at=now,
+                    data={"organization": notice.organization_id},
+                )
             notice.save(update_fields=["reminders_sent", "next_reminder_at", "escalated_at"])
             done += 1
     return done
@@ -58,18 +90,34 @@ def _sweep_reports(now: datetime, limit: int) -> int:
     done = 0
     repeat = timedelta(days=settings.RECALL_OVERDUE_REPEAT_DAYS)
     with transaction.atomic():
-        due = (Recall.objects.select_for_update(skip_locked=True)
-               .filter(Q(status=S.ACTIVE, report_check_at__lte=now) | Q(status=S.COMPLETED, summary_check_at__lte=now))
-               .order_by("id")[:limit])
+        due = (
+            Recall.objects.select_for_update(skip_locked=True)
+            .filter(
+                Q(status=S.ACTIVE, report_check_at__lte=now)
+                | Q(status=S.COMPLETED, summary_check_at__lte=now)
+            )
+            .order_by("id")[:limit]
+        )
         for recall in due:
             summary = recall.status == S.COMPLETED
             due_at = recall.summary_due_at if summary else recall.next_report_due_at
             action = "summary_report_overdue" if summary else "progress_report_overdue"
-            subject = (_("Summary report overdue: %(number)s") if summary else
-                       _("Progress report overdue: %(number)s")) % {"number": recall.number}
-            body = _("It was due on %(due)s.") % {"due": timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M")}
-            notify(organization=recall.producer, topic="recall." + action, subject=subject, body=body,
-                   payload={"recall": recall.number, "due_at": due_at.isoformat()}, about=recall)
+            subject = (
+                _("Summary report overdue: %(number)s")
+                if summary
+                else _("Progress report overdue: %(number)s")
+            ) % {"number": recall.number}
+            body = _("It was due on %(due)s.") % {
+                "due": timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M")
+            }
+            notify(
+                organization=recall.producer,
+                topic="recall." + action,
+                subject=subject,
+                body=body,
+                payload={"recall": recall.number, "due_at": due_at.isoformat()},
+                about=recall,
+            )
             notify_regulators(recall, topic="recall." + action, subject=subject, body=body)
             log_entry(recall, action, at=now, data={"due_at": due_at.isoformat()})
             if summary:

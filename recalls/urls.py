@@ -11,6 +11,10 @@ router.register("recalls", views.RecallViewSet, basename="recall")
 urlpatterns = [
     path("public/recalls/", public_views.PublicRecallListView.as_view(), name="public-recalls"),
     path("public/recalls/feed.atom", public_views.RecallAtomFeed(), name="public-recalls-feed"),
-    path("public/recall-ack/<str:token>/", public_views.PublicRecallAckView.as_view(), name="public-recall-ack"),
+    path(
+        "public/recall-ack/<str:token>/",
+        public_views.PublicRecallAckView.as_view(),
+        name="public-recall-ack",
+    ),
     *router.urls,
 ]

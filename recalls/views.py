@@ -39,14 +39,23 @@ _REASON_ACTIONS = {
 
 
 @extend_schema(tags=["recalls"])
-class RecallViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
-                    viewsets.ReadOnlyModelViewSet):
+class RecallViewSet(
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
     """Defect recalls: voluntary (opened by the producer) or ordered (by a regulator)."""
 
-    queryset = (Recall.objects.select_related("producer", "ordered_by").prefetch_related("incidents")
-                .annotate(lots=Count("scope_batches", filter=Q(scope_batches__included=True), distinct=True),
-                          consignees=Count("notices", filter=Q(notices__included=True), distinct=True))
-                .order_by("-id"))
+    queryset = (
+        Recall.objects.select_related("producer", "ordered_by")
+        .prefetch_related("incidents")
+        .annotate(
+            lots=Count("scope_batches", filter=Q(scope_batches__included=True), distinct=True),
+            consignees=Count("notices", filter=Q(notices__included=True), distinct=True),
+        )
+        .order_by("-id")
+    )
     serializer_class = RecallSerializer
     filterset_class = RecallFilterSet
     ordering_fields = ["id", "activated_at", "created_at"]
@@ -58,39 +67,57 @@ class RecallViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
         its link: refused with 403 before the body is read (issue 9: the authorization matrix)."""
         recall = self.get_object()
         if self.request.method not in permissions.SAFE_METHODS and not self._can_see_scope(recall):
-            raise exceptions.PermissionDenied(_("Only the producer and the regulators of the place act on a "
-                                                "recall; a consignee answers through its acknowledgement link."))
+            raise exceptions.PermissionDenied(
+                _(
+                    "Only the producer and the regulators of the place act on a "
+                    "recall; a consignee answers through its acknowledgement link."
+                )
+            )
         return recall
 
     def _can_see_scope(self, recall: Recall) -> bool:
         org = self.organization
-        return org.pk in (recall.producer_id, recall.ordered_by_id) or services.covers(org, recall.region_code)
+        return org.pk in (recall.producer_id, recall.ordered_by_id) or services.covers(
+            org, recall.region_code
+        )
 
     def _out(self, recall: Recall, code=status.HTTP_200_OK) -> Response:
         return Response(RecallSerializer(self.get_queryset().get(pk=recall.pk)).data, status=code)
 
-    @extend_schema(request=RecallCreateSerializer, responses={201: RecallSerializer},
-                   summary="Open a recall in draft (from lots, or from an incident), its scope proposed from the trace graph")
+    @extend_schema(
+        request=RecallCreateSerializer,
+        responses={201: RecallSerializer},
+        summary="Open a recall in draft (from lots, or from an incident), its scope proposed from the trace graph",
+    )
     def create(self, request):
         s = RecallCreateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         data = dict(s.validated_data)
         incident_id = data.pop("incident", None)
         if incident_id is not None:
-            recall = services.recall_create_from_incident(actor=request.user, incident_id=incident_id, **data)
+            recall = services.recall_create_from_incident(
+                actor=request.user, incident_id=incident_id, **data
+            )
         else:
-            recall = services.recall_create(actor=request.user, batch_ids=data.pop("batches"), **data)
+            recall = services.recall_create(
+                actor=request.user, batch_ids=data.pop("batches"), **data
+            )
         return self._out(recall, status.HTTP_201_CREATED)
 
-    @extend_schema(request=RecallUpdateSerializer, responses={200: RecallSerializer},
-                   summary="Edit a draft's plan, or re-file a filed plan (versioned; reason required)")
+    @extend_schema(
+        request=RecallUpdateSerializer,
+        responses={200: RecallSerializer},
+        summary="Edit a draft's plan, or re-file a filed plan (versioned; reason required)",
+    )
     def partial_update(self, request, pk=None):
         recall = self._recall()
         s = RecallUpdateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         data = dict(s.validated_data)
         reason = data.pop("reason", "")
-        recall = services.recall_update_plan(recall=recall, actor=request.user, changes=data, reason=reason)
+        recall = services.recall_update_plan(
+            recall=recall, actor=request.user, changes=data, reason=reason
+        )
         return self._out(recall)
 
     def update(self, request, *args, **kwargs):
@@ -98,59 +125,103 @@ class RecallViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
             raise exceptions.MethodNotAllowed(request.method)
         return self.partial_update(request, kwargs.get("pk"))
 
-    @extend_schema(methods=["get"], responses={200: ScopeLotSerializer(many=True)},
-                   summary="The scope: lots and holders with quantities")
-    @extend_schema(methods=["post"], request=ScopeUpdateSerializer, responses={200: ScopeLotSerializer(many=True)},
-                   summary="Confirm the proposed scope, or edit it (a reason per edit)")
+    @extend_schema(
+        methods=["get"],
+        responses={200: ScopeLotSerializer(many=True)},
+        summary="The scope: lots and holders with quantities",
+    )
+    @extend_schema(
+        methods=["post"],
+        request=ScopeUpdateSerializer,
+        responses={200: ScopeLotSerializer(many=True)},
+        summary="Confirm the proposed scope, or edit it (a reason per edit)",
+    )
     @action(detail=True, methods=["get", "post"], url_path="scope", url_name="scope")
     def recall_scope(self, request, pk=None):  # not ``scope``: the base viewset's tenancy hook
         recall = self._recall()
         if not self._can_see_scope(recall):
-            raise exceptions.PermissionDenied(_("Only the producer and the regulators see a recall's whole scope."))
+            raise exceptions.PermissionDenied(
+                _("Only the producer and the regulators see a recall's whole scope.")
+            )
         if request.method == "POST":
             s = ScopeUpdateSerializer(data=request.data)
             s.is_valid(raise_exception=True)
-            recall = services.recall_edit_scope(recall=recall, actor=request.user, **s.validated_data)
+            recall = services.recall_edit_scope(
+                recall=recall, actor=request.user, **s.validated_data
+            )
         lots = recall.scope_batches.select_related("batch__product").order_by("distance", "id")
-        holders = (recall.notices.select_related("organization").order_by("id"))
-        holdings = (recall.holdings.select_related("organization", "batch").order_by("organization_id", "batch_id"))
-        return Response({
-            "recall": recall.number,
-            "proposed_at": recall.scope_proposed_at,
-            "confirmed_at": recall.scope_confirmed_at,
-            "units_planned": recall.units_planned,
-            "units_sold": recall.units_sold,
-            "lots": ScopeLotSerializer(lots, many=True).data,
-            "holders": [{
-                "organization": {"id": n.organization_id, "name": n.organization.name,
-                                 "region_code": n.organization.region_code},
-                "included": n.included, "edit_reason": n.edit_reason, "lots": n.lots,
-                "received": n.received, "sold_on": n.sold_on, "held": n.held,
-            } for n in holders],
-            "holdings": [{
-                "organization": h.organization_id, "organization_name": h.organization.name, "batch": h.batch_id,
-                "lot": h.batch.lot, "produced": h.produced, "received": h.received, "sold_on": h.sold_on,
-                "used": h.used, "held": h.held,
-            } for h in holdings],
-        })
+        holders = recall.notices.select_related("organization").order_by("id")
+        holdings = recall.holdings.select_related("organization", "batch").order_by(
+            "organization_id", "batch_id"
+        )
+        return Response(
+            {
+                "recall": recall.number,
+                "proposed_at": recall.scope_proposed_at,
+                "confirmed_at": recall.scope_confirmed_at,
+                "units_planned": recall.units_planned,
+                "units_sold": recall.units_sold,
+                "lots": ScopeLotSerializer(lots, many=True).data,
+                "holders": [
+                    {
+                        "organization": {
+                            "id": n.organization_id,
+                            "name": n.organization.name,
+                            "region_code": n.organization.region_code,
+                        },
+                        "included": n.included,
+                        "edit_reason": n.edit_reason,
+                        "lots": n.lots,
+                        "received": n.received,
+                        "sold_on": n.sold_on,
+                        "held": n.held,
+                    }
+                    for n in holders
+                ],
+                "holdings": [
+                    {
+                        "organization": h.organization_id,
+                        "organization_name": h.organization.name,
+                        "batch": h.batch_id,
+                        "lot": h.batch.lot,
+                        "produced": h.produced,
+                        "received": h.received,
+                        "sold_on": h.sold_on,
+                        "used": h.used,
+                        "held": h.held,
+                    }
+                    for h in holdings
+                ],
+            }
+        )
 
-    @extend_schema(responses={200: RecallTimelineSerializer(many=True)}, summary="Everything that happened, in order")
+    @extend_schema(
+        responses={200: RecallTimelineSerializer(many=True)},
+        summary="Everything that happened, in order",
+    )
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
         recall = self._recall()
         rows = recall.timeline.select_related("actor", "actor_organization").order_by("at", "id")
         if not self._can_see_scope(recall):
-            rows = rows.filter(Q(data__organization=self.organization.pk) | Q(actor_organization=self.organization)
-                               | Q(action__in=["activated", "completed", "closed", "terminated"]))
+            rows = rows.filter(
+                Q(data__organization=self.organization.pk)
+                | Q(actor_organization=self.organization)
+                | Q(action__in=["activated", "completed", "closed", "terminated"])
+            )
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(RecallTimelineSerializer(page, many=True).data)
 
-    @extend_schema(responses={200: NoticeSerializer(many=True)},
-                   summary="Consignee notices (a consignee sees its own, with its ack_url)")
+    @extend_schema(
+        responses={200: NoticeSerializer(many=True)},
+        summary="Consignee notices (a consignee sees its own, with its ack_url)",
+    )
     @action(detail=True, methods=["get"])
     def notices(self, request, pk=None):
         recall = self._recall()
-        rows = RecallNotice.objects.filter(recall=recall).select_related("organization").order_by("id")
+        rows = (
+            RecallNotice.objects.filter(recall=recall).select_related("organization").order_by("id")
+        )
         own = not self._can_see_scope(recall)
         if own:
             rows = rows.filter(organization=self.organization, included=True)
@@ -159,7 +230,9 @@ class RecallViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
         for notice in page:
             if notice.organization_id == self.organization.pk and notice.notified_at is not None:
                 ack_urls[notice.pk] = services.current_ack_url(notice)
-        return self.get_paginated_response(NoticeSerializer(page, many=True, context={"ack_urls": ack_urls}).data)
+        return self.get_paginated_response(
+            NoticeSerializer(page, many=True, context={"ack_urls": ack_urls}).data
+        )
 
     def _transition(self, service, **kwargs) -> Response:
         recall = service(recall=self._recall(), actor=self.request.user, **kwargs)
@@ -170,8 +243,11 @@ class RecallViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
     def submit(self, request, pk=None):
         return self._transition(services.recall_submit)
 
-    @extend_schema(request=RecallReasonSerializer, responses={200: RecallSerializer},
-                   summary="A regulator acknowledges the filed plan")
+    @extend_schema(
+        request=RecallReasonSerializer,
+        responses={200: RecallSerializer},
+        summary="A regulator acknowledges the filed plan",
+    )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         self._recall()
@@ -179,8 +255,11 @@ class RecallViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
         s.is_valid(raise_exception=True)
         return self._transition(services.recall_approve, note=s.validated_data["reason"])
 
-    @extend_schema(request=None, responses={200: RecallSerializer},
-                   summary="Start the recall: lots recalled, consignees notified, consumer pages warn")
+    @extend_schema(
+        request=None,
+        responses={200: RecallSerializer},
+        summary="Start the recall: lots recalled, consignees notified, consumer pages warn",
+    )
     @action(detail=True, methods=["post"])
     def activate(self, request, pk=None):
         return self._transition(services.recall_activate)
@@ -191,25 +270,38 @@ class RecallViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
         s.is_valid(raise_exception=True)
         return self._transition(_REASON_ACTIONS[name], reason=s.validated_data["reason"])
 
-    @extend_schema(request=RecallReasonSerializer, responses={200: RecallSerializer},
-                   summary="The producer objects to an ordered recall (within 15 working days)")
+    @extend_schema(
+        request=RecallReasonSerializer,
+        responses={200: RecallSerializer},
+        summary="The producer objects to an ordered recall (within 15 working days)",
+    )
     @action(detail=True, methods=["post"], url_path="object")
     def object_(self, request, pk=None):
         return self._reason_action("object")
 
-    @extend_schema(request=RecallReasonSerializer, responses={200: RecallSerializer}, summary="Stop a recall early")
+    @extend_schema(
+        request=RecallReasonSerializer,
+        responses={200: RecallSerializer},
+        summary="Stop a recall early",
+    )
     @action(detail=True, methods=["post"])
     def terminate(self, request, pk=None):
         return self._reason_action("terminate")
 
-    @extend_schema(request=RecallReasonSerializer, responses={200: RecallSerializer},
-                   summary="Withdraw a recall that has not started")
+    @extend_schema(
+        request=RecallReasonSerializer,
+        responses={200: RecallSerializer},
+        summary="Withdraw a recall that has not started",
+    )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         return self._reason_action("cancel")
 
-    @extend_schema(request=RecallReasonSerializer, responses={200: RecallSerializer},
-                   summary="The plan is carried out; the summary report falls due")
+    @extend_schema(
+        request=RecallReasonSerializer,
+        responses={200: RecallSerializer},
+        summary="The plan is carried out; the summary report falls due",
+    )
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         self._recall()
@@ -217,8 +309,11 @@ class RecallViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
         s.is_valid(raise_exception=True)
         return self._transition(services.recall_complete, note=s.validated_data["reason"])
 
-    @extend_schema(request=RecallCloseSerializer, responses={200: RecallSerializer},
-                   summary="The regulator closes (target met and all answered, or override with a reason)")
+    @extend_schema(
+        request=RecallCloseSerializer,
+        responses={200: RecallSerializer},
+        summary="The regulator closes (target met and all answered, or override with a reason)",
+    )
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         self._recall()
@@ -227,41 +322,60 @@ class RecallViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
         return self._transition(services.recall_close, **s.validated_data)
 
     @extend_schema(methods=["get"], responses={200: ProgressReportSerializer(many=True)})
-    @extend_schema(methods=["post"], request=ProgressReportInput, responses={201: ProgressReportSerializer},
-                   summary="File a progress report")
+    @extend_schema(
+        methods=["post"],
+        request=ProgressReportInput,
+        responses={201: ProgressReportSerializer},
+        summary="File a progress report",
+    )
     @action(detail=True, methods=["get", "post"], url_path="progress-reports")
     def progress_reports(self, request, pk=None):
         recall = self._recall()
         if request.method == "POST":
             s = ProgressReportInput(data=request.data)
             s.is_valid(raise_exception=True)
-            report = services.recall_file_progress_report(recall=recall, actor=request.user, **s.validated_data)
+            report = services.recall_file_progress_report(
+                recall=recall, actor=request.user, **s.validated_data
+            )
             return Response(ProgressReportSerializer(report).data, status=status.HTTP_201_CREATED)
         if not self._can_see_scope(recall):
-            raise exceptions.PermissionDenied(_("Only the producer and the regulators see the reports."))
+            raise exceptions.PermissionDenied(
+                _("Only the producer and the regulators see the reports.")
+            )
         page = self.paginate_queryset(recall.progress_reports.order_by("sequence"))
         return self.get_paginated_response(ProgressReportSerializer(page, many=True).data)
 
     @extend_schema(methods=["get"], responses={200: SummaryReportSerializer})
-    @extend_schema(methods=["post"], request=SummaryReportInput, responses={201: SummaryReportSerializer},
-                   summary="File the summary report")
+    @extend_schema(
+        methods=["post"],
+        request=SummaryReportInput,
+        responses={201: SummaryReportSerializer},
+        summary="File the summary report",
+    )
     @action(detail=True, methods=["get", "post"], url_path="summary-report")
     def summary_report(self, request, pk=None):
         recall = self._recall()
         if request.method == "POST":
             s = SummaryReportInput(data=request.data)
             s.is_valid(raise_exception=True)
-            report = services.recall_file_summary_report(recall=recall, actor=request.user, **s.validated_data)
+            report = services.recall_file_summary_report(
+                recall=recall, actor=request.user, **s.validated_data
+            )
             return Response(SummaryReportSerializer(report).data, status=status.HTTP_201_CREATED)
         if not self._can_see_scope(recall):
-            raise exceptions.PermissionDenied(_("Only the producer and the regulators see the reports."))
+            raise exceptions.PermissionDenied(
+                _("Only the producer and the regulators see the reports.")
+            )
         report = RecallSummaryReport.objects.filter(recall=recall).first()
         if report is None:
             raise exceptions.NotFound(_("No summary report has been filed."))
         return Response(SummaryReportSerializer(report).data)
 
-    @extend_schema(request=DrillInput, responses={201: DrillSerializer},
-                   summary="Mock recall: scope, notices and an acknowledgement round timed; nothing changes")
+    @extend_schema(
+        request=DrillInput,
+        responses={201: DrillSerializer},
+        summary="Mock recall: scope, notices and an acknowledgement round timed; nothing changes",
+    )
     @action(detail=False, methods=["post"])
     def drill(self, request):
         s = DrillInput(data=request.data)

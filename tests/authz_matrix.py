@@ -52,8 +52,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PERSONAS = ("anonymous", "owner", "customer", "rival", "county", "county_elsewhere", "city", "province",
-            "national")
+PERSONAS = (
+    "anonymous",
+    "owner",
+    "customer",
+    "rival",
+    "county",
+    "county_elsewhere",
+    "city",
+    "province",
+    "national",
+)
 _SHORT = ("anon", "owner", "cust", "rival", "cnty", "cnty2", "city", "prov", "natl")
 
 MATRIX = """
@@ -370,10 +379,14 @@ def parse_matrix(text: str) -> list[Row]:
         if cells == ["?"]:
             cells = ["0"] * len(PERSONAS)
         if len(cells) != len(PERSONAS):
-            raise ValueError(f"authz_matrix line {number}: {len(cells)} cells for {len(PERSONAS)} personas")
+            raise ValueError(
+                f"authz_matrix line {number}: {len(cells)} cells for {len(PERSONAS)} personas"
+            )
         key = (method, path, owner)
         if key in seen:
             raise ValueError(f"authz_matrix line {number}: {key} appears twice")
         seen.add(key)
-        rows.append(Row(method, path, owner, html, dict(zip(PERSONAS, map(int, cells), strict=True))))
+        rows.append(
+            Row(method, path, owner, html, dict(zip(PERSONAS, map(int, cells), strict=True)))
+        )
     return rows

@@ -26,7 +26,9 @@ def _redis_db_for_this_worker(settings):
     if match:
         db = int(match.group(2) or 0) + int(worker.removeprefix("gw")) + 1
         if db > 15:
-            pytest.fail(f"xdist worker {worker} would need Redis database {db}; use a lower REDIS_URL database")
+            pytest.fail(
+                f"xdist worker {worker} would need Redis database {db}; use a lower REDIS_URL database"
+            )
         settings.CACHES = {"default": {**default, "LOCATION": f"{match.group(1)}/{db}"}}
 
 
@@ -79,13 +81,17 @@ def other_enterprise(db):
 @pytest.fixture
 def regulator(db):
     """The Xuzhou city regulator (320300): its jurisdiction covers enterprise and partner."""
-    return Persona(UserFactory(organization=RegulatorFactory(level=RegulatorLevel.CITY, region_code="320300")))
+    return Persona(
+        UserFactory(organization=RegulatorFactory(level=RegulatorLevel.CITY, region_code="320300"))
+    )
 
 
 @pytest.fixture
 def regulator_elsewhere(db):
     """The Hangzhou city regulator (330100): outside the jurisdiction."""
-    return Persona(UserFactory(organization=RegulatorFactory(level=RegulatorLevel.CITY, region_code="330100")))
+    return Persona(
+        UserFactory(organization=RegulatorFactory(level=RegulatorLevel.CITY, region_code="330100"))
+    )
 
 
 @pytest.fixture

@@ -62,7 +62,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def organization(self, create, extracted, **kwargs):
         if extracted is not None:
-            Membership.objects.create(user=self, organization=extracted, role=kwargs.get("role", Role.OPERATOR))
+            Membership.objects.create(
+                user=self, organization=extracted, role=kwargs.get("role", Role.OPERATOR)
+            )
         self.save()
 
 
@@ -89,12 +91,19 @@ class SiteFactory(factory.django.DjangoModelFactory):
 def produce(user, product, lot="L1", quantity=Decimal(100), unit="EA", **kwargs):
     from trace.core.services import batch_produce
 
-    return batch_produce(product=product, lot=lot, quantity=quantity, unit=unit, actor=user, **kwargs)
+    return batch_produce(
+        product=product, lot=lot, quantity=quantity, unit=unit, actor=user, **kwargs
+    )
 
 
 def owner_of(batch):
     """A user of the enterprise that registered the lot's product."""
-    return get_user_model().objects.filter(membership__organization=batch.product.owner).order_by("id").first()
+    return (
+        get_user_model()
+        .objects.filter(membership__organization=batch.product.owner)
+        .order_by("id")
+        .first()
+    )
 
 
 def recall(batch, reason="召回测试"):

@@ -33,8 +33,14 @@ ALLOWED_LOCAL = {
 
 CORE = {"trace.core", "trace.gs1"}
 OUTER = {
-    "trace.epcis", "trace.consumer", "trace.rest", "trace.demo", "trace.exports",
-    "trace.admin", "trace.apps", "trace.management",
+    "trace.epcis",
+    "trace.consumer",
+    "trace.rest",
+    "trace.demo",
+    "trace.exports",
+    "trace.admin",
+    "trace.apps",
+    "trace.management",
 }
 
 
@@ -176,8 +182,11 @@ def test_no_cycle_among_packages(graph):
 
 def test_core_and_gs1_import_no_outer_layer(graph):
     wrong = sorted(
-        (m.name, t) for m in graph.values() if unit(m.name) in CORE
-        for t in m.imports if unit(t) in OUTER
+        (m.name, t)
+        for m in graph.values()
+        if unit(m.name) in CORE
+        for t in m.imports
+        if unit(t) in OUTER
     )
     assert wrong == []
 
@@ -185,8 +194,15 @@ def test_core_and_gs1_import_no_outer_layer(graph):
 def test_gs1_imports_no_django_and_no_project_code_beyond_itself(graph):
     gs1 = [m for m in graph.values() if unit(m.name) == "trace.gs1"]
     assert gs1, "trace.gs1 exists"
-    assert sorted((m.name, e) for m in gs1 for e in m.external
-                  if e in {"django", "rest_framework", "celery"}) == []
+    assert (
+        sorted(
+            (m.name, e)
+            for m in gs1
+            for e in m.external
+            if e in {"django", "rest_framework", "celery"}
+        )
+        == []
+    )
     assert sorted((m.name, t) for m in gs1 for t in m.imports if unit(t) != "trace.gs1") == []
 
 
@@ -198,7 +214,8 @@ def _in_app_ready(module: str, function: str) -> bool:
 
 def test_no_function_level_import_of_project_code(graph):
     local = sorted(
-        (m.name, function, target, line) for m in graph.values()
+        (m.name, function, target, line)
+        for m in graph.values()
         for function, target, line in m.local
         if (m.name, function) not in ALLOWED_LOCAL and not _in_app_ready(m.name, function)
     )
@@ -208,7 +225,8 @@ def test_no_function_level_import_of_project_code(graph):
 def test_every_package_says_what_it_holds():
     packages = [p for p in (ROOT / "trace").iterdir() if (p / "__init__.py").exists()]
     bare = [
-        p.name for p in packages
+        p.name
+        for p in packages
         if p.name not in {"migrations", "management"}
         and not ast.get_docstring(ast.parse((p / "__init__.py").read_text(encoding="utf-8")))
     ]

@@ -86,10 +86,17 @@ def _incident(reporter, lot, region_code):
     with a photo attached: (incident, attachment)."""
     now = datetime.now(UTC)
     incident = incident_services.incident_report(
-        actor=reporter, title="腹泻", description="多名消费者食用后腹泻。", region_code=region_code,
-        occurred_at=now - timedelta(hours=3), discovered_at=now - timedelta(hours=1), batch_ids=[lot.pk])
-    attachment = incident_attach(incident_id=incident.pk, actor=reporter,
-                                 upload=SimpleUploadedFile("photo.png", _PNG))
+        actor=reporter,
+        title="腹泻",
+        description="多名消费者食用后腹泻。",
+        region_code=region_code,
+        occurred_at=now - timedelta(hours=3),
+        discovered_at=now - timedelta(hours=1),
+        batch_ids=[lot.pk],
+    )
+    attachment = incident_attach(
+        incident_id=incident.pk, actor=reporter, upload=SimpleUploadedFile("photo.png", _PNG)
+    )
     return incident, attachment
 
 
@@ -131,37 +138,88 @@ def build_world() -> World:
         org = user.membership.organization
         product = ProductFactory(owner=org)
         site = SiteFactory(owner=org)
-        batch = services.batch_produce(product=product, lot=f"L{key}", quantity=Decimal(100), unit="EA",
-                                       actor=user, site=site, when=when)
-        query = epcis_services.named_query_create(organization=org, user=user, name=f"query-{key}", query={})
-        subscription = Subscription.objects.create(query=query, user=user, dest="https://example.com/hook")
-        job = CaptureJob.objects.create(organization=org, user=user, body=b"{}", event_count=0,
-                                        error_behaviour=CaptureJob.ErrorBehaviour.ROLLBACK)
+        batch = services.batch_produce(
+            product=product,
+            lot=f"L{key}",
+            quantity=Decimal(100),
+            unit="EA",
+            actor=user,
+            site=site,
+            when=when,
+        )
+        query = epcis_services.named_query_create(
+            organization=org, user=user, name=f"query-{key}", query={}
+        )
+        subscription = Subscription.objects.create(
+            query=query, user=user, dest="https://example.com/hook"
+        )
+        job = CaptureJob.objects.create(
+            organization=org,
+            user=user,
+            body=b"{}",
+            event_count=0,
+            error_behaviour=CaptureJob.ErrorBehaviour.ROLLBACK,
+        )
         world.objects[key] = {
-            "organization": org, "product": product, "site": site, "batch": batch,
-            "event": batch.event_links.first().event, "query": query,
-            "subscription": subscription, "capture_job": job,
+            "organization": org,
+            "product": product,
+            "site": site,
+            "batch": batch,
+            "event": batch.event_links.first().event,
+            "query": query,
+            "subscription": subscription,
+            "capture_job": job,
         }
     lot_a = world.objects["A"]["batch"]
-    shipment = services.batch_ship(batch=lot_a, to=customer.membership.organization, quantity=Decimal(30),
-                                   actor=owner, when=when.replace(hour=9))
+    shipment = services.batch_ship(
+        batch=lot_a,
+        to=customer.membership.organization,
+        quantity=Decimal(30),
+        actor=owner,
+        when=when.replace(hour=9),
+    )
     services.batch_receive(batch=lot_a, actor=customer, when=when.replace(hour=10))
     world.objects["A"]["event"] = shipment  # an event the customer is party to
-    hidden = services.batch_produce(product=world.objects["A"]["product"], lot="LA2", quantity=Decimal(5),
-                                    unit="EA", actor=owner, when=when)
-    world.objects["A*"] = {**world.objects["A"], "batch": hidden,
-                           "event": hidden.event_links.first().event}
+    hidden = services.batch_produce(
+        product=world.objects["A"]["product"],
+        lot="LA2",
+        quantity=Decimal(5),
+        unit="EA",
+        actor=owner,
+        when=when,
+    )
+    world.objects["A*"] = {
+        **world.objects["A"],
+        "batch": hidden,
+        "event": hidden.event_links.first().event,
+    }
     for key in ("A", "B"):  # complaints (issue 12): one complaint, risk signal and warning per lot
         objects = world.objects[key]
-        complaint = complaint_submit(batch=objects["batch"], description="authz", injured=True,
-                                     contact_phone="13800000000")
-        signal = signal_raise(key=f"authz-{key}", kind="injury_cluster", title="authz", evidence={},
-                              region_code=objects["organization"].region_code, producer=objects["organization"],
-                              batches=[objects["batch"]], complaints=[complaint])
-        warning = ConsumerWarning.objects.create(signal=signal, title_zh="警示", title_en="Warning", text_zh="文",
-                                                 text_en="text", published_by=objects["organization"])
+        complaint = complaint_submit(
+            batch=objects["batch"], description="authz", injured=True, contact_phone="13800000000"
+        )
+        signal = signal_raise(
+            key=f"authz-{key}",
+            kind="injury_cluster",
+            title="authz",
+            evidence={},
+            region_code=objects["organization"].region_code,
+            producer=objects["organization"],
+            batches=[objects["batch"]],
+            complaints=[complaint],
+        )
+        warning = ConsumerWarning.objects.create(
+            signal=signal,
+            title_zh="警示",
+            title_en="Warning",
+            text_zh="文",
+            text_en="text",
+            published_by=objects["organization"],
+        )
         objects.update(complaint=complaint, signal=signal, warning=warning)
-    world.objects["A*"].update({k: world.objects["A"][k] for k in ("complaint", "signal", "warning")})
+    world.objects["A*"].update(
+        {k: world.objects["A"][k] for k in ("complaint", "signal", "warning")}
+    )
 
     for key, reporter, region in (("A", owner, "320312"), ("B", rival, "330106")):
         incident, attachment = _incident(reporter, world.objects[key]["batch"], region)
@@ -176,15 +234,33 @@ def build_world() -> World:
     # see): A's recall is active on lot AR, shipped to the customer, who was notified and holds an
     # acknowledgement link; B's recall of lot BR is submitted, not yet active.
     for key, user in (("A", owner), ("B", rival)):
-        lot = services.batch_produce(product=world.objects[key]["product"], lot=f"R{key}", quantity=Decimal(10),
-                                     unit="EA", actor=user, when=when)
+        lot = services.batch_produce(
+            product=world.objects[key]["product"],
+            lot=f"R{key}",
+            quantity=Decimal(10),
+            unit="EA",
+            actor=user,
+            when=when,
+        )
         if key == "A":
-            services.batch_ship(batch=lot, to=customer.membership.organization, quantity=Decimal(4), actor=owner,
-                                when=when.replace(hour=9))
+            services.batch_ship(
+                batch=lot,
+                to=customer.membership.organization,
+                quantity=Decimal(4),
+                actor=owner,
+                when=when.replace(hour=9),
+            )
         recall = recall_services.recall_create(
-            actor=user, batch_ids=[lot.pk], recall_type="voluntary", recall_class=2, defect="标签错误",
-            hazard="过敏原未标示", remedies=["warning", "refund"], notice_title="饼干召回",
-            notice_text="含花生，过敏者请勿食用。")
+            actor=user,
+            batch_ids=[lot.pk],
+            recall_type="voluntary",
+            recall_class=2,
+            defect="标签错误",
+            hazard="过敏原未标示",
+            remedies=["warning", "refund"],
+            notice_title="饼干召回",
+            notice_text="含花生，过敏者请勿食用。",
+        )
         recall_services.recall_edit_scope(recall=recall, actor=user, edits=[], confirm=True)
         recall_services.recall_submit(recall=recall, actor=user)
         world.objects[key]["recall"] = recall
@@ -203,10 +279,14 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     """Built once per module inside a transaction that is rolled back at the end (the
     attachments and the signing key in a scratch directory)."""
     scratch = tmp_path_factory.mktemp("authz")
-    with django_db_blocker.unblock(), override_settings(
-        MEDIA_ROOT=str(scratch / "media"), SUYUAN_SIGNING_KEY="",
-        SUYUAN_SIGNING_KEY_FILE=str(scratch / "chain-signing-key.pem"),
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            MEDIA_ROOT=str(scratch / "media"),
+            SUYUAN_SIGNING_KEY="",
+            SUYUAN_SIGNING_KEY_FILE=str(scratch / "chain-signing-key.pem"),
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        ),
     ):
         atomic = transaction.atomic()
         atomic.__enter__()
@@ -269,7 +349,9 @@ _CLIENT = APIClient()
 def _answer(world: World, persona: str, row: Row) -> int:
     url = _fill(row.path, world.objects[row.owner])
     client = _CLIENT
-    client.cookies = copy.deepcopy(world.cookies[persona])  # signing out in one row must not sign out the next
+    client.cookies = copy.deepcopy(
+        world.cookies[persona]
+    )  # signing out in one row must not sign out the next
     with transaction.atomic():
         if row.method in ("GET", "DELETE", "OPTIONS", "HEAD"):
             response = client.generic(row.method, url)
@@ -318,17 +400,26 @@ def test_every_schema_operation_has_a_row(openapi):
 
 
 def test_no_row_names_an_endpoint_that_is_gone(openapi):
-    schema_ops = {(m.upper(), p) for p, item in openapi["paths"].items() for m in item if m in _METHODS}
-    stale = [(r.method, r.path) for r in ROWS if not r.html and (r.method, r.path) not in schema_ops]
-    assert not stale, f"rows for operations the schema no longer has (remove, or mark them html): {stale}"
+    schema_ops = {
+        (m.upper(), p) for p, item in openapi["paths"].items() for m in item if m in _METHODS
+    }
+    stale = [
+        (r.method, r.path) for r in ROWS if not r.html and (r.method, r.path) not in schema_ops
+    ]
+    assert not stale, (
+        f"rows for operations the schema no longer has (remove, or mark them html): {stale}"
+    )
 
 
 def _url_names(resolver: URLResolver, namespace: str = "") -> set[str]:
     names = set()
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):
-            inner = f"{namespace}:{pattern.namespace}" if namespace and pattern.namespace else (
-                pattern.namespace or namespace)
+            inner = (
+                f"{namespace}:{pattern.namespace}"
+                if namespace and pattern.namespace
+                else (pattern.namespace or namespace)
+            )
             names |= _url_names(pattern, inner)
         elif isinstance(pattern, URLPattern) and pattern.name:
             names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)

@@ -25,21 +25,41 @@ PRODUCTION = {
 
 
 def run(code: str, **env):
-    base = {k: v for k, v in os.environ.items()
-            if k not in {"SECRET_KEY", "DEBUG", "SUYUAN_DEV", "DATABASE_URL", "REDIS_URL",
-                         "SECURE_PROXY", "HTTPS", "PYTEST_XDIST_WORKER"}}
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                          env={**base, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
-                          timeout=120)
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "SECRET_KEY",
+            "DEBUG",
+            "SUYUAN_DEV",
+            "DATABASE_URL",
+            "REDIS_URL",
+            "SECURE_PROXY",
+            "HTTPS",
+            "PYTEST_XDIST_WORKER",
+        }
+    }
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**base, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        timeout=120,
+    )
 
 
 SETUP = "import django; django.setup(); from django.conf import settings as s; "
 
 
-@pytest.mark.parametrize("env", [
-    {"DATABASE_URL": PRODUCTION["DATABASE_URL"]},  # a deployment: no SECRET_KEY
-    {"SUYUAN_DEV": "0"},  # the embedded database with development mode switched off
-])
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"DATABASE_URL": PRODUCTION["DATABASE_URL"]},  # a deployment: no SECRET_KEY
+        {"SUYUAN_DEV": "0"},  # the embedded database with development mode switched off
+    ],
+)
 def test_refuses_to_start_without_a_secret_key(env):
     result = run(SETUP + "print('started')", **env)
     assert result.returncode != 0 and "started" not in result.stdout
@@ -58,9 +78,12 @@ def test_development_generates_its_own_key_in_var(tmp_path):
 
 
 def test_behind_the_proxy_https_is_enforced():
-    result = run(SETUP + "print(__import__('json').dumps([s.SECURE_PROXY_SSL_HEADER, "
-                 "s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
-                 "s.SECURE_SSL_REDIRECT]))", **PRODUCTION)
+    result = run(
+        SETUP + "print(__import__('json').dumps([s.SECURE_PROXY_SSL_HEADER, "
+        "s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
+        "s.SECURE_SSL_REDIRECT]))",
+        **PRODUCTION,
+    )
     assert result.returncode == 0, result.stderr
     header, hsts, session_secure, csrf_secure, redirect = json.loads(result.stdout)
     assert header == ["HTTP_X_FORWARDED_PROTO", "https"]
@@ -70,9 +93,14 @@ def test_behind_the_proxy_https_is_enforced():
 def test_check_deploy_is_clean_under_production_settings():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**{k: v for k, v in os.environ.items() if k not in {"SUYUAN_DEV", "REDIS_URL"}},
-             **PRODUCTION},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in {"SUYUAN_DEV", "REDIS_URL"}},
+            **PRODUCTION,
+        },
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -43,9 +43,19 @@ class RedisProcess:
 
     def start(self):
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         for _ in range(100):
             with socket.socket() as s:
@@ -64,10 +74,14 @@ class RedisProcess:
 def _point_at(settings, url):
     """Point the cache, the fast page layer and the Celery broker at ``url``."""
     settings.REDIS_URL = url
-    settings.CACHES = {"default": {
-        "BACKEND": "config.cache.ResilientRedisCache", "LOCATION": url, "KEY_PREFIX": "t",
-        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
-    }}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.ResilientRedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "t",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
+        }
+    }
     fastpage.client.cache_clear()
     fastpage.local_pages.cache_clear()
     fastpage._bump_script.cache_clear()
@@ -110,7 +124,7 @@ def wsgi_get(path, **headers):
 def shown_status(body: str) -> str:
     marker = 'class="status status--'
     start = body.index(marker) + len(marker)
-    return body[start:body.index('"', start)]
+    return body[start : body.index('"', start)]
 
 
 def redis_log_lines(caplog, level):
@@ -132,9 +146,12 @@ def test_consumer_page_api_trace_and_capture_answer_with_redis_stopped(
         assert status.startswith("200") and shown_status(body) == "active"
         assert enterprise.client.get(f"/api/v1/batches/{lot.pk}/").status_code == 200
         assert enterprise.client.get(f"/api/v1/batches/{lot.pk}/trace/").status_code == 200
-        assert enterprise.client.get(
-            f"/api/v1/public/batches/{lot.gtin}/{lot.lot}/", HTTP_ACCEPT="application/json"
-        ).status_code == 200
+        assert (
+            enterprise.client.get(
+                f"/api/v1/public/batches/{lot.gtin}/{lot.lot}/", HTTP_ACCEPT="application/json"
+            ).status_code
+            == 200
+        )
     # Capture queues its job on the broker (Redis): with Redis down the job runs inline.
     response = enterprise.client.post(
         "/epcis/capture",

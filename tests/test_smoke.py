@@ -11,7 +11,9 @@ def test_demo_seed_is_idempotent_and_trace_reaches_both_supermarkets(anonymous):
     from rest_framework.test import APIClient
 
     client = APIClient()
-    token = client.post("/api/v1/auth/token/", {"username": "city-regulator", "password": "demo-pass-2026"}).json()
+    token = client.post(
+        "/api/v1/auth/token/", {"username": "city-regulator", "password": "demo-pass-2026"}
+    ).json()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token['token']}")
     yogurt = demo_yogurt_batch()
     raw = yogurt.parent_edges.first().parent

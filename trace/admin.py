@@ -63,34 +63,59 @@ def _status_action(release: bool):
     def run(modeladmin, request, queryset):
         form = ReasonForm(request.POST if "reason" in request.POST else None)
         if not form.is_valid():
-            return TemplateResponse(request, "admin/trace/batch/reason.html", {
-                **modeladmin.admin_site.each_context(request),
-                "title": gettext("Release from hold") if release else gettext("Put on hold"),
-                "form": form, "batches": queryset, "action": request.POST.get("action"),
-                "opts": modeladmin.model._meta,
-            })
+            return TemplateResponse(
+                request,
+                "admin/trace/batch/reason.html",
+                {
+                    **modeladmin.admin_site.each_context(request),
+                    "title": gettext("Release from hold") if release else gettext("Put on hold"),
+                    "form": form,
+                    "batches": queryset,
+                    "action": request.POST.get("action"),
+                    "opts": modeladmin.model._meta,
+                },
+            )
         if organization_of(request.user) is None:
-            modeladmin.message_user(request, gettext("Your account belongs to no organization."), messages.ERROR)
+            modeladmin.message_user(
+                request, gettext("Your account belongs to no organization."), messages.ERROR
+            )
             return None
         for batch in queryset:
             try:
-                services.batch_hold(batch=batch, reason=form.cleaned_data["reason"], release=release,
-                                    actor=request.user)
+                services.batch_hold(
+                    batch=batch,
+                    reason=form.cleaned_data["reason"],
+                    release=release,
+                    actor=request.user,
+                )
             except ValidationError as exc:
-                modeladmin.message_user(request, f"{batch}: {'; '.join(exc.messages)}", messages.ERROR)
+                modeladmin.message_user(
+                    request, f"{batch}: {'; '.join(exc.messages)}", messages.ERROR
+                )
             else:
-                modeladmin.message_user(request, f"{batch}: {batch.get_status_display()}", messages.SUCCESS)
+                modeladmin.message_user(
+                    request, f"{batch}: {batch.get_status_display()}", messages.SUCCESS
+                )
         return None
 
     run.__name__ = "release_lots" if release else "hold_lots"
-    run.short_description = _("Release the selected lots from hold") if release else _(
-        "Put the selected lots on hold")
+    run.short_description = (
+        _("Release the selected lots from hold") if release else _("Put the selected lots on hold")
+    )
     return run
 
 
 @admin.register(Batch)
 class BatchAdmin(ReadOnlyAdmin):
-    list_display = ["gtin", "lot", "product", "status", "status_changed_at", "production_date", "expiry_date"]
+    list_display = [
+        "gtin",
+        "lot",
+        "product",
+        "status",
+        "status_changed_at",
+        "production_date",
+        "expiry_date",
+    ]
     list_filter = ["status"]
     search_fields = ["lot", "gtin"]
     actions = [_status_action(release=False), _status_action(release=True)]
@@ -98,7 +123,14 @@ class BatchAdmin(ReadOnlyAdmin):
 
 @admin.register(Event)
 class EventAdmin(ReadOnlyAdmin):
-    list_display = ["event_time", "event_type", "biz_step", "disposition", "organization", "chain_seq"]
+    list_display = [
+        "event_time",
+        "event_type",
+        "biz_step",
+        "disposition",
+        "organization",
+        "chain_seq",
+    ]
     list_filter = ["event_type", "biz_step"]
     search_fields = ["event_id"]
     date_hierarchy = "event_time"

@@ -93,38 +93,49 @@ def trace_rows(graph: TraceGraph, *, viewer=None) -> list[dict]:
     places = site_names(e.biz_location or e.read_point for e in graph.events)
     rows = []
     for event in graph.events:
-        shares_documents = viewer is None or not viewer.is_enterprise or viewer.pk in (
-            event.organization_id, event.source_org_id, event.destination_org_id)
+        shares_documents = (
+            viewer is None
+            or not viewer.is_enterprise
+            or viewer.pk in (event.organization_id, event.source_org_id, event.destination_org_id)
+        )
         transactions = event.document.get("bizTransactionList", []) if shares_documents else []
         types = (short_type(t.get("type", "")) for t in transactions)
         ref_type = "; ".join(BTT_LABELS.get(kind, kind) for kind in types)
-        ref_number = "; ".join(business_document_number(t.get("bizTransaction", "")) for t in transactions)
+        ref_number = "; ".join(
+            business_document_number(t.get("bizTransaction", "")) for t in transactions
+        )
         for link in event.batch_links.all():
             batch = batches.get(link.batch_id)
             if batch is None:
                 continue
             unit = link.uom or batch.unit
-            rows.append({
-                "event_time": timezone.localtime(event.event_time, zone),
-                "cte": _cte_label(event.biz_step, link.role),
-                "cte_code": f"{event.biz_step} ({link.role})" if link.role in ("input", "output")
-                else event.biz_step,
-                "gtin": batch.gtin,
-                "product": batch.product.name if batch.product_id else "",
-                "lot": batch.lot,
-                "quantity": None if link.quantity is None else link.quantity.normalize(),
-                "unit": unit_label(unit),
-                "unit_code": unit,
-                "ship_from": event.source_org.name if event.source_org else "",
-                "ship_to": event.destination_org.name if event.destination_org else "",
-                "location": places.get(event.biz_location or event.read_point, event.biz_location or event.read_point),
-                "recorded_by": event.organization.name,
-                "reference_type": ref_type,
-                "reference_number": ref_number,
-                "disposition": disposition_label(event.disposition),
-                "disposition_code": event.disposition,
-                "event_id": event.event_id,
-            })
+            rows.append(
+                {
+                    "event_time": timezone.localtime(event.event_time, zone),
+                    "cte": _cte_label(event.biz_step, link.role),
+                    "cte_code": f"{event.biz_step} ({link.role})"
+                    if link.role in ("input", "output")
+                    else event.biz_step,
+                    "gtin": batch.gtin,
+                    "product": batch.product.name if batch.product_id else "",
+                    "lot": batch.lot,
+                    "quantity": None if link.quantity is None else link.quantity.normalize(),
+                    "unit": unit_label(unit),
+                    "unit_code": unit,
+                    "ship_from": event.source_org.name if event.source_org else "",
+                    "ship_to": event.destination_org.name if event.destination_org else "",
+                    "location": places.get(
+                        event.biz_location or event.read_point,
+                        event.biz_location or event.read_point,
+                    ),
+                    "recorded_by": event.organization.name,
+                    "reference_type": ref_type,
+                    "reference_number": ref_number,
+                    "disposition": disposition_label(event.disposition),
+                    "disposition_code": event.disposition,
+                    "event_id": event.event_id,
+                }
+            )
     return rows
 
 
@@ -174,7 +185,9 @@ def trace_xlsx(graph: TraceGraph, *, viewer=None) -> bytes:
     sheet = workbook.create_sheet(title=sheet_title(graph.root.lot))
     headers = [safe_cell(str(title)) for _, title in columns]
     for index, (key, _title) in enumerate(columns):
-        widest = max([_display_width(headers[index])] + [_display_width(row[key]) for row in rows[:500]])
+        widest = max(
+            [_display_width(headers[index])] + [_display_width(row[key]) for row in rows[:500]]
+        )
         sheet.column_dimensions[get_column_letter(index + 1)].width = min(max(widest + 2, 8), 60)
     last = get_column_letter(len(columns))
     sheet.auto_filter.ref = f"A1:{last}{len(rows) + 1}"

@@ -35,6 +35,7 @@ from api.validators import validate_region_code
 # A regulator sees the whole graph in its jurisdiction (region-code prefix):
 # lots made or handled there and every event about them; the national one sees all.
 
+
 def _regulator_region_q(org, field: str) -> Q:
     prefix = org.jurisdiction_prefix
     return Q() if not prefix else Q(**{f"{field}__startswith": prefix})
@@ -48,8 +49,9 @@ def _lots_handled_q(org) -> Q:
         to = {"event__destination_org__region_code__startswith": org.jurisdiction_prefix}
     else:
         by, to = {"event__organization": org}, {"event__destination_org": org}
-    return (Q(pk__in=EventBatch.objects.filter(**by).values("batch_id"))
-            | Q(pk__in=EventBatch.objects.filter(**to).values("batch_id")))
+    return Q(pk__in=EventBatch.objects.filter(**by).values("batch_id")) | Q(
+        pk__in=EventBatch.objects.filter(**to).values("batch_id")
+    )
 
 
 def may_read_transactions(event, org) -> bool:
@@ -124,7 +126,9 @@ class Site(TimeStampedModel):
     name = models.CharField(_("name"), max_length=200)
     gln = models.CharField(_("GLN"), max_length=13, null=True, blank=True, unique=True)
     address = models.CharField(_("address"), max_length=300)
-    region_code = models.CharField(_("region code"), max_length=6, validators=[validate_region_code])
+    region_code = models.CharField(
+        _("region code"), max_length=6, validators=[validate_region_code]
+    )
 
     objects = SiteQuerySet.as_manager()
 
@@ -154,7 +158,8 @@ class BatchQuerySet(models.QuerySet):
             if not org.jurisdiction_prefix:
                 return self
             return self.filter(
-                Q(product__owner__region_code__startswith=org.jurisdiction_prefix) | _lots_handled_q(org)
+                Q(product__owner__region_code__startswith=org.jurisdiction_prefix)
+                | _lots_handled_q(org)
             )
         return self.filter(Q(product__owner=org) | _lots_handled_q(org))
 
@@ -174,12 +179,20 @@ class Batch(TimeStampedModel):
     production_date = models.DateField(_("production date"), null=True, blank=True)
     expiry_date = models.DateField(_("expiry date"), null=True, blank=True)
     quantity = models.DecimalField(
-        _("quantity"), max_digits=18, decimal_places=3, null=True, blank=True,
+        _("quantity"),
+        max_digits=18,
+        decimal_places=3,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
     )
     unit = models.CharField(_("unit"), max_length=16, blank=True)
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="batches", null=True, blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.ACTIVE)
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="batches", null=True, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.ACTIVE
+    )
     status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
 
     objects = BatchQuerySet.as_manager()
@@ -218,14 +231,22 @@ class EventQuerySet(models.QuerySet):
             return self
         visible_batches = Batch.objects.visible_to(user).values("pk")
         if org.is_regulator:
-            about_visible = EventBatch.objects.filter(event=OuterRef("pk"), batch__in=visible_batches)
+            about_visible = EventBatch.objects.filter(
+                event=OuterRef("pk"), batch__in=visible_batches
+            )
             return self.filter(
-                Q(organization__region_code__startswith=org.jurisdiction_prefix) | Q(Exists(about_visible))
+                Q(organization__region_code__startswith=org.jurisdiction_prefix)
+                | Q(Exists(about_visible))
             )
         owners_lot_wide = EventBatch.objects.filter(
-            event=OuterRef("pk"), batch__in=visible_batches, batch__product__owner=OuterRef("organization"))
+            event=OuterRef("pk"),
+            batch__in=visible_batches,
+            batch__product__owner=OuterRef("organization"),
+        )
         return self.filter(
-            Q(organization=org) | Q(source_org=org) | Q(destination_org=org)
+            Q(organization=org)
+            | Q(source_org=org)
+            | Q(destination_org=org)
             | (~Q(biz_step__in=TRADE_STEPS) & Q(Exists(owners_lot_wide)))
         )
 
@@ -260,16 +281,26 @@ class Event(models.Model):
     read_point = models.CharField(_("read point"), max_length=255, blank=True)
     biz_location = models.CharField(_("business location"), max_length=255, blank=True)
     source_org = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="events_as_source", null=True, blank=True
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="events_as_source",
+        null=True,
+        blank=True,
     )
     destination_org = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="events_as_destination", null=True, blank=True
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="events_as_destination",
+        null=True,
+        blank=True,
     )
     error_declaration = models.JSONField(_("error declaration"), null=True, blank=True)
     # The whole event as EPCIS 2.0 JSON-LD, so nothing a sender gave us is lost.
     document = models.JSONField(_("EPCIS document"))
     # No index of its own: the chain's unique (organization, chain_seq) index leads with it.
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="events", db_index=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
     )
@@ -285,14 +316,18 @@ class Event(models.Model):
         verbose_name_plural = _("events")
         constraints = [
             models.UniqueConstraint(
-                fields=["event_id"], condition=Q(error_declaration__isnull=True), name="event_unique_id"
+                fields=["event_id"],
+                condition=Q(error_declaration__isnull=True),
+                name="event_unique_id",
             ),
             models.UniqueConstraint(
                 fields=["event_id"],
                 condition=Q(error_declaration__isnull=False),
                 name="event_unique_error_declaration",
             ),
-            models.UniqueConstraint(fields=["organization", "chain_seq"], name="event_unique_chain_seq"),
+            models.UniqueConstraint(
+                fields=["organization", "chain_seq"], name="event_unique_chain_seq"
+            ),
         ]
         indexes = [
             models.Index(fields=["event_time"], name="event_time_idx"),
@@ -316,7 +351,9 @@ class EventBatch(models.Model):
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="batch_links")
     # Indexed by (batch, role, event) below, which leads with it.
-    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="event_links", db_index=False)
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, related_name="event_links", db_index=False
+    )
     role = models.CharField(max_length=8, choices=BatchRole.choices)
     quantity = models.DecimalField(max_digits=18, decimal_places=3, null=True, blank=True)
     uom = models.CharField(max_length=16, blank=True)
@@ -325,7 +362,9 @@ class EventBatch(models.Model):
         ordering = ["id"]
         # A trace reads a lot's events by role: an ingredient lot that went into 10,000 other
         # lots has 10,000 input links, which the trace of one of them must not read and discard.
-        indexes = [models.Index(fields=["batch", "role", "event"], name="eventbatch_batch_role_idx")]
+        indexes = [
+            models.Index(fields=["batch", "role", "event"], name="eventbatch_batch_role_idx")
+        ]
 
 
 class LineageEdge(models.Model):
@@ -339,7 +378,9 @@ class LineageEdge(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["parent", "child", "event"], name="lineage_unique_edge"),
+            models.UniqueConstraint(
+                fields=["parent", "child", "event"], name="lineage_unique_edge"
+            ),
         ]
         indexes = [
             models.Index(fields=["parent", "child"], name="lineage_parent_child_idx"),
@@ -354,7 +395,10 @@ class Custody(models.Model):
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="custody")
     quantity = models.DecimalField(max_digits=18, decimal_places=3, default=0)
     in_transit = models.DecimalField(
-        _("shipped to this organization, not yet received"), max_digits=18, decimal_places=3, default=0
+        _("shipped to this organization, not yet received"),
+        max_digits=18,
+        decimal_places=3,
+        default=0,
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -362,7 +406,9 @@ class Custody(models.Model):
         ordering = ["id"]
         verbose_name_plural = _("custody")
         constraints = [
-            models.UniqueConstraint(fields=["organization", "batch"], name="custody_unique_org_batch"),
+            models.UniqueConstraint(
+                fields=["organization", "batch"], name="custody_unique_org_batch"
+            ),
         ]
         indexes = [models.Index(fields=["batch", "organization"], name="custody_batch_org_idx")]
 
@@ -372,7 +418,9 @@ class ScanLog(models.Model):
 
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="scans")
     scanned_at = models.DateTimeField(default=timezone.now, db_index=True)
-    client = models.CharField(max_length=16, blank=True)  # wechat / alipay / ios / android / desktop / bot
+    client = models.CharField(
+        max_length=16, blank=True
+    )  # wechat / alipay / ios / android / desktop / bot
     language = models.CharField(max_length=8, blank=True)
     signed_in = models.BooleanField(default=False)
 
@@ -433,6 +481,8 @@ class EventIdentifier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.value}"
+
+
 class ChainHead(models.Model):
     """The newest link of an organization's event chain, as capture last wrote it.
 
@@ -477,5 +527,3 @@ class ChainDigest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.sha256[:12]}"
-
-

@@ -12,7 +12,11 @@ class ComplaintStatus(models.TextChoices):
     CONVERTED = "converted", _("Turned into an incident investigation")
 
 
-OPEN_COMPLAINT_STATUSES = (ComplaintStatus.SUBMITTED, ComplaintStatus.ACCEPTED, ComplaintStatus.ANSWERED)
+OPEN_COMPLAINT_STATUSES = (
+    ComplaintStatus.SUBMITTED,
+    ComplaintStatus.ACCEPTED,
+    ComplaintStatus.ANSWERED,
+)
 
 # action -> (states it is allowed from, state it leads to or None when the status stays).
 # SAMR Order 20: submitted → accepted (or declined, with a reason) → answered → closed;

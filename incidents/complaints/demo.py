@@ -27,29 +27,70 @@ def seed_complaints() -> int:
     county, yogurt = _user("county-regulator"), demo_yogurt_batch()
     if county is None or yogurt is None or Complaint.objects.exists():
         return 0
-    second = Batch.objects.filter(gtin=yogurt.gtin).exclude(pk=yogurt.pk).order_by("id").first() or yogurt
+    second = (
+        Batch.objects.filter(gtin=yogurt.gtin).exclude(pk=yogurt.pk).order_by("id").first()
+        or yogurt
+    )
     now = timezone.now()
 
     answered = services.complaint_submit(
-        batch=yogurt, description="酸奶开盖后有酸臭味，已停止食用。", injured=False, contact_name="李女士",
-        contact_phone="13900001111", now=now - timedelta(days=6))
-    services.complaint_accept(complaint_id=answered.pk, actor=county, reason="属于本局管辖，予以受理",
-                              now=now - timedelta(days=5))
-    services.complaint_reply(complaint_id=answered.pk, actor=county, now=now - timedelta(days=2),
-                             reply="经核查，该批次冷链运输中断约2小时；企业已为您办理退款并整改冷链。")
+        batch=yogurt,
+        description="酸奶开盖后有酸臭味，已停止食用。",
+        injured=False,
+        contact_name="李女士",
+        contact_phone="13900001111",
+        now=now - timedelta(days=6),
+    )
+    services.complaint_accept(
+        complaint_id=answered.pk,
+        actor=county,
+        reason="属于本局管辖，予以受理",
+        now=now - timedelta(days=5),
+    )
+    services.complaint_reply(
+        complaint_id=answered.pk,
+        actor=county,
+        now=now - timedelta(days=2),
+        reply="经核查，该批次冷链运输中断约2小时；企业已为您办理退款并整改冷链。",
+    )
     services.complaint_close(complaint_id=answered.pk, actor=county, now=now - timedelta(days=1))
 
     converted = services.complaint_submit(
-        batch=second, description="孩子喝后呕吐腹泻，去医院就诊。", injured=True, contact_name="王先生",
-        contact_phone="13700002222", now=now - timedelta(days=2))
-    services.complaint_submit(batch=second, description="喝完肚子疼，腹泻两次。", injured=True,
-                              now=now - timedelta(days=1, hours=6))
-    services.complaint_submit(batch=second, description="同一批次，家人两人腹泻。", injured=True,
-                              contact_phone="0516-83001234", now=now - timedelta(hours=20))
-    services.complaint_accept(complaint_id=converted.pk, actor=county, now=now - timedelta(hours=18))
-    services.complaint_convert(complaint_id=converted.pk, actor=county, title="酸奶疑致多人腹泻（消费者投诉）",
-                               reason="多起伤害投诉，立案调查", now=now - timedelta(hours=17))
+        batch=second,
+        description="孩子喝后呕吐腹泻，去医院就诊。",
+        injured=True,
+        contact_name="王先生",
+        contact_phone="13700002222",
+        now=now - timedelta(days=2),
+    )
+    services.complaint_submit(
+        batch=second,
+        description="喝完肚子疼，腹泻两次。",
+        injured=True,
+        now=now - timedelta(days=1, hours=6),
+    )
+    services.complaint_submit(
+        batch=second,
+        description="同一批次，家人两人腹泻。",
+        injured=True,
+        contact_phone="0516-83001234",
+        now=now - timedelta(hours=20),
+    )
+    services.complaint_accept(
+        complaint_id=converted.pk, actor=county, now=now - timedelta(hours=18)
+    )
+    services.complaint_convert(
+        complaint_id=converted.pk,
+        actor=county,
+        title="酸奶疑致多人腹泻（消费者投诉）",
+        reason="多起伤害投诉，立案调查",
+        now=now - timedelta(hours=17),
+    )
 
-    services.complaint_submit(batch=yogurt, description="包装上的生产日期模糊看不清。", injured=False,
-                              now=now - timedelta(hours=2))
+    services.complaint_submit(
+        batch=yogurt,
+        description="包装上的生产日期模糊看不清。",
+        injured=False,
+        now=now - timedelta(hours=2),
+    )
     return 5

@@ -35,7 +35,9 @@ def parse_code(value: str) -> tuple[str, str]:
         raise _error("code", _("This is not a GS1 code we can read."), "invalid_code")
     values = {element.ai.ai: element.value for element in message.element_strings}
     if "01" not in values or "10" not in values:
-        raise _error("code", _("The code must name the product (01) and the lot (10)."), "code_without_lot")
+        raise _error(
+            "code", _("The code must name the product (01) and the lot (10)."), "code_without_lot"
+        )
     return values["01"], values["10"]
 
 
@@ -44,8 +46,11 @@ def normalize_phone(value: str) -> str:
     if phone.startswith("+86"):
         phone = phone[3:]
     if phone and not PHONE_RE.match(phone):
-        raise _error("contact_phone", _("Enter a mainland mobile number (11 digits) or a landline with "
-                                        "its area code."), "invalid_phone")
+        raise _error(
+            "contact_phone",
+            _("Enter a mainland mobile number (11 digits) or a landline with its area code."),
+            "invalid_phone",
+        )
     return phone
 
 
@@ -56,8 +61,12 @@ def check_photo(upload, index: int) -> tuple[bytes, str, str, int, int]:
     """
     field = f"photos[{index}]"
     if upload.size > settings.COMPLAINT_PHOTO_MAX_BYTES:
-        raise _error(field, _("A photo may be at most %(max)s MB.")
-                     % {"max": settings.COMPLAINT_PHOTO_MAX_BYTES // (1024 * 1024)}, "file_too_large")
+        raise _error(
+            field,
+            _("A photo may be at most %(max)s MB.")
+            % {"max": settings.COMPLAINT_PHOTO_MAX_BYTES // (1024 * 1024)},
+            "file_too_large",
+        )
     data = upload.read()
     try:
         with Image.open(io.BytesIO(data)) as probe:
@@ -69,7 +78,9 @@ def check_photo(upload, index: int) -> tuple[bytes, str, str, int, int]:
             if image.width * image.height > settings.COMPLAINT_PHOTO_MAX_PIXELS:
                 raise _error(field, _("This photo has too many pixels."), "image_too_large")
             image.load()
-            clean = image.convert("RGB") if kind == "JPEG" and image.mode not in ("RGB", "L") else image
+            clean = (
+                image.convert("RGB") if kind == "JPEG" and image.mode not in ("RGB", "L") else image
+            )
             out = io.BytesIO()
             # Saved without exif= or pnginfo=: no metadata (GPS, camera) is carried over.
             clean.save(out, format=kind)

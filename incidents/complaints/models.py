@@ -44,11 +44,18 @@ class Complaint(TimeStampedModel):
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="complaints")
     description = models.TextField(_("what happened"))
     injured = models.BooleanField(_("someone was hurt"), default=False)
-    contact_encrypted = models.BinaryField(_("contact details (encrypted)"), blank=True, default=b"")
+    contact_encrypted = models.BinaryField(
+        _("contact details (encrypted)"), blank=True, default=b""
+    )
     has_contact = models.BooleanField(_("contact details given"), default=False)
-    region_code = models.CharField(_("region code of the handling place"), max_length=6, db_index=True)
+    region_code = models.CharField(
+        _("region code of the handling place"), max_length=6, db_index=True
+    )
     status = models.CharField(
-        _("status"), max_length=16, choices=ComplaintStatus.choices, default=ComplaintStatus.SUBMITTED
+        _("status"),
+        max_length=16,
+        choices=ComplaintStatus.choices,
+        default=ComplaintStatus.SUBMITTED,
     )
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
     accept_due_at = models.DateTimeField(_("decision due at"))
@@ -58,7 +65,9 @@ class Complaint(TimeStampedModel):
     next_due_at = models.DateTimeField(_("next due at"), null=True, blank=True)
     is_overdue = models.BooleanField(_("overdue"), default=False)
     escalated = models.BooleanField(_("escalated to the level above"), default=False)
-    calendar_covered = models.BooleanField(_("deadlines computed with the holiday calendar"), default=True)
+    calendar_covered = models.BooleanField(
+        _("deadlines computed with the holiday calendar"), default=True
+    )
     public_reason = models.TextField(_("reason told to the consumer"), blank=True)
     reply = models.TextField(_("reply to the consumer"), blank=True)
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
@@ -76,9 +85,15 @@ class Complaint(TimeStampedModel):
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
         indexes = [
-            models.Index(fields=["next_due_at"], name="complaint_open_next_due_idx", condition=OPEN_COMPLAINT_Q),
+            models.Index(
+                fields=["next_due_at"],
+                name="complaint_open_next_due_idx",
+                condition=OPEN_COMPLAINT_Q,
+            ),
             models.Index(fields=["region_code", "-submitted_at"], name="complaint_region_list_idx"),
-            models.Index(fields=["batch", "injured", "submitted_at"], name="complaint_batch_injury_idx"),
+            models.Index(
+                fields=["batch", "injured", "submitted_at"], name="complaint_batch_injury_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -131,10 +146,14 @@ class RiskSignal(TimeStampedModel):
 
     key = models.CharField(max_length=200, unique=True)  # one signal per kind, subject and window
     kind = models.CharField(_("kind"), max_length=24, choices=SignalKind.choices)
-    status = models.CharField(_("status"), max_length=16, choices=SignalStatus.choices, default=SignalStatus.OPEN)
+    status = models.CharField(
+        _("status"), max_length=16, choices=SignalStatus.choices, default=SignalStatus.OPEN
+    )
     title = models.CharField(_("title"), max_length=200)
     evidence = models.JSONField(_("evidence"), default=dict)
-    region_code = models.CharField(_("region code of the place concerned"), max_length=6, blank=True)
+    region_code = models.CharField(
+        _("region code of the place concerned"), max_length=6, blank=True
+    )
     producer = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="risk_signals", null=True, blank=True
     )
@@ -188,7 +207,9 @@ class UnknownCodeScan(models.Model):
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["gtin", "lot", "day"], name="unknown_scan_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["gtin", "lot", "day"], name="unknown_scan_unique")
+        ]
 
 
 class ScanRegionCount(models.Model):
@@ -202,5 +223,8 @@ class ScanRegionCount(models.Model):
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["batch", "region_code", "day"],
-                                               name="scan_region_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "region_code", "day"], name="scan_region_unique"
+            )
+        ]

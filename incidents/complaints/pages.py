@@ -37,38 +37,60 @@ class MultipleFileField(forms.FileField):
 
 
 class ComplaintForm(forms.Form):
-    description = forms.CharField(label=_("What happened?"), widget=forms.Textarea(attrs={"rows": 5}),
-                                  max_length=100_000)
+    description = forms.CharField(
+        label=_("What happened?"), widget=forms.Textarea(attrs={"rows": 5}), max_length=100_000
+    )
     injured = forms.BooleanField(label=_("Someone was hurt or fell ill"), required=False)
     photos = MultipleFileField(label=_("Photos (JPEG or PNG, up to 3)"), required=False)
     contact_name = forms.CharField(label=_("Your name (optional)"), max_length=50, required=False)
-    contact_phone = forms.CharField(label=_("Your phone (optional, only the regulator handling it sees it)"),
-                                    max_length=20, required=False,
-                                    widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
+    contact_phone = forms.CharField(
+        label=_("Your phone (optional, only the regulator handling it sees it)"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
 
     def clean_contact_phone(self):
         try:
             return normalize_phone(self.cleaned_data["contact_phone"])
         except ValidationError as exc:
-            raise forms.ValidationError(exc.error_dict["contact_phone"][0].message, code="invalid_phone") from exc
+            raise forms.ValidationError(
+                exc.error_dict["contact_phone"][0].message, code="invalid_phone"
+            ) from exc
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(label=_("Code from the package"), max_length=300, required=False,
-                           help_text=_("The text under the QR code, e.g. (01)06901234000010(10)YG20260301"))
-    gtin = forms.CharField(label=_("Or: product code (GTIN)"), max_length=14, required=False,
-                           widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    code = forms.CharField(
+        label=_("Code from the package"),
+        max_length=300,
+        required=False,
+        help_text=_("The text under the QR code, e.g. (01)06901234000010(10)YG20260301"),
+    )
+    gtin = forms.CharField(
+        label=_("Or: product code (GTIN)"),
+        max_length=14,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
     lot = forms.CharField(label=_("and lot number"), max_length=20, required=False)
 
 
 def _too_many(request) -> HttpResponse:
-    return render(request, "complaints/message.html", {
-        "title": _("Too many attempts"), "text": _("Please wait a while before trying again.")}, status=429)
+    return render(
+        request,
+        "complaints/message.html",
+        {"title": _("Too many attempts"), "text": _("Please wait a while before trying again.")},
+        status=429,
+    )
 
 
 def _not_found(request) -> HttpResponse:
-    return render(request, "complaints/message.html", {
-        "title": _("Not found"), "text": _("We could not find this. Check what you typed.")}, status=404)
+    return render(
+        request,
+        "complaints/message.html",
+        {"title": _("Not found"), "text": _("We could not find this. Check what you typed.")},
+        status=404,
+    )
 
 
 def _find(gtin: str, lot: str):
@@ -94,7 +116,9 @@ def enter_code(request):
         if not form.errors:
             batch = _find(gtin, lot) if gtin and lot else None
             if batch is None:
-                form.add_error(None, _("No lot with this product code and lot number is known here."))
+                form.add_error(
+                    None, _("No lot with this product code and lot number is known here.")
+                )
             else:
                 return HttpResponseRedirect(f"/report{digital_link_path(batch.gtin, batch.lot)}/")
     return render(request, "complaints/enter_code.html", {"form": form})
@@ -114,9 +138,13 @@ def report(request, gtin: str, rest: str):
             data = form.cleaned_data
             try:
                 complaint = services.complaint_submit(
-                    batch=batch, description=data["description"], injured=data["injured"],
-                    contact_name=data["contact_name"], contact_phone=data["contact_phone"],
-                    photos=request.FILES.getlist("photos"))
+                    batch=batch,
+                    description=data["description"],
+                    injured=data["injured"],
+                    contact_name=data["contact_name"],
+                    contact_phone=data["contact_phone"],
+                    photos=request.FILES.getlist("photos"),
+                )
             except ValidationError as exc:
                 for field, errors in exc.error_dict.items():
                     name = field.split("[")[0]
@@ -124,11 +152,21 @@ def report(request, gtin: str, rest: str):
                         form.add_error(name if name in form.fields else None, error.message)
             else:
                 return HttpResponseRedirect(
-                    reverse("complaint-pages:status", args=[complaint.display_code]) + "?new=1")
+                    reverse("complaint-pages:status", args=[complaint.display_code]) + "?new=1"
+                )
     product = batch.product.name if batch.product_id else batch.gtin
-    return render(request, "complaints/report.html", {
-        "form": form, "batch": batch, "product": product, "page_path": digital_link_path(batch.gtin, batch.lot),
-        "max_photos": settings.COMPLAINT_PHOTO_MAX_COUNT, "accept_days": settings.COMPLAINT_ACCEPT_WORKING_DAYS})
+    return render(
+        request,
+        "complaints/report.html",
+        {
+            "form": form,
+            "batch": batch,
+            "product": product,
+            "page_path": digital_link_path(batch.gtin, batch.lot),
+            "max_photos": settings.COMPLAINT_PHOTO_MAX_COUNT,
+            "accept_days": settings.COMPLAINT_ACCEPT_WORKING_DAYS,
+        },
+    )
 
 
 @require_http_methods(["GET"])
@@ -147,7 +185,10 @@ def status_page(request, tracking_code: str):
         complaint = lookup(tracking_code)
     except NotFound:
         return _not_found(request)
-    response = render(request, "complaints/status.html", {"complaint": complaint,
-                                                           "new": request.GET.get("new") == "1"})
+    response = render(
+        request,
+        "complaints/status.html",
+        {"complaint": complaint, "new": request.GET.get("new") == "1"},
+    )
     response["Cache-Control"] = "private, no-store"
     return response

@@ -24,7 +24,9 @@ TRACKING_LENGTH = 10
 def _fernet() -> Fernet:
     key = settings.COMPLAINT_CONTACT_KEY
     if not key:
-        digest = hashlib.sha256(b"suyuan complaint contact key|" + settings.SECRET_KEY.encode()).digest()
+        digest = hashlib.sha256(
+            b"suyuan complaint contact key|" + settings.SECRET_KEY.encode()
+        ).digest()
         key = base64.urlsafe_b64encode(digest).decode()
     return Fernet(key)
 
@@ -32,7 +34,9 @@ def _fernet() -> Fernet:
 def encrypt_contact(*, name: str, phone: str) -> bytes:
     if not name and not phone:
         return b""
-    return _fernet().encrypt(json.dumps({"name": name, "phone": phone}, ensure_ascii=False).encode())
+    return _fernet().encrypt(
+        json.dumps({"name": name, "phone": phone}, ensure_ascii=False).encode()
+    )
 
 
 def decrypt_contact(token: bytes | memoryview) -> dict:

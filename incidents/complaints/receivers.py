@@ -15,14 +15,21 @@ from .risk import count_region_scan, count_unknown_scan
 def consumer_page_notices(batch, language: str) -> list[PageNotice]:
     """Published warnings on this lot, then the "report a problem" link."""
     notices = [
-        PageNotice(kind="warning", title=w.title_en if language == "en" else w.title_zh,
-                   text=w.text_en if language == "en" else w.text_zh)
+        PageNotice(
+            kind="warning",
+            title=w.title_en if language == "en" else w.title_zh,
+            text=w.text_en if language == "en" else w.text_zh,
+        )
         for w in ConsumerWarning.objects.filter(batches=batch).order_by("-published_at", "-id")[:5]
     ]
-    notices.append(PageNotice(
-        kind="link", title=_("Report a problem with this product"),
-        text=_("Tell the market regulator; you get a tracking code to follow it."),
-        url=f"/report{digital_link_path(batch.gtin, batch.lot)}/"))
+    notices.append(
+        PageNotice(
+            kind="link",
+            title=_("Report a problem with this product"),
+            text=_("Tell the market regulator; you get a tracking code to follow it."),
+            url=f"/report{digital_link_path(batch.gtin, batch.lot)}/",
+        )
+    )
     return notices
 
 

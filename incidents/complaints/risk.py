@@ -39,9 +39,20 @@ def _signal_url(signal: RiskSignal) -> str:
     return f"{settings.PUBLIC_BASE_URL}/api/v1/signals/{signal.pk}/"
 
 
-def signal_raise(*, key: str, kind: str, title: str, evidence: dict, region_code: str,
-                 producer: Organization | None, batches=(), complaints=(), gtin: str = "", lot: str = "",
-                 now: datetime | None = None) -> RiskSignal | None:
+def signal_raise(
+    *,
+    key: str,
+    kind: str,
+    title: str,
+    evidence: dict,
+    region_code: str,
+    producer: Organization | None,
+    batches=(),
+    complaints=(),
+    gtin: str = "",
+    lot: str = "",
+    now: datetime | None = None,
+) -> RiskSignal | None:
     """Raise the signal ``key`` once; None when it was raised before."""
     now = now or timezone.now()
     if RiskSignal.objects.filter(key=key).exists():
@@ -49,22 +60,53 @@ def signal_raise(*, key: str, kind: str, title: str, evidence: dict, region_code
     try:
         with transaction.atomic():
             signal = RiskSignal.objects.create(
-                key=key, kind=kind, title=title[:200], evidence=evidence, region_code=region_code,
-                producer=producer, gtin=gtin, lot=lot, raised_at=now)
+                key=key,
+                kind=kind,
+                title=title[:200],
+                evidence=evidence,
+                region_code=region_code,
+                producer=producer,
+                gtin=gtin,
+                lot=lot,
+                raised_at=now,
+            )
             signal.batches.set(list(batches))
             signal.complaints.set(list(complaints))
             RiskSignalTimeline.objects.create(signal=signal, action="raised", at=now, data=evidence)
-            links = {"signal": _signal_url(signal), "complaints": [
-                f"{settings.PUBLIC_BASE_URL}/api/v1/complaints/{c.pk}/" for c in complaints]}
+            links = {
+                "signal": _signal_url(signal),
+                "complaints": [
+                    f"{settings.PUBLIC_BASE_URL}/api/v1/complaints/{c.pk}/" for c in complaints
+                ],
+            }
             body = _("%(title)s. Numbers: %(evidence)s. Details: %(url)s") % {
-                "title": signal.title, "evidence": evidence, "url": links["signal"]}
-            payload = {"id": signal.pk, "kind": kind, "title": signal.title, "evidence": evidence, **links}
-            recipients = list(incident_services.regulators_at(Level.COUNTY, region_code)) if region_code else []
+                "title": signal.title,
+                "evidence": evidence,
+                "url": links["signal"],
+            }
+            payload = {
+                "id": signal.pk,
+                "kind": kind,
+                "title": signal.title,
+                "evidence": evidence,
+                **links,
+            }
+            recipients = (
+                list(incident_services.regulators_at(Level.COUNTY, region_code))
+                if region_code
+                else []
+            )
             if producer is not None:
                 recipients.append(producer)
             for organization in recipients:
-                notify(organization=organization, topic=f"risk.{kind}", subject=_("Risk signal: %(title)s")
-                       % {"title": signal.title}, body=body, payload=payload, about=signal)
+                notify(
+                    organization=organization,
+                    topic=f"risk.{kind}",
+                    subject=_("Risk signal: %(title)s") % {"title": signal.title},
+                    body=body,
+                    payload=payload,
+                    about=signal,
+                )
     except IntegrityError:  # raised concurrently by another sweep
         return None
     return signal
@@ -72,33 +114,59 @@ def signal_raise(*, key: str, kind: str, title: str, evidence: dict, region_code
 
 # --- injury monitoring -----------------------------------------------------------------------
 
+
 def check_injuries(complaint: Complaint, *, now: datetime) -> RiskSignal | None:
     """After an injury complaint: ≥ N injury complaints on one batch within the window
     (``RISK_INJURY_MIN_COMPLAINTS`` in ``RISK_INJURY_WINDOW_DAYS``), or this week's injury
     complaints on the product ≥ ``RISK_INJURY_MULTIPLE`` × its trailing weekly average."""
     batch = complaint.batch
     since = now - timedelta(days=settings.RISK_INJURY_WINDOW_DAYS)
-    recent = list(Complaint.objects.filter(batch=batch, injured=True, submitted_at__gte=since,
-                                           submitted_at__lte=now).order_by("submitted_at", "id"))
+    recent = list(
+        Complaint.objects.filter(
+            batch=batch, injured=True, submitted_at__gte=since, submitted_at__lte=now
+        ).order_by("submitted_at", "id")
+    )
     open_signal = RiskSignal.objects.filter(
-        kind=SignalKind.INJURY_CLUSTER, batches=batch, status__in=[SignalStatus.OPEN, SignalStatus.CONFIRMED],
-        raised_at__gte=since).first()
+        kind=SignalKind.INJURY_CLUSTER,
+        batches=batch,
+        status__in=[SignalStatus.OPEN, SignalStatus.CONFIRMED],
+        raised_at__gte=since,
+    ).first()
     if open_signal is not None:
         open_signal.complaints.add(complaint)
-        RiskSignalTimeline.objects.create(signal=open_signal, action="evidence_added", at=now,
-                                          data={"complaint": complaint.pk, "injury_complaints": len(recent)})
+        RiskSignalTimeline.objects.create(
+            signal=open_signal,
+            action="evidence_added",
+            at=now,
+            data={"complaint": complaint.pk, "injury_complaints": len(recent)},
+        )
         return open_signal
     producer = batch.product.owner if batch.product_id else None
     if len(recent) >= settings.RISK_INJURY_MIN_COMPLAINTS:
-        evidence = {"rule": "min_per_batch", "batch": batch.pk, "gtin": batch.gtin, "lot": batch.lot,
-                    "injury_complaints": len(recent), "threshold": settings.RISK_INJURY_MIN_COMPLAINTS,
-                    "window_days": settings.RISK_INJURY_WINDOW_DAYS, "since": since.isoformat()}
+        evidence = {
+            "rule": "min_per_batch",
+            "batch": batch.pk,
+            "gtin": batch.gtin,
+            "lot": batch.lot,
+            "injury_complaints": len(recent),
+            "threshold": settings.RISK_INJURY_MIN_COMPLAINTS,
+            "window_days": settings.RISK_INJURY_WINDOW_DAYS,
+            "since": since.isoformat(),
+        }
         return signal_raise(
-            key=f"injury:batch:{batch.pk}:{recent[0].submitted_at:%Y%m%d}", kind=SignalKind.INJURY_CLUSTER,
+            key=f"injury:batch:{batch.pk}:{recent[0].submitted_at:%Y%m%d}",
+            kind=SignalKind.INJURY_CLUSTER,
             title=_("%(n)s injury complaints on lot %(lot)s within %(days)s days")
             % {"n": len(recent), "lot": batch.lot, "days": settings.RISK_INJURY_WINDOW_DAYS},
-            evidence=evidence, region_code=complaint.region_code, producer=producer, batches=[batch],
-            complaints=recent, gtin=batch.gtin, lot=batch.lot, now=now)
+            evidence=evidence,
+            region_code=complaint.region_code,
+            producer=producer,
+            batches=[batch],
+            complaints=recent,
+            gtin=batch.gtin,
+            lot=batch.lot,
+            now=now,
+        )
     if batch.product_id:
         return _check_product_trend(complaint, now=now, producer=producer)
     return None
@@ -107,25 +175,39 @@ def check_injuries(complaint: Complaint, *, now: datetime) -> RiskSignal | None:
 def _check_product_trend(complaint: Complaint, *, now: datetime, producer) -> RiskSignal | None:
     weeks = settings.RISK_INJURY_TRAILING_WEEKS
     week_start = now - timedelta(days=7)
-    product_complaints = Complaint.objects.filter(batch__product_id=complaint.batch.product_id, injured=True)
+    product_complaints = Complaint.objects.filter(
+        batch__product_id=complaint.batch.product_id, injured=True
+    )
     this_week = list(product_complaints.filter(submitted_at__gt=week_start, submitted_at__lte=now))
-    trailing = product_complaints.filter(submitted_at__gt=week_start - timedelta(weeks=weeks),
-                                         submitted_at__lte=week_start).count()
+    trailing = product_complaints.filter(
+        submitted_at__gt=week_start - timedelta(weeks=weeks), submitted_at__lte=week_start
+    ).count()
     average = trailing / weeks
     if average <= 0 or len(this_week) < settings.RISK_INJURY_MULTIPLE_MIN:
         return None
     if len(this_week) < settings.RISK_INJURY_MULTIPLE * average:
         return None
     batches = {c.batch_id for c in this_week}
-    evidence = {"rule": "multiple_of_trailing_average", "product": complaint.batch.product_id,
-                "this_week": len(this_week), "trailing_weekly_average": round(average, 2),
-                "multiple": settings.RISK_INJURY_MULTIPLE, "trailing_weeks": weeks}
+    evidence = {
+        "rule": "multiple_of_trailing_average",
+        "product": complaint.batch.product_id,
+        "this_week": len(this_week),
+        "trailing_weekly_average": round(average, 2),
+        "multiple": settings.RISK_INJURY_MULTIPLE,
+        "trailing_weeks": weeks,
+    }
     return signal_raise(
-        key=f"injury:product:{complaint.batch.product_id}:{_week(now)}", kind=SignalKind.INJURY_CLUSTER,
+        key=f"injury:product:{complaint.batch.product_id}:{_week(now)}",
+        kind=SignalKind.INJURY_CLUSTER,
         title=_("Injury complaints on %(product)s at %(multiple)s× their usual rate")
         % {"product": complaint.batch.product.name, "multiple": round(len(this_week) / average, 1)},
-        evidence=evidence, region_code=complaint.region_code, producer=producer,
-        batches=Batch.objects.filter(pk__in=batches), complaints=this_week, now=now)
+        evidence=evidence,
+        region_code=complaint.region_code,
+        producer=producer,
+        batches=Batch.objects.filter(pk__in=batches),
+        complaints=this_week,
+        now=now,
+    )
 
 
 def injury_groups(queryset, *, by: str):
@@ -137,61 +219,123 @@ def injury_groups(queryset, *, by: str):
         for moment in rows.values_list("submitted_at", flat=True):
             counts[_week(moment)] = counts.get(_week(moment), 0) + 1
         return [{"group": week, "injury_complaints": n} for week, n in sorted(counts.items())]
-    return [{"group": row[field], "injury_complaints": row["n"]}
-            for row in rows.values(field).annotate(n=Count("id")).order_by("-n", field)]
+    return [
+        {"group": row[field], "injury_complaints": row["n"]}
+        for row in rows.values(field).annotate(n=Count("id")).order_by("-n", field)
+    ]
 
 
 # --- scans -----------------------------------------------------------------------------------
+
 
 def scan_signals(*, now: datetime) -> int:
     """Never-issued codes scanned repeatedly; scans after recall, destruction or expiry; more scans
     than units made. Each raised once per subject (idempotent)."""
     raised = 0
     since = now - timedelta(days=settings.RISK_INJURY_WINDOW_DAYS)
-    unknown = (UnknownCodeScan.objects.filter(day__gte=timezone.localtime(since).date())
-               .values("gtin", "lot").annotate(n=Sum("count")).filter(n__gte=settings.RISK_UNKNOWN_CODE_SCANS)
-               .order_by("gtin", "lot"))
+    unknown = (
+        UnknownCodeScan.objects.filter(day__gte=timezone.localtime(since).date())
+        .values("gtin", "lot")
+        .annotate(n=Sum("count"))
+        .filter(n__gte=settings.RISK_UNKNOWN_CODE_SCANS)
+        .order_by("gtin", "lot")
+    )
     for row in unknown:
         product = Product.objects.select_related("owner").filter(gtin=row["gtin"]).first()
         producer = product.owner if product else None
-        raised += _raised(signal_raise(
-            key=f"unknown:{row['gtin']}:{row['lot']}", kind=SignalKind.UNKNOWN_CODE,
-            title=_("Code %(gtin)s / lot %(lot)s was never issued but was scanned %(n)s times")
-            % {"gtin": row["gtin"], "lot": row["lot"], "n": row["n"]},
-            evidence={"gtin": row["gtin"], "lot": row["lot"], "scans": row["n"],
-                      "threshold": settings.RISK_UNKNOWN_CODE_SCANS, "since": since.isoformat(),
-                      "gtin_registered": product is not None},
-            region_code=producer.region_code if producer else "", producer=producer, gtin=row["gtin"],
-            lot=row["lot"], now=now))
+        raised += _raised(
+            signal_raise(
+                key=f"unknown:{row['gtin']}:{row['lot']}",
+                kind=SignalKind.UNKNOWN_CODE,
+                title=_("Code %(gtin)s / lot %(lot)s was never issued but was scanned %(n)s times")
+                % {"gtin": row["gtin"], "lot": row["lot"], "n": row["n"]},
+                evidence={
+                    "gtin": row["gtin"],
+                    "lot": row["lot"],
+                    "scans": row["n"],
+                    "threshold": settings.RISK_UNKNOWN_CODE_SCANS,
+                    "since": since.isoformat(),
+                    "gtin_registered": product is not None,
+                },
+                region_code=producer.region_code if producer else "",
+                producer=producer,
+                gtin=row["gtin"],
+                lot=row["lot"],
+                now=now,
+            )
+        )
     recent = ScanLog.objects.filter(scanned_at__gte=since, scanned_at__lte=now)
-    after_end = (recent.filter(
-        Q(batch__status__in=[BatchStatus.RECALLED, BatchStatus.DESTROYED], scanned_at__gt=F("batch__status_changed_at"))
-        | Q(batch__expiry_date__lt=TruncDate("scanned_at")))
-        .values("batch").annotate(n=Count("id")).filter(n__gte=settings.RISK_SCANS_AFTER_END).order_by("batch"))
+    after_end = (
+        recent.filter(
+            Q(
+                batch__status__in=[BatchStatus.RECALLED, BatchStatus.DESTROYED],
+                scanned_at__gt=F("batch__status_changed_at"),
+            )
+            | Q(batch__expiry_date__lt=TruncDate("scanned_at"))
+        )
+        .values("batch")
+        .annotate(n=Count("id"))
+        .filter(n__gte=settings.RISK_SCANS_AFTER_END)
+        .order_by("batch")
+    )
     for row in after_end:
         batch = Batch.objects.select_related("product__owner").get(pk=row["batch"])
         why = batch.status if batch.status != BatchStatus.ACTIVE else "expired"
-        raised += _raised(_batch_signal(
-            batch, key=f"after_end:{batch.pk}:{why}", kind=SignalKind.SCANNED_AFTER_END,
-            title=_("Lot %(lot)s scanned %(n)s times after it was %(why)s")
-            % {"lot": batch.lot, "n": row["n"], "why": why},
-            evidence={"batch": batch.pk, "gtin": batch.gtin, "lot": batch.lot, "scans": row["n"], "why": why,
-                      "status_changed_at": batch.status_changed_at.isoformat(),
-                      "expiry_date": batch.expiry_date.isoformat() if batch.expiry_date else None,
-                      "threshold": settings.RISK_SCANS_AFTER_END}, now=now))
+        raised += _raised(
+            _batch_signal(
+                batch,
+                key=f"after_end:{batch.pk}:{why}",
+                kind=SignalKind.SCANNED_AFTER_END,
+                title=_("Lot %(lot)s scanned %(n)s times after it was %(why)s")
+                % {"lot": batch.lot, "n": row["n"], "why": why},
+                evidence={
+                    "batch": batch.pk,
+                    "gtin": batch.gtin,
+                    "lot": batch.lot,
+                    "scans": row["n"],
+                    "why": why,
+                    "status_changed_at": batch.status_changed_at.isoformat(),
+                    "expiry_date": batch.expiry_date.isoformat() if batch.expiry_date else None,
+                    "threshold": settings.RISK_SCANS_AFTER_END,
+                },
+                now=now,
+            )
+        )
     scanned = recent.values("batch").distinct()
-    over = (ScanLog.objects.filter(batch__in=scanned, batch__quantity__gt=0).values("batch", "batch__quantity")
-            .annotate(n=Count("id")).filter(n__gt=F("batch__quantity") * settings.RISK_SCANS_PER_UNIT_FACTOR)
-            .order_by("batch"))
+    over = (
+        ScanLog.objects.filter(batch__in=scanned, batch__quantity__gt=0)
+        .values("batch", "batch__quantity")
+        .annotate(n=Count("id"))
+        .filter(n__gt=F("batch__quantity") * settings.RISK_SCANS_PER_UNIT_FACTOR)
+        .order_by("batch")
+    )
     for row in over:
         batch = Batch.objects.select_related("product__owner").get(pk=row["batch"])
-        raised += _raised(_batch_signal(
-            batch, key=f"over_scanned:{batch.pk}", kind=SignalKind.OVER_SCANNED,
-            title=_("Lot %(lot)s scanned %(n)s times, more than %(factor)s× the %(units)s units made")
-            % {"lot": batch.lot, "n": row["n"], "factor": settings.RISK_SCANS_PER_UNIT_FACTOR,
-               "units": batch.quantity.normalize()},
-            evidence={"batch": batch.pk, "gtin": batch.gtin, "lot": batch.lot, "scans": row["n"],
-                      "units": str(batch.quantity), "factor": settings.RISK_SCANS_PER_UNIT_FACTOR}, now=now))
+        raised += _raised(
+            _batch_signal(
+                batch,
+                key=f"over_scanned:{batch.pk}",
+                kind=SignalKind.OVER_SCANNED,
+                title=_(
+                    "Lot %(lot)s scanned %(n)s times, more than %(factor)s× the %(units)s units made"
+                )
+                % {
+                    "lot": batch.lot,
+                    "n": row["n"],
+                    "factor": settings.RISK_SCANS_PER_UNIT_FACTOR,
+                    "units": batch.quantity.normalize(),
+                },
+                evidence={
+                    "batch": batch.pk,
+                    "gtin": batch.gtin,
+                    "lot": batch.lot,
+                    "scans": row["n"],
+                    "units": str(batch.quantity),
+                    "factor": settings.RISK_SCANS_PER_UNIT_FACTOR,
+                },
+                now=now,
+            )
+        )
     raised += _outside_region_signals(since=since, now=now)
     return raised
 
@@ -199,8 +343,12 @@ def scan_signals(*, now: datetime) -> int:
 def _outside_region_signals(*, since: datetime, now: datetime) -> int:
     """Scans placed in a city where no holder of the lot (producer or custody) is: diversion."""
     raised = 0
-    rows = (ScanRegionCount.objects.filter(day__gte=timezone.localtime(since).date())
-            .values("batch", "region_code").annotate(n=Sum("count")).order_by("batch", "region_code"))
+    rows = (
+        ScanRegionCount.objects.filter(day__gte=timezone.localtime(since).date())
+        .values("batch", "region_code")
+        .annotate(n=Sum("count"))
+        .order_by("batch", "region_code")
+    )
     by_city: dict[tuple[int, str], int] = {}
     for row in rows:
         key = (row["batch"], row["region_code"][:4])
@@ -209,17 +357,34 @@ def _outside_region_signals(*, since: datetime, now: datetime) -> int:
         if n < settings.RISK_SCANS_OUTSIDE_REGION:
             continue
         batch = Batch.objects.select_related("product__owner").get(pk=batch_id)
-        places = set(Custody.objects.filter(batch=batch).values_list("organization__region_code", flat=True))
+        places = set(
+            Custody.objects.filter(batch=batch).values_list("organization__region_code", flat=True)
+        )
         if batch.product_id:
             places.add(batch.product.owner.region_code)
         if any(place.startswith(city) for place in places):
             continue
-        raised += _raised(_batch_signal(
-            batch, key=f"outside_region:{batch.pk}:{city}", kind=SignalKind.OUTSIDE_REGION,
-            title=_("Lot %(lot)s scanned %(n)s times in region %(city)s00, where it was never shipped")
-            % {"lot": batch.lot, "n": n, "city": city},
-            evidence={"batch": batch.pk, "gtin": batch.gtin, "lot": batch.lot, "scans": n, "region": f"{city}00",
-                      "shipped_to": sorted(places), "threshold": settings.RISK_SCANS_OUTSIDE_REGION}, now=now))
+        raised += _raised(
+            _batch_signal(
+                batch,
+                key=f"outside_region:{batch.pk}:{city}",
+                kind=SignalKind.OUTSIDE_REGION,
+                title=_(
+                    "Lot %(lot)s scanned %(n)s times in region %(city)s00, where it was never shipped"
+                )
+                % {"lot": batch.lot, "n": n, "city": city},
+                evidence={
+                    "batch": batch.pk,
+                    "gtin": batch.gtin,
+                    "lot": batch.lot,
+                    "scans": n,
+                    "region": f"{city}00",
+                    "shipped_to": sorted(places),
+                    "threshold": settings.RISK_SCANS_OUTSIDE_REGION,
+                },
+                now=now,
+            )
+        )
     return raised
 
 
@@ -229,20 +394,33 @@ def _raised(signal) -> int:
 
 def _batch_signal(batch: Batch, *, key, kind, title, evidence, now):
     producer = batch.product.owner if batch.product_id else None
-    return signal_raise(key=key, kind=kind, title=title, evidence=evidence,
-                        region_code=producer.region_code if producer else "", producer=producer, batches=[batch],
-                        gtin=batch.gtin, lot=batch.lot, now=now)
+    return signal_raise(
+        key=key,
+        kind=kind,
+        title=title,
+        evidence=evidence,
+        region_code=producer.region_code if producer else "",
+        producer=producer,
+        batches=[batch],
+        gtin=batch.gtin,
+        lot=batch.lot,
+        now=now,
+    )
 
 
 def count_unknown_scan(*, gtin: str, lot: str, at: datetime) -> None:
     day = timezone.localtime(at).date()
-    updated = UnknownCodeScan.objects.filter(gtin=gtin, lot=lot[:20], day=day).update(count=F("count") + 1)
+    updated = UnknownCodeScan.objects.filter(gtin=gtin, lot=lot[:20], day=day).update(
+        count=F("count") + 1
+    )
     if not updated:
         try:
             with transaction.atomic():
                 UnknownCodeScan.objects.create(gtin=gtin, lot=lot[:20], day=day, count=1)
         except IntegrityError:
-            UnknownCodeScan.objects.filter(gtin=gtin, lot=lot[:20], day=day).update(count=F("count") + 1)
+            UnknownCodeScan.objects.filter(gtin=gtin, lot=lot[:20], day=day).update(
+                count=F("count") + 1
+            )
 
 
 def count_region_scan(*, batch, region_code: str, at: datetime) -> None:
@@ -251,6 +429,8 @@ def count_region_scan(*, batch, region_code: str, at: datetime) -> None:
     if not rows.update(count=F("count") + 1):
         try:
             with transaction.atomic():
-                ScanRegionCount.objects.create(batch=batch, region_code=region_code, day=day, count=1)
+                ScanRegionCount.objects.create(
+                    batch=batch, region_code=region_code, day=day, count=1
+                )
         except IntegrityError:
             rows.update(count=F("count") + 1)

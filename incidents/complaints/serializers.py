@@ -23,22 +23,35 @@ class ComplaintSubmitSerializer(serializers.Serializer):
 
     gtin = serializers.CharField(required=False, allow_blank=True, max_length=14)
     lot = serializers.CharField(required=False, allow_blank=True, max_length=20)
-    code = serializers.CharField(required=False, allow_blank=True, max_length=300,
-                                 help_text="A scanned GS1 Digital Link URI or element string.")
+    code = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=300,
+        help_text="A scanned GS1 Digital Link URI or element string.",
+    )
     description = serializers.CharField(max_length=100_000, allow_blank=True, trim_whitespace=True)
     injured = serializers.BooleanField(default=False)
-    contact_name = serializers.CharField(required=False, allow_blank=True, max_length=50, default="")
-    contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=20, default="")
-    seller_region_code = serializers.CharField(required=False, allow_blank=True, max_length=6, default="")
-    photos = serializers.ListField(child=serializers.FileField(), required=False, default=list,
-                                   max_length=50)
+    contact_name = serializers.CharField(
+        required=False, allow_blank=True, max_length=50, default=""
+    )
+    contact_phone = serializers.CharField(
+        required=False, allow_blank=True, max_length=20, default=""
+    )
+    seller_region_code = serializers.CharField(
+        required=False, allow_blank=True, max_length=6, default=""
+    )
+    photos = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, max_length=50
+    )
 
     def validate_description(self, value):
         if not value.strip():
             raise serializers.ValidationError(_("Say what happened."), code="required")
         if len(value) > settings.COMPLAINT_DESCRIPTION_MAX:
             raise serializers.ValidationError(
-                _("At most %(max)s characters.") % {"max": settings.COMPLAINT_DESCRIPTION_MAX}, code="too_long")
+                _("At most %(max)s characters.") % {"max": settings.COMPLAINT_DESCRIPTION_MAX},
+                code="too_long",
+            )
         return value
 
     def validate_contact_phone(self, value):
@@ -59,14 +72,28 @@ class ComplaintSubmitSerializer(serializers.Serializer):
             gtin, lot = (attrs.get("gtin") or "").strip(), (attrs.get("lot") or "").strip()
             if not gtin or not lot:
                 raise serializers.ValidationError(
-                    {"code": [serializers.ErrorDetail(_("Give the scanned code, or the GTIN and the lot."),
-                                                      code="required")]})
+                    {
+                        "code": [
+                            serializers.ErrorDetail(
+                                _("Give the scanned code, or the GTIN and the lot."),
+                                code="required",
+                            )
+                        ]
+                    }
+                )
         try:
             attrs["gtin"] = normalize_gtin(gtin)
             validate_lot(lot)
         except DjangoValidationError as exc:
-            raise serializers.ValidationError({"code": [serializers.ErrorDetail(
-                _("This is not a product code and lot we know."), code="unknown_code")]}) from exc
+            raise serializers.ValidationError(
+                {
+                    "code": [
+                        serializers.ErrorDetail(
+                            _("This is not a product code and lot we know."), code="unknown_code"
+                        )
+                    ]
+                }
+            ) from exc
         attrs["lot"] = lot
         return attrs
 
@@ -82,8 +109,19 @@ class PublicComplaintSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Complaint
-        fields = ["tracking_code", "status", "status_display", "product", "lot", "submitted_at", "accepted_at",
-                  "reason", "reply", "replied_at", "closed_at"]
+        fields = [
+            "tracking_code",
+            "status",
+            "status_display",
+            "product",
+            "lot",
+            "submitted_at",
+            "accepted_at",
+            "reason",
+            "reply",
+            "replied_at",
+            "closed_at",
+        ]
 
     def get_product(self, obj) -> str:
         product = obj.batch.product
@@ -105,10 +143,23 @@ class ComplaintListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Complaint
-        fields = ["id", "status", "gtin", "lot", "batch", "injured", "region_code", "submitted_at",
-                  "accept_due_at", "close_due_at", "is_overdue", "escalated", "has_contact", "incident",
-                  "photo_count"]
-
+        fields = [
+            "id",
+            "status",
+            "gtin",
+            "lot",
+            "batch",
+            "injured",
+            "region_code",
+            "submitted_at",
+            "accept_due_at",
+            "close_due_at",
+            "is_overdue",
+            "escalated",
+            "has_contact",
+            "incident",
+            "photo_count",
+        ]
 
     def get_photo_count(self, obj) -> int:
         count = getattr(obj, "photo_n", None)
@@ -120,8 +171,19 @@ class ComplaintSerializer(ComplaintListSerializer):
     incident_url = serializers.SerializerMethodField()
 
     class Meta(ComplaintListSerializer.Meta):
-        fields = [*ComplaintListSerializer.Meta.fields, "description", "public_reason", "reply", "replied_at",
-                  "accepted_at", "closed_at", "merged_into", "calendar_covered", "incident_url", "contact"]
+        fields = [
+            *ComplaintListSerializer.Meta.fields,
+            "description",
+            "public_reason",
+            "reply",
+            "replied_at",
+            "accepted_at",
+            "closed_at",
+            "merged_into",
+            "calendar_covered",
+            "incident_url",
+            "contact",
+        ]
 
     def get_contact(self, obj) -> dict | None:
         """Only for the handling regulator (the county of the place)."""
@@ -130,7 +192,11 @@ class ComplaintSerializer(ComplaintListSerializer):
         return decrypt_contact(obj.contact_encrypted)
 
     def get_incident_url(self, obj) -> str | None:
-        return f"{settings.PUBLIC_BASE_URL}/api/v1/incidents/{obj.incident_id}/" if obj.incident_id else None
+        return (
+            f"{settings.PUBLIC_BASE_URL}/api/v1/incidents/{obj.incident_id}/"
+            if obj.incident_id
+            else None
+        )
 
 
 class ComplaintTimelineSerializer(serializers.ModelSerializer):
@@ -189,8 +255,21 @@ class RiskSignalSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RiskSignal
-        fields = ["id", "kind", "status", "title", "evidence", "region_code", "producer", "gtin", "lot",
-                  "batches", "complaints", "raised_at", "warning"]
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "title",
+            "evidence",
+            "region_code",
+            "producer",
+            "gtin",
+            "lot",
+            "batches",
+            "complaints",
+            "raised_at",
+            "warning",
+        ]
 
 
 class ComplaintPublishSerializer(serializers.Serializer):

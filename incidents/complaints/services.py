@@ -83,18 +83,32 @@ def _json(value):
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _log(complaint: Complaint, action: str, *, actor=None, reason: str = "", data: dict | None = None,
-         at: datetime | None = None) -> ComplaintTimeline:
+def _log(
+    complaint: Complaint,
+    action: str,
+    *,
+    actor=None,
+    reason: str = "",
+    data: dict | None = None,
+    at: datetime | None = None,
+) -> ComplaintTimeline:
     return ComplaintTimeline.objects.create(
-        complaint=complaint, action=action, actor=actor, actor_organization=organization_of(actor),
-        reason=reason or "", data={k: _json(v) for k, v in (data or {}).items()}, at=at or timezone.now(),
+        complaint=complaint,
+        action=action,
+        actor=actor,
+        actor_organization=organization_of(actor),
+        reason=reason or "",
+        data={k: _json(v) for k, v in (data or {}).items()},
+        at=at or timezone.now(),
     )
 
 
 def _payload(complaint: Complaint) -> dict:
     """What a notification says about a complaint: never contact details."""
     return {
-        "id": complaint.pk, "status": complaint.status, "injured": complaint.injured,
+        "id": complaint.pk,
+        "status": complaint.status,
+        "injured": complaint.injured,
         "batch": {"gtin": complaint.batch.gtin, "lot": complaint.batch.lot},
         "region_code": complaint.region_code,
         "url": f"{settings.PUBLIC_BASE_URL}/api/v1/complaints/{complaint.pk}/",
@@ -103,23 +117,41 @@ def _payload(complaint: Complaint) -> dict:
 
 def _notify_regulators(complaint: Complaint, level: str, *, topic: str, subject: str) -> None:
     for regulator in incident_services.regulators_at(level, complaint.region_code):
-        notify(organization=regulator, topic=topic, subject=subject,
-               body=_("Complaint #%(id)s about lot %(lot)s: %(status)s.")
-               % {"id": complaint.pk, "lot": complaint.batch.lot, "status": complaint.get_status_display()},
-               payload=_payload(complaint), about=complaint)
+        notify(
+            organization=regulator,
+            topic=topic,
+            subject=subject,
+            body=_("Complaint #%(id)s about lot %(lot)s: %(status)s.")
+            % {
+                "id": complaint.pk,
+                "lot": complaint.batch.lot,
+                "status": complaint.get_status_display(),
+            },
+            payload=_payload(complaint),
+            about=complaint,
+        )
 
 
 # --- who may act ------------------------------------------------------------------------------
 
+
 def is_handler(user, complaint: Complaint) -> bool:
     """The county regulator of the handling place: the only one who sees contact details."""
     org = organization_of(user)
-    return bool(org and org.is_regulator and org.level == Level.COUNTY and org.region_code == complaint.region_code)
+    return bool(
+        org
+        and org.is_regulator
+        and org.level == Level.COUNTY
+        and org.region_code == complaint.region_code
+    )
 
 
 def _lock(complaint_id: int, actor) -> Complaint:
     complaint = Complaint.objects.select_for_update().filter(pk=complaint_id).first()
-    if complaint is None or not Complaint.objects.visible_to(actor).filter(pk=complaint_id).exists():
+    if (
+        complaint is None
+        or not Complaint.objects.visible_to(actor).filter(pk=complaint_id).exists()
+    ):
         raise exceptions.NotFound()
     return complaint
 
@@ -128,14 +160,19 @@ def _require_handler(actor, complaint: Complaint, action: str) -> None:
     if not is_handler(actor, complaint):
         raise NotYourComplaint(
             _("Only the county regulator of the place handling this complaint may %(action)s it.")
-            % {"action": action})
+            % {"action": action}
+        )
 
 
 def _check(complaint: Complaint, action: str) -> str | None:
     sources, target = TRANSITIONS[action]
     if complaint.status not in sources:
-        raise IllegalComplaintTransition(status=complaint.status, label=complaint.get_status_display(),
-                                         action=action, allowed=allowed_actions(complaint.status))
+        raise IllegalComplaintTransition(
+            status=complaint.status,
+            label=complaint.get_status_display(),
+            action=action,
+            allowed=allowed_actions(complaint.status),
+        )
     return target
 
 
@@ -148,6 +185,7 @@ def _need(value: str, field: str) -> str:
 
 # --- the consumer submits ---------------------------------------------------------------------
 
+
 def _handling_region(batch: Batch, seller_region_code: str) -> str:
     if seller_region_code:
         try:
@@ -155,18 +193,32 @@ def _handling_region(batch: Batch, seller_region_code: str) -> str:
         except ValidationError as exc:
             raise ValidationError({"seller_region_code": exc.error_list}) from exc
         if seller_region_code.endswith("00"):
-            raise _field_error("seller_region_code", _("Give the county-level region code (GB/T 2260)."),
-                               "region_code_not_county")
+            raise _field_error(
+                "seller_region_code",
+                _("Give the county-level region code (GB/T 2260)."),
+                "region_code_not_county",
+            )
         return seller_region_code
     if batch.product_id and batch.product.owner_id:
         return batch.product.owner.region_code
-    raise _field_error("code", _("Nobody is registered here as the maker of this lot; give the seller's "
-                                 "region."), "no_handling_place")
+    raise _field_error(
+        "code",
+        _("Nobody is registered here as the maker of this lot; give the seller's region."),
+        "no_handling_place",
+    )
 
 
-def complaint_submit(*, batch: Batch, description: str, injured: bool, contact_name: str = "",
-                     contact_phone: str = "", photos=(), seller_region_code: str = "",
-                     now: datetime | None = None) -> Complaint:
+def complaint_submit(
+    *,
+    batch: Batch,
+    description: str,
+    injured: bool,
+    contact_name: str = "",
+    contact_phone: str = "",
+    photos=(),
+    seller_region_code: str = "",
+    now: datetime | None = None,
+) -> Complaint:
     """A consumer's complaint about a lot: to the county regulator of the producer's place (or the
     seller's, when given), with a decision due in 7 working days (SAMR Order 20 Art. 19)."""
     now = now or timezone.now()
@@ -174,13 +226,21 @@ def complaint_submit(*, batch: Batch, description: str, injured: bool, contact_n
     if not description:
         raise _field_error("description", _("Say what happened."), "required")
     if len(description) > settings.COMPLAINT_DESCRIPTION_MAX:
-        raise _field_error("description", _("At most %(max)s characters.")
-                           % {"max": settings.COMPLAINT_DESCRIPTION_MAX}, "too_long")
+        raise _field_error(
+            "description",
+            _("At most %(max)s characters.") % {"max": settings.COMPLAINT_DESCRIPTION_MAX},
+            "too_long",
+        )
     photos = list(photos or [])
     if len(photos) > settings.COMPLAINT_PHOTO_MAX_COUNT:
-        raise _field_error("photos", _("At most %(max)s photos.") % {"max": settings.COMPLAINT_PHOTO_MAX_COUNT},
-                           "too_many_files")
-    checked = [check_photo(upload, i) for i, upload in enumerate(photos)]  # all checked before any write
+        raise _field_error(
+            "photos",
+            _("At most %(max)s photos.") % {"max": settings.COMPLAINT_PHOTO_MAX_COUNT},
+            "too_many_files",
+        )
+    checked = [
+        check_photo(upload, i) for i, upload in enumerate(photos)
+    ]  # all checked before any write
     region = _handling_region(batch, seller_region_code)
     deadline = add_working_days(now, settings.COMPLAINT_ACCEPT_WORKING_DAYS)
     with transaction.atomic():
@@ -188,27 +248,55 @@ def complaint_submit(*, batch: Batch, description: str, injured: bool, contact_n
             try:
                 with transaction.atomic():
                     complaint = Complaint.objects.create(
-                        tracking_code=privacy.new_tracking_code(), batch=batch, description=description,
+                        tracking_code=privacy.new_tracking_code(),
+                        batch=batch,
+                        description=description,
                         injured=bool(injured),
-                        contact_encrypted=privacy.encrypt_contact(name=contact_name.strip(), phone=contact_phone),
-                        has_contact=bool(contact_name.strip() or contact_phone), region_code=region,
-                        submitted_at=now, accept_due_at=deadline.due_at, next_due_at=deadline.due_at,
+                        contact_encrypted=privacy.encrypt_contact(
+                            name=contact_name.strip(), phone=contact_phone
+                        ),
+                        has_contact=bool(contact_name.strip() or contact_phone),
+                        region_code=region,
+                        submitted_at=now,
+                        accept_due_at=deadline.due_at,
+                        next_due_at=deadline.due_at,
                         calendar_covered=deadline.calendar_covered,
                     )
                 break
             except IntegrityError:  # a tracking-code collision (1 in 10^14): draw again
                 continue
         for data, content_type, extension, width, height in checked:
-            photo = ComplaintPhoto(complaint=complaint, content_type=content_type, size=len(data),
-                                   width=width, height=height)
-            photo.file.save(f"{privacy.new_tracking_code().lower()}{extension}", ContentFile(data), save=False)
+            photo = ComplaintPhoto(
+                complaint=complaint,
+                content_type=content_type,
+                size=len(data),
+                width=width,
+                height=height,
+            )
+            photo.file.save(
+                f"{privacy.new_tracking_code().lower()}{extension}", ContentFile(data), save=False
+            )
             photo.save()
-        _log(complaint, "submitted", at=now, data={
-            "batch": batch.pk, "injured": complaint.injured, "photos": len(checked),
-            "has_contact": complaint.has_contact, "region_code": region, "accept_due_at": deadline.due_at,
-            "calendar_covered": deadline.calendar_covered})
-        _notify_regulators(complaint, Level.COUNTY, topic="complaint.submitted",
-                           subject=_("New consumer complaint #%(id)s") % {"id": complaint.pk})
+        _log(
+            complaint,
+            "submitted",
+            at=now,
+            data={
+                "batch": batch.pk,
+                "injured": complaint.injured,
+                "photos": len(checked),
+                "has_contact": complaint.has_contact,
+                "region_code": region,
+                "accept_due_at": deadline.due_at,
+                "calendar_covered": deadline.calendar_covered,
+            },
+        )
+        _notify_regulators(
+            complaint,
+            Level.COUNTY,
+            topic="complaint.submitted",
+            subject=_("New consumer complaint #%(id)s") % {"id": complaint.pk},
+        )
         if complaint.injured:
             risk.check_injuries(complaint, now=now)
     return complaint
@@ -216,7 +304,10 @@ def complaint_submit(*, batch: Batch, description: str, injured: bool, contact_n
 
 # --- the handling regulator acts ------------------------------------------------------------
 
-def complaint_accept(*, complaint_id: int, actor, reason: str = "", now: datetime | None = None) -> Complaint:
+
+def complaint_accept(
+    *, complaint_id: int, actor, reason: str = "", now: datetime | None = None
+) -> Complaint:
     """Accept (Order 20 Art. 19); mediation must end within 45 working days (Art. 32)."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -228,15 +319,35 @@ def complaint_accept(*, complaint_id: int, actor, reason: str = "", now: datetim
         complaint.close_due_at = complaint.next_due_at = deadline.due_at
         complaint.calendar_covered = complaint.calendar_covered and deadline.calendar_covered
         complaint.public_reason = (reason or "").strip()
-        complaint.save(update_fields=["status", "accepted_at", "close_due_at", "next_due_at", "calendar_covered",
-                                      "public_reason", "updated_at"])
-        _log(complaint, "accepted", actor=actor, reason=reason, at=now,
-             data={"close_due_at": deadline.due_at, "calendar_covered": deadline.calendar_covered,
-                   "late": now > complaint.accept_due_at})
+        complaint.save(
+            update_fields=[
+                "status",
+                "accepted_at",
+                "close_due_at",
+                "next_due_at",
+                "calendar_covered",
+                "public_reason",
+                "updated_at",
+            ]
+        )
+        _log(
+            complaint,
+            "accepted",
+            actor=actor,
+            reason=reason,
+            at=now,
+            data={
+                "close_due_at": deadline.due_at,
+                "calendar_covered": deadline.calendar_covered,
+                "late": now > complaint.accept_due_at,
+            },
+        )
     return complaint
 
 
-def complaint_decline(*, complaint_id: int, actor, reason: str, now: datetime | None = None) -> Complaint:
+def complaint_decline(
+    *, complaint_id: int, actor, reason: str, now: datetime | None = None
+) -> Complaint:
     """Decline, with the reason the consumer is told (Order 20 Art. 19)."""
     now = now or timezone.now()
     reason = _need(reason, "reason")
@@ -245,12 +356,16 @@ def complaint_decline(*, complaint_id: int, actor, reason: str, now: datetime | 
         _require_handler(actor, complaint, "decline")
         complaint.status = _check(complaint, "decline")
         complaint.public_reason, complaint.closed_at, complaint.next_due_at = reason, now, None
-        complaint.save(update_fields=["status", "public_reason", "closed_at", "next_due_at", "updated_at"])
+        complaint.save(
+            update_fields=["status", "public_reason", "closed_at", "next_due_at", "updated_at"]
+        )
         _log(complaint, "declined", actor=actor, reason=reason, at=now)
     return complaint
 
 
-def complaint_reply(*, complaint_id: int, actor, reply: str, now: datetime | None = None) -> Complaint:
+def complaint_reply(
+    *, complaint_id: int, actor, reply: str, now: datetime | None = None
+) -> Complaint:
     """The regulator's answer, shown to the consumer on the status page."""
     now = now or timezone.now()
     reply = (reply or "").strip()
@@ -266,7 +381,9 @@ def complaint_reply(*, complaint_id: int, actor, reply: str, now: datetime | Non
     return complaint
 
 
-def complaint_close(*, complaint_id: int, actor, outcome: str = "", now: datetime | None = None) -> Complaint:
+def complaint_close(
+    *, complaint_id: int, actor, outcome: str = "", now: datetime | None = None
+) -> Complaint:
     """End the handling; the outcome, if given, becomes the reply the consumer reads."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -284,8 +401,9 @@ def complaint_close(*, complaint_id: int, actor, outcome: str = "", now: datetim
     return complaint
 
 
-def complaint_forward(*, complaint_id: int, actor, region_code: str, reason: str,
-                      now: datetime | None = None) -> Complaint:
+def complaint_forward(
+    *, complaint_id: int, actor, region_code: str, reason: str, now: datetime | None = None
+) -> Complaint:
     """Hand it to the county regulator of another place; its 7 working days start there."""
     now = now or timezone.now()
     reason = _need(reason, "reason")
@@ -294,30 +412,54 @@ def complaint_forward(*, complaint_id: int, actor, region_code: str, reason: str
     except ValidationError as exc:
         raise ValidationError({"region_code": exc.error_list}) from exc
     if region_code.endswith("00"):
-        raise _field_error("region_code", _("Give the county-level region code (GB/T 2260)."),
-                           "region_code_not_county")
+        raise _field_error(
+            "region_code",
+            _("Give the county-level region code (GB/T 2260)."),
+            "region_code_not_county",
+        )
     with transaction.atomic():
         complaint = _lock(complaint_id, actor)
         _require_handler(actor, complaint, "forward")
         _check(complaint, "forward")
         if region_code == complaint.region_code:
-            raise _field_error("region_code", _("This complaint is already handled there."), "same_place")
+            raise _field_error(
+                "region_code", _("This complaint is already handled there."), "same_place"
+            )
         old = complaint.region_code
         deadline = add_working_days(now, settings.COMPLAINT_ACCEPT_WORKING_DAYS)
         complaint.region_code = region_code
         complaint.accept_due_at = complaint.next_due_at = deadline.due_at
         complaint.is_overdue = complaint.escalated = False
-        complaint.save(update_fields=["region_code", "accept_due_at", "next_due_at", "is_overdue", "escalated",
-                                      "updated_at"])
-        _log(complaint, "forwarded", actor=actor, reason=reason, at=now,
-             data={"from": old, "to": region_code, "accept_due_at": deadline.due_at})
-        _notify_regulators(complaint, Level.COUNTY, topic="complaint.forwarded",
-                           subject=_("Complaint #%(id)s forwarded to you") % {"id": complaint.pk})
+        complaint.save(
+            update_fields=[
+                "region_code",
+                "accept_due_at",
+                "next_due_at",
+                "is_overdue",
+                "escalated",
+                "updated_at",
+            ]
+        )
+        _log(
+            complaint,
+            "forwarded",
+            actor=actor,
+            reason=reason,
+            at=now,
+            data={"from": old, "to": region_code, "accept_due_at": deadline.due_at},
+        )
+        _notify_regulators(
+            complaint,
+            Level.COUNTY,
+            topic="complaint.forwarded",
+            subject=_("Complaint #%(id)s forwarded to you") % {"id": complaint.pk},
+        )
     return complaint
 
 
-def complaint_merge(*, complaint_id: int, actor, into_id: int, reason: str = "",
-                    now: datetime | None = None) -> Complaint:
+def complaint_merge(
+    *, complaint_id: int, actor, into_id: int, reason: str = "", now: datetime | None = None
+) -> Complaint:
     """A duplicate joins the complaint it repeats; its consumer is told which handling goes on."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -327,19 +469,32 @@ def complaint_merge(*, complaint_id: int, actor, into_id: int, reason: str = "",
         if target is None or target.pk == complaint.pk:
             raise _field_error("into", _("Name another complaint you handle."), "invalid_target")
         if target.status not in OPEN_COMPLAINT_STATUSES:
-            raise _field_error("into", _("The complaint to merge into is no longer open."), "target_not_open")
+            raise _field_error(
+                "into", _("The complaint to merge into is no longer open."), "target_not_open"
+            )
         complaint.status = _check(complaint, "merge")
         complaint.merged_into, complaint.closed_at, complaint.next_due_at = target, now, None
-        complaint.public_reason = (reason or "").strip() or _("Handled together with an identical complaint.")
-        complaint.save(update_fields=["status", "merged_into", "closed_at", "next_due_at", "public_reason",
-                                      "updated_at"])
+        complaint.public_reason = (reason or "").strip() or _(
+            "Handled together with an identical complaint."
+        )
+        complaint.save(
+            update_fields=[
+                "status",
+                "merged_into",
+                "closed_at",
+                "next_due_at",
+                "public_reason",
+                "updated_at",
+            ]
+        )
         _log(complaint, "merged", actor=actor, reason=reason, at=now, data={"into": target.pk})
         _log(target, "duplicate_merged", actor=actor, at=now, data={"from": complaint.pk})
     return complaint
 
 
-def complaint_convert(*, complaint_id: int, actor, title: str = "", reason: str = "",
-                      now: datetime | None = None) -> Complaint:
+def complaint_convert(
+    *, complaint_id: int, actor, title: str = "", reason: str = "", now: datetime | None = None
+) -> Complaint:
     """Open an incident from the complaint (issue 11 source "complaint"); each links the other."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -347,25 +502,50 @@ def complaint_convert(*, complaint_id: int, actor, title: str = "", reason: str 
         _require_handler(actor, complaint, "convert")
         target = _check(complaint, "convert")
         incident = incident_services.incident_open(
-            actor=actor, source=Source.COMPLAINT, title=(title or "").strip()[:200]
+            actor=actor,
+            source=Source.COMPLAINT,
+            title=(title or "").strip()[:200]
             or _("From consumer complaint #%(id)s") % {"id": complaint.pk},
-            description=complaint.description, region_code=complaint.region_code,
-            occurred_at=min(complaint.submitted_at, now), discovered_at=min(complaint.submitted_at, now),
-            batch_ids=[complaint.batch_id], minor_injuries=1 if complaint.injured else 0, now=now,
+            description=complaint.description,
+            region_code=complaint.region_code,
+            occurred_at=min(complaint.submitted_at, now),
+            discovered_at=min(complaint.submitted_at, now),
+            batch_ids=[complaint.batch_id],
+            minor_injuries=1 if complaint.injured else 0,
+            now=now,
         )
         IncidentTimeline.objects.create(
-            incident=incident, action="from_complaint", actor=actor, actor_organization=organization_of(actor),
-            reason=reason or "", at=now, data={
+            incident=incident,
+            action="from_complaint",
+            actor=actor,
+            actor_organization=organization_of(actor),
+            reason=reason or "",
+            at=now,
+            data={
                 "complaint": complaint.pk,
-                "url": f"{settings.PUBLIC_BASE_URL}/api/v1/complaints/{complaint.pk}/"})
+                "url": f"{settings.PUBLIC_BASE_URL}/api/v1/complaints/{complaint.pk}/",
+            },
+        )
         complaint.status, complaint.incident, complaint.next_due_at = target, incident, None
-        complaint.public_reason = (reason or "").strip() or _("Your report has led to an investigation.")
-        complaint.save(update_fields=["status", "incident", "next_due_at", "public_reason", "updated_at"])
-        _log(complaint, "converted", actor=actor, reason=reason, at=now, data={"incident": incident.pk})
+        complaint.public_reason = (reason or "").strip() or _(
+            "Your report has led to an investigation."
+        )
+        complaint.save(
+            update_fields=["status", "incident", "next_due_at", "public_reason", "updated_at"]
+        )
+        _log(
+            complaint,
+            "converted",
+            actor=actor,
+            reason=reason,
+            at=now,
+            data={"incident": incident.pk},
+        )
     return complaint
 
 
 # --- the sweep --------------------------------------------------------------------------------
+
 
 def complaints_sweep(now: datetime) -> int:
     """The complaints sweeper (api.deadlines): an open complaint past its decision or mediation
@@ -374,20 +554,33 @@ def complaints_sweep(now: datetime) -> int:
     acted = 0
     while True:
         with transaction.atomic():
-            rows = list(Complaint.objects.select_for_update(skip_locked=True, of=("self",))
-                        .filter(OPEN_COMPLAINT_Q, next_due_at__lte=now).select_related("batch")
-                        .order_by("next_due_at", "id")[:500])
+            rows = list(
+                Complaint.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(OPEN_COMPLAINT_Q, next_due_at__lte=now)
+                .select_related("batch")
+                .order_by("next_due_at", "id")[:500]
+            )
             for complaint in rows:
                 due = complaint.next_due_at
                 which = "decision" if complaint.status == ComplaintStatus.SUBMITTED else "mediation"
                 complaint.is_overdue = complaint.escalated = True
                 complaint.next_due_at = None
-                complaint.save(update_fields=["is_overdue", "escalated", "next_due_at", "updated_at"])
-                _log(complaint, "overdue_escalated", at=due,
-                     reason=_("Not handled within the deadline (SAMR Order 20)."),
-                     data={"deadline": which, "due_at": due, "swept_at": now, "to": Level.CITY})
-                _notify_regulators(complaint, Level.CITY, topic="complaint.overdue",
-                                   subject=_("Complaint #%(id)s is overdue at the county") % {"id": complaint.pk})
+                complaint.save(
+                    update_fields=["is_overdue", "escalated", "next_due_at", "updated_at"]
+                )
+                _log(
+                    complaint,
+                    "overdue_escalated",
+                    at=due,
+                    reason=_("Not handled within the deadline (SAMR Order 20)."),
+                    data={"deadline": which, "due_at": due, "swept_at": now, "to": Level.CITY},
+                )
+                _notify_regulators(
+                    complaint,
+                    Level.CITY,
+                    topic="complaint.overdue",
+                    subject=_("Complaint #%(id)s is overdue at the county") % {"id": complaint.pk},
+                )
                 acted += 1
         if len(rows) < 500:
             return acted
@@ -409,13 +602,16 @@ def scan_signals_sweep(now: datetime) -> int:
 
 # --- risk signals and warnings ----------------------------------------------------------------
 
+
 def _lock_signal(signal_id: int, actor) -> RiskSignal:
     signal = RiskSignal.objects.select_for_update().filter(pk=signal_id).first()
     if signal is None or not RiskSignal.objects.visible_to(actor).filter(pk=signal_id).exists():
         raise exceptions.NotFound()
     org = organization_of(actor)
     if not org.is_regulator:
-        raise NotYourComplaint(_("Only a regulator of the place concerned decides on a risk signal."))
+        raise NotYourComplaint(
+            _("Only a regulator of the place concerned decides on a risk signal.")
+        )
     return signal
 
 
@@ -423,18 +619,29 @@ def _signal_step(signal: RiskSignal, action: str) -> str:
     sources, target = SIGNAL_TRANSITIONS[action]
     if signal.status not in sources:
         allowed = [a for a, (src, _t) in SIGNAL_TRANSITIONS.items() if signal.status in src]
-        raise IllegalComplaintTransition(status=signal.status, label=signal.get_status_display(), action=action,
-                                         allowed=allowed)
+        raise IllegalComplaintTransition(
+            status=signal.status, label=signal.get_status_display(), action=action, allowed=allowed
+        )
     return target
 
 
-def _signal_log(signal: RiskSignal, action: str, *, actor=None, reason: str = "", data=None, at=None):
+def _signal_log(
+    signal: RiskSignal, action: str, *, actor=None, reason: str = "", data=None, at=None
+):
     return RiskSignalTimeline.objects.create(
-        signal=signal, action=action, actor=actor, actor_organization=organization_of(actor), reason=reason or "",
-        data={k: _json(v) for k, v in (data or {}).items()}, at=at or timezone.now())
+        signal=signal,
+        action=action,
+        actor=actor,
+        actor_organization=organization_of(actor),
+        reason=reason or "",
+        data={k: _json(v) for k, v in (data or {}).items()},
+        at=at or timezone.now(),
+    )
 
 
-def signal_confirm(*, signal_id: int, actor, reason: str = "", now: datetime | None = None) -> RiskSignal:
+def signal_confirm(
+    *, signal_id: int, actor, reason: str = "", now: datetime | None = None
+) -> RiskSignal:
     with transaction.atomic():
         signal = _lock_signal(signal_id, actor)
         signal.status = _signal_step(signal, "confirm")
@@ -443,7 +650,9 @@ def signal_confirm(*, signal_id: int, actor, reason: str = "", now: datetime | N
     return signal
 
 
-def signal_dismiss(*, signal_id: int, actor, reason: str, now: datetime | None = None) -> RiskSignal:
+def signal_dismiss(
+    *, signal_id: int, actor, reason: str, now: datetime | None = None
+) -> RiskSignal:
     reason = (reason or "").strip()
     if not reason:
         raise _field_error("reason", _("Say why the signal is dismissed."), "required")
@@ -455,26 +664,54 @@ def signal_dismiss(*, signal_id: int, actor, reason: str, now: datetime | None =
     return signal
 
 
-def warning_publish(*, signal_id: int, actor, title_zh: str, title_en: str, text_zh: str, text_en: str,
-                    now: datetime | None = None) -> ConsumerWarning:
+def warning_publish(
+    *,
+    signal_id: int,
+    actor,
+    title_zh: str,
+    title_en: str,
+    text_zh: str,
+    text_en: str,
+    now: datetime | None = None,
+) -> ConsumerWarning:
     """Publish a confirmed risk as a public, bilingual consumer warning (Xuzhou draft Art. 12),
     shown on the consumer pages of the batches concerned."""
     now = now or timezone.now()
-    for field, value in (("title_zh", title_zh), ("title_en", title_en), ("text_zh", text_zh),
-                         ("text_en", text_en)):
+    for field, value in (
+        ("title_zh", title_zh),
+        ("title_en", title_en),
+        ("text_zh", text_zh),
+        ("text_en", text_en),
+    ):
         if not (value or "").strip():
-            raise _field_error(field, _("A warning is published in Chinese and in English."), "required")
+            raise _field_error(
+                field, _("A warning is published in Chinese and in English."), "required"
+            )
     with transaction.atomic():
         signal = _lock_signal(signal_id, actor)
         signal.status = _signal_step(signal, "publish")
         batch_ids = list(signal.batches.values_list("pk", flat=True))
         if not batch_ids:
-            raise _field_error("signal", _("This signal names no batch to warn about."), "no_batches")
+            raise _field_error(
+                "signal", _("This signal names no batch to warn about."), "no_batches"
+            )
         warning = ConsumerWarning.objects.create(
-            signal=signal, title_zh=title_zh.strip(), title_en=title_en.strip(), text_zh=text_zh.strip(),
-            text_en=text_en.strip(), published_by=organization_of(actor), published_at=now)
+            signal=signal,
+            title_zh=title_zh.strip(),
+            title_en=title_en.strip(),
+            text_zh=text_zh.strip(),
+            text_en=text_en.strip(),
+            published_by=organization_of(actor),
+            published_at=now,
+        )
         warning.batches.set(batch_ids)
         signal.save(update_fields=["status", "updated_at"])
-        _signal_log(signal, "published", actor=actor, at=now, data={"warning": warning.pk, "batches": batch_ids})
+        _signal_log(
+            signal,
+            "published",
+            actor=actor,
+            at=now,
+            data={"warning": warning.pk, "batches": batch_ids},
+        )
         transaction.on_commit(lambda: invalidate_batches(batch_ids))
     return warning

@@ -51,7 +51,10 @@ class _ClientThrottle(SimpleRateThrottle):
         return super().allow_request(request, view)
 
     def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": client_key(self.get_ident(request))}
+        return self.cache_format % {
+            "scope": self.scope,
+            "ident": client_key(self.get_ident(request)),
+        }
 
 
 class ComplaintSubmitThrottle(_ClientThrottle):

@@ -12,8 +12,15 @@ router.register("signals", views.RiskSignalViewSet, basename="signal")
 router.register("public/warnings", views.PublicWarningViewSet, basename="public-warning")
 
 urlpatterns = [
-    path("public/complaints/", views.PublicComplaintCreateView.as_view(), name="public-complaint-create"),
-    path("public/complaints/<str:tracking_code>/", views.PublicComplaintStatusView.as_view(),
-         name="public-complaint-status"),
+    path(
+        "public/complaints/",
+        views.PublicComplaintCreateView.as_view(),
+        name="public-complaint-create",
+    ),
+    path(
+        "public/complaints/<str:tracking_code>/",
+        views.PublicComplaintStatusView.as_view(),
+        name="public-complaint-status",
+    ),
     *router.urls,
 ]

@@ -29,8 +29,16 @@ from .throttles import ComplaintLookupThrottle, ComplaintSubmitThrottle
 def find_batch(gtin: str, lot: str) -> Batch:
     batch = Batch.objects.select_related("product__owner").filter(gtin=gtin, lot=lot).first()
     if batch is None:
-        raise exceptions.ValidationError({"code": [exceptions.ErrorDetail(
-            _("No lot with this product code and lot number is known here."), code="unknown_code")]})
+        raise exceptions.ValidationError(
+            {
+                "code": [
+                    exceptions.ErrorDetail(
+                        _("No lot with this product code and lot number is known here."),
+                        code="unknown_code",
+                    )
+                ]
+            }
+        )
     return batch
 
 
@@ -42,8 +50,14 @@ def submit(request, data) -> Complaint:
     batch = find_batch(v["gtin"], v["lot"])
     try:
         return services.complaint_submit(
-            batch=batch, description=v["description"], injured=v["injured"], contact_name=v["contact_name"],
-            contact_phone=v["contact_phone"], photos=v["photos"], seller_region_code=v["seller_region_code"])
+            batch=batch,
+            description=v["description"],
+            injured=v["injured"],
+            contact_name=v["contact_name"],
+            contact_phone=v["contact_phone"],
+            photos=v["photos"],
+            seller_region_code=v["seller_region_code"],
+        )
     except DjangoValidationError as exc:
         raise exceptions.ValidationError(detail_from_django(exc)) from exc
 
@@ -56,17 +70,29 @@ class PublicComplaintCreateView(APIView):
     throttle_classes = [ComplaintSubmitThrottle]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    @extend_schema(request={"multipart/form-data": s.ComplaintSubmitSerializer,
-                            "application/json": s.ComplaintSubmitSerializer},
-                   responses={201: s.ComplaintSubmittedSerializer})
+    @extend_schema(
+        request={
+            "multipart/form-data": s.ComplaintSubmitSerializer,
+            "application/json": s.ComplaintSubmitSerializer,
+        },
+        responses={201: s.ComplaintSubmittedSerializer},
+    )
     def post(self, request):
         data = request.data
         if hasattr(data, "getlist"):
-            data = {**{k: data.get(k) for k in data if k != "photos"}, "photos": request.FILES.getlist("photos")}
+            data = {
+                **{k: data.get(k) for k in data if k != "photos"},
+                "photos": request.FILES.getlist("photos"),
+            }
         complaint = submit(request, data)
-        return Response({"tracking_code": complaint.display_code, "status": complaint.status,
-                         "status_url": f"/api/v1/public/complaints/{complaint.display_code}/"},
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            {
+                "tracking_code": complaint.display_code,
+                "status": complaint.status,
+                "status_url": f"/api/v1/public/complaints/{complaint.display_code}/",
+            },
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class PublicComplaintStatusView(APIView):
@@ -84,8 +110,11 @@ class PublicComplaintStatusView(APIView):
 
 def lookup(tracking_code: str) -> Complaint:
     code = normalize_tracking_code(tracking_code)
-    complaint = (Complaint.objects.select_related("batch__product").filter(tracking_code=code).first()
-                 if code else None)
+    complaint = (
+        Complaint.objects.select_related("batch__product").filter(tracking_code=code).first()
+        if code
+        else None
+    )
     if complaint is None:
         raise exceptions.NotFound()
     return complaint
@@ -102,12 +131,20 @@ class _TransitionErrors:
         return response
 
 
-class ComplaintViewSet(_TransitionErrors, ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                       viewsets.GenericViewSet):
+class ComplaintViewSet(
+    _TransitionErrors,
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """Complaints for the regulators of the place; contact details only for the handling county."""
 
-    queryset = (Complaint.objects.select_related("batch").annotate(photo_n=Count("photos"))
-                .order_by("-submitted_at", "-id"))
+    queryset = (
+        Complaint.objects.select_related("batch")
+        .annotate(photo_n=Count("photos"))
+        .order_by("-submitted_at", "-id")
+    )
     serializer_class = s.ComplaintSerializer
     pagination_class = StandardPagination
     filterset_fields = ["status", "injured", "is_overdue", "incident", "batch", "region_code"]
@@ -119,14 +156,17 @@ class ComplaintViewSet(_TransitionErrors, ScopedViewSetMixin, mixins.ListModelMi
         context = super().get_serializer_context()
         if self.action != "list" and self.kwargs.get("pk"):
             complaint = Complaint.objects.filter(pk=self.kwargs["pk"]).first()
-            context["show_contact"] = complaint is not None and services.is_handler(self.request.user, complaint)
+            context["show_contact"] = complaint is not None and services.is_handler(
+                self.request.user, complaint
+            )
         return context
 
     def _act(self, request, pk, serializer_class, service, **mapping):
         complaint = self.get_object()  # 404 for a complaint the user may not see
         if not services.is_handler(request.user, complaint):  # 403 before looking at the input
             raise services.NotYourComplaint(
-                _("Only the county regulator of the place handling this complaint may act on it."))
+                _("Only the county regulator of the place handling this complaint may act on it.")
+            )
         data = serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
         kwargs = {mapping.get(k, k): v for k, v in data.validated_data.items()}
@@ -134,7 +174,9 @@ class ComplaintViewSet(_TransitionErrors, ScopedViewSetMixin, mixins.ListModelMi
             complaint = service(complaint_id=int(pk), actor=request.user, **kwargs)
         except DjangoValidationError as exc:
             raise exceptions.ValidationError(detail_from_django(exc)) from exc
-        return Response(s.ComplaintSerializer(complaint, context=self.get_serializer_context()).data)
+        return Response(
+            s.ComplaintSerializer(complaint, context=self.get_serializer_context()).data
+        )
 
     @extend_schema(request=s.ComplaintReasonSerializer, responses=s.ComplaintSerializer)
     @action(detail=True, methods=["post"])
@@ -144,7 +186,9 @@ class ComplaintViewSet(_TransitionErrors, ScopedViewSetMixin, mixins.ListModelMi
     @extend_schema(request=s.ComplaintRequiredReasonSerializer, responses=s.ComplaintSerializer)
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
-        return self._act(request, pk, s.ComplaintRequiredReasonSerializer, services.complaint_decline)
+        return self._act(
+            request, pk, s.ComplaintRequiredReasonSerializer, services.complaint_decline
+        )
 
     @extend_schema(request=s.ComplaintReplySerializer, responses=s.ComplaintSerializer)
     @action(detail=True, methods=["post"])
@@ -164,7 +208,9 @@ class ComplaintViewSet(_TransitionErrors, ScopedViewSetMixin, mixins.ListModelMi
     @extend_schema(request=s.ComplaintMergeSerializer, responses=s.ComplaintSerializer)
     @action(detail=True, methods=["post"])
     def merge(self, request, pk=None):
-        return self._act(request, pk, s.ComplaintMergeSerializer, services.complaint_merge, into="into_id")
+        return self._act(
+            request, pk, s.ComplaintMergeSerializer, services.complaint_merge, into="into_id"
+        )
 
     @extend_schema(request=s.ComplaintConvertSerializer, responses=s.ComplaintSerializer)
     @action(detail=True, methods=["post"])
@@ -191,23 +237,45 @@ class ComplaintViewSet(_TransitionErrors, ScopedViewSetMixin, mixins.ListModelMi
         response["Cache-Control"] = "private, no-store"
         return response
 
-    @extend_schema(parameters=[OpenApiParameter("by", enum=["product", "batch", "region", "week"])],
-                   responses=s.InjuryGroupSerializer(many=True))
-    @action(detail=False, methods=["get"], url_path="injury-groups", url_name="injury-groups", pagination_class=None)
+    @extend_schema(
+        parameters=[OpenApiParameter("by", enum=["product", "batch", "region", "week"])],
+        responses=s.InjuryGroupSerializer(many=True),
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="injury-groups",
+        url_name="injury-groups",
+        pagination_class=None,
+    )
     def injury_groups(self, request):
         """Injury complaints the regulator sees, grouped by product, batch, region or week (seed 004)."""
         by = request.query_params.get("by", "batch")
         if by not in ("product", "batch", "region", "week"):
-            raise exceptions.ValidationError({"by": [exceptions.ErrorDetail(
-                "product, batch, region or week", code="invalid_choice")]})
+            raise exceptions.ValidationError(
+                {
+                    "by": [
+                        exceptions.ErrorDetail(
+                            "product, batch, region or week", code="invalid_choice"
+                        )
+                    ]
+                }
+            )
         return Response(risk.injury_groups(self.filter_queryset(self.get_queryset()), by=by))
 
 
-class RiskSignalViewSet(_TransitionErrors, ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                        viewsets.GenericViewSet):
+class RiskSignalViewSet(
+    _TransitionErrors,
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """Risk signals: regulators of the place and the producer see them; regulators decide."""
 
-    queryset = RiskSignal.objects.select_related("warning").prefetch_related("batches", "complaints")
+    queryset = RiskSignal.objects.select_related("warning").prefetch_related(
+        "batches", "complaints"
+    )
     serializer_class = s.RiskSignalSerializer
     pagination_class = StandardPagination
     filterset_fields = ["kind", "status"]
@@ -215,7 +283,9 @@ class RiskSignalViewSet(_TransitionErrors, ScopedViewSetMixin, mixins.ListModelM
     def _act(self, request, pk, serializer_class, service):
         self.get_object()
         if not self.organization.is_regulator:  # 403 before looking at the input
-            raise services.NotYourComplaint(_("Only a regulator of the place concerned decides on a risk signal."))
+            raise services.NotYourComplaint(
+                _("Only a regulator of the place concerned decides on a risk signal.")
+            )
         data = serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -233,10 +303,14 @@ class RiskSignalViewSet(_TransitionErrors, ScopedViewSetMixin, mixins.ListModelM
     @extend_schema(request=s.ComplaintRequiredReasonSerializer, responses=s.RiskSignalSerializer)
     @action(detail=True, methods=["post"])
     def dismiss(self, request, pk=None):
-        signal = self._act(request, pk, s.ComplaintRequiredReasonSerializer, services.signal_dismiss)
+        signal = self._act(
+            request, pk, s.ComplaintRequiredReasonSerializer, services.signal_dismiss
+        )
         return Response(s.RiskSignalSerializer(self.get_queryset().get(pk=signal.pk)).data)
 
-    @extend_schema(request=s.ComplaintPublishSerializer, responses={201: s.ConsumerWarningSerializer})
+    @extend_schema(
+        request=s.ComplaintPublishSerializer, responses={201: s.ConsumerWarningSerializer}
+    )
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         """Publish the confirmed signal as a public, bilingual consumer warning."""
@@ -252,11 +326,15 @@ class RiskSignalViewSet(_TransitionErrors, ScopedViewSetMixin, mixins.ListModelM
         return self.get_paginated_response(s.RiskSignalTimelineSerializer(page, many=True).data)
 
 
-class PublicWarningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PublicWarningViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Published consumer warnings, in Chinese and English, for anyone."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
-    queryset = ConsumerWarning.objects.prefetch_related("batches__product").order_by("-published_at", "-id")
+    queryset = ConsumerWarning.objects.prefetch_related("batches__product").order_by(
+        "-published_at", "-id"
+    )
     serializer_class = s.ConsumerWarningSerializer
     pagination_class = StandardPagination

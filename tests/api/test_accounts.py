@@ -43,7 +43,9 @@ def test_token_is_stored_hashed_and_expires(operator, settings):
     assert response.json()["expiry"]
     stored = AuthToken.objects.get(user=operator)
     assert token not in (stored.digest, stored.token_key) and stored.digest != token
-    assert stored.expiry - timezone.now() == pytest.approx(settings.REST_KNOX["TOKEN_TTL"], abs=timedelta(minutes=1))
+    assert stored.expiry - timezone.now() == pytest.approx(
+        settings.REST_KNOX["TOKEN_TTL"], abs=timedelta(minutes=1)
+    )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/v1/me/").status_code == 200
@@ -74,7 +76,10 @@ def test_api_login_locks_out_after_repeated_failures(operator):
     locked = _token(password="guess", HTTP_ACCEPT_LANGUAGE="en")
     assert locked.status_code == 429
     assert locked["Content-Type"] == "application/problem+json"
-    assert locked.json()["status"] == 429 and "Too many failed sign-in attempts" in locked.json()["detail"]
+    assert (
+        locked.json()["status"] == 429
+        and "Too many failed sign-in attempts" in locked.json()["detail"]
+    )
     assert int(locked["Retry-After"]) == 30 * 60
     # Even the right password is refused until the cool-off has passed.
     assert _token().status_code == 429
@@ -94,7 +99,9 @@ def test_every_login_form_locks_out(operator, path):
     User.objects.filter(pk=operator.pk).update(is_staff=True)
     client = Client()
     for _ in range(2):
-        assert client.post(path, {"username": "op", "password": "guess"}).status_code == 200  # form again
+        assert (
+            client.post(path, {"username": "op", "password": "guess"}).status_code == 200
+        )  # form again
     locked = client.post(path, {"username": "op", "password": "guess"})
     assert locked.status_code == 429
     assert locked["Content-Type"].startswith("text/html")

@@ -8,7 +8,9 @@ from tests.factories import EnterpriseFactory, UserFactory
 def test_token_login_then_token_auth():
     user = UserFactory(username="op", organization=EnterpriseFactory())
     client = APIClient()
-    response = client.post("/api/v1/auth/token/", {"username": "op", "password": "pw-for-tests-2026"}, format="json")
+    response = client.post(
+        "/api/v1/auth/token/", {"username": "op", "password": "pw-for-tests-2026"}, format="json"
+    )
     assert response.status_code == 200
     client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
     me = client.get("/api/v1/me/").json()
@@ -20,14 +22,22 @@ def test_token_login_then_token_auth():
 def test_wrong_password_is_problem_json_in_english_and_chinese():
     UserFactory(username="op", organization=EnterpriseFactory())
     client = APIClient()
-    en = client.post("/api/v1/auth/token/", {"username": "op", "password": "nope"}, format="json",
-                     HTTP_ACCEPT_LANGUAGE="en")
+    en = client.post(
+        "/api/v1/auth/token/",
+        {"username": "op", "password": "nope"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert en.status_code == 400
     assert en["Content-Type"] == "application/problem+json"
     assert en.json()["errors"][0]["rule"] == "authorization"
     assert "Unable to log in" in en.json()["detail"]
-    zh = client.post("/api/v1/auth/token/", {"username": "op", "password": "nope"}, format="json",
-                     HTTP_ACCEPT_LANGUAGE="zh-CN")
+    zh = client.post(
+        "/api/v1/auth/token/",
+        {"username": "op", "password": "nope"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="zh-CN",
+    )
     assert "无法" in zh.json()["detail"]
 
 

@@ -38,7 +38,10 @@ def test_a_failing_sweeper_does_not_stop_the_others(registry):
 
     registry.register_sweeper("broken", broken)
     registry.register_sweeper("fine", lambda now: 3)
-    assert registry.sweep_all(datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC"))) == {"broken": -1, "fine": 3}
+    assert registry.sweep_all(datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC"))) == {
+        "broken": -1,
+        "fine": 3,
+    }
 
 
 @pytest.mark.django_db

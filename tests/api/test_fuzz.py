@@ -33,7 +33,9 @@ EXCLUDED_CHECKS = [positive_data_acceptance]  # tests.factories.UserFactory
 
 def _token(user) -> str:
     """The contract's way in: POST /api/v1/auth/token/ with the user's password."""
-    response = APIClient().post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD})
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": user.username, "password": PASSWORD}
+    )
     assert response.status_code == 200, response.content
     return response.json()["token"]
 
@@ -94,7 +96,10 @@ def _fuzz_operations(token: str) -> list[str]:
 
         try:
             run()
-        except (Exception, BaseExceptionGroup) as exc:  # every operation's failures, reported together
+        except (
+            Exception,
+            BaseExceptionGroup,
+        ) as exc:  # every operation's failures, reported together
             failures.append(f"{operation.label}: {str(exc)[:1500]}")
     return failures
 

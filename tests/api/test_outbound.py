@@ -45,7 +45,10 @@ def test_non_public_or_plain_http_destinations_are_refused(settings, url, rule):
 def test_public_https_is_accepted():
     destination = check_destination("https://93.184.215.14:8443/hooks/epcis?x=1")
     assert (destination.host, destination.port, destination.path) == (
-        "93.184.215.14", 8443, "/hooks/epcis?x=1")
+        "93.184.215.14",
+        8443,
+        "/hooks/epcis?x=1",
+    )
 
 
 def test_allow_list_opens_named_hosts_and_networks_only(settings):
@@ -55,9 +58,11 @@ def test_allow_list_opens_named_hosts_and_networks_only(settings):
         check_destination("http://10.21.0.1/hook")
     settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
     check_destination("https://10.21.0.1/hook")  # private over HTTPS
-    for url, rule in [("http://10.21.0.1/hook", "https_required"),
-                      ("https://127.0.0.1/hook", "loopback_address"),
-                      ("https://169.254.169.254/", "link_local_address")]:
+    for url, rule in [
+        ("http://10.21.0.1/hook", "https_required"),
+        ("https://127.0.0.1/hook", "loopback_address"),
+        ("https://169.254.169.254/", "link_local_address"),
+    ]:
         with pytest.raises(DestinationRefused) as refused:
             check_destination(url)
         assert refused.value.rule == rule
@@ -128,8 +133,13 @@ def test_the_checked_address_is_the_one_connected_to(settings, monkeypatch):
 
 @pytest.mark.parametrize(
     "dest",
-    ["http://127.0.0.1:9/x", "https://localhost/x", "https://[::1]/x", "http://example.com/x",
-     "https://169.254.169.254/x"],
+    [
+        "http://127.0.0.1:9/x",
+        "https://localhost/x",
+        "https://[::1]/x",
+        "http://example.com/x",
+        "https://169.254.169.254/x",
+    ],
 )
 def test_subscription_api_refuses_internal_destinations(enterprise, settings, dest):
     settings.WEBHOOK_ALLOWED_HOSTS = []
@@ -142,7 +152,9 @@ def test_subscription_api_refuses_internal_destinations(enterprise, settings, de
     assert not enterprise.client.get("/epcis/queries/q/subscriptions").json()
 
 
-def test_delivery_checks_the_destination_again(enterprise, settings, django_capture_on_commit_callbacks):
+def test_delivery_checks_the_destination_again(
+    enterprise, settings, django_capture_on_commit_callbacks
+):
     """A destination allowed when subscribing but not when sending (allow-list narrowed, DNS
     now pointing inside) is not called: the delivery fails at once, without retries."""
     from decimal import Decimal
@@ -156,7 +168,9 @@ def test_delivery_checks_the_destination_again(enterprise, settings, django_capt
     try:
         settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
         enterprise.client.post(
-            "/epcis/queries", {"name": "q", "query": {"EQ_bizStep": ["commissioning"]}}, format="json"
+            "/epcis/queries",
+            {"name": "q", "query": {"EQ_bizStep": ["commissioning"]}},
+            format="json",
         )
         created = enterprise.client.post(
             "/epcis/queries/q/subscriptions", {"dest": receiver.url, "stream": True}, format="json"
@@ -164,7 +178,9 @@ def test_delivery_checks_the_destination_again(enterprise, settings, django_capt
         assert created.status_code == 201, created.content
         settings.WEBHOOK_ALLOWED_HOSTS = []
         with django_capture_on_commit_callbacks(execute=True):
-            produce(enterprise.user, ProductFactory(owner=enterprise.org), lot="O1", quantity=Decimal(1))
+            produce(
+                enterprise.user, ProductFactory(owner=enterprise.org), lot="O1", quantity=Decimal(1)
+            )
         delivery = SubscriptionDelivery.objects.get()
         assert (delivery.status, delivery.attempts) == ("failed", 1)
         assert delivery.last_error == "refused: loopback_address"

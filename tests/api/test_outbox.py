@@ -53,12 +53,20 @@ def outcomes():
 
 
 def send(org, **kwargs):
-    return notify(organization=org, topic="test.topic", subject="主题", body="正文", payload={"n": 1},
-                  about=org, **kwargs)
+    return notify(
+        organization=org,
+        topic="test.topic",
+        subject="主题",
+        body="正文",
+        payload={"n": 1},
+        about=org,
+        **kwargs,
+    )
 
 
 def test_notify_writes_one_email_row_for_the_members_and_sends_after_commit(
-        org, outcomes, django_capture_on_commit_callbacks):
+    org, outcomes, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         rows = send(org)
     assert len(rows) == 1 and rows[0].channel == "email"
@@ -74,14 +82,20 @@ def test_notify_writes_one_email_row_for_the_members_and_sends_after_commit(
 
 
 def test_a_rolled_back_change_sends_nothing(org, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
         send(org)
         raise RuntimeError("the change failed")
     assert Notification.objects.count() == 0
     assert mail.outbox == []
 
 
-def test_a_down_mail_server_loses_nothing(org, settings, outcomes, django_capture_on_commit_callbacks):
+def test_a_down_mail_server_loses_nothing(
+    org, settings, outcomes, django_capture_on_commit_callbacks
+):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
     settings.NOTIFICATION_RETRY_BASE_SECONDS = 0
@@ -116,9 +130,12 @@ def test_back_off_grows_and_is_capped(settings):
     assert [outbox.backoff(n).total_seconds() for n in (1, 2, 3, 4, 5)] == [60, 120, 240, 480, 600]
 
 
-def test_webhooks_are_signed_over_the_body(org, monkeypatch, outcomes, django_capture_on_commit_callbacks):
-    endpoint = WebhookEndpoint.objects.create(organization=org, url="https://hooks.example.com/suyuan",
-                                              secret="s3cret")
+def test_webhooks_are_signed_over_the_body(
+    org, monkeypatch, outcomes, django_capture_on_commit_callbacks
+):
+    endpoint = WebhookEndpoint.objects.create(
+        organization=org, url="https://hooks.example.com/suyuan", secret="s3cret"
+    )
     posted = []
 
     def fake_post(url, body, headers):
@@ -151,8 +168,15 @@ def test_a_webhook_answering_with_a_redirect_is_a_failure(org, monkeypatch, sett
 
 @pytest.mark.parametrize(
     "url",
-    ["http://hooks.example.com/x", "https://127.0.0.1/x", "https://10.1.2.3/x", "https://localhost/x",
-     "https://169.254.169.254/latest/meta-data", "https://[::1]/x", "https://user:pw@example.com/x"],
+    [
+        "http://hooks.example.com/x",
+        "https://127.0.0.1/x",
+        "https://10.1.2.3/x",
+        "https://localhost/x",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/x",
+        "https://user:pw@example.com/x",
+    ],
 )
 def test_webhooks_refuse_plain_http_and_private_addresses(url):
     with pytest.raises(DeliveryError):

@@ -31,8 +31,12 @@ def test_region_codes(code):
 
 @pytest.mark.parametrize(
     ("code", "rule"),
-    [("32030", "region_code_format"), ("3203AB", "region_code_format"), ("990000", "region_code_unknown_province"),
-     ("320001", "region_code_format")],
+    [
+        ("32030", "region_code_format"),
+        ("3203AB", "region_code_format"),
+        ("990000", "region_code_unknown_province"),
+        ("320001", "region_code_format"),
+    ],
 )
 def test_bad_region_codes(code, rule):
     with pytest.raises(ValidationError) as info:

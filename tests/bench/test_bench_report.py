@@ -22,23 +22,51 @@ from bench.common import (
 
 
 def _ctx(size="small", events=50_000):
-    return Context(size=size, events=events, seed=7, database_url="", redis_url="", params={},
-                   rng=random.Random(7), dataset={"events_requested": events, "events": events - 1, "seed": 7})
+    return Context(
+        size=size,
+        events=events,
+        seed=7,
+        database_url="",
+        redis_url="",
+        params={},
+        rng=random.Random(7),
+        dataset={"events_requested": events, "events": events - 1, "seed": 7},
+    )
 
 
-_MACHINE = {"cpu": "test cpu", "cores": 2, "postgresql": "15.0", "date": "2026-12-02T00:00:00+00:00"}
+_MACHINE = {
+    "cpu": "test cpu",
+    "cores": 2,
+    "postgresql": "15.0",
+    "date": "2026-12-02T00:00:00+00:00",
+}
 
 
 def _capture(value, baseline):
     ratio = round(value / baseline, 3)
-    return Measure(name="capture_throughput", label="capture throughput", value=value, unit="events/s",
-                   baseline=baseline, baseline_label="COPY", ratio=ratio, target="≥ 25 % of baseline",
-                   met=ratio >= 0.25)
+    return Measure(
+        name="capture_throughput",
+        label="capture throughput",
+        value=value,
+        unit="events/s",
+        baseline=baseline,
+        baseline_label="COPY",
+        ratio=ratio,
+        target="≥ 25 % of baseline",
+        met=ratio >= 0.25,
+    )
 
 
 def _graph(value):
-    return Measure(name="trace_graph_p95", label="trace graph p95", value=value, unit="ms",
-                   target="≤ 15 ms", met=value <= 15, shortfall="" if value <= 15 else f"{value} ms")
+    return Measure(
+        name="trace_graph_p95",
+        label="trace graph p95",
+        value=value,
+        unit="ms",
+        target="≤ 15 ms",
+        met=value <= 15,
+        shortfall="" if value <= 15 else f"{value} ms",
+    )
 
 
 def test_targets_are_read_as_limits_and_settings_are_not():
@@ -51,9 +79,16 @@ def test_targets_are_read_as_limits_and_settings_are_not():
 
 
 def test_the_summary_is_computed_from_the_rows_and_names_the_margin(tmp_path):
-    write_results(tmp_path / "benchmarks.json", tmp_path / "BENCHMARKS.md",
-                  measures=[_capture(1000.0, 2000.0), _graph(18.0)], ctx=_ctx(), info=_MACHINE,
-                  requested=list(MEASURES), all_measures=list(MEASURES), failed=[])
+    write_results(
+        tmp_path / "benchmarks.json",
+        tmp_path / "BENCHMARKS.md",
+        measures=[_capture(1000.0, 2000.0), _graph(18.0)],
+        ctx=_ctx(),
+        info=_MACHINE,
+        requested=list(MEASURES),
+        all_measures=list(MEASURES),
+        failed=[],
+    )
     markdown = (tmp_path / "BENCHMARKS.md").read_text()
     assert "1 of 2 rows with a target met it; 1 missed." in markdown
     assert "ratio 0.500, 100 % above at least 0.250" in markdown
@@ -66,8 +101,16 @@ def test_the_summary_is_computed_from_the_rows_and_names_the_margin(tmp_path):
 def test_a_partial_run_says_what_it_has_and_goes_beside_the_full_report(tmp_path):
     path_json, path_md = report_paths(tmp_path, partial=True, overwrite=False)
     assert path_md.name == "BENCHMARKS.partial.md" and path_json.name == "benchmarks.partial.json"
-    write_results(path_json, path_md, measures=[_graph(10.0)], ctx=_ctx(), info=_MACHINE,
-                  requested=["trace"], all_measures=list(MEASURES), failed=[])
+    write_results(
+        path_json,
+        path_md,
+        measures=[_graph(10.0)],
+        ctx=_ctx(),
+        info=_MACHINE,
+        requested=["trace"],
+        all_measures=list(MEASURES),
+        failed=[],
+    )
     markdown = path_md.read_text()
     assert markdown.startswith("# Benchmarks (partial run)")
     assert "it has the benchmarks `trace`; not run: `holders`" in markdown
@@ -75,9 +118,16 @@ def test_a_partial_run_says_what_it_has_and_goes_beside_the_full_report(tmp_path
 
 
 def test_a_full_report_is_not_replaced_by_another_size_or_a_partial_run_unless_asked(tmp_path):
-    write_results(tmp_path / "benchmarks.json", tmp_path / "BENCHMARKS.md", measures=[_graph(10.0)],
-                  ctx=_ctx("full", 1_000_000), info=_MACHINE, requested=list(MEASURES),
-                  all_measures=list(MEASURES), failed=[])
+    write_results(
+        tmp_path / "benchmarks.json",
+        tmp_path / "BENCHMARKS.md",
+        measures=[_graph(10.0)],
+        ctx=_ctx("full", 1_000_000),
+        info=_MACHINE,
+        requested=list(MEASURES),
+        all_measures=list(MEASURES),
+        failed=[],
+    )
     path = tmp_path / "benchmarks.json"
     with pytest.raises(ReportExists, match="--size small"):
         check_overwrite(path, size="small", events=50_000, partial=False, overwrite=False)
@@ -88,20 +138,38 @@ def test_a_full_report_is_not_replaced_by_another_size_or_a_partial_run_unless_a
 
 
 def test_compare_says_how_each_row_moved_and_what_makes_runs_unlike():
-    old = {"size": "full", "dataset": {"events": 999_999}, "machine": {"date": "2026-12-01T21:00:00+00:00"},
-           "measures": [_capture(3550.0, 10747.0).as_json(), _graph(16.22).as_json()]}
-    doc = {"method": METHOD, "size": "small", "partial": False, "dataset": {"events": 49_999},
-           "machine": _MACHINE, "server": {"gunicorn_workers": 2, "gunicorn_threads": 4},
-           "measures": [_capture(1000.0, 4000.0).as_json(), _graph(12.0).as_json()]}
+    old = {
+        "size": "full",
+        "dataset": {"events": 999_999},
+        "machine": {"date": "2026-12-01T21:00:00+00:00"},
+        "measures": [_capture(3550.0, 10747.0).as_json(), _graph(16.22).as_json()],
+    }
+    doc = {
+        "method": METHOD,
+        "size": "small",
+        "partial": False,
+        "dataset": {"events": 49_999},
+        "machine": _MACHINE,
+        "server": {"gunicorn_workers": 2, "gunicorn_threads": 4},
+        "measures": [_capture(1000.0, 4000.0).as_json(), _graph(12.0).as_json()],
+    }
     markdown = render_markdown(doc, compare=old, compare_name="docs/benchmarks.json")
     assert "## Against the previous run (`docs/benchmarks.json`)" in markdown
-    assert "| capture throughput | 3,550 | 1,000 events/s | -72 % (worse) | 0.330 | 0.250 | yes → yes |" in markdown
+    assert (
+        "| capture throughput | 3,550 | 1,000 events/s | -72 % (worse) | 0.330 | 0.250 | yes → yes |"
+        in markdown
+    )
     assert "| trace graph p95 | 16.22 | 12.00 ms | -26 % (better) | — | — | no → yes |" in markdown
     assert "`--size full` on 999,999 events" in markdown
     assert "unrecorded (before fair-1)" in markdown
 
 
 def test_a_report_of_an_earlier_method_says_so():
-    doc = {"size": "full", "dataset": {}, "machine": _MACHINE,
-           "server": {"gunicorn_workers": 2, "gunicorn_threads": 4}, "measures": [_graph(10.0).as_json()]}
+    doc = {
+        "size": "full",
+        "dataset": {},
+        "machine": _MACHINE,
+        "server": {"gunicorn_workers": 2, "gunicorn_threads": 4},
+        "measures": [_graph(10.0).as_json()],
+    }
     assert "This run predates the current method" in render_markdown(doc)

@@ -37,7 +37,13 @@ def test_the_generator_builds_a_connected_chain_through_capture():
     # Custody was derived by capture: retailers hold what they received minus what they sold.
     assert Custody.objects.filter(quantity__gt=0).exists()
     assert {o.org.region_code[:2] for tier in world.parties.values() for o in tier} <= {
-        "32", "37", "34", "33", "15", "41"}
+        "32",
+        "37",
+        "34",
+        "33",
+        "15",
+        "41",
+    }
 
 
 @pytest.mark.django_db(transaction=False)
@@ -46,8 +52,11 @@ def test_the_generator_is_deterministic_for_a_seed():
         try:
             with transaction.atomic():
                 generate(size=300, seed=5)
-                rows = list(Event.objects.order_by("id").values_list(
-                    "event_id", "event_type", "biz_step", "event_time", "content_hash"))
+                rows = list(
+                    Event.objects.order_by("id").values_list(
+                        "event_id", "event_type", "biz_step", "event_time", "content_hash"
+                    )
+                )
                 raise Rollback(rows)
         except Rollback as done:
             return done.args[0]
@@ -72,24 +81,54 @@ def _is_postgres() -> bool:
 
 @pytest.mark.postgres
 @pytest.mark.redis
-@pytest.mark.skipif(not _is_postgres() or not settings.REDIS_URL,
-                    reason="the benchmarks need PostgreSQL and Redis (DATABASE_URL, REDIS_URL)")
+@pytest.mark.skipif(
+    not _is_postgres() or not settings.REDIS_URL,
+    reason="the benchmarks need PostgreSQL and Redis (DATABASE_URL, REDIS_URL)",
+)
 def test_every_benchmark_runs_at_tiny_size_and_reports_numbers(tmp_path):
     url = settings.DATABASE_URL.rstrip("/")
     database_url = url + "_benchsmoke"
     result = subprocess.run(
-        [sys.executable, "-m", "bench", "--size", "tiny", "--regenerate", "--no-progress",
-         "--database-url", database_url, "--redis-url", settings.REDIS_URL, "--output", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--size",
+            "tiny",
+            "--regenerate",
+            "--no-progress",
+            "--database-url",
+            database_url,
+            "--redis-url",
+            settings.REDIS_URL,
+            "--output",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     report = json.loads((tmp_path / "benchmarks.json").read_text())
     names = {m["name"] for m in report["measures"]}
     assert names == {
-        "capture_throughput", "trace_latency_p95", "trace_graph_p95", "scan_throughput", "scan_p99",
-        "scan_errors", "downstream_holders", "capture_peak_rss", "trace_export_xlsx",
-        "incident_sweep_find", "incident_sweep_act", "incident_list",
-        "recall_scope", "recall_drill", "recall_activation",
+        "capture_throughput",
+        "trace_latency_p95",
+        "trace_graph_p95",
+        "scan_throughput",
+        "scan_p99",
+        "scan_errors",
+        "downstream_holders",
+        "capture_peak_rss",
+        "trace_export_xlsx",
+        "incident_sweep_find",
+        "incident_sweep_act",
+        "incident_list",
+        "recall_scope",
+        "recall_drill",
+        "recall_activation",
     }
     by_name = {m["name"]: m for m in report["measures"]}
     for measure in report["measures"]:
@@ -99,12 +138,23 @@ def test_every_benchmark_runs_at_tiny_size_and_reports_numbers(tmp_path):
             assert isinstance(measure["baseline"], int | float), measure
         assert measure["ratio"] is None or isinstance(measure["ratio"], int | float)
     # Each benchmark measured something real: work was done and timed, nothing failed.
-    for name in ("capture_throughput", "scan_throughput", "trace_latency_p95", "trace_graph_p95",
-                 "scan_p99", "downstream_holders", "capture_peak_rss", "trace_export_xlsx", "recall_scope",
-                 "recall_activation"):
+    for name in (
+        "capture_throughput",
+        "scan_throughput",
+        "trace_latency_p95",
+        "trace_graph_p95",
+        "scan_p99",
+        "downstream_holders",
+        "capture_peak_rss",
+        "trace_export_xlsx",
+        "recall_scope",
+        "recall_activation",
+    ):
         assert by_name[name]["value"] > 0, by_name[name]
     assert by_name["scan_errors"]["value"] == 0, by_name["scan_errors"]
-    assert by_name["recall_activation"]["details"]["pages_still_safe"] == 0, by_name["recall_activation"]
+    assert by_name["recall_activation"]["details"]["pages_still_safe"] == 0, by_name[
+        "recall_activation"
+    ]
     # The report is written for this run: one row per measure, with its value.
     markdown = (tmp_path / "BENCHMARKS.md").read_text()
     assert "| measure | value |" in markdown and report["machine"]["postgresql"] in markdown

@@ -31,7 +31,9 @@ def _inline_tasks_and_media(settings, tmp_path):
 
 
 def _regulator(level, region, email):
-    return Persona(UserFactory(organization=RegulatorFactory(level=level, region_code=region), email=email))
+    return Persona(
+        UserFactory(organization=RegulatorFactory(level=level, region_code=region), email=email)
+    )
 
 
 @pytest.fixture
@@ -48,7 +50,11 @@ def chain(db):
 
 @pytest.fixture
 def dairy(db):
-    return Persona(UserFactory(organization=EnterpriseFactory(region_code="320312"), email="qa@dairy.example.cn"))
+    return Persona(
+        UserFactory(
+            organization=EnterpriseFactory(region_code="320312"), email="qa@dairy.example.cn"
+        )
+    )
 
 
 @pytest.fixture

@@ -39,9 +39,15 @@ def test_an_enterprise_reports_and_the_county_sees_it_at_once(chain, dairy, batc
     response = create(dairy, batch, t0, deaths=12)
     assert response.status_code == 201, response.content
     body = response.json()
-    assert (body["grade"], body["grade_provisional"], body["status"], body["level"]) == ("II", True, "reported",
-                                                                                        "county")
-    assert body["batches"] == [batch.pk] and body["deaths"] == 12 and body["region_code"] == "320312"
+    assert (body["grade"], body["grade_provisional"], body["status"], body["level"]) == (
+        "II",
+        True,
+        "reported",
+        "county",
+    )
+    assert (
+        body["batches"] == [batch.pk] and body["deaths"] == 12 and body["region_code"] == "320312"
+    )
     assert "accept" in body["allowed_actions"]
     assert chain["county"].client.get(f"{URL}{body['id']}/").status_code == 200
     for who in ("city", "province", "national", "elsewhere"):
@@ -51,8 +57,14 @@ def test_an_enterprise_reports_and_the_county_sees_it_at_once(chain, dairy, batc
 @pytest.mark.parametrize(
     ("overrides", "field", "rule"),
     [
-        ({"discovered_at": "2020-01-01T00:00:00+08:00", "occurred_at": "2020-01-02T00:00:00+08:00"},
-         "discovered_at", "discovered_before_occurred"),
+        (
+            {
+                "discovered_at": "2020-01-01T00:00:00+08:00",
+                "occurred_at": "2020-01-02T00:00:00+08:00",
+            },
+            "discovered_at",
+            "discovered_before_occurred",
+        ),
         ({"discovered_at": "2999-01-01T00:00:00+08:00"}, "discovered_at", "in_future"),
         ({"deaths": -1}, "deaths", "min_value"),
         ({"serious_injuries": 10**9}, "serious_injuries", "implausible"),
@@ -83,7 +95,9 @@ def test_viewers_and_anonymous_cannot_report(dairy, batch, t0, anonymous):
     assert create(anonymous, batch, t0).status_code == 401
 
 
-def test_an_illegal_transition_is_409_naming_the_state_and_the_allowed_actions(chain, dairy, batch, t0):
+def test_an_illegal_transition_is_409_naming_the_state_and_the_allowed_actions(
+    chain, dairy, batch, t0
+):
     """Issue 11 §2: an illegal transition is a 409 problem+json naming the current state."""
     incident_id = create(dairy, batch, t0).json()["id"]
     response = chain["county"].client.post(f"{URL}{incident_id}/close/", {}, format="json")
@@ -101,16 +115,26 @@ def test_the_whole_workflow_through_the_api(chain, dairy, batch, t0):
     incident_id = create(dairy, batch, t0).json()["id"]
     base = f"{URL}{incident_id}/"
     assert county.post(base + "acknowledge/", {}, format="json").status_code == 200
-    for action, body in (("accept", {}), ("respond", {"reason": "责令下架"}), ("investigate", {}),
-                         ("extend", {"reason": "等待检验报告"}),
-                         ("conclude", {"findings": "冷链断链", "public_result": "企业已整改"}), ("close", {})):
+    for action, body in (
+        ("accept", {}),
+        ("respond", {"reason": "责令下架"}),
+        ("investigate", {}),
+        ("extend", {"reason": "等待检验报告"}),
+        ("conclude", {"findings": "冷链断链", "public_result": "企业已整改"}),
+        ("close", {}),
+    ):
         response = county.post(base + action + "/", body, format="json")
         assert response.status_code == 200, (action, response.content)
     assert county.get(base).json()["status"] == "closed"
     timeline = county.get(base + "timeline/").json()["results"]
     assert [r["action"] for r in timeline][:2] == ["reported", "acknowledged"]
     assert [r["data"].get("to") for r in timeline if r["action"] == "status_changed"] == [
-        "accepted", "responding", "investigating", "concluded", "closed"]
+        "accepted",
+        "responding",
+        "investigating",
+        "concluded",
+        "closed",
+    ]
 
 
 def test_transfer_reject_and_merge_need_what_they_record(chain, dairy, batch, t0):
@@ -119,14 +143,31 @@ def test_transfer_reject_and_merge_need_what_they_record(chain, dairy, batch, t0
     second = create(dairy, batch, t0).json()["id"]
     third = create(dairy, batch, t0).json()["id"]
     assert county.post(f"{URL}{first}/reject/", {}, format="json").status_code == 400
-    response = county.post(f"{URL}{second}/merge/", {"into": first, "reason": "重复上报"}, format="json")
+    response = county.post(
+        f"{URL}{second}/merge/", {"into": first, "reason": "重复上报"}, format="json"
+    )
     assert response.status_code == 200 and response.json()["merged_into"] == first
     county.post(f"{URL}{third}/accept/", {}, format="json")
-    assert county.post(f"{URL}{third}/transfer/", {"target": "public_security"}, format="json").status_code == 400
-    response = county.post(f"{URL}{third}/transfer/", {"target": "public_security", "body": "徐州市公安局铜山分局",
-                                                      "reference": "铜公移〔2026〕12号"}, format="json")
+    assert (
+        county.post(
+            f"{URL}{third}/transfer/", {"target": "public_security"}, format="json"
+        ).status_code
+        == 400
+    )
+    response = county.post(
+        f"{URL}{third}/transfer/",
+        {
+            "target": "public_security",
+            "body": "徐州市公安局铜山分局",
+            "reference": "铜公移〔2026〕12号",
+        },
+        format="json",
+    )
     assert response.status_code == 200
-    assert (response.json()["status"], response.json()["transfer_reference"]) == ("transferred", "铜公移〔2026〕12号")
+    assert (response.json()["status"], response.json()["transfer_reference"]) == (
+        "transferred",
+        "铜公移〔2026〕12号",
+    )
 
 
 def test_a_regrade_needs_a_reason_and_confirms_the_grade(chain, dairy, batch, t0):
@@ -135,11 +176,15 @@ def test_a_regrade_needs_a_reason_and_confirms_the_grade(chain, dairy, batch, t0
     county = chain["county"].client
     response = county.post(f"{URL}{incident_id}/grade/", {"grade": "III"}, format="json")
     assert response.status_code == 400 and ("reason", "required") in rules(response)
-    response = county.post(f"{URL}{incident_id}/grade/", {"grade": "III", "reason": "另有2人死亡待核实"},
-                           format="json")
+    response = county.post(
+        f"{URL}{incident_id}/grade/", {"grade": "III", "reason": "另有2人死亡待核实"}, format="json"
+    )
     assert response.status_code == 200
-    assert (response.json()["grade"], response.json()["grade_provisional"], response.json()["required_level"]) == (
-        "III", False, "province")
+    assert (
+        response.json()["grade"],
+        response.json()["grade_provisional"],
+        response.json()["required_level"],
+    ) == ("III", False, "province")
 
 
 def test_actions_by_the_wrong_party_are_refused(chain, dairy, stranger, batch, t0):
@@ -148,7 +193,9 @@ def test_actions_by_the_wrong_party_are_refused(chain, dairy, stranger, batch, t
     # The reporting enterprise may not accept its own report.
     assert dairy.client.post(base + "accept/", {}, format="json").status_code == 403
     # Another enterprise does not even see it; a level not reached does not either.
-    assert stranger.client.post(base + "supplement/", {"deaths": 1}, format="json").status_code == 404
+    assert (
+        stranger.client.post(base + "supplement/", {"deaths": 1}, format="json").status_code == 404
+    )
     assert chain["city"].client.post(base + "acknowledge/", {}, format="json").status_code == 404
     # Once escalated the city sees it, but the county handles it; the county no longer holds the chain.
     services.incidents_sweep(Incident.objects.get(pk=incident_id).escalation_due_at)
@@ -159,7 +206,9 @@ def test_actions_by_the_wrong_party_are_refused(chain, dairy, stranger, batch, t
 
 def test_a_producer_named_by_someone_else_sees_it_only_once_accepted(chain, dairy, batch, t0):
     """Issue 11 §9: a producer whose batches are named sees the incident once accepted."""
-    response = chain["county"].client.post(URL, report_body(batch, t0, source="inspection"), format="json")
+    response = chain["county"].client.post(
+        URL, report_body(batch, t0, source="inspection"), format="json"
+    )
     assert response.status_code == 201, response.content
     incident_id = response.json()["id"]
     assert response.json()["enterprise"] == dairy.org.pk
@@ -169,8 +218,12 @@ def test_a_producer_named_by_someone_else_sees_it_only_once_accepted(chain, dair
 
 
 def test_a_regulator_opens_only_in_its_jurisdiction(chain, batch, t0):
-    response = chain["elsewhere"].client.post(URL, report_body(batch, t0, batches=[]), format="json")
-    assert response.status_code == 400 and ("region_code", "outside_jurisdiction") in rules(response)
+    response = chain["elsewhere"].client.post(
+        URL, report_body(batch, t0, batches=[]), format="json"
+    )
+    assert response.status_code == 400 and ("region_code", "outside_jurisdiction") in rules(
+        response
+    )
 
 
 def test_lists_filter_and_count(chain, dairy, batch, t0):
@@ -178,7 +231,10 @@ def test_lists_filter_and_count(chain, dairy, batch, t0):
     ids = [create(dairy, batch, t0, deaths=d).json()["id"] for d in (0, 3, 12)]
     county = chain["county"].client
     county.post(f"{URL}{ids[0]}/accept/", {}, format="json")
-    assert [r["id"] for r in county.get(URL, {"grade": ["II", "III"]}).json()["results"]] == [ids[2], ids[1]]
+    assert [r["id"] for r in county.get(URL, {"grade": ["II", "III"]}).json()["results"]] == [
+        ids[2],
+        ids[1],
+    ]
     assert [r["id"] for r in county.get(URL, {"status": "accepted"}).json()["results"]] == [ids[0]]
     assert county.get(URL, {"region": "320300"}).json()["count"] == 3
     assert county.get(URL, {"region": "330000"}).json()["count"] == 0
@@ -220,17 +276,23 @@ def test_the_list_does_not_grow_queries_with_rows(chain, dairy, batch, t0):
 
 
 def test_attachments_are_checked_by_content_and_served_only_to_who_sees_the_incident(
-        chain, dairy, stranger, batch, t0, settings):
+    chain, dairy, stranger, batch, t0, settings
+):
     """Issue 11 §8: photos and PDFs by content, size-capped, served only to those who may see it."""
     incident_id = create(dairy, batch, t0).json()["id"]
     url = f"{URL}{incident_id}/attachments/"
     ok = dairy.client.post(url, {"file": SimpleUploadedFile("现场.png", PNG)}, format="multipart")
     assert ok.status_code == 201, ok.content
     assert ok.json()["content_type"] == "image/png"
-    pdf = dairy.client.post(url, {"file": SimpleUploadedFile("report.bin", PDF)}, format="multipart")
+    pdf = dairy.client.post(
+        url, {"file": SimpleUploadedFile("report.bin", PDF)}, format="multipart"
+    )
     assert pdf.json()["content_type"] == "application/pdf"
-    disguised = dairy.client.post(url, {"file": SimpleUploadedFile("photo.jpg", b"<script>alert(1)</script>")},
-                                  format="multipart")
+    disguised = dairy.client.post(
+        url,
+        {"file": SimpleUploadedFile("photo.jpg", b"<script>alert(1)</script>")},
+        format="multipart",
+    )
     assert disguised.status_code == 400 and ("file", "file_type") in rules(disguised)
     settings.INCIDENT_ATTACHMENT_MAX_BYTES = 32
     big = dairy.client.post(url, {"file": SimpleUploadedFile("big.png", PNG)}, format="multipart")
@@ -240,14 +302,20 @@ def test_attachments_are_checked_by_content_and_served_only_to_who_sees_the_inci
     download = ok.json()["download_url"]
     response = chain["county"].client.get(download)
     assert response.status_code == 200 and b"".join(response.streaming_content) == PNG
-    assert response["Content-Type"] == "image/png" and response["X-Content-Type-Options"] == "nosniff"
+    assert (
+        response["Content-Type"] == "image/png" and response["X-Content-Type-Options"] == "nosniff"
+    )
     assert stranger.client.get(download).status_code == 404
     assert chain["city"].client.get(download).status_code == 404
-    assert "attachment" in [r["action"] for r in chain["county"].client.get(f"{URL}{incident_id}/timeline/")
-                            .json()["results"]]
+    assert "attachment" in [
+        r["action"]
+        for r in chain["county"].client.get(f"{URL}{incident_id}/timeline/").json()["results"]
+    ]
 
 
-def test_the_batch_shows_open_incidents_to_its_producer_and_regulators(chain, dairy, stranger, batch, t0):
+def test_the_batch_shows_open_incidents_to_its_producer_and_regulators(
+    chain, dairy, stranger, batch, t0
+):
     """Issue 11 §10: the batch API shows open incidents on a batch to its producer and regulators."""
     incident_id = create(dairy, batch, t0).json()["id"]
     other = produce(dairy.user, ProductFactory(owner=dairy.org), lot="OTHER1")
@@ -270,8 +338,9 @@ def test_errors_follow_accept_language(chain, dairy, batch, t0):
     assert "allowed:" in problem(en)["detail"]
 
 
-def test_a_failed_notification_is_on_the_timeline(chain, dairy, batch, t0, settings,
-                                                 django_capture_on_commit_callbacks):
+def test_a_failed_notification_is_on_the_timeline(
+    chain, dairy, batch, t0, settings, django_capture_on_commit_callbacks
+):
     """Issue 11 §7: a down mail server loses nothing, and the failure shows on the timeline."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
@@ -282,9 +351,26 @@ def test_a_failed_notification_is_on_the_timeline(chain, dairy, batch, t0, setti
     assert rows.count() == 1 and rows.get().reason
 
 
-@pytest.mark.parametrize("action", ["accept", "reject", "merge", "grade", "report-up", "respond", "investigate",
-                                    "extend", "conclude", "transfer", "close", "acknowledge"])
-def test_an_enterprise_is_refused_a_regulators_action_before_its_input_is_read(chain, dairy, batch, t0, action):
+@pytest.mark.parametrize(
+    "action",
+    [
+        "accept",
+        "reject",
+        "merge",
+        "grade",
+        "report-up",
+        "respond",
+        "investigate",
+        "extend",
+        "conclude",
+        "transfer",
+        "close",
+        "acknowledge",
+    ],
+)
+def test_an_enterprise_is_refused_a_regulators_action_before_its_input_is_read(
+    chain, dairy, batch, t0, action
+):
     """Issue 11 "Who does what": accepting, grading, passing up, handling and closing are the
     regulator's; the reporting enterprise gets 403 even with an empty body (not a 400 that reads
     as allowed, nor a 409 about the state) and nothing changes (issue 9: the authorization matrix)."""

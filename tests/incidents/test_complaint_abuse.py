@@ -15,8 +15,12 @@ SUBMIT = "/api/v1/public/complaints/"
 
 
 def _post(client, batch, address="203.0.113.7"):
-    return client.post(SUBMIT, {"gtin": batch.gtin, "lot": batch.lot, "description": "变质"}, format="json",
-                       REMOTE_ADDR=address)
+    return client.post(
+        SUBMIT,
+        {"gtin": batch.gtin, "lot": batch.lot, "description": "变质"},
+        format="json",
+        REMOTE_ADDR=address,
+    )
 
 
 def test_a_flood_of_anonymous_complaints_is_throttled_and_stores_nothing(batch, chain, settings):
@@ -24,7 +28,9 @@ def test_a_flood_of_anonymous_complaints_is_throttled_and_stores_nothing(batch, 
     client = APIClient()
     assert [_post(client, batch).status_code for _ in range(3)] == [201, 201, 201]
     refused = _post(client, batch)
-    assert refused.status_code == 429 and refused["Content-Type"].startswith("application/problem+json")
+    assert refused.status_code == 429 and refused["Content-Type"].startswith(
+        "application/problem+json"
+    )
     assert Complaint.objects.count() == 3
     # Another client is not affected; the address itself is never a cache key.
     assert _post(client, batch, address="198.51.100.9").status_code == 201

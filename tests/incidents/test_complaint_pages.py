@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_consumer_page_links_to_the_form(batch, chain):
-    page = Client().get(f"/01/{batch.gtin}/10/{batch.lot}", HTTP_ACCEPT="text/html").content.decode()
+    page = (
+        Client().get(f"/01/{batch.gtin}/10/{batch.lot}", HTTP_ACCEPT="text/html").content.decode()
+    )
     assert f'href="/report/01/{batch.gtin}/10/{batch.lot}/"' in page
 
 

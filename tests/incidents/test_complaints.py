@@ -33,8 +33,15 @@ def jpeg(size=(40, 30), exif=False) -> bytes:
 
 
 def submit(batch, client=None, **extra):
-    data = {"gtin": batch.gtin, "lot": batch.lot, "description": "喝了以后肚子疼", "injured": "true",
-            "contact_name": "张三", "contact_phone": "13812345678", **extra}
+    data = {
+        "gtin": batch.gtin,
+        "lot": batch.lot,
+        "description": "喝了以后肚子疼",
+        "injured": "true",
+        "contact_name": "张三",
+        "contact_phone": "13812345678",
+        **extra,
+    }
     return (client or APIClient()).post(SUBMIT, data, format="multipart")
 
 
@@ -44,7 +51,11 @@ def test_submit_returns_a_tracking_code_and_stores_contact_encrypted(batch, chai
     response = submit(batch, photos=[photo])
     assert response.status_code == 201, response.content
     code = response.json()["tracking_code"]
-    assert len(code) == 11 and code[5] == "-" and all(c in TRACKING_ALPHABET for c in code.replace("-", ""))
+    assert (
+        len(code) == 11
+        and code[5] == "-"
+        and all(c in TRACKING_ALPHABET for c in code.replace("-", ""))
+    )
     complaint = Complaint.objects.get()
     assert complaint.region_code == batch.product.owner.region_code == "320312"
     raw = bytes(complaint.contact_encrypted)
@@ -74,7 +85,10 @@ def test_status_by_tracking_code_shows_status_and_reply_never_contact(batch, cha
     assert body["status"] == "submitted" and body["lot"] == batch.lot
     assert "13812345678" not in str(body) and "张三" not in str(body) and "contact" not in str(body)
     # Read aloud and typed back: lower case and without the dash work too.
-    assert anonymous.get(f"/api/v1/public/complaints/{code.replace('-', '').lower()}/").status_code == 200
+    assert (
+        anonymous.get(f"/api/v1/public/complaints/{code.replace('-', '').lower()}/").status_code
+        == 200
+    )
 
 
 def test_guessed_or_malformed_tracking_codes_reveal_nothing(batch, chain):
@@ -110,7 +124,12 @@ def test_accept_reply_close_and_the_consumer_reads_it(batch, chain):
     accepted = county.post(url + "accept/", {"reason": "符合受理条件"}, format="json")
     assert accepted.status_code == 200, accepted.content
     assert accepted.json()["close_due_at"] is not None
-    assert county.post(url + "reply/", {"reply": "已责令企业退款并检查该批次"}, format="json").status_code == 200
+    assert (
+        county.post(
+            url + "reply/", {"reply": "已责令企业退款并检查该批次"}, format="json"
+        ).status_code
+        == 200
+    )
     assert county.post(url + "close/", {"outcome": ""}, format="json").status_code == 200
     body = APIClient().get(f"/api/v1/public/complaints/{code}/").json()
     assert body["status"] == "closed" and body["reply"] == "已责令企业退款并检查该批次"
@@ -127,7 +146,10 @@ def test_decline_needs_a_reason_told_to_the_consumer(batch, chain):
     url = f"/api/v1/complaints/{complaint.pk}/"
     county = chain["county"].client
     assert county.post(url + "decline/", {"reason": ""}, format="json").status_code == 400
-    assert county.post(url + "decline/", {"reason": "不属于本局管辖"}, format="json").status_code == 200
+    assert (
+        county.post(url + "decline/", {"reason": "不属于本局管辖"}, format="json").status_code
+        == 200
+    )
     body = APIClient().get(f"/api/v1/public/complaints/{code}/").json()
     assert (body["status"], body["reason"]) == ("declined", "不属于本局管辖")
 
@@ -149,9 +171,15 @@ def test_forward_to_another_jurisdiction(batch, chain):
     url = f"/api/v1/complaints/{complaint.pk}/forward/"
     bad = chain["county"].client.post(url, {"region_code": "999999", "reason": "x"}, format="json")
     assert bad.status_code == 400
-    done = chain["county"].client.post(url, {"region_code": "330106", "reason": "销售者在杭州"}, format="json")
+    done = chain["county"].client.post(
+        url, {"region_code": "330106", "reason": "销售者在杭州"}, format="json"
+    )
     assert done.status_code == 200
-    assert chain["elsewhere"].client.get(f"/api/v1/complaints/{complaint.pk}/").json()["contact"]["phone"]
+    assert (
+        chain["elsewhere"]
+        .client.get(f"/api/v1/complaints/{complaint.pk}/")
+        .json()["contact"]["phone"]
+    )
     assert chain["county"].client.get(f"/api/v1/complaints/{complaint.pk}/").status_code == 404
 
 
@@ -160,23 +188,33 @@ def test_merge_duplicates(batch, chain):
     submit(batch)
     first, second = Complaint.objects.order_by("id")
     county = chain["county"].client
-    merged = county.post(f"/api/v1/complaints/{second.pk}/merge/", {"into": first.pk}, format="json")
+    merged = county.post(
+        f"/api/v1/complaints/{second.pk}/merge/", {"into": first.pk}, format="json"
+    )
     assert merged.status_code == 200 and merged.json()["merged_into"] == first.pk
-    assert county.post(f"/api/v1/complaints/{first.pk}/merge/", {"into": first.pk},
-                       format="json").status_code == 400
+    assert (
+        county.post(
+            f"/api/v1/complaints/{first.pk}/merge/", {"into": first.pk}, format="json"
+        ).status_code
+        == 400
+    )
 
 
 def test_convert_opens_an_incident_linked_both_ways(batch, chain):
     submit(batch)
     complaint = Complaint.objects.get()
     county = chain["county"].client
-    response = county.post(f"/api/v1/complaints/{complaint.pk}/convert/", {"title": "酸奶致腹痛"}, format="json")
+    response = county.post(
+        f"/api/v1/complaints/{complaint.pk}/convert/", {"title": "酸奶致腹痛"}, format="json"
+    )
     assert response.status_code == 200, response.content
     incident = Incident.objects.get(pk=response.json()["incident"])
     assert incident.source == "complaint" and list(incident.batches.all()) == [batch]
     assert response.json()["incident_url"].endswith(f"/api/v1/incidents/{incident.pk}/")
     timeline = county.get(f"/api/v1/incidents/{incident.pk}/timeline/").json()["results"]
-    assert any(r["action"] == "from_complaint" and r["data"]["complaint"] == complaint.pk for r in timeline)
+    assert any(
+        r["action"] == "from_complaint" and r["data"]["complaint"] == complaint.pk for r in timeline
+    )
     assert county.get(f"/api/v1/complaints/?incident={incident.pk}").json()["count"] == 1
 
 
@@ -194,13 +232,16 @@ def test_overdue_decision_is_escalated_once(batch, chain):
     assert Notification.objects.filter(topic="complaint.overdue", organization=city).count() == 1
 
 
-@pytest.mark.parametrize("extra, field, rule", [
-    ({"description": ""}, "description", "required"),
-    ({"description": "x" * 2001}, "description", "too_long"),
-    ({"contact_phone": "12345"}, "contact_phone", "invalid_phone"),
-    ({"gtin": "06901234567892", "lot": "NOPE"}, "code", "unknown_code"),
-    ({"gtin": "", "lot": "", "code": "hello"}, "code", "invalid_code"),
-])
+@pytest.mark.parametrize(
+    "extra, field, rule",
+    [
+        ({"description": ""}, "description", "required"),
+        ({"description": "x" * 2001}, "description", "too_long"),
+        ({"contact_phone": "12345"}, "contact_phone", "invalid_phone"),
+        ({"gtin": "06901234567892", "lot": "NOPE"}, "code", "unknown_code"),
+        ({"gtin": "", "lot": "", "code": "hello"}, "code", "invalid_code"),
+    ],
+)
 def test_bad_input_is_a_clear_4xx_and_nothing_is_written(batch, chain, extra, field, rule):
     response = submit(batch, **extra)
     assert response.status_code == 400, response.content
@@ -210,7 +251,9 @@ def test_bad_input_is_a_clear_4xx_and_nothing_is_written(batch, chain, extra, fi
 
 
 def test_a_non_image_photo_is_refused_and_nothing_written(batch, chain, settings):
-    fake = SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff" + b"not really a jpeg" * 10, content_type="image/jpeg")
+    fake = SimpleUploadedFile(
+        "photo.jpg", b"\xff\xd8\xff" + b"not really a jpeg" * 10, content_type="image/jpeg"
+    )
     response = submit(batch, photos=[fake])
     assert response.status_code == 400 and response.json()["errors"][0]["rule"] == "not_an_image"
     settings.COMPLAINT_PHOTO_MAX_BYTES = 100

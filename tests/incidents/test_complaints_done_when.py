@@ -26,7 +26,9 @@ pytestmark = pytest.mark.django_db
 
 def signed_in(username):
     client = APIClient()
-    token = client.post("/api/v1/auth/token/", {"username": username, "password": DEMO_PASSWORD}, format="json")
+    token = client.post(
+        "/api/v1/auth/token/", {"username": username, "password": DEMO_PASSWORD}, format="json"
+    )
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
     return client
 
@@ -46,13 +48,26 @@ def test_done_when(settings, tmp_path):
     batch = demo_yogurt_batch()
     consumer = APIClient()
     scanned = f"{settings.PUBLIC_BASE_URL}/01/{batch.gtin}/10/{batch.lot}"
-    created = consumer.post("/api/v1/public/complaints/", {
-        "code": scanned, "description": "孩子喝后呕吐，去了医院。", "injured": "true",
-        "contact_name": "陈女士", "contact_phone": "13912345678", "photos": [photo()]}, format="multipart")
+    created = consumer.post(
+        "/api/v1/public/complaints/",
+        {
+            "code": scanned,
+            "description": "孩子喝后呕吐，去了医院。",
+            "injured": "true",
+            "contact_name": "陈女士",
+            "contact_phone": "13912345678",
+            "photos": [photo()],
+        },
+        format="multipart",
+    )
     assert created.status_code == 201, created.content
     code = created.json()["tracking_code"]
 
-    county, city, producer = signed_in("county-regulator"), signed_in("city-regulator"), signed_in("producer")
+    county, city, producer = (
+        signed_in("county-regulator"),
+        signed_in("city-regulator"),
+        signed_in("producer"),
+    )
     [row] = county.get("/api/v1/complaints/").json()["results"]
     assert "contact" not in row and row["photo_count"] == 1
     detail = county.get(f"/api/v1/complaints/{row['id']}/").json()
@@ -62,20 +77,34 @@ def test_done_when(settings, tmp_path):
 
     url = f"/api/v1/complaints/{row['id']}/"
     assert county.post(url + "accept/", {"reason": "予以受理"}, format="json").status_code == 200
-    assert county.post(url + "reply/", {"reply": "已立案调查，企业已下架该批次。"}, format="json").status_code == 200
+    assert (
+        county.post(
+            url + "reply/", {"reply": "已立案调查，企业已下架该批次。"}, format="json"
+        ).status_code
+        == 200
+    )
     status = consumer.get(f"/api/v1/public/complaints/{code}/").json()
     assert status["reply"] == "已立案调查，企业已下架该批次。" and "13912345678" not in str(status)
 
     for text in ("喝完腹泻", "全家三人腹痛"):
-        assert consumer.post("/api/v1/public/complaints/", {
-            "gtin": batch.gtin, "lot": batch.lot, "description": text, "injured": True},
-            format="json").status_code == 201
+        assert (
+            consumer.post(
+                "/api/v1/public/complaints/",
+                {"gtin": batch.gtin, "lot": batch.lot, "description": text, "injured": True},
+                format="json",
+            ).status_code
+            == 201
+        )
     [signal] = producer.get("/api/v1/signals/").json()["results"]
     assert signal["evidence"]["injury_complaints"] == 3 and len(signal["complaints"]) == 3
     assert county.get(f"/api/v1/signals/{signal['id']}/").status_code == 200
     producer_org = Organization.objects.get(name="徐州彭城乳业有限公司")
     county_org = Organization.objects.get(name="徐州市铜山区市场监督管理局")
-    recipients = set(Notification.objects.filter(topic="risk.injury_cluster").values_list("organization", flat=True))
+    recipients = set(
+        Notification.objects.filter(topic="risk.injury_cluster").values_list(
+            "organization", flat=True
+        )
+    )
     assert recipients == {producer_org.pk, county_org.pk}
     assert RiskSignal.objects.get().status == "open"
 
@@ -85,10 +114,15 @@ def test_done_when(settings, tmp_path):
     incident = county.get(f"/api/v1/incidents/{incident_id}/").json()
     assert incident["source"] == "complaint" and incident["batches"] == [batch.pk]
     timeline = county.get(f"/api/v1/incidents/{incident_id}/timeline/").json()["results"]
-    assert any(r["action"] == "from_complaint" and r["data"]["complaint"] == row["id"] for r in timeline)
+    assert any(
+        r["action"] == "from_complaint" and r["data"]["complaint"] == row["id"] for r in timeline
+    )
 
     # A fourth anonymous submission from this client within the hour is refused, nothing stored.
-    flood = consumer.post("/api/v1/public/complaints/", {
-        "gtin": batch.gtin, "lot": batch.lot, "description": "再次投诉"}, format="json")
+    flood = consumer.post(
+        "/api/v1/public/complaints/",
+        {"gtin": batch.gtin, "lot": batch.lot, "description": "再次投诉"},
+        format="json",
+    )
     assert flood.status_code == 429
     assert county.get("/api/v1/complaints/").json()["count"] == 3

@@ -21,4 +21,6 @@ def test_the_seed_shows_the_chain_and_runs_once():
     assert overdue.level == "city"
     assert overdue.timeline.filter(action="escalated").count() == 1
     assert seed_incidents() == 0 and seed_demo()[0] is False
-    assert Incident.objects.exclude(source="complaint").count() == 4  # + one from a demo complaint (issue 12)
+    assert (
+        Incident.objects.exclude(source="complaint").count() == 4
+    )  # + one from a demo complaint (issue 12)

@@ -32,7 +32,9 @@ def test_three_injury_complaints_on_one_batch_raise_one_signal(batch, chain, dai
     third = injury(batch)
     signal = RiskSignal.objects.get()
     assert signal.kind == "injury_cluster" and signal.evidence["injury_complaints"] == 3
-    assert signal.evidence["threshold"] == 3 and set(signal.complaints.all()) == set(Complaint.objects.all())
+    assert signal.evidence["threshold"] == 3 and set(signal.complaints.all()) == set(
+        Complaint.objects.all()
+    )
     county, producer = chain["county"].org, dairy.org
     notes = Notification.objects.filter(topic="risk.injury_cluster")
     assert {n.organization for n in notes} == {county, producer}
@@ -77,11 +79,15 @@ def test_injury_groups_by_product_batch_region_week(batch, chain):
     by_batch = client.get("/api/v1/complaints/injury-groups/?by=batch").json()
     assert by_batch == [{"group": batch.pk, "injury_complaints": 2}]
     assert client.get("/api/v1/complaints/injury-groups/?by=region").json()[0]["group"] == "320312"
-    assert client.get("/api/v1/complaints/injury-groups/?by=week").json()[0]["injury_complaints"] == 2
+    assert (
+        client.get("/api/v1/complaints/injury-groups/?by=week").json()[0]["injury_complaints"] == 2
+    )
     assert client.get("/api/v1/complaints/injury-groups/?by=colour").status_code == 400
 
 
-def test_confirm_dismiss_and_publish_a_bilingual_warning_shown_on_the_consumer_page(batch, chain, dairy):
+def test_confirm_dismiss_and_publish_a_bilingual_warning_shown_on_the_consumer_page(
+    batch, chain, dairy
+):
     for _ in range(3):
         injury(batch)
     signal = RiskSignal.objects.get()
@@ -89,10 +95,17 @@ def test_confirm_dismiss_and_publish_a_bilingual_warning_shown_on_the_consumer_p
     county = chain["county"].client
     # The producer may read, not decide; publishing needs a confirmed signal.
     assert dairy.client.post(url + "confirm/", {}, format="json").status_code == 403
-    warning = {"title_zh": "请勿食用该批次酸奶", "title_en": "Do not eat this yogurt lot",
-               "text_zh": "多名消费者食用后腹泻。", "text_en": "Several consumers fell ill after eating it."}
+    warning = {
+        "title_zh": "请勿食用该批次酸奶",
+        "title_en": "Do not eat this yogurt lot",
+        "text_zh": "多名消费者食用后腹泻。",
+        "text_en": "Several consumers fell ill after eating it.",
+    }
     assert county.post(url + "publish/", warning, format="json").status_code == 409
-    assert county.post(url + "confirm/", {"reason": "核实属实"}, format="json").json()["status"] == "confirmed"
+    assert (
+        county.post(url + "confirm/", {"reason": "核实属实"}, format="json").json()["status"]
+        == "confirmed"
+    )
     published = county.post(url + "publish/", warning, format="json")
     assert published.status_code == 201, published.content
     actions = [r["action"] for r in county.get(url + "timeline/").json()["results"]]
@@ -102,8 +115,11 @@ def test_confirm_dismiss_and_publish_a_bilingual_warning_shown_on_the_consumer_p
     assert public["results"][0]["batches"][0]["lot"] == batch.lot
     page = APIClient().get(f"/01/{batch.gtin}/10/{batch.lot}", HTTP_ACCEPT="text/html")
     assert "请勿食用该批次酸奶" in page.content.decode()
-    english = APIClient().get(f"/01/{batch.gtin}/10/{batch.lot}?lang=en", HTTP_ACCEPT="text/html",
-                              HTTP_ACCEPT_LANGUAGE="en")
+    english = APIClient().get(
+        f"/01/{batch.gtin}/10/{batch.lot}?lang=en",
+        HTTP_ACCEPT="text/html",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert "Do not eat this yogurt lot" in english.content.decode()
 
 
@@ -112,9 +128,15 @@ def test_dismiss_needs_a_reason(batch, chain):
         injury(batch)
     signal = RiskSignal.objects.get()
     county = chain["county"].client
-    assert county.post(f"/api/v1/signals/{signal.pk}/dismiss/", {"reason": ""}, format="json").status_code == 400
-    dismissed = county.post(f"/api/v1/signals/{signal.pk}/dismiss/", {"reason": "重复投诉，已核实无问题"},
-                            format="json")
+    assert (
+        county.post(
+            f"/api/v1/signals/{signal.pk}/dismiss/", {"reason": ""}, format="json"
+        ).status_code
+        == 400
+    )
+    dismissed = county.post(
+        f"/api/v1/signals/{signal.pk}/dismiss/", {"reason": "重复投诉，已核实无问题"}, format="json"
+    )
     assert dismissed.json()["status"] == "dismissed"
 
 
@@ -134,9 +156,13 @@ def test_scans_after_recall_and_over_the_units_made_are_flagged(batch, chain, da
     now = timezone.now()
     batch.status, batch.status_changed_at = BatchStatus.RECALLED, now - timedelta(days=1)
     batch.save(update_fields=["status", "status_changed_at"])
-    ScanLog.objects.bulk_create([ScanLog(batch=batch, scanned_at=now - timedelta(hours=i)) for i in range(3)])
+    ScanLog.objects.bulk_create(
+        [ScanLog(batch=batch, scanned_at=now - timedelta(hours=i)) for i in range(3)]
+    )
     small = produce(dairy.user, batch.product, lot="YG09", quantity=Decimal(2))
-    ScanLog.objects.bulk_create([ScanLog(batch=small, scanned_at=now - timedelta(minutes=i)) for i in range(7)])
+    ScanLog.objects.bulk_create(
+        [ScanLog(batch=small, scanned_at=now - timedelta(minutes=i)) for i in range(7)]
+    )
     call_command("sweep_deadlines", "--now", now.isoformat())
     kinds = dict(RiskSignal.objects.values_list("kind", "lot"))
     assert kinds == {"scanned_after_end": batch.lot, "over_scanned": "YG09"}
@@ -153,8 +179,16 @@ def test_scans_in_a_city_the_lot_never_reached_are_flagged(batch, chain, dairy, 
     settings.SCAN_REGION_NETWORKS_FILE = str(table)
     client = APIClient()
     for i in range(settings.RISK_SCANS_OUTSIDE_REGION):
-        client.get(f"/01/{batch.gtin}/10/{batch.lot}", HTTP_ACCEPT="text/html", REMOTE_ADDR=f"203.0.113.{i + 1}")
-        client.get(f"/01/{batch.gtin}/10/{batch.lot}", HTTP_ACCEPT="text/html", REMOTE_ADDR=f"198.51.100.{i + 1}")
+        client.get(
+            f"/01/{batch.gtin}/10/{batch.lot}",
+            HTTP_ACCEPT="text/html",
+            REMOTE_ADDR=f"203.0.113.{i + 1}",
+        )
+        client.get(
+            f"/01/{batch.gtin}/10/{batch.lot}",
+            HTTP_ACCEPT="text/html",
+            REMOTE_ADDR=f"198.51.100.{i + 1}",
+        )
     call_command("sweep_deadlines", "--now", timezone.now().isoformat())
     signal = RiskSignal.objects.get(kind="outside_region")
     assert signal.evidence["region"] == "440100" and signal.evidence["scans"] == 5

@@ -23,8 +23,13 @@ from tests.factories import ProductFactory
 pytestmark = pytest.mark.django_db
 
 PLAN = {
-    "recall_type": "voluntary", "recall_class": 2, "defect": "包装破损", "hazard": "可能变质",
-    "remedies": ["refund", "replacement"], "notice_title": "酸奶召回", "notice_text": "请停止食用并退货。",
+    "recall_type": "voluntary",
+    "recall_class": 2,
+    "defect": "包装破损",
+    "hazard": "可能变质",
+    "remedies": ["refund", "replacement"],
+    "notice_title": "酸奶召回",
+    "notice_text": "请停止食用并退货。",
 }
 
 
@@ -32,9 +37,12 @@ PLAN = {
 def chain(enterprise, partner):
     """The enterprise makes a lot and ships 100 of it to its partner, which receives it."""
     product = ProductFactory(owner=enterprise.org)
-    lot = trace_services.batch_produce(product=product, lot="L1", quantity=Decimal(300), unit="EA",
-                                       actor=enterprise.user)
-    trace_services.batch_ship(batch=lot, to=partner.org, quantity=Decimal(100), actor=enterprise.user)
+    lot = trace_services.batch_produce(
+        product=product, lot="L1", quantity=Decimal(300), unit="EA", actor=enterprise.user
+    )
+    trace_services.batch_ship(
+        batch=lot, to=partner.org, quantity=Decimal(100), actor=enterprise.user
+    )
     trace_services.batch_receive(batch=lot, actor=partner.user)
     return lot
 
@@ -53,41 +61,55 @@ def _active(enterprise, lot) -> Recall:
 
 def test_recalling_batches_you_do_not_own_is_refused(chain, partner):
     """Only the producer recalls its lots voluntarily (SAMR Order 19 Art. 12): the partner holds some, but may not."""
-    response = partner.client.post("/api/v1/recalls/", {**PLAN, "batches": [chain.pk]}, format="json")
+    response = partner.client.post(
+        "/api/v1/recalls/", {**PLAN, "batches": [chain.pk]}, format="json"
+    )
     assert response.status_code == 400
     assert "batch_not_owned" in rules(response)
     assert Recall.objects.count() == 0 and RecallTimelineEntry.objects.count() == 0
 
 
 def test_unknown_batches_and_out_of_range_class_are_refused(enterprise, chain):
-    response = enterprise.client.post("/api/v1/recalls/", {**PLAN, "batches": [999999]}, format="json")
+    response = enterprise.client.post(
+        "/api/v1/recalls/", {**PLAN, "batches": [999999]}, format="json"
+    )
     assert response.status_code == 400 and "does_not_exist" in rules(response)
-    response = enterprise.client.post("/api/v1/recalls/", {**PLAN, "recall_class": 4, "batches": [chain.pk]},
-                                      format="json")
+    response = enterprise.client.post(
+        "/api/v1/recalls/", {**PLAN, "recall_class": 4, "batches": [chain.pk]}, format="json"
+    )
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "recall_class"
     assert Recall.objects.count() == 0
 
 
-@pytest.mark.parametrize("field,text", [
-    ("notice_text", "This is a voluntary recall."),
-    ("notice_text", "As a precaution we recall the product."),
-    ("notice_title_en", "Precautionary recall"),
-    ("notice_text", "本次为预防性召回。"),
-    ("notice_title", "出于谨慎主动召回"),
-])
+@pytest.mark.parametrize(
+    "field,text",
+    [
+        ("notice_text", "This is a voluntary recall."),
+        ("notice_text", "As a precaution we recall the product."),
+        ("notice_title_en", "Precautionary recall"),
+        ("notice_text", "本次为预防性召回。"),
+        ("notice_title", "出于谨慎主动召回"),
+    ],
+)
 def test_notice_wording_that_plays_down_the_risk_is_refused(enterprise, chain, field, text):
     """GPSR Art. 36(3): no "voluntary", "precautionary" … in the notice; the type is shown by the system."""
-    response = enterprise.client.post("/api/v1/recalls/", {**PLAN, field: text, "batches": [chain.pk]},
-                                      format="json")
+    response = enterprise.client.post(
+        "/api/v1/recalls/", {**PLAN, field: text, "batches": [chain.pk]}, format="json"
+    )
     assert response.status_code == 400
-    assert response.json()["errors"][0] == {**response.json()["errors"][0], "field": field, "rule": "refused_wording"}
+    assert response.json()["errors"][0] == {
+        **response.json()["errors"][0],
+        "field": field,
+        "rule": "refused_wording",
+    }
     assert Recall.objects.count() == 0
 
 
 def test_refused_wording_is_a_setting(enterprise, chain, settings):
     settings.RECALL_REFUSED_PHRASES = ["放心"]
-    response = enterprise.client.post("/api/v1/recalls/", {**PLAN, "notice_text": "请放心", "batches": [chain.pk]},
-                                      format="json")
+    response = enterprise.client.post(
+        "/api/v1/recalls/", {**PLAN, "notice_text": "请放心", "batches": [chain.pk]}, format="json"
+    )
     assert response.status_code == 400 and "refused_wording" in rules(response)
 
 
@@ -96,15 +118,18 @@ def test_one_remedy_needs_a_recorded_reason(enterprise, chain):
     body = {**PLAN, "remedies": ["refund"], "batches": [chain.pk]}
     response = enterprise.client.post("/api/v1/recalls/", body, format="json")
     assert response.status_code == 400 and "too_few_remedies" in rules(response)
-    response = enterprise.client.post("/api/v1/recalls/", {**body, "remedies_reason": "食品无法维修或更换"},
-                                      format="json")
+    response = enterprise.client.post(
+        "/api/v1/recalls/", {**body, "remedies_reason": "食品无法维修或更换"}, format="json"
+    )
     assert response.status_code == 201
 
 
 def test_illegal_transitions_are_409(enterprise, chain):
     recall = services.recall_create(actor=enterprise.user, batch_ids=[chain.pk], **PLAN)
     for action in ("activate", "complete", "close"):
-        response = enterprise.client.post(f"/api/v1/recalls/{recall.pk}/{action}/", {}, format="json")
+        response = enterprise.client.post(
+            f"/api/v1/recalls/{recall.pk}/{action}/", {}, format="json"
+        )
         assert response.status_code in (403, 409), action
     response = enterprise.client.post(f"/api/v1/recalls/{recall.pk}/activate/")
     assert response.status_code == 409 and "illegal-transition" in response.json()["type"]
@@ -118,14 +143,29 @@ def test_illegal_transitions_are_409(enterprise, chain):
 def test_scope_edits_need_a_reason_each(enterprise, partner, chain):
     recall = services.recall_create(actor=enterprise.user, batch_ids=[chain.pk], **PLAN)
     url = f"/api/v1/recalls/{recall.pk}/scope/"
-    response = enterprise.client.post(url, {"edits": [{"organization": partner.org.pk, "include": False,
-                                                      "reason": ""}]}, format="json")
-    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "edits[0].reason"
+    response = enterprise.client.post(
+        url,
+        {"edits": [{"organization": partner.org.pk, "include": False, "reason": ""}]},
+        format="json",
+    )
+    assert (
+        response.status_code == 400 and response.json()["errors"][0]["field"] == "edits[0].reason"
+    )
     assert RecallNotice.objects.get(recall=recall, organization=partner.org).included
-    response = enterprise.client.post(url, {"confirm": True, "edits": [
-        {"organization": partner.org.pk, "include": False, "reason": "已在召回前全部退回"}]}, format="json")
+    response = enterprise.client.post(
+        url,
+        {
+            "confirm": True,
+            "edits": [
+                {"organization": partner.org.pk, "include": False, "reason": "已在召回前全部退回"}
+            ],
+        },
+        format="json",
+    )
     assert response.status_code == 200
-    holder = next(h for h in response.json()["holders"] if h["organization"]["id"] == partner.org.pk)
+    holder = next(
+        h for h in response.json()["holders"] if h["organization"]["id"] == partner.org.pk
+    )
     assert holder["included"] is False and holder["edit_reason"] == "已在召回前全部退回"
 
 
@@ -139,8 +179,9 @@ def active(enterprise, partner, chain):
 def test_returned_more_than_held_is_refused_and_nothing_is_written(active):
     recall, notice = active
     token = services.issue_token(notice)
-    response = Client().post(f"/api/v1/public/recall-ack/{token}/", {"returned": "101"},
-                             content_type="application/json")
+    response = Client().post(
+        f"/api/v1/public/recall-ack/{token}/", {"returned": "101"}, content_type="application/json"
+    )
     assert response.status_code == 400 and "quantity_exceeds_held" in rules(response)
     assert RecallAcknowledgement.objects.count() == 0
     assert not RecallAckToken.objects.filter(used_at__isnull=False).exists()
@@ -148,8 +189,11 @@ def test_returned_more_than_held_is_refused_and_nothing_is_written(active):
     assert notice.acknowledged_at is None
     # Negative and non-numeric quantities too.
     for bad in ("-1", "many"):
-        response = Client().post(f"/api/v1/public/recall-ack/{token}/", {"returned": bad},
-                                 content_type="application/json")
+        response = Client().post(
+            f"/api/v1/public/recall-ack/{token}/",
+            {"returned": bad},
+            content_type="application/json",
+        )
         assert response.status_code == 400
 
 
@@ -161,12 +205,19 @@ def test_an_ack_token_is_single_use_expires_and_cannot_be_guessed(active):
     assert first.status_code == 201
     again = Client().post(url, {"returned": "100"}, content_type="application/json")
     assert again.status_code == 409 and "token-used" in again.json()["type"]
-    guessed = Client().post("/api/v1/public/recall-ack/not-a-real-token-at-all/", {"returned": "1"},
-                            content_type="application/json")
+    guessed = Client().post(
+        "/api/v1/public/recall-ack/not-a-real-token-at-all/",
+        {"returned": "1"},
+        content_type="application/json",
+    )
     assert guessed.status_code == 404
     old = services.issue_token(notice)
-    RecallAckToken.objects.filter(token_hash=services.token_hash(old)).update(expires_at=timezone.now())
-    expired = Client().post(f"/api/v1/public/recall-ack/{old}/", {"returned": "1"}, content_type="application/json")
+    RecallAckToken.objects.filter(token_hash=services.token_hash(old)).update(
+        expires_at=timezone.now()
+    )
+    expired = Client().post(
+        f"/api/v1/public/recall-ack/{old}/", {"returned": "1"}, content_type="application/json"
+    )
     assert expired.status_code == 410
     # The phone page says so in words, with the same status.
     assert Client().get(f"/recall-ack/{old}/").status_code == 410
@@ -187,7 +238,9 @@ def test_closing_below_target_needs_an_override_with_a_reason(enterprise, regula
     response = regulator.client.post(url, {"override": True}, format="json")
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "reason"
     assert Recall.objects.get(pk=recall.pk).status == "completed"
-    response = regulator.client.post(url, {"override": True, "reason": "收货方已注销，无法联系"}, format="json")
+    response = regulator.client.post(
+        url, {"override": True, "reason": "收货方已注销，无法联系"}, format="json"
+    )
     assert response.status_code == 200 and response.json()["closed_by_override"] is True
 
 
@@ -195,18 +248,35 @@ def test_only_a_regulator_in_jurisdiction_closes(enterprise, regulator_elsewhere
     recall, _notice = active
     services.recall_complete(recall=recall, actor=enterprise.user)
     services.recall_file_summary_report(recall=recall, actor=enterprise.user, conclusion="完成")
-    assert enterprise.client.post(f"/api/v1/recalls/{recall.pk}/close/", {}, format="json").status_code == 403
-    assert regulator_elsewhere.client.post(f"/api/v1/recalls/{recall.pk}/close/", {},
-                                           format="json").status_code == 404
+    assert (
+        enterprise.client.post(f"/api/v1/recalls/{recall.pk}/close/", {}, format="json").status_code
+        == 403
+    )
+    assert (
+        regulator_elsewhere.client.post(
+            f"/api/v1/recalls/{recall.pk}/close/", {}, format="json"
+        ).status_code
+        == 404
+    )
 
 
-def test_who_sees_what(enterprise, partner, other_enterprise, regulator, regulator_elsewhere, anonymous,
-                       enterprise_viewer, active):
+def test_who_sees_what(
+    enterprise,
+    partner,
+    other_enterprise,
+    regulator,
+    regulator_elsewhere,
+    anonymous,
+    enterprise_viewer,
+    active,
+):
     recall, notice = active
     detail = f"/api/v1/recalls/{recall.pk}/"
     assert enterprise.client.get(detail).status_code == 200
     assert regulator.client.get(detail).status_code == 200
-    assert partner.client.get(detail).status_code == 200  # a consignee sees the recall that reached it
+    assert (
+        partner.client.get(detail).status_code == 200
+    )  # a consignee sees the recall that reached it
     assert other_enterprise.client.get(detail).status_code == 404
     assert regulator_elsewhere.client.get(detail).status_code == 404
     assert anonymous.client.get(detail).status_code in (401, 403)
@@ -215,7 +285,9 @@ def test_who_sees_what(enterprise, partner, other_enterprise, regulator, regulat
     assert [n["organization"]["id"] for n in own] == [partner.org.pk] and own[0]["ack_url"]
     assert partner.client.get(detail + "scope/").status_code == 403
     # The producer sees every notice but no consignee's link.
-    assert all(n["ack_url"] is None for n in enterprise.client.get(detail + "notices/").json()["results"])
+    assert all(
+        n["ack_url"] is None for n in enterprise.client.get(detail + "notices/").json()["results"]
+    )
     assert enterprise_viewer.client.post(detail + "complete/", {}, format="json").status_code == 403
 
 
@@ -227,13 +299,16 @@ def test_a_draft_is_private_to_its_producer(enterprise, partner, chain):
 
 @pytest.fixture
 def ordered(enterprise, regulator, chain):
-    response = regulator.client.post("/api/v1/recalls/", {**PLAN, "recall_type": "ordered", "batches": [chain.pk]},
-                                     format="json")
+    response = regulator.client.post(
+        "/api/v1/recalls/", {**PLAN, "recall_type": "ordered", "batches": [chain.pk]}, format="json"
+    )
     assert response.status_code == 201, response.json()
     return Recall.objects.get(pk=response.json()["id"])
 
 
-def test_an_ordered_recall_gives_the_producer_15_working_days_to_object(enterprise, regulator, ordered):
+def test_an_ordered_recall_gives_the_producer_15_working_days_to_object(
+    enterprise, regulator, ordered
+):
     """SAMR Order 19 Art. 19: the producer may object within 15 working days; not after."""
     assert ordered.objection_due_at - ordered.created_at >= timedelta(days=19)
     services.recall_edit_scope(recall=ordered, actor=enterprise.user, edits=[], confirm=True)
@@ -243,22 +318,29 @@ def test_an_ordered_recall_gives_the_producer_15_working_days_to_object(enterpri
     assert response.status_code == 409 and "objection-window-open" in response.json()["type"]
     url = f"/api/v1/recalls/{ordered.pk}/object/"
     assert enterprise.client.post(url, {"reason": ""}, format="json").status_code == 400
-    assert enterprise.client.post(url, {"reason": "检测方法不适用"}, format="json").status_code == 200
+    assert (
+        enterprise.client.post(url, {"reason": "检测方法不适用"}, format="json").status_code == 200
+    )
     assert enterprise.client.post(url, {"reason": "再次异议"}, format="json").status_code == 409
-    Recall.objects.filter(pk=ordered.pk).update(objection_due_at=timezone.now() - timedelta(minutes=1),
-                                                objected_at=None)
+    Recall.objects.filter(pk=ordered.pk).update(
+        objection_due_at=timezone.now() - timedelta(minutes=1), objected_at=None
+    )
     late = enterprise.client.post(url, {"reason": "逾期异议"}, format="json")
     assert late.status_code == 409 and "objection-window-closed" in late.json()["type"]
     started = regulator.client.post(f"/api/v1/recalls/{ordered.pk}/activate/")
     assert started.status_code == 200 and started.json()["status"] == "active"
 
 
-def test_only_a_regulator_orders_a_recall_and_only_in_its_jurisdiction(enterprise, regulator_elsewhere, chain):
-    response = enterprise.client.post("/api/v1/recalls/", {**PLAN, "recall_type": "ordered", "batches": [chain.pk]},
-                                      format="json")
+def test_only_a_regulator_orders_a_recall_and_only_in_its_jurisdiction(
+    enterprise, regulator_elsewhere, chain
+):
+    response = enterprise.client.post(
+        "/api/v1/recalls/", {**PLAN, "recall_type": "ordered", "batches": [chain.pk]}, format="json"
+    )
     assert response.status_code == 403
     response = regulator_elsewhere.client.post(
-        "/api/v1/recalls/", {**PLAN, "recall_type": "ordered", "batches": [chain.pk]}, format="json")
+        "/api/v1/recalls/", {**PLAN, "recall_type": "ordered", "batches": [chain.pk]}, format="json"
+    )
     assert response.status_code == 400 and "outside_jurisdiction" in rules(response)
 
 
@@ -268,7 +350,9 @@ def test_a_refiled_plan_is_versioned_and_needs_a_reason(enterprise, chain):
     url = f"/api/v1/recalls/{recall.pk}/"
     response = enterprise.client.patch(url, {"remedies": ["refund", "repair"]}, format="json")
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "reason"
-    response = enterprise.client.patch(url, {"remedies": ["refund", "repair"], "reason": "增加维修"}, format="json")
+    response = enterprise.client.patch(
+        url, {"remedies": ["refund", "repair"], "reason": "增加维修"}, format="json"
+    )
     assert response.status_code == 200 and response.json()["plan_version"] == 2
     assert recall.plan_versions.count() == 2
     assert enterprise.client.put(url, {}, format="json").status_code == 405
@@ -280,8 +364,12 @@ def test_terminate_and_cancel_need_a_reason(enterprise, chain):
     assert enterprise.client.post(url, {}, format="json").status_code == 400
     response = enterprise.client.post(url, {"reason": "误报"}, format="json")
     assert response.status_code == 200 and response.json()["status"] == "cancelled"
-    assert enterprise.client.post(f"/api/v1/recalls/{recall.pk}/terminate/", {"reason": "x"},
-                                  format="json").status_code == 409
+    assert (
+        enterprise.client.post(
+            f"/api/v1/recalls/{recall.pk}/terminate/", {"reason": "x"}, format="json"
+        ).status_code
+        == 409
+    )
 
 
 def test_overdue_reports_are_swept_once_per_period(enterprise, chain, regulator):
@@ -291,8 +379,14 @@ def test_overdue_reports_are_swept_once_per_period(enterprise, chain, regulator)
     later = recall.next_report_due_at + timedelta(hours=1)
     sweep_recalls(later)
     sweep_recalls(later)  # idempotent
-    assert RecallTimelineEntry.objects.filter(recall=recall, action="progress_report_overdue").count() == 1
+    assert (
+        RecallTimelineEntry.objects.filter(recall=recall, action="progress_report_overdue").count()
+        == 1
+    )
     services.recall_complete(recall=recall, actor=enterprise.user)
     recall.refresh_from_db()
     sweep_recalls(recall.summary_due_at + timedelta(hours=1))
-    assert RecallTimelineEntry.objects.filter(recall=recall, action="summary_report_overdue").count() == 1
+    assert (
+        RecallTimelineEntry.objects.filter(recall=recall, action="summary_report_overdue").count()
+        == 1
+    )

@@ -36,13 +36,22 @@ def test_a_supermarket_acknowledges_on_a_phone(browser, live_server, settings):
     yogurt = Batch.objects.filter(gtin=YOGURT_GTIN).order_by("id").first()
     producer = users["producer"]
     recall = services.recall_create(
-        actor=producer, batch_ids=[yogurt.pk], recall_type="voluntary", recall_class=1, defect="胀包",
-        hazard="可能变质", remedies=["refund", "replacement"], notice_title="酸奶召回",
-        notice_text="请停止食用，到购买门店退款或更换。")
+        actor=producer,
+        batch_ids=[yogurt.pk],
+        recall_type="voluntary",
+        recall_class=1,
+        defect="胀包",
+        hazard="可能变质",
+        remedies=["refund", "replacement"],
+        notice_title="酸奶召回",
+        notice_text="请停止食用，到购买门店退款或更换。",
+    )
     services.recall_edit_scope(recall=recall, actor=producer, edits=[], confirm=True)
     services.recall_submit(recall=recall, actor=producer)
     services.recall_activate(recall=recall, actor=producer)
-    notice = RecallNotice.objects.get(recall=recall, organization=users["retailer"].membership.organization)
+    notice = RecallNotice.objects.get(
+        recall=recall, organization=users["retailer"].membership.organization
+    )
     link = services.current_ack_url(notice)
     assert link.startswith(live_server.url)
 

@@ -14,19 +14,36 @@ from tests.factories import ProductFactory
 pytestmark = pytest.mark.django_db
 
 PLAN = {
-    "recall_type": "voluntary", "recall_class": 2, "defect": "标签错误", "hazard": "过敏原未标示",
-    "remedies": ["warning", "refund"], "notice_title": "饼干召回", "notice_text": "含花生，过敏者请勿食用。",
+    "recall_type": "voluntary",
+    "recall_class": 2,
+    "defect": "标签错误",
+    "hazard": "过敏原未标示",
+    "remedies": ["warning", "refund"],
+    "notice_title": "饼干召回",
+    "notice_text": "含花生，过敏者请勿食用。",
 }
-WRITES = [("patch", ""), ("post", "scope/"), ("post", "submit/"), ("post", "approve/"), ("post", "activate/"),
-          ("post", "object/"), ("post", "terminate/"), ("post", "cancel/"), ("post", "complete/"),
-          ("post", "close/"), ("post", "progress-reports/"), ("post", "summary-report/")]
+WRITES = [
+    ("patch", ""),
+    ("post", "scope/"),
+    ("post", "submit/"),
+    ("post", "approve/"),
+    ("post", "activate/"),
+    ("post", "object/"),
+    ("post", "terminate/"),
+    ("post", "cancel/"),
+    ("post", "complete/"),
+    ("post", "close/"),
+    ("post", "progress-reports/"),
+    ("post", "summary-report/"),
+]
 
 
 @pytest.fixture
 def active_recall(enterprise, partner):
     product = ProductFactory(owner=enterprise.org)
-    lot = trace_services.batch_produce(product=product, lot="R1", quantity=Decimal(10), unit="EA",
-                                       actor=enterprise.user)
+    lot = trace_services.batch_produce(
+        product=product, lot="R1", quantity=Decimal(10), unit="EA", actor=enterprise.user
+    )
     trace_services.batch_ship(batch=lot, to=partner.org, quantity=Decimal(4), actor=enterprise.user)
     recall = services.recall_create(actor=enterprise.user, batch_ids=[lot.pk], **PLAN)
     services.recall_edit_scope(recall=recall, actor=enterprise.user, edits=[], confirm=True)
@@ -35,7 +52,9 @@ def active_recall(enterprise, partner):
 
 
 @pytest.mark.parametrize(("method", "suffix"), WRITES)
-def test_a_notified_consignee_sees_the_recall_but_writes_nothing_on_it(active_recall, partner, method, suffix):
+def test_a_notified_consignee_sees_the_recall_but_writes_nothing_on_it(
+    active_recall, partner, method, suffix
+):
     url = f"/api/v1/recalls/{active_recall.pk}/"
     assert partner.client.get(url).status_code == 200  # notified: it sees the recall
     before = active_recall.timeline.count()

@@ -20,16 +20,23 @@ from tests.factories import ProductFactory
 pytestmark = pytest.mark.django_db
 
 PLAN = {
-    "recall_type": "voluntary", "recall_class": 2, "defect": "标签错误", "hazard": "过敏原未标示",
-    "remedies": ["warning", "refund"], "notice_title": "饼干召回", "notice_text": "含花生，过敏者请勿食用。",
-    "notice_title_en": "Biscuit recall", "notice_text_en": "Contains peanuts.",
+    "recall_type": "voluntary",
+    "recall_class": 2,
+    "defect": "标签错误",
+    "hazard": "过敏原未标示",
+    "remedies": ["warning", "refund"],
+    "notice_title": "饼干召回",
+    "notice_text": "含花生，过敏者请勿食用。",
+    "notice_title_en": "Biscuit recall",
+    "notice_text_en": "Contains peanuts.",
 }
 
 
 def _recall(persona, *, category="food", lot="B1", activate=True) -> Recall:
     product = ProductFactory(owner=persona.org, category=category)
-    batch = trace_services.batch_produce(product=product, lot=lot, quantity=Decimal(10), unit="EA",
-                                         actor=persona.user)
+    batch = trace_services.batch_produce(
+        product=product, lot=lot, quantity=Decimal(10), unit="EA", actor=persona.user
+    )
     recall = services.recall_create(actor=persona.user, batch_ids=[batch.pk], **PLAN)
     services.recall_edit_scope(recall=recall, actor=persona.user, edits=[], confirm=True)
     services.recall_submit(recall=recall, actor=persona.user)

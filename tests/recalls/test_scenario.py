@@ -44,12 +44,16 @@ def demo():
 
 
 PLAN = {
-    "recall_type": "voluntary", "recall_class": 1,
-    "defect": "生鲜乳抗生素残留超标", "hazard": "可能引起过敏反应",
+    "recall_type": "voluntary",
+    "recall_class": 1,
+    "defect": "生鲜乳抗生素残留超标",
+    "hazard": "可能引起过敏反应",
     "root_cause": "治疗期奶牛的乳汁误入收奶罐",
     "remedies": ["refund", "replacement"],
-    "notice_title": "彭城原味酸奶召回公告", "notice_text": "请立即停止食用，凭购物小票到购买门店退款或更换。",
-    "notice_title_en": "Recall of Pengcheng plain yogurt", "notice_text_en": "Stop eating it; the shop refunds it.",
+    "notice_title": "彭城原味酸奶召回公告",
+    "notice_text": "请立即停止食用，凭购物小票到购买门店退款或更换。",
+    "notice_title_en": "Recall of Pengcheng plain yogurt",
+    "notice_text_en": "Stop eating it; the shop refunds it.",
     "target_effectiveness": "A",
 }
 
@@ -74,17 +78,36 @@ def test_ranch_recalls_a_raw_milk_lot_to_closure(demo, django_capture_on_commit_
     lots = {lot["lot"]: lot for lot in scope["lots"]}
     assert lots[raw.lot]["distance"] == 0 and lots[yogurt.lot]["distance"] == 1
     holders = {h["organization"]["name"]: h for h in scope["holders"]}
-    assert {"云龙万家超市有限公司", "南京玄武惠民超市有限公司", "徐州淮海冷链物流有限公司", "徐州彭城乳业有限公司"} <= set(holders)
+    assert {
+        "云龙万家超市有限公司",
+        "南京玄武惠民超市有限公司",
+        "徐州淮海冷链物流有限公司",
+        "徐州彭城乳业有限公司",
+    } <= set(holders)
     xuzhou = holders["云龙万家超市有限公司"]
     assert Decimal(xuzhou["received"]) == 12000 and Decimal(xuzhou["sold_on"]) == 1500
     assert Decimal(xuzhou["held"]) == 10500
-    dairy_yogurt = next(h for h in scope["holdings"] if h["lot"] == yogurt.lot and h["organization_name"] == "徐州彭城乳业有限公司")
+    dairy_yogurt = next(
+        h
+        for h in scope["holdings"]
+        if h["lot"] == yogurt.lot and h["organization_name"] == "徐州彭城乳业有限公司"
+    )
     assert Decimal(dairy_yogurt["produced"]) == 38000 and Decimal(dairy_yogurt["sold_on"]) == 30000
 
     # The producer confirms it, files the plan, the regulator acknowledges it.
-    assert ranch.post(f"/api/v1/recalls/{recall_id}/scope/", {"confirm": True}, format="json").status_code == 200
+    assert (
+        ranch.post(
+            f"/api/v1/recalls/{recall_id}/scope/", {"confirm": True}, format="json"
+        ).status_code
+        == 200
+    )
     assert ranch.post(f"/api/v1/recalls/{recall_id}/submit/").json()["status"] == "submitted"
-    assert as_user("city-regulator").post(f"/api/v1/recalls/{recall_id}/approve/", {}, format="json").status_code == 200
+    assert (
+        as_user("city-regulator")
+        .post(f"/api/v1/recalls/{recall_id}/approve/", {}, format="json")
+        .status_code
+        == 200
+    )
 
     # A consumer scans the yogurt before the recall starts: a calm page, now cached.
     phone = Client(HTTP_USER_AGENT=PHONE_UA)
@@ -94,7 +117,9 @@ def test_ranch_recalls_a_raw_milk_lot_to_closure(demo, django_capture_on_commit_
     for user in get_user_model().objects.filter(membership__isnull=False):
         user.email = f"{user.username}@example.cn"
         user.save(update_fields=["email"])
-    with django_capture_on_commit_callbacks(execute=True):  # as the commit would: deliver, invalidate
+    with django_capture_on_commit_callbacks(
+        execute=True
+    ):  # as the commit would: deliver, invalidate
         activated = ranch.post(f"/api/v1/recalls/{recall_id}/activate/")
     assert activated.status_code == 200 and activated.json()["status"] == "active"
 
@@ -105,24 +130,38 @@ def test_ranch_recalls_a_raw_milk_lot_to_closure(demo, django_capture_on_commit_
     html = phone.get(yogurt.digital_link.replace("http://testserver", "")).content.decode()
     assert 'data-status="recalled"' in html and "彭城原味酸奶召回公告" in html
     assert 'id="recall-remedy"' in html and "退货退款" in html  # the remedy, in Chinese by default
-    status = Client().get(f"/api/v1/public/batches/{yogurt.gtin}/{yogurt.lot}/recall-status/").json()
+    status = (
+        Client().get(f"/api/v1/public/batches/{yogurt.gtin}/{yogurt.lot}/recall-status/").json()
+    )
     assert status["recalled"] and status["recall"]["number"] == created.json()["number"]
-    redirect = phone.get(yogurt.digital_link.replace("http://testserver", ""), {"linkType": "gs1:recallStatus"})
+    redirect = phone.get(
+        yogurt.digital_link.replace("http://testserver", ""), {"linkType": "gs1:recallStatus"}
+    )
     assert redirect.status_code == 307 and redirect["Location"].endswith("/recall-status/")
     # The yogurt's recall is on its owner's chain (trace.core.rules: the owner decides its lots'
     # status), the raw milk's on the ranch's; each sees its own in /epcis/events.
     for username, lot in (("producer", yogurt), ("ranch", raw)):
-        events = as_user(username).get("/epcis/events", {
-            "EQ_disposition": "recalled", "MATCH_anyEPCClass": canonical_lot_uri(lot.gtin, lot.lot)})
+        events = as_user(username).get(
+            "/epcis/events",
+            {
+                "EQ_disposition": "recalled",
+                "MATCH_anyEPCClass": canonical_lot_uri(lot.gtin, lot.lot),
+            },
+        )
         assert events.status_code == 200 and lot.lot in events.content.decode()
 
     # Each consignee got a notice with its link (outbox, delivered after commit).
     recall = Recall.objects.get(pk=recall_id)
     # Class I: a progress report every 2 weeks (a setting; 3 months otherwise).
     assert recall.next_report_due_at - recall.activated_at == timedelta(days=14)
-    notices = {n.organization.name: n for n in RecallNotice.objects.filter(recall=recall).select_related("organization")}
+    notices = {
+        n.organization.name: n
+        for n in RecallNotice.objects.filter(recall=recall).select_related("organization")
+    }
     for notice in notices.values():
-        assert Notification.objects.filter(organization=notice.organization, topic="recall.notice").exists()
+        assert Notification.objects.filter(
+            organization=notice.organization, topic="recall.notice"
+        ).exists()
     # Delivered after commit by the worker (inline without Redis; here as a worker would, with it);
     # each delivery is on the timeline.
     for pk in Notification.objects.filter(status="pending").values_list("pk", flat=True):
@@ -141,14 +180,19 @@ def test_ranch_recalls_a_raw_milk_lot_to_closure(demo, django_capture_on_commit_
     form = phone.get(ack_path)
     assert form.status_code == 200 and 'name="viewport"' in form.content.decode()
     assert "10500" in form.content.decode()
-    done = phone.post(ack_path, {"on_hand": "0", "returned": "10500", "destroyed": "0", "corrected": "0"})
+    done = phone.post(
+        ack_path, {"on_hand": "0", "returned": "10500", "destroyed": "0", "corrected": "0"}
+    )
     assert done.status_code == 200 and 'id="ack-done"' in done.content.decode()
 
     # The Nanjing supermarket answers through the API form of the same link.
     own = as_user("retailer2").get(f"/api/v1/recalls/{recall_id}/notices/").json()["results"]
     token = _path(own[0]["ack_url"]).rstrip("/").rsplit("/", 1)[1]
-    answer = Client().post(f"/api/v1/public/recall-ack/{token}/", {"returned": "8000", "destroyed": "500"},
-                           content_type="application/json")
+    answer = Client().post(
+        f"/api/v1/public/recall-ack/{token}/",
+        {"returned": "8000", "destroyed": "500"},
+        content_type="application/json",
+    )
     assert answer.status_code == 201, answer.json()
 
     # The distributor stays silent: reminded twice by the sweep, then escalated.
@@ -157,7 +201,9 @@ def test_ranch_recalls_a_raw_milk_lot_to_closure(demo, django_capture_on_commit_
         sweep_all(now + timedelta(hours=hours))
     distributor = RecallNotice.objects.get(pk=notices["徐州淮海冷链物流有限公司"].pk)
     assert distributor.reminders_sent == 2 and distributor.escalated_at is not None
-    assert Notification.objects.filter(topic="recall.consignee_escalated", organization__kind="regulator").exists()
+    assert Notification.objects.filter(
+        topic="recall.consignee_escalated", organization__kind="regulator"
+    ).exists()
     sweep_all(now + timedelta(hours=300))  # nothing more for it: exactly once
     assert RecallNotice.objects.get(pk=distributor.pk).escalated_at == distributor.escalated_at
 
@@ -166,11 +212,22 @@ def test_ranch_recalls_a_raw_milk_lot_to_closure(demo, django_capture_on_commit_
         own = as_user(username).get(f"/api/v1/recalls/{recall_id}/notices/").json()["results"]
         token = _path(own[0]["ack_url"]).rstrip("/").rsplit("/", 1)[1]
         held = Decimal(own[0]["held"])
-        assert Client().post(f"/api/v1/public/recall-ack/{token}/", {"returned": str(held)},
-                             content_type="application/json").status_code == 201
+        assert (
+            Client()
+            .post(
+                f"/api/v1/public/recall-ack/{token}/",
+                {"returned": str(held)},
+                content_type="application/json",
+            )
+            .status_code
+            == 201
+        )
 
-    progress = ranch.post(f"/api/v1/recalls/{recall_id}/progress-reports/", {"note": "四家收货方均已确认"},
-                          format="json")
+    progress = ranch.post(
+        f"/api/v1/recalls/{recall_id}/progress-reports/",
+        {"note": "四家收货方均已确认"},
+        format="json",
+    )
     assert progress.status_code == 201, progress.json()
     report = progress.json()
     assert report["consignees_answered"] == report["consignees_total"] == 4
@@ -178,18 +235,40 @@ def test_ranch_recalls_a_raw_milk_lot_to_closure(demo, django_capture_on_commit_
     assert report["recalled_over_sold"] is not None and report["recalled_over_planned"] is not None
     assert report["target_met"] is True
 
-    assert ranch.post(f"/api/v1/recalls/{recall_id}/complete/", {}, format="json").json()["status"] == "completed"
-    summary = ranch.post(f"/api/v1/recalls/{recall_id}/summary-report/", {"conclusion": "在库产品全部退回销毁"},
-                         format="json")
+    assert (
+        ranch.post(f"/api/v1/recalls/{recall_id}/complete/", {}, format="json").json()["status"]
+        == "completed"
+    )
+    summary = ranch.post(
+        f"/api/v1/recalls/{recall_id}/summary-report/",
+        {"conclusion": "在库产品全部退回销毁"},
+        format="json",
+    )
     assert summary.status_code == 201
-    closed = as_user("city-regulator").post(f"/api/v1/recalls/{recall_id}/close/", {}, format="json")
+    closed = as_user("city-regulator").post(
+        f"/api/v1/recalls/{recall_id}/close/", {}, format="json"
+    )
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
 
-    timeline = ranch.get(f"/api/v1/recalls/{recall_id}/timeline/", {"page_size": 500}).json()["results"]
+    timeline = ranch.get(f"/api/v1/recalls/{recall_id}/timeline/", {"page_size": 500}).json()[
+        "results"
+    ]
     actions = [row["action"] for row in timeline]
-    for expected in ("created", "scope_proposed", "scope_confirmed", "submitted", "approved", "activated",
-                     "consignee_acknowledged", "consignee_reminded", "consignee_escalated", "progress_report_filed",
-                     "completed", "summary_report_filed", "closed"):
+    for expected in (
+        "created",
+        "scope_proposed",
+        "scope_confirmed",
+        "submitted",
+        "approved",
+        "activated",
+        "consignee_acknowledged",
+        "consignee_reminded",
+        "consignee_escalated",
+        "progress_report_filed",
+        "completed",
+        "summary_report_filed",
+        "closed",
+    ):
         assert expected in actions, expected
     assert actions.index("activated") < actions.index("consignee_escalated")
     assert actions.index("activated") < actions.index("closed")

@@ -17,10 +17,22 @@ JUNK = [
     {"to_organization": "abc", "quantity": "1"},
     {"to_organization": -1, "quantity": "1"},
     {"inputs": "x", "product": "x", "lot": "x", "quantity": "1", "unit": "x"},
-    {"inputs": [{"batch": None, "quantity": "1"}], "product": 1, "lot": "\u0000", "quantity": "1", "unit": "EA"},
+    {
+        "inputs": [{"batch": None, "quantity": "1"}],
+        "product": 1,
+        "lot": "\u0000",
+        "quantity": "1",
+        "unit": "EA",
+    },
     {"result": "maybe", "event_time": "yesterday"},
     {"event_time": "2026-13-45T99:00:00", "quantity": "1", "reason": "x" * 10000},
-    {"lot": "L1", "product": 10**12, "quantity": "1", "unit": "EA", "production_date": "not a date"},
+    {
+        "lot": "L1",
+        "product": 10**12,
+        "quantity": "1",
+        "unit": "EA",
+        "production_date": "not a date",
+    },
     {"code": ["x"]},
     {"code": "\x1d\x1d\x1d"},
     {"code": "https://example.com/01/123/10/x"},
@@ -33,10 +45,16 @@ def urls(enterprise, product):
     batch = produce(enterprise.user, product, lot="L1", quantity=Decimal(10))
     event = batch.event_links.first().event
     return [
-        "/api/v1/products/", "/api/v1/sites/", "/api/v1/batches/", "/api/v1/batches/transform/",
-        "/api/v1/scan/", f"/api/v1/events/{event.pk}/declare-error/",
-        *(f"/api/v1/batches/{batch.pk}/{action}/"
-          for action in ("inspect", "ship", "receive", "sell", "destroy", "hold", "release")),
+        "/api/v1/products/",
+        "/api/v1/sites/",
+        "/api/v1/batches/",
+        "/api/v1/batches/transform/",
+        "/api/v1/scan/",
+        f"/api/v1/events/{event.pk}/declare-error/",
+        *(
+            f"/api/v1/batches/{batch.pk}/{action}/"
+            for action in ("inspect", "ship", "receive", "sell", "destroy", "hold", "release")
+        ),
     ]
 
 
@@ -64,12 +82,15 @@ def test_malformed_json_and_wrong_content_type(enterprise, urls):
 # --- issue 9, "server errors from bad input" --------------------------------------------
 
 
-@pytest.mark.parametrize("value", [
-    "2026-01-01T00:00:00+21:00",   # ISO 8601 allows it, no zone has it, PostgreSQL refuses it
-    "2026-01-01T00:00:00-13:30",
-    "0001-01-01T00:00:00+08:00",   # leaves the calendar in UTC
-    "9999-12-31T23:00:00-08:00",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-01-01T00:00:00+21:00",  # ISO 8601 allows it, no zone has it, PostgreSQL refuses it
+        "2026-01-01T00:00:00-13:30",
+        "0001-01-01T00:00:00+08:00",  # leaves the calendar in UTC
+        "9999-12-31T23:00:00-08:00",
+    ],
+)
 def test_event_time_filters_out_of_range_are_refused(enterprise, value):
     response = enterprise.client.get("/api/v1/events/", {"after": value})
     assert response.status_code == 400, response.content[:300]
@@ -85,12 +106,15 @@ def test_event_time_filter_with_a_real_offset_still_filters(enterprise, product)
     assert response.status_code == 200 and response.json()["count"] == 0
 
 
-@pytest.mark.parametrize("url", [
-    "/api/v1/events/?biz_step=ship%00ping",
-    "/api/v1/batches/?q=%00",
-    "/api/v1/public/batches/06901234567892/L%001/",
-    "/01/06901234567892/10/L%001",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/events/?biz_step=ship%00ping",
+        "/api/v1/batches/?q=%00",
+        "/api/v1/public/batches/06901234567892/L%001/",
+        "/01/06901234567892/10/L%001",
+    ],
+)
 def test_nul_in_the_address_is_a_400_problem(enterprise, url):
     response = enterprise.client.get(url)
     assert response.status_code == 400
@@ -101,7 +125,9 @@ def test_nul_in_the_address_is_a_400_problem(enterprise, url):
 def test_a_body_over_the_upload_limit_is_a_413_problem(enterprise, settings):
     """Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB by default): a clear 413, not an HTML 400."""
     body = '{"name": "' + "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1) + '"}'
-    response = enterprise.client.generic("POST", "/api/v1/products/", body, content_type="application/json")
+    response = enterprise.client.generic(
+        "POST", "/api/v1/products/", body, content_type="application/json"
+    )
     assert response.status_code == 413
     assert response["Content-Type"] == "application/problem+json"
     problem = response.json()
@@ -112,17 +138,27 @@ def test_a_body_over_the_upload_limit_is_a_413_problem(enterprise, settings):
 # --- found by schemathesis (tests/api/test_fuzz.py) ---------------------------------------
 
 
-@pytest.mark.parametrize("query", [{"product_id": "-2.649332748308222e+83"}, {"product_id": "1.5"},
-                                   {"product_id": str(2**64)}])
+@pytest.mark.parametrize(
+    "query",
+    [{"product_id": "-2.649332748308222e+83"}, {"product_id": "1.5"}, {"product_id": str(2**64)}],
+)
 def test_id_filters_take_whole_numbers_in_range(enterprise, query):
     response = enterprise.client.get("/api/v1/batches/", query)
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "product_id"
 
 
-@pytest.mark.parametrize("url", ["/api/v1/batches/-2120135/qr.png?size=-4623", "/api/v1/batches/-105377/qr.svg",
-                                 "/api/v1/batches/-1/trace.csv", "/api/v1/batches/-2120135/labels/?count=-4623",
-                                 "/api/v1/no-such-thing/", "/epcis/no-such-thing"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/batches/-2120135/qr.png?size=-4623",
+        "/api/v1/batches/-105377/qr.svg",
+        "/api/v1/batches/-1/trace.csv",
+        "/api/v1/batches/-2120135/labels/?count=-4623",
+        "/api/v1/no-such-thing/",
+        "/epcis/no-such-thing",
+    ],
+)
 def test_unknown_api_addresses_are_problem_json_404s(enterprise, url):
     """Not a redirect to another spelling, not Django's HTML page: what the schema documents."""
     response = enterprise.client.get(url)

@@ -11,11 +11,19 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 PHONE = {"width": 390, "height": 844}
-ANDROID_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
-              "Chrome/120.0 Mobile Safari/537.36")
+ANDROID_UA = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0 Mobile Safari/537.36"
+)
 SCREENSHOT = Path("/tmp/consumer-page.png")
 # Screenshots kept for a person to look at after the run (gitignored).
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -38,14 +46,23 @@ def browser(monkeypatch):
 
 
 def phone(browser, locale="zh-CN"):
-    return browser.new_context(locale=locale, viewport=PHONE, is_mobile=True, has_touch=True,
-                               device_scale_factor=2, user_agent=ANDROID_UA)
+    return browser.new_context(
+        locale=locale,
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+        user_agent=ANDROID_UA,
+    )
 
 
 def _http(url, *, data=None, headers=None):
     body = json.dumps(data).encode() if data is not None else None
-    request = urllib.request.Request(url, data=body, headers={
-        **({"Content-Type": "application/json"} if body else {}), **(headers or {})})
+    request = urllib.request.Request(
+        url,
+        data=body,
+        headers={**({"Content-Type": "application/json"} if body else {}), **(headers or {})},
+    )
     with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 (our live server)
         return response.read()
 
@@ -67,10 +84,16 @@ def test_scan_the_printed_code_and_read_the_journey_on_a_phone(browser, live_ser
 
     from tests.factories import recall
 
-    token = json.loads(_http(f"{live_server.url}/api/v1/auth/token/",
-                             data={"username": "producer", "password": "demo-pass-2026"}))["token"]
-    png = _http(f"{live_server.url}/api/v1/batches/{demo.pk}/qr.png",
-                headers={"Authorization": f"Token {token}"})
+    token = json.loads(
+        _http(
+            f"{live_server.url}/api/v1/auth/token/",
+            data={"username": "producer", "password": "demo-pass-2026"},
+        )
+    )["token"]
+    png = _http(
+        f"{live_server.url}/api/v1/batches/{demo.pk}/qr.png",
+        headers={"Authorization": f"Token {token}"},
+    )
     codes = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
     assert [c.text for c in codes] == [f"{live_server.url}/01/{demo.gtin}/10/{demo.lot}"]
     uri = codes[0].text
@@ -123,7 +146,9 @@ def test_scan_the_printed_code_and_read_the_journey_on_a_phone(browser, live_ser
     context.close()
 
 
-def test_distributor_signs_in_on_the_phone_and_receives_through_the_form(browser, live_server, demo):
+def test_distributor_signs_in_on_the_phone_and_receives_through_the_form(
+    browser, live_server, demo
+):
     from trace.core.services import batch_ship
     from trace.models import Custody
 
@@ -175,7 +200,9 @@ def test_distributor_signs_in_on_the_phone_and_receives_through_the_form(browser
     sell.locator("input[name='sell-quantity']").fill("99999999")
     sell.locator("button[type=submit]").click()
     page.wait_for_load_state()
-    assert "rule-quantity_exceeds_held" in (page.locator(".msg--error").get_attribute("data-tags") or "")
+    assert "rule-quantity_exceeds_held" in (
+        page.locator(".msg--error").get_attribute("data-tags") or ""
+    )
     assert "8500" in page.locator(".msg--error").inner_text()  # not "8.5E+3"
     context.close()
 
@@ -207,7 +234,9 @@ def test_printed_label_sheet_scans_and_fits_one_a4_page(browser, live_server, de
     context.close()
 
 
-def test_newcomer_in_english_on_a_phone_reads_english_and_finds_a_way_on(browser, live_server, demo):
+def test_newcomer_in_english_on_a_phone_reads_english_and_finds_a_way_on(
+    browser, live_server, demo
+):
     """Issue 10: the English page without Chinese regions or units, an unknown lot that
     offers the code typed in, and a favicon in the tab."""
     import re

@@ -57,20 +57,30 @@ def _refused(app, statement: str, error) -> str:
 def test_the_application_role_cannot_rewrite_events_or_switch_the_triggers_off(app_role):
     with app_role.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM trace_event")  # it reads
-    _refused(app_role, "UPDATE trace_event SET biz_step = 'receiving'", errors.InsufficientPrivilege)
+    _refused(
+        app_role, "UPDATE trace_event SET biz_step = 'receiving'", errors.InsufficientPrivilege
+    )
     _refused(app_role, "DELETE FROM trace_event", errors.InsufficientPrivilege)
     _refused(app_role, "UPDATE trace_eventbatch SET quantity = 0", errors.InsufficientPrivilege)
     _refused(app_role, "DELETE FROM trace_chainhead", errors.InsufficientPrivilege)
     _refused(app_role, "TRUNCATE trace_chaindigest", errors.InsufficientPrivilege)
-    assert "owner" in _refused(app_role, "DROP TRIGGER trace_event_append_only ON trace_event",
-                               errors.InsufficientPrivilege)
-    assert "owner" in _refused(app_role, "ALTER TABLE trace_event DISABLE TRIGGER ALL",
-                               errors.InsufficientPrivilege)
+    assert "owner" in _refused(
+        app_role,
+        "DROP TRIGGER trace_event_append_only ON trace_event",
+        errors.InsufficientPrivilege,
+    )
+    assert "owner" in _refused(
+        app_role, "ALTER TABLE trace_event DISABLE TRIGGER ALL", errors.InsufficientPrivilege
+    )
     _refused(app_role, "SET session_replication_role = replica", errors.InsufficientPrivilege)
 
 
 def test_a_chain_head_the_application_may_write_still_cannot_lie(app_role):
     """UPDATE is granted on the head (capture moves it); the trigger keeps it honest."""
-    message = _refused(app_role, "INSERT INTO trace_chainhead (organization_id, chain_seq, content_hash, updated_at) "
-                                 "VALUES (-1, 1, repeat('0', 64), now())", errors.RaiseException)
+    message = _refused(
+        app_role,
+        "INSERT INTO trace_chainhead (organization_id, chain_seq, content_hash, updated_at) "
+        "VALUES (-1, 1, repeat('0', 64), now())",
+        errors.RaiseException,
+    )
     assert "stored event" in message

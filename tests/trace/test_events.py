@@ -35,11 +35,15 @@ def test_events_cannot_be_updated_or_deleted_through_the_orm(shipped):
 
 def test_events_have_no_write_endpoints(enterprise, shipped):
     _, event = shipped
-    assert enterprise.client.patch(f"/api/v1/events/{event.pk}/", {"biz_step": "x"}).status_code == 405
+    assert (
+        enterprise.client.patch(f"/api/v1/events/{event.pk}/", {"biz_step": "x"}).status_code == 405
+    )
     assert enterprise.client.delete(f"/api/v1/events/{event.pk}/").status_code == 405
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the append-only trigger is PostgreSQL's")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the append-only trigger is PostgreSQL's"
+)
 def test_database_refuses_updates_to_events(shipped):
     _, event = shipped
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
@@ -56,8 +60,10 @@ def test_hash_chain_verifies_and_names_the_first_tampered_row(enterprise, shippe
         if connection.vendor == "postgresql":
             # A superuser tampering behind the trigger's back: the chain still catches it.
             cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute("UPDATE trace_event SET document = %s WHERE id = %s",
-                       ['{"type": "ObjectEvent", "forged": true}', first.pk])
+        cursor.execute(
+            "UPDATE trace_event SET document = %s WHERE id = %s",
+            ['{"type": "ObjectEvent", "forged": true}', first.pk],
+        )
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL session_replication_role = origin")
     checked, failure = verify_chain(enterprise.org.pk)
@@ -84,10 +90,17 @@ def test_chain_still_verifies_events_hashed_before_numbers_were_normalised(enter
     prev = "0" * 64
     for event in Event.objects.filter(organization=enterprise.org).order_by("chain_seq"):
         document = {**event.document, "example:q": 20.0}
-        content = chain_hash(prev_hash=prev, organization_id=enterprise.org.pk, chain_seq=event.chain_seq,
-                             event_id=event.event_id, canonical=legacy_canonical_json(document))
-        _rewrite("UPDATE trace_event SET document = %s, prev_hash = %s, content_hash = %s WHERE id = %s",
-                 [json.dumps(document), prev, content, event.pk])
+        content = chain_hash(
+            prev_hash=prev,
+            organization_id=enterprise.org.pk,
+            chain_seq=event.chain_seq,
+            event_id=event.event_id,
+            canonical=legacy_canonical_json(document),
+        )
+        _rewrite(
+            "UPDATE trace_event SET document = %s, prev_hash = %s, content_hash = %s WHERE id = %s",
+            [json.dumps(document), prev, content, event.pk],
+        )
         prev = content
     assert verify_chain(enterprise.org.pk) == (2, None)
 
@@ -95,13 +108,18 @@ def test_chain_still_verifies_events_hashed_before_numbers_were_normalised(enter
 def test_error_declaration_undoes_custody_and_keeps_the_original(enterprise, partner, shipped):
     batch, event = shipped
     original_document = dict(event.document)
-    response = enterprise.client.post(f"/api/v1/events/{event.pk}/declare-error/",
-                                      {"reason": "数量录入错误", "corrective_event_ids": []}, format="json")
+    response = enterprise.client.post(
+        f"/api/v1/events/{event.pk}/declare-error/",
+        {"reason": "数量录入错误", "corrective_event_ids": []},
+        format="json",
+    )
     assert response.status_code == 201, response.content
     assert response.json()["error_declaration"]["reason"] == "incorrect_data"
     event.refresh_from_db()
     assert event.document == original_document and event.error_declaration is None
-    held = {c.organization_id: (c.quantity, c.in_transit) for c in Custody.objects.filter(batch=batch)}
+    held = {
+        c.organization_id: (c.quantity, c.in_transit) for c in Custody.objects.filter(batch=batch)
+    }
     assert held == {enterprise.org.pk: (100, 0), partner.org.pk: (0, 0)}
     again = enterprise.client.post(f"/api/v1/events/{event.pk}/declare-error/", {"reason": "again"})
     assert again.status_code == 400
@@ -111,7 +129,9 @@ def test_error_declaration_undoes_custody_and_keeps_the_original(enterprise, par
     assert event.event_id not in {e["event_id"] for e in trace["events"]}
 
 
-def test_only_the_recorder_may_declare_an_error(enterprise, partner, other_enterprise, regulator, shipped):
+def test_only_the_recorder_may_declare_an_error(
+    enterprise, partner, other_enterprise, regulator, shipped
+):
     _, event = shipped
     url = f"/api/v1/events/{event.pk}/declare-error/"
     refused = partner.client.post(url, {"reason": "not mine"})
@@ -122,8 +142,14 @@ def test_only_the_recorder_may_declare_an_error(enterprise, partner, other_enter
 
 def test_retracting_a_transformation_removes_its_lineage(enterprise, product):
     raw = produce(enterprise.user, product, lot="RAW", quantity=Decimal(10))
-    output = batch_transform(inputs=[(raw, Decimal(10))], product=ProductFactory(owner=enterprise.org),
-                             lot="OUT", quantity=Decimal(5), unit="EA", actor=enterprise.user)
+    output = batch_transform(
+        inputs=[(raw, Decimal(10))],
+        product=ProductFactory(owner=enterprise.org),
+        lot="OUT",
+        quantity=Decimal(5),
+        unit="EA",
+        actor=enterprise.user,
+    )
     event = Event.objects.get(event_type="TransformationEvent")
     assert LineageEdge.objects.filter(parent=raw, child=output).exists()
     enterprise.client.post(f"/api/v1/events/{event.pk}/declare-error/", {"reason": "wrong input"})
@@ -131,10 +157,17 @@ def test_retracting_a_transformation_removes_its_lineage(enterprise, product):
     assert Custody.objects.get(batch=raw).quantity == 10
 
 
-def test_events_visible_by_persona(enterprise, partner, other_enterprise, regulator, regulator_elsewhere, shipped):
+def test_events_visible_by_persona(
+    enterprise, partner, other_enterprise, regulator, regulator_elsewhere, shipped
+):
     _, event = shipped
-    for persona, visible in ((enterprise, True), (partner, True), (regulator, True),
-                             (other_enterprise, False), (regulator_elsewhere, False)):
+    for persona, visible in (
+        (enterprise, True),
+        (partner, True),
+        (regulator, True),
+        (other_enterprise, False),
+        (regulator_elsewhere, False),
+    ):
         status = persona.client.get(f"/api/v1/events/{event.pk}/").status_code
         assert status == (200 if visible else 404), persona
 
@@ -147,8 +180,11 @@ def test_an_event_cannot_move_another_organizations_stock(enterprise, partner, p
 
     batch = produce(enterprise.user, product, lot="L1", quantity=Decimal(100))
     forged = {
-        "type": "ObjectEvent", "action": "OBSERVE", "bizStep": "shipping",
-        "eventTime": "2026-11-20T08:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+        "type": "ObjectEvent",
+        "action": "OBSERVE",
+        "bizStep": "shipping",
+        "eventTime": "2026-11-20T08:00:00+08:00",
+        "eventTimeZoneOffset": "+08:00",
         "quantityList": [{"epcClass": canonical_lot_uri(batch.gtin, batch.lot), "quantity": 50}],
         "sourceList": [{"type": "owning_party", "source": enterprise.org.party_uri}],
         "destinationList": [{"type": "owning_party", "destination": partner.org.party_uri}],

@@ -48,7 +48,7 @@ def lot(enterprise, product):
 def status_shown(body: str) -> str:
     marker = 'class="status status--'
     start = body.index(marker) + len(marker)
-    return body[start:body.index('"', start)]
+    return body[start : body.index('"', start)]
 
 
 def test_repeat_scans_are_served_from_cache_and_logged(app, lot, transactional_db):
@@ -109,7 +109,9 @@ def test_signed_in_staff_and_machines_bypass_the_cache(app, lot, transactional_d
     _, headers, _ = wsgi_get(app, path, HTTP_COOKIE=f"{settings.SESSION_COOKIE_NAME}=abc")
     assert "X-Page-Cache" not in headers
     _, headers, _ = wsgi_get(app, path, HTTP_ACCEPT="application/linkset+json")
-    assert "X-Page-Cache" not in headers and headers["Content-Type"].startswith("application/linkset+json")
+    assert "X-Page-Cache" not in headers and headers["Content-Type"].startswith(
+        "application/linkset+json"
+    )
     _, headers, _ = wsgi_get(app, path + "?lang=en")
     assert "X-Page-Cache" not in headers
 
@@ -133,14 +135,18 @@ def test_a_machine_asking_for_json_never_gets_the_cached_page(app, lot, transact
     """One content negotiation (``trace.representation``) for the fast layer and Django."""
     path = lot.digital_link.replace(settings.PUBLIC_BASE_URL, "")
     for _ in range(3):
-        wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="zh-CN")  # the HTML page, cached in Redis and memory
+        wsgi_get(
+            app, path, HTTP_ACCEPT_LANGUAGE="zh-CN"
+        )  # the HTML page, cached in Redis and memory
     for accept in ("application/json", "application/ld+json", "application/linkset+json"):
         status, headers, body = wsgi_get(app, path, HTTP_ACCEPT=accept)
         assert status == "200 OK" and "X-Page-Cache" not in headers, accept
         assert headers["Content-Type"].startswith("application/") and '"linkset"' in body, accept
 
 
-def test_a_workers_copy_expires_even_if_it_missed_the_announcement(app, lot, transactional_db, settings):
+def test_a_workers_copy_expires_even_if_it_missed_the_announcement(
+    app, lot, transactional_db, settings
+):
     """In-process copies live at most ``SUYUAN_FASTPAGE_LOCAL_TTL`` seconds: a lost pub/sub
     message cannot keep a recalled lot shown as safe."""
     import time

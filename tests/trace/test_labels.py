@@ -13,8 +13,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def batch(enterprise):
     product = ProductFactory(owner=enterprise.org, name="彭城原味酸奶 200g")
-    return produce(enterprise.user, product, lot="YG2026111601", production_date=date(2026, 11, 16),
-                   expiry_date=date(2026, 12, 7))
+    return produce(
+        enterprise.user,
+        product,
+        lot="YG2026111601",
+        production_date=date(2026, 11, 16),
+        expiry_date=date(2026, 12, 7),
+    )
 
 
 def labels_url(batch, query=""):
@@ -50,7 +55,9 @@ def test_label_count(enterprise, batch, count):
     assert body.count('<div class="label">') == count
 
 
-@pytest.mark.parametrize("count,rule", [("0", "min_value"), ("201", "max_value"), ("abc", "invalid")])
+@pytest.mark.parametrize(
+    "count,rule", [("0", "min_value"), ("201", "max_value"), ("abc", "invalid")]
+)
 def test_bad_count_is_a_problem_naming_the_field(enterprise, batch, count, rule):
     response = enterprise.client.get(labels_url(batch, f"?count={count}"))
     assert response.status_code == 400

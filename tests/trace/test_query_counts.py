@@ -12,11 +12,19 @@ from tests.factories import ProductFactory, produce
 
 def _chain(enterprise, partner, product, lots: int):
     """``lots`` raw lots merged into one output lot, shipped to the partner."""
-    inputs = [(produce(enterprise.user, product, lot=f"Q{lots}R{i}", quantity=Decimal(10)), Decimal(10))
-              for i in range(lots)]
+    inputs = [
+        (produce(enterprise.user, product, lot=f"Q{lots}R{i}", quantity=Decimal(10)), Decimal(10))
+        for i in range(lots)
+    ]
     output_product = ProductFactory(owner=enterprise.org)
-    output = batch_transform(inputs=inputs, product=output_product, lot=f"Q{lots}OUT", quantity=Decimal(50),
-                             unit="EA", actor=enterprise.user)
+    output = batch_transform(
+        inputs=inputs,
+        product=output_product,
+        lot=f"Q{lots}OUT",
+        quantity=Decimal(50),
+        unit="EA",
+        actor=enterprise.user,
+    )
     batch_ship(batch=output, to=partner.org, quantity=Decimal(20), actor=enterprise.user)
     return inputs[0][0], output
 
@@ -53,10 +61,18 @@ def test_a_trace_leaves_out_what_an_ingredient_went_into_elsewhere(enterprise, p
     outputs = []
     for i in range(3):
         milk = produce(enterprise.user, product, lot=f"MILK{i}", quantity=Decimal(10))
-        outputs.append(batch_transform(inputs=[(milk, Decimal(10)), (whey, Decimal(1))],
-                                       product=ProductFactory(owner=enterprise.org), lot=f"OUT{i}",
-                                       quantity=Decimal(5), unit="EA", actor=enterprise.user))
+        outputs.append(
+            batch_transform(
+                inputs=[(milk, Decimal(10)), (whey, Decimal(1))],
+                product=ProductFactory(owner=enterprise.org),
+                lot=f"OUT{i}",
+                quantity=Decimal(5),
+                unit="EA",
+                actor=enterprise.user,
+            )
+        )
     graph = trace_graph(outputs[0], direction="both")
+
     def transformations(events):
         return [e for e in events if e.event_type == "TransformationEvent"]
 
@@ -67,10 +83,13 @@ def test_a_trace_leaves_out_what_an_ingredient_went_into_elsewhere(enterprise, p
 
 
 def test_downstream_holders_name_everyone_holding_or_receiving_what_a_lot_went_into(
-        enterprise, partner, product):
+    enterprise, partner, product
+):
     root, output = _chain(enterprise, partner, product, 2)
-    rows = {(r["organization_id"], r["batch__lot"]): (r["quantity"], r["in_transit"])
-            for r in downstream_holders(root)}
+    rows = {
+        (r["organization_id"], r["batch__lot"]): (r["quantity"], r["in_transit"])
+        for r in downstream_holders(root)
+    }
     assert rows == {
         (enterprise.org.pk, output.lot): (Decimal(30), Decimal(0)),
         (partner.org.pk, output.lot): (Decimal(0), Decimal(20)),

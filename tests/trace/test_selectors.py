@@ -31,20 +31,33 @@ from tests.factories import ProductFactory, SiteFactory, produce
 
 
 def _reference_events(ids):
-    about = EventBatch.objects.filter(batch_id__in=ids, role__in=("subject", "output", "parent")).values("event_id")
+    about = EventBatch.objects.filter(
+        batch_id__in=ids, role__in=("subject", "output", "parent")
+    ).values("event_id")
     retracted = Event.objects.filter(event_id=OuterRef("event_id"), error_declaration__isnull=False)
-    return (Event.objects.filter(pk__in=about, error_declaration__isnull=True).exclude(Exists(retracted))
-            .order_by("event_time", "id"))
+    return (
+        Event.objects.filter(pk__in=about, error_declaration__isnull=True)
+        .exclude(Exists(retracted))
+        .order_by("event_time", "id")
+    )
 
 
 def _reference_graph(batch, *, direction="both", depth=20) -> TraceGraph:
     distances = lineage_batch_ids(batch.pk, direction=direction, depth=depth)
     ids = list(distances)
-    batches = list(Batch.objects.filter(pk__in=ids).select_related("product__owner", "site").order_by("id"))
-    edges = list(LineageEdge.objects.filter(parent_id__in=ids, child_id__in=ids).select_related("event")
-                 .order_by("id"))
-    events = list(_reference_events(ids).select_related("organization", "source_org", "destination_org")
-                  .prefetch_related("batch_links"))
+    batches = list(
+        Batch.objects.filter(pk__in=ids).select_related("product__owner", "site").order_by("id")
+    )
+    edges = list(
+        LineageEdge.objects.filter(parent_id__in=ids, child_id__in=ids)
+        .select_related("event")
+        .order_by("id")
+    )
+    events = list(
+        _reference_events(ids)
+        .select_related("organization", "source_org", "destination_org")
+        .prefetch_related("batch_links")
+    )
     org_ids = {b.product.owner_id for b in batches if b.product_id}
     for e in events:
         org_ids.update(x for x in (e.organization_id, e.source_org_id, e.destination_org_id) if x)
@@ -54,16 +67,28 @@ def _reference_graph(batch, *, direction="both", depth=20) -> TraceGraph:
 
 def _render(graph: TraceGraph, viewer) -> bytes:
     """What the trace endpoint and the spreadsheets make of a graph."""
-    return JSONRenderer().render({
-        "batches": [{**BatchSerializer(b).data, "distance": graph.distances.get(b.pk, 0)} for b in graph.batches],
-        "organizations": [
-            {"id": o.pk, "name": o.name, "name_en": o.name_en, "kind": o.kind, "region_code": o.region_code}
-            for o in graph.organizations],
-        "edges": _edges(graph),
-        "events": EventSerializer(graph.events, many=True, context={"viewer_org": viewer}).data,
-        "rows": trace_rows(graph, viewer=viewer),
-        "distances": sorted(graph.distances.items()),
-    })
+    return JSONRenderer().render(
+        {
+            "batches": [
+                {**BatchSerializer(b).data, "distance": graph.distances.get(b.pk, 0)}
+                for b in graph.batches
+            ],
+            "organizations": [
+                {
+                    "id": o.pk,
+                    "name": o.name,
+                    "name_en": o.name_en,
+                    "kind": o.kind,
+                    "region_code": o.region_code,
+                }
+                for o in graph.organizations
+            ],
+            "edges": _edges(graph),
+            "events": EventSerializer(graph.events, many=True, context={"viewer_org": viewer}).data,
+            "rows": trace_rows(graph, viewer=viewer),
+            "distances": sorted(graph.distances.items()),
+        }
+    )
 
 
 def _fields(obj) -> dict:
@@ -83,12 +108,30 @@ def world(enterprise, partner, product):
     milk1 = produce(enterprise.user, product, lot="MILK1", quantity=Decimal("10.5"))
     milk2 = produce(enterprise.user, product, lot="MILK2", quantity=Decimal(10))
     yogurt = ProductFactory(owner=enterprise.org, name="酸奶", name_en="Yogurt")
-    y1 = batch_transform(inputs=[(milk1, Decimal("10.5")), (whey, Decimal("1.25"))], product=yogurt, lot="Y1",
-                         quantity=Decimal(50), unit="EA", actor=enterprise.user, site=plant)
-    y2 = batch_transform(inputs=[(milk2, Decimal(10)), (whey, Decimal(1))], product=yogurt, lot="Y2",
-                         quantity=Decimal(40), unit="EA", actor=enterprise.user)
-    batch_ship(batch=y1, to=partner.org, quantity=Decimal(20), actor=enterprise.user,
-               documents={"po": "PO-77", "desadv": "", "inv": "INV-9"})
+    y1 = batch_transform(
+        inputs=[(milk1, Decimal("10.5")), (whey, Decimal("1.25"))],
+        product=yogurt,
+        lot="Y1",
+        quantity=Decimal(50),
+        unit="EA",
+        actor=enterprise.user,
+        site=plant,
+    )
+    y2 = batch_transform(
+        inputs=[(milk2, Decimal(10)), (whey, Decimal(1))],
+        product=yogurt,
+        lot="Y2",
+        quantity=Decimal(40),
+        unit="EA",
+        actor=enterprise.user,
+    )
+    batch_ship(
+        batch=y1,
+        to=partner.org,
+        quantity=Decimal(20),
+        actor=enterprise.user,
+        documents={"po": "PO-77", "desadv": "", "inv": "INV-9"},
+    )
     batch_receive(batch=y1, actor=partner.user, documents={"po": "PO-77"})
     wrong = batch_inspect(batch=y1, result="pass", report_ref="R-1", actor=enterprise.user)
     event_declare_error(event=wrong, reason="wrong lot", actor=enterprise.user)
@@ -96,26 +139,51 @@ def world(enterprise, partner, product):
     batch_hold(batch=y1, reason="check", actor=enterprise.user)
     batch_hold(batch=Batch.objects.get(pk=y1.pk), reason="ok", release=True, actor=enterprise.user)
     supplier_lot = canonical_lot_uri("06970000000017", "SUP1")
-    capture_events(organization=enterprise.org, user=enterprise.user, documents=[{
-        "type": "TransformationEvent",
-        "eventTime": "2026-11-21T09:30:00.000+08:00",
-        "eventTimeZoneOffset": "+08:00",
-        "eventID": "urn:uuid:00000000-0000-4000-8000-00000000c001",
-        "bizStep": "commissioning",
-        "inputQuantityList": [{"epcClass": supplier_lot, "quantity": 3, "uom": "KGM"},
-                              {"epcClass": canonical_lot_uri(y1.gtin, "Y1"), "quantity": 5, "uom": "EA"}],
-        "outputQuantityList": [{"epcClass": canonical_lot_uri(yogurt.gtin, "Y3"), "quantity": 8}],
-    }])
+    capture_events(
+        organization=enterprise.org,
+        user=enterprise.user,
+        documents=[
+            {
+                "type": "TransformationEvent",
+                "eventTime": "2026-11-21T09:30:00.000+08:00",
+                "eventTimeZoneOffset": "+08:00",
+                "eventID": "urn:uuid:00000000-0000-4000-8000-00000000c001",
+                "bizStep": "commissioning",
+                "inputQuantityList": [
+                    {"epcClass": supplier_lot, "quantity": 3, "uom": "KGM"},
+                    {"epcClass": canonical_lot_uri(y1.gtin, "Y1"), "quantity": 5, "uom": "EA"},
+                ],
+                "outputQuantityList": [
+                    {"epcClass": canonical_lot_uri(yogurt.gtin, "Y3"), "quantity": 8}
+                ],
+            }
+        ],
+    )
     return {"whey": whey, "milk1": milk1, "y1": y1, "y2": y2, "y3": Batch.objects.get(lot="Y3")}
 
 
-CASES = [("y1", "both"), ("y1", "backward"), ("whey", "forward"), ("whey", "both"), ("milk1", "both"),
-         ("y3", "backward"), ("y3", "both")]
+CASES = [
+    ("y1", "both"),
+    ("y1", "backward"),
+    ("whey", "forward"),
+    ("whey", "both"),
+    ("milk1", "both"),
+    ("y3", "backward"),
+    ("y3", "both"),
+]
 
 
 @pytest.mark.parametrize(("lot", "direction"), CASES)
-def test_trace_graph_is_what_the_orm_reads(world, enterprise, partner, other_enterprise, regulator, lot,
-                                           direction, django_assert_num_queries):
+def test_trace_graph_is_what_the_orm_reads(
+    world,
+    enterprise,
+    partner,
+    other_enterprise,
+    regulator,
+    lot,
+    direction,
+    django_assert_num_queries,
+):
     root = world[lot]
     expected = _reference_graph(root, direction=direction)
     graph = trace_graph(root, direction=direction)
@@ -130,12 +198,19 @@ def test_trace_graph_is_what_the_orm_reads(world, enterprise, partner, other_ent
             assert _fields(mine) == _fields(theirs)
     for mine, theirs in zip(graph.batches, expected.batches, strict=True):
         with django_assert_num_queries(0):
-            assert _fields(mine.product.owner) == _fields(theirs.product.owner) if theirs.product_id else (
-                mine.product is None)
-            assert (_fields(mine.site) if mine.site else None) == (_fields(theirs.site) if theirs.site else None)
+            assert (
+                _fields(mine.product.owner) == _fields(theirs.product.owner)
+                if theirs.product_id
+                else (mine.product is None)
+            )
+            assert (_fields(mine.site) if mine.site else None) == (
+                _fields(theirs.site) if theirs.site else None
+            )
     for mine, theirs in zip(graph.events, expected.events, strict=True):
         with django_assert_num_queries(0):
-            assert [_fields(x) for x in mine.batch_links.all()] == [_fields(x) for x in theirs.batch_links.all()]
+            assert [_fields(x) for x in mine.batch_links.all()] == [
+                _fields(x) for x in theirs.batch_links.all()
+            ]
             assert {link.event for link in mine.batch_links.all()} <= {mine}
     for viewer in (enterprise.org, partner.org, other_enterprise.org, regulator.org, None):
         assert _render(graph, viewer) == _render(expected, viewer)
@@ -144,10 +219,15 @@ def test_trace_graph_is_what_the_orm_reads(world, enterprise, partner, other_ent
 def test_the_trace_leaves_out_retracted_events_and_other_lots_transformations(world):
     graph = trace_graph(world["y1"], direction="both")
     reports = [(e.document.get("sy:inspection") or {}).get("reportRef") for e in graph.events]
-    assert "R-2" in reports and "R-1" not in reports  # the retracted one and its declaration are left out
+    assert (
+        "R-2" in reports and "R-1" not in reports
+    )  # the retracted one and its declaration are left out
     assert not any(e.error_declaration for e in graph.events)
-    made = {e.batch_links.get(role="output").batch_id for e in graph.events
-            if e.event_type == "TransformationEvent"}
+    made = {
+        e.batch_links.get(role="output").batch_id
+        for e in graph.events
+        if e.event_type == "TransformationEvent"
+    }
     assert made == {world["y1"].pk, world["y3"].pk}  # not Y2, which the whey also went into
     assert {b.lot for b in graph.batches} == {"Y1", "MILK1", "WHEY1", "Y3"}
     upstream = trace_graph(world["y3"], direction="backward")
@@ -155,7 +235,9 @@ def test_the_trace_leaves_out_retracted_events_and_other_lots_transformations(wo
     assert sum(e.biz_step == "shipping" for e in graph.events) == 1
 
 
-def test_trace_graph_serializes_without_further_queries(world, enterprise, django_assert_num_queries):
+def test_trace_graph_serializes_without_further_queries(
+    world, enterprise, django_assert_num_queries
+):
     graph = trace_graph(world["y1"], direction="both")
     with django_assert_num_queries(0):
         _edges(graph)
@@ -175,14 +257,30 @@ def test_prefetched_links_stay_those_of_their_event_when_queried_further(world):
 def test_batch_journey_is_what_the_orm_reads(world, lot, django_assert_num_queries):
     root = world[lot]
     ids = list(lineage_batch_ids(root.pk, direction="backward", depth=20))
-    expected = list(_reference_events(ids).select_related("organization", "source_org", "destination_org")
-                    .prefetch_related("batch_links__batch__product"))
+    expected = list(
+        _reference_events(ids)
+        .select_related("organization", "source_org", "destination_org")
+        .prefetch_related("batch_links__batch__product")
+    )
 
     def seen(events):
-        return [(_fields(e), _fields(e.organization),
-                 e.source_org and _fields(e.source_org), e.destination_org and _fields(e.destination_org),
-                 [(_fields(link), _fields(link.batch), link.batch.product and _fields(link.batch.product))
-                  for link in e.batch_links.all()]) for e in events]
+        return [
+            (
+                _fields(e),
+                _fields(e.organization),
+                e.source_org and _fields(e.source_org),
+                e.destination_org and _fields(e.destination_org),
+                [
+                    (
+                        _fields(link),
+                        _fields(link.batch),
+                        link.batch.product and _fields(link.batch.product),
+                    )
+                    for link in e.batch_links.all()
+                ],
+            )
+            for e in events
+        ]
 
     with django_assert_num_queries(4):
         journey = batch_journey(root)
@@ -191,20 +289,28 @@ def test_batch_journey_is_what_the_orm_reads(world, lot, django_assert_num_queri
     assert mine == seen(expected)
 
 
-def test_a_document_with_a_number_beyond_64_bits_reads_back_as_the_orm_reads_it(enterprise, product):
+def test_a_document_with_a_number_beyond_64_bits_reads_back_as_the_orm_reads_it(
+    enterprise, product
+):
     """The trace reads documents with orjson, which makes integers past 64 bits floats; such
     a document (PostgreSQL's jsonb gives the number back as an integer) comes back as the
     ORM reads it."""
     lot = produce(enterprise.user, product, lot="BIG1")
-    capture_events(organization=enterprise.org, user=enterprise.user, documents=[{
-        "type": "ObjectEvent",
-        "action": "OBSERVE",
-        "eventTime": "2026-11-21T10:00:00.000+08:00",
-        "eventTimeZoneOffset": "+08:00",
-        "bizStep": "inspecting",
-        "quantityList": [{"epcClass": canonical_lot_uri(lot.gtin, lot.lot), "quantity": 1}],
-        "sy:counter": 2**70,
-    }])
+    capture_events(
+        organization=enterprise.org,
+        user=enterprise.user,
+        documents=[
+            {
+                "type": "ObjectEvent",
+                "action": "OBSERVE",
+                "eventTime": "2026-11-21T10:00:00.000+08:00",
+                "eventTimeZoneOffset": "+08:00",
+                "bizStep": "inspecting",
+                "quantityList": [{"epcClass": canonical_lot_uri(lot.gtin, lot.lot), "quantity": 1}],
+                "sy:counter": 2**70,
+            }
+        ],
+    )
     graph = trace_graph(lot, direction="both")
     mine = next(e for e in graph.events if "sy:counter" in e.document)
     expected = Event.objects.get(pk=mine.pk).document
@@ -214,7 +320,9 @@ def test_a_document_with_a_number_beyond_64_bits_reads_back_as_the_orm_reads_it(
 
 # --- prepared statements (PostgreSQL) ------------------------------------------------
 
-postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
 
 
 def _prepared_here() -> set[str]:
@@ -227,11 +335,19 @@ def _prepared_here() -> set[str]:
 @postgres_only
 def test_the_trace_is_prepared_once_per_connection_then_only_executed(world):
     trace_graph(world["y1"], direction="both")
-    assert {"suyuan_walk_both", "suyuan_trace_batches", "suyuan_trace_edges", "suyuan_trace_events",
-            "suyuan_trace_links", "suyuan_trace_organizations"} <= _prepared_here()
+    assert {
+        "suyuan_walk_both",
+        "suyuan_trace_batches",
+        "suyuan_trace_edges",
+        "suyuan_trace_events",
+        "suyuan_trace_links",
+        "suyuan_trace_organizations",
+    } <= _prepared_here()
     with CaptureQueriesContext(connection) as captured:
         graph = trace_graph(world["y2"], direction="both")
-    assert captured.captured_queries and all(q["sql"].startswith("EXECUTE ") for q in captured.captured_queries)
+    assert captured.captured_queries and all(
+        q["sql"].startswith("EXECUTE ") for q in captured.captured_queries
+    )
     expected = _reference_graph(world["y2"], direction="both")
     assert [e.pk for e in graph.events] == [e.pk for e in expected.events]
     assert [b.pk for b in graph.batches] == [b.pk for b in expected.batches]
@@ -239,7 +355,9 @@ def test_the_trace_is_prepared_once_per_connection_then_only_executed(world):
 
 @pytest.mark.postgres
 @postgres_only
-def test_a_connection_that_lost_its_prepared_statements_fails_once_then_reads_without(world, request):
+def test_a_connection_that_lost_its_prepared_statements_fails_once_then_reads_without(
+    world, request
+):
     """What a pooler's DISCARD ALL does: the next trace fails on that connection (inside a
     savepoint here), after which the connection reads with plain statements, and right."""
     from trace.core import rows
@@ -247,7 +365,9 @@ def test_a_connection_that_lost_its_prepared_statements_fails_once_then_reads_wi
     trace_graph(world["y1"], direction="both")
     with connection.cursor() as cursor:
         cursor.execute("DEALLOCATE ALL")
-    request.addfinalizer(lambda: rows._PREPARED.pop(connection.connection, None))  # the next tests prepare again
+    request.addfinalizer(
+        lambda: rows._PREPARED.pop(connection.connection, None)
+    )  # the next tests prepare again
     with pytest.raises(DatabaseError), transaction.atomic():
         trace_graph(world["y1"], direction="both")
     with CaptureQueriesContext(connection) as captured:
@@ -270,4 +390,6 @@ def test_without_prepared_statements_the_trace_reads_the_same(world, lot, direct
     expected = _reference_graph(world[lot], direction=direction)
     assert graph.distances == expected.distances
     for kind in ("batches", "events", "organizations", "edges"):
-        assert [_fields(x) for x in getattr(graph, kind)] == [_fields(x) for x in getattr(expected, kind)]
+        assert [_fields(x) for x in getattr(graph, kind)] == [
+            _fields(x) for x in getattr(expected, kind)
+        ]

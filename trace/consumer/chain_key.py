@@ -10,11 +10,13 @@ from django.views.decorators.http import require_GET
 def chain_public_key(request) -> JsonResponse:
     """``/.well-known/suyuan-chain-key``: the Ed25519 public key the chain digests are signed with."""
     key = signing.public_key()
-    response = JsonResponse({
-        "algorithm": "Ed25519",
-        "key_id": signing.key_id(key),
-        "public_key": signing.b64(signing.raw_public(key)),
-        "public_key_pem": signing.public_pem(key),
-    })
+    response = JsonResponse(
+        {
+            "algorithm": "Ed25519",
+            "key_id": signing.key_id(key),
+            "public_key": signing.b64(signing.raw_public(key)),
+            "public_key_pem": signing.public_pem(key),
+        }
+    )
     response["Cache-Control"] = "public, max-age=3600"
     return response

@@ -199,7 +199,10 @@ class LocalPages:
     def log_scan(self, line: str):
         with self.lock:
             self.scans.append(line)
-            due = len(self.scans) >= SCAN_BUFFER or time.monotonic() - self.scans_since >= SCAN_BUFFER_SECONDS
+            due = (
+                len(self.scans) >= SCAN_BUFFER
+                or time.monotonic() - self.scans_since >= SCAN_BUFFER_SECONDS
+            )
         if due:
             self.flush_scans()
 
@@ -267,8 +270,11 @@ class FastPublicPage:
 
     def __call__(self, environ, start_response):
         redis = client()
-        if redis is None or not serves_cached_page(environ.get("REQUEST_METHOD", ""), environ.get("QUERY_STRING", ""),
-                                                   environ.get("HTTP_ACCEPT")):
+        if redis is None or not serves_cached_page(
+            environ.get("REQUEST_METHOD", ""),
+            environ.get("QUERY_STRING", ""),
+            environ.get("HTTP_ACCEPT"),
+        ):
             return self.app(environ, start_response)
         if not self._redis_usable(redis):  # Redis down: Django answers from the database
             return self.app(environ, start_response)
@@ -279,9 +285,13 @@ class FastPublicPage:
         if settings.SESSION_COOKIE_NAME in cookies:
             return self.app(environ, start_response)
         gtin, lot = match.group(1), unquote(match.group(2))
-        language = _language(cookies.get(settings.LANGUAGE_COOKIE_NAME), environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+        language = _language(
+            cookies.get(settings.LANGUAGE_COOKIE_NAME), environ.get("HTTP_ACCEPT_LANGUAGE", "")
+        )
         keys = [page_key(gtin, lot, language), version_key(gtin, lot), scan_list_key()]
-        line = json.dumps([gtin, lot, time.time(), scan_client(environ.get("HTTP_USER_AGENT", "")), language])
+        line = json.dumps(
+            [gtin, lot, time.time(), scan_client(environ.get("HTTP_USER_AGENT", "")), language]
+        )
         local = local_pages()
         hit = local.get(keys[0], (gtin, lot))
         if hit is not None:
@@ -310,7 +320,11 @@ class FastPublicPage:
 
         def capture(status, headers, exc_info=None):
             captured["status"], captured["headers"] = status, headers
-            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+            return (
+                start_response(status, headers, exc_info)
+                if exc_info
+                else start_response(status, headers)
+            )
 
         result = self.app(environ, capture)
         try:
@@ -323,8 +337,12 @@ class FastPublicPage:
         content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
         cache_control = next((v for k, v in headers if k.lower() == "cache-control"), "")
         # Keep only the anonymous HTML page Django marked shareable (no session, no cookie set).
-        if (captured.get("status", "").startswith("200") and content_type.startswith("text/html")
-                and "set-cookie" not in names and "private" not in cache_control):
+        if (
+            captured.get("status", "").startswith("200")
+            and content_type.startswith("text/html")
+            and "set-cookie" not in names
+            and "private" not in cache_control
+        ):
             kept = [[k, v] for k, v in headers if k.lower() not in ("content-length", "set-cookie")]
             entry = version + b"\n" + json.dumps(kept).encode() + b"\n" + body
             try:

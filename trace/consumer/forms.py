@@ -18,8 +18,12 @@ from api.models import Organization
 
 def _quantity(required: bool = True) -> forms.DecimalField:
     return forms.DecimalField(
-        label=_("Quantity"), required=required, max_digits=18, decimal_places=3,
-        min_value=Decimal("0.001"), max_value=Decimal(settings.SUYUAN_MAX_QUANTITY),
+        label=_("Quantity"),
+        required=required,
+        max_digits=18,
+        decimal_places=3,
+        min_value=Decimal("0.001"),
+        max_value=Decimal(settings.SUYUAN_MAX_QUANTITY),
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
     )
 
@@ -30,7 +34,9 @@ class ReceiveForm(forms.Form):
 
 class ShipForm(forms.Form):
     to_organization = forms.ModelChoiceField(
-        label=_("Ship to"), queryset=Organization.objects.none(), empty_label=_("Choose an enterprise"),
+        label=_("Ship to"),
+        queryset=Organization.objects.none(),
+        empty_label=_("Choose an enterprise"),
     )
     quantity = _quantity()
 
@@ -38,13 +44,15 @@ class ShipForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["to_organization"].queryset = (
             Organization.objects.filter(kind=OrganizationKind.ENTERPRISE)
-            .exclude(pk=organization.pk).order_by("name")
+            .exclude(pk=organization.pk)
+            .order_by("name")
         )
 
 
 class InspectForm(forms.Form):
-    result = forms.ChoiceField(label=_("Result"), choices=InspectionResult.choices,
-                               widget=forms.RadioSelect)
+    result = forms.ChoiceField(
+        label=_("Result"), choices=InspectionResult.choices, widget=forms.RadioSelect
+    )
     report_ref = forms.CharField(label=_("Report number"), max_length=100, required=False)
 
 
@@ -76,11 +84,13 @@ class LookupForm(forms.Form):
     """The GTIN and lot printed under the barcode, typed in when a code will not scan."""
 
     gtin = forms.CharField(
-        label=_("GTIN (the number under the barcode)"), max_length=14,
+        label=_("GTIN (the number under the barcode)"),
+        max_length=14,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     lot = forms.CharField(
-        label=_("Lot number"), max_length=20,
+        label=_("Lot number"),
+        max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
     )
 

@@ -23,8 +23,9 @@ MAX_LABELS = 200
 
 
 class LabelQuerySerializer(serializers.Serializer):
-    count = serializers.IntegerField(min_value=1, max_value=MAX_LABELS, default=24,
-                                     help_text=_("How many labels (1–200)."))
+    count = serializers.IntegerField(
+        min_value=1, max_value=MAX_LABELS, default=24, help_text=_("How many labels (1–200).")
+    )
 
 
 def gs1_hri(batch: Batch) -> str:
@@ -45,7 +46,7 @@ def gs1_date_hri(batch: Batch) -> str:
 def _inline_svg(data: str) -> str:
     svg = qr_svg(data).decode()
     # Inline SVG must not carry an XML declaration.
-    return svg[svg.index("<svg"):]
+    return svg[svg.index("<svg") :]
 
 
 @extend_schema(
@@ -65,15 +66,19 @@ class BatchLabelSheetView(APIView):
         query = LabelQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         count = query.validated_data["count"]
-        html = render_to_string("trace/labels.html", {
-            "batch": batch,
-            "product": batch.product,
-            "qr": mark_safe(_inline_svg(batch.digital_link)),  # noqa: S308 (our own SVG)
-            "hri": gs1_hri(batch),
-            "date_hri": gs1_date_hri(batch),
-            "labels": range(count),
-            "count": count,
-        }, request=request)
+        html = render_to_string(
+            "trace/labels.html",
+            {
+                "batch": batch,
+                "product": batch.product,
+                "qr": mark_safe(_inline_svg(batch.digital_link)),  # noqa: S308 (our own SVG)
+                "hri": gs1_hri(batch),
+                "date_hri": gs1_date_hri(batch),
+                "labels": range(count),
+                "count": count,
+            },
+            request=request,
+        )
         response = HttpResponse(html, content_type="text/html; charset=utf-8")
         response["Cache-Control"] = "private, no-store"
         return response

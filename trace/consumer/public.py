@@ -69,9 +69,7 @@ def find_public_batch(gtin: str, lot: str) -> Batch | None:
     except ValidationError:
         return None
     return (
-        Batch.objects.select_related("product__owner", "site")
-        .filter(gtin=gtin14, lot=lot)
-        .first()
+        Batch.objects.select_related("product__owner", "site").filter(gtin=gtin14, lot=lot).first()
     )
 
 
@@ -108,11 +106,20 @@ class JourneyStep:
     @property
     def lot_label(self) -> str:
         separator = ", " if translation.get_language() == "en" else "、"
-        return _("%(product)s, lot %(lot)s") % {"product": self.product, "lot": separator.join(self.lots)}
+        return _("%(product)s, lot %(lot)s") % {
+            "product": self.product,
+            "lot": separator.join(self.lots),
+        }
 
     def same_line_as(self, other: JourneyStep) -> bool:
         return (self.kind, self.when, self.text, self.product, self.outcome, self.upstream) == (
-            other.kind, other.when, other.text, other.product, other.outcome, other.upstream)
+            other.kind,
+            other.when,
+            other.text,
+            other.product,
+            other.outcome,
+            other.upstream,
+        )
 
     def as_dict(self) -> dict:
         return {
@@ -137,9 +144,15 @@ def _describe(event: Event, link_batches: dict[str, list[Batch]]) -> tuple[str, 
             if _product_name(b) not in inputs:
                 inputs.append(_product_name(b))
         separator = ", " if translation.get_language() == "en" else "、"
-        return "transformed", _("Made by %(org)s from %(inputs)s") % {
-            "org": org, "inputs": separator.join(inputs) or _("other lots"),
-        }, ""
+        return (
+            "transformed",
+            _("Made by %(org)s from %(inputs)s")
+            % {
+                "org": org,
+                "inputs": separator.join(inputs) or _("other lots"),
+            },
+            "",
+        )
     if event.disposition == Disposition.RECALLED:
         return "recalled", _("Recalled by %(org)s") % {"org": org}, ""
     if step == BizStep.COMMISSIONING:
@@ -149,15 +162,23 @@ def _describe(event: Event, link_batches: dict[str, list[Batch]]) -> tuple[str, 
             return "released", _("Released from hold by %(org)s") % {"org": org}, ""
         result = (event.document.get("sy:inspection") or {}).get("result")
         if result is None:
-            result = InspectionResult.FAIL if event.disposition == Disposition.NON_CONFORMANT else (
-                InspectionResult.PASS)
+            result = (
+                InspectionResult.FAIL
+                if event.disposition == Disposition.NON_CONFORMANT
+                else (InspectionResult.PASS)
+            )
         outcome = "pass" if result == InspectionResult.PASS else "fail"
         return "inspected", _("Inspected by %(org)s") % {"org": org}, outcome
     if step == BizStep.SHIPPING:
-        return "shipped", _("Shipped from %(source)s to %(destination)s") % {
-            "source": _org_name(event.source_org or event.organization),
-            "destination": _org_name(event.destination_org),
-        }, ""
+        return (
+            "shipped",
+            _("Shipped from %(source)s to %(destination)s")
+            % {
+                "source": _org_name(event.source_org or event.organization),
+                "destination": _org_name(event.destination_org),
+            },
+            "",
+        )
     if step == BizStep.RECEIVING:
         return "received", _("Received by %(org)s") % {"org": org}, ""
     if step == BizStep.RETAIL_SELLING:
@@ -177,8 +198,12 @@ def public_journey(batch: Batch) -> list[JourneyStep]:
         for link in event.batch_links.all():
             by_role.setdefault(link.role, []).append(link.batch)
         kind, text, outcome = _describe(event, by_role)
-        about = (by_role.get(BatchRole.OUTPUT) or by_role.get(BatchRole.SUBJECT)
-                 or by_role.get(BatchRole.CHILD) or [link.batch for link in event.batch_links.all()])
+        about = (
+            by_role.get(BatchRole.OUTPUT)
+            or by_role.get(BatchRole.SUBJECT)
+            or by_role.get(BatchRole.CHILD)
+            or [link.batch for link in event.batch_links.all()]
+        )
         subject = next((b for b in about if b.pk == batch.pk), about[0] if about else batch)
         step = JourneyStep(
             kind=kind,
@@ -254,7 +279,9 @@ def origin_regions(batch: Batch) -> list[str]:
     A lot with no recorded inputs names none: the plant's own district is not
     where its raw materials came from, and the page says "not recorded".
     """
-    distances = lineage_batch_ids(batch.pk, direction="backward", depth=settings.SUYUAN_TRACE_MAX_DEPTH)
+    distances = lineage_batch_ids(
+        batch.pk, direction="backward", depth=settings.SUYUAN_TRACE_MAX_DEPTH
+    )
     furthest = min(distances.values())
     if furthest == 0:
         return []
@@ -298,7 +325,9 @@ def public_batch(batch: Batch) -> PublicBatch:
     return PublicBatch(
         batch=batch,
         product_name=_product_name(batch),
-        specification=localized_specification(batch.product.specification if batch.product_id else ""),
+        specification=localized_specification(
+            batch.product.specification if batch.product_id else ""
+        ),
         unit_label=unit_label(batch.unit),
         producer_name=_org_name(producer),
         producer_region=_region_of(producer, batch.site if batch.site_id else None),
@@ -347,8 +376,12 @@ def page_actions(user, batch: Batch) -> PageActions:
     in_transit = custody.in_transit if custody else Decimal(0)
     owner = Product.objects.filter(gtin=batch.gtin).values_list("owner_id", flat=True).first()
     actor = rules.Actor.of(org, related=[batch.pk] if custody else [])
-    allowed = rules.page_actions(actor, rules.LotFacts(batch.pk, batch.lot, batch.status, owner),
-                                 held=held, in_transit=in_transit)
+    allowed = rules.page_actions(
+        actor,
+        rules.LotFacts(batch.pk, batch.lot, batch.status, owner),
+        held=held,
+        in_transit=in_transit,
+    )
     return PageActions(organization=org, held=held, in_transit=in_transit, allowed=allowed)
 
 
@@ -359,7 +392,9 @@ def scan_client(user_agent: str) -> str:
         return "wechat"
     if "alipayclient" in ua or "alipay" in ua:
         return "alipay"
-    if not ua or any(word in ua for word in ("bot", "spider", "crawl", "curl", "wget", "python-", "headless")):
+    if not ua or any(
+        word in ua for word in ("bot", "spider", "crawl", "curl", "wget", "python-", "headless")
+    ):
         return "bot"
     if any(word in ua for word in ("iphone", "ipad", "ipod")):
         return "ios"

@@ -15,7 +15,9 @@ app_name = "public"
 _LOT = r"^01/(?P<gtin>[^/]+)/10/(?P<rest>.+?)"
 
 urlpatterns = [
-    re_path(_LOT + r"/actions/(?P<action>[a-z_]+)/?$", public_views.batch_action, name="batch-action"),
+    re_path(
+        _LOT + r"/actions/(?P<action>[a-z_]+)/?$", public_views.batch_action, name="batch-action"
+    ),
     re_path(_LOT + r"/?$", public_views.resolve, name="resolve"),
     path(".well-known/gs1resolver", public_views.resolver_description, name="gs1resolver"),
     path(".well-known/suyuan-chain-key", chain_key.chain_public_key, name="chain-key"),

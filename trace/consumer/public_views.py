@@ -61,9 +61,12 @@ LINK_TYPES = ("defaultLink", "pip", "traceability", "recallStatus")
 
 # --- targets -------------------------------------------------------------------
 
+
 def _public_api_url(batch: Batch, suffix: str = "") -> str:
-    return (f"{settings.PUBLIC_BASE_URL}/api/v1/public/batches/{batch.gtin}/"
-            f"{quote(batch.lot, safe='')}/{suffix}")
+    return (
+        f"{settings.PUBLIC_BASE_URL}/api/v1/public/batches/{batch.gtin}/"
+        f"{quote(batch.lot, safe='')}/{suffix}"
+    )
 
 
 def _targets(batch: Batch) -> dict[str, str]:
@@ -80,7 +83,7 @@ def _link_type(value: str) -> str | None:
     """``gs1:pip`` / ``https://gs1.org/voc/pip`` / ``pip`` → ``pip``; None if not ours."""
     for prefix in ("gs1:", GS1_VOC, "https://ref.gs1.org/voc/"):
         if value.startswith(prefix):
-            value = value[len(prefix):]
+            value = value[len(prefix) :]
             break
     return value if value in LINK_TYPES else None
 
@@ -89,25 +92,44 @@ def linkset(batch: Batch, *, serial: str | None = None) -> dict:
     """The RFC 9264 linkset of a lot, in the shape GS1-Conformant resolvers return."""
     targets = _targets(batch)
     page = targets["pip"]
-    return {"linkset": [{
-        "anchor": digital_link_uri(batch.gtin, batch.lot, serial),
-        GS1_VOC + "defaultLink": [
-            {"href": page, "title": _("Product traceability page"), "type": "text/html"},
-        ],
-        GS1_VOC + "pip": [
-            {"href": page, "title": "产品追溯信息", "type": "text/html", "hreflang": ["zh-Hans"]},
-            {"href": f"{page}?lang=en", "title": "Product traceability information", "type": "text/html",
-             "hreflang": ["en"]},
-        ],
-        GS1_VOC + "traceability": [
-            {"href": targets["traceability"], "title": _("Where this lot came from and went"),
-             "type": "application/json"},
-        ],
-        GS1_VOC + "recallStatus": [
-            {"href": targets["recallStatus"], "title": _("Recall status of this lot"),
-             "type": "application/json"},
-        ],
-    }]}
+    return {
+        "linkset": [
+            {
+                "anchor": digital_link_uri(batch.gtin, batch.lot, serial),
+                GS1_VOC + "defaultLink": [
+                    {"href": page, "title": _("Product traceability page"), "type": "text/html"},
+                ],
+                GS1_VOC + "pip": [
+                    {
+                        "href": page,
+                        "title": "产品追溯信息",
+                        "type": "text/html",
+                        "hreflang": ["zh-Hans"],
+                    },
+                    {
+                        "href": f"{page}?lang=en",
+                        "title": "Product traceability information",
+                        "type": "text/html",
+                        "hreflang": ["en"],
+                    },
+                ],
+                GS1_VOC + "traceability": [
+                    {
+                        "href": targets["traceability"],
+                        "title": _("Where this lot came from and went"),
+                        "type": "application/json",
+                    },
+                ],
+                GS1_VOC + "recallStatus": [
+                    {
+                        "href": targets["recallStatus"],
+                        "title": _("Recall status of this lot"),
+                        "type": "application/json",
+                    },
+                ],
+            }
+        ]
+    }
 
 
 def _wants_linkset(request) -> bool:
@@ -118,20 +140,30 @@ def _wants_linkset(request) -> bool:
 @require_GET
 def resolver_description(request) -> JsonResponse:
     """``/.well-known/gs1resolver``: what a GS1-Conformant resolver says about itself."""
-    return JsonResponse({
-        "name": "Suyuan (溯源) GS1 Digital Link resolver",
-        "resolverRoot": settings.PUBLIC_BASE_URL,
-        "supportedPrimaryKeys": ["01"],
-        "supportedLinkType": [{"namespace": GS1_VOC, "prefix": "gs1:"}],
-        "linkTypeDefaultCanBeLinkset": False,
-    }, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        {
+            "name": "Suyuan (溯源) GS1 Digital Link resolver",
+            "resolverRoot": settings.PUBLIC_BASE_URL,
+            "supportedPrimaryKeys": ["01"],
+            "supportedLinkType": [{"namespace": GS1_VOC, "prefix": "gs1:"}],
+            "linkTypeDefaultCanBeLinkset": False,
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 # --- pages ---------------------------------------------------------------------
 
-def _message_page(request, *, status: int, title: str, text: str, context: dict | None = None) -> HttpResponse:
-    response = render(request, "trace/message.html", {"title": title, "text": text, **(context or {})},
-                      status=status)
+
+def _message_page(
+    request, *, status: int, title: str, text: str, context: dict | None = None
+) -> HttpResponse:
+    response = render(
+        request,
+        "trace/message.html",
+        {"title": title, "text": text, **(context or {})},
+        status=status,
+    )
     response["Cache-Control"] = "no-cache"
     return response
 
@@ -139,9 +171,13 @@ def _message_page(request, *, status: int, title: str, text: str, context: dict 
 def not_found_page(request, *, gtin: str = "", lot: str = "") -> HttpResponse:
     """An unknown lot: say why that happens, and offer the code typed in and the way home."""
     return _message_page(
-        request, status=404, title=_("Product not found"),
-        text=_("We could not find this product lot. Check that the whole code was scanned, "
-               "or ask the seller."),
+        request,
+        status=404,
+        title=_("Product not found"),
+        text=_(
+            "We could not find this product lot. Check that the whole code was scanned, "
+            "or ask the seller."
+        ),
         context={
             "lookup": lookup_form(initial={"gtin": gtin, "lot": lot}),
             "not_found_help": True,
@@ -207,8 +243,10 @@ def _render_signed_in_page(request, batch: Batch) -> str:
 
 def _link_header(batch: Batch) -> str:
     page = digital_link_uri(batch.gtin, batch.lot)
-    return (f'<{page}?linkType=linkset>; rel="linkset"; type="{LINKSET_TYPE}", '
-            f'<{page}>; rel="canonical"')
+    return (
+        f'<{page}?linkType=linkset>; rel="linkset"; type="{LINKSET_TYPE}", '
+        f'<{page}>; rel="canonical"'
+    )
 
 
 def _announce_unknown(gtin: str, lot: str) -> None:
@@ -229,17 +267,25 @@ def resolve(request, gtin: str, rest: str) -> HttpResponse:
         _announce_unknown(gtin, lot)
         if _wants_linkset(request):
             return JsonResponse(
-                {"type": "https://suyuan.cn/problems/not-found", "title": _("Not found"), "status": 404,
-                 "detail": _("No lot with this GTIN and lot number is known here.")},
-                status=404, content_type="application/problem+json",
+                {
+                    "type": "https://suyuan.cn/problems/not-found",
+                    "title": _("Not found"),
+                    "status": 404,
+                    "detail": _("No lot with this GTIN and lot number is known here."),
+                },
+                status=404,
+                content_type="application/problem+json",
             )
         return not_found_page(request, gtin=gtin, lot=lot)
     if request.method == "GET":
         _log_scan(request, batch)
 
     if _wants_linkset(request):
-        response = JsonResponse(linkset(batch, serial=serial), content_type=LINKSET_TYPE,
-                                json_dumps_params={"ensure_ascii": False})
+        response = JsonResponse(
+            linkset(batch, serial=serial),
+            content_type=LINKSET_TYPE,
+            json_dumps_params={"ensure_ascii": False},
+        )
         response["Vary"] = "Accept"
         return response
 
@@ -282,7 +328,9 @@ def _error_text(exc: DjangoValidationError) -> list[tuple[str, str, str]]:
 def _report_errors(request, errors: list[tuple[str, str, str]], labels: dict[str, str]) -> None:
     for field, rule, message in errors:
         label = labels.get(field, field)
-        text = _("%(field)s: %(message)s") % {"field": label, "message": message} if label else message
+        text = (
+            _("%(field)s: %(message)s") % {"field": label, "message": message} if label else message
+        )
         messages.error(request, text, extra_tags=f"field-{field or 'none'} rule-{rule}")
 
 
@@ -309,7 +357,11 @@ def done_message(action: str, *, batch: Batch, data: dict, before: PageActions) 
     if action == "ship":
         org = data["to_organization"]
         name = org.name_en if translation.get_language() == "en" and org.name_en else org.name
-        return str(_DONE["ship"]) % {"quantity": _number(data["quantity"]), "unit": unit, "to": name}
+        return str(_DONE["ship"]) % {
+            "quantity": _number(data["quantity"]),
+            "unit": unit,
+            "to": name,
+        }
     if action == "inspect":
         result = str(InspectionResult(data["result"]).label)
         if data.get("report_ref"):
@@ -324,9 +376,13 @@ def _run_action(action: str, *, batch: Batch, data: dict, user) -> None:
     if action == "receive":
         services.batch_receive(batch=batch, quantity=data.get("quantity"), actor=user)
     elif action == "ship":
-        services.batch_ship(batch=batch, to=data["to_organization"], quantity=data["quantity"], actor=user)
+        services.batch_ship(
+            batch=batch, to=data["to_organization"], quantity=data["quantity"], actor=user
+        )
     elif action == "inspect":
-        services.batch_inspect(batch=batch, result=data["result"], report_ref=data["report_ref"], actor=user)
+        services.batch_inspect(
+            batch=batch, result=data["result"], report_ref=data["report_ref"], actor=user
+        )
     elif action == "sell":
         services.batch_sell(batch=batch, quantity=data["quantity"], actor=user)
     elif action == "hold":
@@ -348,15 +404,23 @@ def batch_action(request, gtin: str, rest: str, action: str) -> HttpResponse:
     allowed = page_actions(request.user, batch)
     if action not in allowed.allowed:
         return _message_page(
-            request, status=403, title=_("Not allowed"),
+            request,
+            status=403,
+            title=_("Not allowed"),
             text=_("Your organization cannot do this on this lot now."),
         )
     form = action_form(action, request.POST, organization=allowed.organization)
     labels = {name: str(field.label) for name, field in form.fields.items()}
     if not form.is_valid():
-        errors = [(field, error.code or "invalid", str(error.message % error.params if error.params else
-                                                         error.message))
-                  for field, items in form.errors.as_data().items() for error in items]
+        errors = [
+            (
+                field,
+                error.code or "invalid",
+                str(error.message % error.params if error.params else error.message),
+            )
+            for field, items in form.errors.as_data().items()
+            for error in items
+        ]
         _report_errors(request, errors, labels)
         return HttpResponseRedirect(log_url)
     try:
@@ -364,12 +428,16 @@ def batch_action(request, gtin: str, rest: str, action: str) -> HttpResponse:
     except DjangoValidationError as exc:
         _report_errors(request, _error_text(exc), labels)
     else:
-        messages.success(request, done_message(action, batch=batch, data=form.cleaned_data, before=allowed),
-                         extra_tags=f"action-{action}")
+        messages.success(
+            request,
+            done_message(action, batch=batch, data=form.cleaned_data, before=allowed),
+            extra_tags=f"action-{action}",
+        )
     return HttpResponseRedirect(log_url)
 
 
 # --- sign in -------------------------------------------------------------------
+
 
 class PhoneLoginView(LoginView):
     template_name = "trace/login.html"
@@ -391,21 +459,31 @@ def account(request) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     lots = list(
-        Batch.objects.visible_to(request.user).select_related("product").order_by("-id")[:ACCOUNT_LOTS]
+        Batch.objects.visible_to(request.user)
+        .select_related("product")
+        .order_by("-id")[:ACCOUNT_LOTS]
     )
     english = translation.get_language() == "en"
-    rows = [{
-        "url": digital_link_path(b.gtin, b.lot) + "#log",
-        "product": (b.product.name_en if english and b.product.name_en else b.product.name) if b.product_id
-        else b.gtin,
-        "lot": b.lot,
-        "status": str(BatchStatus(b.status).label),
-    } for b in lots]
-    response = render(request, "trace/account.html", {
-        "organization": organization_of(request.user),
-        "lots": rows,
-        "lookup": lookup_form(),
-    })
+    rows = [
+        {
+            "url": digital_link_path(b.gtin, b.lot) + "#log",
+            "product": (b.product.name_en if english and b.product.name_en else b.product.name)
+            if b.product_id
+            else b.gtin,
+            "lot": b.lot,
+            "status": str(BatchStatus(b.status).label),
+        }
+        for b in lots
+    ]
+    response = render(
+        request,
+        "trace/account.html",
+        {
+            "organization": organization_of(request.user),
+            "lots": rows,
+            "lookup": lookup_form(),
+        },
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -424,8 +502,12 @@ def lookup(request) -> HttpResponse:
         if batch is not None:
             return redirect(digital_link_path(batch.gtin, batch.lot))
         status = 404
-        form.add_error(None, DjangoValidationError(
-            _("No lot with this GTIN and lot number is known here."), code="not_found"))
+        form.add_error(
+            None,
+            DjangoValidationError(
+                _("No lot with this GTIN and lot number is known here."), code="not_found"
+            ),
+        )
     response = render(request, "trace/lookup.html", {"lookup": form}, status=status)
     response["Cache-Control"] = "no-cache"
     return response
@@ -447,6 +529,7 @@ def favicon(request, kind: str) -> HttpResponse:
 
 # --- public JSON ---------------------------------------------------------------
 
+
 class _PublicLotMixin:
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -465,7 +548,11 @@ class _PublicLotMixin:
             errors["lot"] = serializers.ErrorDetail(exc.messages[0], code=exc.code)
         if errors:
             raise serializers.ValidationError(errors)
-        batch = Batch.objects.select_related("product__owner", "site").filter(gtin=gtin, lot=lot).first()
+        batch = (
+            Batch.objects.select_related("product__owner", "site")
+            .filter(gtin=gtin, lot=lot)
+            .first()
+        )
         if batch is None:
             raise exceptions.NotFound(_("No lot with this GTIN and lot number is known here."))
         return batch
@@ -484,9 +571,12 @@ def _status_body(batch: Batch) -> dict:
     }
 
 
-@extend_schema(tags=["public"], auth=[],
-               responses={200: OpenApiTypes.OBJECT, 404: OpenApiResponse(description="unknown lot")},
-               summary="Public view of a lot: product, producer, dates, status and journey")
+@extend_schema(
+    tags=["public"],
+    auth=[],
+    responses={200: OpenApiTypes.OBJECT, 404: OpenApiResponse(description="unknown lot")},
+    summary="Public view of a lot: product, producer, dates, status and journey",
+)
 class PublicBatchView(_PublicLotMixin, APIView):
     """What a consumer may know about a lot (the ``gs1:traceability`` link target)."""
 
@@ -495,27 +585,41 @@ class PublicBatchView(_PublicLotMixin, APIView):
         page = public_batch(batch)
         product = batch.product
         producer = product.owner if product else None
-        return Response({
-            **_status_body(batch),
-            "digital_link": batch.digital_link,
-            "product": None if product is None else {
-                "gtin": product.gtin, "name": product.name, "name_en": product.name_en,
-                "category": product.category, "specification": product.specification,
-                "standard": product.standard,
-            },
-            "producer": None if producer is None else {
-                "name": producer.name, "name_en": producer.name_en, "region": page.producer_region,
-            },
-            "origin_region": page.origin_region,
-            "production_date": batch.production_date,
-            "expiry_date": batch.expiry_date,
-            "journey": [step.as_dict() for step in page.journey],
-        })
+        return Response(
+            {
+                **_status_body(batch),
+                "digital_link": batch.digital_link,
+                "product": None
+                if product is None
+                else {
+                    "gtin": product.gtin,
+                    "name": product.name,
+                    "name_en": product.name_en,
+                    "category": product.category,
+                    "specification": product.specification,
+                    "standard": product.standard,
+                },
+                "producer": None
+                if producer is None
+                else {
+                    "name": producer.name,
+                    "name_en": producer.name_en,
+                    "region": page.producer_region,
+                },
+                "origin_region": page.origin_region,
+                "production_date": batch.production_date,
+                "expiry_date": batch.expiry_date,
+                "journey": [step.as_dict() for step in page.journey],
+            }
+        )
 
 
-@extend_schema(tags=["public"], auth=[],
-               responses={200: OpenApiTypes.OBJECT, 404: OpenApiResponse(description="unknown lot")},
-               summary="Recall status of a lot (the gs1:recallStatus link target)")
+@extend_schema(
+    tags=["public"],
+    auth=[],
+    responses={200: OpenApiTypes.OBJECT, 404: OpenApiResponse(description="unknown lot")},
+    summary="Recall status of a lot (the gs1:recallStatus link target)",
+)
 class PublicRecallStatusView(_PublicLotMixin, APIView):
     def get(self, request, gtin: str, lot: str):
         return Response(_status_body(self.get_batch(gtin, lot)))

@@ -16,8 +16,12 @@ def bump_fast_pages(sender, *, batch_ids, lots=None, **kwargs) -> None:
     if not batch_ids or fastpage.client() is None:
         return
     if lots is None:
-        lots = {pk: (gtin, lot) for pk, gtin, lot in
-                Batch.objects.filter(pk__in=batch_ids).values_list("pk", "gtin", "lot")}
+        lots = {
+            pk: (gtin, lot)
+            for pk, gtin, lot in Batch.objects.filter(pk__in=batch_ids).values_list(
+                "pk", "gtin", "lot"
+            )
+        }
     fastpage.bump_versions([lots[b] for b in batch_ids if b in lots])
 
 

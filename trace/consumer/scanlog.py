@@ -21,9 +21,15 @@ def scan_log_flush(*, limit: int = 10_000) -> int:
             ).values_list("pk", "gtin", "lot")
         }
         rows = [
-            ScanLog(batch_id=ids[(g, lot)], scanned_at=datetime.fromtimestamp(ts, UTC), client=client[:16],
-                    language=language[:8], signed_in=False)
-            for g, lot, ts, client, language in lines if (g, lot) in ids
+            ScanLog(
+                batch_id=ids[(g, lot)],
+                scanned_at=datetime.fromtimestamp(ts, UTC),
+                client=client[:16],
+                language=language[:8],
+                signed_in=False,
+            )
+            for g, lot, ts, client, language in lines
+            if (g, lot) in ids
         ]
         ScanLog.objects.bulk_create(rows)
         written += len(rows)

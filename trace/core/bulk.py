@@ -20,7 +20,12 @@ def _field(value) -> str:
         return "\\N"
     text = value if type(value) is str else str(value)
     if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        text = (
+            text.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
     return text
 
 
@@ -76,16 +81,22 @@ class _Lines(io.TextIOBase):
 _COPY_CHUNK = 1 << 16
 
 
-def insert_rows(model: type[models.Model], field_names: list[str], rows: Iterable[tuple], *, ids: int = 0) -> list[int]:
+def insert_rows(
+    model: type[models.Model], field_names: list[str], rows: Iterable[tuple], *, ids: int = 0
+) -> list[int]:
     """Insert plain tuples of ``field_names`` (attnames) values. ``rows`` may be a generator:
     on PostgreSQL it runs as COPY reads. ``ids=n``, the number of rows, draws their primary
     keys first and returns them in order. Defaults are not applied: give every NOT NULL column."""
     if connection.vendor != "postgresql":
+
         def plain(value):
             return value.value if isinstance(value, Json) else value
 
         objs = model.objects.bulk_create(
-            [model(**{name: plain(v) for name, v in zip(field_names, row, strict=True)}) for row in rows]
+            [
+                model(**{name: plain(v) for name, v in zip(field_names, row, strict=True)})
+                for row in rows
+            ]
         )
         return [obj.pk for obj in objs] if ids else []
     if isinstance(rows, Sequence) and not rows:
@@ -97,13 +108,19 @@ def insert_rows(model: type[models.Model], field_names: list[str], rows: Iterabl
         if ids:
             new_ids = _allocate_ids(cursor, model, ids)
             columns.insert(0, meta.pk.column)
-            lines = (f"{pk}\t" + "\t".join(map(_field, row)) + "\n" for pk, row in zip(new_ids, rows, strict=True))
+            lines = (
+                f"{pk}\t" + "\t".join(map(_field, row)) + "\n"
+                for pk, row in zip(new_ids, rows, strict=True)
+            )
         else:
             new_ids = []
             lines = ("\t".join(map(_field, row)) + "\n" for row in rows)
         quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-        cursor.copy_expert(f"COPY {connection.ops.quote_name(meta.db_table)} ({quoted}) FROM STDIN",
-                           _Lines(lines), size=_COPY_CHUNK)
+        cursor.copy_expert(
+            f"COPY {connection.ops.quote_name(meta.db_table)} ({quoted}) FROM STDIN",
+            _Lines(lines),
+            size=_COPY_CHUNK,
+        )
     return new_ids
 
 
@@ -119,14 +136,24 @@ def update_rows(model: type[models.Model], field_names: list[str], rows: Sequenc
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s",
-                [(*(f.get_db_prep_save(v, connection) for f, v in zip(fields, row[1:], strict=True)), row[0])
-                 for row in rows],
+                [
+                    (
+                        *(
+                            f.get_db_prep_save(v, connection)
+                            for f, v in zip(fields, row[1:], strict=True)
+                        ),
+                        row[0],
+                    )
+                    for row in rows
+                ],
             )
         return
     casts = [f.db_type(connection) for f in fields]
     template = "(" + ", ".join(["%s::bigint", *(f"%s::{cast}" for cast in casts)]) + ")"
     names = ", ".join(f"c{i}" for i in range(len(fields)))
-    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = v.c{i}" for i, f in enumerate(fields))
+    assignments = ", ".join(
+        f"{connection.ops.quote_name(f.column)} = v.c{i}" for i, f in enumerate(fields)
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([template] * len(rows))}) "

@@ -63,17 +63,21 @@ def short_cbv(kind: str, value: str | None) -> str:
         return ""
     for prefix in (CBV_PREFIXES[kind], _LEGACY_CBV[kind]):
         if value.startswith(prefix):
-            return value[len(prefix):]
+            return value[len(prefix) :]
     return value
 
 
 def short_type(value: str | None) -> str:
     if not value:
         return ""
-    for prefix in ("https://ref.gs1.org/cbv/SDT-", "urn:epcglobal:cbv:sdt:",
-                   "https://ref.gs1.org/cbv/BTT-", "urn:epcglobal:cbv:btt:"):
+    for prefix in (
+        "https://ref.gs1.org/cbv/SDT-",
+        "urn:epcglobal:cbv:sdt:",
+        "https://ref.gs1.org/cbv/BTT-",
+        "urn:epcglobal:cbv:btt:",
+    ):
         if value.startswith(prefix):
-            return value[len(prefix):]
+            return value[len(prefix) :]
     return value
 
 
@@ -133,9 +137,13 @@ def parse_event_time(value, path: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise _err(path, _("Not an ISO 8601 date-time: %(value)s") % {"value": value}, "datetime_format") from exc
+        raise _err(
+            path, _("Not an ISO 8601 date-time: %(value)s") % {"value": value}, "datetime_format"
+        ) from exc
     if parsed.tzinfo is None:
-        raise _err(path, _("The time must carry its zone offset (e.g. +08:00 or Z)."), "datetime_offset")
+        raise _err(
+            path, _("The time must carry its zone offset (e.g. +08:00 or Z)."), "datetime_offset"
+        )
     try:
         validate_storable_datetime(parsed)
     except ValidationError as exc:
@@ -168,10 +176,14 @@ def new_event_id() -> str:
 
 # (list key, role, whether entries are quantity elements {epcClass, quantity, uom} or EPCs)
 _REF_LISTS = (
-    ("quantityList", BatchRole.SUBJECT, True), ("epcList", BatchRole.SUBJECT, False),
-    ("childQuantityList", BatchRole.CHILD, True), ("childEPCs", BatchRole.CHILD, False),
-    ("inputQuantityList", BatchRole.INPUT, True), ("inputEPCList", BatchRole.INPUT, False),
-    ("outputQuantityList", BatchRole.OUTPUT, True), ("outputEPCList", BatchRole.OUTPUT, False),
+    ("quantityList", BatchRole.SUBJECT, True),
+    ("epcList", BatchRole.SUBJECT, False),
+    ("childQuantityList", BatchRole.CHILD, True),
+    ("childEPCs", BatchRole.CHILD, False),
+    ("inputQuantityList", BatchRole.INPUT, True),
+    ("inputEPCList", BatchRole.INPUT, False),
+    ("outputQuantityList", BatchRole.OUTPUT, True),
+    ("outputEPCList", BatchRole.OUTPUT, False),
 )
 _ONE = Decimal(1)
 
@@ -193,24 +205,38 @@ def _collect_refs(doc: dict, base: str) -> list[BatchRef]:
         for i, entry in enumerate(entries):
             if is_class:
                 if not isinstance(entry, dict):
-                    raise _err(f"{base}.{key}[{i}]", _("Each entry needs epcClass and quantity."), "invalid")
+                    raise _err(
+                        f"{base}.{key}[{i}]",
+                        _("Each entry needs epcClass and quantity."),
+                        "invalid",
+                    )
                 item_key = item_key_from_uri(entry.get("epcClass"))
                 if item_key and item_key.lot and len(item_key.lot) <= 20:
                     path = f"{base}.{key}[{i}]"
                     _check_gtin(item_key.gtin, path + ".epcClass")
-                    qty = _quantity(entry["quantity"], path + ".quantity") if "quantity" in entry else None
-                    refs.append(BatchRef(item_key.gtin, item_key.lot, role, qty, entry.get("uom", ""), path))
+                    qty = (
+                        _quantity(entry["quantity"], path + ".quantity")
+                        if "quantity" in entry
+                        else None
+                    )
+                    refs.append(
+                        BatchRef(item_key.gtin, item_key.lot, role, qty, entry.get("uom", ""), path)
+                    )
                 elif "quantity" in entry:  # not a lot of ours, but its quantity must still be sound
                     _quantity(entry["quantity"], f"{base}.{key}[{i}].quantity")
             else:
                 item_key = item_key_from_uri(entry)
                 if item_key and item_key.lot and len(item_key.lot) <= 20:
                     _check_gtin(item_key.gtin, f"{base}.{key}[{i}]")
-                    refs.append(BatchRef(item_key.gtin, item_key.lot, role, _ONE, "", f"{base}.{key}[{i}]"))
+                    refs.append(
+                        BatchRef(item_key.gtin, item_key.lot, role, _ONE, "", f"{base}.{key}[{i}]")
+                    )
     parent = item_key_from_uri(doc.get("parentID"))
     if parent and parent.lot and len(parent.lot) <= 20:
         _check_gtin(parent.gtin, f"{base}.parentID")
-        refs.append(BatchRef(parent.gtin, parent.lot, BatchRole.PARENT, None, "", f"{base}.parentID"))
+        refs.append(
+            BatchRef(parent.gtin, parent.lot, BatchRole.PARENT, None, "", f"{base}.parentID")
+        )
     return refs
 
 
@@ -245,16 +271,22 @@ def prepare_event(doc: dict, index: int, context=None) -> PreparedEvent:
         raise _err(base, _("An event must be a JSON object."), "invalid")
     event_type = doc.get("type")
     if event_type not in _EVENT_TYPES:
-        raise _err(f"{base}.type", _("Unknown event type %(type)s.") % {"type": event_type}, "event_type")
+        raise _err(
+            f"{base}.type", _("Unknown event type %(type)s.") % {"type": event_type}, "event_type"
+        )
     event_time = parse_event_time(doc.get("eventTime"), f"{base}.eventTime")
     zone_offset = doc.get("eventTimeZoneOffset")
     if not isinstance(zone_offset, str) or len(zone_offset) != 6 or zone_offset[0] not in "+-":
-        raise _err(f"{base}.eventTimeZoneOffset", _("The zone offset looks like +08:00."), "zone_offset")
+        raise _err(
+            f"{base}.eventTimeZoneOffset", _("The zone offset looks like +08:00."), "zone_offset"
+        )
     error_declaration = doc.get("errorDeclaration")
     if error_declaration is not None:
         if not isinstance(error_declaration, dict):
             raise _err(f"{base}.errorDeclaration", _("An error declaration is an object."), "type")
-        parse_event_time(error_declaration.get("declarationTime"), f"{base}.errorDeclaration.declarationTime")
+        parse_event_time(
+            error_declaration.get("declarationTime"), f"{base}.errorDeclaration.declarationTime"
+        )
     event_id = _short_text(doc, "eventID", f"{base}.eventID") or fallback_event_id(doc, context)
     return PreparedEvent(
         index=index,
@@ -265,7 +297,9 @@ def prepare_event(doc: dict, index: int, context=None) -> PreparedEvent:
         event_time=event_time,
         zone_offset=zone_offset,
         biz_step=short_cbv("bizStep", _short_text(doc, "bizStep", f"{base}.bizStep")),
-        disposition=short_cbv("disposition", _short_text(doc, "disposition", f"{base}.disposition")),
+        disposition=short_cbv(
+            "disposition", _short_text(doc, "disposition", f"{base}.disposition")
+        ),
         read_point=_short_text(doc, "readPoint", f"{base}.readPoint"),
         biz_location=_short_text(doc, "bizLocation", f"{base}.bizLocation"),
         source_uri=_party(doc, "sourceList", "source"),
@@ -298,7 +332,7 @@ class PartyResolver:
             gln = uri.split("/417/", 1)[1][:13]
             return Organization.objects.filter(gln=gln).first()
         if uri.startswith("urn:epc:id:pgln:"):
-            cp, ref = uri[len("urn:epc:id:pgln:"):].split(".", 1)
+            cp, ref = uri[len("urn:epc:id:pgln:") :].split(".", 1)
             return Organization.objects.filter(gln__startswith=cp + ref).first()
         return None
 
@@ -322,10 +356,15 @@ def _lots(keys: set[tuple[str, str]]) -> dict[tuple[str, str], LotRow]:
     lots, lot_params = _in("lot", {k[1] for k in keys})
     with connection.cursor() as cursor:
         # gtin IN … AND lot IN …: both are conditions on the (gtin, lot) unique index.
-        cursor.execute(f"SELECT id, gtin, lot, product_id FROM {Batch._meta.db_table} WHERE {gtins} AND {lots}",
-                       gtin_params + lot_params)
-        return {(g, lot): LotRow(pk, lot, product) for pk, g, lot, product in cursor.fetchall()
-                if (g, lot) in keys}
+        cursor.execute(
+            f"SELECT id, gtin, lot, product_id FROM {Batch._meta.db_table} WHERE {gtins} AND {lots}",
+            gtin_params + lot_params,
+        )
+        return {
+            (g, lot): LotRow(pk, lot, product)
+            for pk, g, lot, product in cursor.fetchall()
+            if (g, lot) in keys
+        }
 
 
 def _resolve_batches(prepared: list[PreparedEvent]) -> None:
@@ -340,13 +379,15 @@ def _resolve_batches(prepared: list[PreparedEvent]) -> None:
     defaults = [f.get_db_prep_save(f.pre_save(template, add=True), connection) for f in fields]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    at_gtin, at_lot = (next(i for i, f in enumerate(fields) if f.attname == name) for name in ("gtin", "lot"))
+    at_gtin, at_lot = (
+        next(i for i, f in enumerate(fields) if f.attname == name) for name in ("gtin", "lot")
+    )
     returning = connection.features.can_return_rows_from_bulk_insert
     ordered = sorted(keys)  # one order for every capture, so concurrent ones do not deadlock
     found: dict[tuple[str, str], LotRow] = {}
     with connection.cursor() as cursor:
         for start in range(0, len(ordered), 1000):  # SQLite takes at most 32,766 parameters
-            chunk = ordered[start:start + 1000]
+            chunk = ordered[start : start + 1000]
             params = []
             for gtin, lot in chunk:
                 values = list(defaults)
@@ -354,11 +395,15 @@ def _resolve_batches(prepared: list[PreparedEvent]) -> None:
                 params.extend(values)
             cursor.execute(
                 f"INSERT INTO {Batch._meta.db_table} ({columns}) VALUES {', '.join([row] * len(chunk))} "
-                "ON CONFLICT (gtin, lot) DO NOTHING" + (" RETURNING id, gtin, lot, product_id" if returning else ""),
+                "ON CONFLICT (gtin, lot) DO NOTHING"
+                + (" RETURNING id, gtin, lot, product_id" if returning else ""),
                 params,
             )
             if returning:
-                found.update(((g, lot), LotRow(pk, lot, product)) for pk, g, lot, product in cursor.fetchall())
+                found.update(
+                    ((g, lot), LotRow(pk, lot, product))
+                    for pk, g, lot, product in cursor.fetchall()
+                )
     missing = keys - found.keys()
     if missing:
         found.update(_lots(missing))
@@ -374,52 +419,78 @@ def _lot_facts(prepared: list[PreparedEvent]) -> dict[int, rules.LotFacts]:
     if not ids:
         return {}
     lock = connection.features.has_select_for_update_of and any(
-        rules.status_effect(p.event_type, p.biz_step, p.disposition) or rules.is_destruction(p.action, p.biz_step)
-        for p in prepared)
+        rules.status_effect(p.event_type, p.biz_step, p.disposition)
+        or rules.is_destruction(p.action, p.biz_step)
+        for p in prepared
+    )
     facts: dict[int, rules.LotFacts] = {}
     batch, product = Batch._meta.db_table, Product._meta.db_table
     with connection.cursor() as cursor:
         for start in range(0, len(ids), 1000):
-            condition, params = _in("b.id", ids[start:start + 1000])
+            condition, params = _in("b.id", ids[start : start + 1000])
             cursor.execute(
                 f"SELECT b.id, b.lot, b.status, p.owner_id FROM {batch} b LEFT JOIN {product} p ON p.gtin = b.gtin "
-                f"WHERE {condition} ORDER BY b.id" + (" FOR UPDATE OF b" if lock else ""), params)
+                f"WHERE {condition} ORDER BY b.id" + (" FOR UPDATE OF b" if lock else ""),
+                params,
+            )
             for pk, lot, status, owner in cursor.fetchall():
                 facts[pk] = rules.LotFacts(pk, lot, status, owner)
     return facts
 
 
-def _check_rules(prepared: list[PreparedEvent], organization: Organization,
-                 facts: dict[int, rules.LotFacts]) -> tuple[dict[int, str], set[int]]:
+def _check_rules(
+    prepared: list[PreparedEvent], organization: Organization, facts: dict[int, rules.LotFacts]
+) -> tuple[dict[int, str], set[int]]:
     """Ask ``trace.rules`` about every event, in order. Returns the status changes the events
     make (lot id → status) and the lots whose owner recorded a destruction."""
     registered = sorted(pk for pk, lot in facts.items() if lot.owner_id is not None)
-    related = [pk for start in range(0, len(registered), 1000)  # SQLite: at most 32,766 parameters
-               for pk in Custody.objects.filter(organization=organization,
-                                                batch_id__in=registered[start:start + 1000])
-               .values_list("batch_id", flat=True)]
+    related = [
+        pk
+        for start in range(0, len(registered), 1000)  # SQLite: at most 32,766 parameters
+        for pk in Custody.objects.filter(
+            organization=organization, batch_id__in=registered[start : start + 1000]
+        ).values_list("batch_id", flat=True)
+    ]
     actor = rules.Actor.of(organization, related)
     declared = [p.event_id for p in prepared if p.error_declaration is not None]
-    recorders = dict(
-        Event.objects.filter(event_id__in=declared, error_declaration__isnull=True)
-        .values_list("event_id", "organization_id")) if declared else {}
+    recorders = (
+        dict(
+            Event.objects.filter(event_id__in=declared, error_declaration__isnull=True).values_list(
+                "event_id", "organization_id"
+            )
+        )
+        if declared
+        else {}
+    )
     status = {pk: lot.status for pk, lot in facts.items()}
     changes: dict[int, str] = {}
     destroyed: set[int] = set()
     for p in prepared:
         base = f"eventList[{p.index}]"
         if p.error_declaration is not None:
-            rules.check_declaration(actor, recorder_id=recorders.get(p.event_id), path=base + ".errorDeclaration")
+            rules.check_declaration(
+                actor, recorder_id=recorders.get(p.event_id), path=base + ".errorDeclaration"
+            )
             continue
         wanted = rules.status_effect(p.event_type, p.biz_step, p.disposition)
         for r in p.refs:
             lot = facts[r.batch.pk]
-            rules.check_ref(actor, lot, event_type=p.event_type, action=p.action, biz_step=p.biz_step,
-                            role=r.role, status=status[lot.pk], path=r.path)
+            rules.check_ref(
+                actor,
+                lot,
+                event_type=p.event_type,
+                action=p.action,
+                biz_step=p.biz_step,
+                role=r.role,
+                status=status[lot.pk],
+                path=r.path,
+            )
             if r.role != BatchRole.SUBJECT:
                 continue
             if wanted:
-                new = rules.check_status_change(actor, lot, wanted=wanted, status=status[lot.pk], path=r.path)
+                new = rules.check_status_change(
+                    actor, lot, wanted=wanted, status=status[lot.pk], path=r.path
+                )
                 if new:
                     status[lot.pk] = changes[lot.pk] = new
             elif rules.is_destruction(p.action, p.biz_step) and rules.may_decide(actor, lot):
@@ -429,8 +500,11 @@ def _check_rules(prepared: list[PreparedEvent], organization: Organization,
 
 def _emptied(batch_ids: set[int]) -> dict[int, str]:
     """Of the lots whose owner recorded a destruction, those nobody holds any more: destroyed."""
-    left = set(Custody.objects.filter(batch_id__in=batch_ids).filter(Q(quantity__gt=0) | Q(in_transit__gt=0))
-               .values_list("batch_id", flat=True))
+    left = set(
+        Custody.objects.filter(batch_id__in=batch_ids)
+        .filter(Q(quantity__gt=0) | Q(in_transit__gt=0))
+        .values_list("batch_id", flat=True)
+    )
     return {pk: BatchStatus.DESTROYED for pk in batch_ids - left}
 
 
@@ -443,7 +517,9 @@ def _apply_status(changes: dict[int, str], facts: dict[int, rules.LotFacts]) -> 
         if facts[pk].status != status:
             by_status.setdefault(status, []).append(pk)
     for status, ids in by_status.items():
-        Batch.objects.filter(pk__in=ids).update(status=status, status_changed_at=now, updated_at=now)
+        Batch.objects.filter(pk__in=ids).update(
+            status=status, status_changed_at=now, updated_at=now
+        )
 
 
 @dataclass
@@ -499,7 +575,11 @@ def _apply_moves(moves: list[_Move], registered: set[int] = frozenset()) -> None
         .values_list("organization_id", "batch_id", "id", "quantity", "in_transit")
     )
     # (organization, batch) → [id or None, held, in transit]
-    custody = {(org, batch): [pk, held, transit] for org, batch, pk, held, transit in rows if (org, batch) in pairs}
+    custody = {
+        (org, batch): [pk, held, transit]
+        for org, batch, pk, held, transit in rows
+        if (org, batch) in pairs
+    }
     zero = Decimal(0)
     for m in moves:
         key = (m.organization_id, m.batch.pk)
@@ -508,17 +588,32 @@ def _apply_moves(moves: list[_Move], registered: set[int] = frozenset()) -> None
             row = custody[key] = [None, zero, zero]
         held = row[1] + m.held
         transit = row[2] + m.transit
-        rules.check_stock(lot=m.batch.lot, registered=m.batch.pk in registered or m.batch.product_id is not None,
-                          held=held, transit=transit, held_before=row[1], transit_before=row[2],
-                          path=m.path + ".quantity")
+        rules.check_stock(
+            lot=m.batch.lot,
+            registered=m.batch.pk in registered or m.batch.product_id is not None,
+            held=held,
+            transit=transit,
+            held_before=row[1],
+            transit_before=row[2],
+            path=m.path + ".quantity",
+        )
         row[1] = held if held > zero else zero
         row[2] = transit if transit > zero else zero
     now = timezone.now()
-    update_rows(Custody, ["quantity", "in_transit", "updated_at"],
-                [(pk, held, transit, now) for pk, held, transit in custody.values() if pk is not None])
-    insert_rows(Custody, ["organization_id", "batch_id", "quantity", "in_transit", "updated_at"],
-                [(org, batch, held, transit, now)
-                 for (org, batch), (pk, held, transit) in custody.items() if pk is None])
+    update_rows(
+        Custody,
+        ["quantity", "in_transit", "updated_at"],
+        [(pk, held, transit, now) for pk, held, transit in custody.values() if pk is not None],
+    )
+    insert_rows(
+        Custody,
+        ["organization_id", "batch_id", "quantity", "in_transit", "updated_at"],
+        [
+            (org, batch, held, transit, now)
+            for (org, batch), (pk, held, transit) in custody.items()
+            if pk is None
+        ],
+    )
 
 
 def _utc_iso(value: datetime) -> str:
@@ -526,8 +621,13 @@ def _utc_iso(value: datetime) -> str:
 
 
 def capture_events(
-    *, documents: list[dict], organization: Organization, user=None, record_time: datetime | None = None,
-    on_error: str = "rollback", context=None,
+    *,
+    documents: list[dict],
+    organization: Organization,
+    user=None,
+    record_time: datetime | None = None,
+    on_error: str = "rollback",
+    context=None,
 ) -> CaptureResult:
     """Validate and store EPCIS events for ``organization``.
 
@@ -589,10 +689,15 @@ def _store(
         condition, params = _in("event_id", {p.event_id for p in unique})
         table = Event._meta.db_table
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT event_id, 1 FROM {table} WHERE {condition} AND error_declaration IS NULL "
-                           f"UNION ALL SELECT event_id, 0 FROM {table} WHERE {condition} "
-                           "AND error_declaration IS NOT NULL", params + params)
-            stored.update((event_id, bool(is_original)) for event_id, is_original in cursor.fetchall())
+            cursor.execute(
+                f"SELECT event_id, 1 FROM {table} WHERE {condition} AND error_declaration IS NULL "
+                f"UNION ALL SELECT event_id, 0 FROM {table} WHERE {condition} "
+                "AND error_declaration IS NOT NULL",
+                params + params,
+            )
+            stored.update(
+                (event_id, bool(is_original)) for event_id, is_original in cursor.fetchall()
+            )
     duplicates = [p.event_id for p in unique if (p.event_id, p.error_declaration is None) in stored]
     todo = [p for p in unique if (p.event_id, p.error_declaration is None) not in stored]
     if not todo:
@@ -625,11 +730,18 @@ def _store(
     Organization.objects.select_for_update().filter(pk=organization.pk).exists()
     # The recorded head, not the newest stored row: after a deleted tail the chain goes on
     # from the head, so the hole stays visible to verify_event_chain.
-    last = ChainHead.objects.filter(organization=organization).values("chain_seq", "content_hash").first()
+    last = (
+        ChainHead.objects.filter(organization=organization)
+        .values("chain_seq", "content_hash")
+        .first()
+    )
     if last is None:
-        last = Event.objects.filter(organization=organization).order_by("-chain_seq").values(
-            "chain_seq", "content_hash"
-        ).first()
+        last = (
+            Event.objects.filter(organization=organization)
+            .order_by("-chain_seq")
+            .values("chain_seq", "content_hash")
+            .first()
+        )
     seq, prev = (last["chain_seq"], last["content_hash"]) if last else (0, GENESIS)
     tail = [seq, prev]
 
@@ -646,16 +758,35 @@ def _store(
             document["eventID"] = p.event_id
             document["recordTime"] = recorded_at
             text = canonicalize(document)  # serialized once: for the hash and for COPY
-            content = chain_hash(prev_hash=prev, organization_id=organization.pk, chain_seq=seq,
-                                 event_id=p.event_id, canonical=text)
+            content = chain_hash(
+                prev_hash=prev,
+                organization_id=organization.pk,
+                chain_seq=seq,
+                event_id=p.event_id,
+                canonical=text,
+            )
             declaration = p.error_declaration
             documents.append(document)
             yield (
-                p.event_id, p.event_type, p.action, p.event_time, p.zone_offset, now, p.biz_step, p.disposition,
-                p.read_point, p.biz_location, p.source_org.pk if p.source_org else None,
+                p.event_id,
+                p.event_type,
+                p.action,
+                p.event_time,
+                p.zone_offset,
+                now,
+                p.biz_step,
+                p.disposition,
+                p.read_point,
+                p.biz_location,
+                p.source_org.pk if p.source_org else None,
                 p.destination_org.pk if p.destination_org else None,
                 None if declaration is None else Json(declaration, canonicalize(declaration)),
-                Json(document, text), organization.pk, recorded_by, seq, prev, content,
+                Json(document, text),
+                organization.pk,
+                recorded_by,
+                seq,
+                prev,
+                content,
             )
             prev = content
             tail[:] = seq, content
@@ -674,10 +805,18 @@ def _store(
         for edge in _edges_for(p, pk):
             edges.setdefault(edge[:3], edge)
     insert_rows(EventBatch, ["event_id", "batch_id", "role", "quantity", "uom"], links)
-    insert_rows(LineageEdge, ["parent_id", "child_id", "event_id", "quantity"], list(edges.values()))
-    insert_rows(EventIdentifier, ["event_id", "kind", "type", "value", "gtin"],
-                (row for pk, document in zip(event_pks, documents, strict=True)
-                 for row in identifier_rows(document, pk)))
+    insert_rows(
+        LineageEdge, ["parent_id", "child_id", "event_id", "quantity"], list(edges.values())
+    )
+    insert_rows(
+        EventIdentifier,
+        ["event_id", "kind", "type", "value", "gtin"],
+        (
+            row
+            for pk, document in zip(event_pks, documents, strict=True)
+            for row in identifier_rows(document, pk)
+        ),
+    )
     if retracted_ids:
         LineageEdge.objects.filter(
             event__event_id__in=retracted_ids, event__error_declaration__isnull=True
@@ -687,7 +826,9 @@ def _store(
     return CaptureResult(event_pks=event_pks, duplicates=duplicates)
 
 
-def record_chain_head(organization_id: int, *, chain_seq: int, content_hash: str, at: datetime) -> None:
+def record_chain_head(
+    organization_id: int, *, chain_seq: int, content_hash: str, at: datetime
+) -> None:
     """Move the organization's recorded chain head (one UPSERT, in capture's transaction)."""
     table = ChainHead._meta.db_table
     with connection.cursor() as cursor:
@@ -695,22 +836,48 @@ def record_chain_head(organization_id: int, *, chain_seq: int, content_hash: str
             f"INSERT INTO {table} (organization_id, chain_seq, content_hash, updated_at) VALUES (%s, %s, %s, %s) "
             "ON CONFLICT (organization_id) DO UPDATE SET chain_seq = excluded.chain_seq, "
             "content_hash = excluded.content_hash, updated_at = excluded.updated_at",
-            [organization_id, chain_seq, content_hash, connection.ops.adapt_datetimefield_value(at)],
+            [
+                organization_id,
+                chain_seq,
+                content_hash,
+                connection.ops.adapt_datetimefield_value(at),
+            ],
         )
 
 
 _EVENT_COLUMNS = [
-    "event_id", "event_type", "action", "event_time", "event_time_zone_offset", "record_time", "biz_step",
-    "disposition", "read_point", "biz_location", "source_org_id", "destination_org_id", "error_declaration",
-    "document", "organization_id", "recorded_by_id", "chain_seq", "prev_hash", "content_hash",
+    "event_id",
+    "event_type",
+    "action",
+    "event_time",
+    "event_time_zone_offset",
+    "record_time",
+    "biz_step",
+    "disposition",
+    "read_point",
+    "biz_location",
+    "source_org_id",
+    "destination_org_id",
+    "error_declaration",
+    "document",
+    "organization_id",
+    "recorded_by_id",
+    "chain_seq",
+    "prev_hash",
+    "content_hash",
 ]
 _K = EventIdentifier.Kind
 _EPC_LISTS = (
-    ("epcList", _K.EPC), ("childEPCs", _K.CHILD), ("inputEPCList", _K.INPUT), ("outputEPCList", _K.OUTPUT),
+    ("epcList", _K.EPC),
+    ("childEPCs", _K.CHILD),
+    ("inputEPCList", _K.INPUT),
+    ("outputEPCList", _K.OUTPUT),
 )
 _CLASS_LISTS = (
-    ("quantityList", _K.CLASS), ("childQuantityList", _K.CHILD_CLASS),
-    ("inputQuantityList", _K.INPUT_CLASS), ("outputQuantityList", _K.OUTPUT_CLASS),
+    ("quantityList", _K.CLASS),
+    ("childQuantityList", _K.CHILD_CLASS),
+    ("inputQuantityList", _K.INPUT_CLASS),
+    ("outputQuantityList", _K.OUTPUT_CLASS),
 )
 _GTIN_PREFIX = "https://id.gs1.org/01/"
 
@@ -729,7 +896,11 @@ def identifier_rows(doc: dict, event_pk: int) -> list[tuple]:
         if key in seen:
             return
         seen.add(key)
-        gtin = canonical[len(_GTIN_PREFIX):len(_GTIN_PREFIX) + 14] if canonical.startswith(_GTIN_PREFIX) else ""
+        gtin = (
+            canonical[len(_GTIN_PREFIX) : len(_GTIN_PREFIX) + 14]
+            if canonical.startswith(_GTIN_PREFIX)
+            else ""
+        )
         rows.append((event_pk, kind, type_[:255], canonical, gtin))
 
     for key, kind in _EPC_LISTS:
@@ -747,7 +918,10 @@ def identifier_rows(doc: dict, event_pk: int) -> list[tuple]:
     for entry in doc.get("bizTransactionList") or ():
         if isinstance(entry, dict):
             add(_K.BIZ_TRANSACTION, entry.get("bizTransaction"), short_type(entry.get("type")))
-    for key, attr, kind in (("sourceList", "source", _K.SOURCE), ("destinationList", "destination", _K.DESTINATION)):
+    for key, attr, kind in (
+        ("sourceList", "source", _K.SOURCE),
+        ("destinationList", "destination", _K.DESTINATION),
+    ):
         for entry in doc.get(key) or ():
             if isinstance(entry, dict):
                 add(kind, entry.get(attr), short_type(entry.get("type")))
@@ -761,7 +935,9 @@ def _edges_for(p: PreparedEvent, event_pk: int) -> list[tuple]:
         outputs = [r for r in p.refs if r.role == BatchRole.OUTPUT]
         return [
             (i.batch.pk, o.batch.pk, event_pk, i.quantity)
-            for i in inputs for o in outputs if i.batch.pk != o.batch.pk
+            for i in inputs
+            for o in outputs
+            if i.batch.pk != o.batch.pk
         ]
     if p.event_type == EventType.AGGREGATION and p.action == "ADD":
         # A pallet/case lot aggregating lots: children flow into the parent.
@@ -769,7 +945,9 @@ def _edges_for(p: PreparedEvent, event_pk: int) -> list[tuple]:
         children = [r for r in p.refs if r.role == BatchRole.CHILD]
         return [
             (c.batch.pk, par.batch.pk, event_pk, c.quantity)
-            for c in children for par in parents if c.batch.pk != par.batch.pk
+            for c in children
+            for par in parents
+            if c.batch.pk != par.batch.pk
         ]
     return []
 
@@ -785,7 +963,9 @@ def _undo_moves(event_ids: list[str]) -> list[_Move]:
     for original in originals:
         p = prepare_event(original.document, 0)
         p.source_org, p.destination_org = original.source_org, original.destination_org
-        by_key = {(link.batch.gtin, link.batch.lot): link.batch for link in original.batch_links.all()}
+        by_key = {
+            (link.batch.gtin, link.batch.lot): link.batch for link in original.batch_links.all()
+        }
         for r in p.refs:
             r.batch = by_key.get((r.gtin, r.lot))
         p.refs = [r for r in p.refs if r.batch is not None]

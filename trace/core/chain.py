@@ -67,11 +67,17 @@ def verify_chain(organization_id: int, *, batch_size: int = 5000) -> tuple[int, 
         .order_by("chain_seq")
         .values_list("pk", "chain_seq", "prev_hash", "content_hash", "event_id", "document")
     )
-    for pk, seq, prev_hash, content_hash, event_id, document in rows.iterator(chunk_size=batch_size):
+    for pk, seq, prev_hash, content_hash, event_id, document in rows.iterator(
+        chunk_size=batch_size
+    ):
         if seq != expected_seq:
-            return checked, ChainBreak(organization_id, pk, seq, f"sequence gap: expected {expected_seq}")
+            return checked, ChainBreak(
+                organization_id, pk, seq, f"sequence gap: expected {expected_seq}"
+            )
         if prev_hash != expected_prev:
-            return checked, ChainBreak(organization_id, pk, seq, "previous hash does not match the row before")
+            return checked, ChainBreak(
+                organization_id, pk, seq, "previous hash does not match the row before"
+            )
         if not _hash_matches(organization_id, seq, prev_hash, content_hash, event_id, document):
             return checked, ChainBreak(organization_id, pk, seq, "content does not match its hash")
         expected_prev, expected_seq, checked = content_hash, seq + 1, checked + 1
@@ -79,10 +85,14 @@ def verify_chain(organization_id: int, *, batch_size: int = 5000) -> tuple[int, 
 
 
 def _hash_matches(organization_id, seq, prev_hash, content_hash, event_id, document) -> bool:
-    key = dict(prev_hash=prev_hash, organization_id=organization_id, chain_seq=seq, event_id=event_id)
+    key = dict(
+        prev_hash=prev_hash, organization_id=organization_id, chain_seq=seq, event_id=event_id
+    )
     # Events captured before numbers were normalised were hashed over plain json.dumps.
-    return chain_hash(**key, canonical=canonicalize(document)) == content_hash or chain_hash(
-        **key, canonical=legacy_canonical_json(document)) == content_hash
+    return (
+        chain_hash(**key, canonical=canonicalize(document)) == content_hash
+        or chain_hash(**key, canonical=legacy_canonical_json(document)) == content_hash
+    )
 
 
 @dataclass
@@ -120,15 +130,37 @@ class Report:
 
 
 _EVENT_COLUMNS = (
-    "pk", "organization_id", "chain_seq", "prev_hash", "content_hash", "event_id", "event_type", "action",
-    "event_time", "event_time_zone_offset", "record_time", "biz_step", "disposition", "read_point",
-    "biz_location", "source_org_id", "destination_org_id", "error_declaration", "document",
+    "pk",
+    "organization_id",
+    "chain_seq",
+    "prev_hash",
+    "content_hash",
+    "event_id",
+    "event_type",
+    "action",
+    "event_time",
+    "event_time_zone_offset",
+    "record_time",
+    "biz_step",
+    "disposition",
+    "read_point",
+    "biz_location",
+    "source_org_id",
+    "destination_org_id",
+    "error_declaration",
+    "document",
 )
 # Columns compared one to one with the prepared event: (column, PreparedEvent attribute).
 _SAME = (
-    ("event_id", "event_id"), ("event_type", "event_type"), ("action", "action"), ("event_time", "event_time"),
-    ("event_time_zone_offset", "zone_offset"), ("biz_step", "biz_step"), ("disposition", "disposition"),
-    ("read_point", "read_point"), ("biz_location", "biz_location"),
+    ("event_id", "event_id"),
+    ("event_type", "event_type"),
+    ("action", "action"),
+    ("event_time", "event_time"),
+    ("event_time_zone_offset", "zone_offset"),
+    ("biz_step", "biz_step"),
+    ("disposition", "disposition"),
+    ("read_point", "read_point"),
+    ("biz_location", "biz_location"),
 )
 _MILLI = Decimal("0.001")
 
@@ -171,7 +203,9 @@ class _Verifier:
         self.chunk_size = chunk_size
         self.chains: dict[int, _Chain] = {}
         self.resolve = PartyResolver()
-        self.custody: dict[tuple[int, int | str], list[Decimal]] | None = {} if organization_id is None else None
+        self.custody: dict[tuple[int, int | str], list[Decimal]] | None = (
+            {} if organization_id is None else None
+        )
         self.retracted: set[str] = set(
             Event.objects.filter(error_declaration__isnull=False).values_list("event_id", flat=True)
         )
@@ -199,7 +233,9 @@ class _Verifier:
         batches = self.lots({(r.gtin, r.lot) for p in prepared.values() for r in p.refs})
         for p in prepared.values():
             for r in p.refs:
-                r.batch = batches.get((r.gtin, r.lot)) or _Missing(f"{r.gtin}/{r.lot} (no such lot)", r.lot)
+                r.batch = batches.get((r.gtin, r.lot)) or _Missing(
+                    f"{r.gtin}/{r.lot} (no such lot)", r.lot
+                )
         pks = [row["pk"] for row in rows]
         self.links(rows, prepared, pks)
         self.lineage(rows, prepared, pks)
@@ -219,12 +255,25 @@ class _Verifier:
         subject = f"{self.subject(row)} of organization {org}"
         if seq != state.expected_seq:
             what = "events missing before it" if seq > state.expected_seq else "out of order"
-            self.report.add(Finding("chain", subject, f"chain_seq ({what})", seq, state.expected_seq))
+            self.report.add(
+                Finding("chain", subject, f"chain_seq ({what})", seq, state.expected_seq)
+            )
         elif row["prev_hash"] != state.expected_prev:
-            self.report.add(Finding("chain", subject, "prev_hash", row["prev_hash"], state.expected_prev))
-        if not _hash_matches(org, seq, row["prev_hash"], row["content_hash"], row["event_id"], row["document"]):
-            self.report.add(Finding("chain", subject, "document (does not match content_hash)",
-                                    row["content_hash"], "another hash"))
+            self.report.add(
+                Finding("chain", subject, "prev_hash", row["prev_hash"], state.expected_prev)
+            )
+        if not _hash_matches(
+            org, seq, row["prev_hash"], row["content_hash"], row["event_id"], row["document"]
+        ):
+            self.report.add(
+                Finding(
+                    "chain",
+                    subject,
+                    "document (does not match content_hash)",
+                    row["content_hash"],
+                    "another hash",
+                )
+            )
         state.expected_seq, state.expected_prev = seq + 1, row["content_hash"]
         if seq > state.tail_seq:
             state.tail_seq, state.tail_hash = seq, row["content_hash"]
@@ -237,19 +286,35 @@ class _Verifier:
                 raise ValidationError("not an object")
             p = prepare_event(document, 0)
         except ValidationError as exc:
-            self.report.add(Finding("column", self.subject(row), "document", "stored", f"does not parse: {exc}"))
+            self.report.add(
+                Finding("column", self.subject(row), "document", "stored", f"does not parse: {exc}")
+            )
             return None
         add = self.report.add
         for column, attr in _SAME:
             if row[column] != getattr(p, attr):
                 add(Finding("column", self.subject(row), column, row[column], getattr(p, attr)))
-        for column, uri in (("source_org_id", p.source_uri), ("destination_org_id", p.destination_uri)):
+        for column, uri in (
+            ("source_org_id", p.source_uri),
+            ("destination_org_id", p.destination_uri),
+        ):
             org = self.resolve(uri)
             if row[column] != (org.pk if org else None):
-                add(Finding("column", self.subject(row), column, row[column], org.pk if org else None))
-        p.source_org, p.destination_org = self.resolve(p.source_uri), self.resolve(p.destination_uri)
+                add(
+                    Finding(
+                        "column", self.subject(row), column, row[column], org.pk if org else None
+                    )
+                )
+        p.source_org, p.destination_org = (
+            self.resolve(p.source_uri),
+            self.resolve(p.destination_uri),
+        )
         declared = None if p.error_declaration is None else canonicalize(p.error_declaration)
-        stored = None if row["error_declaration"] is None else canonicalize(normalized(row["error_declaration"]))
+        stored = (
+            None
+            if row["error_declaration"] is None
+            else canonicalize(normalized(row["error_declaration"]))
+        )
         if stored != declared:
             add(Finding("column", self.subject(row), "error_declaration", stored, declared))
         recorded = document.get("recordTime")
@@ -261,27 +326,44 @@ class _Verifier:
             except ValueError:
                 in_document = recorded
             if stored_time != in_document:
-                add(Finding("column", self.subject(row), "record_time", row["record_time"], in_document))
+                add(
+                    Finding(
+                        "column", self.subject(row), "record_time", row["record_time"], in_document
+                    )
+                )
         return p
 
     @staticmethod
     def lots(keys: set[tuple[str, str]]) -> dict[tuple[str, str], LotRow]:
         if not keys:
             return {}
-        rows = Batch.objects.filter(gtin__in={k[0] for k in keys}, lot__in={k[1] for k in keys}).values_list(
-            "pk", "gtin", "lot", "product_id")
-        return {(g, lot): LotRow(pk, lot, product) for pk, g, lot, product in rows if (g, lot) in keys}
+        rows = Batch.objects.filter(
+            gtin__in={k[0] for k in keys}, lot__in={k[1] for k in keys}
+        ).values_list("pk", "gtin", "lot", "product_id")
+        return {
+            (g, lot): LotRow(pk, lot, product) for pk, g, lot, product in rows if (g, lot) in keys
+        }
 
-    def _compare(self, kind: str, row: dict, column: str, stored: Counter, recomputed: Counter) -> None:
+    def _compare(
+        self, kind: str, row: dict, column: str, stored: Counter, recomputed: Counter
+    ) -> None:
         if stored != recomputed:
             extra, missing = stored - recomputed, recomputed - stored
-            self.report.add(Finding(kind, self.subject(row), column, sorted(map(str, extra.elements())),
-                                    sorted(map(str, missing.elements()))))
+            self.report.add(
+                Finding(
+                    kind,
+                    self.subject(row),
+                    column,
+                    sorted(map(str, extra.elements())),
+                    sorted(map(str, missing.elements())),
+                )
+            )
 
     def links(self, rows, prepared, pks) -> None:
         stored: dict[int, Counter] = {pk: Counter() for pk in pks}
-        for event, batch, role, quantity, uom in EventBatch.objects.filter(event_id__in=pks).values_list(
-                "event_id", "batch_id", "role", "quantity", "uom"):
+        for event, batch, role, quantity, uom in EventBatch.objects.filter(
+            event_id__in=pks
+        ).values_list("event_id", "batch_id", "role", "quantity", "uom"):
             stored[event][(batch, role, _q(quantity), uom)] += 1
         for row in rows:
             p = prepared.get(row["pk"])
@@ -289,35 +371,59 @@ class _Verifier:
             if p is not None and p.error_declaration is None:
                 recomputed.update((r.batch.pk, r.role, _q(r.quantity), r.uom) for r in p.refs)
             if p is not None or stored[row["pk"]]:
-                self._compare("link", row, "event-lot links (batch, role, quantity, uom)",
-                              stored[row["pk"]], recomputed)
+                self._compare(
+                    "link",
+                    row,
+                    "event-lot links (batch, role, quantity, uom)",
+                    stored[row["pk"]],
+                    recomputed,
+                )
 
     def lineage(self, rows, prepared, pks) -> None:
         stored: dict[int, Counter] = {pk: Counter() for pk in pks}
-        for parent, child, event, quantity in LineageEdge.objects.filter(event_id__in=pks).values_list(
-                "parent_id", "child_id", "event_id", "quantity"):
+        for parent, child, event, quantity in LineageEdge.objects.filter(
+            event_id__in=pks
+        ).values_list("parent_id", "child_id", "event_id", "quantity"):
             stored[event][(parent, child, _q(quantity))] += 1
         for row in rows:
             p = prepared.get(row["pk"])
             recomputed = Counter()
-            if p is not None and p.error_declaration is None and row["event_id"] not in self.retracted:
+            if (
+                p is not None
+                and p.error_declaration is None
+                and row["event_id"] not in self.retracted
+            ):
                 edges = {}
                 for edge in _edges_for(p, row["pk"]):
                     edges.setdefault(edge[:3], edge)
-                recomputed.update((parent, child, _q(quantity)) for parent, child, _, quantity in edges.values())
-            self._compare("lineage", row, "lineage edges (parent, child, quantity)", stored[row["pk"]], recomputed)
+                recomputed.update(
+                    (parent, child, _q(quantity)) for parent, child, _, quantity in edges.values()
+                )
+            self._compare(
+                "lineage",
+                row,
+                "lineage edges (parent, child, quantity)",
+                stored[row["pk"]],
+                recomputed,
+            )
 
     def identifiers(self, rows, pks) -> None:
         stored: dict[int, Counter] = {pk: Counter() for pk in pks}
-        for event, kind, type_, value, gtin in EventIdentifier.objects.filter(event_id__in=pks).values_list(
-                "event_id", "kind", "type", "value", "gtin"):
+        for event, kind, type_, value, gtin in EventIdentifier.objects.filter(
+            event_id__in=pks
+        ).values_list("event_id", "kind", "type", "value", "gtin"):
             stored[event][(kind, type_, value, gtin)] += 1
         for row in rows:
             if not isinstance(row["document"], dict):
                 continue
             recomputed = Counter(r[1:] for r in identifier_rows(row["document"], row["pk"]))
-            self._compare("identifier", row, "EPCIS query index (kind, type, value, gtin)",
-                          stored[row["pk"]], recomputed)
+            self._compare(
+                "identifier",
+                row,
+                "EPCIS query index (kind, type, value, gtin)",
+                stored[row["pk"]],
+                recomputed,
+            )
 
     # --- custody: replayed in capture order, as capture applies it ------------------------
     def replay(self, row: dict, p) -> None:
@@ -325,8 +431,9 @@ class _Verifier:
             moves = _moves_for(p, _Org(row["organization_id"]))
         else:
             moves = []
-            originals = Event.objects.filter(event_id=row["event_id"], error_declaration__isnull=True,
-                                             pk__lt=row["pk"]).values_list("organization_id", "document")
+            originals = Event.objects.filter(
+                event_id=row["event_id"], error_declaration__isnull=True, pk__lt=row["pk"]
+            ).values_list("organization_id", "document")
             for organization_id, document in originals:
                 try:
                     original = prepare_event(document, 0)
@@ -348,20 +455,34 @@ class _Verifier:
 
     def compare_custody(self) -> None:
         recomputed, checked = self.custody, 0
-        rows = Custody.objects.order_by("pk").values_list("pk", "organization_id", "batch_id", "quantity", "in_transit")
+        rows = Custody.objects.order_by("pk").values_list(
+            "pk", "organization_id", "batch_id", "quantity", "in_transit"
+        )
         for pk, org, batch, quantity, in_transit in rows.iterator(chunk_size=self.chunk_size):
             checked += 1
             subject = f"custody row {pk} (lot {batch} at organization {org})"
             expected = recomputed.pop((org, batch), None)
             if expected is None:
-                self.report.add(Finding("custody", subject, "row", "present", "no event moves this lot here"))
+                self.report.add(
+                    Finding("custody", subject, "row", "present", "no event moves this lot here")
+                )
                 continue
-            for column, stored, value in (("quantity", quantity, expected[0]), ("in_transit", in_transit, expected[1])):
+            for column, stored, value in (
+                ("quantity", quantity, expected[0]),
+                ("in_transit", in_transit, expected[1]),
+            ):
                 if _q(stored) != _q(value):
                     self.report.add(Finding("custody", subject, column, _q(stored), _q(value)))
         for (org, batch), (held, transit) in recomputed.items():
-            self.report.add(Finding("custody", f"lot {batch} at organization {org}", "row", "absent",
-                                    f"quantity {_q(held)}, in_transit {_q(transit)}"))
+            self.report.add(
+                Finding(
+                    "custody",
+                    f"lot {batch} at organization {org}",
+                    "row",
+                    "absent",
+                    f"quantity {_q(held)}, in_transit {_q(transit)}",
+                )
+            )
         self.report.custody_rows = checked
 
     # --- the recorded heads ---------------------------------------------------------------
@@ -375,16 +496,31 @@ class _Verifier:
             actual = (chain.tail_seq, chain.tail_hash) if chain else (0, GENESIS)
             head = recorded.get(org)
             if head is None:
-                self.report.add(Finding("head", f"organization {org}", "chain head", "absent",
-                                        f"chain ends at sequence {actual[0]} ({actual[1]})"))
+                self.report.add(
+                    Finding(
+                        "head",
+                        f"organization {org}",
+                        "chain head",
+                        "absent",
+                        f"chain ends at sequence {actual[0]} ({actual[1]})",
+                    )
+                )
             elif head != actual:
                 missing = " (its newest events were deleted)" if head[0] > actual[0] else ""
-                self.report.add(Finding(
-                    "head", f"organization {org}", f"chain head{missing}",
-                    f"sequence {head[0]} ({head[1]})", f"chain ends at sequence {actual[0]} ({actual[1]})"))
+                self.report.add(
+                    Finding(
+                        "head",
+                        f"organization {org}",
+                        f"chain head{missing}",
+                        f"sequence {head[0]} ({head[1]})",
+                        f"chain ends at sequence {actual[0]} ({actual[1]})",
+                    )
+                )
 
 
-def verify_record(*, organization_id: int | None = None, chunk_size: int = 2000, limit: int = 1000) -> Report:
+def verify_record(
+    *, organization_id: int | None = None, chunk_size: int = 2000, limit: int = 1000
+) -> Report:
     """Recompute and compare everything the application reads; see the module docstring."""
     report = Report(limit=limit)
     _Verifier(report, organization_id=organization_id, chunk_size=chunk_size).run()
@@ -401,8 +537,15 @@ def check_digest(signed: dict, *, key, report: Report, label: str) -> None:
         report.add(Finding("digest", label, "file", "payload and signature", "missing"))
         return
     if not signing.signature_valid(key, payload_text.encode(), signature):
-        report.add(Finding("digest", label, "signature", signature[:16] + "…",
-                           f"not valid for key {signing.key_id(key)[:16]}…"))
+        report.add(
+            Finding(
+                "digest",
+                label,
+                "signature",
+                signature[:16] + "…",
+                f"not valid for key {signing.key_id(key)[:16]}…",
+            )
+        )
         return
     payload = parse_payload(payload_text)
     heads = payload.get("heads") or []
@@ -413,14 +556,25 @@ def check_digest(signed: dict, *, key, report: Report, label: str) -> None:
         condition = Q()
         for head in chunk:
             condition |= Q(organization_id=head["organization"], chain_seq=head["chain_seq"])
-        stored.update(((org, seq), content) for org, seq, content in Event.objects.filter(condition)
-                      .values_list("organization_id", "chain_seq", "content_hash"))
+        stored.update(
+            ((org, seq), content)
+            for org, seq, content in Event.objects.filter(condition).values_list(
+                "organization_id", "chain_seq", "content_hash"
+            )
+        )
     for head in heads:
         key_ = (head["organization"], head["chain_seq"])
         content = stored.get(key_, "no such event")
         if content != head["content_hash"]:
-            report.add(Finding("digest", f"{label}: organization {key_[0]} at sequence {key_[1]}",
-                               "content_hash", content, head["content_hash"]))
+            report.add(
+                Finding(
+                    "digest",
+                    f"{label}: organization {key_[0]} at sequence {key_[1]}",
+                    "content_hash",
+                    content,
+                    head["content_hash"],
+                )
+            )
 
 
 def check_stored_digests(*, key, report: Report) -> None:
@@ -435,5 +589,9 @@ def check_stored_digests(*, key, report: Report) -> None:
             report.add(Finding("digest", label, "previous", named, previous))
         previous, latest = digest.sha256, digest
     if latest is not None and latest.key_id == signing.key_id(key):
-        check_digest({"payload": latest.payload, "signature": latest.signature}, key=key, report=report,
-                     label=f"digest of {latest.date}")
+        check_digest(
+            {"payload": latest.payload, "signature": latest.signature},
+            key=key,
+            report=report,
+            label=f"digest of {latest.date}",
+        )

@@ -39,19 +39,29 @@ def heads_root(heads: list[dict]) -> str:
 def heads_at(cutoff: datetime) -> list[dict]:
     """Each organization's newest chain link recorded before ``cutoff``, with its event count."""
     tails = list(
-        Event.objects.filter(record_time__lt=cutoff).values("organization_id")
-        .annotate(seq=Max("chain_seq"), events=Count("id")).order_by("organization_id")
+        Event.objects.filter(record_time__lt=cutoff)
+        .values("organization_id")
+        .annotate(seq=Max("chain_seq"), events=Count("id"))
+        .order_by("organization_id")
     )
     hashes: dict[tuple[int, int], str] = {}
     for start in range(0, len(tails), 500):
         condition = Q()
-        for tail in tails[start:start + 500]:
+        for tail in tails[start : start + 500]:
             condition |= Q(organization_id=tail["organization_id"], chain_seq=tail["seq"])
-        hashes.update(((org, seq), content) for org, seq, content in Event.objects.filter(condition)
-                      .values_list("organization_id", "chain_seq", "content_hash"))
+        hashes.update(
+            ((org, seq), content)
+            for org, seq, content in Event.objects.filter(condition).values_list(
+                "organization_id", "chain_seq", "content_hash"
+            )
+        )
     return [
-        {"organization": t["organization_id"], "chain_seq": t["seq"], "events": t["events"],
-         "content_hash": hashes[(t["organization_id"], t["seq"])]}
+        {
+            "organization": t["organization_id"],
+            "chain_seq": t["seq"],
+            "events": t["events"],
+            "content_hash": hashes[(t["organization_id"], t["seq"])],
+        }
         for t in tails
     ]
 
@@ -63,7 +73,12 @@ def digest_make(*, day: Date) -> tuple[ChainDigest, bool]:
         return existing, False
     cutoff = day_end(day)
     heads = heads_at(cutoff)
-    previous = ChainDigest.objects.filter(date__lt=day).order_by("-date").values_list("sha256", flat=True).first()
+    previous = (
+        ChainDigest.objects.filter(date__lt=day)
+        .order_by("-date")
+        .values_list("sha256", flat=True)
+        .first()
+    )
     key = signing.public_key()
     payload = {
         "format": FORMAT,
@@ -80,7 +95,10 @@ def digest_make(*, day: Date) -> tuple[ChainDigest, bool]:
     try:
         with transaction.atomic():
             digest = ChainDigest.objects.create(
-                date=day, payload=text, signature=signing.sign(text.encode()), key_id=payload["key_id"],
+                date=day,
+                payload=text,
+                signature=signing.sign(text.encode()),
+                key_id=payload["key_id"],
                 sha256=hashlib.sha256(text.encode()).hexdigest(),
             )
     except IntegrityError:  # made by a concurrent run a moment ago
@@ -90,8 +108,13 @@ def digest_make(*, day: Date) -> tuple[ChainDigest, bool]:
 
 def signed_file(digest: ChainDigest) -> dict:
     """What a regulator downloads and keeps: the payload text exactly as signed, and the signature."""
-    return {"algorithm": "Ed25519", "key_id": digest.key_id, "payload": digest.payload,
-            "signature": digest.signature, "sha256": digest.sha256}
+    return {
+        "algorithm": "Ed25519",
+        "key_id": digest.key_id,
+        "payload": digest.payload,
+        "signature": digest.signature,
+        "sha256": digest.sha256,
+    }
 
 
 def parse_payload(text: str) -> dict:

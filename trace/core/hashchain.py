@@ -48,6 +48,8 @@ def legacy_canonical_json(document) -> str:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def chain_hash(*, prev_hash: str, organization_id: int, chain_seq: int, event_id: str, canonical: str) -> str:
+def chain_hash(
+    *, prev_hash: str, organization_id: int, chain_seq: int, event_id: str, canonical: str
+) -> str:
     payload = f"{prev_hash}|{organization_id}|{chain_seq}|{event_id}|{canonical}"
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()

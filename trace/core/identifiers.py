@@ -39,11 +39,15 @@ def normalize_gtin(value: str) -> str:
 
 def validate_lot(value: str) -> None:
     if not value or len(value) > 20:
-        raise ValidationError(_("A lot number has 1 to 20 characters (GS1 AI 10)."), code="lot_length")
+        raise ValidationError(
+            _("A lot number has 1 to 20 characters (GS1 AI 10)."), code="lot_length"
+        )
     if not _LOT_RE.match(value):
         raise ValidationError(
-            _("A lot number may only use the GS1 character set: A–Z, a–z, 0–9 and !\"%&'()*+,-./:;<=>?_ "
-              "(no spaces or Chinese characters)."),
+            _(
+                "A lot number may only use the GS1 character set: A–Z, a–z, 0–9 and !\"%&'()*+,-./:;<=>?_ "
+                "(no spaces or Chinese characters)."
+            ),
             code="lot_charset",
         )
 
@@ -55,7 +59,9 @@ def digital_link_path(gtin14: str, lot: str, serial: str | None = None) -> str:
     return path
 
 
-def digital_link_uri(gtin14: str, lot: str, serial: str | None = None, *, base: str | None = None) -> str:
+def digital_link_uri(
+    gtin14: str, lot: str, serial: str | None = None, *, base: str | None = None
+) -> str:
     """The URI printed in the QR code; this server resolves it."""
     return (base or settings.PUBLIC_BASE_URL) + digital_link_path(gtin14, lot, serial)
 
@@ -93,14 +99,14 @@ def parse_scan(code: str) -> ScannedCode:
             element_strings = GS1Message.parse(text).element_strings
     except ParseError as exc:
         raise ValidationError(
-            _("This is not a GS1 Digital Link URI or GS1 element string: %(error)s") % {"error": exc},
+            _("This is not a GS1 Digital Link URI or GS1 element string: %(error)s")
+            % {"error": exc},
             code="scan_unparseable",
         ) from exc
     values = {es.ai.ai: es.value for es in element_strings}
     if "01" not in values:
         raise ValidationError(_("The scanned code carries no GTIN (AI 01)."), code="scan_no_gtin")
     return ScannedCode(gtin=values["01"], lot=values.get("10"), serial=values.get("21"))
-
 
 
 @dataclass(frozen=True)
@@ -160,7 +166,9 @@ def item_key_from_uri(uri: str) -> ItemKey | None:
     is_link = uri.startswith(("http://", "https://"))
     if not (is_link and "/10/" in uri and "/21/" in uri):
         value = unquote(value) if value else None
-        return ItemKey(gtin, lot=value if ai == "10" else None, serial=value if ai == "21" else None)
+        return ItemKey(
+            gtin, lot=value if ai == "10" else None, serial=value if ai == "21" else None
+        )
     # A Digital Link URI may carry both lot and serial, which the canonical
     # form reduces to the serial: read the lot from the original then.
     try:
@@ -189,5 +197,5 @@ def business_document_number(uri: str) -> str:
     """The document number people wrote, from a business-transaction URI."""
     for prefix in _BT_PREFIXES:
         if isinstance(uri, str) and uri.startswith(prefix):
-            return unquote(uri[len(prefix):].split(":", 1)[-1])
+            return unquote(uri[len(prefix) :].split(":", 1)[-1])
     return uri

@@ -58,11 +58,19 @@ class Statement:
         if connection.vendor != "postgresql":
             inline = _Spelling(params)
             sql = self.sql(inline)
-            cursor.execute(sql, [v for i in inline.order for v in (
-                params[i] if isinstance(params[i], list) else [params[i]])])
+            cursor.execute(
+                sql,
+                [
+                    v
+                    for i in inline.order
+                    for v in (params[i] if isinstance(params[i], list) else [params[i]])
+                ],
+            )
             return cursor.fetchall()
         raw = connection.connection
-        prepared = _PREPARED.setdefault(raw, set()) if settings.DATABASE_PREPARED_STATEMENTS else None
+        prepared = (
+            _PREPARED.setdefault(raw, set()) if settings.DATABASE_PREPARED_STATEMENTS else None
+        )
         if prepared is None:
             sql, order = self._arrays
             cursor.execute(sql, [params[i] for i in order])
@@ -105,7 +113,9 @@ class Columns:
     def __init__(self, model: type[Model], names: list[str] | None = None):
         meta = model._meta
         self.model = model
-        self.fields = list(meta.concrete_fields) if names is None else [meta.get_field(n) for n in names]
+        self.fields = (
+            list(meta.concrete_fields) if names is None else [meta.get_field(n) for n in names]
+        )
         self.attnames = [f.attname for f in self.fields]
         self.width = len(self.fields)
         self.complete = names is None
@@ -129,13 +139,17 @@ class Columns:
             found = []
             for i, field in enumerate(self.fields):
                 col = field.cached_col
-                funcs = [f.__name__ if getattr(f, "__self__", None) is ops else f
-                         for f in ops.get_db_converters(col) + col.get_db_converters(connection)]
+                funcs = [
+                    f.__name__ if getattr(f, "__self__", None) is ops else f
+                    for f in ops.get_db_converters(col) + col.get_db_converters(connection)
+                ]
                 if funcs:
                     found.append((i, funcs, col))
             self._converters[key] = found
-        return [(i, [getattr(ops, f) if isinstance(f, str) else f for f in funcs], col)
-                for i, funcs, col in found]
+        return [
+            (i, [getattr(ops, f) if isinstance(f, str) else f for f in funcs], col)
+            for i, funcs, col in found
+        ]
 
     def load(self, rows, start: int, connection, *, nullable: bool = False) -> list:
         """Instances from ``row[start:start + width]`` of each row (None for an
@@ -144,7 +158,9 @@ class Columns:
         converters = self.converters(connection)
         db = connection.alias
         model, attnames = self.model, self.attnames
-        plain = not (signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model))
+        plain = not (
+            signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
+        )
         out = []
         for row in rows:
             values = list(row[start:end])

@@ -44,7 +44,9 @@ CONFLICT = 409
 INVALID = 400
 
 # Steps that take stock out of the recorder's hands (a DELETE action does too).
-OUTBOUND_STEPS = frozenset({"shipping", "retail_selling", "destroying", "dispensing", "decommissioning"})
+OUTBOUND_STEPS = frozenset(
+    {"shipping", "retail_selling", "destroying", "dispensing", "decommissioning"}
+)
 # Steps that are refused on a lot that is on hold, recalled or destroyed.
 _GUARDED_STEPS = frozenset({"shipping", "retail_selling", "dispensing"})
 _BLOCKED = (BatchStatus.ON_HOLD, BatchStatus.RECALLED, BatchStatus.DESTROYED)
@@ -86,7 +88,9 @@ class Actor:
 
     @classmethod
     def of(cls, organization, related=()) -> Actor:
-        return cls(pk=organization.pk, is_regulator=bool(organization.is_regulator), related=set(related))
+        return cls(
+            pk=organization.pk, is_regulator=bool(organization.is_regulator), related=set(related)
+        )
 
 
 def is_owner(actor: Actor, lot: LotFacts) -> bool:
@@ -104,6 +108,7 @@ def may_observe(actor: Actor, lot: LotFacts) -> bool:
 
 
 # --- what an event means -------------------------------------------------------
+
 
 def is_commissioning(event_type: str, action: str, biz_step: str, role: str) -> bool:
     if event_type == EventType.TRANSFORMATION:
@@ -127,47 +132,86 @@ def status_effect(event_type: str, biz_step: str, disposition: str) -> str | Non
 
 
 def is_destruction(action: str, biz_step: str) -> bool:
-    return biz_step == BizStep.DESTROYING or (action == "DELETE" and biz_step in ("", "decommissioning"))
+    return biz_step == BizStep.DESTROYING or (
+        action == "DELETE" and biz_step in ("", "decommissioning")
+    )
 
 
 # --- the checks ----------------------------------------------------------------
+
 
 def _status_label(status: str) -> str:
     return str(BatchStatus(status).label) if status in BatchStatus.values else status
 
 
-def check_ref(actor: Actor, lot: LotFacts, *, event_type: str, action: str, biz_step: str, role: str,
-              status: str, path: str) -> None:
+def check_ref(
+    actor: Actor,
+    lot: LotFacts,
+    *,
+    event_type: str,
+    action: str,
+    biz_step: str,
+    role: str,
+    status: str,
+    path: str,
+) -> None:
     """One lot named in one event: may this organization record it, and is the lot in a state for it?"""
     if is_commissioning(event_type, action, biz_step, role):
         if lot.owner_id is not None and not is_owner(actor, lot):
-            raise RuleViolation(path, _("Only the enterprise that registered this product may produce its lots."),
-                                "product_not_owned")
+            raise RuleViolation(
+                path,
+                _("Only the enterprise that registered this product may produce its lots."),
+                "product_not_owned",
+            )
         return
     if not may_observe(actor, lot):
-        raise RuleViolation(path, _("Your organization has no part in lot %(lot)s.") % {"lot": lot.lot},
-                            "lot_not_held")
-    moves_out = biz_step in _GUARDED_STEPS or (event_type == EventType.TRANSFORMATION and role == BatchRole.INPUT)
+        raise RuleViolation(
+            path,
+            _("Your organization has no part in lot %(lot)s.") % {"lot": lot.lot},
+            "lot_not_held",
+        )
+    moves_out = biz_step in _GUARDED_STEPS or (
+        event_type == EventType.TRANSFORMATION and role == BatchRole.INPUT
+    )
     if moves_out and status in _BLOCKED:
-        raise RuleViolation(path, _("Lot %(lot)s is %(status)s: it cannot be shipped, sold or used.")
-                            % {"lot": lot.lot, "status": _status_label(status)}, "batch_not_movable", CONFLICT)
+        raise RuleViolation(
+            path,
+            _("Lot %(lot)s is %(status)s: it cannot be shipped, sold or used.")
+            % {"lot": lot.lot, "status": _status_label(status)},
+            "batch_not_movable",
+            CONFLICT,
+        )
 
 
-def check_status_change(actor: Actor, lot: LotFacts, *, wanted: str, status: str, path: str) -> str | None:
+def check_status_change(
+    actor: Actor, lot: LotFacts, *, wanted: str, status: str, path: str
+) -> str | None:
     """The status a hold/release/recall/failed-inspection event leaves the lot in (None: unchanged)."""
     if wanted == "failed_inspection":
         # A holder's own finding; only the owner's (or a regulator's) puts the lot on hold.
-        return BatchStatus.ON_HOLD if may_decide(actor, lot) and status == BatchStatus.ACTIVE else None
+        return (
+            BatchStatus.ON_HOLD if may_decide(actor, lot) and status == BatchStatus.ACTIVE else None
+        )
     if not may_decide(actor, lot):
-        raise RuleViolation(path, _("Only the product's owner or a regulator may hold, release or recall "
-                                    "lot %(lot)s.") % {"lot": lot.lot}, "not_lot_owner")
+        raise RuleViolation(
+            path,
+            _("Only the product's owner or a regulator may hold, release or recall lot %(lot)s.")
+            % {"lot": lot.lot},
+            "not_lot_owner",
+        )
     if wanted == BatchStatus.ON_HOLD and status != BatchStatus.ACTIVE:
-        raise RuleViolation(path, _("Only an active lot can be put on hold."), "batch_not_active", CONFLICT)
+        raise RuleViolation(
+            path, _("Only an active lot can be put on hold."), "batch_not_active", CONFLICT
+        )
     if wanted == BatchStatus.ACTIVE and status != BatchStatus.ON_HOLD:
         raise RuleViolation(path, _("This lot is not on hold."), "batch_not_on_hold", CONFLICT)
     if wanted == BatchStatus.RECALLED and status in (BatchStatus.RECALLED, BatchStatus.DESTROYED):
-        raise RuleViolation(path, _("This lot is already %(status)s.") % {"status": _status_label(status)},
-                            "batch_not_recallable", CONFLICT)
+        raise RuleViolation(
+            path,
+            _("This lot is already %(status)s.") % {"status": _status_label(status)},
+            "batch_not_recallable",
+            CONFLICT,
+        )
     return wanted
 
 
@@ -175,12 +219,23 @@ def check_declaration(actor: Actor, *, recorder_id: int | None, path: str) -> No
     """An error declaration retracts an event of the declaring organization only (one not
     stored here, as EPCIS allows, retracts nothing)."""
     if recorder_id is not None and recorder_id != actor.pk:
-        raise RuleViolation(path, _("Only the organization that recorded an event may retract it."),
-                            "not_event_owner")
+        raise RuleViolation(
+            path,
+            _("Only the organization that recorded an event may retract it."),
+            "not_event_owner",
+        )
 
 
-def check_stock(*, lot: str, registered: bool, held: Decimal, transit: Decimal, held_before: Decimal,
-                transit_before: Decimal, path: str) -> None:
+def check_stock(
+    *,
+    lot: str,
+    registered: bool,
+    held: Decimal,
+    transit: Decimal,
+    held_before: Decimal,
+    transit_before: Decimal,
+    path: str,
+) -> None:
     """A move leaves ``held``/``transit``: never less than nothing of a lot registered here.
 
     Lots known only from outside events may have a history we never saw, so
@@ -192,32 +247,45 @@ def check_stock(*, lot: str, registered: bool, held: Decimal, transit: Decimal, 
             path,
             _("This is more than the organization holds of lot %(lot)s (holds %(held)s).")
             % {"lot": lot, "held": format(held_before.normalize(), "f")},
-            "quantity_exceeds_held", CONFLICT,
+            "quantity_exceeds_held",
+            CONFLICT,
         )
     if transit < 0:
         raise RuleViolation(
             path,
-            _("This is more than was shipped to the organization of lot %(lot)s (%(transit)s in transit).")
+            _(
+                "This is more than was shipped to the organization of lot %(lot)s (%(transit)s in transit)."
+            )
             % {"lot": lot, "transit": format(transit_before.normalize(), "f")},
-            "quantity_exceeds_shipped", CONFLICT,
+            "quantity_exceeds_shipped",
+            CONFLICT,
         )
 
 
 def check_receipt(*, in_transit: Decimal, quantity: Decimal | None, path: str) -> Decimal:
     """What a receipt may take: at most what is on its way (everything, when no quantity is given)."""
     if in_transit <= 0:
-        raise RuleViolation("batch", _("Nothing of this lot is on its way to you."), "nothing_in_transit", CONFLICT)
+        raise RuleViolation(
+            "batch", _("Nothing of this lot is on its way to you."), "nothing_in_transit", CONFLICT
+        )
     quantity = in_transit if quantity is None else quantity
     if quantity <= 0 or quantity > in_transit:
-        raise RuleViolation(path, _("You can receive at most the %(transit)s shipped to you.")
-                            % {"transit": format(in_transit.normalize(), "f")}, "quantity_exceeds_shipped",
-                            CONFLICT)
+        raise RuleViolation(
+            path,
+            _("You can receive at most the %(transit)s shipped to you.")
+            % {"transit": format(in_transit.normalize(), "f")},
+            "quantity_exceeds_shipped",
+            CONFLICT,
+        )
     return quantity
 
 
 # --- what the phone page offers --------------------------------------------------
 
-def page_actions(actor: Actor, lot: LotFacts, *, held: Decimal, in_transit: Decimal) -> tuple[str, ...]:
+
+def page_actions(
+    actor: Actor, lot: LotFacts, *, held: Decimal, in_transit: Decimal
+) -> tuple[str, ...]:
     """The actions the phone page offers: the same rules, asked before the form is shown."""
     active = lot.status == BatchStatus.ACTIVE
     allowed = []

@@ -27,9 +27,11 @@ from .rows import Columns, Statement, cache_prefetched, cache_related, percent_s
 # One statement walks both ways. CAST: PostgreSQL types the seed term from the
 # parameter (integer) and the recursive term from the column (bigint).
 def _walk(p, name: str, next_: str, this: str) -> str:
-    return (f"{name}(batch_id, depth) AS (SELECT CAST({p.value(0)} AS BIGINT), 0 UNION "
-            f"SELECT e.{next_}, w.depth + 1 FROM trace_lineageedge e JOIN {name} w ON e.{this} = w.batch_id "
-            f"WHERE w.depth < {p.value(1)})")
+    return (
+        f"{name}(batch_id, depth) AS (SELECT CAST({p.value(0)} AS BIGINT), 0 UNION "
+        f"SELECT e.{next_}, w.depth + 1 FROM trace_lineageedge e JOIN {name} w ON e.{this} = w.batch_id "
+        f"WHERE w.depth < {p.value(1)})"
+    )
 
 
 def _walk_sql(p, direction: str) -> str:
@@ -48,9 +50,14 @@ def _walk_sql(p, direction: str) -> str:
     return f"WITH RECURSIVE {down()}, {up()} {downstream} UNION ALL {upstream}"
 
 
-_WALKS = {direction: Statement(f"suyuan_walk_{direction}", ["bigint", "integer"],
-                               lambda p, direction=direction: _walk_sql(p, direction))
-          for direction in ("forward", "backward", "both")}
+_WALKS = {
+    direction: Statement(
+        f"suyuan_walk_{direction}",
+        ["bigint", "integer"],
+        lambda p, direction=direction: _walk_sql(p, direction),
+    )
+    for direction in ("forward", "backward", "both")
+}
 # The same statements as text, with %s for (root, depth) — twice for "both".
 _SQL = {direction: statement.text for direction, statement in _WALKS.items()}
 _FORWARD = _walk(percent_spelling(), "downstream", "child_id", "parent_id")  # (root, depth)
@@ -97,10 +104,15 @@ _ORGANIZATION = Columns(Organization)
 
 # Not joined to the walk: its estimate (hundreds of rows for a handful) makes the
 # planner scan all lots.
-_BATCHES = Statement("suyuan_trace_batches", ["bigint[]"], lambda p: (
-    f"SELECT {_BATCH.sql('b')}, {_PRODUCT.sql('p')}, {_SITE.sql('s')} FROM trace_batch b "
-    "LEFT JOIN trace_product p ON p.id = b.product_id LEFT JOIN trace_site s ON s.id = b.site_id "
-    f"WHERE {p.member('b.id', 0)} ORDER BY b.id"))
+_BATCHES = Statement(
+    "suyuan_trace_batches",
+    ["bigint[]"],
+    lambda p: (
+        f"SELECT {_BATCH.sql('b')}, {_PRODUCT.sql('p')}, {_SITE.sql('s')} FROM trace_batch b "
+        "LEFT JOIN trace_product p ON p.id = b.product_id LEFT JOIN trace_site s ON s.id = b.site_id "
+        f"WHERE {p.member('b.id', 0)} ORDER BY b.id"
+    ),
+)
 
 
 def _trace_batches(cursor, ids: list[int]) -> list[Batch]:
@@ -115,10 +127,15 @@ def _trace_batches(cursor, ids: list[int]) -> list[Batch]:
     return batches
 
 
-_EDGES = Statement("suyuan_trace_edges", ["bigint[]"], lambda p: (
-    f"SELECT {_EDGE.sql('le')}, {_EDGE_EVENT.sql('ev')} FROM trace_lineageedge le "
-    f"JOIN trace_event ev ON ev.id = le.event_id "
-    f"WHERE {p.member('le.parent_id', 0)} AND {p.member('le.child_id', 0)} ORDER BY le.id"))
+_EDGES = Statement(
+    "suyuan_trace_edges",
+    ["bigint[]"],
+    lambda p: (
+        f"SELECT {_EDGE.sql('le')}, {_EDGE_EVENT.sql('ev')} FROM trace_lineageedge le "
+        f"JOIN trace_event ev ON ev.id = le.event_id "
+        f"WHERE {p.member('le.parent_id', 0)} AND {p.member('le.child_id', 0)} ORDER BY le.id"
+    ),
+)
 
 
 def _trace_edges(cursor, ids: list[int]) -> list[LineageEdge]:
@@ -135,22 +152,40 @@ def _trace_edges(cursor, ids: list[int]) -> list[LineageEdge]:
 # declarations and the events they retract. NOT EXISTS probes the partial
 # unique index of error declarations per event; a NOT IN over all
 # declarations lets the planner scan the whole events table.
-_EVENTS = Statement("suyuan_trace_events", ["bigint[]"], lambda p: (
-    f"SELECT {_EVENT.sql('ev')} FROM trace_event ev "
-    # One branch a role, each an equality on the (batch, role, event) index: a prepared
-    # statement's generic plan would filter "role IN (…)" over a whey lot's 12,000 links.
-    "WHERE ev.id IN (" + " UNION ALL ".join(
-        f"SELECT l.event_id FROM trace_eventbatch l WHERE {p.member('l.batch_id', 0)} AND l.role = '{role}'"
-        for role in _TRACE_ROLES) + ") "
-    "AND ev.error_declaration IS NULL AND NOT EXISTS (SELECT 1 FROM trace_event r "
-    "WHERE r.event_id = ev.event_id AND r.error_declaration IS NOT NULL) "
-    "ORDER BY ev.event_time, ev.id"))
-_LINKS = Statement("suyuan_trace_links", ["bigint[]"], lambda p: (
-    f"SELECT {_LINK.sql('l')} FROM trace_eventbatch l WHERE {p.member('l.event_id', 0)} ORDER BY l.id"))
-_LINKS_WITH_LOTS = Statement("suyuan_trace_links_lots", ["bigint[]"], lambda p: (
-    f"SELECT {_LINK.sql('l')}, {_BATCH.sql('b')}, {_PRODUCT.sql('p')} FROM trace_eventbatch l "
-    "JOIN trace_batch b ON b.id = l.batch_id LEFT JOIN trace_product p ON p.id = b.product_id "
-    f"WHERE {p.member('l.event_id', 0)} ORDER BY l.id"))
+_EVENTS = Statement(
+    "suyuan_trace_events",
+    ["bigint[]"],
+    lambda p: (
+        f"SELECT {_EVENT.sql('ev')} FROM trace_event ev "
+        # One branch a role, each an equality on the (batch, role, event) index: a prepared
+        # statement's generic plan would filter "role IN (…)" over a whey lot's 12,000 links.
+        "WHERE ev.id IN ("
+        + " UNION ALL ".join(
+            f"SELECT l.event_id FROM trace_eventbatch l WHERE {p.member('l.batch_id', 0)} AND l.role = '{role}'"
+            for role in _TRACE_ROLES
+        )
+        + ") "
+        "AND ev.error_declaration IS NULL AND NOT EXISTS (SELECT 1 FROM trace_event r "
+        "WHERE r.event_id = ev.event_id AND r.error_declaration IS NOT NULL) "
+        "ORDER BY ev.event_time, ev.id"
+    ),
+)
+_LINKS = Statement(
+    "suyuan_trace_links",
+    ["bigint[]"],
+    lambda p: (
+        f"SELECT {_LINK.sql('l')} FROM trace_eventbatch l WHERE {p.member('l.event_id', 0)} ORDER BY l.id"
+    ),
+)
+_LINKS_WITH_LOTS = Statement(
+    "suyuan_trace_links_lots",
+    ["bigint[]"],
+    lambda p: (
+        f"SELECT {_LINK.sql('l')}, {_BATCH.sql('b')}, {_PRODUCT.sql('p')} FROM trace_eventbatch l "
+        "JOIN trace_batch b ON b.id = l.batch_id LEFT JOIN trace_product p ON p.id = b.product_id "
+        f"WHERE {p.member('l.event_id', 0)} ORDER BY l.id"
+    ),
+)
 
 
 def _trace_events(cursor, ids: list[int], *, link_batches: bool = False) -> list[Event]:
@@ -166,8 +201,9 @@ def _trace_events(cursor, ids: list[int], *, link_batches: bool = False) -> list
     if link_batches:
         batches: dict[int, Batch] = {}
         products = _PRODUCT.load(rows, _LINK.width + _BATCH.width, connection, nullable=True)
-        for link, batch, product in zip(loaded, _BATCH.load(rows, _LINK.width, connection), products,
-                                        strict=True):
+        for link, batch, product in zip(
+            loaded, _BATCH.load(rows, _LINK.width, connection), products, strict=True
+        ):
             if batch.pk not in batches:
                 cache_related(batch, "product", product)
                 batches[batch.pk] = batch
@@ -181,8 +217,13 @@ def _trace_events(cursor, ids: list[int], *, link_batches: bool = False) -> list
     return events
 
 
-_ORGANIZATIONS = Statement("suyuan_trace_organizations", ["bigint[]"], lambda p: (
-    f"SELECT {_ORGANIZATION.sql('o')} FROM api_organization o WHERE {p.member('o.id', 0)} ORDER BY o.id"))
+_ORGANIZATIONS = Statement(
+    "suyuan_trace_organizations",
+    ["bigint[]"],
+    lambda p: (
+        f"SELECT {_ORGANIZATION.sql('o')} FROM api_organization o WHERE {p.member('o.id', 0)} ORDER BY o.id"
+    ),
+)
 
 
 def _attach_organizations(cursor, products, events) -> list[Organization]:
@@ -236,16 +277,23 @@ def downstream_holders(batch: Batch, *, depth: int = 100) -> list[dict]:
     """Every organization that holds, or has on its way, this lot or anything
     made from it: what a recall needs to notify."""
     # One statement: the walk is a subquery, so 10,000 lot ids never travel to Python and back.
-    downstream = RawSQL(f"WITH RECURSIVE {_FORWARD} SELECT batch_id FROM downstream", [batch.pk, depth])
+    downstream = RawSQL(
+        f"WITH RECURSIVE {_FORWARD} SELECT batch_id FROM downstream", [batch.pk, depth]
+    )
     rows = (
         Custody.objects.filter(batch_id__in=downstream)
         .filter(Q(quantity__gt=0) | Q(in_transit__gt=0))
-        .values("organization_id", "organization__name", "batch_id", "batch__lot", "quantity", "in_transit")
+        .values(
+            "organization_id",
+            "organization__name",
+            "batch_id",
+            "batch__lot",
+            "quantity",
+            "in_transit",
+        )
         .order_by("organization_id", "batch_id")
     )
     return list(rows)
-
-
 
 
 def site_names(location_uris) -> dict[str, str]:

@@ -32,8 +32,15 @@ def _offset(moment: datetime) -> str:
     return f"{offset[:3]}:{offset[3:]}"
 
 
-def _base_event(*, event_type: str, biz_step: str, disposition: str | None, when: datetime | None,
-                action: str | None = "OBSERVE", site: Site | None = None) -> dict:
+def _base_event(
+    *,
+    event_type: str,
+    biz_step: str,
+    disposition: str | None,
+    when: datetime | None,
+    action: str | None = "OBSERVE",
+    site: Site | None = None,
+) -> dict:
     when = timezone.localtime(when or timezone.now())
     doc = {
         "@context": [SY_CONTEXT],
@@ -106,23 +113,42 @@ def _capture_one(doc: dict, *, organization: Organization, user, subject: str = 
     try:
         return capture_events(documents=[doc], organization=organization, user=user).events[0]
     except rules.RuleViolation as exc:
-        (path, errors), = exc.error_dict.items()
-        raise rules.RuleViolation(_rest_field(path, subject), errors[0].message, errors[0].code,
-                                  exc.status) from exc
+        ((path, errors),) = exc.error_dict.items()
+        raise rules.RuleViolation(
+            _rest_field(path, subject), errors[0].message, errors[0].code, exc.status
+        ) from exc
 
 
 # --- registration ------------------------------------------------------------
 
-def product_create(*, owner: Organization, gtin: str, name: str, category: str, name_en: str = "",
-                   specification: str = "", standard: str = "") -> Product:
-    product = Product(owner=owner, gtin=gtin, name=name, name_en=name_en, category=category,
-                      specification=specification, standard=standard)
+
+def product_create(
+    *,
+    owner: Organization,
+    gtin: str,
+    name: str,
+    category: str,
+    name_en: str = "",
+    specification: str = "",
+    standard: str = "",
+) -> Product:
+    product = Product(
+        owner=owner,
+        gtin=gtin,
+        name=name,
+        name_en=name_en,
+        category=category,
+        specification=specification,
+        standard=standard,
+    )
     product.full_clean()
     product.save()
     return product
 
 
-def site_create(*, owner: Organization, name: str, address: str, region_code: str, gln: str | None = None) -> Site:
+def site_create(
+    *, owner: Organization, name: str, address: str, region_code: str, gln: str | None = None
+) -> Site:
     site = Site(owner=owner, name=name, address=address, region_code=region_code, gln=gln or None)
     site.full_clean()
     site.save()
@@ -130,16 +156,29 @@ def site_create(*, owner: Organization, name: str, address: str, region_code: st
 
 
 @transaction.atomic
-def batch_produce(*, product: Product, lot: str, quantity: Decimal, unit: str, actor,
-                  production_date: date | None = None, expiry_date: date | None = None,
-                  site: Site | None = None, when: datetime | None = None) -> Batch:
+def batch_produce(
+    *,
+    product: Product,
+    lot: str,
+    quantity: Decimal,
+    unit: str,
+    actor,
+    production_date: date | None = None,
+    expiry_date: date | None = None,
+    site: Site | None = None,
+    when: datetime | None = None,
+) -> Batch:
     """Register a lot and record its commissioning (the enterprise now holds ``quantity``)."""
     organization = actor.membership.organization
     if quantity <= 0:
-        raise _field_error("quantity", _("A produced quantity must be more than zero."), "quantity_positive")
+        raise _field_error(
+            "quantity", _("A produced quantity must be more than zero."), "quantity_positive"
+        )
     batch = Batch.objects.filter(gtin=product.gtin, lot=lot).first()
     if batch is not None and (batch.product_id is not None or batch.event_links.exists()):
-        raise _field_error("lot", _("This product already has a lot %(lot)s.") % {"lot": lot}, "lot_unique")
+        raise _field_error(
+            "lot", _("This product already has a lot %(lot)s.") % {"lot": lot}, "lot_unique"
+        )
     batch = batch or Batch(gtin=product.gtin, lot=lot)
     batch.product = product
     batch.production_date = production_date
@@ -149,47 +188,88 @@ def batch_produce(*, product: Product, lot: str, quantity: Decimal, unit: str, a
     batch.site = site
     batch.full_clean(validate_unique=False, validate_constraints=False)
     batch.save()
-    doc = _base_event(event_type="ObjectEvent", action="ADD", biz_step=BizStep.COMMISSIONING,
-                      disposition=Disposition.ACTIVE, when=when, site=site)
+    doc = _base_event(
+        event_type="ObjectEvent",
+        action="ADD",
+        biz_step=BizStep.COMMISSIONING,
+        disposition=Disposition.ACTIVE,
+        when=when,
+        site=site,
+    )
     doc["quantityList"] = [_qty(batch, quantity)]
     if production_date or expiry_date:
-        doc["ilmd"] = {k: v for k, v in {
-            "cbvmda:lotNumber": lot,
-            "cbvmda:itemExpirationDate": expiry_date.isoformat() if expiry_date else None,
-            "cbvmda:productionDate": production_date.isoformat() if production_date else None,
-        }.items() if v}
+        doc["ilmd"] = {
+            k: v
+            for k, v in {
+                "cbvmda:lotNumber": lot,
+                "cbvmda:itemExpirationDate": expiry_date.isoformat() if expiry_date else None,
+                "cbvmda:productionDate": production_date.isoformat() if production_date else None,
+            }.items()
+            if v
+        }
         doc["@context"].append({"cbvmda": "urn:epcglobal:cbv:mda:"})
     _capture_one(doc, organization=organization, user=actor, subject="product")
     return batch
 
 
-def batch_inspect(*, batch: Batch, result: str, actor, report_ref: str = "", note: str = "",
-                  site: Site | None = None, when: datetime | None = None) -> Event:
+def batch_inspect(
+    *,
+    batch: Batch,
+    result: str,
+    actor,
+    report_ref: str = "",
+    note: str = "",
+    site: Site | None = None,
+    when: datetime | None = None,
+) -> Event:
     """Record an inspection. A failed inspection puts the lot on hold."""
     organization = actor.membership.organization
     conformant = result == InspectionResult.PASS
-    doc = _base_event(event_type="ObjectEvent", biz_step=BizStep.INSPECTING, when=when, site=site,
-                      disposition=Disposition.CONFORMANT if conformant else Disposition.NON_CONFORMANT)
+    doc = _base_event(
+        event_type="ObjectEvent",
+        biz_step=BizStep.INSPECTING,
+        when=when,
+        site=site,
+        disposition=Disposition.CONFORMANT if conformant else Disposition.NON_CONFORMANT,
+    )
     doc["quantityList"] = [{"epcClass": canonical_lot_uri(batch.gtin, batch.lot)}]
     doc["sy:inspection"] = {"result": result, "reportRef": report_ref, "note": note}
     if report_ref:
-        doc["bizTransactionList"] = [{"type": INSPECTION_REPORT_BTT,
-                                      "bizTransaction": business_document_uri(organization, report_ref)}]
+        doc["bizTransactionList"] = [
+            {
+                "type": INSPECTION_REPORT_BTT,
+                "bizTransaction": business_document_uri(organization, report_ref),
+            }
+        ]
     # A failed inspection by the lot's owner (or a regulator) puts it on hold: ``trace.rules``.
     return _capture_one(doc, organization=organization, user=actor)
 
 
-def batch_ship(*, batch: Batch, to: Organization, quantity: Decimal, actor,
-               documents: dict[str, str] | None = None, site: Site | None = None,
-               when: datetime | None = None) -> Event:
+def batch_ship(
+    *,
+    batch: Batch,
+    to: Organization,
+    quantity: Decimal,
+    actor,
+    documents: dict[str, str] | None = None,
+    site: Site | None = None,
+    when: datetime | None = None,
+) -> Event:
     organization = actor.membership.organization
     if to.pk == organization.pk:
         raise _field_error("to_organization", _("You cannot ship to yourself."), "ship_to_self")
     if not to.is_enterprise:
-        raise _field_error("to_organization", _("Goods are shipped to enterprises only."), "ship_to_enterprise")
+        raise _field_error(
+            "to_organization", _("Goods are shipped to enterprises only."), "ship_to_enterprise"
+        )
     with transaction.atomic():
-        doc = _base_event(event_type="ObjectEvent", biz_step=BizStep.SHIPPING,
-                          disposition=Disposition.IN_TRANSIT, when=when, site=site)
+        doc = _base_event(
+            event_type="ObjectEvent",
+            biz_step=BizStep.SHIPPING,
+            disposition=Disposition.IN_TRANSIT,
+            when=when,
+            site=site,
+        )
         doc["quantityList"] = [_qty(batch, quantity)]
         doc["sourceList"] = [{"type": "owning_party", "source": organization.party_uri}]
         doc["destinationList"] = [{"type": "owning_party", "destination": to.party_uri}]
@@ -199,21 +279,41 @@ def batch_ship(*, batch: Batch, to: Organization, quantity: Decimal, actor,
         return _capture_one(doc, organization=organization, user=actor)
 
 
-def batch_receive(*, batch: Batch, actor, quantity: Decimal | None = None,
-                  documents: dict[str, str] | None = None, site: Site | None = None,
-                  when: datetime | None = None) -> Event:
+def batch_receive(
+    *,
+    batch: Batch,
+    actor,
+    quantity: Decimal | None = None,
+    documents: dict[str, str] | None = None,
+    site: Site | None = None,
+    when: datetime | None = None,
+) -> Event:
     organization = actor.membership.organization
     with transaction.atomic():
         custody = _held(organization, batch)
-        quantity = rules.check_receipt(in_transit=custody.in_transit if custody else Decimal(0),
-                                       quantity=quantity, path="quantity")
-        sender = (
-            Event.objects.filter(batch_links__batch=batch, biz_step=BizStep.SHIPPING, destination_org=organization,
-                                 error_declaration__isnull=True)
-            .select_related("source_org").order_by("-event_time").first()
+        quantity = rules.check_receipt(
+            in_transit=custody.in_transit if custody else Decimal(0),
+            quantity=quantity,
+            path="quantity",
         )
-        doc = _base_event(event_type="ObjectEvent", biz_step=BizStep.RECEIVING,
-                          disposition=Disposition.IN_PROGRESS, when=when, site=site)
+        sender = (
+            Event.objects.filter(
+                batch_links__batch=batch,
+                biz_step=BizStep.SHIPPING,
+                destination_org=organization,
+                error_declaration__isnull=True,
+            )
+            .select_related("source_org")
+            .order_by("-event_time")
+            .first()
+        )
+        doc = _base_event(
+            event_type="ObjectEvent",
+            biz_step=BizStep.RECEIVING,
+            disposition=Disposition.IN_PROGRESS,
+            when=when,
+            site=site,
+        )
         doc["quantityList"] = [_qty(batch, quantity)]
         if sender is not None and sender.source_org is not None:
             doc["sourceList"] = [{"type": "owning_party", "source": sender.source_org.party_uri}]
@@ -224,71 +324,142 @@ def batch_receive(*, batch: Batch, actor, quantity: Decimal | None = None,
         return _capture_one(doc, organization=organization, user=actor)
 
 
-def batch_sell(*, batch: Batch, quantity: Decimal, actor, site: Site | None = None,
-               when: datetime | None = None) -> Event:
+def batch_sell(
+    *,
+    batch: Batch,
+    quantity: Decimal,
+    actor,
+    site: Site | None = None,
+    when: datetime | None = None,
+) -> Event:
     organization = actor.membership.organization
     with transaction.atomic():
-        doc = _base_event(event_type="ObjectEvent", biz_step=BizStep.RETAIL_SELLING,
-                          disposition=Disposition.RETAIL_SOLD, when=when, site=site)
+        doc = _base_event(
+            event_type="ObjectEvent",
+            biz_step=BizStep.RETAIL_SELLING,
+            disposition=Disposition.RETAIL_SOLD,
+            when=when,
+            site=site,
+        )
         doc["quantityList"] = [_qty(batch, quantity)]
         return _capture_one(doc, organization=organization, user=actor)
 
 
-def batch_destroy(*, batch: Batch, quantity: Decimal, reason: str, actor, site: Site | None = None,
-                  when: datetime | None = None) -> Event:
+def batch_destroy(
+    *,
+    batch: Batch,
+    quantity: Decimal,
+    reason: str,
+    actor,
+    site: Site | None = None,
+    when: datetime | None = None,
+) -> Event:
     organization = actor.membership.organization
     with transaction.atomic():
-        doc = _base_event(event_type="ObjectEvent", action="DELETE", biz_step=BizStep.DESTROYING,
-                          disposition=Disposition.DESTROYED, when=when, site=site)
+        doc = _base_event(
+            event_type="ObjectEvent",
+            action="DELETE",
+            biz_step=BizStep.DESTROYING,
+            disposition=Disposition.DESTROYED,
+            when=when,
+            site=site,
+        )
         doc["quantityList"] = [_qty(batch, quantity)]
         doc["sy:reason"] = reason
         # When the owner destroys the last of the lot, capture marks it destroyed (``trace.rules``).
         return _capture_one(doc, organization=organization, user=actor)
 
 
-def batch_hold(*, batch: Batch, reason: str, actor, release: bool = False, site: Site | None = None,
-               when: datetime | None = None) -> Event:
+def batch_hold(
+    *,
+    batch: Batch,
+    reason: str,
+    actor,
+    release: bool = False,
+    site: Site | None = None,
+    when: datetime | None = None,
+) -> Event:
     """Put a lot on hold (or release it): nobody may ship or sell it meanwhile."""
     organization = actor.membership.organization
     with transaction.atomic():
-        doc = _base_event(event_type="ObjectEvent", biz_step=BizStep.HOLDING if not release else BizStep.INSPECTING,
-                          disposition=Disposition.SELLABLE_ACCESSIBLE if release else Disposition.NON_SELLABLE_OTHER,
-                          when=when, site=site)
+        doc = _base_event(
+            event_type="ObjectEvent",
+            biz_step=BizStep.HOLDING if not release else BizStep.INSPECTING,
+            disposition=Disposition.SELLABLE_ACCESSIBLE
+            if release
+            else Disposition.NON_SELLABLE_OTHER,
+            when=when,
+            site=site,
+        )
         doc["quantityList"] = [{"epcClass": canonical_lot_uri(batch.gtin, batch.lot)}]
         doc["sy:reason"] = reason
         # Capture changes the status, in the same transaction as the event (``trace.rules``).
         return _capture_one(doc, organization=organization, user=actor)
 
 
-def batch_recall(*, batch: Batch, reason: str, actor, site: Site | None = None,
-                 when: datetime | None = None) -> Event:
+def batch_recall(
+    *, batch: Batch, reason: str, actor, site: Site | None = None, when: datetime | None = None
+) -> Event:
     """Recall a lot: an event whose disposition is ``recalled``; capture marks the lot
     recalled in the same transaction (only its owner or a regulator may: ``trace.rules``)."""
     organization = actor.membership.organization
-    doc = _base_event(event_type="ObjectEvent", biz_step=BizStep.HOLDING, disposition=Disposition.RECALLED,
-                      when=when, site=site)
+    doc = _base_event(
+        event_type="ObjectEvent",
+        biz_step=BizStep.HOLDING,
+        disposition=Disposition.RECALLED,
+        when=when,
+        site=site,
+    )
     doc["quantityList"] = [{"epcClass": canonical_lot_uri(batch.gtin, batch.lot)}]
     doc["sy:reason"] = reason
     return _capture_one(doc, organization=organization, user=actor)
 
 
 @transaction.atomic
-def batch_transform(*, inputs: list[tuple[Batch, Decimal]], product: Product, lot: str, quantity: Decimal,
-                    unit: str, actor, production_date: date | None = None, expiry_date: date | None = None,
-                    site: Site | None = None, when: datetime | None = None) -> Batch:
+def batch_transform(
+    *,
+    inputs: list[tuple[Batch, Decimal]],
+    product: Product,
+    lot: str,
+    quantity: Decimal,
+    unit: str,
+    actor,
+    production_date: date | None = None,
+    expiry_date: date | None = None,
+    site: Site | None = None,
+    when: datetime | None = None,
+) -> Batch:
     """Turn input lots into a new output lot (raw milk → yogurt) in one TransformationEvent."""
     organization = actor.membership.organization
     if not inputs:
-        raise _field_error("inputs", _("A transformation needs at least one input lot."), "inputs_required")
+        raise _field_error(
+            "inputs", _("A transformation needs at least one input lot."), "inputs_required"
+        )
     if Batch.objects.filter(gtin=product.gtin, lot=lot).exists():
-        raise _field_error("lot", _("This product already has a lot %(lot)s.") % {"lot": lot}, "lot_unique")
-    output = Batch(product=product, gtin=product.gtin, lot=lot, quantity=quantity, unit=unit, site=site,
-                   production_date=production_date, expiry_date=expiry_date)
+        raise _field_error(
+            "lot", _("This product already has a lot %(lot)s.") % {"lot": lot}, "lot_unique"
+        )
+    output = Batch(
+        product=product,
+        gtin=product.gtin,
+        lot=lot,
+        quantity=quantity,
+        unit=unit,
+        site=site,
+        production_date=production_date,
+        expiry_date=expiry_date,
+    )
     output.full_clean(validate_unique=False, validate_constraints=False)
     output.save()
     # CBV 2.0 has no "transforming" step: the outputs of a transformation are commissioned.
-    doc = _base_event(event_type="TransformationEvent", action=None, biz_step=BizStep.COMMISSIONING,
-                      disposition=Disposition.ACTIVE, when=when, site=site)
+    doc = _base_event(
+        event_type="TransformationEvent",
+        action=None,
+        biz_step=BizStep.COMMISSIONING,
+        disposition=Disposition.ACTIVE,
+        when=when,
+        site=site,
+    )
     doc["inputQuantityList"] = [_qty(b, used) for b, used in inputs]
     doc["outputQuantityList"] = [_qty(output, quantity)]
     _capture_one(doc, organization=organization, user=actor)
@@ -296,16 +467,24 @@ def batch_transform(*, inputs: list[tuple[Batch, Decimal]], product: Product, lo
 
 
 @transaction.atomic
-def event_declare_error(*, event: Event, reason: str, actor, corrective_event_ids: list[str] | None = None) -> Event:
+def event_declare_error(
+    *, event: Event, reason: str, actor, corrective_event_ids: list[str] | None = None
+) -> Event:
     """Retract an event: capture its error declaration (the original stays untouched)."""
     organization = actor.membership.organization
-    if event.error_declaration is not None or Event.objects.filter(
-        event_id=event.event_id, error_declaration__isnull=False
-    ).exists():
-        raise _field_error("event", _("This event has already been declared erroneous."), "already_declared")
+    if (
+        event.error_declaration is not None
+        or Event.objects.filter(event_id=event.event_id, error_declaration__isnull=False).exists()
+    ):
+        raise _field_error(
+            "event", _("This event has already been declared erroneous."), "already_declared"
+        )
     doc = {k: v for k, v in event.document.items() if k != "recordTime"}
-    declaration = {"declarationTime": timezone.localtime().isoformat(timespec="milliseconds"),
-                   "reason": "incorrect_data", "sy:note": reason}
+    declaration = {
+        "declarationTime": timezone.localtime().isoformat(timespec="milliseconds"),
+        "reason": "incorrect_data",
+        "sy:note": reason,
+    }
     if corrective_event_ids:
         declaration["correctiveEventIDs"] = corrective_event_ids
     doc["errorDeclaration"] = declaration

@@ -37,13 +37,16 @@ def _parse_private(text: str) -> Ed25519PrivateKey:
     except binascii.Error as exc:
         raise ImproperlyConfigured("SUYUAN_SIGNING_KEY is neither PEM nor base64") from exc
     if len(raw) != 32:
-        raise ImproperlyConfigured("SUYUAN_SIGNING_KEY in base64 must be the 32-byte Ed25519 private key")
+        raise ImproperlyConfigured(
+            "SUYUAN_SIGNING_KEY in base64 must be the 32-byte Ed25519 private key"
+        )
     return Ed25519PrivateKey.from_private_bytes(raw)
 
 
 def _pem(key: Ed25519PrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def _generated(path: Path) -> Ed25519PrivateKey:
@@ -60,8 +63,11 @@ def _generated(path: Path) -> Ed25519PrivateKey:
         return _parse_private(path.read_text())
     with os.fdopen(fd, "wb") as out:
         out.write(_pem(key))
-    log.warning("No SUYUAN_SIGNING_KEY set: generated a chain-digest signing key at %s. "
-                "Set SUYUAN_SIGNING_KEY in production and publish its public key.", path)
+    log.warning(
+        "No SUYUAN_SIGNING_KEY set: generated a chain-digest signing key at %s. "
+        "Set SUYUAN_SIGNING_KEY in production and publish its public key.",
+        path,
+    )
     return key
 
 
@@ -80,7 +86,9 @@ def raw_public(key: Ed25519PublicKey) -> bytes:
 
 
 def public_pem(key: Ed25519PublicKey) -> str:
-    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
 
 
 def key_id(key: Ed25519PublicKey) -> str:

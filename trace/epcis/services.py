@@ -279,9 +279,7 @@ def delivery_attempt(*, delivery_id: int, final: bool) -> SubscriptionDelivery:
     error = ""
     try:
         # Checked again after DNS resolution, connected to the checked address, no redirects.
-        code = post_json(
-            subscription.dest, body, headers, timeout=settings.EPCIS_WEBHOOK_TIMEOUT
-        )
+        code = post_json(subscription.dest, body, headers, timeout=settings.EPCIS_WEBHOOK_TIMEOUT)
         delivery.last_status_code = code
         if not 200 <= code < 300:
             error = f"HTTP {code}"

@@ -190,12 +190,22 @@ def _nul_errors(node, parts: list) -> list[dict]:
     items = node.items() if type(node) is dict else enumerate(node) if type(node) is list else ()
     for key, value in items:
         if type(key) is str and "\x00" in key:
-            errors.append(_error(_path([*parts, key]), "nul_character",
-                                 _("Text may not contain the NUL character (U+0000).")))
+            errors.append(
+                _error(
+                    _path([*parts, key]),
+                    "nul_character",
+                    _("Text may not contain the NUL character (U+0000)."),
+                )
+            )
         if type(value) is str:
             if "\x00" in value:
-                errors.append(_error(_path([*parts, key]), "nul_character",
-                                     _("Text may not contain the NUL character (U+0000).")))
+                errors.append(
+                    _error(
+                        _path([*parts, key]),
+                        "nul_character",
+                        _("Text may not contain the NUL character (U+0000)."),
+                    )
+                )
         elif type(value) in (dict, list):
             errors.extend(_nul_errors(value, [*parts, key]))
     return errors
@@ -212,8 +222,13 @@ def _time_errors(events: list, base: str) -> list[dict]:
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:
-            errors.append(_error(field, "datetime_format", _(
-                "Not an ISO 8601 date-time: %(value)s") % {"value": value}))
+            errors.append(
+                _error(
+                    field,
+                    "datetime_format",
+                    _("Not an ISO 8601 date-time: %(value)s") % {"value": value},
+                )
+            )
             return
         if moment.tzinfo is not None:
             try:
@@ -227,7 +242,9 @@ def _time_errors(events: list, base: str) -> list[dict]:
         check(event.get("eventTime"), f"{base}[{i}].eventTime")
         declaration = event.get("errorDeclaration")
         if isinstance(declaration, dict):
-            check(declaration.get("declarationTime"), f"{base}[{i}].errorDeclaration.declarationTime")
+            check(
+                declaration.get("declarationTime"), f"{base}[{i}].errorDeclaration.declarationTime"
+            )
     return errors
 
 

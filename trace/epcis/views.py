@@ -171,9 +171,7 @@ class CaptureView(EpcisView):
         responses={200: _ARRAY_OF_OBJECTS},
     )
     def get(self, request):
-        jobs = CaptureJob.objects.filter(organization=organization_of(request.user)).defer(
-            "body"
-        )
+        jobs = CaptureJob.objects.filter(organization=organization_of(request.user)).defer("body")
         page, next_link = _page(request, jobs.order_by("-created_at", "id"))
         response = Response([capture_job_document(job) for job in page])
         if next_link:
@@ -212,7 +210,7 @@ class CaptureView(EpcisView):
         if len(body) > limit:
             raise too_large
         if body.startswith(codecs.BOM_UTF8):  # RFC 8259 §8.1: a parser may ignore one
-            body = body[len(codecs.BOM_UTF8):]
+            body = body[len(codecs.BOM_UTF8) :]
         document = parse_json(body)
         events = validate_capture_document(document, body=body)
         behaviour = (

@@ -216,7 +216,7 @@ def epc_urn_to_digital_link(urn: str) -> str | None:
     None if it is not one (or not a valid one)."""
     for prefix, convert in _EPC_SCHEMES.items():
         if urn.startswith(prefix):
-            return convert(urn[len(prefix):])
+            return convert(urn[len(prefix) :])
     return None
 
 
@@ -242,8 +242,12 @@ _KEYS: dict[str, tuple[re.Pattern, tuple[str, ...]]] = {
     "8010": (re.compile(r"[#\-/0-9A-Z]{1,30}"), ("8011",)),
 }
 _QUALIFIERS = {
-    "21": _CSET82, "10": _CSET82, "254": _CSET82, "22": _CSET82,
-    "235": _CSET82, "8011": re.compile(r"\d{1,12}"),
+    "21": _CSET82,
+    "10": _CSET82,
+    "254": _CSET82,
+    "22": _CSET82,
+    "235": _CSET82,
+    "8011": re.compile(r"\d{1,12}"),
 }
 _LIMITS = {"21": 20, "10": 20, "254": 20, "22": 20, "235": 28, "8011": 12}
 _LINK = re.compile(r"https?://[^/?#]+(/[^?#]*)")
@@ -260,15 +264,18 @@ def digital_link_to_canonical(uri: str) -> str | None:
             break
     else:
         return None
-    pairs = dict(zip(segments[start::2], map(unquote, segments[start + 1::2]), strict=True))
+    pairs = dict(zip(segments[start::2], map(unquote, segments[start + 1 :: 2]), strict=True))
     key = segments[start]
     pattern, qualifiers = _KEYS[key]
     value = pairs.pop(key)
     if not pattern.fullmatch(value):
         return None
     for ai, qualifier in pairs.items():
-        if ai not in _QUALIFIERS or len(qualifier) > _LIMITS[ai] \
-                or not _QUALIFIERS[ai].fullmatch(qualifier):
+        if (
+            ai not in _QUALIFIERS
+            or len(qualifier) > _LIMITS[ai]
+            or not _QUALIFIERS[ai].fullmatch(qualifier)
+        ):
             return None
     if key == "01":
         value = value.zfill(14)

@@ -45,14 +45,39 @@ GS1_VOCABULARY = "https://gs1.org/voc/"
 _QUANTITY = (("quantityElement", (("epcClass", None), ("quantity", None), ("uom", None))),)
 _EPCS = (("epc", None),)
 _SENSOR_METADATA = (
-    "time", "startTime", "endTime", "deviceID", "deviceMetadata", "rawData",
-    "dataProcessingMethod", "bizRules",
+    "time",
+    "startTime",
+    "endTime",
+    "deviceID",
+    "deviceMetadata",
+    "rawData",
+    "dataProcessingMethod",
+    "bizRules",
 )
 _SENSOR_REPORT = (
-    "type", "exception", "deviceID", "deviceMetadata", "rawData", "dataProcessingMethod",
-    "time", "microorganism", "chemicalSubstance", "value", "component", "stringValue",
-    "booleanValue", "hexBinaryValue", "uriValue", "minValue", "maxValue", "meanValue", "sDev",
-    "percRank", "percValue", "uom", "coordinateReferenceSystem",
+    "type",
+    "exception",
+    "deviceID",
+    "deviceMetadata",
+    "rawData",
+    "dataProcessingMethod",
+    "time",
+    "microorganism",
+    "chemicalSubstance",
+    "value",
+    "component",
+    "stringValue",
+    "booleanValue",
+    "hexBinaryValue",
+    "uriValue",
+    "minValue",
+    "maxValue",
+    "meanValue",
+    "sDev",
+    "percRank",
+    "percValue",
+    "uom",
+    "coordinateReferenceSystem",
 )
 FIELD_ORDER: tuple = (
     ("eventTime", None),
@@ -74,20 +99,34 @@ FIELD_ORDER: tuple = (
     ("persistentDisposition", (("set", None), ("unset", None))),
     ("readPoint", (("id", None),)),
     ("bizLocation", (("id", None),)),
-    ("sensorElementList", (
-        ("sensorElement", (
-            ("sensorMetadata", tuple((name, None) for name in _SENSOR_METADATA)),
-            ("sensorReport", tuple((name, None) for name in _SENSOR_REPORT)),
-        )),
-    )),
+    (
+        "sensorElementList",
+        (
+            (
+                "sensorElement",
+                (
+                    ("sensorMetadata", tuple((name, None) for name in _SENSOR_METADATA)),
+                    ("sensorReport", tuple((name, None) for name in _SENSOR_REPORT)),
+                ),
+            ),
+        ),
+    ),
 )
 _LEFT_OUT = {"recordTime", "eventID", "type", "errorDeclaration"}
-_ENTRY_LISTS = {"bizTransactionList": "bizTransaction", "sourceList": "source",
-                "destinationList": "destination"}
+_ENTRY_LISTS = {
+    "bizTransactionList": "bizTransaction",
+    "sourceList": "source",
+    "destinationList": "destination",
+}
 # JSON names of list entries that the XML binding (which the order follows) names otherwise.
-_ENTRY_NAMES = {"inputEPC": "epc", "outputEPC": "epc", "quantity": "quantityElement",
-                "inputQuantity": "quantityElement", "outputQuantity": "quantityElement",
-                "childQuantity": "quantityElement"}
+_ENTRY_NAMES = {
+    "inputEPC": "epc",
+    "outputEPC": "epc",
+    "quantity": "quantityElement",
+    "inputQuantity": "quantityElement",
+    "outputQuantity": "quantityElement",
+    "childQuantity": "quantityElement",
+}
 _COMMENTS = {"#text", "rdfs:comment", "comment"}
 _URN_VOCABULARY = (
     ("urn:epcglobal:cbv:bizstep:", CBV + "BizStep-"),
@@ -331,7 +370,8 @@ def _generic(fields: list[Field]) -> str:
 
 def _generic_unsorted(fields: list[Field]) -> str:
     return "".join(
-        f.name + ("=" + canonical_value(f.value.strip()) if f.value.strip() else "")
+        f.name
+        + ("=" + canonical_value(f.value.strip()) if f.value.strip() else "")
         + _generic(f.fields)
         for f in fields
     )
@@ -350,8 +390,11 @@ def pre_hash_string(event: dict, context=None, vocabulary: set[str] | None = Non
     fields = _fields(event, names)
     ordered = _ordered(fields, FIELD_ORDER)
     # An empty business-transaction, source or destination list says nothing.
-    rest = [f for f in fields if f.name not in _LEFT_OUT
-            and not (f.name in _ENTRY_LISTS and not f.fields)]
+    rest = [
+        f
+        for f in fields
+        if f.name not in _LEFT_OUT and not (f.name in _ENTRY_LISTS and not f.fields)
+    ]
     return f"eventType={event.get('type', '')}{ordered}{_generic(rest)}"
 
 

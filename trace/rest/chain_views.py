@@ -56,7 +56,10 @@ class ChainDigestDetailView(APIView):
 
     @extend_schema(
         summary="Download one day's signed digest (the file verify_event_chain --digest reads)",
-        responses={200: ChainDigestSerializer, 404: OpenApiResponse(description="no digest for that day")},
+        responses={
+            200: ChainDigestSerializer,
+            404: OpenApiResponse(description="no digest for that day"),
+        },
     )
     def get(self, request, day: str):
         try:
@@ -66,5 +69,7 @@ class ChainDigestDetailView(APIView):
         if digest is None:
             raise Http404
         response = Response({**ChainDigestSerializer(digest).data, **signed_file(digest)})
-        response["Content-Disposition"] = f'attachment; filename="suyuan-chain-digest-{digest.date}.json"'
+        response["Content-Disposition"] = (
+            f'attachment; filename="suyuan-chain-digest-{digest.date}.json"'
+        )
         return response

@@ -31,7 +31,9 @@ class ProductFilterSet(filters.FilterSet):
         fields = ["owner_id", "category", "gtin"]
 
     def search(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(name_en__icontains=value) | Q(gtin__contains=value))
+        return queryset.filter(
+            Q(name__icontains=value) | Q(name_en__icontains=value) | Q(gtin__contains=value)
+        )
 
 
 class SiteFilterSet(filters.FilterSet):
@@ -54,7 +56,9 @@ class BatchFilterSet(filters.FilterSet):
         fields = ["product_id", "status", "gtin", "lot"]
 
     def search(self, queryset, name, value):
-        return queryset.filter(Q(lot__icontains=value) | Q(product__name__icontains=value) | Q(gtin=value))
+        return queryset.filter(
+            Q(lot__icontains=value) | Q(product__name__icontains=value) | Q(gtin=value)
+        )
 
 
 class _StorableIsoDateTimeField(IsoDateTimeField):

@@ -12,7 +12,11 @@ from api.models import Organization
 from api.serializers import OrganizationRefSerializer
 
 Quantity = lambda **kw: serializers.DecimalField(  # noqa: E731
-    max_digits=18, decimal_places=3, min_value=Decimal("0.001"), max_value=Decimal(settings.SUYUAN_MAX_QUANTITY), **kw
+    max_digits=18,
+    decimal_places=3,
+    min_value=Decimal("0.001"),
+    max_value=Decimal(settings.SUYUAN_MAX_QUANTITY),
+    **kw,
 )
 
 
@@ -29,14 +33,24 @@ def _django_validator(func):
 class ProductSerializer(serializers.ModelSerializer):
     owner = OrganizationRefSerializer(read_only=True)
     gtin = serializers.CharField(
-        max_length=14, help_text=_("GTIN-8, -12, -13 or -14; stored as GTIN-14."),
+        max_length=14,
+        help_text=_("GTIN-8, -12, -13 or -14; stored as GTIN-14."),
         validators=[],
     )
 
     class Meta:
         model = Product
-        fields = ["id", "owner", "gtin", "name", "name_en", "category", "specification", "standard",
-                  "created_at"]
+        fields = [
+            "id",
+            "owner",
+            "gtin",
+            "name",
+            "name_en",
+            "category",
+            "specification",
+            "standard",
+            "created_at",
+        ]
         read_only_fields = ["created_at"]
 
     def validate_gtin(self, value):
@@ -45,8 +59,9 @@ class ProductSerializer(serializers.ModelSerializer):
         if self.instance is not None:
             existing = existing.exclude(pk=self.instance.pk)
         if existing.exists():
-            raise serializers.ValidationError(_("A product with this GTIN is already registered."),
-                                              code="gtin_unique")
+            raise serializers.ValidationError(
+                _("A product with this GTIN is already registered."), code="gtin_unique"
+            )
         return gtin
 
 
@@ -77,8 +92,22 @@ class BatchSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Batch
-        fields = ["id", "product", "producer", "gtin", "lot", "production_date", "expiry_date", "quantity",
-                  "unit", "site", "status", "status_changed_at", "digital_link", "created_at"]
+        fields = [
+            "id",
+            "product",
+            "producer",
+            "gtin",
+            "lot",
+            "production_date",
+            "expiry_date",
+            "quantity",
+            "unit",
+            "site",
+            "status",
+            "status_changed_at",
+            "digital_link",
+            "created_at",
+        ]
 
 
 class BatchCreateSerializer(serializers.Serializer):
@@ -88,22 +117,32 @@ class BatchCreateSerializer(serializers.Serializer):
     expiry_date = serializers.DateField(required=False, allow_null=True)
     quantity = Quantity()
     unit = serializers.CharField(max_length=16)
-    site = serializers.PrimaryKeyRelatedField(queryset=Site.objects.all(), required=False, allow_null=True)
+    site = serializers.PrimaryKeyRelatedField(
+        queryset=Site.objects.all(), required=False, allow_null=True
+    )
     event_time = serializers.DateTimeField(required=False)
 
     def validate(self, attrs):
         production, expiry = attrs.get("production_date"), attrs.get("expiry_date")
         if production and expiry and expiry < production:
             raise serializers.ValidationError(
-                {"expiry_date": serializers.ErrorDetail(
-                    _("The expiry date cannot be before the production date."), code="expiry_before_production")}
+                {
+                    "expiry_date": serializers.ErrorDetail(
+                        _("The expiry date cannot be before the production date."),
+                        code="expiry_before_production",
+                    )
+                }
             )
         return attrs
 
 
 class _ActionSerializer(serializers.Serializer):
-    site = serializers.PrimaryKeyRelatedField(queryset=Site.objects.all(), required=False, allow_null=True)
-    event_time = serializers.DateTimeField(required=False, help_text=_("When it happened; default now."))
+    site = serializers.PrimaryKeyRelatedField(
+        queryset=Site.objects.all(), required=False, allow_null=True
+    )
+    event_time = serializers.DateTimeField(
+        required=False, help_text=_("When it happened; default now.")
+    )
 
 
 class InspectSerializer(_ActionSerializer):
@@ -113,8 +152,12 @@ class InspectSerializer(_ActionSerializer):
 
 
 class _DocumentsMixin(serializers.Serializer):
-    purchase_order = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    despatch_advice = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    purchase_order = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
+    despatch_advice = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
     invoice = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
     def documents(self) -> dict[str, str]:
@@ -131,7 +174,9 @@ class ShipSerializer(_ActionSerializer, _DocumentsMixin):
 
 
 class ReceiveSerializer(_ActionSerializer, _DocumentsMixin):
-    quantity = Quantity(required=False, help_text=_("Default: everything shipped to you and not yet received."))
+    quantity = Quantity(
+        required=False, help_text=_("Default: everything shipped to you and not yet received.")
+    )
 
 
 class SellSerializer(_ActionSerializer):
@@ -170,21 +215,42 @@ class EventBatchSerializer(serializers.Serializer):
 
 class EventSerializer(serializers.ModelSerializer):
     organization = OrganizationRefSerializer(read_only=True)
-    source_organization = OrganizationRefSerializer(source="source_org", read_only=True, allow_null=True)
-    destination_organization = OrganizationRefSerializer(source="destination_org", read_only=True,
-                                                         allow_null=True)
+    source_organization = OrganizationRefSerializer(
+        source="source_org", read_only=True, allow_null=True
+    )
+    destination_organization = OrganizationRefSerializer(
+        source="destination_org", read_only=True, allow_null=True
+    )
     batches = EventBatchSerializer(source="batch_links", many=True, read_only=True)
     biz_transactions = serializers.SerializerMethodField()
 
     class Meta:
         model = Event
-        fields = ["id", "event_id", "event_type", "action", "event_time", "event_time_zone_offset",
-                  "record_time", "biz_step", "disposition", "read_point", "biz_location", "organization",
-                  "source_organization", "destination_organization", "batches", "biz_transactions",
-                  "error_declaration", "document"]
+        fields = [
+            "id",
+            "event_id",
+            "event_type",
+            "action",
+            "event_time",
+            "event_time_zone_offset",
+            "record_time",
+            "biz_step",
+            "disposition",
+            "read_point",
+            "biz_location",
+            "organization",
+            "source_organization",
+            "destination_organization",
+            "batches",
+            "biz_transactions",
+            "error_declaration",
+            "document",
+        ]
 
     def get_biz_transactions(self, event) -> list[dict]:
-        return event_document_for(event, self.context.get("viewer_org")).get("bizTransactionList", [])
+        return event_document_for(event, self.context.get("viewer_org")).get(
+            "bizTransactionList", []
+        )
 
     def to_representation(self, event):
         data = super().to_representation(event)
@@ -196,10 +262,17 @@ class EventSerializer(serializers.ModelSerializer):
 
 class DeclareErrorSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
-    corrective_event_ids = serializers.ListField(child=serializers.CharField(max_length=255), required=False)
+    corrective_event_ids = serializers.ListField(
+        child=serializers.CharField(max_length=255), required=False
+    )
 
 
 class ScanSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=512, trim_whitespace=False,
-                                 help_text=_("A Digital Link URI, an HRI string like (01)…(10)…, "
-                                             "or the raw element string with GS separators."))
+    code = serializers.CharField(
+        max_length=512,
+        trim_whitespace=False,
+        help_text=_(
+            "A Digital Link URI, an HRI string like (01)…(10)…, "
+            "or the raw element string with GS separators."
+        ),
+    )

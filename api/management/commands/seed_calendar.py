@@ -4,7 +4,9 @@ from api.workdays import seed_calendar_days
 
 
 class Command(BaseCommand):
-    help = "Add the holidays and swapped working days the chinesecalendar library knows (keeps edits)."
+    help = (
+        "Add the holidays and swapped working days the chinesecalendar library knows (keeps edits)."
+    )
 
     def handle(self, *args, **options):
         added = seed_calendar_days()

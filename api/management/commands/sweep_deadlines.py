@@ -18,7 +18,9 @@ def parse_now(value: str) -> datetime:
 
 
 class Command(BaseCommand):
-    help = "Act on every deadline that has come: escalations, reminders, overdue marks (exactly once)."
+    help = (
+        "Act on every deadline that has come: escalations, reminders, overdue marks (exactly once)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--now", help="sweep as if it were this ISO-8601 time (default: now)")

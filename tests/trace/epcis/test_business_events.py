@@ -65,7 +65,9 @@ def test_business_hold_release_destroy_and_error_declarations_validate_too(enter
     sale = Event.objects.get(biz_step="retail_selling")
     services.event_declare_error(event=sale, reason="录错", actor=enterprise.user)
     services.batch_destroy(batch=lot, quantity=Decimal(10), reason="过期", actor=enterprise.user)
-    body = enterprise.client.get("/epcis/events", {"perPage": "100", "EXISTS_errorDeclaration": "true"}).json()
+    body = enterprise.client.get(
+        "/epcis/events", {"perPage": "100", "EXISTS_errorDeclaration": "true"}
+    ).json()
     assert len(body["epcisBody"]["queryResults"]["resultsBody"]["eventList"]) == 1
     everything = enterprise.client.get("/epcis/events", {"perPage": "100"}).json()
     assert validate_query_document(everything) == []

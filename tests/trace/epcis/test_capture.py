@@ -266,9 +266,16 @@ def test_text_that_copy_escapes_comes_back_as_sent(enterprise, job_of):
 
     awkward = 'tab\there\nnew "line" \\ back\\slash \\N 牛奶\r'
     event = object_event(**{"example:note": awkward, "example:null": "\\N"})
-    job = job_of(enterprise, document(event, context=[
-        "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"example": "https://example.com/"}
-    ]))
+    job = job_of(
+        enterprise,
+        document(
+            event,
+            context=[
+                "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
+                {"example": "https://example.com/"},
+            ],
+        ),
+    )
     assert job["success"] is True, job
     stored = Event.objects.get()
     assert stored.document["example:note"] == awkward

@@ -21,19 +21,22 @@ def _problem(response, status):
     return body
 
 
-@pytest.mark.parametrize("url", [
-    "/epcis/events?EQ_bizStep=ship%00ping",
-    "/epcis/events?MATCH_epc=urn:epc:id:sgtin:6901234.012345.1%00",
-    "/epcis/events?EQ_eventID=%00",
-    "/epcis/events?GE_eventTime=2026-01-01T00:00:00%00Z",
-    "/epcis/events?perPage=1%00",
-    "/epcis/events?%00=x",
-    "/epcis/events/urn:uuid:%00",
-    "/epcis/queries/a%00b",
-    "/epcis/queries/a%00b/events",
-    "/epcis/queries/a%00b/subscriptions",
-    "/epcis/capture/%00",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/epcis/events?EQ_bizStep=ship%00ping",
+        "/epcis/events?MATCH_epc=urn:epc:id:sgtin:6901234.012345.1%00",
+        "/epcis/events?EQ_eventID=%00",
+        "/epcis/events?GE_eventTime=2026-01-01T00:00:00%00Z",
+        "/epcis/events?perPage=1%00",
+        "/epcis/events?%00=x",
+        "/epcis/events/urn:uuid:%00",
+        "/epcis/queries/a%00b",
+        "/epcis/queries/a%00b/events",
+        "/epcis/queries/a%00b/subscriptions",
+        "/epcis/capture/%00",
+    ],
+)
 def test_nul_in_parameters_event_ids_and_query_names_is_refused(enterprise, url):
     """PostgreSQL cannot hold NUL in text: refused as input, never sent to the database."""
     body = _problem(enterprise.client.get(url), 400)
@@ -42,10 +45,13 @@ def test_nul_in_parameters_event_ids_and_query_names_is_refused(enterprise, url)
 
 
 def test_nul_in_a_named_query_body_is_refused(enterprise):
-    response = enterprise.client.post("/epcis/queries", {"name": "a\u0000b", "query": {}}, format="json")
+    response = enterprise.client.post(
+        "/epcis/queries", {"name": "a\u0000b", "query": {}}, format="json"
+    )
     _problem(response, 400)
     response = enterprise.client.post(
-        "/epcis/queries", {"name": "ok", "query": {"EQ_bizStep": "x\u0000"}}, format="json")
+        "/epcis/queries", {"name": "ok", "query": {"EQ_bizStep": "x\u0000"}}, format="json"
+    )
     _problem(response, 400)
 
 
@@ -57,12 +63,17 @@ def _only_validation_errors(job):
 
 
 def test_nul_in_an_extension_is_a_validation_error(enterprise, job_of):
-    doc = document(object_event(**{"example:note": "bad\u0000value"}),
-                   context=["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
-                            {"example": "https://example.com/ns/"}])
+    doc = document(
+        object_event(**{"example:note": "bad\u0000value"}),
+        context=[
+            "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
+            {"example": "https://example.com/ns/"},
+        ],
+    )
     before = Event.objects.count()
-    response = enterprise.client.generic("POST", "/epcis/capture", _dumps(doc),
-                                         content_type="application/ld+json")
+    response = enterprise.client.generic(
+        "POST", "/epcis/capture", _dumps(doc), content_type="application/ld+json"
+    )
     if response.status_code == 202:  # refused when the job runs: the job names the rule
         errors = _only_validation_errors(enterprise.client.get(response["Location"]).json())
         assert any(item["rule"] == "nul_character" for item in errors)
@@ -71,8 +82,15 @@ def test_nul_in_an_extension_is_a_validation_error(enterprise, job_of):
     assert Event.objects.count() == before
 
 
-@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-08:00",
-                                    "9999-12-31T20:00:00Z", "0001-01-01T00:00:00Z"])
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "0001-01-01T00:00:00+08:00",
+        "9999-12-31T23:59:59-08:00",
+        "9999-12-31T20:00:00Z",
+        "0001-01-01T00:00:00Z",
+    ],
+)
 def test_event_times_at_the_ends_of_the_calendar_are_validation_errors(enterprise, capture, moment):
     """Year 1 east of UTC, or 9999 west of it, overflows when converted: a validation error."""
     before = Event.objects.count()
@@ -91,8 +109,11 @@ def test_a_lot_with_a_bad_gtin_check_digit_is_refused_as_in_rest(enterprise, pro
     good = product.gtin
     bad = good[:-1] + str((int(good[-1]) + 1) % 10)
     event = object_event(
-        action="ADD", bizStep="commissioning", disposition="active",
-        quantityList=[{"epcClass": canonical_lot_uri(bad, "BAD1"), "quantity": 5, "uom": "EA"}])
+        action="ADD",
+        bizStep="commissioning",
+        disposition="active",
+        quantityList=[{"epcClass": canonical_lot_uri(bad, "BAD1"), "quantity": 5, "uom": "EA"}],
+    )
     del event["epcList"]
     response = capture(enterprise, document(event))
     if response.status_code == 202:
@@ -103,15 +124,20 @@ def test_a_lot_with_a_bad_gtin_check_digit_is_refused_as_in_rest(enterprise, pro
         _problem(response, 400)
     assert not Batch.objects.filter(lot="BAD1").exists()
     # The same GTIN through REST: refused with the same rule.
-    rest = enterprise.client.post("/api/v1/products/", {"gtin": bad, "name": "x", "category": "food"})
+    rest = enterprise.client.post(
+        "/api/v1/products/", {"gtin": bad, "name": "x", "category": "food"}
+    )
     assert rest.status_code == 400
     assert "gtin_check_digit" in {e["rule"] for e in rest.json()["errors"]}
 
 
 def test_the_good_check_digit_still_captures(enterprise, product, job_of):
     produce(enterprise.user, product, lot="G1", quantity=Decimal(10))
-    event = object_event(quantityList=[{"epcClass": canonical_lot_uri(product.gtin, "G1"),
-                                        "quantity": 1, "uom": "EA"}])
+    event = object_event(
+        quantityList=[
+            {"epcClass": canonical_lot_uri(product.gtin, "G1"), "quantity": 1, "uom": "EA"}
+        ]
+    )
     del event["epcList"]
     assert job_of(enterprise, document(event))["success"] is True
 

@@ -30,8 +30,15 @@ class Demo:
     def __init__(self):
         seed_demo()
         users = get_user_model().objects
-        for name in ("ranch", "producer", "distributor", "retailer", "retailer2", "county-regulator",
-                     "province-regulator"):
+        for name in (
+            "ranch",
+            "producer",
+            "distributor",
+            "retailer",
+            "retailer2",
+            "county-regulator",
+            "province-regulator",
+        ):
             setattr(self, name.replace("-", "_"), Persona(users.get(username=name)))
         self.yogurt = demo_yogurt_batch()
 
@@ -54,7 +61,12 @@ def refusal(job) -> tuple[str, int, str, str]:
     """(EPCIS exception, status, field, rule) of a failed capture job."""
     assert job["success"] is False, job
     error = job["errors"][0]
-    return error["type"].split(":")[1], error["status"], error["errors"][0]["field"], error["errors"][0]["rule"]
+    return (
+        error["type"].split(":")[1],
+        error["status"],
+        error["errors"][0]["field"],
+        error["errors"][0]["rule"],
+    )
 
 
 def rules_of(response) -> set[tuple[str, str]]:
@@ -78,66 +90,106 @@ def held(org, batch) -> Decimal:
 
 # --- commissioning only by the product's owner --------------------------------------
 
+
 def test_forged_custody_through_epcis_is_refused(demo, job_of):
     """The ranch cannot commission the dairy's yogurt lot, so it never holds, sees or ships it."""
     ranch, yogurt = demo.ranch, demo.yogurt
     assert ranch.client.get(f"/api/v1/batches/{yogurt.pk}/").status_code == 404
     job = job_of(ranch, document(lot_event(yogurt, 100, action="ADD", bizStep="commissioning")))
-    assert refusal(job) == ("SecurityException", 403, "epcisBody.eventList[0].quantityList[0]",
-                            "product_not_owned")
+    assert refusal(job) == (
+        "SecurityException",
+        403,
+        "epcisBody.eventList[0].quantityList[0]",
+        "product_not_owned",
+    )
     assert held(ranch.org, yogurt) == 0
     assert ranch.client.get(f"/api/v1/batches/{yogurt.pk}/").status_code == 404
-    shipped = ranch.client.post(f"/api/v1/batches/{yogurt.pk}/ship/",
-                                {"to_organization": demo.retailer.org.pk, "quantity": "100"})
+    shipped = ranch.client.post(
+        f"/api/v1/batches/{yogurt.pk}/ship/",
+        {"to_organization": demo.retailer.org.pk, "quantity": "100"},
+    )
     assert shipped.status_code == 404
 
 
 def test_only_the_owner_registers_a_lot_over_rest(demo):
-    response = demo.ranch.client.post("/api/v1/batches/", {"product": demo.yogurt.product_id, "lot": "FAKE1",
-                                                            "quantity": "100", "unit": "EA"})
+    response = demo.ranch.client.post(
+        "/api/v1/batches/",
+        {"product": demo.yogurt.product_id, "lot": "FAKE1", "quantity": "100", "unit": "EA"},
+    )
     assert response.status_code == 403 and ("product", "product_not_owned") in rules_of(response)
     assert not Batch.objects.filter(gtin=YOGURT_GTIN, lot="FAKE1").exists()
 
 
 def test_a_transformation_cannot_output_another_enterprises_product(demo, job_of):
     raw = Batch.objects.filter(product__owner=demo.ranch.org).first()
-    event = {"type": "TransformationEvent", "eventTime": "2026-11-20T09:30:00.000+08:00",
-             "eventTimeZoneOffset": "+08:00", "bizStep": "commissioning",
-             "inputQuantityList": [{"epcClass": canonical_lot_uri(raw.gtin, raw.lot), "quantity": 1}],
-             "outputQuantityList": [{"epcClass": canonical_lot_uri(YOGURT_GTIN, "FAKE2"), "quantity": 1}]}
+    event = {
+        "type": "TransformationEvent",
+        "eventTime": "2026-11-20T09:30:00.000+08:00",
+        "eventTimeZoneOffset": "+08:00",
+        "bizStep": "commissioning",
+        "inputQuantityList": [{"epcClass": canonical_lot_uri(raw.gtin, raw.lot), "quantity": 1}],
+        "outputQuantityList": [
+            {"epcClass": canonical_lot_uri(YOGURT_GTIN, "FAKE2"), "quantity": 1}
+        ],
+    }
     job = job_of(demo.ranch, document(event))
     assert refusal(job)[3] in ("product_not_owned", "lot_not_held")
-    assert not Event.objects.filter(event_type="TransformationEvent", organization=demo.ranch.org).exists()
+    assert not Event.objects.filter(
+        event_type="TransformationEvent", organization=demo.ranch.org
+    ).exists()
 
 
 # --- moves only of stock held ---------------------------------------------------------
+
 
 def test_a_stranger_records_nothing_on_a_lot_through_epcis(demo, job_of):
     """Nor a failed inspection on a lot it cannot read (it would show on the public journey)."""
     failed = lot_event(demo.yogurt, bizStep="inspecting", disposition="non_conformant")
     assert refusal(job_of(demo.ranch, document(failed))) == (
-        "SecurityException", 403, "epcisBody.eventList[0].quantityList[0]", "lot_not_held")
+        "SecurityException",
+        403,
+        "epcisBody.eventList[0].quantityList[0]",
+        "lot_not_held",
+    )
     journey = public_journey(demo.yogurt)
-    assert all(step.organization != demo.ranch.org.name or step.kind != "inspected" for step in journey
-               if step.lots == [demo.yogurt.lot])
+    assert all(
+        step.organization != demo.ranch.org.name or step.kind != "inspected"
+        for step in journey
+        if step.lots == [demo.yogurt.lot]
+    )
 
 
 def test_moving_more_than_held_is_refused_on_every_path(demo, job_of):
     retailer2, yogurt, to = demo.retailer2, demo.yogurt, demo.retailer.org
     assert held(retailer2.org, yogurt) == 8500
-    ship = lot_event(yogurt, 9000, bizStep="shipping", disposition="in_transit",
-                     destinationList=[{"type": "owning_party", "destination": to.party_uri}])
+    ship = lot_event(
+        yogurt,
+        9000,
+        bizStep="shipping",
+        disposition="in_transit",
+        destinationList=[{"type": "owning_party", "destination": to.party_uri}],
+    )
     assert refusal(job_of(retailer2, document(ship))) == (
-        "ValidationException", 409, "epcisBody.eventList[0].quantityList[0].quantity", "quantity_exceeds_held")
-    rest = retailer2.client.post(f"/api/v1/batches/{yogurt.pk}/ship/", {"to_organization": to.pk, "quantity": "9000"})
+        "ValidationException",
+        409,
+        "epcisBody.eventList[0].quantityList[0].quantity",
+        "quantity_exceeds_held",
+    )
+    rest = retailer2.client.post(
+        f"/api/v1/batches/{yogurt.pk}/ship/", {"to_organization": to.pk, "quantity": "9000"}
+    )
     assert rest.status_code == 409 and ("quantity", "quantity_exceeds_held") in rules_of(rest)
-    form = phone(retailer2).post(page(yogurt, "/actions/ship"), {"ship-to_organization": to.pk,
-                                                                  "ship-quantity": "9000"}, follow=True)
+    form = phone(retailer2).post(
+        page(yogurt, "/actions/ship"),
+        {"ship-to_organization": to.pk, "ship-quantity": "9000"},
+        follow=True,
+    )
     assert "field-quantity rule-quantity_exceeds_held" in form.content.decode()
     assert held(retailer2.org, yogurt) == 8500
 
 
 # --- hold, release and consequences only by the owner ------------------------------------
+
 
 def test_hold_and_release_by_a_former_holder_are_refused(demo, job_of):
     """retailer2 holds stock of the lot but does not own it: it cannot hold or release it."""
@@ -145,7 +197,11 @@ def test_hold_and_release_by_a_former_holder_are_refused(demo, job_of):
     batch_hold(batch=yogurt, reason="Quality hold", actor=demo.producer.user)
     release = lot_event(yogurt, bizStep="inspecting", disposition="sellable_accessible")
     assert refusal(job_of(retailer2, document(release))) == (
-        "SecurityException", 403, "epcisBody.eventList[0].quantityList[0]", "not_lot_owner")
+        "SecurityException",
+        403,
+        "epcisBody.eventList[0].quantityList[0]",
+        "not_lot_owner",
+    )
     rest = retailer2.client.post(f"/api/v1/batches/{yogurt.pk}/release/", {"reason": "mine now"})
     assert rest.status_code == 403 and ("batch", "not_lot_owner") in rules_of(rest)
     yogurt.refresh_from_db()
@@ -156,7 +212,10 @@ def test_a_holder_cannot_put_the_whole_lot_on_hold(demo, job_of):
     yogurt, retailer2 = demo.yogurt, demo.retailer2
     hold = lot_event(yogurt, bizStep="holding", disposition="non_sellable_other")
     assert refusal(job_of(retailer2, document(hold)))[1:] == (
-        403, "epcisBody.eventList[0].quantityList[0]", "not_lot_owner")
+        403,
+        "epcisBody.eventList[0].quantityList[0]",
+        "not_lot_owner",
+    )
     rest = retailer2.client.post(f"/api/v1/batches/{yogurt.pk}/hold/", {"reason": "x"})
     assert rest.status_code == 403 and ("batch", "not_lot_owner") in rules_of(rest)
     client = phone(retailer2)
@@ -172,14 +231,19 @@ def test_a_holders_failed_inspection_is_recorded_without_holding_the_lot(demo, j
     yogurt, retailer2 = demo.yogurt, demo.retailer2
     before = Event.objects.filter(organization=retailer2.org, biz_step="inspecting").count()
     if path == "rest":
-        response = retailer2.client.post(f"/api/v1/batches/{yogurt.pk}/inspect/", {"result": "fail"})
+        response = retailer2.client.post(
+            f"/api/v1/batches/{yogurt.pk}/inspect/", {"result": "fail"}
+        )
         assert response.status_code == 201
     elif path == "epcis":
         failed = lot_event(yogurt, bizStep="inspecting", disposition="non_conformant")
         assert job_of(retailer2, document(failed))["success"] is True
     else:
         phone(retailer2).post(page(yogurt, "/actions/inspect"), {"inspect-result": "fail"})
-    assert Event.objects.filter(organization=retailer2.org, biz_step="inspecting").count() == before + 1
+    assert (
+        Event.objects.filter(organization=retailer2.org, biz_step="inspecting").count()
+        == before + 1
+    )
     yogurt.refresh_from_db()
     assert yogurt.status == BatchStatus.ACTIVE
     batch_inspect(batch=yogurt, result="fail", actor=demo.producer.user)
@@ -204,12 +268,17 @@ def test_the_owner_holds_and_releases_through_epcis_and_the_status_follows(demo,
 
 # --- status guards -----------------------------------------------------------------------
 
+
 def test_a_lot_on_hold_cannot_be_shipped_or_sold_on_any_path(demo, job_of):
     yogurt, retailer = demo.yogurt, demo.retailer
     batch_hold(batch=yogurt, reason="Quality hold", actor=demo.producer.user)
     sale = lot_event(yogurt, 10, bizStep="retail_selling", disposition="retail_sold")
     assert refusal(job_of(retailer, document(sale))) == (
-        "ValidationException", 409, "epcisBody.eventList[0].quantityList[0]", "batch_not_movable")
+        "ValidationException",
+        409,
+        "epcisBody.eventList[0].quantityList[0]",
+        "batch_not_movable",
+    )
     rest = retailer.client.post(f"/api/v1/batches/{yogurt.pk}/sell/", {"quantity": "10"})
     assert rest.status_code == 409 and ("batch", "batch_not_movable") in rules_of(rest)
     client = phone(retailer)
@@ -220,25 +289,42 @@ def test_a_lot_on_hold_cannot_be_shipped_or_sold_on_any_path(demo, job_of):
 
 # --- error declarations only by the recorder ----------------------------------------------
 
+
 def test_retracting_another_organizations_events_through_epcis_is_refused(demo, job_of):
     yogurt, retailer2 = demo.yogurt, demo.retailer2
-    inspection = Event.objects.filter(organization=demo.producer.org, biz_step="inspecting",
-                                      batch_links__batch=yogurt).get()
-    declared = dict(inspection.document, errorDeclaration={
-        "declarationTime": "2026-11-21T08:00:00.000+08:00", "reason": "incorrect_data"})
+    inspection = Event.objects.filter(
+        organization=demo.producer.org, biz_step="inspecting", batch_links__batch=yogurt
+    ).get()
+    declared = dict(
+        inspection.document,
+        errorDeclaration={
+            "declarationTime": "2026-11-21T08:00:00.000+08:00",
+            "reason": "incorrect_data",
+        },
+    )
     assert refusal(job_of(retailer2, document(declared))) == (
-        "SecurityException", 403, "epcisBody.eventList[0].errorDeclaration", "not_event_owner")
+        "SecurityException",
+        403,
+        "epcisBody.eventList[0].errorDeclaration",
+        "not_event_owner",
+    )
     assert any(step.kind == "inspected" for step in public_journey(yogurt))
 
     sale = Event.objects.filter(organization=demo.retailer.org, biz_step="retail_selling").get()
-    retract = dict(sale.document, errorDeclaration={"declarationTime": "2026-11-21T08:00:00.000+08:00",
-                                                    "reason": "incorrect_data"})
+    retract = dict(
+        sale.document,
+        errorDeclaration={
+            "declarationTime": "2026-11-21T08:00:00.000+08:00",
+            "reason": "incorrect_data",
+        },
+    )
     assert refusal(job_of(retailer2, document(retract)))[3] == "not_event_owner"
     assert held(demo.retailer.org, yogurt) == 10500
     assert not Event.objects.filter(error_declaration__isnull=False).exists()
 
 
 # --- who sees what -----------------------------------------------------------------------
+
 
 def _sees(persona, event) -> dict[str, bool]:
     """Whether the event is visible to ``persona`` on each read path."""
@@ -255,11 +341,15 @@ def test_one_step_up_one_step_down(demo):
     to_distributor = shipments.get(destination_org=demo.distributor.org)
     to_retailer2 = shipments.get(destination_org=demo.retailer2.org)
     retailer2_sale = Event.objects.get(organization=demo.retailer2.org, biz_step="retail_selling")
-    everywhere, nowhere = dict.fromkeys(("rest", "epcis_by_id", "epcis_query"), True), dict.fromkeys(
-        ("rest", "epcis_by_id", "epcis_query"), False)
+    everywhere, nowhere = (
+        dict.fromkeys(("rest", "epcis_by_id", "epcis_query"), True),
+        dict.fromkeys(("rest", "epcis_by_id", "epcis_query"), False),
+    )
     assert _sees(demo.distributor, to_distributor) == everywhere  # its supplier
     assert _sees(demo.producer, to_retailer2) == nowhere  # its customer's customer
-    assert _sees(demo.retailer, retailer2_sale) == nowhere  # a competitor's quantities on a shared lot
+    assert (
+        _sees(demo.retailer, retailer2_sale) == nowhere
+    )  # a competitor's quantities on a shared lot
     assert _sees(demo.retailer, to_retailer2) == nowhere
     assert _sees(demo.retailer2, to_retailer2) == everywhere
     assert _sees(demo.county_regulator, to_retailer2) == everywhere  # the whole graph of its lots
@@ -269,8 +359,9 @@ def test_one_step_up_one_step_down(demo):
 def test_business_documents_only_to_the_parties(demo):
     """A purchase order shows to the shipper and its customer; the owner's inspection report
     number to the owner: never to another company that can see the event."""
-    inspection = Event.objects.get(organization=demo.producer.org, biz_step="inspecting",
-                                   batch_links__batch=demo.yogurt)
+    inspection = Event.objects.get(
+        organization=demo.producer.org, biz_step="inspecting", batch_links__batch=demo.yogurt
+    )
     shipment = Event.objects.get(biz_step="shipping", destination_org=demo.distributor.org)
     assert "bizTransactionList" in inspection.document and "bizTransactionList" in shipment.document
 
@@ -279,8 +370,11 @@ def test_business_documents_only_to_the_parties(demo):
         by_id = persona.client.get(f"/epcis/events/{event.event_id}").json()
         listed = persona.client.get("/epcis/events", {"EQ_eventID": event.event_id}).json()
         assert rest["biz_transactions"] == rest["document"].get("bizTransactionList", [])
-        return [rest["document"], *by_id["epcisBody"]["queryResults"]["resultsBody"]["eventList"],
-                *listed["epcisBody"]["queryResults"]["resultsBody"]["eventList"]]
+        return [
+            rest["document"],
+            *by_id["epcisBody"]["queryResults"]["resultsBody"]["eventList"],
+            *listed["epcisBody"]["queryResults"]["resultsBody"]["eventList"],
+        ]
 
     assert all("bizTransactionList" not in d for d in documents(demo.retailer, inspection))
     assert all("bizTransactionList" in d for d in documents(demo.producer, inspection))
@@ -288,19 +382,28 @@ def test_business_documents_only_to_the_parties(demo):
     assert all("bizTransactionList" in d for d in documents(demo.county_regulator, shipment))
 
 
-def test_webhooks_carry_no_other_companys_business_documents(demo, receiver, django_capture_on_commit_callbacks,
-                                                            settings):
+def test_webhooks_carry_no_other_companys_business_documents(
+    demo, receiver, django_capture_on_commit_callbacks, settings
+):
     settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]  # the test's receiver listens on loopback
     listener = receiver()
     retailer = demo.retailer
-    created = retailer.client.post("/epcis/queries", {"name": "inspections", "query": {"EQ_bizStep": ["inspecting"]}},
-                                   format="json")
+    created = retailer.client.post(
+        "/epcis/queries",
+        {"name": "inspections", "query": {"EQ_bizStep": ["inspecting"]}},
+        format="json",
+    )
     assert created.status_code == 201
-    subscribed = retailer.client.post("/epcis/queries/inspections/subscriptions",
-                                      {"dest": listener.url, "signatureToken": TOKEN, "stream": True}, format="json")
+    subscribed = retailer.client.post(
+        "/epcis/queries/inspections/subscriptions",
+        {"dest": listener.url, "signatureToken": TOKEN, "stream": True},
+        format="json",
+    )
     assert subscribed.status_code == 201, subscribed.content
     with django_capture_on_commit_callbacks(execute=True):
-        batch_inspect(batch=demo.yogurt, result="pass", report_ref="PC-QC-SECRET", actor=demo.producer.user)
+        batch_inspect(
+            batch=demo.yogurt, result="pass", report_ref="PC-QC-SECRET", actor=demo.producer.user
+        )
     [(_headers, body)] = listener.requests
     events = json.loads(body)["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
     assert len(events) == 1 and "bizTransactionList" not in events[0]
@@ -322,6 +425,7 @@ def receiver():
 
 # --- status only through recorded events --------------------------------------------------
 
+
 @pytest.fixture
 def operator(demo):
     """Staff of the dairy with the admin site."""
@@ -337,12 +441,24 @@ def test_the_admin_cannot_change_a_lots_status_quantity_or_gtin(demo, operator):
     yogurt = demo.yogurt
     change = f"/admin/trace/batch/{yogurt.pk}/change/"
     body = operator.get(change).content.decode()
-    assert 'name="status"' not in body and 'name="quantity"' not in body and 'name="gtin"' not in body
-    assert operator.post(change, {"status": "recalled", "quantity": "1", "gtin": "0" * 14}).status_code == 403
+    assert (
+        'name="status"' not in body and 'name="quantity"' not in body and 'name="gtin"' not in body
+    )
+    assert (
+        operator.post(change, {"status": "recalled", "quantity": "1", "gtin": "0" * 14}).status_code
+        == 403
+    )
     assert operator.get("/admin/trace/batch/add/").status_code == 403
-    assert operator.post(f"/admin/trace/batch/{yogurt.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert (
+        operator.post(f"/admin/trace/batch/{yogurt.pk}/delete/", {"post": "yes"}).status_code == 403
+    )
     assert operator.get(f"/admin/trace/event/{Event.objects.first().pk}/change/").status_code == 200
-    assert operator.post(f"/admin/trace/event/{Event.objects.first().pk}/delete/", {"post": "yes"}).status_code == 403
+    assert (
+        operator.post(
+            f"/admin/trace/event/{Event.objects.first().pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 403
+    )
     yogurt.refresh_from_db()
     assert yogurt.status == BatchStatus.ACTIVE and yogurt.gtin == YOGURT_GTIN
 
@@ -359,14 +475,20 @@ def test_an_admin_hold_records_its_event(demo, operator, django_capture_on_commi
     yogurt.refresh_from_db()
     assert yogurt.status == BatchStatus.ON_HOLD and yogurt.status_changed_at > before
     event = Event.objects.filter(biz_step="holding", batch_links__batch=yogurt).get()
-    assert event.organization == demo.producer.org and event.document["sy:reason"] == "Supplier alert"
+    assert (
+        event.organization == demo.producer.org and event.document["sy:reason"] == "Supplier alert"
+    )
     assert 'data-status="on_hold"' in Client().get(page(yogurt)).content.decode()
 
 
 def test_json_and_linkset_requests_never_get_the_page(demo):
     yogurt = demo.yogurt
     Client().get(page(yogurt))  # cache the HTML page
-    for accept in ("application/json", "application/linkset+json", "application/ld+json, text/html;q=0.5"):
+    for accept in (
+        "application/json",
+        "application/linkset+json",
+        "application/ld+json, text/html;q=0.5",
+    ):
         response = Client().get(page(yogurt), HTTP_ACCEPT=accept)
         assert response["Content-Type"].startswith("application/"), accept
         assert "linkset" in response.json()

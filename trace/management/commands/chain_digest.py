@@ -7,8 +7,10 @@ from django.utils import timezone
 
 
 class Command(BaseCommand):
-    help = ("Make and store the signed digest of every event chain's head as of the end of a day "
-            "(default: yesterday), and print the signed file a regulator keeps.")
+    help = (
+        "Make and store the signed digest of every event chain's head as of the end of a day "
+        "(default: yesterday), and print the signed file a regulator keeps."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help="the day, YYYY-MM-DD (default: yesterday in TIME_ZONE)")
@@ -29,7 +31,9 @@ class Command(BaseCommand):
         if output:
             with open(output, "w", encoding="utf-8") as out:
                 out.write(text + "\n")
-        self.stderr.write(f"digest of {day} {'made' if created else 'already made'}: sha256 {digest.sha256}")
+        self.stderr.write(
+            f"digest of {day} {'made' if created else 'already made'}: sha256 {digest.sha256}"
+        )
         self.stdout.write(text)
 
 

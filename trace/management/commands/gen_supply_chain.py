@@ -12,10 +12,16 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--size", default="50k", help="events, e.g. 2000, 50k, 1M (default 50k)")
+        parser.add_argument(
+            "--size", default="50k", help="events, e.g. 2000, 50k, 1M (default 50k)"
+        )
         parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-        parser.add_argument("--chunk", type=int, default=2000,
-                            help="events per capture call and organization (default 2000)")
+        parser.add_argument(
+            "--chunk",
+            type=int,
+            default=2000,
+            help="events per capture call and organization (default 2000)",
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args, size, seed, chunk, no_progress, **options):
@@ -27,7 +33,9 @@ class Command(BaseCommand):
             raise CommandError("--chunk must be between 1 and 10000")
         total = estimate_events(events)
         started = time.perf_counter()
-        with tqdm(total=total, unit="ev", unit_scale=True, disable=no_progress, file=self.stderr._out) as bar:
+        with tqdm(
+            total=total, unit="ev", unit_scale=True, disable=no_progress, file=self.stderr._out
+        ) as bar:
             try:
                 world = generate(size=events, seed=seed, chunk=chunk, progress=bar.update)
             except AlreadyGenerated as exc:
@@ -35,6 +43,9 @@ class Command(BaseCommand):
         seconds = time.perf_counter() - started
         lots = len(world.raw_lot_ids) + len(world.finished_lot_ids) + len(world.whey_lots)
         organizations = sum(len(v) for v in world.parties.values())
-        self.stdout.write(self.style.SUCCESS(
-            f"Generated {world.events} events, {lots} lots, {organizations} enterprises "
-            f"in {seconds:.1f} s ({world.events / seconds:.0f} events/s), seed {seed}."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Generated {world.events} events, {lots} lots, {organizations} enterprises "
+                f"in {seconds:.1f} s ({world.events / seconds:.0f} events/s), seed {seed}."
+            )
+        )

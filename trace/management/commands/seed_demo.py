@@ -16,7 +16,9 @@ class Command(BaseCommand):
         seed_incidents()  # the incidents app adds its demo reports (issue 11)
         seed_recall_demo()  # one closed recall, one active (recalls/demo.py)
         seed_complaints()  # complaints, one converted, and an injury risk signal (issue 12)
-        self.stdout.write(self.style.SUCCESS("Demo data created." if created else "Demo data already present."))
+        self.stdout.write(
+            self.style.SUCCESS("Demo data created." if created else "Demo data already present.")
+        )
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         for account in accounts:
             self.stdout.write(f"  {account.username:<20} {account.description}")
