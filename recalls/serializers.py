@@ -362,3 +362,22 @@ class AckInput(serializers.Serializer):
     destroyed = Quantity(required=False, default=Decimal(0))
     corrected = Quantity(required=False, default=Decimal(0))
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+    FIGURES = ("on_hand", "returned", "destroyed", "corrected")
+
+    def validate(self, attrs):
+        # An answer is evidence of what the consignee holds: an empty one says nothing.
+        if not any(name in self.initial_data for name in self.FIGURES):
+            raise serializers.ValidationError(
+                {
+                    "on_hand": [
+                        serializers.ErrorDetail(
+                            _(
+                                "State at least one figure: on hand, returned, destroyed or corrected."
+                            ),
+                            code="figures_required",
+                        )
+                    ]
+                }
+            )
+        return attrs

@@ -236,7 +236,7 @@ GET    /api/v1/recalls/{id}/summary-report/                 A            401   4
 POST   /api/v1/recalls/{id}/summary-report/                 A            401   400  403   404  400   404  400  400  400
 GET    /api/v1/public/recalls/                              -            200   200  200   200  200   200  200  200  200
 GET    /api/v1/public/recall-ack/{token}/                   A            200   200  200   200  200   200  200  200  200
-POST   /api/v1/public/recall-ack/{token}/                   A            201   201  201   201  201   201  201  201  201
+POST   /api/v1/public/recall-ack/{token}/                   A            400   400  400   400  400   400  400  400  400
 # --- public (by design: the consumer scans the code on the pack)
 GET    /api/v1/public/batches/{gtin}/{lot}/                 A            200   200  200   200  200   200  200  200  200
 GET    /api/v1/public/batches/{gtin}/{lot}/                 B            200   200  200   200  200   200  200  200  200

@@ -390,3 +390,16 @@ def test_overdue_reports_are_swept_once_per_period(enterprise, chain, regulator)
         RecallTimelineEntry.objects.filter(recall=recall, action="summary_report_overdue").count()
         == 1
     )
+
+
+def test_an_empty_acknowledgement_is_refused_and_leaves_the_token_unused(active):
+    """An acknowledgement is the consignee's evidence of what it holds (issue 13, item 5): an
+    answer with no figure at all is refused, naming the rule, and the link still works."""
+    recall, notice = active
+    token = services.issue_token(notice)
+    url = f"/api/v1/public/recall-ack/{token}/"
+    empty = Client().post(url, {}, content_type="application/json")
+    assert empty.status_code == 400
+    assert empty.json()["errors"][0]["rule"] == "figures_required"
+    answered = Client().post(url, {"on_hand": "0"}, content_type="application/json")
+    assert answered.status_code == 201
