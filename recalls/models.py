@@ -85,7 +85,7 @@ class Recall(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=16, choices=RecallStatus.choices, default=RecallStatus.DRAFT
     )
-    # Copied from the affected lots and the producer, for the public filters.
+    # Denormalised from the affected lots and the producer, for the public filters.
     category = models.CharField(_("product category"), max_length=32, blank=True, db_index=True)
     region_code = models.CharField(_("producer region code"), max_length=6, db_index=True)
     product_names = models.JSONField(_("products"), default=list, blank=True)
