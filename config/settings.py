@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "incidents",
     "incidents.complaints",
     "recalls",
+    "workbench",
 ]
 
 MIDDLEWARE = [

@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("recalls.public_urls")),
     path("api/v1/", include("incidents.complaints.urls")),
     path("", include("incidents.complaints.page_urls")),
+    path("workbench/", include("workbench.urls")),
 ]
 
 handler404 = "api.views.not_found"

@@ -338,6 +338,14 @@ GET    /admin/                                              - html       302   3
 GET    /admin/login/                                        - html       200   200  200   200  200   200  200  200  200
 GET    /admin/trace/batch/                                  - html       302   302  302   302  302   302  302  302  302
 GET    /admin/trace/event/                                  - html       302   302  302   302  302   302  302  302  302
+# --- the workbench (pages for signed-in people; anonymous goes to the sign-in page)
+GET    /workbench/                                          - html       302   200  200   200  200   200  200  200  200
+# --- workbench: incident, complaint and recall pages
+
+# --- workbench: enterprise pages
+
+# --- workbench: dashboard, quality records, annual report
+
 """
 
 # URL names no request can reach, and why (the coverage check skips them).

@@ -310,13 +310,14 @@ ID_KINDS = {
     "recalls": "recall",
     "complaints": "complaint",
     "signals": "signal",
-    "public": "warning",  # /api/v1/public/warnings/{id}/
+    "warnings": "warning",  # /api/v1/public/warnings/{id}/
 }
 
 
 def _fill(path: str, objects: dict) -> str:
     if "{id}" in path:
-        collection = path.strip("/").split("/")[2]
+        segments = path.strip("/").split("/")
+        collection = segments[segments.index("{id}") - 1]  # the collection the id follows
         path = path.replace("{id}", str(objects[ID_KINDS[collection]].pk))
     batch: Batch | None = objects.get("batch")
     replacements = {

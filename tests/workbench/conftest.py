@@ -1,0 +1,54 @@
+"""Shared fixtures of the workbench tests: the demo world, a browser, signing in."""
+
+from pathlib import Path
+from trace.demo.seed import seed_demo
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from tests.trace.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+# Screenshots kept for a person to look at after the run (gitignored).
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "workbench"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def demo(db):
+    """The seeded demo (organizations, accounts, lots, incidents, complaints, recalls)."""
+    seed_demo()
+    return {u.username: u for u in get_user_model().objects.all()}
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed: the browser tests need Debian's chromium")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def sign_in(
+    browser, live_server, username, *, locale="zh-CN", viewport=DESKTOP, next_path="/workbench/"
+):
+    """A new browser context signed in through the real sign-in form; returns its page."""
+    context = browser.new_context(locale=locale, viewport=viewport)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/?next={next_path}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "demo-pass-2026")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return page
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

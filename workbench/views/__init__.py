@@ -1,0 +1,1 @@
+"""One module per page group, each with its ``urlpatterns`` (joined in ``workbench.urls``)."""

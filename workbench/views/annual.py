@@ -1,0 +1,3 @@
+"""Workbench pages: annual."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Workbench pages: dashboard."""
+
+urlpatterns: list = []

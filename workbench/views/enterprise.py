@@ -1,0 +1,3 @@
+"""Workbench pages: enterprise."""
+
+urlpatterns: list = []

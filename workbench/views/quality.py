@@ -1,0 +1,3 @@
+"""Workbench pages: quality."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Workbench pages: records."""
+
+urlpatterns: list = []
