@@ -8,12 +8,15 @@ class RecallsConfig(AppConfig):
 
     def ready(self):
         from trace.consumer import public
+        from trace.demo.extras import register_demo_seeder
 
         from api.deadlines import register_sweeper
         from api.outbox import notification_delivered
 
         from . import public_views, receivers, sweeps
+        from .demo import seed_recall_demo
 
+        register_demo_seeder("recalls", seed_recall_demo, order=20)
         register_sweeper("recalls", sweeps.sweep_recalls)
         notification_delivered.connect(
             receivers.notification_delivered, dispatch_uid="recalls-delivery"

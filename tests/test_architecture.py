@@ -1,7 +1,11 @@
 """The import graph keeps the layout the README's architecture section draws.
 
 Read from the source with ``ast`` (nothing is imported), over the product code
-of ``trace/``, ``api/``, ``incidents/``, ``recalls/`` and ``config/``:
+of ``trace/``, ``api/``, ``incidents/``, ``recalls/``, ``workbench/`` and ``config/``:
+
+- the apps stand in layers, each importing only those below it:
+  ``api`` ← ``trace`` ← ``incidents`` (with ``complaints``) ← ``recalls`` ← ``workbench``,
+  and only ``config`` (the root URLs) imports the workbench;
 
 - no import cycle among modules, nor among the packages of ``trace/``;
 - the core (``trace.core`` and the models Django expects in ``trace/models.py``)
@@ -22,7 +26,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ("trace", "api", "incidents", "recalls", "config")
+APPS = ("trace", "api", "incidents", "recalls", "workbench", "config")
 
 # (module, function) -> why an import inside it is right. Keep it short.
 ALLOWED_LOCAL = {
@@ -222,8 +226,39 @@ def test_no_function_level_import_of_project_code(graph):
     assert local == []
 
 
+# The apps from the bottom up; ``config`` (settings, root URLs, Celery) sits above them all.
+LAYERS = ("api", "trace", "incidents", "recalls", "workbench", "config")
+
+
+def _app(name: str) -> str:
+    return name.split(".")[0]
+
+
+def test_apps_import_only_the_layers_below_them(graph):
+    upward = sorted(
+        (m.name, t)
+        for m in graph.values()
+        for t in m.imports
+        if LAYERS.index(_app(t)) > LAYERS.index(_app(m.name))
+    )
+    assert upward == []
+
+
+def test_only_the_root_urls_import_the_workbench(graph):
+    importers = sorted(
+        m.name
+        for m in graph.values()
+        if _app(m.name) != "workbench"
+        for t in m.imports
+        if _app(t) == "workbench"
+    )
+    assert set(importers) <= {"config.urls"}
+
+
 def test_every_package_says_what_it_holds():
     packages = [p for p in (ROOT / "trace").iterdir() if (p / "__init__.py").exists()]
+    packages += [ROOT / app for app in APPS if app != "config"]
+    packages += [ROOT / "incidents" / "complaints"]
     bare = [
         p.name
         for p in packages

@@ -12,8 +12,12 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("Consumer complaints and risk signals")
 
     def ready(self):
-        from . import receivers, services  # models are only importable once the registry is ready
+        from trace.demo.extras import register_demo_seeder
 
+        from . import receivers, services  # models are only importable once the registry is ready
+        from .demo import seed_complaints
+
+        register_demo_seeder("complaints", seed_complaints, order=30)
         register_sweeper("complaints", services.complaints_sweep)
         register_sweeper("risk-scans", services.scan_signals_sweep)
         register_notice_provider("complaints", receivers.consumer_page_notices)

@@ -1,10 +1,11 @@
 """Shared fixtures of the workbench tests: the demo world, a browser, signing in."""
 
+import os
 from pathlib import Path
-from trace.demo.seed import seed_demo
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 
 from tests.trace.test_browser import CHROMIUM, CHROMIUM_ARGS
 
@@ -16,8 +17,9 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture
 def demo(db):
-    """The seeded demo (organizations, accounts, lots, incidents, complaints, recalls)."""
-    seed_demo()
+    """The seeded demo as `make run` seeds it (organizations, accounts, lots, incidents,
+    complaints, recalls); the usernames map to their users."""
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
     return {u.username: u for u in get_user_model().objects.all()}
 
 

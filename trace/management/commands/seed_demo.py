@@ -1,11 +1,8 @@
+from trace.demo.extras import demo_seeders
 from trace.demo.seed import DEMO_PASSWORD, demo_yogurt_batch, seed_demo
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-
-from incidents.complaints.demo import seed_complaints
-from incidents.demo import seed_incidents
-from recalls.demo import seed_recall_demo
 
 
 class Command(BaseCommand):
@@ -13,9 +10,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         created, accounts = seed_demo()
-        seed_incidents()  # the incidents app adds its demo reports (issue 11)
-        seed_recall_demo()  # one closed recall, one active (recalls/demo.py)
-        seed_complaints()  # complaints, one converted, and an injury risk signal (issue 12)
+        # incidents (issue 11), then one closed and one active recall (issue 13), then
+        # complaints, one converted, and an injury risk signal (issue 12): each app's own seeder
+        for seeder in demo_seeders():
+            seeder.seed()
         self.stdout.write(
             self.style.SUCCESS("Demo data created." if created else "Demo data already present.")
         )
