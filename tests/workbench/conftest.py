@@ -1,6 +1,6 @@
 """Shared fixtures of the workbench tests: the demo world, a browser, signing in."""
 
-import os
+import io
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ PHONE = {"width": 390, "height": 844}
 def demo(db):
     """The seeded demo as `make run` seeds it (organizations, accounts, lots, incidents,
     complaints, recalls); the usernames map to their users."""
-    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    call_command("seed_demo", stdout=io.StringIO())
     return {u.username: u for u in get_user_model().objects.all()}
 
 
