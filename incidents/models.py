@@ -243,6 +243,7 @@ class IncidentTimeline(TimelineEntry):
     notification, escalation, reminder, acknowledgement). Append-only."""
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="timeline")
+    subject_field = "incident"
 
     class Meta(TimelineEntry.Meta):
         verbose_name = _("incident timeline entry")

@@ -13,7 +13,6 @@ from decimal import Decimal
 from trace.models import Batch
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,9 +20,11 @@ from rest_framework import exceptions
 
 from api.exceptions import Conflict
 from api.models import Organization
-from api.outbox import notify, recipient_cache
+from api.outbox import notify_each, recipient_cache
 from api.permissions import organization_of
-from api.validators import validate_region_code
+from api.timeline import json_value
+from api.validators import field_error as _field_error
+from api.validators import require_county_region_code
 from api.workdays import add_working_days
 
 from . import policy
@@ -56,18 +57,6 @@ class NotYourAction(exceptions.PermissionDenied):
     default_code = "wrong_actor"
 
 
-def _field_error(field: str, message: str, code: str) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
-def _json(value):
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
-
-
 def _log(
     incident: Incident,
     action: str,
@@ -79,15 +68,7 @@ def _log(
     sink: list | None = None,
 ) -> IncidentTimeline:
     """One timeline row, saved now, or collected in ``sink`` to be inserted in bulk (the sweep)."""
-    row = IncidentTimeline(
-        incident=incident,
-        action=action,
-        actor=actor,
-        actor_organization=organization_of(actor),
-        reason=reason or "",
-        data={k: _json(v) for k, v in (data or {}).items()},
-        at=at or timezone.now(),
-    )
+    row = IncidentTimeline.entry(incident, action, actor=actor, reason=reason, data=data, at=at)
     if sink is None:
         row.save()
     else:
@@ -259,7 +240,6 @@ def _reset_escalation(incident: Incident, at: datetime) -> None:
 def _notify_level(
     incident: Incident, level: str, *, topic: str, subject: str, memo: dict | None = None
 ) -> int:
-    count = 0
     key = (level, _jurisdiction_code(level, incident.region_code))
     if memo is not None and key in memo:
         regulators = memo[key]
@@ -267,28 +247,22 @@ def _notify_level(
         regulators = list(regulators_at(level, incident.region_code))
         if memo is not None:
             memo[key] = regulators
-    for regulator in regulators:
-        notify(
-            organization=regulator,
-            topic=topic,
-            subject=subject,
-            body=_incident_text(incident),
-            payload=_payload(incident),
-            about=incident,
-        )
-        count += 1
-    return count
+    return _notify_orgs(incident, regulators, topic=topic, subject=subject)
 
 
-def _notify_org(incident: Incident, org: Organization, *, topic: str, subject: str) -> None:
-    notify(
-        organization=org,
+def _notify_orgs(incident: Incident, organizations, *, topic: str, subject: str) -> int:
+    return notify_each(
+        organizations,
         topic=topic,
         subject=subject,
         body=_incident_text(incident),
         payload=_payload(incident),
         about=incident,
     )
+
+
+def _notify_org(incident: Incident, org: Organization, *, topic: str, subject: str) -> None:
+    _notify_orgs(incident, [org], topic=topic, subject=subject)
 
 
 def _payload(incident: Incident) -> dict:
@@ -338,16 +312,7 @@ def _validate_report(
     batch_ids,
     now: datetime,
 ) -> list[Batch]:
-    try:
-        validate_region_code(region_code)
-    except ValidationError as exc:
-        raise ValidationError({"region_code": exc.error_list}) from exc
-    if region_code.endswith("00"):
-        raise _field_error(
-            "region_code",
-            _("Give the county-level region code of the place (GB/T 2260)."),
-            "region_code_not_county",
-        )
+    require_county_region_code("region_code", region_code)
     skew = timedelta(seconds=settings.INCIDENT_CLOCK_SKEW_SECONDS)
     if occurred_at > now + skew:
         raise _field_error(
@@ -732,7 +697,7 @@ def incident_supplement(
             reason=reason,
             at=now,
             data={
-                "changed": {k: [_json(a), _json(b)] for k, (a, b) in changed.items()},
+                "changed": {k: [json_value(a), json_value(b)] for k, (a, b) in changed.items()},
                 "written_report": written_report,
             },
         )
@@ -961,13 +926,12 @@ def incident_accept(
             .exclude(pk=incident.reporter_id)
             .distinct()
         )
-        for producer in producers:
-            _notify_org(
-                incident,
-                producer,
-                topic="incident.accepted",
-                subject=_("An incident names your batches (#%(id)s)") % {"id": incident.pk},
-            )
+        _notify_orgs(
+            incident,
+            producers,
+            topic="incident.accepted",
+            subject=_("An incident names your batches (#%(id)s)") % {"id": incident.pk},
+        )
     return incident
 
 

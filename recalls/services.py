@@ -29,8 +29,9 @@ from rest_framework import exceptions
 from api.choices import OrganizationKind, RegulatorLevel
 from api.exceptions import Conflict
 from api.models import Organization
-from api.outbox import notify
+from api.outbox import notify, notify_each
 from api.permissions import organization_of
+from api.validators import field_error as _field_error
 from api.workdays import add_working_days
 from incidents import services as incident_services
 from incidents.models import Incident
@@ -93,10 +94,6 @@ class Gone(exceptions.APIException):
     default_code = "gone"
 
 
-def _field_error(field: str, message: str, code: str) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
 def _check(recall: Recall, action: str) -> str | None:
     allowed, target = TRANSITIONS[action]
     if recall.status not in allowed:
@@ -122,16 +119,8 @@ def log_entry(
     data=None,
     at: datetime | None = None,
 ) -> RecallTimelineEntry:
-    if organization is None and actor is not None:
-        organization = organization_of(actor)
-    return RecallTimelineEntry.objects.create(
-        recall=recall,
-        action=action,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_organization=organization,
-        reason=reason,
-        data=data or {},
-        at=at or timezone.now(),
+    return RecallTimelineEntry.record(
+        recall, action, actor=actor, organization=organization, reason=reason, data=data, at=at
     )
 
 
@@ -210,15 +199,14 @@ def competent_regulators(region_code: str) -> list[Organization]:
 def notify_regulators(
     recall: Recall, *, topic: str, subject: str, body: str, region_code: str | None = None
 ):
-    for regulator in competent_regulators(region_code or recall.region_code):
-        notify(
-            organization=regulator,
-            topic=topic,
-            subject=subject,
-            body=body,
-            payload={"recall": recall.number, "status": recall.status},
-            about=recall,
-        )
+    notify_each(
+        competent_regulators(region_code or recall.region_code),
+        topic=topic,
+        subject=subject,
+        body=body,
+        payload={"recall": recall.number, "status": recall.status},
+        about=recall,
+    )
 
 
 # --- checks on the plan -----------------------------------------------------

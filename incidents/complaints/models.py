@@ -123,6 +123,7 @@ class ComplaintTimeline(TimelineEntry):
     """One action on a complaint. Append-only; never carries contact details."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="timeline")
+    subject_field = "complaint"
 
     class Meta(TimelineEntry.Meta):
         verbose_name = _("complaint timeline entry")
@@ -174,6 +175,7 @@ class RiskSignal(TimeStampedModel):
 
 class RiskSignalTimeline(TimelineEntry):
     signal = models.ForeignKey(RiskSignal, on_delete=models.PROTECT, related_name="timeline")
+    subject_field = "signal"
 
     class Meta(TimelineEntry.Meta):
         verbose_name = _("risk signal timeline entry")
