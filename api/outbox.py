@@ -121,6 +121,24 @@ def notify(
     return rows
 
 
+def notify_each(
+    organizations, *, topic: str, subject: str, body: str, payload: dict, about=None
+) -> int:
+    """The same message to each of ``organizations`` (``notify`` for each); how many were told."""
+    count = 0
+    for organization in organizations:
+        notify(
+            organization=organization,
+            topic=topic,
+            subject=subject,
+            body=body,
+            payload=payload,
+            about=about,
+        )
+        count += 1
+    return count
+
+
 def _enqueue(notification_id: int) -> None:
     try:
         deliver_notification.delay(notification_id)

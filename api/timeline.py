@@ -1,11 +1,16 @@
 """Append-only timelines: one row per action on a workflow object (incident, complaint, recall).
 
-A concrete timeline subclasses ``TimelineEntry`` and adds the foreign key to
-its object. Rows are never changed: ``save()`` of an existing row and
+A concrete timeline subclasses ``TimelineEntry``, adds the foreign key to its
+object and names it in ``subject_field``; ``Timeline.entry(obj, action, …)``
+builds a row the same way for every app (actor, the actor's organization,
+reason, JSON-safe data, time) and ``Timeline.record(…)`` saves it. Rows are never changed: ``save()`` of an existing row and
 ``delete()`` raise, and on PostgreSQL the migration helper
 ``append_only_sql(table)`` installs a trigger refusing UPDATE and DELETE (as
 ``trace`` does for events). TRUNCATE (test teardown) is unaffected.
 """
+
+from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import migrations, models
@@ -13,10 +18,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Organization
+from .permissions import organization_of
 
 
 class TimelineImmutableError(Exception):
     pass
+
+
+def json_value(value):
+    """A value as a timeline row's ``data`` stores it: amounts as strings, times in ISO 8601."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
 
 
 class TimelineQuerySet(models.QuerySet):
@@ -43,6 +58,9 @@ class TimelineEntry(models.Model):
 
     objects = TimelineQuerySet.as_manager()
 
+    # The foreign key to the object this timeline is about ("incident", "complaint", …).
+    subject_field = ""
+
     class Meta:
         abstract = True
         ordering = ["at", "id"]
@@ -54,6 +72,39 @@ class TimelineEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TimelineImmutableError("timeline rows are append-only")
+
+    @classmethod
+    def entry(
+        cls,
+        subject,
+        action: str,
+        *,
+        actor=None,
+        organization: Organization | None = None,
+        reason: str = "",
+        data: dict | None = None,
+        at: datetime | None = None,
+    ) -> "TimelineEntry":
+        """One row about ``subject``, not yet saved: who (the signed-in actor and the organization
+        it acts for, unless ``organization`` is given), why, what changed, when (default now)."""
+        if actor is not None and not actor.is_authenticated:
+            actor = None
+        return cls(
+            **{cls.subject_field: subject},
+            action=action,
+            actor=actor,
+            actor_organization=organization or organization_of(actor),
+            reason=reason or "",
+            data={k: json_value(v) for k, v in (data or {}).items()},
+            at=at or timezone.now(),
+        )
+
+    @classmethod
+    def record(cls, subject, action: str, **kwargs) -> "TimelineEntry":
+        """``entry(…)`` saved now, in the caller's transaction."""
+        row = cls.entry(subject, action, **kwargs)
+        row.save()
+        return row
 
 
 class _PostgresOnlyRunSQL(migrations.RunSQL):

@@ -59,6 +59,12 @@ PROVINCE_PREFIXES = frozenset(
 _REGION_RE = re.compile(r"^\d{6}$")
 
 
+def field_error(field: str, message: str, code: str) -> ValidationError:
+    """A refusal of one input field naming its rule (``code``): problem+json ``errors``
+    ``[{"field", "rule", "message"}]`` through the exception handler."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 def credit_code_check_character(first17: str) -> str:
     """The 18th character of a unified social credit code (GB 32100 §4.3, mod 31)."""
     total = sum(
@@ -102,6 +108,19 @@ def validate_region_code(value: str) -> None:
         raise ValidationError(
             _("A region code with city part 00 must be a province code ending in 0000."),
             code="region_code_format",
+        )
+
+
+def require_county_region_code(field: str, value: str) -> None:
+    """``value`` of input ``field`` is a county-level GB/T 2260 code (where a case is handled:
+    the county of the place); a refusal names the field and the rule."""
+    try:
+        validate_region_code(value)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.error_list}) from exc
+    if value.endswith("00"):
+        raise field_error(
+            field, _("Give the county-level region code (GB/T 2260)."), "region_code_not_county"
         )
 
 

@@ -93,7 +93,7 @@ def _world(rng: random.Random):
 
 def _generate(*, list_items: int, open_items: int, rng: random.Random, now) -> dict:
     """Bulk-insert ``list_items`` closed/old incidents plus ``open_items`` open ones, 1 % due."""
-    from incidents.choices import Grade, Level, Status, level_rank
+    from incidents.choices import LEVEL_ORDER, Grade, Level, Status, level_rank
     from incidents.models import Incident
 
     counties, regulators, enterprises = _world(rng)
@@ -145,6 +145,8 @@ def _generate(*, list_items: int, open_items: int, rng: random.Random, now) -> d
                 else rng.choice(closed_states),
                 level=level,
                 level_rank=level_rank(level),
+                # passed up level by level: every level up to the one held has reached it
+                **{f"reached_{lv.value}": True for lv in LEVEL_ORDER[: level_rank(level) + 1]},
                 level_reached_at=reported,
                 deaths=0,
                 serious_injuries=rng.randrange(5),

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Grade(models.TextChoices):
@@ -49,7 +50,8 @@ class Kind(models.TextChoices):
 
 class Source(models.TextChoices):
     ENTERPRISE = "enterprise", _("Enterprise report")
-    INSPECTION = "inspection", _("Inspection")
+    # A regulator's supervisory inspection (监督检查), not trace's inspection of a lot (检验).
+    INSPECTION = "inspection", pgettext_lazy("incident source", "Inspection")
     COMPLAINT = "complaint", _("Complaint")
     MEDIA = "media", _("Media")
     OTHER = "other", _("Other")

@@ -13,9 +13,24 @@ from api.models import Organization, TimeStampedModel
 from api.permissions import organization_of
 from api.timeline import TimelineEntry
 
-from .choices import OPEN_STATUSES, Grade, Kind, Level, Source, Status, TransferTarget, level_rank
+from .choices import (
+    LEVEL_ORDER,
+    OPEN_STATUSES,
+    Grade,
+    Kind,
+    Level,
+    Source,
+    Status,
+    TransferTarget,
+    level_rank,
+)
 
 OPEN_Q = Q(status__in=OPEN_STATUSES)
+
+
+def reached_field(level: str) -> str:
+    """The column recording that the incident has reached ``level`` (issue 11 §9)."""
+    return f"reached_{Level(level).value}"
 
 
 class IncidentQuerySet(models.QuerySet):
@@ -29,9 +44,11 @@ class IncidentQuerySet(models.QuerySet):
         if org is None:
             return self.none()
         if org.is_regulator:
-            rank = level_rank(org.level)
+            # Reached, not merely below the level held: a level skipped by 越级上报 has not seen
+            # it. ``level_rank >= rank`` follows from reaching (levels only rise) and lets the
+            # regulator list use its (region, level) index.
+            q = Q(level_rank__gte=level_rank(org.level), **{reached_field(org.level): True})
             prefix = org.jurisdiction_prefix
-            q = Q(level_rank__gte=rank)
             if prefix:
                 q &= Q(region_code__startswith=prefix)
             return self.filter(q)
@@ -114,6 +131,12 @@ class Incident(TimeStampedModel):
         _("handling level"), max_length=16, choices=Level.choices, default=Level.COUNTY
     )
     level_reached_at = models.DateTimeField(_("current level reached at"), default=timezone.now)
+    # The set of levels the incident has reached (reported, passed up, escalated or informed to):
+    # who sees it (issue 11 §9). A level skipped by 越级上报 stays False unless informed later.
+    reached_county = models.BooleanField(_("reached the county level"), default=False)
+    reached_city = models.BooleanField(_("reached the city level"), default=False)
+    reached_province = models.BooleanField(_("reached the province level"), default=False)
+    reached_national = models.BooleanField(_("reached the national level"), default=False)
     level_acknowledged = models.BooleanField(_("current level acknowledged"), default=False)
     reminders_sent = models.PositiveSmallIntegerField(_("reminders sent at this level"), default=0)
 
@@ -196,6 +219,10 @@ class Incident(TimeStampedModel):
     def grade_provisional(self) -> bool:
         return not self.grade_confirmed
 
+    @property
+    def levels_reached(self) -> list[str]:
+        return [level.value for level in LEVEL_ORDER if getattr(self, reached_field(level))]
+
 
 class IncidentBatch(models.Model):
     """A batch (from the traceability core) named in an incident report."""
@@ -216,6 +243,7 @@ class IncidentTimeline(TimelineEntry):
     notification, escalation, reminder, acknowledgement). Append-only."""
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="timeline")
+    subject_field = "incident"
 
     class Meta(TimelineEntry.Meta):
         verbose_name = _("incident timeline entry")

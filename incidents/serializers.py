@@ -11,6 +11,13 @@ class IncidentSerializer(serializers.ModelSerializer):
     batches = serializers.SerializerMethodField()
     reporter_name = serializers.CharField(source="reporter.name", read_only=True)
     grade_provisional = serializers.BooleanField(read_only=True)
+    levels_reached = serializers.ListField(
+        child=serializers.ChoiceField(choices=Level.choices),
+        read_only=True,
+        help_text=_(
+            "The levels the incident has reached; a level skipped upward is not among them."
+        ),
+    )
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
     allowed_actions = serializers.SerializerMethodField()
     deadline_note = serializers.SerializerMethodField()
@@ -51,6 +58,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "required_level",
             "handling_level",
             "level_reached_at",
+            "levels_reached",
             "level_acknowledged",
             "reminders_sent",
             "escalation_due_at",
@@ -185,6 +193,13 @@ class GradeSerializer(RequiredReasonSerializer):
 
 
 class ReportUpSerializer(ReasonSerializer):
+    inform_skipped = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "Also inform the levels skipped so far: they are notified and see the incident, "
+            "but do not hold it."
+        ),
+    )
     to_level = serializers.ChoiceField(
         choices=Level.choices,
         required=False,

@@ -13,7 +13,6 @@ from decimal import Decimal
 from trace.models import Batch
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,14 +20,16 @@ from rest_framework import exceptions
 
 from api.exceptions import Conflict
 from api.models import Organization
-from api.outbox import notify, recipient_cache
+from api.outbox import notify_each, recipient_cache
 from api.permissions import organization_of
-from api.validators import validate_region_code
+from api.timeline import json_value
+from api.validators import field_error as _field_error
+from api.validators import require_county_region_code
 from api.workdays import add_working_days
 
 from . import policy
 from .choices import LEVEL_ORDER, Grade, Kind, Level, Source, Status, TransferTarget, level_rank
-from .models import OPEN_Q, Incident, IncidentBatch, IncidentTimeline, QualityAward
+from .models import OPEN_Q, Incident, IncidentBatch, IncidentTimeline, QualityAward, reached_field
 
 FIGURES = ("deaths", "serious_injuries", "minor_injuries", "direct_loss", "affected_quantity")
 
@@ -56,18 +57,6 @@ class NotYourAction(exceptions.PermissionDenied):
     default_code = "wrong_actor"
 
 
-def _field_error(field: str, message: str, code: str) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
-def _json(value):
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
-
-
 def _log(
     incident: Incident,
     action: str,
@@ -79,15 +68,7 @@ def _log(
     sink: list | None = None,
 ) -> IncidentTimeline:
     """One timeline row, saved now, or collected in ``sink`` to be inserted in bulk (the sweep)."""
-    row = IncidentTimeline(
-        incident=incident,
-        action=action,
-        actor=actor,
-        actor_organization=organization_of(actor),
-        reason=reason or "",
-        data={k: _json(v) for k, v in (data or {}).items()},
-        at=at or timezone.now(),
-    )
+    row = IncidentTimeline.entry(incident, action, actor=actor, reason=reason, data=data, at=at)
     if sink is None:
         row.save()
     else:
@@ -124,14 +105,67 @@ def _governs(org: Organization | None, incident: Incident) -> bool:
     )
 
 
-def _require_regulator_at(actor, incident: Incident, level: str, action: str) -> Organization:
+def _require_regulator_at(
+    actor, incident: Incident, level: str, action: str, *, code: str
+) -> Organization:
     org = organization_of(actor)
     if not _governs(org, incident) or org.level != level:
         raise NotYourAction(
             _("Only the %(level)s regulator of the place may %(action)s this incident.")
-            % {"level": Level(level).label, "action": action}
+            % {"level": Level(level).label, "action": action},
+            code=code,
         )
     return org
+
+
+def incident_require_actor(*, incident: Incident, actor, action: str) -> Organization:
+    """Who may take ``action`` on ``incident`` (issue 11 "Who does what"), one rule for every path:
+    the views ask it before reading the input and the services again under the row lock, so the
+    wrong enterprise or the wrong level gets 403 naming the rule, never a 400 about its input or
+    a 409 about the state (issue 11 "Bad input": an action by the wrong level or enterprise).
+
+    - ``supplement``: the reporting enterprise, or the regulator handling the case;
+    - ``report-up``, ``acknowledge``: the regulator of the level the incident has reached
+      (Order 493: each level acknowledges and passes it up);
+    - ``grade``: a regulator at the handling level or above;
+    - the handling actions (accept … close): the regulator handling the case (the county of the
+      place; the province for a casualty-free defect, SAMR Order 19);
+    - ``attach``: whoever sees the incident.
+    """
+    org = organization_of(actor)
+    if action == "attach":
+        return org
+    if action == "supplement":
+        handler = _governs(org, incident) and org.level == incident.handling_level
+        if org != incident.reporter and not handler:
+            raise NotYourAction(
+                _("Only the reporting enterprise files supplementary reports."),
+                code="reporter_only",
+            )
+        return org
+    if org is None or not org.is_regulator:
+        raise NotYourAction(
+            _("Only a regulator may take this action on an incident."), code="regulator_only"
+        )
+    if action in ("report-up", "acknowledge"):
+        verb = _("pass up") if action == "report-up" else _("acknowledge")
+        return _require_regulator_at(
+            actor, incident, incident.level, verb, code="current_level_only"
+        )
+    if action == "grade":
+        if not _governs(org, incident) or level_rank(org.level) < level_rank(
+            incident.handling_level
+        ):
+            raise NotYourAction(
+                _("Only a regulator handling the incident or above may grade it."),
+                code="handling_level_or_above",
+            )
+        return org
+    if action in policy.HANDLING_ACTIONS:
+        return _require_regulator_at(
+            actor, incident, incident.handling_level, action, code="handling_level_only"
+        )
+    raise ValueError(f"no actor rule for incident action {action!r}")
 
 
 def _require_sees(actor, incident: Incident) -> Organization:
@@ -173,8 +207,17 @@ def _refresh_next_due(incident: Incident) -> None:
     incident.next_due_at = min(dues) if dues and incident.is_open else None
 
 
+def _reach(incident: Incident, level: str) -> str:
+    """Record that ``level`` has been sent the incident (it sees it from now on, issue 11 §9);
+    the caller saves the returned field with the timeline row that says so."""
+    field = reached_field(level)
+    setattr(incident, field, True)
+    return field
+
+
 def _enter_level(incident: Incident, level: str, at: datetime) -> None:
     """The incident reaches ``level`` at ``at``: new pass-up and reminder clocks for that level."""
+    _reach(incident, level)
     incident.level = level
     incident.level_rank = level_rank(level)
     incident.level_reached_at = at
@@ -197,7 +240,6 @@ def _reset_escalation(incident: Incident, at: datetime) -> None:
 def _notify_level(
     incident: Incident, level: str, *, topic: str, subject: str, memo: dict | None = None
 ) -> int:
-    count = 0
     key = (level, _jurisdiction_code(level, incident.region_code))
     if memo is not None and key in memo:
         regulators = memo[key]
@@ -205,28 +247,22 @@ def _notify_level(
         regulators = list(regulators_at(level, incident.region_code))
         if memo is not None:
             memo[key] = regulators
-    for regulator in regulators:
-        notify(
-            organization=regulator,
-            topic=topic,
-            subject=subject,
-            body=_incident_text(incident),
-            payload=_payload(incident),
-            about=incident,
-        )
-        count += 1
-    return count
+    return _notify_orgs(incident, regulators, topic=topic, subject=subject)
 
 
-def _notify_org(incident: Incident, org: Organization, *, topic: str, subject: str) -> None:
-    notify(
-        organization=org,
+def _notify_orgs(incident: Incident, organizations, *, topic: str, subject: str) -> int:
+    return notify_each(
+        organizations,
         topic=topic,
         subject=subject,
         body=_incident_text(incident),
         payload=_payload(incident),
         about=incident,
     )
+
+
+def _notify_org(incident: Incident, org: Organization, *, topic: str, subject: str) -> None:
+    _notify_orgs(incident, [org], topic=topic, subject=subject)
 
 
 def _payload(incident: Incident) -> dict:
@@ -276,16 +312,7 @@ def _validate_report(
     batch_ids,
     now: datetime,
 ) -> list[Batch]:
-    try:
-        validate_region_code(region_code)
-    except ValidationError as exc:
-        raise ValidationError({"region_code": exc.error_list}) from exc
-    if region_code.endswith("00"):
-        raise _field_error(
-            "region_code",
-            _("Give the county-level region code of the place (GB/T 2260)."),
-            "region_code_not_county",
-        )
+    require_county_region_code("region_code", region_code)
     skew = timedelta(seconds=settings.INCIDENT_CLOCK_SKEW_SECONDS)
     if occurred_at > now + skew:
         raise _field_error(
@@ -638,10 +665,7 @@ def incident_supplement(
     with transaction.atomic():
         incident = _lock(incident_id)
         _require_sees(actor, incident)
-        org = organization_of(actor)
-        handler = _governs(org, incident) and org.level == incident.handling_level
-        if org != incident.reporter and not handler:
-            raise NotYourAction(_("Only the reporting enterprise files supplementary reports."))
+        incident_require_actor(incident=incident, actor=actor, action="supplement")
         _check_transition(incident, "supplement")
         figures = {k: v for k, v in figures.items() if k in FIGURES and v is not None}
         if "direct_loss" in figures:
@@ -673,7 +697,7 @@ def incident_supplement(
             reason=reason,
             at=now,
             data={
-                "changed": {k: [_json(a), _json(b)] for k, (a, b) in changed.items()},
+                "changed": {k: [json_value(a), json_value(b)] for k, (a, b) in changed.items()},
                 "written_report": written_report,
             },
         )
@@ -722,8 +746,8 @@ def incident_acknowledge(
     with transaction.atomic():
         incident = _lock(incident_id)
         _require_sees(actor, incident)
+        incident_require_actor(incident=incident, actor=actor, action="acknowledge")
         _check_transition(incident, "acknowledge")
-        _require_regulator_at(actor, incident, incident.level, _("acknowledge"))
         if incident.level_acknowledged:
             raise Conflict(
                 _("This level has already acknowledged the incident."), code="already_acknowledged"
@@ -750,16 +774,24 @@ def incident_report_up(
     incident_id: int,
     actor,
     to_level: str | None = None,
+    inform_skipped: bool = False,
     reason: str = "",
     now: datetime | None = None,
 ) -> Incident:
-    """The current level passes the report up, to the next level or skipping upward (越级上报)."""
+    """The current level passes the report up, to the next level or skipping upward (越级上报).
+
+    A skipped level has not reached the incident and does not see it (issue 11 §9); the chain
+    goes on upward from the level that holds it, so a later pass-up or escalation never reaches
+    a level below. With ``inform_skipped`` every level below the target that was skipped so far
+    (by this pass or an earlier one) is informed: it is notified and sees the incident from then
+    on, but does not hold it (no acknowledgement or pass-up clock of its own).
+    """
     now = now or timezone.now()
     with transaction.atomic():
         incident = _lock(incident_id)
         _require_sees(actor, incident)
+        incident_require_actor(incident=incident, actor=actor, action="report-up")
         _check_transition(incident, "report-up")
-        _require_regulator_at(actor, incident, incident.level, _("pass up"))
         target = to_level or policy.next_level(incident.level)
         if (
             target is None
@@ -768,13 +800,29 @@ def incident_report_up(
         ):
             raise _field_error("to_level", _("Pass the report up to a higher level."), "not_higher")
         old = incident.level
+        skipped = [
+            level.value
+            for level in LEVEL_ORDER[level_rank(old) + 1 : level_rank(target)]
+            if not getattr(incident, reached_field(level))
+        ]
         _enter_level(incident, target, now)
         incident.level_acknowledged = False
+        informed = []
+        if inform_skipped:
+            earlier = [
+                level.value
+                for level in LEVEL_ORDER[: level_rank(old)]
+                if not getattr(incident, reached_field(level))
+            ]
+            informed = earlier + skipped
+        reached = [_reach(incident, level) for level in informed]
         _refresh_next_due(incident)
         incident.save(
             update_fields=[
                 "level",
                 "level_rank",
+                reached_field(target),
+                *reached,
                 "level_reached_at",
                 "level_acknowledged",
                 "reminders_sent",
@@ -790,11 +838,7 @@ def incident_report_up(
             actor=actor,
             reason=reason,
             at=now,
-            data={
-                "from": old,
-                "to": target,
-                "skipped": LEVEL_ORDER.index(target) - LEVEL_ORDER.index(old) > 1,
-            },
+            data={"from": old, "to": target, "skipped": bool(skipped)},
         )
         _notify_level(
             incident,
@@ -802,6 +846,18 @@ def incident_report_up(
             topic="incident.reported_up",
             subject=_("Incident #%(id)s passed up to you") % {"id": incident.pk},
         )
+        if informed:
+            _log(
+                incident, "informed", actor=actor, reason=reason, at=now, data={"levels": informed}
+            )
+            for level in informed:
+                _notify_level(
+                    incident,
+                    level,
+                    topic="incident.informed",
+                    subject=_("Incident #%(id)s, passed up past your level, for your information")
+                    % {"id": incident.pk},
+                )
     return incident
 
 
@@ -812,8 +868,8 @@ def _handle(incident_id: int, actor, action: str, now: datetime | None):
     now = now or timezone.now()
     incident = _lock(incident_id)
     _require_sees(actor, incident)
+    incident_require_actor(incident=incident, actor=actor, action=action)
     target = _check_transition(incident, action)
-    _require_regulator_at(actor, incident, incident.handling_level, action)
     return incident, target, now
 
 
@@ -870,13 +926,12 @@ def incident_accept(
             .exclude(pk=incident.reporter_id)
             .distinct()
         )
-        for producer in producers:
-            _notify_org(
-                incident,
-                producer,
-                topic="incident.accepted",
-                subject=_("An incident names your batches (#%(id)s)") % {"id": incident.pk},
-            )
+        _notify_orgs(
+            incident,
+            producers,
+            topic="incident.accepted",
+            subject=_("An incident names your batches (#%(id)s)") % {"id": incident.pk},
+        )
     return incident
 
 
@@ -927,19 +982,20 @@ def incident_reject(*, incident_id: int, actor, reason: str, now=None) -> Incide
 
 
 def incident_merge(*, incident_id: int, actor, into_id: int, reason: str, now=None) -> Incident:
-    reason = _need(reason, "reason")
-    target_incident = Incident.objects.visible_to(actor).filter(pk=into_id).first()
-    if target_incident is None or target_incident.pk == incident_id:
-        raise _field_error("into", _("Name another incident you can see."), "merge_target")
-    if target_incident.status == Status.MERGED:
-        raise _field_error(
-            "into",
-            _("That incident was itself merged; name the one it was merged into."),
-            "merge_target_merged",
-        )
+    extra: dict = {}
 
     def apply(incident, now):
+        target_incident = Incident.objects.visible_to(actor).filter(pk=into_id).first()
+        if target_incident is None or target_incident.pk == incident_id:
+            raise _field_error("into", _("Name another incident you can see."), "merge_target")
+        if target_incident.status == Status.MERGED:
+            raise _field_error(
+                "into",
+                _("That incident was itself merged; name the one it was merged into."),
+                "merge_target_merged",
+            )
         incident.merged_into = target_incident
+        extra["into"] = target_incident.pk
         return ["merged_into"]
 
     return _simple(
@@ -948,7 +1004,8 @@ def incident_merge(*, incident_id: int, actor, into_id: int, reason: str, now=No
         actor=actor,
         reason=reason,
         now=now,
-        extra={"into": target_incident.pk},
+        require_reason=True,
+        extra=extra,
         apply=apply,
     )
 
@@ -964,7 +1021,6 @@ def incident_investigate(*, incident_id: int, actor, reason: str = "", now=None)
 
 def incident_extend(*, incident_id: int, actor, reason: str, now=None) -> Incident:
     """The investigation report deadline is extended once, with a reason (Order 493: +60 days)."""
-    reason = _need(reason, "reason")
 
     def apply(incident, now):
         if incident.investigation_extended:
@@ -979,19 +1035,27 @@ def incident_extend(*, incident_id: int, actor, reason: str, now=None) -> Incide
         return ["investigation_due_at", "investigation_extended"]
 
     return _simple(
-        "extend", incident_id=incident_id, actor=actor, reason=reason, now=now, apply=apply
+        "extend",
+        incident_id=incident_id,
+        actor=actor,
+        reason=reason,
+        now=now,
+        require_reason=True,
+        apply=apply,
     )
 
 
 def incident_conclude(
     *, incident_id: int, actor, findings: str, public_result: str, reason: str = "", now=None
 ) -> Incident:
-    findings, public_result = _need(findings, "findings"), _need(public_result, "public_result")
+    extra: dict = {}
 
     def apply(incident, now):
+        findings_text = _need(findings, "findings")
+        extra["public_result"] = public_text = _need(public_result, "public_result")
         incident.findings, incident.public_result, incident.concluded_at = (
-            findings,
-            public_result,
+            findings_text,
+            public_text,
             now,
         )
         incident.investigation_due_at = incident.escalation_due_at = incident.reminder_due_at = None
@@ -1013,7 +1077,7 @@ def incident_conclude(
         reason=reason,
         now=now,
         apply=apply,
-        extra={"public_result": public_result},
+        extra=extra,
     )
 
 
@@ -1021,17 +1085,20 @@ def incident_transfer(
     *, incident_id: int, actor, target: str, body: str, reference: str, reason: str = "", now=None
 ) -> Incident:
     """Case transfer (案件移送): public security, another department or jurisdiction."""
-    if target not in TransferTarget.values:
-        raise _field_error(
-            "target", _("Choose public_security, department or jurisdiction."), "invalid_choice"
-        )
-    body, reference = _need(body, "body"), _need(reference, "reference")
+    extra: dict = {}
 
     def apply(incident, now):
+        if target not in TransferTarget.values:
+            raise _field_error(
+                "target", _("Choose public_security, department or jurisdiction."), "invalid_choice"
+            )
+        extra.update(
+            target=target, body=_need(body, "body"), reference=_need(reference, "reference")
+        )
         incident.transfer_target, incident.transfer_body, incident.transfer_reference = (
             target,
-            body,
-            reference,
+            extra["body"],
+            extra["reference"],
         )
         return ["transfer_target", "transfer_body", "transfer_reference"]
 
@@ -1042,7 +1109,7 @@ def incident_transfer(
         reason=reason,
         now=now,
         apply=apply,
-        extra={"target": target, "body": body, "reference": reference},
+        extra=extra,
     )
 
 
@@ -1059,15 +1126,14 @@ def incident_close(*, incident_id: int, actor, reason: str = "", now=None) -> In
 def incident_grade(*, incident_id: int, actor, grade: str, reason: str, now=None) -> Incident:
     """A regulator confirms or changes the grade, with a reason (Order 493)."""
     now = now or timezone.now()
-    if grade not in Grade.values:
-        raise _field_error("grade", _("Choose I, II, III or IV."), "invalid_choice")
-    reason = _need(reason, "reason")
     with transaction.atomic():
         incident = _lock(incident_id)
-        org = _require_sees(actor, incident)
+        _require_sees(actor, incident)
+        incident_require_actor(incident=incident, actor=actor, action="grade")
         _check_transition(incident, "grade")
-        if not org.is_regulator or level_rank(org.level) < level_rank(incident.handling_level):
-            raise NotYourAction(_("Only a regulator handling the incident or above may grade it."))
+        if grade not in Grade.values:
+            raise _field_error("grade", _("Choose I, II, III or IV."), "invalid_choice")
+        reason = _need(reason, "reason")
         fields: set[str] = set()
         _apply_grade(
             incident, grade=grade, confirmed=True, at=now, actor=actor, reason=reason, fields=fields
@@ -1128,6 +1194,7 @@ def incident_note_recall(
 SWEEP_FIELDS = [
     "level",
     "level_rank",
+    *(reached_field(level) for level in LEVEL_ORDER),
     "level_reached_at",
     "level_acknowledged",
     "reminders_sent",
@@ -1251,6 +1318,7 @@ def _sweep_one(incident: Incident, now: datetime, *, sink: list, memo: dict) -> 
 _SWEEP_SQL_TYPES = {
     "level": "varchar",
     "level_rank": "smallint",
+    **{reached_field(level): "boolean" for level in LEVEL_ORDER},
     "level_acknowledged": "boolean",
     "reminders_sent": "smallint",
     "is_overdue": "boolean",

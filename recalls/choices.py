@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RecallType(models.TextChoices):
@@ -18,7 +19,8 @@ class RecallClass(models.IntegerChoices):
 class RecallStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Plan filed")
-    ACTIVE = "active", _("Active")
+    # A recall being carried out (实施中), not trace's lot status "active" (正常).
+    ACTIVE = "active", pgettext_lazy("recall status", "Active")
     COMPLETED = "completed", _("Completed")
     CLOSED = "closed", _("Closed")
     TERMINATED = "terminated", _("Terminated")

@@ -381,6 +381,7 @@ class RecallTimelineEntry(TimelineEntry):
     """One thing that happened to a recall (append-only)."""
 
     recall = models.ForeignKey(Recall, on_delete=models.PROTECT, related_name="timeline")
+    subject_field = "recall"
 
     class Meta(TimelineEntry.Meta):
         verbose_name = _("recall timeline entry")

@@ -29,8 +29,9 @@ from rest_framework import exceptions
 from api.choices import OrganizationKind, RegulatorLevel
 from api.exceptions import Conflict
 from api.models import Organization
-from api.outbox import notify
+from api.outbox import notify, notify_each
 from api.permissions import organization_of
+from api.validators import field_error as _field_error
 from api.workdays import add_working_days
 from incidents import services as incident_services
 from incidents.models import Incident
@@ -93,10 +94,6 @@ class Gone(exceptions.APIException):
     default_code = "gone"
 
 
-def _field_error(field: str, message: str, code: str) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
 def _check(recall: Recall, action: str) -> str | None:
     allowed, target = TRANSITIONS[action]
     if recall.status not in allowed:
@@ -122,16 +119,8 @@ def log_entry(
     data=None,
     at: datetime | None = None,
 ) -> RecallTimelineEntry:
-    if organization is None and actor is not None:
-        organization = organization_of(actor)
-    return RecallTimelineEntry.objects.create(
-        recall=recall,
-        action=action,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_organization=organization,
-        reason=reason,
-        data=data or {},
-        at=at or timezone.now(),
+    return RecallTimelineEntry.record(
+        recall, action, actor=actor, organization=organization, reason=reason, data=data, at=at
     )
 
 
@@ -139,15 +128,9 @@ def require_writer(actor) -> Organization:
     org = organization_of(actor)
     if org is None or not actor.membership.can_write:
         raise exceptions.PermissionDenied(
-            _("You must belong to an organization, and viewers may only read.")
+            _("You must belong to an organization, and viewers may only read."),
+            code="writer_only",
         )
-    return org
-
-
-def _require_producer(recall: Recall, actor) -> Organization:
-    org = require_writer(actor)
-    if org.pk != recall.producer_id:
-        raise exceptions.PermissionDenied(_("Only the producer running this recall may do this."))
     return org
 
 
@@ -155,12 +138,48 @@ def covers(regulator: Organization, region_code: str) -> bool:
     return regulator.is_regulator and region_code.startswith(regulator.jurisdiction_prefix)
 
 
-def _require_regulator(recall: Recall, actor) -> Organization:
+def recall_require_actor(*, recall: Recall, actor, action: str) -> Organization:
+    """Who may take ``action`` on ``recall``, one rule for every path: the views ask it before
+    reading the input and the services again under the row lock, so the wrong party gets 403
+    naming the rule, never a 400 about its input or a 409 about the state (issue 13 "Bad input";
+    SAMR Order 19: the producer runs the recall and reports, the regulator of its place
+    supervises; an ordered recall is the regulator's to run and end).
+
+    - ``edit_scope``, ``update_plan`` (a draft's edit or a re-filing), ``submit``: the producer, or the regulator that ordered it;
+    - ``object``, ``progress_report``, ``complete``, ``summary_report``: the producer;
+    - ``approve``, ``close``: a regulator whose jurisdiction covers the producer;
+    - ``activate``: the producer; an ordered recall also the regulators of the place;
+    - ``terminate``: the regulators of the place, and the producer of a voluntary recall;
+    - ``cancel``: the producer of a voluntary recall; an ordered one the regulators of the place.
+    """
     org = require_writer(actor)
-    if not covers(org, recall.region_code):
-        raise exceptions.PermissionDenied(
-            _("Only a regulator whose jurisdiction covers the producer may do this.")
-        )
+    producer = org.pk == recall.producer_id
+    regulator = covers(org, recall.region_code)
+    ordered = recall.recall_type == RecallType.ORDERED
+    if action in ("edit_scope", "update_plan", "submit"):
+        allowed, code = producer or (ordered and recall.ordered_by_id == org.pk), "producer_only"
+    elif action in ("object", "progress_report", "complete", "summary_report"):
+        allowed, code = producer, "producer_only"
+    elif action in ("approve", "close"):
+        allowed, code = regulator, "regulator_of_place_only"
+    elif action == "activate":
+        allowed = producer or (ordered and regulator)
+        code = "regulator_of_place_only" if ordered else "producer_only"
+    elif action == "terminate":
+        allowed, code = regulator or (producer and not ordered), "party_may_not_end"
+    elif action == "cancel":
+        allowed, code = (regulator if ordered else producer), "party_may_not_end"
+    else:
+        raise ValueError(f"no actor rule for recall action {action!r}")
+    if not allowed:
+        messages = {
+            "producer_only": _("Only the producer running this recall may do this."),
+            "regulator_of_place_only": _(
+                "Only a regulator whose jurisdiction covers the producer may do this."
+            ),
+            "party_may_not_end": _("You may not end this recall."),
+        }
+        raise exceptions.PermissionDenied(messages[code], code=code)
     return org
 
 
@@ -180,15 +199,14 @@ def competent_regulators(region_code: str) -> list[Organization]:
 def notify_regulators(
     recall: Recall, *, topic: str, subject: str, body: str, region_code: str | None = None
 ):
-    for regulator in competent_regulators(region_code or recall.region_code):
-        notify(
-            organization=regulator,
-            topic=topic,
-            subject=subject,
-            body=body,
-            payload={"recall": recall.number, "status": recall.status},
-            about=recall,
-        )
+    notify_each(
+        competent_regulators(region_code or recall.region_code),
+        topic=topic,
+        subject=subject,
+        body=body,
+        payload={"recall": recall.number, "status": recall.status},
+        about=recall,
+    )
 
 
 # --- checks on the plan -----------------------------------------------------
@@ -620,11 +638,7 @@ def recall_edit_scope(*, recall: Recall, actor, edits: list[dict], confirm: bool
     excludes a lot (``batch``) or a holder (``organization``) and needs a reason.
     A lot added brings what was made from it."""
     recall = _lock(recall)
-    org = require_writer(actor)
-    if org.pk != recall.producer_id and not (
-        recall.recall_type == RecallType.ORDERED and recall.ordered_by_id == org.pk
-    ):
-        raise exceptions.PermissionDenied(_("Only the producer running this recall may do this."))
+    recall_require_actor(recall=recall, actor=actor, action="edit_scope")
     _check(recall, "edit_scope")
     for index, edit in enumerate(edits):
         reason = (edit.get("reason") or "").strip()
@@ -714,9 +728,7 @@ def recall_edit_scope(*, recall: Recall, actor, edits: list[dict], confirm: bool
 def recall_update_plan(*, recall: Recall, actor, changes: dict, reason: str = "") -> Recall:
     """Edit a draft's plan, or re-file a filed plan (a new version, with a reason)."""
     recall = _lock(recall)
-    org = require_writer(actor)
-    if org.pk != recall.producer_id and recall.ordered_by_id != org.pk:
-        raise exceptions.PermissionDenied(_("Only the producer running this recall may do this."))
+    recall_require_actor(recall=recall, actor=actor, action="update_plan")
     refile = recall.status != S.DRAFT
     if refile:
         _check(recall, "refile")
@@ -778,9 +790,7 @@ def recall_update_plan(*, recall: Recall, actor, changes: dict, reason: str = ""
 def recall_submit(*, recall: Recall, actor) -> Recall:
     """File the plan (备案): draft → submitted, plan version 1."""
     recall = _lock(recall)
-    org = require_writer(actor)
-    if org.pk != recall.producer_id and recall.ordered_by_id != org.pk:
-        raise exceptions.PermissionDenied(_("Only the producer running this recall may do this."))
+    recall_require_actor(recall=recall, actor=actor, action="submit")
     target = _check(recall, "submit")
     if recall.scope_confirmed_at is None:
         raise Conflict(_("Confirm the scope before filing the plan."), code="scope_not_confirmed")
@@ -806,7 +816,7 @@ def recall_submit(*, recall: Recall, actor) -> Recall:
 def recall_approve(*, recall: Recall, actor, note: str = "") -> Recall:
     """A regulator acknowledges the filed plan."""
     recall = _lock(recall)
-    _require_regulator(recall, actor)
+    recall_require_actor(recall=recall, actor=actor, action="approve")
     _check(recall, "approve")
     recall.approved_at = timezone.now()
     recall.save(update_fields=["approved_at", "updated_at"])
@@ -818,7 +828,7 @@ def recall_approve(*, recall: Recall, actor, note: str = "") -> Recall:
 def recall_object(*, recall: Recall, actor, reason: str) -> Recall:
     """The producer objects to an ordered recall within its window (SAMR Order 19)."""
     recall = _lock(recall)
-    _require_producer(recall, actor)
+    recall_require_actor(recall=recall, actor=actor, action="object")
     _check(recall, "object")
     if recall.recall_type != RecallType.ORDERED:
         raise Conflict(_("Only an ordered recall can be objected to."), code="not_ordered")
@@ -1011,22 +1021,16 @@ def recall_activate(*, recall: Recall, actor) -> Recall:
     consumer pages show the red banner from the next scan. An ordered recall
     activates once the objection window has passed, or when its producer does."""
     recall = _lock(recall)
-    org = require_writer(actor)
+    org = recall_require_actor(recall=recall, actor=actor, action="activate")
     target = _check(recall, "activate")
-    if recall.recall_type == RecallType.VOLUNTARY:
-        if org.pk != recall.producer_id:
-            raise exceptions.PermissionDenied(
-                _("Only the producer running this recall may do this.")
-            )
-    elif org.pk != recall.producer_id:
-        if not covers(org, recall.region_code):
-            raise exceptions.PermissionDenied(
-                _("Only a regulator whose jurisdiction covers the producer may do this.")
-            )
-        if timezone.now() <= recall.objection_due_at:
-            raise Conflict(
-                _("The producer's objection window is still open."), code="objection_window_open"
-            )
+    if (
+        recall.recall_type == RecallType.ORDERED
+        and org.pk != recall.producer_id
+        and timezone.now() <= recall.objection_due_at
+    ):
+        raise Conflict(
+            _("The producer's objection window is still open."), code="objection_window_open"
+        )
     now = timezone.now()
     recalled, events, skipped = _record_recall_events(recall, org=org, actor=actor, now=now)
     notices = list(recall.notices.filter(included=True).select_related("organization"))
@@ -1188,7 +1192,7 @@ def recall_file_progress_report(
     note: str = "",
 ) -> RecallProgressReport:
     recall = _lock(recall)
-    _require_producer(recall, actor)
+    recall_require_actor(recall=recall, actor=actor, action="progress_report")
     _check(recall, "progress_report")
     figures = report_figures(
         recall,
@@ -1230,7 +1234,7 @@ def recall_complete(*, recall: Recall, actor, note: str = "") -> Recall:
     """The producer has done what the plan says: active → completed; the summary
     report falls due (default 15 working days)."""
     recall = _lock(recall)
-    _require_producer(recall, actor)
+    recall_require_actor(recall=recall, actor=actor, action="complete")
     target = _check(recall, "complete")
     now = timezone.now()
     deadline = add_working_days(now, settings.RECALL_SUMMARY_WORKING_DAYS)
@@ -1269,7 +1273,7 @@ def recall_file_summary_report(
     note: str = "",
 ) -> RecallSummaryReport:
     recall = _lock(recall)
-    _require_producer(recall, actor)
+    recall_require_actor(recall=recall, actor=actor, action="summary_report")
     _check(recall, "summary_report")
     if RecallSummaryReport.objects.filter(recall=recall).exists():
         raise Conflict(_("The summary report has already been filed."), code="summary_exists")
@@ -1310,7 +1314,7 @@ def recall_close(*, recall: Recall, actor, override: bool = False, reason: str =
     """The regulator verifies and closes: when the target is met and every
     consignee has answered, or by override with a recorded reason."""
     recall = _lock(recall)
-    _require_regulator(recall, actor)
+    recall_require_actor(recall=recall, actor=actor, action="close")
     target = _check(recall, "close")
     if not RecallSummaryReport.objects.filter(recall=recall).exists():
         raise Conflict(_("The summary report has not been filed yet."), code="summary_missing")
@@ -1361,17 +1365,10 @@ def recall_close(*, recall: Recall, actor, override: bool = False, reason: str =
 
 def _end(recall: Recall, actor, *, action: str, reason: str) -> Recall:
     recall = _lock(recall)
-    org = require_writer(actor)
+    recall_require_actor(recall=recall, actor=actor, action=action)
     target = _check(recall, action)
     if not reason.strip():
         raise _field_error("reason", _("Say why."), "required")
-    producer = org.pk == recall.producer_id
-    if recall.recall_type == RecallType.ORDERED:
-        allowed = covers(org, recall.region_code)
-    else:
-        allowed = producer or (action == "terminate" and covers(org, recall.region_code))
-    if not allowed:
-        raise exceptions.PermissionDenied(_("You may not end this recall."))
     recall.status = target
     recall.ended_reason = reason
     recall.report_check_at = None

@@ -61,18 +61,23 @@ class RecallViewSet(
     ordering_fields = ["id", "activated_at", "created_at"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def _recall(self) -> Recall:
+    def _recall(self, action: str | None = None) -> Recall:
         """The recall named in the URL (404 if not yours to see). A write is only for its
         parties, the producer and the regulators of the place; a consignee acknowledges through
-        its link: refused with 403 before the body is read (issue 9: the authorization matrix)."""
+        its link. Who may take ``action`` (``services.recall_require_actor``) is decided here,
+        before the body is read: the wrong party gets 403 naming the rule, not a 400 about its
+        input nor a 409 about the state (issue 9: the authorization matrix; issue 13 "Bad input")."""
         recall = self.get_object()
         if self.request.method not in permissions.SAFE_METHODS and not self._can_see_scope(recall):
             raise exceptions.PermissionDenied(
                 _(
                     "Only the producer and the regulators of the place act on a "
                     "recall; a consignee answers through its acknowledgement link."
-                )
+                ),
+                code="party_only",
             )
+        if action is not None:
+            services.recall_require_actor(recall=recall, actor=self.request.user, action=action)
         return recall
 
     def _can_see_scope(self, recall: Recall) -> bool:
@@ -110,7 +115,7 @@ class RecallViewSet(
         summary="Edit a draft's plan, or re-file a filed plan (versioned; reason required)",
     )
     def partial_update(self, request, pk=None):
-        recall = self._recall()
+        recall = self._recall("update_plan")
         s = RecallUpdateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         data = dict(s.validated_data)
@@ -138,7 +143,7 @@ class RecallViewSet(
     )
     @action(detail=True, methods=["get", "post"], url_path="scope", url_name="scope")
     def recall_scope(self, request, pk=None):  # not ``scope``: the base viewset's tenancy hook
-        recall = self._recall()
+        recall = self._recall("edit_scope" if request.method == "POST" else None)
         if not self._can_see_scope(recall):
             raise exceptions.PermissionDenied(
                 _("Only the producer and the regulators see a recall's whole scope.")
@@ -234,14 +239,18 @@ class RecallViewSet(
             NoticeSerializer(page, many=True, context={"ack_urls": ack_urls}).data
         )
 
-    def _transition(self, service, **kwargs) -> Response:
-        recall = service(recall=self._recall(), actor=self.request.user, **kwargs)
-        return self._out(recall)
+    def _transition(self, recall: Recall, service, **kwargs) -> Response:
+        return self._out(service(recall=recall, actor=self.request.user, **kwargs))
+
+    def _reason(self, serializer_class=RecallReasonSerializer) -> dict:
+        s = serializer_class(data=self.request.data)
+        s.is_valid(raise_exception=True)
+        return dict(s.validated_data)
 
     @extend_schema(request=None, responses={200: RecallSerializer}, summary="File the plan (备案)")
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        return self._transition(services.recall_submit)
+        return self._transition(self._recall("submit"), services.recall_submit)
 
     @extend_schema(
         request=RecallReasonSerializer,
@@ -250,10 +259,8 @@ class RecallViewSet(
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        self._recall()
-        s = RecallReasonSerializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        return self._transition(services.recall_approve, note=s.validated_data["reason"])
+        recall = self._recall("approve")
+        return self._transition(recall, services.recall_approve, note=self._reason()["reason"])
 
     @extend_schema(
         request=None,
@@ -262,13 +269,11 @@ class RecallViewSet(
     )
     @action(detail=True, methods=["post"])
     def activate(self, request, pk=None):
-        return self._transition(services.recall_activate)
+        return self._transition(self._recall("activate"), services.recall_activate)
 
     def _reason_action(self, name: str) -> Response:
-        self._recall()
-        s = RecallReasonSerializer(data=self.request.data)
-        s.is_valid(raise_exception=True)
-        return self._transition(_REASON_ACTIONS[name], reason=s.validated_data["reason"])
+        recall = self._recall(name)
+        return self._transition(recall, _REASON_ACTIONS[name], reason=self._reason()["reason"])
 
     @extend_schema(
         request=RecallReasonSerializer,
@@ -304,10 +309,8 @@ class RecallViewSet(
     )
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
-        self._recall()
-        s = RecallReasonSerializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        return self._transition(services.recall_complete, note=s.validated_data["reason"])
+        recall = self._recall("complete")
+        return self._transition(recall, services.recall_complete, note=self._reason()["reason"])
 
     @extend_schema(
         request=RecallCloseSerializer,
@@ -316,10 +319,10 @@ class RecallViewSet(
     )
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        self._recall()
-        s = RecallCloseSerializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        return self._transition(services.recall_close, **s.validated_data)
+        recall = self._recall("close")
+        return self._transition(
+            recall, services.recall_close, **self._reason(RecallCloseSerializer)
+        )
 
     @extend_schema(methods=["get"], responses={200: ProgressReportSerializer(many=True)})
     @extend_schema(
@@ -330,7 +333,7 @@ class RecallViewSet(
     )
     @action(detail=True, methods=["get", "post"], url_path="progress-reports")
     def progress_reports(self, request, pk=None):
-        recall = self._recall()
+        recall = self._recall("progress_report" if request.method == "POST" else None)
         if request.method == "POST":
             s = ProgressReportInput(data=request.data)
             s.is_valid(raise_exception=True)
@@ -354,7 +357,7 @@ class RecallViewSet(
     )
     @action(detail=True, methods=["get", "post"], url_path="summary-report")
     def summary_report(self, request, pk=None):
-        recall = self._recall()
+        recall = self._recall("summary_report" if request.method == "POST" else None)
         if request.method == "POST":
             s = SummaryReportInput(data=request.data)
             s.is_valid(raise_exception=True)

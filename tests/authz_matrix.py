@@ -153,6 +153,9 @@ GET    /api/v1/chain/digests/{day}/                         -            401   4
 # on lot A, accepted by the county and passed up to the city (the producer A sees it once accepted, the
 # province and national not yet); B: B's report. Every action but supplement is a regulator's: an
 # enterprise gets 403 whatever it sends; the handling county gets 400 (input), 200, or 409 (not now).
+# Who may act is checked before the input and the state (issue 11 "Bad input": an action by the wrong
+# level), so the city, which sees A^ but does not handle it, gets 403 on the county's handling actions
+# (accept … close); it holds A^ (acknowledge, report-up) and may grade (the handling level or above).
 GET    /api/v1/incidents/                                   -            401   200  200   200  200   200  200  200  200
 POST   /api/v1/incidents/                                   -            401   400  400   400  400   400  400  400  400
 GET    /api/v1/incidents/counts/                            -            401   200  200   200  200   200  200  200  200
@@ -172,12 +175,12 @@ GET    /api/v1/incidents/{id}/attachments/{attachment_id}/  A            401   2
 GET    /api/v1/incidents/{id}/attachments/{attachment_id}/  A^           401   200  200   404  200   404  200  404  404
 GET    /api/v1/incidents/{id}/attachments/{attachment_id}/  B            401   404  404   200  404   200  404  404  404
 POST   /api/v1/incidents/{id}/accept/                       A            401   403  404   404  200   404  404  404  404
-POST   /api/v1/incidents/{id}/accept/                       A^           401   403  403   404  409   404  409  404  404
+POST   /api/v1/incidents/{id}/accept/                       A^           401   403  403   404  409   404  403  404  404
 POST   /api/v1/incidents/{id}/accept/                       B            401   404  404   403  404   200  404  404  404
 POST   /api/v1/incidents/{id}/reject/                       A            401   403  404   404  400   404  404  404  404
-POST   /api/v1/incidents/{id}/reject/                       A^           401   403  403   404  400   404  400  404  404
+POST   /api/v1/incidents/{id}/reject/                       A^           401   403  403   404  400   404  403  404  404
 POST   /api/v1/incidents/{id}/merge/                        A            401   403  404   404  400   404  404  404  404
-POST   /api/v1/incidents/{id}/merge/                        A^           401   403  403   404  400   404  400  404  404
+POST   /api/v1/incidents/{id}/merge/                        A^           401   403  403   404  400   404  403  404  404
 POST   /api/v1/incidents/{id}/report-up/                    A            401   403  404   404  200   404  404  404  404
 POST   /api/v1/incidents/{id}/report-up/                    A^           401   403  403   404  403   404  200  404  404
 POST   /api/v1/incidents/{id}/report-up/                    B            401   404  404   403  404   200  404  404  404
@@ -188,13 +191,13 @@ POST   /api/v1/incidents/{id}/respond/                      A^           401   4
 POST   /api/v1/incidents/{id}/investigate/                  A            401   403  404   404  409   404  404  404  404
 POST   /api/v1/incidents/{id}/investigate/                  A^           401   403  403   404  200   404  403  404  404
 POST   /api/v1/incidents/{id}/extend/                       A            401   403  404   404  400   404  404  404  404
-POST   /api/v1/incidents/{id}/extend/                       A^           401   403  403   404  400   404  400  404  404
+POST   /api/v1/incidents/{id}/extend/                       A^           401   403  403   404  400   404  403  404  404
 POST   /api/v1/incidents/{id}/conclude/                     A            401   403  404   404  400   404  404  404  404
-POST   /api/v1/incidents/{id}/conclude/                     A^           401   403  403   404  400   404  400  404  404
+POST   /api/v1/incidents/{id}/conclude/                     A^           401   403  403   404  400   404  403  404  404
 POST   /api/v1/incidents/{id}/transfer/                     A            401   403  404   404  400   404  404  404  404
-POST   /api/v1/incidents/{id}/transfer/                     A^           401   403  403   404  400   404  400  404  404
+POST   /api/v1/incidents/{id}/transfer/                     A^           401   403  403   404  400   404  403  404  404
 POST   /api/v1/incidents/{id}/close/                        A            401   403  404   404  409   404  404  404  404
-POST   /api/v1/incidents/{id}/close/                        A^           401   403  403   404  409   404  409  404  404
+POST   /api/v1/incidents/{id}/close/                        A^           401   403  403   404  409   404  403  404  404
 POST   /api/v1/incidents/{id}/supplement/                   A            401   200  404   404  200   404  404  404  404
 POST   /api/v1/incidents/{id}/supplement/                   A^           401   403  200   404  200   404  403  404  404
 POST   /api/v1/incidents/{id}/supplement/                   B            401   404  404   200  404   200  404  404  404
@@ -204,7 +207,9 @@ POST   /api/v1/incidents/{id}/acknowledge/                  B            401   4
 # --- recalls (issue 13). A: A's recall, active, its lot shipped to the customer (notified, with an
 # acknowledgement link {token}); B: B's recall, submitted, not yet active. The consignee sees A's recall
 # and writes nothing on it (403); the producer's actions are the producer's, approve and close the
-# regulators' of the place (409: not in the recall's present state). B's rows that would only mirror A's
+# regulators' of the place (409: not in the recall's present state). Who may act is checked before the
+# input and the state, so the regulators get 403 on what only the producer of a voluntary recall does
+# (activate, cancel, the summary report) whatever they send. B's rows that would only mirror A's
 # are left out to keep the run short. The acknowledgement link is the consignee's credential: public.
 GET    /api/v1/recalls/                                     -            401   200  200   200  200   200  200  200  200
 POST   /api/v1/recalls/                                     -            401   400  400   400  400   400  400  400  400
@@ -222,18 +227,18 @@ POST   /api/v1/recalls/{id}/submit/                         A            401   4
 POST   /api/v1/recalls/{id}/submit/                         B            401   404  404   409  404   403  404  404  403
 POST   /api/v1/recalls/{id}/approve/                        A            401   403  403   404  409   404  409  409  409
 POST   /api/v1/recalls/{id}/approve/                        B            401   404  404   403  404   200  404  404  200
-POST   /api/v1/recalls/{id}/activate/                       A            401   409  403   404  409   404  409  409  409
+POST   /api/v1/recalls/{id}/activate/                       A            401   409  403   404  403   404  403  403  403
 POST   /api/v1/recalls/{id}/activate/                       B            401   404  404   200  404   403  404  404  403
 POST   /api/v1/recalls/{id}/object/                         A            401   409  403   404  403   404  403  403  403
 POST   /api/v1/recalls/{id}/terminate/                      A            401   400  403   404  400   404  400  400  400
-POST   /api/v1/recalls/{id}/cancel/                         A            401   409  403   404  409   404  409  409  409
+POST   /api/v1/recalls/{id}/cancel/                         A            401   409  403   404  403   404  403  403  403
 POST   /api/v1/recalls/{id}/complete/                       A            401   200  403   404  403   404  403  403  403
 POST   /api/v1/recalls/{id}/close/                          A            401   403  403   404  409   404  409  409  409
 GET    /api/v1/recalls/{id}/progress-reports/               A            401   200  403   404  200   404  200  200  200
 GET    /api/v1/recalls/{id}/progress-reports/               B            401   404  404   200  404   200  404  404  200
 POST   /api/v1/recalls/{id}/progress-reports/               A            401   201  403   404  403   404  403  403  403
 GET    /api/v1/recalls/{id}/summary-report/                 A            401   404  403   404  404   404  404  404  404
-POST   /api/v1/recalls/{id}/summary-report/                 A            401   400  403   404  400   404  400  400  400
+POST   /api/v1/recalls/{id}/summary-report/                 A            401   400  403   404  403   404  403  403  403
 GET    /api/v1/public/recalls/                              -            200   200  200   200  200   200  200  200  200
 GET    /api/v1/public/recall-ack/{token}/                   A            200   200  200   200  200   200  200  200  200
 POST   /api/v1/public/recall-ack/{token}/                   A            400   400  400   400  400   400  400  400  400

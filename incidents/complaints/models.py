@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from api.models import Organization, TimeStampedModel
 from api.permissions import organization_of
@@ -42,7 +43,7 @@ class Complaint(TimeStampedModel):
 
     tracking_code = models.CharField(_("tracking code"), max_length=10, unique=True)
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="complaints")
-    description = models.TextField(_("what happened"))
+    description = models.TextField(pgettext_lazy("complaint", "what happened"))
     injured = models.BooleanField(_("someone was hurt"), default=False)
     contact_encrypted = models.BinaryField(
         _("contact details (encrypted)"), blank=True, default=b""
@@ -122,6 +123,7 @@ class ComplaintTimeline(TimelineEntry):
     """One action on a complaint. Append-only; never carries contact details."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="timeline")
+    subject_field = "complaint"
 
     class Meta(TimelineEntry.Meta):
         verbose_name = _("complaint timeline entry")
@@ -173,6 +175,7 @@ class RiskSignal(TimeStampedModel):
 
 class RiskSignalTimeline(TimelineEntry):
     signal = models.ForeignKey(RiskSignal, on_delete=models.PROTECT, related_name="timeline")
+    subject_field = "signal"
 
     class Meta(TimelineEntry.Meta):
         verbose_name = _("risk signal timeline entry")

@@ -18,7 +18,6 @@ from trace.models import Batch
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -26,9 +25,10 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
 from api.exceptions import Conflict
-from api.outbox import notify
+from api.outbox import notify_each
 from api.permissions import organization_of
-from api.validators import validate_region_code
+from api.validators import field_error as _field_error
+from api.validators import require_county_region_code
 from api.workdays import add_working_days
 
 from .. import services as incident_services
@@ -75,32 +75,7 @@ class NotYourComplaint(exceptions.PermissionDenied):
     default_code = "wrong_actor"
 
 
-def _field_error(field: str, message: str, code: str) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
-def _json(value):
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-def _log(
-    complaint: Complaint,
-    action: str,
-    *,
-    actor=None,
-    reason: str = "",
-    data: dict | None = None,
-    at: datetime | None = None,
-) -> ComplaintTimeline:
-    return ComplaintTimeline.objects.create(
-        complaint=complaint,
-        action=action,
-        actor=actor,
-        actor_organization=organization_of(actor),
-        reason=reason or "",
-        data={k: _json(v) for k, v in (data or {}).items()},
-        at=at or timezone.now(),
-    )
+_log = ComplaintTimeline.record  # one row on a complaint's timeline (never contact details)
 
 
 def _payload(complaint: Complaint) -> dict:
@@ -116,20 +91,19 @@ def _payload(complaint: Complaint) -> dict:
 
 
 def _notify_regulators(complaint: Complaint, level: str, *, topic: str, subject: str) -> None:
-    for regulator in incident_services.regulators_at(level, complaint.region_code):
-        notify(
-            organization=regulator,
-            topic=topic,
-            subject=subject,
-            body=_("Complaint #%(id)s about lot %(lot)s: %(status)s.")
-            % {
-                "id": complaint.pk,
-                "lot": complaint.batch.lot,
-                "status": complaint.get_status_display(),
-            },
-            payload=_payload(complaint),
-            about=complaint,
-        )
+    notify_each(
+        incident_services.regulators_at(level, complaint.region_code),
+        topic=topic,
+        subject=subject,
+        body=_("Complaint #%(id)s about lot %(lot)s: %(status)s.")
+        % {
+            "id": complaint.pk,
+            "lot": complaint.batch.lot,
+            "status": complaint.get_status_display(),
+        },
+        payload=_payload(complaint),
+        about=complaint,
+    )
 
 
 # --- who may act ------------------------------------------------------------------------------
@@ -188,16 +162,7 @@ def _need(value: str, field: str) -> str:
 
 def _handling_region(batch: Batch, seller_region_code: str) -> str:
     if seller_region_code:
-        try:
-            validate_region_code(seller_region_code)
-        except ValidationError as exc:
-            raise ValidationError({"seller_region_code": exc.error_list}) from exc
-        if seller_region_code.endswith("00"):
-            raise _field_error(
-                "seller_region_code",
-                _("Give the county-level region code (GB/T 2260)."),
-                "region_code_not_county",
-            )
+        require_county_region_code("seller_region_code", seller_region_code)
         return seller_region_code
     if batch.product_id and batch.product.owner_id:
         return batch.product.owner.region_code
@@ -407,16 +372,7 @@ def complaint_forward(
     """Hand it to the county regulator of another place; its 7 working days start there."""
     now = now or timezone.now()
     reason = _need(reason, "reason")
-    try:
-        validate_region_code(region_code)
-    except ValidationError as exc:
-        raise ValidationError({"region_code": exc.error_list}) from exc
-    if region_code.endswith("00"):
-        raise _field_error(
-            "region_code",
-            _("Give the county-level region code (GB/T 2260)."),
-            "region_code_not_county",
-        )
+    require_county_region_code("region_code", region_code)
     with transaction.atomic():
         complaint = _lock(complaint_id, actor)
         _require_handler(actor, complaint, "forward")
@@ -514,12 +470,11 @@ def complaint_convert(
             minor_injuries=1 if complaint.injured else 0,
             now=now,
         )
-        IncidentTimeline.objects.create(
-            incident=incident,
-            action="from_complaint",
+        IncidentTimeline.record(
+            incident,
+            "from_complaint",
             actor=actor,
-            actor_organization=organization_of(actor),
-            reason=reason or "",
+            reason=reason,
             at=now,
             data={
                 "complaint": complaint.pk,
@@ -625,18 +580,7 @@ def _signal_step(signal: RiskSignal, action: str) -> str:
     return target
 
 
-def _signal_log(
-    signal: RiskSignal, action: str, *, actor=None, reason: str = "", data=None, at=None
-):
-    return RiskSignalTimeline.objects.create(
-        signal=signal,
-        action=action,
-        actor=actor,
-        actor_organization=organization_of(actor),
-        reason=reason or "",
-        data={k: _json(v) for k, v in (data or {}).items()},
-        at=at or timezone.now(),
-    )
+_signal_log = RiskSignalTimeline.record  # one row on a risk signal's timeline
 
 
 def signal_confirm(

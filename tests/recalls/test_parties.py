@@ -62,3 +62,47 @@ def test_a_notified_consignee_sees_the_recall_but_writes_nothing_on_it(
     assert response.status_code == 403, response.content
     assert response["Content-Type"].startswith("application/problem+json")
     assert active_recall.timeline.count() == before
+
+
+# (suffix, the rule named) for each write on an active voluntary recall that is the producer's alone.
+PRODUCER_ONLY = [
+    ("activate/", "producer-only"),
+    ("cancel/", "party-may-not-end"),
+    ("complete/", "producer-only"),
+    ("progress-reports/", "producer-only"),
+    ("summary-report/", "producer-only"),
+    ("object/", "producer-only"),
+    ("submit/", "producer-only"),
+    ("scope/", "producer-only"),
+]
+
+
+@pytest.mark.parametrize(("suffix", "rule"), PRODUCER_ONLY)
+def test_the_regulator_is_refused_the_producers_actions_before_its_input_is_read(
+    active_recall, regulator, suffix, rule
+):
+    """SAMR Order 19: the producer runs a voluntary recall and files its reports; the regulator of
+    the place supervises. Who may act is checked first (issue 13 "Bad input"), so the regulator's
+    empty body gets 403 naming the rule, not a 400 about the missing conclusion nor a 409 about
+    the recall's state; nothing is written."""
+    url = f"/api/v1/recalls/{active_recall.pk}/"
+    assert regulator.client.get(url).status_code == 200  # the regulator of the place sees it
+    before = active_recall.timeline.count()
+    response = regulator.client.post(url + suffix, {}, format="json")
+    assert response.status_code == 403, response.content
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert response.json()["type"].endswith("/" + rule)
+    assert active_recall.timeline.count() == before
+
+
+@pytest.mark.parametrize("suffix", ["approve/", "close/"])
+def test_the_producer_is_refused_the_regulators_actions_before_the_state(
+    active_recall, enterprise, suffix
+):
+    """Approving a filed plan and closing a recall are the regulator's (SAMR Order 19): the
+    producer gets 403 (``regulator-of-place-only``) even where the state would also refuse."""
+    response = enterprise.client.post(
+        f"/api/v1/recalls/{active_recall.pk}/{suffix}", {}, format="json"
+    )
+    assert response.status_code == 403, response.content
+    assert response.json()["type"].endswith("/regulator-of-place-only")
