@@ -423,3 +423,87 @@ def test_english_pages_have_no_chinese_but_the_data(client, demo):
             text = text.replace(data, "")
         leftover = re.findall(r"[\u4e00-\u9fff]+", text)
         assert not leftover, (path, leftover[:10])
+
+
+def test_the_customer_receives_what_was_shipped_from_its_page(client, demo):
+    lot = _yogurt("02")
+    retailer = demo["retailer"]
+    trace_services.batch_ship(
+        batch=lot, to=retailer.membership.organization, quantity=Decimal(40), actor=demo["producer"]
+    )
+    client.force_login(retailer)
+    page = client.get(f"/workbench/lots/{lot.pk}/").content.decode()
+    assert 'id="form-receive"' in page and 'id="form-hold"' not in page  # not its lot to hold
+    response = client.post(f"/workbench/lots/{lot.pk}/receive/", {"receive-quantity": ""})
+    assert response.status_code == 302
+    custody = Custody.objects.get(organization=retailer.membership.organization, batch=lot)
+    assert custody.quantity == Decimal(40) and custody.in_transit == 0
+    # Holding a lot it does not own: the rules refuse, and say so on the page.
+    response = client.post(f"/workbench/lots/{lot.pk}/hold/?lang=en", {"hold-reason": "x"})
+    assert response.status_code == 403
+    assert "Only the product&#x27;s owner or a regulator may hold" in response.content.decode()
+
+
+def test_the_owners_failed_inspection_puts_the_lot_on_hold(client, demo):
+    lot = _yogurt("02")
+    client.force_login(demo["producer"])
+    response = client.post(
+        f"/workbench/lots/{lot.pk}/inspect/",
+        {"inspect-result": "fail", "inspect-report_ref": "QC-9", "inspect-note": "酸度超标"},
+    )
+    assert response.status_code == 302
+    lot.refresh_from_db()
+    assert lot.status == BatchStatus.ON_HOLD
+
+
+def test_leaving_a_holder_out_of_the_scope_needs_a_reason(client, demo):
+    lot = _yogurt("01")
+    producer = demo["producer"]
+    from recalls.services import recall_create
+
+    recall = recall_create(
+        actor=producer,
+        batch_ids=[lot.pk],
+        recall_type="voluntary",
+        recall_class=2,
+        defect="d",
+        hazard="h",
+        notice_title="t",
+        notice_text="x",
+        remedies=["refund", "replacement"],
+    )
+    retailer2 = demo["retailer2"].membership.organization
+    client.force_login(producer)
+    url = f"/workbench/enterprise/recalls/{recall.pk}/scope/"
+    target = f"org:{retailer2.pk}"
+    response = client.post(url, {"op": "edit", "target": target, "include": "0", "reason": ""})
+    assert response.status_code == 400 and "errorlist" in _field(
+        response.content.decode(), "reason"
+    )
+    response = client.post(
+        url, {"op": "edit", "target": target, "include": "0", "reason": "已全部售出并召回"}
+    )
+    assert response.status_code == 302
+    assert not recall.notices.get(organization=retailer2).included
+    assert recall.timeline.filter(action="scope_holder_excluded").exists()
+
+
+def test_the_complaints_page_follows_what_the_rules_let_the_producer_see(client, demo):
+    from incidents.complaints.demo import seed_complaints
+    from incidents.complaints.models import Complaint, RiskSignal
+    from incidents.demo import seed_incidents
+
+    seed_incidents()
+    seed_complaints()
+    producer = demo["producer"]
+    assert not Complaint.objects.visible_to(producer).exists()  # the rule this page follows
+    client.force_login(producer)
+    page = client.get("/workbench/enterprise/complaints/").content.decode()
+    for incident in Incident.objects.visible_to(producer).filter(source="complaint"):
+        assert f'href="/workbench/incidents/{incident.pk}/"' in page
+    signals = RiskSignal.objects.visible_to(producer)
+    assert signals.exists()  # the demo's injury signal on the dairy's yogurt
+    for signal in signals:
+        assert signal.title in page
+    for complaint in Complaint.objects.all():
+        assert complaint.tracking_code not in page and complaint.display_code not in page
