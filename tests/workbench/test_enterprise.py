@@ -507,3 +507,18 @@ def test_the_complaints_page_follows_what_the_rules_let_the_producer_see(client,
         assert signal.title in page
     for complaint in Complaint.objects.all():
         assert complaint.tracking_code not in page and complaint.display_code not in page
+
+
+def test_the_lot_page_shows_its_trace_back_to_the_ranch(client, demo):
+    yogurt = _yogurt("01")
+    raw = Batch.objects.filter(lot__startswith="RM").order_by("id")
+    client.force_login(demo["producer"])
+    page = client.get(f"/workbench/lots/{yogurt.pk}/").content.decode()
+    trace = page.split('id="trace-graph"')[1].split("</section>")[0]
+    for lot in raw:
+        assert f'href="/workbench/lots/{lot.pk}/"' in trace
+    assert "徐州绿源牧业有限公司" in trace and "徐州淮海冷链物流有限公司" in trace
+    # The cold-chain distributor sees the yogurt lot's own trace, not the dairy's other trades.
+    client.force_login(demo["distributor"])
+    page = client.get(f"/workbench/lots/{yogurt.pk}/").content.decode()
+    assert 'id="form-ship"' in page

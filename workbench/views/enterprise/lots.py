@@ -11,9 +11,11 @@ from trace.core import rules, services
 from trace.core.choices import BatchStatus
 from trace.core.identifiers import digital_link_path
 from trace.core.labels import biz_step_label, disposition_label, unit_label
-from trace.models import Batch, Custody, Event, EventBatch, LineageEdge, Product
+from trace.core.selectors import trace_graph
+from trace.models import Batch, Custody, Event, EventBatch, Product
 from trace.rest.serializers import BatchCreateSerializer
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Value
@@ -193,15 +195,41 @@ def _events(request: HttpRequest, batch: Batch) -> list[dict]:
     return rows
 
 
-def _lineage(request: HttpRequest, batch: Batch) -> tuple[list[Batch], list[Batch]]:
-    visible = Batch.objects.visible_to(request.user)
-    parents = visible.filter(
-        pk__in=LineageEdge.objects.filter(child=batch).values("parent_id")
-    ).select_related("product")
-    children = visible.filter(
-        pk__in=LineageEdge.objects.filter(parent=batch).values("child_id")
-    ).select_related("product")
-    return list(parents), list(children)
+def _trace(request: HttpRequest, batch: Batch) -> dict:
+    """The lot's trace as ``GET /api/v1/batches/<id>/trace/`` gives it: the lots up and down
+    its lineage, and who took part in the events of them the reader may see."""
+    graph = trace_graph(batch, direction="both", depth=settings.SUYUAN_TRACE_DEFAULT_DEPTH)
+    visible_lots = set(
+        Batch.objects.visible_to(request.user)
+        .filter(pk__in=[b.pk for b in graph.batches])
+        .values_list("pk", flat=True)
+    )
+    visible_events = set(
+        Event.objects.visible_to(request.user)
+        .filter(pk__in=[e.pk for e in graph.events])
+        .values_list("pk", flat=True)
+    )
+    lots = sorted(
+        (b for b in graph.batches if b.pk != batch.pk), key=lambda b: graph.distances[b.pk]
+    )
+    parties: dict[int, dict] = {}
+    for event in graph.events:
+        if event.pk not in visible_events:
+            continue
+        for org in (event.organization, event.destination_org):
+            if org is not None and org.pk not in parties:
+                parties[org.pk] = {"name": local_name(org), "region": org.region_code}
+    return {
+        "lots": [
+            {
+                **_lot_row(b),
+                "distance": graph.distances[b.pk],
+                "visible": b.pk in visible_lots,
+            }
+            for b in lots
+        ],
+        "parties": list(parties.values()),
+    }
 
 
 def _lot_page(request: HttpRequest, batch: Batch, *, bound=None, status: int = 200):
@@ -211,7 +239,7 @@ def _lot_page(request: HttpRequest, batch: Batch, *, bound=None, status: int = 2
     if bound is not None:
         forms[bound[0]] = bound[1]
     titles = _titles()
-    parents, children = _lineage(request, batch)
+    trace = _trace(request, batch)
     owner = batch.product_id is not None and batch.product.owner_id == org.pk
     row = _lot_row(batch)
     api = f"/api/v1/batches/{batch.pk}"
@@ -229,8 +257,9 @@ def _lot_page(request: HttpRequest, batch: Batch, *, bound=None, status: int = 2
                 {"action": a, "title": titles[a], "form": forms[a]} for a in ACTIONS if a in forms
             ],
             "events": _events(request, batch),
-            "parents": [_lot_row(b) for b in parents],
-            "children": [_lot_row(b) for b in children],
+            "upstream": [r for r in trace["lots"] if r["distance"] < 0],
+            "downstream": [r for r in trace["lots"] if r["distance"] > 0],
+            "parties": trace["parties"],
             "owner": owner,
             "can_write": can_write(request.user),
             "links": {
