@@ -129,7 +129,8 @@ def test_the_rules_refusal_is_shown_on_the_form_and_nothing_is_recorded(client, 
     )
     assert response.status_code == 409
     body = response.content.decode()
-    assert 'data-field="quantity"' in body and "8000" in body  # "holds 8000"
+    assert 'data-rule="quantity_exceeds_held"' in _field(body, "quantity")
+    assert "8000" in _field(body, "quantity")  # "holds 8000"
     assert Event.objects.count() == count
 
 
@@ -258,6 +259,7 @@ def test_discovery_before_occurrence_is_refused_on_its_field_and_stores_nothing(
     field = _field(body, "discovered_at")
     assert "errorlist" in field
     assert "Discovery cannot come before the incident occurred." in field
+    assert 'data-rule="discovered_before_occurred"' in field
     assert Incident.objects.count() == count
 
 
@@ -277,6 +279,7 @@ def test_a_lot_of_another_company_is_refused_on_the_lots_field(client, demo):
     assert response.status_code == 400
     field = _field(response.content.decode(), "batches")
     assert "You may only name batches you made, hold or govern." in field
+    assert 'data-rule="batch_not_visible"' in field
     assert Incident.objects.count() == count
 
 

@@ -34,11 +34,11 @@ def _lots(request: HttpRequest):
 
 
 def _form(request: HttpRequest, data=None, files=None, initial=None) -> IncidentForm:
-    form = IncidentForm(data, files, initial=initial, lots=_lots(request))
-    # The same words as the service's own refusal of a lot the reporter may not name.
-    form.fields["batches"].error_messages["invalid_choice"] = _(
-        "You may only name batches you made, hold or govern."
-    )
+    """The lots offered are those the reporter may see; which lots a report may name is the
+    service's to decide (``batch_not_visible``), so any existing lot is taken to it."""
+    form = IncidentForm(data, files, initial=initial, lots=Batch.objects.all())
+    field = form.fields["batches"]
+    field.widget.choices = [(b.pk, field.label_from_instance(b)) for b in _lots(request)]
     return form
 
 
