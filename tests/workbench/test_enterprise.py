@@ -319,6 +319,8 @@ def test_starting_a_recall_proposes_the_scope_then_confirms_it(client, demo):
     assert response["Location"] == f"/workbench/enterprise/recalls/{recall.pk}/scope/"
     page = client.get(response["Location"]).content.decode()
     assert "云龙万家超市有限公司" in page and "南京玄武惠民超市有限公司" in page
+    drafts = client.get("/workbench/enterprise/recalls/new/").content.decode()
+    assert f'href="/workbench/enterprise/recalls/{recall.pk}/scope/"' in drafts
     response = client.post(response["Location"], {"op": "confirm"})
     assert (
         response.status_code == 302 and response["Location"] == f"/workbench/recalls/{recall.pk}/"

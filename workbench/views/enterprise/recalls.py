@@ -84,7 +84,25 @@ def recall_new(request: HttpRequest) -> HttpResponse:
             lots=own_lots(request),
             incidents=incidents,
         )
-    return render(request, "workbench/enterprise/recall_new.html", {"form": form}, status=status)
+    drafts = Recall.objects.visible_to(request.user).filter(
+        producer=request.organization, status=RecallStatus.DRAFT
+    )
+    return render(
+        request,
+        "workbench/enterprise/recall_new.html",
+        {
+            "form": form,
+            "drafts": [
+                {
+                    "recall": r,
+                    "url": recall_url(r.pk),
+                    "confirmed": r.scope_confirmed_at is not None,
+                }
+                for r in drafts.order_by("-id")[:20]
+            ],
+        },
+        status=status,
+    )
 
 
 def _own_recall(request: HttpRequest, pk: int) -> Recall | HttpResponse:
