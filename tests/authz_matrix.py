@@ -348,6 +348,30 @@ GET    /workbench/                                          - html       302   2
 # --- workbench: incident, complaint and recall pages
 
 # --- workbench: enterprise pages
+GET    /workbench/lots/                                     - html       302   200  200   200  403   403  403  403  403
+GET    /workbench/lots/new/                                 - html       302   200  200   200  403   403  403  403  403
+POST   /workbench/lots/new/                                 - html       302   400  400   400  403   403  403  403  403
+GET    /workbench/lots/{batch_id}/                          A html       302   200  200   404  403   403  403  403  403
+GET    /workbench/lots/{batch_id}/                          A* html      302   200  404   404  403   403  403  403  403
+GET    /workbench/lots/{batch_id}/                          B html       302   404  404   200  403   403  403  403  403
+POST   /workbench/lots/{batch_id}/ship/                     A html       302   400  400   404  403   403  403  403  403
+POST   /workbench/lots/{batch_id}/ship/                     B html       302   404  404   400  403   403  403  403  403
+POST   /workbench/lots/{batch_id}/hold/                     A* html      302   400  404   404  403   403  403  403  403
+GET    /workbench/enterprise/incidents/new/                 - html       302   200  200   200  403   403  403  403  403
+POST   /workbench/enterprise/incidents/new/                 - html       302   400  400   400  403   403  403  403  403
+GET    /workbench/enterprise/recalls/new/                   - html       302   200  200   200  403   403  403  403  403
+POST   /workbench/enterprise/recalls/new/                   - html       302   400  400   400  403   403  403  403  403
+GET    /workbench/enterprise/recalls/{id}/scope/            A html       302   200  403   404  403   403  403  403  403
+GET    /workbench/enterprise/recalls/{id}/scope/            B html       302   404  404   200  403   403  403  403  403
+POST   /workbench/enterprise/recalls/{id}/scope/            A html       302   400  403   404  403   403  403  403  403
+POST   /workbench/enterprise/recalls/{id}/scope/            B html       302   404  404   400  403   403  403  403  403
+GET    /workbench/enterprise/recalls/{id}/acknowledge/      A html       302   404  200   404  403   403  403  403  403
+POST   /workbench/enterprise/recalls/{id}/acknowledge/      A html       302   404  400   404  403   403  403  403  403
+GET    /workbench/enterprise/recalls/{id}/acknowledge/      B html       302   404  404   404  403   403  403  403  403
+GET    /workbench/enterprise/drill/                         - html       302   200  200   200  403   403  403  403  403
+POST   /workbench/enterprise/drill/                         - html       302   400  400   400  403   403  403  403  403
+GET    /workbench/enterprise/notices/                       - html       302   200  200   200  403   403  403  403  403
+GET    /workbench/enterprise/complaints/                    - html       302   200  200   200  403   403  403  403  403
 
 # --- workbench: dashboard, quality records, annual report
 

@@ -1,3 +1,0 @@
-"""Workbench pages: enterprise."""
-
-urlpatterns: list = []
