@@ -16,6 +16,7 @@ class ComplaintsConfig(AppConfig):
 
         register_sweeper("complaints", services.complaints_sweep)
         register_sweeper("risk-scans", services.scan_signals_sweep)
+        register_sweeper("risk-injuries", services.incident_injuries_sweep)
         register_notice_provider("complaints", receivers.consumer_page_notices)
         code_not_found.connect(
             receivers.count_unknown_code, dispatch_uid="complaints.count_unknown_code"

@@ -159,6 +159,7 @@ class RiskSignal(TimeStampedModel):
     )
     batches = models.ManyToManyField(Batch, related_name="risk_signals", blank=True)
     complaints = models.ManyToManyField(Complaint, related_name="risk_signals", blank=True)
+    incidents = models.ManyToManyField(Incident, related_name="risk_signals", blank=True)
     gtin = models.CharField(max_length=14, blank=True)
     lot = models.CharField(max_length=20, blank=True)
     raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
