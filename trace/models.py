@@ -414,7 +414,8 @@ class Custody(models.Model):
 
 
 class ScanLog(models.Model):
-    """One scan of a package's code: when, which batch, coarse client facts; never an IP."""
+    """One scan of a package's code: when, which batch, coarse client facts and at most the
+    region; never an IP."""
 
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="scans")
     scanned_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -423,6 +424,9 @@ class ScanLog(models.Model):
     )  # wechat / alipay / ios / android / desktop / bot
     language = models.CharField(max_length=8, blank=True)
     signed_in = models.BooleanField(default=False)
+    # Where the operator's IP-to-region table (trace.consumer.regions) placed the scan; blank
+    # when it did not. The only thing kept about where the scanner was.
+    region_code = models.CharField(max_length=6, blank=True)
 
     class Meta:
         ordering = ["id"]

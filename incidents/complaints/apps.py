@@ -1,4 +1,4 @@
-from trace.consumer.extensions import code_not_found, lot_scanned, register_notice_provider
+from trace.consumer.extensions import code_not_found, register_notice_provider
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -21,4 +21,3 @@ class ComplaintsConfig(AppConfig):
         code_not_found.connect(
             receivers.count_unknown_code, dispatch_uid="complaints.count_unknown_code"
         )
-        lot_scanned.connect(receivers.place_scan, dispatch_uid="complaints.place_scan")

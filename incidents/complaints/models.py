@@ -1,5 +1,5 @@
 """Complaints, their photos and timeline; risk signals and their timeline; consumer warnings;
-counts of scanned codes that name no lot."""
+counts of scanned codes that name no lot (where a scan came from is on ``trace``'s scan log)."""
 
 from trace.models import Batch
 
@@ -210,22 +210,4 @@ class UnknownCodeScan(models.Model):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["gtin", "lot", "day"], name="unknown_scan_unique")
-        ]
-
-
-class ScanRegionCount(models.Model):
-    """How often a lot was scanned per region and day, where the operator's IP-to-region table
-    placed the scan; nothing else about the scanner is kept."""
-
-    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="+")
-    region_code = models.CharField(max_length=6)
-    day = models.DateField()
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["batch", "region_code", "day"], name="scan_region_unique"
-            )
         ]

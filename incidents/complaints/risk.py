@@ -29,7 +29,7 @@ from ..choices import Level
 from ..choices import Status as IncidentStatus
 from ..models import Incident, IncidentBatch
 from .choices import SignalKind, SignalStatus
-from .models import Complaint, RiskSignal, RiskSignalTimeline, ScanRegionCount, UnknownCodeScan
+from .models import Complaint, RiskSignal, RiskSignalTimeline, UnknownCodeScan
 
 
 def _week(moment: datetime) -> str:
@@ -498,12 +498,14 @@ def scan_signals(*, now: datetime) -> int:
 
 
 def _outside_region_signals(*, since: datetime, now: datetime) -> int:
-    """Scans placed in a city where no holder of the lot (producer or custody) is: diversion."""
+    """Scans placed in a city where no holder of the lot (producer or custody) is: diversion.
+    Both the Django page and the fast Redis layer put the region on the scan log."""
     raised = 0
     rows = (
-        ScanRegionCount.objects.filter(day__gte=timezone.localtime(since).date())
+        ScanLog.objects.filter(scanned_at__gte=since, scanned_at__lte=now)
+        .exclude(region_code="")
         .values("batch", "region_code")
-        .annotate(n=Sum("count"))
+        .annotate(n=Count("id"))
         .order_by("batch", "region_code")
     )
     by_city: dict[tuple[int, str], int] = {}
@@ -578,16 +580,3 @@ def count_unknown_scan(*, gtin: str, lot: str, at: datetime) -> None:
             UnknownCodeScan.objects.filter(gtin=gtin, lot=lot[:20], day=day).update(
                 count=F("count") + 1
             )
-
-
-def count_region_scan(*, batch, region_code: str, at: datetime) -> None:
-    day = timezone.localtime(at).date()
-    rows = ScanRegionCount.objects.filter(batch=batch, region_code=region_code, day=day)
-    if not rows.update(count=F("count") + 1):
-        try:
-            with transaction.atomic():
-                ScanRegionCount.objects.create(
-                    batch=batch, region_code=region_code, day=day, count=1
-                )
-        except IntegrityError:
-            rows.update(count=F("count") + 1)

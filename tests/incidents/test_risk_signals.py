@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from api.models import Notification
-from incidents.complaints.models import Complaint, RiskSignal, ScanRegionCount
+from incidents.complaints.models import Complaint, RiskSignal
 from incidents.complaints.services import complaint_submit
 from tests.factories import produce
 
@@ -197,4 +197,6 @@ def test_scans_in_a_city_the_lot_never_reached_are_flagged(batch, chain, dairy, 
     assert signal.evidence["shipped_to"] == ["320312"]
     # Xuzhou (3203), where the producer is, raises nothing; no address is stored anywhere.
     assert RiskSignal.objects.count() == 1
-    assert "203.0.113" not in str(list(ScanRegionCount.objects.values()))
+    logged = list(ScanLog.objects.filter(batch=batch).values())
+    assert sorted({row["region_code"] for row in logged}) == ["320311", "440106"]
+    assert "203.0.113" not in str(logged) and "198.51.100" not in str(logged)

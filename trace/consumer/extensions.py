@@ -9,8 +9,8 @@ other change to the page.
 
 ``code_not_found`` is sent when a scanned code names no lot known here (a
 well-formed GTIN and lot nobody registered): listeners may count it, nothing
-about the scanner is sent. ``lot_scanned`` lets a listener place a scan in a
-region; it must store nothing about the scanner beyond that region.
+about the scanner is sent. (Where a scan came from is not announced: the scan log itself
+keeps the region, see ``regions``.)
 """
 
 from __future__ import annotations
@@ -21,9 +21,6 @@ from dataclasses import dataclass
 from django.dispatch import Signal
 
 code_not_found = Signal()  # kwargs: gtin (GTIN-14), lot
-# Sent for each scan Django answers. ``address`` is the client's address, for a listener that
-# maps it to a region (an IP-to-region table the operator configures) and then forgets it.
-lot_scanned = Signal()  # kwargs: batch, address
 
 
 @dataclass(frozen=True)

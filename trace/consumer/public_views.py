@@ -40,7 +40,7 @@ from rest_framework.views import APIView
 
 from api.permissions import organization_of
 
-from .extensions import code_not_found, lot_scanned, page_notices
+from .extensions import code_not_found, page_notices
 from .forms import action_form, lookup_form
 from .public import (
     ACTIONS,
@@ -52,6 +52,7 @@ from .public import (
     scan_client,
     split_resolver_path,
 )
+from .regions import scan_region
 from .representation import LINKSET_TYPE, wants_linkset
 
 GS1_VOC = "https://gs1.org/voc/"
@@ -186,14 +187,15 @@ def not_found_page(request, *, gtin: str = "", lot: str = "") -> HttpResponse:
 
 
 def _log_scan(request, batch: Batch) -> None:
-    # One INSERT, no IP, no full User-Agent: how many scans, from what kind of app.
+    # One INSERT, no IP, no full User-Agent: how many scans, from what kind of app, and the
+    # region the operator's table places the address in (the address itself is forgotten).
     ScanLog.objects.create(
         batch=batch,
         client=scan_client(request.headers.get("User-Agent", "")),
         language=(translation.get_language() or "")[:8],
         signed_in=request.user.is_authenticated,
+        region_code=scan_region(request.META),
     )
-    lot_scanned.send(sender=resolve, batch=batch, address=request.META.get("REMOTE_ADDR", ""))
 
 
 def _page_context(batch: Batch, *, language: str) -> dict:
