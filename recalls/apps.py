@@ -7,7 +7,7 @@ class RecallsConfig(AppConfig):
     verbose_name = _("Defect recalls")
 
     def ready(self):
-        from trace.consumer import public
+        from trace.consumer.extensions import register_notice_provider
 
         from api.deadlines import register_sweeper
         from api.outbox import notification_delivered
@@ -19,4 +19,4 @@ class RecallsConfig(AppConfig):
             receivers.notification_delivered, dispatch_uid="recalls-delivery"
         )
         # The consumer page and gs1:recallStatus of a recalled lot name the recall and its remedy.
-        public.register_batch_notice(public_views.batch_recall_notice)
+        register_notice_provider("recalls", public_views.recall_page_notices)

@@ -1,4 +1,5 @@
-"""What this app contributes to the consumer page (``trace.consumer.extensions``) and how it
+"""What this app contributes to the consumer page (its notice provider in
+``trace.consumer.extensions``: published warnings and the "report a problem" link) and how it
 counts scanned codes that name no lot."""
 
 from trace.consumer.extensions import PageNotice

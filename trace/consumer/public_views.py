@@ -40,12 +40,11 @@ from rest_framework.views import APIView
 
 from api.permissions import organization_of
 
-from .extensions import code_not_found, page_notices
+from .extensions import code_not_found, page_notices, recall_notice
 from .forms import action_form, lookup_form
 from .public import (
     ACTIONS,
     PageActions,
-    batch_notice,
     find_public_batch,
     page_actions,
     public_batch,
@@ -200,9 +199,9 @@ def _log_scan(request, batch: Batch) -> None:
 
 def _page_context(batch: Batch, *, language: str) -> dict:
     path = digital_link_path(batch.gtin, batch.lot)
-    notices = page_notices(batch, language)
+    notices = page_notices(batch, language)  # asked once per render
     return {
-        "page": public_batch(batch),
+        "page": public_batch(batch, notices),
         "warnings": [n for n in notices if n.kind == "warning"],
         "links": [n for n in notices if n.kind == "link"],
         "page_path": path,
@@ -569,7 +568,7 @@ def _status_body(batch: Batch) -> dict:
         "recalled": batch.status == BatchStatus.RECALLED,
         "on_hold": batch.status == BatchStatus.ON_HOLD,
         "status_changed_at": batch.status_changed_at.isoformat(),
-        "recall": batch_notice(batch),
+        "recall": recall_notice(batch, translation.get_language() or ""),
     }
 
 
