@@ -45,7 +45,9 @@ class Effectiveness(models.TextChoices):
 
     A = "A", _("Level A: every consignee")
     B = "B", _("Level B: more than level C, less than all")
+    # xgettext:no-python-format
     C = "C", _("Level C: 10 % of consignees")
+    # xgettext:no-python-format
     D = "D", _("Level D: 2 % of consignees")
     E = "E", _("Level E: no effectiveness checks")
 
