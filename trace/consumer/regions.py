@@ -54,6 +54,8 @@ def region_of(address: str) -> str:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return ""
+    if ip.version == 6 and ip.ipv4_mapped is not None:  # a dual-stack socket's IPv4 client
+        ip = ip.ipv4_mapped
     lengths, networks = _table(path)[ip.version]
     for length in lengths:  # one dictionary look-up per prefix length in the table
         region = networks.get(ipaddress.ip_network((ip, length), strict=False))
