@@ -252,7 +252,8 @@ class ComplaintViewSet(
     def injury_groups(self, request):
         """Injury complaints and incidents with casualties, grouped by product, batch, region or
         week (seed 004), each from what the asker may see. ``casualties`` counts people: one per
-        injury complaint, an incident's deaths + serious + minor injuries."""
+        injury complaint, an incident's deaths + serious + minor injuries. The filters ``batch``
+        and ``region_code`` narrow both sides; the others are the complaints' own."""
         by = request.query_params.get("by", "batch")
         if by not in ("product", "batch", "region", "week"):
             raise exceptions.ValidationError(
