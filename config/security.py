@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse
 
+from api.client import client_address
+
 
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response):
@@ -34,12 +36,7 @@ class ContentSecurityPolicyMiddleware:
 
 
 def client_ip(request) -> str:
-    if getattr(settings, "SECURE_PROXY", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            return hops[-1]
-    return request.META.get("REMOTE_ADDR", "")
+    return client_address(request.META)
 
 
 def healthz(request) -> HttpResponse:

@@ -537,8 +537,10 @@ COMPLAINT_PHOTO_MAX_PIXELS = env_int("COMPLAINT_PHOTO_MAX_PIXELS", 40_000_000)
 # Per client (keyed hash of the address, never stored): submissions and status lookups.
 COMPLAINT_SUBMIT_RATE = env_str("COMPLAINT_SUBMIT_RATE", "5/hour")
 COMPLAINT_LOOKUP_RATE = env_str("COMPLAINT_LOOKUP_RATE", "30/minute")
-# Injury monitoring (seed 004): a signal when one batch has at least N injury complaints in
-# the window, or a week's injury complaints on a product exceed MULTIPLE x the trailing average.
+# Injury monitoring (seed 004): a signal when at least N people were hurt by one batch in the
+# window, or a week's count on a product reaches MULTIPLE x the trailing average. People are
+# counted from complaints (one per injury complaint) and incidents naming the batch (deaths +
+# serious + minor injuries); the name keeps its first meaning, when only complaints counted.
 RISK_INJURY_MIN_COMPLAINTS = env_int("RISK_INJURY_MIN_COMPLAINTS", 3)
 RISK_INJURY_WINDOW_DAYS = env_int("RISK_INJURY_WINDOW_DAYS", 7)
 RISK_INJURY_TRAILING_WEEKS = env_int("RISK_INJURY_TRAILING_WEEKS", 8)

@@ -7,7 +7,7 @@ class RecallsConfig(AppConfig):
     verbose_name = _("Defect recalls")
 
     def ready(self):
-        from trace.consumer import public
+        from trace.consumer.extensions import register_notice_provider
         from trace.demo.extras import register_demo_seeder
 
         from api.deadlines import register_sweeper
@@ -22,4 +22,4 @@ class RecallsConfig(AppConfig):
             receivers.notification_delivered, dispatch_uid="recalls-delivery"
         )
         # The consumer page and gs1:recallStatus of a recalled lot name the recall and its remedy.
-        public.register_batch_notice(public_views.batch_recall_notice)
+        register_notice_provider("recalls", public_views.recall_page_notices)

@@ -4,6 +4,8 @@ say, and the consignee's acknowledgement page and endpoint."""
 
 from __future__ import annotations
 
+from trace.consumer.extensions import PageNotice
+from trace.core.choices import BatchStatus
 from trace.models import Batch
 
 from django.conf import settings
@@ -88,26 +90,37 @@ def active_recall_of(batch: Batch) -> Recall | None:
     )
 
 
-def batch_recall_notice(batch: Batch) -> dict | None:
-    """What the consumer page and ``gs1:recallStatus`` add about a recalled lot."""
+def recall_page_notices(batch: Batch, language: str) -> list[PageNotice]:
+    """The consumer page's notice provider (``trace.consumer.extensions``): a recalled lot's
+    recall, its remedies and notice link, for the red banner, the public JSON and
+    ``gs1:recallStatus``."""
+    if batch.status != BatchStatus.RECALLED:
+        return []
     recall = active_recall_of(batch)
     if recall is None:
-        return None
-    data = public_recall(recall)
-    return {
-        k: data[k]
-        for k in (
-            "number",
-            "title",
-            "text",
-            "recall_type_label",
-            "recall_class",
-            "status",
-            "remedies",
-            "activated_at",
-            "notice_url",
+        return []
+    with translation.override(language or None):
+        data = public_recall(recall)
+    return [
+        PageNotice(
+            kind="recall",
+            title=data["title"],
+            text=data["text"],
+            url=data["notice_url"],
+            data={
+                k: data[k]
+                for k in (
+                    "number",
+                    "recall_type_label",
+                    "recall_class",
+                    "status",
+                    "remedies",
+                    "activated_at",
+                    "notice_url",
+                )
+            },
         )
-    }
+    ]
 
 
 class PublicRecallSerializer(serializers.Serializer):

@@ -271,3 +271,28 @@ def test_every_package_says_what_it_holds():
 def test_the_cycle_finder_finds_cycles():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_upper_apps_reach_the_consumer_page_only_through_its_extensions(graph):
+    """Issue 10: one consumer-page hook. Recalls (the recall banner) and complaints (warnings,
+    "report a problem") register notice providers in ``trace.consumer.extensions``; nothing in
+    ``trace`` imports them (the demo seed command excepted: it seeds every app), and no other
+    module of the consumer side offers a registry for them."""
+    upward = sorted(
+        (m.name, t)
+        for m in graph.values()
+        if m.name.startswith("trace.") and not m.name.startswith("trace.management.")
+        for t in m.imports
+        if t.split(".")[0] in ("incidents", "recalls")
+    )
+    assert upward == []
+    registries = sorted(
+        (m.name, node.name)
+        for m in graph.values()
+        if m.name.startswith("trace.consumer")
+        for node in ast.walk(ast.parse(m.path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("register_")
+    )
+    assert registries == [("trace.consumer.extensions", "register_notice_provider")]
+    for app in ("recalls.apps", "incidents.complaints.apps"):
+        assert "trace.consumer.extensions" in graph[app].imports, app

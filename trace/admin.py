@@ -143,7 +143,7 @@ class CustodyAdmin(ReadOnlyAdmin):
 
 @admin.register(ScanLog)
 class ScanLogAdmin(ReadOnlyAdmin):
-    list_display = ["scanned_at", "batch", "client", "language", "signed_in"]
+    list_display = ["scanned_at", "batch", "client", "language", "signed_in", "region_code"]
     list_filter = ["client", "signed_in"]
 
 

@@ -90,7 +90,9 @@ class ProductQuerySet(models.QuerySet):
 class Product(TimeStampedModel):
     """A trade item an enterprise makes, identified by its GTIN."""
 
-    owner = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="products")
+    owner = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="products", verbose_name=_("owner")
+    )
     gtin = models.CharField(_("GTIN-14"), max_length=14, unique=True)
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
@@ -122,7 +124,9 @@ class SiteQuerySet(models.QuerySet):
 class Site(TimeStampedModel):
     """A physical place where an enterprise produces, stores or sells (a ranch, a plant, a shop)."""
 
-    owner = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="sites")
+    owner = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="sites", verbose_name=_("owner")
+    )
     name = models.CharField(_("name"), max_length=200)
     gln = models.CharField(_("GLN"), max_length=13, null=True, blank=True, unique=True)
     address = models.CharField(_("address"), max_length=300)
@@ -172,7 +176,12 @@ class Batch(TimeStampedModel):
     """
 
     product = models.ForeignKey(
-        Product, on_delete=models.PROTECT, related_name="batches", null=True, blank=True
+        Product,
+        on_delete=models.PROTECT,
+        related_name="batches",
+        null=True,
+        blank=True,
+        verbose_name=_("product"),
     )
     gtin = models.CharField(_("GTIN-14"), max_length=14)
     lot = models.CharField(_("lot"), max_length=20, validators=[validate_lot])
@@ -188,7 +197,12 @@ class Batch(TimeStampedModel):
     )
     unit = models.CharField(_("unit"), max_length=16, blank=True)
     site = models.ForeignKey(
-        Site, on_delete=models.PROTECT, related_name="batches", null=True, blank=True
+        Site,
+        on_delete=models.PROTECT,
+        related_name="batches",
+        null=True,
+        blank=True,
+        verbose_name=_("site"),
     )
     status = models.CharField(
         _("status"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.ACTIVE
@@ -286,6 +300,7 @@ class Event(models.Model):
         related_name="events_as_source",
         null=True,
         blank=True,
+        verbose_name=_("source organization"),
     )
     destination_org = models.ForeignKey(
         Organization,
@@ -293,16 +308,26 @@ class Event(models.Model):
         related_name="events_as_destination",
         null=True,
         blank=True,
+        verbose_name=_("destination organization"),
     )
     error_declaration = models.JSONField(_("error declaration"), null=True, blank=True)
     # The whole event as EPCIS 2.0 JSON-LD, so nothing a sender gave us is lost.
     document = models.JSONField(_("EPCIS document"))
     # No index of its own: the chain's unique (organization, chain_seq) index leads with it.
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="events", db_index=False
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
+        verbose_name=_("recording organization"),
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("recorded by"),
     )
     chain_seq = models.PositiveBigIntegerField(_("chain sequence"))
     prev_hash = models.CharField(_("previous hash"), max_length=64)
@@ -349,16 +374,26 @@ class Event(models.Model):
 class EventBatch(models.Model):
     """A batch named in an event, with its role and quantity (derived at capture)."""
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="batch_links")
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="batch_links", verbose_name=_("event")
+    )
     # Indexed by (batch, role, event) below, which leads with it.
     batch = models.ForeignKey(
-        Batch, on_delete=models.PROTECT, related_name="event_links", db_index=False
+        Batch,
+        on_delete=models.PROTECT,
+        related_name="event_links",
+        db_index=False,
+        verbose_name=_("batch"),
     )
-    role = models.CharField(max_length=8, choices=BatchRole.choices)
-    quantity = models.DecimalField(max_digits=18, decimal_places=3, null=True, blank=True)
-    uom = models.CharField(max_length=16, blank=True)
+    role = models.CharField(max_length=8, choices=BatchRole.choices, verbose_name=_("role"))
+    quantity = models.DecimalField(
+        max_digits=18, decimal_places=3, null=True, blank=True, verbose_name=_("quantity")
+    )
+    uom = models.CharField(max_length=16, blank=True, verbose_name=_("unit"))
 
     class Meta:
+        verbose_name = _("event lot link")
+        verbose_name_plural = _("event lot links")
         ordering = ["id"]
         # A trace reads a lot's events by role: an ingredient lot that went into 10,000 other
         # lots has 10,000 input links, which the trace of one of them must not read and discard.
@@ -370,12 +405,22 @@ class EventBatch(models.Model):
 class LineageEdge(models.Model):
     """``parent`` went into ``child`` (a transformation or aggregation), derived at capture."""
 
-    parent = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="child_edges")
-    child = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="parent_edges")
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="lineage_edges")
-    quantity = models.DecimalField(max_digits=18, decimal_places=3, null=True, blank=True)
+    parent = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, related_name="child_edges", verbose_name=_("input lot")
+    )
+    child = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, related_name="parent_edges", verbose_name=_("output lot")
+    )
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="lineage_edges", verbose_name=_("event")
+    )
+    quantity = models.DecimalField(
+        max_digits=18, decimal_places=3, null=True, blank=True, verbose_name=_("quantity")
+    )
 
     class Meta:
+        verbose_name = _("lineage edge")
+        verbose_name_plural = _("lineage edges")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
@@ -391,18 +436,26 @@ class LineageEdge(models.Model):
 class Custody(models.Model):
     """How much of a batch an organization holds now (derived from events at capture)."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="custody")
-    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="custody")
-    quantity = models.DecimalField(max_digits=18, decimal_places=3, default=0)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="custody", verbose_name=_("holder")
+    )
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, related_name="custody", verbose_name=_("batch")
+    )
+    quantity = models.DecimalField(
+        max_digits=18, decimal_places=3, default=0, verbose_name=_("quantity held")
+    )
     in_transit = models.DecimalField(
         _("shipped to this organization, not yet received"),
         max_digits=18,
         decimal_places=3,
         default=0,
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("custody")
+        verbose_name_plural = _("custody")
         ordering = ["id"]
         verbose_name_plural = _("custody")
         constraints = [
@@ -414,17 +467,29 @@ class Custody(models.Model):
 
 
 class ScanLog(models.Model):
-    """One scan of a package's code: when, which batch, coarse client facts; never an IP."""
+    """One scan of a package's code: when, which batch, coarse client facts and at most the
+    region; never an IP."""
 
-    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="scans")
-    scanned_at = models.DateTimeField(default=timezone.now, db_index=True)
+    batch = models.ForeignKey(
+        Batch, on_delete=models.CASCADE, related_name="scans", verbose_name=_("batch")
+    )
+    scanned_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("scanned at")
+    )
     client = models.CharField(
-        max_length=16, blank=True
+        max_length=16,
+        blank=True,
+        verbose_name=_("client app"),
     )  # wechat / alipay / ios / android / desktop / bot
-    language = models.CharField(max_length=8, blank=True)
-    signed_in = models.BooleanField(default=False)
+    language = models.CharField(max_length=8, blank=True, verbose_name=_("language"))
+    signed_in = models.BooleanField(default=False, verbose_name=_("signed in"))
+    # Where the operator's IP-to-region table (trace.consumer.regions) placed the scan; blank
+    # when it did not. The only thing kept about where the scanner was.
+    region_code = models.CharField(max_length=6, blank=True, verbose_name=_("region code"))
 
     class Meta:
+        verbose_name = _("scan")
+        verbose_name_plural = _("scan log")
         ordering = ["id"]
 
 
@@ -463,15 +528,18 @@ class EventIdentifier(models.Model):
         related_name="identifiers",
         db_index=False,
         db_constraint=False,
+        verbose_name=_("event"),
     )
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    kind = models.CharField(max_length=12, choices=Kind.choices, verbose_name=_("kind"))
     # CBV short name (``po``, ``owning_party``) or the URI of a custom type.
-    type = models.CharField(max_length=255, blank=True)
-    value = models.CharField(max_length=512)
+    type = models.CharField(max_length=255, blank=True, verbose_name=_("identifier type"))
+    value = models.CharField(max_length=512, verbose_name=_("value"))
     # For trade items: the GTIN-14, so EPC patterns (``urn:epc:idpat:sgtin:…*``) match.
-    gtin = models.CharField(max_length=14, blank=True)
+    gtin = models.CharField(max_length=14, blank=True, verbose_name=_("GTIN"))
 
     class Meta:
+        verbose_name = _("event identifier")
+        verbose_name_plural = _("event identifiers")
         ordering = ["id"]
         indexes = [
             models.Index(fields=["value", "kind"], name="eventident_value_kind_idx"),
@@ -493,7 +561,11 @@ class ChainHead(models.Model):
     """
 
     organization = models.OneToOneField(
-        Organization, on_delete=models.PROTECT, primary_key=True, related_name="+"
+        Organization,
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("organization"),
     )
     chain_seq = models.PositiveBigIntegerField(_("chain sequence"))
     content_hash = models.CharField(_("content hash"), max_length=64)

@@ -1,4 +1,4 @@
-from trace.consumer.extensions import code_not_found, lot_scanned, register_notice_provider
+from trace.consumer.extensions import code_not_found, register_notice_provider
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -20,8 +20,8 @@ class ComplaintsConfig(AppConfig):
         register_demo_seeder("complaints", seed_complaints, order=30)
         register_sweeper("complaints", services.complaints_sweep)
         register_sweeper("risk-scans", services.scan_signals_sweep)
+        register_sweeper("risk-injuries", services.incident_injuries_sweep)
         register_notice_provider("complaints", receivers.consumer_page_notices)
         code_not_found.connect(
             receivers.count_unknown_code, dispatch_uid="complaints.count_unknown_code"
         )
-        lot_scanned.connect(receivers.place_scan, dispatch_uid="complaints.place_scan")

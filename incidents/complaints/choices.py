@@ -37,7 +37,7 @@ def allowed_actions(status: str) -> list[str]:
 
 
 class SignalKind(models.TextChoices):
-    INJURY_CLUSTER = "injury_cluster", _("Injury complaints above the baseline")
+    INJURY_CLUSTER = "injury_cluster", _("Injuries (complaints and incidents) above the baseline")
     UNKNOWN_CODE = "unknown_code", _("A code never issued, scanned repeatedly")
     SCANNED_AFTER_END = "scanned_after_end", _("Scans after recall, destruction or expiry")
     OVER_SCANNED = "over_scanned", _("More scans than units made")

@@ -1,5 +1,5 @@
 """Complaints, their photos and timeline; risk signals and their timeline; consumer warnings;
-counts of scanned codes that name no lot."""
+counts of scanned codes that name no lot (where a scan came from is on ``trace``'s scan log)."""
 
 from trace.models import Batch
 
@@ -42,7 +42,9 @@ class Complaint(TimeStampedModel):
     (SAMR Order 20). Contact details are a Fernet token, readable only by the handler."""
 
     tracking_code = models.CharField(_("tracking code"), max_length=10, unique=True)
-    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="complaints")
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("batch")
+    )
     description = models.TextField(pgettext_lazy("complaint", "what happened"))
     injured = models.BooleanField(_("someone was hurt"), default=False)
     contact_encrypted = models.BinaryField(
@@ -73,10 +75,20 @@ class Complaint(TimeStampedModel):
     reply = models.TextField(_("reply to the consumer"), blank=True)
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
     merged_into = models.ForeignKey(
-        "self", on_delete=models.PROTECT, related_name="duplicates", null=True, blank=True
+        "self",
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+        null=True,
+        blank=True,
+        verbose_name=_("merged into"),
     )
     incident = models.ForeignKey(
-        Incident, on_delete=models.PROTECT, related_name="complaints", null=True, blank=True
+        Incident,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+        null=True,
+        blank=True,
+        verbose_name=_("incident"),
     )
 
     objects = ComplaintQuerySet.as_manager()
@@ -108,21 +120,27 @@ class Complaint(TimeStampedModel):
 class ComplaintPhoto(models.Model):
     """A JPEG or PNG photo, opened by Pillow and re-encoded without its metadata (no GPS)."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="photos")
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.PROTECT, related_name="photos", verbose_name=_("complaint")
+    )
     file = models.FileField(_("file"), upload_to="complaints/%Y/%m/")
     content_type = models.CharField(_("content type"), max_length=32)
     size = models.PositiveIntegerField(_("size"))
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
+    width = models.PositiveIntegerField(verbose_name=_("width"))
+    height = models.PositiveIntegerField(verbose_name=_("height"))
 
     class Meta:
+        verbose_name = _("complaint photo")
+        verbose_name_plural = _("complaint photos")
         ordering = ["id"]
 
 
 class ComplaintTimeline(TimelineEntry):
     """One action on a complaint. Append-only; never carries contact details."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="timeline")
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.PROTECT, related_name="timeline", verbose_name=_("complaint")
+    )
     subject_field = "complaint"
 
     class Meta(TimelineEntry.Meta):
@@ -146,7 +164,9 @@ class RiskSignal(TimeStampedModel):
     """A risk found in complaints (injury monitoring) or scans (counterfeit, diversion), with
     the numbers that raised it; regulators confirm or dismiss it, then may publish a warning."""
 
-    key = models.CharField(max_length=200, unique=True)  # one signal per kind, subject and window
+    key = models.CharField(
+        max_length=200, unique=True, verbose_name=_("deduplication key")
+    )  # one signal per kind, subject and window
     kind = models.CharField(_("kind"), max_length=24, choices=SignalKind.choices)
     status = models.CharField(
         _("status"), max_length=16, choices=SignalStatus.choices, default=SignalStatus.OPEN
@@ -157,12 +177,24 @@ class RiskSignal(TimeStampedModel):
         _("region code of the place concerned"), max_length=6, blank=True
     )
     producer = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="risk_signals", null=True, blank=True
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="risk_signals",
+        null=True,
+        blank=True,
+        verbose_name=_("producer"),
     )
-    batches = models.ManyToManyField(Batch, related_name="risk_signals", blank=True)
-    complaints = models.ManyToManyField(Complaint, related_name="risk_signals", blank=True)
-    gtin = models.CharField(max_length=14, blank=True)
-    lot = models.CharField(max_length=20, blank=True)
+    batches = models.ManyToManyField(
+        Batch, related_name="risk_signals", blank=True, verbose_name=_("batches")
+    )
+    complaints = models.ManyToManyField(
+        Complaint, related_name="risk_signals", blank=True, verbose_name=_("complaints")
+    )
+    incidents = models.ManyToManyField(
+        Incident, related_name="risk_signals", blank=True, verbose_name=_("incidents")
+    )
+    gtin = models.CharField(max_length=14, blank=True, verbose_name=_("GTIN"))
+    lot = models.CharField(max_length=20, blank=True, verbose_name=_("lot"))
     raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
 
     objects = RiskSignalQuerySet.as_manager()
@@ -174,7 +206,9 @@ class RiskSignal(TimeStampedModel):
 
 
 class RiskSignalTimeline(TimelineEntry):
-    signal = models.ForeignKey(RiskSignal, on_delete=models.PROTECT, related_name="timeline")
+    signal = models.ForeignKey(
+        RiskSignal, on_delete=models.PROTECT, related_name="timeline", verbose_name=_("risk signal")
+    )
     subject_field = "signal"
 
     class Meta(TimelineEntry.Meta):
@@ -185,13 +219,19 @@ class RiskSignalTimeline(TimelineEntry):
 class ConsumerWarning(models.Model):
     """A public warning a regulator published from a confirmed risk signal (bilingual)."""
 
-    signal = models.OneToOneField(RiskSignal, on_delete=models.PROTECT, related_name="warning")
+    signal = models.OneToOneField(
+        RiskSignal, on_delete=models.PROTECT, related_name="warning", verbose_name=_("risk signal")
+    )
     title_zh = models.CharField(_("title (Chinese)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200)
     text_zh = models.TextField(_("text (Chinese)"))
     text_en = models.TextField(_("text (English)"))
-    batches = models.ManyToManyField(Batch, related_name="consumer_warnings")
-    published_by = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    batches = models.ManyToManyField(
+        Batch, related_name="consumer_warnings", verbose_name=_("batches")
+    )
+    published_by = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("published by")
+    )
     published_at = models.DateTimeField(_("published at"), default=timezone.now)
 
     class Meta:
@@ -203,31 +243,15 @@ class ConsumerWarning(models.Model):
 class UnknownCodeScan(models.Model):
     """How often a well-formed code naming no lot here was scanned, per day (no scanner data)."""
 
-    gtin = models.CharField(max_length=14)
-    lot = models.CharField(max_length=20)
-    day = models.DateField()
-    count = models.PositiveIntegerField(default=0)
+    gtin = models.CharField(max_length=14, verbose_name=_("GTIN"))
+    lot = models.CharField(max_length=20, verbose_name=_("lot"))
+    day = models.DateField(verbose_name=_("day"))
+    count = models.PositiveIntegerField(default=0, verbose_name=_("scans"))
 
     class Meta:
+        verbose_name = _("scans of an unknown code")
+        verbose_name_plural = _("scans of unknown codes")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["gtin", "lot", "day"], name="unknown_scan_unique")
-        ]
-
-
-class ScanRegionCount(models.Model):
-    """How often a lot was scanned per region and day, where the operator's IP-to-region table
-    placed the scan; nothing else about the scanner is kept."""
-
-    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="+")
-    region_code = models.CharField(max_length=6)
-    day = models.DateField()
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["batch", "region_code", "day"], name="scan_region_unique"
-            )
         ]

@@ -1,4 +1,5 @@
-"""What this app contributes to the consumer page (``trace.consumer.extensions``) and how it
+"""What this app contributes to the consumer page (its notice provider in
+``trace.consumer.extensions``: published warnings and the "report a problem" link) and how it
 counts scanned codes that name no lot."""
 
 from trace.consumer.extensions import PageNotice
@@ -8,8 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import ConsumerWarning
-from .regions import region_of
-from .risk import count_region_scan, count_unknown_scan
+from .risk import count_unknown_scan
 
 
 def consumer_page_notices(batch, language: str) -> list[PageNotice]:
@@ -35,9 +35,3 @@ def consumer_page_notices(batch, language: str) -> list[PageNotice]:
 
 def count_unknown_code(sender, *, gtin: str, lot: str, **kwargs) -> None:
     count_unknown_scan(gtin=gtin, lot=lot, at=timezone.now())
-
-
-def place_scan(sender, *, batch, address: str, **kwargs) -> None:
-    region = region_of(address)
-    if region:
-        count_region_scan(batch=batch, region_code=region, at=timezone.now())

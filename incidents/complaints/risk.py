@@ -26,8 +26,10 @@ from api.outbox import notify
 
 from .. import services as incident_services
 from ..choices import Level
+from ..choices import Status as IncidentStatus
+from ..models import Incident, IncidentBatch
 from .choices import SignalKind, SignalStatus
-from .models import Complaint, RiskSignal, RiskSignalTimeline, ScanRegionCount, UnknownCodeScan
+from .models import Complaint, RiskSignal, RiskSignalTimeline, UnknownCodeScan
 
 
 def _week(moment: datetime) -> str:
@@ -49,6 +51,7 @@ def signal_raise(
     producer: Organization | None,
     batches=(),
     complaints=(),
+    incidents=(),
     gtin: str = "",
     lot: str = "",
     now: datetime | None = None,
@@ -72,12 +75,14 @@ def signal_raise(
             )
             signal.batches.set(list(batches))
             signal.complaints.set(list(complaints))
+            signal.incidents.set(list(incidents))
             RiskSignalTimeline.objects.create(signal=signal, action="raised", at=now, data=evidence)
             links = {
                 "signal": _signal_url(signal),
                 "complaints": [
                     f"{settings.PUBLIC_BASE_URL}/api/v1/complaints/{c.pk}/" for c in complaints
                 ],
+                "incidents": [_incident_url(i) for i in incidents],
             }
             body = _("%(title)s. Numbers: %(evidence)s. Details: %(url)s") % {
                 "title": signal.title,
@@ -113,19 +118,65 @@ def signal_raise(
 
 
 # --- injury monitoring -----------------------------------------------------------------------
+#
+# Complaints and incidents are counted together, per person hurt ("casualties"): an injury
+# complaint is one person (the form asks "was someone hurt", yes or no); an incident counts its
+# own figures, deaths + serious injuries + minor injuries, since an incident with twelve hurt is
+# twelve people, not one report. An incident is placed at its ``reported_at`` (when it reached
+# us, as a complaint at ``submitted_at``) and at every batch it names; on a product, in a region
+# and in a week it counts once however many of its batches it names. Rejected incidents and
+# those merged into another are not counted (the other one is).
+
+
+def injury_incidents():
+    """Incidents with at least one casualty that count in injury monitoring."""
+    return (
+        Incident.objects.exclude(status__in=[IncidentStatus.REJECTED, IncidentStatus.MERGED])
+        .annotate(casualties=F("deaths") + F("serious_injuries") + F("minor_injuries"))
+        .filter(casualties__gt=0)
+    )
+
+
+def _casualties(complaints, incidents) -> int:
+    return len(complaints) + sum(i.casualties for i in incidents)
+
+
+def _incident_url(incident) -> str:
+    return f"{settings.PUBLIC_BASE_URL}/api/v1/incidents/{incident.pk}/"
 
 
 def check_injuries(complaint: Complaint, *, now: datetime) -> RiskSignal | None:
-    """After an injury complaint: ≥ N injury complaints on one batch within the window
-    (``RISK_INJURY_MIN_COMPLAINTS`` in ``RISK_INJURY_WINDOW_DAYS``), or this week's injury
-    complaints on the product ≥ ``RISK_INJURY_MULTIPLE`` × its trailing weekly average."""
-    batch = complaint.batch
+    """After an injury complaint (its batch, placed where the complaint is handled)."""
+    return check_batch_injuries(
+        complaint.batch, now=now, region_code=complaint.region_code, complaint=complaint
+    )
+
+
+def check_batch_injuries(
+    batch: Batch,
+    *,
+    now: datetime,
+    region_code: str,
+    complaint: Complaint | None = None,
+    incident: Incident | None = None,
+) -> RiskSignal | None:
+    """≥ ``RISK_INJURY_MIN_COMPLAINTS`` people hurt on one batch within ``RISK_INJURY_WINDOW_DAYS``
+    (injury complaints plus the casualties of incidents naming it), or this week's casualties on
+    the product ≥ ``RISK_INJURY_MULTIPLE`` × its trailing weekly average. The complaint or
+    incident that prompted the check joins an open signal on the batch as evidence, once."""
     since = now - timedelta(days=settings.RISK_INJURY_WINDOW_DAYS)
     recent = list(
         Complaint.objects.filter(
             batch=batch, injured=True, submitted_at__gte=since, submitted_at__lte=now
         ).order_by("submitted_at", "id")
     )
+    incidents = list(
+        injury_incidents()
+        .filter(batch_links__batch=batch, reported_at__gte=since, reported_at__lte=now)
+        .order_by("reported_at", "id")
+        .distinct()
+    )
+    casualties = _casualties(recent, incidents)
     open_signal = RiskSignal.objects.filter(
         kind=SignalKind.INJURY_CLUSTER,
         batches=batch,
@@ -133,96 +184,202 @@ def check_injuries(complaint: Complaint, *, now: datetime) -> RiskSignal | None:
         raised_at__gte=since,
     ).first()
     if open_signal is not None:
-        open_signal.complaints.add(complaint)
-        RiskSignalTimeline.objects.create(
-            signal=open_signal,
-            action="evidence_added",
-            at=now,
-            data={"complaint": complaint.pk, "injury_complaints": len(recent)},
+        return _add_evidence(
+            open_signal, now=now, complaint=complaint, incident=incident, casualties=casualties
         )
-        return open_signal
     producer = batch.product.owner if batch.product_id else None
-    if len(recent) >= settings.RISK_INJURY_MIN_COMPLAINTS:
+    if casualties >= settings.RISK_INJURY_MIN_COMPLAINTS:
+        first = min(
+            [c.submitted_at for c in recent] + [i.reported_at for i in incidents], default=now
+        )
         evidence = {
             "rule": "min_per_batch",
             "batch": batch.pk,
             "gtin": batch.gtin,
             "lot": batch.lot,
+            "casualties": casualties,
             "injury_complaints": len(recent),
+            "incidents": len(incidents),
+            "incident_casualties": casualties - len(recent),
             "threshold": settings.RISK_INJURY_MIN_COMPLAINTS,
             "window_days": settings.RISK_INJURY_WINDOW_DAYS,
             "since": since.isoformat(),
         }
         return signal_raise(
-            key=f"injury:batch:{batch.pk}:{recent[0].submitted_at:%Y%m%d}",
+            key=f"injury:batch:{batch.pk}:{first:%Y%m%d}",
             kind=SignalKind.INJURY_CLUSTER,
-            title=_("%(n)s injury complaints on lot %(lot)s within %(days)s days")
-            % {"n": len(recent), "lot": batch.lot, "days": settings.RISK_INJURY_WINDOW_DAYS},
+            title=_("%(n)s people hurt by lot %(lot)s within %(days)s days")
+            % {"n": casualties, "lot": batch.lot, "days": settings.RISK_INJURY_WINDOW_DAYS},
             evidence=evidence,
-            region_code=complaint.region_code,
+            region_code=region_code,
             producer=producer,
             batches=[batch],
             complaints=recent,
+            incidents=incidents,
             gtin=batch.gtin,
             lot=batch.lot,
             now=now,
         )
     if batch.product_id:
-        return _check_product_trend(complaint, now=now, producer=producer)
+        return _check_product_trend(batch, now=now, region_code=region_code, producer=producer)
     return None
 
 
-def _check_product_trend(complaint: Complaint, *, now: datetime, producer) -> RiskSignal | None:
+def _add_evidence(signal, *, now, complaint, incident, casualties) -> RiskSignal | None:
+    """The prompting complaint or incident joins the open signal; None when it already had."""
+    data = {"casualties": casualties}
+    if complaint is not None and not signal.complaints.filter(pk=complaint.pk).exists():
+        signal.complaints.add(complaint)
+        data["complaint"] = complaint.pk
+    if incident is not None and not signal.incidents.filter(pk=incident.pk).exists():
+        signal.incidents.add(incident)
+        data["incident"] = incident.pk
+    if len(data) == 1:
+        return None
+    RiskSignalTimeline.objects.create(signal=signal, action="evidence_added", at=now, data=data)
+    return signal
+
+
+def _check_product_trend(batch, *, now: datetime, region_code: str, producer) -> RiskSignal | None:
     weeks = settings.RISK_INJURY_TRAILING_WEEKS
     week_start = now - timedelta(days=7)
-    product_complaints = Complaint.objects.filter(
-        batch__product_id=complaint.batch.product_id, injured=True
-    )
+    trailing_start = week_start - timedelta(weeks=weeks)
+    product_complaints = Complaint.objects.filter(batch__product_id=batch.product_id, injured=True)
+    product_incidents = injury_incidents().filter(batch_links__batch__product_id=batch.product_id)
     this_week = list(product_complaints.filter(submitted_at__gt=week_start, submitted_at__lte=now))
+    week_incidents = list(
+        product_incidents.filter(reported_at__gt=week_start, reported_at__lte=now).distinct()
+    )
     trailing = product_complaints.filter(
-        submitted_at__gt=week_start - timedelta(weeks=weeks), submitted_at__lte=week_start
-    ).count()
+        submitted_at__gt=trailing_start, submitted_at__lte=week_start
+    ).count() + sum(
+        i.casualties
+        for i in product_incidents.filter(
+            reported_at__gt=trailing_start, reported_at__lte=week_start
+        ).distinct()
+    )
+    this_week_n = _casualties(this_week, week_incidents)
     average = trailing / weeks
-    if average <= 0 or len(this_week) < settings.RISK_INJURY_MULTIPLE_MIN:
+    if average <= 0 or this_week_n < settings.RISK_INJURY_MULTIPLE_MIN:
         return None
-    if len(this_week) < settings.RISK_INJURY_MULTIPLE * average:
+    if this_week_n < settings.RISK_INJURY_MULTIPLE * average:
         return None
-    batches = {c.batch_id for c in this_week}
+    batch_ids = {c.batch_id for c in this_week} | set(
+        Batch.objects.filter(
+            product_id=batch.product_id, incident_links__incident__in=week_incidents
+        ).values_list("pk", flat=True)
+    )
     evidence = {
         "rule": "multiple_of_trailing_average",
-        "product": complaint.batch.product_id,
-        "this_week": len(this_week),
+        "product": batch.product_id,
+        "this_week": this_week_n,
+        "injury_complaints": len(this_week),
+        "incidents": len(week_incidents),
         "trailing_weekly_average": round(average, 2),
         "multiple": settings.RISK_INJURY_MULTIPLE,
         "trailing_weeks": weeks,
     }
     return signal_raise(
-        key=f"injury:product:{complaint.batch.product_id}:{_week(now)}",
+        key=f"injury:product:{batch.product_id}:{_week(now)}",
         kind=SignalKind.INJURY_CLUSTER,
-        title=_("Injury complaints on %(product)s at %(multiple)s× their usual rate")
-        % {"product": complaint.batch.product.name, "multiple": round(len(this_week) / average, 1)},
+        title=_("People hurt by %(product)s at %(multiple)s× their usual rate")
+        % {"product": batch.product.name, "multiple": round(this_week_n / average, 1)},
         evidence=evidence,
-        region_code=complaint.region_code,
+        region_code=region_code,
         producer=producer,
-        batches=Batch.objects.filter(pk__in=batches),
+        batches=Batch.objects.filter(pk__in=batch_ids),
         complaints=this_week,
+        incidents=week_incidents,
         now=now,
     )
 
 
-def injury_groups(queryset, *, by: str):
-    """Injury complaints grouped by ``product``, ``batch``, ``region`` or ``week`` (counts)."""
-    field = {"product": "batch__product_id", "batch": "batch_id", "region": "region_code"}.get(by)
-    rows = queryset.filter(injured=True).order_by()
+def incident_injury_signals(*, now: datetime) -> int:
+    """The incidents' side of injury monitoring, run by the sweep (every minute): each batch
+    named by an incident with casualties reported within the window is checked, the incident
+    prompting it. Recomputed from the database, so a sweep after downtime catches up; a signal is
+    raised once (its key) and an incident joins an open one once."""
+    since = now - timedelta(days=settings.RISK_INJURY_WINDOW_DAYS)
+    acted = 0
+    incidents = (
+        injury_incidents()
+        .filter(reported_at__gte=since, reported_at__lte=now)
+        .prefetch_related("batches__product__owner")
+        .order_by("reported_at", "id")
+    )
+    for incident in incidents:
+        for batch in incident.batches.all():
+            acted += _raised(
+                check_batch_injuries(
+                    batch, now=now, region_code=incident.region_code, incident=incident
+                )
+            )
+    return acted
+
+
+def injury_groups(complaints, incidents, *, by: str, batch_id: int | None = None) -> list[dict]:
+    """Injury complaints and incidents with casualties, grouped by ``product``, ``batch``,
+    ``region`` or ``week``: ``[{group, injury_complaints, incidents, deaths, serious_injuries,
+    minor_injuries, casualties}]``, most casualties first. ``complaints`` and ``incidents`` are
+    what the asker may see; an incident counts once in each group it falls in (with ``batch_id``,
+    only that batch's groups)."""
+    groups: dict = {}
+
+    def row(key):
+        return groups.setdefault(
+            key,
+            {
+                "group": key,
+                "injury_complaints": 0,
+                "incidents": 0,
+                "deaths": 0,
+                "serious_injuries": 0,
+                "minor_injuries": 0,
+            },
+        )
+
+    complaints = complaints.filter(injured=True).order_by()
+    field = {"product": "batch__product_id", "batch": "batch_id", "region": "region_code"}
     if by == "week":
-        counts: dict[str, int] = {}
-        for moment in rows.values_list("submitted_at", flat=True):
-            counts[_week(moment)] = counts.get(_week(moment), 0) + 1
-        return [{"group": week, "injury_complaints": n} for week, n in sorted(counts.items())]
-    return [
-        {"group": row[field], "injury_complaints": row["n"]}
-        for row in rows.values(field).annotate(n=Count("id")).order_by("-n", field)
-    ]
+        for moment in complaints.values_list("submitted_at", flat=True):
+            row(_week(moment))["injury_complaints"] += 1
+    else:
+        for entry in complaints.values(field[by]).annotate(n=Count("id")).order_by():
+            row(entry[field[by]])["injury_complaints"] += entry["n"]
+
+    incidents = incidents.order_by()
+    keys: dict[int, set] = {}
+    if by in ("product", "batch"):
+        links = IncidentBatch.objects.filter(incident__in=incidents.values("pk"))
+        if batch_id is not None:
+            links = links.filter(batch_id=batch_id)
+        links = links.values_list(
+            "incident_id", "batch__product_id" if by == "product" else "batch_id"
+        )
+        for incident_id, key in links:
+            keys.setdefault(incident_id, set()).add(key)
+    for figure in incidents.values(
+        "pk", "deaths", "serious_injuries", "minor_injuries", "reported_at", "region_code"
+    ):
+        if by == "region":
+            places = {figure["region_code"]}
+        elif by == "week":
+            places = {_week(figure["reported_at"])}
+        else:
+            places = keys.get(figure["pk"], set())
+        for key in places:
+            target = row(key)
+            target["incidents"] += 1
+            for name in ("deaths", "serious_injuries", "minor_injuries"):
+                target[name] += figure[name]
+    for entry in groups.values():
+        entry["casualties"] = (
+            entry["injury_complaints"]
+            + entry["deaths"]
+            + entry["serious_injuries"]
+            + entry["minor_injuries"]
+        )
+    return sorted(groups.values(), key=lambda r: (-r["casualties"], str(r["group"])))
 
 
 # --- scans -----------------------------------------------------------------------------------
@@ -341,12 +498,14 @@ def scan_signals(*, now: datetime) -> int:
 
 
 def _outside_region_signals(*, since: datetime, now: datetime) -> int:
-    """Scans placed in a city where no holder of the lot (producer or custody) is: diversion."""
+    """Scans placed in a city where no holder of the lot (producer or custody) is: diversion.
+    Both the Django page and the fast Redis layer put the region on the scan log."""
     raised = 0
     rows = (
-        ScanRegionCount.objects.filter(day__gte=timezone.localtime(since).date())
+        ScanLog.objects.filter(scanned_at__gte=since, scanned_at__lte=now)
+        .exclude(region_code="")
         .values("batch", "region_code")
-        .annotate(n=Sum("count"))
+        .annotate(n=Count("id"))
         .order_by("batch", "region_code")
     )
     by_city: dict[tuple[int, str], int] = {}
@@ -421,16 +580,3 @@ def count_unknown_scan(*, gtin: str, lot: str, at: datetime) -> None:
             UnknownCodeScan.objects.filter(gtin=gtin, lot=lot[:20], day=day).update(
                 count=F("count") + 1
             )
-
-
-def count_region_scan(*, batch, region_code: str, at: datetime) -> None:
-    day = timezone.localtime(at).date()
-    rows = ScanRegionCount.objects.filter(batch=batch, region_code=region_code, day=day)
-    if not rows.update(count=F("count") + 1):
-        try:
-            with transaction.atomic():
-                ScanRegionCount.objects.create(
-                    batch=batch, region_code=region_code, day=day, count=1
-                )
-        except IntegrityError:
-            rows.update(count=F("count") + 1)

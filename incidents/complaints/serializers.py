@@ -3,7 +3,10 @@ from trace.core.identifiers import normalize_gtin, validate_lot
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from incidents.models import Incident
 
 from .choices import ComplaintStatus
 from .intake import normalize_phone, parse_code
@@ -246,12 +249,31 @@ class ComplaintConvertSerializer(serializers.Serializer):
 class InjuryGroupSerializer(serializers.Serializer):
     group = serializers.CharField()
     injury_complaints = serializers.IntegerField()
+    incidents = serializers.IntegerField(help_text="Incidents with casualties in the group.")
+    deaths = serializers.IntegerField()
+    serious_injuries = serializers.IntegerField()
+    minor_injuries = serializers.IntegerField()
+    casualties = serializers.IntegerField(
+        help_text="People hurt: one per injury complaint plus the incidents' deaths, serious "
+        "and minor injuries."
+    )
 
 
 class RiskSignalSerializer(serializers.ModelSerializer):
     batches = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     complaints = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    incidents = serializers.SerializerMethodField()
     warning = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_incidents(self, signal) -> list[int]:
+        """The incidents behind the signal that the asker may see."""
+        request = self.context.get("request")
+        ids = [incident.pk for incident in signal.incidents.all()]  # prefetched by the view
+        if request is None or not ids:
+            return []
+        visible = Incident.objects.visible_to(request.user).filter(pk__in=ids)
+        return sorted(visible.values_list("pk", flat=True))
 
     class Meta:
         model = RiskSignal
@@ -267,6 +289,7 @@ class RiskSignalSerializer(serializers.ModelSerializer):
             "lot",
             "batches",
             "complaints",
+            "incidents",
             "raised_at",
             "warning",
         ]

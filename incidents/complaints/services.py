@@ -555,6 +555,12 @@ def scan_signals_sweep(now: datetime) -> int:
     return risk.scan_signals(now=now)
 
 
+def incident_injuries_sweep(now: datetime) -> int:
+    """Injury monitoring over incidents (the complaints' side runs at submission): every minute,
+    the batches of incidents with casualties reported within the window are checked."""
+    return risk.incident_injury_signals(now=now)
+
+
 # --- risk signals and warnings ----------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from api.exceptions import detail_from_django
 from api.pagination import StandardPagination
 from api.viewsets import ScopedViewSetMixin
+from incidents.models import Incident
 
 from . import risk, services
 from . import serializers as s
@@ -249,7 +250,10 @@ class ComplaintViewSet(
         pagination_class=None,
     )
     def injury_groups(self, request):
-        """Injury complaints the regulator sees, grouped by product, batch, region or week (seed 004)."""
+        """Injury complaints and incidents with casualties, grouped by product, batch, region or
+        week (seed 004), each from what the asker may see. ``casualties`` counts people: one per
+        injury complaint, an incident's deaths + serious + minor injuries. The filters ``batch``
+        and ``region_code`` narrow both sides; the others are the complaints' own."""
         by = request.query_params.get("by", "batch")
         if by not in ("product", "batch", "region", "week"):
             raise exceptions.ValidationError(
@@ -261,7 +265,19 @@ class ComplaintViewSet(
                     ]
                 }
             )
-        return Response(risk.injury_groups(self.filter_queryset(self.get_queryset()), by=by))
+        incidents = risk.injury_incidents().filter(
+            pk__in=Incident.objects.visible_to(request.user).values("pk")
+        )
+        params = request.query_params
+        batch_id = int(params["batch"]) if params.get("batch", "").isdigit() else None
+        if batch_id is not None:
+            incidents = incidents.filter(batch_links__batch_id=batch_id)
+        if params.get("region_code"):
+            incidents = incidents.filter(region_code=params["region_code"])
+        complaints = self.filter_queryset(self.get_queryset())
+        return Response(
+            risk.injury_groups(complaints, incidents.distinct(), by=by, batch_id=batch_id)
+        )
 
 
 class RiskSignalViewSet(
@@ -274,7 +290,7 @@ class RiskSignalViewSet(
     """Risk signals: regulators of the place and the producer see them; regulators decide."""
 
     queryset = RiskSignal.objects.select_related("warning").prefetch_related(
-        "batches", "complaints"
+        "batches", "complaints", "incidents"
     )
     serializer_class = s.RiskSignalSerializer
     pagination_class = StandardPagination
@@ -298,7 +314,11 @@ class RiskSignalViewSet(
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         signal = self._act(request, pk, s.ComplaintReasonSerializer, services.signal_confirm)
-        return Response(s.RiskSignalSerializer(self.get_queryset().get(pk=signal.pk)).data)
+        return Response(
+            s.RiskSignalSerializer(
+                self.get_queryset().get(pk=signal.pk), context=self.get_serializer_context()
+            ).data
+        )
 
     @extend_schema(request=s.ComplaintRequiredReasonSerializer, responses=s.RiskSignalSerializer)
     @action(detail=True, methods=["post"])
@@ -306,7 +326,11 @@ class RiskSignalViewSet(
         signal = self._act(
             request, pk, s.ComplaintRequiredReasonSerializer, services.signal_dismiss
         )
-        return Response(s.RiskSignalSerializer(self.get_queryset().get(pk=signal.pk)).data)
+        return Response(
+            s.RiskSignalSerializer(
+                self.get_queryset().get(pk=signal.pk), context=self.get_serializer_context()
+            ).data
+        )
 
     @extend_schema(
         request=s.ComplaintPublishSerializer, responses={201: s.ConsumerWarningSerializer}

@@ -162,3 +162,63 @@ def test_a_workers_copy_expires_even_if_it_missed_the_announcement(
     time.sleep(1.1)
     _status, headers, body = wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="zh-CN")
     assert status_shown(body) == BatchStatus.RECALLED
+
+
+def _networks(tmp_path, settings):
+    table = tmp_path / "networks.csv"
+    table.write_text("203.0.113.0/24,440106\n203.0.113.128/25,440305\n")
+    settings.SCAN_REGION_NETWORKS_FILE = str(table)
+
+
+def test_a_scan_answered_from_redis_is_placed_in_its_region(
+    app, lot, transactional_db, settings, tmp_path
+):
+    """Issue 12 §6: the fast layer places a scan with the operator's IP-to-region table, as
+    Django does; the queued line and the scan log keep the region code, never the address."""
+    from trace.consumer.fastpage import client, local_pages, scan_list_key
+
+    _networks(tmp_path, settings)
+    path = lot.digital_link.replace(settings.PUBLIC_BASE_URL, "")
+    answers = [
+        wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="zh-CN", REMOTE_ADDR=address)
+        for address in ("203.0.113.7", "203.0.113.9", "203.0.113.200", "192.0.2.1")
+    ]
+    assert [a[1].get("X-Page-Cache") for a in answers] == [None, "hit", "hit", "hit"]
+    local_pages().flush_scans()
+    queued = b"".join(client().lrange(scan_list_key(), 0, -1)).decode()
+    assert "440106" in queued and "440305" in queued
+    assert "203.0.113" not in queued and "192.0.2" not in queued
+    scan_log_flush()
+    regions = list(ScanLog.objects.filter(batch=lot).order_by("id").values_list("region_code"))
+    # The first scan was rendered by Django, the other three answered from Redis or memory;
+    # the most specific network wins; an address the table does not know is not placed.
+    assert [r for (r,) in regions] == ["440106", "440106", "440305", ""]
+    assert "203.0.113" not in str(list(ScanLog.objects.values()))
+
+
+def test_scans_from_redis_in_a_city_the_lot_never_reached_raise_the_diversion_signal(
+    app, lot, enterprise, transactional_db, settings, tmp_path
+):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from incidents.complaints.models import RiskSignal
+
+    _networks(tmp_path, settings)
+    settings.RISK_SCANS_OUTSIDE_REGION = 4
+    path = lot.digital_link.replace(settings.PUBLIC_BASE_URL, "")
+    hits = [
+        wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="zh-CN", REMOTE_ADDR=f"203.0.113.{i}")[1].get(
+            "X-Page-Cache"
+        )
+        for i in range(1, 5)
+    ]
+    assert hits.count("hit") == 3  # all but the first answered without Django
+    from trace.consumer.fastpage import local_pages
+
+    local_pages().flush_scans()
+    scan_log_flush()
+    call_command("sweep_deadlines", "--now", timezone.now().isoformat())
+    signal = RiskSignal.objects.get(kind="outside_region")
+    assert signal.evidence["region"] == "440100" and signal.evidence["scans"] == 4
+    assert signal.producer == enterprise.org

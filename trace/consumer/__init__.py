@@ -3,5 +3,6 @@ its caches (``fastpage`` in front of Django), the scan log, phone sign-in and th
 forms, QR codes and label sheets. Templates stay in trace/templates.
 
 May import ``trace.core``, ``trace.gs1``, ``trace.models`` and ``api``; listens to the
-core's signals in ``receivers`` (connected in ``TraceConfig.ready()``).
+core's signals in ``receivers`` (connected in ``TraceConfig.ready()``). The apps above
+(complaints, recalls) add to the page only by registering a notice provider in ``extensions``.
 """

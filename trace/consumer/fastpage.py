@@ -25,6 +25,8 @@ Only active with ``REDIS_URL`` (the embedded setup keeps Django's own cache).
 With Redis unreachable (``api.degrade``) every request goes to Django, which
 answers from the database; nothing is served from memory until Redis is back
 and the pages kept before the outage are dropped (``trace.consumer.receivers``).
+Scans are placed in a region by the same operator table as Django's (``regions``) while the
+request is answered; the queued line carries the region code, never the address.
 Scan log lines wait in a Redis list until ``trace.consumer.tasks.flush_scan_log``
 (Celery beat) writes them in bulk.
 """
@@ -45,6 +47,7 @@ from django.conf import settings
 from api.degrade import redis_available, redis_down, redis_failed, redis_succeeded
 
 from . import public
+from .regions import scan_region
 from .representation import serves_cached_page
 
 _PATH = re.compile(r"^/01/(\d{14})/10/([^/]{1,60}?)/?$")
@@ -289,8 +292,15 @@ class FastPublicPage:
             cookies.get(settings.LANGUAGE_COOKIE_NAME), environ.get("HTTP_ACCEPT_LANGUAGE", "")
         )
         keys = [page_key(gtin, lot, language), version_key(gtin, lot), scan_list_key()]
-        line = json.dumps(
-            [gtin, lot, time.time(), scan_client(environ.get("HTTP_USER_AGENT", "")), language]
+        line = json.dumps(  # the scan log line: the region, never the address
+            [
+                gtin,
+                lot,
+                time.time(),
+                scan_client(environ.get("HTTP_USER_AGENT", "")),
+                language,
+                scan_region(environ),
+            ]
         )
         local = local_pages()
         hit = local.get(keys[0], (gtin, lot))

@@ -34,6 +34,8 @@ from django.utils.translation import gettext as _
 from api.models import Organization
 from api.permissions import organization_of
 
+from .extensions import PageNotice, recall_notice
+
 # Province (or autonomous region / municipality), city, county: the part of a
 # Chinese address a consumer may see. The street and number stay private.
 _REGION_RE = re.compile(
@@ -239,7 +241,7 @@ class PublicBatch:
     status: str
     status_label: str
     journey: list[JourneyStep] = field(default_factory=list)
-    recall: dict | None = None  # what a registered batch-notice hook says of a recalled lot
+    recall: dict | None = None  # the recall notice a provider gives a recalled lot (extensions)
 
     @property
     def recalled(self) -> bool:
@@ -299,27 +301,8 @@ def origin_regions(batch: Batch) -> list[str]:
     return regions
 
 
-# Upper layers (recalls) say what they know of a recalled lot: callables batch → dict | None.
-_batch_notices: list = []
-
-
-def register_batch_notice(fn) -> None:
-    if fn not in _batch_notices:
-        _batch_notices.append(fn)
-
-
-def batch_notice(batch: Batch) -> dict | None:
-    """The recall notice of a recalled lot (title, remedies, link), or None."""
-    if batch.status != BatchStatus.RECALLED:
-        return None
-    for fn in _batch_notices:
-        notice = fn(batch)
-        if notice:
-            return notice
-    return None
-
-
-def public_batch(batch: Batch) -> PublicBatch:
+def public_batch(batch: Batch, notices: list[PageNotice] | None = None) -> PublicBatch:
+    """The lot as the public sees it; ``notices``: the page's notices, when already asked for."""
     producer = batch.product.owner if batch.product_id else None
     separator = ", " if translation.get_language() == "en" else "、"
     return PublicBatch(
@@ -337,7 +320,7 @@ def public_batch(batch: Batch) -> PublicBatch:
         status=batch.status,
         status_label=str(BatchStatus(batch.status).label),
         journey=public_journey(batch),
-        recall=batch_notice(batch),
+        recall=recall_notice(batch, translation.get_language() or "", notices),
     )
 
 

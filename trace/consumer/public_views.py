@@ -40,18 +40,18 @@ from rest_framework.views import APIView
 
 from api.permissions import organization_of
 
-from .extensions import code_not_found, lot_scanned, page_notices
+from .extensions import code_not_found, page_notices, recall_notice
 from .forms import action_form, lookup_form
 from .public import (
     ACTIONS,
     PageActions,
-    batch_notice,
     find_public_batch,
     page_actions,
     public_batch,
     scan_client,
     split_resolver_path,
 )
+from .regions import scan_region
 from .representation import LINKSET_TYPE, wants_linkset
 
 GS1_VOC = "https://gs1.org/voc/"
@@ -186,21 +186,22 @@ def not_found_page(request, *, gtin: str = "", lot: str = "") -> HttpResponse:
 
 
 def _log_scan(request, batch: Batch) -> None:
-    # One INSERT, no IP, no full User-Agent: how many scans, from what kind of app.
+    # One INSERT, no IP, no full User-Agent: how many scans, from what kind of app, and the
+    # region the operator's table places the address in (the address itself is forgotten).
     ScanLog.objects.create(
         batch=batch,
         client=scan_client(request.headers.get("User-Agent", "")),
         language=(translation.get_language() or "")[:8],
         signed_in=request.user.is_authenticated,
+        region_code=scan_region(request.META),
     )
-    lot_scanned.send(sender=resolve, batch=batch, address=request.META.get("REMOTE_ADDR", ""))
 
 
 def _page_context(batch: Batch, *, language: str) -> dict:
     path = digital_link_path(batch.gtin, batch.lot)
-    notices = page_notices(batch, language)
+    notices = page_notices(batch, language)  # asked once per render
     return {
-        "page": public_batch(batch),
+        "page": public_batch(batch, notices),
         "warnings": [n for n in notices if n.kind == "warning"],
         "links": [n for n in notices if n.kind == "link"],
         "page_path": path,
@@ -567,7 +568,7 @@ def _status_body(batch: Batch) -> dict:
         "recalled": batch.status == BatchStatus.RECALLED,
         "on_hold": batch.status == BatchStatus.ON_HOLD,
         "status_changed_at": batch.status_changed_at.isoformat(),
-        "recall": batch_notice(batch),
+        "recall": recall_notice(batch, translation.get_language() or ""),
     }
 
 

@@ -27,8 +27,9 @@ def scan_log_flush(*, limit: int = 10_000) -> int:
                 client=client[:16],
                 language=language[:8],
                 signed_in=False,
+                region_code=str(region[0])[:6] if region else "",  # lines queued before 6 fields
             )
-            for g, lot, ts, client, language in lines
+            for g, lot, ts, client, language, *region in lines
             if (g, lot) in ids
         ]
         ScanLog.objects.bulk_create(rows)

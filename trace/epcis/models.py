@@ -28,10 +28,18 @@ class CaptureJob(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="capture_jobs"
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="capture_jobs",
+        verbose_name=_("organization"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("user"),
     )
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.RUNNING
@@ -50,8 +58,8 @@ class CaptureJob(models.Model):
     duplicate_count = models.PositiveIntegerField(_("events already stored"), default=0)
     # RFC 9457 problem objects, one per failed event (or one for the whole document).
     errors = models.JSONField(_("errors"), default=list, blank=True)
-    epcis_version = models.CharField(max_length=16, blank=True)
-    cbv_version = models.CharField(max_length=16, blank=True)
+    epcis_version = models.CharField(max_length=16, blank=True, verbose_name=_("EPCIS version"))
+    cbv_version = models.CharField(max_length=16, blank=True, verbose_name=_("CBV version"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
@@ -75,10 +83,18 @@ class NamedQuery(models.Model):
     """A named EPCIS query (``POST /epcis/queries``) an organization can run and subscribe to."""
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="epcis_queries"
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="epcis_queries",
+        verbose_name=_("organization"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("created by"),
     )
     name = models.CharField(_("name"), max_length=100)
     query = models.JSONField(_("query"), default=dict)
@@ -107,14 +123,22 @@ class Subscription(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    query = models.ForeignKey(NamedQuery, on_delete=models.CASCADE, related_name="subscriptions")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    query = models.ForeignKey(
+        NamedQuery, on_delete=models.CASCADE, related_name="subscriptions", verbose_name=_("query")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
     dest = models.URLField(_("destination URL"), max_length=1000)
     signature_token = models.CharField(_("signature token"), max_length=255, blank=True)
-    stream = models.BooleanField(default=True)
-    report_if_empty = models.BooleanField(default=False)
-    initial_record_time = models.DateTimeField(null=True, blank=True)
-    last_notified_at = models.DateTimeField(null=True, blank=True)
+    stream = models.BooleanField(default=True, verbose_name=_("stream"))
+    report_if_empty = models.BooleanField(default=False, verbose_name=_("report if empty"))
+    initial_record_time = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("initial record time")
+    )
+    last_notified_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("last notified at")
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -135,15 +159,22 @@ class SubscriptionDelivery(models.Model):
         FAILED = "failed", _("failed")
 
     subscription = models.ForeignKey(
-        Subscription, on_delete=models.CASCADE, related_name="deliveries"
+        Subscription,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("subscription"),
     )
-    event_ids = models.JSONField(default=list)  # Event primary keys
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    last_status_code = models.PositiveIntegerField(null=True, blank=True)
-    last_error = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    event_ids = models.JSONField(default=list, verbose_name=_("event IDs"))  # Event primary keys
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    last_status_code = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("last status code")
+    )
+    last_error = models.CharField(max_length=500, blank=True, verbose_name=_("last error"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered at"))
 
     class Meta:
         ordering = ["id"]
