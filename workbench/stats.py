@@ -113,7 +113,7 @@ def grade_short(code: str) -> str:
     return _("Grade %(grade)s") % {"grade": code}
 
 
-def _percent(part, whole) -> Decimal | None:
+def percent(part, whole) -> Decimal | None:
     if not whole:
         return None
     return (Decimal(100) * Decimal(part) / Decimal(whole)).quantize(Decimal("0.1"))
@@ -289,7 +289,7 @@ def deadlines_figure(user, period: Period) -> Figure:
                 "deadline_label": DEADLINE_LABELS[deadline](),
                 "met": met,
                 "missed": missed,
-                "met_percent": _percent(met, met + missed),
+                "met_percent": percent(met, met + missed),
             }
         )
     categories = [f"{r['level_label']}·{_short_deadline(r['deadline'])}" for r in rows]
@@ -554,10 +554,10 @@ def complaint_timeliness(complaints, *, now: datetime | None = None) -> dict:
     return {
         "decided_in_time": decided_in_time,
         "decided_late": decided_late,
-        "decided_percent": _percent(decided_in_time, decided_in_time + decided_late),
+        "decided_percent": percent(decided_in_time, decided_in_time + decided_late),
         "ended_in_time": ended_in_time,
         "ended_late": ended_late,
-        "ended_percent": _percent(ended_in_time, ended_in_time + ended_late),
+        "ended_percent": percent(ended_in_time, ended_in_time + ended_late),
     }
 
 
