@@ -83,7 +83,14 @@ class Figure:
         return [str(title) for _key, title in self.columns]
 
     def cells(self) -> list[list]:
-        return [[row[key] for key, _title in self.columns] for row in self.rows]
+        """The table's values: numbers stay numbers, labels (lazy translations) become text."""
+        return [[_cell(row[key]) for key, _title in self.columns] for row in self.rows]
+
+
+def _cell(value):
+    if value is None or isinstance(value, int | float | Decimal | date):
+        return value
+    return str(value)
 
 
 def _months(period: Period) -> list[str]:
