@@ -449,7 +449,7 @@ def recalls_figure(user, period: Period) -> Figure:
             ("status", _("Status (code)")),
             ("status_label", _("Status")),
             ("target", _("Target level")),
-            ("target_percent", _("Target, % of consignees")),
+            ("target_percent", _("Target share of consignees, %")),
             ("effectiveness", _("Consignees answered, %")),
             ("target_met", _("Target met")),
             ("recalled_over_planned", _("Recalled ÷ planned, %")),
