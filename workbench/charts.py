@@ -96,6 +96,8 @@ def bar_chart(
         for i in range(len(categories))
     ]
     peak = _nice_max(max(totals or [0]))
+    if peak < 20 and all(float(v).is_integer() for v in totals):
+        peak = max(4, -(-int(max(totals or [0])) // 4) * 4)  # whole numbers on the axis
     for step in range(5):  # grid and axis labels
         value = peak * step / 4
         y = top + plot_h - plot_h * step / 4

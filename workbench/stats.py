@@ -116,6 +116,9 @@ def _local_date(value) -> date:
     return value
 
 
+GRADE_COLORS = {"I": "#82071e", "II": "#cf222e", "III": "#bf8700", "IV": "#0b5cad"}
+
+
 def grade_short(code: str) -> str:
     return _("Grade %(grade)s") % {"grade": code}
 
@@ -171,6 +174,7 @@ def incidents_figure(user, period: Period) -> Figure:
                 sum(n for (m, gg, _s), n in counts.items() if m == month and gg == g)
                 for month in months
             ],
+            GRADE_COLORS[g],
         )
         for g in Grade.values
     ]
