@@ -48,14 +48,14 @@ OVERDUE_REPORT_ACTIONS = ("progress_report_overdue", "summary_report_overdue")
 
 def measure_labels() -> dict[str, str]:
     return {
-        "incidents_major": _("incidents of grade I or II"),
-        "incidents_grade_III": _("incidents of grade III"),
-        "incidents_grade_IV": _("incidents of grade IV"),
-        "recalls": _("recalls"),
-        "recalls_class_1": _("class I recalls"),
-        "complaints_upheld": _("complaints upheld"),
-        "failed_inspections": _("failed inspections"),
-        "late_reports": _("late reports"),
+        "incidents_major": _("Incidents of grade I or II"),
+        "incidents_grade_III": _("Incidents of grade III"),
+        "incidents_grade_IV": _("Incidents of grade IV"),
+        "recalls": _("Recalls (any class)"),
+        "recalls_class_1": _("Class I recalls"),
+        "complaints_upheld": _("Complaints upheld"),
+        "failed_inspections": _("Failed inspections"),
+        "late_reports": _("Late reports"),
     }
 
 
@@ -152,7 +152,7 @@ def classify(measures: dict[str, int]) -> tuple[str, list[str]]:
         ]
         if reached:
             return credit_class, [
-                _("%(count)s %(measure)s (class %(class)s from %(minimum)s)")
+                _("%(measure)s: %(count)s (class %(class)s from %(minimum)s)")
                 % {
                     "count": n,
                     "measure": labels.get(name, name),

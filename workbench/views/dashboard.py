@@ -60,7 +60,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if period is None:
         context = {"form": form, "figures": [], "period": None}
         return render(request, "workbench/analytics/dashboard.html", context, status=400)
-    if not request.GET:
+    if not request.GET.get("date_from") and not request.GET.get("date_to"):
         form = PeriodForm(initial={"date_from": period.start, "date_to": period.end})
     context = {
         "form": form,
