@@ -192,11 +192,19 @@ def test_bad_periods_are_refused_with_the_field_named(client, world):
     response = client.get(
         "/workbench/dashboard/incidents.csv?date_from=2026-05-01&date_to=2026-04-01"
     )
-    assert response.status_code == 400 and b"date_to" in response.content
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["errors"][0]["field"] == "date_to"
+    assert response.json()["errors"][0]["rule"] == "period_reversed"
     response = client.get(
         "/workbench/dashboard/incidents.csv?date_from=1990-01-01&date_to=2026-04-01"
     )
-    assert response.status_code == 400 and b"date_from" in response.content
+    assert response.status_code == 400
+    assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [
+        ("date_from", "period_too_long")
+    ]
+    response = client.get("/workbench/dashboard/scans.xlsx?date_to=2026-13-01")
+    assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [("date_to", "invalid")]
     assert client.get("/workbench/dashboard/nothing.csv").status_code == 404
     assert client.get("/workbench/dashboard/incidents.pdf").status_code == 404
 

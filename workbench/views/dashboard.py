@@ -5,11 +5,13 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from api.exceptions import PROBLEM_BASE, PROBLEM_CONTENT_TYPE
 
 from .. import stats
 from ..access import regulator_page
@@ -29,12 +31,20 @@ class PeriodForm(forms.Form):
         if "date_from" in self.errors or "date_to" in self.errors:
             return data
         if start > end:
-            self.add_error("date_to", _("The end of the period comes before its start."))
+            self.add_error(
+                "date_to",
+                forms.ValidationError(
+                    _("The end of the period comes before its start."), code="period_reversed"
+                ),
+            )
         elif end - start > timedelta(days=settings.DASHBOARD_MAX_DAYS):
             self.add_error(
                 "date_from",
-                _("A period of at most %(days)s days, please.")
-                % {"days": settings.DASHBOARD_MAX_DAYS},
+                forms.ValidationError(
+                    _("A period of at most %(days)s days, please.")
+                    % {"days": settings.DASHBOARD_MAX_DAYS},
+                    code="period_too_long",
+                ),
             )
         else:
             data["period"] = stats.Period(start, end)
@@ -78,8 +88,19 @@ def figure_download(request: HttpRequest, figure: str, fmt: str) -> HttpResponse
         raise Http404(_("No such figure."))
     form, period = period_from(request)
     if period is None:
-        errors = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in form.errors.items())
-        return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
+        errors = [
+            {"field": name, "rule": e["code"] or "invalid", "message": e["message"]}
+            for name, items in form.errors.get_json_data().items()
+            for e in items
+        ]
+        body = {
+            "type": PROBLEM_BASE + "invalid-period",
+            "title": _("Invalid period"),
+            "status": 400,
+            "detail": errors[0]["message"],
+            "errors": errors,
+        }
+        return JsonResponse(body, status=400, content_type=PROBLEM_CONTENT_TYPE)
     result = build(request.user, period)
     name = f"{figure}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{fmt}"
     if fmt == "csv":
