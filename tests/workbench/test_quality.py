@@ -5,12 +5,15 @@ from datetime import timedelta
 from trace.core import services as trace_services
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incidents import services as incident_services
 from incidents.complaints import services as complaint_services
 from incidents.models import QualityAward
+from tests.factories import EnterpriseFactory
 from tests.workbench.analytics_world import build_world, days_ago
 from workbench import quality
 
@@ -180,3 +183,16 @@ def test_an_enterprise_sees_its_own_record_on_the_quality_page(client, world):
     assert "乙电器" in page and "甲乳业" not in page and 'id="credit-class"' in page
     page = client.get("/workbench/quality/?lang=en").content.decode()
     assert "Credit class" in page and "No threshold of classes B to D is reached." in page
+
+
+def test_the_list_reads_a_fixed_number_of_queries_however_many_enterprises(client, world):
+    client.force_login(world.users["city"])
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/workbench/quality/").status_code == 200
+    for _ in range(5):
+        EnterpriseFactory(region_code="320311")
+    world.report("a", at=days_ago(3))
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/workbench/quality/").content.decode()
+    assert page.count("/workbench/quality/organizations/") == 6
+    assert len(many.captured_queries) == len(few.captured_queries)
