@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from incidents.choices import Grade, Level, Source, Status
+from incidents.choices import Grade, Level, Source, Status, level_rank
 from incidents.complaints.choices import ComplaintStatus, SignalKind, SignalStatus
 from incidents.complaints.models import Complaint, RiskSignal, ScanRegionCount
 from incidents.models import Incident, IncidentTimeline
@@ -234,15 +234,30 @@ def deadline_counts(incidents) -> dict[tuple[str, str], list[int]]:
     """(level, deadline) → [met, missed] over the incidents given, from their due and done times
     and their timelines: a report is late when ``reported_late``; a pass-up is met when the level
     passed it up within ``INCIDENT_PASS_UP_MINUTES`` of receiving it and missed when the sweep
-    escalated it; an investigation report is missed when the sweep marked it overdue and met when
+    escalated it (a level at or above the one the incident's grade requires owes no pass-up); an investigation report is missed when the sweep marked it overdue and met when
     the incident was concluded without that; the award holder's written report likewise."""
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    info = {
-        pk: (reported_at, source, late, concluded, handling)
-        for pk, reported_at, source, late, concluded, handling in incidents.order_by().values_list(
-            "pk", "reported_at", "source", "reported_late", "concluded_at", "handling_level"
-        )
-    }
+    info = {}
+    required: dict[int, int] = {}
+    for (
+        pk,
+        reported_at,
+        source,
+        late,
+        concluded,
+        handling,
+        needed,
+    ) in incidents.order_by().values_list(
+        "pk",
+        "reported_at",
+        "source",
+        "reported_late",
+        "concluded_at",
+        "handling_level",
+        "required_level",
+    ):
+        info[pk] = (reported_at, source, late, concluded, handling)
+        required[pk] = level_rank(needed) if needed in Level.values else len(Level.values)
     for _pk, (_at, source, late, _c, _h) in info.items():
         if source == Source.ENTERPRISE:
             counts[(LEVEL_ENTERPRISE, "report")][1 if late else 0] += 1
@@ -262,11 +277,13 @@ def deadline_counts(incidents) -> dict[tuple[str, str], list[int]]:
             source_level, target = data.get("from"), data.get("to")
             if source_level not in Level.values:
                 continue
+            if target:
+                arrived[incident_id][target] = at
+            if level_rank(source_level) >= required[incident_id]:
+                continue  # passed on beyond the level the grade requires: no deadline ran
             entered = arrived[incident_id].get(source_level, info[incident_id][0])
             met = action == "reported_up" and at - entered <= window
             counts[(source_level, "pass_up")][0 if met else 1] += 1
-            if target:
-                arrived[incident_id][target] = at
         elif action == "investigation_overdue":
             overdue_investigation.add(incident_id)
             counts[(info[incident_id][4], "investigation")][1] += 1

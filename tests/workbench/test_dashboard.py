@@ -122,6 +122,16 @@ def test_deadlines_met_and_missed_per_level(client, world):
         now=grade_three.reported_at + timedelta(minutes=30),
     )
     incident_services.incidents_sweep(grade_three.reported_at + timedelta(hours=4))
+    # A grade IV one goes up to the city (the level it requires), which passes it on to the
+    # province anyway: the county met its deadline, the city owed none.
+    grade_four = w.incidents[3]
+    assert grade_four.grade == "IV"
+    incident_services.incident_report_up(
+        incident_id=grade_four.pk, actor=county, now=grade_four.reported_at + timedelta(minutes=20)
+    )
+    incident_services.incident_report_up(
+        incident_id=grade_four.pk, actor=city, now=grade_four.reported_at + timedelta(minutes=40)
+    )
     client.force_login(county)
     rows = {
         (r[0], r[2]): (int(r[4]), int(r[5]))
@@ -131,7 +141,14 @@ def test_deadlines_met_and_missed_per_level(client, world):
     late = sum(1 for i in tongshan if i.reported_late)
     assert late == 1
     assert rows[("enterprise", "report")] == (len(tongshan) - late, late)
-    assert rows[("county", "pass_up")][0] >= 1
+    escalated_from_county = sum(
+        1
+        for i in tongshan
+        for row in i.timeline.filter(action="escalated")
+        if row.data["from"] == "county"
+    )
+    assert escalated_from_county == 2  # the two older ones nobody passed up, by the sweep
+    assert rows[("county", "pass_up")] == (2, escalated_from_county)
     assert rows[("city", "pass_up")] == (0, 1)
     client.force_login(city)
     city_rows = {(r[0], r[2]) for r in _csv(client.get("/workbench/dashboard/deadlines.csv"))[1:]}
