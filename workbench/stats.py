@@ -20,7 +20,7 @@ from trace.exports import safe_cell, sheet_title
 from trace.models import Batch
 
 from django.conf import settings
-from django.db.models import Count, F, Sum
+from django.db.models import Count, Exists, F, OuterRef, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -237,68 +237,70 @@ def deadline_counts(incidents) -> dict[tuple[str, str], list[int]]:
     escalated it (a level at or above the one the incident's grade requires owes no pass-up); an investigation report is missed when the sweep marked it overdue and met when
     the incident was concluded without that; the award holder's written report likewise."""
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    info = {}
-    required: dict[int, int] = {}
-    for (
-        pk,
-        reported_at,
-        source,
-        late,
-        concluded,
-        handling,
-        needed,
-    ) in incidents.order_by().values_list(
-        "pk",
-        "reported_at",
-        "source",
-        "reported_late",
-        "concluded_at",
-        "handling_level",
-        "required_level",
+    incidents = incidents.order_by()
+    for row in (
+        incidents.filter(source=Source.ENTERPRISE).values("reported_late").annotate(n=Count("id"))
     ):
-        info[pk] = (reported_at, source, late, concluded, handling)
-        required[pk] = level_rank(needed) if needed in Level.values else len(Level.values)
-    for _pk, (_at, source, late, _c, _h) in info.items():
-        if source == Source.ENTERPRISE:
-            counts[(LEVEL_ENTERPRISE, "report")][1 if late else 0] += 1
-    actions = ("reported_up", "escalated", "investigation_overdue", "written_report_overdue")
+        counts[(LEVEL_ENTERPRISE, "report")][1 if row["reported_late"] else 0] += row["n"]
+    overdue = IncidentTimeline.objects.filter(
+        incident=OuterRef("pk"), action="investigation_overdue"
+    )
+    for row in (
+        incidents.filter(concluded_at__isnull=False)
+        .exclude(Exists(overdue))
+        .values("handling_level")
+        .annotate(n=Count("id"))
+    ):
+        counts[(row["handling_level"], "investigation")][0] += row["n"]
     rows = (
-        IncidentTimeline.objects.filter(incident__in=incidents.order_by().values("pk"))
-        .filter(action__in=(*actions, "supplement"))
+        IncidentTimeline.objects.filter(incident__in=incidents.values("pk"))
+        .filter(
+            action__in=(
+                "reported_up",
+                "escalated",
+                "investigation_overdue",
+                "written_report_overdue",
+                "supplement",
+            )
+        )
         .order_by("incident_id", "at", "id")
-        .values_list("incident_id", "action", "at", "data")
+        .values_list(
+            "incident_id",
+            "action",
+            "at",
+            "data",
+            "incident__reported_at",
+            "incident__required_level",
+            "incident__handling_level",
+        )
     )
     window = timedelta(minutes=settings.INCIDENT_PASS_UP_MINUTES)
-    arrived: dict[int, dict[str, datetime]] = defaultdict(dict)
-    overdue_investigation, written_overdue = set(), set()
-    for incident_id, action, at, data in rows:
+    arrived: dict[str, datetime] = {}
+    current, written_overdue = None, False
+    for incident_id, action, at, data, reported_at, required, handling in rows.iterator(
+        chunk_size=2000
+    ):
+        if incident_id != current:  # rows come incident by incident
+            current, arrived, written_overdue = incident_id, {}, False
         data = data or {}
         if action in ("reported_up", "escalated"):
             source_level, target = data.get("from"), data.get("to")
             if source_level not in Level.values:
                 continue
             if target:
-                arrived[incident_id][target] = at
-            if level_rank(source_level) >= required[incident_id]:
+                arrived[target] = at
+            if required in Level.values and level_rank(source_level) >= level_rank(required):
                 continue  # passed on beyond the level the grade requires: no deadline ran
-            entered = arrived[incident_id].get(source_level, info[incident_id][0])
+            entered = arrived.get(source_level, reported_at)
             met = action == "reported_up" and at - entered <= window
             counts[(source_level, "pass_up")][0 if met else 1] += 1
         elif action == "investigation_overdue":
-            overdue_investigation.add(incident_id)
-            counts[(info[incident_id][4], "investigation")][1] += 1
+            counts[(handling, "investigation")][1] += 1
         elif action == "written_report_overdue":
-            written_overdue.add(incident_id)
+            written_overdue = True
             counts[(LEVEL_ENTERPRISE, "written_report")][1] += 1
-        elif (
-            action == "supplement"
-            and data.get("written_report")
-            and incident_id not in written_overdue
-        ):
+        elif action == "supplement" and data.get("written_report") and not written_overdue:
             counts[(LEVEL_ENTERPRISE, "written_report")][0] += 1
-    for pk, (_at, _s, _late, concluded, handling) in info.items():
-        if concluded and pk not in overdue_investigation:
-            counts[(handling, "investigation")][0] += 1
     return counts
 
 
