@@ -16,11 +16,17 @@ from tests.workbench.conftest import PHONE, screenshot, sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 full_demo = analytics_world.full_demo
 CJK = re.compile(r"[\u3400-\u9fff]")
+WATCH_CSP = """window.__csp = []; document.addEventListener('securitypolicyviolation',
+  e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"""
 
 
 def test_the_dashboard_shows_the_demo_in_chinese_then_english(browser, live_server, full_demo):
     page = sign_in(browser, live_server, "county-regulator", next_path="/workbench/dashboard/")
     assert page.url.endswith("/workbench/dashboard/")
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.add_init_script(WATCH_CSP)
+    page.reload()
     assert "看板" in page.locator("h1").inner_text()
     charts = page.locator(".wb-chart svg")
     assert charts.count() == 6
@@ -32,6 +38,7 @@ def test_the_dashboard_shows_the_demo_in_chinese_then_english(browser, live_serv
         page.locator("#figure-incidents svg > title").first.text_content() == "每月事故数（按等级）"
     )
     screenshot(page, "dashboard-zh")
+    assert page.evaluate("() => window.__csp") == [] and errors == []  # nothing the CSP blocks
 
     # The CSV behind the plot is the API's count for the same signed-in person.
     href = page.locator("#figure-incidents a", has_text="CSV").get_attribute("href")
