@@ -6,6 +6,8 @@ import csv
 import io
 import re
 from collections import Counter
+from trace.core.identifiers import digital_link_path
+from trace.demo.seed import demo_yogurt_batch
 
 import pytest
 from django.utils import timezone
@@ -20,7 +22,18 @@ WATCH_CSP = """window.__csp = []; document.addEventListener('securitypolicyviola
   e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"""
 
 
-def test_the_dashboard_shows_the_demo_in_chinese_then_english(browser, live_server, full_demo):
+def test_the_dashboard_shows_the_demo_in_chinese_then_english(
+    browser, live_server, full_demo, settings, tmp_path
+):
+    # Two consumers scan the yogurt lot; the operator's network table places them in Tongshan.
+    networks = tmp_path / "networks.csv"
+    networks.write_text("127.0.0.0/8,320312\n::1/128,320312\n", encoding="utf-8")
+    settings.SCAN_REGION_NETWORKS_FILE = str(networks)
+    yogurt = demo_yogurt_batch()
+    consumer = browser.new_context(locale="zh-CN").new_page()
+    for _ in range(2):
+        assert consumer.goto(live_server.url + digital_link_path(yogurt.gtin, yogurt.lot)).ok
+
     page = sign_in(browser, live_server, "county-regulator", next_path="/workbench/dashboard/")
     assert page.url.endswith("/workbench/dashboard/")
     errors = []
