@@ -557,6 +557,41 @@ RISK_SCANS_PER_UNIT_FACTOR = env_int("RISK_SCANS_PER_UNIT_FACTOR", 3)
 RISK_SCAN_SWEEP_MINUTES = env_int("RISK_SCAN_SWEEP_MINUTES", 15)
 RISK_SCANS_OUTSIDE_REGION = env_int("RISK_SCANS_OUTSIDE_REGION", 5)
 SCAN_REGION_NETWORKS_FILE = env_str("SCAN_REGION_NETWORKS_FILE", "")
+
+# --- the workbench's dashboard, quality records and annual report (issue 14) -------------------
+# The dashboard's date range: at most this many days.
+DASHBOARD_MAX_DAYS = env_int("DASHBOARD_MAX_DAYS", 3660)
+# Quality credit records and classified supervision (seeds 002 Art. 23, 003 Art. 32, 001 Art. 25).
+# The record counts the last QUALITY_WINDOW_YEARS years. An enterprise is in the worst class one
+# of whose thresholds its record reaches (D worst, then C, then B; none reached: A). Each
+# threshold is the count from which the measure puts it there; 0 switches that threshold off.
+# Measures: incidents of grade I-II ("major"), of grade III, of grade IV; recalls (any class) and
+# class I recalls; complaints upheld; failed inspections; late reports.
+QUALITY_WINDOW_YEARS = env_int("QUALITY_WINDOW_YEARS", 3)
+QUALITY_CLASS_THRESHOLDS = {
+    "D": {
+        "incidents_major": env_int("QUALITY_CLASS_D_MAJOR_INCIDENTS", 1),
+        "recalls_class_1": env_int("QUALITY_CLASS_D_CLASS_1_RECALLS", 2),
+        "complaints_upheld": env_int("QUALITY_CLASS_D_COMPLAINTS_UPHELD", 20),
+        "failed_inspections": env_int("QUALITY_CLASS_D_FAILED_INSPECTIONS", 5),
+        "late_reports": env_int("QUALITY_CLASS_D_LATE_REPORTS", 3),
+    },
+    "C": {
+        "incidents_grade_III": env_int("QUALITY_CLASS_C_GRADE_III_INCIDENTS", 1),
+        "recalls": env_int("QUALITY_CLASS_C_RECALLS", 2),
+        "complaints_upheld": env_int("QUALITY_CLASS_C_COMPLAINTS_UPHELD", 10),
+        "failed_inspections": env_int("QUALITY_CLASS_C_FAILED_INSPECTIONS", 2),
+        "late_reports": env_int("QUALITY_CLASS_C_LATE_REPORTS", 1),
+    },
+    "B": {
+        "incidents_grade_IV": env_int("QUALITY_CLASS_B_GRADE_IV_INCIDENTS", 1),
+        "recalls": env_int("QUALITY_CLASS_B_RECALLS", 1),
+        "complaints_upheld": env_int("QUALITY_CLASS_B_COMPLAINTS_UPHELD", 3),
+        "failed_inspections": env_int("QUALITY_CLASS_B_FAILED_INSPECTIONS", 1),
+    },
+}
+# Award eligibility (seed 004 Art. 11 (8)): no incident of these grades in the window.
+QUALITY_AWARD_EXCLUDING_GRADES = env_list("QUALITY_AWARD_EXCLUDING_GRADES", ["I", "II", "III"])
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],
     "ComplaintStatusEnum": "incidents.complaints.choices.ComplaintStatus",

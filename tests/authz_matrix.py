@@ -374,6 +374,18 @@ GET    /workbench/enterprise/notices/                       - html       302   2
 GET    /workbench/enterprise/complaints/                    - html       302   200  200   200  403   403  403  403  403
 
 # --- workbench: dashboard, quality records, annual report
+# the dashboard and the annual report are for regulators (an enterprise gets the 403 page); each
+# regulator's figures are its own jurisdiction's. A quality record: the enterprise itself and the
+# regulators whose jurisdiction holds it; anyone else 404. The PDF needs WeasyPrint with Pango.
+GET    /workbench/dashboard/                                - html       302   403  403   403  200   200  200  200  200
+GET    /workbench/dashboard/incidents.csv                   - html       302   403  403   403  200   200  200  200  200
+GET    /workbench/dashboard/recalls.xlsx                    - html       302   403  403   403  200   200  200  200  200
+GET    /workbench/quality/                                  - html       302   200  200   200  200   200  200  200  200
+GET    /workbench/quality/organizations/{id}/               A html       302   200  404   404  200   404  200  200  200
+GET    /workbench/quality/organizations/{id}/               B html       302   404  404   200  404   200  404  404  200
+GET    /workbench/reports/annual/                           - html       302   403  403   403  302   302  302  302  302
+GET    /workbench/reports/annual/2026/                      - html       302   403  403   403  200   200  200  200  200
+GET    /workbench/reports/annual/2026.pdf                   - html       302   403  403   403  200   200  200  200  200
 
 """
 
