@@ -104,10 +104,16 @@ class Membership(TimeStampedModel):
     """A person's place in one organization, with the role they hold there."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="membership",
+        verbose_name=_("user"),
     )
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="memberships"
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("organization"),
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.OPERATOR)
 
@@ -148,7 +154,10 @@ class WebhookEndpoint(TimeStampedModel):
     """Where an organization wants its notifications POSTed, signed with its secret."""
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="webhook_endpoints"
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
+        verbose_name=_("organization"),
     )
     url = models.URLField(_("URL"), max_length=500, validators=[validate_webhook_url])
     secret = models.CharField(_("signing secret"), max_length=128)
@@ -182,7 +191,12 @@ class Notification(models.Model):
     it reports (a transactional outbox) and delivered after commit, retried until sent or failed."""
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="notifications", null=True, blank=True
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="notifications",
+        null=True,
+        blank=True,
+        verbose_name=_("organization"),
     )
     email = models.CharField(_("email addresses"), max_length=2000, blank=True)
     channel = models.CharField(_("channel"), max_length=16, choices=NotificationChannel.choices)
@@ -192,6 +206,7 @@ class Notification(models.Model):
         related_name="notifications",
         null=True,
         blank=True,
+        verbose_name=_("webhook endpoint"),
     )
     subject = models.CharField(_("subject line"), max_length=300)
     body = models.TextField(_("body"), blank=True)

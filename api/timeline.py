@@ -47,10 +47,20 @@ class TimelineEntry(models.Model):
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("actor"),
     )
     actor_organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("actor's organization"),
     )
     action = models.CharField(_("action"), max_length=64)
     reason = models.TextField(_("reason"), blank=True)

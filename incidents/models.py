@@ -70,10 +70,16 @@ class Incident(TimeStampedModel):
         Organization,
         on_delete=models.PROTECT,
         related_name="reported_incidents",
+        verbose_name=_("reporting organization"),
         help_text=_("The enterprise (or regulator) that reported or opened it."),
     )
     reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("reported by"),
     )
     enterprise = models.ForeignKey(
         Organization,
@@ -81,6 +87,7 @@ class Incident(TimeStampedModel):
         related_name="incidents_concerning",
         null=True,
         blank=True,
+        verbose_name=_("enterprise concerned"),
         help_text=_("The enterprise whose products are involved."),
     )
     region_code = models.CharField(_("region code of the place"), max_length=6, db_index=True)
@@ -123,7 +130,9 @@ class Incident(TimeStampedModel):
     level = models.CharField(
         _("level reached"), max_length=16, choices=Level.choices, default=Level.COUNTY
     )
-    level_rank = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(3)])
+    level_rank = models.PositiveSmallIntegerField(
+        _("rank of the level reached"), default=0, validators=[MaxValueValidator(3)]
+    )
     required_level = models.CharField(
         _("level the grade requires"), max_length=16, choices=Level.choices
     )
@@ -169,9 +178,16 @@ class Incident(TimeStampedModel):
     transfer_body = models.CharField(_("receiving body"), max_length=200, blank=True)
     transfer_reference = models.CharField(_("transfer reference"), max_length=100, blank=True)
     merged_into = models.ForeignKey(
-        "self", on_delete=models.PROTECT, related_name="duplicates", null=True, blank=True
+        "self",
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+        null=True,
+        blank=True,
+        verbose_name=_("merged into"),
     )
-    batches = models.ManyToManyField(Batch, through="IncidentBatch", related_name="incidents")
+    batches = models.ManyToManyField(
+        Batch, through="IncidentBatch", related_name="incidents", verbose_name=_("batches")
+    )
 
     objects = IncidentQuerySet.as_manager()
 
@@ -227,11 +243,17 @@ class Incident(TimeStampedModel):
 class IncidentBatch(models.Model):
     """A batch (from the traceability core) named in an incident report."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="batch_links")
-    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="incident_links")
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, related_name="batch_links", verbose_name=_("incident")
+    )
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, related_name="incident_links", verbose_name=_("batch")
+    )
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("incident batch")
+        verbose_name_plural = _("incident batches")
         constraints = [
             models.UniqueConstraint(fields=["incident", "batch"], name="incident_batch_unique")
         ]
@@ -242,7 +264,9 @@ class IncidentTimeline(TimelineEntry):
     """One action on an incident (report, supplement, status, grade, level, note, attachment,
     notification, escalation, reminder, acknowledgement). Append-only."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="timeline")
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, related_name="timeline", verbose_name=_("incident")
+    )
     subject_field = "incident"
 
     class Meta(TimelineEntry.Meta):
@@ -254,16 +278,23 @@ class IncidentTimeline(TimelineEntry):
 class IncidentAttachment(models.Model):
     """A photo or PDF attached to an incident, checked by content, served only to those who see it."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="attachments")
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("incident")
+    )
     file = models.FileField(_("file"), upload_to="incidents/%Y/%m/")
     original_name = models.CharField(_("original name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=64)
     size = models.PositiveBigIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(_("SHA-256 digest"), max_length=64)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("organization")
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
     class Meta:
@@ -277,7 +308,10 @@ class QualityAward(models.Model):
     30 days (seed 004, Suzhou award rules)."""
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="quality_awards"
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="quality_awards",
+        verbose_name=_("award holder"),
     )
     name = models.CharField(_("award"), max_length=200)
     awarded_on = models.DateField(_("awarded on"))

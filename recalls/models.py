@@ -66,17 +66,25 @@ class Recall(TimeStampedModel):
     """One defect recall of a producer's lots, from draft to closure (SAMR Order 19)."""
 
     number = models.CharField(_("recall number"), max_length=32, unique=True)
-    producer = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="recalls")
+    producer = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="recalls", verbose_name=_("producer")
+    )
     ordered_by = models.ForeignKey(
         Organization,
         on_delete=models.PROTECT,
         related_name="ordered_recalls",
         null=True,
         blank=True,
+        verbose_name=_("ordered by"),
         help_text=_("The regulator that ordered the recall (责令召回)."),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("created by"),
     )
     recall_type = models.CharField(_("recall type"), max_length=16, choices=RecallType.choices)
     recall_class = models.PositiveSmallIntegerField(
@@ -118,29 +126,43 @@ class Recall(TimeStampedModel):
     planned_end = models.DateField(_("planned end"), null=True, blank=True)
     plan_version = models.PositiveIntegerField(_("plan version"), default=1)
 
-    scope_proposed_at = models.DateTimeField(null=True, blank=True)
-    scope_confirmed_at = models.DateTimeField(null=True, blank=True)
+    scope_proposed_at = models.DateTimeField(_("scope proposed at"), null=True, blank=True)
+    scope_confirmed_at = models.DateTimeField(_("scope confirmed at"), null=True, blank=True)
     units_planned = models.DecimalField(_("units to recover (held when scoped)"), **QUANTITY)
     units_sold = models.DecimalField(_("units distributed (sold on)"), **QUANTITY)
 
     objection_due_at = models.DateTimeField(_("objection window ends"), null=True, blank=True)
-    objection_calendar_covered = models.BooleanField(default=True)
-    objected_at = models.DateTimeField(null=True, blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    approved_at = models.DateTimeField(null=True, blank=True)
-    activated_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    objection_calendar_covered = models.BooleanField(
+        _("objection window computed with the holiday calendar"), default=True
+    )
+    objected_at = models.DateTimeField(_("objection lodged at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("plan filed at"), null=True, blank=True)
+    approved_at = models.DateTimeField(
+        _("plan acknowledged by the regulator at"), null=True, blank=True
+    )
+    activated_at = models.DateTimeField(
+        _("recall started at"), null=True, blank=True, db_index=True
+    )
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     ended_reason = models.TextField(_("reason for ending"), blank=True)
-    closed_by_override = models.BooleanField(default=False)
+    closed_by_override = models.BooleanField(_("closed by override"), default=False)
 
     # Deadlines (columns, swept by ``recalls.sweeps``): the next progress report
     # and the summary report; ``*_check_at`` is when the sweep next looks.
-    next_report_due_at = models.DateTimeField(null=True, blank=True)
-    report_check_at = models.DateTimeField(null=True, blank=True)
-    summary_due_at = models.DateTimeField(null=True, blank=True)
-    summary_calendar_covered = models.BooleanField(default=True)
-    summary_check_at = models.DateTimeField(null=True, blank=True)
+    next_report_due_at = models.DateTimeField(
+        _("next progress report due at"), null=True, blank=True
+    )
+    report_check_at = models.DateTimeField(
+        _("progress report next checked at"), null=True, blank=True
+    )
+    summary_due_at = models.DateTimeField(_("summary report due at"), null=True, blank=True)
+    summary_calendar_covered = models.BooleanField(
+        _("summary report deadline computed with the holiday calendar"), default=True
+    )
+    summary_check_at = models.DateTimeField(
+        _("summary report next checked at"), null=True, blank=True
+    )
 
     objects = RecallQuerySet.as_manager()
 
@@ -177,17 +199,26 @@ class Recall(TimeStampedModel):
 class RecallPlanVersion(models.Model):
     """The plan as filed (备案): version 1 at submission, one more each time it is re-filed."""
 
-    recall = models.ForeignKey(Recall, on_delete=models.CASCADE, related_name="plan_versions")
-    version = models.PositiveIntegerField()
-    plan = models.JSONField()
-    reason = models.TextField(blank=True)
-    filed_at = models.DateTimeField(auto_now_add=True)
+    recall = models.ForeignKey(
+        Recall, on_delete=models.CASCADE, related_name="plan_versions", verbose_name=_("recall")
+    )
+    version = models.PositiveIntegerField(_("version"))
+    plan = models.JSONField(_("plan as filed"))
+    reason = models.TextField(_("reason"), blank=True)
+    filed_at = models.DateTimeField(_("filed at"), auto_now_add=True)
     filed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("filed by"),
     )
 
     class Meta:
         ordering = ["recall", "version"]
+        verbose_name = _("recall plan version")
+        verbose_name_plural = _("recall plan versions")
         constraints = [
             models.UniqueConstraint(fields=["recall", "version"], name="recall_plan_unique_version")
         ]
@@ -196,15 +227,21 @@ class RecallPlanVersion(models.Model):
 class RecallBatch(models.Model):
     """A lot in a recall's scope: affected, or made from one (``distance`` steps down)."""
 
-    recall = models.ForeignKey(Recall, on_delete=models.CASCADE, related_name="scope_batches")
-    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="recall_links")
-    distance = models.PositiveIntegerField(default=0)
-    source = models.CharField(max_length=16, choices=ScopeSource.choices)
-    included = models.BooleanField(default=True)
-    edit_reason = models.TextField(blank=True)
+    recall = models.ForeignKey(
+        Recall, on_delete=models.CASCADE, related_name="scope_batches", verbose_name=_("recall")
+    )
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, related_name="recall_links", verbose_name=_("batch")
+    )
+    distance = models.PositiveIntegerField(_("steps down from an affected lot"), default=0)
+    source = models.CharField(_("source"), max_length=16, choices=ScopeSource.choices)
+    included = models.BooleanField(_("included in the scope"), default=True)
+    edit_reason = models.TextField(_("reason for the change"), blank=True)
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("lot in a recall's scope")
+        verbose_name_plural = _("lots in recalls' scope")
         constraints = [
             models.UniqueConstraint(fields=["recall", "batch"], name="recall_batch_unique")
         ]
@@ -214,17 +251,25 @@ class RecallBatch(models.Model):
 class RecallHolding(models.Model):
     """What one organization did with one lot of the scope: produced, received, sold on, still holds."""
 
-    recall = models.ForeignKey(Recall, on_delete=models.CASCADE, related_name="holdings")
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
-    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="+")
-    produced = models.DecimalField(**QUANTITY)
-    received = models.DecimalField(**QUANTITY)
-    sold_on = models.DecimalField(**QUANTITY)
+    recall = models.ForeignKey(
+        Recall, on_delete=models.CASCADE, related_name="holdings", verbose_name=_("recall")
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("holder")
+    )
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, related_name="+", verbose_name=_("batch")
+    )
+    produced = models.DecimalField(_("quantity produced"), **QUANTITY)
+    received = models.DecimalField(_("quantity received"), **QUANTITY)
+    sold_on = models.DecimalField(_("quantity sold on"), **QUANTITY)
     used = models.DecimalField(_("used in production"), **QUANTITY)
-    held = models.DecimalField(**QUANTITY)
+    held = models.DecimalField(_("quantity held"), **QUANTITY)
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("recall holding")
+        verbose_name_plural = _("recall holdings")
         constraints = [
             models.UniqueConstraint(
                 fields=["recall", "organization", "batch"], name="recall_holding_unique"
@@ -235,29 +280,36 @@ class RecallHolding(models.Model):
 class RecallNotice(models.Model):
     """One consignee of a recall: what it holds, its notice, reminders and its answers."""
 
-    recall = models.ForeignKey(Recall, on_delete=models.CASCADE, related_name="notices")
-    organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="recall_notices"
+    recall = models.ForeignKey(
+        Recall, on_delete=models.CASCADE, related_name="notices", verbose_name=_("recall")
     )
-    included = models.BooleanField(default=True)
-    edit_reason = models.TextField(blank=True)
-    lots = models.PositiveIntegerField(default=0)
-    received = models.DecimalField(**QUANTITY)
-    sold_on = models.DecimalField(**QUANTITY)
-    held = models.DecimalField(**QUANTITY)
-    notified_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    last_answer_at = models.DateTimeField(null=True, blank=True)
-    on_hand = models.DecimalField(**QUANTITY)
-    returned = models.DecimalField(**QUANTITY)
-    destroyed = models.DecimalField(**QUANTITY)
-    corrected = models.DecimalField(**QUANTITY)
-    reminders_sent = models.PositiveIntegerField(default=0)
-    next_reminder_at = models.DateTimeField(null=True, blank=True)
-    escalated_at = models.DateTimeField(null=True, blank=True)
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="recall_notices",
+        verbose_name=_("consignee"),
+    )
+    included = models.BooleanField(_("included in the scope"), default=True)
+    edit_reason = models.TextField(_("reason for the change"), blank=True)
+    lots = models.PositiveIntegerField(_("affected lots received"), default=0)
+    received = models.DecimalField(_("quantity received"), **QUANTITY)
+    sold_on = models.DecimalField(_("quantity sold on"), **QUANTITY)
+    held = models.DecimalField(_("quantity held"), **QUANTITY)
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("receipt confirmed at"), null=True, blank=True)
+    last_answer_at = models.DateTimeField(_("last answered at"), null=True, blank=True)
+    on_hand = models.DecimalField(_("quantity on hand"), **QUANTITY)
+    returned = models.DecimalField(_("quantity returned"), **QUANTITY)
+    destroyed = models.DecimalField(_("quantity destroyed"), **QUANTITY)
+    corrected = models.DecimalField(_("quantity corrected"), **QUANTITY)
+    reminders_sent = models.PositiveIntegerField(_("reminders sent"), default=0)
+    next_reminder_at = models.DateTimeField(_("next reminder at"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated unanswered at"), null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("recall notice")
+        verbose_name_plural = _("recall notices")
         constraints = [
             models.UniqueConstraint(fields=["recall", "organization"], name="recall_notice_unique")
         ]
@@ -279,55 +331,87 @@ class RecallAckToken(models.Model):
     an HMAC of ``nonce`` under the server's key, so the consignee's own signed-in
     view can show its link again while a leaked table reveals no working link."""
 
-    notice = models.ForeignKey(RecallNotice, on_delete=models.CASCADE, related_name="tokens")
-    nonce = models.CharField(max_length=32, unique=True)
-    token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
+    notice = models.ForeignKey(
+        RecallNotice,
+        on_delete=models.CASCADE,
+        related_name="tokens",
+        verbose_name=_("recall notice"),
+    )
+    nonce = models.CharField(_("nonce"), max_length=32, unique=True)
+    token_hash = models.CharField(_("SHA-256 of the token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("acknowledgement link")
+        verbose_name_plural = _("acknowledgement links")
 
 
 class RecallAcknowledgement(models.Model):
     """One answer a consignee gave through its link: receipt confirmed and quantities."""
 
-    notice = models.ForeignKey(RecallNotice, on_delete=models.CASCADE, related_name="answers")
-    token = models.OneToOneField(RecallAckToken, on_delete=models.PROTECT, related_name="answer")
-    at = models.DateTimeField(auto_now_add=True)
-    on_hand = models.DecimalField(**QUANTITY)
-    returned = models.DecimalField(**QUANTITY)
-    destroyed = models.DecimalField(**QUANTITY)
-    corrected = models.DecimalField(**QUANTITY)
-    note = models.TextField(blank=True)
+    notice = models.ForeignKey(
+        RecallNotice,
+        on_delete=models.CASCADE,
+        related_name="answers",
+        verbose_name=_("recall notice"),
+    )
+    token = models.OneToOneField(
+        RecallAckToken,
+        on_delete=models.PROTECT,
+        related_name="answer",
+        verbose_name=_("acknowledgement link"),
+    )
+    at = models.DateTimeField(_("answered at"), auto_now_add=True)
+    on_hand = models.DecimalField(_("quantity on hand"), **QUANTITY)
+    returned = models.DecimalField(_("quantity returned"), **QUANTITY)
+    destroyed = models.DecimalField(_("quantity destroyed"), **QUANTITY)
+    corrected = models.DecimalField(_("quantity corrected"), **QUANTITY)
+    note = models.TextField(_("note"), blank=True)
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("consignee's answer")
+        verbose_name_plural = _("consignees' answers")
 
 
 class _ReportFigures(models.Model):
-    consignees_total = models.PositiveIntegerField(default=0)
-    consignees_notified = models.PositiveIntegerField(default=0)
-    consignees_answered = models.PositiveIntegerField(default=0)
-    units_recovered = models.DecimalField(**QUANTITY)
-    units_corrected = models.DecimalField(**QUANTITY)
-    units_destroyed = models.DecimalField(**QUANTITY)
-    units_planned = models.DecimalField(**QUANTITY)
-    units_sold = models.DecimalField(**QUANTITY)
-    recalled_over_sold = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    consignees_total = models.PositiveIntegerField(_("consignees in all"), default=0)
+    consignees_notified = models.PositiveIntegerField(_("consignees notified"), default=0)
+    consignees_answered = models.PositiveIntegerField(_("consignees who answered"), default=0)
+    units_recovered = models.DecimalField(_("units recovered"), **QUANTITY)
+    units_corrected = models.DecimalField(_("units corrected"), **QUANTITY)
+    units_destroyed = models.DecimalField(_("units destroyed"), **QUANTITY)
+    units_planned = models.DecimalField(_("units to recover (held when scoped)"), **QUANTITY)
+    units_sold = models.DecimalField(_("units distributed (sold on)"), **QUANTITY)
+    recalled_over_sold = models.DecimalField(
+        _("recovered of distributed, %"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
     recalled_over_planned = models.DecimalField(
-        max_digits=7, decimal_places=2, null=True, blank=True
+        _("recovered of units to recover, %"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
     )
     effectiveness = models.DecimalField(
         _("consignees answered, %"), max_digits=5, decimal_places=2, default=0
     )
-    target_effectiveness = models.CharField(max_length=1, choices=Effectiveness.choices)
-    target_met = models.BooleanField(default=False)
-    note = models.TextField(blank=True)
-    filed_at = models.DateTimeField(auto_now_add=True)
+    target_effectiveness = models.CharField(
+        _("target effectiveness"), max_length=1, choices=Effectiveness.choices
+    )
+    target_met = models.BooleanField(_("target met"), default=False)
+    note = models.TextField(_("note"), blank=True)
+    filed_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
     filed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("submitted by"),
     )
 
     class Meta:
@@ -337,11 +421,15 @@ class _ReportFigures(models.Model):
 class RecallProgressReport(_ReportFigures):
     """A periodic progress report (SAMR Order 19: default every 3 months; class I more often)."""
 
-    recall = models.ForeignKey(Recall, on_delete=models.CASCADE, related_name="progress_reports")
-    sequence = models.PositiveIntegerField()
+    recall = models.ForeignKey(
+        Recall, on_delete=models.CASCADE, related_name="progress_reports", verbose_name=_("recall")
+    )
+    sequence = models.PositiveIntegerField(_("report number"))
 
     class Meta:
         ordering = ["recall", "sequence"]
+        verbose_name = _("recall progress report")
+        verbose_name_plural = _("recall progress reports")
         constraints = [
             models.UniqueConstraint(fields=["recall", "sequence"], name="recall_progress_unique")
         ]
@@ -350,37 +438,55 @@ class RecallProgressReport(_ReportFigures):
 class RecallSummaryReport(_ReportFigures):
     """The summary report after completion (default within 15 working days)."""
 
-    recall = models.OneToOneField(Recall, on_delete=models.CASCADE, related_name="summary_report")
-    conclusion = models.TextField()
+    recall = models.OneToOneField(
+        Recall, on_delete=models.CASCADE, related_name="summary_report", verbose_name=_("recall")
+    )
+    conclusion = models.TextField(_("conclusion"))
+
+    class Meta:
+        verbose_name = _("recall summary report")
+        verbose_name_plural = _("recall summary reports")
 
 
 class RecallDrill(models.Model):
     """A mock recall: the scope, notices and an acknowledgement round computed, nobody told, nothing changed."""
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="recall_drills"
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="recall_drills",
+        verbose_name=_("enterprise"),
     )
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("started by"),
     )
-    at = models.DateTimeField(auto_now_add=True)
-    batch_ids = models.JSONField(default=list)
-    lots = models.PositiveIntegerField(default=0)
-    holders = models.PositiveIntegerField(default=0)
-    units_held = models.DecimalField(**QUANTITY)
-    scope_seconds = models.FloatField(default=0)
-    notices_seconds = models.FloatField(default=0)
-    ack_seconds = models.FloatField(default=0)
-    total_seconds = models.FloatField(default=0)
+    at = models.DateTimeField(_("run at"), auto_now_add=True)
+    batch_ids = models.JSONField(_("IDs of the lots drilled"), default=list)
+    lots = models.PositiveIntegerField(_("lots in scope"), default=0)
+    holders = models.PositiveIntegerField(_("consignees reached"), default=0)
+    units_held = models.DecimalField(_("units the consignees hold"), **QUANTITY)
+    scope_seconds = models.FloatField(_("scope from the trace graph (s)"), default=0)
+    notices_seconds = models.FloatField(_("notices and links written (s)"), default=0)
+    ack_seconds = models.FloatField(_("acknowledgement round (s)"), default=0)
+    total_seconds = models.FloatField(_("total (s)"), default=0)
 
     class Meta:
         ordering = ["-id"]
+        verbose_name = _("recall drill")
+        verbose_name_plural = _("recall drills")
 
 
 class RecallTimelineEntry(TimelineEntry):
     """One thing that happened to a recall (append-only)."""
 
-    recall = models.ForeignKey(Recall, on_delete=models.PROTECT, related_name="timeline")
+    recall = models.ForeignKey(
+        Recall, on_delete=models.PROTECT, related_name="timeline", verbose_name=_("recall")
+    )
     subject_field = "recall"
 
     class Meta(TimelineEntry.Meta):
