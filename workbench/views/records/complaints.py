@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from incidents.complaints import serializers as s
@@ -141,16 +142,16 @@ def complaint_actions(complaint: Complaint, user) -> list[Action]:
 
 
 COMPLAINT_LABELS = {
-    "submitted": _("Submitted by the consumer"),
-    "accepted": _("Accepted"),
-    "declined": _("Declined"),
-    "replied": _("Replied to the consumer"),
-    "closed": _("Closed"),
-    "forwarded": _("Forwarded"),
-    "merged": _("Merged"),
-    "duplicate_merged": _("A duplicate was merged into it"),
-    "converted": _("Turned into an incident"),
-    "overdue_escalated": _("Overdue: escalated to the city"),
+    "submitted": gettext_lazy("Submitted by the consumer"),
+    "accepted": gettext_lazy("Accepted"),
+    "declined": gettext_lazy("Declined"),
+    "replied": gettext_lazy("Replied to the consumer"),
+    "closed": gettext_lazy("Closed"),
+    "forwarded": gettext_lazy("Forwarded"),
+    "merged": gettext_lazy("Merged"),
+    "duplicate_merged": gettext_lazy("A duplicate was merged into it"),
+    "converted": gettext_lazy("Turned into an incident"),
+    "overdue_escalated": gettext_lazy("Overdue: escalated to the city"),
 }
 
 
@@ -302,11 +303,11 @@ def signal_actions(signal: RiskSignal, org) -> list[Action]:
 
 
 SIGNAL_LABELS = {
-    "raised": _("Raised"),
-    "evidence_added": _("More evidence"),
-    "confirmed": _("Confirmed"),
-    "dismissed": _("Dismissed"),
-    "published": _("Published as a consumer warning"),
+    "raised": gettext_lazy("Raised"),
+    "evidence_added": gettext_lazy("More evidence"),
+    "confirmed": gettext_lazy("Confirmed"),
+    "dismissed": gettext_lazy("Dismissed"),
+    "published": gettext_lazy("Published as a consumer warning"),
 }
 
 

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from incidents import policy, services
@@ -239,23 +240,23 @@ def incident_dues(incident: Incident, org, now) -> list:
 
 
 TIMELINE_LABELS = {
-    "reported": _("Reported"),
-    "opened": _("Opened by a regulator"),
-    "acknowledged": _("Acknowledged"),
-    "status_changed": _("Status changed"),
-    "reported_up": _("Passed up"),
-    "escalated": _("Escalated: not passed up in time"),
-    "reminder": _("Reminder sent"),
-    "grade_changed": _("Grade changed"),
-    "grade_confirmed": _("Grade confirmed"),
-    "required_level_changed": _("Level required changed"),
-    "supplement": _("Supplementary report"),
-    "supplement_overdue": _("Supplementary report overdue"),
-    "investigation_overdue": _("Investigation report overdue"),
-    "written_report_overdue": _("Written report overdue"),
-    "attachment": _("Attachment added"),
-    "from_complaint": _("Opened from a consumer complaint"),
-    "recall_opened": _("Recall opened"),
+    "reported": gettext_lazy("Reported"),
+    "opened": gettext_lazy("Opened by a regulator"),
+    "acknowledged": gettext_lazy("Acknowledged"),
+    "status_changed": gettext_lazy("Status changed"),
+    "reported_up": gettext_lazy("Passed up"),
+    "escalated": gettext_lazy("Escalated: not passed up in time"),
+    "reminder": gettext_lazy("Reminder sent"),
+    "grade_changed": gettext_lazy("Grade changed"),
+    "grade_confirmed": gettext_lazy("Grade confirmed"),
+    "required_level_changed": gettext_lazy("Level required changed"),
+    "supplement": gettext_lazy("Supplementary report"),
+    "supplement_overdue": gettext_lazy("Supplementary report overdue"),
+    "investigation_overdue": gettext_lazy("Investigation report overdue"),
+    "written_report_overdue": gettext_lazy("Written report overdue"),
+    "attachment": gettext_lazy("Attachment added"),
+    "from_complaint": gettext_lazy("Opened from a consumer complaint"),
+    "recall_opened": gettext_lazy("Recall opened"),
 }
 
 

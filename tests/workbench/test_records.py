@@ -1,0 +1,213 @@
+"""The incident, complaint and recall pages: what each user sees, and buttons that post through
+the very services the API calls (a timeline row written, a refusal shown as the service says it)."""
+
+import io
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from incidents.complaints.models import Complaint
+from incidents.models import Incident, IncidentTimeline
+from recalls.models import Recall, RecallProgressReport
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(db):
+    """The whole demo as ``manage.py seed_demo`` makes it: lots, incidents, recalls, complaints."""
+    call_command("seed_demo", stdout=io.StringIO())
+    return {u.username: u for u in get_user_model().objects.all()}
+
+
+def _incident(title: str) -> Incident:
+    return Incident.objects.get(title=title)
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+def _text(response) -> str:
+    html = response.content.decode()
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_accept_button_goes_through_the_service_and_writes_the_timeline(client, seeded):
+    incident = _incident("酸奶杯内发现异物")  # fresh at the county
+    client.force_login(seeded["county-regulator"])
+    page = client.get(f"/workbench/incidents/{incident.pk}/").content.decode()
+    assert f'action="/workbench/incidents/{incident.pk}/do/accept/"' in page
+    rows = IncidentTimeline.objects.filter(incident=incident).count()
+
+    response = client.post(f"/workbench/incidents/{incident.pk}/do/accept/", follow=True)
+
+    assert response.redirect_chain[-1][0] == f"/workbench/incidents/{incident.pk}/"
+    incident.refresh_from_db()
+    assert incident.status == "accepted" and incident.accepted_at is not None
+    added = IncidentTimeline.objects.filter(incident=incident).order_by("id")[rows:]
+    assert [(r.action, r.data["action"]) for r in added] == [("status_changed", "accept")]
+    assert added[0].actor == seeded["county-regulator"]
+    assert any("完成" in m or "done" in m for m in _messages(response))
+    # The button is gone (accept is not allowed from accepted); the chain's are still offered.
+    page = response.content.decode()
+    assert "/do/accept/" not in page and "/do/report-up/" in page
+
+
+def test_a_refused_action_shows_the_409_message_and_changes_nothing(client, seeded):
+    incident = _incident("酸奶致多人急性胃肠炎")  # already accepted and in emergency handling
+    client.force_login(seeded["county-regulator"])
+    before = (incident.status, IncidentTimeline.objects.filter(incident=incident).count())
+
+    response = client.post(
+        f"/workbench/incidents/{incident.pk}/do/accept/?lang=en",
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 200
+    errors = [str(m) for m in response.context["messages"] if m.level_tag == "error"]
+    assert len(errors) == 1 and "is not allowed while the incident is" in errors[0]
+    assert "allowed:" in errors[0]
+    incident.refresh_from_db()
+    assert (incident.status, IncidentTimeline.objects.filter(incident=incident).count()) == before
+
+
+def test_an_input_error_names_the_field_and_stores_nothing(client, seeded):
+    incident = _incident("酸奶杯内发现异物")
+    client.force_login(seeded["county-regulator"])
+    response = client.post(
+        f"/workbench/incidents/{incident.pk}/do/reject/", {"reason": ""}, follow=True
+    )
+    errors = [str(m) for m in response.context["messages"] if m.level_tag == "error"]
+    assert len(errors) == 1 and errors[0].startswith("reason:")
+    incident.refresh_from_db()
+    assert incident.status == "reported"
+
+
+def test_an_enterprise_cannot_accept_its_own_report(client, seeded):
+    incident = _incident("酸奶杯内发现异物")
+    client.force_login(seeded["producer"])
+    page = client.get(f"/workbench/incidents/{incident.pk}/").content.decode()
+    assert "/do/accept/" not in page and "/do/supplement/" in page  # the reporter supplements
+    response = client.post(f"/workbench/incidents/{incident.pk}/do/accept/", follow=True)
+    errors = [str(m) for m in response.context["messages"] if m.level_tag == "error"]
+    assert len(errors) == 1
+    incident.refresh_from_db()
+    assert incident.status == "reported"
+
+
+def test_a_supplement_from_the_reporter_recomputes_the_grade(client, seeded):
+    incident = _incident("酸奶杯内发现异物")
+    client.force_login(seeded["producer"])
+    client.post(
+        f"/workbench/incidents/{incident.pk}/do/supplement/",
+        {"serious_injuries": "12", "deaths": "", "reason": "住院人数增加"},
+    )
+    incident.refresh_from_db()
+    assert incident.serious_injuries == 12 and incident.grade == "III"
+    assert incident.timeline.filter(action="supplement").exists()
+
+
+def test_the_incident_page_shows_figures_batches_timeline_and_due_times(client, seeded):
+    incident = _incident("消费者反映酸奶异味")
+    client.force_login(seeded["county-regulator"])
+    response = client.get(f"/workbench/incidents/{incident.pk}/?lang=en")
+    page, text = response.content.decode(), _text(response)
+    batch = incident.batch_links.get().batch
+    assert f'href="/01/{batch.gtin}/10/{batch.lot}"' in page
+    assert f'href="/api/v1/batches/{batch.pk}/trace/"' in page
+    assert "provisional" in text and "Minor injuries" in text
+    # The timeline in order: reported, the reminders, the sweep's escalation.
+    labels = re.findall(r"<strong>([^<]+)</strong>", page.split('id="timeline"')[1])
+    assert labels[0] == "Reported" and "Escalated: not passed up in time" in labels
+    assert "overdue" in text
+
+
+def test_other_enterprises_and_lower_levels_do_not_see_the_record(client, seeded):
+    fresh = _incident("酸奶杯内发现异物")  # still at the county
+    client.force_login(seeded["ranch"])  # another enterprise
+    assert client.get(f"/workbench/incidents/{fresh.pk}/").status_code == 404
+    assert client.post(f"/workbench/incidents/{fresh.pk}/do/supplement/").status_code == 404
+    client.force_login(seeded["city-regulator"])
+    assert client.get(f"/workbench/incidents/{fresh.pk}/").status_code == 404
+    listed = client.get("/workbench/incidents/").content.decode()
+    assert f'data-id="{fresh.pk}"' not in listed
+
+
+def test_the_complaint_page_shows_the_phone_only_to_the_handling_county(client, seeded):
+    complaint = Complaint.objects.get(description__startswith="酸奶开盖后")
+    client.force_login(seeded["county-regulator"])
+    assert "13900001111" in client.get(f"/workbench/complaints/{complaint.pk}/").content.decode()
+    client.force_login(seeded["city-regulator"])
+    response = client.get(f"/workbench/complaints/{complaint.pk}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "13900001111" not in page and "李女士" not in page
+    assert "/do/" not in page  # the city does not act on it
+    client.force_login(seeded["producer"])
+    assert client.get(f"/workbench/complaints/{complaint.pk}/").status_code == 404
+
+
+def test_complaint_accept_button_calls_the_service(client, seeded):
+    complaint = Complaint.objects.filter(status="submitted").order_by("id").first()
+    client.force_login(seeded["county-regulator"])
+    client.post(f"/workbench/complaints/{complaint.pk}/do/accept/", {"reason": "予以受理"})
+    complaint.refresh_from_db()
+    assert complaint.status == "accepted" and complaint.close_due_at is not None
+    assert complaint.timeline.filter(action="accepted").exists()
+
+
+def test_the_recall_page_reconciles_quantities_and_lists_consignees(client, seeded):
+    recall = Recall.objects.get(status="active")
+    client.force_login(seeded["county-regulator"])
+    response = client.get(f"/workbench/recalls/{recall.pk}/?lang=en")
+    text = _text(response)
+    for heading in ("Scope: lots", "Holders and quantities", "Consignees", "Quantities reconciled"):
+        assert heading in text
+    assert 'id="recalled-over-sold"' in response.content.decode() and "target" in text
+    names = {n.organization.name for n in recall.notices.filter(included=True)}
+    assert names and all(name in text for name in names)
+    # A consignee sees its own notice and link, not the others.
+    client.force_login(seeded["retailer"])
+    response = client.get(f"/workbench/recalls/{recall.pk}/")
+    page = response.content.decode()
+    assert (
+        response.status_code == 200 and 'id="own-notice"' in page and 'id="consignees"' not in page
+    )
+    others = names - {seeded["retailer"].membership.organization.name}
+    assert not any(name in page for name in others)
+
+
+def test_the_producer_files_a_progress_report_from_the_recall_page(client, seeded):
+    recall = Recall.objects.get(status="active")
+    client.force_login(seeded["producer"])
+    page = client.get(f"/workbench/recalls/{recall.pk}/").content.decode()
+    assert "/do/progress-report/" in page and "/do/approve/" not in page
+    client.post(
+        f"/workbench/recalls/{recall.pk}/do/progress-report/", {"note": "第一次报告"}, follow=True
+    )
+    assert RecallProgressReport.objects.filter(recall=recall, note="第一次报告").exists()
+    assert recall.timeline.filter(action="progress_report_filed").exists()
+    client.force_login(seeded["county-regulator"])  # the regulator may not file it
+    response = client.post(f"/workbench/recalls/{recall.pk}/do/progress-report/", follow=True)
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    assert RecallProgressReport.objects.filter(recall=recall).count() == 1
+
+
+def test_lists_filter_like_the_api(client, seeded):
+    client.force_login(seeded["county-regulator"])
+    page = client.get("/workbench/incidents/?status=closed").content.decode()
+    closed = Incident.objects.get(status="closed")
+    assert page.count("data-id=") == 1 and f'data-id="{closed.pk}"' in page
+    page = client.get("/workbench/incidents/?overdue=true").content.decode()
+    assert page.count("data-id=") == Incident.objects.filter(is_overdue=True).count()
+    page = client.get("/workbench/recalls/?status=closed").content.decode()
+    assert page.count("data-id=") == Recall.objects.filter(status="closed").count()
+
+
+def test_the_account_page_leads_to_the_workbench(client, seeded):
+    client.force_login(seeded["distributor"])
+    assert 'href="/workbench/"' in client.get("/accounts/").content.decode()
