@@ -48,6 +48,10 @@ def test_the_fragment_is_the_list_alone(client, seeded):  # noqa: F811
     assert fragment["Cache-Control"] == "private, no-store"
     body = fragment.content.decode()
     assert "<html" not in body and _keys(body) == _keys(page)
+    # No token in the list (the buttons post the page's one form), so an unchanged list
+    # answers the same HTML and the page leaves it alone.
+    assert "csrfmiddlewaretoken" not in body and 'form="inbox-act"' in body
+    assert 'id="inbox-act"' in page and "csrfmiddlewaretoken" in page
 
 
 def test_the_city_sees_a_county_incident_only_once_passed_up(client, seeded):  # noqa: F811

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from incidents.choices import Level
 from incidents.complaints import services as complaint_services
 from incidents.complaints.choices import ComplaintStatus, SignalStatus
 from incidents.complaints.models import Complaint, RiskSignal
@@ -148,7 +149,7 @@ def _regulator_complaints(user, org, now, horizon) -> list[Item]:
     items = []
     for complaint in rows:
         handler = complaint_services.is_handler(user, complaint)
-        if not handler and not (complaint.escalated and org.level == "city"):
+        if not handler and not (complaint.escalated and org.level == Level.CITY):
             continue
         dues_ = [d for d in complaint_pages.complaint_dues(complaint, now) if d.at <= horizon]
         if complaint.status == ComplaintStatus.SUBMITTED:
