@@ -197,6 +197,37 @@ def test_the_producer_files_a_progress_report_from_the_recall_page(client, seede
     assert RecallProgressReport.objects.filter(recall=recall).count() == 1
 
 
+def test_the_regulator_closes_a_recall_by_override_with_a_reason(client, seeded):
+    recall = Recall.objects.get(status="active")
+    client.force_login(seeded["producer"])
+    client.post(f"/workbench/recalls/{recall.pk}/do/complete/", follow=True)
+    client.post(
+        f"/workbench/recalls/{recall.pk}/do/summary-report/",
+        {"conclusion": "已按计划完成召回"},
+        follow=True,
+    )
+    recall.refresh_from_db()
+    assert recall.status == "completed" and hasattr(recall, "summary_report")
+    client.force_login(seeded["county-regulator"])
+    page = client.get(f"/workbench/recalls/{recall.pk}/").content.decode()
+    assert "/do/close/" in page and 'name="override"' in page
+    # Not every consignee answered: closing needs the override, and the override a reason.
+    response = client.post(f"/workbench/recalls/{recall.pk}/do/close/", follow=True)
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    response = client.post(
+        f"/workbench/recalls/{recall.pk}/do/close/", {"override": "true"}, follow=True
+    )
+    assert "reason" in [str(m) for m in response.context["messages"]][0]
+    client.post(
+        f"/workbench/recalls/{recall.pk}/do/close/",
+        {"override": "true", "reason": "剩余收货方已停业"},
+        follow=True,
+    )
+    recall.refresh_from_db()
+    assert recall.status == "closed" and recall.closed_by_override
+    assert recall.timeline.filter(action="closed", reason="剩余收货方已停业").exists()
+
+
 def test_lists_filter_like_the_api(client, seeded):
     client.force_login(seeded["county-regulator"])
     page = client.get("/workbench/incidents/?status=closed").content.decode()

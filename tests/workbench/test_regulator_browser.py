@@ -76,6 +76,19 @@ def test_county_accepts_and_passes_up_the_overdue_incident_and_the_city_sees_it_
     assert county.locator("#incident-level").inner_text().startswith("市")
     screenshot(county, "county-incident-page")
 
+    # The other record pages a regulator works from: a recall and a complaint.
+    county.goto(f"{live_server.url}/workbench/recalls/?status=active")
+    county.locator("#recall-list a").first.click()
+    county.wait_for_load_state()
+    assert county.locator("#consignees tbody tr").count() > 0
+    assert county.locator("#effectiveness").inner_text()
+    screenshot(county, "county-recall-page")
+    county.goto(f"{live_server.url}/workbench/complaints/")
+    county.locator("#complaint-list a").first.click()
+    county.wait_for_load_state()
+    assert county.locator("#contact").count() == 1
+    screenshot(county, "county-complaint-page")
+
 
 def _page_words(page) -> str:
     return page.evaluate(PAGE_WORDS)

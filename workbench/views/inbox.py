@@ -210,7 +210,7 @@ def _recall_item(recall: Recall, org, now, horizon, wanted: list[str]) -> Item |
         url=reverse("workbench:recall", args=[recall.pk]),
         wanted=wanted,
         dues=dues_,
-        facts=[recall.get_status_display(), str(recall_pages.TYPE_NAMES[recall.recall_type])],
+        facts=[recall_pages.status_name(recall), str(recall_pages.TYPE_NAMES[recall.recall_type])],
         actions=_buttons(
             recall_pages.actions_for(recall, org, now), {"approve", "submit", "activate"}
         ),

@@ -12,12 +12,12 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from recalls import serializers as s
 from recalls import services
-from recalls.choices import Effectiveness, RecallStatus, RecallType, Remedy
+from recalls.choices import Effectiveness, RecallClass, RecallStatus, RecallType, Remedy
 from recalls.filters import RecallFilterSet
 from recalls.models import Recall, RecallNotice, RecallSummaryReport
 from recalls.selectors import report_figures, target_percent
@@ -42,6 +42,21 @@ TYPE_NAMES = {
     RecallType.VOLUNTARY: gettext_lazy("Voluntary recall"),
     RecallType.ORDERED: gettext_lazy("Ordered recall"),
 }
+
+# A recall's status in its own words ("Active" alone is also a lot's status, translated as such).
+STATUS_NAMES = {
+    RecallStatus.DRAFT: pgettext_lazy("recall status", "Draft"),
+    RecallStatus.SUBMITTED: pgettext_lazy("recall status", "Plan filed"),
+    RecallStatus.ACTIVE: pgettext_lazy("recall status", "Active"),
+    RecallStatus.COMPLETED: pgettext_lazy("recall status", "Completed"),
+    RecallStatus.CLOSED: pgettext_lazy("recall status", "Closed"),
+    RecallStatus.TERMINATED: pgettext_lazy("recall status", "Terminated"),
+    RecallStatus.CANCELLED: pgettext_lazy("recall status", "Cancelled"),
+}
+
+
+def status_name(recall: Recall) -> str:
+    return str(STATUS_NAMES.get(recall.status, recall.status))
 
 
 def _summary(recall: Recall) -> RecallSummaryReport | None:
@@ -302,13 +317,14 @@ def recall_list(request: HttpRequest) -> HttpResponse:
                     "recall": r,
                     "producer": display_name(r.producer),
                     "type": TYPE_NAMES.get(r.recall_type, r.recall_type),
+                    "status": status_name(r),
                     "dues": recall_dues(r, request.organization, now),
                 }
                 for r in page
             ],
             "page": page,
             "query": query.urlencode(),
-            "statuses": RecallStatus.choices,
+            "statuses": list(STATUS_NAMES.items()),
             "types": list(TYPE_NAMES.items()),
             "chosen": {
                 "status": request.GET.getlist("status"),
@@ -333,6 +349,8 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "producer": display_name(recall.producer),
         "ordered_by": display_name(recall.ordered_by),
         "type": TYPE_NAMES.get(recall.recall_type, recall.recall_type),
+        "status": status_name(recall),
+        "recall_class": RecallClass(recall.recall_class).label,
         "remedies": [Remedy(r).label for r in recall.remedies if r in Remedy.values],
         "target": Effectiveness(recall.target_effectiveness).label,
         "title": recall.notice_title_en
