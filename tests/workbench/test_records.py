@@ -3,12 +3,13 @@ the very services the API calls (a timeline row written, a refusal shown as the 
 
 import io
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from incidents.complaints.models import Complaint
+from incidents.complaints.models import Complaint, RiskSignal
 from incidents.models import Incident, IncidentTimeline
 from recalls.models import Recall, RecallProgressReport
 
@@ -242,3 +243,65 @@ def test_lists_filter_like_the_api(client, seeded):
 def test_the_account_page_leads_to_the_workbench(client, seeded):
     client.force_login(seeded["distributor"])
     assert 'href="/workbench/"' in client.get("/accounts/").content.decode()
+
+
+class _PageWords(HTMLParser):
+    """The text a page says in its own words: data (``translate="no"``), the signed-in
+    organization's name and the switch to Chinese (``lang="zh-Hans"``) left out."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
+
+    def __init__(self):
+        super().__init__()
+        self.stack: list[bool] = []
+        self.words: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        skip = (
+            attrs.get("translate") == "no"
+            or attrs.get("lang") == "zh-Hans"
+            and tag != "html"
+            or "wb-who" in (attrs.get("class") or "")
+            or tag in ("script", "style")
+        )
+        if not any(self.stack) and not skip:
+            self.words += [attrs.get(a) or "" for a in ("data-confirm", "title", "placeholder")]
+        if tag not in self.VOID:
+            self.stack.append(skip)
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if not any(self.stack):
+            self.words.append(data)
+
+
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+@pytest.mark.parametrize("username", ["county-regulator", "city-regulator", "producer", "retailer"])
+def test_every_record_page_is_english_when_switched(client, seeded, username):
+    client.force_login(seeded[username])
+    client.get("/workbench/?lang=en")  # the switch is remembered
+    urls = ["/workbench/", "/workbench/incidents/", "/workbench/complaints/", "/workbench/recalls/"]
+    urls += [f"/workbench/incidents/{pk}/" for pk in Incident.objects.values_list("pk", flat=True)]
+    urls += [
+        f"/workbench/complaints/{pk}/" for pk in Complaint.objects.values_list("pk", flat=True)
+    ]
+    urls += [f"/workbench/recalls/{pk}/" for pk in Recall.objects.values_list("pk", flat=True)]
+    urls += [f"/workbench/signals/{pk}/" for pk in RiskSignal.objects.values_list("pk", flat=True)]
+    seen = 0
+    for url in urls:
+        response = client.get(url)
+        if response.status_code == 404:
+            continue
+        assert response.status_code == 200 and b'<html lang="en">' in response.content, url
+        parser = _PageWords()
+        parser.feed(response.content.decode())
+        leaks = CJK.findall(" ".join(parser.words))
+        assert not leaks, (url, "".join(leaks))
+        seen += 1
+    assert seen >= 5
