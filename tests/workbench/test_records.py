@@ -231,6 +231,12 @@ def test_the_regulator_closes_a_recall_by_override_with_a_reason(client, seeded)
 
 def test_lists_filter_like_the_api(client, seeded):
     client.force_login(seeded["county-regulator"])
+    visible = Incident.objects.visible_to(seeded["county-regulator"]).count()
+    for query in ("", "?status=&grade=&level=&overdue=&q="):  # the form's "any"
+        page = client.get(f"/workbench/incidents/{query}").content.decode()
+        assert page.count("data-id=") == visible > 0
+    page = client.get("/workbench/recalls/").content.decode()
+    assert page.count("data-id=") == Recall.objects.visible_to(seeded["county-regulator"]).count()
     page = client.get("/workbench/incidents/?status=closed").content.decode()
     closed = Incident.objects.get(status="closed")
     assert page.count("data-id=") == 1 and f'data-id="{closed.pk}"' in page

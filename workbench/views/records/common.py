@@ -165,6 +165,18 @@ def validated(request: HttpRequest, serializer_class, data=None) -> dict | None:
     return None
 
 
+def filter_params(request: HttpRequest):
+    """The query without the empty values a filter form sends for "any"."""
+    params = request.GET.copy()
+    for key in list(params):
+        values = [v for v in params.getlist(key) if v != ""]
+        if values:
+            params.setlist(key, values)
+        else:
+            del params[key]
+    return params
+
+
 def back(request: HttpRequest, default: str) -> HttpResponse:
     """Post/Redirect/Get: back where the button was (the inbox or the record's page)."""
     target = request.POST.get("next", "")

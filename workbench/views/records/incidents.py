@@ -28,6 +28,7 @@ from .common import (
     display_name,
     due,
     dues,
+    filter_params,
     grade_text,
     perform,
     reason_field,
@@ -302,8 +303,12 @@ def _visible(request: HttpRequest, pk: int) -> Incident:
 @member_page
 def incident_list(request: HttpRequest) -> HttpResponse:
     queryset = Incident.objects.visible_to(request.user).select_related("reporter")
-    filters = IncidentFilterSet(request.GET or None, queryset=queryset)
-    rows = filters.qs.order_by("-reported_at", "-id") if filters.is_valid() else queryset.none()
+    filters = IncidentFilterSet(filter_params(request) or None, queryset=queryset)
+    rows = (
+        filters.qs.order_by("-reported_at", "-id")
+        if not filters.is_bound or filters.is_valid()
+        else queryset.none()
+    )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     now = timezone.now()
     org = request.organization

@@ -31,6 +31,7 @@ from .common import (
     display_name,
     due,
     dues,
+    filter_params,
     perform,
     reason_field,
     timeline_rows,
@@ -302,8 +303,12 @@ def recall_list(request: HttpRequest) -> HttpResponse:
             consignees=Count("notices", filter=Q(notices__included=True), distinct=True),
         )
     )
-    filters = RecallFilterSet(request.GET or None, queryset=queryset)
-    rows = filters.qs.order_by("-id") if filters.is_valid() else queryset.none()
+    filters = RecallFilterSet(filter_params(request) or None, queryset=queryset)
+    rows = (
+        filters.qs.order_by("-id")
+        if not filters.is_bound or filters.is_valid()
+        else queryset.none()
+    )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     now = timezone.now()
     query = request.GET.copy()
