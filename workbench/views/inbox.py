@@ -37,8 +37,9 @@ from .records import incidents as incident_pages
 from .records import recalls as recall_pages
 from .records.common import Action, Due, display_name, due, grade_text
 
-# How far ahead a due time makes an item "due soon", and how often the page asks for news.
-HORIZON_DAYS = getattr(settings, "WORKBENCH_INBOX_HORIZON_DAYS", 14)
+# How far ahead a due time makes an item "due soon", and how often the page asks for news
+# (defaults; the settings WORKBENCH_INBOX_HORIZON_DAYS and WORKBENCH_INBOX_POLL_SECONDS override).
+HORIZON_DAYS = 14
 POLL_SECONDS = 30
 
 KINDS = {
@@ -325,7 +326,7 @@ def _enterprise_recalls(user, org, now, horizon) -> list[Item]:
 def collect(request: HttpRequest) -> list[Item]:
     user, org = request.user, request.organization
     now = timezone.now()
-    horizon = now + timedelta(days=HORIZON_DAYS)
+    horizon = now + timedelta(days=getattr(settings, "WORKBENCH_INBOX_HORIZON_DAYS", HORIZON_DAYS))
     if org.is_regulator:
         items = (
             _regulator_incidents(user, org, now, horizon)
