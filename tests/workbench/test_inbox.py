@@ -1,8 +1,13 @@
 """The inbox: what needs this user now, most urgent first, through the visibility rules."""
 
 import re
+from datetime import timedelta
+from trace.models import Batch
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from incidents import services
 from incidents.models import Incident
@@ -94,3 +99,31 @@ def test_a_quick_button_comes_back_to_the_inbox(client, seeded):  # noqa: F811
         f"/workbench/incidents/{fresh.pk}/do/acknowledge/", {"next": "https://evil.example/"}
     )
     assert response["Location"] == f"/workbench/incidents/{fresh.pk}/"
+
+
+def _report(producer, n: int) -> None:
+    batch = Batch.objects.filter(product__owner=producer.membership.organization).first()
+    now = timezone.now()
+    for i in range(n):
+        services.incident_report(
+            actor=producer,
+            title=f"测试 {i}",
+            description="…",
+            region_code="320312",
+            batch_ids=[batch.pk],
+            occurred_at=now - timedelta(hours=2),
+            discovered_at=now - timedelta(hours=1),
+        )
+
+
+@pytest.mark.parametrize("url", ["/workbench/", "/workbench/incidents/"])
+def test_more_incidents_cost_no_more_queries(client, seeded, url):  # noqa: F811
+    client.force_login(seeded["county-regulator"])
+    client.get(url)  # sessions, the calendar and the like settle
+    with CaptureQueriesContext(connection) as before:
+        client.get(url)
+    _report(seeded["producer"], 5)
+    with CaptureQueriesContext(connection) as after:
+        response = client.get(url)
+    assert len(_keys(response.content.decode())) or "data-id=" in response.content.decode()
+    assert len(after.captured_queries) == len(before.captured_queries)
