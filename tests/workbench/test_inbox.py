@@ -26,7 +26,7 @@ def test_the_county_sees_overdue_incidents_first_with_how_late(client, seeded): 
     keys = _keys(html)
     assert keys and keys[0].startswith("incident-")
     items = re.split(r'<li class="wb-card wb-inbox-item', html)[1:]
-    assert "wb-inbox-item--overdue" in items[0] and " late" in items[0]
+    assert "wb-inbox-item--overdue" in items[0] and "overdue by" in items[0]
     # Overdue before the rest; the demo's escalated incident waits for the county's acceptance.
     flags = ["wb-inbox-item--overdue" in i.split(">", 1)[0] for i in items]
     assert flags == sorted(flags, reverse=True)

@@ -67,12 +67,19 @@ class Due:
 def due(at: datetime | None, what: str, now: datetime, *, overdue: bool = False) -> Due | None:
     if at is None:
         return None
-    late = overdue or at <= now
     if at <= now:
-        text = _("%(time)s late") % {"time": timesince(at, now, depth=2)}
+        text = _("%(what)s: overdue by %(time)s") % {
+            "what": what,
+            "time": timesince(at, now, depth=2),
+        }
+    elif overdue:
+        text = _("%(what)s: overdue, next due in %(time)s") % {
+            "what": what,
+            "time": timeuntil(at, now, depth=2),
+        }
     else:
-        text = _("in %(time)s") % {"time": timeuntil(at, now, depth=2)}
-    return Due(at=at, what=str(what), overdue=late, text=text)
+        text = _("%(what)s: in %(time)s") % {"what": what, "time": timeuntil(at, now, depth=2)}
+    return Due(at=at, what=str(what), overdue=overdue or at <= now, text=text)
 
 
 def dues(*items: Due | None) -> list[Due]:
