@@ -311,3 +311,70 @@ def test_every_record_page_is_english_when_switched(client, seeded, username):
         assert not leaks, (url, "".join(leaks))
         seen += 1
     assert seen >= 5
+
+
+GARBAGE = {
+    "reason": "x" * 6000,
+    "grade": "V",
+    "into": "abc",
+    "target": "moon",
+    "deaths": "-1",
+    "serious_injuries": "1e9",
+    "direct_loss": "lots",
+    "findings": "",
+    "region_code": "999999",
+    "override": "maybe",
+    "units_recovered": "-5",
+    "conclusion": "",
+}
+
+
+@pytest.mark.parametrize(
+    "kind, actions",
+    [
+        (
+            "incidents",
+            [
+                "accept",
+                "reject",
+                "merge",
+                "respond",
+                "investigate",
+                "extend",
+                "conclude",
+                "transfer",
+                "close",
+                "grade",
+                "report-up",
+                "acknowledge",
+                "supplement",
+            ],
+        ),
+        ("complaints", ["accept", "decline", "forward", "reply", "close", "merge", "convert"]),
+        (
+            "recalls",
+            [
+                "edit-scope",
+                "submit",
+                "approve",
+                "activate",
+                "object",
+                "progress-report",
+                "complete",
+                "summary-report",
+                "close",
+                "terminate",
+                "cancel",
+            ],
+        ),
+    ],
+)
+def test_bad_input_to_any_action_is_a_message_never_a_500(client, seeded, kind, actions):
+    model = {"incidents": Incident, "complaints": Complaint, "recalls": Recall}[kind]
+    target = model.objects.order_by("-id").first()
+    for username in ("county-regulator", "producer"):
+        client.force_login(seeded[username])
+        for action in actions:
+            response = client.post(f"/workbench/{kind}/{target.pk}/do/{action}/", GARBAGE)
+            assert response.status_code in (302, 404), (username, action, response.status_code)
+    assert client.post(f"/workbench/{kind}/{target.pk}/do/explode/").status_code == 404
