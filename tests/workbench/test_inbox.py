@@ -75,6 +75,8 @@ def test_an_enterprise_sees_its_own_things_never_another_s(client, seeded):  # n
     client.force_login(seeded["producer"])
     own = _keys(client.get("/workbench/").content.decode())
     assert any(k.startswith("recall-") for k in own)  # its active recall's progress report
+    reported = Incident.objects.filter(reporter=seeded["producer"].membership.organization)
+    assert {f"incident-{i.pk}" for i in reported.open()} <= set(own)  # supplements it owes
     client.force_login(seeded["ranch"])
     html = client.get("/workbench/").content.decode()
     assert not any(k.startswith(("recall-", "incident-")) for k in _keys(html))

@@ -251,11 +251,12 @@ def _regulator_recalls(user, org, now, horizon) -> list[Item]:
 # --- an enterprise's inbox --------------------------------------------------------------------
 
 
-def _enterprise_incidents(user, org, now, horizon) -> list[Item]:
+def _enterprise_incidents(user, org, now) -> list[Item]:
     rows = Incident.objects.visible_to(user).open().filter(reporter=org)
     items = []
     for incident in rows:
-        dues_ = [d for d in incident_pages.incident_dues(incident, org, now) if d.at <= horizon]
+        # Every report it owes, however far off: the reporter has nothing else to wait for.
+        dues_ = incident_pages.incident_dues(incident, org, now)
         if not dues_:
             continue
         items.append(
@@ -336,7 +337,7 @@ def collect(request: HttpRequest) -> list[Item]:
         )
     else:
         items = (
-            _enterprise_incidents(user, org, now, horizon)
+            _enterprise_incidents(user, org, now)
             + _notices(org, now)
             + _enterprise_recalls(user, org, now, horizon)
         )
