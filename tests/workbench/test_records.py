@@ -11,6 +11,7 @@ from django.core.management import call_command
 
 from incidents.complaints.models import Complaint, RiskSignal
 from incidents.models import Incident, IncidentTimeline
+from recalls import services as recall_services
 from recalls.models import Recall, RecallProgressReport
 
 pytestmark = pytest.mark.django_db
@@ -378,3 +379,36 @@ def test_bad_input_to_any_action_is_a_message_never_a_500(client, seeded, kind, 
             response = client.post(f"/workbench/{kind}/{target.pk}/do/{action}/", GARBAGE)
             assert response.status_code in (302, 404), (username, action, response.status_code)
     assert client.post(f"/workbench/{kind}/{target.pk}/do/explode/").status_code == 404
+
+
+def test_an_ordered_recall_offers_the_producer_its_objection_and_the_county_its_approval(
+    client, seeded
+):
+    incident = _incident("酸奶致多人急性胃肠炎")
+    recall = recall_services.recall_create_from_incident(
+        actor=seeded["county-regulator"],
+        incident_id=incident.pk,
+        recall_class=1,
+        defect="封口不严",
+        hazard="可能引起食物中毒",
+        remedies=["refund", "replacement"],
+        notice_title="责令召回",
+        notice_text="请停止销售并退回。",
+    )
+    client.force_login(seeded["producer"])
+    inbox = client.get("/workbench/?lang=en").content.decode()
+    row = inbox.split(f'data-item="recall-{recall.pk}"')[1].split("</li>")[0]
+    assert "objection window ends: in" in row and "you may object" in row
+    page = client.get(f"/workbench/recalls/{recall.pk}/").content.decode()
+    assert "/do/object/" in page and "/do/edit-scope/" in page
+    client.post(f"/workbench/recalls/{recall.pk}/do/edit-scope/", follow=True)
+    client.post(f"/workbench/recalls/{recall.pk}/do/submit/", follow=True)
+    recall.refresh_from_db()
+    assert recall.status == "submitted"
+    client.force_login(seeded["county-regulator"])
+    inbox = client.get("/workbench/?kind=recall&lang=en").content.decode()
+    row = inbox.split(f'data-item="recall-{recall.pk}"')[1].split("</li>")[0]
+    assert "plan to approve" in row and f"/workbench/recalls/{recall.pk}/do/approve/" in row
+    client.post(f"/workbench/recalls/{recall.pk}/do/approve/", follow=True)
+    recall.refresh_from_db()
+    assert recall.approved_at is not None and recall.timeline.filter(action="approved").exists()

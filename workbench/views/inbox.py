@@ -84,6 +84,12 @@ class Item:
         return (2, -(self.since.timestamp() if self.since else 0), self.key)
 
 
+def _soon(dues: list[Due], horizon: datetime) -> bool:
+    """Something is due before the horizon (or overdue): the item belongs in the inbox; once
+    there, it shows all its due times."""
+    return any(d.at <= horizon or d.overdue for d in dues)
+
+
 def _buttons(actions: list[Action], wanted: set[str]) -> list[Action]:
     """The one-click actions (no form to fill) of a record, for its inbox row."""
     return [
@@ -115,8 +121,8 @@ def _regulator_incidents(user, org, now, horizon) -> list[Item]:
         if "report-up" in offered and incident.escalation_due_at is None:
             wanted.remove(str(wanted_text["report-up"]))  # at the level required: may, need not
             offered.remove("report-up")
-        dues_ = [d for d in incident_pages.incident_dues(incident, org, now) if d.at <= horizon]
-        if not wanted and not dues_:
+        dues_ = incident_pages.incident_dues(incident, org, now)
+        if not wanted and not _soon(dues_, horizon):
             continue
         items.append(
             Item(
@@ -152,14 +158,14 @@ def _regulator_complaints(user, org, now, horizon) -> list[Item]:
         handler = complaint_services.is_handler(user, complaint)
         if not handler and not (complaint.escalated and org.level == Level.CITY):
             continue
-        dues_ = [d for d in complaint_pages.complaint_dues(complaint, now) if d.at <= horizon]
+        dues_ = complaint_pages.complaint_dues(complaint, now)
         if complaint.status == ComplaintStatus.SUBMITTED:
             wanted = (
                 [_("to decide (accept or decline)")] if handler else [_("overdue at the county")]
             )
         else:
             wanted = [_("mediation under way")] if handler else [_("overdue at the county")]
-            if handler and not dues_:
+            if handler and not _soon(dues_, horizon):
                 continue
         product = complaint.batch.product
         items.append(
@@ -201,8 +207,8 @@ def _signals(user, org) -> list[Item]:
 
 
 def _recall_item(recall: Recall, org, now, horizon, wanted: list[str]) -> Item | None:
-    dues_ = [d for d in recall_pages.recall_dues(recall, org, now) if d.at <= horizon]
-    if not wanted and not dues_:
+    dues_ = recall_pages.recall_dues(recall, org, now)
+    if not wanted and not _soon(dues_, horizon):
         return None
     return Item(
         kind="recall",
