@@ -412,3 +412,20 @@ def test_an_ordered_recall_offers_the_producer_its_objection_and_the_county_its_
     client.post(f"/workbench/recalls/{recall.pk}/do/approve/", follow=True)
     recall.refresh_from_db()
     assert recall.approved_at is not None and recall.timeline.filter(action="approved").exists()
+
+
+def test_a_risk_signal_is_confirmed_from_the_inbox_and_dismissed_only_with_a_reason(client, seeded):
+    signal = RiskSignal.objects.get(status="open")
+    client.force_login(seeded["county-regulator"])
+    client.post(f"/workbench/signals/{signal.pk}/do/dismiss/", {"reason": ""}, follow=True)
+    signal.refresh_from_db()
+    assert signal.status == "open"
+    response = client.post(
+        f"/workbench/signals/{signal.pk}/do/confirm/", {"next": "/workbench/"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == "/workbench/"
+    signal.refresh_from_db()
+    assert signal.status == "confirmed" and signal.timeline.filter(action="confirmed").exists()
+    client.force_login(seeded["producer"])  # the producer sees it, does not decide
+    page = client.get(f"/workbench/signals/{signal.pk}/").content.decode()
+    assert "/do/" not in page
