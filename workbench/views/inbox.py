@@ -10,7 +10,7 @@ acknowledge, the reports of its recalls. The list is also a fragment at its own 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -92,9 +92,7 @@ def _soon(dues: list[Due], horizon: datetime) -> bool:
 
 def _buttons(actions: list[Action], wanted: set[str]) -> list[Action]:
     """The one-click actions (no form to fill) of a record, for its inbox row."""
-    return [
-        Action(a.name, a.label, (), a.confirm, a.danger, a.url) for a in actions if a.name in wanted
-    ]
+    return [replace(a, fields=()) for a in actions if a.name in wanted]
 
 
 # --- a regulator's inbox ----------------------------------------------------------------------

@@ -4,7 +4,7 @@ relaying a service's refusal as a message, the batch links and the timeline rows
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from trace.models import Batch
 
@@ -110,7 +110,7 @@ class Action:
     url: str = ""
 
     def at(self, url: str) -> Action:
-        return Action(self.name, self.label, self.fields, self.confirm, self.danger, url)
+        return replace(self, url=url)
 
 
 def reason_field(required: bool = False) -> ActionField:

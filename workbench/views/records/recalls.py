@@ -105,7 +105,7 @@ def offered_actions(recall: Recall, org, now) -> list[str]:
     ]
 
 
-def _quantities(required: bool = False) -> tuple[ActionField, ...]:
+def _quantities() -> tuple[ActionField, ...]:
     return (
         ActionField(
             "units_recovered", _("Units recovered (blank: as the consignees said)"), "number"
