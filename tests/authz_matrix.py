@@ -346,6 +346,31 @@ GET    /admin/trace/event/                                  - html       302   3
 # --- the workbench (pages for signed-in people; anonymous goes to the sign-in page)
 GET    /workbench/                                          - html       302   200  200   200  200   200  200  200  200
 # --- workbench: incident, complaint and recall pages
+# Pages read through the same visible_to rules as the API (same 404s). A button posts and is
+# redirected back (302) whatever the service answers: its refusal (403, 404 of the rule, 409, 400)
+# is then shown as a message on the page (tests/workbench/test_records.py checks which).
+GET    /workbench/inbox/items/                              - html       302   200  200   200  200   200  200  200  200
+GET    /workbench/incidents/                                - html       302   200  200   200  200   200  200  200  200
+GET    /workbench/incidents/{id}/                           A html       302   200  404   404  200   404  404  404  404
+GET    /workbench/incidents/{id}/                           A^ html      302   200  200   404  200   404  200  404  404
+GET    /workbench/incidents/{id}/                           B html       302   404  404   200  404   200  404  404  404
+POST   /workbench/incidents/{id}/do/accept/                 A html       302   302  404   404  302   404  404  404  404
+POST   /workbench/incidents/{id}/do/accept/                 B html       302   404  404   302  404   302  404  404  404
+POST   /workbench/incidents/{id}/do/report-up/              A^ html      302   302  302   404  302   404  302  404  404
+POST   /workbench/incidents/{id}/do/supplement/             A html       302   302  404   404  302   404  404  404  404
+GET    /workbench/complaints/                               - html       302   200  200   200  200   200  200  200  200
+GET    /workbench/complaints/{id}/                          A html       302   404  404   404  200   404  200  200  200
+GET    /workbench/complaints/{id}/                          B html       302   404  404   404  404   200  404  404  200
+POST   /workbench/complaints/{id}/do/accept/                A html       302   404  404   404  302   404  302  302  302
+POST   /workbench/complaints/{id}/do/decline/               A html       302   404  404   404  302   404  302  302  302
+GET    /workbench/signals/{id}/                             A html       302   200  404   404  200   404  200  200  200
+GET    /workbench/signals/{id}/                             B html       302   404  404   200  404   200  404  404  200
+POST   /workbench/signals/{id}/do/confirm/                  A html       302   302  404   404  302   404  302  302  302
+GET    /workbench/recalls/                                  - html       302   200  200   200  200   200  200  200  200
+GET    /workbench/recalls/{id}/                             A html       302   200  200   404  200   404  200  200  200
+GET    /workbench/recalls/{id}/                             B html       302   404  404   200  404   200  404  404  200
+POST   /workbench/recalls/{id}/do/approve/                  B html       302   404  404   302  404   302  404  404  302
+POST   /workbench/recalls/{id}/do/progress-report/          A html       302   302  302   404  302   404  302  302  302
 
 # --- workbench: enterprise pages
 GET    /workbench/lots/                                     - html       302   200  200   200  403   403  403  403  403

@@ -17,10 +17,10 @@ from decimal import Decimal
 from trace.core.choices import ProductCategory
 from trace.core.labels import region_name
 from trace.exports import safe_cell, sheet_title
-from trace.models import Batch
+from trace.models import Batch, ScanLog
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Sum
+from django.db.models import Count, Exists, F, OuterRef
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +28,7 @@ from openpyxl import Workbook
 
 from incidents.choices import Grade, Level, Source, Status, level_rank
 from incidents.complaints.choices import ComplaintStatus, SignalKind, SignalStatus
-from incidents.complaints.models import Complaint, RiskSignal, ScanRegionCount
+from incidents.complaints.models import Complaint, RiskSignal
 from incidents.models import Incident, IncidentTimeline
 from recalls.choices import RecallStatus
 from recalls.models import Recall
@@ -501,14 +501,15 @@ def scans_figure(user, period: Period) -> Figure:
     """Scans of the lots ``user`` sees, by the region the scan was placed in (the scan log's
     regions; a scan no network table placed is not counted here)."""
     rows_db = (
-        ScanRegionCount.objects.filter(
+        ScanLog.objects.filter(
             batch__in=Batch.objects.visible_to(user).values("pk"),
-            day__gte=period.start,
-            day__lte=period.end,
+            scanned_at__date__gte=period.start,
+            scanned_at__date__lte=period.end,
         )
+        .exclude(region_code="")
         .order_by()
         .values("region_code")
-        .annotate(n=Sum("count"))
+        .annotate(n=Count("pk"))
     )
     rows = sorted(
         (

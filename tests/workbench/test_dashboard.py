@@ -5,13 +5,13 @@ import csv
 import io
 from collections import Counter
 from datetime import timedelta
+from trace.models import ScanLog
 
 import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from incidents import services as incident_services
-from incidents.complaints.risk import count_region_scan
 from tests.workbench import analytics_world
 from tests.workbench.analytics_world import build_world, days_ago
 
@@ -159,8 +159,9 @@ def test_scans_per_region_are_the_scans_of_the_lots_the_regulator_sees(client, w
     at = days_ago(2)
     for region, n in (("320312", 3), ("320102", 2)):
         for _ in range(n):
-            count_region_scan(batch=world.lots["a"], region_code=region, at=at)
-    count_region_scan(batch=world.lots["b"], region_code="330106", at=at)
+            ScanLog.objects.create(batch=world.lots["a"], region_code=region, scanned_at=at)
+    ScanLog.objects.create(batch=world.lots["b"], region_code="330106", scanned_at=at)
+    ScanLog.objects.create(batch=world.lots["a"], scanned_at=at)  # placed nowhere: not counted
     client.force_login(world.users["tongshan"])
     rows = _csv(client.get("/workbench/dashboard/scans.csv"))
     assert [(r[0], int(r[2])) for r in rows[1:]] == [("320312", 3), ("320102", 2)]

@@ -1,17 +1,392 @@
-"""The inbox (``/workbench/``): what needs this user now."""
+"""The inbox (``/workbench/``): what needs this user now, most urgent first.
 
+Read through the ``visible_to`` querysets and the due-time columns the sweep uses. For a
+regulator: incidents waiting for its level (to accept, acknowledge, pass up), complaints
+waiting for its decision, risk signals to decide, recalls to approve or whose reports are
+due; for an enterprise: supplements and written reports it owes, recall notices to
+acknowledge, the reports of its recalls. The list is also a fragment at its own URL
+(``inbox/items/``) that the page polls, so a new escalation appears without a reload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from incidents.choices import Level
+from incidents.complaints import services as complaint_services
+from incidents.complaints.choices import ComplaintStatus, SignalStatus
+from incidents.complaints.models import Complaint, RiskSignal
+from incidents.models import Incident
+from recalls import services as recall_services
+from recalls.choices import RecallStatus, RecallType
+from recalls.models import Recall, RecallNotice
 
 from ..access import member_page
+from .records import complaints as complaint_pages
+from .records import incidents as incident_pages
+from .records import recalls as recall_pages
+from .records.common import Action, Due, display_name, due, grade_text
+
+# How far ahead a due time makes an item "due soon", and how often the page asks for news
+# (defaults; the settings WORKBENCH_INBOX_HORIZON_DAYS and WORKBENCH_INBOX_POLL_SECONDS override).
+HORIZON_DAYS = 14
+POLL_SECONDS = 30
+
+KINDS = {
+    "incident": gettext_lazy("Incidents"),
+    "complaint": gettext_lazy("Complaints"),
+    "signal": gettext_lazy("Risk signals"),
+    "recall": gettext_lazy("Recalls"),
+    "notice": gettext_lazy("Recall notices"),
+}
+
+
+@dataclass
+class Item:
+    """One thing in the inbox: what it is, what is wanted, by when, and the quick buttons."""
+
+    kind: str
+    pk: int
+    title: str
+    url: str
+    wanted: list[str]
+    dues: list[Due] = field(default_factory=list)
+    facts: list[str] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    since: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}-{self.pk}"
+
+    @property
+    def due(self) -> Due | None:
+        return self.dues[0] if self.dues else None
+
+    @property
+    def overdue(self) -> bool:
+        return bool(self.due and self.due.overdue)
+
+    def sort_key(self) -> tuple:
+        """Overdue first (the longest late on top), then the soonest due, then the undated."""
+        if self.due is not None:
+            return (0 if self.due.overdue else 1, self.due.at.timestamp(), self.key)
+        return (2, -(self.since.timestamp() if self.since else 0), self.key)
+
+
+def _soon(dues: list[Due], horizon: datetime) -> bool:
+    """Something is due before the horizon (or overdue): the item belongs in the inbox; once
+    there, it shows all its due times."""
+    return any(d.at <= horizon or d.overdue for d in dues)
+
+
+def _buttons(actions: list[Action], wanted: set[str]) -> list[Action]:
+    """The one-click actions (no form to fill) of a record, for its inbox row."""
+    return [replace(a, fields=()) for a in actions if a.name in wanted]
+
+
+# --- a regulator's inbox ----------------------------------------------------------------------
+
+
+def _regulator_incidents(user, org, now, horizon) -> list[Item]:
+    rows = (
+        Incident.objects.visible_to(user)
+        .open()
+        .filter(Q(level=org.level) | Q(handling_level=org.level))
+        .select_related("reporter")
+    )
+    wanted_text = {
+        "accept": _("to accept"),
+        "acknowledge": _("to acknowledge"),
+        "report-up": _("to pass up"),
+    }
+    items = []
+    for incident in rows:
+        offered = incident_pages.offered_actions(incident, org)
+        wanted = [
+            str(wanted_text[a]) for a in ("accept", "acknowledge", "report-up") if a in offered
+        ]
+        if "report-up" in offered and incident.escalation_due_at is None:
+            wanted.remove(str(wanted_text["report-up"]))  # at the level required: may, need not
+            offered.remove("report-up")
+        dues_ = incident_pages.incident_dues(incident, org, now)
+        if not wanted and not _soon(dues_, horizon):
+            continue
+        items.append(
+            Item(
+                kind="incident",
+                pk=incident.pk,
+                title=incident.title,
+                url=reverse("workbench:incident", args=[incident.pk]),
+                wanted=wanted,
+                dues=dues_,
+                facts=[
+                    _("grade %(grade)s%(provisional)s")
+                    % {
+                        "grade": grade_text(incident.grade),
+                        "provisional": _(" (provisional)") if incident.grade_provisional else "",
+                    },
+                    _("at the %(level)s level") % {"level": incident.get_level_display()},
+                    incident.get_status_display(),
+                ],
+                actions=_buttons(
+                    incident_pages.actions_for(incident, org),
+                    {"accept", "acknowledge", "report-up"} & set(offered),
+                ),
+                since=incident.level_reached_at,
+            )
+        )
+    return items
+
+
+def _regulator_complaints(user, org, now, horizon) -> list[Item]:
+    rows = Complaint.objects.visible_to(user).open().select_related("batch__product")
+    items = []
+    for complaint in rows:
+        handler = complaint_services.is_handler(user, complaint)
+        if not handler and not (complaint.escalated and org.level == Level.CITY):
+            continue
+        dues_ = complaint_pages.complaint_dues(complaint, now)
+        if complaint.status == ComplaintStatus.SUBMITTED:
+            wanted = (
+                [_("to decide (accept or decline)")] if handler else [_("overdue at the county")]
+            )
+        else:
+            wanted = [_("mediation under way")] if handler else [_("overdue at the county")]
+            if handler and not _soon(dues_, horizon):
+                continue
+        product = complaint.batch.product
+        items.append(
+            Item(
+                kind="complaint",
+                pk=complaint.pk,
+                title=_("Complaint %(code)s about %(product)s")
+                % {
+                    "code": complaint.display_code,
+                    "product": display_name(product) if product else complaint.batch.gtin,
+                },
+                url=reverse("workbench:complaint", args=[complaint.pk]),
+                wanted=wanted,
+                dues=dues_,
+                facts=[complaint.get_status_display()]
+                + ([_("someone was hurt")] if complaint.injured else []),
+                actions=_buttons(complaint_pages.complaint_actions(complaint, user), {"accept"}),
+                since=complaint.submitted_at,
+            )
+        )
+    return items
+
+
+def _signals(user, org) -> list[Item]:
+    rows = RiskSignal.objects.visible_to(user).filter(status=SignalStatus.OPEN)
+    return [
+        Item(
+            kind="signal",
+            pk=signal.pk,
+            title=signal.title,
+            url=reverse("workbench:signal", args=[signal.pk]),
+            wanted=[_("to confirm or dismiss")],
+            facts=[signal.get_kind_display()],
+            actions=_buttons(complaint_pages.signal_actions(signal, org), {"confirm"}),
+            since=signal.raised_at,
+        )
+        for signal in rows.order_by("-raised_at")[:100]
+    ]
+
+
+def _recall_item(recall: Recall, org, now, horizon, wanted: list[str]) -> Item | None:
+    dues_ = recall_pages.recall_dues(recall, org, now)
+    if not wanted and not _soon(dues_, horizon):
+        return None
+    return Item(
+        kind="recall",
+        pk=recall.pk,
+        title=f"{recall.number} · {recall.notice_title}",
+        url=reverse("workbench:recall", args=[recall.pk]),
+        wanted=wanted,
+        dues=dues_,
+        facts=[recall_pages.status_name(recall), str(recall_pages.TYPE_NAMES[recall.recall_type])],
+        actions=_buttons(
+            recall_pages.actions_for(recall, org, now), {"approve", "submit", "activate"}
+        ),
+        since=recall.updated_at,
+    )
+
+
+def _regulator_recalls(user, org, now, horizon) -> list[Item]:
+    rows = (
+        Recall.objects.visible_to(user)
+        .filter(
+            status__in=(
+                RecallStatus.DRAFT,
+                RecallStatus.SUBMITTED,
+                RecallStatus.ACTIVE,
+                RecallStatus.COMPLETED,
+            )
+        )
+        .select_related("producer")
+    )
+    items = []
+    for recall in rows:
+        if not recall_services.covers(org, recall.region_code):
+            continue
+        offered = recall_pages.offered_actions(recall, org, now)
+        wanted = []
+        if "approve" in offered:
+            wanted.append(_("plan to approve"))
+        if "close" in offered and recall_pages._summary(recall) is not None:
+            wanted.append(_("to verify and close"))
+        item = _recall_item(recall, org, now, horizon, wanted)
+        if item:
+            items.append(item)
+    return items
+
+
+# --- an enterprise's inbox --------------------------------------------------------------------
+
+
+def _enterprise_incidents(user, org, now) -> list[Item]:
+    rows = Incident.objects.visible_to(user).open().filter(reporter=org)
+    items = []
+    for incident in rows:
+        # Every report it owes, however far off: the reporter has nothing else to wait for.
+        dues_ = incident_pages.incident_dues(incident, org, now)
+        if not dues_:
+            continue
+        items.append(
+            Item(
+                kind="incident",
+                pk=incident.pk,
+                title=incident.title,
+                url=reverse("workbench:incident", args=[incident.pk]),
+                wanted=[_("a report is due")],
+                dues=dues_,
+                facts=[incident.get_status_display(), grade_text(incident.grade)],
+                since=incident.reported_at,
+            )
+        )
+    return items
+
+
+def _notices(org, now) -> list[Item]:
+    rows = RecallNotice.objects.filter(
+        organization=org,
+        included=True,
+        notified_at__isnull=False,
+        acknowledged_at__isnull=True,
+        recall__status=RecallStatus.ACTIVE,
+    ).select_related("recall")
+    items = []
+    for notice in rows:
+        ack_url = recall_services.current_ack_url(notice)
+        items.append(
+            Item(
+                kind="notice",
+                pk=notice.pk,
+                title=f"{notice.recall.number} · {notice.recall.notice_title}",
+                url=ack_url or reverse("workbench:recall", args=[notice.recall_id]),
+                wanted=[_("acknowledge the recall notice and report quantities")],
+                dues=[
+                    d
+                    for d in (due(notice.next_reminder_at, _("next reminder"), now),)
+                    if d is not None
+                ],
+                facts=[_("escalated to the regulator")] if notice.escalated_at else [],
+                since=notice.notified_at,
+            )
+        )
+    return items
+
+
+def _enterprise_recalls(user, org, now, horizon) -> list[Item]:
+    rows = Recall.objects.filter(producer=org).exclude(
+        status__in=(RecallStatus.CLOSED, RecallStatus.TERMINATED, RecallStatus.CANCELLED)
+    )
+    items = []
+    for recall in rows:
+        offered = recall_pages.offered_actions(recall, org, now)
+        wanted = []
+        if recall.status == RecallStatus.DRAFT:
+            wanted.append(_("draft: confirm the scope and file the plan"))
+        if recall.status == RecallStatus.SUBMITTED and "activate" in offered:
+            wanted.append(_("plan filed: start the recall"))
+        if "object" in offered and recall.recall_type == RecallType.ORDERED:
+            wanted.append(_("ordered: you may object within the window"))
+        item = _recall_item(recall, org, now, horizon, wanted)
+        if item:
+            items.append(item)
+    return items
+
+
+def collect(request: HttpRequest) -> list[Item]:
+    user, org = request.user, request.organization
+    now = timezone.now()
+    horizon = now + timedelta(days=getattr(settings, "WORKBENCH_INBOX_HORIZON_DAYS", HORIZON_DAYS))
+    if org.is_regulator:
+        items = (
+            _regulator_incidents(user, org, now, horizon)
+            + _regulator_complaints(user, org, now, horizon)
+            + _signals(user, org)
+            + _regulator_recalls(user, org, now, horizon)
+        )
+    else:
+        items = (
+            _enterprise_incidents(user, org, now)
+            + _notices(org, now)
+            + _enterprise_recalls(user, org, now, horizon)
+        )
+    return sorted(items, key=Item.sort_key)
+
+
+def _context(request: HttpRequest) -> dict:
+    items = collect(request)
+    kind = request.GET.get("kind", "")
+    overdue_only = request.GET.get("overdue") in ("1", "true", "on")
+    counts = [
+        {"kind": k, "label": label, "n": sum(1 for i in items if i.kind == k)}
+        for k, label in KINDS.items()
+    ]
+    shown = [i for i in items if (not kind or i.kind == kind) and (not overdue_only or i.overdue)]
+    query = request.GET.urlencode()
+    inbox_url = reverse("workbench:inbox")
+    return {
+        "items": shown,
+        "total": len(items),
+        "overdue_count": sum(1 for i in items if i.overdue),
+        "counts": [c for c in counts if c["n"]],
+        "kind": kind,
+        "kinds": list(KINDS.items()),
+        "overdue_only": overdue_only,
+        "next": f"{inbox_url}?{query}" if query else inbox_url,
+        "poll_url": reverse("workbench:inbox-items") + (f"?{query}" if query else ""),
+        "poll_seconds": getattr(settings, "WORKBENCH_INBOX_POLL_SECONDS", POLL_SECONDS),
+    }
 
 
 @member_page
 def inbox(request: HttpRequest) -> HttpResponse:
-    return render(request, "workbench/inbox.html", {})
+    return render(request, "workbench/inbox.html", _context(request))
+
+
+@member_page
+def inbox_items(request: HttpRequest) -> HttpResponse:
+    """The list alone (the page polls it): same filters, same order."""
+    response = render(request, "workbench/inbox_items.html", _context(request))
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 urlpatterns = [
     path("", inbox, name="inbox"),
+    path("inbox/items/", inbox_items, name="inbox-items"),
 ]

@@ -1,3 +1,0 @@
-"""Workbench pages: records."""
-
-urlpatterns: list = []

@@ -1,0 +1,10 @@
+"""Workbench pages of the records: incidents, complaints (and risk signals), recalls.
+
+Each page reads through the model's ``visible_to`` rule and each button posts to an action
+view that calls the very service the REST API calls; the services decide, the pages only
+show which actions the transition tables offer now and relay the services' answers.
+"""
+
+from . import complaints, incidents, recalls
+
+urlpatterns = [*incidents.urlpatterns, *complaints.urlpatterns, *recalls.urlpatterns]

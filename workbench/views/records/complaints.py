@@ -1,0 +1,370 @@
+"""Complaint and risk-signal pages: the list, the record, its actions (calling
+``incidents.complaints.services``, the API's services, with the API's input serializers).
+Contact details only where the API shows them: to the county regulator handling the complaint."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from incidents.complaints import serializers as s
+from incidents.complaints import services
+from incidents.complaints.choices import (
+    OPEN_COMPLAINT_STATUSES,
+    SIGNAL_TRANSITIONS,
+    ComplaintStatus,
+    SignalStatus,
+    allowed_actions,
+)
+from incidents.complaints.models import Complaint, RiskSignal
+from incidents.complaints.privacy import decrypt_contact
+
+from ...access import member_page
+from .common import (
+    Action,
+    ActionField,
+    arrow,
+    back,
+    batch_rows,
+    display_name,
+    due,
+    dues,
+    perform,
+    reason_field,
+    timeline_rows,
+    validated,
+)
+
+
+def complaint_dues(complaint: Complaint, now) -> list:
+    """The decision (7 working days) or mediation (45 working days) deadline (SAMR Order 20)."""
+    if complaint.status not in OPEN_COMPLAINT_STATUSES:
+        return []
+    deadline = (
+        complaint.accept_due_at
+        if complaint.status == ComplaintStatus.SUBMITTED
+        else complaint.close_due_at
+    )
+    what = _("decision") if complaint.status == ComplaintStatus.SUBMITTED else _("mediation ends")
+    return dues(due(deadline, what, now, overdue=complaint.is_overdue))
+
+
+def _specs() -> dict[str, tuple[Action, type, object, dict]]:
+    return {
+        "accept": (
+            Action("accept", _("Accept")),
+            s.ComplaintReasonSerializer,
+            services.complaint_accept,
+            {},
+        ),
+        "decline": (
+            Action("decline", _("Decline"), (reason_field(True),), danger=True),
+            s.ComplaintRequiredReasonSerializer,
+            services.complaint_decline,
+            {},
+        ),
+        "forward": (
+            Action(
+                "forward",
+                _("Forward to another county"),
+                (
+                    ActionField("region_code", _("County region code"), "text", True),
+                    reason_field(True),
+                ),
+            ),
+            s.ComplaintForwardSerializer,
+            services.complaint_forward,
+            {},
+        ),
+        "reply": (
+            Action(
+                "reply",
+                _("Reply to the consumer"),
+                (ActionField("reply", _("Reply"), "textarea", True),),
+            ),
+            s.ComplaintReplySerializer,
+            services.complaint_reply,
+            {},
+        ),
+        "close": (
+            Action(
+                "close",
+                _("Close"),
+                (ActionField("outcome", _("Outcome told to the consumer"), "textarea"),),
+            ),
+            s.ComplaintCloseSerializer,
+            services.complaint_close,
+            {},
+        ),
+        "merge": (
+            Action(
+                "merge",
+                _("Merge with another complaint"),
+                (
+                    ActionField("into", _("Complaint number to merge into"), "number", True),
+                    reason_field(),
+                ),
+            ),
+            s.ComplaintMergeSerializer,
+            services.complaint_merge,
+            {"into": "into_id"},
+        ),
+        "convert": (
+            Action(
+                "convert",
+                _("Open an incident from it"),
+                (ActionField("title", _("Incident title"), "text"), reason_field()),
+            ),
+            s.ComplaintConvertSerializer,
+            services.complaint_convert,
+            {},
+        ),
+    }
+
+
+def complaint_actions(complaint: Complaint, user) -> list[Action]:
+    """The transition table's actions from the current status, for the handling county only
+    (``services.is_handler``, the rule the services and the API apply)."""
+    if not services.is_handler(user, complaint):
+        return []
+    specs = _specs()
+    return [
+        specs[name][0].at(reverse("workbench:complaint-action", args=[complaint.pk, name]))
+        for name in allowed_actions(complaint.status)
+        if name in specs
+    ]
+
+
+COMPLAINT_LABELS = {
+    "submitted": gettext_lazy("Submitted by the consumer"),
+    "accepted": gettext_lazy("Accepted"),
+    "declined": gettext_lazy("Declined"),
+    "replied": gettext_lazy("Replied to the consumer"),
+    "closed": gettext_lazy("Closed"),
+    "forwarded": gettext_lazy("Forwarded"),
+    "merged": gettext_lazy("Merged"),
+    "duplicate_merged": gettext_lazy("A duplicate was merged into it"),
+    "converted": gettext_lazy("Turned into an incident"),
+    "overdue_escalated": gettext_lazy("Overdue: escalated to the city"),
+}
+
+
+def describe_complaint(row) -> tuple[str, str]:
+    data = row.data or {}
+    label = str(COMPLAINT_LABELS.get(row.action, row.action.replace("_", " ")))
+    if row.action == "forwarded":
+        return label, arrow(data.get("from", ""), data.get("to", ""))
+    if row.action == "converted" and data.get("incident"):
+        return label, _("incident #%(id)s") % {"id": data["incident"]}
+    return label, ""
+
+
+def _visible(request: HttpRequest, pk: int) -> Complaint:
+    complaint = (
+        Complaint.objects.visible_to(request.user)
+        .select_related("batch__product")
+        .filter(pk=pk)
+        .first()
+    )
+    if complaint is None:
+        raise Http404
+    return complaint
+
+
+@member_page
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    rows = Complaint.objects.visible_to(request.user).select_related("batch__product")
+    chosen = {
+        "status": [v for v in request.GET.getlist("status") if v in ComplaintStatus.values],
+        "injured": request.GET.get("injured", ""),
+        "overdue": request.GET.get("overdue", ""),
+    }
+    if chosen["status"]:
+        rows = rows.filter(status__in=chosen["status"])
+    if chosen["injured"] in ("true", "false"):
+        rows = rows.filter(injured=chosen["injured"] == "true")
+    if chosen["overdue"] in ("true", "false"):
+        rows = rows.filter(is_overdue=chosen["overdue"] == "true")
+    page = Paginator(rows.order_by("-submitted_at", "-id"), 50).get_page(request.GET.get("page"))
+    now = timezone.now()
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "workbench/records/complaint_list.html",
+        {
+            "items": [
+                {
+                    "complaint": c,
+                    "product": display_name(c.batch.product)
+                    if c.batch.product_id
+                    else c.batch.gtin,
+                    "dues": complaint_dues(c, now),
+                }
+                for c in page
+            ],
+            "page": page,
+            "query": query.urlencode(),
+            "statuses": ComplaintStatus.choices,
+            "chosen": chosen,
+        },
+    )
+
+
+@member_page
+def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = _visible(request, pk)
+    handler = services.is_handler(request.user, complaint)
+    timeline = complaint.timeline.select_related("actor_organization").order_by("at", "id")
+    return render(
+        request,
+        "workbench/records/complaint_detail.html",
+        {
+            "complaint": complaint,
+            "handler": handler,
+            "contact": decrypt_contact(complaint.contact_encrypted) if handler else None,
+            "dues": complaint_dues(complaint, timezone.now()),
+            "batches": batch_rows([complaint.batch], request.user),
+            "photos": complaint.photos.order_by("id"),
+            "timeline": timeline_rows(timeline, describe_complaint),
+            "signals": complaint.risk_signals.visible_to(request.user).order_by("-raised_at"),
+            "actions": complaint_actions(complaint, request.user),
+        },
+    )
+
+
+@require_POST
+@member_page
+def complaint_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    complaint = _visible(request, pk)
+    spec = _specs().get(action)
+    if spec is None:
+        raise Http404
+    button, serializer_class, service, renames = spec
+    data = validated(request, serializer_class)
+    if data is not None:
+        kwargs = {renames.get(k, k): v for k, v in data.items()}
+        perform(
+            request,
+            lambda: service(complaint_id=complaint.pk, actor=request.user, **kwargs),
+            _("%(action)s: done.") % {"action": button.label},
+        )
+    return back(request, reverse("workbench:complaint", args=[complaint.pk]))
+
+
+# --- risk signals ----------------------------------------------------------------------------
+
+
+def _signal_specs() -> dict[str, tuple[Action, type, object]]:
+    return {
+        "confirm": (
+            Action("confirm", _("Confirm the risk")),
+            s.ComplaintReasonSerializer,
+            services.signal_confirm,
+        ),
+        "dismiss": (
+            Action("dismiss", _("Dismiss"), (reason_field(True),), danger=True),
+            s.ComplaintRequiredReasonSerializer,
+            services.signal_dismiss,
+        ),
+        "publish": (
+            Action(
+                "publish",
+                _("Publish a consumer warning"),
+                (
+                    ActionField("title_zh", _("Title (Chinese)"), "text", True),
+                    ActionField("title_en", _("Title (English)"), "text", True),
+                    ActionField("text_zh", _("Text (Chinese)"), "textarea", True),
+                    ActionField("text_en", _("Text (English)"), "textarea", True),
+                ),
+            ),
+            s.ComplaintPublishSerializer,
+            services.warning_publish,
+        ),
+    }
+
+
+def signal_actions(signal: RiskSignal, org) -> list[Action]:
+    """``SIGNAL_TRANSITIONS`` from the current status; regulators decide (as the API)."""
+    if not org.is_regulator:
+        return []
+    specs = _signal_specs()
+    return [
+        specs[name][0].at(reverse("workbench:signal-action", args=[signal.pk, name]))
+        for name, (sources, _target) in SIGNAL_TRANSITIONS.items()
+        if signal.status in sources
+    ]
+
+
+SIGNAL_LABELS = {
+    "raised": gettext_lazy("Raised"),
+    "evidence_added": gettext_lazy("More evidence"),
+    "confirmed": gettext_lazy("Confirmed"),
+    "dismissed": gettext_lazy("Dismissed"),
+    "published": gettext_lazy("Published as a consumer warning"),
+}
+
+
+def describe_signal(row) -> tuple[str, str]:
+    return str(SIGNAL_LABELS.get(row.action, row.action.replace("_", " "))), ""
+
+
+def _visible_signal(request: HttpRequest, pk: int) -> RiskSignal:
+    signal = RiskSignal.objects.visible_to(request.user).filter(pk=pk).first()
+    if signal is None:
+        raise Http404
+    return signal
+
+
+@member_page
+def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    signal = _visible_signal(request, pk)
+    complaints = signal.complaints.visible_to(request.user).order_by("id")
+    timeline = signal.timeline.select_related("actor_organization").order_by("at", "id")
+    return render(
+        request,
+        "workbench/records/signal_detail.html",
+        {
+            "signal": signal,
+            "open": signal.status == SignalStatus.OPEN,
+            "producer": display_name(signal.producer),
+            "batches": batch_rows(signal.batches.select_related("product"), request.user),
+            "complaints": complaints,
+            "evidence": sorted((signal.evidence or {}).items()),
+            "timeline": timeline_rows(timeline, describe_signal),
+            "actions": signal_actions(signal, request.organization),
+        },
+    )
+
+
+@require_POST
+@member_page
+def signal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    signal = _visible_signal(request, pk)
+    spec = _signal_specs().get(action)
+    if spec is None:
+        raise Http404
+    button, serializer_class, service = spec
+    data = validated(request, serializer_class)
+    if data is not None:
+        perform(
+            request,
+            lambda: service(signal_id=signal.pk, actor=request.user, **data),
+            _("%(action)s: done.") % {"action": button.label},
+        )
+    return back(request, reverse("workbench:signal", args=[signal.pk]))
+
+
+urlpatterns = [
+    path("complaints/", complaint_list, name="complaints"),
+    path("complaints/<int:pk>/", complaint_detail, name="complaint"),
+    path("complaints/<int:pk>/do/<slug:action>/", complaint_action, name="complaint-action"),
+    path("signals/<int:pk>/", signal_detail, name="signal"),
+    path("signals/<int:pk>/do/<slug:action>/", signal_action, name="signal-action"),
+]

@@ -1,0 +1,411 @@
+"""Incident pages: the list (the API's filters), the record, and its actions, each calling the
+``incidents.services`` function the API's action calls, with the API's input serializer."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from incidents import policy, services
+from incidents import serializers as s
+from incidents.choices import Grade, Level, Status, TransferTarget, level_rank
+from incidents.filters import IncidentFilterSet
+from incidents.models import Incident
+
+from ...access import member_page
+from .common import (
+    Action,
+    ActionField,
+    arrow,
+    back,
+    batch_rows,
+    display_name,
+    due,
+    dues,
+    filter_params,
+    grade_text,
+    perform,
+    reason_field,
+    timeline_rows,
+    validated,
+)
+
+# --- which actions to offer ----------------------------------------------------------------
+
+
+def _governs(org, incident: Incident) -> bool:
+    return bool(org.is_regulator and incident.region_code.startswith(org.jurisdiction_prefix))
+
+
+def offered_actions(incident: Incident, org) -> list[str]:
+    """The buttons to show: the transition table's actions from the current status
+    (``policy.allowed_actions``, as the API's ``allowed_actions``), kept to the ones this
+    organization's role takes (``policy.HANDLING_ACTIONS`` for the handling level, the chain's
+    for the level reached, supplements for the reporter). The service still decides."""
+    allowed = policy.allowed_actions(incident.status)
+    if not org.is_regulator:
+        return ["supplement"] if org.pk == incident.reporter_id and "supplement" in allowed else []
+    if not _governs(org, incident):
+        return []
+    handler = org.level == incident.handling_level
+    at_level = org.level == incident.level
+    offered = []
+    for action in allowed:
+        if action in policy.HANDLING_ACTIONS:
+            keep = handler and not (action == "extend" and incident.investigation_extended)
+        elif action == "report-up":
+            keep = at_level and policy.next_level(incident.level) is not None
+        elif action == "acknowledge":
+            keep = at_level and not incident.level_acknowledged
+        elif action == "grade":
+            keep = level_rank(org.level) >= level_rank(incident.handling_level)
+        else:  # supplement: the handling regulator may file one too
+            keep = handler
+        if keep:
+            offered.append(action)
+    return offered
+
+
+def _specs() -> dict[str, tuple[Action, type, object, dict]]:
+    """action → (button or form, the API's input serializer, the service, renamed inputs)."""
+    grades = tuple((g.value, grade_text(g.value)) for g in Grade)
+    targets = tuple(TransferTarget.choices)
+    figures = tuple(
+        ActionField(name, label, "number")
+        for name, label in (
+            ("deaths", _("Deaths")),
+            ("serious_injuries", _("Serious injuries")),
+            ("minor_injuries", _("Minor injuries")),
+            ("direct_loss", _("Direct economic loss (yuan)")),
+            ("affected_quantity", _("Affected quantity")),
+        )
+    )
+    return {
+        "accept": (Action("accept", _("Accept")), s.ReasonSerializer, services.incident_accept, {}),
+        "acknowledge": (
+            Action("acknowledge", _("Acknowledge")),
+            s.ReasonSerializer,
+            services.incident_acknowledge,
+            {},
+        ),
+        "report-up": (
+            Action(
+                "report-up",
+                _("Pass up to the next level"),
+                confirm=_("Pass this incident up to the next level?"),
+            ),
+            s.ReportUpSerializer,
+            services.incident_report_up,
+            {},
+        ),
+        "reject": (
+            Action("reject", _("Reject"), (reason_field(True),), danger=True),
+            s.RequiredReasonSerializer,
+            services.incident_reject,
+            {},
+        ),
+        "merge": (
+            Action(
+                "merge",
+                _("Merge as duplicate"),
+                (ActionField("into", _("Incident number to merge into"), "number", True),)
+                + (reason_field(True),),
+            ),
+            s.MergeSerializer,
+            services.incident_merge,
+            {"into": "into_id"},
+        ),
+        "respond": (
+            Action("respond", _("Start emergency handling")),
+            s.ReasonSerializer,
+            services.incident_respond,
+            {},
+        ),
+        "investigate": (
+            Action("investigate", _("Start the investigation")),
+            s.ReasonSerializer,
+            services.incident_investigate,
+            {},
+        ),
+        "extend": (
+            Action("extend", _("Extend the investigation"), (reason_field(True),)),
+            s.RequiredReasonSerializer,
+            services.incident_extend,
+            {},
+        ),
+        "conclude": (
+            Action(
+                "conclude",
+                _("Conclude"),
+                (
+                    ActionField("findings", _("Findings"), "textarea", True),
+                    ActionField("public_result", _("Result made public"), "textarea", True),
+                ),
+            ),
+            s.ConcludeSerializer,
+            services.incident_conclude,
+            {},
+        ),
+        "transfer": (
+            Action(
+                "transfer",
+                _("Transfer the case"),
+                (
+                    ActionField("target", _("Transfer to"), "select", True, targets),
+                    ActionField("body", _("Receiving body"), "text", True),
+                    ActionField("reference", _("Transfer reference"), "text", True),
+                    reason_field(),
+                ),
+            ),
+            s.TransferSerializer,
+            services.incident_transfer,
+            {},
+        ),
+        "close": (
+            Action("close", _("Close"), confirm=_("Close this incident?")),
+            s.ReasonSerializer,
+            services.incident_close,
+            {},
+        ),
+        "grade": (
+            Action(
+                "grade",
+                _("Confirm or change the grade"),
+                (ActionField("grade", _("Grade"), "select", True, grades), reason_field(True)),
+            ),
+            s.GradeSerializer,
+            services.incident_grade,
+            {},
+        ),
+        "supplement": (
+            Action(
+                "supplement",
+                _("File a supplementary report"),
+                figures
+                + (
+                    ActionField("written_report", _("This is the written report"), "checkbox"),
+                    reason_field(),
+                ),
+            ),
+            s.SupplementSerializer,
+            services.incident_supplement,
+            {},
+        ),
+    }
+
+
+def actions_for(incident: Incident, org) -> list[Action]:
+    specs = _specs()
+    return [
+        specs[name][0].at(reverse("workbench:incident-action", args=[incident.pk, name]))
+        for name in offered_actions(incident, org)
+        if name in specs
+    ]
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def incident_dues(incident: Incident, org, now) -> list:
+    """The due times that concern this organization, soonest (or latest overdue) first."""
+    if not incident.is_open:
+        return []
+    if not org.is_regulator:
+        if org.pk != incident.reporter_id:
+            return []
+        return dues(
+            due(incident.supplement_due_at, _("supplementary report"), now),
+            due(incident.written_report_due_at, _("written report"), now),
+        )
+    if not _governs(org, incident):
+        return []
+    items = []
+    if org.level == incident.level:
+        items += [
+            due(incident.escalation_due_at, _("pass up"), now),
+            None
+            if incident.level_acknowledged
+            else due(incident.reminder_due_at, _("acknowledge"), now),
+        ]
+    if org.level == incident.handling_level:
+        items.append(due(incident.investigation_due_at, _("investigation report"), now))
+        if incident.status == Status.REPORTED and incident.is_overdue and incident.overdue_since:
+            items.append(due(incident.overdue_since, _("accept"), now, overdue=True))
+    return dues(*items)
+
+
+TIMELINE_LABELS = {
+    "reported": gettext_lazy("Reported"),
+    "opened": gettext_lazy("Opened by a regulator"),
+    "acknowledged": gettext_lazy("Acknowledged"),
+    "status_changed": gettext_lazy("Status changed"),
+    "reported_up": gettext_lazy("Passed up"),
+    "escalated": gettext_lazy("Escalated: not passed up in time"),
+    "reminder": gettext_lazy("Reminder sent"),
+    "grade_changed": gettext_lazy("Grade changed"),
+    "grade_confirmed": gettext_lazy("Grade confirmed"),
+    "required_level_changed": gettext_lazy("Level required changed"),
+    "supplement": gettext_lazy("Supplementary report"),
+    "supplement_overdue": gettext_lazy("Supplementary report overdue"),
+    "investigation_overdue": gettext_lazy("Investigation report overdue"),
+    "written_report_overdue": gettext_lazy("Written report overdue"),
+    "attachment": gettext_lazy("Attachment added"),
+    "from_complaint": gettext_lazy("Opened from a consumer complaint"),
+    "recall_opened": gettext_lazy("Recall opened"),
+}
+
+
+def _level(code) -> str:
+    return Level(code).label if code in Level.values else str(code or "")
+
+
+def _status(code) -> str:
+    return Status(code).label if code in Status.values else str(code or "")
+
+
+def describe(row) -> tuple[str, str]:
+    data = row.data or {}
+    label = str(TIMELINE_LABELS.get(row.action, row.action.replace("_", " ")))
+    if row.action == "status_changed":
+        return label, arrow(_status(data.get("from")), _status(data.get("to")))
+    if row.action in ("reported_up", "escalated", "required_level_changed"):
+        return label, arrow(_level(data.get("from")), _level(data.get("to")))
+    if row.action in ("grade_changed", "grade_confirmed"):
+        return label, arrow(data.get("from", ""), data.get("to", ""))
+    if row.action in ("acknowledged", "reminder"):
+        return label, _level(data.get("level"))
+    if row.action in ("reported", "opened"):
+        return label, _("grade %(grade)s, level %(level)s") % {
+            "grade": data.get("grade", ""),
+            "level": _level(data.get("level")),
+        }
+    return label, ""
+
+
+def _visible(request: HttpRequest, pk: int) -> Incident:
+    incident = (
+        Incident.objects.visible_to(request.user)
+        .select_related("reporter", "enterprise")
+        .filter(pk=pk)
+        .first()
+    )
+    if incident is None:
+        raise Http404
+    return incident
+
+
+@member_page
+def incident_list(request: HttpRequest) -> HttpResponse:
+    queryset = Incident.objects.visible_to(request.user).select_related("reporter")
+    filters = IncidentFilterSet(filter_params(request) or None, queryset=queryset)
+    rows = (
+        filters.qs.order_by("-reported_at", "-id")
+        if not filters.is_bound or filters.is_valid()
+        else queryset.none()
+    )
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    now = timezone.now()
+    org = request.organization
+    items = [
+        {
+            "incident": i,
+            "reporter": display_name(i.reporter),
+            "grade": grade_text(i.grade),
+            "dues": incident_dues(i, org, now),
+        }
+        for i in page
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "workbench/records/incident_list.html",
+        {
+            "items": items,
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "statuses": Status.choices,
+            "grades": [(g.value, grade_text(g.value)) for g in Grade],
+            "levels": Level.choices,
+            "chosen": {
+                "status": request.GET.getlist("status"),
+                "grade": request.GET.getlist("grade"),
+                "level": request.GET.getlist("level"),
+                "overdue": request.GET.get("overdue", ""),
+                "q": request.GET.get("q", ""),
+            },
+        },
+    )
+
+
+@member_page
+def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _visible(request, pk)
+    org = request.organization
+    now = timezone.now()
+    batches = [link.batch for link in incident.batch_links.select_related("batch__product")]
+    timeline = incident.timeline.select_related("actor_organization").order_by("at", "id")
+    recalls = incident.recalls.visible_to(request.user).order_by("id")
+    return render(
+        request,
+        "workbench/records/incident_detail.html",
+        {
+            "incident": incident,
+            "reporter": display_name(incident.reporter),
+            "enterprise": display_name(incident.enterprise),
+            "grade": grade_text(incident.grade),
+            "computed_grade": grade_text(incident.computed_grade),
+            "dues": incident_dues(incident, org, now),
+            "deadlines": [
+                (label, timezone.localtime(at) if at else None)
+                for label, at in (
+                    (_("Report due"), incident.report_due_at),
+                    (_("Pass-up due"), incident.escalation_due_at),
+                    (_("Next reminder"), incident.reminder_due_at),
+                    (_("Supplementary report due"), incident.supplement_due_at),
+                    (_("Investigation report due"), incident.investigation_due_at),
+                    (_("Written report due"), incident.written_report_due_at),
+                )
+                if at
+            ],
+            "batches": batch_rows(batches, request.user),
+            "timeline": timeline_rows(timeline, describe),
+            "attachments": incident.attachments.order_by("id"),
+            "recalls": recalls,
+            "actions": actions_for(incident, org),
+        },
+    )
+
+
+@require_POST
+@member_page
+def incident_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    incident = _visible(request, pk)
+    spec = _specs().get(action)
+    if spec is None:
+        raise Http404
+    button, serializer_class, service, renames = spec
+    here = reverse("workbench:incident", args=[incident.pk])
+    data = validated(request, serializer_class)
+    if data is not None:
+        kwargs = {renames.get(k, k): v for k, v in data.items()}
+        perform(
+            request,
+            lambda: service(incident_id=incident.pk, actor=request.user, **kwargs),
+            _("%(action)s: done.") % {"action": button.label},
+        )
+    return back(request, here)
+
+
+urlpatterns = [
+    path("incidents/", incident_list, name="incidents"),
+    path("incidents/<int:pk>/", incident_detail, name="incident"),
+    path("incidents/<int:pk>/do/<slug:action>/", incident_action, name="incident-action"),
+]

@@ -1,0 +1,429 @@
+"""Recall pages: the list (the API's filters), the record with its scope, consignees,
+quantities reconciled and effectiveness against target, and the producer's and regulators'
+actions, each calling the ``recalls.services`` function the API calls."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.views.decorators.http import require_POST
+
+from recalls import serializers as s
+from recalls import services
+from recalls.choices import Effectiveness, RecallClass, RecallStatus, RecallType, Remedy
+from recalls.filters import RecallFilterSet
+from recalls.models import Recall, RecallNotice, RecallSummaryReport
+from recalls.selectors import report_figures, target_percent
+
+from ...access import member_page
+from .common import (
+    Action,
+    ActionField,
+    back,
+    batch_rows,
+    display_name,
+    due,
+    dues,
+    filter_params,
+    perform,
+    reason_field,
+    timeline_rows,
+    validated,
+)
+
+# The model's labels carry the Chinese term in brackets; the pages say it in the page's language.
+TYPE_NAMES = {
+    RecallType.VOLUNTARY: gettext_lazy("Voluntary recall"),
+    RecallType.ORDERED: gettext_lazy("Ordered recall"),
+}
+
+# A recall's status in its own words ("Active" alone is also a lot's status, translated as such).
+STATUS_NAMES = {
+    RecallStatus.DRAFT: pgettext_lazy("recall status", "Draft"),
+    RecallStatus.SUBMITTED: pgettext_lazy("recall status", "Plan filed"),
+    RecallStatus.ACTIVE: pgettext_lazy("recall status", "Active"),
+    RecallStatus.COMPLETED: pgettext_lazy("recall status", "Completed"),
+    RecallStatus.CLOSED: pgettext_lazy("recall status", "Closed"),
+    RecallStatus.TERMINATED: pgettext_lazy("recall status", "Terminated"),
+    RecallStatus.CANCELLED: pgettext_lazy("recall status", "Cancelled"),
+}
+
+
+def status_name(recall: Recall) -> str:
+    return str(STATUS_NAMES.get(recall.status, recall.status))
+
+
+def _summary(recall: Recall) -> RecallSummaryReport | None:
+    try:
+        return recall.summary_report
+    except ObjectDoesNotExist:
+        return None
+
+
+def is_party(recall: Recall, org) -> bool:
+    """The producer, the ordering regulator and the regulators of the producer's place: who
+    acts on a recall and sees its whole scope (as the API's ``_can_see_scope``)."""
+    return org.pk in (recall.producer_id, recall.ordered_by_id) or services.covers(
+        org, recall.region_code
+    )
+
+
+def offered_actions(recall: Recall, org, now) -> list[str]:
+    """``services.TRANSITIONS`` from the current status, kept to the role of this organization
+    in the recall (the producer runs it, a covering regulator approves and closes it). The
+    services still decide; this only chooses the buttons."""
+    producer = org.pk == recall.producer_id
+    regulator = services.covers(org, recall.region_code)
+    ordered = recall.recall_type == RecallType.ORDERED
+    window_open = recall.objection_due_at is not None and now <= recall.objection_due_at
+    who = {
+        "edit_scope": producer,
+        "submit": producer or org.pk == recall.ordered_by_id,
+        "approve": regulator and recall.approved_at is None,
+        "activate": producer if not ordered else producer or (regulator and not window_open),
+        "object": producer and ordered and window_open and recall.objected_at is None,
+        "progress_report": producer,
+        "complete": producer,
+        "summary_report": producer and _summary(recall) is None,
+        "close": regulator,
+        "terminate": regulator if ordered else producer or regulator,
+        "cancel": regulator if ordered else producer,
+    }
+    if recall.status == RecallStatus.DRAFT and recall.scope_confirmed_at is not None:
+        who["edit_scope"] = False
+    return [
+        action
+        for action, (sources, _target) in services.TRANSITIONS.items()
+        if recall.status in sources and who.get(action)
+    ]
+
+
+def _quantities() -> tuple[ActionField, ...]:
+    return (
+        ActionField(
+            "units_recovered", _("Units recovered (blank: as the consignees said)"), "number"
+        ),
+        ActionField("units_corrected", _("Units corrected"), "number"),
+        ActionField("units_destroyed", _("Units destroyed"), "number"),
+        ActionField("note", _("Note"), "textarea"),
+    )
+
+
+def _specs() -> dict[str, tuple[Action, type | None, object]]:
+    """action → (button or form, the API's input serializer, the call)."""
+    return {
+        "edit_scope": (
+            Action("edit_scope", _("Confirm the proposed scope")),
+            None,
+            lambda recall, actor, data: services.recall_edit_scope(
+                recall=recall, actor=actor, edits=[], confirm=True
+            ),
+        ),
+        "submit": (
+            Action("submit", _("File the plan"), confirm=_("File this recall plan?")),
+            None,
+            lambda recall, actor, data: services.recall_submit(recall=recall, actor=actor),
+        ),
+        "approve": (
+            Action("approve", _("Approve the plan"), (reason_field(),)),
+            s.RecallReasonSerializer,
+            lambda recall, actor, data: services.recall_approve(
+                recall=recall, actor=actor, note=data["reason"]
+            ),
+        ),
+        "activate": (
+            Action(
+                "activate",
+                _("Start the recall"),
+                confirm=_("Start the recall? The lots become recalled and consignees are told."),
+            ),
+            None,
+            lambda recall, actor, data: services.recall_activate(recall=recall, actor=actor),
+        ),
+        "object": (
+            Action("object", _("Object to the order"), (reason_field(True),)),
+            s.RecallReasonSerializer,
+            lambda recall, actor, data: services.recall_object(
+                recall=recall, actor=actor, reason=data["reason"]
+            ),
+        ),
+        "progress_report": (
+            Action("progress_report", _("File a progress report"), _quantities()),
+            s.ProgressReportInput,
+            lambda recall, actor, data: services.recall_file_progress_report(
+                recall=recall, actor=actor, **data
+            ),
+        ),
+        "complete": (
+            Action(
+                "complete",
+                _("Mark as completed"),
+                (ActionField("reason", _("Note"), "textarea"),),
+                confirm=_("Mark this recall as completed?"),
+            ),
+            s.RecallReasonSerializer,
+            lambda recall, actor, data: services.recall_complete(
+                recall=recall, actor=actor, note=data["reason"]
+            ),
+        ),
+        "summary_report": (
+            Action(
+                "summary_report",
+                _("File the summary report"),
+                (ActionField("conclusion", _("Conclusion"), "textarea", True), *_quantities()),
+            ),
+            s.SummaryReportInput,
+            lambda recall, actor, data: services.recall_file_summary_report(
+                recall=recall, actor=actor, **data
+            ),
+        ),
+        "close": (
+            Action(
+                "close",
+                _("Close the recall"),
+                (
+                    ActionField("override", _("Close although the target is not met"), "checkbox"),
+                    reason_field(),
+                ),
+            ),
+            s.RecallCloseSerializer,
+            lambda recall, actor, data: services.recall_close(recall=recall, actor=actor, **data),
+        ),
+        "terminate": (
+            Action("terminate", _("Stop the recall early"), (reason_field(True),), danger=True),
+            s.RecallReasonSerializer,
+            lambda recall, actor, data: services.recall_terminate(
+                recall=recall, actor=actor, reason=data["reason"]
+            ),
+        ),
+        "cancel": (
+            Action("cancel", _("Withdraw the recall"), (reason_field(True),), danger=True),
+            s.RecallReasonSerializer,
+            lambda recall, actor, data: services.recall_cancel(
+                recall=recall, actor=actor, reason=data["reason"]
+            ),
+        ),
+    }
+
+
+def _slug(action: str) -> str:
+    return action.replace("_", "-")
+
+
+def actions_for(recall: Recall, org, now) -> list[Action]:
+    specs = _specs()
+    return [
+        specs[name][0].at(reverse("workbench:recall-action", args=[recall.pk, _slug(name)]))
+        for name in offered_actions(recall, org, now)
+        if name in specs
+    ]
+
+
+def recall_dues(recall: Recall, org, now) -> list:
+    """The reports the producer owes and the objection window, for the recall's parties."""
+    if not is_party(recall, org):
+        return []
+    items = []
+    if recall.status == RecallStatus.ACTIVE:
+        items.append(due(recall.next_report_due_at, _("progress report"), now))
+    if recall.status == RecallStatus.COMPLETED and _summary(recall) is None:
+        items.append(due(recall.summary_due_at, _("summary report"), now))
+    if (
+        recall.recall_type == RecallType.ORDERED
+        and recall.status in (RecallStatus.DRAFT, RecallStatus.SUBMITTED)
+        and recall.objection_due_at
+        and recall.objected_at is None
+    ):
+        items.append(due(recall.objection_due_at, _("objection window ends"), now))
+    return dues(*items)
+
+
+RECALL_LABELS = {
+    "created": gettext_lazy("Opened"),
+    "opened_from_incident": gettext_lazy("Opened from an incident"),
+    "scope_proposed": gettext_lazy("Scope proposed from the trace"),
+    "scope_confirmed": gettext_lazy("Scope confirmed"),
+    "scope_lot_added": gettext_lazy("Lot added to the scope"),
+    "scope_lot_excluded": gettext_lazy("Lot left out of the scope"),
+    "scope_lot_included": gettext_lazy("Lot put back in the scope"),
+    "scope_holder_excluded": gettext_lazy("Holder left out"),
+    "scope_holder_included": gettext_lazy("Holder put back"),
+    "plan_edited": gettext_lazy("Plan edited"),
+    "plan_refiled": gettext_lazy("Plan re-filed"),
+    "submitted": gettext_lazy("Plan filed"),
+    "approved": gettext_lazy("Plan approved"),
+    "objected": gettext_lazy("Objection lodged"),
+    "activated": gettext_lazy("Recall started"),
+    "notice_undeliverable": gettext_lazy("Notice could not be delivered"),
+    "consignee_acknowledged": gettext_lazy("Consignee acknowledged"),
+    "consignee_reported": gettext_lazy("Consignee reported quantities"),
+    "progress_report_filed": gettext_lazy("Progress report filed"),
+    "completed": gettext_lazy("Completed"),
+    "summary_report_filed": gettext_lazy("Summary report filed"),
+    "closed": gettext_lazy("Closed"),
+    "terminated": gettext_lazy("Stopped early"),
+    "cancelled": gettext_lazy("Withdrawn"),
+}
+
+
+def describe(row) -> tuple[str, str]:
+    label = str(RECALL_LABELS.get(row.action, row.action.replace("_", " ")))
+    data = row.data or {}
+    if row.action in ("progress_report_filed", "summary_report_filed") and "effectiveness" in data:
+        return label, _("effectiveness %(e)s %%") % {"e": data["effectiveness"]}
+    return label, ""
+
+
+def _visible(request: HttpRequest, pk: int) -> Recall:
+    recall = (
+        Recall.objects.visible_to(request.user)
+        .select_related("producer", "ordered_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if recall is None:
+        raise Http404
+    return recall
+
+
+@member_page
+def recall_list(request: HttpRequest) -> HttpResponse:
+    queryset = (
+        Recall.objects.visible_to(request.user)
+        .select_related("producer")
+        .annotate(
+            lots=Count("scope_batches", filter=Q(scope_batches__included=True), distinct=True),
+            consignees=Count("notices", filter=Q(notices__included=True), distinct=True),
+        )
+    )
+    filters = RecallFilterSet(filter_params(request) or None, queryset=queryset)
+    rows = (
+        filters.qs.order_by("-id")
+        if not filters.is_bound or filters.is_valid()
+        else queryset.none()
+    )
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    now = timezone.now()
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "workbench/records/recall_list.html",
+        {
+            "items": [
+                {
+                    "recall": r,
+                    "producer": display_name(r.producer),
+                    "type": TYPE_NAMES.get(r.recall_type, r.recall_type),
+                    "status": status_name(r),
+                    "dues": recall_dues(r, request.organization, now),
+                }
+                for r in page
+            ],
+            "page": page,
+            "query": query.urlencode(),
+            "statuses": list(STATUS_NAMES.items()),
+            "types": list(TYPE_NAMES.items()),
+            "chosen": {
+                "status": request.GET.getlist("status"),
+                "recall_type": request.GET.get("recall_type", ""),
+                "q": request.GET.get("q", ""),
+            },
+        },
+    )
+
+
+@member_page
+def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    recall = _visible(request, pk)
+    org = request.organization
+    now = timezone.now()
+    party = is_party(recall, org)
+    timeline = recall.timeline.select_related("actor_organization").order_by("at", "id")
+    notices = RecallNotice.objects.filter(recall=recall).select_related("organization")
+    context = {
+        "recall": recall,
+        "party": party,
+        "producer": display_name(recall.producer),
+        "ordered_by": display_name(recall.ordered_by),
+        "type": TYPE_NAMES.get(recall.recall_type, recall.recall_type),
+        "status": status_name(recall),
+        "recall_class": RecallClass(recall.recall_class).label,
+        "remedies": [Remedy(r).label for r in recall.remedies if r in Remedy.values],
+        "target": Effectiveness(recall.target_effectiveness).label,
+        "title": recall.notice_title_en
+        if request.LANGUAGE_CODE == "en" and recall.notice_title_en
+        else recall.notice_title,
+        "dues": recall_dues(recall, org, now),
+        "actions": actions_for(recall, org, now),
+        "linked_incidents": recall.incidents.visible_to(request.user).order_by("id"),
+    }
+    if party:
+        lots = recall.scope_batches.select_related("batch__product").order_by("distance", "id")
+        rows = batch_rows([link.batch for link in lots], request.user)
+        figures = report_figures(recall)
+        context.update(
+            {
+                "lots": [{"link": link, **row} for link, row in zip(lots, rows, strict=True)],
+                "notices": notices.order_by("id"),
+                "holdings": recall.holdings.select_related("organization", "batch").order_by(
+                    "organization_id", "batch_id"
+                ),
+                "figures": figures,
+                "target_percent": target_percent(recall.target_effectiveness),
+                "progress_reports": recall.progress_reports.order_by("sequence"),
+                "summary": _summary(recall),
+                "timeline": timeline_rows(timeline, describe),
+            }
+        )
+    else:  # a consignee: its own notice and acknowledgement link, the public milestones
+        own = notices.filter(organization=org, included=True).first()
+        context.update(
+            {
+                "own_notice": own,
+                "ack_url": services.current_ack_url(own)
+                if own is not None and own.notified_at is not None
+                else None,
+                "timeline": timeline_rows(
+                    timeline.filter(
+                        Q(data__organization=org.pk)
+                        | Q(actor_organization=org)
+                        | Q(action__in=["activated", "completed", "closed", "terminated"])
+                    ),
+                    describe,
+                ),
+            }
+        )
+    return render(request, "workbench/records/recall_detail.html", context)
+
+
+@require_POST
+@member_page
+def recall_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    recall = _visible(request, pk)
+    spec = _specs().get(action.replace("-", "_"))
+    if spec is None:
+        raise Http404
+    button, serializer_class, call = spec
+    data = {} if serializer_class is None else validated(request, serializer_class)
+    if data is not None:
+        perform(
+            request,
+            lambda: call(recall, request.user, data),
+            _("%(action)s: done.") % {"action": button.label},
+        )
+    return back(request, reverse("workbench:recall", args=[recall.pk]))
+
+
+urlpatterns = [
+    path("recalls/", recall_list, name="recalls"),
+    path("recalls/<int:pk>/", recall_detail, name="recall"),
+    path("recalls/<int:pk>/do/<slug:action>/", recall_action, name="recall-action"),
+]
