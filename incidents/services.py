@@ -147,6 +147,8 @@ def incident_require_actor(*, incident: Incident, actor, action: str) -> Organiz
         raise NotYourAction(
             _("Only a regulator may take this action on an incident."), code="regulator_only"
         )
+    if action == "report-up" and owes_late_report(incident, org):
+        return org
     if action in ("report-up", "acknowledge"):
         verb = _("pass up") if action == "report-up" else _("acknowledge")
         return _require_regulator_at(
@@ -166,6 +168,48 @@ def incident_require_actor(*, incident: Incident, actor, action: str) -> Organiz
             actor, incident, incident.handling_level, action, code="handling_level_only"
         )
     raise ValueError(f"no actor rule for incident action {action!r}")
+
+
+def owes_late_report(incident: Incident, org: Organization | None) -> bool:
+    """A level the sweep escalated the incident past (it did not pass it up in time) still owes
+    its own report up (Order 493: each level reports to the one above; the sweep's escalation
+    alerts the next level, it does not report for the level that failed to). It may file it,
+    late, once; the incident stays where the escalation took it."""
+    if not _governs(org, incident) or level_rank(org.level) >= incident.level_rank:
+        return False
+    rows = incident.timeline.filter(action__in=("escalated", "reported_up")).values_list(
+        "action", "data"
+    )
+    owes = False
+    for action, data in rows.order_by("pk"):  # the order they were written
+        if (data or {}).get("from") == org.level:
+            owes = action == "escalated"
+    return owes
+
+
+def incident_actions_for(*, incident: Incident, actor) -> list[str]:
+    """The actions ``actor`` may take on ``incident`` now: the transition table's actions from
+    its status that the actor rule (``incident_require_actor``) allows and the incident's state
+    does not rule out. What the workbench offers as buttons; the services decide again."""
+    org = organization_of(actor)
+    offered = []
+    for action in policy.allowed_actions(incident.status):
+        try:
+            incident_require_actor(incident=incident, actor=actor, action=action)
+        except NotYourAction:
+            continue
+        if action == "extend" and incident.investigation_extended:
+            continue
+        if action == "acknowledge" and incident.level_acknowledged:
+            continue
+        if (
+            action == "report-up"
+            and not owes_late_report(incident, org)
+            and policy.next_level(incident.level) is None
+        ):
+            continue
+        offered.append(action)
+    return offered
 
 
 def _require_sees(actor, incident: Incident) -> Organization:
@@ -790,8 +834,10 @@ def incident_report_up(
     with transaction.atomic():
         incident = _lock(incident_id)
         _require_sees(actor, incident)
-        incident_require_actor(incident=incident, actor=actor, action="report-up")
+        org = incident_require_actor(incident=incident, actor=actor, action="report-up")
         _check_transition(incident, "report-up")
+        if owes_late_report(incident, org):
+            return _report_up_late(incident, org, actor=actor, reason=reason, now=now)
         target = to_level or policy.next_level(incident.level)
         if (
             target is None
@@ -858,6 +904,27 @@ def incident_report_up(
                     subject=_("Incident #%(id)s, passed up past your level, for your information")
                     % {"id": incident.pk},
                 )
+    return incident
+
+
+def _report_up_late(incident: Incident, org: Organization, *, actor, reason: str, now) -> Incident:
+    """The escalated-past level's own report, after the sweep alerted the level above: written
+    on the timeline as late and sent to the level holding the incident, which stays there."""
+    _log(
+        incident,
+        "reported_up",
+        actor=actor,
+        reason=reason,
+        at=now,
+        data={"from": org.level, "to": incident.level, "late": True, "skipped": False},
+    )
+    _notify_level(
+        incident,
+        incident.level,
+        topic="incident.reported_up",
+        subject=_("Incident #%(id)s: the %(level)s regulator's report, after its escalation")
+        % {"id": incident.pk, "level": Level(org.level).label},
+    )
     return incident
 
 

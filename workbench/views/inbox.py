@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from incidents import services as incident_services
 from incidents.choices import Level
 from incidents.complaints import services as complaint_services
 from incidents.complaints.choices import ComplaintStatus, SignalStatus
@@ -112,11 +113,12 @@ def _regulator_incidents(user, org, now, horizon) -> list[Item]:
     }
     items = []
     for incident in rows:
-        offered = incident_pages.offered_actions(incident, org)
+        offered = incident_pages.offered_actions(incident, user)
         wanted = [
             str(wanted_text[a]) for a in ("accept", "acknowledge", "report-up") if a in offered
         ]
-        if "report-up" in offered and incident.escalation_due_at is None:
+        late = "report-up" in offered and incident_services.owes_late_report(incident, org)
+        if "report-up" in offered and incident.escalation_due_at is None and not late:
             wanted.remove(str(wanted_text["report-up"]))  # at the level required: may, need not
             offered.remove("report-up")
         dues_ = incident_pages.incident_dues(incident, org, now)
@@ -140,7 +142,7 @@ def _regulator_incidents(user, org, now, horizon) -> list[Item]:
                     incident.get_status_display(),
                 ],
                 actions=_buttons(
-                    incident_pages.actions_for(incident, org),
+                    incident_pages.actions_for(incident, user),
                     {"accept", "acknowledge", "report-up"} & set(offered),
                 ),
                 since=incident.level_reached_at,

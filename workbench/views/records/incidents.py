@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from incidents import policy, services
 from incidents import serializers as s
-from incidents.choices import Grade, Level, Status, TransferTarget, level_rank
+from incidents import services
+from incidents.choices import Grade, Level, Status, TransferTarget
 from incidents.filters import IncidentFilterSet
 from incidents.models import Incident
 
@@ -43,33 +43,11 @@ def _governs(org, incident: Incident) -> bool:
     return bool(org.is_regulator and incident.region_code.startswith(org.jurisdiction_prefix))
 
 
-def offered_actions(incident: Incident, org) -> list[str]:
-    """The buttons to show: the transition table's actions from the current status
-    (``policy.allowed_actions``, as the API's ``allowed_actions``), kept to the ones this
-    organization's role takes (``policy.HANDLING_ACTIONS`` for the handling level, the chain's
-    for the level reached, supplements for the reporter). The service still decides."""
-    allowed = policy.allowed_actions(incident.status)
-    if not org.is_regulator:
-        return ["supplement"] if org.pk == incident.reporter_id and "supplement" in allowed else []
-    if not _governs(org, incident):
-        return []
-    handler = org.level == incident.handling_level
-    at_level = org.level == incident.level
-    offered = []
-    for action in allowed:
-        if action in policy.HANDLING_ACTIONS:
-            keep = handler and not (action == "extend" and incident.investigation_extended)
-        elif action == "report-up":
-            keep = at_level and policy.next_level(incident.level) is not None
-        elif action == "acknowledge":
-            keep = at_level and not incident.level_acknowledged
-        elif action == "grade":
-            keep = level_rank(org.level) >= level_rank(incident.handling_level)
-        else:  # supplement: the handling regulator may file one too
-            keep = handler
-        if keep:
-            offered.append(action)
-    return offered
+def offered_actions(incident: Incident, actor) -> list[str]:
+    """The buttons to show: what the incident services' own rule lets ``actor`` do now
+    (``incidents.services.incident_actions_for``: the transition table's actions from the
+    current status, kept to those the actor rule allows). The service still decides."""
+    return services.incident_actions_for(incident=incident, actor=actor)
 
 
 def _specs() -> dict[str, tuple[Action, type, object, dict]]:
@@ -200,11 +178,11 @@ def _specs() -> dict[str, tuple[Action, type, object, dict]]:
     }
 
 
-def actions_for(incident: Incident, org) -> list[Action]:
+def actions_for(incident: Incident, actor) -> list[Action]:
     specs = _specs()
     return [
         specs[name][0].at(reverse("workbench:incident-action", args=[incident.pk, name]))
-        for name in offered_actions(incident, org)
+        for name in offered_actions(incident, actor)
         if name in specs
     ]
 
@@ -379,7 +357,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "timeline": timeline_rows(timeline, describe),
             "attachments": incident.attachments.order_by("id"),
             "recalls": recalls,
-            "actions": actions_for(incident, org),
+            "actions": actions_for(incident, request.user),
         },
     )
 
