@@ -71,6 +71,11 @@ def test_a_multiple_of_the_trailing_average_raises_a_product_signal(batch, chain
     signal = RiskSignal.objects.get()
     assert signal.evidence["rule"] == "multiple_of_trailing_average"
     assert signal.evidence["this_week"] == 2 and signal.evidence["trailing_weekly_average"] == 0.25
+    with translation.override("en"):
+        assert (
+            signal.get_title_display()
+            == f"People hurt by {batch.product.name} at 8.0× their usual rate"
+        )
 
 
 def test_injury_groups_by_product_batch_region_week(batch, chain):
@@ -196,6 +201,9 @@ def test_scans_in_a_city_the_lot_never_reached_are_flagged(batch, chain, dairy, 
     signal = RiskSignal.objects.get(kind="outside_region")
     assert signal.evidence["region"] == "440100" and signal.evidence["scans"] == 5
     assert signal.evidence["shipped_to"] == ["320312"]
+    with translation.override("en"):
+        english = f"Lot {batch.lot} scanned 5 times in region 440100, where it was never shipped"
+        assert signal.get_title_display() == english
     # Xuzhou (3203), where the producer is, raises nothing; no address is stored anywhere.
     assert RiskSignal.objects.count() == 1
     logged = list(ScanLog.objects.filter(batch=batch).values())
