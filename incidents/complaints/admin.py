@@ -1,6 +1,7 @@
 """Read-only windows on complaints and risk signals (evidence); contact details never shown here."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Complaint, ComplaintTimeline, ConsumerWarning, RiskSignal, RiskSignalTimeline
 
@@ -46,9 +47,13 @@ class ComplaintAdmin(_ReadOnly):
 
 @admin.register(RiskSignal)
 class RiskSignalAdmin(_ReadOnly):
-    list_display = ["id", "kind", "status", "title", "region_code", "raised_at"]
+    list_display = ["id", "kind", "status", "title_display", "region_code", "raised_at"]
     list_filter = ["kind", "status"]
     inlines = [RiskSignalTimelineInline]
+
+    @admin.display(description=_("title"))
+    def title_display(self, signal):
+        return signal.get_title_display()  # the operator's language; "title" is as raised
 
 
 @admin.register(ConsumerWarning)

@@ -15,6 +15,7 @@ from api.timeline import TimelineEntry
 
 from ..models import Incident
 from .choices import OPEN_COMPLAINT_STATUSES, ComplaintStatus, SignalKind, SignalStatus
+from .titles import signal_title
 
 OPEN_COMPLAINT_Q = Q(status__in=OPEN_COMPLAINT_STATUSES)
 
@@ -198,6 +199,11 @@ class RiskSignal(TimeStampedModel):
     raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
 
     objects = RiskSignalQuerySet.as_manager()
+
+    def get_title_display(self) -> str:
+        """The title in the reader's (active) language, rendered from the kind and the figures in
+        ``evidence``; the stored title (as raised) when the evidence lacks them."""
+        return signal_title(self.kind, self.evidence) or self.title
 
     class Meta:
         ordering = ["-raised_at", "-id"]

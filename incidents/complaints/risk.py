@@ -5,7 +5,9 @@ A signal has a ``key`` naming its kind, subject and window, so detecting the sam
 twice (a sweep run twice, concurrently, late) raises it once; a new injury complaint on a
 batch with an open signal joins that signal as evidence. ``signal_raise`` is the one
 service that creates a signal: it writes its timeline row and notifies the regulators of
-the place and the producer (outbox) with the numbers that triggered it and links.
+the place and the producer (outbox) with the numbers that triggered it and links. The numbers
+(``evidence``) hold every figure the signal's title names, so the title is rendered in the
+reader's language when it is read (``titles.signal_title``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from ..choices import Status as IncidentStatus
 from ..models import Incident, IncidentBatch
 from .choices import SignalKind, SignalStatus
 from .models import Complaint, RiskSignal, RiskSignalTimeline, UnknownCodeScan
+from .titles import signal_title
 
 
 def _week(moment: datetime) -> str:
@@ -45,8 +48,8 @@ def signal_raise(
     *,
     key: str,
     kind: str,
-    title: str,
     evidence: dict,
+    title: str = "",
     region_code: str,
     producer: Organization | None,
     batches=(),
@@ -56,8 +59,11 @@ def signal_raise(
     lot: str = "",
     now: datetime | None = None,
 ) -> RiskSignal | None:
-    """Raise the signal ``key`` once; None when it was raised before."""
+    """Raise the signal ``key`` once; None when it was raised before. Its title is rendered from
+    ``kind`` and ``evidence`` in the active language and stored as raised; ``title`` is for
+    evidence that names none of the figures a title of ``kind`` needs."""
     now = now or timezone.now()
+    title = signal_title(kind, evidence) or title
     if RiskSignal.objects.filter(key=key).exists():
         return None
     try:
@@ -208,8 +214,6 @@ def check_batch_injuries(
         return signal_raise(
             key=f"injury:batch:{batch.pk}:{first:%Y%m%d}",
             kind=SignalKind.INJURY_CLUSTER,
-            title=_("%(n)s people hurt by lot %(lot)s within %(days)s days")
-            % {"n": casualties, "lot": batch.lot, "days": settings.RISK_INJURY_WINDOW_DAYS},
             evidence=evidence,
             region_code=region_code,
             producer=producer,
@@ -272,18 +276,18 @@ def _check_product_trend(batch, *, now: datetime, region_code: str, producer) ->
     evidence = {
         "rule": "multiple_of_trailing_average",
         "product": batch.product_id,
+        "product_name": batch.product.name,
         "this_week": this_week_n,
         "injury_complaints": len(this_week),
         "incidents": len(week_incidents),
         "trailing_weekly_average": round(average, 2),
         "multiple": settings.RISK_INJURY_MULTIPLE,
         "trailing_weeks": weeks,
+        "ratio": round(this_week_n / average, 1),
     }
     return signal_raise(
         key=f"injury:product:{batch.product_id}:{_week(now)}",
         kind=SignalKind.INJURY_CLUSTER,
-        title=_("People hurt by %(product)s at %(multiple)s× their usual rate")
-        % {"product": batch.product.name, "multiple": round(this_week_n / average, 1)},
         evidence=evidence,
         region_code=region_code,
         producer=producer,
@@ -404,8 +408,6 @@ def scan_signals(*, now: datetime) -> int:
             signal_raise(
                 key=f"unknown:{row['gtin']}:{row['lot']}",
                 kind=SignalKind.UNKNOWN_CODE,
-                title=_("Code %(gtin)s / lot %(lot)s was never issued but was scanned %(n)s times")
-                % {"gtin": row["gtin"], "lot": row["lot"], "n": row["n"]},
                 evidence={
                     "gtin": row["gtin"],
                     "lot": row["lot"],
@@ -437,14 +439,13 @@ def scan_signals(*, now: datetime) -> int:
     )
     for row in after_end:
         batch = Batch.objects.select_related("product__owner").get(pk=row["batch"])
-        why = batch.status if batch.status != BatchStatus.ACTIVE else "expired"
+        ended = (BatchStatus.RECALLED, BatchStatus.DESTROYED)
+        why = str(batch.status) if batch.status in ended else "expired"  # a code (titles)
         raised += _raised(
             _batch_signal(
                 batch,
                 key=f"after_end:{batch.pk}:{why}",
                 kind=SignalKind.SCANNED_AFTER_END,
-                title=_("Lot %(lot)s scanned %(n)s times after it was %(why)s")
-                % {"lot": batch.lot, "n": row["n"], "why": why},
                 evidence={
                     "batch": batch.pk,
                     "gtin": batch.gtin,
@@ -473,15 +474,6 @@ def scan_signals(*, now: datetime) -> int:
                 batch,
                 key=f"over_scanned:{batch.pk}",
                 kind=SignalKind.OVER_SCANNED,
-                title=_(
-                    "Lot %(lot)s scanned %(n)s times, more than %(factor)s× the %(units)s units made"
-                )
-                % {
-                    "lot": batch.lot,
-                    "n": row["n"],
-                    "factor": settings.RISK_SCANS_PER_UNIT_FACTOR,
-                    "units": batch.quantity.normalize(),
-                },
                 evidence={
                     "batch": batch.pk,
                     "gtin": batch.gtin,
@@ -528,10 +520,6 @@ def _outside_region_signals(*, since: datetime, now: datetime) -> int:
                 batch,
                 key=f"outside_region:{batch.pk}:{city}",
                 kind=SignalKind.OUTSIDE_REGION,
-                title=_(
-                    "Lot %(lot)s scanned %(n)s times in region %(city)s00, where it was never shipped"
-                )
-                % {"lot": batch.lot, "n": n, "city": city},
                 evidence={
                     "batch": batch.pk,
                     "gtin": batch.gtin,
@@ -551,12 +539,11 @@ def _raised(signal) -> int:
     return 0 if signal is None else 1
 
 
-def _batch_signal(batch: Batch, *, key, kind, title, evidence, now):
+def _batch_signal(batch: Batch, *, key, kind, evidence, now):
     producer = batch.product.owner if batch.product_id else None
     return signal_raise(
         key=key,
         kind=kind,
-        title=title,
         evidence=evidence,
         region_code=producer.region_code if producer else "",
         producer=producer,

@@ -264,6 +264,11 @@ class RiskSignalSerializer(serializers.ModelSerializer):
     complaints = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     incidents = serializers.SerializerMethodField()
     warning = serializers.PrimaryKeyRelatedField(read_only=True)
+    title = serializers.CharField(
+        source="get_title_display",
+        read_only=True,
+        help_text="In the asker's language (Accept-Language), from the kind and the evidence.",
+    )
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_incidents(self, signal) -> list[int]:

@@ -9,11 +9,12 @@ from trace.models import ScanLog
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from api.models import Notification
 from incidents.complaints.models import Complaint, RiskSignal
+from incidents.complaints.risk import signal_raise
 from incidents.complaints.services import complaint_submit
 from tests.factories import produce
 
@@ -70,6 +71,11 @@ def test_a_multiple_of_the_trailing_average_raises_a_product_signal(batch, chain
     signal = RiskSignal.objects.get()
     assert signal.evidence["rule"] == "multiple_of_trailing_average"
     assert signal.evidence["this_week"] == 2 and signal.evidence["trailing_weekly_average"] == 0.25
+    with translation.override("en"):
+        assert (
+            signal.get_title_display()
+            == f"People hurt by {batch.product.name} at 8.0× their usual rate"
+        )
 
 
 def test_injury_groups_by_product_batch_region_week(batch, chain):
@@ -195,8 +201,73 @@ def test_scans_in_a_city_the_lot_never_reached_are_flagged(batch, chain, dairy, 
     signal = RiskSignal.objects.get(kind="outside_region")
     assert signal.evidence["region"] == "440100" and signal.evidence["scans"] == 5
     assert signal.evidence["shipped_to"] == ["320312"]
+    with translation.override("en"):
+        english = f"Lot {batch.lot} scanned 5 times in region 440100, where it was never shipped"
+        assert signal.get_title_display() == english
     # Xuzhou (3203), where the producer is, raises nothing; no address is stored anywhere.
     assert RiskSignal.objects.count() == 1
     logged = list(ScanLog.objects.filter(batch=batch).values())
     assert sorted({row["region_code"] for row in logged}) == ["320311", "440106"]
     assert "203.0.113" not in str(logged) and "198.51.100" not in str(logged)
+
+
+def test_a_signal_raised_in_chinese_reads_in_the_askers_language(batch, chain, dairy):
+    """The title is rendered from the kind and the figures when read: a signal the submission
+    raised under Chinese reads in English with ``Accept-Language: en``, in Chinese by default."""
+    with translation.override("zh-hans"):
+        for _ in range(3):
+            injury(batch)
+    signal = RiskSignal.objects.get()
+    assert signal.title == f"批次 {batch.lot} 在 7 天内致 3 人受伤害"  # stored as raised
+    for client in (dairy.client, chain["county"].client):
+        english = client.get(f"/api/v1/signals/{signal.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
+        assert english["title"] == f"3 people hurt by lot {batch.lot} within 7 days"
+        listed = client.get("/api/v1/signals/", HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+        assert [row["title"] for row in listed] == [english["title"]]
+        assert client.get(f"/api/v1/signals/{signal.pk}/").json()["title"] == signal.title
+    signal.refresh_from_db()
+    assert signal.title == f"批次 {batch.lot} 在 7 天内致 3 人受伤害"  # reading changes nothing
+
+
+def test_the_words_in_a_scan_signals_title_are_translated_when_read(batch, chain, dairy):
+    """Why a lot's scans count (recalled, destroyed, expired) is kept as a code and read in the
+    asker's language, as are the units made (as people write them, not 2.000 or 2E+0)."""
+    now = timezone.now()
+    batch.status, batch.status_changed_at = BatchStatus.RECALLED, now - timedelta(days=1)
+    batch.save(update_fields=["status", "status_changed_at"])
+    ScanLog.objects.bulk_create(
+        [ScanLog(batch=batch, scanned_at=now - timedelta(hours=i)) for i in range(3)]
+    )
+    small = produce(dairy.user, batch.product, lot="YG09", quantity=Decimal(2))
+    ScanLog.objects.bulk_create(
+        [ScanLog(batch=small, scanned_at=now - timedelta(minutes=i)) for i in range(7)]
+    )
+    with translation.override("zh-hans"):
+        call_command("sweep_deadlines", "--now", now.isoformat())
+    titles = {
+        row["kind"]: row["title"]
+        for row in dairy.client.get("/api/v1/signals/", HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+    }
+    assert titles == {
+        "scanned_after_end": f"Lot {batch.lot} scanned 3 times after it was recalled",
+        "over_scanned": "Lot YG09 scanned 7 times, more than 3× the 2 units made",
+    }
+    chinese = {
+        row["kind"]: row["title"] for row in dairy.client.get("/api/v1/signals/").json()["results"]
+    }
+    assert chinese["scanned_after_end"] == f"批次 {batch.lot} 在召回后被扫描 3 次"
+    assert chinese == dict(RiskSignal.objects.values_list("kind", "title"))
+
+
+def test_a_signal_whose_evidence_lacks_the_figures_reads_its_stored_title(batch, chain, dairy):
+    signal = signal_raise(
+        key="old",
+        kind="injury_cluster",
+        title="批次 YG01 在 7 天内致 3 人受伤害",
+        evidence={"casualties": 3},  # raised before the figures were kept
+        region_code="320312",
+        producer=dairy.org,
+        batches=[batch],
+    )
+    english = dairy.client.get(f"/api/v1/signals/{signal.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["title"] == "批次 YG01 在 7 天内致 3 人受伤害"

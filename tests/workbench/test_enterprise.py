@@ -9,7 +9,7 @@ from trace.demo.seed import YOGURT_GTIN
 from trace.models import Batch, Custody, Event
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from api.choices import Role
 from api.models import Membership
@@ -509,10 +509,33 @@ def test_the_complaints_page_follows_what_the_rules_let_the_producer_see(client,
         assert f'href="/workbench/incidents/{incident.pk}/"' in page
     signals = RiskSignal.objects.visible_to(producer)
     assert signals.exists()  # the demo's injury signal on the dairy's yogurt
-    for signal in signals:
-        assert signal.title in page
+    with translation.override("zh-hans"):  # the page's language, whatever the signal's was
+        for signal in signals:
+            assert signal.get_title_display() in page
     for complaint in Complaint.objects.all():
         assert complaint.tracking_code not in page and complaint.display_code not in page
+
+
+def test_the_signals_on_the_complaints_page_read_in_the_readers_language(client, demo):
+    """The demo's injury signal was raised in Chinese; with ?lang=en its title reads in English."""
+    from incidents.complaints.demo import seed_complaints
+    from incidents.complaints.models import RiskSignal
+    from incidents.demo import seed_incidents
+
+    with translation.override("zh-hans"):
+        seed_incidents()
+        seed_complaints()
+    producer = demo["producer"]
+    signal = RiskSignal.objects.visible_to(producer).get(kind="injury_cluster")
+    with translation.override("en"):
+        english = signal.get_title_display()
+    assert english.endswith(f"people hurt by lot {signal.lot} within 7 days")
+    client.force_login(producer)
+    url = "/workbench/enterprise/complaints/"
+    chinese = client.get(url).content.decode()
+    assert signal.title in chinese and english not in chinese
+    page = client.get(url + "?lang=en").content.decode()
+    assert english in page and signal.title not in page
 
 
 def test_the_lot_page_shows_its_trace_back_to_the_ranch(client, demo):

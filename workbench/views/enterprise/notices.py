@@ -149,7 +149,12 @@ def complaints(request: HttpRequest) -> HttpResponse:
                 for i in incidents
             ],
             "signals": [
-                {"signal": s, "kind": s.get_kind_display(), "status": s.get_status_display()}
+                {
+                    "signal": s,
+                    "kind": s.get_kind_display(),
+                    "title": s.get_title_display(),
+                    "status": s.get_status_display(),
+                }
                 for s in signals
             ],
         },
