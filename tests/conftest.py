@@ -9,6 +9,7 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from api.choices import RegulatorLevel, Role
@@ -39,7 +40,11 @@ def _fast_and_clean(settings):
     settings.PUBLIC_BASE_URL = "http://testserver"
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
     cache.clear()
+    # Every test starts in the default language: a request with ?lang=en activates English
+    # in this thread, and objects a later test creates would otherwise be worded in it.
+    translation.activate(settings.LANGUAGE_CODE)
     yield
+    translation.deactivate()
     cache.clear()
 
 
