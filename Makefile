@@ -49,7 +49,8 @@ seed: migrate
 	$(BIN)/python manage.py seed_demo
 
 ## make run: create the environment, migrate, seed the demo, serve on http://$(HOST):$(PORT)
-## With REDIS_URL set, tasks go through Redis, so a Celery worker (with beat) runs beside the server.
+## With REDIS_URL set, tasks go through Redis, so a Celery worker (with beat) runs beside the server;
+## without it, `sweep_deadlines --every 60` stands in for beat's deadline sweep.
 run: seed
 	@if [ -n "$$REDIS_URL" ]; then \
 	  echo "REDIS_URL is set: starting a Celery worker with beat beside the server"; \
@@ -58,6 +59,9 @@ run: seed
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT); \
 	else \
+	  echo "no REDIS_URL: tasks run inline, and the deadline sweep runs every minute beside the server"; \
+	  $(BIN)/python manage.py sweep_deadlines --every 60 & sweeper=$$!; \
+	  trap 'kill $$sweeper 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT); \
 	fi
 

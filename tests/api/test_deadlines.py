@@ -67,3 +67,17 @@ def test_the_beat_runs_the_sweep_every_minute(settings, registry):
     assert entry == {"task": "api.tasks.sweep_deadlines", "schedule": 60}
     registry.register_sweeper("x", lambda now: 7)
     assert tasks.sweep_deadlines() == {"x": 7}
+
+
+@pytest.mark.django_db
+def test_the_embedded_default_keeps_sweeping_every_interval(registry):
+    """`make run` without Redis has no beat: ``sweep_deadlines --every 60`` runs beside the
+    server, each round at the time it runs, printing only the rounds that acted."""
+    seen = []
+    registry.register_sweeper("x", lambda now: seen.append(now) or (1 if len(seen) == 2 else 0))
+    out = StringIO()
+    call_command("sweep_deadlines", "--every", "1", "--rounds", "2", stdout=out)
+    assert len(seen) == 2 and seen[0] < seen[1]
+    assert out.getvalue().count("deadline sweep: x: 1") == 1
+    with pytest.raises(CommandError, match="--every"):
+        call_command("sweep_deadlines", "--every", "0")
