@@ -152,9 +152,12 @@ def test_every_benchmark_runs_at_tiny_size_and_reports_numbers(tmp_path):
     ):
         assert by_name[name]["value"] > 0, by_name[name]
     assert by_name["scan_errors"]["value"] == 0, by_name["scan_errors"]
-    assert by_name["recall_activation"]["details"]["pages_still_safe"] == 0, by_name[
-        "recall_activation"
-    ]
+    activation = by_name["recall_activation"]
+    assert activation["details"]["pages_still_safe"] == 0, activation
+    # Notices queued: every consignee's notice is in the outbox, written by the activation.
+    assert activation["details"]["consignees"] > 0, activation
+    assert activation["details"]["notices_not_queued"] == 0, activation
+    assert activation["details"]["outbox_rows"] >= activation["details"]["consignees"], activation
     # The report is written for this run: one row per measure, with its value.
     markdown = (tmp_path / "BENCHMARKS.md").read_text()
     assert "| measure | value |" in markdown and report["machine"]["postgresql"] in markdown
