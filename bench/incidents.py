@@ -500,7 +500,7 @@ def _list_measure(*, world: dict, now, samples: int, rng: random.Random) -> dict
 
 
 def measure(
-    *, list_items: int, open_items: int, seed: int = 7, repetitions: int = 5
+    *, list_items: int, open_items: int, seed: int = 7, repetitions: int = 5, list_rounds: int = 3
 ) -> list[Measure]:
     from django.db import connection
     from django.utils import timezone
@@ -544,9 +544,17 @@ def measure(
 
     # (c) the regulator's filtered list, against the bare SQL of the same pages.
     _vacuum()
-    lst = _list_measure(world=world, now=now, samples=LIST_SAMPLES, rng=rng)
+    # Rounds of LIST_SAMPLES pages; the row is the median round's p95 (and its baseline's).
+    rounds = [
+        _list_measure(world=world, now=now, samples=LIST_SAMPLES, rng=rng)
+        for _ in range(list_rounds)
+    ]
+    p95s = sorted(summary_ms(r["times"])["p95_ms"] for r in rounds)
+    bare_p95s = sorted(summary_ms(r["bares"])["p95_ms"] for r in rounds)
+    lst = {k: [x for r in rounds for x in r[k]] for k in ("times", "bares", "counts", "queries")}
     s, b = summary_ms(lst["times"]), summary_ms(lst["bares"])
-    list_ratio = round(s["p95_ms"] / b["p95_ms"], 3) if b["p95_ms"] else None
+    list_p95, bare_p95 = p95s[len(p95s) // 2], bare_p95s[len(bare_p95s) // 2]
+    list_ratio = round(list_p95 / bare_p95, 3) if bare_p95 else None
     f = summary_ms(find_times)
     total = list_items + open_items
     generated = (
@@ -609,32 +617,45 @@ def measure(
         Measure(
             name="incident_list",
             label="regulator's filtered incident list, p95",
-            value=s["p95_ms"],
+            value=list_p95,
             unit="ms",
-            baseline=b["p95_ms"],
+            baseline=bare_p95,
             baseline_label="the page's own SQL run bare, p95",
             ratio=list_ratio,
             target="≤ 50 ms at 1 M incidents",
-            met=s["p95_ms"] <= 50,
-            shortfall=short_of(s["p95_ms"], 50, at_most=True, what="p95 ms "),
+            met=list_p95 <= 50,
+            shortfall=short_of(list_p95, 50, at_most=True, what="p95 ms "),
             notes=(
+                f"median of {list_rounds} rounds' p95 (rounds' p95: "
+                f"{', '.join(f'{x:.1f}' for x in p95s)} ms; baseline's: "
+                f"{', '.join(f'{x:.1f}' for x in bare_p95s)} ms), each round "
                 f"{LIST_SAMPLES} GET /api/v1/incidents/ by a city regulator with random filters "
                 f"({len(list_filters(now))} kinds) over {total:,} incidents, in process (Django test "
-                f"client, session and user lookups included); p50 {s['p50_ms']} ms, max {s['max_ms']} ms; "
+                f"client, session and user lookups included); all rounds p50 {s['p50_ms']} ms, max {s['max_ms']} ms; "
                 f"{max(lst['queries'])} queries per page at most; median match count "
                 f"{sorted(lst['counts'])[len(lst['counts']) // 2]:,}. Baseline: each page's statements "
                 f"on incidents (the view's own SQL as sent) re-run bare right after it; p50 {b['p50_ms']} ms."
             ),
-            details={"timing": s, "baseline_timing": b, "incidents": total},
+            details={
+                "timing": s,
+                "baseline_timing": b,
+                "round_p95_ms": p95s,
+                "baseline_round_p95_ms": bare_p95s,
+                "incidents": total,
+            },
         ),
     ]
 
 
 def run(ctx: Context) -> list[Measure]:
     open_items, list_items = SIZES.get(ctx.size, SIZES["tiny"])
-    repetitions = {"tiny": 2}.get(ctx.size, 5)
+    repetitions, rounds = {"tiny": (2, 1)}.get(ctx.size, (5, 3))
     return measure(
-        list_items=list_items, open_items=open_items, seed=ctx.seed, repetitions=repetitions
+        list_items=list_items,
+        open_items=open_items,
+        seed=ctx.seed,
+        repetitions=repetitions,
+        list_rounds=rounds,
     )
 
 
@@ -646,6 +667,7 @@ def main(argv=None) -> int:
     parser.add_argument("--open-items", type=int, default=SIZES["tiny"][0])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repetitions", type=int, default=5, help="sweeps measured (median)")
+    parser.add_argument("--list-rounds", type=int, default=3, help="list rounds (median p95)")
     parser.add_argument("--regenerate", action="store_true", help="rebuild the incidents")
     args = parser.parse_args(argv)
     _setup_django()
@@ -661,6 +683,7 @@ def main(argv=None) -> int:
         open_items=args.open_items,
         seed=args.seed,
         repetitions=args.repetitions,
+        list_rounds=args.list_rounds,
     )
     for m in results:
         print(f"{m.label}: {m.value} {m.unit} (target {m.target}, met {m.met})\n  {m.notes}")
