@@ -1303,6 +1303,7 @@ def incidents_sweep(now: datetime) -> int:
     """
     acted, seen = 0, set()
     chunk = settings.INCIDENT_SWEEP_CHUNK
+    memo: dict = {}  # the regulators of each (level, jurisdiction), read once per sweep
     while True:
         with transaction.atomic():
             rows = list(
@@ -1312,7 +1313,6 @@ def incidents_sweep(now: datetime) -> int:
                 .order_by("next_due_at", "id")[:chunk]
             )
             sink: list[IncidentTimeline] = []
-            memo: dict = {}
             with bulk_notifications():
                 for incident in rows:
                     seen.add(incident.pk)
