@@ -15,7 +15,7 @@ import uuid
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils.functional import cached_property
 
 from api.pagination import StandardPagination
@@ -56,7 +56,8 @@ class CountOncePaginator(Paginator):
         if version is None:  # another list (the timeline), or no cache to keep it in
             return super().count
         sql, params = queryset.query.sql_with_params()
-        digest = hashlib.sha256(f"{version}\n{sql}\n{params!r}".encode()).hexdigest()
+        database = connections[queryset.db].settings_dict["NAME"]  # one cache, many databases
+        digest = hashlib.sha256(f"{version}\n{database}\n{sql}\n{params!r}".encode()).hexdigest()
         key = f"incidents:list-count:{digest}"
         found = cache.get(key)
         if found is None:
