@@ -7,13 +7,22 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Quality-safety incidents")
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
         from api.deadlines import register_sweeper
         from api.models import Notification
         from api.outbox import notification_delivered
 
-        from . import receivers, services
+        from . import listing, receivers, services
+        from .models import Incident
 
         register_sweeper("incidents", services.incidents_sweep)
+        for signal in (post_save, post_delete):
+            signal.connect(
+                listing.incidents_written,
+                sender=Incident,
+                dispatch_uid=f"incidents.list_changed.{signal is post_save}",
+            )
         notification_delivered.connect(
             receivers.record_notification,
             sender=Notification,

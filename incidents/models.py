@@ -58,6 +58,7 @@ class Incident(TimeStampedModel):
         Organization,
         on_delete=models.PROTECT,
         related_name="reported_incidents",
+        db_index=False,  # incident_reporter_idx leads with it
         help_text=_("The enterprise (or regulator) that reported or opened it."),
     )
     reported_by = models.ForeignKey(
@@ -188,7 +189,6 @@ class Incident(TimeStampedModel):
                 opclasses=["timestamptz_ops", "int8_ops", "varchar_pattern_ops", *_DEFAULT_OPS[1:]],
                 name="incident_list_page_idx",
             ),
-            models.Index(fields=["status", "grade"], name="incident_status_grade_idx"),
             models.Index(fields=["reporter", "-reported_at"], name="incident_reporter_idx"),
         ]
         constraints = [

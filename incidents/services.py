@@ -30,6 +30,7 @@ from api.workdays import add_working_days
 
 from . import policy
 from .choices import LEVEL_ORDER, Grade, Kind, Level, Source, Status, TransferTarget, level_rank
+from .listing import incidents_written
 from .models import OPEN_Q, Incident, IncidentBatch, IncidentTimeline, QualityAward
 
 FIGURES = ("deaths", "serious_injuries", "minor_injuries", "direct_loss", "affected_quantity")
@@ -1256,6 +1257,9 @@ def _save_swept(rows: list[Incident], timeline: list[IncidentTimeline]) -> None:
     """Write a chunk back in two statements: one UPDATE of the swept rows (``UPDATE … FROM`` a
     VALUES list on PostgreSQL; bulk_update's CASE per field and row costs more than the sweep
     itself) and one insert of their timeline rows (COPY on PostgreSQL)."""
+    if not rows:
+        return
+    incidents_written()  # a bulk UPDATE sends no post_save
     update_rows(
         Incident, SWEEP_FIELDS, [(i.pk, *(getattr(i, f) for f in SWEEP_FIELDS)) for i in rows]
     )

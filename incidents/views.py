@@ -18,6 +18,7 @@ from . import services
 from .attachments import incident_attach
 from .choices import OPEN_STATUSES, Grade, Status
 from .filters import IncidentFilterSet
+from .listing import IncidentPagination
 from .models import Incident, IncidentBatch
 
 
@@ -33,6 +34,7 @@ class IncidentViewSet(
     queryset = Incident.objects.select_related("reporter").prefetch_related("batch_links")
     serializer_class = s.IncidentSerializer
     filterset_class = IncidentFilterSet
+    pagination_class = IncidentPagination
     permission_classes = [IsMember]
     ordering_fields = ["reported_at", "occurred_at", "grade", "status", "next_due_at", "id"]
 

@@ -77,3 +77,33 @@ def test_a_page_costs_the_same_statements_for_two_and_for_twelve_incidents(
     many = _incident_statements(county, params)
     assert few == many
     assert many[1] == 3
+
+
+def test_the_count_is_read_once_per_filter_and_is_never_stale(
+    chain, dairy, batch, t0, django_capture_on_commit_callbacks
+):
+    """Page after page the count comes from the cache; a report, a sweep or an action that
+    commits makes the next page count again, so the figure always describes the data."""
+    from django.utils import timezone
+
+    from incidents import services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ids = [_report(dairy, batch, t0 - timedelta(minutes=n), n) for n in range(3)]
+    county = chain["county"].client
+    params = {"page_size": 1, "status": "reported"}
+    assert county.get(URL, params).json()["count"] == 3
+    with CaptureQueriesContext(connection) as second:
+        assert county.get(URL, {**params, "page": 2}).json()["count"] == 3
+    assert not [q for q in second.captured_queries if "COUNT(" in q["sql"]]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.incident_accept(incident_id=ids[0], actor=chain["county"].user, now=t0)
+    assert county.get(URL, {**params, "page": 2}).json()["count"] == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        _report(dairy, batch, t0, 5)
+    assert county.get(URL, params).json()["count"] == 3
+    # The sweep writes in bulk (no post_save): it says so itself.
+    assert county.get(URL, {"overdue": "true"}).json()["count"] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        services.incidents_sweep(timezone.now() + timedelta(hours=3))
+    assert county.get(URL, {"overdue": "true"}).json()["count"] == 4  # every one passed up late
