@@ -2,9 +2,14 @@ from celery import shared_task
 from django.utils import timezone
 
 from .deadlines import sweep_all
-from .outbox import deliver_notification, retry_pending_notifications
+from .outbox import deliver_notification, deliver_notifications, retry_pending_notifications
 
-__all__ = ["deliver_notification", "retry_pending_notifications", "sweep_deadlines"]
+__all__ = [
+    "deliver_notification",
+    "deliver_notifications",
+    "retry_pending_notifications",
+    "sweep_deadlines",
+]
 
 
 @shared_task(name="api.tasks.sweep_deadlines", ignore_result=True)

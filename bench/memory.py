@@ -83,7 +83,7 @@ def run(ctx: Context) -> list[Measure]:
                 f"peak {web['peak_rss_mb']:.0f} MB in {web['seconds']:.1f} s; worker side "
                 f"(`trace.epcis.tasks.run_capture_job`: event hashes, canonical identifiers, capture): peak "
                 f"{work['peak_rss_mb']:.0f} MB in {work['seconds']:.1f} s; each a fresh process, peak RSS of "
-                f"the whole process (ru_maxrss), of which {web['ready_rss_mb']:.0f} and "
+                f"the whole process (VmHWM, its own since exec), of which {web['ready_rss_mb']:.0f} and "
                 f"{work['ready_rss_mb']:.0f} MB is the interpreter with Django loaded. The row is the larger."
             ),
             details=data,

@@ -15,16 +15,29 @@ import sys
 import time
 
 
+def _status_mb(field: str) -> float | None:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def _rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+    found = _status_mb("VmRSS")
+    return float("nan") if found is None else found
 
 
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_rss_mb() -> float:
+    """This process's own peak RSS. On Linux ``ru_maxrss`` is not that: it keeps the high-water
+    mark of the address space the process had before ``exec``, which for a child spawned by
+    ``subprocess`` (vfork) is its parent's, so a large parent made every child look as large.
+    ``VmHWM`` is the peak of the current address space, i.e. since ``exec``."""
+    found = _status_mb("VmHWM")
+    return found if found is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def web(path: str, org_id: int, user_id: int) -> dict:
@@ -84,7 +97,7 @@ def main(argv: list[str]) -> None:
 
     django.setup()
     result = web(argv[1], int(argv[2]), int(argv[3])) if argv[0] == "web" else worker(argv[1])
-    result["peak_rss_mb"] = _peak_mb()
+    result["peak_rss_mb"] = peak_rss_mb()
     print("JSON:" + json.dumps(result, default=str))
 
 

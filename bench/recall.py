@@ -32,6 +32,24 @@ def _pages(client, batches) -> dict[int, str]:
     return statuses
 
 
+def _give_addresses(recall) -> int:
+    """Give the consignees' members without one an e-mail address (the generated data set has
+    none), so that activation queues a real notice for each, as it would in a deployment;
+    returns how many consignees had no address before."""
+    from django.contrib.auth import get_user_model
+
+    from api.models import Membership
+
+    orgs = list(recall.notices.filter(included=True).values_list("organization_id", flat=True))
+    bare = Membership.objects.filter(organization_id__in=orgs, user__email="")
+    count = bare.values("organization_id").distinct().count()
+    users = list(get_user_model().objects.filter(pk__in=bare.values("user_id")))
+    for user in users:
+        user.email = f"bench-{user.pk}@example.invalid"
+    get_user_model().objects.bulk_update(users, ["email"], batch_size=1000)
+    return count
+
+
 def run(ctx: Context) -> list[Measure]:
     from trace.models import Batch
 
@@ -112,6 +130,8 @@ def run(ctx: Context) -> list[Measure]:
     )
     services.recall_edit_scope(recall=recall, actor=owner, edits=[], confirm=True)
     services.recall_submit(recall=recall, actor=owner)
+    consignees = list(recall.notices.filter(included=True).values_list("pk", flat=True))
+    addressed = _give_addresses(recall)  # else every notice is undeliverable and nothing queued
     notifications = Notification.objects.count()
     start = time.perf_counter()
     services.recall_activate(
@@ -120,6 +140,17 @@ def run(ctx: Context) -> list[Measure]:
     seconds = time.perf_counter() - start
     queued = Notification.objects.count() - notifications
     notified = RecallNotice.objects.filter(recall=recall, notified_at__isnull=False).count()
+    # Every consignee's notice is in the outbox: at least one row about each notice.
+    unqueued = len(consignees) - (
+        Notification.objects.filter(
+            topic="recall.notice",
+            subject_type=RecallNotice._meta.label,
+            subject_id__in=consignees,
+        )
+        .values("subject_id")
+        .distinct()
+        .count()
+    )
     after = _pages(client, sample)
     safe = sum(1 for v in after.values() if v != "recalled")
     measures.append(
@@ -128,14 +159,21 @@ def run(ctx: Context) -> list[Measure]:
             label="recall activation of the whey lot (one transaction)",
             value=round(seconds, 3),
             unit="s",
-            target="≤ 10 s, no page served as safe after commit",
-            met=seconds <= 10 and safe == 0,
+            target="≤ 10 s, notices queued, no page served as safe after commit",
+            met=seconds <= 10 and safe == 0 and unqueued == 0 and bool(consignees),
             shortfall=short_of(seconds, 10, at_most=True, what="seconds ")
-            or (f"{safe} pages still safe" if safe else ""),
+            or (f"{safe} pages still safe" if safe else "")
+            or (
+                f"{unqueued} of {len(consignees)} consignees' notices not queued"
+                if unqueued
+                else ""
+            ),
             notes=(
                 f"{recall.scope_batches.count():,} lots recalled through EPCIS events, {notified} consignees "
-                f"notified ({queued} outbox rows); {len(sample)} sampled consumer pages, cached before, all red "
-                f"after commit: {safe == 0}."
+                f"notified ({queued} outbox rows written in the transaction, each consignee's notice among "
+                f"them: {unqueued == 0}; {addressed} consignees had members without an e-mail address, who were "
+                f"given one first, as the generated data set has none); {len(sample)} sampled consumer pages, cached before, "
+                f"all red after commit: {safe == 0}."
                 + (
                     f" {already} of them were already recalled by an earlier run."
                     if already
@@ -146,6 +184,7 @@ def run(ctx: Context) -> list[Measure]:
                 "lots": recall.scope_batches.count(),
                 "consignees": notified,
                 "outbox_rows": queued,
+                "notices_not_queued": unqueued,
                 "sampled_pages": len(sample),
                 "pages_still_safe": safe,
             },

@@ -9,15 +9,24 @@ class IncidentsConfig(AppConfig):
     def ready(self):
         from trace.demo.extras import register_demo_seeder
 
+        from django.db.models.signals import post_delete, post_save
+
         from api.deadlines import register_sweeper
         from api.models import Notification
         from api.outbox import notification_delivered
 
-        from . import receivers, services
+        from . import listing, receivers, services
         from .demo import seed_incidents
+        from .models import Incident
 
         register_demo_seeder("incidents", seed_incidents, order=10)
         register_sweeper("incidents", services.incidents_sweep)
+        for signal in (post_save, post_delete):
+            signal.connect(
+                listing.incidents_written,
+                sender=Incident,
+                dispatch_uid=f"incidents.list_changed.{signal is post_save}",
+            )
         notification_delivered.connect(
             receivers.record_notification,
             sender=Notification,

@@ -8,19 +8,21 @@ notifications (outbox) in the same transaction. Complaints call
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from decimal import Decimal
 from trace.models import Batch
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
+from api.bulk import Json, insert_rows, update_rows
 from api.exceptions import Conflict
 from api.models import Organization
-from api.outbox import notify_each, recipient_cache
+from api.outbox import bulk_notifications, notify_each
 from api.permissions import organization_of
 from api.timeline import json_value
 from api.validators import field_error as _field_error
@@ -29,6 +31,7 @@ from api.workdays import add_working_days
 
 from . import policy
 from .choices import LEVEL_ORDER, Grade, Kind, Level, Source, Status, TransferTarget, level_rank
+from .listing import incidents_written
 from .models import OPEN_Q, Incident, IncidentBatch, IncidentTimeline, QualityAward, reached_field
 
 FIGURES = ("deaths", "serious_injuries", "minor_injuries", "direct_loss", "affected_quantity")
@@ -335,8 +338,10 @@ def _incident_text(incident: Incident) -> str:
         "region": incident.region_code,
         "grade": incident.grade,
         "provisional": _(" (provisional)") if incident.grade_provisional else "",
-        "status": incident.get_status_display(),
-        "level": incident.get_level_display(),
+        # The enums' labels: get_FOO_display() translates every choice to find one (the sweep
+        # writes a thousand of these texts at a time).
+        "status": Status(incident.status).label,
+        "level": Level(incident.level).label,
         "deaths": incident.deaths,
         "serious": incident.serious_injuries,
         "loss": incident.direct_loss,
@@ -1382,40 +1387,43 @@ def _sweep_one(incident: Incident, now: datetime, *, sink: list, memo: dict) -> 
     return acted
 
 
-_SWEEP_SQL_TYPES = {
-    "level": "varchar",
-    "level_rank": "smallint",
-    **{reached_field(level): "boolean" for level in LEVEL_ORDER},
-    "level_acknowledged": "boolean",
-    "reminders_sent": "smallint",
-    "is_overdue": "boolean",
-}
-
-
-def _save_swept(rows: list[Incident]) -> None:
-    """Write the swept rows back in one statement on PostgreSQL (UPDATE … FROM VALUES); Django's
-    bulk_update builds a CASE per field and row, which costs more than the sweep itself."""
+def _save_swept(rows: list[Incident], timeline: list[IncidentTimeline]) -> None:
+    """Write a chunk back in two statements: one UPDATE of the swept rows (``UPDATE … FROM`` a
+    VALUES list on PostgreSQL; bulk_update's CASE per field and row costs more than the sweep
+    itself) and one insert of their timeline rows (COPY on PostgreSQL)."""
     if not rows:
         return
-    if connection.vendor != "postgresql":
-        for incident in rows:
-            incident.save(update_fields=SWEEP_FIELDS)
-        return
-    casts = [_SWEEP_SQL_TYPES.get(name, "timestamptz") for name in SWEEP_FIELDS]
-    row_sql = "(%s::bigint, " + ", ".join(f"%s::{cast}" for cast in casts) + ")"
-    params = []
-    for incident in rows:
-        params.append(incident.pk)
-        params.extend(getattr(incident, name) for name in SWEEP_FIELDS)
-    table = Incident._meta.db_table
-    assignments = ", ".join(f'"{name}" = v."{name}"' for name in SWEEP_FIELDS)
-    columns = ", ".join(f'"{name}"' for name in ["id", *SWEEP_FIELDS])
-    sql = (
-        f'UPDATE "{table}" AS i SET {assignments} FROM (VALUES {", ".join([row_sql] * len(rows))}) '
-        f'AS v({columns}) WHERE i."id" = v."id"'
+    incidents_written()  # a bulk UPDATE sends no post_save
+    update_rows(
+        Incident, SWEEP_FIELDS, [(i.pk, *(getattr(i, f) for f in SWEEP_FIELDS)) for i in rows]
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    insert_rows(
+        IncidentTimeline,
+        _TIMELINE_FIELDS,
+        [
+            (
+                row.incident_id,
+                row.at,
+                row.actor_id,
+                row.actor_organization_id,
+                row.action,
+                row.reason,
+                Json(row.data, json.dumps(row.data)),
+            )
+            for row in timeline
+        ],
+    )
+
+
+_TIMELINE_FIELDS = [
+    "incident_id",
+    "at",
+    "actor_id",
+    "actor_organization_id",
+    "action",
+    "reason",
+    "data",
+]
 
 
 def _mark_overdue(incident: Incident, at: datetime) -> None:
@@ -1428,10 +1436,12 @@ def incidents_sweep(now: datetime) -> int:
     """The incidents sweeper (registered with api.deadlines): exactly once per due time.
 
     Due rows are locked with SKIP LOCKED, so concurrent sweeps share the work and never act twice;
-    each row's due times move forward in the same transaction.
+    each row's due times move forward in the same transaction. Each chunk is written in bulk: one
+    UPDATE of the swept rows, one INSERT of their timeline rows, one of their outbox rows.
     """
     acted, seen = 0, set()
     chunk = settings.INCIDENT_SWEEP_CHUNK
+    memo: dict = {}  # the regulators of each (level, jurisdiction), read once per sweep
     while True:
         with transaction.atomic():
             rows = list(
@@ -1441,12 +1451,10 @@ def incidents_sweep(now: datetime) -> int:
                 .order_by("next_due_at", "id")[:chunk]
             )
             sink: list[IncidentTimeline] = []
-            memo: dict = {}
-            with recipient_cache():
+            with bulk_notifications():
                 for incident in rows:
                     seen.add(incident.pk)
                     acted += _sweep_one(incident, now, sink=sink, memo=memo)
-            _save_swept(rows)
-            IncidentTimeline.objects.bulk_create(sink)
+            _save_swept(rows, sink)
         if len(rows) < chunk:
             return acted

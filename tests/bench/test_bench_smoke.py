@@ -152,9 +152,20 @@ def test_every_benchmark_runs_at_tiny_size_and_reports_numbers(tmp_path):
     ):
         assert by_name[name]["value"] > 0, by_name[name]
     assert by_name["scan_errors"]["value"] == 0, by_name["scan_errors"]
-    assert by_name["recall_activation"]["details"]["pages_still_safe"] == 0, by_name[
-        "recall_activation"
-    ]
+    activation = by_name["recall_activation"]
+    assert activation["details"]["pages_still_safe"] == 0, activation
+    # Notices queued: every consignee's notice is in the outbox, written by the activation.
+    assert activation["details"]["consignees"] > 0, activation
+    assert activation["details"]["notices_not_queued"] == 0, activation
+    assert activation["details"]["outbox_rows"] >= activation["details"]["consignees"], activation
+    # The sweep acted once on every due incident of every repetition, and not again after.
+    due = by_name["incident_sweep_find"]["details"]["due"]
+    sweep = by_name["incident_sweep_act"]["details"]
+    assert due > 0 and set(sweep["acted"]) == {due} and sweep["second_sweep_acted"] == 0, sweep
+    assert all(timeline == due for timeline, _outbox in sweep["rows_written"]), sweep
+    assert (
+        by_name["incident_sweep_act"]["baseline"] > 0 and by_name["incident_list"]["baseline"] > 0
+    )
     # The report is written for this run: one row per measure, with its value.
     markdown = (tmp_path / "BENCHMARKS.md").read_text()
     assert "| measure | value |" in markdown and report["machine"]["postgresql"] in markdown

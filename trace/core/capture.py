@@ -34,11 +34,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from api.bulk import Json, insert_rows, update_rows
 from api.models import Organization
 from api.validators import validate_storable_datetime
 
 from . import rules
-from .bulk import Json, insert_rows, update_rows
 from .cache import invalidate_batches
 from .choices import BatchRole, BatchStatus, EventType
 from .hashchain import GENESIS, canonicalize, chain_hash

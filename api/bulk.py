@@ -1,4 +1,4 @@
-"""Bulk writes for the capture path, from plain tuples (no model instances).
+"""Bulk writes from plain tuples (no model instances): the capture path, the outbox and the sweeps.
 
 On PostgreSQL rows go in with ``COPY … FROM STDIN`` (ids drawn from the
 table's sequence first when the caller needs them to link rows to each other)
@@ -119,7 +119,7 @@ def insert_rows(
         cursor.copy_expert(
             f"COPY {connection.ops.quote_name(meta.db_table)} ({quoted}) FROM STDIN",
             _Lines(lines),
-            size=_COPY_CHUNK,
+            _COPY_CHUNK,  # positional: Django's debug cursor wrapper takes no keywords here
         )
     return new_ids
 
