@@ -13,6 +13,7 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from api.choices import RegulatorLevel, Role
+from tests.browser import launch_browser
 from tests.factories import EnterpriseFactory, ProductFactory, RegulatorFactory, UserFactory
 
 
@@ -31,6 +32,12 @@ def _redis_db_for_this_worker(settings):
                 f"xdist worker {worker} would need Redis database {db}; use a lower REDIS_URL database"
             )
         settings.CACHES = {"default": {**default, "LOCATION": f"{match.group(1)}/{db}"}}
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """Debian's Chromium through Playwright (tests/browser.py); skipped where missing."""
+    yield from launch_browser(monkeypatch)
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,6 @@ an injury with a photo, gets a tracking code and later reads the regulator's rep
 code typed from the package reaches the same form; a published warning shows on the page."""
 
 import io
-from pathlib import Path
 from trace.demo.seed import demo_yogurt_batch, seed_demo
 
 import pytest
@@ -14,15 +13,6 @@ from incidents.complaints import services
 from incidents.complaints.models import Complaint, ComplaintPhoto
 from incidents.complaints.privacy import decrypt_contact
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 PHONE = {"width": 390, "height": 844}
 ANDROID_UA = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -30,18 +20,6 @@ ANDROID_UA = (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed: the browser tests need Debian's chromium")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

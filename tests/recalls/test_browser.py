@@ -11,22 +11,10 @@ from django.contrib.auth import get_user_model
 
 from recalls import services
 from recalls.models import RecallNotice
-from tests.trace.test_browser import CHROMIUM, CHROMIUM_ARGS, phone
+from tests.trace.test_browser import phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCREENSHOT = Path("/tmp/recall-ack.png")
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed: the browser tests need Debian's chromium")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_a_supermarket_acknowledges_on_a_phone(browser, live_server, settings):

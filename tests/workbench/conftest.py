@@ -7,8 +7,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from tests.trace.test_browser import CHROMIUM, CHROMIUM_ARGS
-
 # Screenshots kept for a person to look at after the run (gitignored).
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "workbench"
 DESKTOP = {"width": 1280, "height": 900}
@@ -21,18 +19,6 @@ def demo(db):
     complaints, recalls); the usernames map to their users."""
     call_command("seed_demo", stdout=io.StringIO())
     return {u.username: u for u in get_user_model().objects.all()}
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed: the browser tests need Debian's chromium")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def sign_in(

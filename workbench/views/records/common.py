@@ -10,7 +10,7 @@ from trace.models import Batch
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -170,6 +170,26 @@ def validated(request: HttpRequest, serializer_class, data=None) -> dict | None:
         return dict(serializer.validated_data)
     messages.error(request, error_text(drf.ValidationError(serializer.errors)))
     return None
+
+
+def run_action(
+    request: HttpRequest, spec: tuple | None, call: Callable[[dict], object], here: str
+) -> HttpResponse:
+    """One action button's post: ``spec`` is (button, the API's input serializer or None, …);
+    the form goes through the serializer, then ``call(validated data)`` through ``perform``,
+    then back to the page (Post/Redirect/Get). An action that is no button of the page is 404."""
+    if spec is None:
+        raise Http404
+    button, serializer_class = spec[0], spec[1]
+    data = {} if serializer_class is None else validated(request, serializer_class)
+    if data is not None:
+        perform(request, lambda: call(data), _("%(action)s: done.") % {"action": button.label})
+    return back(request, here)
+
+
+def renamed(data: dict, renames: dict) -> dict:
+    """The API's input names → the service's keyword names."""
+    return {renames.get(k, k): v for k, v in data.items()}
 
 
 def filter_params(request: HttpRequest):

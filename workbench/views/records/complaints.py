@@ -30,15 +30,14 @@ from .common import (
     Action,
     ActionField,
     arrow,
-    back,
     batch_rows,
     display_name,
     due,
     dues,
-    perform,
     reason_field,
+    renamed,
+    run_action,
     timeline_rows,
-    validated,
 )
 
 
@@ -244,18 +243,12 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def complaint_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     complaint = _visible(request, pk)
     spec = _specs().get(action)
-    if spec is None:
-        raise Http404
-    button, serializer_class, service, renames = spec
-    data = validated(request, serializer_class)
-    if data is not None:
-        kwargs = {renames.get(k, k): v for k, v in data.items()}
-        perform(
-            request,
-            lambda: service(complaint_id=complaint.pk, actor=request.user, **kwargs),
-            _("%(action)s: done.") % {"action": button.label},
-        )
-    return back(request, reverse("workbench:complaint", args=[complaint.pk]))
+
+    def call(data):
+        _button, _serializer, service, renames = spec
+        return service(complaint_id=complaint.pk, actor=request.user, **renamed(data, renames))
+
+    return run_action(request, spec, call, reverse("workbench:complaint", args=[complaint.pk]))
 
 
 # --- risk signals ----------------------------------------------------------------------------
@@ -348,17 +341,11 @@ def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def signal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     signal = _visible_signal(request, pk)
     spec = _signal_specs().get(action)
-    if spec is None:
-        raise Http404
-    button, serializer_class, service = spec
-    data = validated(request, serializer_class)
-    if data is not None:
-        perform(
-            request,
-            lambda: service(signal_id=signal.pk, actor=request.user, **data),
-            _("%(action)s: done.") % {"action": button.label},
-        )
-    return back(request, reverse("workbench:signal", args=[signal.pk]))
+
+    def call(data):
+        return spec[2](signal_id=signal.pk, actor=request.user, **data)
+
+    return run_action(request, spec, call, reverse("workbench:signal", args=[signal.pk]))
 
 
 urlpatterns = [

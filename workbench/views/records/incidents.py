@@ -23,17 +23,16 @@ from .common import (
     Action,
     ActionField,
     arrow,
-    back,
     batch_rows,
     display_name,
     due,
     dues,
     filter_params,
     grade_text,
-    perform,
     reason_field,
+    renamed,
+    run_action,
     timeline_rows,
-    validated,
 )
 
 # --- which actions to offer ----------------------------------------------------------------
@@ -367,19 +366,12 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def incident_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     incident = _visible(request, pk)
     spec = _specs().get(action)
-    if spec is None:
-        raise Http404
-    button, serializer_class, service, renames = spec
-    here = reverse("workbench:incident", args=[incident.pk])
-    data = validated(request, serializer_class)
-    if data is not None:
-        kwargs = {renames.get(k, k): v for k, v in data.items()}
-        perform(
-            request,
-            lambda: service(incident_id=incident.pk, actor=request.user, **kwargs),
-            _("%(action)s: done.") % {"action": button.label},
-        )
-    return back(request, here)
+
+    def call(data):
+        _button, _serializer, service, renames = spec
+        return service(incident_id=incident.pk, actor=request.user, **renamed(data, renames))
+
+    return run_action(request, spec, call, reverse("workbench:incident", args=[incident.pk]))
 
 
 urlpatterns = [

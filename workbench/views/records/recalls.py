@@ -26,16 +26,14 @@ from ...access import member_page
 from .common import (
     Action,
     ActionField,
-    back,
     batch_rows,
     display_name,
     due,
     dues,
     filter_params,
-    perform,
     reason_field,
+    run_action,
     timeline_rows,
-    validated,
 )
 
 # The model's labels carry the Chinese term in brackets; the pages say it in the page's language.
@@ -409,17 +407,11 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def recall_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     recall = _visible(request, pk)
     spec = _specs().get(action.replace("-", "_"))
-    if spec is None:
-        raise Http404
-    button, serializer_class, call = spec
-    data = {} if serializer_class is None else validated(request, serializer_class)
-    if data is not None:
-        perform(
-            request,
-            lambda: call(recall, request.user, data),
-            _("%(action)s: done.") % {"action": button.label},
-        )
-    return back(request, reverse("workbench:recall", args=[recall.pk]))
+
+    def call(data):
+        return spec[2](recall, request.user, data)
+
+    return run_action(request, spec, call, reverse("workbench:recall", args=[recall.pk]))
 
 
 urlpatterns = [
