@@ -7,7 +7,7 @@ Swagger UI must still render the operations from the schema.
 
 import pytest
 
-from tests.trace.test_browser import browser, demo, phone  # noqa: F401 (fixtures)
+from tests.trace.test_browser import demo, phone  # noqa: F401 (the demo fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
