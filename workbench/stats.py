@@ -629,7 +629,7 @@ def top_signals(user, period: Period, limit: int = 5) -> tuple[list[dict], list[
     )[:limit]
     top = [
         {
-            "title": s.title,
+            "title": s.get_title_display(),
             "kind_label": SignalKind(s.kind).label,
             "status_label": SignalStatus(s.status).label,
             "raised_at": s.raised_at,

@@ -129,3 +129,27 @@ def test_more_incidents_cost_no_more_queries(client, seeded, url):  # noqa: F811
         response = client.get(url)
     assert len(_keys(response.content.decode())) or "data-id=" in response.content.decode()
     assert len(after.captured_queries) == len(before.captured_queries)
+
+
+def test_a_county_escalated_past_sees_its_late_report_up_as_overdue_until_filed(client, demo):
+    """Order 493: the county still owes its report up after the sweep alerted the city; the inbox
+    keeps it among the overdue items, with the pass-up button, until the county files it."""
+    from django.utils import timezone
+
+    from incidents.models import Incident
+    from incidents.services import owes_late_report
+
+    county = demo["county-regulator"]
+    org = county.membership.organization
+    escalated = [i for i in Incident.objects.filter(level="city") if owes_late_report(i, org)]
+    assert escalated, "the demo has an incident the sweep escalated past the county"
+    incident = escalated[0]
+    client.force_login(county)
+    page = client.get("/workbench/inbox/items/").content.decode()
+    assert f"/workbench/incidents/{incident.pk}/do/report-up/" in page
+    response = client.post(f"/workbench/incidents/{incident.pk}/do/report-up/", {})
+    assert response.status_code == 302
+    row = incident.timeline.filter(action="reported_up").latest("pk")
+    assert row.data["late"] is True and row.at <= timezone.now()
+    page = client.get("/workbench/inbox/items/").content.decode()
+    assert f"/workbench/incidents/{incident.pk}/do/report-up/" not in page

@@ -195,7 +195,7 @@ def _signals(user, org) -> list[Item]:
         Item(
             kind="signal",
             pk=signal.pk,
-            title=signal.title,
+            title=signal.get_title_display(),
             url=reverse("workbench:signal", args=[signal.pk]),
             wanted=[_("to confirm or dismiss")],
             facts=[signal.get_kind_display()],

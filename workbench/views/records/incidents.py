@@ -210,6 +210,9 @@ def incident_dues(incident: Incident, org, now) -> list:
             if incident.level_acknowledged
             else due(incident.reminder_due_at, _("acknowledge"), now),
         ]
+    elif incident.overdue_since and services.owes_late_report(incident, org):
+        # escalated past this level: its own report up is still owed, late since the deadline
+        items.append(due(incident.overdue_since, _("pass up"), now, overdue=True))
     if org.level == incident.handling_level:
         items.append(due(incident.investigation_due_at, _("investigation report"), now))
         if incident.status == Status.REPORTED and incident.is_overdue and incident.overdue_since:
