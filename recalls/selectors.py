@@ -6,10 +6,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from trace.core.choices import BatchRole, BizStep
+from trace.core.rows import Statement
 from trace.core.selectors import lineage_batch_ids
-from trace.models import Custody, Event, EventBatch
+from trace.models import EventBatch
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Sum
 
 from .models import Recall, RecallNotice
@@ -55,67 +57,71 @@ def _chunks(ids: list[int], size: int = 10_000):
         yield ids[start : start + size]
 
 
+# Quantities per holder and lot, added up by the database: custody (held plus on its
+# way), and the quantities of the lots' links in events that are neither error
+# declarations nor retracted by one (NOT EXISTS probes the partial unique index of
+# declarations per event). One row per (organization, lot) that has custody or a
+# link with a quantity, as many as a recall of the whey lot has holdings (≈ 71 k);
+# a sum is NULL where nothing added to it.
+_PRODUCED = (
+    f"l.role = '{BatchRole.OUTPUT.value}' OR (l.role = '{BatchRole.SUBJECT.value}' "
+    f"AND ev.action = 'ADD' AND ev.biz_step = '{BizStep.COMMISSIONING}')"
+)
+_OUTBOUND_SQL = ", ".join(f"'{step}'" for step in sorted(_OUTBOUND))
+_HOLDINGS = Statement(
+    "suyuan_scope_holdings",
+    ["bigint[]"],
+    lambda p: (
+        "SELECT organization_id, batch_id, SUM(produced), SUM(received), SUM(sold_on), "
+        "SUM(used), SUM(held) FROM ("
+        "SELECT c.organization_id, c.batch_id, CAST(NULL AS NUMERIC) AS produced, "
+        "CAST(NULL AS NUMERIC) AS received, CAST(NULL AS NUMERIC) AS sold_on, "
+        "CAST(NULL AS NUMERIC) AS used, c.quantity + c.in_transit AS held "
+        f"FROM trace_custody c WHERE {p.member('c.batch_id', 0)} "
+        "UNION ALL "
+        "SELECT ev.organization_id, l.batch_id, "
+        f"CASE WHEN {_PRODUCED} THEN l.quantity END, "
+        f"CASE WHEN l.role = '{BatchRole.SUBJECT.value}' AND ev.biz_step = "
+        f"'{BizStep.RECEIVING}' AND NOT ({_PRODUCED}) THEN l.quantity END, "
+        f"CASE WHEN l.role = '{BatchRole.SUBJECT.value}' AND ev.biz_step IN ({_OUTBOUND_SQL}) "
+        f"AND NOT ({_PRODUCED}) THEN l.quantity END, "
+        f"CASE WHEN l.role = '{BatchRole.INPUT.value}' THEN l.quantity END, NULL "
+        "FROM trace_eventbatch l JOIN trace_event ev ON ev.id = l.event_id "
+        f"WHERE {p.member('l.batch_id', 0)} AND l.quantity IS NOT NULL "
+        "AND ev.error_declaration IS NULL AND NOT EXISTS (SELECT 1 FROM trace_event r "
+        "WHERE r.event_id = ev.event_id AND r.error_declaration IS NOT NULL)"
+        ") x GROUP BY organization_id, batch_id ORDER BY organization_id, batch_id"
+    ),
+)
+_SCALE = Decimal(1).scaleb(-EventBatch._meta.get_field("quantity").decimal_places)
+
+
+def _decimal(value) -> Decimal:
+    """A sum as the ORM would read it: SQLite adds decimals up as floats."""
+    if value is None:
+        return ZERO
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(repr(value)).quantize(_SCALE)
+
+
 def scope_holdings(batch_ids: list[int]) -> list[Holding]:
     """Who holds or held any of the lots and how much: produced, received, sold on
     (shipped or sold), used in production, still held (held plus on its way).
 
     From custody, and from the quantities of the lots' events leaving out
-    retracted ones. The links, their events and the retractions are read
-    separately, each by its own index (a join lets the planner hash the whole
-    events table), and added up here."""
-    rows: dict[tuple[int, int], Holding] = {}
-
-    def row(org: int, batch: int) -> Holding:
-        key = (org, batch)
-        if key not in rows:
-            rows[key] = Holding(org, batch)
-        return rows[key]
-
-    links: list[tuple[int, int, str, Decimal]] = []
-    for chunk in _chunks(list(batch_ids)):
-        for org, batch, quantity, in_transit in (
-            Custody.objects.filter(batch_id__in=chunk)
-            .order_by()
-            .values_list("organization_id", "batch_id", "quantity", "in_transit")
-        ):
-            row(org, batch).held += quantity + in_transit
-        links.extend(
-            EventBatch.objects.filter(batch_id__in=chunk, quantity__isnull=False)
-            .order_by()
-            .values_list("event_id", "batch_id", "role", "quantity")
-        )
-    events: dict[int, tuple[str, int, str, str]] = {}
-    for chunk in _chunks(sorted({link[0] for link in links})):
-        for pk, event_id, org, step, action in (
-            Event.objects.filter(pk__in=chunk, error_declaration__isnull=True)
-            .order_by()
-            .values_list("pk", "event_id", "organization_id", "biz_step", "action")
-        ):
-            events[pk] = (event_id, org, step, action)
-    retracted: set[str] = set()
-    for chunk in _chunks(sorted({e[0] for e in events.values()})):
-        retracted.update(
-            Event.objects.filter(event_id__in=chunk, error_declaration__isnull=False)
-            .order_by()
-            .values_list("event_id", flat=True)
-        )
-    for event_pk, batch, role, quantity in links:
-        event = events.get(event_pk)
-        if event is None or event[0] in retracted:
-            continue
-        _event_id, org, step, action = event
-        holding = row(org, batch)
-        if role == BatchRole.OUTPUT or (
-            role == BatchRole.SUBJECT and action == "ADD" and step == BizStep.COMMISSIONING
-        ):
-            holding.produced += quantity
-        elif role == BatchRole.INPUT:
-            holding.used += quantity
-        elif role == BatchRole.SUBJECT and step == BizStep.RECEIVING:
-            holding.received += quantity
-        elif role == BatchRole.SUBJECT and step in _OUTBOUND:
-            holding.sold_on += quantity
-    return sorted(rows.values(), key=lambda h: (h.organization_id, h.batch_id))
+    retracted ones, added up by the database (``_HOLDINGS``): one statement on
+    PostgreSQL, one per 10,000 lots on SQLite (its limit of parameters)."""
+    ids = sorted(set(batch_ids))
+    chunks = [ids] if connection.vendor == "postgresql" else list(_chunks(ids))
+    holdings: list[Holding] = []
+    with connection.cursor() as cursor:
+        for chunk in chunks:
+            for org, batch, *sums in _HOLDINGS.fetch(cursor, [chunk]):
+                holdings.append(Holding(org, batch, *map(_decimal, sums)))
+    if len(chunks) > 1:
+        holdings.sort(key=lambda h: (h.organization_id, h.batch_id))
+    return holdings
 
 
 def compute_scope(batch_ids: list[int]) -> Scope:
