@@ -148,13 +148,14 @@ def test_retracted_events_count_for_nothing(chain):
         assert getattr(holding, figure) == (kept or 0)
 
 
-def test_several_roots_and_any_lot_of_the_chain(chain, django_assert_max_num_queries):
+def test_several_roots_and_any_lot_of_the_chain(chain):
     world, whey, _ = chain
     roots = [w.pk for w in world.whey_lots] + world.raw_lot_ids[:3] + world.finished_lot_ids[:3]
     for batch_ids in ([*roots], world.finished_lot_ids[:1], world.raw_lot_ids[:2]):
         lots = list(scope_lots(batch_ids))
         with CaptureQueriesContext(connection) as queries:
             holdings = scope_holdings(lots)
-        assert len(queries) == 1
+        # One statement; on PostgreSQL with its planner settings set and put back around it.
+        assert len(queries) == (3 if connection.vendor == "postgresql" else 1)
         assert _tuples(holdings) == _reference_holdings(lots)
     assert scope_holdings([]) == []
