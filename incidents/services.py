@@ -205,9 +205,10 @@ def incident_actions_for(*, incident: Incident, actor) -> list[str]:
             continue
         if action == "acknowledge" and incident.level_acknowledged:
             continue
+        # the actor rule let a level below the current one through only for its late report
         if (
             action == "report-up"
-            and not owes_late_report(incident, org)
+            and org.level == incident.level
             and policy.next_level(incident.level) is None
         ):
             continue

@@ -22,7 +22,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from incidents import services as incident_services
 from incidents.choices import Level
 from incidents.complaints import services as complaint_services
 from incidents.complaints.choices import ComplaintStatus, SignalStatus
@@ -117,7 +116,8 @@ def _regulator_incidents(user, org, now, horizon) -> list[Item]:
         wanted = [
             str(wanted_text[a]) for a in ("accept", "acknowledge", "report-up") if a in offered
         ]
-        late = "report-up" in offered and incident_services.owes_late_report(incident, org)
+        # offered to a level below the current one only as its late report (incident_actions_for)
+        late = "report-up" in offered and org.level != incident.level
         if "report-up" in offered and incident.escalation_due_at is None and not late:
             wanted.remove(str(wanted_text["report-up"]))  # at the level required: may, need not
             offered.remove("report-up")
