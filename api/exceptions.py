@@ -31,21 +31,24 @@ class RequestTooLarge(exceptions.APIException):
     default_code = "request_too_large"
 
 
-def _flatten(detail, prefix: str = "") -> list[dict]:
-    """Turn DRF's nested error detail into a flat list of field/rule/message."""
+def flatten_errors(detail, prefix: str = "") -> list[dict]:
+    """Turn DRF's nested error detail into a flat list of field/rule/message (the problem+json
+    ``errors``; the workbench pages show the same)."""
     items: list[dict] = []
     if isinstance(detail, dict):
         for key, value in detail.items():
             name = key if key != "non_field_errors" else ""
             field = f"{prefix}.{name}" if prefix and name else (name or prefix)
-            items.extend(_flatten(value, field))
+            items.extend(flatten_errors(value, field))
     elif isinstance(detail, list):
         if all(isinstance(v, (exceptions.ErrorDetail, str)) for v in detail):
             for value in detail:
-                items.extend(_flatten(value, prefix))
+                items.extend(flatten_errors(value, prefix))
         else:
             for index, value in enumerate(detail):
-                items.extend(_flatten(value, f"{prefix}[{index}]" if prefix else f"[{index}]"))
+                items.extend(
+                    flatten_errors(value, f"{prefix}[{index}]" if prefix else f"[{index}]")
+                )
     else:
         code = getattr(detail, "code", None) or "invalid"
         items.append({"field": prefix or None, "rule": code, "message": str(detail)})
@@ -64,6 +67,14 @@ def detail_from_django(exc: DjangoValidationError):
             field: [_error_detail(e) for e in errors] for field, errors in exc.error_dict.items()
         }
     return [_error_detail(e) for e in exc.error_list]
+
+
+def errors_of(exc: Exception) -> list[dict]:
+    """field/rule/message of each error a service or serializer raised (DRF or Django)."""
+    if isinstance(exc, DjangoValidationError):
+        return flatten_errors(detail_from_django(exc))
+    detail = getattr(exc, "detail", None)
+    return flatten_errors(detail) if detail is not None else []
 
 
 def problem_response(
@@ -106,7 +117,7 @@ def problem_exception_handler(exc, context):
         k: v for k, v in response.items() if k in ("WWW-Authenticate", "Retry-After", "Allow")
     }
     if isinstance(exc, exceptions.ValidationError):
-        errors = _flatten(exc.detail)
+        errors = flatten_errors(exc.detail)
         first = errors[0] if errors else None
         detail = (
             f"{first['field']}: {first['message']}"
@@ -125,7 +136,7 @@ def problem_exception_handler(exc, context):
     detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
     code = getattr(exc, "default_code", "error")
     if isinstance(detail, (dict, list)):
-        errors = _flatten(detail)
+        errors = flatten_errors(detail)
         detail_text = errors[0]["message"] if errors else str(exc)
     else:
         errors = None

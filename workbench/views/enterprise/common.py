@@ -12,7 +12,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf
 
-from api.exceptions import detail_from_django
+from api.exceptions import errors_of as api_errors_of
+from api.exceptions import flatten_errors
 
 # A service's field name → the form field that carries it on these pages.
 FIELD_ALIASES = {"file": "attachments", "batch": "batches"}
@@ -20,28 +21,16 @@ FIELD_ALIASES = {"file": "attachments", "batch": "batches"}
 SUBJECT_FIELDS = {"batch", "batches", ""}
 
 
-def _flatten(detail, prefix: str = "") -> list[tuple[str, str, str]]:
-    if isinstance(detail, dict):
-        items = []
-        for key, value in detail.items():
-            name = "" if key == "non_field_errors" else str(key)
-            items += _flatten(value, f"{prefix}.{name}" if prefix and name else (name or prefix))
-        return items
-    if isinstance(detail, list):
-        items = []
-        for value in detail:
-            items += _flatten(value, prefix)
-        return items
-    return [(prefix, getattr(detail, "code", None) or "invalid", str(detail))]
+def _triples(errors: list[dict]) -> list[tuple[str, str, str]]:
+    return [(e["field"] or "", e["rule"], e["message"]) for e in errors]
 
 
 def errors_of(exc: Exception) -> list[tuple[str, str, str]]:
-    """(field, rule, message) of each error a service or an API serializer raised."""
-    if isinstance(exc, DjangoValidationError):
-        return _flatten(detail_from_django(exc))
-    if isinstance(exc, drf.APIException):
-        return _flatten(exc.detail)
-    raise exc
+    """(field, rule, message) of each error a service or an API serializer raised, as the API's
+    problem+json names them."""
+    if not isinstance(exc, REFUSALS):
+        raise exc
+    return _triples(api_errors_of(exc))
 
 
 def status_of(exc: Exception) -> int:
@@ -80,7 +69,7 @@ def check_with(serializer_class, data, form: forms.Form, **kwargs) -> dict | Non
     serializer = serializer_class(data=data, **kwargs)
     if serializer.is_valid():
         return serializer.validated_data
-    put_errors(form, _flatten(serializer.errors))
+    put_errors(form, _triples(flatten_errors(serializer.errors)))
     return None
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions as drf
 
-from api.exceptions import detail_from_django
+from api.exceptions import errors_of
 
 # --- names and labels --------------------------------------------------------------------
 
@@ -124,24 +124,9 @@ def reason_field(required: bool = False) -> ActionField:
 
 def error_text(exc: Exception) -> str:
     """A service's refusal as one line: field and message, as the API's problem+json says it."""
-    if isinstance(exc, DjangoValidationError):
-        exc = drf.ValidationError(detail_from_django(exc))
-    detail = getattr(exc, "detail", None)
-    if detail is None:
-        return str(exc)
-    parts: list[str] = []
-
-    def walk(value, prefix=""):
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                walk(inner, key if key != "non_field_errors" else prefix)
-        elif isinstance(value, list):
-            for inner in value:
-                walk(inner, prefix)
-        else:
-            parts.append(f"{prefix}: {value}" if prefix else str(value))
-
-    walk(detail)
+    parts = [
+        f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors_of(exc)
+    ]
     return "; ".join(parts) or str(exc)
 
 
