@@ -145,7 +145,7 @@ def recall_require_actor(*, recall: Recall, actor, action: str) -> Organization:
     SAMR Order 19: the producer runs the recall and reports, the regulator of its place
     supervises; an ordered recall is the regulator's to run and end).
 
-    - ``edit_scope``, ``update_plan`` (a draft's edit or a re-filing), ``submit``: the producer, or the regulator that ordered it;
+    - ``edit_scope``, ``update_plan`` (a draft's edit or a re-filing, the ``refile`` transition), ``submit``: the producer, or the regulator that ordered it;
     - ``object``, ``progress_report``, ``complete``, ``summary_report``: the producer;
     - ``approve``, ``close``: a regulator whose jurisdiction covers the producer;
     - ``activate``: the producer; an ordered recall also the regulators of the place;
@@ -156,7 +156,7 @@ def recall_require_actor(*, recall: Recall, actor, action: str) -> Organization:
     producer = org.pk == recall.producer_id
     regulator = covers(org, recall.region_code)
     ordered = recall.recall_type == RecallType.ORDERED
-    if action in ("edit_scope", "update_plan", "submit"):
+    if action in ("edit_scope", "update_plan", "refile", "submit"):
         allowed, code = producer or (ordered and recall.ordered_by_id == org.pk), "producer_only"
     elif action in ("object", "progress_report", "complete", "summary_report"):
         allowed, code = producer, "producer_only"

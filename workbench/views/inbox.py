@@ -206,7 +206,7 @@ def _signals(user, org) -> list[Item]:
     ]
 
 
-def _recall_item(recall: Recall, org, now, horizon, wanted: list[str]) -> Item | None:
+def _recall_item(recall: Recall, user, org, now, horizon, wanted: list[str]) -> Item | None:
     dues_ = recall_pages.recall_dues(recall, org, now)
     if not wanted and not _soon(dues_, horizon):
         return None
@@ -219,7 +219,7 @@ def _recall_item(recall: Recall, org, now, horizon, wanted: list[str]) -> Item |
         dues=dues_,
         facts=[recall_pages.status_name(recall), str(recall_pages.TYPE_NAMES[recall.recall_type])],
         actions=_buttons(
-            recall_pages.actions_for(recall, org, now), {"approve", "submit", "activate"}
+            recall_pages.actions_for(recall, user, now), {"approve", "submit", "activate"}
         ),
         since=recall.updated_at,
     )
@@ -242,13 +242,13 @@ def _regulator_recalls(user, org, now, horizon) -> list[Item]:
     for recall in rows:
         if not recall_services.covers(org, recall.region_code):
             continue
-        offered = recall_pages.offered_actions(recall, org, now)
+        offered = recall_pages.offered_actions(recall, user, now)
         wanted = []
         if "approve" in offered:
             wanted.append(_("plan to approve"))
         if "close" in offered and recall_pages._summary(recall) is not None:
             wanted.append(_("to verify and close"))
-        item = _recall_item(recall, org, now, horizon, wanted)
+        item = _recall_item(recall, user, org, now, horizon, wanted)
         if item:
             items.append(item)
     return items
@@ -316,7 +316,7 @@ def _enterprise_recalls(user, org, now, horizon) -> list[Item]:
     )
     items = []
     for recall in rows:
-        offered = recall_pages.offered_actions(recall, org, now)
+        offered = recall_pages.offered_actions(recall, user, now)
         wanted = []
         if recall.status == RecallStatus.DRAFT:
             wanted.append(_("draft: confirm the scope and file the plan"))
@@ -324,7 +324,7 @@ def _enterprise_recalls(user, org, now, horizon) -> list[Item]:
             wanted.append(_("plan filed: start the recall"))
         if "object" in offered and recall.recall_type == RecallType.ORDERED:
             wanted.append(_("ordered: you may object within the window"))
-        item = _recall_item(recall, org, now, horizon, wanted)
+        item = _recall_item(recall, user, org, now, horizon, wanted)
         if item:
             items.append(item)
     return items

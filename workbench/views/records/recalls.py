@@ -14,7 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
+from rest_framework import exceptions as drf_exceptions
 
+from api.permissions import organization_of
 from recalls import serializers as s
 from recalls import services
 from recalls.choices import Effectiveness, RecallClass, RecallStatus, RecallType, Remedy
@@ -73,34 +75,36 @@ def is_party(recall: Recall, org) -> bool:
     )
 
 
-def offered_actions(recall: Recall, org, now) -> list[str]:
-    """``services.TRANSITIONS`` from the current status, kept to the role of this organization
-    in the recall (the producer runs it, a covering regulator approves and closes it). The
-    services still decide; this only chooses the buttons."""
-    producer = org.pk == recall.producer_id
-    regulator = services.covers(org, recall.region_code)
+def offered_actions(recall: Recall, actor, now) -> list[str]:
+    """``services.TRANSITIONS`` from the current status that the recall services' own actor rule
+    (``services.recall_require_actor``) lets ``actor`` take, less those the recall's state rules
+    out for now (a confirmed scope, an approved plan, an objection window, a filed summary). The services
+    still decide; this only chooses the buttons."""
     ordered = recall.recall_type == RecallType.ORDERED
     window_open = recall.objection_due_at is not None and now <= recall.objection_due_at
-    who = {
-        "edit_scope": producer,
-        "submit": producer or org.pk == recall.ordered_by_id,
-        "approve": regulator and recall.approved_at is None,
-        "activate": producer if not ordered else producer or (regulator and not window_open),
-        "object": producer and ordered and window_open and recall.objected_at is None,
-        "progress_report": producer,
-        "complete": producer,
-        "summary_report": producer and _summary(recall) is None,
-        "close": regulator,
-        "terminate": regulator if ordered else producer or regulator,
-        "cancel": regulator if ordered else producer,
+    org = organization_of(actor)
+    producer = org is not None and org.pk == recall.producer_id
+    state_allows = {
+        "edit_scope": not (
+            recall.status == RecallStatus.DRAFT and recall.scope_confirmed_at is not None
+        ),
+        "approve": recall.approved_at is None,
+        # the regulator activates an ordered recall only once the objection window has closed
+        "activate": not ordered or producer or not window_open,
+        "object": ordered and window_open and recall.objected_at is None,
     }
-    if recall.status == RecallStatus.DRAFT and recall.scope_confirmed_at is not None:
-        who["edit_scope"] = False
-    return [
-        action
-        for action, (sources, _target) in services.TRANSITIONS.items()
-        if recall.status in sources and who.get(action)
-    ]
+    offered = []
+    for action, (sources, _target) in services.TRANSITIONS.items():
+        if recall.status not in sources or not state_allows.get(action, True):
+            continue
+        try:
+            services.recall_require_actor(recall=recall, actor=actor, action=action)
+        except drf_exceptions.PermissionDenied:
+            continue
+        if action == "summary_report" and _summary(recall) is not None:
+            continue  # filed once
+        offered.append(action)
+    return offered
 
 
 def _quantities() -> tuple[ActionField, ...]:
@@ -215,11 +219,11 @@ def _slug(action: str) -> str:
     return action.replace("_", "-")
 
 
-def actions_for(recall: Recall, org, now) -> list[Action]:
+def actions_for(recall: Recall, actor, now) -> list[Action]:
     specs = _specs()
     return [
         specs[name][0].at(reverse("workbench:recall-action", args=[recall.pk, _slug(name)]))
-        for name in offered_actions(recall, org, now)
+        for name in offered_actions(recall, actor, now)
         if name in specs
     ]
 
@@ -360,7 +364,7 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if request.LANGUAGE_CODE == "en" and recall.notice_title_en
         else recall.notice_title,
         "dues": recall_dues(recall, org, now),
-        "actions": actions_for(recall, org, now),
+        "actions": actions_for(recall, request.user, now),
         "linked_incidents": recall.incidents.visible_to(request.user).order_by("id"),
     }
     if party:
