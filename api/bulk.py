@@ -148,15 +148,18 @@ def update_rows(model: type[models.Model], field_names: list[str], rows: Sequenc
                 ],
             )
         return
-    casts = [f.db_type(connection) for f in fields]
-    template = "(" + ", ".join(["%s::bigint", *(f"%s::{cast}" for cast in casts)]) + ")"
+    # One array per column, unnested into rows: a statement of as many parameters as columns,
+    # whatever the number of rows (a VALUES list of 1,000 rows × 20 columns is parsed, planned
+    # and sent as 20,000 casts, a third of the sweep's update).
+    casts = ["bigint", *(f.db_type(connection) for f in fields)]
     names = ", ".join(f"c{i}" for i in range(len(fields)))
     assignments = ", ".join(
         f"{connection.ops.quote_name(f.column)} = v.c{i}" for i, f in enumerate(fields)
     )
+    arrays = ", ".join(f"%s::{cast}[]" for cast in casts)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([template] * len(rows))}) "
+            f"UPDATE {table} SET {assignments} FROM unnest({arrays}) "
             f"AS v(id, {names}) WHERE {table}.{pk_column} = v.id",
-            [value for row in rows for value in row],
+            [list(column) for column in zip(*rows, strict=True)],
         )

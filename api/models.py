@@ -207,6 +207,7 @@ class Notification(models.Model):
         null=True,
         blank=True,
         verbose_name=_("webhook endpoint"),
+        db_index=False,  # notification_webhook_idx: e-mail rows have none
     )
     subject = models.CharField(_("subject line"), max_length=300)
     body = models.TextField(_("body"), blank=True)
@@ -237,6 +238,11 @@ class Notification(models.Model):
                 condition=Q(status="pending"),
             ),
             models.Index(fields=["subject_type", "subject_id"], name="notification_about_idx"),
+            models.Index(
+                fields=["webhook"],
+                name="notification_webhook_idx",
+                condition=Q(webhook__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

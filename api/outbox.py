@@ -213,7 +213,10 @@ def _enqueue_many(ids: list[int]) -> None:
     for start in range(0, len(ids), ENQUEUE_CHUNK):
         chunk = ids[start : start + ENQUEUE_CHUNK]
         try:
-            deliver_notifications.delay(chunk)
+            # argsrepr: Celery would otherwise format every id for its logs, at each send.
+            deliver_notifications.apply_async(
+                (chunk,), argsrepr=f"([{len(chunk)} notifications {chunk[0]}…{chunk[-1]}],)"
+            )
         except Exception:  # a down broker loses nothing: the periodic retry finds the rows
             logger.exception(
                 "could not enqueue %s notifications; the periodic retry will", len(chunk)

@@ -173,7 +173,7 @@ def test_a_failing_sweep_chunk_writes_nothing(chain, dairy, batch, settings, mon
     incident = _report(dairy, batch, 3)
     before = (Notification.objects.count(), IncidentTimeline.objects.count())
 
-    def fail(rows, timeline):
+    def fail(*args):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(services, "_save_swept", fail)
