@@ -197,3 +197,26 @@ def test_rows_written_in_bulk_are_delivered_after_commit(
     )
     assert swept.count() == 2 and set(swept.values_list("status", flat=True)) == {"sent"}
     assert ["city@amr.example.cn"] in [m.to for m in mail.outbox]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL setting")
+@pytest.mark.django_db(transaction=True)  # real commits: SET LOCAL ends with the transaction
+def test_only_the_sweeps_own_commit_skips_the_wait_for_the_disk(chain, dairy, batch, monkeypatch):
+    """The sweep's transaction commits without waiting for its WAL (it is recomputable from the
+    due times); the setting is local to it, so every other transaction still waits."""
+    _report(dairy, batch, 3)
+    seen = []
+    original = services._save_swept
+
+    def spy(*args):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            seen.append(cursor.fetchone()[0])
+        return original(*args)
+
+    monkeypatch.setattr(services, "_save_swept", spy)
+    assert incidents_sweep(T0 + timedelta(hours=3)) >= 1
+    assert seen and set(seen) == {"off"}
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
