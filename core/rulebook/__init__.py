@@ -13,11 +13,12 @@ change: a case is judged by the rules in force on its own date::
 ``rule()`` raises ``UnknownRule`` (a typo) or ``NoRuleInForce`` (no text that day);
 ``rules_in_force(on)`` lists a day's rules. ``settings.RULEBOOK_OVERRIDES`` may replace any
 figure (a province's own plan; every UNVERIFIED figure is only a default): the rule then says
-``overridden`` and cites the setting. docs/RULES.md is generated from ``data.py``
+``overridden`` and cites the setting. docs/RULES.md is generated from ``data``
 (``manage.py rules_doc``).
 
-Modules: ``model`` (the types), ``data`` (the rules), ``overrides`` (the setting), ``book``
-(look-ups), ``document`` (docs/RULES.md). Imports Django and the standard library only.
+Modules: ``model`` (the types), ``data`` (the rules, one module per domain), ``overrides``
+(the setting), ``book`` (look-ups), ``document`` (docs/RULES.md). Imports Django and the
+standard library only.
 """
 
 from .book import (

@@ -1,6 +1,6 @@
 """What a rule is: a keyed figure with its unit, its citation, how sure we are, and when it holds.
 
-Pure data types (frozen dataclasses and enums); the rules themselves are in ``data.py``.
+Pure data types (frozen dataclasses and enums); the rules themselves are in the ``data`` package.
 Texts come in both languages (``Text``): the rulebook is bilingual data, like an
 organization's ``name`` and ``name_en``; only the vocabulary around it (unit and status
 labels) goes through gettext.

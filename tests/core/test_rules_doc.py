@@ -12,7 +12,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "RULES.md"
 
 
 def test_the_committed_rules_doc_is_the_generated_one():
-    """Change core/rulebook/data.py, then run `python manage.py rules_doc`."""
+    """Change core/rulebook/data/, then run `python manage.py rules_doc`."""
     assert DOC.read_text(encoding="utf-8") == render()
     call_command("rules_doc", "--check")
 

@@ -13,7 +13,7 @@ def default_path() -> Path:
 
 
 class Command(BaseCommand):
-    help = "Write docs/RULES.md from the rulebook (core/rulebook/data.py)."
+    help = "Write docs/RULES.md from the rulebook (core/rulebook/data/)."
 
     def add_arguments(self, parser):
         parser.add_argument("--output", type=Path, default=None, help="Where to write it.")
