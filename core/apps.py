@@ -7,5 +7,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Domain core")
 
     def ready(self):
-        # Registers the system check that refuses a malformed RULEBOOK_OVERRIDES at start-up.
-        from . import checks  # noqa: F401
+        # A malformed RULEBOOK_OVERRIDES refuses to start (every entry point, gunicorn and
+        # Celery included, runs this), naming each problem, rather than failing on first use.
+        from .rulebook.book import active_overrides
+
+        active_overrides()

@@ -57,7 +57,8 @@ RULEBOOK_OVERRIDES='{"food_incident.grade4.poisoned_people": {"value": 20,
 
 An overridden rule says `overridden: true` and cites the setting (or the instrument it names);
 its status is UNVERIFIED unless the override gives one. Every UNVERIFIED figure below is such a
-default. A malformed override stops the server at start-up (system check `core.E001`).
+default. A malformed override (an unknown key, a value that is no number, a bad date) stops
+the server at start-up, naming each problem.
 
 **Counting.** A threshold is reached at the figure itself ("以上" includes the number, "以下"
 excludes it). A period in days starts the day after the triggering day, one in hours at the

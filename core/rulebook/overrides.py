@@ -11,7 +11,7 @@ its replacement: a bare value, an object, or a list of objects with separate dat
 An override changes the figure of a rule in force; it never creates a rule for a day on which
 the rulebook has none. The replaced rule says ``overridden`` and cites the setting (or the
 instrument the override names) instead of the code's citation; its status is UNVERIFIED
-unless the override gives one. Malformed overrides refuse to start (``core.checks``).
+unless the override gives one. Malformed overrides refuse to start (``CoreConfig.ready``).
 """
 
 from __future__ import annotations
