@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.rulebook import Rule, Status, Unit
+from core.rulebook import Rule
+from core.rulebook.model import STATUS_VALUES, UNIT_VALUES
 
 from .models import Membership, Organization
 
@@ -59,7 +60,7 @@ class RuleSerializer(serializers.Serializer):
 
     key = serializers.CharField()
     value = RuleValueField(help_text="A number, or a government level for `unit` = level.")
-    unit = serializers.ChoiceField(choices=[u.value for u in Unit])
+    unit = serializers.ChoiceField(choices=UNIT_VALUES)
     unit_label = serializers.SerializerMethodField()
     title = serializers.SerializerMethodField(help_text="What the figure is.")
     instrument = serializers.SerializerMethodField(help_text="The instrument it comes from.")
@@ -68,7 +69,7 @@ class RuleSerializer(serializers.Serializer):
     phrase = serializers.CharField(help_text="The instrument's own words (Chinese), if quoted.")
     note = serializers.SerializerMethodField()
     verified = serializers.BooleanField(help_text="False when the text was never read.")
-    status = serializers.ChoiceField(choices=[s.value for s in Status])
+    status = serializers.ChoiceField(choices=STATUS_VALUES)
     status_label = serializers.SerializerMethodField()
     in_force_from = serializers.DateField(allow_null=True)
     in_force_to = serializers.DateField(allow_null=True)

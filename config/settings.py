@@ -607,6 +607,11 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
 # "instrument_zh", "instrument_en", "article_zh", "article_en", "in_force_from", "in_force_to"}
 # (or a list of those for several periods). The rule then says "overridden" and cites this.
 RULEBOOK_OVERRIDES = env_json_object("RULEBOOK_OVERRIDES", {})
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],
+    "RuleUnitEnum": "core.rulebook.model.UNIT_VALUES",
+    "RuleStatusEnum": "core.rulebook.model.STATUS_VALUES",
+}
 
 LOGGING = {
     "version": 1,

@@ -137,6 +137,9 @@ _UNIT_LABELS = {
 }
 
 LEVELS = ("county", "city", "province", "national")
+# The values as plain lists: the API's choice fields and their OpenAPI enum names.
+UNIT_VALUES = [u.value for u in Unit]
+STATUS_VALUES = [s.value for s in Status]
 
 Value = int | float | str
 
