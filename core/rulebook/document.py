@@ -68,11 +68,22 @@ the State Council makes working days (调休).
 """
 
 
+_SINGULAR = {
+    "hours": "hour",
+    "working days": "working day",
+    "calendar days": "calendar day",
+    "months": "month",
+    "years": "year",
+    "people": "person",
+}
+
+
 def _value(r: Rule) -> str:
-    value = r.value
-    if isinstance(value, int) and value >= 10_000:
-        value = f"{value:,}"
-    return f"{value} {r.unit.label}"
+    label = r.unit.label
+    if r.value == 1:
+        label = _SINGULAR.get(label, label)
+    value = f"{r.value:,}" if isinstance(r.value, int) and r.value >= 10_000 else r.value
+    return f"{value} {label}"
 
 
 def _dates(r: Rule) -> str:
@@ -85,7 +96,7 @@ def _dates(r: Rule) -> str:
         return f"from {day(r.in_force_from)}"
     if r.in_force_to:
         return f"until {day(r.in_force_to)}"
-    return "not dated"
+    return "no date recorded"
 
 
 def _cell(text: str) -> str:
