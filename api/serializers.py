@@ -1,5 +1,10 @@
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from core.rulebook import Rule
+from core.rulebook.model import STATUS_VALUES, UNIT_VALUES
 
 from .models import Membership, Organization
 
@@ -31,3 +36,67 @@ class MembershipSerializer(serializers.ModelSerializer):
     class Meta:
         model = Membership
         fields = ["id", "username", "organization", "role"]
+
+
+class RulesQuerySerializer(serializers.Serializer):
+    """``?on=YYYY-MM-DD`` of ``GET /api/v1/rules/``."""
+
+    on = serializers.DateField(
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": _("Give the day as YYYY-MM-DD, e.g. 2026-12-01.")},
+        help_text="The day whose rules to list (default: today in China, Asia/Shanghai).",
+    )
+
+
+@extend_schema_field({"oneOf": [{"type": "number"}, {"type": "string"}]})
+class RuleValueField(serializers.Field):
+    def to_representation(self, value):
+        return value
+
+
+class RuleSerializer(serializers.Serializer):
+    """One rule of ``core.rulebook``, its texts in the request's language."""
+
+    key = serializers.CharField()
+    value = RuleValueField(help_text="A number, or a government level for `unit` = level.")
+    unit = serializers.ChoiceField(choices=UNIT_VALUES)
+    unit_label = serializers.SerializerMethodField()
+    title = serializers.SerializerMethodField(help_text="What the figure is.")
+    instrument = serializers.SerializerMethodField(help_text="The instrument it comes from.")
+    article = serializers.SerializerMethodField()
+    citation = serializers.SerializerMethodField(help_text="Instrument and article, together.")
+    phrase = serializers.CharField(help_text="The instrument's own words (Chinese), if quoted.")
+    note = serializers.SerializerMethodField()
+    verified = serializers.BooleanField(help_text="False when the text was never read.")
+    status = serializers.ChoiceField(choices=STATUS_VALUES)
+    status_label = serializers.SerializerMethodField()
+    in_force_from = serializers.DateField(allow_null=True)
+    in_force_to = serializers.DateField(allow_null=True)
+    overridden = serializers.BooleanField(help_text="A setting replaced the code's figure.")
+
+    def get_unit_label(self, rule: Rule) -> str:
+        return rule.unit.label
+
+    def get_status_label(self, rule: Rule) -> str:
+        return rule.status.label
+
+    def get_title(self, rule: Rule) -> str:
+        return rule.title()
+
+    def get_instrument(self, rule: Rule) -> str:
+        return rule.instrument()
+
+    def get_article(self, rule: Rule) -> str:
+        return rule.article()
+
+    def get_citation(self, rule: Rule) -> str:
+        return rule.citation()
+
+    def get_note(self, rule: Rule) -> str:
+        return rule.note() if rule.note else ""
+
+
+class RulesAnswerSerializer(serializers.Serializer):
+    on = serializers.DateField()
+    rules = RuleSerializer(many=True)

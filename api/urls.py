@@ -13,5 +13,6 @@ urlpatterns = [
     path("auth/logout/", views.LogoutView.as_view(), name="logout"),
     path("auth/logout-all/", views.LogoutAllView.as_view(), name="logout-all"),
     path("me/", views.MeView.as_view(), name="me"),
+    path("rules/", views.RulesView.as_view(), name="rules"),
     *router.urls,
 ]

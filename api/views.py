@@ -16,12 +16,20 @@ from rest_framework import generics, serializers, status, viewsets
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
+
+from core import rulebook
 
 from .exceptions import PROBLEM_BASE, PROBLEM_CONTENT_TYPE
 from .models import Organization
 from .permissions import IsMember, organization_of
-from .serializers import MeSerializer, OrganizationSerializer
+from .serializers import (
+    MeSerializer,
+    OrganizationSerializer,
+    RulesAnswerSerializer,
+    RulesQuerySerializer,
+)
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -176,6 +184,31 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
         return super().list(request, *args, **kwargs)
 
 
+@extend_schema(
+    tags=["public"],
+    auth=[],
+    parameters=[RulesQuerySerializer],
+    responses={200: RulesAnswerSerializer},
+    summary="The rules in force on a day: figures, units, citations, how sure",
+)
+class RulesView(APIView):
+    """Every grade threshold and deadline the workflows apply on a day, each with the
+    instrument and article it comes from (in the request's language), whether that text was
+    verified, and the days it is in force (``core.rulebook``; docs/RULES.md lists them all).
+    Public: the law is no secret."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [AnonRateThrottle]
+
+    def get(self, request):
+        query = RulesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        day = query.validated_data.get("on") or rulebook.today()
+        rules = rulebook.rules_in_force(day)
+        return Response(RulesAnswerSerializer({"on": day, "rules": rules}).data)
+
+
 def not_found(request, exception=None):
     """The site's 404: problem+json under /api/ and /epcis/ (what their schema documents),
     Django's page elsewhere (the consumer pages answer their own friendly 404)."""
@@ -200,6 +233,7 @@ __all__ = [
     "LogoutAllView",
     "MeView",
     "OrganizationViewSet",
+    "RulesView",
     "lockout_response",
     "not_found",
     "organization_of",

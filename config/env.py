@@ -1,5 +1,6 @@
 """Typed readers for environment variables that fail loudly on bad values."""
 
+import json
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -39,3 +40,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_json_object(name: str, default: dict) -> dict:
+    """A JSON object (``{...}``) from the environment; anything else refuses to start."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a JSON object, got {raw!r}: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object ({{...}}), got {raw!r}")
+    return value

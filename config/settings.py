@@ -20,7 +20,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_int, env_json_object, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SUYUAN_VAR_DIR", str(BASE_DIR / "var")))
@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "core",
     "api",
     "trace.apps.TraceConfig",
     "incidents",
@@ -598,6 +599,18 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "ComplaintStatusEnum": "incidents.complaints.choices.ComplaintStatus",
     "RiskSignalKindEnum": "incidents.complaints.choices.SignalKind",
     "RiskSignalStatusEnum": "incidents.complaints.choices.SignalStatus",
+}
+
+# --- the rulebook (core.rulebook; every rule listed in docs/RULES.md) ------------------------
+# Replace a rule's figure (a province's own plan, a corrected figure; every UNVERIFIED figure is
+# only a default): a JSON object of rule key -> value, or -> {"value", "unit", "status",
+# "instrument_zh", "instrument_en", "article_zh", "article_en", "in_force_from", "in_force_to"}
+# (or a list of those for several periods). The rule then says "overridden" and cites this.
+RULEBOOK_OVERRIDES = env_json_object("RULEBOOK_OVERRIDES", {})
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],
+    "RuleUnitEnum": "core.rulebook.model.UNIT_VALUES",
+    "RuleStatusEnum": "core.rulebook.model.STATUS_VALUES",
 }
 
 LOGGING = {

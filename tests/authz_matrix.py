@@ -76,6 +76,7 @@ GET    /api/v1/me/                                          -            401   2
 GET    /api/v1/organizations/                               -            401   200  200   200  200   200  200  200  200
 GET    /api/v1/organizations/{id}/                          A            401   200  200   200  200   200  200  200  200
 GET    /api/v1/organizations/{id}/                          B            401   200  200   200  200   200  200  200  200
+GET    /api/v1/rules/                                       -            200   200  200   200  200   200  200  200  200
 # --- products and sites
 GET    /api/v1/products/                                    -            401   200  200   200  200   200  200  200  200
 POST   /api/v1/products/                                    -            401   400  400   400  403   403  403  403  403

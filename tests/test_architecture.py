@@ -1,11 +1,12 @@
 """The import graph keeps the layout the README's architecture section draws.
 
 Read from the source with ``ast`` (nothing is imported), over the product code
-of ``trace/``, ``api/``, ``incidents/``, ``recalls/``, ``workbench/`` and ``config/``:
+of ``core/``, ``trace/``, ``api/``, ``incidents/``, ``recalls/``, ``workbench/`` and ``config/``:
 
 - the apps stand in layers, each importing only those below it:
-  ``api`` ← ``trace`` ← ``incidents`` (with ``complaints``) ← ``recalls`` ← ``workbench``,
-  and only ``config`` (the root URLs) imports the workbench;
+  ``core`` ← ``api`` ← ``trace`` ← ``incidents`` (with ``complaints``) ← ``recalls`` ←
+  ``workbench``, and only ``config`` (the root URLs) imports the workbench;
+- ``core`` (the shared domain core: the rulebook) imports no other app of the project;
 
 - no import cycle among modules, nor among the packages of ``trace/``;
 - the core (``trace.core`` and the models Django expects in ``trace/models.py``)
@@ -26,7 +27,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ("trace", "api", "incidents", "recalls", "workbench", "config")
+APPS = ("core", "trace", "api", "incidents", "recalls", "workbench", "config")
 
 # (module, function) -> why an import inside it is right. Keep it short.
 ALLOWED_LOCAL = {
@@ -227,7 +228,7 @@ def test_no_function_level_import_of_project_code(graph):
 
 
 # The apps from the bottom up; ``config`` (settings, root URLs, Celery) sits above them all.
-LAYERS = ("api", "trace", "incidents", "recalls", "workbench", "config")
+LAYERS = ("core", "api", "trace", "incidents", "recalls", "workbench", "config")
 
 
 def _app(name: str) -> str:
@@ -244,6 +245,14 @@ def test_apps_import_only_the_layers_below_them(graph):
     assert upward == []
 
 
+def test_core_imports_no_other_app_of_the_project(graph):
+    """The bottom layer: every app may use the rulebook; the rulebook uses none of them."""
+    core = [m for m in graph.values() if _app(m.name) == "core"]
+    assert any(m.name == "core.rulebook.book" for m in core), "core is read"
+    assert "core.rulebook" in graph["api.views"].imports  # the rules endpoint uses it
+    assert sorted((m.name, t) for m in core for t in m.imports if _app(t) != "core") == []
+
+
 def test_only_the_root_urls_import_the_workbench(graph):
     importers = sorted(
         m.name
@@ -257,6 +266,7 @@ def test_only_the_root_urls_import_the_workbench(graph):
 
 def test_every_package_says_what_it_holds():
     packages = [p for p in (ROOT / "trace").iterdir() if (p / "__init__.py").exists()]
+    packages += [p for p in (ROOT / "core").iterdir() if (p / "__init__.py").exists()]
     packages += [ROOT / app for app in APPS if app != "config"]
     packages += [ROOT / "incidents" / "complaints"]
     bare = [
