@@ -26,7 +26,13 @@ business transaction, source and destination lists and ``ilmd`` are sorted with 
 extensions; an entry of those lists keeps its value and ``type`` in the document's order; a
 compact URI (``ex:thing``) is expanded with the prefixes the document declares inline; and a
 bare term is read against the whole document (a term that stands as a vocabulary value
-anywhere in it is written as that URI wherever it appears).
+anywhere in it is written as that URI wherever it appears); a field a standard container does
+not define, or an extension there whose namespace does not end in ``/``, is written after the
+ordered fields under the names of its containers; numbers are read as doubles.
+
+Where the reference fails, this keeps to the text: a millisecond rounding that carries into
+the next second, an entry without a ``type``; and a bare term is expanded whether or not the
+document names the EPCIS context (capture refuses a document that does not).
 
 Written here from the standard's text; it imports only the standard library and
 ``trace.gs1``.

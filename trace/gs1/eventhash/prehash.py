@@ -28,18 +28,23 @@ class Scope:
 
 
 def value(raw, scope: Scope) -> str:
-    """One scalar as the pre-hash string writes it."""
+    """One scalar as the pre-hash string writes it: a term of the document's vocabulary as its
+    URI, a compact URI (``ex:thing``) with a declared prefix expanded, any other text by
+    :func:`canonical_text`; ``true``, ``false`` and ``null`` as ``True``, ``False`` and
+    ``None``, as GS1's reference hashes write them."""
     if isinstance(raw, str):
         text = raw.strip()
         term = scope.terms.get(text)
         if term is not None:
             return term
-        prefix, colon, local = text.partition(":")
-        if colon and prefix in scope.namespaces:
-            return scope.namespaces[prefix] + local
+        if ":" in text:
+            prefix, _, local = text.partition(":")
+            namespace = scope.namespaces.get(prefix)
+            if namespace is not None:
+                return namespace + local
         return canonical_text(text)
     if isinstance(raw, bool) or raw is None:
-        return str(raw)  # ``True``, ``False``, ``None``, as GS1's reference hashes write them
+        return str(raw)
     if isinstance(raw, int | float):
         return canonical_number(repr(raw))
     return str(raw)
@@ -135,26 +140,31 @@ def no_strays(_name: str, _raw, _scope: Scope) -> list[str]:
     return []
 
 
-@dataclass(frozen=True, slots=True)
 class Container:
     """A standard container: its name, its fields in their order, its extensions sorted."""
 
-    fields: tuple[tuple[str, Writer], ...]
+    __slots__ = ("fields", "names", "nested")
+
+    def __init__(self, fields: tuple[tuple[str, Writer], ...]):
+        self.fields = fields
+        self.names = frozenset(field for field, _ in fields)
+        self.nested = tuple((field, write) for field, write in fields if hasattr(write, "strays"))
 
     def __call__(self, name: str, raw, scope: Scope) -> str:
         if not isinstance(raw, dict):
             return scalar(name, raw, scope) if raw not in (None, "") else ""
         body = "".join(
-            write(field, raw[field], scope) for field, write in self.fields if field in raw
+            [write(field, raw[field], scope) for field, write in self.fields if field in raw]
         )
-        body += "".join(
-            sorted(
-                part
-                for field, item in raw.items()
-                if in_place(field, scope)
-                for part in extension(key(field, scope), item, scope)
+        if len(raw) > len(self.names) or not raw.keys() <= self.names:
+            body += "".join(
+                sorted(
+                    part
+                    for field, item in raw.items()
+                    if in_place(field, scope)
+                    for part in extension(key(field, scope), item, scope)
+                )
             )
-        )
         return name + body if body else ""
 
     def strays(self, name: str, raw, scope: Scope) -> list[str]:
@@ -162,14 +172,15 @@ class Container:
         as one substring under its name."""
         if not isinstance(raw, dict):
             return []
-        known = dict(self.fields)
-        parts: list[str] = []
-        for field, item in raw.items():
-            write = known.get(field)
-            if write is not None:
-                parts.extend(getattr(write, "strays", no_strays)(field, item, scope))
-            elif not in_place(field, scope) and not field.startswith("@"):
-                parts.extend(stray(field, item, scope))
+        parts = [
+            part
+            for field in raw.keys() - self.names
+            if not in_place(field, scope) and not field.startswith("@")
+            for part in stray(field, raw[field], scope)
+        ]
+        for field, write in self.nested:
+            if field in raw:
+                parts.extend(write.strays(field, raw[field], scope))
         return [name + "".join(sorted(parts))] if parts else []
 
 
@@ -346,6 +357,11 @@ UNORDERED_FIELDS: dict[str, Writer] = {
 NOT_HASHED = frozenset({"eventID", "recordTime", "errorDeclaration"})
 
 
+_EVENT_WRITERS = tuple(
+    (field, write, getattr(write, "strays", None)) for field, write in EVENT_FIELDS
+)
+
+
 def pre_hash(event: Mapping, scope: Scope) -> str:
     """The event type, the ordered fields, then everything else sorted as one set of
     substrings: the unordered fields, the event's extensions and the strays of its containers.
@@ -353,10 +369,11 @@ def pre_hash(event: Mapping, scope: Scope) -> str:
     :func:`is_extension`) and is left out."""
     parts = [f"eventType={event.get('type')}"]
     unordered: list[str] = []
-    for field, write in EVENT_FIELDS:
+    for field, write, strays in _EVENT_WRITERS:
         if field in event:
             parts.append(write(field, event[field], scope))
-            unordered.extend(getattr(write, "strays", no_strays)(field, event[field], scope))
+            if strays is not None:
+                unordered.extend(strays(field, event[field], scope))
     for field, raw in event.items():
         write = UNORDERED_FIELDS.get(field)
         if write is not None:

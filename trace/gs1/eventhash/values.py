@@ -12,7 +12,7 @@
 """
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from trace.gs1.digital_link import canonical_uri
 
@@ -24,6 +24,7 @@ _TIMESTAMP = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def canonical_number(text: str) -> str:
     """A number without trailing zeros or exponent: ``5.0`` → ``5``, ``1.50`` → ``1.5``, ``1e3``
     → ``1000``; text that is not a number is returned as it is.
@@ -47,15 +48,35 @@ def canonical_timestamp(text: str) -> str:
     date, hour, minute, second, fraction, offset = match.groups()
     fraction = (fraction or "").ljust(4, "0")
     milliseconds = int(fraction[:3]) + (fraction[3] >= "5")
+    if milliseconds < 1000 and second < "60":
+        # An offset is whole minutes: only the date, hour and minute move (and repeat).
+        minute_utc = _utc_minute(date, hour, minute, offset or "Z")
+        if minute_utc is not None:
+            return f"{minute_utc}:{second}.{milliseconds:03d}Z"
+    moment = _utc(date, hour, minute, second, offset or "Z")
+    if moment is None:
+        return text.strip()
+    # Rounding may carry into the next second, minute, day (GS1's reference fails there).
+    moment += timedelta(milliseconds=milliseconds)
+    return moment.isoformat(timespec="milliseconds") + "Z"
+
+
+def _utc(date: str, hour: str, minute: str, second: str, offset: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(f"{date}T{hour}:{minute}:{second}")
     except ValueError:
-        return text.strip()
-    if offset and offset != "Z":
+        return None
+    if offset not in ("Z", "+00:00", "-00:00"):
         sign = -1 if offset[0] == "+" else 1
         moment += sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
-    moment = moment.replace(tzinfo=UTC) + timedelta(milliseconds=milliseconds)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment
+
+
+@lru_cache(maxsize=4096)
+def _utc_minute(date: str, hour: str, minute: str, offset: str) -> str | None:
+    """``YYYY-MM-DDTHH:MM`` in UTC of a local date, hour and minute at ``offset``."""
+    moment = _utc(date, hour, minute, "00", offset)
+    return None if moment is None else moment.isoformat(timespec="minutes")
 
 
 @lru_cache(maxsize=65_536)
