@@ -156,7 +156,7 @@ class Container:
         body = "".join(
             [write(field, raw[field], scope) for field, write in self.fields if field in raw]
         )
-        if len(raw) > len(self.names) or not raw.keys() <= self.names:
+        if not raw.keys() <= self.names:  # something beyond the table: extensions
             body += "".join(
                 sorted(
                     part
