@@ -3,7 +3,8 @@
 Every operation consults ``api.degrade``: while Redis is known down it is not
 tried at all (no timeout per request); a failed call marks it down (one log
 line) and answers as an empty cache would. Reads miss, writes are dropped,
-so pages are rendered from the database and throttles count nothing.
+so pages are rendered from the database; the throttles notice the outage and count
+elsewhere meanwhile (``api.throttling``).
 """
 
 from __future__ import annotations
