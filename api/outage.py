@@ -45,7 +45,9 @@ def _language(request: HttpRequest) -> str:
     return translation.get_language_from_request(request)
 
 
-def _answer(request: HttpRequest, *, status: int, title: str, detail: str, apology: str) -> HttpResponse:
+def _answer(
+    request: HttpRequest, *, status: int, title: str, detail: str, apology: str
+) -> HttpResponse:
     if wants_problem_json(request):
         epcis = request.path.startswith("/epcis/")
         body = {
@@ -97,6 +99,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
             request,
             status=500,
             title=_("Server error"),
-            detail=_("Something went wrong on our side; it has been logged. Please try again later."),
+            detail=_(
+                "Something went wrong on our side; it has been logged. Please try again later."
+            ),
             apology=_("Sorry: this page could not be shown."),
         )

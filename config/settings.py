@@ -613,7 +613,9 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
     "api.throttling.AnonRateThrottle",
     "api.throttling.UserRateThrottle",
 ]
-THROTTLE_FALLBACK_FILE = env_str("THROTTLE_FALLBACK_FILE", str(VAR_DIR / "throttle-fallback.sqlite3"))
+THROTTLE_FALLBACK_FILE = env_str(
+    "THROTTLE_FALLBACK_FILE", str(VAR_DIR / "throttle-fallback.sqlite3")
+)
 # PostgreSQL down: 503 problem+json (a page for people) with this Retry-After, in seconds; each
 # request tries the database again (stale connections are checked before use), so service
 # resumes without a restart. A connection attempt gives up after DATABASE_CONNECT_TIMEOUT s.

@@ -11,6 +11,7 @@ PostgreSQL server binaries are not installed.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import http.client
 import json
@@ -182,10 +183,8 @@ def server(tmp_path):
         if web is not None:
             web.terminate()
             web.wait(10)
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # not running
             cluster.stop("immediate")
-        except subprocess.CalledProcessError:
-            pass  # not running
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -201,7 +200,11 @@ def _sign_in(client):
     return client.request(
         "POST",
         "/accounts/login/",
-        form={"username": "operator", "password": "a-long-test-password", "csrfmiddlewaretoken": csrf},
+        form={
+            "username": "operator",
+            "password": "a-long-test-password",
+            "csrfmiddlewaretoken": csrf,
+        },
     )[0]
 
 
