@@ -113,7 +113,10 @@ def problem_exception_handler(exc, context):
     if isinstance(exc, DATABASE_ERRORS):
         request = context.get("request")
         database_failed(exc, getattr(request, "path", "the API"))
-        exc = DatabaseUnavailable()
+        response = problem_exception_handler(DatabaseUnavailable(), context)
+        # The outage has its own log lines (api.degrade); not one "Service Unavailable" each.
+        response._has_been_logged = True
+        return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail_from_django(exc))
     elif isinstance(exc, IntegrityError):

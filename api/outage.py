@@ -86,6 +86,8 @@ def database_unavailable(request: HttpRequest, exc: BaseException | None = None)
             apology=_("Sorry: we cannot look anything up or save anything right now."),
         )
     response["Retry-After"] = str(database_retry_after())
+    # The outage has its own log lines (api.degrade), not one "Service Unavailable" per request.
+    response._has_been_logged = True
     return response
 
 

@@ -274,5 +274,7 @@ def test_writes_answer_503_while_postgresql_is_down_and_serve_again_when_it_is_b
     assert _sign_in(Http(server.port)).status == 302
     assert server.request("GET", "/healthz")[0].status == 200
     log = server.log.read_text()
+    # One line for the outage, one when it is over; not a traceback per refused request.
     assert log.count("Database unreachable") == 1, log
+    assert "Service Unavailable" not in log and "Traceback" not in log, log
     assert "Database is back" in log
