@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from rest_framework.test import APIClient
 
+from api.checks import trusted_proxies_behind_a_proxy
 from api.choices import RegulatorLevel
 from api.client import client_address
 from api.throttling import throttle_ident
@@ -179,3 +180,11 @@ def test_the_consumer_page_places_the_scan_by_the_same_rule(table, settings, lot
     Client(REMOTE_ADDR=PROXY).get(path, HTTP_ACCEPT="text/html", HTTP_X_FORWARDED_FOR="192.0.2.8")
     logged = ScanLog.objects.filter(batch=lot).order_by("id").values_list("region_code", flat=True)
     assert list(logged) == ["320311", "110101"]
+
+
+def test_check_deploy_warns_behind_a_proxy_that_is_not_trusted(settings):
+    settings.SECURE_PROXY = True
+    settings.TRUSTED_PROXIES = []
+    assert [w.id for w in trusted_proxies_behind_a_proxy(None)] == ["suyuan.W001"]
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    assert trusted_proxies_behind_a_proxy(None) == []
