@@ -7,6 +7,7 @@ Production refuses to start without SECRET_KEY (see ``_secret_key``); behind the
 documented TLS proxy set SECURE_PROXY=1 (or HTTPS=1 for TLS without a proxy).
 """
 
+import ipaddress
 import os
 import secrets
 import sys
@@ -607,6 +608,13 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
 # none by default). One rule (api.client) gives the client address to the throttles, the login
 # lockout and the scan regions: the right-most X-Forwarded-For hop that is not a trusted proxy.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:  # a typo here would silently trust no one, or the wrong one
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network (CIDR)"
+        ) from exc
 # The API's own throttles: the client address above, and with Redis down the counts go on in a
 # file shared by this host's processes (then in process memory), never "everything allowed".
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
