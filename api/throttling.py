@@ -114,7 +114,7 @@ class ThrottleCache:
             value = shared_cache.get(key, default)
         except Exception:  # noqa: BLE001 - a cache backend that raises instead of failing open
             return _fallback_get(key, default)
-        return _fallback_get(key, default) if redis_down() else value
+        return _fallback_get(key, default) if _failed_open() else value
 
     def set(self, key, value, timeout=None):
         try:
@@ -122,8 +122,13 @@ class ThrottleCache:
         except Exception:  # noqa: BLE001 - as above
             _fallback_set(key, value, timeout)
             return
-        if redis_down():
+        if _failed_open():
             _fallback_set(key, value, timeout)
+
+
+def _failed_open() -> bool:
+    """The shared cache is one that fails open (``config.cache``) and Redis is known down."""
+    return redis_down() and getattr(shared_cache, "fails_open", False)
 
 
 def throttle_ident(request) -> str:

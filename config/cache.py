@@ -47,6 +47,10 @@ def _incr_unavailable(key, *args, **kwargs):
 
 
 class ResilientRedisCache(RedisCache):
+    # Tells the throttles (api.throttling) that a miss may be an outage: they count elsewhere
+    # while api.degrade knows Redis down.
+    fails_open = True
+
     def _probe(self) -> bool:
         """After an outage, one ping before any read: the recovery hooks drop what went stale."""
         try:

@@ -30,6 +30,7 @@ pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="ne
 def redis_server(settings, tmp_path):
     server = RedisProcess()
     server.start()
+    caches = settings.CACHES
     settings.REDIS_RETRY_SECONDS = 0.2
     settings.THROTTLE_FALLBACK_FILE = str(tmp_path / "throttle.sqlite3")
     degrade.reset()
@@ -37,6 +38,7 @@ def redis_server(settings, tmp_path):
     yield server
     if server.process is not None:
         server.stop()
+    settings.CACHES = caches  # so clearing the cache after the test does not find Redis gone
     degrade.reset()
 
 
