@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ApiConfig(AppConfig):
     name = "api"
     verbose_name = _("Organizations and access")
+
+    def ready(self):
+        from . import checks  # noqa: F401 - registers the deployment checks

@@ -16,6 +16,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .degrade import DATABASE_ERRORS, database_failed, database_retry_after
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://suyuan.cn/problems/"
 
@@ -29,6 +31,24 @@ class Conflict(exceptions.APIException):
 class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "request_too_large"
+
+
+def database_unavailable_detail() -> str:
+    return _(
+        "The service is briefly unavailable: its database does not answer. Your request was "
+        "not completed; try again in %(seconds)d seconds."
+    ) % {"seconds": database_retry_after()}
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    """The database did not answer (down, restarting, unreachable): 503 with Retry-After."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "database_unavailable"
+
+    def __init__(self):
+        super().__init__(database_unavailable_detail())
+        self.wait = database_retry_after()  # DRF turns it into the Retry-After header
 
 
 def flatten_errors(detail, prefix: str = "") -> list[dict]:
@@ -90,6 +110,13 @@ def problem_response(
 
 
 def problem_exception_handler(exc, context):
+    if isinstance(exc, DATABASE_ERRORS):
+        request = context.get("request")
+        database_failed(exc, getattr(request, "path", "the API"))
+        response = problem_exception_handler(DatabaseUnavailable(), context)
+        # The outage has its own log lines (api.degrade); not one "Service Unavailable" each.
+        response._has_been_logged = True
+        return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail_from_django(exc))
     elif isinstance(exc, IntegrityError):
@@ -164,5 +191,6 @@ def _title_for(status_code: int) -> str:
         413: _("Request too large"),
         415: _("Unsupported media type"),
         429: _("Too many requests"),
+        503: _("Service unavailable"),
     }
     return titles.get(status_code, _("Error"))

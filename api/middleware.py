@@ -4,6 +4,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from .exceptions import PROBLEM_BASE, PROBLEM_CONTENT_TYPE
+from .outage import database_unavailable, is_database_outage
 
 
 class LanguageSwitchMiddleware:
@@ -64,3 +65,23 @@ class RefuseNulMiddleware:
                 json_dumps_params={"ensure_ascii": False},
             )
         return self.get_response(request)
+
+
+class DatabaseOutageMiddleware:
+    """A view or template the database cannot serve answers 503 with Retry-After, not a 500.
+
+    DRF views answer through ``api.exceptions`` already; this catches the rest (the consumer
+    page, phone forms, the workbench, sign-in), and ``api.outage.server_error`` what a
+    middleware raises. Details in ``api.outage``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if is_database_outage(exception):
+            return database_unavailable(request, exception)
+        return None

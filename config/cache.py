@@ -3,7 +3,8 @@
 Every operation consults ``api.degrade``: while Redis is known down it is not
 tried at all (no timeout per request); a failed call marks it down (one log
 line) and answers as an empty cache would. Reads miss, writes are dropped,
-so pages are rendered from the database and throttles count nothing.
+so pages are rendered from the database; the throttles notice the outage and count
+elsewhere meanwhile (``api.throttling``).
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ def _incr_unavailable(key, *args, **kwargs):
 
 
 class ResilientRedisCache(RedisCache):
+    # Tells the throttles (api.throttling) that a miss may be an outage: they count elsewhere
+    # while api.degrade knows Redis down.
+    fails_open = True
+
     def _probe(self) -> bool:
         """After an outage, one ping before any read: the recovery hooks drop what went stale."""
         try:

@@ -4,9 +4,9 @@
   HTML answer that has none (the consumer page, sign-in, admin, Swagger UI): scripts only
   from this origin, no plugins, no framing. Swagger UI is served in its split form
   (``SpectacularSwaggerSplitView``), its start-up script a file, so no inline script is needed.
-- ``client_ip(request)`` is the address login lockouts count by (django-axes): the peer
-  address, or behind the documented proxy (``SECURE_PROXY=1``) the last address of
-  ``X-Forwarded-For``, the one our proxy appended; the earlier ones are client-supplied.
+- ``client_ip(request)`` is the address login lockouts count by (django-axes): the one rule of
+  ``api.client.client_address`` (``X-Forwarded-For`` only from ``TRUSTED_PROXIES``), the same
+  the throttles and the scan regions use.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ Production refuses to start without SECRET_KEY (see ``_secret_key``); behind the
 documented TLS proxy set SECURE_PROXY=1 (or HTTPS=1 for TLS without a proxy).
 """
 
+import ipaddress
 import os
 import secrets
 import sys
@@ -112,6 +113,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.security.ContentSecurityPolicyMiddleware",
+    # A view the database cannot serve answers 503 with Retry-After (api.outage).
+    "api.middleware.DatabaseOutageMiddleware",
     # Last: turns a login refused for too many failures into a 429 (api.views.lockout_response).
     "axes.middleware.AxesMiddleware",
 ]
@@ -422,8 +425,8 @@ WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", Fals
 WEBHOOK_REQUIRE_HTTPS = env_bool("WEBHOOK_REQUIRE_HTTPS", True)
 
 # --- HTTPS, cookies, headers -------------------------------------------------
-# SECURE_PROXY=1: behind the documented TLS proxy, which sets X-Forwarded-Proto and
-# X-Forwarded-For (only then are they trusted). HTTPS=1: served over TLS (implied by the proxy).
+# SECURE_PROXY=1: behind the documented TLS proxy, which sets X-Forwarded-Proto (then trusted;
+# X-Forwarded-For only from TRUSTED_PROXIES, below). HTTPS=1: served over TLS (implied by the proxy).
 SECURE_PROXY = env_bool("SECURE_PROXY", False)
 HTTPS = env_bool("HTTPS", SECURE_PROXY)
 if SECURE_PROXY:
@@ -612,6 +615,37 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "RuleUnitEnum": "core.rulebook.model.UNIT_VALUES",
     "RuleStatusEnum": "core.rulebook.model.STATUS_VALUES",
 }
+
+# --- client addresses, rate limits and outages (issue 19) ----------------------------------
+# The proxies whose X-Forwarded-For is believed (IP addresses or CIDR networks, comma-separated;
+# none by default). One rule (api.client) gives the client address to the throttles, the login
+# lockout and the scan regions: the right-most X-Forwarded-For hop that is not a trusted proxy.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:  # a typo here would silently trust no one, or the wrong one
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network (CIDR)"
+        ) from exc
+# The API's own throttles: the client address above, and with Redis down the counts go on in a
+# file shared by this host's processes (then in process memory), never "everything allowed".
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "api.throttling.AnonRateThrottle",
+    "api.throttling.UserRateThrottle",
+]
+THROTTLE_FALLBACK_FILE = env_str(
+    "THROTTLE_FALLBACK_FILE", str(VAR_DIR / "throttle-fallback.sqlite3")
+)
+# PostgreSQL down: 503 problem+json (a page for people) with this Retry-After, in seconds; each
+# request tries the database again (stale connections are checked before use), so service
+# resumes without a restart. A connection attempt gives up after DATABASE_CONNECT_TIMEOUT s.
+DATABASE_RETRY_AFTER_SECONDS = env_int("DATABASE_RETRY_AFTER_SECONDS", 5)
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DATABASE_HEALTH_CHECKS", True)
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
+    )
 
 LOGGING = {
     "version": 1,

@@ -32,3 +32,5 @@ urlpatterns = [
 ]
 
 handler404 = "api.views.not_found"
+# A database outage raised outside a view is a 503 too; a bug a 500 in the client's format.
+handler500 = "api.outage.server_error"

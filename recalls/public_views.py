@@ -23,10 +23,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from api.exceptions import detail_from_django
+from api.throttling import AnonRateThrottle
 
 from . import services
 from .choices import Remedy

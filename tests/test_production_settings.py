@@ -21,6 +21,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "suyuan.example.cn",
     "DEBUG": "0",
     "SECURE_PROXY": "1",
+    "TRUSTED_PROXIES": "127.0.0.1",
 }
 
 

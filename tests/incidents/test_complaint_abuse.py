@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
-from incidents.complaints import throttles
+from api import throttling
 from incidents.complaints.models import Complaint
 
 pytestmark = pytest.mark.django_db
@@ -53,10 +53,10 @@ class _Down:
     set = get
 
 
-def test_limits_hold_with_the_shared_cache_down(batch, chain, settings, monkeypatch):
+def test_limits_hold_with_the_shared_cache_down(batch, chain, settings, monkeypatch, tmp_path):
     settings.COMPLAINT_SUBMIT_RATE = "2/hour"
-    monkeypatch.setattr(throttles, "shared_cache", _Down())
-    throttles._local.clear()
+    settings.THROTTLE_FALLBACK_FILE = str(tmp_path / "throttle.sqlite3")
+    monkeypatch.setattr(throttling, "shared_cache", _Down())
     client = APIClient()
     statuses = [_post(client, batch, address="192.0.2.44").status_code for _ in range(3)]
     assert statuses == [201, 201, 429]

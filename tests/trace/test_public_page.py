@@ -340,7 +340,7 @@ def test_public_batch_json_bad_identifiers_are_400_naming_field_and_rule(
 def test_public_batch_json_is_throttled_by_the_anon_throttle(lot, monkeypatch):
     from trace.consumer.public_views import PublicBatchView
 
-    from rest_framework.throttling import AnonRateThrottle
+    from api.throttling import AnonRateThrottle
 
     assert AnonRateThrottle in PublicBatchView.throttle_classes
     monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "2/minute"})

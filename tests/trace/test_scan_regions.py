@@ -43,7 +43,7 @@ def test_without_a_table_nothing_is_placed(settings):
 
 
 def test_behind_the_proxy_the_address_it_appended_is_placed(table, settings):
-    settings.SECURE_PROXY = True
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     meta = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "192.0.2.1, 203.0.113.200"}
     assert regions.scan_region(meta) == "440305"  # the first hop is the client's own claim
 

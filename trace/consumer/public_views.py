@@ -35,10 +35,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from api.permissions import organization_of
+from api.throttling import AnonRateThrottle
 
 from .extensions import code_not_found, page_notices, recall_notice
 from .forms import action_form, lookup_form
