@@ -900,7 +900,11 @@ def _remedy_text(recall: Recall) -> str:
     return "、".join(str(Remedy(r).label) for r in recall.remedies)
 
 
-def send_notice(notice: RecallNotice, recall: Recall, *, topic: str, now: datetime) -> None:
+def send_notice(
+    notice: RecallNotice, recall: Recall, *, topic: str, now: datetime, at: datetime | None = None
+) -> None:
+    """The notice or a reminder with a fresh link, sent ``now``; a timeline row it writes is
+    stamped ``at`` (a reminder's due time; default ``now``)."""
     token = issue_token(notice, now=now)
     link = ack_url(token)
     reminder = topic == "recall.reminder"
@@ -940,7 +944,7 @@ def send_notice(notice: RecallNotice, recall: Recall, *, topic: str, now: dateti
         log_entry(
             recall,
             "notice_undeliverable",
-            at=now,
+            at=at or now,
             data={"organization": notice.organization_id, "topic": topic},
         )
 
