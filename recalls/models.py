@@ -396,8 +396,9 @@ class _ReportFigures(models.Model):
         null=True,
         blank=True,
     )
+    # None: no consignee to check (not 100 % of nothing).
     effectiveness = models.DecimalField(
-        _("consignees answered, %"), max_digits=5, decimal_places=2, default=0
+        _("consignees answered, %"), max_digits=5, decimal_places=2, null=True, blank=True
     )
     target_effectiveness = models.CharField(
         _("target effectiveness"), max_length=1, choices=Effectiveness.choices

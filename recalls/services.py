@@ -38,6 +38,7 @@ from incidents.models import Incident
 
 from .choices import RecallStatus, RecallType, Remedy, ScopeSource
 from .models import (
+    QUANTITY,
     Recall,
     RecallAcknowledgement,
     RecallAckToken,
@@ -1101,7 +1102,62 @@ def _quantity(data: dict, name: str) -> Decimal:
         raise _field_error(name, _("A quantity must be zero or more."), "quantity_negative")
     if quantity > settings.SUYUAN_MAX_QUANTITY:
         raise _field_error(name, _("This quantity is implausibly large."), "quantity_too_large")
+    if quantity != quantity.quantize(_QUANTUM):
+        raise _field_error(
+            name,
+            _("A quantity has at most %(n)s decimal places.") % {"n": QUANTITY["decimal_places"]},
+            "max_decimal_places",
+        )
     return quantity
+
+
+_QUANTUM = Decimal(1).scaleb(-QUANTITY["decimal_places"])
+
+
+def _exceeds_held(held: Decimal, message) -> ValidationError:
+    return ValidationError(
+        message % {"held": format(held.normalize(), "f")}, code="quantity_exceeds_held"
+    )
+
+
+def ack_figure_errors(q: dict[str, Decimal], held: Decimal) -> dict[str, ValidationError]:
+    """A consignee's figures are bounded by what it held of the scope's lots (issue 19 item 12):
+    each of them, and returned, destroyed and corrected together (a unit is dealt with once)."""
+    errors = {}
+    for name in ("on_hand", "returned", "destroyed", "corrected"):
+        if q[name] > held:
+            errors[name] = _exceeds_held(
+                held, _("More than the %(held)s units you held of the affected lots.")
+            )
+    if errors:
+        return errors
+    if q["returned"] + q["destroyed"] + q["corrected"] > held:
+        last = next(n for n in ("corrected", "destroyed", "returned") if q[n])
+        errors[last] = _exceeds_held(
+            held,
+            _("Returned, destroyed and corrected together exceed the %(held)s units you held."),
+        )
+    return errors
+
+
+def stated_figure_errors(recall: Recall, figures: dict) -> dict[str, ValidationError]:
+    """The producer's own report figures are bounded by the units of the scope: what was
+    distributed, or what the consignees held if more (issue 19 item 12)."""
+    bound = max(recall.units_sold, recall.units_planned)
+    stated = {k: v for k, v in figures.items() if v is not None}
+    if not stated or not bound or sum(stated.values(), ZERO) <= bound:
+        return {}
+    field = next(iter(sorted(stated, key=lambda k: stated[k], reverse=True)))
+    return {
+        field: ValidationError(
+            _(
+                "Recovered, corrected and destroyed together exceed the %(bound)s units "
+                "of the scope (distributed, or held by the consignees)."
+            )
+            % {"bound": format(bound.normalize(), "f")},
+            code="quantity_exceeds_scope",
+        )
+    }
 
 
 def find_token(token: str, *, lock: bool = False) -> RecallAckToken:
@@ -1136,21 +1192,7 @@ def recall_acknowledge(*, token: str, data: dict) -> tuple[RecallNotice, str]:
     if recall.status not in (S.ACTIVE, S.COMPLETED):
         raise Conflict(_("This recall no longer takes answers."), code="recall_not_active")
     q = {name: _quantity(data, name) for name in ("on_hand", "returned", "destroyed", "corrected")}
-    held = notice.held
-    errors = {}
-    for name in ("on_hand", "returned", "destroyed"):
-        if q[name] > held:
-            errors[name] = ValidationError(
-                _("More than the %(held)s units you held of the affected lots.")
-                % {"held": format(held.normalize(), "f")},
-                code="quantity_exceeds_held",
-            )
-    if not errors and q["returned"] + q["destroyed"] > held:
-        errors["returned"] = ValidationError(
-            _("Returned and destroyed together exceed the %(held)s units you held.")
-            % {"held": format(held.normalize(), "f")},
-            code="quantity_exceeds_held",
-        )
+    errors = ack_figure_errors(q, notice.held)
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
@@ -1198,12 +1240,15 @@ def recall_file_progress_report(
     recall = _lock(recall)
     recall_require_actor(recall=recall, actor=actor, action="progress_report")
     _check(recall, "progress_report")
-    figures = report_figures(
-        recall,
-        units_recovered=units_recovered,
-        units_corrected=units_corrected,
-        units_destroyed=units_destroyed,
-    )
+    stated = {
+        "units_recovered": units_recovered,
+        "units_corrected": units_corrected,
+        "units_destroyed": units_destroyed,
+    }
+    errors = stated_figure_errors(recall, stated)
+    if errors:
+        raise ValidationError(errors)
+    figures = report_figures(recall, **stated)
     sequence = recall.progress_reports.count() + 1
     report = RecallProgressReport.objects.create(
         recall=recall, sequence=sequence, note=note, filed_by=actor, **figures
@@ -1217,7 +1262,7 @@ def recall_file_progress_report(
         actor=actor,
         data={
             "sequence": sequence,
-            "effectiveness": str(report.effectiveness),
+            "effectiveness": report.effectiveness,
             "target_met": report.target_met,
             "next_report_due_at": recall.next_report_due_at.isoformat(),
         },
@@ -1227,7 +1272,11 @@ def recall_file_progress_report(
         topic="recall.progress_report",
         subject=_("Recall progress report %(n)s: %(number)s")
         % {"n": sequence, "number": recall.number},
-        body=_("Effectiveness %(e)s %% (target %(t)s).")
+        body=(
+            _("Effectiveness %(e)s %% (target %(t)s).")
+            if report.effectiveness is not None
+            else _("Effectiveness not applicable: no consignee (target %(t)s).")
+        )
         % {"e": report.effectiveness, "t": recall.target_effectiveness},
     )
     return report
@@ -1283,12 +1332,15 @@ def recall_file_summary_report(
         raise Conflict(_("The summary report has already been filed."), code="summary_exists")
     if not conclusion.strip():
         raise _field_error("conclusion", _("The summary report needs a conclusion."), "required")
-    figures = report_figures(
-        recall,
-        units_recovered=units_recovered,
-        units_corrected=units_corrected,
-        units_destroyed=units_destroyed,
-    )
+    stated = {
+        "units_recovered": units_recovered,
+        "units_corrected": units_corrected,
+        "units_destroyed": units_destroyed,
+    }
+    errors = stated_figure_errors(recall, stated)
+    if errors:
+        raise ValidationError(errors)
+    figures = report_figures(recall, **stated)
     report = RecallSummaryReport.objects.create(
         recall=recall, conclusion=conclusion, note=note, filed_by=actor, **figures
     )
@@ -1299,7 +1351,7 @@ def recall_file_summary_report(
         "summary_report_filed",
         actor=actor,
         data={
-            "effectiveness": str(report.effectiveness),
+            "effectiveness": report.effectiveness,
             "target_met": report.target_met,
             "on_time": timezone.now() <= recall.summary_due_at,
         },
@@ -1326,6 +1378,14 @@ def recall_close(*, recall: Recall, actor, override: bool = False, reason: str =
     unanswered = figures["consignees_total"] - figures["consignees_answered"]
     met = figures["target_met"] and unanswered == 0
     if not met:
+        if not override and figures["effectiveness"] is None:
+            raise Conflict(
+                _(
+                    "This recall reached no consignee, so its effectiveness cannot be checked; "
+                    "close with override and a reason."
+                ),
+                code="no_consignees",
+            )
         if not override:
             raise Conflict(
                 _(
@@ -1352,7 +1412,7 @@ def recall_close(*, recall: Recall, actor, override: bool = False, reason: str =
         reason=reason,
         data={
             "override": not met,
-            "effectiveness": str(figures["effectiveness"]),
+            "effectiveness": figures["effectiveness"],
             "unanswered": unanswered,
         },
     )

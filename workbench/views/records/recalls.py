@@ -279,6 +279,8 @@ def describe(row) -> tuple[str, str]:
     label = str(RECALL_LABELS.get(row.action, row.action.replace("_", " ")))
     data = row.data or {}
     if row.action in ("progress_report_filed", "summary_report_filed") and "effectiveness" in data:
+        if data["effectiveness"] is None:
+            return label, _("effectiveness not applicable: no consignee")
         return label, _("effectiveness %(e)s %%") % {"e": data["effectiveness"]}
     return label, ""
 
