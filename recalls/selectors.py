@@ -278,3 +278,16 @@ def holdings_by_organization(recall: Recall) -> dict[int, dict]:
         entry["sold_on"] += sold_on
         entry["held"] += held
     return result
+
+
+def pending_scope_changes(recall: Recall) -> list[dict]:
+    """The scope's refreshes (``scope_refreshed`` timeline rows) since it was last confirmed,
+    oldest first, each with its time and row id: what the producer confirms before the start."""
+    if recall.scope_confirmed_at is not None:
+        return []
+    timeline = recall.timeline.all()
+    confirmed = timeline.filter(action="scope_confirmed").order_by("-id").first()
+    rows = timeline.filter(action="scope_refreshed").order_by("id")
+    if confirmed is not None:
+        rows = rows.filter(id__gt=confirmed.id)
+    return [{"entry": row.pk, "at": row.at, **row.data} for row in rows]

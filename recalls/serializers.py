@@ -285,6 +285,17 @@ class RecallTimelineSerializer(serializers.ModelSerializer):
         fields = ["id", "at", "action", "actor", "actor_organization", "reason", "data"]
 
 
+class ActivateInput(serializers.Serializer):
+    confirm_scope = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "Confirm the changes to the scope a refused start listed (409 scope_changed); "
+            "changes found in this very call are refused again."
+        ),
+    )
+
+
 class RecallReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
 
