@@ -226,3 +226,18 @@ def test_ids_beyond_a_primary_key_are_refused(enterprise, lot):
         format="json",
     )
     assert response.status_code == 400 and not Recall.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "query, urls",
+    [
+        ("producer_id=99999999999999999999999", ["/api/v1/recalls/"]),
+        ("recall_class=7", ["/api/v1/recalls/", "/api/v1/public/recalls/"]),
+    ],
+)
+def test_list_filters_are_bounded(enterprise, query, urls):
+    for url in urls:
+        response = enterprise.client.get(f"{url}?{query}")
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["field"] == query.split("=")[0]
+        assert response.json()["errors"][0]["rule"] == "max_value"
