@@ -190,6 +190,12 @@ class Recall(TimeStampedModel):
                 name="recall_summary_check_idx",
                 condition=Q(status=RecallStatus.COMPLETED),
             ),
+            # A progress report overdue before a completion the sweep has not caught up with.
+            models.Index(
+                fields=["report_check_at"],
+                name="recall_report_check_done_idx",
+                condition=Q(status=RecallStatus.COMPLETED, report_check_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

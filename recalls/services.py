@@ -1522,7 +1522,10 @@ def recall_complete(*, recall: Recall, actor, note: str = "") -> Recall:
     recall.completed_at = now
     recall.summary_due_at = recall.summary_check_at = deadline.due_at
     recall.summary_calendar_covered = deadline.calendar_covered
-    recall.report_check_at = None
+    # A progress report that fell overdue before now and was not swept yet (the sweep was
+    # down) is still announced, stamped with its due time; none falls due after this.
+    if recall.report_check_at is not None and recall.report_check_at > now:
+        recall.report_check_at = None
     recall.save(
         update_fields=[
             "status",

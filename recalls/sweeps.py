@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +28,14 @@ from .services import log_entry, notify_regulators, send_notice
 
 # Due times one row may act on in one sweep (a repeat of 0 days would otherwise never end).
 _MAX_ACTIONS_PER_ROW = 1000
+
+
+def _horizon(recall: Recall, now: datetime) -> datetime:
+    """Up to when a recall's reminders and progress-report notices fall due: now, or its
+    completion if it was completed before the sweep came back (nothing falls due after it)."""
+    if recall.status == S.COMPLETED and recall.completed_at is not None:
+        return min(now, recall.completed_at)
+    return now
 
 
 def _remind_or_escalate(notice: RecallNotice, at: datetime, now: datetime) -> None:
@@ -90,8 +98,11 @@ def _sweep_notices(now: datetime, limit: int) -> int:
     with transaction.atomic():
         notices = list(
             RecallNotice.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(acknowledged_at__isnull=True, next_reminder_at__lte=now)
             .filter(
-                acknowledged_at__isnull=True, next_reminder_at__lte=now, recall__status=S.ACTIVE
+                Q(recall__status=S.ACTIVE)
+                # completed while the sweep was down: what fell due before the completion
+                | Q(recall__status=S.COMPLETED, next_reminder_at__lte=F("recall__completed_at"))
             )
             .select_related("recall__producer", "organization")
             .order_by("next_reminder_at", "id")[:limit]
@@ -108,7 +119,11 @@ def _sweep_notices(now: datetime, limit: int) -> int:
             acted[i] += 1
             done += 1
             following = notice.next_reminder_at
-            if following is not None and following <= now and acted[i] < _MAX_ACTIONS_PER_ROW:
+            if (
+                following is not None
+                and following <= _horizon(notice.recall, now)
+                and acted[i] < _MAX_ACTIONS_PER_ROW
+            ):
                 heapq.heappush(due, (following, pk, i))
         for notice in notices:
             notice.save(update_fields=["reminders_sent", "next_reminder_at", "escalated_at"])
@@ -147,20 +162,28 @@ def _sweep_reports(now: datetime, limit: int) -> int:
             .filter(
                 Q(status=S.ACTIVE, report_check_at__lte=now)
                 | Q(status=S.COMPLETED, summary_check_at__lte=now)
+                # completed while the sweep was down: a progress report that was overdue before
+                | Q(status=S.COMPLETED, report_check_at__lte=now)
             )
             .order_by("id")[:limit]
         )
         for recall in due:
-            summary = recall.status == S.COMPLETED
-            field = "summary_check_at" if summary else "report_check_at"
-            # The overdue notice at the due time, then again every repeat from it, each once.
-            for _n in range(_MAX_ACTIONS_PER_ROW):
-                at = getattr(recall, field)
-                if at is None or at > now:
-                    break
-                _report_overdue(recall, at, now, summary=summary)
-                setattr(recall, field, at + repeat if repeat else None)  # 0 days: said once
-                done += 1
+            fields = ["report_check_at"]
+            if recall.status == S.COMPLETED:
+                fields.append("summary_check_at")
+            for field in fields:
+                summary = field == "summary_check_at"
+                horizon = now if summary else _horizon(recall, now)
+                # The overdue notice at the due time, then again every repeat from it, each once.
+                for _n in range(_MAX_ACTIONS_PER_ROW):
+                    at = getattr(recall, field)
+                    if at is None or at > horizon:
+                        break
+                    _report_overdue(recall, at, now, summary=summary)
+                    setattr(recall, field, at + repeat if repeat else None)  # 0 days: said once
+                    done += 1
+            if recall.status == S.COMPLETED:
+                recall.report_check_at = None  # no progress report falls due after completion
             recall.save(update_fields=["summary_check_at", "report_check_at"])
     return done
 

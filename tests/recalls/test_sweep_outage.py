@@ -9,7 +9,8 @@ from trace.core import services as trace_services
 import pytest
 from django.core.management import call_command
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import F, Min
+from django.utils import timezone
 
 from recalls import services
 from recalls.models import Recall, RecallNotice, RecallTimelineEntry
@@ -144,3 +145,33 @@ def test_the_next_overdue_report_notice_counts_from_the_due_time(recall):
     assert {row.data["due_at"] for row in rows} == {due.isoformat()}
     recall.refresh_from_db()
     assert recall.report_check_at == due + timedelta(days=28)
+
+
+def _started_days_ago(recall: Recall, days: int) -> None:
+    """As if the recall had started ``days`` ago and no sweep had run since."""
+    back = timedelta(days=days)
+    Recall.objects.filter(pk=recall.pk).update(
+        activated_at=F("activated_at") - back,
+        next_report_due_at=F("next_report_due_at") - back,
+        report_check_at=F("report_check_at") - back,
+    )
+    RecallNotice.objects.filter(recall=recall).update(
+        notified_at=F("notified_at") - back, next_reminder_at=F("next_reminder_at") - back
+    )
+    recall.refresh_from_db()
+
+
+def test_what_fell_due_before_a_completion_during_the_outage_is_still_done(enterprise, recall):
+    """The producer completes the recall while the sweep is down: the reminders, escalations
+    and the overdue report that fell due before are done when it comes back, as on time."""
+    _started_days_ago(recall, 12)
+    with transaction.atomic():  # on time: every due time swept, then the completion
+        on_time, _state, sweeps = _on_time(recall, timezone.now())
+        assert len(sweeps) == 4
+        transaction.set_rollback(True)
+    services.recall_complete(recall=recall, actor=enterprise.user)
+    assert sweep_recalls(timezone.now() + timedelta(minutes=1)) == 10
+    assert _swept_rows(recall) == on_time and len(on_time) == 10
+    recall.refresh_from_db()
+    assert recall.report_check_at is None
+    assert sweep_recalls(timezone.now() + timedelta(days=3)) == 0
