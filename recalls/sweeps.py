@@ -28,6 +28,7 @@ from .services import log_entry, notify_regulators, send_notice
 
 # Due times one row may act on in one sweep (a repeat of 0 days would otherwise never end).
 _MAX_ACTIONS_PER_ROW = 1000
+_NO_TIME = timedelta(0)
 
 
 def _horizon(recall: Recall, now: datetime) -> datetime:
@@ -180,7 +181,7 @@ def _sweep_reports(now: datetime, limit: int) -> int:
                     if at is None or at > horizon:
                         break
                     _report_overdue(recall, at, now, summary=summary)
-                    setattr(recall, field, at + repeat if repeat else None)  # 0 days: said once
+                    setattr(recall, field, at + repeat if repeat > _NO_TIME else None)  # 0: once
                     done += 1
             if recall.status == S.COMPLETED:
                 recall.report_check_at = None  # no progress report falls due after completion

@@ -134,6 +134,15 @@ def test_a_sweep_after_a_12_day_outage_writes_what_on_time_sweeps_write(recall):
     assert _swept_rows(recall) == late
 
 
+def test_the_recall_page_says_when_a_late_sweep_did_it(client, enterprise, recall):
+    later = recall.activated_at + timedelta(days=12)
+    sweep_recalls(later)
+    client.force_login(enterprise.user)
+    html = client.get(f"/workbench/recalls/{recall.pk}/", HTTP_ACCEPT_LANGUAGE="en").content
+    done = timezone.localtime(later).strftime("%Y-%m-%d %H:%M")
+    assert html.decode().count(f"done at {done}, the sweep having been down") == 10
+
+
 def test_the_next_overdue_report_notice_counts_from_the_due_time(recall):
     """Weekly repeats of an overdue progress report keep their rhythm after an outage."""
     due = recall.next_report_due_at

@@ -4,6 +4,8 @@ actions, each calling the ``recalls.services`` function the API calls."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -11,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
@@ -312,9 +315,19 @@ RECALL_LABELS = {
 }
 
 
+# A sweep runs every minute: a row it wrote later than this after its due time was caught up.
+LATE_SWEEP = timedelta(minutes=10)
+
+
 def describe(row) -> tuple[str, str]:
     label = str(RECALL_LABELS.get(row.action, row.action.replace("_", " ")))
     data = row.data or {}
+    swept_at = parse_datetime(data.get("swept_at") or "")
+    if swept_at is not None and swept_at - row.at > LATE_SWEEP:
+        # Stamped with its due time by a sweep that ran late (issue 19 item 6).
+        return label, _("due at this time; done at %(at)s, the sweep having been down") % {
+            "at": timezone.localtime(swept_at).strftime("%Y-%m-%d %H:%M")
+        }
     if row.action == "scope_refreshed":
         return label, _(
             "%(lots)s lots and %(added)s consignees added, %(changed)s changed, %(removed)s "
