@@ -319,7 +319,7 @@ RECALL_SUMMARY_WORKING_DAYS = env_int("RECALL_SUMMARY_WORKING_DAYS", 15)
 # Progress reports: every 3 months by default, every 2 weeks for a class I recall.
 RECALL_PROGRESS_INTERVAL_DAYS = env_int("RECALL_PROGRESS_INTERVAL_DAYS", 90)
 RECALL_PROGRESS_INTERVAL_DAYS_CLASS_I = env_int("RECALL_PROGRESS_INTERVAL_DAYS_CLASS_I", 14)
-# An overdue report is escalated again after this many days.
+# An overdue report is escalated again after this many days (0: once), counted from its due time.
 RECALL_OVERDUE_REPEAT_DAYS = env_int("RECALL_OVERDUE_REPEAT_DAYS", 7)
 # GPSR Art. 37(1): a choice of at least two remedies unless the producer records why not.
 RECALL_MIN_REMEDIES = env_int("RECALL_MIN_REMEDIES", 2)

@@ -1,10 +1,23 @@
 from trace.core.choices import ProductCategory
+from trace.rest.filters import IdFilter
 
+from django import forms
 from django.db.models import Q
 from django_filters import rest_framework as filters
 
 from .choices import RecallStatus, RecallType
 from .models import PUBLIC_STATUSES, Recall
+
+
+class RecallClassFilter(filters.NumberFilter):
+    """A recall class: a whole number, 1 to 3 (not ``1e400``)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 3)
+        super().__init__(*args, **kwargs)
 
 
 def _search(queryset, name, value):
@@ -20,8 +33,8 @@ class RecallFilterSet(filters.FilterSet):
     q = filters.CharFilter(method="search")
     status = filters.MultipleChoiceFilter(choices=RecallStatus.choices)
     recall_type = filters.ChoiceFilter(choices=RecallType.choices)
-    recall_class = filters.NumberFilter()
-    producer_id = filters.NumberFilter(field_name="producer_id")
+    recall_class = RecallClassFilter()
+    producer_id = IdFilter(field_name="producer_id")
     category = filters.MultipleChoiceFilter(choices=ProductCategory.choices)
     region = filters.CharFilter(field_name="region_code", lookup_expr="startswith")
 
@@ -40,7 +53,7 @@ class PublicRecallFilterSet(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=[(s.value, s.label) for s in PUBLIC_STATUSES])
     category = filters.MultipleChoiceFilter(choices=ProductCategory.choices)
     region = filters.CharFilter(field_name="region_code", lookup_expr="startswith")
-    recall_class = filters.NumberFilter()
+    recall_class = RecallClassFilter()
     date_from = filters.DateFilter(field_name="activated_at", lookup_expr="date__gte")
     date_to = filters.DateFilter(field_name="activated_at", lookup_expr="date__lte")
 

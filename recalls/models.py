@@ -190,6 +190,12 @@ class Recall(TimeStampedModel):
                 name="recall_summary_check_idx",
                 condition=Q(status=RecallStatus.COMPLETED),
             ),
+            # A progress report overdue before a completion the sweep has not caught up with.
+            models.Index(
+                fields=["report_check_at"],
+                name="recall_report_check_done_idx",
+                condition=Q(status=RecallStatus.COMPLETED, report_check_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -396,8 +402,9 @@ class _ReportFigures(models.Model):
         null=True,
         blank=True,
     )
+    # None: no consignee to check (not 100 % of nothing).
     effectiveness = models.DecimalField(
-        _("consignees answered, %"), max_digits=5, decimal_places=2, default=0
+        _("consignees answered, %"), max_digits=5, decimal_places=2, null=True, blank=True
     )
     target_effectiveness = models.CharField(
         _("target effectiveness"), max_length=1, choices=Effectiveness.choices

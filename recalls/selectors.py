@@ -12,9 +12,10 @@ from trace.models import EventBatch
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import DecimalField, F, Sum
+from django.db.models.functions import Least
 
-from .models import Recall, RecallNotice
+from .models import QUANTITY, Recall, RecallNotice, RecallProgressReport
 
 ZERO = Decimal(0)
 _OUTBOUND = {BizStep.SHIPPING, BizStep.RETAIL_SELLING}
@@ -175,14 +176,49 @@ def compute_scope(batch_ids: list[int]) -> Scope:
 # --- report figures ------------------------------------------------------------
 
 
+def _largest(model, name: str) -> Decimal:
+    """The largest value a decimal column stores."""
+    f = model._meta.get_field(name)
+    return Decimal(10) ** (f.max_digits - f.decimal_places) - Decimal(1).scaleb(-f.decimal_places)
+
+
+# A ratio beyond what the report's column stores (a tiny denominator) is shown at that bound.
+_PERCENT_MAX = _largest(RecallProgressReport, "recalled_over_sold")
+_THOUSANDTH = Decimal("0.001")
+
+
 def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
     if not whole:
         return None
-    return (Decimal(100) * part / whole).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    percent = (Decimal(100) * part / whole).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return min(percent, _PERCENT_MAX)
 
 
 def target_percent(level: str) -> int:
     return settings.RECALL_EFFECTIVENESS_PERCENT[level]
+
+
+def _counted(value) -> Decimal:
+    """A sum as stored (SQLite adds decimals up as floats)."""
+    if value is None:
+        return ZERO
+    return Decimal(value if isinstance(value, Decimal) else repr(value)).quantize(_THOUSANDTH)
+
+
+def _bounded_by_held() -> dict:
+    """Each consignee's answers counted up to what it held (issue 19 item 12): returned, then
+    destroyed, then corrected, never more than ``held`` together. Answers are refused above it
+    since; an answer stored before that counts no more than the consignee could have had."""
+    held = F("held")
+    returned = Least(F("returned"), held)
+    destroyed = Least(F("destroyed"), held - returned)
+    corrected = Least(F("corrected"), held - returned - destroyed)
+    out = DecimalField(**{k: QUANTITY[k] for k in ("max_digits", "decimal_places")})
+    return {
+        "counted_returned": Sum(returned, output_field=out),
+        "counted_destroyed": Sum(destroyed, output_field=out),
+        "counted_corrected": Sum(corrected, output_field=out),
+    }
 
 
 def report_figures(
@@ -190,24 +226,25 @@ def report_figures(
 ) -> dict:
     """What a progress or summary report states (the Chinese food-recall forms' figures):
     consignees notified and answering, units recovered/corrected/destroyed (as the
-    consignees reported unless the producer states its own), recalled ÷ sold,
-    recalled ÷ planned, and effectiveness (consignees answered, %) against the target."""
+    consignees reported, each up to what it held, unless the producer states its own),
+    recalled ÷ sold, recalled ÷ planned, and effectiveness (consignees answered, %) against
+    the target. A recall without consignees has no effectiveness (``None``, not 100 % of
+    nothing) and does not meet its target by itself: the regulator closes it by override,
+    with the reason on the record."""
     notices = RecallNotice.objects.filter(recall=recall, included=True)
-    totals = notices.aggregate(
-        returned=Sum("returned"), corrected=Sum("corrected"), destroyed=Sum("destroyed")
-    )
+    totals = notices.aggregate(**_bounded_by_held())
     consignees_total = notices.count()
     consignees_notified = notices.filter(notified_at__isnull=False).count()
     consignees_answered = notices.filter(acknowledged_at__isnull=False).count()
-    recovered = (totals["returned"] or ZERO) if units_recovered is None else units_recovered
-    corrected = (totals["corrected"] or ZERO) if units_corrected is None else units_corrected
-    destroyed = (totals["destroyed"] or ZERO) if units_destroyed is None else units_destroyed
-    recalled = recovered + corrected + destroyed
-    effectiveness = (
-        _percent(Decimal(consignees_answered), Decimal(consignees_total))
-        if consignees_total
-        else Decimal(100)
+    recovered = _counted(totals["counted_returned"]) if units_recovered is None else units_recovered
+    corrected = (
+        _counted(totals["counted_corrected"]) if units_corrected is None else units_corrected
     )
+    destroyed = (
+        _counted(totals["counted_destroyed"]) if units_destroyed is None else units_destroyed
+    )
+    recalled = recovered + corrected + destroyed
+    effectiveness = _percent(Decimal(consignees_answered), Decimal(consignees_total))
     return {
         "consignees_total": consignees_total,
         "consignees_notified": consignees_notified,
@@ -221,7 +258,8 @@ def report_figures(
         "recalled_over_planned": _percent(recalled, recall.units_planned),
         "effectiveness": effectiveness,
         "target_effectiveness": recall.target_effectiveness,
-        "target_met": effectiveness >= target_percent(recall.target_effectiveness),
+        "target_met": effectiveness is not None
+        and effectiveness >= target_percent(recall.target_effectiveness),
     }
 
 
@@ -240,3 +278,16 @@ def holdings_by_organization(recall: Recall) -> dict[int, dict]:
         entry["sold_on"] += sold_on
         entry["held"] += held
     return result
+
+
+def pending_scope_changes(recall: Recall) -> list[dict]:
+    """The scope's refreshes (``scope_refreshed`` timeline rows) since it was last confirmed,
+    oldest first, each with its time and row id: what the producer confirms before the start."""
+    if recall.scope_confirmed_at is not None:
+        return []
+    timeline = recall.timeline.all()
+    confirmed = timeline.filter(action="scope_confirmed").order_by("-id").first()
+    rows = timeline.filter(action="scope_refreshed").order_by("id")
+    if confirmed is not None:
+        rows = rows.filter(id__gt=confirmed.id)
+    return [{"entry": row.pk, "at": row.at, **row.data} for row in rows]

@@ -8,6 +8,7 @@ from api.serializers import OrganizationRefSerializer
 
 from .choices import Effectiveness, RecallDepth, RecallType, Remedy
 from .models import (
+    QUANTITY,
     Recall,
     RecallBatch,
     RecallDrill,
@@ -17,13 +18,19 @@ from .models import (
     RecallTimelineEntry,
 )
 
+# Every number a client sends has bounds the database stores (issue 19 item 12): a quantity
+# the digits of the models' quantity columns (``QUANTITY``) and at most SUYUAN_MAX_QUANTITY,
+# an id the range of a primary key (BigAutoField). A figure is further bounded by what its
+# party held, in the services.
 Quantity = lambda **kw: serializers.DecimalField(  # noqa: E731
-    max_digits=18,
-    decimal_places=3,
+    max_digits=QUANTITY["max_digits"],
+    decimal_places=QUANTITY["decimal_places"],
     min_value=Decimal(0),
     max_value=Decimal(settings.SUYUAN_MAX_QUANTITY),
     **kw,
 )
+MAX_ID = 2**63 - 1
+RecordId = lambda **kw: serializers.IntegerField(min_value=1, max_value=MAX_ID, **kw)  # noqa: E731
 
 _PLAN = [
     "recall_class",
@@ -53,14 +60,14 @@ class _PlanFields(serializers.Serializer):
         max_length=5000, required=False, allow_blank=True, default=""
     )
     linked_incidents = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=RecordId(),
         required=False,
         default=list,
         max_length=100,
         help_text=_("Ids of incidents the recall follows from (ones you can see)."),
     )
     linked_complaints = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=100
+        child=RecordId(), required=False, default=list, max_length=100
     )
     depth = serializers.ChoiceField(
         choices=RecallDepth.choices, required=False, default=RecallDepth.CONSUMER
@@ -91,15 +98,14 @@ class RecallCreateSerializer(_PlanFields):
     incident's lots, and the type from who opens it (a regulator orders, the producer volunteers)."""
 
     batches = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=RecordId(),
         min_length=1,
         max_length=1000,
         required=False,
         help_text=_("Ids of the affected lots."),
     )
     recall_type = serializers.ChoiceField(choices=RecallType.choices, required=False)
-    incident = serializers.IntegerField(
-        min_value=1,
+    incident = RecordId(
         required=False,
         help_text=_("Open the recall from this incident (its lots are the scope)."),
     )
@@ -222,8 +228,8 @@ class ScopeLotSerializer(serializers.ModelSerializer):
 
 
 class ScopeEditSerializer(serializers.Serializer):
-    batch = serializers.IntegerField(min_value=1, required=False)
-    organization = serializers.IntegerField(min_value=1, required=False)
+    batch = RecordId(required=False)
+    organization = RecordId(required=False)
     include = serializers.BooleanField()
     reason = serializers.CharField(max_length=2000, allow_blank=True)
 
@@ -277,6 +283,17 @@ class RecallTimelineSerializer(serializers.ModelSerializer):
     class Meta:
         model = RecallTimelineEntry
         fields = ["id", "at", "action", "actor", "actor_organization", "reason", "data"]
+
+
+class ActivateInput(serializers.Serializer):
+    confirm_scope = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "Confirm the changes to the scope a refused start listed (409 scope_changed); "
+            "changes found in this very call are refused again."
+        ),
+    )
 
 
 class RecallReasonSerializer(serializers.Serializer):
@@ -334,9 +351,7 @@ class SummaryReportSerializer(serializers.ModelSerializer):
 
 
 class DrillInput(serializers.Serializer):
-    batches = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=1000
-    )
+    batches = serializers.ListField(child=RecordId(), min_length=1, max_length=1000)
 
 
 class DrillSerializer(serializers.ModelSerializer):

@@ -22,6 +22,7 @@ from trace.models import Batch
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
@@ -38,6 +39,7 @@ from incidents.models import Incident
 
 from .choices import RecallStatus, RecallType, Remedy, ScopeSource
 from .models import (
+    QUANTITY,
     Recall,
     RecallAcknowledgement,
     RecallAckToken,
@@ -49,7 +51,15 @@ from .models import (
     RecallSummaryReport,
     RecallTimelineEntry,
 )
-from .selectors import ZERO, compute_scope, holdings_by_organization, report_figures, scope_holdings
+from .selectors import (
+    ZERO,
+    compute_scope,
+    holdings_by_organization,
+    pending_scope_changes,
+    report_figures,
+    scope_holdings,
+    scope_lots,
+)
 
 S = RecallStatus
 # The one transition table: action → (states it may start from, state it leads to;
@@ -900,7 +910,11 @@ def _remedy_text(recall: Recall) -> str:
     return "、".join(str(Remedy(r).label) for r in recall.remedies)
 
 
-def send_notice(notice: RecallNotice, recall: Recall, *, topic: str, now: datetime) -> None:
+def send_notice(
+    notice: RecallNotice, recall: Recall, *, topic: str, now: datetime, at: datetime | None = None
+) -> None:
+    """The notice or a reminder with a fresh link, sent ``now``; a timeline row it writes is
+    stamped ``at`` (a reminder's due time; default ``now``)."""
     token = issue_token(notice, now=now)
     link = ack_url(token)
     reminder = topic == "recall.reminder"
@@ -940,7 +954,7 @@ def send_notice(notice: RecallNotice, recall: Recall, *, topic: str, now: dateti
         log_entry(
             recall,
             "notice_undeliverable",
-            at=now,
+            at=at or now,
             data={"organization": notice.organization_id, "topic": topic},
         )
 
@@ -1013,8 +1027,224 @@ def _record_recall_events(
     return sum(len(lots) for lots in by_recorder.values()), events, skipped
 
 
+# --- the scope brought up to date at activation (issue 19 item 11) ----------------------
+
+# How many lots and consignees a refresh lists by name (the counts are always whole).
+SCOPE_CHANGES_LISTED = 200
+
+
+class ScopeChanged(Conflict):
+    """Activation refused until the changes to the scope found since it was confirmed are
+    confirmed: ``changes`` lists each refresh not yet confirmed (the 409's ``scope_changes``)."""
+
+    default_code = "scope_changed"
+
+    def __init__(self, detail, *, changes: list[dict]):
+        super().__init__(detail, code="scope_changed")
+        self.changes = changes
+
+
+def _activation_refusal(recall: Recall, org: Organization) -> None:
+    if (
+        recall.recall_type == RecallType.ORDERED
+        and org.pk != recall.producer_id
+        and timezone.now() <= recall.objection_due_at
+    ):
+        raise Conflict(
+            _("The producer's objection window is still open."), code="objection_window_open"
+        )
+
+
+def _amount(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value else "0"
+
+
+def _consignee_figures(recall: Recall) -> dict[int, tuple]:
+    return {
+        org: (included, lots, received, sold_on, held)
+        for org, included, lots, received, sold_on, held in recall.notices.values_list(
+            "organization_id", "included", "lots", "received", "sold_on", "held"
+        )
+    }
+
+
+def _bring_scope_up_to_date(recall: Recall) -> dict:
+    """The scope computed again from the trace graph, as at the draft (``scope_lots`` from the
+    affected and added lots, ``scope_holdings`` of every lot), and what differs stored: lots
+    made since, holdings shipped, received or sold since, the consignees' notices and the
+    units. Returns the difference, empty when there is none. Lots and holders the producer
+    left out stay out; what is new is in."""
+    roots = list(
+        recall.scope_batches.filter(Q(distance=0) | Q(source=ScopeSource.ADDED)).values_list(
+            "batch_id", flat=True
+        )
+    )
+    lots = scope_lots(roots)
+    known = set(recall.scope_batches.values_list("batch_id", flat=True))
+    new_lots = {b: d for b, d in lots.items() if b not in known}
+    RecallBatch.objects.bulk_create(
+        [
+            RecallBatch(
+                recall=recall,
+                batch_id=b,
+                distance=d,
+                source=ScopeSource.AFFECTED if d == 0 else ScopeSource.DOWNSTREAM,
+            )
+            for b, d in sorted(new_lots.items())
+        ],
+        batch_size=5000,
+    )
+    stored = {(h.organization_id, h.batch_id): h for h in recall.holdings.all()}
+    fields = ("produced", "received", "sold_on", "used", "held")
+    to_create, to_update = [], []
+    for h in scope_holdings(sorted(known | set(lots))):
+        old = stored.pop((h.organization_id, h.batch_id), None)
+        if old is None:
+            to_create.append(
+                RecallHolding(
+                    recall=recall,
+                    organization_id=h.organization_id,
+                    batch_id=h.batch_id,
+                    **{f: getattr(h, f) for f in fields},
+                )
+            )
+        elif any(getattr(old, f) != getattr(h, f) for f in fields):
+            for f in fields:
+                setattr(old, f, getattr(h, f))
+            to_update.append(old)
+    RecallHolding.objects.bulk_create(to_create, batch_size=5000)
+    RecallHolding.objects.bulk_update(to_update, list(fields), batch_size=5000)
+    RecallHolding.objects.filter(pk__in=[h.pk for h in stored.values()]).delete()
+    holdings_changed = len(to_create) + len(to_update) + len(stored)
+
+    before = _consignee_figures(recall)
+    units_before = (recall.units_planned, recall.units_sold)
+    _refresh_notices(recall)
+    after = _consignee_figures(recall)
+    added, changed, removed = [], [], []
+    for org_id in sorted(set(before) | set(after)):
+        old, new = before.get(org_id), after.get(org_id)
+        was_in, is_in = bool(old and old[0]), bool(new and new[0])
+        if is_in and not was_in:
+            added.append((org_id, old, new))
+        elif was_in and not is_in:
+            removed.append((org_id, old, new))
+        elif is_in and old[1:] != new[1:]:
+            changed.append((org_id, old, new))
+    units_changed = units_before != (recall.units_planned, recall.units_sold)
+    if not (new_lots or holdings_changed or added or changed or removed or units_changed):
+        return {}
+    listed = [o for o, *_r in (added + changed + removed)[: 3 * SCOPE_CHANGES_LISTED]]
+    names = dict(Organization.objects.filter(pk__in=listed).values_list("pk", "name"))
+    batches = {
+        b["id"]: b
+        for b in Batch.objects.filter(pk__in=sorted(new_lots)[:SCOPE_CHANGES_LISTED]).values(
+            "id", "gtin", "lot"
+        )
+    }
+
+    def consignee(org_id, old, new) -> dict:
+        row = {"organization": org_id, "name": names.get(org_id, "")}
+        if old is not None and old[0]:
+            row |= {"lots_before": old[1], "held_before": _amount(old[4])}
+        if new is not None and new[0]:
+            row |= {"lots": new[1], "received": _amount(new[2]), "held": _amount(new[4])}
+        return row
+
+    return {
+        "lots_added_count": len(new_lots),
+        "lots_added": [
+            {"batch": b, "gtin": batches[b]["gtin"], "lot": batches[b]["lot"], "distance": d}
+            for b, d in sorted(new_lots.items())[:SCOPE_CHANGES_LISTED]
+        ],
+        "consignees_added_count": len(added),
+        "consignees_added": [consignee(*c) for c in added[:SCOPE_CHANGES_LISTED]],
+        "consignees_changed_count": len(changed),
+        "consignees_changed": [consignee(*c) for c in changed[:SCOPE_CHANGES_LISTED]],
+        "consignees_removed_count": len(removed),
+        "consignees_removed": [consignee(*c) for c in removed[:SCOPE_CHANGES_LISTED]],
+        "holdings_changed": holdings_changed,
+        "units_planned_before": _amount(units_before[0]),
+        "units_planned": _amount(recall.units_planned),
+        "units_sold_before": _amount(units_before[1]),
+        "units_sold": _amount(recall.units_sold),
+    }
+
+
 @transaction.atomic
-def recall_activate(*, recall: Recall, actor) -> Recall:
+def recall_refresh_scope(*, recall: Recall, actor) -> dict:
+    """Bring a filed recall's scope up to date from the trace graph before it starts: stock
+    shipped, received or made into new lots since the draft is in it, and its holders get
+    their notices. A change is kept, on the timeline (``scope_refreshed``, listing it), and
+    leaves the scope unconfirmed until the producer confirms it. Returns the change (empty
+    when the scope was up to date)."""
+    recall = _lock(recall)
+    org = recall_require_actor(recall=recall, actor=actor, action="activate")
+    _check(recall, "activate")
+    _activation_refusal(recall, org)
+    difference = _bring_scope_up_to_date(recall)
+    if not difference:
+        return {}
+    recall.scope_confirmed_at = None
+    recall.save(update_fields=["units_planned", "units_sold", "scope_confirmed_at", "updated_at"])
+    log_entry(recall, "scope_refreshed", actor=actor, data=difference)
+    if org.pk != recall.producer_id:
+        notify(
+            organization=recall.producer,
+            topic="recall.scope_changed",
+            subject=_("Recall %(number)s: the scope changed before the start")
+            % {"number": recall.number},
+            body=_(
+                "%(lots)s lots and %(n)s consignees were added since the scope was confirmed; "
+                "confirm the new scope to start the recall."
+            )
+            % {"lots": difference["lots_added_count"], "n": difference["consignees_added_count"]},
+            payload={"recall": recall.number},
+            about=recall,
+        )
+    return difference
+
+
+@transaction.atomic
+def _confirm_refreshed_scope(recall: Recall, actor) -> None:
+    """The producer (or the ordering regulator) confirms the refreshed scope it was shown."""
+    recall = _lock(recall)
+    org = recall_require_actor(recall=recall, actor=actor, action="activate")
+    _check(recall, "activate")
+    _activation_refusal(recall, org)
+    if recall.scope_confirmed_at is not None:
+        return
+    recall_require_actor(recall=recall, actor=actor, action="edit_scope")
+    changes = pending_scope_changes(recall)
+    recall.scope_confirmed_at = timezone.now()
+    recall.save(update_fields=["scope_confirmed_at", "updated_at"])
+    log_entry(
+        recall,
+        "scope_confirmed",
+        actor=actor,
+        data={
+            "at_activation": True,
+            "refreshes": [c["entry"] for c in changes],
+            "lots": recall.scope_batches.filter(included=True).count(),
+            "consignees": recall.notices.filter(included=True).count(),
+        },
+    )
+
+
+def recall_activate(*, recall: Recall, actor, confirm_scope: bool = False) -> Recall:
+    """Start the recall. First its scope is brought up to date from the trace graph
+    (``recall_refresh_scope``, its own transaction, kept even when the start is refused): when
+    it changed since it was confirmed, the start is refused (409 ``scope_changed``, listing
+    the changes) until the producer confirms them (``confirm_scope``, which confirms only
+    changes already shown: one found in this very call is refused again)."""
+    if confirm_scope:
+        _confirm_refreshed_scope(recall, actor)
+    recall_refresh_scope(recall=recall, actor=actor)
+    return _activate(recall=recall, actor=actor)
+
+
+@transaction.atomic
+def _activate(*, recall: Recall, actor) -> Recall:
     """Start the recall, in one transaction: every lot of the scope becomes
     recalled through recorded EPCIS events (bulk captures), every consignee gets its
     notice with an acknowledgement link (outbox, sent after commit), and the lots'
@@ -1023,13 +1253,15 @@ def recall_activate(*, recall: Recall, actor) -> Recall:
     recall = _lock(recall)
     org = recall_require_actor(recall=recall, actor=actor, action="activate")
     target = _check(recall, "activate")
-    if (
-        recall.recall_type == RecallType.ORDERED
-        and org.pk != recall.producer_id
-        and timezone.now() <= recall.objection_due_at
-    ):
-        raise Conflict(
-            _("The producer's objection window is still open."), code="objection_window_open"
+    _activation_refusal(recall, org)
+    if recall.scope_confirmed_at is None:
+        raise ScopeChanged(
+            _(
+                "The scope changed since it was confirmed (stock shipped, received or made "
+                "into new lots since); the producer confirms the changes listed, then the "
+                "recall starts."
+            ),
+            changes=pending_scope_changes(recall),
         )
     now = timezone.now()
     recalled, events, skipped = _record_recall_events(recall, org=org, actor=actor, now=now)
@@ -1097,7 +1329,62 @@ def _quantity(data: dict, name: str) -> Decimal:
         raise _field_error(name, _("A quantity must be zero or more."), "quantity_negative")
     if quantity > settings.SUYUAN_MAX_QUANTITY:
         raise _field_error(name, _("This quantity is implausibly large."), "quantity_too_large")
+    if quantity != quantity.quantize(_QUANTUM):
+        raise _field_error(
+            name,
+            _("A quantity has at most %(n)s decimal places.") % {"n": QUANTITY["decimal_places"]},
+            "max_decimal_places",
+        )
     return quantity
+
+
+_QUANTUM = Decimal(1).scaleb(-QUANTITY["decimal_places"])
+
+
+def _exceeds_held(held: Decimal, message) -> ValidationError:
+    return ValidationError(
+        message % {"held": format(held.normalize(), "f")}, code="quantity_exceeds_held"
+    )
+
+
+def ack_figure_errors(q: dict[str, Decimal], held: Decimal) -> dict[str, ValidationError]:
+    """A consignee's figures are bounded by what it held of the scope's lots (issue 19 item 12):
+    each of them, and returned, destroyed and corrected together (a unit is dealt with once)."""
+    errors = {}
+    for name in ("on_hand", "returned", "destroyed", "corrected"):
+        if q[name] > held:
+            errors[name] = _exceeds_held(
+                held, _("More than the %(held)s units you held of the affected lots.")
+            )
+    if errors:
+        return errors
+    if q["returned"] + q["destroyed"] + q["corrected"] > held:
+        last = next(n for n in ("corrected", "destroyed", "returned") if q[n])
+        errors[last] = _exceeds_held(
+            held,
+            _("Returned, destroyed and corrected together exceed the %(held)s units you held."),
+        )
+    return errors
+
+
+def stated_figure_errors(recall: Recall, figures: dict) -> dict[str, ValidationError]:
+    """The producer's own report figures are bounded by the units of the scope: what was
+    distributed, or what the consignees held if more (issue 19 item 12)."""
+    bound = max(recall.units_sold, recall.units_planned)
+    stated = {k: v for k, v in figures.items() if v is not None}
+    if not stated or not bound or sum(stated.values(), ZERO) <= bound:
+        return {}
+    field = next(iter(sorted(stated, key=lambda k: stated[k], reverse=True)))
+    return {
+        field: ValidationError(
+            _(
+                "Recovered, corrected and destroyed together exceed the %(bound)s units "
+                "of the scope (distributed, or held by the consignees)."
+            )
+            % {"bound": format(bound.normalize(), "f")},
+            code="quantity_exceeds_scope",
+        )
+    }
 
 
 def find_token(token: str, *, lock: bool = False) -> RecallAckToken:
@@ -1132,21 +1419,7 @@ def recall_acknowledge(*, token: str, data: dict) -> tuple[RecallNotice, str]:
     if recall.status not in (S.ACTIVE, S.COMPLETED):
         raise Conflict(_("This recall no longer takes answers."), code="recall_not_active")
     q = {name: _quantity(data, name) for name in ("on_hand", "returned", "destroyed", "corrected")}
-    held = notice.held
-    errors = {}
-    for name in ("on_hand", "returned", "destroyed"):
-        if q[name] > held:
-            errors[name] = ValidationError(
-                _("More than the %(held)s units you held of the affected lots.")
-                % {"held": format(held.normalize(), "f")},
-                code="quantity_exceeds_held",
-            )
-    if not errors and q["returned"] + q["destroyed"] > held:
-        errors["returned"] = ValidationError(
-            _("Returned and destroyed together exceed the %(held)s units you held.")
-            % {"held": format(held.normalize(), "f")},
-            code="quantity_exceeds_held",
-        )
+    errors = ack_figure_errors(q, notice.held)
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
@@ -1194,12 +1467,15 @@ def recall_file_progress_report(
     recall = _lock(recall)
     recall_require_actor(recall=recall, actor=actor, action="progress_report")
     _check(recall, "progress_report")
-    figures = report_figures(
-        recall,
-        units_recovered=units_recovered,
-        units_corrected=units_corrected,
-        units_destroyed=units_destroyed,
-    )
+    stated = {
+        "units_recovered": units_recovered,
+        "units_corrected": units_corrected,
+        "units_destroyed": units_destroyed,
+    }
+    errors = stated_figure_errors(recall, stated)
+    if errors:
+        raise ValidationError(errors)
+    figures = report_figures(recall, **stated)
     sequence = recall.progress_reports.count() + 1
     report = RecallProgressReport.objects.create(
         recall=recall, sequence=sequence, note=note, filed_by=actor, **figures
@@ -1213,7 +1489,7 @@ def recall_file_progress_report(
         actor=actor,
         data={
             "sequence": sequence,
-            "effectiveness": str(report.effectiveness),
+            "effectiveness": report.effectiveness,
             "target_met": report.target_met,
             "next_report_due_at": recall.next_report_due_at.isoformat(),
         },
@@ -1223,7 +1499,11 @@ def recall_file_progress_report(
         topic="recall.progress_report",
         subject=_("Recall progress report %(n)s: %(number)s")
         % {"n": sequence, "number": recall.number},
-        body=_("Effectiveness %(e)s %% (target %(t)s).")
+        body=(
+            _("Effectiveness %(e)s %% (target %(t)s).")
+            if report.effectiveness is not None
+            else _("Effectiveness not applicable: no consignee (target %(t)s).")
+        )
         % {"e": report.effectiveness, "t": recall.target_effectiveness},
     )
     return report
@@ -1242,7 +1522,10 @@ def recall_complete(*, recall: Recall, actor, note: str = "") -> Recall:
     recall.completed_at = now
     recall.summary_due_at = recall.summary_check_at = deadline.due_at
     recall.summary_calendar_covered = deadline.calendar_covered
-    recall.report_check_at = None
+    # A progress report that fell overdue before now and was not swept yet (the sweep was
+    # down) is still announced, stamped with its due time; none falls due after this.
+    if recall.report_check_at is not None and recall.report_check_at > now:
+        recall.report_check_at = None
     recall.save(
         update_fields=[
             "status",
@@ -1279,12 +1562,15 @@ def recall_file_summary_report(
         raise Conflict(_("The summary report has already been filed."), code="summary_exists")
     if not conclusion.strip():
         raise _field_error("conclusion", _("The summary report needs a conclusion."), "required")
-    figures = report_figures(
-        recall,
-        units_recovered=units_recovered,
-        units_corrected=units_corrected,
-        units_destroyed=units_destroyed,
-    )
+    stated = {
+        "units_recovered": units_recovered,
+        "units_corrected": units_corrected,
+        "units_destroyed": units_destroyed,
+    }
+    errors = stated_figure_errors(recall, stated)
+    if errors:
+        raise ValidationError(errors)
+    figures = report_figures(recall, **stated)
     report = RecallSummaryReport.objects.create(
         recall=recall, conclusion=conclusion, note=note, filed_by=actor, **figures
     )
@@ -1295,7 +1581,7 @@ def recall_file_summary_report(
         "summary_report_filed",
         actor=actor,
         data={
-            "effectiveness": str(report.effectiveness),
+            "effectiveness": report.effectiveness,
             "target_met": report.target_met,
             "on_time": timezone.now() <= recall.summary_due_at,
         },
@@ -1322,6 +1608,14 @@ def recall_close(*, recall: Recall, actor, override: bool = False, reason: str =
     unanswered = figures["consignees_total"] - figures["consignees_answered"]
     met = figures["target_met"] and unanswered == 0
     if not met:
+        if not override and figures["effectiveness"] is None:
+            raise Conflict(
+                _(
+                    "This recall reached no consignee, so its effectiveness cannot be checked; "
+                    "close with override and a reason."
+                ),
+                code="no_consignees",
+            )
         if not override:
             raise Conflict(
                 _(
@@ -1348,7 +1642,7 @@ def recall_close(*, recall: Recall, actor, override: bool = False, reason: str =
         reason=reason,
         data={
             "override": not met,
-            "effectiveness": str(figures["effectiveness"]),
+            "effectiveness": figures["effectiveness"],
             "unanswered": unanswered,
         },
     )
@@ -1398,6 +1692,7 @@ __all__ = [
     "recall_submit",
     "recall_approve",
     "recall_object",
+    "recall_refresh_scope",
     "recall_activate",
     "recall_acknowledge",
     "recall_file_progress_report",

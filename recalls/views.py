@@ -13,7 +13,9 @@ from . import services
 from .drill import recall_drill
 from .filters import RecallFilterSet
 from .models import Recall, RecallNotice, RecallSummaryReport
+from .selectors import pending_scope_changes
 from .serializers import (
+    ActivateInput,
     DrillInput,
     DrillSerializer,
     NoticeSerializer,
@@ -164,6 +166,8 @@ class RecallViewSet(
                 "recall": recall.number,
                 "proposed_at": recall.scope_proposed_at,
                 "confirmed_at": recall.scope_confirmed_at,
+                # Changes found when the start brought the scope up to date, not yet confirmed.
+                "pending_changes": pending_scope_changes(recall),
                 "units_planned": recall.units_planned,
                 "units_sold": recall.units_sold,
                 "lots": ScopeLotSerializer(lots, many=True).data,
@@ -263,13 +267,29 @@ class RecallViewSet(
         return self._transition(recall, services.recall_approve, note=self._reason()["reason"])
 
     @extend_schema(
-        request=None,
+        request=ActivateInput,
         responses={200: RecallSerializer},
-        summary="Start the recall: lots recalled, consignees notified, consumer pages warn",
+        summary="Start the recall: scope brought up to date, lots recalled, consignees notified, "
+        "consumer pages warn",
+        description=(
+            "The scope is computed again from the trace graph first. When it changed since it "
+            "was confirmed the answer is 409 problem+json of type scope-changed whose "
+            "``scope_changes`` lists each change (lots and consignees added, consignees changed "
+            "or removed, units before and after); post again with ``confirm_scope: true`` to "
+            "confirm them and start."
+        ),
     )
     @action(detail=True, methods=["post"])
     def activate(self, request, pk=None):
-        return self._transition(self._recall("activate"), services.recall_activate)
+        recall = self._recall("activate")
+        s = ActivateInput(data=request.data)
+        s.is_valid(raise_exception=True)
+        try:
+            return self._transition(recall, services.recall_activate, **s.validated_data)
+        except services.ScopeChanged as exc:
+            response = self.handle_exception(exc)
+            response.data["scope_changes"] = exc.changes  # an RFC 9457 extension member
+            return response
 
     def _reason_action(self, name: str) -> Response:
         recall = self._recall(name)

@@ -4,6 +4,8 @@ actions, each calling the ``recalls.services`` function the API calls."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -11,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
@@ -22,7 +25,7 @@ from recalls import services
 from recalls.choices import Effectiveness, RecallClass, RecallStatus, RecallType, Remedy
 from recalls.filters import RecallFilterSet
 from recalls.models import Recall, RecallNotice, RecallSummaryReport
-from recalls.selectors import report_figures, target_percent
+from recalls.selectors import pending_scope_changes, report_figures, target_percent
 
 from ...access import member_page
 from .common import (
@@ -149,6 +152,20 @@ def _specs() -> dict[str, tuple[Action, type | None, object]]:
             None,
             lambda recall, actor, data: services.recall_activate(recall=recall, actor=actor),
         ),
+        "confirm_scope_and_activate": (
+            Action(
+                "confirm_scope_and_activate",
+                _("Confirm the changed scope and start the recall"),
+                confirm=_(
+                    "Confirm the changes to the scope listed and start the recall? The lots "
+                    "become recalled and consignees are told."
+                ),
+            ),
+            None,
+            lambda recall, actor, data: services.recall_activate(
+                recall=recall, actor=actor, confirm_scope=True
+            ),
+        ),
         "object": (
             Action("object", _("Object to the order"), (reason_field(True),)),
             s.RecallReasonSerializer,
@@ -219,11 +236,29 @@ def _slug(action: str) -> str:
     return action.replace("_", "-")
 
 
+def _may_confirm_scope(recall: Recall, actor) -> bool:
+    try:
+        services.recall_require_actor(recall=recall, actor=actor, action="edit_scope")
+    except drf_exceptions.PermissionDenied:
+        return False
+    return True
+
+
 def actions_for(recall: Recall, actor, now) -> list[Action]:
+    """The buttons; a start whose scope changed since it was confirmed (issue 19 item 11) is
+    offered as "confirm the changed scope and start" to who may confirm it."""
     specs = _specs()
+    names = offered_actions(recall, actor, now)
+    if (
+        "activate" in names
+        and recall.status == RecallStatus.SUBMITTED
+        and recall.scope_confirmed_at is None
+        and _may_confirm_scope(recall, actor)
+    ):
+        names[names.index("activate")] = "confirm_scope_and_activate"
     return [
         specs[name][0].at(reverse("workbench:recall-action", args=[recall.pk, _slug(name)]))
-        for name in offered_actions(recall, actor, now)
+        for name in names
         if name in specs
     ]
 
@@ -252,6 +287,11 @@ RECALL_LABELS = {
     "opened_from_incident": gettext_lazy("Opened from an incident"),
     "scope_proposed": gettext_lazy("Scope proposed from the trace"),
     "scope_confirmed": gettext_lazy("Scope confirmed"),
+    "scope_refreshed": gettext_lazy("Scope brought up to date from the trace"),
+    "consignee_reminded": gettext_lazy("Consignee reminded"),
+    "consignee_escalated": gettext_lazy("Silent consignee escalated"),
+    "progress_report_overdue": gettext_lazy("Progress report overdue"),
+    "summary_report_overdue": gettext_lazy("Summary report overdue"),
     "scope_lot_added": gettext_lazy("Lot added to the scope"),
     "scope_lot_excluded": gettext_lazy("Lot left out of the scope"),
     "scope_lot_included": gettext_lazy("Lot put back in the scope"),
@@ -275,10 +315,34 @@ RECALL_LABELS = {
 }
 
 
+# A sweep runs every minute: a row it wrote later than this after its due time was caught up.
+LATE_SWEEP = timedelta(minutes=10)
+
+
 def describe(row) -> tuple[str, str]:
     label = str(RECALL_LABELS.get(row.action, row.action.replace("_", " ")))
     data = row.data or {}
+    swept_at = parse_datetime(data.get("swept_at") or "")
+    if swept_at is not None and swept_at - row.at > LATE_SWEEP:
+        # Stamped with its due time by a sweep that ran late (issue 19 item 6).
+        return label, _("due at this time; done at %(at)s, the sweep having been down") % {
+            "at": timezone.localtime(swept_at).strftime("%Y-%m-%d %H:%M")
+        }
+    if row.action == "scope_refreshed":
+        return label, _(
+            "%(lots)s lots and %(added)s consignees added, %(changed)s changed, %(removed)s "
+            "removed; units to recover %(before)s → %(after)s"
+        ) % {
+            "lots": data.get("lots_added_count", 0),
+            "added": data.get("consignees_added_count", 0),
+            "changed": data.get("consignees_changed_count", 0),
+            "removed": data.get("consignees_removed_count", 0),
+            "before": data.get("units_planned_before", ""),
+            "after": data.get("units_planned", ""),
+        }
     if row.action in ("progress_report_filed", "summary_report_filed") and "effectiveness" in data:
+        if data["effectiveness"] is None:
+            return label, _("effectiveness not applicable: no consignee")
         return label, _("effectiveness %(e)s %%") % {"e": data["effectiveness"]}
     return label, ""
 
@@ -373,6 +437,7 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
         figures = report_figures(recall)
         context.update(
             {
+                "scope_changes": pending_scope_changes(recall),
                 "lots": [{"link": link, **row} for link, row in zip(lots, rows, strict=True)],
                 "notices": notices.order_by("id"),
                 "holdings": recall.holdings.select_related("organization", "batch").order_by(
