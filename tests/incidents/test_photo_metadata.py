@@ -50,9 +50,7 @@ def gps_png() -> bytes:
     out = io.BytesIO()
     text = PngImagePlugin.PngInfo()
     text.add_text("Comment", "taken at 34.2750N 117.1847E")
-    Image.new("RGBA", (8, 6), (0, 90, 200, 255)).save(
-        out, format="PNG", exif=_exif(), pnginfo=text
-    )
+    Image.new("RGBA", (8, 6), (0, 90, 200, 255)).save(out, format="PNG", exif=_exif(), pnginfo=text)
     return out.getvalue()
 
 
