@@ -563,6 +563,9 @@ SCAN_REGION_NETWORKS_FILE = env_str("SCAN_REGION_NETWORKS_FILE", "")
 # An incident photo is decoded and re-encoded without EXIF (GPS) like a complaint photo; larger
 # than this many pixels it is refused.
 INCIDENT_PHOTO_MAX_PIXELS = env_int("INCIDENT_PHOTO_MAX_PIXELS", 40_000_000)
+# Injury monitoring over incidents runs from a queue filled when an incident with casualties is
+# reported or its figures change; one sweep transaction evaluates at most this many of them.
+RISK_INJURY_SWEEP_CHUNK = env_int("RISK_INJURY_SWEEP_CHUNK", 500)
 
 # --- the workbench's dashboard, quality records and annual report (issue 14) -------------------
 # The dashboard's date range: at most this many days.
