@@ -15,7 +15,11 @@ class ComplaintsConfig(AppConfig):
     def ready(self):
         from trace.demo.extras import register_demo_seeder
 
-        from . import receivers, risk, services  # models are only importable once the registry is ready
+        from . import (  # models are only importable once the registry is ready
+            receivers,
+            risk,
+            services,
+        )
         from .demo import seed_complaints
 
         register_demo_seeder("complaints", seed_complaints, order=30)

@@ -89,7 +89,7 @@ def test_a_run_with_nothing_new_reads_nothing_but_the_empty_queue(batch, chain, 
     statements = [q["sql"] for q in run.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert len(statements) == 1, statements
     assert "complaints_pendinginjurycheck" in statements[0]
-    for table in ("incidents_incident\"", "complaints_complaint\"", "complaints_risksignal\""):
+    for table in ('incidents_incident"', 'complaints_complaint"', 'complaints_risksignal"'):
         assert table not in statements[0].split("INNER JOIN")[0]
 
 
