@@ -17,7 +17,7 @@ from trace.core.choices import BatchStatus
 from trace.models import Batch, Custody, Product, ScanLog
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -373,6 +373,113 @@ def _later_moments(batch_id: int, after: datetime, now: datetime) -> list[dateti
     return sorted(m for m in moments if m > after)
 
 
+# The people hurt on a batch in the window closing at a moment, for many (batch, moment) pairs in
+# one statement: what ``_people(*_batch_window(…))`` counts (injury complaints, plus the
+# casualties of incidents naming the batch that are neither rejected nor merged), per pair. An
+# incident is read by its key from each of the batch's links (a scalar subquery, so no planner
+# starts from the window's dates: on a busy day the window holds every incident, a batch few).
+_WINDOW_CASUALTIES = """
+WITH item (k, batch_id, since, until) AS (VALUES {values})
+SELECT item.k,
+  (SELECT COUNT(*) FROM {complaint} c
+    WHERE c.batch_id = item.batch_id AND c.injured
+      AND c.submitted_at >= item.since AND c.submitted_at <= item.until)
+  + (SELECT COALESCE(SUM(
+      (SELECT i.deaths + i.serious_injuries + i.minor_injuries FROM {incident} i
+        WHERE i.id = l.incident_id AND i.reported_at >= item.since
+          AND i.reported_at <= item.until AND i.status NOT IN (%s, %s))
+    ), 0) FROM {link} l WHERE l.batch_id = item.batch_id)
+FROM item
+"""
+
+
+def window_casualties(pairs: list[tuple[int, datetime]]) -> list[int]:
+    """People hurt on each batch in the window closing at each moment of ``pairs``."""
+    window = timedelta(days=settings.RISK_INJURY_WINDOW_DAYS)
+    adapt = connection.ops.adapt_datetimefield_value
+    found: dict[int, int] = {}
+    for start in range(0, len(pairs), 200):
+        part = pairs[start : start + 200]
+        sql = _WINDOW_CASUALTIES.format(
+            values=", ".join(["(%s, %s, %s, %s)"] * len(part)),
+            complaint=Complaint._meta.db_table,
+            incident=Incident._meta.db_table,
+            link=IncidentBatch._meta.db_table,
+        )
+        params = []
+        for k, (batch_id, moment) in enumerate(part, start):
+            params += [k, batch_id, adapt(moment - window), adapt(moment)]
+        params += [IncidentStatus.REJECTED, IncidentStatus.MERGED]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found.update((int(k), int(n)) for k, n in cursor.fetchall())
+    return [found[k] for k in range(len(pairs))]
+
+
+def _evaluate(incidents: list[Incident], queued: dict, *, now: datetime) -> int:
+    """Each (moment, incident, batch) of a chunk, in time order: joined to the batch's open signal
+    with the people hurt in its window — the figures, the open signals and the links already
+    made each read in one statement for the chunk, the evidence written in one statement each
+    at the end — or, with none open, checked by ``check_batch_injuries`` (which raises)."""
+    window = timedelta(days=settings.RISK_INJURY_WINDOW_DAYS)
+    items = []
+    for incident in incidents:
+        for batch in incident.batches.all():
+            moments = [incident.reported_at]
+            if queued[incident.pk] > incident.reported_at:  # its figures changed
+                moments += _later_moments(batch.pk, incident.reported_at, now)
+            items += [(moment, incident, batch) for moment in moments]
+    if not items:
+        return 0
+    items.sort(key=lambda item: (item[0], item[1].pk, item[2].pk))
+    open_by_batch: dict[int, list[tuple[datetime, int]]] = {}
+    for batch_id, signal_id, raised_at in RiskSignal.batches.through.objects.filter(
+        batch_id__in={batch.pk for _m, _i, batch in items},
+        risksignal__kind=SignalKind.INJURY_CLUSTER,
+        risksignal__status__in=[SignalStatus.OPEN, SignalStatus.CONFIRMED],
+        risksignal__raised_at__gte=items[0][0] - window,
+        risksignal__raised_at__lte=items[-1][0],
+    ).values_list("batch_id", "risksignal_id", "risksignal__raised_at"):
+        open_by_batch.setdefault(batch_id, []).append((raised_at, signal_id))
+    joined = set(
+        RiskSignal.incidents.through.objects.filter(
+            incident_id__in={incident.pk for _m, incident, _b in items}
+        ).values_list("risksignal_id", "incident_id")
+    )
+    links, evidence, acted = [], [], 0
+    figures = window_casualties([(batch.pk, moment) for moment, _i, batch in items])
+    for n, (moment, incident, batch) in enumerate(items):
+        since = moment - window
+        open_now = [o for o in open_by_batch.get(batch.pk, []) if since <= o[0] <= moment]
+        if not open_now:
+            signal = check_batch_injuries(
+                batch, now=moment, region_code=incident.region_code, incident=incident
+            )
+            if signal is not None:
+                acted += 1
+                joined.add((signal.pk, incident.pk))
+                for batch_id in signal.batches.values_list("pk", flat=True):
+                    open_by_batch.setdefault(batch_id, []).append((signal.raised_at, signal.pk))
+            continue
+        _raised_at, signal_id = max(open_now)  # the latest raised, as the check reads it
+        if (signal_id, incident.pk) in joined:
+            continue
+        joined.add((signal_id, incident.pk))
+        links.append(RiskSignal.incidents.through(risksignal_id=signal_id, incident_id=incident.pk))
+        evidence.append(
+            RiskSignalTimeline(
+                signal_id=signal_id,
+                action="evidence_added",
+                at=moment,
+                data={"casualties": figures[n], "incident": incident.pk},
+            )
+        )
+        acted += 1
+    RiskSignal.incidents.through.objects.bulk_create(links, ignore_conflicts=True)
+    RiskSignalTimeline.objects.bulk_create(evidence)
+    return acted
+
+
 def incident_injury_signals(*, now: datetime) -> int:
     """The incidents' side of injury monitoring, run by the sweep (every minute): each queued
     incident reported by ``now`` is evaluated on every batch it names, at its own time (and, if
@@ -398,20 +505,7 @@ def incident_injury_signals(*, now: datetime) -> int:
                 .prefetch_related("batches__product__owner")
                 .order_by("reported_at", "id")
             )
-            for incident in incidents:
-                for batch in sorted(incident.batches.all(), key=lambda b: b.pk):
-                    moments = [incident.reported_at]
-                    if queued[incident.pk] > incident.reported_at:  # its figures changed
-                        moments += _later_moments(batch.pk, incident.reported_at, now)
-                    for moment in moments:
-                        acted += _raised(
-                            check_batch_injuries(
-                                batch,
-                                now=moment,
-                                region_code=incident.region_code,
-                                incident=incident,
-                            )
-                        )
+            acted += _evaluate(list(incidents), queued, now=now)
             PendingInjuryCheck.objects.filter(pk__in=[pk for pk, _i, _q in rows]).delete()
         if len(rows) < chunk:
             return acted

@@ -16,7 +16,8 @@ from django.utils import timezone
 from api.models import Notification
 from incidents import services as incident_services
 from incidents.complaints.models import PendingInjuryCheck, RiskSignal
-from incidents.complaints.services import incident_injuries_sweep
+from incidents.complaints.risk import _batch_window, _people, window_casualties
+from incidents.complaints.services import complaint_submit, incident_injuries_sweep
 from tests.factories import produce
 
 pytestmark = pytest.mark.django_db
@@ -158,3 +159,28 @@ def test_an_incident_reported_after_the_runs_clock_waits_for_a_later_run(
 def test_an_incident_without_casualties_is_never_queued(batch, chain, dairy, start):
     report(dairy, [batch], at=start + timedelta(days=1))
     assert PendingInjuryCheck.objects.count() == 0
+
+
+def test_the_sweeps_one_statement_counts_what_the_rule_counts(batch, chain, dairy, start):
+    """``window_casualties`` (the sweep's one statement for a chunk) against the rule's own
+    counts: injured complaints only, rejected incidents not, every lot an incident names."""
+    other = produce(dairy.user, batch.product, lot="YG02")
+    at = start + timedelta(days=1)
+    report(dairy, [batch, other], at=at, minor=2, serious=1)
+    report(dairy, [other], at=at + timedelta(hours=1), minor=4)
+    rejected = report(dairy, [batch], at=at + timedelta(hours=2), minor=5)
+    incident_services.incident_reject(
+        incident_id=rejected.pk, actor=chain["county"].user, reason="不属实"
+    )
+    report(dairy, [batch], at=at - timedelta(days=8), minor=7)  # outside every window below
+    complaint_submit(batch=batch, description="腹泻", injured=True, now=at + timedelta(hours=3))
+    complaint_submit(batch=batch, description="破损", injured=False, now=at + timedelta(hours=3))
+    moments = [at, at + timedelta(hours=1), at + timedelta(hours=4), at + timedelta(days=6)]
+    pairs = [(lot.pk, moment) for lot in (batch, other) for moment in moments]
+    expected = []
+    for batch_id, moment in pairs:
+        complaints, _n, people = _people(
+            *_batch_window(batch_id, since=moment - timedelta(days=7), until=moment)
+        )
+        expected.append(complaints + people)
+    assert window_casualties(pairs) == expected == [3, 3, 4, 4, 3, 7, 7, 7]
