@@ -16,7 +16,12 @@ from django.utils import timezone
 from api.models import Notification
 from incidents import services as incident_services
 from incidents.complaints.models import PendingInjuryCheck, RiskSignal
-from incidents.complaints.risk import _batch_window, _people, window_casualties
+from incidents.complaints.risk import (
+    _batch_window,
+    _people,
+    sliding_casualties,
+    window_casualties,
+)
 from incidents.complaints.services import complaint_submit, incident_injuries_sweep
 from tests.factories import produce
 
@@ -184,3 +189,8 @@ def test_the_sweeps_one_statement_counts_what_the_rule_counts(batch, chain, dair
         )
         expected.append(complaints + people)
     assert window_casualties(pairs) == expected == [3, 3, 4, 4, 3, 7, 7, 7]
+    # One aggregate per lot, then what entered and left the window: the same figures, also
+    # over spans longer than the window (a catch-up) and in any order.
+    assert sliding_casualties(pairs) == expected
+    spread = [(batch.pk, at + timedelta(days=d)) for d in (9, 0, 3, 1, 7)]
+    assert sliding_casualties(spread) == window_casualties(spread) == [0, 3, 4, 4, 4]
