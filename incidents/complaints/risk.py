@@ -230,8 +230,9 @@ def check_batch_injuries(
             "window_days": settings.RISK_INJURY_WINDOW_DAYS,
             "since": since.isoformat(),
         }
-        return signal_raise(
-            key=f"injury:batch:{batch.pk}:{first:%Y%m%d}",
+        key = f"injury:batch:{batch.pk}:{first:%Y%m%d}"
+        signal = signal_raise(
+            key=key,
             kind=SignalKind.INJURY_CLUSTER,
             evidence=evidence,
             region_code=region_code,
@@ -243,6 +244,15 @@ def check_batch_injuries(
             lot=batch.lot,
             now=now,
         )
+        if signal is None:  # raised already (by a sweep running beside this one): join it
+            raised = RiskSignal.objects.filter(
+                key=key, status__in=[SignalStatus.OPEN, SignalStatus.CONFIRMED]
+            ).first()
+            if raised is not None:
+                return _add_evidence(
+                    raised, now=now, complaint=complaint, incident=incident, casualties=casualties
+                )
+        return signal
     if batch.product_id:
         return _check_product_trend(batch, now=now, region_code=region_code, producer=producer)
     return None

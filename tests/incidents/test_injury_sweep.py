@@ -6,6 +6,7 @@ at its own time. So a sweep after twelve days of downtime raises the signals who
 while it was down (the old sweep only looked back seven days from its own clock, and missed
 them), each once; and a run with nothing new reads no incident, complaint or signal."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -194,3 +195,42 @@ def test_the_sweeps_one_statement_counts_what_the_rule_counts(batch, chain, dair
     assert sliding_casualties(pairs) == expected
     spread = [(batch.pk, at + timedelta(days=d)) for d in (9, 0, 3, 1, 7)]
     assert sliding_casualties(spread) == window_casualties(spread) == [0, 3, 4, 4, 4]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_share_the_queue_and_raise_each_signal_once(
+    batch, chain, dairy, start, settings
+):
+    """Real threads on PostgreSQL: queue rows locked SKIP LOCKED in chunks of 4, so the two
+    sweeps take turns through one lot's incidents; one signal per lot, every incident on it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (DATABASE_URL) for real row locks")
+    settings.RISK_INJURY_SWEEP_CHUNK = 4
+    settings.RISK_INJURY_MULTIPLE_MIN = 1000  # the per-lot rule only
+    lots = [batch, produce(dairy.user, batch.product, lot="YG02")]
+    made = [
+        report(dairy, [lot], at=start + timedelta(minutes=i), minor=1)
+        for i in range(12)
+        for lot in lots
+    ]
+    barrier = threading.Barrier(2)
+    results = []
+
+    def run():
+        barrier.wait()
+        try:
+            results.append(incident_injuries_sweep(start + timedelta(hours=1)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert RiskSignal.objects.count() == 2 and PendingInjuryCheck.objects.count() == 0
+    for lot in lots:
+        signal = RiskSignal.objects.get(batches=lot)
+        linked = sorted(signal.incidents.values_list("pk", flat=True))
+        assert linked == sorted(i.pk for i in made if i.batches.get() == lot)
+    assert Notification.objects.filter(topic="risk.injury_cluster").count() == 2 * 2
