@@ -355,7 +355,8 @@ def measure(*, items: int, repetitions: int, seed: int, new_per_run: int = NEW_P
                 f"and joined to the signal (evidence row), {statements} "
                 f"statements a run. A run with nothing queued: {idle_ms:.2f} ms (one statement). "
                 f"Baseline: that statement's aggregates (people hurt on each lot named, in "
-                f"its window) sent bare (median {bare_ms:.0f} ms). Window filled in {fill_seconds:.0f} s."
+                f"its window) sent bare (median {bare_ms:.0f} ms). "
+                f"Window filled in {fill_seconds:.0f} s."
             ),
             details={
                 "runs_ms": [round(x * 1000, 1) for x in runs],

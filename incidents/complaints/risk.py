@@ -543,9 +543,9 @@ def _evaluate(incidents: list[Incident], queued: dict, *, now: datetime) -> int:
 def incident_injury_signals(*, now: datetime) -> int:
     """The incidents' side of injury monitoring, run by the sweep (every minute): each queued
     incident reported by ``now`` is evaluated on every batch it names, at its own time (and, if
-    its figures changed later, at each later item's time within its window), oldest first, in chunks of
-    ``RISK_INJURY_SWEEP_CHUNK`` locked SKIP LOCKED so concurrent sweeps share the queue. Returns
-    how many signals were raised or joined."""
+    its figures changed later, at each later item's time within its window), oldest first, in
+    chunks of ``RISK_INJURY_SWEEP_CHUNK`` locked SKIP LOCKED so concurrent sweeps share the
+    queue. Returns how many signals were raised or joined."""
     acted = 0
     chunk = max(1, settings.RISK_INJURY_SWEEP_CHUNK)
     while True:
