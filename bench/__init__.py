@@ -15,5 +15,6 @@ MEASURES = {
     "capture": "bench.capture",
     "memory": "bench.memory",
     "incidents": "bench.incidents",
+    "signals": "bench.signals",
     "recall": "bench.recall",  # last: it recalls the whey lot's scope for good
 }

@@ -563,6 +563,14 @@ RISK_SCAN_SWEEP_MINUTES = env_int("RISK_SCAN_SWEEP_MINUTES", 15)
 RISK_SCANS_OUTSIDE_REGION = env_int("RISK_SCANS_OUTSIDE_REGION", 5)
 SCAN_REGION_NETWORKS_FILE = env_str("SCAN_REGION_NETWORKS_FILE", "")
 
+# --- issue 19 (signals): photos without metadata; the incremental injury-signal sweep ---------
+# An incident photo is decoded and re-encoded without EXIF (GPS) like a complaint photo; larger
+# than this many pixels it is refused.
+INCIDENT_PHOTO_MAX_PIXELS = env_int("INCIDENT_PHOTO_MAX_PIXELS", 40_000_000)
+# Injury monitoring over incidents runs from a queue filled when an incident with casualties is
+# reported or its figures change; one sweep transaction evaluates at most this many of them.
+RISK_INJURY_SWEEP_CHUNK = env_int("RISK_INJURY_SWEEP_CHUNK", 500)
+
 # --- the workbench's dashboard, quality records and annual report (issue 14) -------------------
 # The dashboard's date range: at most this many days.
 DASHBOARD_MAX_DAYS = env_int("DASHBOARD_MAX_DAYS", 3660)

@@ -23,6 +23,7 @@ step down") for enterprises; a regulator sees what is made or held in its jurisd
 from __future__ import annotations
 
 import copy
+import io
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -41,6 +42,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from drf_spectacular.generators import SchemaGenerator
+from PIL import Image
 from rest_framework.test import APIClient
 
 from api.choices import RegulatorLevel
@@ -79,7 +81,15 @@ def _regulator(level, region):
     return UserFactory(organization=RegulatorFactory(level=level, region_code=region))
 
 
-_PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+def _real_png() -> bytes:
+    """A real 2×2 PNG: photos are decoded and re-encoded (metadata stripped), so a fake one is
+    refused."""
+    out = io.BytesIO()
+    Image.new("RGB", (2, 2), (10, 120, 40)).save(out, format="PNG")
+    return out.getvalue()
+
+
+_PNG = _real_png()
 
 
 def _incident(reporter, lot, region_code):

@@ -1,6 +1,7 @@
 from trace.consumer.extensions import code_not_found, register_notice_provider
 
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 from api.deadlines import register_sweeper
@@ -14,13 +15,22 @@ class ComplaintsConfig(AppConfig):
     def ready(self):
         from trace.demo.extras import register_demo_seeder
 
-        from . import receivers, services  # models are only importable once the registry is ready
+        from . import (  # models are only importable once the registry is ready
+            receivers,
+            risk,
+            services,
+        )
         from .demo import seed_complaints
 
         register_demo_seeder("complaints", seed_complaints, order=30)
         register_sweeper("complaints", services.complaints_sweep)
         register_sweeper("risk-scans", services.scan_signals_sweep)
         register_sweeper("risk-injuries", services.incident_injuries_sweep)
+        post_save.connect(
+            risk.queue_injury_check,
+            sender="incidents.Incident",
+            dispatch_uid="complaints.queue_injury_check",
+        )
         register_notice_provider("complaints", receivers.consumer_page_notices)
         code_not_found.connect(
             receivers.count_unknown_code, dispatch_uid="complaints.count_unknown_code"

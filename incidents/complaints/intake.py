@@ -1,6 +1,5 @@
 """What a consumer sends, checked: the code from the package, the phone number, the photos."""
 
-import io
 import re
 
 import biip
@@ -8,10 +7,10 @@ from biip.gs1_messages import GS1Message
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+
+from ..attachments import NotAnImage, TooManyPixels, strip_image_metadata
 
 PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
-FORMATS = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png")}
 
 
 def _error(field: str, message: str, code: str) -> ValidationError:
@@ -57,7 +56,8 @@ def normalize_phone(value: str) -> str:
 def check_photo(upload, index: int) -> tuple[bytes, str, str, int, int]:
     """(re-encoded bytes, content type, extension, width, height) of a JPEG or PNG photo.
 
-    Opened by Pillow, whatever the name says; re-encoded so no metadata (GPS) is kept.
+    Opened by Pillow, whatever the name says; re-encoded by the one function every upload
+    uses (``incidents.attachments.strip_image_metadata``), so no metadata (GPS) is kept.
     """
     field = f"photos[{index}]"
     if upload.size > settings.COMPLAINT_PHOTO_MAX_BYTES:
@@ -67,27 +67,10 @@ def check_photo(upload, index: int) -> tuple[bytes, str, str, int, int]:
             % {"max": settings.COMPLAINT_PHOTO_MAX_BYTES // (1024 * 1024)},
             "file_too_large",
         )
-    data = upload.read()
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            kind = probe.format
-            probe.verify()
-        if kind not in FORMATS:
-            raise UnidentifiedImageError(kind)
-        with Image.open(io.BytesIO(data)) as image:
-            if image.width * image.height > settings.COMPLAINT_PHOTO_MAX_PIXELS:
-                raise _error(field, _("This photo has too many pixels."), "image_too_large")
-            image.load()
-            clean = (
-                image.convert("RGB") if kind == "JPEG" and image.mode not in ("RGB", "L") else image
-            )
-            out = io.BytesIO()
-            # Saved without exif= or pnginfo=: no metadata (GPS, camera) is carried over.
-            clean.save(out, format=kind)
-            width, height = image.width, image.height
-    except ValidationError:
-        raise
-    except Exception as exc:  # not an image Pillow can open, or a damaged one
-        raise _error(field, _("Only JPEG or PNG photos are accepted."), "not_an_image") from exc
-    content_type, extension = FORMATS[kind]
-    return out.getvalue(), content_type, extension, width, height
+        image = strip_image_metadata(upload.read(), max_pixels=settings.COMPLAINT_PHOTO_MAX_PIXELS)
+    except TooManyPixels:
+        raise _error(field, _("This photo has too many pixels."), "image_too_large") from None
+    except NotAnImage:
+        raise _error(field, _("Only JPEG or PNG photos are accepted."), "not_an_image") from None
+    return image.data, image.content_type, image.extension, image.width, image.height

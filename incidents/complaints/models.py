@@ -261,3 +261,24 @@ class UnknownCodeScan(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["gtin", "lot", "day"], name="unknown_scan_unique")
         ]
+
+
+class PendingInjuryCheck(models.Model):
+    """An incident with casualties that injury monitoring has not yet evaluated: queued in the
+    transaction that reported it or changed its figures (``risk.queue_injury_check``), removed in
+    the transaction of the sweep that evaluated it. The queue is the sweep's memory: a run reads
+    only what is queued, so a run with nothing new reads one empty index, and after an outage
+    the queue still holds every incident of the days missed, each evaluated at its own time."""
+
+    incident = models.OneToOneField(
+        Incident,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("incident"),
+    )
+    queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("incident awaiting injury monitoring")
+        verbose_name_plural = _("incidents awaiting injury monitoring")

@@ -17,7 +17,7 @@ from trace.core.choices import BatchStatus
 from trace.models import Batch, Custody, Product, ScanLog
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -31,7 +31,13 @@ from ..choices import Level
 from ..choices import Status as IncidentStatus
 from ..models import Incident, IncidentBatch
 from .choices import SignalKind, SignalStatus
-from .models import Complaint, RiskSignal, RiskSignalTimeline, UnknownCodeScan
+from .models import (
+    Complaint,
+    PendingInjuryCheck,
+    RiskSignal,
+    RiskSignalTimeline,
+    UnknownCodeScan,
+)
 from .titles import signal_title
 
 
@@ -158,6 +164,22 @@ def check_injuries(complaint: Complaint, *, now: datetime) -> RiskSignal | None:
     )
 
 
+def _batch_window(batch_id: int, *, since: datetime, until: datetime):
+    complaints = Complaint.objects.filter(
+        batch_id=batch_id, injured=True, submitted_at__gte=since, submitted_at__lte=until
+    )
+    incidents = injury_incidents().filter(
+        batch_links__batch_id=batch_id, reported_at__gte=since, reported_at__lte=until
+    )
+    return complaints, incidents
+
+
+def _people(complaints, incidents) -> tuple[int, int, int]:
+    """(injury complaints, incidents, the incidents' casualties): two aggregates, no rows."""
+    figures = incidents.order_by().aggregate(n=Count("id"), people=Sum("casualties"))
+    return complaints.order_by().count(), figures["n"], figures["people"] or 0
+
+
 def check_batch_injuries(
     batch: Batch,
     *,
@@ -169,25 +191,21 @@ def check_batch_injuries(
     """≥ ``RISK_INJURY_MIN_COMPLAINTS`` people hurt on one batch within ``RISK_INJURY_WINDOW_DAYS``
     (injury complaints plus the casualties of incidents naming it), or this week's casualties on
     the product ≥ ``RISK_INJURY_MULTIPLE`` × its trailing weekly average. The complaint or
-    incident that prompted the check joins an open signal on the batch as evidence, once."""
+    incident that prompted the check joins an open signal on the batch as evidence, once.
+
+    ``now`` is the moment the window closes: the prompting item's own time, so a check made late
+    (a sweep after an outage) decides as one made on time would have. The figures are counted
+    in the database; rows are read only to link a signal being raised."""
     since = now - timedelta(days=settings.RISK_INJURY_WINDOW_DAYS)
-    recent = list(
-        Complaint.objects.filter(
-            batch=batch, injured=True, submitted_at__gte=since, submitted_at__lte=now
-        ).order_by("submitted_at", "id")
-    )
-    incidents = list(
-        injury_incidents()
-        .filter(batch_links__batch=batch, reported_at__gte=since, reported_at__lte=now)
-        .order_by("reported_at", "id")
-        .distinct()
-    )
-    casualties = _casualties(recent, incidents)
+    complaints, incidents = _batch_window(batch.pk, since=since, until=now)
+    n_complaints, _n_incidents, incident_people = _people(complaints, incidents)
+    casualties = n_complaints + incident_people
     open_signal = RiskSignal.objects.filter(
         kind=SignalKind.INJURY_CLUSTER,
         batches=batch,
         status__in=[SignalStatus.OPEN, SignalStatus.CONFIRMED],
         raised_at__gte=since,
+        raised_at__lte=now,
     ).first()
     if open_signal is not None:
         return _add_evidence(
@@ -195,9 +213,10 @@ def check_batch_injuries(
         )
     producer = batch.product.owner if batch.product_id else None
     if casualties >= settings.RISK_INJURY_MIN_COMPLAINTS:
-        first = min(
-            [c.submitted_at for c in recent] + [i.reported_at for i in incidents], default=now
-        )
+        recent = list(complaints.order_by("submitted_at", "id"))
+        hurt = list(incidents.order_by("reported_at", "id"))
+        first = min([c.submitted_at for c in recent] + [i.reported_at for i in hurt], default=now)
+        casualties = _casualties(recent, hurt)
         evidence = {
             "rule": "min_per_batch",
             "batch": batch.pk,
@@ -205,25 +224,35 @@ def check_batch_injuries(
             "lot": batch.lot,
             "casualties": casualties,
             "injury_complaints": len(recent),
-            "incidents": len(incidents),
+            "incidents": len(hurt),
             "incident_casualties": casualties - len(recent),
             "threshold": settings.RISK_INJURY_MIN_COMPLAINTS,
             "window_days": settings.RISK_INJURY_WINDOW_DAYS,
             "since": since.isoformat(),
         }
-        return signal_raise(
-            key=f"injury:batch:{batch.pk}:{first:%Y%m%d}",
+        key = f"injury:batch:{batch.pk}:{first:%Y%m%d}"
+        signal = signal_raise(
+            key=key,
             kind=SignalKind.INJURY_CLUSTER,
             evidence=evidence,
             region_code=region_code,
             producer=producer,
             batches=[batch],
             complaints=recent,
-            incidents=incidents,
+            incidents=hurt,
             gtin=batch.gtin,
             lot=batch.lot,
             now=now,
         )
+        if signal is None:  # raised already (by a sweep running beside this one): join it
+            raised = RiskSignal.objects.filter(
+                key=key, status__in=[SignalStatus.OPEN, SignalStatus.CONFIRMED]
+            ).first()
+            if raised is not None:
+                return _add_evidence(
+                    raised, now=now, complaint=complaint, incident=incident, casualties=casualties
+                )
+        return signal
     if batch.product_id:
         return _check_product_trend(batch, now=now, region_code=region_code, producer=producer)
     return None
@@ -233,10 +262,10 @@ def _add_evidence(signal, *, now, complaint, incident, casualties) -> RiskSignal
     """The prompting complaint or incident joins the open signal; None when it already had."""
     data = {"casualties": casualties}
     if complaint is not None and not signal.complaints.filter(pk=complaint.pk).exists():
-        signal.complaints.add(complaint)
+        RiskSignal.complaints.through.objects.create(risksignal_id=signal.pk, complaint=complaint)
         data["complaint"] = complaint.pk
     if incident is not None and not signal.incidents.filter(pk=incident.pk).exists():
-        signal.incidents.add(incident)
+        RiskSignal.incidents.through.objects.create(risksignal_id=signal.pk, incident=incident)
         data["incident"] = incident.pk
     if len(data) == 1:
         return None
@@ -244,33 +273,44 @@ def _add_evidence(signal, *, now, complaint, incident, casualties) -> RiskSignal
     return signal
 
 
+def _product_window(product_id: int, *, after: datetime, until: datetime):
+    complaints = Complaint.objects.filter(
+        batch__product_id=product_id, injured=True, submitted_at__gt=after, submitted_at__lte=until
+    )
+    # An incident naming several lots of the product counts once on it.
+    incidents = injury_incidents().filter(
+        pk__in=IncidentBatch.objects.filter(batch__product_id=product_id).values("incident_id"),
+        reported_at__gt=after,
+        reported_at__lte=until,
+    )
+    return complaints, incidents
+
+
 def _check_product_trend(batch, *, now: datetime, region_code: str, producer) -> RiskSignal | None:
+    key = f"injury:product:{batch.product_id}:{_week(now)}"
+    if RiskSignal.objects.filter(key=key).exists():  # raised this week: nothing to count
+        return None
     weeks = settings.RISK_INJURY_TRAILING_WEEKS
     week_start = now - timedelta(days=7)
     trailing_start = week_start - timedelta(weeks=weeks)
-    product_complaints = Complaint.objects.filter(batch__product_id=batch.product_id, injured=True)
-    product_incidents = injury_incidents().filter(batch_links__batch__product_id=batch.product_id)
-    this_week = list(product_complaints.filter(submitted_at__gt=week_start, submitted_at__lte=now))
-    week_incidents = list(
-        product_incidents.filter(reported_at__gt=week_start, reported_at__lte=now).distinct()
-    )
-    trailing = product_complaints.filter(
-        submitted_at__gt=trailing_start, submitted_at__lte=week_start
-    ).count() + sum(
-        i.casualties
-        for i in product_incidents.filter(
-            reported_at__gt=trailing_start, reported_at__lte=week_start
-        ).distinct()
-    )
-    this_week_n = _casualties(this_week, week_incidents)
-    average = trailing / weeks
-    if average <= 0 or this_week_n < settings.RISK_INJURY_MULTIPLE_MIN:
+    week_complaints, week_incidents = _product_window(batch.product_id, after=week_start, until=now)
+    n_complaints, _n, incident_people = _people(week_complaints, week_incidents)
+    this_week_n = n_complaints + incident_people
+    if this_week_n < settings.RISK_INJURY_MULTIPLE_MIN:
         return None
-    if this_week_n < settings.RISK_INJURY_MULTIPLE * average:
+    trailing_complaints, trailing_incidents = _product_window(
+        batch.product_id, after=trailing_start, until=week_start
+    )
+    t_complaints, _n, t_people = _people(trailing_complaints, trailing_incidents)
+    average = (t_complaints + t_people) / weeks
+    if average <= 0 or this_week_n < settings.RISK_INJURY_MULTIPLE * average:
         return None
+    this_week = list(week_complaints.order_by("submitted_at", "id"))
+    hurt = list(week_incidents.order_by("reported_at", "id"))
+    this_week_n = _casualties(this_week, hurt)
     batch_ids = {c.batch_id for c in this_week} | set(
         Batch.objects.filter(
-            product_id=batch.product_id, incident_links__incident__in=week_incidents
+            product_id=batch.product_id, incident_links__incident__in=hurt
         ).values_list("pk", flat=True)
     )
     evidence = {
@@ -279,46 +319,256 @@ def _check_product_trend(batch, *, now: datetime, region_code: str, producer) ->
         "product_name": batch.product.name,
         "this_week": this_week_n,
         "injury_complaints": len(this_week),
-        "incidents": len(week_incidents),
+        "incidents": len(hurt),
         "trailing_weekly_average": round(average, 2),
         "multiple": settings.RISK_INJURY_MULTIPLE,
         "trailing_weeks": weeks,
         "ratio": round(this_week_n / average, 1),
     }
     return signal_raise(
-        key=f"injury:product:{batch.product_id}:{_week(now)}",
+        key=key,
         kind=SignalKind.INJURY_CLUSTER,
         evidence=evidence,
         region_code=region_code,
         producer=producer,
         batches=Batch.objects.filter(pk__in=batch_ids),
         complaints=this_week,
-        incidents=week_incidents,
+        incidents=hurt,
         now=now,
     )
 
 
-def incident_injury_signals(*, now: datetime) -> int:
-    """The incidents' side of injury monitoring, run by the sweep (every minute): each batch
-    named by an incident with casualties reported within the window is checked, the incident
-    prompting it. Recomputed from the database, so a sweep after downtime catches up; a signal is
-    raised once (its key) and an incident joins an open one once."""
-    since = now - timedelta(days=settings.RISK_INJURY_WINDOW_DAYS)
-    acted = 0
-    incidents = (
-        injury_incidents()
-        .filter(reported_at__gte=since, reported_at__lte=now)
-        .prefetch_related("batches__product__owner")
-        .order_by("reported_at", "id")
+# --- the incidents' side, incremental -----------------------------------------------------
+#
+# Complaints are checked when they are submitted (in their own transaction). Incidents are
+# checked by the sweep, from a queue: ``queue_injury_check`` (a post_save receiver: the incidents
+# layer announces, this one listens) queues an incident with casualties in the transaction that
+# reports it or changes its figures; the sweep evaluates what is queued and removes it in one
+# transaction. So a run reads only what changed since the last one, a run with nothing queued is
+# one query on an empty table, and nothing is lost to a commit that lands after a run began or
+# to an outage: a run after twelve days evaluates each incident of the twelve days at its own
+# time (the window that closed then), so no signal is missed, and the signal keys raise each
+# once however often or late the sweep runs.
+
+FIGURES = frozenset({"deaths", "serious_injuries", "minor_injuries"})
+
+
+def queue_injury_check(sender, instance: Incident, created: bool, **kwargs) -> None:
+    """Queue an incident with casualties, when it is reported or its figures change."""
+    if kwargs.get("raw"):
+        return
+    if not (instance.deaths or instance.serious_injuries or instance.minor_injuries):
+        return
+    if instance.status in (IncidentStatus.REJECTED, IncidentStatus.MERGED):
+        return
+    if created:
+        PendingInjuryCheck.objects.create(incident=instance, queued_at=instance.reported_at)
+        return
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and not FIGURES & set(update_fields):
+        return
+    # New figures: evaluated again, in every window that holds the incident.
+    PendingInjuryCheck.objects.update_or_create(
+        incident=instance, defaults={"queued_at": timezone.now()}
     )
+
+
+def _later_moments(batch_id: int, after: datetime, now: datetime) -> list[datetime]:
+    """When the windows that hold an incident of ``after`` on the batch closed with an item: the
+    casualty items after it within the window (between items a window's count only falls)."""
+    until = min(now, after + timedelta(days=settings.RISK_INJURY_WINDOW_DAYS))
+    complaints, incidents = _batch_window(batch_id, since=after, until=until)
+    moments = set(complaints.order_by().values_list("submitted_at", flat=True))
+    moments |= set(incidents.order_by().values_list("reported_at", flat=True))
+    return sorted(m for m in moments if m > after)
+
+
+# The people hurt on a batch in the window closing at a moment, for many (batch, moment) pairs in
+# one statement: what ``_people(*_batch_window(…))`` counts (injury complaints, plus the
+# casualties of incidents naming the batch that are neither rejected nor merged), per pair. An
+# incident is read by its key from each of the batch's links (a scalar subquery, so no planner
+# starts from the window's dates: on a busy day the window holds every incident, a batch few).
+_WINDOW_CASUALTIES = """
+WITH item (k, batch_id, since, until) AS (VALUES {values})
+SELECT item.k,
+  (SELECT COUNT(*) FROM {complaint} c
+    WHERE c.batch_id = item.batch_id AND c.injured
+      AND c.submitted_at >= item.since AND c.submitted_at <= item.until)
+  + (SELECT COALESCE(SUM(
+      (SELECT i.deaths + i.serious_injuries + i.minor_injuries FROM {incident} i
+        WHERE i.id = l.incident_id AND i.reported_at >= item.since
+          AND i.reported_at <= item.until AND i.status NOT IN (%s, %s))
+    ), 0) FROM {link} l WHERE l.batch_id = item.batch_id)
+FROM item
+"""
+
+
+def window_casualties(pairs: list[tuple[int, datetime]]) -> list[int]:
+    """People hurt on each batch in the window closing at each moment of ``pairs``."""
+    window = timedelta(days=settings.RISK_INJURY_WINDOW_DAYS)
+    adapt = connection.ops.adapt_datetimefield_value
+    found: dict[int, int] = {}
+    for start in range(0, len(pairs), 200):
+        part = pairs[start : start + 200]
+        sql = _WINDOW_CASUALTIES.format(
+            values=", ".join(["(%s, %s, %s, %s)"] * len(part)),
+            complaint=Complaint._meta.db_table,
+            incident=Incident._meta.db_table,
+            link=IncidentBatch._meta.db_table,
+        )
+        params = []
+        for k, (batch_id, moment) in enumerate(part, start):
+            params += [k, batch_id, adapt(moment - window), adapt(moment)]
+        params += [IncidentStatus.REJECTED, IncidentStatus.MERGED]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found.update((int(k), int(n)) for k, n in cursor.fetchall())
+    return [found[k] for k in range(len(pairs))]
+
+
+def sliding_casualties(pairs: list[tuple[int, datetime]]) -> list[int]:
+    """``window_casualties(pairs)``, with one window aggregate per batch rather than per pair: at
+    the batch's first moment, then each later moment adds what entered the window since and takes
+    off what left it, read for all batches in two short statements. A minute's incidents on one
+    busy lot cost one aggregate over its records, not one each."""
+    window = timedelta(days=settings.RISK_INJURY_WINDOW_DAYS)
+    by_batch: dict[int, list[tuple[datetime, int]]] = {}
+    for n, (batch_id, moment) in enumerate(pairs):
+        by_batch.setdefault(batch_id, []).append((moment, n))
+    for moments in by_batch.values():
+        moments.sort()
+    firsts = list(by_batch.items())
+    bases = window_casualties([(batch_id, moments[0][0]) for batch_id, moments in firsts])
+    result = [0] * len(pairs)
+    multi = {}
+    for (batch_id, moments), base in zip(firsts, bases, strict=True):
+        result[moments[0][1]] = base
+        if len(moments) > 1:
+            multi[batch_id] = moments
+    if not multi:
+        return result
+    lo = min(m[0][0] for m in multi.values())
+    hi = max(m[-1][0] for m in multi.values())
+    near = Q(at__gt=lo, at__lte=hi) | Q(at__gte=lo - window, at__lt=hi - window)
+    records: dict[int, list[tuple[datetime, int]]] = {}
+    for batch_id, at in (
+        Complaint.objects.filter(batch_id__in=list(multi), injured=True)
+        .annotate(at=F("submitted_at"))
+        .filter(near)
+        .values_list("batch_id", "at")
+    ):
+        records.setdefault(batch_id, []).append((at, 1))
+    for batch_id, at, people in (
+        injury_incidents()
+        .filter(batch_links__batch_id__in=list(multi))
+        .annotate(at=F("reported_at"))
+        .filter(near)
+        .values_list("batch_links__batch_id", "at", "casualties")
+    ):
+        records.setdefault(batch_id, []).append((at, people))
+    for batch_id, moments in multi.items():
+        first, base = moments[0][0], result[moments[0][1]]
+        rows = records.get(batch_id, [])
+        for moment, n in moments[1:]:
+            entered = sum(p for at, p in rows if first < at <= moment)
+            left = sum(p for at, p in rows if first - window <= at < moment - window)
+            result[n] = base + entered - left
+    return result
+
+
+def _evaluate(incidents: list[Incident], queued: dict, *, now: datetime) -> int:
+    """Each (moment, incident, batch) of a chunk, in time order: joined to the batch's open signal
+    with the people hurt in its window — the figures, the open signals and the links already
+    made each read in one statement for the chunk, the evidence written in one statement each
+    at the end — or, with none open, checked by ``check_batch_injuries`` (which raises)."""
+    window = timedelta(days=settings.RISK_INJURY_WINDOW_DAYS)
+    items = []
     for incident in incidents:
         for batch in incident.batches.all():
-            acted += _raised(
-                check_batch_injuries(
-                    batch, now=now, region_code=incident.region_code, incident=incident
-                )
+            moments = [incident.reported_at]
+            if queued[incident.pk] > incident.reported_at:  # its figures changed
+                moments += _later_moments(batch.pk, incident.reported_at, now)
+            items += [(moment, incident, batch) for moment in moments]
+    if not items:
+        return 0
+    items.sort(key=lambda item: (item[0], item[1].pk, item[2].pk))
+    open_by_batch: dict[int, list[tuple[datetime, int]]] = {}
+    for batch_id, signal_id, raised_at in RiskSignal.batches.through.objects.filter(
+        batch_id__in={batch.pk for _m, _i, batch in items},
+        risksignal__kind=SignalKind.INJURY_CLUSTER,
+        risksignal__status__in=[SignalStatus.OPEN, SignalStatus.CONFIRMED],
+        risksignal__raised_at__gte=items[0][0] - window,
+        risksignal__raised_at__lte=items[-1][0],
+    ).values_list("batch_id", "risksignal_id", "risksignal__raised_at"):
+        open_by_batch.setdefault(batch_id, []).append((raised_at, signal_id))
+    joined = set(
+        RiskSignal.incidents.through.objects.filter(
+            incident_id__in={incident.pk for _m, incident, _b in items}
+        ).values_list("risksignal_id", "incident_id")
+    )
+    links, evidence, acted = [], [], 0
+    figures = sliding_casualties([(batch.pk, moment) for moment, _i, batch in items])
+    for n, (moment, incident, batch) in enumerate(items):
+        since = moment - window
+        open_now = [o for o in open_by_batch.get(batch.pk, []) if since <= o[0] <= moment]
+        if not open_now:
+            signal = check_batch_injuries(
+                batch, now=moment, region_code=incident.region_code, incident=incident
             )
+            if signal is not None:
+                acted += 1
+                joined.add((signal.pk, incident.pk))
+                for batch_id in signal.batches.values_list("pk", flat=True):
+                    open_by_batch.setdefault(batch_id, []).append((signal.raised_at, signal.pk))
+            continue
+        _raised_at, signal_id = max(open_now)  # the latest raised, as the check reads it
+        if (signal_id, incident.pk) in joined:
+            continue
+        joined.add((signal_id, incident.pk))
+        links.append(RiskSignal.incidents.through(risksignal_id=signal_id, incident_id=incident.pk))
+        evidence.append(
+            RiskSignalTimeline(
+                signal_id=signal_id,
+                action="evidence_added",
+                at=moment,
+                data={"casualties": figures[n], "incident": incident.pk},
+            )
+        )
+        acted += 1
+    RiskSignal.incidents.through.objects.bulk_create(links, ignore_conflicts=True)
+    RiskSignalTimeline.objects.bulk_create(evidence)
     return acted
+
+
+def incident_injury_signals(*, now: datetime) -> int:
+    """The incidents' side of injury monitoring, run by the sweep (every minute): each queued
+    incident reported by ``now`` is evaluated on every batch it names, at its own time (and, if
+    its figures changed later, at each later item's time within its window), oldest first, in
+    chunks of ``RISK_INJURY_SWEEP_CHUNK`` locked SKIP LOCKED so concurrent sweeps share the
+    queue. Returns how many signals were raised or joined."""
+    acted = 0
+    chunk = max(1, settings.RISK_INJURY_SWEEP_CHUNK)
+    while True:
+        with transaction.atomic():
+            rows = list(
+                PendingInjuryCheck.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(incident__reported_at__lte=now)
+                .order_by("incident__reported_at", "incident_id")
+                .values_list("pk", "incident_id", "queued_at")[:chunk]
+            )
+            if not rows:
+                return acted
+            queued = {incident_id: queued_at for _pk, incident_id, queued_at in rows}
+            incidents = (
+                injury_incidents()
+                .filter(pk__in=list(queued))
+                .prefetch_related("batches__product__owner")
+                .order_by("reported_at", "id")
+            )
+            acted += _evaluate(list(incidents), queued, now=now)
+            PendingInjuryCheck.objects.filter(pk__in=[pk for pk, _i, _q in rows]).delete()
+        if len(rows) < chunk:
+            return acted
 
 
 def injury_groups(complaints, incidents, *, by: str, batch_id: int | None = None) -> list[dict]:

@@ -126,6 +126,7 @@ def test_every_benchmark_runs_at_tiny_size_and_reports_numbers(tmp_path):
         "incident_sweep_find",
         "incident_sweep_act",
         "incident_list",
+        "injury_signal_sweep",
         "recall_scope",
         "recall_drill",
         "recall_activation",

@@ -1,11 +1,13 @@
 """The incidents API: reporting, bad input, who sees what, actions, lists and attachments (issue 11)."""
 
+import io
 from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from PIL import Image
 
 from api.choices import Role
 from incidents import services
@@ -17,7 +19,17 @@ from tests.factories import ProductFactory, UserFactory, produce
 from .conftest import report_body
 
 URL = "/api/v1/incidents/"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _real_png() -> bytes:
+    """A real 2×2 PNG: photos are decoded and re-encoded (metadata stripped), so a fake one is
+    refused."""
+    out = io.BytesIO()
+    Image.new("RGB", (2, 2), (10, 120, 40)).save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = _real_png()
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
 
 

@@ -98,7 +98,8 @@ def test_consumer_page_shows_product_producer_dates_and_journey(lot):
     for kind in ("produced", "inspected", "shipped"):
         assert f'data-kind="{kind}"' in body
     assert "badge--pass" in body
-    assert "徐州淮海冷链物流有限公司" in body  # shipped from → to
+    # The maker's customer (the cold-chain distributor) is counted, never named (issue 19 §14).
+    assert "徐州淮海冷链物流有限公司" not in body and "发往其他 1 家企业（不公开名称）" in body
     assert 'data-status="active"' in body
 
 
@@ -401,7 +402,9 @@ def test_rendering_does_not_grow_queries_with_the_journey(
     cache.clear()
     with django_assert_max_num_queries(10):
         body = html(Client().get(url(lot)))
-    assert body.count('data-kind="shipped"') == 6
+    # Six shipments to the partner: one line that counts them (issue 19 §14).
+    assert body.count('data-kind="shipped"') == 1 and "发往其他 1 家企业" in body
+    assert body.count('data-kind="inspected"') == 6
 
 
 def test_signed_in_pages_are_not_cached(lot, partner):

@@ -4,6 +4,13 @@ A consumer sees the public view of a lot only: what it is, who made it,
 when, its status, and its journey in plain words. Never quantities, business
 documents (orders, despatch advices, report numbers), inspection notes or
 street addresses of upstream suppliers.
+
+Nor a business's customers: the journey names where the product came from
+(the makers of every lot upstream, and the shipments between them), who made,
+inspected and sold it to the public, and the regulators who acted on it.
+Shipments and receipts between other businesses — a distributor's customer
+list — and what those businesses recorded are shown only as counts
+(``public_journey``). Organizations have no opt-in to be named there yet.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from api.models import Organization
 from api.permissions import organization_of
@@ -104,6 +112,10 @@ class JourneyStep:
     organization: str
     outcome: str = ""  # "pass" / "fail" for inspections
     upstream: bool = False
+    # A line standing for steps between businesses not named (counts only): how many
+    # businesses and how many records; None on a named step.
+    businesses: int | None = None
+    records: int | None = None
 
     @property
     def lot_label(self) -> str:
@@ -133,6 +145,8 @@ class JourneyStep:
             "organization": self.organization,
             "outcome": self.outcome or None,
             "upstream": self.upstream,
+            "businesses": self.businesses,
+            "records": self.records,
         }
 
 
@@ -192,14 +206,68 @@ def _describe(event: Event, link_batches: dict[str, list[Batch]]) -> tuple[str, 
     return "other", _("Recorded by %(org)s") % {"org": org}, ""
 
 
+# Steps that name their organization whoever it is: the consumer may know who made, inspected,
+# sold and recalled what they hold. The organizations of these steps (and regulators) are the
+# journey's public parties; any other organization is some business's customer or supplier.
+_NAMED_KINDS = frozenset({"produced", "transformed", "inspected", "sold", "recalled"})
+_PARTY_KINDS = frozenset({"produced", "transformed", "inspected", "sold"})
+
+
+def _public_parties(batch: Batch, described: list[tuple[Event, str]]) -> set[int]:
+    parties = {batch.product.owner_id} if batch.product_id else set()
+    for event, kind in described:
+        if kind in _PARTY_KINDS or (event.organization and event.organization.is_regulator):
+            parties.add(event.organization_id)
+    return parties
+
+
+def _is_named(event: Event, kind: str, parties: set[int]) -> bool:
+    if kind in _NAMED_KINDS:
+        return True
+    if kind == "shipped":
+        source = event.source_org_id or event.organization_id
+        return source in parties and event.destination_org_id in parties
+    return event.organization_id in parties
+
+
+def _counted_text(kind: str, businesses: int, records: int) -> str:
+    if kind == "shipped":
+        return ngettext(
+            "Shipped to %(n)s other business (not named)",
+            "Shipped to %(n)s other businesses (not named)",
+            businesses,
+        ) % {"n": businesses}
+    if kind == "received":
+        return ngettext(
+            "Received by %(n)s other business (not named)",
+            "Received by %(n)s other businesses (not named)",
+            businesses,
+        ) % {"n": businesses}
+    return ngettext(
+        "%(records)s record by other businesses (not named)",
+        "%(records)s records by other businesses (not named)",
+        records,
+    ) % {"records": records}
+
+
 def public_journey(batch: Batch) -> list[JourneyStep]:
-    """The lot's journey back to its raw materials, oldest first, in the active language."""
+    """The lot's journey back to its raw materials, oldest first, in the active language.
+
+    Shipments, receipts and other records of businesses that are not public parties of the
+    journey (``_public_parties``) become one line per kind and side (this lot, upstream) with
+    how many businesses and records, at the time of the first: a distributor's customers are
+    never listed by name to whoever scans."""
     steps: list[JourneyStep] = []
-    for event in batch_journey(batch):
+    events = batch_journey(batch)
+    described = []
+    for event in events:
         by_role: dict[str, list[Batch]] = {}
         for link in event.batch_links.all():
             by_role.setdefault(link.role, []).append(link.batch)
-        kind, text, outcome = _describe(event, by_role)
+        described.append((event, by_role, *_describe(event, by_role)))
+    parties = _public_parties(batch, [(event, kind) for event, _r, kind, _t, _o in described])
+    counted: dict[tuple[str, bool], tuple[JourneyStep, set]] = {}
+    for event, by_role, kind, text, outcome in described:
         about = (
             by_role.get(BatchRole.OUTPUT)
             or by_role.get(BatchRole.SUBJECT)
@@ -207,6 +275,31 @@ def public_journey(batch: Batch) -> list[JourneyStep]:
             or [link.batch for link in event.batch_links.all()]
         )
         subject = next((b for b in about if b.pk == batch.pk), about[0] if about else batch)
+        upstream = all(b.pk != batch.pk for b in about)
+        if not _is_named(event, kind, parties):
+            line_kind = kind if kind in ("shipped", "received") else "other"
+            entry = counted.get((line_kind, upstream))
+            if entry is None:
+                line = JourneyStep(
+                    kind=line_kind,
+                    when=timezone.localtime(event.event_time),
+                    text="",
+                    product=_product_name(subject),
+                    lots=[],
+                    organization="",
+                    upstream=upstream,
+                    records=0,
+                )
+                entry = counted[(line_kind, upstream)] = (line, set())
+                steps.append(line)
+            line, businesses = entry
+            line.records += 1
+            businesses.add(
+                event.destination_org_id if line_kind == "shipped" else event.organization_id
+            )
+            if subject.lot not in line.lots:
+                line.lots.append(subject.lot)
+            continue
         step = JourneyStep(
             kind=kind,
             when=timezone.localtime(event.event_time),
@@ -215,13 +308,16 @@ def public_journey(batch: Batch) -> list[JourneyStep]:
             lots=[subject.lot],
             organization=_org_name(event.organization),
             outcome=outcome,
-            upstream=all(b.pk != batch.pk for b in about),
+            upstream=upstream,
         )
-        if steps and steps[-1].same_line_as(step):
+        if steps and steps[-1].records is None and steps[-1].same_line_as(step):
             if subject.lot not in steps[-1].lots:
                 steps[-1].lots.append(subject.lot)
         else:
             steps.append(step)
+    for line, businesses in counted.values():
+        line.businesses = len(businesses)
+        line.text = _counted_text(line.kind, line.businesses, line.records)
     return steps
 
 
