@@ -102,6 +102,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Scopes database reads to the request (config.routers: read replicas).
+    "config.routers.ReplicaReadsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "api.middleware.LanguageSwitchMiddleware",
@@ -164,6 +166,34 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The trace's read statements are prepared once per PostgreSQL connection (trace.core.rows.Statement);
 # 0 behind a connection pooler in transaction mode, which cannot keep them.
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+
+# --- read replicas and a connection pooler (issue 24; docs/SCALING.md) -----------------------
+# Streaming replicas of the primary (comma-separated PostgreSQL URLs), read by replica_0, … for
+# the replica-safe reads only (config.routers: traces, exports, EPCIS queries, dashboards, the
+# consumer page's journey); everything else, and all that follows a write, reads the primary.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", [])
+DATABASE_REPLICAS: list[str] = []
+if DATABASE_REPLICA_URLS and not DATABASE_URL:
+    raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs DATABASE_URL (the primary) as well.")
+for _i, _url in enumerate(DATABASE_REPLICA_URLS):
+    DATABASES[f"replica_{_i}"] = {
+        **dj_database_url.parse(_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60)),
+        "TEST": {"MIRROR": "default"},  # the test suite reads the primary under every alias
+    }
+    DATABASE_REPLICAS.append(f"replica_{_i}")
+DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+# DATABASE_POOLER=transaction: every URL above is a PgBouncer in transaction mode, which hands
+# each transaction any server connection. Then no server-side cursors (a cursor outlives its
+# transaction) and no prepared statements (PREPARE lives on one server connection).
+DATABASE_POOLER = env_str("DATABASE_POOLER", "")
+if DATABASE_POOLER not in ("", "transaction"):
+    raise ImproperlyConfigured(
+        f"DATABASE_POOLER is empty or 'transaction', got {DATABASE_POOLER!r}"
+    )
+if DATABASE_POOLER == "transaction":
+    for _db in DATABASES.values():
+        _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", False)
 
 # --- cache and tasks ------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")

@@ -35,12 +35,14 @@ from trace.models import Batch, Custody, Event, Product
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from api.models import Organization
 from api.permissions import organization_of
+from api.replicas import replica_reads
 
 from .extensions import PageNotice, recall_notice
 
@@ -78,8 +80,12 @@ def find_public_batch(gtin: str, lot: str) -> Batch | None:
         validate_lot(lot)
     except ValidationError:
         return None
+    # From the primary, always: the status the page shows (never a recalled lot as safe).
     return (
-        Batch.objects.select_related("product__owner", "site").filter(gtin=gtin14, lot=lot).first()
+        Batch.objects.using(DEFAULT_DB_ALIAS)
+        .select_related("product__owner", "site")
+        .filter(gtin=gtin14, lot=lot)
+        .first()
     )
 
 
@@ -401,6 +407,8 @@ def public_batch(batch: Batch, notices: list[PageNotice] | None = None) -> Publi
     """The lot as the public sees it; ``notices``: the page's notices, when already asked for."""
     producer = batch.product.owner if batch.product_id else None
     separator = ", " if translation.get_language() == "en" else "、"
+    with replica_reads():  # history only; the status and the notices come from the primary
+        origin, journey = separator.join(origin_regions(batch)), public_journey(batch)
     return PublicBatch(
         batch=batch,
         product_name=_product_name(batch),
@@ -410,12 +418,12 @@ def public_batch(batch: Batch, notices: list[PageNotice] | None = None) -> Publi
         unit_label=unit_label(batch.unit),
         producer_name=_org_name(producer),
         producer_region=_region_of(producer, batch.site if batch.site_id else None),
-        origin_region=separator.join(origin_regions(batch)),
+        origin_region=origin,
         production_date=batch.production_date,
         expiry_date=batch.expiry_date,
         status=batch.status,
         status_label=str(BatchStatus(batch.status).label),
-        journey=public_journey(batch),
+        journey=journey,
         recall=recall_notice(batch, translation.get_language() or "", notices),
     )
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from trace.models import Batch, Custody, Event, EventBatch, LineageEdge, Product, Site
 
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
@@ -22,6 +22,12 @@ from api.models import Organization
 
 from .choices import BatchRole
 from .rows import Columns, Statement, cache_prefetched, cache_related, percent_spelling
+
+
+def _reading():
+    """The connection the trace reads from: the router's choice (``config.routers``), a
+    replica for a replica-safe read, the primary otherwise."""
+    return connections[router.db_for_read(Event)]
 
 
 # One statement walks both ways. CAST: PostgreSQL types the seed term from the
@@ -66,7 +72,7 @@ _FORWARD = _walk(percent_spelling(), "downstream", "child_id", "parent_id")  # (
 def lineage_batch_ids(batch_id: int, *, direction: str, depth: int) -> dict[int, int]:
     """Batch id → signed distance from the root (negative = upstream)."""
     found: dict[int, int] = {batch_id: 0}
-    with connection.cursor() as cursor:
+    with _reading().cursor() as cursor:
         for bid, d in _WALKS[direction].fetch(cursor, [batch_id, depth]):
             found.setdefault(bid, d)
     return found
@@ -118,9 +124,9 @@ _BATCHES = Statement(
 def _trace_batches(cursor, ids: list[int]) -> list[Batch]:
     """The lots ``ids`` with their products and sites, by id."""
     rows = _BATCHES.fetch(cursor, [ids])
-    batches = _BATCH.load(rows, 0, connection)
-    products = _PRODUCT.load(rows, _BATCH.width, connection, nullable=True)
-    sites = _SITE.load(rows, _BATCH.width + _PRODUCT.width, connection, nullable=True)
+    batches = _BATCH.load(rows, 0, cursor.db)
+    products = _PRODUCT.load(rows, _BATCH.width, cursor.db, nullable=True)
+    sites = _SITE.load(rows, _BATCH.width + _PRODUCT.width, cursor.db, nullable=True)
     for batch, product, site in zip(batches, products, sites, strict=True):
         cache_related(batch, "product", product)
         cache_related(batch, "site", site)
@@ -141,8 +147,8 @@ _EDGES = Statement(
 def _trace_edges(cursor, ids: list[int]) -> list[LineageEdge]:
     """Lineage edges between lots of the trace; ``edge.event`` carries only its id and event_id."""
     rows = _EDGES.fetch(cursor, [ids])
-    edges = _EDGE.load(rows, 0, connection)
-    for edge, event in zip(edges, _EDGE_EVENT.load(rows, _EDGE.width, connection), strict=True):
+    edges = _EDGE.load(rows, 0, cursor.db)
+    for edge, event in zip(edges, _EDGE_EVENT.load(rows, _EDGE.width, cursor.db), strict=True):
         cache_related(edge, "event", event)
     return edges
 
@@ -192,17 +198,17 @@ def _trace_events(cursor, ids: list[int], *, link_batches: bool = False) -> list
     """The events of a trace over the lots ``ids`` (``_EVENTS``) with their
     batch links prefetched (``event.batch_links.all()``), and with
     ``link_batches`` each link's lot and its product (``link.batch.product``)."""
-    events = _EVENT.load(_EVENTS.fetch(cursor, [ids]), 0, connection)
+    events = _EVENT.load(_EVENTS.fetch(cursor, [ids]), 0, cursor.db)
     if not events:
         return events
     by_id = {e.pk: e for e in events}
     rows = (_LINKS_WITH_LOTS if link_batches else _LINKS).fetch(cursor, [list(by_id)])
-    loaded = _LINK.load(rows, 0, connection)
+    loaded = _LINK.load(rows, 0, cursor.db)
     if link_batches:
         batches: dict[int, Batch] = {}
-        products = _PRODUCT.load(rows, _LINK.width + _BATCH.width, connection, nullable=True)
+        products = _PRODUCT.load(rows, _LINK.width + _BATCH.width, cursor.db, nullable=True)
         for link, batch, product in zip(
-            loaded, _BATCH.load(rows, _LINK.width, connection), products, strict=True
+            loaded, _BATCH.load(rows, _LINK.width, cursor.db), products, strict=True
         ):
             if batch.pk not in batches:
                 cache_related(batch, "product", product)
@@ -235,7 +241,7 @@ def _attach_organizations(cursor, products, events) -> list[Organization]:
     if not ids:
         return []
     rows = _ORGANIZATIONS.fetch(cursor, [list(ids)])
-    organizations = _ORGANIZATION.load(rows, 0, connection)
+    organizations = _ORGANIZATION.load(rows, 0, cursor.db)
     by_id = {o.pk: o for o in organizations}
     for p in products:
         cache_related(p, "owner", by_id[p.owner_id])
@@ -253,7 +259,7 @@ def trace_graph(batch: Batch, *, direction: str = "both", depth: int = 20) -> Tr
     statements, whatever the size of the trace."""
     distances = lineage_batch_ids(batch.pk, direction=direction, depth=depth)
     ids = list(distances)
-    with connection.cursor() as cursor:
+    with _reading().cursor() as cursor:
         batches = _trace_batches(cursor, ids)
         edges = _trace_edges(cursor, ids)
         events = _trace_events(cursor, ids)
@@ -267,7 +273,7 @@ def batch_journey(batch: Batch, *, depth: int = 20) -> list[Event]:
     upstream of it (back to the ranch), oldest first, with their organizations
     and their links' lots and products."""
     ids = list(lineage_batch_ids(batch.pk, direction="backward", depth=depth))
-    with connection.cursor() as cursor:
+    with _reading().cursor() as cursor:
         events = _trace_events(cursor, ids, link_batches=True)
         _attach_organizations(cursor, [], events)
     return events

@@ -1,0 +1,1 @@
+"""Past one machine (issue 24): read replicas, a connection pooler, processes side by side."""
