@@ -22,11 +22,11 @@ import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
-from trace.epcis import tasks
 from trace.epcis.models import CaptureJob
 from trace.models import Event
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -165,7 +165,8 @@ def _post(persona, body: str) -> str:
 
 
 def _sweep_until_finished(job_ids, worker, seconds: float) -> None:
-    """The deadline sweep's capture part, once a second, until every job has ended."""
+    """``manage.py sweep_deadlines`` once a second (beat's minute, shortened) until every job
+    has ended."""
     deadline = time.monotonic() + seconds
     while CaptureJob.objects.filter(pk__in=job_ids, status=CaptureJob.Status.RUNNING).exists():
         assert worker.alive, worker.tail()
@@ -174,7 +175,7 @@ def _sweep_until_finished(job_ids, worker, seconds: float) -> None:
             f"still running\n{worker.tail()}"
         )
         degrade.reset()  # this process queues on Redis again without waiting for its retry
-        tasks.requeue_capture_jobs(timezone.now())
+        call_command("sweep_deadlines")
         time.sleep(1)
 
 
