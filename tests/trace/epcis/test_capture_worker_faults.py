@@ -226,10 +226,10 @@ def test_redis_killed_under_a_capturing_worker_loses_no_job_and_the_worker_carri
 def test_a_worker_killed_mid_capture_stores_nothing_half_and_every_job_finishes_on_its_return(
     enterprise, redis_server, worker
 ):
-    big = _post(enterprise, _document("0100", 3000))
+    big = _post(enterprise, _document("0100", 5000))
     small = [_post(enterprise, _document(f"02{n:02d}", 20)) for n in range(3)]
     _wait(lambda: CaptureJob.objects.get(pk=big).attempts == 1, 30, worker)
-    time.sleep(0.3)
+    time.sleep(0.1)  # into the capture of its 5,000 events (a second or more)
     worker.kill()
 
     job = CaptureJob.objects.get(pk=big)
@@ -244,5 +244,5 @@ def test_a_worker_killed_mid_capture_stores_nothing_half_and_every_job_finishes_
     assert {j.status for j in jobs} == {CaptureJob.Status.SUCCESS}
     big_job = CaptureJob.objects.get(pk=big)
     assert big_job.attempts == 2 and big_job.requeues >= 1  # its message died with the worker
-    assert _stored(["0100"]) == 3000 and _stored([f"02{n:02d}" for n in range(3)]) == 60
+    assert _stored(["0100"]) == 5000 and _stored([f"02{n:02d}" for n in range(3)]) == 60
     assert timezone.now() - job.created_at < timedelta(minutes=5)
