@@ -116,11 +116,14 @@ def insert_rows(
             new_ids = []
             lines = ("\t".join(map(_field, row)) + "\n" for row in rows)
         quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-        cursor.copy_expert(
-            f"COPY {connection.ops.quote_name(meta.db_table)} ({quoted}) FROM STDIN",
-            _Lines(lines),
-            _COPY_CHUNK,  # positional: Django's debug cursor wrapper takes no keywords here
-        )
+        # Django wraps the driver's errors only for execute/fetch: without this a unique
+        # violation under COPY escapes as psycopg2's own error, not IntegrityError.
+        with connection.wrap_database_errors:
+            cursor.copy_expert(
+                f"COPY {connection.ops.quote_name(meta.db_table)} ({quoted}) FROM STDIN",
+                _Lines(lines),
+                _COPY_CHUNK,  # positional: Django's debug cursor wrapper takes no keywords here
+            )
     return new_ids
 
 

@@ -403,6 +403,20 @@ EPCIS_PER_PAGE_MAX = env_int("EPCIS_PER_PAGE_MAX", 1000)
 EPCIS_MAX_QUERY_RESULT = env_int("EPCIS_MAX_QUERY_RESULT", 100_000)
 EPCIS_WEBHOOK_TIMEOUT = env_int("EPCIS_WEBHOOK_TIMEOUT", 10)
 EPCIS_WEBHOOK_MAX_RETRIES = env_int("EPCIS_WEBHOOK_MAX_RETRIES", 6)
+# Accepted capture jobs (issue 19): the database row is the job, the broker message only a
+# wake-up call. A job not finished this many seconds after it was queued or started is queued
+# again by the deadline sweep (beat, or `sweep_deadlines --every 60`), the wait doubling each
+# time up to 16-fold; a job started this many times without finishing (its worker died each
+# time) ends failed with that reason. Re-running a job stores nothing twice (event IDs).
+CAPTURE_JOB_REQUEUE_SECONDS = env_int("CAPTURE_JOB_REQUEUE_SECONDS", 120)
+CAPTURE_JOB_MAX_ATTEMPTS = env_int("CAPTURE_JOB_MAX_ATTEMPTS", 5)
+# Jobs the sweep queues again per pass (the oldest first); the rest wait for the next pass.
+CAPTURE_JOB_REQUEUE_BATCH = env_int("CAPTURE_JOB_REQUEUE_BATCH", 200)
+# The worker reconnects to the broker for as long as it is down (Celery's default gives up
+# after 100 tries, about 50 minutes, and the worker exits); a task whose worker process is
+# killed goes back to the queue (``run_capture_job`` sets reject_on_worker_lost).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 
 # --- shared workflow foundation (api/: outbox, deadlines, working days) -----
 # Mail for notifications; the embedded default writes each message to a file under var/mail.

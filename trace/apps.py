@@ -23,6 +23,12 @@ class TraceConfig(AppConfig):
         # listen. Connected here, where Django says receivers are connected.
         from trace.consumer import receivers as consumer_receivers
         from trace.epcis import receivers as epcis_receivers
+        from trace.epcis.tasks import requeue_capture_jobs
+
+        from api.deadlines import register_sweeper
 
         consumer_receivers.connect()
         epcis_receivers.connect()
+        # Accepted capture jobs are never lost: the deadline sweep (beat, or
+        # `sweep_deadlines --every 60`) queues again any not finished in time.
+        register_sweeper("epcis-capture-jobs", requeue_capture_jobs)

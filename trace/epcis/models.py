@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from api.models import Organization
@@ -14,7 +15,14 @@ __all__ = ["CaptureJob", "NamedQuery", "Subscription", "SubscriptionDelivery"]
 class CaptureJob(models.Model):
     """One ``POST /epcis/capture``: the document received and how its capture went.
 
-    Transitions: running → success | failed (set once by the capture task).
+    Transitions: running → success | failed (set once, by the capture task or, for a job
+    whose worker died ``CAPTURE_JOB_MAX_ATTEMPTS`` times, by the deadline sweep).
+
+    The row is the job: it is committed before the 202, and the broker message that wakes a
+    worker is only a reminder. A running job whose ``requeue_at`` has passed and whose row no
+    worker holds locked is queued again by the sweep (``capture_jobs_requeue``), so a message
+    lost with Redis, acked after a failure or orphaned by a killed worker delays a job, never
+    loses it.
     """
 
     class Status(models.TextChoices):
@@ -62,13 +70,24 @@ class CaptureJob(models.Model):
     cbv_version = models.CharField(max_length=16, blank=True, verbose_name=_("CBV version"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Times a worker began the capture; a run that ends (either way) finishes the job.
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # Times the sweep queued it again; the wait before the next doubles with each.
+    requeues = models.PositiveIntegerField(_("times queued again"), default=0)
+    # When the sweep queues it again if it is still running by then.
+    requeue_at = models.DateTimeField(_("queue again at"), default=timezone.now)
 
     class Meta:
         ordering = ["-created_at", "id"]
         verbose_name = _("capture job")
         verbose_name_plural = _("capture jobs")
         indexes = [
-            models.Index(fields=["organization", "created_at"], name="capturejob_org_created_idx")
+            models.Index(fields=["organization", "created_at"], name="capturejob_org_created_idx"),
+            models.Index(
+                fields=["requeue_at"],
+                name="capturejob_running_due_idx",
+                condition=models.Q(status="running"),
+            ),
         ]
 
     def __str__(self) -> str:

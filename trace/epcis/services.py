@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import logging
+from datetime import datetime, timedelta
 from trace.core.capture import capture_events
 from trace.core.rules import FORBIDDEN, status_of
 from trace.gs1.eventhash import document_vocabulary, event_hash_id
@@ -19,7 +20,7 @@ from trace.models import Event
 import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -90,7 +91,8 @@ def capture_job_create(
     cbv_version: str = "",
 ) -> CaptureJob:
     """Store a validated document (``body``: the bytes received) as a running job; the caller
-    runs the capture in a Celery task after commit (``tasks.run_capture_job``)."""
+    runs the capture in a Celery task after commit (``tasks.run_capture_job``). Should that task
+    never run, the deadline sweep queues it again after ``CAPTURE_JOB_REQUEUE_SECONDS``."""
     job = CaptureJob.objects.create(
         organization=organization,
         user=user,
@@ -99,6 +101,7 @@ def capture_job_create(
         event_count=event_count,
         epcis_version=epcis_version[:16],
         cbv_version=cbv_version[:16],
+        requeue_at=timezone.now() + timedelta(seconds=settings.CAPTURE_JOB_REQUEUE_SECONDS),
     )
     return job
 
@@ -138,31 +141,110 @@ def _refused(exc: ValidationError, base: str) -> dict:
     return problem("ValidationException", status, _("Invalid event"), _errors_from(exc, base))
 
 
-def capture_job_run(*, job_id) -> CaptureJob:
-    """Capture the job's events (all or nothing, or as many as possible under ``proceed``)."""
-    job = CaptureJob.objects.select_related("organization", "user").get(pk=job_id)
-    if not job.running:
-        return job  # a redelivered task: the job already ran
+# A concurrent capture of the same events (unique event ID, a lot's custody row) or a deadlock
+# with one: the capture is tried again, and then finds those events stored (duplicates).
+_CONCURRENT_TRIES = 4
+_RETRYABLE_PGCODES = {"40001", "40P01"}  # serialization failure, deadlock detected
+
+
+def _concurrent(exc: Exception) -> bool:
+    if isinstance(exc, IntegrityError):
+        return True
+    return getattr(exc.__cause__, "pgcode", None) in _RETRYABLE_PGCODES
+
+
+def _locked_running(job_id, *, related: bool = False) -> CaptureJob | None:
+    """The job, locked for this transaction, if it is running and no other worker holds it."""
+    jobs = CaptureJob.objects.select_for_update(skip_locked=True, of=("self",))
+    jobs = jobs.select_related("organization", "user") if related else jobs.defer("body")
+    job = jobs.filter(pk=job_id).first()
+    return job if job is not None and job.running else None
+
+
+def _abandoned(job: CaptureJob) -> dict:
+    return problem(
+        "ImplementationException",
+        500,
+        _("Capture abandoned"),
+        [
+            {
+                "field": None,
+                "rule": "capture_abandoned",
+                "message": _(
+                    "The capture was started %(attempts)s times and never finished: the worker "
+                    "stopped each time. Nothing of it was stored."
+                )
+                % {"attempts": job.attempts},
+            }
+        ],
+    )
+
+
+def _finish(job: CaptureJob, *, errors: list[dict], captured: int = 0, duplicates: int = 0):
+    job.status = CaptureJob.Status.FAILED if errors else CaptureJob.Status.SUCCESS
+    job.errors = errors
+    job.captured_count = captured
+    job.duplicate_count = duplicates
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "errors", "captured_count", "duplicate_count", "finished_at"])
+
+
+def capture_job_run(*, job_id) -> CaptureJob | None:
+    """Capture the job's events (all or nothing, or as many as possible under ``proceed``).
+
+    Safe to call any number of times, concurrently too: a finished job is left alone, a job
+    another worker is running (its row locked) is skipped, and the events and the job's result
+    commit in one transaction, so a worker killed mid-capture leaves a running job with nothing
+    stored, for the next delivery or the sweep. Returns the job as it stands (None if unknown).
+    """
+    with transaction.atomic():
+        job = _locked_running(job_id)
+        if job is None:
+            return CaptureJob.objects.defer("body").filter(pk=job_id).first()
+        if job.attempts >= settings.CAPTURE_JOB_MAX_ATTEMPTS:
+            _finish(job, errors=[_abandoned(job)])
+            return job
+        # Counted in a transaction of its own, so that a run the worker dies in still counts.
+        job.attempts += 1
+        job.requeue_at = timezone.now() + timedelta(seconds=settings.CAPTURE_JOB_REQUEUE_SECONDS)
+        job.save(update_fields=["attempts", "requeue_at"])
+    with transaction.atomic():
+        job = _locked_running(job_id, related=True)
+        if job is None:  # another delivery took it between the two transactions
+            return CaptureJob.objects.defer("body").filter(pk=job_id).first()
+        _run(job)
+    return job
+
+
+def _run(job: CaptureJob) -> None:
     document = orjson.loads(job.body)
     _events, base = events_of(document)
     errors: list[dict] = []
     captured = duplicates = 0
     try:
         documents = _prepare_documents(document)
-        result = capture_events(
-            documents=documents,
-            organization=job.organization,
-            user=job.user,
-            on_error=job.error_behaviour,
-            context=document.get("@context"),
-        )
+        for attempt in range(1, _CONCURRENT_TRIES + 1):
+            try:
+                result = capture_events(
+                    documents=documents,
+                    organization=job.organization,
+                    user=job.user,
+                    on_error=job.error_behaviour,
+                    context=document.get("@context"),
+                )
+            except (IntegrityError, OperationalError) as exc:
+                if not _concurrent(exc) or attempt == _CONCURRENT_TRIES:
+                    raise
+                logger.info("capture job %s met a concurrent capture; trying again", job.pk)
+                continue
+            break
         captured, duplicates = len(result.event_pks), len(result.duplicates)
         for _index, exc in result.errors:
             errors.append(_refused(exc, base))
     except ValidationError as exc:
         errors.append(_refused(exc, base))
     except IntegrityError:
-        # Another capture stored one of these event IDs at the same moment: nothing was kept, resend.
+        # Still conflicting after every try: nothing was kept, the sender may resend.
         errors.append(
             problem(
                 "ResourceAlreadyExistsException",
@@ -179,8 +261,10 @@ def capture_job_run(*, job_id) -> CaptureJob:
                 ],
             )
         )
+    except (OperationalError, InterfaceError):
+        raise  # the database went away: the job stays running, for the retry or the sweep
     except Exception:  # a bug must fail the job, never the worker
-        logger.exception("capture job %s failed", job_id)
+        logger.exception("capture job %s failed", job.pk)
         errors.append(
             problem(
                 "ImplementationException",
@@ -195,13 +279,40 @@ def capture_job_run(*, job_id) -> CaptureJob:
                 ],
             )
         )
-    job.status = CaptureJob.Status.FAILED if errors else CaptureJob.Status.SUCCESS
-    job.errors = errors
-    job.captured_count = captured
-    job.duplicate_count = duplicates
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "errors", "captured_count", "duplicate_count", "finished_at"])
-    return job
+    _finish(job, errors=errors, captured=captured, duplicates=duplicates)
+
+
+def capture_jobs_requeue(*, now: datetime | None = None) -> tuple[list, int]:
+    """The sweep's part (``tasks.requeue_capture_jobs``): running jobs whose ``requeue_at``
+    has passed and which no worker is running (their rows are not locked). Each is pushed back
+    (the wait doubling with every requeue, up to 16-fold) and its id returned to be queued
+    again; one started ``CAPTURE_JOB_MAX_ATTEMPTS`` times ends failed instead.
+    Returns (ids to queue, jobs failed)."""
+    now = now or timezone.now()
+    bound = settings.CAPTURE_JOB_REQUEUE_SECONDS
+    requeue: list = []
+    failed = 0
+    with transaction.atomic():
+        due = (
+            CaptureJob.objects.select_for_update(skip_locked=True)
+            .filter(status=CaptureJob.Status.RUNNING, requeue_at__lte=now)
+            .defer("body")
+            .order_by("requeue_at", "id")[: settings.CAPTURE_JOB_REQUEUE_BATCH]
+        )
+        for job in due:
+            if job.attempts >= settings.CAPTURE_JOB_MAX_ATTEMPTS:
+                _finish(job, errors=[_abandoned(job)])
+                failed += 1
+                continue
+            job.requeues += 1
+            job.requeue_at = now + timedelta(seconds=bound * min(2**job.requeues, 16))
+            job.save(update_fields=["requeues", "requeue_at"])
+            requeue.append(job.pk)
+    if requeue or failed:
+        logger.warning(
+            "capture jobs not finished in time: %s queued again, %s failed", len(requeue), failed
+        )
+    return requeue, failed
 
 
 # --- named queries and subscriptions ---------------------------------------------

@@ -1,17 +1,47 @@
 """Celery tasks of the EPCIS interface: thin, ids only, services do the work."""
 
+import logging
+from datetime import datetime
+
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 
 from . import services
 from .subscriptions import subscriptions_match
 
+logger = logging.getLogger(__name__)
 
-@shared_task(acks_late=True)
+
+@shared_task(
+    acks_late=True,
+    # A worker process killed mid-capture (OOM, SIGKILL) puts the message back on the queue;
+    # a job that kills its worker every time ends failed after CAPTURE_JOB_MAX_ATTEMPTS.
+    reject_on_worker_lost=True,
+    # PostgreSQL unreachable: tried again with backoff (the job stays running meanwhile, and
+    # the deadline sweep queues it again should every retry fail).
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=6,
+)
 def run_capture_job(job_id: str) -> str:
-    return services.capture_job_run(job_id=job_id).status
+    job = services.capture_job_run(job_id=job_id)
+    return job.status if job is not None else "unknown"
+
+
+def requeue_capture_jobs(now: datetime) -> int:
+    """The deadline sweeper of capture jobs (registered in ``TraceConfig.ready``): queue again
+    every running job not finished in time, after the sweep's transaction has committed."""
+    job_ids, failed = services.capture_jobs_requeue(now=now)
+    for job_id in job_ids:
+        try:  # with the broker down this runs the job inline, here
+            run_capture_job.delay(str(job_id))
+        except Exception:  # one job's trouble must not hold up the others
+            logger.exception("capture job %s could not be run again", job_id)
+    return len(job_ids) + failed
 
 
 @shared_task

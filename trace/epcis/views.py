@@ -237,7 +237,9 @@ class CaptureView(EpcisView):
                 cbv_version=request.headers.get("GS1-CBV-Version", ""),
             )
             job_id = str(job.pk)
-            transaction.on_commit(lambda: tasks.run_capture_job.delay(job_id))
+            # robust: the job is committed, so the 202 stands whatever queueing it meets (the
+            # deadline sweep queues it again if it never runs).
+            transaction.on_commit(lambda: tasks.run_capture_job.delay(job_id), robust=True)
         response = Response(status=status.HTTP_202_ACCEPTED)
         response["Location"] = f"/epcis/capture/{job.pk}"
         return response
