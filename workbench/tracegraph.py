@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .charts import FONT
 
@@ -323,7 +324,7 @@ def render(g: JourneyGraph, *, title: str) -> str:
 def _legend(width: int) -> tuple[str, int]:
     """The key to the shapes and lines, wrapped to ``width``; returns it and its height."""
     items = [
-        ("lot", _("Lot")),
+        ("lot", pgettext("trace graph: a lot", "Lot")),
         ("company", _("Company")),
         ("transformation", _("Transformation")),
         ("made", _("made")),

@@ -57,7 +57,7 @@ def _lot_text(batch: Batch) -> str:
 
 
 def _event_rows(graph, batches: dict[int, Batch]) -> list[dict]:
-    roles = {BatchRole.INPUT: _("in"), BatchRole.OUTPUT: _("out")}
+    roles = {BatchRole.INPUT: BatchRole.INPUT.label, BatchRole.OUTPUT: BatchRole.OUTPUT.label}
     rows = []
     for event in graph.events:
         lots = []
