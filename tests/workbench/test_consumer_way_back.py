@@ -34,7 +34,9 @@ def _text(response) -> str:
 
 @pytest.fixture
 def dairy():
-    org = EnterpriseFactory(name="徐州测试乳业有限公司", name_en="Xuzhou Test Dairy", region_code="320312")
+    org = EnterpriseFactory(
+        name="徐州测试乳业有限公司", name_en="Xuzhou Test Dairy", region_code="320312"
+    )
     return UserFactory(organization=org)
 
 
@@ -85,11 +87,17 @@ def test_the_status_page_names_the_bureau_and_the_decision_deadline_with_its_rul
     assert "处理部门 徐州市铜山区市场监督管理局" in zh
     assert f"应于 {due} 前作出" in zh
     assert "7 个工作日内" in zh
-    assert "《市场监督管理投诉举报处理暂行办法》（国家市场监督管理总局令第20号，2022年修正）第十四条" in zh
+    assert (
+        "《市场监督管理投诉举报处理暂行办法》（国家市场监督管理总局令第20号，2022年修正）第十四条"
+        in zh
+    )
     en = _text(client.get(path + "?lang=en"))
     assert "Handling bureau Tongshan District Administration for Market Regulation" in en
     assert f"due by {due}" in en
-    assert "Within 7 working days of receipt" in en and "(SAMR Order 20, as amended 2022), Art. 14" in en
+    assert (
+        "Within 7 working days of receipt" in en
+        and "(SAMR Order 20, as amended 2022), Art. 14" in en
+    )
 
 
 def test_without_a_registered_county_bureau_the_status_page_names_the_place(client, lot):
