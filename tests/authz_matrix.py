@@ -380,6 +380,7 @@ POST   /workbench/lots/new/                                 - html       302   4
 GET    /workbench/lots/{batch_id}/                          A html       302   200  200   404  403   403  403  403  403
 GET    /workbench/lots/{batch_id}/                          A* html      302   200  404   404  403   403  403  403  403
 GET    /workbench/lots/{batch_id}/                          B html       302   404  404   200  403   403  403  403  403
+GET    /workbench/lots/{batch_id}/trace/                    A html       302   200  200   404  200   404  200  200  200
 POST   /workbench/lots/{batch_id}/ship/                     A html       302   400  400   404  403   403  403  403  403
 POST   /workbench/lots/{batch_id}/ship/                     B html       302   404  404   400  403   403  403  403  403
 POST   /workbench/lots/{batch_id}/hold/                     A* html      302   400  404   404  403   403  403  403  403

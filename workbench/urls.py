@@ -1,12 +1,13 @@
 """``/workbench/…``: each page module keeps its own ``urlpatterns``; this joins them."""
 
-from .views import annual, dashboard, enterprise, inbox, quality, records
+from .views import annual, dashboard, enterprise, inbox, lot_trace, quality, records
 
 app_name = "workbench"
 
 urlpatterns = [
     *inbox.urlpatterns,
     *records.urlpatterns,
+    *lot_trace.urlpatterns,  # before lots/<id>/<action>/, which would take …/trace/
     *enterprise.urlpatterns,
     *dashboard.urlpatterns,
     *quality.urlpatterns,

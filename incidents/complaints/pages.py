@@ -3,6 +3,7 @@ and the status page by tracking code. Same rules and rate limits as the API."""
 
 from trace.consumer.public import split_resolver_path
 from trace.core.identifiers import digital_link_path, normalize_gtin, validate_lot
+from trace.core.labels import region_name
 from trace.models import Batch
 
 from django import forms
@@ -11,10 +12,15 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from rest_framework.exceptions import NotFound
 
+from core import rulebook
+
+from ..choices import Level
+from ..services import regulators_at
 from . import services
 from .intake import normalize_phone, parse_code
 from .throttles import ComplaintLookupThrottle, ComplaintSubmitThrottle
@@ -177,6 +183,26 @@ def status_lookup(request):
     return render(request, "complaints/status_lookup.html", {})
 
 
+def _handling(complaint) -> dict:
+    """Who handles the complaint (the county regulator of the handling place) and by when it
+    decides whether to accept it, with the rule that sets the deadline (SAMR Order 20 Art. 14)."""
+    bureau = regulators_at(Level.COUNTY, complaint.region_code).first()
+    english = (translation.get_language() or "").startswith("en")
+    if bureau is not None:
+        name = bureau.name_en if english and bureau.name_en else bureau.name
+    else:
+        name = _("the market regulator of %(place)s") % {
+            "place": region_name(complaint.region_code) or complaint.region_code
+        }
+    rule = rulebook.rule("complaint.accept_working_days", on=complaint.submitted_at)
+    return {
+        "bureau": name,
+        "accept_due_at": complaint.accept_due_at,
+        "accept_days": rule.value,
+        "accept_citation": rule.citation(),
+    }
+
+
 @require_http_methods(["GET"])
 def status_page(request, tracking_code: str):
     if not ComplaintLookupThrottle().allow_request(request, None):
@@ -188,7 +214,11 @@ def status_page(request, tracking_code: str):
     response = render(
         request,
         "complaints/status.html",
-        {"complaint": complaint, "new": request.GET.get("new") == "1"},
+        {
+            "complaint": complaint,
+            "new": request.GET.get("new") == "1",
+            "handling": _handling(complaint),
+        },
     )
     response["Cache-Control"] = "private, no-store"
     return response

@@ -120,7 +120,7 @@ def test_the_incident_page_shows_figures_batches_timeline_and_due_times(client, 
     page, text = response.content.decode(), _text(response)
     batch = incident.batch_links.get().batch
     assert f'href="/01/{batch.gtin}/10/{batch.lot}"' in page
-    assert f'href="/api/v1/batches/{batch.pk}/trace/"' in page
+    assert f'href="/workbench/lots/{batch.pk}/trace/"' in page
     assert "provisional" in text and "Minor injuries" in text
     # The timeline in order: reported, the reminders, the sweep's escalation.
     labels = re.findall(r"<strong>([^<]+)</strong>", page.split('id="timeline"')[1])

@@ -379,9 +379,12 @@ def _resolve_batches(prepared: list[PreparedEvent]) -> None:
     defaults = [f.get_db_prep_save(f.pre_save(template, add=True), connection) for f in fields]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    at_gtin, at_lot = (
-        next(i for i, f in enumerate(fields) if f.attname == name) for name in ("gtin", "lot")
+    at_gtin, at_lot, at_product = (
+        next(i for i, f in enumerate(fields) if f.attname == name)
+        for name in ("gtin", "lot", "product_id")
     )
+    # A lot of a GTIN registered here is a lot of that product, however it was first named.
+    products = dict(Product.objects.filter(gtin__in={k[0] for k in keys}).values_list("gtin", "pk"))
     returning = connection.features.can_return_rows_from_bulk_insert
     ordered = sorted(keys)  # one order for every capture, so concurrent ones do not deadlock
     found: dict[tuple[str, str], LotRow] = {}
@@ -392,6 +395,7 @@ def _resolve_batches(prepared: list[PreparedEvent]) -> None:
             for gtin, lot in chunk:
                 values = list(defaults)
                 values[at_gtin], values[at_lot] = gtin, lot
+                values[at_product] = products.get(gtin)
                 params.extend(values)
             cursor.execute(
                 f"INSERT INTO {Batch._meta.db_table} ({columns}) VALUES {', '.join([row] * len(chunk))} "
@@ -407,6 +411,13 @@ def _resolve_batches(prepared: list[PreparedEvent]) -> None:
     missing = keys - found.keys()
     if missing:
         found.update(_lots(missing))
+    # Lots first named before their GTIN was registered get their product now.
+    for (gtin, _lot), lot_row in found.items():
+        if lot_row.product_id is None and gtin in products:
+            lot_row.product_id = products[gtin]
+            Batch.objects.filter(pk=lot_row.pk, product__isnull=True).update(
+                product_id=lot_row.product_id
+            )
     for p in prepared:
         for r in p.refs:
             r.batch = found[(r.gtin, r.lot)]

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 from api.models import Organization
+from api.permissions import organization_of
 
 from .choices import BatchRole
 from .rows import Columns, Statement, cache_prefetched, cache_related, percent_spelling
@@ -266,6 +267,26 @@ def trace_graph(batch: Batch, *, direction: str = "both", depth: int = 20) -> Tr
         products = [b.product for b in batches if b.product is not None]
         organizations = _attach_organizations(cursor, products, events)
     return TraceGraph(batch, direction, depth, batches, distances, edges, events, organizations)
+
+
+def visible_trace_graph(
+    user, batch: Batch, *, direction: str = "both", depth: int = 20
+) -> TraceGraph:
+    """The trace of ``batch`` as ``user`` may read it: the lineage's lots, and of their events
+    only those ``Event.objects.visible_to`` grants (one step up, one step down). One rule for
+    the API's trace and its spreadsheets and the workbench's trace page; the caller has found
+    ``batch`` through ``Batch.objects.visible_to(user)``."""
+    graph = trace_graph(batch, direction=direction, depth=depth)
+    viewer = organization_of(user)
+    if viewer is not None and viewer.is_regulator and not viewer.jurisdiction_prefix:
+        return graph  # the national regulator sees every event
+    visible = set(
+        Event.objects.visible_to(user)
+        .filter(pk__in=[e.pk for e in graph.events])
+        .values_list("pk", flat=True)
+    )
+    graph.events = [e for e in graph.events if e.pk in visible]
+    return graph
 
 
 def batch_journey(batch: Batch, *, depth: int = 20) -> list[Event]:

@@ -1,7 +1,7 @@
 from trace.consumer.qr import qr_png, qr_svg
 from trace.core import rules, services
 from trace.core.identifiers import parse_scan
-from trace.core.selectors import trace_graph
+from trace.core.selectors import visible_trace_graph
 from trace.exports import trace_csv, trace_xlsx
 from trace.models import Batch, Event, Product, Site
 
@@ -381,21 +381,14 @@ class BatchViewSet(RuleStatusMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelVi
         batch = self.get_object()
         query = TraceQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        graph = trace_graph(
-            batch, direction=query.validated_data["direction"], depth=query.validated_data["depth"]
-        )
         # The graph's lots are the lot's lineage; its events, as everywhere, only those the
         # viewer may see (one step up, one step down: ``Event.objects.visible_to``).
-        viewer = organization_of(request.user)
-        if viewer.is_regulator and not viewer.jurisdiction_prefix:
-            return graph  # the national regulator sees every event
-        visible = set(
-            Event.objects.visible_to(request.user)
-            .filter(pk__in=[e.pk for e in graph.events])
-            .values_list("pk", flat=True)
+        return visible_trace_graph(
+            request.user,
+            batch,
+            direction=query.validated_data["direction"],
+            depth=query.validated_data["depth"],
         )
-        graph.events = [e for e in graph.events if e.pk in visible]
-        return graph
 
     @extend_schema(
         parameters=TRACE_PARAMETERS,

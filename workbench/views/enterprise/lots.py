@@ -265,9 +265,6 @@ def _lot_page(request: HttpRequest, batch: Batch, *, bound=None, status: int = 2
             "links": {
                 "labels": f"{api}/labels/",
                 "qr": f"{api}/qr.svg",
-                "trace": f"{api}/trace/",
-                "trace_xlsx": f"{api}/trace.xlsx",
-                "trace_csv": f"{api}/trace.csv",
             },
         },
         status=status,

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timesince import timesince, timeuntil
@@ -203,7 +204,7 @@ def back(request: HttpRequest, default: str) -> HttpResponse:
 
 
 def batch_rows(batches: Iterable[Batch], user) -> list[dict]:
-    """Each batch with its consumer page and, where this user may trace it, its trace."""
+    """Each batch with its consumer page and, where this user may see it, its trace page."""
     batches = list(batches)
     traceable = set(
         Batch.objects.visible_to(user)
@@ -215,7 +216,7 @@ def batch_rows(batches: Iterable[Batch], user) -> list[dict]:
             "batch": b,
             "product": display_name(b.product) if b.product_id else b.gtin,
             "page_url": f"/01/{b.gtin}/10/{b.lot}",
-            "trace_url": f"/api/v1/batches/{b.pk}/trace/" if b.pk in traceable else "",
+            "trace_url": reverse("workbench:lot-trace", args=[b.pk]) if b.pk in traceable else "",
             "status": b.get_status_display(),
         }
         for b in batches
