@@ -95,9 +95,7 @@ class Organization(TimeStampedModel):
         one jurisdiction rule (region-code prefix by level; the national regulator, every
         place). An enterprise governs nothing; an empty code lies in no jurisdiction."""
         return bool(
-            self.is_regulator
-            and region_code
-            and region_code.startswith(self.jurisdiction_prefix)
+            self.is_regulator and region_code and region_code.startswith(self.jurisdiction_prefix)
         )
 
     @property

@@ -68,7 +68,11 @@ class World:
             later = at + timedelta(hours=1)
             incident_services.incident_accept(incident_id=incident.pk, actor=county, now=later)
             incident = incident_services.incident_grade(
-                incident_id=incident.pk, actor=county, grade=incident.grade, reason="核实", now=later
+                incident_id=incident.pk,
+                actor=county,
+                grade=incident.grade,
+                reason="核实",
+                now=later,
             )
         return incident
 

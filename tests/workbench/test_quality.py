@@ -109,9 +109,7 @@ def test_the_record_counts_what_happened_to_the_enterprise_in_three_years(world)
 
 
 def test_an_incident_older_than_three_years_leaves_the_record(world):
-    world.report(
-        "a", at=timezone.localtime() - timedelta(days=365 * 3 + 5), deaths=3, handled=True
-    )
+    world.report("a", at=timezone.localtime() - timedelta(days=365 * 3 + 5), deaths=3, handled=True)
     world.report("a", at=days_ago(5), handled=True)
     record = _record(world)
     assert record.incidents_by_grade["III"] == 0 and record.incidents_by_grade["IV"] == 1

@@ -69,7 +69,9 @@ def codes_in_use() -> dict[str, set[str]]:
 
 
 class Command(BaseCommand):
-    help = "Replace the GB/T 2260 administrative division list that region codes are checked against."
+    help = (
+        "Replace the GB/T 2260 administrative division list that region codes are checked against."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path, help="JSON (code → name, or {year, codes}) or CSV")
@@ -108,8 +110,10 @@ class Command(BaseCommand):
             if values - set(codes)
         }
         for label, values in missing.items():
-            self.stdout.write(f"  {label}: {len(values)} stored codes not in the new list: "
-                              + ", ".join(values[:20]))
+            self.stdout.write(
+                f"  {label}: {len(values)} stored codes not in the new list: "
+                + ", ".join(values[:20])
+            )
         if missing and not allow_missing:
             raise CommandError(
                 "Records still carry codes the new list lacks; fix them or pass --allow-missing."
