@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
+from api.apps import check_region_codes
 from api.models import Organization
 from api.validators import region_codes, validate_region_code
 from tests.factories import EnterpriseFactory
@@ -145,3 +146,10 @@ def test_update_region_codes_refuses_a_list_that_drops_codes_still_in_use(list_c
         allow_missing=True,
     )
     assert list_copy.read_bytes() == before
+
+
+def test_a_missing_list_fails_the_system_check(settings, tmp_path):
+    settings.REGION_CODES_FILE = str(tmp_path / "none.json")
+    assert [e.id for e in check_region_codes()] == ["api.E001"]
+    settings.REGION_CODES_FILE = str(SHIPPED)
+    assert check_region_codes() == []
