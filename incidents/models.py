@@ -52,11 +52,17 @@ class IncidentQuerySet(models.QuerySet):
             q = Q(level_rank__gte=level_rank(org.level), **{reached_field(org.level): True})
             prefix = org.jurisdiction_prefix
             if prefix:
-                # The enterprise's own regulators see it too (``enterprise_region_code`` is set
-                # only when the enterprise lies elsewhere than the place: a short partial index).
-                q &= Q(region_code__startswith=prefix) | Q(
+                # The enterprise's own regulators see it too. ``enterprise_region_code`` is set
+                # only when the enterprise lies elsewhere than the place, so few rows have it (a
+                # partial index); the OR, which the list's indexes cannot serve, is added only
+                # when some incident names an enterprise of this jurisdiction (one index probe).
+                where = Q(region_code__startswith=prefix)
+                elsewhere = Incident.objects.exclude(enterprise_region_code="").filter(
                     enterprise_region_code__startswith=prefix
                 )
+                if elsewhere.exists():
+                    where |= Q(enterprise_region_code__startswith=prefix)
+                q &= where
             return self.filter(q)
         produced = IncidentBatch.objects.filter(incident=OuterRef("pk"), batch__product__owner=org)
         return self.filter(
