@@ -416,7 +416,9 @@ def _validate_report(
     batch_ids = list(dict.fromkeys(batch_ids or []))
     if len(batch_ids) > settings.INCIDENT_MAX_BATCHES:
         raise _field_error("batches", _("Too many batches in one report."), "too_many_batches")
-    batches = list(Batch.objects.visible_to(actor).filter(pk__in=batch_ids))
+    batches = list(
+        Batch.objects.visible_to(actor).select_related("product__owner").filter(pk__in=batch_ids)
+    )
     if len(batches) != len(batch_ids):
         raise _field_error(
             "batches", _("You may only name batches you made, hold or govern."), "batch_not_visible"
