@@ -7,4 +7,4 @@ class ApiConfig(AppConfig):
     verbose_name = _("Organizations and access")
 
     def ready(self):
-        from . import checks  # noqa: F401 - registers the deployment checks
+        from . import checks  # noqa: F401 - registers the system checks

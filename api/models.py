@@ -90,6 +90,14 @@ class Organization(TimeStampedModel):
         """Region-code prefix this regulator governs ('' for national)."""
         return self.region_code[: JURISDICTION_PREFIX_LENGTH[self.level]]
 
+    def governs(self, region_code: str | None) -> bool:
+        """Whether this is a regulator whose jurisdiction holds the place ``region_code``: the
+        one jurisdiction rule (region-code prefix by level; the national regulator, every
+        place). An enterprise governs nothing; an empty code lies in no jurisdiction."""
+        return bool(
+            self.is_regulator and region_code and region_code.startswith(self.jurisdiction_prefix)
+        )
+
     @property
     def party_uri(self) -> str:
         """How EPCIS source/destination lists name this organization."""

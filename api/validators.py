@@ -4,9 +4,14 @@ Each raises ``ValidationError`` with a stable ``code`` — that code is the
 "rule" the problem+json error names.
 """
 
+import json
+import os
 import re
+import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -17,45 +22,6 @@ CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _CREDIT_CODE_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
-# GB/T 2260 province-level prefixes (mainland, Hong Kong, Macao, Taiwan).
-PROVINCE_PREFIXES = frozenset(
-    [
-        "11",
-        "12",
-        "13",
-        "14",
-        "15",
-        "21",
-        "22",
-        "23",
-        "31",
-        "32",
-        "33",
-        "34",
-        "35",
-        "36",
-        "37",
-        "41",
-        "42",
-        "43",
-        "44",
-        "45",
-        "46",
-        "50",
-        "51",
-        "52",
-        "53",
-        "54",
-        "61",
-        "62",
-        "63",
-        "64",
-        "65",
-        "71",
-        "81",
-        "82",
-    ]
-)
 _REGION_RE = re.compile(r"^\d{6}$")
 
 
@@ -94,12 +60,58 @@ def validate_credit_code(value: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class RegionCodes:
+    """The administrative division list (GB/T 2260) the codes people type are checked against:
+    code → name, and the year of the list."""
+
+    year: int
+    source: str
+    codes: dict[str, str]
+
+    @property
+    def provinces(self) -> frozenset[str]:
+        return frozenset(code[:2] for code in self.codes)
+
+
+_loaded: dict[str, tuple[float, RegionCodes]] = {}
+_loading = threading.Lock()
+
+
+def read_region_codes_file(path: str) -> RegionCodes:
+    """The list as ``manage.py update_region_codes`` writes it: JSON with ``year``, ``source``
+    and ``codes`` (code → name)."""
+    with open(path, encoding="utf-8") as handle:
+        document = json.load(handle)
+    return RegionCodes(
+        year=int(document["year"]), source=str(document.get("source", "")), codes=document["codes"]
+    )
+
+
+def region_codes() -> RegionCodes:
+    """The list in ``REGION_CODES_FILE``, read again when the file changes (an update by the
+    management command reaches running processes without a restart)."""
+    path = str(settings.REGION_CODES_FILE)
+    mtime = os.stat(path).st_mtime
+    cached = _loaded.get(path)
+    if cached is None or cached[0] != mtime:
+        with _loading:
+            cached = _loaded.get(path)
+            if cached is None or cached[0] != mtime:
+                cached = (mtime, read_region_codes_file(path))
+                _loaded[path] = cached
+    return cached[1]
+
+
 def validate_region_code(value: str) -> None:
+    """Six digits that name a division in the GB/T 2260 list in force (``region_codes()``):
+    a code outside it would put a record in no regulator's jurisdiction."""
     if not isinstance(value, str) or not _REGION_RE.match(value):
         raise ValidationError(
             _("A region code is six digits (GB/T 2260), e.g. 320300."), code="region_code_format"
         )
-    if value[:2] not in PROVINCE_PREFIXES:
+    known = region_codes()
+    if value[:2] not in known.provinces:
         raise ValidationError(
             _("%(prefix)s is not a province-level code in GB/T 2260.") % {"prefix": value[:2]},
             code="region_code_unknown_province",
@@ -108,6 +120,15 @@ def validate_region_code(value: str) -> None:
         raise ValidationError(
             _("A region code with city part 00 must be a province code ending in 0000."),
             code="region_code_format",
+        )
+    if value not in known.codes:
+        raise ValidationError(
+            _(
+                "%(code)s is not an administrative division in GB/T 2260 "
+                "(the list of %(year)s this server checks against)."
+            )
+            % {"code": value, "year": known.year},
+            code="region_code_unknown",
         )
 
 

@@ -705,3 +705,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- region codes (issue 19 item 10) -----------------------------------------------------------
+# The administrative division list (GB/T 2260) every typed region code is checked against: JSON
+# with "year", "source" and "codes" (code → name), kept up to date by
+# ``manage.py update_region_codes <file>`` (which rewrites this file).
+REGION_CODES_FILE = env_str("REGION_CODES_FILE", str(BASE_DIR / "api" / "data" / "gb2260.json"))

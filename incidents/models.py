@@ -38,8 +38,10 @@ class IncidentQuerySet(models.QuerySet):
         return self.filter(OPEN_Q)
 
     def visible_to(self, user):
-        """Issue 11 §9: the reporting enterprise; a producer of a named batch once accepted;
-        a regulator in its jurisdiction once the incident reached its level; nobody else."""
+        """Issue 11 §9 and issue 19: the reporting enterprise and the enterprise the incident
+        names; a producer of a named batch once accepted; a regulator once the incident reached
+        its level, when the place or the enterprise concerned lies in its jurisdiction
+        (``Organization.governs``); nobody else."""
         org = organization_of(user)
         if org is None:
             return self.none()
@@ -50,10 +52,24 @@ class IncidentQuerySet(models.QuerySet):
             q = Q(level_rank__gte=level_rank(org.level), **{reached_field(org.level): True})
             prefix = org.jurisdiction_prefix
             if prefix:
-                q &= Q(region_code__startswith=prefix)
+                # The enterprise's own regulators see it too. ``enterprise_region_code`` is set
+                # only when the enterprise lies elsewhere than the place, so few rows have it (a
+                # partial index); the OR, which the list's indexes cannot serve, is added only
+                # when some incident names an enterprise of this jurisdiction (one index probe).
+                where = Q(region_code__startswith=prefix)
+                elsewhere = Incident.objects.exclude(enterprise_region_code="").filter(
+                    enterprise_region_code__startswith=prefix
+                )
+                if elsewhere.exists():
+                    where |= Q(enterprise_region_code__startswith=prefix)
+                q &= where
             return self.filter(q)
         produced = IncidentBatch.objects.filter(incident=OuterRef("pk"), batch__product__owner=org)
-        return self.filter(Q(reporter=org) | (Q(accepted_at__isnull=False) & Q(Exists(produced))))
+        return self.filter(
+            Q(reporter=org)
+            | Q(enterprise=org)
+            | (Q(accepted_at__isnull=False) & Q(Exists(produced)))
+        )
 
 
 # The columns the regulator's list filters by, in the order its indexes hold them.
@@ -101,6 +117,13 @@ class Incident(TimeStampedModel):
     )
     # Indexed by the list's indexes below (leading, with pattern ops for prefixes).
     region_code = models.CharField(_("region code of the place"), max_length=6)
+    enterprise_region_code = models.CharField(
+        _("region code of the enterprise concerned"),
+        max_length=6,
+        blank=True,
+        default="",
+        help_text=_("Set when the enterprise is registered elsewhere than the place."),
+    )
     occurred_at = models.DateTimeField(_("occurred at"))
     discovered_at = models.DateTimeField(_("discovered at"))
     reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
@@ -239,6 +262,13 @@ class Incident(TimeStampedModel):
                 name="incident_list_page_idx",
             ),
             models.Index(fields=["reporter", "-reported_at"], name="incident_reporter_idx"),
+            # The enterprise's regulators (issue 19): the few incidents placed outside its region.
+            models.Index(
+                fields=["enterprise_region_code"],
+                opclasses=["varchar_pattern_ops"],
+                name="incident_enterprise_region_idx",
+                condition=~Q(enterprise_region_code=""),
+            ),
             models.Index(
                 fields=["merged_into"],
                 name="incident_merged_into_idx",

@@ -284,6 +284,13 @@ class SupplementSerializer(ReasonSerializer):
     )
 
 
+class AnswerSerializer(serializers.Serializer):
+    statement = serializers.CharField(
+        max_length=5000,
+        help_text=_("The enterprise's answer to what was filed against it, put on the timeline."),
+    )
+
+
 class TimelineSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.username", default=None, read_only=True)
     actor_organization_name = serializers.CharField(

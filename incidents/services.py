@@ -106,9 +106,7 @@ def _jurisdiction_code(level: str, region_code: str) -> str:
 
 
 def _governs(org: Organization | None, incident: Incident) -> bool:
-    return bool(
-        org and org.is_regulator and incident.region_code.startswith(org.jurisdiction_prefix)
-    )
+    return bool(org and org.governs(incident.region_code))
 
 
 def _require_regulator_at(
@@ -136,10 +134,18 @@ def incident_require_actor(*, incident: Incident, actor, action: str) -> Organiz
     - ``grade``: a regulator at the handling level or above;
     - the handling actions (accept … close): the regulator handling the case (the county of the
       place; the province for a casualty-free defect, SAMR Order 19);
-    - ``attach``: whoever sees the incident.
+    - ``attach``: whoever sees the incident;
+    - ``answer``: the enterprise the incident names, when someone else filed it (issue 19).
     """
     org = organization_of(actor)
     if action == "attach":
+        return org
+    if action == "answer":
+        if not policy.may_answer(org, incident):
+            raise NotYourAction(
+                _("Only the enterprise this incident names answers it."),
+                code="enterprise_concerned_only",
+            )
         return org
     if action == "supplement":
         handler = _governs(org, incident) and org.level == incident.handling_level
@@ -410,7 +416,9 @@ def _validate_report(
     batch_ids = list(dict.fromkeys(batch_ids or []))
     if len(batch_ids) > settings.INCIDENT_MAX_BATCHES:
         raise _field_error("batches", _("Too many batches in one report."), "too_many_batches")
-    batches = list(Batch.objects.visible_to(actor).filter(pk__in=batch_ids))
+    batches = list(
+        Batch.objects.visible_to(actor).select_related("product__owner").filter(pk__in=batch_ids)
+    )
     if len(batches) != len(batch_ids):
         raise _field_error(
             "batches", _("You may only name batches you made, hold or govern."), "batch_not_visible"
@@ -439,6 +447,14 @@ def _validate_figures(figures: dict) -> None:
             raise _field_error(
                 name, _("This figure is implausibly large; check it."), "implausible"
             )
+
+
+def _enterprise_region(enterprise: Organization | None, region_code: str) -> str:
+    """The enterprise's region when it differs from the place ('' otherwise): the regulators
+    governing it see the incident too (``IncidentQuerySet.visible_to``)."""
+    if enterprise is None or enterprise.region_code == region_code:
+        return ""
+    return enterprise.region_code
 
 
 def _create(
@@ -496,6 +512,13 @@ def _create(
     else:
         report_due_at = discovered_at + timedelta(minutes=settings.INCIDENT_REPORT_DUE_MINUTES)
         covered, handling = True, Level.COUNTY
+    if reporter.is_regulator:
+        named = [("enterprise", enterprise)] + [
+            ("batches", b.product.owner) for b in batches if b.product_id
+        ]
+        refusal = policy.filing_refusal(reporter, region_code=region_code, enterprises=named)
+        if refusal is not None:
+            raise _field_error(refusal.field, refusal.message, refusal.rule)
     if enterprise is None and reporter.is_enterprise:
         enterprise = reporter
     if enterprise is None and batches and batches[0].product_id:
@@ -510,6 +533,7 @@ def _create(
             reported_by=actor,
             enterprise=enterprise,
             region_code=region_code,
+            enterprise_region_code=_enterprise_region(enterprise, region_code),
             occurred_at=occurred_at,
             discovered_at=discovered_at,
             reported_at=now,
@@ -578,6 +602,13 @@ def _create(
             topic="incident.reported",
             subject=_("New incident report #%(id)s") % {"id": incident.pk},
         )
+        if enterprise is not None and enterprise != reporter:
+            _notify_org(
+                incident,
+                enterprise,
+                topic="incident.filed",
+                subject=_("An incident names your enterprise (#%(id)s)") % {"id": incident.pk},
+            )
     return incident
 
 
@@ -659,10 +690,8 @@ def incident_open(
             ),
             "invalid_choice",
         )
-    if not region_code.startswith(org.jurisdiction_prefix):
-        raise _field_error(
-            "region_code", _("The place is outside your jurisdiction."), "outside_jurisdiction"
-        )
+    # The place and the enterprise must lie in its jurisdiction: ``policy.filing_refusal``,
+    # checked in ``_create`` once the codes are known to be valid and the batches' producers read.
     return _create(
         actor=actor,
         reporter=org,
@@ -808,6 +837,30 @@ def incident_supplement(
                 topic="incident.supplemented",
                 subject=_("Supplementary report on incident #%(id)s") % {"id": incident.pk},
             )
+    return incident
+
+
+def incident_answer(
+    *, incident_id: int, actor, statement: str, now: datetime | None = None
+) -> Incident:
+    """The enterprise an incident names answers what was filed against it (issue 19): its
+    statement goes on the timeline, and the regulators holding the case are told. The answer
+    changes no figure, grade or status; the handling regulator weighs it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        incident = _lock(incident_id)
+        _require_sees(actor, incident)
+        incident_require_actor(incident=incident, actor=actor, action="answer")
+        _check_transition(incident, "answer")
+        statement = _need(statement, "statement")
+        _log(incident, "answered", actor=actor, reason=statement, at=now)
+        incident.save(update_fields=["updated_at"])
+        _notify_level(
+            incident,
+            incident.level,
+            topic="incident.answered",
+            subject=_("The enterprise answered incident #%(id)s") % {"id": incident.pk},
+        )
     return incident
 
 

@@ -2,6 +2,7 @@ from trace.models import Batch
 
 from django.db.models import Count, Prefetch
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -104,7 +105,9 @@ class IncidentViewSet(
                     raise exceptions.ValidationError(
                         {
                             "enterprise": [
-                                exceptions.ErrorDetail("Unknown enterprise.", code="does_not_exist")
+                                exceptions.ErrorDetail(
+                                    _("Unknown enterprise."), code="does_not_exist"
+                                )
                             ]
                         }
                     )
@@ -186,6 +189,12 @@ class IncidentViewSet(
     @action(detail=True, methods=["post"])
     def supplement(self, request, pk=None):
         return self._act(request, pk, s.SupplementSerializer, services.incident_supplement)
+
+    @extend_schema(request=s.AnswerSerializer, responses=s.IncidentSerializer)
+    @action(detail=True, methods=["post"])
+    def answer(self, request, pk=None):
+        """The enterprise the incident names answers it (its statement on the timeline)."""
+        return self._act(request, pk, s.AnswerSerializer, services.incident_answer)
 
     @extend_schema(request=s.ReasonSerializer, responses=s.IncidentSerializer)
     @action(detail=True, methods=["post"])

@@ -2,7 +2,7 @@
 
 Checked by ``tests/test_authz_matrix.py``. ONE ROW PER ENDPOINT + METHOD + OBJECT OWNER:
 
-    METHOD  PATH                                 OWNER  anon owner cust rival cnty cnty2 city prov natl
+    METHOD  PATH                   OWNER  anon owner cust rival strgr cnty cnty2 szcty city prov natl
 
 METHOD  GET, POST, PUT, PATCH or DELETE.
 PATH    The path exactly as the OpenAPI schema spells it (``/api/v1/batches/{id}/ship/``,
@@ -17,14 +17,19 @@ OWNER   Whose object fills the placeholders: ``A`` (enterprise A; its lot A was 
         ``B`` (enterprise B, elsewhere), ``-`` (no object: a collection; the signed chain
         digest of 2026-11-01 fills ``{day}``). For incidents, ``A^`` is A's customer's
         incident on lot A, accepted by A's county and passed up to Xuzhou city
-        (``{batch_id}`` is lot A; ``{attachment_id}`` the incident's photo).
+        (``{batch_id}`` is lot A; ``{attachment_id}`` the incident's photo); ``A@`` is A's own
+        report of harm at a place in Wuzhong, Suzhou (320506), handled there; ``A!`` is an
+        incident A's county opened against A after an inspection (issue 19).
 CELLS   The HTTP status each persona gets, in this order:
           anon   anonymous (no credentials)
           owner  enterprise A's operator (Tongshan county, Xuzhou, Jiangsu: 320312)
           cust   A's downstream customer's operator (Quanshan county, Xuzhou: 320311)
           rival  enterprise B's operator (Hangzhou, Zhejiang: 330106)
+          strgr  an enterprise with no tie to A or B (Wuzhong, Suzhou: 320506)
           cnty   the county regulator of A's place (320312)
           cnty2  a county regulator elsewhere (B's county, 330106)
+          szcty  a county regulator of another city of A's province (Wuzhong, Suzhou: 320506):
+                 it governs neither A nor B, so it sees and files nothing of theirs (issue 19)
           city   Xuzhou city regulator (320300)
           prov   Jiangsu province regulator (320000)
           natl   the national regulator
@@ -44,8 +49,10 @@ reaches fails ``test_every_page_of_the_site_is_reached_by_a_row``.
 Why the expectations are what they are (the rules in README "Visibility"): an enterprise
 sees its own objects and the lots it made or held (one step up, one step down: EU 178/2002
 Art. 18, FSMA 204); a regulator sees what is made or held in its region (region-code prefix:
-county 6 digits, city 4, province 2, national all); writes on lots are for enterprises;
-regulators read. The consumer page and the public lot JSON are public by design.
+county 6 digits, city 4, province 2, national all: ``Organization.governs``); writes on lots
+are for enterprises; regulators read. An incident is seen by its reporter, the enterprise it
+names, and the regulators governing its place or that enterprise once it reached their level
+(issue 19). The consumer page and the public lot JSON are public by design.
 """
 
 from __future__ import annotations
@@ -57,99 +64,113 @@ PERSONAS = (
     "owner",
     "customer",
     "rival",
+    "stranger",
     "county",
     "county_elsewhere",
+    "county_suzhou",
     "city",
     "province",
     "national",
 )
-_SHORT = ("anon", "owner", "cust", "rival", "cnty", "cnty2", "city", "prov", "natl")
+_SHORT = (
+    "anon",
+    "owner",
+    "cust",
+    "rival",
+    "strgr",
+    "cnty",
+    "cnty2",
+    "szcty",
+    "city",
+    "prov",
+    "natl",
+)
 
 MATRIX = """
-# METHOD PATH                                               OWNER       anon owner cust rival cnty cnty2 city prov natl
+# METHOD PATH                                                 OWNER       anon owner cust rival strgr cnty cnty2 szcty city prov natl
 # --- accounts and the directory
-POST   /api/v1/auth/token/                                  -            400   400  400   400  400   400  400  400  400
+POST   /api/v1/auth/token/                                  -            400   400  400   400   400  400   400   400  400  400  400
 # knox logout revokes the token it is called with: a session (what every persona here uses) is no token
-POST   /api/v1/auth/logout/                                 -            401   401  401   401  401   401  401  401  401
-POST   /api/v1/auth/logout-all/                             -            401   401  401   401  401   401  401  401  401
-GET    /api/v1/me/                                          -            401   200  200   200  200   200  200  200  200
-GET    /api/v1/organizations/                               -            401   200  200   200  200   200  200  200  200
-GET    /api/v1/organizations/{id}/                          A            401   200  200   200  200   200  200  200  200
-GET    /api/v1/organizations/{id}/                          B            401   200  200   200  200   200  200  200  200
-GET    /api/v1/rules/                                       -            200   200  200   200  200   200  200  200  200
+POST   /api/v1/auth/logout/                                 -            401   401  401   401   401  401   401   401  401  401  401
+POST   /api/v1/auth/logout-all/                             -            401   401  401   401   401  401   401   401  401  401  401
+GET    /api/v1/me/                                          -            401   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/organizations/                               -            401   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/organizations/{id}/                          A            401   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/organizations/{id}/                          B            401   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/rules/                                       -            200   200  200   200   200  200   200   200  200  200  200
 # --- products and sites
-GET    /api/v1/products/                                    -            401   200  200   200  200   200  200  200  200
-POST   /api/v1/products/                                    -            401   400  400   400  403   403  403  403  403
-GET    /api/v1/products/{id}/                               A            401   200  200   404  200   404  200  200  200
-GET    /api/v1/products/{id}/                               B            401   404  404   200  404   200  404  404  200
-PUT    /api/v1/products/{id}/                               A            401   400  404   404  403   403  403  403  403
-PUT    /api/v1/products/{id}/                               B            401   404  404   400  403   403  403  403  403
-PATCH  /api/v1/products/{id}/                               A            401   200  404   404  403   403  403  403  403
-PATCH  /api/v1/products/{id}/                               B            401   404  404   200  403   403  403  403  403
-GET    /api/v1/sites/                                       -            401   200  200   200  200   200  200  200  200
-POST   /api/v1/sites/                                       -            401   400  400   400  403   403  403  403  403
-GET    /api/v1/sites/{id}/                                  A            401   200  404   404  200   404  200  200  200
-GET    /api/v1/sites/{id}/                                  B            401   404  404   200  404   200  404  404  200
-PUT    /api/v1/sites/{id}/                                  A            401   400  404   404  403   403  403  403  403
-PUT    /api/v1/sites/{id}/                                  B            401   404  404   400  403   403  403  403  403
-PATCH  /api/v1/sites/{id}/                                  A            401   200  404   404  403   403  403  403  403
-PATCH  /api/v1/sites/{id}/                                  B            401   404  404   200  403   403  403  403  403
+GET    /api/v1/products/                                    -            401   200  200   200   200  200   200   200  200  200  200
+POST   /api/v1/products/                                    -            401   400  400   400   400  403   403   403  403  403  403
+GET    /api/v1/products/{id}/                               A            401   200  200   404   404  200   404   404  200  200  200
+GET    /api/v1/products/{id}/                               B            401   404  404   200   404  404   200   404  404  404  200
+PUT    /api/v1/products/{id}/                               A            401   400  404   404   404  403   403   403  403  403  403
+PUT    /api/v1/products/{id}/                               B            401   404  404   400   404  403   403   403  403  403  403
+PATCH  /api/v1/products/{id}/                               A            401   200  404   404   404  403   403   403  403  403  403
+PATCH  /api/v1/products/{id}/                               B            401   404  404   200   404  403   403   403  403  403  403
+GET    /api/v1/sites/                                       -            401   200  200   200   200  200   200   200  200  200  200
+POST   /api/v1/sites/                                       -            401   400  400   400   400  403   403   403  403  403  403
+GET    /api/v1/sites/{id}/                                  A            401   200  404   404   404  200   404   404  200  200  200
+GET    /api/v1/sites/{id}/                                  B            401   404  404   200   404  404   200   404  404  404  200
+PUT    /api/v1/sites/{id}/                                  A            401   400  404   404   404  403   403   403  403  403  403
+PUT    /api/v1/sites/{id}/                                  B            401   404  404   400   404  403   403   403  403  403  403
+PATCH  /api/v1/sites/{id}/                                  A            401   200  404   404   404  403   403   403  403  403  403
+PATCH  /api/v1/sites/{id}/                                  B            401   404  404   200   404  403   403   403  403  403  403
 # --- lots
-GET    /api/v1/batches/                                     -            401   200  200   200  200   200  200  200  200
-POST   /api/v1/batches/                                     -            401   400  400   400  403   403  403  403  403
-POST   /api/v1/batches/transform/                           -            401   400  400   400  403   403  403  403  403
-POST   /api/v1/scan/                                        -            401   400  400   400  400   400  400  400  400
-GET    /api/v1/batches/{id}/                                A            401   200  200   404  200   404  200  200  200
-GET    /api/v1/batches/{id}/                                A*           401   200  404   404  200   404  200  200  200
-GET    /api/v1/batches/{id}/                                B            401   404  404   200  404   200  404  404  200
-GET    /api/v1/batches/{id}/trace/                          A            401   200  200   404  200   404  200  200  200
-GET    /api/v1/batches/{id}/trace/                          A*           401   200  404   404  200   404  200  200  200
-GET    /api/v1/batches/{id}/trace/                          B            401   404  404   200  404   200  404  404  200
-GET    /api/v1/batches/{id}/trace.csv                       A            401   200  200   404  200   404  200  200  200
-GET    /api/v1/batches/{id}/trace.csv                       B            401   404  404   200  404   200  404  404  200
-GET    /api/v1/batches/{id}/trace.xlsx                      A            401   200  200   404  200   404  200  200  200
-GET    /api/v1/batches/{id}/trace.xlsx                      B            401   404  404   200  404   200  404  404  200
-GET    /api/v1/batches/{id}/qr.png                          A            401   200  200   404  200   404  200  200  200
-GET    /api/v1/batches/{id}/qr.png                          B            401   404  404   200  404   200  404  404  200
-GET    /api/v1/batches/{id}/qr.svg                          A            401   200  200   404  200   404  200  200  200
-GET    /api/v1/batches/{id}/qr.svg                          B            401   404  404   200  404   200  404  404  200
-GET    /api/v1/batches/{id}/labels/                         A            401   200  200   404  200   404  200  200  200
-GET    /api/v1/batches/{id}/labels/                         A*           401   200  404   404  200   404  200  200  200
-GET    /api/v1/batches/{id}/labels/                         B            401   404  404   200  404   200  404  404  200
-POST   /api/v1/batches/{id}/inspect/                        A            401   400  400   404  403   403  403  403  403
-POST   /api/v1/batches/{id}/inspect/                        A*           401   400  404   404  403   403  403  403  403
-POST   /api/v1/batches/{id}/inspect/                        B            401   404  404   400  403   403  403  403  403
-POST   /api/v1/batches/{id}/ship/                           A            401   400  400   404  403   403  403  403  403
-POST   /api/v1/batches/{id}/ship/                           A*           401   400  404   404  403   403  403  403  403
-POST   /api/v1/batches/{id}/ship/                           B            401   404  404   400  403   403  403  403  403
+GET    /api/v1/batches/                                     -            401   200  200   200   200  200   200   200  200  200  200
+POST   /api/v1/batches/                                     -            401   400  400   400   400  403   403   403  403  403  403
+POST   /api/v1/batches/transform/                           -            401   400  400   400   400  403   403   403  403  403  403
+POST   /api/v1/scan/                                        -            401   400  400   400   400  400   400   400  400  400  400
+GET    /api/v1/batches/{id}/                                A            401   200  200   404   404  200   404   404  200  200  200
+GET    /api/v1/batches/{id}/                                A*           401   200  404   404   404  200   404   404  200  200  200
+GET    /api/v1/batches/{id}/                                B            401   404  404   200   404  404   200   404  404  404  200
+GET    /api/v1/batches/{id}/trace/                          A            401   200  200   404   404  200   404   404  200  200  200
+GET    /api/v1/batches/{id}/trace/                          A*           401   200  404   404   404  200   404   404  200  200  200
+GET    /api/v1/batches/{id}/trace/                          B            401   404  404   200   404  404   200   404  404  404  200
+GET    /api/v1/batches/{id}/trace.csv                       A            401   200  200   404   404  200   404   404  200  200  200
+GET    /api/v1/batches/{id}/trace.csv                       B            401   404  404   200   404  404   200   404  404  404  200
+GET    /api/v1/batches/{id}/trace.xlsx                      A            401   200  200   404   404  200   404   404  200  200  200
+GET    /api/v1/batches/{id}/trace.xlsx                      B            401   404  404   200   404  404   200   404  404  404  200
+GET    /api/v1/batches/{id}/qr.png                          A            401   200  200   404   404  200   404   404  200  200  200
+GET    /api/v1/batches/{id}/qr.png                          B            401   404  404   200   404  404   200   404  404  404  200
+GET    /api/v1/batches/{id}/qr.svg                          A            401   200  200   404   404  200   404   404  200  200  200
+GET    /api/v1/batches/{id}/qr.svg                          B            401   404  404   200   404  404   200   404  404  404  200
+GET    /api/v1/batches/{id}/labels/                         A            401   200  200   404   404  200   404   404  200  200  200
+GET    /api/v1/batches/{id}/labels/                         A*           401   200  404   404   404  200   404   404  200  200  200
+GET    /api/v1/batches/{id}/labels/                         B            401   404  404   200   404  404   200   404  404  404  200
+POST   /api/v1/batches/{id}/inspect/                        A            401   400  400   404   404  403   403   403  403  403  403
+POST   /api/v1/batches/{id}/inspect/                        A*           401   400  404   404   404  403   403   403  403  403  403
+POST   /api/v1/batches/{id}/inspect/                        B            401   404  404   400   404  403   403   403  403  403  403
+POST   /api/v1/batches/{id}/ship/                           A            401   400  400   404   404  403   403   403  403  403  403
+POST   /api/v1/batches/{id}/ship/                           A*           401   400  404   404   404  403   403   403  403  403  403
+POST   /api/v1/batches/{id}/ship/                           B            401   404  404   400   404  403   403   403  403  403  403
 # receive with {} asks for everything on its way; nothing of lot A is on its way to A or its customer
 # (it arrived), nothing was ever shipped to B: 409 nothing_in_transit (trace/core/rules.check_receipt)
-POST   /api/v1/batches/{id}/receive/                        A            401   409  409   404  403   403  403  403  403
-POST   /api/v1/batches/{id}/receive/                        B            401   404  404   409  403   403  403  403  403
-POST   /api/v1/batches/{id}/sell/                           A            401   400  400   404  403   403  403  403  403
-POST   /api/v1/batches/{id}/sell/                           B            401   404  404   400  403   403  403  403  403
-POST   /api/v1/batches/{id}/destroy/                        A            401   400  400   404  403   403  403  403  403
-POST   /api/v1/batches/{id}/destroy/                        B            401   404  404   400  403   403  403  403  403
-POST   /api/v1/batches/{id}/hold/                           A            401   400  400   404  403   403  403  403  403
-POST   /api/v1/batches/{id}/hold/                           A*           401   400  404   404  403   403  403  403  403
-POST   /api/v1/batches/{id}/hold/                           B            401   404  404   400  403   403  403  403  403
-POST   /api/v1/batches/{id}/release/                        A            401   400  400   404  403   403  403  403  403
-POST   /api/v1/batches/{id}/release/                        B            401   404  404   400  403   403  403  403  403
+POST   /api/v1/batches/{id}/receive/                        A            401   409  409   404   404  403   403   403  403  403  403
+POST   /api/v1/batches/{id}/receive/                        B            401   404  404   409   404  403   403   403  403  403  403
+POST   /api/v1/batches/{id}/sell/                           A            401   400  400   404   404  403   403   403  403  403  403
+POST   /api/v1/batches/{id}/sell/                           B            401   404  404   400   404  403   403   403  403  403  403
+POST   /api/v1/batches/{id}/destroy/                        A            401   400  400   404   404  403   403   403  403  403  403
+POST   /api/v1/batches/{id}/destroy/                        B            401   404  404   400   404  403   403   403  403  403  403
+POST   /api/v1/batches/{id}/hold/                           A            401   400  400   404   404  403   403   403  403  403  403
+POST   /api/v1/batches/{id}/hold/                           A*           401   400  404   404   404  403   403   403  403  403  403
+POST   /api/v1/batches/{id}/hold/                           B            401   404  404   400   404  403   403   403  403  403  403
+POST   /api/v1/batches/{id}/release/                        A            401   400  400   404   404  403   403   403  403  403  403
+POST   /api/v1/batches/{id}/release/                        B            401   404  404   400   404  403   403   403  403  403  403
 # --- incidents on a lot (open incidents, for its producer and the regulators who see them)
-GET    /api/v1/batches/{batch_id}/incidents/                A            401   200  403   404  200   404  200  200  200
-GET    /api/v1/batches/{batch_id}/incidents/                A*           401   200  404   404  200   404  200  200  200
-GET    /api/v1/batches/{batch_id}/incidents/                B            401   404  404   200  404   200  404  404  200
+GET    /api/v1/batches/{batch_id}/incidents/                A            401   200  403   404   404  200   404   404  200  200  200
+GET    /api/v1/batches/{batch_id}/incidents/                A*           401   200  404   404   404  200   404   404  200  200  200
+GET    /api/v1/batches/{batch_id}/incidents/                B            401   404  404   200   404  404   200   404  404  404  200
 # --- events
-GET    /api/v1/events/                                      -            401   200  200   200  200   200  200  200  200
-GET    /api/v1/events/{id}/                                 A            401   200  200   404  200   404  200  200  200
-GET    /api/v1/events/{id}/                                 A*           401   200  404   404  200   404  200  200  200
-GET    /api/v1/events/{id}/                                 B            401   404  404   200  404   200  404  404  200
-POST   /api/v1/events/{id}/declare-error/                   A            401   400  400   404  403   403  403  403  403
-POST   /api/v1/events/{id}/declare-error/                   A*           401   400  404   404  403   403  403  403  403
-POST   /api/v1/events/{id}/declare-error/                   B            401   404  404   400  403   403  403  403  403
+GET    /api/v1/events/                                      -            401   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/events/{id}/                                 A            401   200  200   404   404  200   404   404  200  200  200
+GET    /api/v1/events/{id}/                                 A*           401   200  404   404   404  200   404   404  200  200  200
+GET    /api/v1/events/{id}/                                 B            401   404  404   200   404  404   200   404  404  404  200
+POST   /api/v1/events/{id}/declare-error/                   A            401   400  400   404   404  403   403   403  403  403  403
+POST   /api/v1/events/{id}/declare-error/                   A*           401   400  404   404   404  403   403   403  403  403  403
+POST   /api/v1/events/{id}/declare-error/                   B            401   404  404   400   404  403   403   403  403  403  403
 # --- tamper evidence: the signed daily chain digests are for regulators
-GET    /api/v1/chain/digests/                               -            401   403  403   403  200   200  200  200  200
-GET    /api/v1/chain/digests/{day}/                         -            401   403  403   403  200   200  200  200  200
+GET    /api/v1/chain/digests/                               -            401   403  403   403   403  200   200   200  200  200  200
+GET    /api/v1/chain/digests/{day}/                         -            401   403  403   403   403  200   200   200  200  200  200
 # --- incidents (issue 11 §9). A: A's report on lot A, still at the county; A^: the customer's report
 # on lot A, accepted by the county and passed up to the city (the producer A sees it once accepted, the
 # province and national not yet); B: B's report. Every action but supplement is a regulator's: an
@@ -157,54 +178,72 @@ GET    /api/v1/chain/digests/{day}/                         -            401   4
 # Who may act is checked before the input and the state (issue 11 "Bad input": an action by the wrong
 # level), so the city, which sees A^ but does not handle it, gets 403 on the county's handling actions
 # (accept … close); it holds A^ (acknowledge, report-up) and may grade (the handling level or above).
-GET    /api/v1/incidents/                                   -            401   200  200   200  200   200  200  200  200
-POST   /api/v1/incidents/                                   -            401   400  400   400  400   400  400  400  400
-GET    /api/v1/incidents/counts/                            -            401   200  200   200  200   200  200  200  200
-GET    /api/v1/incidents/{id}/                              A            401   200  404   404  200   404  404  404  404
-GET    /api/v1/incidents/{id}/                              A^           401   200  200   404  200   404  200  404  404
-GET    /api/v1/incidents/{id}/                              B            401   404  404   200  404   200  404  404  404
-GET    /api/v1/incidents/{id}/timeline/                     A            401   200  404   404  200   404  404  404  404
-GET    /api/v1/incidents/{id}/timeline/                     A^           401   200  200   404  200   404  200  404  404
-GET    /api/v1/incidents/{id}/timeline/                     B            401   404  404   200  404   200  404  404  404
-GET    /api/v1/incidents/{id}/attachments/                  A            401   200  404   404  200   404  404  404  404
-GET    /api/v1/incidents/{id}/attachments/                  A^           401   200  200   404  200   404  200  404  404
-GET    /api/v1/incidents/{id}/attachments/                  B            401   404  404   200  404   200  404  404  404
-POST   /api/v1/incidents/{id}/attachments/                  A            401   400  404   404  400   404  404  404  404
-POST   /api/v1/incidents/{id}/attachments/                  A^           401   400  400   404  400   404  400  404  404
-POST   /api/v1/incidents/{id}/attachments/                  B            401   404  404   400  404   400  404  404  404
-GET    /api/v1/incidents/{id}/attachments/{attachment_id}/  A            401   200  404   404  200   404  404  404  404
-GET    /api/v1/incidents/{id}/attachments/{attachment_id}/  A^           401   200  200   404  200   404  200  404  404
-GET    /api/v1/incidents/{id}/attachments/{attachment_id}/  B            401   404  404   200  404   200  404  404  404
-POST   /api/v1/incidents/{id}/accept/                       A            401   403  404   404  200   404  404  404  404
-POST   /api/v1/incidents/{id}/accept/                       A^           401   403  403   404  409   404  403  404  404
-POST   /api/v1/incidents/{id}/accept/                       B            401   404  404   403  404   200  404  404  404
-POST   /api/v1/incidents/{id}/reject/                       A            401   403  404   404  400   404  404  404  404
-POST   /api/v1/incidents/{id}/reject/                       A^           401   403  403   404  400   404  403  404  404
-POST   /api/v1/incidents/{id}/merge/                        A            401   403  404   404  400   404  404  404  404
-POST   /api/v1/incidents/{id}/merge/                        A^           401   403  403   404  400   404  403  404  404
-POST   /api/v1/incidents/{id}/report-up/                    A            401   403  404   404  200   404  404  404  404
-POST   /api/v1/incidents/{id}/report-up/                    A^           401   403  403   404  403   404  200  404  404
-POST   /api/v1/incidents/{id}/report-up/                    B            401   404  404   403  404   200  404  404  404
-POST   /api/v1/incidents/{id}/grade/                        A            401   403  404   404  400   404  404  404  404
-POST   /api/v1/incidents/{id}/grade/                        A^           401   403  403   404  400   404  400  404  404
-POST   /api/v1/incidents/{id}/respond/                      A            401   403  404   404  409   404  404  404  404
-POST   /api/v1/incidents/{id}/respond/                      A^           401   403  403   404  200   404  403  404  404
-POST   /api/v1/incidents/{id}/investigate/                  A            401   403  404   404  409   404  404  404  404
-POST   /api/v1/incidents/{id}/investigate/                  A^           401   403  403   404  200   404  403  404  404
-POST   /api/v1/incidents/{id}/extend/                       A            401   403  404   404  400   404  404  404  404
-POST   /api/v1/incidents/{id}/extend/                       A^           401   403  403   404  400   404  403  404  404
-POST   /api/v1/incidents/{id}/conclude/                     A            401   403  404   404  400   404  404  404  404
-POST   /api/v1/incidents/{id}/conclude/                     A^           401   403  403   404  400   404  403  404  404
-POST   /api/v1/incidents/{id}/transfer/                     A            401   403  404   404  400   404  404  404  404
-POST   /api/v1/incidents/{id}/transfer/                     A^           401   403  403   404  400   404  403  404  404
-POST   /api/v1/incidents/{id}/close/                        A            401   403  404   404  409   404  404  404  404
-POST   /api/v1/incidents/{id}/close/                        A^           401   403  403   404  409   404  403  404  404
-POST   /api/v1/incidents/{id}/supplement/                   A            401   200  404   404  200   404  404  404  404
-POST   /api/v1/incidents/{id}/supplement/                   A^           401   403  200   404  200   404  403  404  404
-POST   /api/v1/incidents/{id}/supplement/                   B            401   404  404   200  404   200  404  404  404
-POST   /api/v1/incidents/{id}/acknowledge/                  A            401   403  404   404  200   404  404  404  404
-POST   /api/v1/incidents/{id}/acknowledge/                  A^           401   403  403   404  403   404  200  404  404
-POST   /api/v1/incidents/{id}/acknowledge/                  B            401   404  404   403  404   200  404  404  404
+GET    /api/v1/incidents/                                   -            401   200  200   200   200  200   200   200  200  200  200
+POST   /api/v1/incidents/                                   -            401   400  400   400   400  400   400   400  400  400  400
+GET    /api/v1/incidents/counts/                            -            401   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/incidents/{id}/                              A            401   200  404   404   404  200   404   404  404  404  404
+GET    /api/v1/incidents/{id}/                              A^           401   200  200   404   404  200   404   404  200  404  404
+GET    /api/v1/incidents/{id}/                              B            401   404  404   200   404  404   200   404  404  404  404
+GET    /api/v1/incidents/{id}/timeline/                     A            401   200  404   404   404  200   404   404  404  404  404
+GET    /api/v1/incidents/{id}/timeline/                     A^           401   200  200   404   404  200   404   404  200  404  404
+GET    /api/v1/incidents/{id}/timeline/                     B            401   404  404   200   404  404   200   404  404  404  404
+GET    /api/v1/incidents/{id}/attachments/                  A            401   200  404   404   404  200   404   404  404  404  404
+GET    /api/v1/incidents/{id}/attachments/                  A^           401   200  200   404   404  200   404   404  200  404  404
+GET    /api/v1/incidents/{id}/attachments/                  B            401   404  404   200   404  404   200   404  404  404  404
+POST   /api/v1/incidents/{id}/attachments/                  A            401   400  404   404   404  400   404   404  404  404  404
+POST   /api/v1/incidents/{id}/attachments/                  A^           401   400  400   404   404  400   404   404  400  404  404
+POST   /api/v1/incidents/{id}/attachments/                  B            401   404  404   400   404  404   400   404  404  404  404
+GET    /api/v1/incidents/{id}/attachments/{attachment_id}/  A            401   200  404   404   404  200   404   404  404  404  404
+GET    /api/v1/incidents/{id}/attachments/{attachment_id}/  A^           401   200  200   404   404  200   404   404  200  404  404
+GET    /api/v1/incidents/{id}/attachments/{attachment_id}/  B            401   404  404   200   404  404   200   404  404  404  404
+POST   /api/v1/incidents/{id}/accept/                       A            401   403  404   404   404  200   404   404  404  404  404
+POST   /api/v1/incidents/{id}/accept/                       A^           401   403  403   404   404  409   404   404  403  404  404
+POST   /api/v1/incidents/{id}/accept/                       B            401   404  404   403   404  404   200   404  404  404  404
+POST   /api/v1/incidents/{id}/reject/                       A            401   403  404   404   404  400   404   404  404  404  404
+POST   /api/v1/incidents/{id}/reject/                       A^           401   403  403   404   404  400   404   404  403  404  404
+POST   /api/v1/incidents/{id}/merge/                        A            401   403  404   404   404  400   404   404  404  404  404
+POST   /api/v1/incidents/{id}/merge/                        A^           401   403  403   404   404  400   404   404  403  404  404
+POST   /api/v1/incidents/{id}/report-up/                    A            401   403  404   404   404  200   404   404  404  404  404
+POST   /api/v1/incidents/{id}/report-up/                    A^           401   403  403   404   404  403   404   404  200  404  404
+POST   /api/v1/incidents/{id}/report-up/                    B            401   404  404   403   404  404   200   404  404  404  404
+POST   /api/v1/incidents/{id}/grade/                        A            401   403  404   404   404  400   404   404  404  404  404
+POST   /api/v1/incidents/{id}/grade/                        A^           401   403  403   404   404  400   404   404  400  404  404
+POST   /api/v1/incidents/{id}/respond/                      A            401   403  404   404   404  409   404   404  404  404  404
+POST   /api/v1/incidents/{id}/respond/                      A^           401   403  403   404   404  200   404   404  403  404  404
+POST   /api/v1/incidents/{id}/investigate/                  A            401   403  404   404   404  409   404   404  404  404  404
+POST   /api/v1/incidents/{id}/investigate/                  A^           401   403  403   404   404  200   404   404  403  404  404
+POST   /api/v1/incidents/{id}/extend/                       A            401   403  404   404   404  400   404   404  404  404  404
+POST   /api/v1/incidents/{id}/extend/                       A^           401   403  403   404   404  400   404   404  403  404  404
+POST   /api/v1/incidents/{id}/conclude/                     A            401   403  404   404   404  400   404   404  404  404  404
+POST   /api/v1/incidents/{id}/conclude/                     A^           401   403  403   404   404  400   404   404  403  404  404
+POST   /api/v1/incidents/{id}/transfer/                     A            401   403  404   404   404  400   404   404  404  404  404
+POST   /api/v1/incidents/{id}/transfer/                     A^           401   403  403   404   404  400   404   404  403  404  404
+POST   /api/v1/incidents/{id}/close/                        A            401   403  404   404   404  409   404   404  404  404  404
+POST   /api/v1/incidents/{id}/close/                        A^           401   403  403   404   404  409   404   404  403  404  404
+POST   /api/v1/incidents/{id}/supplement/                   A            401   200  404   404   404  200   404   404  404  404  404
+POST   /api/v1/incidents/{id}/supplement/                   A^           401   403  200   404   404  200   404   404  403  404  404
+POST   /api/v1/incidents/{id}/supplement/                   B            401   404  404   200   404  404   200   404  404  404  404
+POST   /api/v1/incidents/{id}/acknowledge/                  A            401   403  404   404   404  200   404   404  404  404  404
+POST   /api/v1/incidents/{id}/acknowledge/                  A^           401   403  403   404   404  403   404   404  200  404  404
+POST   /api/v1/incidents/{id}/acknowledge/                  B            401   404  404   403   404  404   200   404  404  404  404
+# issue 19: A@ is A's report of harm in Wuzhong, Suzhou (320506): the Suzhou county handles it,
+# A's own county sees it as the enterprise's regulator (it does not handle it: 403 on accept);
+# A! is an incident A's county opened against A: A sees it at once and answers it (answer: the
+# enterprise named, when someone else filed it; {} has no statement: 400). Strangers see nothing.
+GET    /api/v1/incidents/{id}/                              A@           401   200  404   404   404  200   404   200  404  404  404
+GET    /api/v1/incidents/{id}/                              A!           401   200  404   404   404  200   404   404  404  404  404
+GET    /api/v1/incidents/{id}/timeline/                     A@           401   200  404   404   404  200   404   200  404  404  404
+GET    /api/v1/incidents/{id}/timeline/                     A!           401   200  404   404   404  200   404   404  404  404  404
+GET    /api/v1/incidents/{id}/attachments/                  A!           401   200  404   404   404  200   404   404  404  404  404
+POST   /api/v1/incidents/{id}/accept/                       A@           401   403  404   404   404  403   404   200  404  404  404
+POST   /api/v1/incidents/{id}/accept/                       A!           401   403  404   404   404  200   404   404  404  404  404
+POST   /api/v1/incidents/{id}/grade/                        A@           401   403  404   404   404  403   404   400  404  404  404
+POST   /api/v1/incidents/{id}/supplement/                   A@           401   200  404   404   404  403   404   200  404  404  404
+POST   /api/v1/incidents/{id}/answer/                       A            401   403  404   404   404  403   404   404  404  404  404
+POST   /api/v1/incidents/{id}/answer/                       A^           401   403  403   404   404  403   404   404  403  404  404
+POST   /api/v1/incidents/{id}/answer/                       A@           401   403  404   404   404  403   404   403  404  404  404
+POST   /api/v1/incidents/{id}/answer/                       A!           401   400  404   404   404  403   404   404  404  404  404
+POST   /api/v1/incidents/{id}/answer/                       B            401   404  404   403   404  404   403   404  404  404  404
 # --- recalls (issue 13). A: A's recall, active, its lot shipped to the customer (notified, with an
 # acknowledgement link {token}); B: B's recall, submitted, not yet active. The consignee sees A's recall
 # and writes nothing on it (403); the producer's actions are the producer's, approve and close the
@@ -212,207 +251,211 @@ POST   /api/v1/incidents/{id}/acknowledge/                  B            401   4
 # input and the state, so the regulators get 403 on what only the producer of a voluntary recall does
 # (activate, cancel, the summary report) whatever they send. B's rows that would only mirror A's
 # are left out to keep the run short. The acknowledgement link is the consignee's credential: public.
-GET    /api/v1/recalls/                                     -            401   200  200   200  200   200  200  200  200
-POST   /api/v1/recalls/                                     -            401   400  400   400  400   400  400  400  400
-POST   /api/v1/recalls/drill/                               -            401   400  400   400  400   400  400  400  400
-GET    /api/v1/recalls/{id}/                                A            401   200  200   404  200   404  200  200  200
-GET    /api/v1/recalls/{id}/                                B            401   404  404   200  404   200  404  404  200
-PATCH  /api/v1/recalls/{id}/                                A            401   400  403   404  403   404  403  403  403
-PATCH  /api/v1/recalls/{id}/                                B            401   404  404   400  404   403  404  404  403
-GET    /api/v1/recalls/{id}/scope/                          A            401   200  403   404  200   404  200  200  200
-GET    /api/v1/recalls/{id}/scope/                          B            401   404  404   200  404   200  404  404  200
-POST   /api/v1/recalls/{id}/scope/                          A            401   409  403   404  403   404  403  403  403
-GET    /api/v1/recalls/{id}/timeline/                       A            401   200  200   404  200   404  200  200  200
-GET    /api/v1/recalls/{id}/notices/                        A            401   200  200   404  200   404  200  200  200
-POST   /api/v1/recalls/{id}/submit/                         A            401   409  403   404  403   404  403  403  403
-POST   /api/v1/recalls/{id}/submit/                         B            401   404  404   409  404   403  404  404  403
-POST   /api/v1/recalls/{id}/approve/                        A            401   403  403   404  409   404  409  409  409
-POST   /api/v1/recalls/{id}/approve/                        B            401   404  404   403  404   200  404  404  200
-POST   /api/v1/recalls/{id}/activate/                       A            401   409  403   404  403   404  403  403  403
-POST   /api/v1/recalls/{id}/activate/                       B            401   404  404   200  404   403  404  404  403
-POST   /api/v1/recalls/{id}/object/                         A            401   409  403   404  403   404  403  403  403
-POST   /api/v1/recalls/{id}/terminate/                      A            401   400  403   404  400   404  400  400  400
-POST   /api/v1/recalls/{id}/cancel/                         A            401   409  403   404  403   404  403  403  403
-POST   /api/v1/recalls/{id}/complete/                       A            401   200  403   404  403   404  403  403  403
-POST   /api/v1/recalls/{id}/close/                          A            401   403  403   404  409   404  409  409  409
-GET    /api/v1/recalls/{id}/progress-reports/               A            401   200  403   404  200   404  200  200  200
-GET    /api/v1/recalls/{id}/progress-reports/               B            401   404  404   200  404   200  404  404  200
-POST   /api/v1/recalls/{id}/progress-reports/               A            401   201  403   404  403   404  403  403  403
-GET    /api/v1/recalls/{id}/summary-report/                 A            401   404  403   404  404   404  404  404  404
-POST   /api/v1/recalls/{id}/summary-report/                 A            401   400  403   404  403   404  403  403  403
-GET    /api/v1/public/recalls/                              -            200   200  200   200  200   200  200  200  200
-GET    /api/v1/public/recall-ack/{token}/                   A            200   200  200   200  200   200  200  200  200
-POST   /api/v1/public/recall-ack/{token}/                   A            400   400  400   400  400   400  400  400  400
+GET    /api/v1/recalls/                                     -            401   200  200   200   200  200   200   200  200  200  200
+POST   /api/v1/recalls/                                     -            401   400  400   400   400  400   400   400  400  400  400
+POST   /api/v1/recalls/drill/                               -            401   400  400   400   400  400   400   400  400  400  400
+GET    /api/v1/recalls/{id}/                                A            401   200  200   404   404  200   404   404  200  200  200
+GET    /api/v1/recalls/{id}/                                B            401   404  404   200   404  404   200   404  404  404  200
+PATCH  /api/v1/recalls/{id}/                                A            401   400  403   404   404  403   404   404  403  403  403
+PATCH  /api/v1/recalls/{id}/                                B            401   404  404   400   404  404   403   404  404  404  403
+GET    /api/v1/recalls/{id}/scope/                          A            401   200  403   404   404  200   404   404  200  200  200
+GET    /api/v1/recalls/{id}/scope/                          B            401   404  404   200   404  404   200   404  404  404  200
+POST   /api/v1/recalls/{id}/scope/                          A            401   409  403   404   404  403   404   404  403  403  403
+GET    /api/v1/recalls/{id}/timeline/                       A            401   200  200   404   404  200   404   404  200  200  200
+GET    /api/v1/recalls/{id}/notices/                        A            401   200  200   404   404  200   404   404  200  200  200
+POST   /api/v1/recalls/{id}/submit/                         A            401   409  403   404   404  403   404   404  403  403  403
+POST   /api/v1/recalls/{id}/submit/                         B            401   404  404   409   404  404   403   404  404  404  403
+POST   /api/v1/recalls/{id}/approve/                        A            401   403  403   404   404  409   404   404  409  409  409
+POST   /api/v1/recalls/{id}/approve/                        B            401   404  404   403   404  404   200   404  404  404  200
+POST   /api/v1/recalls/{id}/activate/                       A            401   409  403   404   404  403   404   404  403  403  403
+POST   /api/v1/recalls/{id}/activate/                       B            401   404  404   200   404  404   403   404  404  404  403
+POST   /api/v1/recalls/{id}/object/                         A            401   409  403   404   404  403   404   404  403  403  403
+POST   /api/v1/recalls/{id}/terminate/                      A            401   400  403   404   404  400   404   404  400  400  400
+POST   /api/v1/recalls/{id}/cancel/                         A            401   409  403   404   404  403   404   404  403  403  403
+POST   /api/v1/recalls/{id}/complete/                       A            401   200  403   404   404  403   404   404  403  403  403
+POST   /api/v1/recalls/{id}/close/                          A            401   403  403   404   404  409   404   404  409  409  409
+GET    /api/v1/recalls/{id}/progress-reports/               A            401   200  403   404   404  200   404   404  200  200  200
+GET    /api/v1/recalls/{id}/progress-reports/               B            401   404  404   200   404  404   200   404  404  404  200
+POST   /api/v1/recalls/{id}/progress-reports/               A            401   201  403   404   404  403   404   404  403  403  403
+GET    /api/v1/recalls/{id}/summary-report/                 A            401   404  403   404   404  404   404   404  404  404  404
+POST   /api/v1/recalls/{id}/summary-report/                 A            401   400  403   404   404  403   404   404  403  403  403
+GET    /api/v1/public/recalls/                              -            200   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/public/recall-ack/{token}/                   A            200   200  200   200   200  200   200   200  200  200  200
+POST   /api/v1/public/recall-ack/{token}/                   A            400   400  400   400   400  400   400   400  400  400  400
 # --- public (by design: the consumer scans the code on the pack)
-GET    /api/v1/public/batches/{gtin}/{lot}/                 A            200   200  200   200  200   200  200  200  200
-GET    /api/v1/public/batches/{gtin}/{lot}/                 B            200   200  200   200  200   200  200  200  200
-GET    /api/v1/public/batches/{gtin}/{lot}/recall-status/   A            200   200  200   200  200   200  200  200  200
-GET    /api/v1/public/batches/{gtin}/{lot}/recall-status/   B            200   200  200   200  200   200  200  200  200
+GET    /api/v1/public/batches/{gtin}/{lot}/                 A            200   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/public/batches/{gtin}/{lot}/                 B            200   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/public/batches/{gtin}/{lot}/recall-status/   A            200   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/public/batches/{gtin}/{lot}/recall-status/   B            200   200  200   200   200  200   200   200  200  200  200
 # --- EPCIS 2.0
-GET    /epcis/                                              -            401   200  200   200  200   200  200  200  200
-GET    /epcis/capture                                       -            401   200  200   200  200   200  200  200  200
-POST   /epcis/capture                                       -            401   400  400   400  403   403  403  403  403
-GET    /epcis/capture/{capture_id}                          A            401   200  404   404  404   404  404  404  404
-GET    /epcis/capture/{capture_id}                          B            401   404  404   200  404   404  404  404  404
-GET    /epcis/events                                        -            401   200  200   200  200   200  200  200  200
-GET    /epcis/events/{event_id}                             A            401   200  200   404  200   404  200  200  200
-GET    /epcis/events/{event_id}                             A*           401   200  404   404  200   404  200  200  200
-GET    /epcis/events/{event_id}                             B            401   404  404   200  404   200  404  404  200
-GET    /epcis/queries                                       -            401   200  200   200  200   200  200  200  200
-POST   /epcis/queries                                       -            401   400  400   400  400   400  400  400  400
-GET    /epcis/queries/{name}                                A            401   200  404   404  404   404  404  404  404
-GET    /epcis/queries/{name}                                B            401   404  404   200  404   404  404  404  404
-DELETE /epcis/queries/{name}                                A            401   204  404   404  404   404  404  404  404
-DELETE /epcis/queries/{name}                                B            401   404  404   204  404   404  404  404  404
-GET    /epcis/queries/{name}/events                         A            401   200  404   404  404   404  404  404  404
-GET    /epcis/queries/{name}/events                         B            401   404  404   200  404   404  404  404  404
-GET    /epcis/queries/{name}/subscriptions                  A            401   200  404   404  404   404  404  404  404
-GET    /epcis/queries/{name}/subscriptions                  B            401   404  404   200  404   404  404  404  404
-POST   /epcis/queries/{name}/subscriptions                  A            401   400  404   404  404   404  404  404  404
-POST   /epcis/queries/{name}/subscriptions                  B            401   404  404   400  404   404  404  404  404
-GET    /epcis/queries/{name}/subscriptions/{subscription_id} A            401   200  404   404  404   404  404  404  404
-GET    /epcis/queries/{name}/subscriptions/{subscription_id} B            401   404  404   200  404   404  404  404  404
-DELETE /epcis/queries/{name}/subscriptions/{subscription_id} A            401   204  404   404  404   404  404  404  404
-DELETE /epcis/queries/{name}/subscriptions/{subscription_id} B            401   404  404   204  404   404  404  404  404
+GET    /epcis/                                              -            401   200  200   200   200  200   200   200  200  200  200
+GET    /epcis/capture                                       -            401   200  200   200   200  200   200   200  200  200  200
+POST   /epcis/capture                                       -            401   400  400   400   400  403   403   403  403  403  403
+GET    /epcis/capture/{capture_id}                          A            401   200  404   404   404  404   404   404  404  404  404
+GET    /epcis/capture/{capture_id}                          B            401   404  404   200   404  404   404   404  404  404  404
+GET    /epcis/events                                        -            401   200  200   200   200  200   200   200  200  200  200
+GET    /epcis/events/{event_id}                             A            401   200  200   404   404  200   404   404  200  200  200
+GET    /epcis/events/{event_id}                             A*           401   200  404   404   404  200   404   404  200  200  200
+GET    /epcis/events/{event_id}                             B            401   404  404   200   404  404   200   404  404  404  200
+GET    /epcis/queries                                       -            401   200  200   200   200  200   200   200  200  200  200
+POST   /epcis/queries                                       -            401   400  400   400   400  400   400   400  400  400  400
+GET    /epcis/queries/{name}                                A            401   200  404   404   404  404   404   404  404  404  404
+GET    /epcis/queries/{name}                                B            401   404  404   200   404  404   404   404  404  404  404
+DELETE /epcis/queries/{name}                                A            401   204  404   404   404  404   404   404  404  404  404
+DELETE /epcis/queries/{name}                                B            401   404  404   204   404  404   404   404  404  404  404
+GET    /epcis/queries/{name}/events                         A            401   200  404   404   404  404   404   404  404  404  404
+GET    /epcis/queries/{name}/events                         B            401   404  404   200   404  404   404   404  404  404  404
+GET    /epcis/queries/{name}/subscriptions                  A            401   200  404   404   404  404   404   404  404  404  404
+GET    /epcis/queries/{name}/subscriptions                  B            401   404  404   200   404  404   404   404  404  404  404
+POST   /epcis/queries/{name}/subscriptions                  A            401   400  404   404   404  404   404   404  404  404  404
+POST   /epcis/queries/{name}/subscriptions                  B            401   404  404   400   404  404   404   404  404  404  404
+GET    /epcis/queries/{name}/subscriptions/{subscription_id} A            401   200  404   404   404  404   404   404  404  404  404
+GET    /epcis/queries/{name}/subscriptions/{subscription_id} B            401   404  404   200   404  404   404   404  404  404  404
+DELETE /epcis/queries/{name}/subscriptions/{subscription_id} A            401   204  404   404   404  404   404   404  404  404  404
+DELETE /epcis/queries/{name}/subscriptions/{subscription_id} B            401   404  404   204   404  404   404   404  404  404  404
 # --- complaints, risk signals, consumer warnings (issue 12): anonymous submission and lookup are
 # public (rate-limited per client: all personas here are one client, so from the sixth POST on the
 # answer is 429); complaints are read by the regulators of the place, acted on only by the county
 # that handles them; signals are read by those regulators and the producer, decided by regulators.
-POST   /api/v1/public/complaints/                           -            400   400  400   400  400   429  429  429  429
-GET    /api/v1/public/complaints/{tracking_code}/           A            200   200  200   200  200   200  200  200  200
-GET    /api/v1/public/complaints/{tracking_code}/           B            200   200  200   200  200   200  200  200  200
-GET    /api/v1/public/warnings/                             -            200   200  200   200  200   200  200  200  200
-GET    /api/v1/public/warnings/{id}/                        A            200   200  200   200  200   200  200  200  200
-GET    /api/v1/complaints/                                  -            401   200  200   200  200   200  200  200  200
-GET    /api/v1/complaints/injury-groups/                    -            401   200  200   200  200   200  200  200  200
-GET    /api/v1/complaints/{id}/                             A            401   404  404   404  200   404  200  200  200
-GET    /api/v1/complaints/{id}/                             B            401   404  404   404  404   200  404  404  200
-GET    /api/v1/complaints/{id}/timeline/                    A            401   404  404   404  200   404  200  200  200
-GET    /api/v1/complaints/{id}/photos/{photo_id}/           A            401   404  404   404  404   404  404  404  404
-POST   /api/v1/complaints/{id}/accept/                      A            401   404  404   404  200   404  403  403  403
-POST   /api/v1/complaints/{id}/accept/                      B            401   404  404   404  404   200  404  404  403
-POST   /api/v1/complaints/{id}/decline/                     A            401   404  404   404  400   404  403  403  403
-POST   /api/v1/complaints/{id}/reply/                       A            401   404  404   404  400   404  403  403  403
-POST   /api/v1/complaints/{id}/forward/                     A            401   404  404   404  400   404  403  403  403
-POST   /api/v1/complaints/{id}/close/                       A            401   404  404   404  409   404  403  403  403
-POST   /api/v1/complaints/{id}/merge/                       A            401   404  404   404  400   404  403  403  403
-POST   /api/v1/complaints/{id}/convert/                     A            401   404  404   404  200   404  403  403  403
-GET    /api/v1/signals/                                     -            401   200  200   200  200   200  200  200  200
-GET    /api/v1/signals/{id}/                                A            401   200  404   404  200   404  200  200  200
-GET    /api/v1/signals/{id}/                                B            401   404  404   200  404   200  404  404  200
-GET    /api/v1/signals/{id}/timeline/                       A            401   200  404   404  200   404  200  200  200
-POST   /api/v1/signals/{id}/confirm/                        A            401   403  404   404  200   404  200  200  200
-POST   /api/v1/signals/{id}/confirm/                        B            401   404  404   403  404   200  404  404  200
-POST   /api/v1/signals/{id}/dismiss/                        A            401   403  404   404  400   404  400  400  400
-POST   /api/v1/signals/{id}/publish/                        A            401   403  404   404  400   404  400  400  400
-GET    /report/                                             - html       200   200  200   200  200   200  200  200  200
-GET    /report/status/                                      - html       200   200  200   200  200   200  200  200  200
-GET    /report/status/{tracking_code}/                      A html       200   200  200   200  200   200  200  200  200
-GET    /report/01/{gtin}/10/{lot}/                          A html       200   200  200   200  200   200  200  200  200
+POST   /api/v1/public/complaints/                           -            400   400  400   400   400  429   429   429  429  429  429
+GET    /api/v1/public/complaints/{tracking_code}/           A            200   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/public/complaints/{tracking_code}/           B            200   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/public/warnings/                             -            200   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/public/warnings/{id}/                        A            200   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/complaints/                                  -            401   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/complaints/injury-groups/                    -            401   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/complaints/{id}/                             A            401   404  404   404   404  200   404   404  200  200  200
+GET    /api/v1/complaints/{id}/                             B            401   404  404   404   404  404   200   404  404  404  200
+GET    /api/v1/complaints/{id}/timeline/                    A            401   404  404   404   404  200   404   404  200  200  200
+GET    /api/v1/complaints/{id}/photos/{photo_id}/           A            401   404  404   404   404  404   404   404  404  404  404
+POST   /api/v1/complaints/{id}/accept/                      A            401   404  404   404   404  200   404   404  403  403  403
+POST   /api/v1/complaints/{id}/accept/                      B            401   404  404   404   404  404   200   404  404  404  403
+POST   /api/v1/complaints/{id}/decline/                     A            401   404  404   404   404  400   404   404  403  403  403
+POST   /api/v1/complaints/{id}/reply/                       A            401   404  404   404   404  400   404   404  403  403  403
+POST   /api/v1/complaints/{id}/forward/                     A            401   404  404   404   404  400   404   404  403  403  403
+POST   /api/v1/complaints/{id}/close/                       A            401   404  404   404   404  409   404   404  403  403  403
+POST   /api/v1/complaints/{id}/merge/                       A            401   404  404   404   404  400   404   404  403  403  403
+POST   /api/v1/complaints/{id}/convert/                     A            401   404  404   404   404  200   404   404  403  403  403
+GET    /api/v1/signals/                                     -            401   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/signals/{id}/                                A            401   200  404   404   404  200   404   404  200  200  200
+GET    /api/v1/signals/{id}/                                B            401   404  404   200   404  404   200   404  404  404  200
+GET    /api/v1/signals/{id}/timeline/                       A            401   200  404   404   404  200   404   404  200  200  200
+POST   /api/v1/signals/{id}/confirm/                        A            401   403  404   404   404  200   404   404  200  200  200
+POST   /api/v1/signals/{id}/confirm/                        B            401   404  404   403   404  404   200   404  404  404  200
+POST   /api/v1/signals/{id}/dismiss/                        A            401   403  404   404   404  400   404   404  400  400  400
+POST   /api/v1/signals/{id}/publish/                        A            401   403  404   404   404  400   404   404  400  400  400
+GET    /report/                                             - html       200   200  200   200   200  200   200   200  200  200  200
+GET    /report/status/                                      - html       200   200  200   200   200  200   200   200  200  200  200
+GET    /report/status/{tracking_code}/                      A html       200   200  200   200   200  200   200   200  200  200  200
+GET    /report/01/{gtin}/10/{lot}/                          A html       200   200  200   200   200  200   200   200  200  200  200
 # --- HTML pages and other routes outside the schema
-GET    /01/{gtin}/10/{lot}                                  A html       200   200  200   200  200   200  200  200  200
-GET    /01/{gtin}/10/{lot}                                  B html       200   200  200   200  200   200  200  200  200
-POST   /01/{gtin}/10/{lot}/actions/hold                     A html       302   302  403   403  403   403  403  403  403
-POST   /01/{gtin}/10/{lot}/actions/hold                     B html       302   403  403   302  403   403  403  403  403
-GET    /.well-known/gs1resolver                             - html       200   200  200   200  200   200  200  200  200
-GET    /accounts/login/                                     - html       200   302  302   302  302   302  302  302  302
-GET    /accounts/                                           - html       302   200  200   200  200   200  200  200  200
-POST   /accounts/logout/                                    - html       302   302  302   302  302   302  302  302  302
-GET    /api-auth/login/                                     - html       200   200  200   200  200   200  200  200  200
-GET    /api/schema/                                         - html       200   200  200   200  200   200  200  200  200
-GET    /api/docs/                                           - html       200   200  200   200  200   200  200  200  200
-POST   /api-auth/logout/                                    - html       200   200  200   200  200   200  200  200  200
-GET    /api/v1/batches/{id}/qr.png/                         A html       401   200  200   404  200   404  200  200  200
-GET    /api/v1/batches/{id}/qr.png/                         B html       401   404  404   200  404   200  404  404  200
-GET    /api/v1/batches/{id}/qr.svg/                         A html       401   200  200   404  200   404  200  200  200
-GET    /api/v1/batches/{id}/qr.svg/                         B html       401   404  404   200  404   200  404  404  200
-GET    /api/v1/batches/{id}/trace.csv/                      A html       401   200  200   404  200   404  200  200  200
-GET    /api/v1/batches/{id}/trace.csv/                      B html       401   404  404   200  404   200  404  404  200
-GET    /api/v1/batches/{id}/trace.xlsx/                     A html       404   404  404   404  404   404  404  404  404
-GET    /api/v1/batches/{id}/trace.xlsx/                     B html       404   404  404   404  404   404  404  404  404
-GET    /api/v1/public/recalls/feed.atom                     - html       200   200  200   200  200   200  200  200  200
-GET    /recalls/{number}/                                   A html       200   200  200   200  200   200  200  200  200
-GET    /recalls/{number}/                                   B html       404   404  404   404  404   404  404  404  404
-GET    /recall-ack/{token}/                                 A html       200   200  200   200  200   200  200  200  200
-GET    /healthz                                             - html       200   200  200   200  200   200  200  200  200
-GET    /.well-known/suyuan-chain-key                        - html       200   200  200   200  200   200  200  200  200
-GET    /favicon.ico                                         - html       200   200  200   200  200   200  200  200  200
-GET    /lookup/                                             - html       200   200  200   200  200   200  200  200  200
-GET    /api/v1/                                             - html       401   200  200   200  200   200  200  200  200
-GET    /                                                    - html       302   302  302   302  302   302  302  302  302
-GET    /admin/                                              - html       302   302  302   302  302   302  302  302  302
-GET    /admin/login/                                        - html       200   200  200   200  200   200  200  200  200
-GET    /admin/trace/batch/                                  - html       302   302  302   302  302   302  302  302  302
-GET    /admin/trace/event/                                  - html       302   302  302   302  302   302  302  302  302
+GET    /01/{gtin}/10/{lot}                                  A html       200   200  200   200   200  200   200   200  200  200  200
+GET    /01/{gtin}/10/{lot}                                  B html       200   200  200   200   200  200   200   200  200  200  200
+POST   /01/{gtin}/10/{lot}/actions/hold                     A html       302   302  403   403   403  403   403   403  403  403  403
+POST   /01/{gtin}/10/{lot}/actions/hold                     B html       302   403  403   302   403  403   403   403  403  403  403
+GET    /.well-known/gs1resolver                             - html       200   200  200   200   200  200   200   200  200  200  200
+GET    /accounts/login/                                     - html       200   302  302   302   302  302   302   302  302  302  302
+GET    /accounts/                                           - html       302   200  200   200   200  200   200   200  200  200  200
+POST   /accounts/logout/                                    - html       302   302  302   302   302  302   302   302  302  302  302
+GET    /api-auth/login/                                     - html       200   200  200   200   200  200   200   200  200  200  200
+GET    /api/schema/                                         - html       200   200  200   200   200  200   200   200  200  200  200
+GET    /api/docs/                                           - html       200   200  200   200   200  200   200   200  200  200  200
+POST   /api-auth/logout/                                    - html       200   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/batches/{id}/qr.png/                         A html       401   200  200   404   404  200   404   404  200  200  200
+GET    /api/v1/batches/{id}/qr.png/                         B html       401   404  404   200   404  404   200   404  404  404  200
+GET    /api/v1/batches/{id}/qr.svg/                         A html       401   200  200   404   404  200   404   404  200  200  200
+GET    /api/v1/batches/{id}/qr.svg/                         B html       401   404  404   200   404  404   200   404  404  404  200
+GET    /api/v1/batches/{id}/trace.csv/                      A html       401   200  200   404   404  200   404   404  200  200  200
+GET    /api/v1/batches/{id}/trace.csv/                      B html       401   404  404   200   404  404   200   404  404  404  200
+GET    /api/v1/batches/{id}/trace.xlsx/                     A html       404   404  404   404   404  404   404   404  404  404  404
+GET    /api/v1/batches/{id}/trace.xlsx/                     B html       404   404  404   404   404  404   404   404  404  404  404
+GET    /api/v1/public/recalls/feed.atom                     - html       200   200  200   200   200  200   200   200  200  200  200
+GET    /recalls/{number}/                                   A html       200   200  200   200   200  200   200   200  200  200  200
+GET    /recalls/{number}/                                   B html       404   404  404   404   404  404   404   404  404  404  404
+GET    /recall-ack/{token}/                                 A html       200   200  200   200   200  200   200   200  200  200  200
+GET    /healthz                                             - html       200   200  200   200   200  200   200   200  200  200  200
+GET    /.well-known/suyuan-chain-key                        - html       200   200  200   200   200  200   200   200  200  200  200
+GET    /favicon.ico                                         - html       200   200  200   200   200  200   200   200  200  200  200
+GET    /lookup/                                             - html       200   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/                                             - html       401   200  200   200   200  200   200   200  200  200  200
+GET    /                                                    - html       302   302  302   302   302  302   302   302  302  302  302
+GET    /admin/                                              - html       302   302  302   302   302  302   302   302  302  302  302
+GET    /admin/login/                                        - html       200   200  200   200   200  200   200   200  200  200  200
+GET    /admin/trace/batch/                                  - html       302   302  302   302   302  302   302   302  302  302  302
+GET    /admin/trace/event/                                  - html       302   302  302   302   302  302   302   302  302  302  302
 # --- the workbench (pages for signed-in people; anonymous goes to the sign-in page)
-GET    /workbench/                                          - html       302   200  200   200  200   200  200  200  200
+GET    /workbench/                                          - html       302   200  200   200   200  200   200   200  200  200  200
 # --- workbench: incident, complaint and recall pages
 # Pages read through the same visible_to rules as the API (same 404s). A button posts and is
 # redirected back (302) whatever the service answers: its refusal (403, 404 of the rule, 409, 400)
 # is then shown as a message on the page (tests/workbench/test_records.py checks which).
-GET    /workbench/inbox/items/                              - html       302   200  200   200  200   200  200  200  200
-GET    /workbench/incidents/                                - html       302   200  200   200  200   200  200  200  200
-GET    /workbench/incidents/{id}/                           A html       302   200  404   404  200   404  404  404  404
-GET    /workbench/incidents/{id}/                           A^ html      302   200  200   404  200   404  200  404  404
-GET    /workbench/incidents/{id}/                           B html       302   404  404   200  404   200  404  404  404
-POST   /workbench/incidents/{id}/do/accept/                 A html       302   302  404   404  302   404  404  404  404
-POST   /workbench/incidents/{id}/do/accept/                 B html       302   404  404   302  404   302  404  404  404
-POST   /workbench/incidents/{id}/do/report-up/              A^ html      302   302  302   404  302   404  302  404  404
-POST   /workbench/incidents/{id}/do/supplement/             A html       302   302  404   404  302   404  404  404  404
-GET    /workbench/complaints/                               - html       302   200  200   200  200   200  200  200  200
-GET    /workbench/complaints/{id}/                          A html       302   404  404   404  200   404  200  200  200
-GET    /workbench/complaints/{id}/                          B html       302   404  404   404  404   200  404  404  200
-POST   /workbench/complaints/{id}/do/accept/                A html       302   404  404   404  302   404  302  302  302
-POST   /workbench/complaints/{id}/do/decline/               A html       302   404  404   404  302   404  302  302  302
-GET    /workbench/signals/{id}/                             A html       302   200  404   404  200   404  200  200  200
-GET    /workbench/signals/{id}/                             B html       302   404  404   200  404   200  404  404  200
-POST   /workbench/signals/{id}/do/confirm/                  A html       302   302  404   404  302   404  302  302  302
-GET    /workbench/recalls/                                  - html       302   200  200   200  200   200  200  200  200
-GET    /workbench/recalls/{id}/                             A html       302   200  200   404  200   404  200  200  200
-GET    /workbench/recalls/{id}/                             B html       302   404  404   200  404   200  404  404  200
-POST   /workbench/recalls/{id}/do/approve/                  B html       302   404  404   302  404   302  404  404  302
-POST   /workbench/recalls/{id}/do/progress-report/          A html       302   302  302   404  302   404  302  302  302
+GET    /workbench/inbox/items/                              - html       302   200  200   200   200  200   200   200  200  200  200
+GET    /workbench/incidents/                                - html       302   200  200   200   200  200   200   200  200  200  200
+GET    /workbench/incidents/{id}/                           A html       302   200  404   404   404  200   404   404  404  404  404
+GET    /workbench/incidents/{id}/                           A^ html      302   200  200   404   404  200   404   404  200  404  404
+GET    /workbench/incidents/{id}/                           B html       302   404  404   200   404  404   200   404  404  404  404
+POST   /workbench/incidents/{id}/do/accept/                 A html       302   302  404   404   404  302   404   404  404  404  404
+POST   /workbench/incidents/{id}/do/accept/                 B html       302   404  404   302   404  404   302   404  404  404  404
+POST   /workbench/incidents/{id}/do/report-up/              A^ html      302   302  302   404   404  302   404   404  302  404  404
+POST   /workbench/incidents/{id}/do/supplement/             A html       302   302  404   404   404  302   404   404  404  404  404
+GET    /workbench/incidents/{id}/                           A@ html      302   200  404   404   404  200   404   200  404  404  404
+GET    /workbench/incidents/{id}/                           A! html      302   200  404   404   404  200   404   404  404  404  404
+POST   /workbench/incidents/{id}/do/answer/                 A! html      302   302  404   404   404  302   404   404  404  404  404
+POST   /workbench/incidents/{id}/do/accept/                 A@ html      302   302  404   404   404  302   404   302  404  404  404
+GET    /workbench/complaints/                               - html       302   200  200   200   200  200   200   200  200  200  200
+GET    /workbench/complaints/{id}/                          A html       302   404  404   404   404  200   404   404  200  200  200
+GET    /workbench/complaints/{id}/                          B html       302   404  404   404   404  404   200   404  404  404  200
+POST   /workbench/complaints/{id}/do/accept/                A html       302   404  404   404   404  302   404   404  302  302  302
+POST   /workbench/complaints/{id}/do/decline/               A html       302   404  404   404   404  302   404   404  302  302  302
+GET    /workbench/signals/{id}/                             A html       302   200  404   404   404  200   404   404  200  200  200
+GET    /workbench/signals/{id}/                             B html       302   404  404   200   404  404   200   404  404  404  200
+POST   /workbench/signals/{id}/do/confirm/                  A html       302   302  404   404   404  302   404   404  302  302  302
+GET    /workbench/recalls/                                  - html       302   200  200   200   200  200   200   200  200  200  200
+GET    /workbench/recalls/{id}/                             A html       302   200  200   404   404  200   404   404  200  200  200
+GET    /workbench/recalls/{id}/                             B html       302   404  404   200   404  404   200   404  404  404  200
+POST   /workbench/recalls/{id}/do/approve/                  B html       302   404  404   302   404  404   302   404  404  404  302
+POST   /workbench/recalls/{id}/do/progress-report/          A html       302   302  302   404   404  302   404   404  302  302  302
 
 # --- workbench: enterprise pages
-GET    /workbench/lots/                                     - html       302   200  200   200  403   403  403  403  403
-GET    /workbench/lots/new/                                 - html       302   200  200   200  403   403  403  403  403
-POST   /workbench/lots/new/                                 - html       302   400  400   400  403   403  403  403  403
-GET    /workbench/lots/{batch_id}/                          A html       302   200  200   404  403   403  403  403  403
-GET    /workbench/lots/{batch_id}/                          A* html      302   200  404   404  403   403  403  403  403
-GET    /workbench/lots/{batch_id}/                          B html       302   404  404   200  403   403  403  403  403
-GET    /workbench/lots/{batch_id}/trace/                    A html       302   200  200   404  200   404  200  200  200
-POST   /workbench/lots/{batch_id}/ship/                     A html       302   400  400   404  403   403  403  403  403
-POST   /workbench/lots/{batch_id}/ship/                     B html       302   404  404   400  403   403  403  403  403
-POST   /workbench/lots/{batch_id}/hold/                     A* html      302   400  404   404  403   403  403  403  403
-GET    /workbench/enterprise/incidents/new/                 - html       302   200  200   200  403   403  403  403  403
-POST   /workbench/enterprise/incidents/new/                 - html       302   400  400   400  403   403  403  403  403
-GET    /workbench/enterprise/recalls/new/                   - html       302   200  200   200  403   403  403  403  403
-POST   /workbench/enterprise/recalls/new/                   - html       302   400  400   400  403   403  403  403  403
-GET    /workbench/enterprise/recalls/{id}/scope/            A html       302   200  403   404  403   403  403  403  403
-GET    /workbench/enterprise/recalls/{id}/scope/            B html       302   404  404   200  403   403  403  403  403
-POST   /workbench/enterprise/recalls/{id}/scope/            A html       302   400  403   404  403   403  403  403  403
-POST   /workbench/enterprise/recalls/{id}/scope/            B html       302   404  404   400  403   403  403  403  403
-GET    /workbench/enterprise/recalls/{id}/acknowledge/      A html       302   404  200   404  403   403  403  403  403
-POST   /workbench/enterprise/recalls/{id}/acknowledge/      A html       302   404  400   404  403   403  403  403  403
-GET    /workbench/enterprise/recalls/{id}/acknowledge/      B html       302   404  404   404  403   403  403  403  403
-GET    /workbench/enterprise/drill/                         - html       302   200  200   200  403   403  403  403  403
-POST   /workbench/enterprise/drill/                         - html       302   400  400   400  403   403  403  403  403
-GET    /workbench/enterprise/notices/                       - html       302   200  200   200  403   403  403  403  403
-GET    /workbench/enterprise/complaints/                    - html       302   200  200   200  403   403  403  403  403
+GET    /workbench/lots/                                     - html       302   200  200   200   200  403   403   403  403  403  403
+GET    /workbench/lots/new/                                 - html       302   200  200   200   200  403   403   403  403  403  403
+POST   /workbench/lots/new/                                 - html       302   400  400   400   400  403   403   403  403  403  403
+GET    /workbench/lots/{batch_id}/                          A html       302   200  200   404   404  403   403   403  403  403  403
+GET    /workbench/lots/{batch_id}/                          A* html      302   200  404   404   404  403   403   403  403  403  403
+GET    /workbench/lots/{batch_id}/                          B html       302   404  404   200   404  403   403   403  403  403  403
+GET    /workbench/lots/{batch_id}/trace/                    A html       302   200  200   404   404  200   404   404  200  200  200
+POST   /workbench/lots/{batch_id}/ship/                     A html       302   400  400   404   404  403   403   403  403  403  403
+POST   /workbench/lots/{batch_id}/ship/                     B html       302   404  404   400   404  403   403   403  403  403  403
+POST   /workbench/lots/{batch_id}/hold/                     A* html      302   400  404   404   404  403   403   403  403  403  403
+GET    /workbench/enterprise/incidents/new/                 - html       302   200  200   200   200  403   403   403  403  403  403
+POST   /workbench/enterprise/incidents/new/                 - html       302   400  400   400   400  403   403   403  403  403  403
+GET    /workbench/enterprise/recalls/new/                   - html       302   200  200   200   200  403   403   403  403  403  403
+POST   /workbench/enterprise/recalls/new/                   - html       302   400  400   400   400  403   403   403  403  403  403
+GET    /workbench/enterprise/recalls/{id}/scope/            A html       302   200  403   404   404  403   403   403  403  403  403
+GET    /workbench/enterprise/recalls/{id}/scope/            B html       302   404  404   200   404  403   403   403  403  403  403
+POST   /workbench/enterprise/recalls/{id}/scope/            A html       302   400  403   404   404  403   403   403  403  403  403
+POST   /workbench/enterprise/recalls/{id}/scope/            B html       302   404  404   400   404  403   403   403  403  403  403
+GET    /workbench/enterprise/recalls/{id}/acknowledge/      A html       302   404  200   404   404  403   403   403  403  403  403
+POST   /workbench/enterprise/recalls/{id}/acknowledge/      A html       302   404  400   404   404  403   403   403  403  403  403
+GET    /workbench/enterprise/recalls/{id}/acknowledge/      B html       302   404  404   404   404  403   403   403  403  403  403
+GET    /workbench/enterprise/drill/                         - html       302   200  200   200   200  403   403   403  403  403  403
+POST   /workbench/enterprise/drill/                         - html       302   400  400   400   400  403   403   403  403  403  403
+GET    /workbench/enterprise/notices/                       - html       302   200  200   200   200  403   403   403  403  403  403
+GET    /workbench/enterprise/complaints/                    - html       302   200  200   200   200  403   403   403  403  403  403
 
 # --- workbench: dashboard, quality records, annual report
 # the dashboard and the annual report are for regulators (an enterprise gets the 403 page); each
 # regulator's figures are its own jurisdiction's. A quality record: the enterprise itself and the
 # regulators whose jurisdiction holds it; anyone else 404. The PDF needs WeasyPrint with Pango.
-GET    /workbench/dashboard/                                - html       302   403  403   403  200   200  200  200  200
-GET    /workbench/dashboard/incidents.csv                   - html       302   403  403   403  200   200  200  200  200
-GET    /workbench/dashboard/recalls.xlsx                    - html       302   403  403   403  200   200  200  200  200
-GET    /workbench/quality/                                  - html       302   200  200   200  200   200  200  200  200
-GET    /workbench/quality/organizations/{id}/               A html       302   200  404   404  200   404  200  200  200
-GET    /workbench/quality/organizations/{id}/               B html       302   404  404   200  404   200  404  404  200
-GET    /workbench/reports/annual/                           - html       302   403  403   403  302   302  302  302  302
-GET    /workbench/reports/annual/2026/                      - html       302   403  403   403  200   200  200  200  200
-GET    /workbench/reports/annual/2026.pdf                   - html       302   403  403   403  200   200  200  200  200
+GET    /workbench/dashboard/                                - html       302   403  403   403   403  200   200   200  200  200  200
+GET    /workbench/dashboard/incidents.csv                   - html       302   403  403   403   403  200   200   200  200  200  200
+GET    /workbench/dashboard/recalls.xlsx                    - html       302   403  403   403   403  200   200   200  200  200  200
+GET    /workbench/quality/                                  - html       302   200  200   200   200  200   200   200  200  200  200
+GET    /workbench/quality/organizations/{id}/               A html       302   200  404   404   404  200   404   404  200  200  200
+GET    /workbench/quality/organizations/{id}/               B html       302   404  404   200   404  404   200   404  404  404  200
+GET    /workbench/reports/annual/                           - html       302   403  403   403   403  302   302   302  302  302  302
+GET    /workbench/reports/annual/2026/                      - html       302   403  403   403   403  200   200   200  200  200  200
+GET    /workbench/reports/annual/2026.pdf                   - html       302   403  403   403   403  200   200   200  200  200  200
 
 """
 

@@ -8,7 +8,7 @@ back, so no row changes what the next one sees.
 
 Three checks:
 
-* every row answers what the table says, for all nine personas;
+* every row answers what the table says, for all eleven personas;
 * every operation (path + method) of the OpenAPI schema has at least one row — generated
   here with drf-spectacular, so a new endpoint that nobody put in the table fails with
   the rows to add;
@@ -123,16 +123,23 @@ def build_world() -> World:
     county (A, still at the county); B reports one on lot B in its county (B); A's customer
     reports one on lot A in Tongshan, which the county accepts and passes up to Xuzhou city
     (A^: seen by the producer A now it is accepted, and by the city, not yet by the province).
-    Each has an attachment. One signed chain digest (the day of the events) is kept."""
+    Issue 19: A reports one in Wuzhong, Suzhou (A@); A's county opens one against A (A!).
+    Each has an attachment. A second unrelated enterprise (Wuzhong) and Wuzhong's county
+    regulator are personas with no tie to A or B. One signed chain digest (the day of the events) is kept."""
     owner = UserFactory(organization=EnterpriseFactory(region_code="320312"))
     customer = UserFactory(organization=EnterpriseFactory(region_code="320311"))
     rival = UserFactory(organization=EnterpriseFactory(region_code="330106"))
+    # Issue 19: an enterprise with no tie to A or B, and a county of another city of A's province
+    # (Wuzhong, Suzhou), the kind of regulator that once filed against a Xuzhou dairy.
+    stranger = UserFactory(organization=EnterpriseFactory(region_code="320506"))
     users = {
         "owner": owner,
         "customer": customer,
         "rival": rival,
+        "stranger": stranger,
         "county": _regulator(RegulatorLevel.COUNTY, "320312"),
         "county_elsewhere": _regulator(RegulatorLevel.COUNTY, "330106"),
+        "county_suzhou": _regulator(RegulatorLevel.COUNTY, "320506"),
         "city": _regulator(RegulatorLevel.CITY, "320300"),
         "province": _regulator(RegulatorLevel.PROVINCE, "320000"),
         "national": _regulator(RegulatorLevel.NATIONAL, "110000"),
@@ -240,6 +247,27 @@ def build_world() -> World:
     incident_services.incident_report_up(incident_id=passed_up.pk, actor=users["county"])
     passed_up.refresh_from_db()
     world.objects["A^"] = {**world.objects["A"], "incident": passed_up, "attachment": attachment}
+    # Issue 19: A's report of harm in Wuzhong, Suzhou (A@: handled by the Suzhou county, seen by
+    # A's own county as the enterprise's regulator), and an incident A's county opened against A
+    # on an inspection (A!: A sees it at once and answers it).
+    elsewhere, attachment = _incident(owner, lot_a, "320506")
+    world.objects["A@"] = {**world.objects["A"], "incident": elsewhere, "attachment": attachment}
+    now = datetime.now(UTC)
+    opened = incident_services.incident_open(
+        actor=users["county"],
+        source="inspection",
+        title="抽检不合格",
+        description="监督抽检发现菌落总数超标。",
+        region_code="320312",
+        occurred_at=now - timedelta(hours=3),
+        discovered_at=now - timedelta(hours=1),
+        batch_ids=[lot_a.pk],
+        enterprise=owner.membership.organization,
+    )
+    attachment = incident_attach(
+        incident_id=opened.pk, actor=users["county"], upload=SimpleUploadedFile("p.png", _PNG)
+    )
+    world.objects["A!"] = {**world.objects["A"], "incident": opened, "attachment": attachment}
 
     # Recalls on lots of their own (a recall changes its lots' status, which the lot rows must not
     # see): A's recall is active on lot AR, shipped to the customer, who was notified and holds an

@@ -3,7 +3,9 @@ its award eligibility and, for award holders, the 30-day written-report duty (se
 
 The record counts, over the last ``QUALITY_WINDOW_YEARS`` years:
 
-- incidents concerning the enterprise, by grade (a rejected or merged report is no incident);
+- incidents concerning the enterprise, by grade, once the handling regulator has accepted the
+  report and a regulator confirmed its grade (``incidents.policy.COUNTS_IN_CREDIT_RECORD``:
+  until then a report is an allegation, whoever filed it; a rejected or merged one is none);
 - its recalls that reached consignees, by class (drafts and cancelled plans are not counted);
 - complaints upheld about its products: accepted by the regulator and answered, closed or turned
   into an investigation (declined, merged and undecided complaints are not);
@@ -32,14 +34,14 @@ from django.utils.translation import gettext as _
 
 from api.choices import OrganizationKind
 from api.models import Organization
-from incidents.choices import Grade, Status
+from incidents.choices import Grade
 from incidents.complaints.choices import ComplaintStatus
 from incidents.complaints.models import Complaint
 from incidents.models import Incident, IncidentTimeline, QualityAward
+from incidents.policy import COUNTS_IN_CREDIT_RECORD
 from recalls.models import NOTIFIED_STATUSES, Recall, RecallTimelineEntry
 
 CLASSES = ("A", "B", "C", "D")
-NOT_INCIDENTS = (Status.REJECTED, Status.MERGED)
 UPHELD = Q(accepted_at__isnull=False) & Q(
     status__in=(ComplaintStatus.ANSWERED, ComplaintStatus.CLOSED, ComplaintStatus.CONVERTED)
 )
@@ -187,9 +189,13 @@ def quality_records(organizations, *, now: datetime | None = None) -> dict[int, 
         record.incidents_by_grade = dict.fromkeys(Grade.values, 0)
         record.recalls_by_class = {1: 0, 2: 0, 3: 0}
 
+    # Issue 19: what anyone files counts only once the handling regulator accepted and graded it.
     incidents = Incident.objects.filter(
-        enterprise_id__in=ids, occurred_at__gte=since, occurred_at__lt=until
-    ).exclude(status__in=NOT_INCIDENTS)
+        COUNTS_IN_CREDIT_RECORD,
+        enterprise_id__in=ids,
+        occurred_at__gte=since,
+        occurred_at__lt=until,
+    )
     for row in incidents.order_by().values("enterprise_id", "grade").annotate(n=Count("id")):
         records[row["enterprise_id"]].incidents_by_grade[row["grade"]] += row["n"]
     excluding = settings.QUALITY_AWARD_EXCLUDING_GRADES
@@ -340,5 +346,5 @@ def may_see_record(viewer: Organization | None, enterprise: Organization) -> boo
     if viewer is None or not enterprise.is_enterprise:
         return False
     if viewer.is_regulator:
-        return enterprise.region_code.startswith(viewer.jurisdiction_prefix)
+        return viewer.governs(enterprise.region_code)
     return viewer.pk == enterprise.pk

@@ -218,17 +218,18 @@ def test_actions_by_the_wrong_party_are_refused(chain, dairy, stranger, batch, t
     assert chain["county"].client.post(base + "report-up/", {}, format="json").status_code == 403
 
 
-def test_a_producer_named_by_someone_else_sees_it_only_once_accepted(chain, dairy, batch, t0):
-    """Issue 11 §9: a producer whose batches are named sees the incident once accepted."""
+def test_the_enterprise_a_regulator_names_sees_it_at_once(chain, dairy, batch, t0):
+    """Issue 19 item 9 (replacing issue 11 §9's "once accepted" for this case): the enterprise an
+    incident names sees what is filed against it from the start, so it can answer; a producer
+    whose batch another enterprise names still sees it once accepted (tests/authz_matrix.py, A^)."""
     response = chain["county"].client.post(
         URL, report_body(batch, t0, source="inspection"), format="json"
     )
     assert response.status_code == 201, response.content
     incident_id = response.json()["id"]
     assert response.json()["enterprise"] == dairy.org.pk
-    assert dairy.client.get(f"{URL}{incident_id}/").status_code == 404
-    chain["county"].client.post(f"{URL}{incident_id}/accept/", {}, format="json")
     assert dairy.client.get(f"{URL}{incident_id}/").status_code == 200
+    assert "answer" in dairy.client.get(f"{URL}{incident_id}/").json()["allowed_actions"]
 
 
 def test_a_regulator_opens_only_in_its_jurisdiction(chain, batch, t0):

@@ -42,9 +42,13 @@ class World:
     incidents: list = field(default_factory=list)
     complaints: list = field(default_factory=list)
 
-    def report(self, who: str, *, at: datetime, late: bool = False, **figures) -> Incident:
+    def report(
+        self, who: str, *, at: datetime, late: bool = False, handled: bool = False, **figures
+    ) -> Incident:
         """``who`` ("a" or "b") reports an incident on its lot at ``at``; late: discovered
-        three hours before (the report is due one hour after discovery)."""
+        three hours before (the report is due one hour after discovery); handled: the county
+        of the place accepts it and confirms its grade an hour later (only then does it count
+        in the credit record, issue 19)."""
         lot = self.lots[who]
         discovered = at - (timedelta(hours=3) if late else timedelta(minutes=20))
         incident = incident_services.incident_report(
@@ -59,6 +63,17 @@ class World:
             **figures,
         )
         self.incidents.append(incident)
+        if handled:
+            county = self.users["tongshan" if who == "a" else "hangzhou"]
+            later = at + timedelta(hours=1)
+            incident_services.incident_accept(incident_id=incident.pk, actor=county, now=later)
+            incident = incident_services.incident_grade(
+                incident_id=incident.pk,
+                actor=county,
+                grade=incident.grade,
+                reason="核实",
+                now=later,
+            )
         return incident
 
     def complain(self, who: str, *, at: datetime, injured: bool = False):

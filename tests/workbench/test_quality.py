@@ -74,10 +74,10 @@ def _record(world, who="a"):
 def test_the_record_counts_what_happened_to_the_enterprise_in_three_years(world):
     a = world.users["a"]
     county = world.users["tongshan"]
-    world.report("a", at=days_ago(400))  # IV
-    world.report("a", at=days_ago(30), late=True)  # IV, late
-    world.report("a", at=days_ago(20), deaths=3)  # III
-    world.report("b", at=days_ago(20), deaths=3)  # B's: not A's record
+    world.report("a", at=days_ago(400), handled=True)  # IV
+    world.report("a", at=days_ago(30), late=True, handled=True)  # IV, late
+    world.report("a", at=days_ago(20), deaths=3, handled=True)  # III
+    world.report("b", at=days_ago(20), deaths=3, handled=True)  # B's: not A's record
     rejected = world.report("a", at=days_ago(10))
     incident_services.incident_reject(
         incident_id=rejected.pk, actor=county, reason="重复报告", now=days_ago(10, hour=12)
@@ -109,8 +109,8 @@ def test_the_record_counts_what_happened_to_the_enterprise_in_three_years(world)
 
 
 def test_an_incident_older_than_three_years_leaves_the_record(world):
-    world.report("a", at=timezone.localtime() - timedelta(days=365 * 3 + 5), deaths=3)
-    world.report("a", at=days_ago(5))
+    world.report("a", at=timezone.localtime() - timedelta(days=365 * 3 + 5), deaths=3, handled=True)
+    world.report("a", at=days_ago(5), handled=True)
     record = _record(world)
     assert record.incidents_by_grade["III"] == 0 and record.incidents_by_grade["IV"] == 1
     assert record.award_eligible and record.credit_class == "B"
@@ -128,7 +128,7 @@ def test_the_award_holders_written_report_is_due_then_overdue_then_filed(world):
     )
     at = days_ago(40)
     major = world.report(
-        "a", at=at, serious_injuries=50
+        "a", at=at, serious_injuries=50, handled=True
     )  # grade II: the award rules' major incident
     filed = world.report("a", at=days_ago(3), serious_injuries=50)
     assert major.grade == "II" and major.written_report_due_at
@@ -148,7 +148,7 @@ def test_the_award_holders_written_report_is_due_then_overdue_then_filed(world):
 
 
 def test_a_regulator_lists_the_enterprises_of_its_jurisdiction_with_their_class(client, world):
-    world.report("a", at=days_ago(5))
+    world.report("a", at=days_ago(5), handled=True)
     client.force_login(world.users["tongshan"])
     page = client.get("/workbench/quality/").content.decode()
     assert "甲乳业" in page and "乙电器" not in page

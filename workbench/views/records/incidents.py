@@ -39,7 +39,7 @@ from .common import (
 
 
 def _governs(org, incident: Incident) -> bool:
-    return bool(org.is_regulator and incident.region_code.startswith(org.jurisdiction_prefix))
+    return org.governs(incident.region_code)
 
 
 def offered_actions(incident: Incident, actor) -> list[str]:
@@ -174,6 +174,16 @@ def _specs() -> dict[str, tuple[Action, type, object, dict]]:
             services.incident_supplement,
             {},
         ),
+        "answer": (
+            Action(
+                "answer",
+                _("Answer this report"),
+                (ActionField("statement", _("Your statement"), "textarea", True),),
+            ),
+            s.AnswerSerializer,
+            services.incident_answer,
+            {},
+        ),
     }
 
 
@@ -238,6 +248,7 @@ TIMELINE_LABELS = {
     "attachment": gettext_lazy("Attachment added"),
     "from_complaint": gettext_lazy("Opened from a consumer complaint"),
     "recall_opened": gettext_lazy("Recall opened"),
+    "answered": gettext_lazy("Answered by the enterprise concerned"),
 }
 
 
