@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from api.apps import check_region_codes
+from api.checks import check_region_codes
 from api.models import Organization
 from api.validators import region_codes, validate_region_code
 from tests.factories import EnterpriseFactory
