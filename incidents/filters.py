@@ -1,6 +1,8 @@
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 
+from api.parsing import IdFilter
+
 from .choices import Grade, Level, Status
 from .models import OPEN_Q, Incident, IncidentBatch
 
@@ -27,11 +29,9 @@ class IncidentFilterSet(django_filters.FilterSet):
     )
     reported_after = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
     reported_before = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
-    product_id = django_filters.NumberFilter(method="filter_product", label="product id")
-    batch_id = django_filters.NumberFilter(method="filter_batch", label="batch id")
-    enterprise_id = django_filters.NumberFilter(
-        method="filter_enterprise", label="enterprise (organization) id"
-    )
+    product_id = IdFilter(method="filter_product", label="product id")
+    batch_id = IdFilter(method="filter_batch", label="batch id")
+    enterprise_id = IdFilter(method="filter_enterprise", label="enterprise (organization) id")
     q = django_filters.CharFilter(method="filter_q", label="search title and description")
 
     class Meta:

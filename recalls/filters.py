@@ -3,6 +3,8 @@ from trace.core.choices import ProductCategory
 from django.db.models import Q
 from django_filters import rest_framework as filters
 
+from api.parsing import IdFilter
+
 from .choices import RecallStatus, RecallType
 from .models import PUBLIC_STATUSES, Recall
 
@@ -21,7 +23,7 @@ class RecallFilterSet(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=RecallStatus.choices)
     recall_type = filters.ChoiceFilter(choices=RecallType.choices)
     recall_class = filters.NumberFilter()
-    producer_id = filters.NumberFilter(field_name="producer_id")
+    producer_id = IdFilter(field_name="producer_id")
     category = filters.MultipleChoiceFilter(choices=ProductCategory.choices)
     region = filters.CharFilter(field_name="region_code", lookup_expr="startswith")
 

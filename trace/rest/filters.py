@@ -2,23 +2,12 @@ from datetime import UTC
 from trace.core.choices import BatchStatus, EventType, ProductCategory
 from trace.models import Batch, Event, Product, Site
 
-from django import forms
 from django.db.models import Q
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 
+from api.parsing import IdFilter
 from api.validators import validate_storable_datetime
-
-
-class IdFilter(filters.NumberFilter):
-    """A database id: a whole number in the range of a 64-bit key (not ``-2.6e+83``)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**63 - 1)
-        super().__init__(*args, **kwargs)
 
 
 class ProductFilterSet(filters.FilterSet):
