@@ -13,7 +13,7 @@ form error where a form calls the validator.
 
 import codecs
 import re
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal, InvalidOperation
 
 import orjson
@@ -23,8 +23,11 @@ from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
 from rest_framework import exceptions
 from rest_framework.parsers import BaseParser
+
+from .validators import validate_storable_datetime
 
 # The largest key a 64-bit integer column holds (PostgreSQL bigint, SQLite INTEGER).
 MAX_ID = 2**63 - 1
@@ -123,6 +126,8 @@ def parse_decimal(
         value = None
     if isinstance(value, (int, float)):
         value = repr(value)
+    elif isinstance(value, Decimal):
+        value = str(value)
     text = _text(value)
     text = text.strip() if text is not None else None
     if not text or len(text) > 64 or not _DECIMAL_RE.fullmatch(text):
@@ -237,6 +242,25 @@ class IdFilter(filters.NumberFilter):
     """A database id filter: 1 to 2⁶³−1 in ASCII digits (not ``²``, ``1e400`` or ``2**64``)."""
 
     field_class = _IdField
+
+
+class _StorableIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time with a real-world zone offset, in the storable range, handed to
+    the database in UTC (PostgreSQL refuses offsets past ±15:59)."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        validate_storable_datetime(moment)
+        return moment.astimezone(UTC)
+
+
+class StorableIsoDateTimeFilter(filters.IsoDateTimeFilter):
+    """A time filter that refuses what no zone has or the calendar cannot hold (year 9999
+    at -12:00, year 1 at +14:00) instead of overflowing."""
+
+    field_class = _StorableIsoDateTimeField
 
 
 # --- JSON bodies -------------------------------------------------------------------------
