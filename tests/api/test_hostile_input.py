@@ -332,6 +332,12 @@ def test_id_and_integer_parameters_are_a_400_naming_the_field(demo):
             response = producer.get(url, {field: value})
             assert response.status_code == 400, (url, field, value, response.content[:300])
             _assert_problem(response, field)
+    zh = producer.get("/api/v1/batches/1/qr.png", {"size": "²"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert zh.json()["errors"][0] == {
+        "field": "size",
+        "rule": "integer",
+        "message": "请填写由数字 0–9 组成的整数。",
+    }
     for field in ("occurred_after", "reported_before"):
         for value in ("9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"):
             response = producer.get("/api/v1/incidents/", {field: value})
