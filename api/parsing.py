@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 import orjson
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -343,7 +343,10 @@ class DepthLimitedJSONParser(BaseParser):
     def parse(self, stream, media_type=None, parser_context=None):
         parser_context = parser_context or {}
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
-        body = stream.read() if stream is not None else b""
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        body = (stream.read() if limit is None else stream.read(limit + 1)) if stream is not None else b""
+        if limit is not None and len(body) > limit:
+            raise RequestDataTooBig()  # a 413 problem+json (api.exceptions)
         if codecs.lookup(encoding).name != "utf-8":
             try:
                 body = body.decode(encoding).encode("utf-8")
