@@ -344,7 +344,11 @@ class DepthLimitedJSONParser(BaseParser):
         parser_context = parser_context or {}
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        body = (stream.read() if limit is None else stream.read(limit + 1)) if stream is not None else b""
+        body = (
+            (stream.read() if limit is None else stream.read(limit + 1))
+            if stream is not None
+            else b""
+        )
         if limit is not None and len(body) > limit:
             raise RequestDataTooBig()  # a 413 problem+json (api.exceptions)
         if codecs.lookup(encoding).name != "utf-8":
