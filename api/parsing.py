@@ -221,6 +221,15 @@ def clean_text(value, field: str, *, max_length: int | None = None) -> str:
     return text
 
 
+class DecimalFormField(forms.DecimalField):
+    """Django's DecimalField, in ASCII digits only (``Decimal`` takes ``٣`` for 3)."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not _DECIMAL_RE.fullmatch(value.strip()):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 # --- query filters (django-filter) -------------------------------------------------------
 
 

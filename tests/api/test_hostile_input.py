@@ -11,7 +11,7 @@ and path parameter) and the URL conf (every page), so a parameter added later is
 import io
 import re
 from decimal import Decimal
-from trace.models import Batch, Product
+from trace.models import Batch, Product, Site
 
 import pytest
 from django.apps import apps
@@ -22,8 +22,11 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 
 from api import parsing
+from api.models import Organization
+from incidents.complaints.models import Complaint, RiskSignal
+from incidents.models import Incident
 from recalls import services as recall_services
-from recalls.models import RecallAcknowledgement, RecallAckToken, RecallNotice
+from recalls.models import Recall, RecallAcknowledgement, RecallAckToken, RecallNotice
 
 # Python's digits that are not ASCII (superscripts, Arabic-Indic), out-of-range whole numbers,
 # numbers no column holds, days at the calendar's ends.
@@ -185,8 +188,31 @@ def _schema() -> dict:
     return SchemaGenerator().get_schema(request=None, public=True)
 
 
-def _path(template: str, value: str) -> str:
-    return re.sub(r"\{[^}]+\}", value, template)
+def _ids(demo) -> dict[str, str]:
+    """A record of each kind the producer may see, by the address segment that names it (on
+    PostgreSQL the ids do not start at 1)."""
+    org = demo["producer"].membership.organization
+    first = {
+        "batches": Batch.objects.filter(product__owner=org),
+        "lots": Batch.objects.filter(product__owner=org),
+        "products": Product.objects.filter(owner=org),
+        "incidents": Incident.objects.all(),
+        "complaints": Complaint.objects.all(),
+        "signals": RiskSignal.objects.all(),
+        "recalls": Recall.objects.filter(producer=org),
+        "organizations": Organization.objects.filter(pk=org.pk),
+        "sites": Site.objects.all(),
+    }
+    return {
+        k: str(q.order_by("pk").values_list("pk", flat=True).first() or 1) for k, q in first.items()
+    }
+
+
+def _path(template: str, ids: dict[str, str]) -> str:
+    """``template`` with each ``{parameter}`` the id of a record named by the segment before."""
+    return re.sub(
+        r"([\w-]+)/\{[^}]+\}", lambda m: f"{m.group(1)}/{ids.get(m.group(1), '1')}", template
+    )
 
 
 def test_deep_json_on_every_write_endpoint_is_a_400_and_writes_nothing(demo, enterprise):
@@ -194,13 +220,14 @@ def test_deep_json_on_every_write_endpoint_is_a_400_and_writes_nothing(demo, ent
     in (the body is parsed) and anonymous (refused before it is)."""
     producer = _client(demo["producer"])
     anonymous = _client()
+    ids = _ids(demo)
     before = _row_counts()
     seen = 0
     for template, item in _schema()["paths"].items():
         for method in ("post", "put", "patch"):
             if method not in item:
                 continue
-            url = _path(template, "1")
+            url = _path(template, ids)
             for content_type in ("application/json", "application/ld+json"):
                 for client in (producer, anonymous):
                     response = client.generic(
@@ -279,16 +306,17 @@ def test_every_get_operation_answers_hostile_parameters_without_a_500(demo):
         _client(demo["city-regulator"]),
         _client(),
     )
+    ids = _ids(demo)
     before = _row_counts()
     failures, requests, tried = [], 0, set()
     for template, parameters in _get_operations():
-        url = _path(template, "1")
+        url = _path(template, ids)
         for parameter in parameters:
             schema, name = parameter.get("schema", {}), parameter["name"]
             numeric = schema.get("type") in NUMERIC
             if parameter["in"] == "path":
                 asks = [
-                    (producer, _path(template.replace("{" + name + "}", v), "1"), {})
+                    (producer, _path(template.replace("{" + name + "}", v), ids), {})
                     for v in ("²", "99999999999999999999")
                 ]
             elif parameter["in"] == "query":
@@ -318,8 +346,9 @@ ID_VALUES = ["²", "¹", "٣", "-1", "99999999999999999999", "1e-999999999"]
 
 def test_id_and_integer_parameters_are_a_400_naming_the_field(demo):
     producer = _client(demo["producer"])
+    batch = _ids(demo)["batches"]
     for url, field in (
-        ("/api/v1/batches/1/qr.png", "size"),
+        (f"/api/v1/batches/{batch}/qr.png", "size"),
         ("/api/v1/complaints/injury-groups/", "batch"),
         ("/api/v1/incidents/", "product_id"),
         ("/api/v1/incidents/", "batch_id"),
@@ -332,7 +361,9 @@ def test_id_and_integer_parameters_are_a_400_naming_the_field(demo):
             response = producer.get(url, {field: value})
             assert response.status_code == 400, (url, field, value, response.content[:300])
             _assert_problem(response, field)
-    zh = producer.get("/api/v1/batches/1/qr.png", {"size": "²"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    zh = producer.get(
+        f"/api/v1/batches/{batch}/qr.png", {"size": "²"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
     assert zh.json()["errors"][0] == {
         "field": "size",
         "rule": "integer",
@@ -391,19 +422,23 @@ def _walk(patterns, prefix=""):
             yield prefix + str(pattern.pattern)
 
 
-def _page_urls(samples: dict[str, str]) -> list[str]:
-    """Every page of the URL conf outside the API, its arguments filled with demo records."""
+def _page_urls(samples: dict[str, str], ids: dict[str, str]) -> list[tuple[str, str]]:
+    """Every page of the URL conf outside the API, its arguments filled with demo records;
+    with each, the same address with the id beyond 64 bits."""
     urls = []
     for route in _walk(get_resolver().url_patterns):
         if route.startswith(("api/", "epcis/", "admin/", "api-auth/")) or "(?P<action>" in route:
             continue
         if route.startswith("^01/") or route.startswith("^report/01/"):
-            urls.append(("/report" if "report" in route else "") + samples["digital_link"])
+            link = ("/report" if "report" in route else "") + samples["digital_link"]
+            urls.append((link, link))
             continue
         if "(?P<" in route or "<slug:action>" in route:
             continue
-        url = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: samples.get(m.group(1), "1"), route)
-        urls.append(url.replace("^", "").replace("$", "").replace("\\", ""))
+        route = "/" + route.replace("^", "").replace("$", "").replace("\\", "")
+        route = re.sub(r"<(?:\w+:)?(?!pk>)(\w+)>", lambda m: samples.get(m.group(1), "1"), route)
+        url = _path(route.replace("<int:pk>", "{pk}"), ids)
+        urls.append((url, route.replace("<int:pk>", "99999999999999999999")))
     return sorted(set(urls))
 
 
@@ -428,8 +463,9 @@ def test_every_page_answers_hostile_query_strings_without_a_500(demo):
         "tracking_code": "x",
         "kind": "svg",
     }
-    urls = _page_urls(samples)
-    assert "/workbench/lots/" in urls and "/workbench/dashboard/" in urls and len(urls) > 30
+    urls = _page_urls(samples, _ids(demo))
+    pages = {url for url, _huge in urls}
+    assert "/workbench/lots/" in pages and "/workbench/dashboard/" in pages and len(pages) > 30
     personas = {
         "producer": _client(demo["producer"]),
         "distributor": _client(demo["distributor"]),
@@ -438,7 +474,7 @@ def test_every_page_answers_hostile_query_strings_without_a_500(demo):
     }
     before = _row_counts()
     failures = []
-    for url in urls:
+    for url, huge in urls:
         for who, client in personas.items():
             query = dict.fromkeys(PAGE_PARAMETERS, "²")
             while query:
@@ -455,7 +491,6 @@ def test_every_page_answers_hostile_query_strings_without_a_500(demo):
                         if one.status_code >= 500:
                             failures.append(f"{who} {url} {name}={value} -> {one.status_code}")
                     query.pop(name)
-            huge = url.replace("/1/", "/99999999999999999999/")
             if huge != url and client.get(huge).status_code >= 500:
                 failures.append(f"{who} {huge}")
     assert not failures, "\n".join(failures)
@@ -538,6 +573,27 @@ def test_the_phone_acknowledgement_page_refuses_hostile_figures(ack_link):
     assert not RecallAcknowledgement.objects.filter(notice=notice).exists()
     # The same link still takes an honest answer.
     assert _client().post(f"/recall-ack/{token}/", {"on_hand": "0"}).status_code == 200
+
+
+def test_the_workbench_acknowledgement_form_refuses_the_same(demo, ack_link):
+    """The consignee's own page (``/workbench/enterprise/recalls/<id>/acknowledge/``) reads
+    the figures through its form: a form error, nothing written."""
+    notice, _token = ack_link
+    user = get_user_model().objects.filter(membership__organization=notice.organization).first()
+    consignee = _client(user)
+    url = f"/workbench/enterprise/recalls/{notice.recall_id}/acknowledge/"
+    assert consignee.get(url).status_code == 200
+    before = _row_counts()
+    for data in (
+        {"returned": "1e-999999999"},
+        {"on_hand": "NaN"},
+        {"destroyed": "Infinity"},
+        {"on_hand": "٣"},
+        {"on_hand": "0", "note": "a\x00b"},
+    ):
+        response = consignee.post(url, data)
+        assert response.status_code == 400, (data, response.status_code)
+    assert _row_counts() == before
 
 
 def test_the_acknowledgement_api_refuses_the_same(ack_link):
