@@ -32,7 +32,7 @@ from .validators import validate_storable_datetime
 # The largest key a 64-bit integer column holds (PostgreSQL bigint, SQLite INTEGER).
 MAX_ID = 2**63 - 1
 # ASCII only: ``str.isdigit`` and ``\d`` also take ² ¹ ٣ and the other Unicode digits.
-_INTEGER_RE = re.compile(r"[+-]?[0-9]{1,19}", re.ASCII)
+_INTEGER_RE = re.compile(r"[+-]?[0-9]{1,30}", re.ASCII)
 _DECIMAL_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
 # C0 controls and DEL, less tab, line feed and carriage return; NUL among them.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
