@@ -117,6 +117,7 @@ MIDDLEWARE = [
     "config.security.ContentSecurityPolicyMiddleware",
     # A view the database cannot serve answers 503 with Retry-After (api.outage).
     "api.middleware.DatabaseOutageMiddleware",
+    "api.middleware.RefuseInvalidInputMiddleware",
     # Last: turns a login refused for too many failures into a 429 (api.views.lockout_response).
     "axes.middleware.AxesMiddleware",
 ]
@@ -314,6 +315,16 @@ REST_FRAMEWORK = {
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+# --- parsing what anonymous callers send (issue 19, item 13; api.parsing) ------------------
+# JSON and JSON-LD bodies deeper than this are a 400 before any parser recurses.
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "api.parsing.DepthLimitedJSONParser",
+    "api.parsing.DepthLimitedJSONLDParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Suyuan (溯源) API",

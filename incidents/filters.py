@@ -1,6 +1,8 @@
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 
+from api.parsing import IdFilter, StorableIsoDateTimeFilter
+
 from .choices import Grade, Level, Status
 from .models import OPEN_Q, Incident, IncidentBatch
 
@@ -17,21 +19,15 @@ class IncidentFilterSet(django_filters.FilterSet):
     )
     overdue = django_filters.BooleanFilter(field_name="is_overdue")
     open = django_filters.BooleanFilter(method="filter_open")
-    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
-    discovered_after = django_filters.IsoDateTimeFilter(
-        field_name="discovered_at", lookup_expr="gte"
-    )
-    discovered_before = django_filters.IsoDateTimeFilter(
-        field_name="discovered_at", lookup_expr="lt"
-    )
-    reported_after = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
-    reported_before = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
-    product_id = django_filters.NumberFilter(method="filter_product", label="product id")
-    batch_id = django_filters.NumberFilter(method="filter_batch", label="batch id")
-    enterprise_id = django_filters.NumberFilter(
-        method="filter_enterprise", label="enterprise (organization) id"
-    )
+    occurred_after = StorableIsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = StorableIsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    discovered_after = StorableIsoDateTimeFilter(field_name="discovered_at", lookup_expr="gte")
+    discovered_before = StorableIsoDateTimeFilter(field_name="discovered_at", lookup_expr="lt")
+    reported_after = StorableIsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
+    reported_before = StorableIsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
+    product_id = IdFilter(method="filter_product", label="product id")
+    batch_id = IdFilter(method="filter_batch", label="batch id")
+    enterprise_id = IdFilter(method="filter_enterprise", label="enterprise (organization) id")
     q = django_filters.CharFilter(method="filter_q", label="search title and description")
 
     class Meta:

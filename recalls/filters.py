@@ -1,9 +1,10 @@
 from trace.core.choices import ProductCategory
-from trace.rest.filters import IdFilter
 
 from django import forms
 from django.db.models import Q
 from django_filters import rest_framework as filters
+
+from api.parsing import IdFilter
 
 from .choices import RecallStatus, RecallType
 from .models import PUBLIC_STATUSES, Recall

@@ -31,6 +31,7 @@ from api.choices import OrganizationKind, RegulatorLevel
 from api.exceptions import Conflict
 from api.models import Organization
 from api.outbox import notify, notify_each
+from api.parsing import clean_text, parse_decimal
 from api.permissions import organization_of
 from api.validators import field_error as _field_error
 from api.workdays import add_working_days
@@ -1321,10 +1322,7 @@ def _quantity(data: dict, name: str) -> Decimal:
     value = data.get(name)
     if value in (None, ""):
         return ZERO
-    try:
-        quantity = Decimal(str(value))
-    except ArithmeticError as exc:
-        raise _field_error(name, _("A quantity must be a number."), "quantity_numeric") from exc
+    quantity = parse_decimal(value, name, decimal_places=3)
     if not quantity.is_finite() or quantity < 0:
         raise _field_error(name, _("A quantity must be zero or more."), "quantity_negative")
     if quantity > settings.SUYUAN_MAX_QUANTITY:
@@ -1424,7 +1422,7 @@ def recall_acknowledge(*, token: str, data: dict) -> tuple[RecallNotice, str]:
         raise ValidationError(errors)
     now = timezone.now()
     RecallAcknowledgement.objects.create(
-        notice=notice, token=row, note=str(data.get("note") or "")[:2000], **q
+        notice=notice, token=row, note=clean_text(data.get("note"), "note")[:2000], **q
     )
     row.used_at = now
     row.save(update_fields=["used_at"])

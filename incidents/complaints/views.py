@@ -10,13 +10,14 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.exceptions import detail_from_django
 from api.pagination import StandardPagination
+from api.parsing import DepthLimitedJSONParser, query_id
 from api.viewsets import ScopedViewSetMixin
 from incidents.models import Incident
 
@@ -69,7 +70,7 @@ class PublicComplaintCreateView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
     throttle_classes = [ComplaintSubmitThrottle]
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, DepthLimitedJSONParser]
 
     @extend_schema(
         request={
@@ -269,7 +270,7 @@ class ComplaintViewSet(
             pk__in=Incident.objects.visible_to(request.user).values("pk")
         )
         params = request.query_params
-        batch_id = int(params["batch"]) if params.get("batch", "").isdigit() else None
+        batch_id = query_id(params, "batch")
         if batch_id is not None:
             incidents = incidents.filter(batch_links__batch_id=batch_id)
         if params.get("region_code"):

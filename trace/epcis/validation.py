@@ -16,11 +16,11 @@ from pathlib import Path
 from trace.core.choices import EventType
 
 import jsonschema_rs
-import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from api.parsing import JSONRefused, load_json
 from api.validators import validate_storable_datetime
 
 SCHEMA_PATH = Path(__file__).with_name("schema") / "EPCIS-JSON-Schema.json"
@@ -84,37 +84,9 @@ def _path(parts) -> str:
 def parse_json(body: bytes):
     """Parse the request body; malformed JSON and absurd nesting are a ValidationException."""
     try:
-        document = orjson.loads(body)  # UTF-8 only, as RFC 8259 §8.1 requires
-    except orjson.JSONDecodeError as exc:
-        if str(exc).startswith("depth limit exceeded"):  # orjson stops at 1,024 levels
-            raise DocumentError(
-                [_error(None, "max_depth", _("The JSON is nested too deeply."))]
-            ) from exc
-        raise DocumentError(
-            [_error(None, "json", _("The body is not valid JSON: %(error)s") % {"error": exc})]
-        ) from exc
-    limit = settings.EPCIS_MAX_JSON_DEPTH
-    if isinstance(document, (dict, list)) and not _within_depth(document, limit - 1):
-        raise DocumentError(
-            [
-                _error(
-                    None,
-                    "max_depth",
-                    _("The JSON is nested more than %(limit)s levels deep.") % {"limit": limit},
-                )
-            ]
-        )
-    return document
-
-
-def _within_depth(node, levels: int) -> bool:
-    """Whether no container below ``node`` is more than ``levels`` levels further down."""
-    for child in node.values() if type(node) is dict else node:
-        if (type(child) is dict or type(child) is list) and (
-            levels == 0 or not _within_depth(child, levels - 1)
-        ):
-            return False
-    return True
+        return load_json(body, max_depth=settings.EPCIS_MAX_JSON_DEPTH)
+    except JSONRefused as exc:  # UTF-8 only, as RFC 8259 §8.1 requires
+        raise DocumentError([_error(None, exc.rule, exc.message)]) from exc
 
 
 def _rule(error) -> str:

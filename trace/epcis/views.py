@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 
 from api.exceptions import problem_exception_handler
 from api.outbound import DestinationRefused, check_destination
+from api.parsing import InputRefused, query_int
 from api.permissions import IsEnterpriseMember, IsMember, organization_of
 
 from . import services, tasks
@@ -276,15 +277,21 @@ _SALT = "trace.epcis.page"
 
 def _page(request, queryset, *, params: dict | None = None, limit: int | None = None):
     """One page of ``queryset`` and the ``Link: rel="next"`` header value (or None)."""
-    per_page = request.query_params.get("perPage", str(settings.EPCIS_PER_PAGE_DEFAULT))
-    if not per_page.isdigit() or not 1 <= int(per_page) <= settings.EPCIS_PER_PAGE_MAX:
+    try:
+        per_page = query_int(
+            request.query_params,
+            "perPage",
+            default=settings.EPCIS_PER_PAGE_DEFAULT,
+            min_value=1,
+            max_value=settings.EPCIS_PER_PAGE_MAX,
+        )
+    except InputRefused as exc:
         raise QueryParameterError(
             "perPage",
             _("perPage is a whole number from 1 to %(max)s.")
             % {"max": settings.EPCIS_PER_PAGE_MAX},
             "per_page",
-        )
-    per_page = int(per_page)
+        ) from exc
     offset = 0
     token = request.query_params.get("nextPageToken")
     if token:

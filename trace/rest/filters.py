@@ -1,24 +1,10 @@
-from datetime import UTC
 from trace.core.choices import BatchStatus, EventType, ProductCategory
 from trace.models import Batch, Event, Product, Site
 
-from django import forms
 from django.db.models import Q
 from django_filters import rest_framework as filters
-from django_filters.fields import IsoDateTimeField
 
-from api.validators import validate_storable_datetime
-
-
-class IdFilter(filters.NumberFilter):
-    """A database id: a whole number in the range of a 64-bit key (not ``-2.6e+83``)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**63 - 1)
-        super().__init__(*args, **kwargs)
+from api.parsing import IdFilter, StorableIsoDateTimeFilter
 
 
 class ProductFilterSet(filters.FilterSet):
@@ -59,22 +45,6 @@ class BatchFilterSet(filters.FilterSet):
         return queryset.filter(
             Q(lot__icontains=value) | Q(product__name__icontains=value) | Q(gtin=value)
         )
-
-
-class _StorableIsoDateTimeField(IsoDateTimeField):
-    """An ISO 8601 time with a real-world zone offset, in the storable range, handed to
-    the database in UTC (PostgreSQL refuses offsets past ±15:59)."""
-
-    def to_python(self, value):
-        moment = super().to_python(value)
-        if moment is None:
-            return None
-        validate_storable_datetime(moment)
-        return moment.astimezone(UTC)
-
-
-class StorableIsoDateTimeFilter(filters.IsoDateTimeFilter):
-    field_class = _StorableIsoDateTimeField
 
 
 class EventFilterSet(filters.FilterSet):

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from api.exceptions import detail_from_django
 from api.negotiation import FileContentNegotiation
+from api.parsing import query_int
 from api.permissions import IsEnterpriseMember, IsMember, organization_of
 from api.viewsets import ScopedViewSetMixin
 
@@ -458,9 +459,9 @@ class BatchViewSet(RuleStatusMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelVi
         content_negotiation_class=FileContentNegotiation,
     )
     def qr_png(self, request, pk=None):
-        size = request.query_params.get("size", "10")
-        box = int(size) if size.isdigit() and 1 <= int(size) <= 40 else 10
-        return _file(qr_png(self.get_object().digital_link, box_size=box), "image/png")
+        batch = self.get_object()
+        box = query_int(request.query_params, "size", default=10, min_value=1, max_value=40)
+        return _file(qr_png(batch.digital_link, box_size=box), "image/png")
 
 
 def _edges(graph) -> list[dict]:

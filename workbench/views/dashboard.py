@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from api.exceptions import PROBLEM_BASE, PROBLEM_CONTENT_TYPE
+from api.parsing import validate_day_in_range
 
 from .. import stats
 from ..access import regulator_page
@@ -20,8 +21,12 @@ from ..access import regulator_page
 class PeriodForm(forms.Form):
     """The date range filter: both days included, at most ``DASHBOARD_MAX_DAYS`` long."""
 
-    date_from = forms.DateField(label=gettext_lazy("From"), required=False)
-    date_to = forms.DateField(label=gettext_lazy("To"), required=False)
+    date_from = forms.DateField(
+        label=gettext_lazy("From"), required=False, validators=[validate_day_in_range]
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("To"), required=False, validators=[validate_day_in_range]
+    )
 
     def clean(self):
         data = super().clean()

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from api.choices import OrganizationKind
 from api.models import Organization
+from api.parsing import DecimalFormField
 from incidents.choices import Kind
 from incidents.models import Incident
 from recalls.choices import Effectiveness, RecallClass, RecallDepth, Remedy
@@ -325,16 +326,16 @@ class DrillForm(Form):
 class AckForm(Form):
     """What the acknowledgement link's page asks (``POST /api/v1/public/recall-ack/…``)."""
 
-    on_hand = forms.DecimalField(
+    on_hand = DecimalFormField(
         label=_("On hand now"), min_value=0, max_digits=18, decimal_places=3, required=False
     )
-    returned = forms.DecimalField(
+    returned = DecimalFormField(
         label=_("Returned"), min_value=0, max_digits=18, decimal_places=3, required=False
     )
-    destroyed = forms.DecimalField(
+    destroyed = DecimalFormField(
         label=_("Destroyed"), min_value=0, max_digits=18, decimal_places=3, required=False
     )
-    corrected = forms.DecimalField(
+    corrected = DecimalFormField(
         label=_("Corrected (repaired or relabelled)"),
         min_value=0,
         max_digits=18,

@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from api.parsing import query_id
 from incidents.attachments import incident_attach
 from incidents.services import incident_report
 
@@ -86,8 +87,8 @@ def incident_new(request: HttpRequest) -> HttpResponse:
         initial = {"discovered_at": timezone.localtime().replace(second=0, microsecond=0)}
         if len(org.region_code or "") == 6 and not org.region_code.endswith("00"):
             initial["region_code"] = org.region_code
-        batch = request.GET.get("batch", "")
-        if batch.isdigit() and _lots(request).filter(pk=int(batch)).exists():
-            initial["batches"] = [int(batch)]
+        batch = query_id(request.GET, "batch")
+        if batch is not None and _lots(request).filter(pk=batch).exists():
+            initial["batches"] = [batch]
         form = _form(request, initial=initial)
     return render(request, "workbench/enterprise/incident_new.html", {"form": form}, status=status)

@@ -24,6 +24,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from api.parsing import query_id
+
 from ...access import enterprise_page, refused
 from .common import REFUSALS, can_write, check_with, local_name, number, refuse_into, viewer_refusal
 from .forms import InspectForm, LotForm, ReasonForm, ReceiveForm, SellForm, ShipForm
@@ -95,9 +97,9 @@ def lots(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in BatchStatus.values:
         rows = rows.filter(status=status)
-    product = request.GET.get("product", "")
-    if product.isdigit():
-        rows = rows.filter(product_id=int(product))
+    product = query_id(request.GET, "product")
+    if product is not None:
+        rows = rows.filter(product_id=product)
     q = request.GET.get("q", "").strip()[:20]
     if q:
         rows = rows.filter(Q(lot__icontains=q) | Q(gtin__contains=q))
@@ -368,7 +370,8 @@ def lot_new(request: HttpRequest) -> HttpResponse:
                 return redirect("workbench:lot", pk=batch.pk)
     else:
         initial = {}
-        if request.GET.get("product", "").isdigit():
-            initial["product"] = int(request.GET["product"])
+        product = query_id(request.GET, "product")
+        if product is not None:
+            initial["product"] = product
         form = LotForm(initial=initial, organization=org)
     return render(request, "workbench/enterprise/lot_new.html", {"form": form}, status=status)

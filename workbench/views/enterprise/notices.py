@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from api.parsing import positive_id
 from incidents.choices import Source
 from incidents.complaints.models import RiskSignal
 from incidents.models import Incident
@@ -89,7 +90,7 @@ def _token(notice: RecallNotice) -> str | None:
 def notice_ack(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm receipt of a recall notice and report quantities: ``recall_acknowledge`` with
     the link the notice carried, as the phone page behind the link does."""
-    notice = _notices(request).filter(recall_id=pk).first()
+    notice = _notices(request).filter(recall_id=positive_id(pk, "pk")).first()
     if notice is None:
         raise Http404
     status = 200

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
+from api.parsing import query_id
 from incidents.models import Incident
 from recalls import services
 from recalls.choices import RecallStatus, RecallType, ScopeSource
@@ -44,9 +45,9 @@ def own_lots(request: HttpRequest):
 
 
 def _initial_lots(request: HttpRequest) -> dict:
-    batch = request.GET.get("batch", "")
-    if batch.isdigit() and own_lots(request).filter(pk=int(batch)).exists():
-        return {"batches": [int(batch)]}
+    batch = query_id(request.GET, "batch")
+    if batch is not None and own_lots(request).filter(pk=batch).exists():
+        return {"batches": [batch]}
     return {}
 
 
@@ -247,8 +248,8 @@ def drill(request: HttpRequest) -> HttpResponse:
     drills = list(RecallDrill.objects.filter(organization=org).order_by("-id")[:20])
     ids = {b for d in drills for b in d.batch_ids}
     lots = {b.pk: b for b in Batch.objects.visible_to(request.user).filter(pk__in=ids)}
-    chosen = request.GET.get("drill", "")
-    result = next((d for d in drills if chosen.isdigit() and d.pk == int(chosen)), None)
+    chosen = query_id(request.GET, "drill")
+    result = next((d for d in drills if d.pk == chosen), None)
     return render(
         request,
         "workbench/enterprise/drill.html",
