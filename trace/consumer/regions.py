@@ -36,7 +36,7 @@ def _table(path: str) -> Table:
                 network = ipaddress.ip_network(line[0].strip(), strict=False)
             except ValueError:
                 continue
-            if not (region.isdigit() and len(region) == 6):
+            if not (region.isascii() and region.isdigit() and len(region) == 6):
                 continue
             table[network.version][1].setdefault(network, region)
     for version in (4, 6):

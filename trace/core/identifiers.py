@@ -26,7 +26,7 @@ _GS = "\x1d"
 def normalize_gtin(value: str) -> str:
     """Validate a GTIN-8/12/13/14 and return it as GTIN-14."""
     raw = (value or "").strip()
-    if not raw.isdigit() or len(raw) not in (8, 12, 13, 14):
+    if not (raw.isascii() and raw.isdigit()) or len(raw) not in (8, 12, 13, 14):
         raise ValidationError(_("A GTIN has 8, 12, 13 or 14 digits."), code="gtin_format")
     try:
         return _gtin_14(raw)

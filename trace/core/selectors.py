@@ -11,6 +11,7 @@ connection.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from trace.models import Batch, Custody, Event, EventBatch, LineageEdge, Product, Site
 
@@ -102,6 +103,9 @@ class TraceGraph:
 _BATCH = Columns(Batch)
 _PRODUCT = Columns(Product)
 _SITE = Columns(Site)
+# A site's primary key in our own location URI: ASCII digits that fit a bigint ('²' is a digit to
+# str.isdigit but not to int()).
+_SITE_PK = re.compile(r"[0-9]{1,18}")
 _EDGE = Columns(LineageEdge)
 _EDGE_EVENT = Columns(Event, ["id", "event_id"])
 _EVENT = Columns(Event)
@@ -329,7 +333,7 @@ def site_names(location_uris) -> dict[str, str]:
     for uri in set(location_uris):
         if "/414/" in uri:
             glns[uri.split("/414/", 1)[1][:13]] = uri
-        elif uri.startswith("urn:suyuan:site:") and uri.rsplit(":", 1)[1].isdigit():
+        elif uri.startswith("urn:suyuan:site:") and _SITE_PK.fullmatch(uri.rsplit(":", 1)[1]):
             pks[int(uri.rsplit(":", 1)[1])] = uri
     if not glns and not pks:
         return {}

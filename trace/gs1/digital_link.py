@@ -48,7 +48,7 @@ def _parts(body: str, count: int) -> list[str] | None:
 
 
 def _digits(*values: str) -> bool:
-    return all(v.isdigit() for v in values)
+    return all(v.isascii() and v.isdigit() for v in values)  # not '²'
 
 
 def _gtin(prefix: str, item_ref: str) -> str | None:
@@ -139,7 +139,7 @@ def _doc_with_serial(ai, limit, numeric=False):
         p = _parts(body, 3)
         key = p and _with_check(p[0], p[1], length=12)
         serial = p and _serial(p[2], limit=limit)
-        if not key or not serial or (numeric and not serial.isdigit()):
+        if not key or not serial or (numeric and not (serial.isascii() and serial.isdigit())):
             return None
         return _link((ai, key + serial))
 

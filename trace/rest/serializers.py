@@ -74,7 +74,7 @@ class SiteSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
     def validate_gln(self, value):
-        if value and (not value.isdigit() or len(value) != 13):
+        if value and (not (value.isascii() and value.isdigit()) or len(value) != 13):
             raise serializers.ValidationError(_("A GLN has 13 digits."), code="gln_format")
         return value or None
 
