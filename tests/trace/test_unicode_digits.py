@@ -3,13 +3,12 @@ Python, and ``int("²")`` raises, so a check on ``isdigit`` alone let such codes
 item 13). A GTIN, GLN, Digital Link key or site URI made of them is refused or not found —
 never a 500, never stored."""
 
-import pytest
-
 from trace.core.identifiers import normalize_gtin
 from trace.core.selectors import site_names
 from trace.gs1.digital_link import digital_link_to_canonical, epc_urn_to_digital_link
 from trace.models import Site
 
+import pytest
 from django.core.exceptions import ValidationError
 
 SUPERSCRIPTS = "²" * 13
