@@ -28,11 +28,13 @@ class DrawInput(serializers.Serializer):
         choices=ProductCategory.choices,
         required=False,
         default="",
+        allow_blank=True,
         help_text=_("Only enterprises making products of this category."),
     )
     region_code = serializers.CharField(
         required=False,
         default="",
+        allow_blank=True,
         max_length=6,
         help_text=_("Only enterprises of this region inside your jurisdiction (GB/T 2260 code)."),
     )
