@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers import OrganizationRefSerializer
+from api.validators import validate_region_code
 
 from .choices import SpotCheckResult
 from .models import SpotCheck, SpotCheckDraw, SpotCheckTimelineEntry
@@ -36,6 +37,7 @@ class DrawInput(serializers.Serializer):
         default="",
         allow_blank=True,
         max_length=6,
+        validators=[validate_region_code],
         help_text=_("Only enterprises of this region inside your jurisdiction (GB/T 2260 code)."),
     )
     inspectors = serializers.ListField(

@@ -9,6 +9,7 @@ from trace.core.choices import ProductCategory
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -113,7 +114,10 @@ def draw_make(
     regulator = policy.require_drawer(actor)
     scope = regulator.jurisdiction_prefix
     if region_code:
-        validate_region_code(region_code)
+        try:
+            validate_region_code(region_code)
+        except ValidationError as exc:
+            raise ValidationError({"region_code": exc.error_list}) from exc
         scope = region_prefix(region_code)
         policy.require_in_jurisdiction(regulator, scope, "region_code")
     if category and category not in ProductCategory.values:

@@ -17,6 +17,7 @@ from decimal import Decimal
 from trace.core import services as trace_services
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
 
@@ -141,20 +142,14 @@ def test_the_algorithm_spreads_evenly_and_is_stable():
 
 
 def _tamper(sql, params):
-    """Change a stored draw as someone with database access could (the PostgreSQL trigger
-    refusing UPDATE is switched off for it)."""
+    """Change a stored draw as someone with full database access could (on PostgreSQL the
+    trigger refusing UPDATE is bypassed for it, as only a superuser can)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
-                "ALTER TABLE inspections_spotcheckdraw "
-                "DISABLE TRIGGER inspections_spotcheckdraw_append_only"
-            )
+            cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute(sql, params)
         if connection.vendor == "postgresql":
-            cursor.execute(
-                "ALTER TABLE inspections_spotcheckdraw "
-                "ENABLE TRIGGER inspections_spotcheckdraw_append_only"
-            )
+            cursor.execute("SET LOCAL session_replication_role = DEFAULT")
 
 
 def test_tampering_with_the_stored_lists_fails_verification(regulator, xuzhou, inspectors):
@@ -252,6 +247,15 @@ def test_a_regulator_draws_only_in_its_jurisdiction(
     }
     bad_seed = make_draw(regulator, seed="xyz").json()
     assert bad_seed["errors"][0]["rule"] == "invalid_seed"
+    bad_region = make_draw(regulator, region_code="32x").json()
+    assert bad_region["errors"][0]["field"] == "region_code"
+    assert bad_region["errors"][0]["rule"] == "region_code_format"
+    with pytest.raises(ValidationError) as refused_by_service:
+        services.draw_make(
+            actor=regulator.user, enterprise_count=1, inspectors_per_check=1, region_code="999999"
+        )
+    assert "region_code" in refused_by_service.value.error_dict
+    assert make_draw(regulator, enterprise_count="many").status_code == 400
     assert SpotCheckDraw.objects.count() == count
 
     # The given inspectors are drawn from: a county regulator's staff in Xuzhou may be drafted.
