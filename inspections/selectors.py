@@ -30,8 +30,10 @@ def failed_spot_checks(
     since: date | datetime,
     until: date | datetime | None = None,
 ) -> QuerySet[SpotCheck]:
-    """The enterprise's official spot checks that failed, checked on a day in [since, until)
-    (``until`` default: no end)."""
+    """The enterprise's official spot checks that failed, checked on a (local) day from
+    ``since``'s day to ``until``'s day, both included (``until`` default: no end). Pass the
+    quality record's window as it is (``since, until = window(now)``): a check failed today
+    counts."""
     checks = SpotCheck.objects.filter(
         enterprise=organization,
         status=SpotCheckStatus.DONE,
@@ -39,7 +41,7 @@ def failed_spot_checks(
         checked_on__gte=_day(since),
     )
     if until is not None:
-        checks = checks.filter(checked_on__lt=_day(until))
+        checks = checks.filter(checked_on__lte=_day(until))
     return checks.order_by("checked_on", "id")
 
 
@@ -48,15 +50,15 @@ def failed_spot_check_counts(
     since: date | datetime,
     until: date | datetime,
 ) -> dict[int, int]:
-    """``failed_spot_checks`` counted for many enterprises in one query: {organization id: n}
-    (enterprises with none are absent)."""
+    """``failed_spot_checks`` counted for many enterprises in one query (same window, both
+    days included): {organization id: n}; enterprises with none are absent."""
     rows = (
         SpotCheck.objects.filter(
             enterprise_id__in=list(organization_ids),
             status=SpotCheckStatus.DONE,
             result=SpotCheckResult.FAIL,
             checked_on__gte=_day(since),
-            checked_on__lt=_day(until),
+            checked_on__lte=_day(until),
         )
         .order_by()
         .values("enterprise_id")

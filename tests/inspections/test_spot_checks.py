@@ -491,11 +491,10 @@ def test_the_selector_counts_only_failed_official_checks(regulator, enterprise, 
 
     since = timezone.now() - timedelta(days=365 * 3)
     assert list(selectors.failed_spot_checks(enterprise.org, since)) == [failed]
-    assert (
-        list(selectors.failed_spot_checks(enterprise.org, since, timezone.now())) == []
-    )  # [since, until)
+    # The quality record's window as it passes it (until = now): a check failed today counts.
+    assert list(selectors.failed_spot_checks(enterprise.org, since, timezone.now())) == [failed]
+    yesterday = today - timedelta(days=1)
+    assert list(selectors.failed_spot_checks(enterprise.org, since, yesterday)) == []
     assert list(selectors.failed_spot_checks(enterprise.org, today + timedelta(days=1))) == []
-    counts = selectors.failed_spot_check_counts(
-        [o.pk for o in xuzhou], since, timezone.now() + timedelta(days=1)
-    )
+    counts = selectors.failed_spot_check_counts([o.pk for o in xuzhou], since, timezone.now())
     assert counts == {enterprise.org.pk: 1}
