@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "incidents",
     "incidents.complaints",
     "recalls",
+    "inspections",
     "workbench",
 ]
 
@@ -709,6 +710,10 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
     )
+
+# Official spot checks (双随机、一公开, Sichuan draft Art. 27): the most enterprises one draw
+# may pick (a draw plans one check each, in one transaction).
+SPOT_CHECK_MAX_ENTERPRISES = env_int("SPOT_CHECK_MAX_ENTERPRISES", 500)
 
 LOGGING = {
     "version": 1,

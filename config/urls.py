@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/", include("trace.rest.urls")),
     path("api/v1/", include("incidents.urls")),
     path("api/v1/", include("recalls.urls")),
+    path("api/v1/", include("inspections.urls")),
     path("epcis/", include("trace.epcis.urls")),
     path("", include("trace.consumer.public_urls")),
     path("", include("recalls.public_urls")),

@@ -282,6 +282,17 @@ POST   /api/v1/recalls/{id}/summary-report/                 A            401   4
 GET    /api/v1/public/recalls/                              -            200   200  200   200   200  200   200   200  200  200  200
 GET    /api/v1/public/recall-ack/{token}/                   A            200   200  200   200   200  200   200   200  200  200  200
 POST   /api/v1/public/recall-ack/{token}/                   A            400   400  400   400   400  400   400   400  400  400  400
+# --- official spot checks (双随机、一公开, Sichuan draft Art. 27). A: A's county drew A and recorded a
+# pass (published; A sees its own concluded check). Draws are the regulators' (an enterprise 403);
+# the result is recorded by the regulator that drew it (others who see the check 403).
+GET    /api/v1/spot-check-draws/                            -            401   403  403   403   403  200   200   200  200  200  200
+POST   /api/v1/spot-check-draws/                            -            401   403  403   403   403  400   400   400  400  400  400
+GET    /api/v1/spot-check-draws/{id}/                       A            401   403  403   403   403  200   404   404  200  200  200
+GET    /api/v1/spot-check-draws/{id}/verify/                A            401   403  403   403   403  200   404   404  200  200  200
+GET    /api/v1/spot-checks/                                 -            401   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/spot-checks/{id}/                            A            401   200  404   404   404  200   404   404  200  200  200
+POST   /api/v1/spot-checks/{id}/record/                     A            401   403  404   404   404  400   404   404  403  403  403
+GET    /api/v1/public/spot-checks/                          -            200   200  200   200   200  200   200   200  200  200  200
 # --- public (by design: the consumer scans the code on the pack)
 GET    /api/v1/public/batches/{gtin}/{lot}/                 A            200   200  200   200   200  200   200   200  200  200  200
 GET    /api/v1/public/batches/{gtin}/{lot}/                 B            200   200  200   200   200  200   200   200  200  200  200
@@ -463,6 +474,7 @@ GET    /workbench/reports/annual/2026.pdf                   - html       302   4
 UNREACHABLE = {
     "trace:api-root": "the trace router's root is shadowed by api:api-root at the same /api/v1/",
     "recalls:api-root": "the recalls router's root is shadowed by api:api-root at the same /api/v1/ too",
+    "inspections:api-root": "the spot-check router's root is shadowed by api:api-root at /api/v1/ too",
     "trace:batch-trace-xlsx": "…/trace.xlsx/ resolves to the trace action with format suffix xlsx (404)",
 }
 

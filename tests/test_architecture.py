@@ -6,6 +6,8 @@ of ``core/``, ``trace/``, ``api/``, ``incidents/``, ``recalls/``, ``workbench/``
 - the apps stand in layers, each importing only those below it:
   ``core`` ← ``api`` ← ``trace`` ← ``incidents`` (with ``complaints``) ← ``recalls`` ←
   ``workbench``, and only ``config`` (the root URLs) imports the workbench;
+- ``inspections`` (official spot checks) stands beside ``incidents``: it imports only ``core``,
+  ``api`` and ``trace``, and only ``workbench`` and ``config`` import it;
 - ``core`` (the shared domain core: the rulebook) imports no other app of the project;
 
 - no import cycle among modules, nor among the packages of ``trace/``;
@@ -27,7 +29,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ("core", "trace", "api", "incidents", "recalls", "workbench", "config")
+APPS = ("core", "trace", "api", "incidents", "inspections", "recalls", "workbench", "config")
 
 # (module, function) -> why an import inside it is right. Keep it short.
 ALLOWED_LOCAL = {
@@ -229,10 +231,16 @@ def test_no_function_level_import_of_project_code(graph):
 
 # The apps from the bottom up; ``config`` (settings, root URLs, Celery) sits above them all.
 LAYERS = ("core", "api", "trace", "incidents", "recalls", "workbench", "config")
+# Apps that stand beside a layer (same height), and so import only what is below it.
+BESIDE = {"inspections": "incidents"}
 
 
 def _app(name: str) -> str:
     return name.split(".")[0]
+
+
+def _height(app: str) -> int:
+    return LAYERS.index(BESIDE.get(app, app))
 
 
 def test_apps_import_only_the_layers_below_them(graph):
@@ -240,9 +248,33 @@ def test_apps_import_only_the_layers_below_them(graph):
         (m.name, t)
         for m in graph.values()
         for t in m.imports
-        if LAYERS.index(_app(t)) > LAYERS.index(_app(m.name))
+        if _height(_app(t)) > _height(_app(m.name))
     )
     assert upward == []
+
+
+def test_inspections_stand_beside_incidents(graph):
+    """Spot checks use ``core``, ``api`` and ``trace`` only; only the workbench (the quality
+    record and its pages) and ``config`` (the root URLs) use them."""
+    inspections = [m for m in graph.values() if _app(m.name) == "inspections"]
+    assert any(m.name == "inspections.services" for m in inspections), "inspections is read"
+    assert (
+        sorted(
+            (m.name, t)
+            for m in inspections
+            for t in m.imports
+            if _app(t) not in {"core", "api", "trace", "inspections"}
+        )
+        == []
+    )
+    importers = sorted(
+        m.name
+        for m in graph.values()
+        if _app(m.name) != "inspections"
+        for t in m.imports
+        if _app(t) == "inspections"
+    )
+    assert {_app(name) for name in importers} <= {"workbench", "config"}
 
 
 def test_core_imports_no_other_app_of_the_project(graph):

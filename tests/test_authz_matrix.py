@@ -41,6 +41,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from PIL import Image
 from rest_framework.test import APIClient
@@ -51,6 +52,7 @@ from incidents.attachments import incident_attach
 from incidents.complaints.models import ConsumerWarning
 from incidents.complaints.risk import signal_raise
 from incidents.complaints.services import complaint_submit
+from inspections import services as inspection_services
 from recalls import services as recall_services
 from tests.authz_matrix import MATRIX, PERSONAS, UNREACHABLE, Row, parse_matrix
 from tests.factories import (
@@ -308,6 +310,25 @@ def build_world() -> World:
     world.objects["A"]["ack_token"] = recall_services.issue_token(notice)
     world.objects["A^"]["recall"] = world.objects["A"]["recall"]
 
+    # Official spot checks (Sichuan draft Art. 27): A's county draws A and records a pass
+    # (published); B's county draws B, still planned.
+    for key, persona in (("A", "county"), ("B", "county_elsewhere")):
+        draw = inspection_services.draw_make(
+            actor=users[persona],
+            enterprise_count=1,
+            inspectors_per_check=1,
+            region_code=world.objects[key]["organization"].region_code,
+        )
+        check = draw.checks.get()
+        if key == "A":
+            check = inspection_services.spot_check_record(
+                check_id=check.pk,
+                actor=users[persona],
+                result="pass",
+                checked_on=timezone.localdate(),
+            )
+        world.objects[key].update(spot_check_draw=draw, spot_check=check)
+
     digest, _created = digest_make(day=date(2026, 11, 1))
     world.objects["-"] = {"digest": digest}
     return world
@@ -350,6 +371,8 @@ ID_KINDS = {
     "complaints": "complaint",
     "signals": "signal",
     "warnings": "warning",  # /api/v1/public/warnings/{id}/
+    "spot-check-draws": "spot_check_draw",
+    "spot-checks": "spot_check",
 }
 
 
