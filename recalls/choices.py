@@ -12,7 +12,7 @@ class RecallCategory(models.TextChoices):
     """Which law governs the recall: food (《食品召回管理办法》: CFDA Order 12 until 2026-11-30,
     SAMR Order 122 from 2026-12-01) or a consumer product (SAMR Order 19)."""
 
-    FOOD = "food", _("Food recall (食品召回管理办法)")
+    FOOD = "food", _("Food recall (Food Recall Measures)")
     PRODUCT = "product", _("Consumer-product recall (SAMR Order 19)")
 
 

@@ -100,7 +100,7 @@ class Recall(TimeStampedModel):
         choices=RecallCategory.choices,
         default=RecallCategory.PRODUCT,
         help_text=_(
-            "Food (食品召回管理办法) or a consumer product (SAMR Order 19): the law whose "
+            "Food (Food Recall Measures) or a consumer product (SAMR Order 19): the law whose "
             "grades and time limits apply."
         ),
     )

@@ -120,7 +120,7 @@ class RecallCreateSerializer(_PlanFields):
         allow_null=True,
         default=None,
         help_text=_(
-            "food (食品召回管理办法) or product (SAMR Order 19); default: food when the lots' "
+            "food (Food Recall Measures) or product (SAMR Order 19); default: food when the lots' "
             "product is food, else product."
         ),
     )

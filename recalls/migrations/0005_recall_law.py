@@ -56,11 +56,11 @@ class Migration(migrations.Migration):
             name="recall_category",
             field=models.CharField(
                 choices=[
-                    ("food", "Food recall (食品召回管理办法)"),
+                    ("food", "Food recall (Food Recall Measures)"),
                     ("product", "Consumer-product recall (SAMR Order 19)"),
                 ],
                 default="product",
-                help_text="Food (食品召回管理办法) or a consumer product (SAMR Order 19): the law whose grades and time limits apply.",
+                help_text="Food (Food Recall Measures) or a consumer product (SAMR Order 19): the law whose grades and time limits apply.",
                 max_length=16,
                 verbose_name="recall category",
             ),
