@@ -354,11 +354,13 @@ SUYUAN_TRACE_MAX_DEPTH = env_int("SUYUAN_TRACE_MAX_DEPTH", 100)
 SUYUAN_PUBLIC_PAGE_TTL = env_int("SUYUAN_PUBLIC_PAGE_TTL", 300)
 
 # --- recalls (SAMR Order 19, food-recall forms, FDA 21 CFR 7, EU GPSR Art. 35-37) ---
-# Objection window of an ordered recall (责令召回), in Chinese working days.
-RECALL_OBJECTION_WORKING_DAYS = env_int("RECALL_OBJECTION_WORKING_DAYS", 15)
-# Summary report due after completion, in working days.
+# The legal time limits (objection window, plan, progress and summary reports, food launch
+# and completion) and the effectiveness-check shares come from the rulebook (core.rulebook:
+# SAMR Order 19, CFDA Order 12 / SAMR Order 122, 21 CFR 7.42); change them with
+# RULEBOOK_OVERRIDES. The settings below only fill in where the rulebook has no rule.
+# Summary report of a food recall under the old text (CFDA Order 12), in working days.
 RECALL_SUMMARY_WORKING_DAYS = env_int("RECALL_SUMMARY_WORKING_DAYS", 15)
-# Progress reports: every 3 months by default, every 2 weeks for a class I recall.
+# Progress reports of a food recall under the old text (no interval read in it).
 RECALL_PROGRESS_INTERVAL_DAYS = env_int("RECALL_PROGRESS_INTERVAL_DAYS", 90)
 RECALL_PROGRESS_INTERVAL_DAYS_CLASS_I = env_int("RECALL_PROGRESS_INTERVAL_DAYS_CLASS_I", 14)
 # An overdue report is escalated again after this many days (0: once), counted from its due time.
@@ -369,14 +371,9 @@ RECALL_MIN_REMEDIES = env_int("RECALL_MIN_REMEDIES", 2)
 RECALL_ACK_TOKEN_DAYS = env_int("RECALL_ACK_TOKEN_DAYS", 30)
 RECALL_ACK_REMINDER_HOURS = env_int("RECALL_ACK_REMINDER_HOURS", 48)
 RECALL_ACK_MAX_REMINDERS = env_int("RECALL_ACK_MAX_REMINDERS", 2)
-# FDA 21 CFR 7.42(b)(3) effectiveness-check levels: % of consignees that must have answered.
-RECALL_EFFECTIVENESS_PERCENT = {
-    "A": env_int("RECALL_EFFECTIVENESS_A", 100),
-    "B": env_int("RECALL_EFFECTIVENESS_B", 50),
-    "C": env_int("RECALL_EFFECTIVENESS_C", 10),
-    "D": env_int("RECALL_EFFECTIVENESS_D", 2),
-    "E": env_int("RECALL_EFFECTIVENESS_E", 0),
-}
+# FDA 21 CFR 7.42(b)(3) effectiveness-check level B: the share of consignees checked, set
+# case by case between level C and all (levels A, C, D, E come from the rulebook).
+RECALL_EFFECTIVENESS_B = env_int("RECALL_EFFECTIVENESS_B", 50)
 # GPSR Art. 36(3): wording that lowers the perceived risk is refused in the consumer notice
 # (the recall type is shown by the system). Matched case-insensitively.
 RECALL_REFUSED_PHRASES = env_list(

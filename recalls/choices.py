@@ -8,6 +8,14 @@ class RecallType(models.TextChoices):
     ORDERED = "ordered", _("Ordered recall (责令召回)")
 
 
+class RecallCategory(models.TextChoices):
+    """Which law governs the recall: food (《食品召回管理办法》: CFDA Order 12 until 2026-11-30,
+    SAMR Order 122 from 2026-12-01) or a consumer product (SAMR Order 19)."""
+
+    FOOD = "food", _("Food recall (Food Recall Measures)")
+    PRODUCT = "product", _("Consumer-product recall (SAMR Order 19)")
+
+
 class RecallClass(models.IntegerChoices):
     """By risk, as FDA 21 CFR 7.3(m) and SAMR practice grade them."""
 
@@ -52,6 +60,11 @@ class Effectiveness(models.TextChoices):
     # xgettext:no-python-format
     D = "D", _("Level D: 2 % of consignees")
     E = "E", _("Level E: no effectiveness checks")
+
+
+# The effectiveness-check level a recall gets by default, by its class (FDA's practice under
+# 21 CFR 7.42(b)(3): every consignee checked for a class I recall, fewer as the hazard falls).
+DEFAULT_EFFECTIVENESS_BY_CLASS = {1: Effectiveness.A, 2: Effectiveness.B, 3: Effectiveness.C}
 
 
 class ScopeSource(models.TextChoices):

@@ -21,7 +21,14 @@ from api.permissions import organization_of
 from api.timeline import TimelineEntry
 from incidents.models import Incident
 
-from .choices import Effectiveness, RecallDepth, RecallStatus, RecallType, ScopeSource
+from .choices import (
+    Effectiveness,
+    RecallCategory,
+    RecallDepth,
+    RecallStatus,
+    RecallType,
+    ScopeSource,
+)
 
 # What consignees and the public see: a recall that has reached them.
 NOTIFIED_STATUSES = (
@@ -87,6 +94,26 @@ class Recall(TimeStampedModel):
         verbose_name=_("created by"),
     )
     recall_type = models.CharField(_("recall type"), max_length=16, choices=RecallType.choices)
+    recall_category = models.CharField(
+        _("recall category"),
+        max_length=16,
+        choices=RecallCategory.choices,
+        default=RecallCategory.PRODUCT,
+        help_text=_(
+            "Food (Food Recall Measures) or a consumer product (SAMR Order 19): the law whose "
+            "grades and time limits apply."
+        ),
+    )
+    risk_discovered_at = models.DateTimeField(
+        _("risk discovered at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the producer discovered the risk: the start limit of a food recall counts from it, and it dates the recall for the rules in force."
+        ),
+    )
+    start_due_at = models.DateTimeField(_("recall launch due at"), null=True, blank=True)
+    complete_due_at = models.DateTimeField(_("recall completion due at"), null=True, blank=True)
     recall_class = models.PositiveSmallIntegerField(
         _("recall class"), validators=[MinValueValidator(1), MaxValueValidator(3)]
     )
@@ -136,6 +163,11 @@ class Recall(TimeStampedModel):
         _("objection window computed with the holiday calendar"), default=True
     )
     objected_at = models.DateTimeField(_("objection lodged at"), null=True, blank=True)
+    objection_reason = models.TextField(_("objection reasons"), blank=True)
+    objection_decided_at = models.DateTimeField(_("objection decided at"), null=True, blank=True)
+    objection_upheld = models.BooleanField(_("objection upheld"), null=True, blank=True)
+    objection_decision_reason = models.TextField(_("reasons for the decision"), blank=True)
+    objection_expert_review = models.TextField(_("expert review, testing or appraisal"), blank=True)
     submitted_at = models.DateTimeField(_("plan filed at"), null=True, blank=True)
     approved_at = models.DateTimeField(
         _("plan acknowledged by the regulator at"), null=True, blank=True

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import DecimalField, F, Sum
 from django.db.models.functions import Least
 
+from . import law
 from .models import QUANTITY, Recall, RecallNotice, RecallProgressReport
 
 ZERO = Decimal(0)
@@ -194,8 +195,10 @@ def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
     return min(percent, _PERCENT_MAX)
 
 
-def target_percent(level: str) -> int:
-    return settings.RECALL_EFFECTIVENESS_PERCENT[level]
+def target_percent(level: str, on=None) -> int:
+    """The share of consignees an effectiveness check of ``level`` reaches and verifies
+    (FDA 21 CFR 7.42(b)(3), from the rulebook; level B: ``RECALL_EFFECTIVENESS_B``)."""
+    return law.effectiveness_percent(level, on)
 
 
 def _counted(value) -> Decimal:
@@ -259,7 +262,7 @@ def report_figures(
         "effectiveness": effectiveness,
         "target_effectiveness": recall.target_effectiveness,
         "target_met": effectiveness is not None
-        and effectiveness >= target_percent(recall.target_effectiveness),
+        and effectiveness >= target_percent(recall.target_effectiveness, law.recall_date(recall)),
     }
 
 

@@ -2,11 +2,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers import OrganizationRefSerializer
 
-from .choices import Effectiveness, RecallDepth, RecallType, Remedy
+from . import law
+from .choices import Effectiveness, RecallCategory, RecallDepth, RecallType, Remedy
 from .models import (
     QUANTITY,
     Recall,
@@ -87,7 +89,14 @@ class _PlanFields(serializers.Serializer):
         max_length=5000, required=False, allow_blank=True, default=""
     )
     target_effectiveness = serializers.ChoiceField(
-        choices=Effectiveness.choices, required=False, default=Effectiveness.A
+        choices=Effectiveness.choices,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "Effectiveness-check level (FDA 21 CFR 7.42(b)(3)): the share of consignees the "
+            "checks reach and verify. Default by class: I → A, II → B, III → C."
+        ),
     )
     planned_start = serializers.DateField(required=False, allow_null=True, default=None)
     planned_end = serializers.DateField(required=False, allow_null=True, default=None)
@@ -105,6 +114,24 @@ class RecallCreateSerializer(_PlanFields):
         help_text=_("Ids of the affected lots."),
     )
     recall_type = serializers.ChoiceField(choices=RecallType.choices, required=False)
+    recall_category = serializers.ChoiceField(
+        choices=RecallCategory.choices,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "food (Food Recall Measures) or product (SAMR Order 19); default: food when the lots' "
+            "product is food, else product."
+        ),
+    )
+    risk_discovered_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "When the risk was discovered (default: now); a food recall's launch limit counts from it."
+        ),
+    )
     incident = RecordId(
         required=False,
         help_text=_("Open the recall from this incident (its lots are the scope)."),
@@ -157,6 +184,34 @@ class RecallUpdateSerializer(_PlanFields):
             field.default = serializers.empty
 
 
+class DeadlineSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    rule = serializers.CharField(allow_null=True, help_text=_("The rulebook key."))
+    value = serializers.JSONField(allow_null=True)
+    unit = serializers.CharField(allow_null=True)
+    citation = serializers.CharField(help_text=_("Instrument and article."))
+    exempt = serializers.BooleanField(required=False)
+
+
+class EffectivenessCheckSerializer(serializers.Serializer):
+    level = serializers.CharField()
+    check_percent = serializers.IntegerField(
+        help_text=_("Share of the consignees the effectiveness checks reach and verify.")
+    )
+    consignees = serializers.IntegerField()
+    consignees_to_check = serializers.IntegerField()
+    citation = serializers.CharField()
+    answered = serializers.IntegerField()
+    response_rate = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        allow_null=True,
+        help_text=_("Consignees who answered, % (a separate figure from the level)."),
+    )
+
+
 class RecallSerializer(serializers.ModelSerializer):
     linked_incidents = serializers.PrimaryKeyRelatedField(
         source="incidents", many=True, read_only=True
@@ -166,6 +221,24 @@ class RecallSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     lots = serializers.IntegerField(read_only=True)
     consignees = serializers.IntegerField(read_only=True)
+    deadlines = serializers.SerializerMethodField()
+    effectiveness_check = serializers.SerializerMethodField()
+
+    @extend_schema_field(DeadlineSerializer(many=True))
+    def get_deadlines(self, recall):
+        return DeadlineSerializer(law.deadlines(recall), many=True).data
+
+    @extend_schema_field(EffectivenessCheckSerializer)
+    def get_effectiveness_check(self, recall):
+        consignees = getattr(recall, "consignees", None)
+        answered = getattr(recall, "answered", None)
+        if consignees is None or answered is None:
+            notices = recall.notices.filter(included=True)
+            consignees = notices.count()
+            answered = notices.filter(acknowledged_at__isnull=False).count()
+        return EffectivenessCheckSerializer(
+            law.effectiveness(recall, consignees=consignees, answered=answered)
+        ).data
 
     class Meta:
         model = Recall
@@ -175,6 +248,8 @@ class RecallSerializer(serializers.ModelSerializer):
             "producer",
             "ordered_by",
             "recall_type",
+            "recall_category",
+            "risk_discovered_at",
             "status",
             "status_label",
             *_PLAN,
@@ -191,6 +266,11 @@ class RecallSerializer(serializers.ModelSerializer):
             "objection_due_at",
             "objection_calendar_covered",
             "objected_at",
+            "objection_reason",
+            "objection_decided_at",
+            "objection_upheld",
+            "objection_decision_reason",
+            "objection_expert_review",
             "submitted_at",
             "approved_at",
             "activated_at",
@@ -201,6 +281,10 @@ class RecallSerializer(serializers.ModelSerializer):
             "next_report_due_at",
             "summary_due_at",
             "summary_calendar_covered",
+            "start_due_at",
+            "complete_due_at",
+            "deadlines",
+            "effectiveness_check",
             "created_at",
         ]
         read_only_fields = fields
@@ -298,6 +382,20 @@ class ActivateInput(serializers.Serializer):
 
 class RecallReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
+
+
+class DecideObjectionInput(serializers.Serializer):
+    upheld = serializers.BooleanField(
+        help_text=_("True: the objection stands and the recall is withdrawn; false: it stands.")
+    )
+    reason = serializers.CharField(max_length=5000)
+    expert_review = serializers.CharField(
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("The experts' review, testing or appraisal the decision rests on."),
+    )
 
 
 class RecallCloseSerializer(RecallReasonSerializer):

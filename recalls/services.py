@@ -34,11 +34,18 @@ from api.outbox import notify, notify_each
 from api.parsing import clean_text, parse_decimal
 from api.permissions import organization_of
 from api.validators import field_error as _field_error
-from api.workdays import add_working_days
 from incidents import services as incident_services
 from incidents.models import Incident
 
-from .choices import RecallStatus, RecallType, Remedy, ScopeSource
+from . import law
+from .choices import (
+    DEFAULT_EFFECTIVENESS_BY_CLASS,
+    RecallCategory,
+    RecallStatus,
+    RecallType,
+    Remedy,
+    ScopeSource,
+)
 from .models import (
     QUANTITY,
     Recall,
@@ -69,6 +76,8 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "edit_scope": (frozenset({S.DRAFT}), None),
     "submit": (frozenset({S.DRAFT}), S.SUBMITTED),
     "object": (frozenset({S.DRAFT, S.SUBMITTED}), None),
+    # An upheld objection withdraws the notice to recall (the recall is cancelled).
+    "decide_objection": (frozenset({S.DRAFT, S.SUBMITTED}), None),
     "approve": (frozenset({S.SUBMITTED}), None),
     "refile": (frozenset({S.SUBMITTED, S.ACTIVE}), None),
     "activate": (frozenset({S.SUBMITTED}), S.ACTIVE),
@@ -158,7 +167,9 @@ def recall_require_actor(*, recall: Recall, actor, action: str) -> Organization:
 
     - ``edit_scope``, ``update_plan`` (a draft's edit or a re-filing, the ``refile`` transition), ``submit``: the producer, or the regulator that ordered it;
     - ``object``, ``progress_report``, ``complete``, ``summary_report``: the producer;
-    - ``approve``, ``close``: a regulator whose jurisdiction covers the producer;
+    - ``approve``, ``close``, ``decide_objection``: a regulator whose jurisdiction covers the
+      producer (or, for an objection, the one that sent the notice); the producer completes
+      its recall, only the regulator closes it after evaluating it (FDA 21 CFR 7.55 practice);
     - ``activate``: the producer; an ordered recall also the regulators of the place;
     - ``terminate``: the regulators of the place, and the producer of a voluntary recall;
     - ``cancel``: the producer of a voluntary recall; an ordered one the regulators of the place.
@@ -173,6 +184,9 @@ def recall_require_actor(*, recall: Recall, actor, action: str) -> Organization:
         allowed, code = producer, "producer_only"
     elif action in ("approve", "close"):
         allowed, code = regulator, "regulator_of_place_only"
+    elif action == "decide_objection":
+        allowed = regulator or (ordered and recall.ordered_by_id == org.pk)
+        code = "regulator_of_place_only"
     elif action == "activate":
         allowed = producer or (ordered and regulator)
         code = "regulator_of_place_only" if ordered else "producer_only"
@@ -446,22 +460,36 @@ def recall_create(
     remedies_reason: str = "",
     notice_title_en: str = "",
     notice_text_en: str = "",
-    target_effectiveness: str = "A",
+    target_effectiveness: str | None = None,
     depth: str = "consumer",
     planned_start=None,
     planned_end=None,
     linked_incidents: list[int] | None = None,
     linked_complaints: list[int] | None = None,
+    recall_category: str | None = None,
+    risk_discovered_at: datetime | None = None,
 ) -> Recall:
     """Open a recall in draft with its scope proposed from the trace graph. A
-    voluntary recall is opened by the producer; an ordered one by a regulator,
-    which starts the producer's objection window (15 working days)."""
+    voluntary recall is opened by the producer; an ordered one by a regulator: its notice
+    to recall starts the producer's objection window (SAMR Order 19 Art. 13, from the
+    rulebook). The category (food or consumer product) defaults from the lots' product; a
+    food recall's launch limit runs from ``risk_discovered_at`` (default: now). The
+    effectiveness-check level defaults by class."""
     org = require_writer(actor)
     ordered = recall_type == RecallType.ORDERED
     if ordered and not org.is_regulator:
         raise exceptions.PermissionDenied(_("Only a regulator may order a recall."))
     if not ordered and not org.is_enterprise:
         raise exceptions.PermissionDenied(_("A voluntary recall is opened by the producer."))
+    now = timezone.now()
+    if risk_discovered_at is not None and risk_discovered_at > now:
+        raise _field_error(
+            "risk_discovered_at",
+            _("The risk cannot be discovered in the future."),
+            "date_in_future",
+        )
+    if target_effectiveness is None:
+        target_effectiveness = DEFAULT_EFFECTIVENESS_BY_CLASS.get(recall_class, "A")
     plan = dict(
         recall_class=recall_class,
         defect=defect,
@@ -483,7 +511,12 @@ def recall_create(
     incident_ids = visible_incidents(actor, linked_incidents)
     batches, producer_id = affected_batches(batch_ids, organization=org, ordered=ordered)
     producer = Organization.objects.get(pk=producer_id)
-    now = timezone.now()
+    if recall_category is None:
+        recall_category = (
+            RecallCategory.FOOD
+            if batches[0].product.category == RecallCategory.FOOD
+            else RecallCategory.PRODUCT
+        )
     recall = Recall(
         number=f"tmp-{secrets.token_hex(8)}",
         producer=producer,
@@ -494,11 +527,14 @@ def recall_create(
         category=batches[0].product.category,
         product_names=list(dict.fromkeys(b.product.name for b in batches)),
         scope_proposed_at=now,
+        recall_category=recall_category,
+        risk_discovered_at=risk_discovered_at or now,
         **plan,
     )
+    _set_start_due(recall)
     if ordered:
-        deadline = add_working_days(now, settings.RECALL_OBJECTION_WORKING_DAYS)
-        recall.objection_due_at = deadline.due_at
+        deadline = law.due_after(now, law.objection_rule(recall))
+        recall.objection_due_at = deadline.at
         recall.objection_calendar_covered = deadline.calendar_covered
     recall.full_clean(exclude=["number"], validate_unique=False, validate_constraints=False)
     recall.save()
@@ -525,6 +561,7 @@ def recall_create(
     }
     if ordered:
         data["objection_due_at"] = recall.objection_due_at.isoformat()
+        data["objection_rule"] = law.objection_rule(recall).citation()
         if not recall.objection_calendar_covered:
             data["note"] = "computed without the holiday calendar"
     log_entry(recall, "scope_proposed", actor=actor, data=data)
@@ -543,6 +580,15 @@ def recall_create(
             about=recall,
         )
     return recall
+
+
+def _set_start_due(recall: Recall) -> None:
+    """A food recall's launch limit from discovering the risk (CFDA Order 12 Art. 13 /
+    SAMR Order 122 Art. 11, by the recall's date); none for a consumer product."""
+    r = law.start_rule(recall)
+    recall.start_due_at = (
+        None if r is None else law.due_after(recall.risk_discovered_at or timezone.now(), r).at
+    )
 
 
 def _incident_scope(incident: Incident, org: Organization, *, ordered: bool) -> list[int]:
@@ -757,6 +803,9 @@ def recall_update_plan(*, recall: Recall, actor, changes: dict, reason: str = ""
         setattr(recall, k, v)
     recall.full_clean(validate_unique=False, validate_constraints=False)
     fields = [*changes, "updated_at"]
+    if "recall_class" in changes and recall.activated_at is None:
+        _set_start_due(recall)
+        fields.append("start_due_at")
     if incident_ids is not None:
         changes["linked_incidents"] = incident_ids  # for the timeline's list of changes
     if refile:
@@ -808,7 +857,8 @@ def recall_submit(*, recall: Recall, actor) -> Recall:
     validate_plan({f: getattr(recall, f) for f in PLAN_FIELDS})
     recall.status = target
     recall.submitted_at = timezone.now()
-    recall.save(update_fields=["status", "submitted_at", "updated_at"])
+    _set_complete_due(recall)
+    recall.save(update_fields=["status", "submitted_at", "complete_due_at", "updated_at"])
     RecallPlanVersion.objects.create(
         recall=recall, version=recall.plan_version, plan=plan_of(recall), filed_by=actor
     )
@@ -821,6 +871,14 @@ def recall_submit(*, recall: Recall, actor) -> Recall:
         % {"producer": recall.producer.name, "number": recall.number, "title": recall.notice_title},
     )
     return recall
+
+
+def _set_complete_due(recall: Recall) -> None:
+    """A food recall's completion limit, in the unit and from the moment its text gives:
+    working days from the announcement (CFDA Order 12 Art. 17) or calendar days from
+    submitting the plan (SAMR Order 122 Art. 15)."""
+    r, start = law.complete_rule(recall), law.complete_counts_from(recall)
+    recall.complete_due_at = None if r is None or start is None else law.due_after(start, r).at
 
 
 @transaction.atomic
@@ -837,7 +895,9 @@ def recall_approve(*, recall: Recall, actor, note: str = "") -> Recall:
 
 @transaction.atomic
 def recall_object(*, recall: Recall, actor, reason: str) -> Recall:
-    """The producer objects to an ordered recall within its window (SAMR Order 19)."""
+    """The producer objects to a notice to recall, with its reasons, within the window
+    (SAMR Order 19 Art. 13: 10 working days of receiving the notice, from the rulebook). The
+    recall cannot start until the regulator decides the objection (``recall_decide_objection``)."""
     recall = _lock(recall)
     recall_require_actor(recall=recall, actor=actor, action="object")
     _check(recall, "object")
@@ -848,21 +908,94 @@ def recall_object(*, recall: Recall, actor, reason: str) -> Recall:
     now = timezone.now()
     if now > recall.objection_due_at:
         raise Conflict(
-            _("The objection window closed on %(due)s.")
-            % {"due": timezone.localtime(recall.objection_due_at).strftime("%Y-%m-%d %H:%M")},
+            _("The objection window closed on %(due)s (%(rule)s).")
+            % {
+                "due": timezone.localtime(recall.objection_due_at).strftime("%Y-%m-%d %H:%M"),
+                "rule": law.objection_rule(recall).citation(),
+            },
             code="objection_window_closed",
         )
     if recall.objected_at is not None:
         raise Conflict(_("An objection has already been lodged."), code="already_objected")
     recall.objected_at = now
-    recall.save(update_fields=["objected_at", "updated_at"])
-    log_entry(recall, "objected", actor=actor, reason=reason)
+    recall.objection_reason = reason
+    recall.save(update_fields=["objected_at", "objection_reason", "updated_at"])
+    log_entry(
+        recall,
+        "objected",
+        actor=actor,
+        reason=reason,
+        data={"rule": law.objection_rule(recall).citation()},
+    )
     notify(
         organization=recall.ordered_by,
         topic="recall.objected",
         subject=_("Objection to recall %(number)s") % {"number": recall.number},
         body=reason,
         payload={"recall": recall.number},
+        about=recall,
+    )
+    return recall
+
+
+@transaction.atomic
+def recall_decide_objection(
+    *, recall: Recall, actor, upheld: bool, reason: str, expert_review: str = ""
+) -> Recall:
+    """The regulator records its decision on the producer's objection, after the review,
+    testing or appraisal it had done (noted in ``expert_review``; SAMR Order 19 Art. 13).
+    Upheld: the notice to recall is withdrawn and the recall cancelled. Not upheld: the
+    recall may be ordered and started (Art. 14)."""
+    recall = _lock(recall)
+    recall_require_actor(recall=recall, actor=actor, action="decide_objection")
+    _check(recall, "decide_objection")
+    if recall.objected_at is None:
+        raise Conflict(_("The producer has lodged no objection."), code="no_objection")
+    if recall.objection_decided_at is not None:
+        raise Conflict(_("The objection has already been decided."), code="objection_decided")
+    if not reason.strip():
+        raise _field_error("reason", _("A decision on an objection needs its reasons."), "required")
+    now = timezone.now()
+    recall.objection_decided_at = now
+    recall.objection_upheld = upheld
+    recall.objection_decision_reason = reason
+    recall.objection_expert_review = expert_review
+    fields = [
+        "objection_decided_at",
+        "objection_upheld",
+        "objection_decision_reason",
+        "objection_expert_review",
+        "updated_at",
+    ]
+    if upheld:
+        recall.status = S.CANCELLED
+        recall.ended_reason = reason
+        recall.report_check_at = None
+        fields += ["status", "ended_reason", "report_check_at"]
+    recall.save(update_fields=fields)
+    log_entry(
+        recall,
+        "objection_upheld" if upheld else "objection_rejected",
+        actor=actor,
+        reason=reason,
+        data={
+            "expert_review": expert_review,
+            "rule": law.objection_rule(recall).citation(),
+        },
+    )
+    if upheld:
+        log_entry(recall, "cancelled", actor=actor, reason=reason)
+    notify(
+        organization=recall.producer,
+        topic="recall.objection_decided",
+        subject=(
+            _("Objection upheld: recall %(number)s withdrawn")
+            if upheld
+            else _("Objection not upheld: recall %(number)s stands")
+        )
+        % {"number": recall.number},
+        body=reason,
+        payload={"recall": recall.number, "upheld": upheld},
         about=recall,
     )
     return recall
@@ -1046,13 +1179,30 @@ class ScopeChanged(Conflict):
 
 
 def _activation_refusal(recall: Recall, org: Organization) -> None:
+    """An ordered recall starts only once the notice to recall stands: not while the
+    producer's objection awaits the regulator's decision, nor (unless the producer starts it
+    itself, or its objection was decided) while the objection window is open (SAMR Order 19
+    Arts. 13-14)."""
+    if recall.recall_type != RecallType.ORDERED:
+        return
+    citation = law.objection_rule(recall).citation()
+    if recall.objected_at is not None and recall.objection_decided_at is None:
+        raise Conflict(
+            _(
+                "The producer's objection awaits the regulator's decision; the recall cannot "
+                "start before it (%(rule)s)."
+            )
+            % {"rule": citation},
+            code="objection_undecided",
+        )
     if (
-        recall.recall_type == RecallType.ORDERED
-        and org.pk != recall.producer_id
+        org.pk != recall.producer_id
+        and recall.objection_decided_at is None
         and timezone.now() <= recall.objection_due_at
     ):
         raise Conflict(
-            _("The producer's objection window is still open."), code="objection_window_open"
+            _("The producer's objection window is still open (%(rule)s).") % {"rule": citation},
+            code="objection_window_open",
         )
 
 
@@ -1275,13 +1425,17 @@ def _activate(*, recall: Recall, actor) -> Recall:
     RecallNotice.objects.bulk_update(notices, ["notified_at", "next_reminder_at"], batch_size=1000)
     recall.status = target
     recall.activated_at = now
-    recall.next_report_due_at = recall.report_check_at = now + _report_interval(recall)
+    recall.next_report_due_at = recall.report_check_at = law.next_progress_due(
+        recall, now, first=True
+    )
+    _set_complete_due(recall)
     recall.save(
         update_fields=[
             "status",
             "activated_at",
             "next_report_due_at",
             "report_check_at",
+            "complete_due_at",
             "updated_at",
         ]
     )
@@ -1296,7 +1450,8 @@ def _activate(*, recall: Recall, actor) -> Recall:
             "lots_already_recalled_or_destroyed": skipped,
             "events": events,
             "consignees": len(notices),
-            "next_report_due_at": recall.next_report_due_at.isoformat(),
+            "next_report_due_at": recall.next_report_due_at
+            and recall.next_report_due_at.isoformat(),
         },
     )
     notify_regulators(
@@ -1307,15 +1462,6 @@ def _activate(*, recall: Recall, actor) -> Recall:
         % {"lots": recalled, "n": len(notices)},
     )
     return recall
-
-
-def _report_interval(recall: Recall) -> timedelta:
-    days = (
-        settings.RECALL_PROGRESS_INTERVAL_DAYS_CLASS_I
-        if recall.recall_class == 1
-        else settings.RECALL_PROGRESS_INTERVAL_DAYS
-    )
-    return timedelta(days=days)
 
 
 def _quantity(data: dict, name: str) -> Decimal:
@@ -1479,7 +1625,9 @@ def recall_file_progress_report(
         recall=recall, sequence=sequence, note=note, filed_by=actor, **figures
     )
     now = timezone.now()
-    recall.next_report_due_at = recall.report_check_at = now + _report_interval(recall)
+    recall.next_report_due_at = recall.report_check_at = law.next_progress_due(
+        recall, now, first=False
+    )
     recall.save(update_fields=["next_report_due_at", "report_check_at", "updated_at"])
     log_entry(
         recall,
@@ -1489,7 +1637,8 @@ def recall_file_progress_report(
             "sequence": sequence,
             "effectiveness": report.effectiveness,
             "target_met": report.target_met,
-            "next_report_due_at": recall.next_report_due_at.isoformat(),
+            "next_report_due_at": recall.next_report_due_at
+            and recall.next_report_due_at.isoformat(),
         },
     )
     notify_regulators(
@@ -1509,16 +1658,18 @@ def recall_file_progress_report(
 
 @transaction.atomic
 def recall_complete(*, recall: Recall, actor, note: str = "") -> Recall:
-    """The producer has done what the plan says: active → completed; the summary
-    report falls due (default 15 working days)."""
+    """The producer reports that it has done what the plan says: active → completed; the
+    summary report falls due (SAMR Order 19 Art. 21 ¶1: 15 working days; a food recall under
+    SAMR Order 122 Art. 24: 5 days). Only the regulator then closes the recall, after
+    evaluating it (``recall_close``)."""
     recall = _lock(recall)
     recall_require_actor(recall=recall, actor=actor, action="complete")
     target = _check(recall, "complete")
     now = timezone.now()
-    deadline = add_working_days(now, settings.RECALL_SUMMARY_WORKING_DAYS)
+    deadline = law.summary_due(recall, now)
     recall.status = target
     recall.completed_at = now
-    recall.summary_due_at = recall.summary_check_at = deadline.due_at
+    recall.summary_due_at = recall.summary_check_at = deadline.at
     recall.summary_calendar_covered = deadline.calendar_covered
     # A progress report that fell overdue before now and was not swept yet (the sweep was
     # down) is still announced, stamped with its due time; none falls due after this.
@@ -1535,7 +1686,7 @@ def recall_complete(*, recall: Recall, actor, note: str = "") -> Recall:
             "updated_at",
         ]
     )
-    data = {"summary_due_at": deadline.due_at.isoformat()}
+    data = {"summary_due_at": deadline.at.isoformat()}
     if not deadline.calendar_covered:
         data["note"] = "computed without the holiday calendar"
     log_entry(recall, "completed", actor=actor, reason=note, data=data)
@@ -1690,6 +1841,7 @@ __all__ = [
     "recall_submit",
     "recall_approve",
     "recall_object",
+    "recall_decide_objection",
     "recall_refresh_scope",
     "recall_activate",
     "recall_acknowledge",

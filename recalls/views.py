@@ -16,6 +16,7 @@ from .models import Recall, RecallNotice, RecallSummaryReport
 from .selectors import pending_scope_changes
 from .serializers import (
     ActivateInput,
+    DecideObjectionInput,
     DrillInput,
     DrillSerializer,
     NoticeSerializer,
@@ -55,6 +56,11 @@ class RecallViewSet(
         .annotate(
             lots=Count("scope_batches", filter=Q(scope_batches__included=True), distinct=True),
             consignees=Count("notices", filter=Q(notices__included=True), distinct=True),
+            answered=Count(
+                "notices",
+                filter=Q(notices__included=True, notices__acknowledged_at__isnull=False),
+                distinct=True,
+            ),
         )
         .order_by("-id")
     )
@@ -298,11 +304,25 @@ class RecallViewSet(
     @extend_schema(
         request=RecallReasonSerializer,
         responses={200: RecallSerializer},
-        summary="The producer objects to an ordered recall (within 15 working days)",
+        summary="The producer objects, with its reasons, to a notice to recall "
+        "(SAMR Order 19 Art. 13: within 10 working days)",
     )
     @action(detail=True, methods=["post"], url_path="object")
     def object_(self, request, pk=None):
         return self._reason_action("object")
+
+    @extend_schema(
+        request=DecideObjectionInput,
+        responses={200: RecallSerializer},
+        summary="A regulator decides the producer's objection (SAMR Order 19 Art. 13), "
+        "noting the expert review; upheld withdraws the recall, not upheld lets it start",
+    )
+    @action(detail=True, methods=["post"], url_path="decide-objection")
+    def decide_objection(self, request, pk=None):
+        recall = self._recall("decide_objection")
+        s = DecideObjectionInput(data=request.data)
+        s.is_valid(raise_exception=True)
+        return self._transition(recall, services.recall_decide_objection, **s.validated_data)
 
     @extend_schema(
         request=RecallReasonSerializer,
@@ -325,7 +345,8 @@ class RecallViewSet(
     @extend_schema(
         request=RecallReasonSerializer,
         responses={200: RecallSerializer},
-        summary="The plan is carried out; the summary report falls due",
+        summary="The producer reports the plan carried out; the summary report falls due "
+        "(only a regulator then closes it)",
     )
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
@@ -335,7 +356,8 @@ class RecallViewSet(
     @extend_schema(
         request=RecallCloseSerializer,
         responses={200: RecallSerializer},
-        summary="The regulator closes (target met and all answered, or override with a reason)",
+        summary="A regulator closes (terminates) the recall after evaluating it: target met "
+        "and all answered, or override with a reason; the producer completes instead (403)",
     )
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):

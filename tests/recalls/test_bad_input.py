@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from api.workdays import CHINA_TZ
 from recalls import services
 from recalls.models import (
     Recall,
@@ -306,11 +307,12 @@ def ordered(enterprise, regulator, chain):
     return Recall.objects.get(pk=response.json()["id"])
 
 
-def test_an_ordered_recall_gives_the_producer_15_working_days_to_object(
+def test_an_ordered_recall_gives_the_producer_10_working_days_to_object(
     enterprise, regulator, ordered
 ):
-    """SAMR Order 19 Art. 19: the producer may object within 15 working days; not after."""
-    assert ordered.objection_due_at - ordered.created_at >= timedelta(days=19)
+    """SAMR Order 19 Art. 13: the producer may object within 10 working days of the notice
+    (the 15 days were the vehicle regulation's); not after."""
+    assert ordered.objection_due_at - ordered.created_at >= timedelta(days=12)
     services.recall_edit_scope(recall=ordered, actor=enterprise.user, edits=[], confirm=True)
     services.recall_submit(recall=ordered, actor=enterprise.user)
     # The regulator cannot start it while the window is open.
@@ -372,10 +374,20 @@ def test_terminate_and_cancel_need_a_reason(enterprise, chain):
     )
 
 
-def test_overdue_reports_are_swept_once_per_period(enterprise, chain, regulator):
-    """Progress reports every 2 weeks for class I, 3 months otherwise (settings); overdue ones escalated."""
-    recall = _active(enterprise, chain)
-    assert recall.next_report_due_at - recall.activated_at == timedelta(days=90)
+def test_overdue_reports_are_swept_once_per_period(enterprise, partner, regulator):
+    """A consumer product's progress reports fall due every 3 months from the start (SAMR
+    Order 19 Art. 21 ¶1, whatever the class); overdue ones are escalated once per period."""
+    toy = ProductFactory(owner=enterprise.org, category="key_consumer")
+    lot = trace_services.batch_produce(
+        product=toy, lot="T1", quantity=Decimal(50), unit="EA", actor=enterprise.user
+    )
+    trace_services.batch_ship(
+        batch=lot, to=partner.org, quantity=Decimal(20), actor=enterprise.user
+    )
+    recall = _active(enterprise, lot)
+    started = timezone.localtime(recall.activated_at, CHINA_TZ).date()
+    due = timezone.localtime(recall.next_report_due_at, CHINA_TZ).date()
+    assert (due.year - started.year) * 12 + due.month - started.month == 3
     later = recall.next_report_due_at + timedelta(hours=1)
     sweep_recalls(later)
     sweep_recalls(later)  # idempotent

@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 from api.deadlines import sweep_all
 from api.models import Notification
 from api.outbox import deliver
+from api.workdays import CHINA_TZ
 from recalls.demo import seed_recall_demo
 from recalls.models import Recall, RecallNotice
 
@@ -152,8 +153,17 @@ def test_ranch_recalls_a_raw_milk_lot_to_closure(demo, django_capture_on_commit_
 
     # Each consignee got a notice with its link (outbox, delivered after commit).
     recall = Recall.objects.get(pk=recall_id)
-    # Class I: a progress report every 2 weeks (a setting; 3 months otherwise).
-    assert recall.next_report_due_at - recall.activated_at == timedelta(days=14)
+    # A grade 1 food recall reports progress every day (SAMR Order 122 Art. 24), not every
+    # 2 weeks (a setting this test used to encode; the law's own interval now applies).
+    # The first one never falls due after the yogurt expires (by the end of the start day if
+    # it already has).
+    started = timezone.localtime(recall.activated_at, CHINA_TZ).date()
+    due = timezone.localtime(recall.next_report_due_at, CHINA_TZ)
+    expiry = min(
+        link.batch.expiry_date
+        for link in recall.scope_batches.filter(included=True, batch__expiry_date__isnull=False)
+    )
+    assert due.date() == min(started + timedelta(days=1), max(started, expiry))
     notices = {
         n.organization.name: n
         for n in RecallNotice.objects.filter(recall=recall).select_related("organization")

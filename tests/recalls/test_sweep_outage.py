@@ -2,7 +2,7 @@
 exactly once, stamped with its due time — the same timeline rows, at the same times, as
 sweeps that ran on time (the incidents' sweep does the same)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from trace.core import services as trace_services
 
@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F, Min
 from django.utils import timezone
 
+from api.workdays import CHINA_TZ
 from recalls import services
 from recalls.models import Recall, RecallNotice, RecallTimelineEntry
 from recalls.sweeps import sweep_recalls
@@ -52,7 +53,15 @@ def recall(enterprise, settings):
             actor=enterprise.user,
         )
         trace_services.batch_receive(batch=lot, actor=consignee)
-    recall = services.recall_create(actor=enterprise.user, batch_ids=[lot.pk], **PLAN)
+    # Dated under the old food text (CFDA Order 12), which sets no progress interval: the
+    # project's RECALL_PROGRESS_INTERVAL_DAYS applies (under SAMR Order 122 a voluntary grade 2
+    # recall is exempt from progress reports, Art. 24, and there would be nothing to sweep).
+    recall = services.recall_create(
+        actor=enterprise.user,
+        batch_ids=[lot.pk],
+        risk_discovered_at=datetime(2026, 11, 20, 9, 0, tzinfo=CHINA_TZ),
+        **PLAN,
+    )
     services.recall_edit_scope(recall=recall, actor=enterprise.user, edits=[], confirm=True)
     services.recall_submit(recall=recall, actor=enterprise.user)
     recall = services.recall_activate(recall=recall, actor=enterprise.user)

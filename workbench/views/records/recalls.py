@@ -20,8 +20,8 @@ from django.views.decorators.http import require_POST
 from rest_framework import exceptions as drf_exceptions
 
 from api.permissions import organization_of
+from recalls import law, services
 from recalls import serializers as s
-from recalls import services
 from recalls.choices import Effectiveness, RecallClass, RecallStatus, RecallType, Remedy
 from recalls.filters import RecallFilterSet
 from recalls.models import Recall, RecallNotice, RecallSummaryReport
@@ -87,14 +87,18 @@ def offered_actions(recall: Recall, actor, now) -> list[str]:
     window_open = recall.objection_due_at is not None and now <= recall.objection_due_at
     org = organization_of(actor)
     producer = org is not None and org.pk == recall.producer_id
+    undecided = recall.objected_at is not None and recall.objection_decided_at is None
     state_allows = {
         "edit_scope": not (
             recall.status == RecallStatus.DRAFT and recall.scope_confirmed_at is not None
         ),
         "approve": recall.approved_at is None,
         # the regulator activates an ordered recall only once the objection window has closed
-        "activate": not ordered or producer or not window_open,
+        # or the objection was decided; nobody while an objection awaits its decision
+        "activate": not undecided
+        and (not ordered or producer or not window_open or recall.objection_decided_at),
         "object": ordered and window_open and recall.objected_at is None,
+        "decide_objection": undecided,
     }
     offered = []
     for action, (sources, _target) in services.TRANSITIONS.items():
@@ -173,6 +177,25 @@ def _specs() -> dict[str, tuple[Action, type | None, object]]:
                 recall=recall, actor=actor, reason=data["reason"]
             ),
         ),
+        "decide_objection": (
+            Action(
+                "decide_objection",
+                _("Decide the objection"),
+                (
+                    ActionField(
+                        "upheld", _("Uphold the objection (the recall is withdrawn)"), "checkbox"
+                    ),
+                    reason_field(True),
+                    ActionField(
+                        "expert_review", _("Expert review, testing or appraisal"), "textarea"
+                    ),
+                ),
+            ),
+            s.DecideObjectionInput,
+            lambda recall, actor, data: services.recall_decide_objection(
+                recall=recall, actor=actor, **data
+            ),
+        ),
         "progress_report": (
             Action("progress_report", _("File a progress report"), _quantities()),
             s.ProgressReportInput,
@@ -183,7 +206,7 @@ def _specs() -> dict[str, tuple[Action, type | None, object]]:
         "complete": (
             Action(
                 "complete",
-                _("Mark as completed"),
+                _("Report the recall completed"),
                 (ActionField("reason", _("Note"), "textarea"),),
                 confirm=_("Mark this recall as completed?"),
             ),
@@ -302,6 +325,8 @@ RECALL_LABELS = {
     "submitted": gettext_lazy("Plan filed"),
     "approved": gettext_lazy("Plan approved"),
     "objected": gettext_lazy("Objection lodged"),
+    "objection_upheld": gettext_lazy("Objection upheld"),
+    "objection_rejected": gettext_lazy("Objection not upheld"),
     "activated": gettext_lazy("Recall started"),
     "notice_undeliverable": gettext_lazy("Notice could not be delivered"),
     "consignee_acknowledged": gettext_lazy("Consignee acknowledged"),
@@ -430,6 +455,8 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "dues": recall_dues(recall, org, now),
         "actions": actions_for(recall, request.user, now),
         "linked_incidents": recall.incidents.visible_to(request.user).order_by("id"),
+        "category": recall.get_recall_category_display(),
+        "deadlines": law.deadlines(recall),
     }
     if party:
         lots = recall.scope_batches.select_related("batch__product").order_by("distance", "id")
@@ -444,7 +471,14 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     "organization_id", "batch_id"
                 ),
                 "figures": figures,
-                "target_percent": target_percent(recall.target_effectiveness),
+                "target_percent": target_percent(
+                    recall.target_effectiveness, law.recall_date(recall)
+                ),
+                "effectiveness_check": law.effectiveness(
+                    recall,
+                    consignees=figures["consignees_total"],
+                    answered=figures["consignees_answered"],
+                ),
                 "progress_reports": recall.progress_reports.order_by("sequence"),
                 "summary": _summary(recall),
                 "timeline": timeline_rows(timeline, describe),
