@@ -615,6 +615,15 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "RiskSignalStatusEnum": "incidents.complaints.choices.SignalStatus",
 }
 
+# --- reports (举报, issue 22): clocks come from the rulebook (report.* keys); the public intake
+# and lookup share the complaint rates (COMPLAINT_SUBMIT_RATE / COMPLAINT_LOOKUP_RATE), counted
+# apart; the reporter's contact details use COMPLAINT_CONTACT_KEY.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],
+    "ReportStatusEnum": "incidents.complaints.choices.ReportStatus",
+    "ReportSourceEnum": "incidents.complaints.choices.ReportSource",
+}
+
 # --- the rulebook (core.rulebook; every rule listed in docs/RULES.md) ------------------------
 # Replace a rule's figure (a province's own plan, a corrected figure; every UNVERIFIED figure is
 # only a default): a JSON object of rule key -> value, or -> {"value", "unit", "status",
