@@ -372,7 +372,7 @@ class Report(TimeStampedModel):
 
     class Meta:
         ordering = ["-received_at", "-id"]
-        verbose_name = _("report")
+        verbose_name = pgettext_lazy("tip-off", "report")
         verbose_name_plural = _("reports")
         indexes = [
             models.Index(
@@ -395,7 +395,10 @@ class ReportTimeline(TimelineEntry):
     """One action on a report. Append-only; never carries the reporter's identity."""
 
     report = models.ForeignKey(
-        Report, on_delete=models.PROTECT, related_name="timeline", verbose_name=_("report")
+        Report,
+        on_delete=models.PROTECT,
+        related_name="timeline",
+        verbose_name=pgettext_lazy("tip-off", "report"),
     )
     subject_field = "report"
 
