@@ -211,7 +211,7 @@ def report_from_complaint(
     now = now or timezone.now()
     with transaction.atomic():
         complaint = (
-            Complaint.objects.select_for_update()
+            Complaint.objects.select_for_update(of=("self",))
             .select_related("batch__product__owner")
             .filter(pk=complaint_id)
             .first()

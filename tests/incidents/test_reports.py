@@ -11,11 +11,13 @@ the 2024 Consumer Rights Protection Law Implementing Regulation Art. 46 ¶3 (med
 60 days of acceptance: ``complaint.mediation_days``).
 """
 
+import threading
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
 from rest_framework.test import APIClient
 
 from api.models import Notification
@@ -276,3 +278,48 @@ def test_mediation_runs_60_days_from_acceptance_under_the_2024_regulation(batch,
     assert local_day(accepted.close_due_at) == date(2026, 9, 30) + timedelta(days=60)
     row = accepted.timeline.get(action="accepted")
     assert row.data["citation"] == mediation.citation("en")
+
+
+def test_report_timeline_is_append_only_on_postgres(chain):
+    submitted()
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger is PostgreSQL's")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE complaints_reporttimeline SET action = 'x'")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_decisions_at_once_one_wins_the_other_is_409(chain):
+    """The row lock (SELECT … FOR UPDATE): two officers deciding the same report at the same
+    moment, one opens the case, the other's decline finds it decided (409), one timeline row."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (DATABASE_URL) for real row locks")
+    county = chain["county"]
+    report = report_services.report_submit(**body())
+    report_services.report_verify(report_id=report.pk, actor=county.user)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def run(service, **kwargs):
+        barrier.wait()
+        try:
+            service(report_id=report.pk, actor=county.user, **kwargs)
+            outcomes.append("ok")
+        except report_services.IllegalReportTransition:
+            outcomes.append("409")
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=(report_services.report_open_case,)),
+        threading.Thread(
+            target=run, args=(report_services.report_decline,), kwargs={"reason": "x"}
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["409", "ok"]
+    decided = ReportTimeline.objects.filter(report=report, action__in=["case_opened", "declined"])
+    assert decided.count() == 1
