@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from api.models import Notification
@@ -323,3 +324,17 @@ def test_two_decisions_at_once_one_wins_the_other_is_409(chain):
     assert sorted(outcomes) == ["409", "ok"]
     decided = ReportTimeline.objects.filter(report=report, action__in=["case_opened", "declined"])
     assert decided.count() == 1
+
+
+def test_the_list_costs_the_same_queries_for_one_report_or_many(chain):
+    """No N+1 on the regulators' list (one page is a count and a select, plus the session)."""
+    county = chain["county"].client
+    submitted()
+    county.get("/api/v1/reports/")  # warm the per-user caches
+    with CaptureQueriesContext(connection) as one:
+        assert county.get("/api/v1/reports/").json()["count"] == 1
+    for _ in range(4):
+        report_services.report_submit(**body())
+    with CaptureQueriesContext(connection) as five:
+        assert county.get("/api/v1/reports/").json()["count"] == 5
+    assert len(five) == len(one)
