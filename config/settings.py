@@ -581,8 +581,11 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
 INCIDENT_SWEEP_CHUNK = env_int("INCIDENT_SWEEP_CHUNK", 1000)
 
 # --- complaints, risk signals and consumer warnings (issue 12): SAMR Order 20, seed 004 ----
-# Order 20 Art. 19: decide whether to accept within 7 working days; Art. 28/32: mediation ends
-# within 45 working days of acceptance.
+# SAMR Order 20 Art. 14: decide whether to accept within 7 working days. Mediation's period is
+# the rulebook's complaint.mediation_days in force on the complaint's date (60 days from
+# acceptance, Consumer Rights Protection Law Implementing Regulation Art. 46 ¶3; Order 20
+# Art. 21's 45 working days before 2024-07-01); change it through RULEBOOK_OVERRIDES.
+# COMPLAINT_MEDIATION_WORKING_DAYS is no longer read (kept so existing environments still load).
 COMPLAINT_ACCEPT_WORKING_DAYS = env_int("COMPLAINT_ACCEPT_WORKING_DAYS", 7)
 COMPLAINT_MEDIATION_WORKING_DAYS = env_int("COMPLAINT_MEDIATION_WORKING_DAYS", 45)
 # Fernet key (urlsafe base64, 32 bytes) for contact details at rest. Empty: derived from
@@ -663,6 +666,15 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "ComplaintStatusEnum": "incidents.complaints.choices.ComplaintStatus",
     "RiskSignalKindEnum": "incidents.complaints.choices.SignalKind",
     "RiskSignalStatusEnum": "incidents.complaints.choices.SignalStatus",
+}
+
+# --- reports (举报, issue 22): clocks come from the rulebook (report.* keys); the public intake
+# and lookup share the complaint rates (COMPLAINT_SUBMIT_RATE / COMPLAINT_LOOKUP_RATE), counted
+# apart; the reporter's contact details use COMPLAINT_CONTACT_KEY.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],
+    "ReportStatusEnum": "incidents.complaints.choices.ReportStatus",
+    "ReportSourceEnum": "incidents.complaints.choices.ReportSource",
 }
 
 # --- the rulebook (core.rulebook; every rule listed in docs/RULES.md) ------------------------

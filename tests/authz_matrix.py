@@ -348,6 +348,20 @@ POST   /api/v1/complaints/{id}/forward/                     A            401   4
 POST   /api/v1/complaints/{id}/close/                       A            401   404  404   404   404  409   404   404  403  403  403
 POST   /api/v1/complaints/{id}/merge/                       A            401   404  404   404   404  400   404   404  403  403  403
 POST   /api/v1/complaints/{id}/convert/                     A            401   404  404   404   404  200   404   404  403  403  403
+POST   /api/v1/complaints/{id}/to-report/                   A            401   404  404   404   404  201   404   404  403  403  403
+# --- reports (举报, issue 22): anyone reports (rate-limited per client like complaints, counted
+# apart) and reads the stage by tracking code; regulators of the place read reports, only the
+# county of the place acts; enterprises never see a report (SAMR Order 20 Art. 33).
+POST   /api/v1/public/reports/                              -            400   400  400   400   400  429   429   429  429  429  429
+GET    /api/v1/public/reports/{code}/                       A            200   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/reports/                                     -            401   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/reports/{id}/                                A            401   404  404   404   404  200   404   404  200  200  200
+GET    /api/v1/reports/{id}/timeline/                       A            401   404  404   404   404  200   404   404  200  200  200
+POST   /api/v1/reports/{id}/verify/                         A            401   404  404   404   404  200   404   404  403  403  403
+POST   /api/v1/reports/{id}/open-case/                      A            401   404  404   404   404  409   404   404  403  403  403
+POST   /api/v1/reports/{id}/decline/                        A            401   404  404   404   404  400   404   404  403  403  403
+POST   /api/v1/reports/{id}/extend/                         A            401   404  404   404   404  400   404   404  403  403  403
+POST   /api/v1/reports/{id}/tell-reporter/                  A            401   404  404   404   404  409   404   404  403  403  403
 GET    /api/v1/signals/                                     -            401   200  200   200   200  200   200   200  200  200  200
 GET    /api/v1/signals/{id}/                                A            401   200  404   404   404  200   404   404  200  200  200
 GET    /api/v1/signals/{id}/                                B            401   404  404   200   404  404   200   404  404  404  200

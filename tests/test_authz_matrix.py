@@ -50,6 +50,7 @@ from api.choices import RegulatorLevel
 from incidents import services as incident_services
 from incidents.attachments import incident_attach
 from incidents.complaints.models import ConsumerWarning
+from incidents.complaints.report_services import report_submit
 from incidents.complaints.risk import signal_raise
 from incidents.complaints.services import complaint_submit
 from inspections import services as inspection_services
@@ -236,7 +237,15 @@ def build_world() -> World:
             text_en="text",
             published_by=objects["organization"],
         )
-        objects.update(complaint=complaint, signal=signal, warning=warning)
+        report = report_submit(  # reports (issue 22): one about each enterprise, in its county
+            subject="authz",
+            enterprise_name=objects["organization"].name,
+            region_code=objects["organization"].region_code,
+            facts="authz",
+            contact_name="李四",
+            contact_phone="13900000000",
+        )
+        objects.update(complaint=complaint, signal=signal, warning=warning, report=report)
     world.objects["A*"].update(
         {k: world.objects["A"][k] for k in ("complaint", "signal", "warning")}
     )
@@ -373,6 +382,7 @@ ID_KINDS = {
     "warnings": "warning",  # /api/v1/public/warnings/{id}/
     "spot-check-draws": "spot_check_draw",
     "spot-checks": "spot_check",
+    "reports": "report",
 }
 
 
@@ -395,6 +405,7 @@ def _fill(path: str, objects: dict) -> str:
         "{token}": lambda: objects["ack_token"],
         "{number}": lambda: quote(objects["recall"].number, safe=""),
         "{tracking_code}": lambda: objects["complaint"].display_code,
+        "{code}": lambda: objects["report"].display_code,  # /api/v1/public/reports/{code}/
         "{photo_id}": lambda: "999999",  # no photo: the answer says who may reach the complaint
     }
     for placeholder, value in replacements.items():

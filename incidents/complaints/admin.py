@@ -1,9 +1,18 @@
-"""Read-only windows on complaints and risk signals (evidence); contact details never shown here."""
+"""Read-only windows on complaints, reports and risk signals (evidence); contact details and the
+reporter never shown here."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Complaint, ComplaintTimeline, ConsumerWarning, RiskSignal, RiskSignalTimeline
+from .models import (
+    Complaint,
+    ComplaintTimeline,
+    ConsumerWarning,
+    Report,
+    ReportTimeline,
+    RiskSignal,
+    RiskSignalTimeline,
+)
 
 
 class _ReadOnly(admin.ModelAdmin):
@@ -33,6 +42,10 @@ class ComplaintTimelineInline(_TimelineInline):
     model = ComplaintTimeline
 
 
+class ReportTimelineInline(_TimelineInline):
+    model = ReportTimeline
+
+
 class RiskSignalTimelineInline(_TimelineInline):
     model = RiskSignalTimeline
 
@@ -43,6 +56,14 @@ class ComplaintAdmin(_ReadOnly):
     list_filter = ["status", "injured", "is_overdue"]
     exclude = ["contact_encrypted", "tracking_code"]
     inlines = [ComplaintTimelineInline]
+
+
+@admin.register(Report)
+class ReportAdmin(_ReadOnly):
+    list_display = ["id", "status", "enterprise_name", "region_code", "is_overdue", "received_at"]
+    list_filter = ["status", "source", "real_name", "is_overdue"]
+    exclude = ["contact_encrypted", "tracking_code"]  # the reporter: SAMR Order 20 Art. 33
+    inlines = [ReportTimelineInline]
 
 
 @admin.register(RiskSignal)

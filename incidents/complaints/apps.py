@@ -17,6 +17,7 @@ class ComplaintsConfig(AppConfig):
 
         from . import (  # models are only importable once the registry is ready
             receivers,
+            report_services,
             risk,
             services,
         )
@@ -24,6 +25,7 @@ class ComplaintsConfig(AppConfig):
 
         register_demo_seeder("complaints", seed_complaints, order=30)
         register_sweeper("complaints", services.complaints_sweep)
+        register_sweeper("reports", report_services.reports_sweep)
         register_sweeper("risk-scans", services.scan_signals_sweep)
         register_sweeper("risk-injuries", services.incident_injuries_sweep)
         post_save.connect(

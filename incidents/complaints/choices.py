@@ -56,3 +56,35 @@ SIGNAL_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "dismiss": ((SignalStatus.OPEN, SignalStatus.CONFIRMED), SignalStatus.DISMISSED),
     "publish": ((SignalStatus.CONFIRMED,), SignalStatus.PUBLISHED),
 }
+
+
+class ReportStatus(models.TextChoices):
+    """A report (举报, SAMR Order 20 Art. 3): received, checked, then a case opened or not
+    (penalty procedure Art. 18, via Order 20 Art. 31)."""
+
+    RECEIVED = "received", _("Received, being checked")
+    VERIFIED = "verified", _("Checked, awaiting the case decision")
+    CASE_OPENED = "case_opened", _("A case was opened")
+    DECLINED = "declined", _("No case was opened")
+
+
+OPEN_REPORT_STATUSES = (ReportStatus.RECEIVED, ReportStatus.VERIFIED)
+
+
+class ReportSource(models.TextChoices):
+    PUBLIC = "public", _("Submitted by a member of the public")
+    COMPLAINT = "complaint", _("Found in a consumer complaint")
+
+
+# action -> (states it is allowed from, state it leads to or None when the status stays).
+REPORT_TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "verify": ((ReportStatus.RECEIVED,), ReportStatus.VERIFIED),
+    "open-case": ((ReportStatus.VERIFIED,), ReportStatus.CASE_OPENED),
+    "decline": (OPEN_REPORT_STATUSES, ReportStatus.DECLINED),
+    "extend": (OPEN_REPORT_STATUSES, None),
+    "tell-reporter": ((ReportStatus.CASE_OPENED, ReportStatus.DECLINED), None),
+}
+
+
+def report_allowed_actions(status: str) -> list[str]:
+    return [a for a, (sources, _target) in REPORT_TRANSITIONS.items() if status in sources]

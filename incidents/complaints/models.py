@@ -1,4 +1,4 @@
-"""Complaints, their photos and timeline; risk signals and their timeline; consumer warnings;
+"""Complaints, their photos and timeline; reports (举报) and their timeline; risk signals and their timeline; consumer warnings;
 counts of scanned codes that name no lot (where a scan came from is on ``trace``'s scan log)."""
 
 from trace.models import Batch
@@ -14,7 +14,15 @@ from api.permissions import organization_of
 from api.timeline import TimelineEntry
 
 from ..models import Incident
-from .choices import OPEN_COMPLAINT_STATUSES, ComplaintStatus, SignalKind, SignalStatus
+from .choices import (
+    OPEN_COMPLAINT_STATUSES,
+    OPEN_REPORT_STATUSES,
+    ComplaintStatus,
+    ReportSource,
+    ReportStatus,
+    SignalKind,
+    SignalStatus,
+)
 from .titles import signal_title
 
 OPEN_COMPLAINT_Q = Q(status__in=OPEN_COMPLAINT_STATUSES)
@@ -282,3 +290,119 @@ class PendingInjuryCheck(models.Model):
         ordering = ["id"]
         verbose_name = _("incident awaiting injury monitoring")
         verbose_name_plural = _("incidents awaiting injury monitoring")
+
+
+OPEN_REPORT_Q = Q(status__in=OPEN_REPORT_STATUSES)
+
+
+class ReportQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(OPEN_REPORT_Q)
+
+    def visible_to(self, user):
+        """Regulators whose jurisdiction holds the reported place; nobody else. The enterprise
+        reported on never sees a report (SAMR Order 20 Art. 33); the reporter reads only the
+        stage and decision, by tracking code."""
+        return _regulator_scope(self, user, "region_code")
+
+
+class Report(TimeStampedModel):
+    """A tip about a suspected violation (举报, SAMR Order 20 Art. 3), anonymous or real-name,
+    handled by the county regulator of the place (Arts. 25–28) under the penalty procedure:
+    checked and a case opened or not within 15 (+15) working days (处罚程序规定 Art. 18); a
+    real-name reporter told within 5 working days of that decision (Order 20 Art. 31 ¶2).
+    The reporter's name and phone are one Fernet token, readable only by the handler."""
+
+    tracking_code = models.CharField(_("tracking code"), max_length=10, unique=True)
+    source = models.CharField(
+        _("source"), max_length=16, choices=ReportSource.choices, default=ReportSource.PUBLIC
+    )
+    subject = models.CharField(pgettext_lazy("report", "what is reported"), max_length=200)
+    enterprise_name = models.CharField(_("enterprise or place reported"), max_length=200)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    facts = models.TextField(_("facts"))
+    gtin = models.CharField(max_length=14, blank=True, verbose_name=_("GTIN"))
+    lot = models.CharField(max_length=20, blank=True, verbose_name=_("lot"))
+    region_code = models.CharField(
+        _("region code of the reported place"), max_length=6, db_index=True
+    )
+    contact_encrypted = models.BinaryField(
+        _("reporter's contact details (encrypted)"), blank=True, default=b""
+    )
+    real_name = models.BooleanField(_("real-name report"), default=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.RECEIVED
+    )
+    received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
+    decision_due_at = models.DateTimeField(_("case decision due at"))
+    extended_at = models.DateTimeField(_("check period extended at"), null=True, blank=True)
+    extension_reason = models.TextField(_("reason for the extension"), blank=True)
+    verified_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("case decision at"), null=True, blank=True)
+    public_reason = models.TextField(_("reason told to the reporter"), blank=True)
+    reporter_notice_due_at = models.DateTimeField(
+        _("reporter to be told by"), null=True, blank=True
+    )
+    reporter_notified_at = models.DateTimeField(_("reporter told at"), null=True, blank=True)
+    next_due_at = models.DateTimeField(_("next due at"), null=True, blank=True)
+    is_overdue = models.BooleanField(_("overdue"), default=False)
+    calendar_covered = models.BooleanField(
+        _("deadlines computed with the holiday calendar"), default=True
+    )
+    complaint = models.OneToOneField(
+        Complaint,
+        on_delete=models.PROTECT,
+        related_name="report",
+        null=True,
+        blank=True,
+        verbose_name=_("complaint it came from"),
+    )
+    incident = models.ForeignKey(
+        Incident,
+        on_delete=models.PROTECT,
+        related_name="reports",
+        null=True,
+        blank=True,
+        verbose_name=_("incident it led to"),
+    )
+    # recalls sit above complaints (README layers): a plain id, checked through the app registry.
+    recall_id = models.BigIntegerField(_("recall it led to"), null=True, blank=True)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = pgettext_lazy("tip-off", "report")
+        verbose_name_plural = _("reports")
+        indexes = [
+            models.Index(
+                fields=["next_due_at"],
+                name="report_next_due_idx",
+                condition=Q(next_due_at__isnull=False),
+            ),
+            models.Index(fields=["region_code", "-received_at"], name="report_region_list_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_code
+
+    @property
+    def display_code(self) -> str:
+        return f"{self.tracking_code[:5]}-{self.tracking_code[5:]}"
+
+
+class ReportTimeline(TimelineEntry):
+    """One action on a report. Append-only; never carries the reporter's identity."""
+
+    report = models.ForeignKey(
+        Report,
+        on_delete=models.PROTECT,
+        related_name="timeline",
+        verbose_name=pgettext_lazy("tip-off", "report"),
+    )
+    subject_field = "report"
+
+    class Meta(TimelineEntry.Meta):
+        verbose_name = _("report timeline entry")
+        verbose_name_plural = _("report timeline")
+        indexes = [models.Index(fields=["report", "at", "id"], name="report_timeline_idx")]

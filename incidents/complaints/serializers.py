@@ -10,7 +10,14 @@ from incidents.models import Incident
 
 from .choices import ComplaintStatus
 from .intake import normalize_phone, parse_code
-from .models import Complaint, ComplaintTimeline, ConsumerWarning, RiskSignal, RiskSignalTimeline
+from .models import (
+    Complaint,
+    ComplaintTimeline,
+    ConsumerWarning,
+    Report,
+    RiskSignal,
+    RiskSignalTimeline,
+)
 from .privacy import decrypt_contact
 
 
@@ -172,6 +179,7 @@ class ComplaintListSerializer(serializers.ModelSerializer):
 class ComplaintSerializer(ComplaintListSerializer):
     contact = serializers.SerializerMethodField()
     incident_url = serializers.SerializerMethodField()
+    report = serializers.SerializerMethodField()
 
     class Meta(ComplaintListSerializer.Meta):
         fields = [
@@ -185,8 +193,14 @@ class ComplaintSerializer(ComplaintListSerializer):
             "merged_into",
             "calendar_covered",
             "incident_url",
+            "report",
             "contact",
         ]
+
+    def get_report(self, obj) -> int | None:
+        """The report (举报) this complaint was turned into, if any."""
+        report = Report.objects.filter(complaint=obj).values_list("pk", flat=True).first()
+        return report
 
     def get_contact(self, obj) -> dict | None:
         """Only for the handling regulator (the county of the place)."""

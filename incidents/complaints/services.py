@@ -5,14 +5,17 @@ Each locks its row, checks ``choices.TRANSITIONS`` and who may act, saves with
 ``update_fields`` and writes its timeline row (never contact details) and its
 notifications (outbox) in the same transaction. Handling follows SAMR Order 20
 (Measures for Handling Complaints and Reports on Market Regulation): the county
-regulator of the place decides within 7 working days (Art. 19) and mediation ends
-within 45 working days of acceptance (Art. 32); both figures are settings.
+regulator of the place decides whether to accept within 7 working days (Art. 14; a
+setting); mediation ends within the rulebook's ``complaint.mediation_days`` in force on
+the complaint's date: 60 days of acceptance under the 2024 Consumer Rights Protection
+Law Implementing Regulation Art. 46 ¶3 from 2024-07-01, before that 45 working days
+(Order 20 Art. 21 ¶1 (5)). Reports (举报) are in ``report_services``.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from trace.core.cache import invalidate_batches
 from trace.models import Batch
 
@@ -29,7 +32,8 @@ from api.outbox import notify_each
 from api.permissions import organization_of
 from api.validators import field_error as _field_error
 from api.validators import require_county_region_code
-from api.workdays import add_working_days
+from api.workdays import CHINA_TZ, Deadline, add_working_days
+from core.rulebook import Unit, rule
 
 from .. import services as incident_services
 from ..choices import Level, Source
@@ -185,7 +189,7 @@ def complaint_submit(
     now: datetime | None = None,
 ) -> Complaint:
     """A consumer's complaint about a lot: to the county regulator of the producer's place (or the
-    seller's, when given), with a decision due in 7 working days (SAMR Order 20 Art. 19)."""
+    seller's, when given), with a decision due in 7 working days (SAMR Order 20 Art. 14)."""
     now = now or timezone.now()
     description = (description or "").strip()
     if not description:
@@ -270,16 +274,28 @@ def complaint_submit(
 # --- the handling regulator acts ------------------------------------------------------------
 
 
+def mediation_deadline(start: datetime, value: int, unit: str) -> Deadline:
+    """The end of a mediation period from ``start``: working days on the holiday calendar, or
+    calendar days counted from the day after (Civil Code Art. 201), ending at 24:00 Beijing."""
+    if unit == Unit.WORKING_DAYS:
+        return add_working_days(start, value)
+    day = start.astimezone(CHINA_TZ).date() + timedelta(days=value)
+    return Deadline(due_at=datetime.combine(day, time.max, tzinfo=CHINA_TZ), calendar_covered=True)
+
+
 def complaint_accept(
     *, complaint_id: int, actor, reason: str = "", now: datetime | None = None
 ) -> Complaint:
-    """Accept (Order 20 Art. 19); mediation must end within 45 working days (Art. 32)."""
+    """Accept (Order 20 Art. 14); mediation must end within ``complaint.mediation_days`` in force
+    on the complaint's date (60 days, Consumer Rights Regulation Art. 46 ¶3; 45 working days,
+    Order 20 Art. 21, for complaints before 2024-07-01)."""
     now = now or timezone.now()
     with transaction.atomic():
         complaint = _lock(complaint_id, actor)
         _require_handler(actor, complaint, "accept")
         complaint.status = _check(complaint, "accept")
-        deadline = add_working_days(now, settings.COMPLAINT_MEDIATION_WORKING_DAYS)
+        mediation = rule("complaint.mediation_days", on=complaint.submitted_at)
+        deadline = mediation_deadline(now, mediation.value, mediation.unit)
         complaint.accepted_at = now
         complaint.close_due_at = complaint.next_due_at = deadline.due_at
         complaint.calendar_covered = complaint.calendar_covered and deadline.calendar_covered
@@ -305,6 +321,8 @@ def complaint_accept(
                 "close_due_at": deadline.due_at,
                 "calendar_covered": deadline.calendar_covered,
                 "late": now > complaint.accept_due_at,
+                "mediation_rule": "complaint.mediation_days",
+                "citation": mediation.citation("en"),
             },
         )
     return complaint
@@ -313,7 +331,7 @@ def complaint_accept(
 def complaint_decline(
     *, complaint_id: int, actor, reason: str, now: datetime | None = None
 ) -> Complaint:
-    """Decline, with the reason the consumer is told (Order 20 Art. 19)."""
+    """Decline, with the reason the consumer is told (Order 20 Art. 14)."""
     now = now or timezone.now()
     reason = _need(reason, "reason")
     with transaction.atomic():

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import report_views, views
 
 app_name = "complaints"
 
@@ -9,6 +9,7 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("complaints", views.ComplaintViewSet, basename="complaint")
 router.register("signals", views.RiskSignalViewSet, basename="signal")
+router.register("reports", report_views.ReportViewSet, basename="report")
 router.register("public/warnings", views.PublicWarningViewSet, basename="public-warning")
 
 urlpatterns = [
@@ -21,6 +22,16 @@ urlpatterns = [
         "public/complaints/<str:tracking_code>/",
         views.PublicComplaintStatusView.as_view(),
         name="public-complaint-status",
+    ),
+    path(
+        "public/reports/",
+        report_views.PublicReportCreateView.as_view(),
+        name="public-report-create",
+    ),
+    path(
+        "public/reports/<str:code>/",
+        report_views.PublicReportStatusView.as_view(),
+        name="public-report-status",
     ),
     *router.urls,
 ]

@@ -21,7 +21,8 @@ from api.parsing import DepthLimitedJSONParser, query_id
 from api.viewsets import ScopedViewSetMixin
 from incidents.models import Incident
 
-from . import risk, services
+from . import report_serializers as rs
+from . import report_services, risk, services
 from . import serializers as s
 from .models import Complaint, ConsumerWarning, RiskSignal
 from .privacy import normalize_tracking_code
@@ -218,6 +219,29 @@ class ComplaintViewSet(
     @action(detail=True, methods=["post"])
     def convert(self, request, pk=None):
         return self._act(request, pk, s.ComplaintConvertSerializer, services.complaint_convert)
+
+    @extend_schema(request=rs.ComplaintToReportSerializer, responses={201: rs.ReportSerializer})
+    @action(detail=True, methods=["post"], url_path="to-report", url_name="to-report")
+    def to_report(self, request, pk=None):
+        """The handling regulator turns a complaint revealing a violation into a report (SAMR
+        Order 20 Art. 7: two matters); the complaint goes on, each links the other."""
+        complaint = self.get_object()
+        if not services.is_handler(request.user, complaint):
+            raise services.NotYourComplaint(
+                _("Only the county regulator of the place handling this complaint may act on it.")
+            )
+        data = rs.ComplaintToReportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            report = report_services.report_from_complaint(
+                complaint_id=int(pk), actor=request.user, **data.validated_data
+            )
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError(detail_from_django(exc)) from exc
+        return Response(
+            rs.ReportSerializer(report, context={"show_reporter": False}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(responses=s.ComplaintTimelineSerializer(many=True))
     @action(detail=True, methods=["get"])
