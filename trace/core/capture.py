@@ -43,6 +43,7 @@ from .cache import invalidate_batches
 from .choices import BatchRole, BatchStatus, EventType
 from .hashchain import GENESIS, canonicalize, chain_hash
 from .identifiers import canonical_identifier, item_key_from_uri, normalize_gtin
+from .retry import retry_concurrent
 from .signals import events_captured
 
 CBV_PREFIXES = {
@@ -572,6 +573,11 @@ def _apply_moves(moves: list[_Move], registered: set[int] = frozenset()) -> None
     rows = (
         Custody.objects.select_for_update()
         .filter(organization_id__in={p[0] for p in pairs}, batch_id__in={p[1] for p in pairs})
+        # Locked in one order (id) by every capture, so two cannot wait on each other. Read
+        # under the lock: a concurrent capture's moves are seen once it commits, never lost.
+        # A row created at the same moment by another capture fails the insert below on the
+        # unique (organization, batch): the capture is tried again and finds it (retry).
+        .order_by("id")
         .values_list("organization_id", "batch_id", "id", "quantity", "in_transit")
     )
     # (organization, batch) → [id or None, held, in transit]
@@ -640,13 +646,23 @@ def capture_events(
     only when the batch fails. An event whose ID is already stored is skipped
     (returned in ``duplicates``), so a resend is harmless. ``context`` is the
     enclosing EPCIS document's ``@context``.
+
+    A capture that meets a concurrent one (the same event IDs, a custody row created at the
+    same moment, a deadlock) is tried again (``trace.core.retry``): it then finds the other's
+    events stored (duplicates) and its custody rows locked in turn.
     """
-    if on_error == "rollback":
-        with transaction.atomic():
-            prepared = [prepare_event(doc, i, context) for i, doc in enumerate(documents)]
-            return _store(prepared, organization=organization, user=user, record_time=record_time)
-    if on_error != "proceed":
+    if on_error not in ("rollback", "proceed"):
         raise ValueError(f"on_error must be rollback or proceed, not {on_error!r}")
+    return retry_concurrent(
+        lambda: _capture(documents, organization, user, record_time, on_error, context),
+        what=f"capture for organization {organization.pk}",
+    )
+
+
+def _capture(documents, organization, user, record_time, on_error, context) -> CaptureResult:
+    if on_error == "rollback":
+        prepared = [prepare_event(doc, i, context) for i, doc in enumerate(documents)]
+        return _store(prepared, organization=organization, user=user, record_time=record_time)
     errors: list[tuple[int, ValidationError]] = []
     prepared = []
     for i, doc in enumerate(documents):
