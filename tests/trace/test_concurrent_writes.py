@@ -204,7 +204,8 @@ def test_two_writes_that_deadlock_are_both_stored_by_trying_again(on_postgres):
         retry_concurrent(body, what="deadlock test")
 
     assert _at_once(write, n=2) == [None, None]
-    assert sorted(attempts) == [1, 2]
+    # One was refused at least once (the retried one may meet the other again: still stored).
+    assert sum(attempts) >= 3 and max(attempts) <= 4
     assert sorted(o.name for o in Organization.objects.filter(pk__in=[o.pk for o in orgs])) == [
         "乙0",
         "甲1",
