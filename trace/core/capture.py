@@ -574,9 +574,10 @@ def _apply_moves(moves: list[_Move], registered: set[int] = frozenset()) -> None
         Custody.objects.select_for_update()
         .filter(organization_id__in={p[0] for p in pairs}, batch_id__in={p[1] for p in pairs})
         # Locked in one order (id) by every capture, so two cannot wait on each other. Read
-        # under the lock: a concurrent capture's moves are seen once it commits, never lost.
-        # A row created at the same moment by another capture fails the insert below on the
-        # unique (organization, batch): the capture is tried again and finds it (retry).
+        # under the lock: another organization's capture moving the same rows is seen once it
+        # commits, never lost. A row created at the same moment by another capture fails the
+        # insert below on the unique (organization, batch): this capture is tried again
+        # (``trace.core.retry``) and then finds the row.
         .order_by("id")
         .values_list("organization_id", "batch_id", "id", "quantity", "in_transit")
     )
@@ -698,6 +699,13 @@ def _store(
         if key not in seen:
             seen.add(key)
             unique.append(p)
+    # The organization's chain lock, first: its captures run one after another from here, so
+    # one sees what the other stored (its events are duplicates, not a unique violation) and
+    # reads custody, lots and chain head after it. Then the lots' rows (``_lot_facts``), then
+    # custody rows, each set in id order: one lock order for every capture, no deadlock.
+    # NO KEY UPDATE: rows that merely reference the organization (events, custody of other
+    # recorders) are still written meanwhile.
+    Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk).exists()
     # One branch per partial unique index (originals, error declarations): a bare
     # ``event_id IN (…)``, or the two ORed, matches neither index and scans every event.
     stored: set[tuple[str, bool]] = set()
@@ -742,8 +750,6 @@ def _store(
         status_changes.update(_emptied(destroyed))
     _apply_status(status_changes, facts)
 
-    # Lock the chain head: concurrent captures for one organization append in turn.
-    Organization.objects.select_for_update().filter(pk=organization.pk).exists()
     # The recorded head, not the newest stored row: after a deleted tail the chain goes on
     # from the head, so the hole stays visible to verify_event_chain.
     last = (
