@@ -43,6 +43,7 @@ from .cache import invalidate_batches
 from .choices import BatchRole, BatchStatus, EventType
 from .hashchain import GENESIS, canonicalize, chain_hash
 from .identifiers import canonical_identifier, item_key_from_uri, normalize_gtin
+from .retry import retry_concurrent
 from .signals import events_captured
 
 CBV_PREFIXES = {
@@ -583,6 +584,12 @@ def _apply_moves(moves: list[_Move], registered: set[int] = frozenset()) -> None
     rows = (
         Custody.objects.select_for_update()
         .filter(organization_id__in={p[0] for p in pairs}, batch_id__in={p[1] for p in pairs})
+        # Locked in one order (id) by every capture, so two cannot wait on each other. Read
+        # under the lock: another organization's capture moving the same rows is seen once it
+        # commits, never lost. A row created at the same moment by another capture fails the
+        # insert below on the unique (organization, batch): this capture is tried again
+        # (``trace.core.retry``) and then finds the row.
+        .order_by("id")
         .values_list("organization_id", "batch_id", "id", "quantity", "in_transit")
     )
     # (organization, batch) → [id or None, held, in transit]
@@ -651,13 +658,23 @@ def capture_events(
     only when the batch fails. An event whose ID is already stored is skipped
     (returned in ``duplicates``), so a resend is harmless. ``context`` is the
     enclosing EPCIS document's ``@context``.
+
+    A capture that meets a concurrent one (the same event IDs, a custody row created at the
+    same moment, a deadlock) is tried again (``trace.core.retry``): it then finds the other's
+    events stored (duplicates) and its custody rows locked in turn.
     """
-    if on_error == "rollback":
-        with transaction.atomic():
-            prepared = [prepare_event(doc, i, context) for i, doc in enumerate(documents)]
-            return _store(prepared, organization=organization, user=user, record_time=record_time)
-    if on_error != "proceed":
+    if on_error not in ("rollback", "proceed"):
         raise ValueError(f"on_error must be rollback or proceed, not {on_error!r}")
+    return retry_concurrent(
+        lambda: _capture(documents, organization, user, record_time, on_error, context),
+        what=f"capture for organization {organization.pk}",
+    )
+
+
+def _capture(documents, organization, user, record_time, on_error, context) -> CaptureResult:
+    if on_error == "rollback":
+        prepared = [prepare_event(doc, i, context) for i, doc in enumerate(documents)]
+        return _store(prepared, organization=organization, user=user, record_time=record_time)
     errors: list[tuple[int, ValidationError]] = []
     prepared = []
     for i, doc in enumerate(documents):
@@ -693,6 +710,13 @@ def _store(
         if key not in seen:
             seen.add(key)
             unique.append(p)
+    # The organization's chain lock, first: its captures run one after another from here, so
+    # one sees what the other stored (its events are duplicates, not a unique violation) and
+    # reads custody, lots and chain head after it. Then the lots' rows (``_lot_facts``), then
+    # custody rows, each set in id order: one lock order for every capture, no deadlock.
+    # NO KEY UPDATE: rows that merely reference the organization (events, custody of other
+    # recorders) are still written meanwhile.
+    Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk).exists()
     # One branch per partial unique index (originals, error declarations): a bare
     # ``event_id IN (…)``, or the two ORed, matches neither index and scans every event.
     stored: set[tuple[str, bool]] = set()
@@ -737,8 +761,6 @@ def _store(
         status_changes.update(_emptied(destroyed))
     _apply_status(status_changes, facts)
 
-    # Lock the chain head: concurrent captures for one organization append in turn.
-    Organization.objects.select_for_update().filter(pk=organization.pk).exists()
     # The recorded head, not the newest stored row: after a deleted tail the chain goes on
     # from the head, so the hole stays visible to verify_event_chain.
     last = (

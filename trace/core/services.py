@@ -111,12 +111,19 @@ def _capture_one(doc: dict, *, organization: Organization, user, subject: str = 
     """Capture the event a business action built; a broken rule names the action's own field
     (``subject``: the field that named the lot)."""
     try:
-        return capture_events(documents=[doc], organization=organization, user=user).events[0]
+        result = capture_events(documents=[doc], organization=organization, user=user)
     except rules.RuleViolation as exc:
         ((path, errors),) = exc.error_dict.items()
         raise rules.RuleViolation(
             _rest_field(path, subject), errors[0].message, errors[0].code, exc.status
         ) from exc
+    if result.event_pks:
+        return result.events[0]
+    # The same event stored a moment ago by a concurrent request (the same error declaration
+    # posted twice at once): that request's event is this one's answer too.
+    return Event.objects.get(
+        event_id=doc["eventID"], error_declaration__isnull="errorDeclaration" not in doc
+    )
 
 
 # --- registration ------------------------------------------------------------

@@ -141,18 +141,6 @@ def _refused(exc: ValidationError, base: str) -> dict:
     return problem("ValidationException", status, _("Invalid event"), _errors_from(exc, base))
 
 
-# A concurrent capture of the same events (unique event ID, a lot's custody row) or a deadlock
-# with one: the capture is tried again, and then finds those events stored (duplicates).
-_CONCURRENT_TRIES = 4
-_RETRYABLE_PGCODES = {"40001", "40P01"}  # serialization failure, deadlock detected
-
-
-def _concurrent(exc: Exception) -> bool:
-    if isinstance(exc, IntegrityError):
-        return True
-    return getattr(exc.__cause__, "pgcode", None) in _RETRYABLE_PGCODES
-
-
 def _locked_running(job_id, *, related: bool = False) -> CaptureJob | None:
     """The job, locked for this transaction, if it is running and no other worker holds it."""
     jobs = CaptureJob.objects.select_for_update(skip_locked=True, of=("self",))
@@ -223,21 +211,16 @@ def _run(job: CaptureJob) -> None:
     captured = duplicates = 0
     try:
         documents = _prepare_documents(document)
-        for attempt in range(1, _CONCURRENT_TRIES + 1):
-            try:
-                result = capture_events(
-                    documents=documents,
-                    organization=job.organization,
-                    user=job.user,
-                    on_error=job.error_behaviour,
-                    context=document.get("@context"),
-                )
-            except (IntegrityError, OperationalError) as exc:
-                if not _concurrent(exc) or attempt == _CONCURRENT_TRIES:
-                    raise
-                logger.info("capture job %s met a concurrent capture; trying again", job.pk)
-                continue
-            break
+        # A concurrent capture of the same events (unique event ID, a lot's custody row) or a
+        # deadlock with one: capture tries again itself (trace.core.retry) and then finds those
+        # events stored (duplicates).
+        result = capture_events(
+            documents=documents,
+            organization=job.organization,
+            user=job.user,
+            on_error=job.error_behaviour,
+            context=document.get("@context"),
+        )
         captured, duplicates = len(result.event_pks), len(result.duplicates)
         for _index, exc in result.errors:
             errors.append(_refused(exc, base))

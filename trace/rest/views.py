@@ -1,12 +1,14 @@
 from trace.consumer.qr import qr_png, qr_svg
 from trace.core import rules, services
 from trace.core.identifiers import parse_scan
+from trace.core.retry import is_concurrent
 from trace.core.selectors import visible_trace_graph
 from trace.exports import trace_csv, trace_xlsx
 from trace.models import Batch, Event, Product, Site
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.exceptions import detail_from_django
+from api.exceptions import Conflict, detail_from_django
 from api.negotiation import FileContentNegotiation
 from api.parsing import query_int
 from api.permissions import IsEnterpriseMember, IsMember, organization_of
@@ -44,13 +46,22 @@ from .serializers import (
 
 class RuleStatusMixin:
     """A rule of ``trace.rules`` refused the action: answer with its status (403, 409 or 400),
-    the problem naming the field and the rule."""
+    the problem naming the field and the rule. A write that still met a concurrent one after
+    capture's tries (``trace.core.retry``) answers 409, like a unique conflict: nothing of it
+    was stored and the database is up (not the 503 of an outage)."""
 
     def handle_exception(self, exc):
         if isinstance(exc, rules.RuleViolation):
             refused = serializers.ValidationError(detail_from_django(exc))
             refused.status_code = exc.status
             exc = refused
+        elif isinstance(exc, OperationalError) and is_concurrent(exc):
+            exc = Conflict(
+                _(
+                    "This write met a concurrent one on the same records and was not stored; "
+                    "send it again."
+                )
+            )
         return super().handle_exception(exc)
 
 
