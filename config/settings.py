@@ -509,8 +509,11 @@ CONTENT_SECURITY_POLICY = env_str(
     "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
 )
-# --- incidents (issue 11): State Council Order 493, SAMR Order 19, seed 004 ----
-# Grade thresholds (Order 493): a grade applies when any one figure reaches its threshold;
+# --- incidents: the local product-quality emergency plan, SAMR Order 19, seed 004 ----
+# No national law grades general product-quality incidents; the local plan does, and most borrow
+# the work-safety grading, whose figures are these defaults (UNVERIFIED for any one locality: set
+# the plan's own; the rulebook's incident.product.* rules say the same). A grade applies when any
+# one figure reaches its threshold;
 # the most serious grade met wins; below every grade III threshold is grade IV.
 INCIDENT_GRADE_THRESHOLDS = {
     "I": {
@@ -529,14 +532,16 @@ INCIDENT_GRADE_THRESHOLDS = {
         "direct_loss": env_int("INCIDENT_GRADE_III_DIRECT_LOSS", 10_000_000),
     },
 }
-# The highest level each grade must reach (Order 493: I–II national, III province, IV city).
+# The highest level each grade must reach (the local plan's; defaults I–II national, III province,
+# IV city).
 INCIDENT_GRADE_TOP_LEVEL = {
     "I": env_str("INCIDENT_GRADE_I_TOP_LEVEL", "national"),
     "II": env_str("INCIDENT_GRADE_II_TOP_LEVEL", "national"),
     "III": env_str("INCIDENT_GRADE_III_TOP_LEVEL", "province"),
     "IV": env_str("INCIDENT_GRADE_IV_TOP_LEVEL", "city"),
 }
-# Enterprise report due after discovery (Order 493: 1 hour); each level passes it up within 2 hours.
+# Enterprise report due after discovery and each level's pass-up (the local plan's clock; defaults
+# 1 hour and 2 hours).
 INCIDENT_REPORT_DUE_MINUTES = env_int("INCIDENT_REPORT_DUE_MINUTES", 60)
 INCIDENT_PASS_UP_MINUTES = env_int("INCIDENT_PASS_UP_MINUTES", 120)
 # Reminder policy for a level that has not acknowledged: which levels, first delay and interval, how many.
