@@ -4,7 +4,7 @@ from django.utils.translation import pgettext_lazy
 
 
 class Grade(models.TextChoices):
-    """State Council Order 493 grades, most serious first."""
+    """Incident grades I–IV (the local emergency plan's), most serious first."""
 
     I = "I", _("I — particularly serious (特别重大)")  # noqa: E741
     II = "II", _("II — serious (重大)")
@@ -44,7 +44,7 @@ def level_rank(level: str) -> int:
 
 
 class Kind(models.TextChoices):
-    INCIDENT = "incident", _("Quality-safety incident (Order 493)")
+    INCIDENT = "incident", _("Quality-safety incident")
     DEFECT = "defect", _("Consumer-product defect without casualties (SAMR Order 19)")
 
 

@@ -1,7 +1,7 @@
 """The rules of the incident workflow, written once: grades, levels, the transition table.
 
 Pure functions over settings (every figure is a setting with the default of
-State Council Order 493 / SAMR Order 19 / seed 004).
+the local emergency plan / SAMR Order 19 / seed 004).
 """
 
 from dataclasses import dataclass
@@ -17,7 +17,7 @@ GRADES_MOST_SERIOUS_FIRST = [Grade.I, Grade.II, Grade.III]
 
 
 def compute_grade(*, deaths: int, serious_injuries: int, direct_loss: Decimal | int) -> str:
-    """Order 493: the most serious grade whose threshold any one figure reaches; else IV."""
+    """The local plan: the most serious grade whose threshold any one figure reaches; else IV."""
     figures = {"deaths": deaths, "serious_injuries": serious_injuries, "direct_loss": direct_loss}
     for grade in GRADES_MOST_SERIOUS_FIRST:
         thresholds = settings.INCIDENT_GRADE_THRESHOLDS[grade.value]
@@ -27,7 +27,7 @@ def compute_grade(*, deaths: int, serious_injuries: int, direct_loss: Decimal | 
 
 
 def required_level(*, grade: str, kind: str) -> str:
-    """The highest regulator level the incident must reach (Order 493 by grade; SAMR Order 19
+    """The highest regulator level the incident must reach (the local plan by grade; SAMR Order 19
     sends a casualty-free consumer-product defect to the province)."""
     level = Level(settings.INCIDENT_GRADE_TOP_LEVEL[grade])
     if kind == Kind.DEFECT:

@@ -130,7 +130,7 @@ def incident_require_actor(*, incident: Incident, actor, action: str) -> Organiz
 
     - ``supplement``: the reporting enterprise, or the regulator handling the case;
     - ``report-up``, ``acknowledge``: the regulator of the level the incident has reached
-      (Order 493: each level acknowledges and passes it up);
+      (the local plan: each level acknowledges and passes it up);
     - ``grade``: a regulator at the handling level or above;
     - the handling actions (accept … close): the regulator handling the case (the county of the
       place; the province for a casualty-free defect, SAMR Order 19);
@@ -184,7 +184,7 @@ def incident_require_actor(*, incident: Incident, actor, action: str) -> Organiz
 
 def owes_late_report(incident: Incident, org: Organization | None) -> bool:
     """A level the sweep escalated the incident past (it did not pass it up in time) still owes
-    its own report up (Order 493: each level reports to the one above; the sweep's escalation
+    its own report up (the local plan: each level reports to the one above; the sweep's escalation
     alerts the next level, it does not report for the level that failed to). It may file it,
     late, once; the incident stays where the escalation took it."""
     if not _governs(org, incident) or level_rank(org.level) >= incident.level_rank:
@@ -353,7 +353,7 @@ def _texts(language: str | None) -> dict:
             "status": {status.value: str(status.label) for status in Status},
             "level": {level.value: str(level.label) for level in Level},
             "escalated": _("Incident #%(id)s escalated to you: not passed up in time"),
-            "escalated_reason": _("Not passed up within the deadline (Order 493)."),
+            "escalated_reason": _("Not passed up within the deadline (local emergency plan)."),
             "reminder": _("Reminder: acknowledge incident #%(id)s"),
             "investigation": _("Investigation report of incident #%(id)s is overdue"),
             "supplement": _("Supplementary report on incident #%(id)s is due"),
@@ -504,7 +504,7 @@ def _create(
             _("A report with casualties is an incident, not a casualty-free defect."),
             "defect_with_casualties",
         )
-    # Order 493: 1 hour after discovery; SAMR Order 19: 2 working days for a casualty-free defect.
+    # The local plan: 1 hour after discovery; SAMR Order 19: 2 working days for a casualty-free defect.
     if kind == Kind.DEFECT:
         deadline = add_working_days(discovered_at, settings.INCIDENT_DEFECT_REPORT_WORKING_DAYS)
         report_due_at, covered = deadline.due_at, deadline.calendar_covered
@@ -593,7 +593,9 @@ def _create(
                 "reported_late",
                 actor=actor,
                 at=now,
-                reason=_("Reported after the deadline (Order 493: within 1 hour of discovery)."),
+                reason=_(
+                    "Reported after the deadline (local emergency plan: within 1 hour of discovery)."
+                ),
                 data={"report_due_at": report_due_at, "reported_at": now},
             )
         _notify_level(
@@ -631,7 +633,7 @@ def incident_report(
     now: datetime | None = None,
 ) -> Incident:
     """An enterprise reports an incident involving its products; it reaches the county regulator
-    of the place at once (Order 493) or the province for a casualty-free defect (SAMR Order 19)."""
+    of the place at once (the local plan) or the province for a casualty-free defect (SAMR Order 19)."""
     reporter = organization_of(actor)
     if reporter is None or not reporter.is_enterprise:
         raise NotYourAction(_("Only an enterprise reports an incident; a regulator opens one."))
@@ -765,7 +767,7 @@ def incident_supplement(
     now: datetime | None = None,
     **figures,
 ) -> Incident:
-    """A supplementary report with new figures; recomputes the provisional grade (Order 493)."""
+    """A supplementary report with new figures; recomputes the provisional grade (the local plan)."""
     now = now or timezone.now()
     with transaction.atomic():
         incident = _lock(incident_id)
@@ -1047,7 +1049,7 @@ def incident_accept(
         fields = ["accepted_at", "investigation_due_at", "next_due_at", "updated_at"]
         old = _set_status(incident, target, fields)
         incident.accepted_at = now
-        # Investigation report within 60 days of acceptance (Order 493 model).
+        # Investigation report within 60 days of acceptance (the local plan; the work-safety model's default).
         incident.investigation_due_at = now + timedelta(days=settings.INCIDENT_INVESTIGATION_DAYS)
         if incident.level == incident.handling_level and not incident.level_acknowledged:
             incident.level_acknowledged, incident.reminder_due_at = True, None
@@ -1172,7 +1174,7 @@ def incident_investigate(*, incident_id: int, actor, reason: str = "", now=None)
 
 
 def incident_extend(*, incident_id: int, actor, reason: str, now=None) -> Incident:
-    """The investigation report deadline is extended once, with a reason (Order 493: +60 days)."""
+    """The investigation report deadline is extended once, with a reason (the local plan; default +60 days)."""
 
     def apply(incident, now):
         if incident.investigation_extended:
@@ -1276,7 +1278,7 @@ def incident_close(*, incident_id: int, actor, reason: str = "", now=None) -> In
 
 
 def incident_grade(*, incident_id: int, actor, grade: str, reason: str, now=None) -> Incident:
-    """A regulator confirms or changes the grade, with a reason (Order 493)."""
+    """A regulator confirms or changes the grade, with a reason (the local plan)."""
     now = now or timezone.now()
     with transaction.atomic():
         incident = _lock(incident_id)

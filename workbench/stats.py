@@ -223,7 +223,9 @@ def _level_label(level: str) -> str:
 
 
 DEADLINE_LABELS = {
-    "report": lambda: _("Report to the regulator (Order 493: 1 hour; Order 19: 2 working days)"),
+    "report": lambda: _(
+        "Report to the regulator (local plan: 1 hour; SAMR Order 19: 2 working days)"
+    ),
     "pass_up": lambda: _("Pass the report up (2 hours)"),
     "investigation": lambda: _("Investigation report (60 days)"),
     "written_report": lambda: _("Award holder's written report (30 days, seed 004)"),

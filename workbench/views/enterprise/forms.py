@@ -195,7 +195,7 @@ class MultipleFileField(forms.FileField):
 
 
 class IncidentForm(Form):
-    """``POST /api/v1/incidents/`` as an enterprise reports it (Order 493)."""
+    """``POST /api/v1/incidents/`` as an enterprise reports it."""
 
     title = _text(_("Title"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, initial=Kind.INCIDENT)
