@@ -136,7 +136,7 @@ def annual_report(user, organization: Organization, year: int) -> AnnualReport:
             f"{report.complaints['decided_in_time'] + report.complaints['decided_late']}",
         ),
         (
-            _("Mediation ended within 45 working days"),
+            _("Mediation ended within its time limit"),
             _pct(report.complaints["ended_percent"]),
             f"{report.complaints['ended_in_time']}/"
             f"{report.complaints['ended_in_time'] + report.complaints['ended_late']}",

@@ -562,7 +562,9 @@ def dashboard_figures(user, period: Period) -> list[Figure]:
 
 def complaint_timeliness(complaints, *, now: datetime | None = None) -> dict:
     """Decisions within Order 20's 7 working days (accepted or declined by ``accept_due_at``;
-    undecided past it counts as late) and mediation ended within 45 working days."""
+    undecided past it counts as late) and mediation ended by its deadline (``close_due_at``:
+    60 days from acceptance under the 2024 Consumer Rights Regulation Art. 46, or the 45 working
+    days of Order 20 Art. 21 for complaints filed before 2024-07-01)."""
     now = now or timezone.now()
     decided_in_time = decided_late = ended_in_time = ended_late = 0
     for status, due, accepted, closed, close_due in complaints.order_by().values_list(

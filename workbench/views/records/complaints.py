@@ -42,7 +42,8 @@ from .common import (
 
 
 def complaint_dues(complaint: Complaint, now) -> list:
-    """The decision (7 working days) or mediation (45 working days) deadline (SAMR Order 20)."""
+    """The decision deadline (SAMR Order 20 Art. 14) or the mediation deadline (the rulebook's
+    ``complaint.mediation_days`` in force on the complaint's date)."""
     if complaint.status not in OPEN_COMPLAINT_STATUSES:
         return []
     deadline = (
