@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -46,7 +45,6 @@ class PublicReportCreateView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
     throttle_classes = [ReportSubmitThrottle]
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     @extend_schema(request=s.ReportSubmitSerializer, responses={201: s.ReportSubmittedSerializer})
     def post(self, request):

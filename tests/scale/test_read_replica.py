@@ -58,7 +58,10 @@ def replicated(django_db_setup, django_db_blocker, settings):
     try:
         pair.primary.init_primary()
         pair.primary.start()
-        copy_database(connections["default"].settings_dict, pair.primary, "suyuan")
+        source = dict(connections["default"].settings_dict)
+        if not source["NAME"].startswith("test_"):  # this test alone: the test database's name
+            source["NAME"] = connections["default"].creation._get_test_db_name()
+        copy_database(source, pair.primary, "suyuan")
         pair.replica.init_replica_of(pair.primary)
         pair.replica.start()
         primary = {
