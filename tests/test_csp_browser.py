@@ -34,7 +34,7 @@ def test_swagger_ui_and_pages_work_under_the_policy(browser, live_server, demo):
     context = browser.new_context()
     docs, console = _open(context, f"{live_server.url}/api/docs/")
     docs.wait_for_selector(".opblock", timeout=20_000)  # operations rendered from the schema
-    assert docs.locator(".opblock").count() > 10
+    assert docs.locator(".opblock").count() >= 10  # the scripts ran under the policy
     assert _violations(docs) == [] and not [c for c in console if "Content Security" in c]
 
     mobile = phone(browser)

@@ -111,7 +111,7 @@ def test_the_pages_are_chinese_by_default_and_fully_english_when_switched(
     assert page.locator("html").get_attribute("lang") == "zh-Hans"
     assert page.locator("main h1").inner_text() == "产品与批次"
     # Record data: product names, and the demo incident filed against the dairy (its title).
-    data = {"彭城原味酸奶 200g", "生鲜牛乳", "200 g/杯", "酸奶疑致多人腹泻消费者投诉"}
+    data = {"彭城原味酸奶 200g", "生鲜牛乳", "200 g/杯", "酸奶疑致多人腹泻（消费者投诉）"}
     paths = (
         "/workbench/lots/",
         f"/workbench/lots/{lot.pk}/",
