@@ -1,6 +1,34 @@
+"""The shared core in the admin, and the two read-only bases every app's admin uses: the admin
+is a window on the evidence, not a door (changes go through the services)."""
+
 from django.contrib import admin
 
 from .models import CalendarDay, Membership, Notification, Organization, WebhookEndpoint
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Evidence: readable here, changed only through the services, not even by staff."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyTimelineInline(admin.TabularInline):
+    """A workflow's timeline under its record; subclasses name the ``model``."""
+
+    fields = ["at", "action", "actor", "actor_organization", "reason", "data"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class MembershipInline(admin.TabularInline):

@@ -1,34 +1,16 @@
 from django.contrib import admin
 
+from api.admin import ReadOnlyAdmin, ReadOnlyTimelineInline
+
 from .models import Incident, IncidentAttachment, IncidentTimeline, QualityAward
 
 
-class _ReadOnly(admin.ModelAdmin):
-    """Evidence: readable here, changed only through the services."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class TimelineInline(admin.TabularInline):
+class TimelineInline(ReadOnlyTimelineInline):
     model = IncidentTimeline
-    fields = ["at", "action", "actor", "actor_organization", "reason", "data"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Incident)
-class IncidentAdmin(_ReadOnly):
+class IncidentAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "title",
@@ -45,7 +27,7 @@ class IncidentAdmin(_ReadOnly):
 
 
 @admin.register(IncidentAttachment)
-class IncidentAttachmentAdmin(_ReadOnly):
+class IncidentAttachmentAdmin(ReadOnlyAdmin):
     list_display = ["id", "incident", "original_name", "content_type", "size", "uploaded_at"]
 
 

@@ -2,40 +2,24 @@
 
 from django.contrib import admin
 
+from api.admin import ReadOnlyAdmin, ReadOnlyTimelineInline
+
 from .models import SpotCheck, SpotCheckDraw, SpotCheckTimelineEntry
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class TimelineInline(admin.TabularInline):
+class TimelineInline(ReadOnlyTimelineInline):
     model = SpotCheckTimelineEntry
-    fields = ["at", "action", "actor", "actor_organization", "reason", "data"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SpotCheckDraw)
-class SpotCheckDrawAdmin(_ReadOnly):
+class SpotCheckDrawAdmin(ReadOnlyAdmin):
     list_display = ["id", "regulator", "drawn_at", "scope_prefix", "enterprise_count", "seed"]
     list_select_related = ["regulator"]
     search_fields = ["title", "seed"]
 
 
 @admin.register(SpotCheck)
-class SpotCheckAdmin(_ReadOnly):
+class SpotCheckAdmin(ReadOnlyAdmin):
     list_display = ["id", "enterprise", "regulator", "status", "result", "checked_on"]
     list_filter = ["status", "result"]
     list_select_related = ["enterprise", "regulator"]

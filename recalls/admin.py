@@ -2,33 +2,17 @@
 
 from django.contrib import admin
 
+from api.admin import ReadOnlyAdmin, ReadOnlyTimelineInline
+
 from .models import Recall, RecallDrill, RecallNotice, RecallTimelineEntry
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class TimelineInline(admin.TabularInline):
+class TimelineInline(ReadOnlyTimelineInline):
     model = RecallTimelineEntry
-    fields = ["at", "action", "actor", "actor_organization", "reason", "data"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Recall)
-class RecallAdmin(_ReadOnly):
+class RecallAdmin(ReadOnlyAdmin):
     list_display = ["number", "producer", "recall_type", "recall_class", "status", "activated_at"]
     list_filter = ["status", "recall_type", "recall_class"]
     search_fields = ["number", "notice_title"]
@@ -36,7 +20,7 @@ class RecallAdmin(_ReadOnly):
 
 
 @admin.register(RecallNotice)
-class RecallNoticeAdmin(_ReadOnly):
+class RecallNoticeAdmin(ReadOnlyAdmin):
     list_display = [
         "recall",
         "organization",
@@ -49,5 +33,5 @@ class RecallNoticeAdmin(_ReadOnly):
 
 
 @admin.register(RecallDrill)
-class RecallDrillAdmin(_ReadOnly):
+class RecallDrillAdmin(ReadOnlyAdmin):
     list_display = ["organization", "at", "lots", "holders", "total_seconds"]

@@ -14,23 +14,11 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from api.admin import ReadOnlyAdmin
 from api.permissions import organization_of
 
 from .core import services
 from .models import Batch, ChainDigest, ChainHead, Custody, Event, Product, ScanLog, Site
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Events, lots and derived rows are never edited by hand, not even by staff."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Product)

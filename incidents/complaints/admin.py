@@ -4,6 +4,8 @@ reporter never shown here."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from api.admin import ReadOnlyAdmin, ReadOnlyTimelineInline
+
 from .models import (
     Complaint,
     ComplaintTimeline,
@@ -15,43 +17,20 @@ from .models import (
 )
 
 
-class _ReadOnly(admin.ModelAdmin):
-    """Evidence: readable here, changed only through the services."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class _TimelineInline(admin.TabularInline):
-    fields = ["at", "action", "actor", "actor_organization", "reason", "data"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-class ComplaintTimelineInline(_TimelineInline):
+class ComplaintTimelineInline(ReadOnlyTimelineInline):
     model = ComplaintTimeline
 
 
-class ReportTimelineInline(_TimelineInline):
+class ReportTimelineInline(ReadOnlyTimelineInline):
     model = ReportTimeline
 
 
-class RiskSignalTimelineInline(_TimelineInline):
+class RiskSignalTimelineInline(ReadOnlyTimelineInline):
     model = RiskSignalTimeline
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(_ReadOnly):
+class ComplaintAdmin(ReadOnlyAdmin):
     list_display = ["id", "status", "batch", "injured", "region_code", "is_overdue", "submitted_at"]
     list_filter = ["status", "injured", "is_overdue"]
     exclude = ["contact_encrypted", "tracking_code"]
@@ -59,7 +38,7 @@ class ComplaintAdmin(_ReadOnly):
 
 
 @admin.register(Report)
-class ReportAdmin(_ReadOnly):
+class ReportAdmin(ReadOnlyAdmin):
     list_display = ["id", "status", "enterprise_name", "region_code", "is_overdue", "received_at"]
     list_filter = ["status", "source", "real_name", "is_overdue"]
     exclude = ["contact_encrypted", "tracking_code"]  # the reporter: SAMR Order 20 Art. 33
@@ -67,7 +46,7 @@ class ReportAdmin(_ReadOnly):
 
 
 @admin.register(RiskSignal)
-class RiskSignalAdmin(_ReadOnly):
+class RiskSignalAdmin(ReadOnlyAdmin):
     list_display = ["id", "kind", "status", "title_display", "region_code", "raised_at"]
     list_filter = ["kind", "status"]
     inlines = [RiskSignalTimelineInline]
@@ -78,5 +57,5 @@ class RiskSignalAdmin(_ReadOnly):
 
 
 @admin.register(ConsumerWarning)
-class ConsumerWarningAdmin(_ReadOnly):
+class ConsumerWarningAdmin(ReadOnlyAdmin):
     list_display = ["id", "title_zh", "published_at"]
