@@ -121,7 +121,7 @@ def test_a_recall_is_red_at_once_while_traces_read_the_lagging_replica(replicate
     assert 'data-status="recalled"' in html
     # ... while its journey was read from the replica, which has not seen the shipment.
     assert on_replica.captured_queries
-    assert 'data-kind="shipped"' not in html
+    assert 'data-kind="produced"' in html and 'data-kind="shipped"' not in html
 
     # The trace (a replica-safe view) reads the replica: the lot as it was at the pause.
     api = APIClient()
