@@ -4,7 +4,7 @@
 casualties — on 100 lots of 10 products, a tenth of them on one lot; every lot has an open injury
 signal, as it would have. A run: ``NEW_PER_RUN`` incidents reported in the last minute (a tenth
 on the busy lot), queued as the reporting service queues them; the sweep
-(``incidents.complaints.risk.incident_injury_signals``) evaluates each in the window that closes
+(``complaints.risk.incident_injury_signals``) evaluates each in the window that closes
 at its own time and joins it to its lot's open signal (evidence and a timeline row each).
 Target (issue 19): one run ≤ 1 s at 100 k casualty records in the window.
 
@@ -144,8 +144,8 @@ def _incidents(producer, rows):
 
 def _fill(*, items: int, producer, lots, now, rng: random.Random) -> dict:
     """``items`` casualty records over the 7 days before ``now`` and an open signal per lot."""
-    from incidents.complaints.choices import SignalKind
-    from incidents.complaints.models import Complaint, RiskSignal
+    from complaints.choices import SignalKind
+    from complaints.models import Complaint, RiskSignal
 
     window = 7 * 24 * 3600 - 120
     complaints = items // 2
@@ -223,8 +223,8 @@ def _bare(rows, window: timedelta) -> float:
     statement as the sweep sends it), prepared before the clock starts."""
     from django.db import connection, transaction
 
-    from incidents.complaints.models import Complaint
-    from incidents.complaints.risk import _WINDOW_CASUALTIES
+    from complaints.models import Complaint
+    from complaints.risk import _WINDOW_CASUALTIES
     from incidents.models import Incident, IncidentBatch
 
     firsts: dict[int, object] = {}
@@ -278,8 +278,8 @@ def measure(*, items: int, repetitions: int, seed: int, new_per_run: int = NEW_P
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from incidents.complaints.models import PendingInjuryCheck, RiskSignalTimeline
-    from incidents.complaints.risk import incident_injury_signals
+    from complaints.models import PendingInjuryCheck, RiskSignalTimeline
+    from complaints.risk import incident_injury_signals
     from incidents.listing import list_changed
 
     rng = random.Random(seed)

@@ -95,7 +95,7 @@ INSTALLED_APPS = [
     "api",
     "trace.apps.TraceConfig",
     "incidents",
-    "incidents.complaints",
+    "complaints",
     "recalls",
     "inspections",
     "workbench",
@@ -668,9 +668,9 @@ QUALITY_CLASS_THRESHOLDS = {
 QUALITY_AWARD_EXCLUDING_GRADES = env_list("QUALITY_AWARD_EXCLUDING_GRADES", ["I", "II", "III"])
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],
-    "ComplaintStatusEnum": "incidents.complaints.choices.ComplaintStatus",
-    "RiskSignalKindEnum": "incidents.complaints.choices.SignalKind",
-    "RiskSignalStatusEnum": "incidents.complaints.choices.SignalStatus",
+    "ComplaintStatusEnum": "complaints.choices.ComplaintStatus",
+    "RiskSignalKindEnum": "complaints.choices.SignalKind",
+    "RiskSignalStatusEnum": "complaints.choices.SignalStatus",
 }
 
 # --- reports (举报, issue 22): clocks come from the rulebook (report.* keys); the public intake
@@ -678,8 +678,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
 # apart; the reporter's contact details use COMPLAINT_CONTACT_KEY.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],
-    "ReportStatusEnum": "incidents.complaints.choices.ReportStatus",
-    "ReportSourceEnum": "incidents.complaints.choices.ReportSource",
+    "ReportStatusEnum": "complaints.choices.ReportStatus",
+    "ReportSourceEnum": "complaints.choices.ReportSource",
 }
 
 # --- the rulebook (core.rulebook; every rule listed in docs/RULES.md) ------------------------

@@ -27,8 +27,8 @@ urlpatterns = [
     path("epcis/", include("trace.epcis.urls")),
     path("", include("trace.consumer.public_urls")),
     path("", include("recalls.public_urls")),
-    path("api/v1/", include("incidents.complaints.urls")),
-    path("", include("incidents.complaints.page_urls")),
+    path("api/v1/", include("complaints.urls")),
+    path("", include("complaints.page_urls")),
     path("workbench/", include("workbench.urls")),
 ]
 

@@ -47,12 +47,12 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from api.choices import RegulatorLevel
+from complaints.models import ConsumerWarning
+from complaints.report_services import report_submit
+from complaints.risk import signal_raise
+from complaints.services import complaint_submit
 from incidents import services as incident_services
 from incidents.attachments import incident_attach
-from incidents.complaints.models import ConsumerWarning
-from incidents.complaints.report_services import report_submit
-from incidents.complaints.risk import signal_raise
-from incidents.complaints.services import complaint_submit
 from inspections import services as inspection_services
 from recalls import services as recall_services
 from tests.authz_matrix import MATRIX, PERSONAS, UNREACHABLE, Row, parse_matrix

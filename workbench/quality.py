@@ -34,9 +34,9 @@ from django.utils.translation import gettext as _
 
 from api.choices import OrganizationKind
 from api.models import Organization
+from complaints.choices import ComplaintStatus
+from complaints.models import Complaint
 from incidents.choices import Grade
-from incidents.complaints.choices import ComplaintStatus
-from incidents.complaints.models import Complaint
 from incidents.models import Incident, IncidentTimeline, QualityAward
 from incidents.policy import COUNTS_IN_CREDIT_RECORD
 from recalls.models import NOTIFIED_STATUSES, Recall, RecallTimelineEntry

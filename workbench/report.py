@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.models import Organization
+from complaints.choices import ComplaintStatus, SignalStatus
+from complaints.models import Complaint, ConsumerWarning, RiskSignal
 from incidents.choices import Grade, Source
-from incidents.complaints.choices import ComplaintStatus, SignalStatus
-from incidents.complaints.models import Complaint, ConsumerWarning, RiskSignal
 from incidents.models import Incident
 from recalls.models import Recall
 

@@ -26,9 +26,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from complaints.choices import ComplaintStatus, SignalKind, SignalStatus
+from complaints.models import Complaint, RiskSignal
 from incidents.choices import Grade, Level, Source, Status, level_rank
-from incidents.complaints.choices import ComplaintStatus, SignalKind, SignalStatus
-from incidents.complaints.models import Complaint, RiskSignal
 from incidents.models import Incident, IncidentTimeline
 from recalls.choices import RecallStatus
 from recalls.models import Recall

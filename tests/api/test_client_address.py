@@ -20,7 +20,7 @@ from api.checks import trusted_proxies_behind_a_proxy
 from api.choices import RegulatorLevel
 from api.client import client_address
 from api.throttling import throttle_ident
-from incidents.complaints.models import Complaint
+from complaints.models import Complaint
 from tests.factories import RegulatorFactory, UserFactory, produce
 
 ATTACKER = "198.51.100.20"

@@ -23,7 +23,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from api import parsing
 from api.models import Organization
-from incidents.complaints.models import Complaint, RiskSignal
+from complaints.models import Complaint, RiskSignal
 from incidents.models import Incident
 from recalls import services as recall_services
 from recalls.models import Recall, RecallAcknowledgement, RecallAckToken, RecallNotice

@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from api import degrade
 from api.choices import RegulatorLevel
 from api.throttling import AnonRateThrottle
-from incidents.complaints.models import Complaint
+from complaints.models import Complaint
 from tests.factories import RegulatorFactory, produce
 from tests.test_redis_down import RedisProcess, _point_at
 

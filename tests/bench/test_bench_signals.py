@@ -6,7 +6,7 @@ from django.conf import settings
 
 from bench import MEASURES
 from bench.signals import measure
-from incidents.complaints.models import Complaint, PendingInjuryCheck, RiskSignal
+from complaints.models import Complaint, PendingInjuryCheck, RiskSignal
 from incidents.models import Incident
 
 pytestmark = [

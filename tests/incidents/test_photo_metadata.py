@@ -12,9 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import ExifTags, Image, PngImagePlugin
 from rest_framework.test import APIClient
 
+from complaints import intake
+from complaints.models import ComplaintPhoto
 from incidents import attachments
-from incidents.complaints import intake
-from incidents.complaints.models import ComplaintPhoto
 from incidents.models import IncidentAttachment
 
 from .conftest import report_body

@@ -6,8 +6,8 @@ from trace.core.labels import BIZ_STEP_LABELS
 
 from django.utils import translation
 
+from complaints.models import Complaint
 from incidents.choices import Source
-from incidents.complaints.models import Complaint
 from recalls.choices import RecallStatus
 
 

@@ -202,7 +202,7 @@ def test_scans_from_redis_in_a_city_the_lot_never_reached_raise_the_diversion_si
     from django.core.management import call_command
     from django.utils import timezone
 
-    from incidents.complaints.models import RiskSignal
+    from complaints.models import RiskSignal
 
     _networks(tmp_path, settings)
     settings.RISK_SCANS_OUTSIDE_REGION = 4

@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from api.choices import RegulatorLevel
+from complaints import services as complaint_services
+from complaints.demo import seed_complaints
 from incidents import services as incident_services
-from incidents.complaints import services as complaint_services
-from incidents.complaints.demo import seed_complaints
 from incidents.demo import seed_incidents
 from incidents.models import Incident
 from recalls.demo import seed_recall_demo

@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 
 from api.choices import RegulatorLevel
-from incidents.complaints import services as complaint_services
+from complaints import services as complaint_services
 from tests.factories import (
     EnterpriseFactory,
     ProductFactory,

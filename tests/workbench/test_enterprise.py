@@ -408,7 +408,7 @@ def test_a_consignee_answers_its_recall_notice(client, demo):
 
 
 def test_the_complaints_page_shows_no_complaint_nor_contact(client, demo):
-    from incidents.complaints.demo import seed_complaints
+    from complaints.demo import seed_complaints
     from incidents.demo import seed_incidents
 
     seed_incidents()
@@ -500,8 +500,8 @@ def test_leaving_a_holder_out_of_the_scope_needs_a_reason(client, demo):
 
 
 def test_the_complaints_page_follows_what_the_rules_let_the_producer_see(client, demo):
-    from incidents.complaints.demo import seed_complaints
-    from incidents.complaints.models import Complaint, RiskSignal
+    from complaints.demo import seed_complaints
+    from complaints.models import Complaint, RiskSignal
     from incidents.demo import seed_incidents
 
     seed_incidents()
@@ -523,8 +523,8 @@ def test_the_complaints_page_follows_what_the_rules_let_the_producer_see(client,
 
 def test_the_signals_on_the_complaints_page_read_in_the_readers_language(client, demo):
     """The demo's injury signal was raised in Chinese; with ?lang=en its title reads in English."""
-    from incidents.complaints.demo import seed_complaints
-    from incidents.complaints.models import RiskSignal
+    from complaints.demo import seed_complaints
+    from complaints.models import RiskSignal
     from incidents.demo import seed_incidents
 
     with translation.override("zh-hans"):

@@ -20,7 +20,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from api.choices import RegulatorLevel
-from incidents.complaints.models import Complaint, RiskSignal
+from complaints.models import Complaint, RiskSignal
 from incidents.models import Incident
 from recalls.models import Recall
 from tests.factories import EnterpriseFactory, RegulatorFactory, UserFactory

@@ -10,8 +10,8 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from complaints import services as complaint_services
 from incidents import services as incident_services
-from incidents.complaints import services as complaint_services
 from incidents.models import QualityAward
 from tests.factories import EnterpriseFactory
 from tests.workbench.analytics_world import build_world, days_ago

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from incidents.complaints.models import Complaint, RiskSignal
+from complaints.models import Complaint, RiskSignal
 from incidents.models import Incident, IncidentTimeline
 from recalls import services as recall_services
 from recalls.models import Recall, RecallProgressReport

@@ -22,10 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from complaints import services as complaint_services
+from complaints.choices import ComplaintStatus, SignalStatus
+from complaints.models import Complaint, RiskSignal
 from incidents.choices import Level
-from incidents.complaints import services as complaint_services
-from incidents.complaints.choices import ComplaintStatus, SignalStatus
-from incidents.complaints.models import Complaint, RiskSignal
 from incidents.models import Incident
 from recalls import services as recall_services
 from recalls.choices import RecallStatus, RecallType

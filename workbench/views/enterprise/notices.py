@@ -13,8 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from api.parsing import positive_id
+from complaints.models import RiskSignal
 from incidents.choices import Source
-from incidents.complaints.models import RiskSignal
 from incidents.models import Incident
 from recalls import services
 from recalls.models import Recall, RecallNotice

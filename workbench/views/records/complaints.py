@@ -1,5 +1,5 @@
 """Complaint and risk-signal pages: the list, the record, its actions (calling
-``incidents.complaints.services``, the API's services, with the API's input serializers).
+``complaints.services``, the API's services, with the API's input serializers).
 Contact details only where the API shows them: to the county regulator handling the complaint."""
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from incidents.complaints import serializers as s
-from incidents.complaints import services
-from incidents.complaints.choices import (
+from complaints import serializers as s
+from complaints import services
+from complaints.choices import (
     OPEN_COMPLAINT_STATUSES,
     SIGNAL_TRANSITIONS,
     ComplaintStatus,
     SignalStatus,
     allowed_actions,
 )
-from incidents.complaints.models import Complaint, RiskSignal
-from incidents.complaints.privacy import decrypt_contact
+from complaints.models import Complaint, RiskSignal
+from complaints.privacy import decrypt_contact
 
 from ...access import member_page
 from .common import (

@@ -19,7 +19,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from api.models import Notification, Organization
-from incidents.complaints.models import RiskSignal
+from complaints.models import RiskSignal
 
 pytestmark = pytest.mark.django_db
 

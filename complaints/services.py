@@ -34,10 +34,10 @@ from api.validators import field_error as _field_error
 from api.validators import require_county_region_code
 from api.workdays import CHINA_TZ, Deadline, add_working_days
 from core.rulebook import Unit, rule
+from incidents import services as incident_services
+from incidents.choices import Level, Source
+from incidents.models import IncidentTimeline
 
-from .. import services as incident_services
-from ..choices import Level, Source
-from ..models import IncidentTimeline
 from . import privacy, risk
 from .choices import (
     OPEN_COMPLAINT_STATUSES,

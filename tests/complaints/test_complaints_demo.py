@@ -4,8 +4,8 @@ and one risk signal."""
 import pytest
 from django.core.management import call_command
 
-from incidents.complaints.demo import seed_complaints
-from incidents.complaints.models import Complaint, RiskSignal
+from complaints.demo import seed_complaints
+from complaints.models import Complaint, RiskSignal
 
 pytestmark = pytest.mark.django_db
 

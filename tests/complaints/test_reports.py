@@ -22,10 +22,10 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from api.models import Notification
+from complaints import report_services
+from complaints import services as complaint_services
+from complaints.models import Complaint, Report, ReportTimeline
 from core.rulebook import rule
-from incidents.complaints import report_services
-from incidents.complaints import services as complaint_services
-from incidents.complaints.models import Complaint, Report, ReportTimeline
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")

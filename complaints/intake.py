@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from ..attachments import NotAnImage, TooManyPixels, strip_image_metadata
+from incidents.attachments import NotAnImage, TooManyPixels, strip_image_metadata
 
 PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 

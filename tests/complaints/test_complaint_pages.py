@@ -5,7 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from incidents.complaints.models import Complaint
+from complaints.models import Complaint
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from api.deadlines import register_sweeper
 
 
 class ComplaintsConfig(AppConfig):
-    name = "incidents.complaints"
+    name = "complaints"
     label = "complaints"
     verbose_name = _("Consumer complaints and risk signals")
 

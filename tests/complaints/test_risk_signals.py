@@ -13,9 +13,9 @@ from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from api.models import Notification
-from incidents.complaints.models import Complaint, RiskSignal
-from incidents.complaints.risk import signal_raise
-from incidents.complaints.services import complaint_submit
+from complaints.models import Complaint, RiskSignal
+from complaints.risk import signal_raise
+from complaints.services import complaint_submit
 from tests.factories import produce
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
 from api.permissions import organization_of
+from incidents.choices import Level
 
-from ..choices import Level
 from .models import Report
 
 

@@ -9,9 +9,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from PIL import Image
 
-from incidents.complaints import services
-from incidents.complaints.models import Complaint, ComplaintPhoto
-from incidents.complaints.privacy import decrypt_contact
+from complaints import services
+from complaints.models import Complaint, ComplaintPhoto
+from complaints.privacy import decrypt_contact
 
 PHONE = {"width": 390, "height": 844}
 ANDROID_UA = (

@@ -12,8 +12,8 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from api.models import Notification
-from incidents.complaints.models import Complaint, ComplaintPhoto, ComplaintTimeline
-from incidents.complaints.privacy import TRACKING_ALPHABET, decrypt_contact
+from complaints.models import Complaint, ComplaintPhoto, ComplaintTimeline
+from complaints.privacy import TRACKING_ALPHABET, decrypt_contact
 from incidents.models import Incident
 
 pytestmark = pytest.mark.django_db

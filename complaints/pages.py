@@ -18,9 +18,9 @@ from django.views.decorators.http import require_http_methods
 from rest_framework.exceptions import NotFound
 
 from core import rulebook
+from incidents.choices import Level
+from incidents.services import regulators_at
 
-from ..choices import Level
-from ..services import regulators_at
 from . import services
 from .intake import normalize_phone, parse_code
 from .throttles import ComplaintLookupThrottle, ComplaintSubmitThrottle

@@ -26,10 +26,10 @@ from api.validators import field_error as _field_error
 from api.validators import require_county_region_code
 from api.workdays import add_working_days
 from core.rulebook import rule
+from incidents import services as incident_services
+from incidents.choices import Level
+from incidents.models import Incident, IncidentTimeline
 
-from .. import services as incident_services
-from ..choices import Level
-from ..models import Incident, IncidentTimeline
 from . import privacy
 from . import services as complaint_services
 from .choices import (

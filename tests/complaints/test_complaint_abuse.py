@@ -8,7 +8,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from api import throttling
-from incidents.complaints.models import Complaint
+from complaints.models import Complaint
 
 pytestmark = pytest.mark.django_db
 SUBMIT = "/api/v1/public/complaints/"

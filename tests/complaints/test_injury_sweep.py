@@ -15,15 +15,15 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from api.models import Notification
-from incidents import services as incident_services
-from incidents.complaints.models import PendingInjuryCheck, RiskSignal
-from incidents.complaints.risk import (
+from complaints.models import PendingInjuryCheck, RiskSignal
+from complaints.risk import (
     _batch_window,
     _people,
     sliding_casualties,
     window_casualties,
 )
-from incidents.complaints.services import complaint_submit, incident_injuries_sweep
+from complaints.services import complaint_submit, incident_injuries_sweep
+from incidents import services as incident_services
 from tests.factories import produce
 
 pytestmark = pytest.mark.django_db

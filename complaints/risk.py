@@ -25,11 +25,11 @@ from django.utils.translation import gettext as _
 
 from api.models import Organization
 from api.outbox import notify
+from incidents import services as incident_services
+from incidents.choices import Level
+from incidents.choices import Status as IncidentStatus
+from incidents.models import Incident, IncidentBatch
 
-from .. import services as incident_services
-from ..choices import Level
-from ..choices import Status as IncidentStatus
-from ..models import Incident, IncidentBatch
 from .choices import SignalKind, SignalStatus
 from .models import (
     Complaint,

@@ -12,8 +12,8 @@ from django.utils.translation import pgettext_lazy
 from api.models import Organization, TimeStampedModel
 from api.permissions import organization_of
 from api.timeline import TimelineEntry
+from incidents.models import Incident
 
-from ..models import Incident
 from .choices import (
     OPEN_COMPLAINT_STATUSES,
     OPEN_REPORT_STATUSES,

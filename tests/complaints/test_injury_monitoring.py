@@ -13,9 +13,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from api.models import Notification
+from complaints.models import RiskSignal
+from complaints.services import complaint_submit
 from incidents import services as incident_services
-from incidents.complaints.models import RiskSignal
-from incidents.complaints.services import complaint_submit
 from tests.factories import produce
 
 pytestmark = pytest.mark.django_db
