@@ -1,8 +1,8 @@
-"""What every app shares, and the bottom layer of the apps: organizations, memberships and
-roles, token auth, permissions, the problem+json error format, pagination, throttling, the
-OpenAPI schema, outbound HTTP safety, the transactional outbox, append-only timelines, the
-Chinese working-day calendar and the deadline-sweeper registry (``manage.py sweep_deadlines``).
+"""The HTTP API layer: token and session authentication, the DRF permission classes, the
+problem+json error format (``exceptions``, ``outage``), content negotiation and parsing with
+limits, pagination, throttling by client address, the OpenAPI schema, and the routes of
+``/api/v1/`` for organizations, accounts and the rules.
 
-Imports no other app of the project: apps above it register with it (sweepers, outbox
-listeners) from their ``AppConfig.ready()``.
+Stands on ``core`` (the domain) and below the apps whose views use it (``trace``,
+``incidents``, ``complaints``, ``recalls``); it holds no models.
 """

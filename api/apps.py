@@ -3,8 +3,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ApiConfig(AppConfig):
-    name = "api"
-    verbose_name = _("Organizations and access")
+    """The HTTP API layer: authentication, problem+json errors, pagination, negotiation,
+    parsing, throttles, the schema and the routes. It holds no models (the domain core is
+    ``core``, which keeps the Django label ``api``)."""
 
-    def ready(self):
-        from . import checks  # noqa: F401 - registers the system checks
+    name = "api"
+    label = "http_api"
+    verbose_name = _("HTTP API")

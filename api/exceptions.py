@@ -16,7 +16,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .degrade import DATABASE_ERRORS, database_failed, database_retry_after
+from core.degrade import DATABASE_ERRORS, database_failed, database_retry_after
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://suyuan.cn/problems/"

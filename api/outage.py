@@ -24,7 +24,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .degrade import DATABASE_ERRORS, database_failed, database_retry_after
+from core.degrade import DATABASE_ERRORS, database_failed, database_retry_after
+
 from .exceptions import PROBLEM_BASE, PROBLEM_CONTENT_TYPE, database_unavailable_detail
 
 MACHINE_PATHS = ("/api/", "/epcis/")

@@ -27,7 +27,7 @@ from django_filters.fields import IsoDateTimeField
 from rest_framework import exceptions
 from rest_framework.parsers import BaseParser
 
-from .validators import validate_storable_datetime
+from core.validators import validate_storable_datetime
 
 # The largest key a 64-bit integer column holds (PostgreSQL bigint, SQLite INTEGER).
 MAX_ID = 2**63 - 1

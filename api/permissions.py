@@ -1,13 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-
-def organization_of(user):
-    """The organization a signed-in user acts for, or None."""
-    if not user or not user.is_authenticated:
-        return None
-    membership = getattr(user, "membership", None)
-    return membership.organization if membership else None
+from core.models import organization_of  # noqa: F401 - the HTTP layer's callers use it here too
 
 
 class IsMember(BasePermission):

@@ -3,10 +3,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.models import Membership, Organization
 from core.rulebook import Rule
 from core.rulebook.model import STATUS_VALUES, UNIT_VALUES
-
-from .models import Membership, Organization
 
 
 class OrganizationSerializer(serializers.ModelSerializer):

@@ -3,7 +3,7 @@
 DRF's throttles keep each client's recent request times in the default cache. That cache fails
 open (``config.cache``: with Redis down a read is a miss and a write is dropped), which for a
 throttle would mean "no request was ever seen": every limit gone. So the throttles here keep
-their counts in ``ThrottleCache``: the shared cache while Redis answers; while ``api.degrade``
+their counts in ``ThrottleCache``: the shared cache while Redis answers; while ``core.degrade``
 knows it down, a small SQLite file shared by every process of this host
 (``THROTTLE_FALLBACK_FILE``, under ``var/``); and should that file be unusable too, this
 process's memory. The limits stay on through an outage, per host instead of site-wide, and
@@ -28,8 +28,9 @@ from django.core.cache import cache as shared_cache
 from django.core.cache.backends.locmem import LocMemCache
 from rest_framework import throttling
 
+from core.degrade import redis_down
+
 from .client import client_address
-from .degrade import redis_down
 
 logger = logging.getLogger("suyuan.throttle")
 

@@ -20,9 +20,9 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from core import rulebook
+from core.models import Organization
 
 from .exceptions import PROBLEM_BASE, PROBLEM_CONTENT_TYPE
-from .models import Organization
 from .permissions import IsMember, organization_of
 from .serializers import (
     MeSerializer,

@@ -247,7 +247,7 @@ def main(which: str) -> None:
     from biip.checksums import gs1_standard_check_digit
     from knox.models import AuthToken
 
-    from api.validators import credit_code_check_character
+    from core.validators import credit_code_check_character
     from tests.factories import EnterpriseFactory, UserFactory
 
     name = f"replay-{uuid.uuid4().hex[:8]}"

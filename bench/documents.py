@@ -47,7 +47,7 @@ def parties():
     from trace.models import Product
 
     def party(name_en_prefix: str):
-        from api.models import Organization
+        from core.models import Organization
 
         org = Organization.objects.filter(name_en__startswith=name_en_prefix).order_by("id").first()
         membership = org.memberships.select_related("user").first()

@@ -10,7 +10,7 @@ from bench.common import Context, Measure, sample_lots, short_of, summary_ms
 def run(ctx: Context) -> list[Measure]:
     from rest_framework.test import APIClient
 
-    from api.models import Organization
+    from core.models import Organization
 
     national = (
         Organization.objects.filter(kind="regulator", level="national").order_by("id").first()
@@ -19,7 +19,7 @@ def run(ctx: Context) -> list[Measure]:
     if user is None:
         from django.contrib.auth import get_user_model
 
-        from api.models import Membership
+        from core.models import Membership
 
         account = get_user_model().objects.create(username=f"bench-national-{national.pk}")
         Membership.objects.create(user=account, organization=national, role="viewer")

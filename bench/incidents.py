@@ -58,9 +58,9 @@ def _world(rng: random.Random):
     """Regulators of one province (13 cities, 100 counties) and 300 reporting enterprises."""
     from django.contrib.auth import get_user_model
 
-    from api.choices import OrganizationKind, RegulatorLevel
-    from api.models import Membership, Organization, WebhookEndpoint
-    from api.validators import credit_code_check_character
+    from core.choices import OrganizationKind, RegulatorLevel
+    from core.models import Membership, Organization, WebhookEndpoint
+    from core.validators import credit_code_check_character
 
     province = "32"
     counties = [
@@ -316,7 +316,7 @@ def _bare_sweep(now, chunk: int, template: dict) -> float:
     from django.db import connection, transaction
     from psycopg2.extras import execute_values
 
-    from api.models import Notification
+    from core.models import Notification
     from incidents.models import Incident, IncidentTimeline
 
     t_fields = [f for f in IncidentTimeline._meta.concrete_fields if not f.primary_key]
@@ -415,7 +415,7 @@ def _sweep_measure(*, now, open_ids: list[int], due: int, repetitions: int) -> d
     for the other."""
     from django.conf import settings
 
-    from api.models import Notification
+    from core.models import Notification
     from incidents.models import Incident, IncidentTimeline
     from incidents.services import SWEEP_FIELDS, incidents_sweep
 
@@ -515,7 +515,7 @@ def _list_measure(*, world: dict, now, samples: int, rng: random.Random) -> dict
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from api.models import Membership
+    from core.models import Membership
     from incidents.listing import list_changed
 
     User = get_user_model()

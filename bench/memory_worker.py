@@ -47,7 +47,7 @@ def web(path: str, org_id: int, user_id: int) -> dict:
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
-    from api.models import Organization
+    from core.models import Organization
 
     organization = Organization.objects.get(pk=org_id)
     user = get_user_model().objects.get(pk=user_id)

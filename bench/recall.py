@@ -38,7 +38,7 @@ def _give_addresses(recall) -> int:
     returns how many consignees had no address before."""
     from django.contrib.auth import get_user_model
 
-    from api.models import Membership
+    from core.models import Membership
 
     orgs = list(recall.notices.filter(included=True).values_list("organization_id", flat=True))
     bare = Membership.objects.filter(organization_id__in=orgs, user__email="")
@@ -55,7 +55,7 @@ def run(ctx: Context) -> list[Measure]:
 
     from django.test import Client
 
-    from api.models import Membership, Notification
+    from core.models import Membership, Notification
     from recalls import services
     from recalls.drill import recall_drill
     from recalls.models import RecallNotice

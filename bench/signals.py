@@ -60,9 +60,9 @@ def _world():
     from trace.core.choices import ProductCategory
     from trace.models import Batch, Product
 
-    from api.choices import OrganizationKind
-    from api.models import Organization
-    from api.validators import credit_code_check_character
+    from core.choices import OrganizationKind
+    from core.models import Organization
+    from core.validators import credit_code_check_character
 
     body = f"91{REGION}MA0BENCH1"
     producer, _ = Organization.objects.get_or_create(

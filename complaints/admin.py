@@ -4,7 +4,7 @@ reporter never shown here."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from api.admin import ReadOnlyAdmin, ReadOnlyTimelineInline
+from core.admin import ReadOnlyAdmin, ReadOnlyTimelineInline
 
 from .models import (
     Complaint,

@@ -4,7 +4,7 @@ from django.apps import AppConfig
 from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
-from api.deadlines import register_sweeper
+from core.deadlines import register_sweeper
 
 
 class ComplaintsConfig(AppConfig):

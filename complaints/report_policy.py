@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
-from api.permissions import organization_of
+from core.models import organization_of
 from incidents.choices import Level
 
 from .models import Report

@@ -21,11 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
-from api.outbox import notify_each
-from api.validators import field_error as _field_error
-from api.validators import require_county_region_code
-from api.workdays import add_working_days
+from core.outbox import notify_each
 from core.rulebook import rule
+from core.validators import field_error as _field_error
+from core.validators import require_county_region_code
+from core.workdays import add_working_days
 from incidents import services as incident_services
 from incidents.choices import Level
 from incidents.models import Incident, IncidentTimeline

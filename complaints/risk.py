@@ -23,8 +23,8 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.models import Organization
-from api.outbox import notify
+from core.models import Organization
+from core.outbox import notify
 from incidents import services as incident_services
 from incidents.choices import Level
 from incidents.choices import Status as IncidentStatus

@@ -28,12 +28,12 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
 from api.exceptions import Conflict
-from api.outbox import notify_each
-from api.permissions import organization_of
-from api.validators import field_error as _field_error
-from api.validators import require_county_region_code
-from api.workdays import CHINA_TZ, Deadline, add_working_days
+from core.models import organization_of
+from core.outbox import notify_each
 from core.rulebook import Unit, rule
+from core.validators import field_error as _field_error
+from core.validators import require_county_region_code
+from core.workdays import CHINA_TZ, Deadline, add_working_days
 from incidents import services as incident_services
 from incidents.choices import Level, Source
 from incidents.models import IncidentTimeline

@@ -1,6 +1,6 @@
 """Django's Redis cache, failing open: with Redis down, a miss instead of a 500.
 
-Every operation consults ``api.degrade``: while Redis is known down it is not
+Every operation consults ``core.degrade``: while Redis is known down it is not
 tried at all (no timeout per request); a failed call marks it down (one log
 line) and answers as an empty cache would. Reads miss, writes are dropped,
 so pages are rendered from the database; the throttles notice the outage and count
@@ -13,7 +13,7 @@ from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from api.degrade import redis_available, redis_down, redis_failed, redis_succeeded
+from core.degrade import redis_available, redis_down, redis_failed, redis_succeeded
 
 FAILURES = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
 

@@ -5,7 +5,7 @@ from kombu.exceptions import OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from api.degrade import redis_available, redis_failed, redis_succeeded
+from core.degrade import redis_available, redis_failed, redis_succeeded
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -23,7 +23,7 @@ class ResilientTask(Task):
 
     With Redis (the broker) down, ``delay``/``apply_async`` neither fail the request that
     queued the task nor lose it: the task runs at once in this process (as on the embedded
-    setup), after the one log line of ``api.degrade``. A ``countdown``/``eta`` is not
+    setup), after the one log line of ``core.degrade``. A ``countdown``/``eta`` is not
     honoured inline; tasks here are idempotent and safe to run early.
     """
 

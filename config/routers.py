@@ -5,7 +5,7 @@ Every write goes to the primary (``default``). A read goes to a replica only whe
 these hold, and to the primary otherwise:
 
 - replicas are configured (``settings.DATABASE_REPLICAS``, the aliases made from the URLs);
-- the read was marked replica-safe (``api.replicas``): a whole view listed in
+- the read was marked replica-safe (``core.replicas``): a whole view listed in
   ``REPLICA_VIEWS``, or one block inside ``replica_reads()``;
 - nothing in this request has written yet, and its method is safe (GET, HEAD, OPTIONS);
 - the primary is not inside a transaction (``select_for_update``, a service's atomic block);
@@ -21,7 +21,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from api.replicas import allow_replica_reads, pin_to_primary, replica_for, request_scope
+from core.replicas import allow_replica_reads, pin_to_primary, replica_for, request_scope
 
 # Views whose every read may come from a replica: history shown to a reader, never a decision.
 REPLICA_VIEWS = frozenset(

@@ -576,7 +576,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "IncidentGradeEnum": "incidents.choices.Grade",
     "IncidentLevelEnum": "incidents.choices.Level",
     "IncidentKindEnum": "incidents.choices.Kind",
-    "OrganizationKindEnum": "api.choices.OrganizationKind",
+    "OrganizationKindEnum": "core.choices.OrganizationKind",
     "IncidentStatusEnum": "incidents.choices.Status",
     "IncidentSourceEnum": "incidents.choices.Source",
     "IncidentTransferTargetEnum": "incidents.choices.TransferTarget",
@@ -740,4 +740,4 @@ LOGGING = {
 # The administrative division list (GB/T 2260) every typed region code is checked against: JSON
 # with "year", "source" and "codes" (code → name), kept up to date by
 # ``manage.py update_region_codes <file>`` (which rewrites this file).
-REGION_CODES_FILE = env_str("REGION_CODES_FILE", str(BASE_DIR / "api" / "data" / "gb2260.json"))
+REGION_CODES_FILE = env_str("REGION_CODES_FILE", str(BASE_DIR / "core" / "data" / "gb2260.json"))

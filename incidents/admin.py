@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from api.admin import ReadOnlyAdmin, ReadOnlyTimelineInline
+from core.admin import ReadOnlyAdmin, ReadOnlyTimelineInline
 
 from .models import Incident, IncidentAttachment, IncidentTimeline, QualityAward
 

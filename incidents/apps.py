@@ -11,9 +11,9 @@ class IncidentsConfig(AppConfig):
 
         from django.db.models.signals import post_delete, post_save
 
-        from api.deadlines import register_sweeper
-        from api.models import Notification
-        from api.outbox import notification_delivered
+        from core.deadlines import register_sweeper
+        from core.models import Notification
+        from core.outbox import notification_delivered
 
         from . import listing, receivers, services
         from .demo import seed_incidents

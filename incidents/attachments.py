@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 from rest_framework import exceptions
 
-from api.permissions import organization_of
+from core.models import organization_of
 
 from .models import Incident, IncidentAttachment
 from .policy import TRANSITIONS

@@ -20,15 +20,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
-from api.bulk import Json, insert_rows, update_rows
 from api.exceptions import Conflict
-from api.models import Organization
-from api.outbox import bulk_notifications, notify_each
-from api.permissions import organization_of
-from api.timeline import json_value
-from api.validators import field_error as _field_error
-from api.validators import require_county_region_code
-from api.workdays import add_working_days
+from core.bulk import Json, insert_rows, update_rows
+from core.models import Organization, organization_of
+from core.outbox import bulk_notifications, notify_each
+from core.timeline import json_value
+from core.validators import field_error as _field_error
+from core.validators import require_county_region_code
+from core.workdays import add_working_days
 
 from . import policy
 from .choices import LEVEL_ORDER, Grade, Kind, Level, Source, Status, TransferTarget, level_rank

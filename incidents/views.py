@@ -9,9 +9,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.models import Organization
 from api.permissions import IsMember, organization_of
 from api.viewsets import ScopedViewSetMixin
+from core.models import Organization
 
 from . import serializers as s
 from . import services

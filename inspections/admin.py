@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from api.admin import ReadOnlyAdmin, ReadOnlyTimelineInline
+from core.admin import ReadOnlyAdmin, ReadOnlyTimelineInline
 
 from .models import SpotCheck, SpotCheckDraw, SpotCheckTimelineEntry
 

@@ -19,8 +19,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 
-from api.models import Organization
-from api.permissions import organization_of
+from core.models import Organization, organization_of
 
 from .choices import SpotCheckStatus
 from .models import SpotCheck

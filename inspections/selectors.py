@@ -11,7 +11,7 @@ from datetime import date, datetime
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from api.models import Organization
+from core.models import Organization
 
 from .choices import SpotCheckResult, SpotCheckStatus
 from .draw import ALGORITHM, draw

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers import OrganizationRefSerializer
-from api.validators import validate_region_code
+from core.validators import validate_region_code
 
 from .choices import SpotCheckResult
 from .models import SpotCheck, SpotCheckDraw, SpotCheckTimelineEntry

@@ -15,10 +15,10 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.choices import OrganizationKind, Role
 from api.exceptions import Conflict
-from api.models import Organization
-from api.validators import field_error, validate_region_code
+from core.choices import OrganizationKind, Role
+from core.models import Organization
+from core.validators import field_error, validate_region_code
 
 from . import policy
 from .choices import SeedSource, SpotCheckResult

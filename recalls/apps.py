@@ -10,8 +10,8 @@ class RecallsConfig(AppConfig):
         from trace.consumer.extensions import register_notice_provider
         from trace.demo.extras import register_demo_seeder
 
-        from api.deadlines import register_sweeper
-        from api.outbox import notification_delivered
+        from core.deadlines import register_sweeper
+        from core.outbox import notification_delivered
 
         from . import public_views, receivers, sweeps
         from .demo import seed_recall_demo

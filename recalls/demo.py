@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from api.models import Organization
+from core.models import Organization
 
 from . import services
 from .choices import RecallType

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from api.models import Organization
+from core.models import Organization
 
 from .models import RecallDrill
 from .selectors import ZERO, compute_scope

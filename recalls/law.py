@@ -10,7 +10,7 @@ report intervals, FDA's level B, which is set case by case).
 
 Counting (Civil Code Art. 201): an hour limit runs from the moment; a day limit starts the day
 after and ends at 24:00 (China time) of its last day; working days skip holidays
-(``api.workdays``).
+(``core.workdays``).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.workdays import CHINA_TZ, add_working_days
 from core.rulebook import Rule, Unit, day_of
 from core.rulebook import rule as rulebook_rule
+from core.workdays import CHINA_TZ, add_working_days
 
 from .choices import RecallCategory, RecallType
 from .models import Recall

@@ -16,9 +16,8 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from api.models import Organization, TimeStampedModel
-from api.permissions import organization_of
-from api.timeline import TimelineEntry
+from core.models import Organization, TimeStampedModel, organization_of
+from core.timeline import TimelineEntry
 from incidents.models import Incident
 
 from .choices import (

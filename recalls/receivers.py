@@ -1,7 +1,7 @@
 """What recalls hears from lower layers: the outbox's delivery results, written
 on the recall's timeline (sent, or failed after the last retry)."""
 
-from api.models import Notification
+from core.models import Notification
 
 from .models import Recall, RecallNotice
 from .services import log_entry

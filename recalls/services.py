@@ -2,7 +2,7 @@
 
 Each locks the recall row, checks the transition table below, saves, and
 appends its timeline row in the same transaction. Notices go to the outbox
-(``api.outbox.notify``) inside the transaction and are delivered after commit.
+(``core.outbox.notify``) inside the transaction and are delivered after commit.
 """
 
 from __future__ import annotations
@@ -27,13 +27,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
-from api.choices import OrganizationKind, RegulatorLevel
 from api.exceptions import Conflict
-from api.models import Organization
-from api.outbox import notify, notify_each
 from api.parsing import clean_text, parse_decimal
-from api.permissions import organization_of
-from api.validators import field_error as _field_error
+from core.choices import OrganizationKind, RegulatorLevel
+from core.models import Organization, organization_of
+from core.outbox import notify, notify_each
+from core.validators import field_error as _field_error
 from incidents import services as incident_services
 from incidents.models import Incident
 

@@ -1,4 +1,4 @@
-"""The recalls' part of the deadline sweep (registered with ``api.deadlines``):
+"""The recalls' part of the deadline sweep (registered with ``core.deadlines``):
 silent consignees reminded, then escalated; overdue progress and summary
 reports escalated. Exactly once per due time: each row's next check moves
 forward in the transaction that acts on it, under ``skip_locked``.
@@ -20,7 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.outbox import notify
+from core.outbox import notify
 
 from .choices import RecallStatus as S
 from .models import Recall, RecallNotice

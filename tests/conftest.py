@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from api.choices import RegulatorLevel, Role
+from core.choices import RegulatorLevel, Role
 from tests.browser import launch_browser
 from tests.factories import EnterpriseFactory, ProductFactory, RegulatorFactory, UserFactory
 

@@ -8,9 +8,9 @@ import factory
 from biip.checksums import gs1_standard_check_digit
 from django.contrib.auth import get_user_model
 
-from api.choices import OrganizationKind, RegulatorLevel, Role
-from api.models import Membership, Organization
-from api.validators import credit_code_check_character
+from core.choices import OrganizationKind, RegulatorLevel, Role
+from core.models import Membership, Organization
+from core.validators import credit_code_check_character
 
 _serial = count(1)
 

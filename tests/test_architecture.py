@@ -348,3 +348,21 @@ def test_upper_apps_reach_the_consumer_page_only_through_its_extensions(graph):
     assert registries == [("trace.consumer.extensions", "register_notice_provider")]
     for app in ("recalls.apps", "complaints.apps"):
         assert "trace.consumer.extensions" in graph[app].imports, app
+
+
+def test_api_is_the_http_layer_and_core_the_domain(graph):
+    """``api`` holds the HTTP layer and no models; the domain's models, outbox, calendar and
+    timelines are ``core``'s (which keeps the Django label ``api`` for its tables)."""
+    assert not (ROOT / "api" / "models.py").exists()
+    assert not (ROOT / "api" / "migrations").exists()
+    for module in ("core.models", "core.outbox", "core.workdays", "core.timeline", "core.bulk"):
+        assert module in graph, module
+    http = {"rest_framework.views", "rest_framework.viewsets", "rest_framework.generics"}
+    core_views = sorted(
+        m.name
+        for m in graph.values()
+        if _app(m.name) == "core"
+        for node in ast.walk(ast.parse(m.path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and node.module in http
+    )
+    assert core_views == []

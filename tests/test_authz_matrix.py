@@ -46,11 +46,11 @@ from drf_spectacular.generators import SchemaGenerator
 from PIL import Image
 from rest_framework.test import APIClient
 
-from api.choices import RegulatorLevel
 from complaints.models import ConsumerWarning
 from complaints.report_services import report_submit
 from complaints.risk import signal_raise
 from complaints.services import complaint_submit
+from core.choices import RegulatorLevel
 from incidents import services as incident_services
 from incidents.attachments import incident_attach
 from inspections import services as inspection_services

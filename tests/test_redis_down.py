@@ -20,9 +20,9 @@ import pytest
 from django.conf import settings
 from django.test import RequestFactory
 
-from api import degrade
 from config.celery import app as celery_app
 from config.wsgi import application  # imported before any test: it configures logging
+from core import degrade
 from tests.factories import produce, recall
 from tests.trace.epcis.conftest import document, object_event
 

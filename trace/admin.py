@@ -14,8 +14,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from api.admin import ReadOnlyAdmin
-from api.permissions import organization_of
+from core.admin import ReadOnlyAdmin
+from core.models import organization_of
 
 from .core import services
 from .models import Batch, ChainDigest, ChainHead, Custody, Event, Product, ScanLog, Site

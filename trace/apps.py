@@ -25,7 +25,7 @@ class TraceConfig(AppConfig):
         from trace.epcis import receivers as epcis_receivers
         from trace.epcis.tasks import requeue_capture_jobs
 
-        from api.deadlines import register_sweeper
+        from core.deadlines import register_sweeper
 
         consumer_receivers.connect()
         epcis_receivers.connect()

@@ -9,9 +9,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from api.models import Organization, TimeStampedModel
-from api.permissions import organization_of
-from api.validators import validate_region_code
+from core.models import Organization, TimeStampedModel, organization_of
+from core.validators import validate_region_code
 
 # --- who sees what ------------------------------------------------------------
 #

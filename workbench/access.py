@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from api.permissions import organization_of
+from core.models import organization_of
 
 
 def refused(request: HttpRequest, reason: str, status: int = 403) -> HttpResponse:

@@ -32,10 +32,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.choices import OrganizationKind
-from api.models import Organization
 from complaints.choices import ComplaintStatus
 from complaints.models import Complaint
+from core.choices import OrganizationKind
+from core.models import Organization
 from incidents.choices import Grade
 from incidents.models import Incident, IncidentTimeline, QualityAward
 from incidents.policy import COUNTS_IN_CREDIT_RECORD

@@ -16,9 +16,9 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.models import Organization
 from complaints.choices import ComplaintStatus, SignalStatus
 from complaints.models import Complaint, ConsumerWarning, RiskSignal
+from core.models import Organization
 from incidents.choices import Grade, Source
 from incidents.models import Incident
 from recalls.models import Recall

@@ -5,7 +5,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from api.timeline import append_only_sql
+from core.timeline import append_only_sql
 
 
 class Migration(migrations.Migration):

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from api.timeline import append_only_sql
+from core.timeline import append_only_sql
 
 
 class Migration(migrations.Migration):

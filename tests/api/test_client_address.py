@@ -16,11 +16,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from rest_framework.test import APIClient
 
-from api.checks import trusted_proxies_behind_a_proxy
-from api.choices import RegulatorLevel
 from api.client import client_address
 from api.throttling import throttle_ident
 from complaints.models import Complaint
+from core.checks import trusted_proxies_behind_a_proxy
+from core.choices import RegulatorLevel
 from tests.factories import RegulatorFactory, UserFactory, produce
 
 ATTACKER = "198.51.100.20"

@@ -8,8 +8,8 @@ import json
 import pytest
 from django.db import OperationalError
 
-from api import degrade
 from api.outage import server_error
+from core import degrade
 
 
 @pytest.fixture(autouse=True)

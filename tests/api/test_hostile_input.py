@@ -22,8 +22,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 
 from api import parsing
-from api.models import Organization
 from complaints.models import Complaint, RiskSignal
+from core.models import Organization
 from incidents.models import Incident
 from recalls import services as recall_services
 from recalls.models import Recall, RecallAcknowledgement, RecallAckToken, RecallNotice

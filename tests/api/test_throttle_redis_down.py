@@ -16,10 +16,10 @@ import pytest
 import redis
 from rest_framework.test import APIClient
 
-from api import degrade
-from api.choices import RegulatorLevel
 from api.throttling import AnonRateThrottle
 from complaints.models import Complaint
+from core import degrade
+from core.choices import RegulatorLevel
 from tests.factories import RegulatorFactory, produce
 from tests.test_redis_down import RedisProcess, _point_at
 

@@ -11,9 +11,9 @@ from django.db import DatabaseError, connection, transaction
 from PIL import Image
 from rest_framework.test import APIClient
 
-from api.models import Notification
 from complaints.models import Complaint, ComplaintPhoto, ComplaintTimeline
 from complaints.privacy import TRACKING_ALPHABET, decrypt_contact
+from core.models import Notification
 from incidents.models import Incident
 
 pytestmark = pytest.mark.django_db

@@ -18,8 +18,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from rest_framework.test import APIClient
 
-from api.models import Notification, Organization
 from complaints.models import RiskSignal
+from core.models import Notification, Organization
 
 pytestmark = pytest.mark.django_db
 

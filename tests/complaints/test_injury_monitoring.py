@@ -12,9 +12,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from api.models import Notification
 from complaints.models import RiskSignal
 from complaints.services import complaint_submit
+from core.models import Notification
 from incidents import services as incident_services
 from tests.factories import produce
 

@@ -14,7 +14,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from api.models import Notification
 from complaints.models import PendingInjuryCheck, RiskSignal
 from complaints.risk import (
     _batch_window,
@@ -23,6 +22,7 @@ from complaints.risk import (
     window_casualties,
 )
 from complaints.services import complaint_submit, incident_injuries_sweep
+from core.models import Notification
 from incidents import services as incident_services
 from tests.factories import produce
 

@@ -21,10 +21,10 @@ from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from api.models import Notification
 from complaints import report_services
 from complaints import services as complaint_services
 from complaints.models import Complaint, Report, ReportTimeline
+from core.models import Notification
 from core.rulebook import rule
 
 pytestmark = pytest.mark.django_db

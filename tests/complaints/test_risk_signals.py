@@ -12,10 +12,10 @@ from django.core.management import call_command
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
-from api.models import Notification
 from complaints.models import Complaint, RiskSignal
 from complaints.risk import signal_raise
 from complaints.services import complaint_submit
+from core.models import Notification
 from tests.factories import produce
 
 pytestmark = pytest.mark.django_db

@@ -429,7 +429,7 @@ def test_a_malformed_override_refuses_to_start(settings, overrides, message):
         rulebook.rule("food_recall.grade1.start_hours", on=NEW_TEXT_FIRST_DAY)
     assert message in str(refused.value)
     with pytest.raises(ImproperlyConfigured, match="RULEBOOK_OVERRIDES"):
-        apps.get_app_config("core").ready()  # what every start runs
+        apps.get_app_config("api").ready()  # what every start runs (the core app: label "api")
 
 
 def test_the_override_setting_is_read_from_json_in_the_environment(monkeypatch):

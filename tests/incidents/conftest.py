@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from api.choices import RegulatorLevel
 from config.celery import app
+from core.choices import RegulatorLevel
 from tests.conftest import Persona
 from tests.factories import (
     EnterpriseFactory,

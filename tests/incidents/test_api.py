@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
-from api.choices import Role
+from core.choices import Role
 from incidents import services
 from incidents.filters import IncidentFilterSet
 from incidents.models import Incident, IncidentAttachment, IncidentTimeline

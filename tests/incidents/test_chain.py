@@ -11,8 +11,8 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 
-from api.deadlines import sweep_all
-from api.models import Notification
+from core.deadlines import sweep_all
+from core.models import Notification
 from incidents import services
 from incidents.models import Incident, IncidentTimeline, QualityAward
 from incidents.services import incidents_sweep

@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from api.models import Notification
+from core.models import Notification
 from incidents.demo import seed_incidents
 from incidents.models import Incident
 

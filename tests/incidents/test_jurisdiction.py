@@ -12,7 +12,7 @@ from trace.core import services as trace_services
 
 import pytest
 
-from api.choices import RegulatorLevel
+from core.choices import RegulatorLevel
 from incidents import services
 from incidents.models import Incident, IncidentTimeline
 from tests.conftest import Persona

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.apps import apps as django_apps
 
-from api.models import Notification
+from core.models import Notification
 from incidents import services
 from incidents.models import Incident, IncidentTimeline
 from incidents.services import incidents_sweep

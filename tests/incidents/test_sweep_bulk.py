@@ -11,7 +11,7 @@ from django.core import mail
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from api.models import Notification, WebhookEndpoint
+from core.models import Notification, WebhookEndpoint
 from incidents import services
 from incidents.models import Incident, IncidentTimeline, QualityAward
 from incidents.services import SWEEP_FIELDS, incidents_sweep

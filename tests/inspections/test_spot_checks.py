@@ -21,8 +21,8 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
 
-from api.choices import RegulatorLevel, Role
 from api.exceptions import Conflict
+from core.choices import RegulatorLevel, Role
 from inspections import draw as drawing
 from inspections import selectors, services
 from inspections.choices import SpotCheckResult, SpotCheckStatus

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from api.workdays import CHINA_TZ
+from core.workdays import CHINA_TZ
 from recalls import services
 from recalls.models import (
     Recall,

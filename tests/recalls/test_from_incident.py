@@ -10,7 +10,7 @@ from trace.core import services as trace_services
 import pytest
 from django.utils import timezone
 
-from api.choices import RegulatorLevel
+from core.choices import RegulatorLevel
 from incidents import services as incident_services
 from incidents.models import Incident, IncidentTimeline
 from recalls.models import Recall, RecallTimelineEntry

@@ -10,8 +10,8 @@ from trace.core import services as trace_services
 import pytest
 from django.utils import timezone
 
-from api.workdays import CHINA_TZ, working_days_between
 from core.rulebook import rule
+from core.workdays import CHINA_TZ, working_days_between
 from recalls import services
 from recalls.models import Recall
 from tests.factories import ProductFactory

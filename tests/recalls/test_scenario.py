@@ -18,10 +18,10 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from api.deadlines import sweep_all
-from api.models import Notification
-from api.outbox import deliver
-from api.workdays import CHINA_TZ
+from core.deadlines import sweep_all
+from core.models import Notification
+from core.outbox import deliver
+from core.workdays import CHINA_TZ
 from recalls.demo import seed_recall_demo
 from recalls.models import Recall, RecallNotice
 

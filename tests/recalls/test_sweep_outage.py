@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F, Min
 from django.utils import timezone
 
-from api.workdays import CHINA_TZ
+from core.workdays import CHINA_TZ
 from recalls import services
 from recalls.models import Recall, RecallNotice, RecallTimelineEntry
 from recalls.sweeps import sweep_recalls

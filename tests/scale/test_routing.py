@@ -17,9 +17,9 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import resolve
 
-from api.models import Membership
-from api.replicas import replica_reads, request_scope
 from config.routers import ReplicaReadsMiddleware, ReplicaRouter
+from core.models import Membership
+from core.replicas import replica_reads, request_scope
 
 ROOT = Path(__file__).resolve().parents[2]
 router = ReplicaRouter()

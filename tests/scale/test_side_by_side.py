@@ -29,8 +29,8 @@ from django.core.management import call_command
 from django.db import connection
 from knox.models import AuthToken
 
-from api.choices import RegulatorLevel
 from config.celery import app as celery_app
+from core.choices import RegulatorLevel
 from incidents import services
 from incidents.models import Incident, IncidentTimeline
 from tests.factories import (

@@ -131,7 +131,7 @@ def test_distributor_signs_in_on_the_phone_and_receives_through_the_form(
 
     from django.contrib.auth import get_user_model
 
-    from api.models import Organization
+    from core.models import Organization
 
     producer = get_user_model().objects.get(username="producer")
     distributor = Organization.objects.get(memberships__user__username="distributor")

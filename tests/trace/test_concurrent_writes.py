@@ -22,7 +22,7 @@ from django.db.models import Value
 from django.db.models.functions import Concat
 from rest_framework.test import APIClient
 
-from api.models import Organization
+from core.models import Organization
 from tests.factories import EnterpriseFactory, produce
 
 THREADS = 8

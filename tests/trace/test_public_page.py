@@ -13,7 +13,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from api.choices import Role
+from core.choices import Role
 from tests.factories import (
     ProductFactory,
     SiteFactory,

@@ -24,7 +24,7 @@ from django.db.models import Exists, OuterRef
 from django.test.utils import CaptureQueriesContext
 from rest_framework.renderers import JSONRenderer
 
-from api.models import Organization
+from core.models import Organization
 from tests.factories import ProductFactory, SiteFactory, produce
 
 # --- the reference: the ORM reads these selectors replaced ---------------------------

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from api.choices import RegulatorLevel
 from complaints import services as complaint_services
 from complaints.demo import seed_complaints
+from core.choices import RegulatorLevel
 from incidents import services as incident_services
 from incidents.demo import seed_incidents
 from incidents.models import Incident

@@ -13,8 +13,8 @@ from trace.models import Batch
 import pytest
 from django.utils import timezone
 
-from api.choices import RegulatorLevel
 from complaints import services as complaint_services
+from core.choices import RegulatorLevel
 from tests.factories import (
     EnterpriseFactory,
     ProductFactory,

@@ -13,8 +13,8 @@ import pytest
 from django.utils import timezone, translation
 from PIL import Image
 
-from api.choices import Role
-from api.models import Membership
+from core.choices import Role
+from core.models import Membership
 from incidents.models import Incident, IncidentAttachment
 from recalls.demo import seed_recall_demo
 from recalls.models import Recall, RecallDrill

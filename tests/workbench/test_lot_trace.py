@@ -19,8 +19,8 @@ from django.db import transaction
 from django.test import Client
 from openpyxl import load_workbook
 
-from api.choices import RegulatorLevel
 from complaints.models import Complaint, RiskSignal
+from core.choices import RegulatorLevel
 from incidents.models import Incident
 from recalls.models import Recall
 from tests.factories import EnterpriseFactory, RegulatorFactory, UserFactory

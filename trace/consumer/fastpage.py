@@ -22,7 +22,7 @@ answered is the one a request reading the database just before the commit
 would have got.
 
 Only active with ``REDIS_URL`` (the embedded setup keeps Django's own cache).
-With Redis unreachable (``api.degrade``) every request goes to Django, which
+With Redis unreachable (``core.degrade``) every request goes to Django, which
 answers from the database; nothing is served from memory until Redis is back
 and the pages kept before the outage are dropped (``trace.consumer.receivers``).
 Scans are placed in a region by the same operator table as Django's (``regions``) while the
@@ -44,7 +44,7 @@ from urllib.parse import unquote
 
 from django.conf import settings
 
-from api.degrade import redis_available, redis_down, redis_failed, redis_succeeded
+from core.degrade import redis_available, redis_down, redis_failed, redis_succeeded
 
 from . import public
 from .regions import scan_region

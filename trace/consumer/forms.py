@@ -12,8 +12,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from api.choices import OrganizationKind
-from api.models import Organization
+from core.choices import OrganizationKind
+from core.models import Organization
 
 
 def _quantity(required: bool = True) -> forms.DecimalField:

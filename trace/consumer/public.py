@@ -40,9 +40,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from api.models import Organization
-from api.permissions import organization_of
-from api.replicas import replica_reads
+from core.models import Organization, organization_of
+from core.replicas import replica_reads
 
 from .extensions import PageNotice, recall_notice
 

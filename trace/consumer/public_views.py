@@ -37,8 +37,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.permissions import organization_of
 from api.throttling import AnonRateThrottle
+from core.models import organization_of
 
 from .extensions import code_not_found, page_notices, recall_notice
 from .forms import action_form, lookup_form

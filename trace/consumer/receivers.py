@@ -6,7 +6,7 @@ from trace.models import Batch
 
 from django.conf import settings
 
-from api.degrade import on_recovery
+from core.degrade import on_recovery
 
 from . import fastpage
 

@@ -34,9 +34,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.bulk import Json, insert_rows, update_rows
-from api.models import Organization
-from api.validators import validate_storable_datetime
+from core.bulk import Json, insert_rows, update_rows
+from core.models import Organization
+from core.validators import validate_storable_datetime
 
 from . import rules
 from .cache import invalidate_batches

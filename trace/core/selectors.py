@@ -19,8 +19,7 @@ from django.db import connections, router
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
-from api.models import Organization
-from api.permissions import organization_of
+from core.models import Organization, organization_of
 
 from .choices import BatchRole
 from .rows import Columns, Statement, cache_prefetched, cache_related, percent_spelling

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.models import Organization
+from core.models import Organization
 
 from . import rules
 from .capture import capture_events, new_event_id

@@ -45,9 +45,9 @@ from biip.checksums import gs1_standard_check_digit
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from api.choices import OrganizationKind, RegulatorLevel, Role
-from api.models import Membership, Organization
-from api.validators import credit_code_check_character
+from core.choices import OrganizationKind, RegulatorLevel, Role
+from core.models import Membership, Organization
+from core.validators import credit_code_check_character
 
 TZ = ZoneInfo("Asia/Shanghai")
 EPOCH = datetime(2026, 1, 5, 6, 0, tzinfo=TZ)

@@ -18,9 +18,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from api.choices import OrganizationKind, RegulatorLevel, Role
-from api.models import Membership, Organization
-from api.validators import credit_code_check_character
+from core.choices import OrganizationKind, RegulatorLevel, Role
+from core.models import Membership, Organization
+from core.validators import credit_code_check_character
 
 DEMO_PASSWORD = "demo-pass-2026"
 

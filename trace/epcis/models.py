@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from api.models import Organization
+from core.models import Organization
 
 __all__ = ["CaptureJob", "NamedQuery", "Subscription", "SubscriptionDelivery"]
 

@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from api.validators import validate_storable_datetime
+from core.validators import validate_storable_datetime
 
 from .validation import DocumentError
 

@@ -24,9 +24,8 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.models import Organization
-from api.outbound import DestinationRefused, OutboundError, post_json
-from api.permissions import organization_of
+from core.models import Organization, organization_of
+from core.outbound import DestinationRefused, OutboundError, post_json
 
 from .documents import query_document
 from .models import CaptureJob, NamedQuery, Subscription, SubscriptionDelivery

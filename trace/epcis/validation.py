@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from api.parsing import JSONRefused, load_json
-from api.validators import validate_storable_datetime
+from core.validators import validate_storable_datetime
 
 SCHEMA_PATH = Path(__file__).with_name("schema") / "EPCIS-JSON-Schema.json"
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))

@@ -26,9 +26,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.exceptions import problem_exception_handler
-from api.outbound import DestinationRefused, check_destination
 from api.parsing import InputRefused, query_int
 from api.permissions import IsEnterpriseMember, IsMember, organization_of
+from core.outbound import DestinationRefused, check_destination
 
 from . import services, tasks
 from .documents import capture_job_document, iso_utc, query_document

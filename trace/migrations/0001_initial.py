@@ -8,7 +8,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import api.validators
+import core.validators
 
 
 class Migration(migrations.Migration):
@@ -147,7 +147,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=200, verbose_name='name')),
                 ('gln', models.CharField(blank=True, max_length=13, null=True, unique=True, verbose_name='GLN')),
                 ('address', models.CharField(max_length=300, verbose_name='address')),
-                ('region_code', models.CharField(max_length=6, validators=[api.validators.validate_region_code], verbose_name='region code')),
+                ('region_code', models.CharField(max_length=6, validators=[core.validators.validate_region_code], verbose_name='region code')),
                 ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sites', to='api.organization')),
             ],
             options={

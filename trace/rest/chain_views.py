@@ -12,7 +12,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.permissions import organization_of
+from core.models import organization_of
 
 
 class IsRegulator(BasePermission):

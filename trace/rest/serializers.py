@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from api.models import Organization
 from api.serializers import OrganizationRefSerializer
+from core.models import Organization
 
 Quantity = lambda **kw: serializers.DecimalField(  # noqa: E731
     max_digits=18,

@@ -1,6 +1,6 @@
 from django import template
 
-from api.permissions import organization_of
+from core.models import organization_of
 
 from ..nav import nav_for
 

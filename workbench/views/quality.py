@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.utils import timezone
 
-from api.models import Organization
+from core.models import Organization
 
 from .. import quality
 from ..access import member_page

@@ -30,8 +30,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from api import degrade
 from config.celery import app as celery_app
+from core import degrade
 from tests.test_redis_down import RedisProcess, _point_at
 
 from .conftest import document, object_event

@@ -5,7 +5,7 @@ from trace.core.chain import check_digest, check_stored_digests, verify_record
 
 from django.core.management.base import BaseCommand, CommandError
 
-from api.models import Organization
+from core.models import Organization
 
 
 class Command(BaseCommand):

@@ -14,9 +14,9 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from api.choices import OrganizationKind
-from api.models import Organization
 from api.parsing import DecimalFormField
+from core.choices import OrganizationKind
+from core.models import Organization
 from incidents.choices import Kind
 from incidents.models import Incident
 from recalls.choices import Effectiveness, RecallClass, RecallDepth, Remedy

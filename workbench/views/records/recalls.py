@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 from rest_framework import exceptions as drf_exceptions
 
-from api.permissions import organization_of
+from core.models import organization_of
 from recalls import law, services
 from recalls import serializers as s
 from recalls.choices import Effectiveness, RecallClass, RecallStatus, RecallType, Remedy

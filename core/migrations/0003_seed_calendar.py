@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from api.workdays import seed_calendar_days
+from core.workdays import seed_calendar_days
 
 
 def forward(apps, schema_editor):

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import CommandError, call_command
 
-from api import deadlines, tasks
+from core import deadlines, tasks
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from api.validators import validate_credit_code, validate_region_code
+from core.validators import validate_credit_code, validate_region_code
 
 
 @pytest.mark.parametrize("code", ["91350100M000100Y43", "91110000600037341L", "914403001922038216"])

@@ -1,5 +1,5 @@
 """Issue 19 item 10: every typed region code is checked against the GB/T 2260 list shipped with
-its year (``api/data/gb2260.json``), kept up to date by ``manage.py update_region_codes``."""
+its year (``core/data/gb2260.json``), kept up to date by ``manage.py update_region_codes``."""
 
 import json
 import shutil
@@ -12,12 +12,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from api.checks import check_region_codes
-from api.models import Organization
-from api.validators import region_codes, validate_region_code
+from core.checks import check_region_codes
+from core.models import Organization
+from core.validators import region_codes, validate_region_code
 from tests.factories import EnterpriseFactory
 
-SHIPPED = Path(settings.BASE_DIR) / "api" / "data" / "gb2260.json"
+SHIPPED = Path(settings.BASE_DIR) / "core" / "data" / "gb2260.json"
 
 
 def test_the_shipped_list_names_its_year_and_the_places_we_use():

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from api.timeline import append_only_sql
+from core.timeline import append_only_sql
 
 pytestmark = pytest.mark.django_db
 

@@ -146,7 +146,7 @@ def require_county_region_code(field: str, value: str) -> None:
 
 
 def validate_webhook_url(value: str) -> None:
-    """A webhook goes to a public HTTPS URL, never into our own network (``api.outbound``)."""
+    """A webhook goes to a public HTTPS URL, never into our own network (``core.outbound``)."""
     try:
         check_destination(value or "")
     except DestinationRefused as exc:

@@ -34,7 +34,7 @@ def check_region_codes(app_configs=None, **kwargs):
             Error(
                 f"REGION_CODES_FILE ({settings.REGION_CODES_FILE}) is not a readable GB/T 2260 "
                 f"list: {exc}",
-                hint="Point REGION_CODES_FILE at api/data/gb2260.json or a list written by "
+                hint="Point REGION_CODES_FILE at core/data/gb2260.json or a list written by "
                 "manage.py update_region_codes.",
                 id="api.E001",
             )

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 
-from api.models import CalendarDay
-from api.workdays import Deadline, add_working_days, working_days_between
+from core.models import CalendarDay
+from core.workdays import Deadline, add_working_days, working_days_between
 
 SH = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.django_db

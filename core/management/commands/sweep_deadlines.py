@@ -4,7 +4,7 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from api.deadlines import sweep_all
+from core.deadlines import sweep_all
 
 
 def parse_now(value: str) -> datetime:

@@ -235,7 +235,7 @@ def signature(secret: str, body: bytes) -> str:
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    """POST to a checked public HTTPS address (``api.outbound``); redirects are not followed."""
+    """POST to a checked public HTTPS address (``core.outbound``); redirects are not followed."""
     try:
         return post_json(url, body, headers, timeout=settings.NOTIFICATION_WEBHOOK_TIMEOUT)
     except (DestinationRefused, OutboundError) as exc:
@@ -334,8 +334,10 @@ def due_notification_ids(now: datetime, limit: int) -> list[int]:
     )
 
 
-# The Celery tasks live here (registered under api.tasks.* names, re-exported by api/tasks.py)
-# so that notify() can enqueue without api.tasks importing back into this module.
+# The Celery tasks live here, so that notify() can enqueue without a cycle; their names stay
+# api.tasks.*, the names that messages already queued carry (re-exported by core/tasks.py).
+
+
 @shared_task(name="api.tasks.deliver_notification", acks_late=True, ignore_result=True)
 def deliver_notification(notification_id: int) -> bool | None:
     return deliver(notification_id)

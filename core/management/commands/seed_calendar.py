@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from api.workdays import seed_calendar_days
+from core.workdays import seed_calendar_days
 
 
 class Command(BaseCommand):

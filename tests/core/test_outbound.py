@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from api.outbound import DestinationRefused, check_destination, post_json
+from core.outbound import DestinationRefused, check_destination, post_json
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ Each app registers ``fn(now) -> int`` (how many rows it acted on) from its
 due rows with ``select_for_update(skip_locked=True)``, acts, and moves each
 row's next due time forward in the same transaction, so running twice,
 concurrently, or a day late acts on the same rows once. The sweep is run by
-the Celery beat task ``api.tasks.sweep_deadlines`` every minute and by
+the Celery beat task ``core.tasks.sweep_deadlines`` every minute and by
 ``manage.py sweep_deadlines [--now ISO-8601]``.
 """
 

@@ -22,7 +22,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from api.validators import read_region_codes_file
+from core.validators import read_region_codes_file
 
 CODE_RE = re.compile(r"^\d{6}$")
 

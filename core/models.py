@@ -255,3 +255,11 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.topic} → {self.organization or self.email} ({self.status})"
+
+
+def organization_of(user):
+    """The organization a signed-in user acts for, or None."""
+    if not user or not user.is_authenticated:
+        return None
+    membership = getattr(user, "membership", None)
+    return membership.organization if membership else None

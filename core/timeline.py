@@ -17,8 +17,7 @@ from django.db import migrations, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Organization
-from .permissions import organization_of
+from .models import Organization, organization_of
 
 
 class TimelineImmutableError(Exception):

@@ -13,10 +13,10 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from api import outbox
-from api.models import Notification, NotificationStatus, WebhookEndpoint
-from api.outbox import DeliveryError, notification_delivered, notify
 from config.celery import app
+from core import outbox
+from core.models import Notification, NotificationStatus, WebhookEndpoint
+from core.outbox import DeliveryError, notification_delivered, notify
 from tests.factories import EnterpriseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
