@@ -17,15 +17,12 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.degrade import DATABASE_ERRORS, database_failed, database_retry_after
+from core.errors import Conflict, StateConflict
+
+__all__ = ["Conflict", "StateConflict", "problem_exception_handler", "problem_response"]
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://suyuan.cn/problems/"
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state of the resource."
-    default_code = "conflict"
 
 
 class RequestTooLarge(exceptions.APIException):
@@ -169,7 +166,7 @@ def problem_exception_handler(exc, context):
         errors = None
         detail_text = str(detail)
         code = getattr(detail, "code", None) or code
-    return problem_response(
+    problem = problem_response(
         status_code=response.status_code,
         title=_title_for(response.status_code),
         detail=detail_text,
@@ -177,6 +174,9 @@ def problem_exception_handler(exc, context):
         errors=errors,
         headers=headers,
     )
+    if isinstance(exc, StateConflict):  # the state machine's refusal: where it is, what it allows
+        problem.data.update(exc.problem_fields())
+    return problem
 
 
 def _title_for(status_code: int) -> str:
