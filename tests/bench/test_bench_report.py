@@ -173,3 +173,54 @@ def test_a_report_of_an_earlier_method_says_so():
         "measures": [_graph(10.0).as_json()],
     }
     assert "This run predates the current method" in render_markdown(doc)
+
+
+def test_the_readme_quotes_the_current_report_and_nothing_else():
+    """README's benchmark figures are the block the bench writes from docs/benchmarks.json:
+    a hand edit, or a new report without `python -m bench --render-only`, fails here."""
+    from bench.common import CURRENT, README, README_END, README_START, readme_block
+
+    doc = json.loads(CURRENT.read_text())
+    text = README.read_text(encoding="utf-8")
+    quoted = text[text.index(README_START) : text.index(README_END) + len(README_END)]
+    assert quoted == readme_block(doc)
+    judged = [m for m in doc["measures"] if m["met"] is not None]
+    assert f"**{sum(m['met'] for m in judged)} of {len(judged)} targets met**" in quoted
+
+
+def test_the_readme_block_follows_a_new_full_report(tmp_path):
+    from bench.common import README_END, README_START, readme_block, update_readme
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{README_START}\nold figures\n{README_END}\nrest\n", "utf-8")
+    doc = {
+        "size": "small",
+        "method": METHOD,
+        "partial": False,
+        "machine": {"date": "2026-12-05T00:00:00", "cores": 2},
+        "dataset": {"events": 50_000},
+        "measures": [
+            {
+                "label": "a",
+                "value": 1.0,
+                "unit": "ms",
+                "ratio": None,
+                "target": "≤ 2 ms",
+                "met": True,
+            },
+            {
+                "label": "b",
+                "value": 130.0,
+                "unit": "ms",
+                "ratio": 2.5,
+                "target": "≤ 50 ms",
+                "met": False,
+            },
+        ],
+    }
+    assert update_readme(readme, doc)
+    text = readme.read_text("utf-8")
+    assert text.startswith("intro\n") and text.endswith("\nrest\n")
+    assert readme_block(doc) in text and "old figures" not in text
+    assert "**1 of 2 targets met**" in text and "| b | 130 ms | 2.5× | ≤ 50 ms | **no** |" in text
+    assert not update_readme(readme, doc)  # already current
