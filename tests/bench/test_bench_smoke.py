@@ -126,6 +126,8 @@ def test_every_benchmark_runs_at_tiny_size_and_reports_numbers(tmp_path):
         "incident_sweep_find",
         "incident_sweep_act",
         "incident_list",
+        "incident_list_count_p95",
+        "incident_list_with_writes_p95",
         "injury_signal_sweep",
         "recall_scope",
         "recall_drill",
@@ -153,6 +155,12 @@ def test_every_benchmark_runs_at_tiny_size_and_reports_numbers(tmp_path):
     ):
         assert by_name[name]["value"] > 0, by_name[name]
     assert by_name["scan_errors"]["value"] == 0, by_name["scan_errors"]
+    # The scan's spread is told per pair of runs, the baseline beside the app in each.
+    pairs = by_name["scan_throughput"]["details"]["pairs"]
+    assert pairs and all(p["app_rps"] > 0 and p["bare_rps"] > 0 for p in pairs), pairs
+    # The incident list when every page counts really counted every page.
+    counting = by_name["incident_list_count_p95"]["details"]
+    assert counting["pages_counted"] == counting["timing"]["n"], counting
     activation = by_name["recall_activation"]
     assert activation["details"]["pages_still_safe"] == 0, activation
     # Notices queued: every consignee's notice is in the outbox, written by the activation.
