@@ -1,4 +1,4 @@
-"""Parsing what a caller sends, one helper per kind of input (issue 19, item 13).
+"""Parsing what a caller sends, one helper per kind of input.
 
 Python is generous where a server must not be: ``"²".isdigit()`` is true and ``int("²")``
 raises, ``int("٣")`` is 3, ``Decimal("1e-999999999")`` and ``Decimal("NaN")`` are numbers,

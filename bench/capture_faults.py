@@ -1,4 +1,4 @@
-"""Replay of issue 19 ("nothing accepted is ever lost") from outside, at full size.
+"""Nothing accepted is ever lost, replayed from outside at full size.
 
     DATABASE_URL=postgres://…/db SUYUAN_DEV=1 python -m bench.capture_faults [redis|kill|same|all]
 

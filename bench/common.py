@@ -406,7 +406,7 @@ def _has(program: str) -> bool:
 # --- results ---------------------------------------------------------------------
 
 # The method the figures were measured with, recorded in every report: reports of another
-# method (or none, before it was recorded) are not like for like. "fair-1": issue 10 point 4
+# method (or none, before it was recorded) are not like for like. "fair-1": baselines on the same footing
 # (prepared trace baseline, COPY of every table capture writes, capture through the Celery
 # worker, documents with the hard cases, medians and spreads of repeated runs).
 METHOD = "fair-1"
@@ -706,7 +706,7 @@ def render_markdown(
     ]
     if doc.get("method") != METHOD:
         lines += [
-            f"**This run predates the current method (`{METHOD}`, issue 10 point 4)**: its method is "
+            f"**This run predates the current method (`{METHOD}`)**: its method is "
             f"`{doc.get('method') or 'unrecorded'}`. In it the trace baseline sent the walk as text while "
             "the application prepares it; the capture baseline copied neither custody nor the chain head "
             "nor the capture job; capture ran with its job inline in the web process, not through the "

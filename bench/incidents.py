@@ -494,7 +494,7 @@ def _bare_page(statements: list[str]) -> float:
 
 
 def list_filters(now) -> list[dict]:
-    """What a city regulator filters by (issue 11 §11): status, grade, level, region prefix,
+    """What a city regulator filters by: status, grade, level, region prefix,
     overdue, date ranges, and their combinations."""
     return [
         {"status": "reported"},

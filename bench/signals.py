@@ -1,4 +1,4 @@
-"""Injury monitoring at volume (issue 19 §7): one run of the injury-signal sweep.
+"""Injury monitoring at volume: one run of the injury-signal sweep.
 
 ``items`` casualty records in the 7-day window — half injury complaints, half incidents with
 casualties — on 100 lots of 10 products, a tenth of them on one lot; every lot has an open injury
@@ -6,7 +6,7 @@ signal, as it would have. A run: ``NEW_PER_RUN`` incidents reported in the last 
 on the busy lot), queued as the reporting service queues them; the sweep
 (``complaints.risk.incident_injury_signals``) evaluates each in the window that closes
 at its own time and joins it to its lot's open signal (evidence and a timeline row each).
-Target (issue 19): one run ≤ 1 s at 100 k casualty records in the window.
+Target: one run ≤ 1 s at 100 k casualty records in the window.
 
 Baseline, in the same run: the bare SQL the run cannot do without — for each lot the new
 incidents name, the people hurt on it in the window (injury complaints plus incident

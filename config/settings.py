@@ -169,7 +169,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # 0 behind a connection pooler in transaction mode, which cannot keep them.
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 
-# --- read replicas and a connection pooler (issue 24; docs/SCALING.md) -----------------------
+# --- read replicas and a connection pooler (docs/SCALING.md) -----------------------
 # Streaming replicas of the primary (comma-separated PostgreSQL URLs), read by replica_0, … for
 # the replica-safe reads only (config.routers: traces, exports, EPCIS queries, dashboards, the
 # consumer page's journey); everything else, and all that follows a write, reads the primary.
@@ -317,7 +317,7 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
-# --- parsing what anonymous callers send (issue 19, item 13; api.parsing) ------------------
+# --- parsing what anonymous callers send (api.parsing) ------------------
 # JSON and JSON-LD bodies deeper than this are a 400 before any parser recurses.
 API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
@@ -412,7 +412,7 @@ EPCIS_PER_PAGE_MAX = env_int("EPCIS_PER_PAGE_MAX", 1000)
 EPCIS_MAX_QUERY_RESULT = env_int("EPCIS_MAX_QUERY_RESULT", 100_000)
 EPCIS_WEBHOOK_TIMEOUT = env_int("EPCIS_WEBHOOK_TIMEOUT", 10)
 EPCIS_WEBHOOK_MAX_RETRIES = env_int("EPCIS_WEBHOOK_MAX_RETRIES", 6)
-# Accepted capture jobs (issue 19): the database row is the job, the broker message only a
+# Accepted capture jobs: the database row is the job, the broker message only a
 # wake-up call. A job not finished this many seconds after it was queued or started is queued
 # again by the deadline sweep (beat, or `sweep_deadlines --every 60`), the wait doubling each
 # time up to 16-fold; a job started this many times without finishing (its worker died each
@@ -453,7 +453,7 @@ CELERY_BEAT_SCHEDULE["api-retry-pending-notifications"] = {
     "schedule": env_int("NOTIFICATION_RETRY_SWEEP_SECONDS", 60),
 }
 
-# --- tamper evidence: signed daily digests of the event chains (issue 9) ----
+# --- tamper evidence: signed daily digests of the event chains ----
 # Ed25519 private key (base64 of its 32 bytes, or PEM). Unset: generated into the file
 # below on first use (embedded default only; production sets the key and keeps it apart).
 SUYUAN_SIGNING_KEY = env_str("SUYUAN_SIGNING_KEY", "")
@@ -465,7 +465,7 @@ CELERY_BEAT_SCHEDULE["trace-chain-digest"] = {
     "task": "trace.core.tasks.chain_digest_daily",
     "schedule": crontab(hour=SUYUAN_CHAIN_DIGEST_HOUR, minute=SUYUAN_CHAIN_DIGEST_MINUTE),
 }
-# --- trace rules and consumer page (issue 9: status only through recorded events) ---
+# --- trace rules and consumer page (status only through recorded events) ---
 # Seconds a worker serves a consumer page from its own memory before asking Redis again,
 # even if it missed a version announcement (a lost pub/sub message never outlives this).
 SUYUAN_FASTPAGE_LOCAL_TTL = env_int("SUYUAN_FASTPAGE_LOCAL_TTL", 5)
@@ -585,7 +585,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
 # kind per chunk; a province's minute of 1 % due out of 100 k open is one chunk).
 INCIDENT_SWEEP_CHUNK = env_int("INCIDENT_SWEEP_CHUNK", 1000)
 
-# --- complaints, risk signals and consumer warnings (issue 12): SAMR Order 20, seed 004 ----
+# --- complaints, risk signals and consumer warnings: SAMR Order 20, seed 004 ----
 # SAMR Order 20 Art. 14: decide whether to accept within 7 working days. Mediation's period is
 # the rulebook's complaint.mediation_days in force on the complaint's date (60 days from
 # acceptance, Consumer Rights Protection Law Implementing Regulation Art. 46 ¶3; Order 20
@@ -624,7 +624,7 @@ RISK_SCAN_SWEEP_MINUTES = env_int("RISK_SCAN_SWEEP_MINUTES", 15)
 RISK_SCANS_OUTSIDE_REGION = env_int("RISK_SCANS_OUTSIDE_REGION", 5)
 SCAN_REGION_NETWORKS_FILE = env_str("SCAN_REGION_NETWORKS_FILE", "")
 
-# --- issue 19 (signals): photos without metadata; the incremental injury-signal sweep ---------
+# --- photos without metadata; the incremental injury-signal sweep ---------
 # An incident photo is decoded and re-encoded without EXIF (GPS) like a complaint photo; larger
 # than this many pixels it is refused.
 INCIDENT_PHOTO_MAX_PIXELS = env_int("INCIDENT_PHOTO_MAX_PIXELS", 40_000_000)
@@ -632,7 +632,7 @@ INCIDENT_PHOTO_MAX_PIXELS = env_int("INCIDENT_PHOTO_MAX_PIXELS", 40_000_000)
 # reported or its figures change; one sweep transaction evaluates at most this many of them.
 RISK_INJURY_SWEEP_CHUNK = env_int("RISK_INJURY_SWEEP_CHUNK", 500)
 
-# --- the workbench's dashboard, quality records and annual report (issue 14) -------------------
+# --- the workbench's dashboard, quality records and annual report -------------------
 # The dashboard's date range: at most this many days.
 DASHBOARD_MAX_DAYS = env_int("DASHBOARD_MAX_DAYS", 3660)
 # Quality credit records and classified supervision (seeds 002 Art. 23, 003 Art. 32, 001 Art. 25).
@@ -673,7 +673,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "RiskSignalStatusEnum": "complaints.choices.SignalStatus",
 }
 
-# --- reports (举报, issue 22): clocks come from the rulebook (report.* keys); the public intake
+# --- reports (举报): clocks come from the rulebook (report.* keys); the public intake
 # and lookup share the complaint rates (COMPLAINT_SUBMIT_RATE / COMPLAINT_LOOKUP_RATE), counted
 # apart; the reporter's contact details use COMPLAINT_CONTACT_KEY.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
@@ -694,7 +694,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "RuleStatusEnum": "core.rulebook.model.STATUS_VALUES",
 }
 
-# --- client addresses, rate limits and outages (issue 19) ----------------------------------
+# --- client addresses, rate limits and outages ----------------------------------
 # The proxies whose X-Forwarded-For is believed (IP addresses or CIDR networks, comma-separated;
 # none by default). One rule (api.client) gives the client address to the throttles, the login
 # lockout and the scan regions: the right-most X-Forwarded-For hop that is not a trusted proxy.
@@ -736,7 +736,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
-# --- region codes (issue 19 item 10) -----------------------------------------------------------
+# --- region codes -----------------------------------------------------------
 # The administrative division list (GB/T 2260) every typed region code is checked against: JSON
 # with "year", "source" and "codes" (code → name), kept up to date by
 # ``manage.py update_region_codes <file>`` (which rewrites this file).

@@ -10,6 +10,6 @@ from .digest import digest_make
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, retry_jitter=True, max_retries=5)
 def chain_digest_daily() -> str:
-    """Sign yesterday's digest of the event chains' heads (issue 9: a record an outside party keeps)."""
+    """Sign yesterday's digest of the event chains' heads (a record an outside party keeps)."""
     digest, _ = digest_make(day=timezone.localdate() - timedelta(days=1))
     return digest.sha256

@@ -1,4 +1,4 @@
-# Chain heads and signed daily digests (issue 9: tamper evidence over everything shown).
+# Chain heads and signed daily digests (tamper evidence over everything shown).
 
 import django.db.models.deletion
 import django.utils.timezone

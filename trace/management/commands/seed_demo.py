@@ -10,8 +10,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         created, accounts = seed_demo()
-        # incidents (issue 11), then one closed and one active recall (issue 13), then
-        # complaints, one converted, and an injury risk signal (issue 12): each app's own seeder
+        # incidents, then one closed and one active recall, then
+        # complaints, one converted, and an injury risk signal: each app's own seeder
         for seeder in demo_seeders():
             seeder.seed()
         self.stdout.write(
