@@ -20,6 +20,7 @@ from trace.core.choices import BatchRole
 from trace.core.identifiers import INSPECTION_REPORT_BTT, business_document_number
 from trace.core.labels import biz_step_label, disposition_label, unit_label
 from trace.core.selectors import TraceGraph, site_names
+from trace.models import may_read_transactions
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -93,11 +94,9 @@ def trace_rows(graph: TraceGraph, *, viewer=None) -> list[dict]:
     places = site_names(e.biz_location or e.read_point for e in graph.events)
     rows = []
     for event in graph.events:
-        shares_documents = (
-            viewer is None
-            or not viewer.is_enterprise
-            or viewer.pk in (event.organization_id, event.source_org_id, event.destination_org_id)
-        )
+        # The one rule of who reads an event's business documents (``trace.models``), as the
+        # REST API, the EPCIS query and the webhooks apply it; nobody named, no documents.
+        shares_documents = may_read_transactions(event, viewer)
         transactions = event.document.get("bizTransactionList", []) if shares_documents else []
         types = (short_type(t.get("type", "")) for t in transactions)
         ref_type = "; ".join(BTT_LABELS.get(kind, kind) for kind in types)

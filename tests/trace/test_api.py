@@ -472,3 +472,18 @@ def test_scan_errors(enterprise, other_enterprise, anonymous, batch):
         anonymous.client.post("/api/v1/scan/", {"code": f"(01){batch.gtin}(10)L1"}).status_code
         == 401
     )
+
+
+def test_the_spreadsheet_shows_business_documents_by_the_one_rule(enterprise, chain):
+    """``trace.exports`` asks ``trace.models.may_read_transactions``, as the API does: the
+    parties of an event and regulators read its purchase order; a spreadsheet made for nobody
+    in particular carries none."""
+    from trace.core.selectors import trace_graph
+    from trace.exports import trace_rows
+
+    raw, _ = chain
+    graph = trace_graph(raw, direction="both", depth=20)
+    mine = trace_rows(graph, viewer=enterprise.user.membership.organization)
+    nobody = trace_rows(graph, viewer=None)
+    assert any("PO-77" in row["reference_number"] for row in mine)
+    assert not any(row["reference_number"] for row in nobody)
