@@ -47,6 +47,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from api.choices import RegulatorLevel
+from api.models import AlertChannel
 from complaints.models import ConsumerWarning
 from complaints.report_services import report_submit
 from complaints.risk import signal_raise
@@ -190,6 +191,12 @@ def build_world() -> World:
             "query": query,
             "subscription": subscription,
             "capture_job": job,
+            "alert_channel": AlertChannel.objects.create(
+                organization=org,
+                platform="wecom",
+                name="值班群",
+                url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
+            ),
         }
     lot_a = world.objects["A"]["batch"]
     shipment = services.batch_ship(
@@ -375,6 +382,7 @@ ID_KINDS = {
     "sites": "site",
     "events": "event",
     "organizations": "organization",
+    "alert-channels": "alert_channel",
     "incidents": "incident",
     "recalls": "recall",
     "complaints": "complaint",
