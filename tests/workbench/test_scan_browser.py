@@ -29,6 +29,12 @@ def test_records_made_offline_are_sent_when_the_network_returns_and_stored_once(
     lot = Batch.objects.filter(gtin=YOGURT_GTIN).order_by("id").first()
     code = f"https://id.gs1.org/01/{lot.gtin}/10/{lot.lot}"
     page = sign_in(browser, live_server, "producer", viewport=PHONE, next_path="/workbench/scan/")
+    # every Content-Security-Policy violation of the app's pages is kept (tests/test_csp_browser.py)
+    page.add_init_script(
+        "window.__csp = []; document.addEventListener('securitypolicyviolation',"
+        " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    page.reload()
     assert page.url.endswith("/workbench/scan/")
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -85,3 +91,10 @@ def test_records_made_offline_are_sent_when_the_network_returns_and_stored_once(
         assert answer == 200
     assert Event.objects.count() == before + 2
     assert errors == []
+    assert page.evaluate("window.__csp") == []
+    assert (
+        "script-src 'self'"
+        in page.context.request.get(f"{live_server.url}/workbench/scan/").headers[
+            "content-security-policy"
+        ]
+    )
