@@ -1,9 +1,13 @@
+from urllib.parse import urlsplit
+
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
-from core.models import Membership, Organization
+from core.alerts import alert_channel_check
+from core.models import AlertChannel, Membership, Organization
 from core.rulebook import Rule
 from core.rulebook.model import STATUS_VALUES, UNIT_VALUES
 
@@ -99,3 +103,55 @@ class RuleSerializer(serializers.Serializer):
 class RulesAnswerSerializer(serializers.Serializer):
     on = serializers.DateField()
     rules = RuleSerializer(many=True)
+
+
+class AlertChannelSerializer(serializers.ModelSerializer):
+    """A group-chat robot or SMS list of the caller's organization. The URL and secret are
+    credentials: written, never read back (``url_hint`` shows the host and path)."""
+
+    url = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, write_only=True, trim_whitespace=True
+    )
+    secret = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, write_only=True
+    )
+    url_hint = serializers.SerializerMethodField()
+    has_secret = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AlertChannel
+        fields = [
+            "id",
+            "platform",
+            "name",
+            "url",
+            "url_hint",
+            "secret",
+            "has_secret",
+            "phone_numbers",
+            "message_format",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def get_url_hint(self, obj) -> str:
+        parts = urlsplit(obj.url)
+        return f"{parts.scheme}://{parts.netloc}{parts.path}" if obj.url else ""
+
+    def get_has_secret(self, obj) -> bool:
+        return bool(obj.secret)
+
+    def validate(self, attrs):
+        instance = self.instance
+        merged = {
+            name: attrs.get(name, getattr(instance, name, ""))
+            for name in ("platform", "url", "secret", "phone_numbers")
+        }
+        if instance is not None and "platform" in attrs and attrs["platform"] != instance.platform:
+            raise serializers.ValidationError(
+                {"platform": ErrorDetail(_("A channel's platform cannot change."), "immutable")}
+            )
+        alert_channel_check(**merged)
+        return attrs

@@ -7,6 +7,7 @@ app_name = "api"
 
 router = DefaultRouter()
 router.register("organizations", views.OrganizationViewSet, basename="organization")
+router.register("alert-channels", views.AlertChannelViewSet, basename="alert-channel")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),

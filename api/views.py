@@ -19,12 +19,13 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from core import rulebook
+from core import policy, rulebook
 from core.models import Organization
 
 from .exceptions import PROBLEM_BASE, PROBLEM_CONTENT_TYPE
 from .permissions import IsMember, organization_of
 from .serializers import (
+    AlertChannelSerializer,
     MeSerializer,
     OrganizationSerializer,
     RulesAnswerSerializer,
@@ -238,3 +239,25 @@ __all__ = [
     "not_found",
     "organization_of",
 ]
+
+
+@extend_schema(tags=["alerts"])
+class AlertChannelViewSet(viewsets.ModelViewSet):
+    """The organization's group-chat robots (WeCom, DingTalk, Feishu) and SMS lists: its
+    notifications (escalations, recall notices, reminders, risk signals) go out on each active
+    one beside e-mail and webhooks. Its administrators manage them; the URL and secret are
+    credentials, written and never read back."""
+
+    serializer_class = AlertChannelSerializer
+    permission_classes = [IsMember]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        policy.require(request.user, "manage")
+
+    def get_queryset(self):
+        return policy.visible_to(self.request.user).order_by("id")
+
+    def perform_create(self, serializer):
+        serializer.save(organization=organization_of(self.request.user))

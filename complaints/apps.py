@@ -37,3 +37,11 @@ class ComplaintsConfig(AppConfig):
         code_not_found.connect(
             receivers.count_unknown_code, dispatch_uid="complaints.count_unknown_code"
         )
+        from core.models import Notification
+        from core.outbox import notification_delivered
+
+        notification_delivered.connect(
+            receivers.record_signal_notification,
+            sender=Notification,
+            dispatch_uid="complaints.record_signal_notification",
+        )

@@ -1,6 +1,7 @@
 """What this app contributes to the consumer page (its notice provider in
-``trace.consumer.extensions``: published warnings and the "report a problem" link) and how it
-counts scanned codes that name no lot."""
+``trace.consumer.extensions``: published warnings and the "report a problem" link), how it
+counts scanned codes that name no lot, and the outbox's delivery outcomes of a risk signal's
+notifications (e-mail, webhook, group robots, SMS) on the signal's timeline."""
 
 from trace.consumer.extensions import PageNotice
 from trace.core.identifiers import digital_link_path
@@ -8,7 +9,7 @@ from trace.core.identifiers import digital_link_path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import ConsumerWarning
+from .models import ConsumerWarning, RiskSignal, RiskSignalTimeline
 from .risk import count_unknown_scan
 
 
@@ -35,3 +36,24 @@ def consumer_page_notices(batch, language: str) -> list[PageNotice]:
 
 def count_unknown_code(sender, *, gtin: str, lot: str, **kwargs) -> None:
     count_unknown_scan(gtin=gtin, lot=lot, at=timezone.now())
+
+
+def record_signal_notification(sender, notification, ok: bool, error: str, **kwargs) -> None:
+    """A risk signal's notification sent, or failed for good (with the reason), is a row on
+    the signal's timeline, in the transaction that records the outcome."""
+    if notification.subject_type != RiskSignal._meta.label or notification.subject_id is None:
+        return
+    if not RiskSignal.objects.filter(pk=notification.subject_id).exists():
+        return
+    RiskSignalTimeline.objects.create(
+        signal_id=notification.subject_id,
+        action="notification_sent" if ok else "notification_failed",
+        reason=error[:2000],
+        data={
+            "notification": notification.pk,
+            "channel": notification.channel,
+            "topic": notification.topic,
+            "organization": notification.organization_id,
+            "attempts": notification.attempts,
+        },
+    )

@@ -443,6 +443,27 @@ NOTIFICATION_RETRY_BASE_SECONDS = env_int("NOTIFICATION_RETRY_BASE_SECONDS", 60)
 NOTIFICATION_RETRY_MAX_SECONDS = env_int("NOTIFICATION_RETRY_MAX_SECONDS", 3600)
 NOTIFICATION_RETRY_BATCH = env_int("NOTIFICATION_RETRY_BATCH", 500)
 NOTIFICATION_WEBHOOK_TIMEOUT = env_int("NOTIFICATION_WEBHOOK_TIMEOUT", 10)
+# Group-chat robots (core.alerts): (messages, seconds) each robot may post, per its platform's
+# published limit (DingTalk, WeCom: 20 a minute; Feishu: 100 a minute and 5 a second).
+ALERT_RATE_LIMITS = {
+    "dingtalk": [(env_int("ALERT_DINGTALK_PER_MINUTE", 20), 60)],
+    "wecom": [(env_int("ALERT_WECOM_PER_MINUTE", 20), 60)],
+    "feishu": [
+        (env_int("ALERT_FEISHU_PER_MINUTE", 100), 60),
+        (env_int("ALERT_FEISHU_PER_SECOND", 5), 1),
+    ],
+    "sms": [(env_int("ALERT_SMS_PER_MINUTE", 20), 60)],
+}
+# SMS through a provider's SDK: "" (off), "aliyun" (alibabacloud-dysmsapi20170525) or "tencent"
+# (tencentcloud-sdk-python-sms). The template takes the message's subject as its parameter.
+ALERT_SMS_PROVIDER = env_str("ALERT_SMS_PROVIDER", "")
+ALERT_SMS_ACCESS_KEY_ID = env_str("ALERT_SMS_ACCESS_KEY_ID", "")
+ALERT_SMS_ACCESS_KEY_SECRET = env_str("ALERT_SMS_ACCESS_KEY_SECRET", "")
+ALERT_SMS_SIGN_NAME = env_str("ALERT_SMS_SIGN_NAME", "")
+ALERT_SMS_TEMPLATE = env_str("ALERT_SMS_TEMPLATE", "")
+ALERT_SMS_APP_ID = env_str("ALERT_SMS_APP_ID", "")  # tencent: SmsSdkAppId
+ALERT_SMS_REGION = env_str("ALERT_SMS_REGION", "")  # tencent: ap-guangzhou by default
+ALERT_SMS_ENDPOINT = env_str("ALERT_SMS_ENDPOINT", "")  # aliyun: dysmsapi.aliyuncs.com
 # One deadline sweep (every registered sweeper) and one outbox retry pass per period.
 CELERY_BEAT_SCHEDULE["api-sweep-deadlines"] = {
     "task": "api.tasks.sweep_deadlines",

@@ -183,9 +183,65 @@ class WebhookEndpoint(TimeStampedModel):
         validate_webhook_url(self.url)
 
 
+class AlertPlatform(models.TextChoices):
+    """Where an organization's group-chat robots and text messages are."""
+
+    WECOM = "wecom", _("WeCom group robot")
+    DINGTALK = "dingtalk", _("DingTalk group robot")
+    FEISHU = "feishu", _("Feishu group bot")
+    SMS = "sms", _("SMS")
+
+
+class MessageFormat(models.TextChoices):
+    TEXT = "text", _("Plain text")
+    MARKDOWN = "markdown", _("Markdown")
+
+
+class AlertChannel(TimeStampedModel):
+    """A group-chat robot (WeCom, DingTalk, Feishu) or a list of mobile numbers (SMS) an
+    organization wants its notifications on, beside e-mail and signed webhooks.
+
+    A robot is its platform's webhook address (WeCom's carries its key in the URL) and, for
+    DingTalk and Feishu, the signing secret of the robot's security settings. ``recent_sends``
+    holds the times (epoch seconds) of the latest attempts, the window the platform's rate limit
+    is counted over (``core.alerts``)."""
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="alert_channels",
+        verbose_name=_("organization"),
+    )
+    platform = models.CharField(_("platform"), max_length=16, choices=AlertPlatform.choices)
+    name = models.CharField(_("name"), max_length=100)
+    url = models.CharField(_("robot webhook URL"), max_length=500, blank=True)
+    secret = models.CharField(_("signing secret"), max_length=200, blank=True)
+    phone_numbers = models.CharField(_("mobile numbers"), max_length=1000, blank=True)
+    message_format = models.CharField(
+        _("message format"),
+        max_length=16,
+        choices=MessageFormat.choices,
+        default=MessageFormat.MARKDOWN,
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    recent_sends = models.JSONField(_("recent sends"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("alert channel")
+        verbose_name_plural = _("alert channels")
+
+    def __str__(self) -> str:
+        return f"{self.organization} → {self.get_platform_display()} {self.name}"
+
+
 class NotificationChannel(models.TextChoices):
     EMAIL = "email", _("Email")
     WEBHOOK = "webhook", _("Webhook")
+    WECOM = "wecom", _("WeCom group robot")
+    DINGTALK = "dingtalk", _("DingTalk group robot")
+    FEISHU = "feishu", _("Feishu group bot")
+    SMS = "sms", _("SMS")
 
 
 class NotificationStatus(models.TextChoices):
@@ -216,6 +272,15 @@ class Notification(models.Model):
         blank=True,
         verbose_name=_("webhook endpoint"),
         db_index=False,  # notification_webhook_idx: e-mail rows have none
+    )
+    alert_channel = models.ForeignKey(
+        AlertChannel,
+        on_delete=models.SET_NULL,
+        related_name="notifications",
+        null=True,
+        blank=True,
+        verbose_name=_("alert channel"),
+        db_index=False,  # notification_alert_channel_idx: most rows have none
     )
     subject = models.CharField(_("subject line"), max_length=300)
     body = models.TextField(_("body"), blank=True)
@@ -250,6 +315,11 @@ class Notification(models.Model):
                 fields=["webhook"],
                 name="notification_webhook_idx",
                 condition=Q(webhook__isnull=False),
+            ),
+            models.Index(
+                fields=["alert_channel"],
+                name="notification_alert_channel_idx",
+                condition=Q(alert_channel__isnull=False),
             ),
         ]
 

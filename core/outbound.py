@@ -200,6 +200,12 @@ def post_json(url: str, body: bytes, headers: dict[str, str], timeout: float) ->
     Raises ``DestinationRefused`` (not to be retried) or ``OutboundError``. Redirects are
     not followed: their status is returned.
     """
+    return post(url, body, headers, timeout)[0]
+
+
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int, bytes]:
+    """``post_json`` that also returns the first 64 KiB of the answer's body (a chat platform
+    says in it whether it took the message)."""
     destination = check_destination(url)
     connection_class = (
         _PinnedHTTPSConnection if destination.scheme == "https" else _PinnedHTTPConnection
@@ -212,8 +218,8 @@ def post_json(url: str, body: bytes, headers: dict[str, str], timeout: float) ->
         try:
             connection.request("POST", destination.path, body=body, headers=headers)
             response = connection.getresponse()
-            response.read(64 * 1024)  # a bounded look at the answer; we keep only its status
-            return response.status
+            answer = response.read(64 * 1024)  # a bounded look at the answer
+            return response.status, answer
         except (OSError, http.client.HTTPException) as exc:
             last_error = exc
             if getattr(connection, "sock", None) is not None:

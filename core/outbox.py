@@ -2,7 +2,8 @@
 
 ``notify(...)`` is called inside the caller's transaction and writes one
 ``Notification`` row per channel (email to the organization's members or the
-given address; one webhook row per endpoint the organization registered). The
+given address; one webhook row per endpoint the organization registered; one row per
+group-chat robot or SMS list the organization registered, ``core.alerts``). The
 rows are handed to Celery with ``transaction.on_commit``; a row a worker never
 picked up (lost worker, down mail server) stays ``pending`` and
 ``retry_pending_notifications`` finds it by ``next_attempt_at``. A failed
@@ -27,8 +28,11 @@ from django.core.mail import send_mail
 from django.db import models, transaction
 from django.utils import timezone
 
+from . import alerts
 from .bulk import Json, insert_rows
 from .models import (
+    AlertChannel,
+    AlertPlatform,
     Membership,
     Notification,
     NotificationChannel,
@@ -44,6 +48,8 @@ logger = logging.getLogger(__name__)
 notification_delivered = django.dispatch.Signal()
 
 SIGNATURE_HEADER = "X-Suyuan-Signature"
+
+_ALERT_CHANNELS = {choice.value for choice in AlertPlatform}
 
 
 class DeliveryError(Exception):
@@ -99,16 +105,26 @@ def _write_bulk(messages: list[tuple[Organization | None, str, dict]]) -> list[i
         organization_id__in=org_ids, is_active=True
     ).order_by("id"):
         endpoints.setdefault(endpoint.organization_id, []).append(endpoint)
+    robots: dict[int, list] = {}
+    for robot in _active_alert_channels().filter(organization_id__in=org_ids):
+        robots.setdefault(robot.organization_id, []).append(robot)
     now = timezone.now()
     rows = []
     for org, email, common in messages:
-        found = (sorted(emails.get(org.pk, ())), endpoints.get(org.pk, [])) if org else ([], [])
+        found = (
+            (sorted(emails.get(org.pk, ())), endpoints.get(org.pk, []), robots.get(org.pk, []))
+            if org
+            else ([], [], [])
+        )
         payload = Json(common["payload"], json.dumps(common["payload"]))
         about = (common["topic"], common["subject"], common["body"], payload)
         subject = (common["subject_type"], common["subject_id"])
-        for channel, addresses, endpoint in _channels(email, *found):
+        for channel, addresses, endpoint, robot in _channels(email, *found):
             webhook = endpoint.pk if endpoint else None
-            rows.append((org.pk if org else None, channel, addresses, webhook, *about, *subject))
+            robot_id = robot.pk if robot else None
+            rows.append(
+                (org.pk if org else None, channel, addresses, webhook, robot_id, *about, *subject)
+            )
     if not rows:
         return []
     # Plain tuples (COPY on PostgreSQL): model instances cost more than the sweep's own work.
@@ -120,16 +136,26 @@ def _write_bulk(messages: list[tuple[Organization | None, str, dict]]) -> list[i
 
 
 _BULK_FIELDS = [
-    *("organization_id", "channel", "email", "webhook_id", "topic", "subject", "body", "payload"),
+    *("organization_id", "channel", "email", "webhook_id", "alert_channel_id"),
+    *("topic", "subject", "body", "payload"),
     *("subject_type", "subject_id", "status", "attempts", "last_error", "sent_at"),
     *("next_attempt_at", "created_at"),
 ]
 
 
-def _recipients_of(organization: Organization) -> tuple[list[str], list]:
+def _active_alert_channels():
+    """The robots and SMS lists that receive messages (SMS only while a provider is set)."""
+    found = AlertChannel.objects.filter(is_active=True).order_by("id")
+    if not alerts.sms_enabled():
+        found = found.exclude(platform=AlertPlatform.SMS)
+    return found
+
+
+def _recipients_of(organization: Organization) -> tuple[list[str], list, list]:
     return (
         member_emails(organization),
         list(organization.webhook_endpoints.filter(is_active=True).order_by("id")),
+        list(_active_alert_channels().filter(organization=organization)),
     )
 
 
@@ -163,10 +189,12 @@ def notify(
     if pending is not None:
         pending.append((organization, email, common))
         return []
-    emails, endpoints = _recipients_of(organization) if organization is not None else ([], [])
+    found = _recipients_of(organization) if organization is not None else ([], [], [])
     rows = [
-        Notification(channel=channel, email=addresses, webhook=endpoint, **common)
-        for channel, addresses, endpoint in _channels(email, emails, endpoints)
+        Notification(
+            channel=channel, email=addresses, webhook=endpoint, alert_channel=robot, **common
+        )
+        for channel, addresses, endpoint, robot in _channels(email, *found)
     ]
     for row in rows:
         row.save()
@@ -192,17 +220,32 @@ def notify_each(
     return count
 
 
-def _channels(email: str, emails: list[str], endpoints: list) -> list[tuple]:
-    """(channel, addresses, endpoint) of each row of one message: one email row (the given
-    address, else the members'), one row per webhook endpoint."""
+def _channels(email: str, emails: list[str], endpoints: list, robots: list = ()) -> list[tuple]:
+    """(channel, addresses, endpoint, alert channel) of each row of one message: one email row
+    (the given address, else the members'), one row per webhook endpoint, one per robot or SMS
+    list."""
     addresses = [email] if email else emails
-    found = [(NotificationChannel.EMAIL.value, ",".join(addresses), None)] if addresses else []
-    return found + [(NotificationChannel.WEBHOOK.value, "", endpoint) for endpoint in endpoints]
+    found = (
+        [(NotificationChannel.EMAIL.value, ",".join(addresses), None, None)] if addresses else []
+    )
+    found += [(NotificationChannel.WEBHOOK.value, "", endpoint, None) for endpoint in endpoints]
+    return found + [(robot.platform, "", None, robot) for robot in robots]
 
 
 def _enqueue(notification_id: int) -> None:
     try:
         deliver_notification.delay(notification_id)
+    except Exception:  # a down broker loses nothing: the periodic retry finds the row
+        logger.exception(
+            "could not enqueue notification %s; the periodic retry will", notification_id
+        )
+
+
+def _enqueue_later(notification_id: int, seconds: float) -> None:
+    if deliver_notification.app.conf.task_always_eager:
+        return  # run inline, a countdown would not wait: the periodic retry sends it when due
+    try:
+        deliver_notification.apply_async((notification_id,), countdown=seconds)
     except Exception:  # a down broker loses nothing: the periodic retry finds the row
         logger.exception(
             "could not enqueue notification %s; the periodic retry will", notification_id
@@ -243,6 +286,20 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
 
 
 def _send(notification: Notification) -> None:
+    if notification.alert_channel_id is not None:
+        # The channel's row is locked while its rate-limit window is counted and used.
+        channel = (
+            AlertChannel.objects.select_for_update()
+            .filter(pk=notification.alert_channel_id)
+            .first()
+        )
+        try:
+            alerts.send(channel, notification)
+        except alerts.AlertDeliveryError as exc:
+            raise DeliveryError(str(exc)) from exc
+        return
+    if notification.channel in _ALERT_CHANNELS:
+        raise DeliveryError("alert channel removed")
     if notification.channel == NotificationChannel.EMAIL:
         recipients = [a for a in notification.email.split(",") if a]
         if not recipients:
@@ -300,6 +357,15 @@ def deliver(notification_id: int, *, now: datetime | None = None) -> bool | None
         notification.attempts += 1
         try:
             _send(notification)
+        except alerts.Throttled as exc:
+            # Over the channel's rate limit: not a failed attempt; due again once a slot frees.
+            notification.attempts -= 1
+            notification.last_error = f"Throttled: {exc}"[:2000]
+            notification.next_attempt_at = now + timedelta(seconds=exc.wait)
+            notification.save(update_fields=["last_error", "next_attempt_at"])
+            wait = exc.wait
+            transaction.on_commit(lambda: _enqueue_later(notification_id, wait))
+            return None
         except Exception as exc:  # any failure is recorded; the row is never lost
             notification.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:

@@ -98,6 +98,15 @@ GET    /api/v1/organizations/                               -            401   2
 GET    /api/v1/organizations/{id}/                          A            401   200  200   200   200  200   200   200  200  200  200
 GET    /api/v1/organizations/{id}/                          B            401   200  200   200   200  200   200   200  200  200  200
 GET    /api/v1/rules/                                       -            200   200  200   200   200  200   200   200  200  200  200
+# --- an organization's alert channels (group robots, SMS): its admins only; every persona is an operator
+GET    /api/v1/alert-channels/                              -            401   403  403   403   403  403   403   403  403  403  403
+POST   /api/v1/alert-channels/                              -            401   403  403   403   403  403   403   403  403  403  403
+GET    /api/v1/alert-channels/{id}/                         A            401   403  403   403   403  403   403   403  403  403  403
+GET    /api/v1/alert-channels/{id}/                         B            401   403  403   403   403  403   403   403  403  403  403
+PATCH  /api/v1/alert-channels/{id}/                         A            401   403  403   403   403  403   403   403  403  403  403
+PATCH  /api/v1/alert-channels/{id}/                         B            401   403  403   403   403  403   403   403  403  403  403
+DELETE /api/v1/alert-channels/{id}/                         A            401   403  403   403   403  403   403   403  403  403  403
+DELETE /api/v1/alert-channels/{id}/                         B            401   403  403   403   403  403   403   403  403  403  403
 # --- products and sites
 GET    /api/v1/products/                                    -            401   200  200   200   200  200   200   200  200  200  200
 POST   /api/v1/products/                                    -            401   400  400   400   400  403   403   403  403  403  403
@@ -445,6 +454,12 @@ POST   /workbench/recalls/{id}/do/progress-report/          A html       302   3
 # --- workbench: enterprise pages
 GET    /workbench/lots/                                     - html       302   200  200   200   200  403   403   403  403  403  403
 GET    /workbench/lots/new/                                 - html       302   200  200   200   200  403   403   403  403  403  403
+# the scan app (offline-capable): its page and record endpoint are the enterprises'; its manifest and
+# service worker hold nothing private (the worker caches the page only for whoever opened it)
+GET    /workbench/scan/                                     - html       302   200  200   200   200  403   403   403  403  403  403
+POST   /workbench/scan/record/                              - html       302   400  400   400   400  403   403   403  403  403  403
+GET    /workbench/scan/manifest.webmanifest                 - html       200   200  200   200   200  200   200   200  200  200  200
+GET    /workbench/scan/sw.js                                - html       200   200  200   200   200  200   200   200  200  200  200
 POST   /workbench/lots/new/                                 - html       302   400  400   400   400  403   403   403  403  403  403
 GET    /workbench/lots/{batch_id}/                          A html       302   200  200   404   404  403   403   403  403  403  403
 GET    /workbench/lots/{batch_id}/                          A* html      302   200  404   404   404  403   403   403  403  403  403

@@ -51,6 +51,7 @@ from complaints.report_services import report_submit
 from complaints.risk import signal_raise
 from complaints.services import complaint_submit
 from core.choices import RegulatorLevel
+from core.models import AlertChannel
 from incidents import services as incident_services
 from incidents.attachments import incident_attach
 from inspections import services as inspection_services
@@ -190,6 +191,12 @@ def build_world() -> World:
             "query": query,
             "subscription": subscription,
             "capture_job": job,
+            "alert_channel": AlertChannel.objects.create(
+                organization=org,
+                platform="wecom",
+                name="值班群",
+                url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
+            ),
         }
     lot_a = world.objects["A"]["batch"]
     shipment = services.batch_ship(
@@ -375,6 +382,7 @@ ID_KINDS = {
     "sites": "site",
     "events": "event",
     "organizations": "organization",
+    "alert-channels": "alert_channel",
     "incidents": "incident",
     "recalls": "recall",
     "complaints": "complaint",

@@ -25,6 +25,7 @@ NAV = (
     NavItem("workbench:recalls", _("Recalls")),
     NavItem("workbench:lots", _("Products and lots"), for_regulators=False),
     NavItem("workbench:enterprise-notices", _("Recall notices"), for_regulators=False),
+    NavItem("workbench:scan", _("Scan a lot"), for_regulators=False),
     NavItem("workbench:dashboard", _("Dashboard"), for_enterprises=False),
     NavItem("workbench:quality", _("Quality records")),
     NavItem("workbench:annual-report-current", _("Annual report"), for_enterprises=False),

@@ -1,6 +1,6 @@
 """``/workbench/…``: each page module keeps its own ``urlpatterns``; this joins them."""
 
-from .views import annual, dashboard, enterprise, inbox, lot_trace, quality, records
+from .views import annual, dashboard, enterprise, inbox, lot_trace, quality, records, scan
 
 app_name = "workbench"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     *dashboard.urlpatterns,
     *quality.urlpatterns,
     *annual.urlpatterns,
+    *scan.urlpatterns,
 ]

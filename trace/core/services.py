@@ -40,12 +40,13 @@ def _base_event(
     when: datetime | None,
     action: str | None = "OBSERVE",
     site: Site | None = None,
+    event_id: str | None = None,
 ) -> dict:
     when = timezone.localtime(when or timezone.now())
     doc = {
         "@context": [SY_CONTEXT],
         "type": event_type,
-        "eventID": new_event_id(),
+        "eventID": event_id or new_event_id(),
         "eventTime": when.isoformat(timespec="milliseconds"),
         "eventTimeZoneOffset": _offset(when),
         "bizStep": biz_step,
@@ -124,6 +125,23 @@ def _capture_one(doc: dict, *, organization: Organization, user, subject: str = 
     return Event.objects.get(
         event_id=doc["eventID"], error_declaration__isnull="errorDeclaration" not in doc
     )
+
+
+def already_recorded(event_id: str | None, organization: Organization) -> Event | None:
+    """The event a business action sent again under the same ``event_id`` recorded (a client
+    resending what it queued: the idempotency key of the action), else None. The ID naming
+    another organization's event is refused (409)."""
+    if not event_id:
+        return None
+    event = Event.objects.filter(event_id=event_id, error_declaration__isnull=True).first()
+    if event is not None and event.organization_id != organization.pk:
+        raise rules.RuleViolation(
+            "event_id",
+            _("This event ID names an event another organization recorded."),
+            "event_id_taken",
+            409,
+        )
+    return event
 
 
 # --- registration ------------------------------------------------------------
@@ -228,14 +246,19 @@ def batch_inspect(
     note: str = "",
     site: Site | None = None,
     when: datetime | None = None,
+    event_id: str | None = None,
 ) -> Event:
     """Record an inspection. A failed inspection puts the lot on hold."""
     organization = actor.membership.organization
+    again = already_recorded(event_id, organization)
+    if again is not None:
+        return again
     conformant = result == InspectionResult.PASS
     doc = _base_event(
         event_type="ObjectEvent",
         biz_step=BizStep.INSPECTING,
         when=when,
+        event_id=event_id,
         site=site,
         disposition=Disposition.CONFORMANT if conformant else Disposition.NON_CONFORMANT,
     )
@@ -294,8 +317,12 @@ def batch_receive(
     documents: dict[str, str] | None = None,
     site: Site | None = None,
     when: datetime | None = None,
+    event_id: str | None = None,
 ) -> Event:
     organization = actor.membership.organization
+    again = already_recorded(event_id, organization)
+    if again is not None:
+        return again
     with transaction.atomic():
         custody = _held(organization, batch)
         quantity = rules.check_receipt(
@@ -319,6 +346,7 @@ def batch_receive(
             biz_step=BizStep.RECEIVING,
             disposition=Disposition.IN_PROGRESS,
             when=when,
+            event_id=event_id,
             site=site,
         )
         doc["quantityList"] = [_qty(batch, quantity)]
@@ -338,14 +366,19 @@ def batch_sell(
     actor,
     site: Site | None = None,
     when: datetime | None = None,
+    event_id: str | None = None,
 ) -> Event:
     organization = actor.membership.organization
+    again = already_recorded(event_id, organization)
+    if again is not None:
+        return again
     with transaction.atomic():
         doc = _base_event(
             event_type="ObjectEvent",
             biz_step=BizStep.RETAIL_SELLING,
             disposition=Disposition.RETAIL_SOLD,
             when=when,
+            event_id=event_id,
             site=site,
         )
         doc["quantityList"] = [_qty(batch, quantity)]
@@ -385,9 +418,13 @@ def batch_hold(
     release: bool = False,
     site: Site | None = None,
     when: datetime | None = None,
+    event_id: str | None = None,
 ) -> Event:
     """Put a lot on hold (or release it): nobody may ship or sell it meanwhile."""
     organization = actor.membership.organization
+    again = already_recorded(event_id, organization)
+    if again is not None:
+        return again
     with transaction.atomic():
         doc = _base_event(
             event_type="ObjectEvent",
@@ -396,6 +433,7 @@ def batch_hold(
             if release
             else Disposition.NON_SELLABLE_OTHER,
             when=when,
+            event_id=event_id,
             site=site,
         )
         doc["quantityList"] = [{"epcClass": canonical_lot_uri(batch.gtin, batch.lot)}]

@@ -1,3 +1,4 @@
+import uuid
 from trace.consumer.qr import qr_png, qr_svg
 from trace.core import rules, services
 from trace.core.identifiers import parse_scan
@@ -132,6 +133,19 @@ class TraceQuerySerializer(serializers.Serializer):
     )
 
 
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.UUID,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "A UUID the client chose for this action. Sent again with the same key, the action is "
+        "not recorded twice: the answer is 200 with the event recorded the first time (the "
+        "event's eventID is urn:uuid:<key>)."
+    ),
+)
+
+
 @extend_schema(tags=["batches"])
 class BatchViewSet(RuleStatusMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Production lots, and the supply-chain actions recorded on them.
@@ -157,6 +171,26 @@ class BatchViewSet(RuleStatusMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelVi
         return Response(
             EventSerializer(result, context=self._event_context()).data, status=result_status
         )
+
+    def _idempotency(self) -> tuple[str | None, int]:
+        """The event ID an ``Idempotency-Key`` header (a UUID the client chose) names, and the
+        status to answer: 201 when the action records now, 200 when that key's event was
+        recorded before (the action is not done again)."""
+        key = self.request.headers.get("Idempotency-Key", "").strip()
+        if not key:
+            return None, status.HTTP_201_CREATED
+        try:
+            event_id = f"urn:uuid:{uuid.UUID(key)}"
+        except ValueError:
+            raise serializers.ValidationError(
+                {
+                    "Idempotency-Key": serializers.ErrorDetail(
+                        _("The Idempotency-Key header must be a UUID."), code="idempotency_key"
+                    )
+                }
+            ) from None
+        before = services.already_recorded(event_id, organization_of(self.request.user))
+        return event_id, status.HTTP_200_OK if before else status.HTTP_201_CREATED
 
     def _event_context(self):
         return {"viewer_org": organization_of(self.request.user)}
@@ -196,11 +230,15 @@ class BatchViewSet(RuleStatusMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelVi
         return self._run(BatchCreateSerializer, handle)
 
     @extend_schema(
-        request=InspectSerializer, responses={201: EventSerializer}, summary="Record an inspection"
+        request=InspectSerializer,
+        responses={201: EventSerializer, 200: EventSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Record an inspection",
     )
     @action(detail=True, methods=["post"])
     def inspect(self, request, pk=None):
         batch = self.get_object()
+        event_id, answer = self._idempotency()
         return self._run(
             InspectSerializer,
             lambda s: services.batch_inspect(
@@ -211,7 +249,9 @@ class BatchViewSet(RuleStatusMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelVi
                 site=self._own_sites(s),
                 when=s.validated_data.get("event_time"),
                 actor=request.user,
+                event_id=event_id,
             ),
+            result_status=answer,
         )
 
     @extend_schema(
@@ -236,11 +276,15 @@ class BatchViewSet(RuleStatusMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelVi
         )
 
     @extend_schema(
-        request=ReceiveSerializer, responses={201: EventSerializer}, summary="Receive a shipment"
+        request=ReceiveSerializer,
+        responses={201: EventSerializer, 200: EventSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Receive a shipment",
     )
     @action(detail=True, methods=["post"])
     def receive(self, request, pk=None):
         batch = self.get_object()
+        event_id, answer = self._idempotency()
         return self._run(
             ReceiveSerializer,
             lambda s: services.batch_receive(
@@ -250,15 +294,21 @@ class BatchViewSet(RuleStatusMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelVi
                 site=self._own_sites(s),
                 when=s.validated_data.get("event_time"),
                 actor=request.user,
+                event_id=event_id,
             ),
+            result_status=answer,
         )
 
     @extend_schema(
-        request=SellSerializer, responses={201: EventSerializer}, summary="Record a retail sale"
+        request=SellSerializer,
+        responses={201: EventSerializer, 200: EventSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Record a retail sale",
     )
     @action(detail=True, methods=["post"])
     def sell(self, request, pk=None):
         batch = self.get_object()
+        event_id, answer = self._idempotency()
         return self._run(
             SellSerializer,
             lambda s: services.batch_sell(
@@ -267,7 +317,9 @@ class BatchViewSet(RuleStatusMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelVi
                 site=self._own_sites(s),
                 when=s.validated_data.get("event_time"),
                 actor=request.user,
+                event_id=event_id,
             ),
+            result_status=answer,
         )
 
     @extend_schema(
@@ -289,11 +341,15 @@ class BatchViewSet(RuleStatusMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelVi
         )
 
     @extend_schema(
-        request=HoldSerializer, responses={201: EventSerializer}, summary="Put the lot on hold"
+        request=HoldSerializer,
+        responses={201: EventSerializer, 200: EventSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Put the lot on hold",
     )
     @action(detail=True, methods=["post"])
     def hold(self, request, pk=None):
         batch = self.get_object()
+        event_id, answer = self._idempotency()
         return self._run(
             HoldSerializer,
             lambda s: services.batch_hold(
@@ -302,15 +358,21 @@ class BatchViewSet(RuleStatusMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelVi
                 site=self._own_sites(s),
                 when=s.validated_data.get("event_time"),
                 actor=request.user,
+                event_id=event_id,
             ),
+            result_status=answer,
         )
 
     @extend_schema(
-        request=HoldSerializer, responses={201: EventSerializer}, summary="Release a hold"
+        request=HoldSerializer,
+        responses={201: EventSerializer, 200: EventSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Release a hold",
     )
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
         batch = self.get_object()
+        event_id, answer = self._idempotency()
         return self._run(
             HoldSerializer,
             lambda s: services.batch_hold(
@@ -320,7 +382,9 @@ class BatchViewSet(RuleStatusMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelVi
                 site=self._own_sites(s),
                 when=s.validated_data.get("event_time"),
                 actor=request.user,
+                event_id=event_id,
             ),
+            result_status=answer,
         )
 
     @extend_schema(
