@@ -56,3 +56,19 @@ class RevocationGround(models.IntegerChoices):
 
     MAJOR_INCIDENT = 1, _("A major quality-safety or other incident (Art. 30 (1))")
     SPOT_CHECKS_FAILED_TWICE = 2, _("Two official spot checks failed in a row (Art. 30 (2))")
+
+
+# What the credit record's timeline rows say, by action.
+TIMELINE_LABELS = {
+    "objection_filed": _("Objection filed"),
+    "objection_upheld": _("Objection upheld"),
+    "objection_dismissed": _("Objection dismissed"),
+    "repair_applied": _("Credit repair applied for"),
+    "repair_granted": _("Credit repair granted"),
+    "repair_refused": _("Credit repair refused"),
+    "award_condition_declared": _("Award condition declared"),
+    "award_condition_verified": _("Award condition verified"),
+    "award_condition_refused": _("Award condition refused"),
+    "award_report_filed": _("Written report sent to the award office"),
+    "award_revoked": _("Award revoked"),
+}

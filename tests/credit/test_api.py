@@ -65,9 +65,7 @@ def test_the_enterprise_objects_and_a_regulator_governing_it_decides_hangzhou_ar
     fact = f"incident:{incident.pk}"
     owner = _client(world, "a")
     # another enterprise cannot see the record, nor object on it
-    assert (
-        _client(world, "b").post(f"/api/v1/credit/{a.pk}/objections/", {}).status_code == 404
-    )
+    assert _client(world, "b").post(f"/api/v1/credit/{a.pk}/objections/", {}).status_code == 404
     r = owner.post(
         f"/api/v1/credit/{a.pk}/objections/",
         {"fact": "incident:999999", "reason": "无此事"},
@@ -115,9 +113,7 @@ def test_repair_opens_after_the_period_its_setting_gives_and_a_grant_stops_the_c
     a = _org(world, "a")
     owner = _client(world, "a")
     url = f"/api/v1/credit/{a.pk}/repairs/"
-    early = owner.post(
-        url, {"fact": f"incident:{recent.pk}", "reason": "已整改"}, format="json"
-    )
+    early = owner.post(url, {"fact": f"incident:{recent.pk}", "reason": "已整改"}, format="json")
     assert early.status_code == 400
     (error,) = early.json()["errors"]
     assert error["field"] == "fact" and error["rule"] == "credit_repair_period"

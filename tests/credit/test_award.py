@@ -71,7 +71,9 @@ def test_eligible_only_when_every_condition_holds_sip_award_art11(world):
 
 def test_a_failed_official_spot_check_breaks_item_4(world):
     spot_check(world, "a", on=timezone.localdate())
-    (item4,) = [c for c in selectors.award_eligibility(_org(world, "a")).conditions if c.number == 4]
+    (item4,) = [
+        c for c in selectors.award_eligibility(_org(world, "a")).conditions if c.number == 4
+    ]
     assert not item4.holds
 
 
@@ -84,8 +86,12 @@ def test_a_declaration_is_verified_by_the_award_office_only(world):
     )
     url = f"/api/v1/credit/award-declarations/{r.json()['id']}/verify/"
     # the national regulator governs A but is not the award office (AWARD_OFFICE_LEVELS)
-    assert _client(world, "national").post(url, {"verified": True}, format="json").status_code == 403
-    assert _client(world, "hangzhou").post(url, {"verified": True}, format="json").status_code == 404
+    assert (
+        _client(world, "national").post(url, {"verified": True}, format="json").status_code == 403
+    )
+    assert (
+        _client(world, "hangzhou").post(url, {"verified": True}, format="json").status_code == 404
+    )
     # a condition the record shows is not declared
     wrong = _client(world, "a").post(
         f"/api/v1/credit/{a.pk}/award-declarations/",
@@ -157,8 +163,13 @@ def test_revocation_on_two_failed_spot_checks_in_a_row_art30(world):
     assert one.status_code == 400 and one.json()["errors"][0]["field"] == "ground"
     spot_check(world, "a", on=timezone.localdate())
     assert [g.ground for g in selectors.revocation_grounds(award)] == [2]
-    assert _client(world, "a").post(url, {"ground": 2, "reason": "x"}, format="json").status_code == 403
-    done = _client(world, "tongshan").post(url, {"ground": 2, "reason": "连续两次不合格"}, format="json")
+    assert (
+        _client(world, "a").post(url, {"ground": 2, "reason": "x"}, format="json").status_code
+        == 403
+    )
+    done = _client(world, "tongshan").post(
+        url, {"ground": 2, "reason": "连续两次不合格"}, format="json"
+    )
     assert done.status_code == 201, done.content
     # revoked: no longer held, no new duty, five years barred from applying
     record = selectors.credit_record(a)

@@ -42,9 +42,7 @@ def _failed_check(seeded, dairy: Organization):
     )
 
 
-def test_the_dairy_objects_to_a_credit_fact_and_the_county_decides(
-    browser, live_server, seeded
-):
+def test_the_dairy_objects_to_a_credit_fact_and_the_county_decides(browser, live_server, seeded):
     dairy = seeded["producer"].membership.organization
     check = _failed_check(seeded, dairy)
     fact = f"spot_check:{check.pk}"
@@ -75,7 +73,9 @@ def test_the_dairy_objects_to_a_credit_fact_and_the_county_decides(
     assert county.locator(".wb-msg--success").count() == 1
     decided = county.locator("#credit-requests tr[data-request]").first
     assert decided.locator('[data-status="upheld"]').count() == 1
-    assert "objection_upheld" in county.locator("#credit-timeline").inner_text()
+    timeline = county.locator("#credit-timeline")
+    assert timeline.locator('[data-action="objection_upheld"]').count() == 1
+    assert "异议成立" in timeline.inner_text()
     assert "否" in county.locator(f'[data-fact="{fact}"]').inner_text()  # struck out
     screenshot(county, "credit-objection-decided")
 

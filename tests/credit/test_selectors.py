@@ -38,8 +38,10 @@ def test_each_reason_cites_its_article_and_the_setting_of_its_threshold_hangzhou
 def test_a_criterion_without_an_article_is_named_the_provinces_local_policy():
     _class, (reason,) = selectors.classify({"late_reports": 1})
     assert "QUALITY_CLASS_B_LATE_REPORTS" in reason.citation
-    assert "local policy" in reason.citation or "地方" in reason.citation or "local" in str(
-        reason.citation
+    assert (
+        "local policy" in reason.citation
+        or "地方" in reason.citation
+        or "local" in str(reason.citation)
     )
 
 

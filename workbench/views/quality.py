@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from api.models import Organization
 from credit import policy as credit_policy
 from credit import services as credit_services
-from credit.choices import DECISIONS, RequestKind, RequestStatus
+from credit.choices import DECISIONS, TIMELINE_LABELS, RequestKind, RequestStatus
 from credit.models import CreditRequest
 
 from .. import quality
@@ -44,7 +44,9 @@ def _record_page(request: HttpRequest, enterprise: Organization) -> HttpResponse
         "class_a_reason": quality.class_a_reason(),
         "eligibility": quality.award_eligibility(enterprise, record),
         "duties": [(d, d.status(today)) for d in quality.award_duties(enterprise, record)],
-        "timeline": quality.timeline(enterprise),
+        "timeline": [
+            (t, TIMELINE_LABELS.get(t.action, t.action)) for t in quality.timeline(enterprise)
+        ],
         "may_object": credit_policy.can(request.user, "object", enterprise),
         "may_decide": may_decide,
         "requests": requests,
