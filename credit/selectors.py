@@ -706,9 +706,7 @@ def award_duties(organization: Organization, record: CreditRecord | None = None)
     of the other events (2, 4, 5), which the record cannot show."""
     record = record or credit_record(organization)
     awards = list(
-        QualityAward.objects.filter(organization=organization)
-        .select_related("revocation")
-        .order_by("awarded_on", "id")
+        QualityAward.objects.filter(organization=organization).order_by("awarded_on", "id")
     )
     if not awards:
         return []
@@ -718,7 +716,7 @@ def award_duties(organization: Organization, record: CreditRecord | None = None)
         for r in AwardReport.objects.filter(award__organization=organization).order_by("filed_at")
     }
     duties = []
-    for f in record.facts:
+    for f in record.counted():  # a fact struck out on objection creates no duty
         if f.kind == "incident" and f.grade in major:
             trigger = AwardTrigger.MAJOR_INCIDENT
         elif f.kind == "spot_check":
