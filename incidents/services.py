@@ -16,6 +16,7 @@ from trace.models import Batch
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
@@ -29,6 +30,7 @@ from api.timeline import json_value
 from api.validators import field_error as _field_error
 from api.validators import require_county_region_code
 from api.workdays import add_working_days
+from core import rulebook
 
 from . import policy
 from .choices import LEVEL_ORDER, Grade, Kind, Level, Source, Status, TransferTarget, level_rank
@@ -551,11 +553,12 @@ def _create(
             else None,
             **figures,
         )
-        # An award holder owes the written report of a major incident within 30 days (seed 004).
+        # An award holder owes the written report of a major incident within 30 days (seed 004);
+        # an expired award creates no duty.
         if (
             reporter.is_enterprise
             and grade in settings.INCIDENT_AWARD_GRADES
-            and QualityAward.objects.filter(organization=reporter).exists()
+            and _holds_valid_award(reporter, timezone.localdate(now))
         ):
             incident.written_report_due_at = now + timedelta(
                 days=settings.INCIDENT_AWARD_WRITTEN_REPORT_DAYS
@@ -1464,6 +1467,24 @@ def _sweep_one(incident: Incident, now: datetime, *, sink: list, memo: dict) -> 
     _refresh_next_due(incident)
     incident.updated_at = timezone.now()
     return acted
+
+
+def _holds_valid_award(organization: Organization, day) -> bool:
+    """Whether ``organization`` holds an award valid on ``day``: awarded by then and not past
+    its ``valid_until``, or, without one, within its term (SIP award Art. 4: 3 years)."""
+    try:
+        years = int(rulebook.rule("award.sip.validity_years", on=day).value)
+    except rulebook.RulebookError:
+        years = 3
+    try:
+        term_start = day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        term_start = day.replace(year=day.year - years, day=28)
+    return (
+        QualityAward.objects.filter(organization=organization, awarded_on__lte=day)
+        .filter(Q(valid_until__gte=day) | Q(valid_until__isnull=True, awarded_on__gt=term_start))
+        .exists()
+    )
 
 
 def _swept_values(incident: Incident) -> tuple:

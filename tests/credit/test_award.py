@@ -192,3 +192,20 @@ def test_revocation_on_a_major_incident_art30(world):
         format="json",
     )
     assert done.status_code == 201
+
+
+def test_an_expired_award_owes_no_written_report_of_a_major_incident_art4_art29(world):
+    a = _org(world, "a")
+    QualityAward.objects.create(
+        organization=a,
+        name="苏州工业园区质量奖",
+        awarded_on=days_ago(365 * 3 + 30).date(),  # its 3-year term is over
+    )
+    incident = world.report("a", at=days_ago(2), serious_injuries=50, handled=True)  # grade II
+    assert incident.grade == "II" and incident.written_report_due_at is None
+    assert selectors.award_duties(a) == []
+    QualityAward.objects.create(
+        organization=a, name="苏州工业园区质量奖", awarded_on=days_ago(100).date()
+    )
+    again = world.report("a", at=days_ago(1), serious_injuries=50)
+    assert again.written_report_due_at is not None
