@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "complaints",
     "recalls",
     "inspections",
+    "credit",
     "workbench",
 ]
 
@@ -660,33 +661,42 @@ DASHBOARD_MAX_DAYS = env_int("DASHBOARD_MAX_DAYS", 3660)
 # The record counts the last QUALITY_WINDOW_YEARS years. An enterprise is in the worst class one
 # of whose thresholds its record reaches (D worst, then C, then B; none reached: A). Each
 # threshold is the count from which the measure puts it there; 0 switches that threshold off.
-# Measures: incidents of grade I-II ("major"), of grade III, of grade IV; recalls (any class) and
-# class I recalls; complaints upheld; failed inspections; late reports.
+# Measures (credit.criteria cites each): incidents of grade I-II ("major"), of grade III, of
+# grade IV, once the handling regulator accepted them and confirmed the grade; ordered recalls
+# (any class) and ordered class I recalls (a voluntary recall never counts: State Council
+# Order 503 Art. 9 makes it the producer's duty); complaints upheld; official spot checks failed;
+# late reports. The thresholds are the province's local policy.
 QUALITY_WINDOW_YEARS = env_int("QUALITY_WINDOW_YEARS", 3)
 QUALITY_CLASS_THRESHOLDS = {
     "D": {
         "incidents_major": env_int("QUALITY_CLASS_D_MAJOR_INCIDENTS", 1),
         "recalls_class_1": env_int("QUALITY_CLASS_D_CLASS_1_RECALLS", 2),
         "complaints_upheld": env_int("QUALITY_CLASS_D_COMPLAINTS_UPHELD", 20),
-        "failed_inspections": env_int("QUALITY_CLASS_D_FAILED_INSPECTIONS", 5),
+        "failed_spot_checks": env_int("QUALITY_CLASS_D_FAILED_INSPECTIONS", 5),
         "late_reports": env_int("QUALITY_CLASS_D_LATE_REPORTS", 3),
     },
     "C": {
         "incidents_grade_III": env_int("QUALITY_CLASS_C_GRADE_III_INCIDENTS", 1),
         "recalls": env_int("QUALITY_CLASS_C_RECALLS", 2),
         "complaints_upheld": env_int("QUALITY_CLASS_C_COMPLAINTS_UPHELD", 10),
-        "failed_inspections": env_int("QUALITY_CLASS_C_FAILED_INSPECTIONS", 2),
+        "failed_spot_checks": env_int("QUALITY_CLASS_C_FAILED_INSPECTIONS", 2),
         "late_reports": env_int("QUALITY_CLASS_C_LATE_REPORTS", 1),
     },
     "B": {
         "incidents_grade_IV": env_int("QUALITY_CLASS_B_GRADE_IV_INCIDENTS", 1),
         "recalls": env_int("QUALITY_CLASS_B_RECALLS", 1),
         "complaints_upheld": env_int("QUALITY_CLASS_B_COMPLAINTS_UPHELD", 3),
-        "failed_inspections": env_int("QUALITY_CLASS_B_FAILED_INSPECTIONS", 1),
+        "failed_spot_checks": env_int("QUALITY_CLASS_B_FAILED_INSPECTIONS", 1),
     },
 }
 # Award eligibility (seed 004 Art. 11 (8)): no incident of these grades in the window.
 QUALITY_AWARD_EXCLUDING_GRADES = env_list("QUALITY_AWARD_EXCLUDING_GRADES", ["I", "II", "III"])
+# The award office (评定办, SIP award Art. 6: in the park's market regulator): the regulators of
+# these levels governing the enterprise verify declarations, receive the holders' written reports
+# and revoke awards. The credit classes that count as a record of serious dishonesty
+# (严重失信行为记录, SIP award Art. 11 (7)). Both the province's local policy.
+AWARD_OFFICE_LEVELS = env_list("AWARD_OFFICE_LEVELS", ["county", "city"])
+AWARD_SERIOUS_DISHONESTY_CLASSES = env_list("AWARD_SERIOUS_DISHONESTY_CLASSES", ["D"])
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],
     "ComplaintStatusEnum": "complaints.choices.ComplaintStatus",

@@ -24,11 +24,13 @@ urlpatterns = [
     path("api/v1/", include("incidents.urls")),
     path("api/v1/", include("recalls.urls")),
     path("api/v1/", include("inspections.urls")),
+    path("api/v1/", include("credit.urls")),
     path("epcis/", include("trace.epcis.urls")),
     path("", include("trace.consumer.public_urls")),
     path("", include("recalls.public_urls")),
     path("api/v1/", include("complaints.urls")),
     path("", include("complaints.page_urls")),
+    path("", include("credit.public_urls")),
     path("workbench/", include("workbench.urls")),
 ]
 

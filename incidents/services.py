@@ -16,11 +16,13 @@ from trace.models import Batch
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
 from api.exceptions import Conflict
+from core import rulebook
 from core.bulk import Json, insert_rows, update_rows
 from core.models import Organization, organization_of
 from core.outbox import bulk_notifications, notify_each
@@ -550,11 +552,12 @@ def _create(
             else None,
             **figures,
         )
-        # An award holder owes the written report of a major incident within 30 days (seed 004).
+        # An award holder owes the written report of a major incident within 30 days (seed 004);
+        # an expired award creates no duty.
         if (
             reporter.is_enterprise
             and grade in settings.INCIDENT_AWARD_GRADES
-            and QualityAward.objects.filter(organization=reporter).exists()
+            and _holds_valid_award(reporter, timezone.localdate(now))
         ):
             incident.written_report_due_at = now + timedelta(
                 days=settings.INCIDENT_AWARD_WRITTEN_REPORT_DAYS
@@ -1463,6 +1466,24 @@ def _sweep_one(incident: Incident, now: datetime, *, sink: list, memo: dict) -> 
     _refresh_next_due(incident)
     incident.updated_at = timezone.now()
     return acted
+
+
+def _holds_valid_award(organization: Organization, day) -> bool:
+    """Whether ``organization`` holds an award valid on ``day``: awarded by then and not past
+    its ``valid_until``, or, without one, within its term (SIP award Art. 4: 3 years)."""
+    try:
+        years = int(rulebook.rule("award.sip.validity_years", on=day).value)
+    except rulebook.RulebookError:
+        years = 3
+    try:
+        term_start = day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        term_start = day.replace(year=day.year - years, day=28)
+    return (
+        QualityAward.objects.filter(organization=organization, awarded_on__lte=day)
+        .filter(Q(valid_until__gte=day) | Q(valid_until__isnull=True, awarded_on__gt=term_start))
+        .exists()
+    )
 
 
 def _swept_values(incident: Incident) -> tuple:

@@ -68,6 +68,36 @@ def failed_spot_check_counts(
     return dict(rows)
 
 
+def failed_spot_check_rows(
+    organization_ids: Iterable[int],
+    since: date | datetime,
+    until: date | datetime,
+) -> list[tuple[int, int, date]]:
+    """``failed_spot_checks`` of many enterprises in one query (same window, both days
+    included), one row each: (check id, enterprise id, day checked)."""
+    return list(
+        SpotCheck.objects.filter(
+            enterprise_id__in=list(organization_ids),
+            status=SpotCheckStatus.DONE,
+            result=SpotCheckResult.FAIL,
+            checked_on__gte=_day(since),
+            checked_on__lte=_day(until),
+        )
+        .order_by("checked_on", "id")
+        .values_list("id", "enterprise_id", "checked_on")
+    )
+
+
+def last_spot_checks(organization_id: int, count: int) -> list[tuple[int, date, str]]:
+    """The enterprise's last ``count`` concluded official spot checks, latest first:
+    (check id, day checked, result)."""
+    return list(
+        SpotCheck.objects.filter(enterprise_id=organization_id, status=SpotCheckStatus.DONE)
+        .order_by("-checked_on", "-id")
+        .values_list("id", "checked_on", "result")[:count]
+    )
+
+
 @dataclass(frozen=True)
 class Verification:
     """A draw run again from its stored seed and lists, compared with what it stored."""

@@ -303,6 +303,23 @@ GET    /api/v1/spot-checks/                                 -            401   2
 GET    /api/v1/spot-checks/{id}/                            A            401   200  404   404   404  200   404   404  200  200  200
 POST   /api/v1/spot-checks/{id}/record/                     A            401   403  404   404   404  400   404   404  403  403  403
 GET    /api/v1/public/spot-checks/                          -            200   200  200   200   200  200   200   200  200  200  200
+# --- quality credit (Hangzhou Art. 23, Xinjiang Art. 32; the SIP quality award, seed 004). The
+# disclosure is public; the full record is the enterprise's and its regulators'; the enterprise
+# objects, applies for repair, declares award conditions and files written reports; a regulator
+# governing it decides; the award office (county or city, AWARD_OFFICE_LEVELS) verifies and
+# revokes. A's pending objection, award declaration and award fill {id}.
+GET    /api/v1/public/credit/{organization_id}/             A            200   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/public/credit/{organization_id}/             B            200   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/credit/                                      -            401   403  403   403   403  200   200   200  200  200  200
+GET    /api/v1/credit/{organization_id}/                    A            401   200  404   404   404  200   404   404  200  200  200
+GET    /api/v1/credit/{organization_id}/                    B            401   404  404   200   404  404   200   404  404  404  200
+POST   /api/v1/credit/{organization_id}/objections/         A            401   400  404   404   404  403   404   404  403  403  403
+POST   /api/v1/credit/{organization_id}/repairs/            A            401   400  404   404   404  403   404   404  403  403  403
+POST   /api/v1/credit/{organization_id}/award-declarations/ A            401   400  404   404   404  403   404   404  403  403  403
+POST   /api/v1/credit/{organization_id}/award-reports/      A            401   400  404   404   404  403   404   404  403  403  403
+POST   /api/v1/credit/requests/{id}/decide/                 A            401   403  404   404   404  400   404   404  400  400  400
+POST   /api/v1/credit/award-declarations/{id}/verify/       A            401   403  404   404   404  400   404   404  400  403  403
+POST   /api/v1/credit/awards/{id}/revoke/                   A            401   403  404   404   404  400   404   404  400  403  403
 # --- public (by design: the consumer scans the code on the pack)
 GET    /api/v1/public/batches/{gtin}/{lot}/                 A            200   200  200   200   200  200   200   200  200  200  200
 GET    /api/v1/public/batches/{gtin}/{lot}/                 B            200   200  200   200   200  200   200   200  200  200  200
@@ -405,6 +422,8 @@ GET    /api/v1/batches/{id}/trace.csv/                      B html       401   4
 GET    /api/v1/batches/{id}/trace.xlsx/                     A html       404   404  404   404   404  404   404   404  404  404  404
 GET    /api/v1/batches/{id}/trace.xlsx/                     B html       404   404  404   404   404  404   404   404  404  404  404
 GET    /api/v1/public/recalls/feed.atom                     - html       200   200  200   200   200  200   200   200  200  200  200
+GET    /credit/{organization_id}/                           A html       200   200  200   200   200  200   200   200  200  200  200
+GET    /credit/{organization_id}/                           B html       200   200  200   200   200  200   200   200  200  200  200
 GET    /recalls/{number}/                                   A html       200   200  200   200   200  200   200   200  200  200  200
 GET    /recalls/{number}/                                   B html       404   404  404   404   404  404   404   404  404  404  404
 GET    /recall-ack/{token}/                                 A html       200   200  200   200   200  200   200   200  200  200  200
@@ -494,6 +513,8 @@ GET    /workbench/dashboard/recalls.xlsx                    - html       302   4
 GET    /workbench/quality/                                  - html       302   200  200   200   200  200   200   200  200  200  200
 GET    /workbench/quality/organizations/{id}/               A html       302   200  404   404   404  200   404   404  200  200  200
 GET    /workbench/quality/organizations/{id}/               B html       302   404  404   200   404  404   200   404  404  404  200
+POST   /workbench/quality/organizations/{id}/requests/      A html       302   302  404   404   404  302   404   404  302  302  302
+POST   /workbench/quality/requests/{id}/decide/             A html       302   302  404   404   404  302   404   404  302  302  302
 GET    /workbench/reports/annual/                           - html       302   403  403   403   403  302   302   302  302  302  302
 GET    /workbench/reports/annual/2026/                      - html       302   403  403   403   403  200   200   200  200  200  200
 GET    /workbench/reports/annual/2026.pdf                   - html       302   403  403   403   403  200   200   200  200  200  200

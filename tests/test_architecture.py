@@ -2,13 +2,13 @@
 
 Read from the source with ``ast`` (nothing is imported), over the product code
 of ``core/``, ``trace/``, ``api/``, ``incidents/``, ``complaints/``, ``inspections/``,
-``recalls/``, ``workbench/`` and ``config/``:
+``recalls/``, ``credit/``, ``workbench/`` and ``config/``:
 
 - the apps stand in layers, each importing only those below it:
   ``core`` ← ``api`` ← ``trace`` ← ``incidents`` ← ``complaints`` ← ``recalls`` ←
-  ``workbench``, and only ``config`` (the root URLs) imports the workbench;
+  ``credit`` ← ``workbench``, and only ``config`` (the root URLs) imports the workbench;
 - ``inspections`` (official spot checks) stands beside ``incidents``: it imports only ``core``,
-  ``api`` and ``trace``, and only ``workbench`` and ``config`` import it;
+  ``api`` and ``trace``, and only ``credit``, ``workbench`` and ``config`` import it;
 - ``core`` (the shared domain core: the rulebook) imports no other app of the project;
 
 - no import cycle among modules, nor among the packages of ``trace/``;
@@ -38,6 +38,7 @@ APPS = (
     "complaints",
     "inspections",
     "recalls",
+    "credit",
     "workbench",
     "config",
 )
@@ -241,7 +242,17 @@ def test_no_function_level_import_of_project_code(graph):
 
 
 # The apps from the bottom up; ``config`` (settings, root URLs, Celery) sits above them all.
-LAYERS = ("core", "api", "trace", "incidents", "complaints", "recalls", "workbench", "config")
+LAYERS = (
+    "core",
+    "api",
+    "trace",
+    "incidents",
+    "complaints",
+    "recalls",
+    "credit",
+    "workbench",
+    "config",
+)
 # Apps that stand beside a layer (same height), and so import only what is below it.
 BESIDE = {"inspections": "incidents"}
 
@@ -265,8 +276,9 @@ def test_apps_import_only_the_layers_below_them(graph):
 
 
 def test_inspections_stand_beside_incidents(graph):
-    """Spot checks use ``core``, ``api`` and ``trace`` only; only the workbench (the quality
-    record and its pages) and ``config`` (the root URLs) use them."""
+    """Spot checks use ``core``, ``api`` and ``trace`` only; only ``credit`` (the credit record
+    counts failed official checks), the workbench (its pages) and ``config`` (the root URLs)
+    use them."""
     inspections = [m for m in graph.values() if _app(m.name) == "inspections"]
     assert any(m.name == "inspections.services" for m in inspections), "inspections is read"
     assert (
@@ -285,7 +297,7 @@ def test_inspections_stand_beside_incidents(graph):
         for t in m.imports
         if _app(t) == "inspections"
     )
-    assert {_app(name) for name in importers} <= {"workbench", "config"}
+    assert {_app(name) for name in importers} <= {"credit", "workbench", "config"}
 
 
 def test_core_imports_no_other_app_of_the_project(graph):

@@ -52,8 +52,11 @@ from complaints.risk import signal_raise
 from complaints.services import complaint_submit
 from core.choices import RegulatorLevel
 from core.models import AlertChannel
+from credit import services as credit_services
+from credit.models import CreditRequest
 from incidents import services as incident_services
 from incidents.attachments import incident_attach
+from incidents.models import QualityAward
 from inspections import services as inspection_services
 from recalls import services as recall_services
 from tests.authz_matrix import MATRIX, PERSONAS, UNREACHABLE, Row, parse_matrix
@@ -345,6 +348,19 @@ def build_world() -> World:
             )
         world.objects[key].update(spot_check_draw=draw, spot_check=check)
 
+    # Quality credit: A holds an award, declared a condition of it, and objected to a fact of
+    # its record (pending).
+    a_org = world.objects["A"]["organization"]
+    world.objects["A"]["award"] = QualityAward.objects.create(
+        organization=a_org, name="质量奖", awarded_on=timezone.localdate()
+    )
+    world.objects["A"]["award_declaration"] = credit_services.declaration_file(
+        actor=owner, enterprise=a_org, condition=2, statement="ISO 9001", evidence="证书"
+    )
+    world.objects["A"]["credit_request"] = CreditRequest.objects.create(
+        enterprise=a_org, kind="objection", fact="incident:0", reason="异议", filed_by=owner
+    )
+
     digest, _created = digest_make(day=date(2026, 11, 1))
     world.objects["-"] = {"digest": digest}
     return world
@@ -391,6 +407,9 @@ ID_KINDS = {
     "spot-check-draws": "spot_check_draw",
     "spot-checks": "spot_check",
     "reports": "report",
+    "requests": "credit_request",  # /api/v1/credit/requests/{id}/decide/
+    "award-declarations": "award_declaration",
+    "awards": "award",
 }
 
 
@@ -414,6 +433,7 @@ def _fill(path: str, objects: dict) -> str:
         "{number}": lambda: quote(objects["recall"].number, safe=""),
         "{tracking_code}": lambda: objects["complaint"].display_code,
         "{code}": lambda: objects["report"].display_code,  # /api/v1/public/reports/{code}/
+        "{organization_id}": lambda: str(objects["organization"].pk),
         "{photo_id}": lambda: "999999",  # no photo: the answer says who may reach the complaint
     }
     for placeholder, value in replacements.items():

@@ -21,6 +21,7 @@ GROUPS = (
     ("complaint.", "Complaints (投诉)"),
     ("report.", "Reports (举报)"),
     ("award.", "Quality-award holders (质量奖获奖组织)"),
+    ("credit.", "Quality credit (质量信用)"),
     ("fda_recall.", "FDA cross-check (21 CFR 7)"),
 )
 

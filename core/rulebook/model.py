@@ -117,6 +117,7 @@ class Unit(StrEnum):
     MEGAWATTS = "megawatts"
     PERCENT = "percent"
     LEVEL = "level"  # a government level: county, city, province, national
+    TIMES = "times"  # how many times something happened (consecutive failed checks ...)
 
     @property
     def label(self) -> str:
@@ -134,6 +135,7 @@ _UNIT_LABELS = {
     Unit.MEGAWATTS: pgettext_lazy("rule unit", "MW"),
     Unit.PERCENT: pgettext_lazy("rule unit", "percent"),
     Unit.LEVEL: pgettext_lazy("rule unit", "government level"),
+    Unit.TIMES: pgettext_lazy("rule unit", "times"),
 }
 
 LEVELS = ("county", "city", "province", "national")

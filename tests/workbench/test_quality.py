@@ -13,6 +13,7 @@ from django.utils import timezone
 from complaints import services as complaint_services
 from incidents import services as incident_services
 from incidents.models import QualityAward
+from tests.credit.conftest import spot_check
 from tests.factories import EnterpriseFactory
 from tests.workbench.analytics_world import build_world, days_ago
 from workbench import quality
@@ -32,12 +33,12 @@ THRESHOLDS = {
     [
         ("incidents_major", 1, "D", "A"),
         ("late_reports", 3, "D", "A"),
-        ("failed_inspections", 4, "D", "C"),
-        ("failed_inspections", 2, "C", "B"),
+        ("failed_spot_checks", 4, "D", "C"),
+        ("failed_spot_checks", 2, "C", "B"),
         ("complaints_upheld", 5, "C", "A"),
         ("incidents_grade_III", 1, "C", "A"),
         ("recalls", 1, "B", "A"),
-        ("failed_inspections", 1, "B", "A"),
+        ("failed_spot_checks", 1, "B", "A"),
     ],
 )
 def test_each_threshold_puts_the_record_in_its_class_from_its_count(
@@ -45,7 +46,8 @@ def test_each_threshold_puts_the_record_in_its_class_from_its_count(
 ):
     reached, reasons = quality.classify({measure: threshold})
     assert reached == credit_class
-    assert any(str(threshold) in r for r in reasons) and len(reasons) == 1
+    assert any(str(threshold) in str(r) for r in reasons) and len(reasons) == 1
+    assert all("QUALITY_CLASS_" in r.citation for r in reasons)  # the setting is named
     assert quality.classify({measure: threshold - 1})[0] == below
 
 
@@ -71,6 +73,12 @@ def _record(world, who="a"):
     return quality.quality_record(world.users[who].membership.organization)
 
 
+def _item(world, number, who="a"):
+    """One condition of the award (SIP award Art. 11) as the record shows it."""
+    org = world.users[who].membership.organization
+    return next(c for c in quality.award_eligibility(org).conditions if c.number == number)
+
+
 def test_the_record_counts_what_happened_to_the_enterprise_in_three_years(world):
     a = world.users["a"]
     county = world.users["tongshan"]
@@ -83,8 +91,9 @@ def test_the_record_counts_what_happened_to_the_enterprise_in_three_years(world)
         incident_id=rejected.pk, actor=county, reason="重复报告", now=days_ago(10, hour=12)
     )
     lot = world.lots["a"]
-    for result in ("fail", "fail", "pass"):
+    for result in ("fail", "fail", "pass"):  # anyone's inspection events: not official checks
         trace_services.batch_inspect(batch=lot, result=result, actor=a)
+    spot_check(world, "a", on=timezone.localdate())
     upheld = world.complain("a", at=days_ago(15))
     complaint_services.complaint_accept(complaint_id=upheld.pk, actor=county, now=days_ago(14))
     complaint_services.complaint_reply(
@@ -98,14 +107,14 @@ def test_the_record_counts_what_happened_to_the_enterprise_in_three_years(world)
 
     record = _record(world)
     assert record.incidents_by_grade == {"I": 0, "II": 0, "III": 1, "IV": 2}
-    assert record.failed_inspections == 2
+    assert record.failed_spot_checks == 1
     assert record.complaints_upheld == 1
     assert record.late_reports == 1
     # III -> class C (defaults: one grade III incident), and the reasons say why.
     assert record.credit_class == "C"
-    assert any("Ⅲ" in r or "III" in r for r in record.reasons)
-    assert not record.award_eligible
-    assert [grade for _pk, _title, grade in record.disqualifying] == ["III"]
+    assert any("Ⅲ" in str(r) or "III" in str(r) for r in record.reasons)
+    assert not _item(world, 8).holds
+    assert [f.grade for f in record.disqualifying] == ["III"]
 
 
 def test_an_incident_older_than_three_years_leaves_the_record(world):
@@ -113,12 +122,12 @@ def test_an_incident_older_than_three_years_leaves_the_record(world):
     world.report("a", at=days_ago(5), handled=True)
     record = _record(world)
     assert record.incidents_by_grade["III"] == 0 and record.incidents_by_grade["IV"] == 1
-    assert record.award_eligible and record.credit_class == "B"
+    assert _item(world, 8).holds and record.credit_class == "B"
 
 
 def test_a_clean_record_is_class_a_and_award_eligible(world):
     record = _record(world)
-    assert record.credit_class == "A" and record.award_eligible and not record.award_holder
+    assert record.credit_class == "A" and _item(world, 8).holds and not record.award_holder
 
 
 def test_the_award_holders_written_report_is_due_then_overdue_then_filed(world):

@@ -11,7 +11,7 @@ Work-Safety Accident Reporting Art. 3 ¶3; "以下" excludes it). Day periods st
 after the triggering day (Civil Code Art. 201); hour periods at the stated moment.
 
 Change a figure in the module of its domain (``food``, ``incidents``, ``recalls``,
-``complaints``; the instruments and their dates in ``instruments``), then run
+``complaints``, ``credit``; the instruments and their dates in ``instruments``), then run
 ``manage.py rules_doc``: docs/RULES.md is generated from these modules and a test refuses a
 stale copy.
 """
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from ..model import Rule
 from .complaints import COMPLAINTS, REPORTS
+from .credit import CREDIT, SIP_AWARDS
 from .food import FOOD_INCIDENTS, FOOD_RECALLS
 from .incidents import AWARDS, PRODUCT_INCIDENTS, SPECIAL_EQUIPMENT
 from .instruments import INSTRUMENTS
@@ -34,6 +35,8 @@ RULES: tuple[Rule, ...] = (
     *COMPLAINTS,
     *REPORTS,
     *AWARDS,
+    *SIP_AWARDS,
+    *CREDIT,
     *FDA,
 )
 

@@ -109,6 +109,50 @@ SUZHOU_AWARD = Instrument(
         en="Suzhou Mayor's Quality Award Measures (Suzhou Municipal Government, 2016)",
     ),
 )
+SIP_AWARD = Instrument(
+    "sip-quality-award-2023",
+    Text(
+        zh="《苏州工业园区质量奖评定管理办法》（苏州工业园区管理委员会，2023年）",
+        en="Suzhou Industrial Park Quality Award Measures (SIP Administrative Committee, 2023)",
+    ),
+)
+HANGZHOU_QUALITY = Instrument(
+    "hangzhou-quality-promotion-2021",
+    Text(
+        zh="《杭州市质量促进办法》（杭州市人民政府令第327号，2021年）",
+        en="Hangzhou Quality Promotion Measures (Hangzhou Government Order 327, 2021)",
+    ),
+)
+XINJIANG_QUALITY = Instrument(
+    "xinjiang-quality-promotion-2024",
+    Text(
+        zh="《新疆维吾尔自治区质量促进条例》（2024年）",
+        en="Xinjiang Uygur Autonomous Region Quality Promotion Regulation (2024)",
+    ),
+)
+SICHUAN_QUALITY_DRAFT = Instrument(
+    "sichuan-quality-promotion-draft-2020",
+    Text(
+        zh="《四川省质量促进条例（征求意见稿）》（2020年）",
+        en="Sichuan Quality Promotion Regulation (draft for comment, 2020)",
+    ),
+)
+STATE_COUNCIL_ORDER_503 = Instrument(
+    "state-council-order-503",
+    Text(
+        zh="《国务院关于加强食品等产品安全监督管理的特别规定》（2007年，国务院令第503号）",
+        en="Special Provisions of the State Council on Strengthening the Supervision of the "
+        "Safety of Food and Other Products (2007, State Council Order 503)",
+    ),
+)
+LOCAL_CREDIT_POLICY = Instrument(
+    "local-credit-policy",
+    Text(
+        zh="本省质量信用分类监管的地方规定（应按本地规定设置）",
+        en="The province's local rules on classified quality-credit supervision "
+        "(set your province's)",
+    ),
+)
 FDA_RECALL_POLICY = Instrument(
     "21-cfr-7",
     Text(
@@ -131,6 +175,12 @@ INSTRUMENTS = (
     CONSUMER_RIGHTS_REGULATION,
     PENALTY_PROCEDURE,
     SUZHOU_AWARD,
+    SIP_AWARD,
+    HANGZHOU_QUALITY,
+    XINJIANG_QUALITY,
+    SICHUAN_QUALITY_DRAFT,
+    STATE_COUNCIL_ORDER_503,
+    LOCAL_CREDIT_POLICY,
     FDA_RECALL_POLICY,
 )
 
@@ -142,6 +192,9 @@ ORDER_19_FROM = date(2020, 1, 1)
 ORDER_20_FROM = date(2020, 1, 1)  # Art. 40; the text read is the 2022 consolidation
 REGULATION_778_FROM = date(2024, 7, 1)
 SUZHOU_AWARD_FROM = date(2016, 12, 1)  # Art. 34
+SIP_AWARD_FROM, SIP_AWARD_TO = date(2023, 11, 1), date(2028, 10, 31)  # Art. 36
+HANGZHOU_QUALITY_FROM = date(2021, 9, 15)  # Order 327
+XINJIANG_QUALITY_FROM = date(2024, 11, 1)
 
 
 def make_rule(
