@@ -7,8 +7,9 @@ The record counts, over the last ``QUALITY_WINDOW_YEARS`` years:
   report and a regulator confirmed its grade (``incidents.policy.COUNTS_IN_CREDIT_RECORD``:
   until then a report is an allegation, whoever filed it; a rejected or merged one is none);
 - its recalls that reached consignees, by class (drafts and cancelled plans are not counted);
-- complaints upheld about its products: accepted by the regulator and answered, closed or turned
-  into an investigation (declined, merged and undecided complaints are not);
+- complaints upheld about its products: ended in the consumer's favour, a mediation agreement
+  (``complaints.selectors.upheld_complaints``; acceptance, a reply, a termination without
+  agreement, a withdrawal or a decline are not);
 - failed inspections of its lots: inspection events with the ``non_conformant`` disposition, by
   anyone, unless retracted by an error declaration;
 - late reports: its incident reports filed after their deadline, its award written reports and
@@ -34,17 +35,14 @@ from django.utils.translation import gettext as _
 
 from api.choices import OrganizationKind
 from api.models import Organization
-from complaints.choices import ComplaintStatus
 from complaints.models import Complaint
+from complaints.selectors import upheld_complaints
 from incidents.choices import Grade
 from incidents.models import Incident, IncidentTimeline, QualityAward
 from incidents.policy import COUNTS_IN_CREDIT_RECORD
 from recalls.models import NOTIFIED_STATUSES, Recall, RecallTimelineEntry
 
 CLASSES = ("A", "B", "C", "D")
-UPHELD = Q(accepted_at__isnull=False) & Q(
-    status__in=(ComplaintStatus.ANSWERED, ComplaintStatus.CLOSED, ComplaintStatus.CONVERTED)
-)
 OVERDUE_REPORT_ACTIONS = ("progress_report_overdue", "summary_report_overdue")
 
 
@@ -215,8 +213,7 @@ def quality_records(organizations, *, now: datetime | None = None) -> dict[int, 
     for row in recalls.order_by().values("producer_id", "recall_class").annotate(n=Count("id")):
         records[row["producer_id"]].recalls_by_class[row["recall_class"]] += row["n"]
 
-    upheld = Complaint.objects.filter(
-        UPHELD,
+    upheld = upheld_complaints(Complaint.objects).filter(
         batch__product__owner_id__in=ids,
         submitted_at__gte=since,
         submitted_at__lt=until,

@@ -56,6 +56,8 @@ def test_done_when(settings, tmp_path):
             "injured": "true",
             "contact_name": "陈女士",
             "contact_phone": "13912345678",
+            "contact_address": "江苏省徐州市铜山区北京路1号",
+            "claim": "compensation",
             "photos": [photo()],
         },
         format="multipart",
