@@ -104,7 +104,7 @@ def test_an_old_client_is_recorded_incomplete_and_can_only_be_declined_art_15_5(
     county = chain["county"].client
     url = f"/api/v1/complaints/{complaint.pk}/"
     refused = county.post(url + "accept/", {}, format="json")
-    assert refused.status_code == 409 and "Art. 9" in refused.json()["detail"]
+    assert refused.status_code == 409 and "第九条" in refused.json()["detail"]
     declined = county.post(
         url + "decline/", {"reason": "缺少投诉人信息", "ground": "art15_5"}, format="json"
     )

@@ -277,8 +277,6 @@ def describe_complaint(row) -> tuple[str, str]:
         return label, data.get("testing_body", "")
     if row.action == "testing_ended" and data.get("close_due_at"):
         return label, _("mediation now ends %(at)s") % {"at": str(data["close_due_at"])[:16]}
-    if row.action == "mediation_agreement":
-        return label, data.get("document", "")
     return label, ""
 
 
