@@ -1,7 +1,7 @@
 """Demo complaints and a risk signal on the demo dairy chain (issue 12 §8).
 
 Called by ``manage.py seed_demo`` after the incidents; a second run adds nothing. One complaint
-answered and closed, one converted to an incident, two more injury complaints on the same lot
+mediated to an agreement (a refund), one converted to an incident, two more injury complaints on the same lot
 that raise an injury risk signal (3 in 7 days), one fresh complaint awaiting a decision.
 """
 
@@ -39,6 +39,13 @@ def seed_complaints() -> int:
         injured=False,
         contact_name="李女士",
         contact_phone="13900001111",
+        contact_address="江苏省徐州市铜山区北京南路8号",
+        claim="refund",
+        respondent={
+            "purchase_place": "铜山区万家福超市",
+            "purchase_date": (now - timedelta(days=8)).date(),
+            "purchase_price": "12.80",
+        },
         now=now - timedelta(days=6),
     )
     services.complaint_accept(
@@ -53,7 +60,34 @@ def seed_complaints() -> int:
         now=now - timedelta(days=2),
         reply="经核查，该批次冷链运输中断约2小时；企业已为您办理退款并整改冷链。",
     )
-    services.complaint_close(complaint_id=answered.pk, actor=county, now=now - timedelta(days=1))
+    producer = answered.respondent_organization
+    maker = (
+        get_user_model()
+        .objects.filter(
+            membership__organization=producer, membership__role__in=("admin", "operator")
+        )
+        .order_by("id")
+        .first()
+        if producer
+        else None
+    )
+    if maker is not None:
+        services.complaint_agree_mediation(
+            complaint_id=answered.pk,
+            actor=maker,
+            answer="同意调解，愿意退款。",
+            now=now - timedelta(days=2),
+        )
+        services.complaint_record_agreement(
+            complaint_id=answered.pk,
+            actor=county,
+            agreement="企业退还货款12.80元并赔偿一箱同款酸奶。",
+            now=now - timedelta(days=1),
+        )
+    else:
+        services.complaint_close(
+            complaint_id=answered.pk, actor=county, now=now - timedelta(days=1)
+        )
 
     converted = services.complaint_submit(
         batch=second,
@@ -61,12 +95,18 @@ def seed_complaints() -> int:
         injured=True,
         contact_name="王先生",
         contact_phone="13700002222",
+        contact_address="江苏省徐州市泉山区中山路2号",
+        claim="compensation",
         now=now - timedelta(days=2),
     )
     services.complaint_submit(
         batch=second,
         description="喝完肚子疼，腹泻两次。",
         injured=True,
+        contact_name="赵先生",
+        contact_phone="13600003333",
+        contact_address="江苏省徐州市云龙区和平路3号",
+        claim="compensation",
         now=now - timedelta(days=1, hours=6),
     )
     services.complaint_submit(

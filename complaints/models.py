@@ -16,11 +16,16 @@ from incidents.models import Incident
 from .choices import (
     OPEN_COMPLAINT_STATUSES,
     OPEN_REPORT_STATUSES,
+    Claim,
     ComplaintStatus,
+    DeclineGround,
+    Outcome,
     ReportSource,
     ReportStatus,
+    RespondentKind,
     SignalKind,
     SignalStatus,
+    TerminationGround,
 )
 from .titles import signal_title
 
@@ -47,13 +52,69 @@ class ComplaintQuerySet(models.QuerySet):
 
 class Complaint(TimeStampedModel):
     """A consumer's complaint about a lot, handled by the county regulator of the place
-    (SAMR Order 20). Contact details are a Fernet token, readable only by the handler."""
+    (SAMR Order 20). Contact details (name, phone, postal address) are a Fernet token, readable
+    only by the handler. A complaint gives what Order 20 Art. 9 asks: the complainant's name,
+    phone and address; the respondent (seller or maker) and its address; the claim and the
+    facts (``description``); one without them (``complete`` False: an old client's) can only be
+    declined (Art. 15 (5)) or turned into a report."""
 
     tracking_code = models.CharField(_("tracking code"), max_length=10, unique=True)
     batch = models.ForeignKey(
         Batch, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("batch")
     )
     description = models.TextField(pgettext_lazy("complaint", "what happened"))
+    claim = models.CharField(_("claim"), max_length=16, choices=Claim.choices, blank=True)
+    claim_detail = models.CharField(_("what exactly is asked"), max_length=500, blank=True)
+    complete = models.BooleanField(_("gives what SAMR Order 20 Art. 9 requires"), default=True)
+    respondent_kind = models.CharField(
+        _("respondent is the"), max_length=8, choices=RespondentKind.choices, blank=True
+    )
+    respondent_name = models.CharField(_("respondent"), max_length=200, blank=True)
+    respondent_address = models.CharField(_("respondent's address"), max_length=300, blank=True)
+    respondent_organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="complaints_against",
+        null=True,
+        blank=True,
+        verbose_name=_("respondent enterprise (registered here)"),
+    )
+    purchase_place = models.CharField(_("where it was bought"), max_length=300, blank=True)
+    purchase_date = models.DateField(_("when it was bought"), null=True, blank=True)
+    purchase_price = models.DecimalField(
+        _("price paid (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    consumer_consents_mediation = models.BooleanField(
+        _("the complainant agrees to mediation"), default=True
+    )
+    respondent_answer = models.TextField(_("the respondent's answer"), blank=True)
+    respondent_answered_at = models.DateTimeField(
+        _("respondent answered at"), null=True, blank=True
+    )
+    respondent_consents_mediation = models.BooleanField(
+        _("the respondent agrees to mediation"), null=True, blank=True
+    )
+    mediation_started_at = models.DateTimeField(_("mediation started at"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("testing or appraisal since"), null=True, blank=True)
+    paused_seconds = models.PositiveBigIntegerField(
+        _("seconds excluded for testing or appraisal"), default=0
+    )
+    testing_body = models.CharField(_("testing or appraisal body"), max_length=200, blank=True)
+    testing_body_designated = models.BooleanField(
+        _("testing body designated by the regulator"), default=False
+    )
+    decline_ground = models.CharField(
+        _("ground for not accepting"), max_length=16, choices=DeclineGround.choices, blank=True
+    )
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
+    outcome_detail = models.TextField(_("what the consumer got"), blank=True)
+    termination_ground = models.CharField(
+        _("why mediation ended"), max_length=16, choices=TerminationGround.choices, blank=True
+    )
+    parties_notice_due_at = models.DateTimeField(
+        _("both parties to be told by"), null=True, blank=True
+    )
+    parties_notified_at = models.DateTimeField(_("both parties told at"), null=True, blank=True)
     injured = models.BooleanField(_("someone was hurt"), default=False)
     contact_encrypted = models.BinaryField(
         _("contact details (encrypted)"), blank=True, default=b""
@@ -123,6 +184,11 @@ class Complaint(TimeStampedModel):
     @property
     def display_code(self) -> str:
         return f"{self.tracking_code[:5]}-{self.tracking_code[5:]}"
+
+    @property
+    def upheld(self) -> bool:
+        """In the consumer's favour: mediation ended in an agreement (never mere acceptance)."""
+        return self.outcome == Outcome.AGREEMENT
 
 
 class ComplaintPhoto(models.Model):

@@ -1,5 +1,6 @@
-"""The consumer's phone pages: "report a problem" on a lot, typing the code from the package,
-and the status page by tracking code. Same rules and rate limits as the API."""
+"""The consumer's phone pages: "report a problem" on a lot (a complaint, 投诉, with what SAMR
+Order 20 Art. 9 asks; without it, an anonymous-if-wished report, 举报, instead), typing the code
+from the package, and the status page by tracking code. Same rules and rate limits as the API."""
 
 from trace.consumer.public import split_resolver_path
 from trace.core.identifiers import digital_link_path, normalize_gtin, validate_lot
@@ -21,7 +22,8 @@ from core import rulebook
 from incidents.choices import Level
 from incidents.services import regulators_at
 
-from . import services
+from . import report_services, services
+from .choices import Claim, RespondentKind
 from .intake import normalize_phone, parse_code
 from .throttles import ComplaintLookupThrottle, ComplaintSubmitThrottle
 from .views import lookup
@@ -43,17 +45,48 @@ class MultipleFileField(forms.FileField):
 
 
 class ComplaintForm(forms.Form):
+    """A complaint: what SAMR Order 20 Art. 9 asks, every field of it required."""
+
     description = forms.CharField(
         label=_("What happened?"), widget=forms.Textarea(attrs={"rows": 5}), max_length=100_000
     )
     injured = forms.BooleanField(label=_("Someone was hurt or fell ill"), required=False)
-    photos = MultipleFileField(label=_("Photos (JPEG or PNG, up to 3)"), required=False)
-    contact_name = forms.CharField(label=_("Your name (optional)"), max_length=50, required=False)
-    contact_phone = forms.CharField(
-        label=_("Your phone (optional, only the regulator handling it sees it)"),
-        max_length=20,
+    claim = forms.ChoiceField(label=_("What do you ask for?"), choices=Claim.choices)
+    claim_detail = forms.CharField(
+        label=_("Details of your request (optional)"), max_length=500, required=False
+    )
+    respondent_kind = forms.ChoiceField(
+        label=_("Your complaint is against the"),
+        choices=RespondentKind.choices,
+        widget=forms.RadioSelect,
+    )
+    respondent_name = forms.CharField(label=_("Name of the seller or maker"), max_length=200)
+    respondent_address = forms.CharField(
+        label=_("Address of the seller or maker"), max_length=300, required=False
+    )
+    purchase_place = forms.CharField(label=_("Where you bought it"), max_length=300, required=False)
+    purchase_date = forms.DateField(
+        label=_("When you bought it"),
         required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    purchase_price = forms.DecimalField(
+        label=_("Price paid (yuan)"), max_digits=12, decimal_places=2, min_value=0, required=False
+    )
+    photos = MultipleFileField(label=_("Photos (JPEG or PNG, up to 3)"), required=False)
+    contact_name = forms.CharField(label=_("Your name"), max_length=50)
+    contact_phone = forms.CharField(
+        label=_("Your phone (only the regulator handling it sees it)"),
+        max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    contact_address = forms.CharField(
+        label=_("Your postal address (only the regulator handling it sees it)"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    consents_mediation = forms.BooleanField(
+        label=_("I agree to mediation by the market regulator"), required=False, initial=True
     )
 
     def clean_contact_phone(self):
@@ -63,6 +96,25 @@ class ComplaintForm(forms.Form):
             raise forms.ValidationError(
                 exc.error_dict["contact_phone"][0].message, code="invalid_phone"
             ) from exc
+
+
+class TipForm(forms.Form):
+    """A report (举报): a suspected violation; the name and phone are optional (anonymous)."""
+
+    facts = forms.CharField(
+        label=_("What did you find?"), widget=forms.Textarea(attrs={"rows": 5}), max_length=100_000
+    )
+    enterprise_name = forms.CharField(label=_("Enterprise or place reported"), max_length=200)
+    contact_name = forms.CharField(label=_("Your name (optional)"), max_length=50, required=False)
+    contact_phone = forms.CharField(
+        label=_("Your phone (optional)"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+
+    def clean_contact_phone(self):
+        return ComplaintForm.clean_contact_phone(self)
 
 
 class CodeForm(forms.Form):
@@ -130,13 +182,30 @@ def enter_code(request):
     return render(request, "complaints/enter_code.html", {"form": form})
 
 
+def _add_errors(form, exc: ValidationError) -> None:
+    for field, errors in exc.error_dict.items():
+        name = field.split("[")[0]
+        for error in errors:
+            form.add_error(name if name in form.fields else None, error.message)
+
+
 @require_http_methods(["GET", "POST"])
 def report(request, gtin: str, rest: str):
     lot, _serial = split_resolver_path(rest)
     batch = _find(gtin, lot)
     if batch is None:
         return _not_found(request)
-    form = ComplaintForm(request.POST or None, request.FILES or None)
+    prefill = services.respondent_prefill(batch)
+    form = ComplaintForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={
+            "respondent_kind": prefill["kind"],
+            "respondent_name": prefill["name"],
+            "respondent_address": prefill["address"],
+            "consents_mediation": True,
+        },
+    )
     if request.method == "POST":
         if not ComplaintSubmitThrottle().allow_request(request, None):
             return _too_many(request)
@@ -149,18 +218,32 @@ def report(request, gtin: str, rest: str):
                     injured=data["injured"],
                     contact_name=data["contact_name"],
                     contact_phone=data["contact_phone"],
+                    contact_address=data["contact_address"],
+                    claim=data["claim"],
+                    claim_detail=data["claim_detail"],
+                    respondent={
+                        "kind": data["respondent_kind"],
+                        "name": data["respondent_name"],
+                        "address": data["respondent_address"],
+                        "purchase_place": data["purchase_place"],
+                        "purchase_date": data["purchase_date"],
+                        "purchase_price": data["purchase_price"],
+                    },
+                    consents_mediation=data["consents_mediation"],
+                    strict=True,
                     photos=request.FILES.getlist("photos"),
                 )
             except ValidationError as exc:
-                for field, errors in exc.error_dict.items():
-                    name = field.split("[")[0]
-                    for error in errors:
-                        form.add_error(name if name in form.fields else None, error.message)
+                _add_errors(form, exc)
             else:
                 return HttpResponseRedirect(
                     reverse("complaint-pages:status", args=[complaint.display_code]) + "?new=1"
                 )
     product = batch.product.name if batch.product_id else batch.gtin
+    art9_missing = request.method == "POST" and any(
+        name in form.errors
+        for name in ("contact_name", "contact_phone", "contact_address", "respondent_name", "claim")
+    )
     return render(
         request,
         "complaints/report.html",
@@ -169,9 +252,60 @@ def report(request, gtin: str, rest: str):
             "batch": batch,
             "product": product,
             "page_path": digital_link_path(batch.gtin, batch.lot),
+            "tip_url": reverse("complaint-pages:tip", args=[batch.gtin, batch.lot]),
+            "art9_missing": art9_missing,
             "max_photos": settings.COMPLAINT_PHOTO_MAX_COUNT,
             "accept_days": settings.COMPLAINT_ACCEPT_WORKING_DAYS,
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def tip(request, gtin: str, lot: str):
+    """A report (举报) on a lot, anonymous unless a name and phone are given (SAMR Order 20
+    Arts. 3, 24, 31): to the county regulator of the maker's place."""
+    batch = _find(gtin, lot)
+    if batch is None:
+        return _not_found(request)
+    prefill = services.respondent_prefill(batch)
+    form = TipForm(request.POST or None, initial={"enterprise_name": prefill["name"]})
+    if request.method == "POST":
+        if not ComplaintSubmitThrottle().allow_request(request, None):
+            return _too_many(request)
+        if form.is_valid():
+            data = form.cleaned_data
+            product = batch.product.name if batch.product_id else batch.gtin
+            owner = batch.product.owner if batch.product_id and batch.product.owner_id else None
+            try:
+                sent = report_services.report_submit(
+                    subject=str(_("Product problem: %(product)s") % {"product": product})[:200],
+                    enterprise_name=data["enterprise_name"],
+                    region_code=owner.region_code if owner else "",
+                    facts=data["facts"],
+                    gtin=batch.gtin,
+                    lot=batch.lot,
+                    contact_name=data["contact_name"],
+                    contact_phone=data["contact_phone"],
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                return render(
+                    request,
+                    "complaints/message.html",
+                    {
+                        "title": _("Your report was sent"),
+                        "text": _(
+                            "Keep this tracking code to follow it: %(code)s. The market "
+                            "regulator checks it; who reported is never told to the enterprise."
+                        )
+                        % {"code": sent.display_code},
+                    },
+                )
+    return render(
+        request,
+        "complaints/tip.html",
+        {"form": form, "batch": batch, "page_path": digital_link_path(batch.gtin, batch.lot)},
     )
 
 

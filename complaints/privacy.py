@@ -1,6 +1,6 @@
 """Contact details at rest and the client key of the rate limits.
 
-Contact details (name, phone) are one Fernet token (``cryptography``) under the key in
+Contact details (name, phone, postal address) are one Fernet token (``cryptography``) under the key in
 ``COMPLAINT_CONTACT_KEY``; when that is empty (the embedded default) the key is derived
 from ``SECRET_KEY``, so a development database stays readable across restarts. A client
 is known to the rate limits only by a keyed hash (HMAC-SHA256) of its address, kept in
@@ -31,12 +31,13 @@ def _fernet() -> Fernet:
     return Fernet(key)
 
 
-def encrypt_contact(*, name: str, phone: str) -> bytes:
-    if not name and not phone:
+def encrypt_contact(*, name: str, phone: str, address: str = "") -> bytes:
+    if not name and not phone and not address:
         return b""
-    return _fernet().encrypt(
-        json.dumps({"name": name, "phone": phone}, ensure_ascii=False).encode()
-    )
+    data = {"name": name, "phone": phone}
+    if address:
+        data["address"] = address
+    return _fernet().encrypt(json.dumps(data, ensure_ascii=False).encode())
 
 
 def decrypt_contact(token: bytes | memoryview) -> dict:
@@ -44,7 +45,7 @@ def decrypt_contact(token: bytes | memoryview) -> dict:
     if not token:
         return {"name": "", "phone": ""}
     try:
-        return json.loads(_fernet().decrypt(token))
+        return json.loads(_fernet().decrypt(token))  # "address" only when one was given
     except InvalidToken:
         return {"name": "", "phone": "", "unreadable": True}
 

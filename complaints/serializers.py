@@ -8,7 +8,14 @@ from rest_framework import serializers
 
 from incidents.models import Incident
 
-from .choices import ComplaintStatus
+from .choices import (
+    Claim,
+    ComplaintStatus,
+    DeclineGround,
+    RespondentKind,
+    TerminationGround,
+    respondent_allowed_actions,
+)
 from .intake import normalize_phone, parse_code
 from .models import (
     Complaint,
@@ -28,8 +35,39 @@ def _django_to_drf(exc: DjangoValidationError) -> serializers.ValidationError:
     return serializers.ValidationError(detail)
 
 
+class RespondentInputSerializer(serializers.Serializer):
+    """Whom the complaint is against (SAMR Order 20 Art. 9 (2)); prefilled from the lot's maker."""
+
+    kind = serializers.ChoiceField(choices=RespondentKind.choices, required=False)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    purchase_place = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    purchase_date = serializers.DateField(required=False, allow_null=True)
+    purchase_price = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+
+
+RESPONDENT_FLAT = {
+    "respondent_kind": "kind",
+    "respondent_name": "name",
+    "respondent_address": "address",
+    "purchase_place": "purchase_place",
+    "purchase_date": "purchase_date",
+    "purchase_price": "purchase_price",
+}
+
+
 class ComplaintSubmitSerializer(serializers.Serializer):
-    """The consumer's complaint: the lot (``gtin`` + ``lot``, or the scanned ``code``), what happened."""
+    """The consumer's complaint: the lot (``gtin`` + ``lot``, or the scanned ``code``) and what
+    SAMR Order 20 Art. 9 asks: the complainant's name, phone and postal address
+    (``contact_address``), the ``respondent`` (seller or maker, prefilled from the lot), the
+    ``claim`` and the facts (``description``, or ``facts``). A request with ``claim``,
+    ``contact_address`` or ``respondent`` is checked in full (400 naming each missing field);
+    an older client's request with none of them is recorded as an incomplete complaint
+    (``complete`` false), which can only be declined (Art. 15 (5)) or turned into a report.
+    Multipart forms may send the respondent flat: ``respondent_kind``, ``respondent_name``,
+    ``respondent_address``, ``purchase_place``, ``purchase_date``, ``purchase_price``."""
 
     gtin = serializers.CharField(required=False, allow_blank=True, max_length=14)
     lot = serializers.CharField(required=False, allow_blank=True, max_length=20)
@@ -39,8 +77,40 @@ class ComplaintSubmitSerializer(serializers.Serializer):
         max_length=300,
         help_text="A scanned GS1 Digital Link URI or element string.",
     )
-    description = serializers.CharField(max_length=100_000, allow_blank=True, trim_whitespace=True)
+    description = serializers.CharField(
+        max_length=100_000, allow_blank=True, trim_whitespace=True, required=False, default=""
+    )
+    facts = serializers.CharField(
+        max_length=100_000,
+        allow_blank=True,
+        trim_whitespace=True,
+        required=False,
+        default="",
+        help_text="The facts of the dispute (same as description).",
+    )
     injured = serializers.BooleanField(default=False)
+    contact_address = serializers.CharField(
+        required=False, allow_blank=True, max_length=300, default=""
+    )
+    claim = serializers.ChoiceField(choices=Claim.choices, required=False, allow_blank=True)
+    claim_detail = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, default=""
+    )
+    respondent = RespondentInputSerializer(required=False)
+    respondent_kind = serializers.ChoiceField(
+        choices=RespondentKind.choices, required=False, allow_blank=True
+    )
+    respondent_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    respondent_address = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    purchase_place = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    purchase_date = serializers.DateField(required=False, allow_null=True)
+    purchase_price = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    consents_mediation = serializers.BooleanField(
+        default=True,
+        help_text="The complainant agrees to mediation by the regulator (SAMR Order 20 Art. 16).",
+    )
     contact_name = serializers.CharField(
         required=False, allow_blank=True, max_length=50, default=""
     )
@@ -54,13 +124,22 @@ class ComplaintSubmitSerializer(serializers.Serializer):
         child=serializers.FileField(), required=False, default=list, max_length=50
     )
 
-    def validate_description(self, value):
+    def _check_description(self, value):
         if not value.strip():
-            raise serializers.ValidationError(_("Say what happened."), code="required")
+            raise serializers.ValidationError(
+                {"description": [serializers.ErrorDetail(_("Say what happened."), code="required")]}
+            )
         if len(value) > settings.COMPLAINT_DESCRIPTION_MAX:
             raise serializers.ValidationError(
-                _("At most %(max)s characters.") % {"max": settings.COMPLAINT_DESCRIPTION_MAX},
-                code="too_long",
+                {
+                    "description": [
+                        serializers.ErrorDetail(
+                            _("At most %(max)s characters.")
+                            % {"max": settings.COMPLAINT_DESCRIPTION_MAX},
+                            code="too_long",
+                        )
+                    ]
+                }
             )
         return value
 
@@ -72,6 +151,17 @@ class ComplaintSubmitSerializer(serializers.Serializer):
             raise serializers.ValidationError(str(error.message), code=error.code) from exc
 
     def validate(self, attrs):
+        attrs["description"] = self._check_description(
+            attrs.get("description") or attrs.get("facts") or ""
+        )
+        respondent = dict(attrs.get("respondent") or {})
+        for flat, key in RESPONDENT_FLAT.items():
+            if attrs.get(flat) not in (None, "") and key not in respondent:
+                respondent[key] = attrs[flat]
+        attrs["respondent"] = respondent
+        attrs["strict"] = bool(
+            attrs.get("claim") or attrs.get("contact_address") or respondent
+        ) or any(name in self.initial_data for name in ("claim", "contact_address", "respondent"))
         code = (attrs.get("code") or "").strip()
         if code:
             try:
@@ -131,7 +221,23 @@ class PublicComplaintSerializer(serializers.ModelSerializer):
             "reply",
             "replied_at",
             "closed_at",
+            "claim",
+            "respondent",
+            "complete",
+            "outcome",
+            "outcome_detail",
+            "decline_ground",
+            "mediation_started_at",
+            "paused",
+            "close_due_at",
         ]
+
+    respondent = serializers.CharField(source="respondent_name")
+    paused = serializers.SerializerMethodField()
+
+    def get_paused(self, obj) -> bool:
+        """Testing or appraisal is under way: the mediation clock is stopped."""
+        return obj.paused_at is not None
 
     def get_product(self, obj) -> str:
         product = obj.batch.product
@@ -142,6 +248,23 @@ class ComplaintSubmittedSerializer(serializers.Serializer):
     tracking_code = serializers.CharField()
     status = serializers.ChoiceField(choices=ComplaintStatus.choices)
     status_url = serializers.CharField()
+    complete = serializers.BooleanField(
+        help_text="False: what SAMR Order 20 Art. 9 asks is missing (see ``missing``)."
+    )
+    missing = serializers.ListField(child=serializers.CharField())
+    report_url = serializers.CharField(
+        help_text="Where to send a report (举报) instead, which may be anonymous."
+    )
+
+
+class RespondentSerializer(serializers.Serializer):
+    kind = serializers.CharField(source="respondent_kind")
+    name = serializers.CharField(source="respondent_name")
+    address = serializers.CharField(source="respondent_address")
+    organization = serializers.IntegerField(source="respondent_organization_id", allow_null=True)
+    purchase_place = serializers.CharField()
+    purchase_date = serializers.DateField(allow_null=True)
+    purchase_price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
 
 
 class ComplaintListSerializer(serializers.ModelSerializer):
@@ -150,12 +273,19 @@ class ComplaintListSerializer(serializers.ModelSerializer):
     gtin = serializers.CharField(source="batch.gtin")
     lot = serializers.CharField(source="batch.lot")
     photo_count = serializers.SerializerMethodField()
+    tracking_code = serializers.CharField(source="display_code")
+    respondent = RespondentSerializer(source="*")
 
     class Meta:
         model = Complaint
         fields = [
             "id",
+            "tracking_code",
             "status",
+            "claim",
+            "respondent",
+            "complete",
+            "outcome",
             "gtin",
             "lot",
             "batch",
@@ -176,14 +306,36 @@ class ComplaintListSerializer(serializers.ModelSerializer):
         return obj.photos.count() if count is None else count
 
 
+MEDIATION_FIELDS = [
+    "claim_detail",
+    "consumer_consents_mediation",
+    "respondent_answer",
+    "respondent_answered_at",
+    "respondent_consents_mediation",
+    "mediation_started_at",
+    "paused_at",
+    "paused_seconds",
+    "testing_body",
+    "testing_body_designated",
+    "outcome_detail",
+    "termination_ground",
+    "parties_notice_due_at",
+    "parties_notified_at",
+]
+
+
 class ComplaintSerializer(ComplaintListSerializer):
     contact = serializers.SerializerMethodField()
+    contact_address = serializers.SerializerMethodField()
     incident_url = serializers.SerializerMethodField()
     report = serializers.SerializerMethodField()
 
     class Meta(ComplaintListSerializer.Meta):
         fields = [
             *ComplaintListSerializer.Meta.fields,
+            *MEDIATION_FIELDS,
+            "decline_ground",
+            "contact_address",
             "description",
             "public_reason",
             "reply",
@@ -208,12 +360,69 @@ class ComplaintSerializer(ComplaintListSerializer):
             return None
         return decrypt_contact(obj.contact_encrypted)
 
+    def get_contact_address(self, obj) -> str | None:
+        """The complainant's postal address (Order 20 Art. 9 (1)): only for the handler."""
+        if not self.context.get("show_contact"):
+            return None
+        return decrypt_contact(obj.contact_encrypted).get("address", "")
+
     def get_incident_url(self, obj) -> str | None:
         return (
             f"{settings.PUBLIC_BASE_URL}/api/v1/incidents/{obj.incident_id}/"
             if obj.incident_id
             else None
         )
+
+
+class RespondentComplaintSerializer(serializers.ModelSerializer):
+    """What the respondent enterprise reads of a complaint against it: the complaint, the claim
+    and the facts, the complainant's name (to know whom mediation is with) and never the
+    complainant's phone or address (mediation runs through the regulator)."""
+
+    tracking_code = serializers.CharField(source="display_code")
+    gtin = serializers.CharField(source="batch.gtin")
+    lot = serializers.CharField(source="batch.lot")
+    respondent = RespondentSerializer(source="*")
+    complainant = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "id",
+            "tracking_code",
+            "status",
+            "gtin",
+            "lot",
+            "injured",
+            "claim",
+            "claim_detail",
+            "description",
+            "respondent",
+            "complainant",
+            "submitted_at",
+            "accepted_at",
+            "close_due_at",
+            "consumer_consents_mediation",
+            "respondent_answer",
+            "respondent_answered_at",
+            "respondent_consents_mediation",
+            "mediation_started_at",
+            "paused_at",
+            "testing_body",
+            "testing_body_designated",
+            "outcome",
+            "outcome_detail",
+            "termination_ground",
+            "closed_at",
+            "allowed_actions",
+        ]
+
+    def get_complainant(self, obj) -> str:
+        return decrypt_contact(obj.contact_encrypted).get("name", "")
+
+    def get_allowed_actions(self, obj) -> list[str]:
+        return respondent_allowed_actions(obj.status)
 
 
 class ComplaintTimelineSerializer(serializers.ModelSerializer):
@@ -237,12 +446,65 @@ class ComplaintRequiredReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
+class ComplaintDeclineSerializer(ComplaintRequiredReasonSerializer):
+    ground = serializers.ChoiceField(
+        choices=DeclineGround.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The ground of SAMR Order 20 Art. 15 (art15_1 … art15_6); none: art15_6.",
+    )
+
+
+class ComplaintPauseSerializer(serializers.Serializer):
+    testing_body = serializers.CharField(max_length=200)
+    designated = serializers.BooleanField(
+        default=False,
+        help_text="The parties could not agree; the regulator names the body "
+        "(Consumer Rights Regulation Art. 47).",
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class ComplaintAgreementSerializer(serializers.Serializer):
+    agreement = serializers.CharField(
+        max_length=4000, help_text="What was agreed: the mediation document (Order 20 Art. 22)."
+    )
+
+
+class ComplaintTerminateSerializer(serializers.Serializer):
+    ground = serializers.ChoiceField(choices=TerminationGround.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class ComplaintAnswerSerializer(serializers.Serializer):
+    answer = serializers.CharField(max_length=4000)
+
+
+class ComplaintAgreeMediationSerializer(serializers.Serializer):
+    answer = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+
+
 class ComplaintReplySerializer(serializers.Serializer):
     reply = serializers.CharField(max_length=4000)
 
 
 class ComplaintCloseSerializer(serializers.Serializer):
-    outcome = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+    outcome = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=4000,
+        default="",
+        help_text="agreement, no_agreement or withdrawn; any other text (older clients) is the "
+        "reply the consumer reads and records no outcome.",
+    )
+    text = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=4000,
+        default="",
+        help_text="Told to the consumer; for an agreement, what the consumer got.",
+    )
 
 
 class ComplaintForwardSerializer(serializers.Serializer):

@@ -21,6 +21,7 @@ from trace.models import Batch
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -28,7 +29,7 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
 from api.exceptions import Conflict
-from core.models import organization_of
+from core.models import Organization, organization_of
 from core.outbox import notify_each
 from core.rulebook import Unit, rule
 from core.validators import field_error as _field_error
@@ -38,13 +39,20 @@ from incidents import services as incident_services
 from incidents.choices import Level, Source
 from incidents.models import IncidentTimeline
 
-from . import privacy, risk
+from . import policy, privacy, risk
 from .choices import (
     OPEN_COMPLAINT_STATUSES,
+    RESPONDENT_TRANSITIONS,
     SIGNAL_TRANSITIONS,
     TRANSITIONS,
+    Claim,
     ComplaintStatus,
+    DeclineGround,
+    Outcome,
+    RespondentKind,
+    TerminationGround,
     allowed_actions,
+    respondent_allowed_actions,
 )
 from .intake import check_photo
 from .models import (
@@ -75,8 +83,23 @@ class IllegalComplaintTransition(Conflict):
         )
 
 
-class NotYourComplaint(exceptions.PermissionDenied):
-    default_code = "wrong_actor"
+NotYourComplaint = policy.NotYourComplaint
+
+
+class IncompleteComplaint(Conflict):
+    """409: a complaint without what SAMR Order 20 Art. 9 asks cannot be accepted."""
+
+    default_code = "incomplete_complaint"
+
+    def __init__(self):
+        super().__init__(
+            _(
+                "This complaint lacks what SAMR Order 20 Art. 9 requires (the complainant's "
+                "name, phone and address, the respondent, the claim): decline it on the ground "
+                "of Art. 15 (5), or turn it into a report."
+            ),
+            code="incomplete_complaint",
+        )
 
 
 _log = ComplaintTimeline.record  # one row on a complaint's timeline (never contact details)
@@ -110,25 +133,39 @@ def _notify_regulators(complaint: Complaint, level: str, *, topic: str, subject:
     )
 
 
+def _notify_respondent(complaint: Complaint, *, topic: str, subject: str) -> None:
+    """Tell the respondent enterprise (when registered here): no contact details."""
+    if complaint.respondent_organization_id is None:
+        return
+    notify_each(
+        [complaint.respondent_organization],
+        topic=topic,
+        subject=subject,
+        body=_("Complaint #%(id)s about lot %(lot)s: %(status)s.")
+        % {
+            "id": complaint.pk,
+            "lot": complaint.batch.lot,
+            "status": complaint.get_status_display(),
+        },
+        payload={
+            **_payload(complaint),
+            "url": f"{settings.PUBLIC_BASE_URL}/api/v1/enterprise/complaints/{complaint.pk}/",
+        },
+        about=complaint,
+    )
+
+
 # --- who may act ------------------------------------------------------------------------------
 
 
-def is_handler(user, complaint: Complaint) -> bool:
-    """The county regulator of the handling place: the only one who sees contact details."""
-    org = organization_of(user)
-    return bool(
-        org
-        and org.is_regulator
-        and org.level == Level.COUNTY
-        and org.region_code == complaint.region_code
-    )
+is_handler = policy.is_handler  # the county regulator of the handling place (policy)
 
 
 def _lock(complaint_id: int, actor) -> Complaint:
     complaint = Complaint.objects.select_for_update().filter(pk=complaint_id).first()
-    if (
-        complaint is None
-        or not Complaint.objects.visible_to(actor).filter(pk=complaint_id).exists()
+    if complaint is None or not (
+        Complaint.objects.visible_to(actor).filter(pk=complaint_id).exists()
+        or policy.respondent_complaints(actor).filter(pk=complaint_id).exists()
     ):
         raise exceptions.NotFound()
     return complaint
@@ -143,13 +180,18 @@ def _require_handler(actor, complaint: Complaint, action: str) -> None:
 
 
 def _check(complaint: Complaint, action: str) -> str | None:
-    sources, target = TRANSITIONS[action]
+    table, allowed = (
+        (RESPONDENT_TRANSITIONS, respondent_allowed_actions)
+        if action in RESPONDENT_TRANSITIONS
+        else (TRANSITIONS, allowed_actions)
+    )
+    sources, target = table[action]
     if complaint.status not in sources:
         raise IllegalComplaintTransition(
             status=complaint.status,
             label=complaint.get_status_display(),
             action=action,
-            allowed=allowed_actions(complaint.status),
+            allowed=allowed(complaint.status),
         )
     return target
 
@@ -164,10 +206,14 @@ def _need(value: str, field: str) -> str:
 # --- the consumer submits ---------------------------------------------------------------------
 
 
-def _handling_region(batch: Batch, seller_region_code: str) -> str:
+def _handling_region(batch: Batch, seller_region_code: str, respondent: Organization | None) -> str:
+    """Order 20 Art. 12: the respondent's place (the seller's region when given, else the
+    respondent enterprise's registered region, else the maker's)."""
     if seller_region_code:
         require_county_region_code("seller_region_code", seller_region_code)
         return seller_region_code
+    if respondent is not None and respondent.region_code:
+        return respondent.region_code
     if batch.product_id and batch.product.owner_id:
         return batch.product.owner.region_code
     raise _field_error(
@@ -177,6 +223,49 @@ def _handling_region(batch: Batch, seller_region_code: str) -> str:
     )
 
 
+def respondent_prefill(batch: Batch) -> dict:
+    """The respondent as the scanned lot names it: its maker, at its first site's address (the
+    consumer may change it to the seller)."""
+    owner = batch.product.owner if batch.product_id and batch.product.owner_id else None
+    if owner is None:
+        return {"kind": RespondentKind.SELLER, "name": "", "address": ""}
+    site = owner.sites.order_by("id").first()
+    return {
+        "kind": RespondentKind.MAKER,
+        "name": owner.name,
+        "address": site.address if site else "",
+    }
+
+
+def _respondent_organization(batch: Batch, kind: str, name: str) -> Organization | None:
+    """The enterprise registered here that the respondent names: the lot's maker when the
+    complaint is against the maker, else an enterprise of exactly that name."""
+    owner = batch.product.owner if batch.product_id and batch.product.owner_id else None
+    if kind == RespondentKind.MAKER and owner is not None and (not name or name == owner.name):
+        return owner
+    if not name:
+        return None
+    found = [o for o in Organization.objects.filter(name=name)[:2] if o.is_enterprise]
+    return found[0] if len(found) == 1 else None
+
+
+ART_9_FIELDS = ("contact_name", "contact_phone", "contact_address", "respondent", "claim")
+
+
+def missing_art_9(
+    *, contact_name: str, contact_phone: str, contact_address: str, respondent_name: str, claim: str
+) -> list[str]:
+    """What SAMR Order 20 Art. 9 asks of a complaint that is not given."""
+    given = {
+        "contact_name": contact_name,
+        "contact_phone": contact_phone,
+        "contact_address": contact_address,
+        "respondent": respondent_name,
+        "claim": claim,
+    }
+    return [field for field in ART_9_FIELDS if not (given[field] or "").strip()]
+
+
 def complaint_submit(
     *,
     batch: Batch,
@@ -184,12 +273,24 @@ def complaint_submit(
     injured: bool,
     contact_name: str = "",
     contact_phone: str = "",
+    contact_address: str = "",
+    claim: str = "",
+    claim_detail: str = "",
+    respondent: dict | None = None,
+    consents_mediation: bool = True,
+    strict: bool = False,
     photos=(),
     seller_region_code: str = "",
     now: datetime | None = None,
 ) -> Complaint:
-    """A consumer's complaint about a lot: to the county regulator of the producer's place (or the
-    seller's, when given), with a decision due in 7 working days (SAMR Order 20 Art. 14)."""
+    """A consumer's complaint about a lot: to the county regulator of the respondent's place
+    (SAMR Order 20 Art. 12), with a decision due in 7 working days (Art. 14).
+
+    ``respondent``: ``kind`` (seller or maker), ``name``, ``address``, ``purchase_place``,
+    ``purchase_date``, ``purchase_price``; missing keys are prefilled from the lot (its maker).
+    ``strict``: refuse (400, naming each field) a complaint without what Art. 9 asks; otherwise
+    (an old client) it is recorded with ``complete`` False and can only be declined
+    (Art. 15 (5)) or turned into a report."""
     now = now or timezone.now()
     description = (description or "").strip()
     if not description:
@@ -199,6 +300,43 @@ def complaint_submit(
             "description",
             _("At most %(max)s characters.") % {"max": settings.COMPLAINT_DESCRIPTION_MAX},
             "too_long",
+        )
+    if claim and claim not in Claim.values:
+        raise _field_error(
+            "claim", _("Choose refund, replacement, compensation or other."), "invalid_choice"
+        )
+    prefill = respondent_prefill(batch)
+    given = {k: v for k, v in (respondent or {}).items() if v not in (None, "")}
+    kind = given.get("kind") or prefill["kind"]
+    if kind not in RespondentKind.values:
+        raise _field_error("respondent.kind", _("Choose seller or maker."), "invalid_choice")
+    if "name" in given or kind == prefill["kind"]:
+        name = (given.get("name") or (prefill["name"] if kind == prefill["kind"] else "")).strip()
+        address = (
+            given.get("address") or (prefill["address"] if kind == prefill["kind"] else "")
+        ).strip()
+    else:
+        name, address = "", (given.get("address") or "").strip()
+    contact_name, contact_address = (contact_name or "").strip(), (contact_address or "").strip()
+    missing = missing_art_9(
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        contact_address=contact_address,
+        respondent_name=name,
+        claim=claim,
+    )
+    if strict and missing:
+        raise DjangoValidationError(
+            {
+                field: DjangoValidationError(
+                    _(
+                        "SAMR Order 20 Art. 9: a complaint gives this. Without it, send a report "
+                        "(举报) instead, which may be anonymous."
+                    ),
+                    code="required_by_order_20_art_9",
+                )
+                for field in missing
+            }
         )
     photos = list(photos or [])
     if len(photos) > settings.COMPLAINT_PHOTO_MAX_COUNT:
@@ -210,7 +348,8 @@ def complaint_submit(
     checked = [
         check_photo(upload, i) for i, upload in enumerate(photos)
     ]  # all checked before any write
-    region = _handling_region(batch, seller_region_code)
+    organization = _respondent_organization(batch, kind, name)
+    region = _handling_region(batch, seller_region_code, organization)
     deadline = add_working_days(now, settings.COMPLAINT_ACCEPT_WORKING_DAYS)
     with transaction.atomic():
         for _attempt in range(5):
@@ -221,10 +360,21 @@ def complaint_submit(
                         batch=batch,
                         description=description,
                         injured=bool(injured),
+                        claim=claim or "",
+                        claim_detail=(claim_detail or "").strip()[:500],
+                        complete=not missing,
+                        respondent_kind=kind,
+                        respondent_name=name[:200],
+                        respondent_address=address[:300],
+                        respondent_organization=organization,
+                        purchase_place=(given.get("purchase_place") or "").strip()[:300],
+                        purchase_date=given.get("purchase_date") or None,
+                        purchase_price=given.get("purchase_price"),
+                        consumer_consents_mediation=bool(consents_mediation),
                         contact_encrypted=privacy.encrypt_contact(
-                            name=contact_name.strip(), phone=contact_phone
+                            name=contact_name, phone=contact_phone, address=contact_address
                         ),
-                        has_contact=bool(contact_name.strip() or contact_phone),
+                        has_contact=bool(contact_name or contact_phone or contact_address),
                         region_code=region,
                         submitted_at=now,
                         accept_due_at=deadline.due_at,
@@ -258,6 +408,9 @@ def complaint_submit(
                 "region_code": region,
                 "accept_due_at": deadline.due_at,
                 "calendar_covered": deadline.calendar_covered,
+                "claim": complaint.claim,
+                "respondent": {"kind": kind, "name": complaint.respondent_name},
+                "missing": missing,
             },
         )
         _notify_regulators(
@@ -294,6 +447,8 @@ def complaint_accept(
         complaint = _lock(complaint_id, actor)
         _require_handler(actor, complaint, "accept")
         complaint.status = _check(complaint, "accept")
+        if not complaint.complete:
+            raise IncompleteComplaint()
         mediation = rule("complaint.mediation_days", on=complaint.submitted_at)
         deadline = mediation_deadline(now, mediation.value, mediation.unit)
         complaint.accepted_at = now
@@ -325,24 +480,60 @@ def complaint_accept(
                 "citation": mediation.citation("en"),
             },
         )
+        _notify_respondent(
+            complaint,
+            topic="complaint.accepted",
+            subject=_("A consumer complaint against you was accepted (#%(id)s)")
+            % {"id": complaint.pk},
+        )
     return complaint
 
 
 def complaint_decline(
-    *, complaint_id: int, actor, reason: str, now: datetime | None = None
+    *, complaint_id: int, actor, reason: str, ground: str = "", now: datetime | None = None
 ) -> Complaint:
-    """Decline, with the reason the consumer is told (Order 20 Art. 14)."""
+    """Decline within the 7 working days (Order 20 Art. 14) on a ground of Art. 15 (``ground``;
+    an old client that gives none declines on "another legal ground", Art. 15 (6)), with the
+    reason the consumer is told. The outcome is ``declined``."""
     now = now or timezone.now()
     reason = _need(reason, "reason")
+    if ground and ground not in DeclineGround.values:
+        raise _field_error(
+            "ground",
+            _("Choose a ground of SAMR Order 20 Art. 15: %(choices)s.")
+            % {"choices": ", ".join(DeclineGround.values)},
+            "invalid_choice",
+        )
     with transaction.atomic():
         complaint = _lock(complaint_id, actor)
         _require_handler(actor, complaint, "decline")
         complaint.status = _check(complaint, "decline")
         complaint.public_reason, complaint.closed_at, complaint.next_due_at = reason, now, None
+        complaint.decline_ground = ground or DeclineGround.OTHER_LEGAL_GROUND
+        complaint.outcome = Outcome.DECLINED
         complaint.save(
-            update_fields=["status", "public_reason", "closed_at", "next_due_at", "updated_at"]
+            update_fields=[
+                "status",
+                "public_reason",
+                "closed_at",
+                "next_due_at",
+                "decline_ground",
+                "outcome",
+                "updated_at",
+            ]
         )
-        _log(complaint, "declined", actor=actor, reason=reason, at=now)
+        _log(
+            complaint,
+            "declined",
+            actor=actor,
+            reason=reason,
+            at=now,
+            data={
+                "ground": complaint.decline_ground,
+                "late": now > complaint.accept_due_at,
+                "citation": "SAMR Order 20 Art. 15",
+            },
+        )
     return complaint
 
 
@@ -357,7 +548,9 @@ def complaint_reply(
     with transaction.atomic():
         complaint = _lock(complaint_id, actor)
         _require_handler(actor, complaint, "reply to")
-        complaint.status = _check(complaint, "reply")
+        _check(complaint, "reply")
+        if complaint.status != ComplaintStatus.MEDIATING:
+            complaint.status = ComplaintStatus.ANSWERED
         complaint.reply, complaint.replied_at = reply, now
         complaint.save(update_fields=["status", "reply", "replied_at", "updated_at"])
         _log(complaint, "replied", actor=actor, at=now, data={"reply": reply})
@@ -365,22 +558,42 @@ def complaint_reply(
 
 
 def complaint_close(
-    *, complaint_id: int, actor, outcome: str = "", now: datetime | None = None
+    *, complaint_id: int, actor, outcome: str = "", text: str = "", now: datetime | None = None
 ) -> Complaint:
-    """End the handling; the outcome, if given, becomes the reply the consumer reads."""
+    """End the handling. ``outcome`` one of ``Outcome`` but ``declined`` (an agreement needs
+    ``text``: what the consumer got; use ``record-agreement``, ``terminate`` or ``withdraw`` to
+    have the deadlines and notices kept). Older clients send ``outcome`` as free text: it becomes
+    the reply the consumer reads and no outcome is recorded (not counted as upheld)."""
     now = now or timezone.now()
+    outcome, text = (outcome or "").strip(), (text or "").strip()
+    if outcome in Outcome.values:
+        if outcome == Outcome.DECLINED:
+            raise _field_error(
+                "outcome", _("A complaint is declined with the decline action."), "invalid_choice"
+            )
+        if outcome == Outcome.AGREEMENT and not text:
+            raise _field_error(
+                "text", _("Write what was agreed: what the consumer got."), "required"
+            )
+        chosen, told = outcome, text
+    else:
+        chosen, told = "", outcome or text
     with transaction.atomic():
         complaint = _lock(complaint_id, actor)
         _require_handler(actor, complaint, "close")
         complaint.status = _check(complaint, "close")
-        outcome = (outcome or "").strip()
-        fields = ["status", "closed_at", "next_due_at", "updated_at"]
-        if outcome:
-            complaint.reply, complaint.replied_at = outcome, now
+        _end_pause(complaint, now)
+        fields = ["status", "closed_at", "next_due_at", "outcome", "outcome_detail", "updated_at"]
+        fields += ["paused_at", "paused_seconds", "close_due_at"]
+        if told:
+            complaint.reply, complaint.replied_at = told, now
             fields += ["reply", "replied_at"]
+        complaint.outcome = chosen
+        if chosen == Outcome.AGREEMENT:
+            complaint.outcome_detail = told
         complaint.closed_at, complaint.next_due_at = now, None
         complaint.save(update_fields=fields)
-        _log(complaint, "closed", actor=actor, at=now, data={"outcome": outcome})
+        _log(complaint, "closed", actor=actor, at=now, data={"outcome": chosen, "text": told})
     return complaint
 
 
@@ -517,13 +730,415 @@ def complaint_convert(
     return complaint
 
 
+# --- the respondent answers; mediation (Order 20 Arts. 16–22; Regulation Arts. 46–47) -------
+
+
+def _require_respondent(actor, complaint: Complaint, action: str) -> None:
+    policy.require(actor, action, complaint)
+
+
+def complaint_answer(
+    *, complaint_id: int, actor, answer: str, now: datetime | None = None
+) -> Complaint:
+    """The respondent enterprise's answer to an accepted complaint (read by the regulator)."""
+    now = now or timezone.now()
+    answer = (answer or "").strip()
+    if not answer:
+        raise _field_error("answer", _("Write your answer to the complaint."), "required")
+    with transaction.atomic():
+        complaint = _lock(complaint_id, actor)
+        _require_respondent(actor, complaint, "answer")
+        _check(complaint, "answer")
+        complaint.respondent_answer, complaint.respondent_answered_at = answer, now
+        complaint.save(update_fields=["respondent_answer", "respondent_answered_at", "updated_at"])
+        _log(complaint, "respondent_answered", actor=actor, at=now, data={"answer": answer})
+        _notify_regulators(
+            complaint,
+            Level.COUNTY,
+            topic="complaint.respondent_answered",
+            subject=_("The respondent answered complaint #%(id)s") % {"id": complaint.pk},
+        )
+    return complaint
+
+
+def complaint_agree_mediation(
+    *, complaint_id: int, actor, answer: str = "", now: datetime | None = None
+) -> Complaint:
+    """The respondent agrees to mediation; with the complainant's consent given at filing,
+    mediation starts (Order 20 Art. 16). Its period runs from acceptance
+    (``close_due_at``, Regulation Art. 46 ¶3)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        complaint = _lock(complaint_id, actor)
+        _require_respondent(actor, complaint, "agree-mediation")
+        target = _check(complaint, "agree-mediation")
+        if not complaint.consumer_consents_mediation:
+            raise Conflict(
+                _("The complainant did not agree to mediation (SAMR Order 20 Art. 16)."),
+                code="no_consent",
+            )
+        answer = (answer or "").strip()
+        complaint.status = target
+        complaint.respondent_consents_mediation = True
+        complaint.mediation_started_at = now
+        fields = ["status", "respondent_consents_mediation", "mediation_started_at", "updated_at"]
+        if answer:
+            complaint.respondent_answer, complaint.respondent_answered_at = answer, now
+            fields += ["respondent_answer", "respondent_answered_at"]
+        complaint.save(update_fields=fields)
+        consent = rule("complaint.mediation_consenting_parties", on=complaint.submitted_at)
+        _log(
+            complaint,
+            "mediation_agreed",
+            actor=actor,
+            at=now,
+            data={
+                "answer": answer,
+                "close_due_at": complaint.close_due_at,
+                "citation": consent.citation("en"),
+            },
+        )
+        _notify_regulators(
+            complaint,
+            Level.COUNTY,
+            topic="complaint.mediation_agreed",
+            subject=_("The respondent agreed to mediate complaint #%(id)s") % {"id": complaint.pk},
+        )
+    return complaint
+
+
+def _termination_notice(complaint: Complaint, now: datetime) -> Deadline:
+    notice = rule("complaint.mediation_termination_notice_working_days", on=complaint.submitted_at)
+    return add_working_days(now, notice.value)
+
+
+def _terminate(
+    complaint: Complaint, *, ground: str, now: datetime, actor=None, reason: str = "", at=None
+) -> None:
+    """Mediation ends without agreement: outcome ``no_agreement``, both parties to be told
+    within 7 working days (Order 20 Art. 21 ¶2). Not an escalation."""
+    _end_pause(complaint, now)
+    notice = _termination_notice(complaint, now)
+    complaint.status = ComplaintStatus.CLOSED
+    complaint.outcome = Outcome.NO_AGREEMENT
+    complaint.termination_ground = ground
+    complaint.closed_at, complaint.next_due_at = now, None
+    complaint.parties_notice_due_at = notice.due_at
+    complaint.calendar_covered = complaint.calendar_covered and notice.calendar_covered
+    complaint.save(
+        update_fields=[
+            "status",
+            "outcome",
+            "termination_ground",
+            "closed_at",
+            "next_due_at",
+            "parties_notice_due_at",
+            "calendar_covered",
+            "paused_at",
+            "paused_seconds",
+            "close_due_at",
+            "updated_at",
+        ]
+    )
+    _log(
+        complaint,
+        "mediation_terminated",
+        actor=actor,
+        reason=reason,
+        at=at or now,
+        data={
+            "ground": ground,
+            "parties_notice_due_at": notice.due_at,
+            "citation": "SAMR Order 20 Art. 21",
+        },
+    )
+    _notify_respondent(
+        complaint,
+        topic="complaint.mediation_terminated",
+        subject=_("Mediation of complaint #%(id)s has ended") % {"id": complaint.pk},
+    )
+
+
+def complaint_refuse_mediation(
+    *, complaint_id: int, actor, reason: str = "", now: datetime | None = None
+) -> Complaint:
+    """The respondent refuses mediation: mediation is terminated (Order 20 Art. 16, Art. 21 ¶1
+    (3)); both parties are told within 7 working days."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        complaint = _lock(complaint_id, actor)
+        _require_respondent(actor, complaint, "refuse-mediation")
+        _check(complaint, "refuse-mediation")
+        complaint.respondent_consents_mediation = False
+        if reason:
+            complaint.respondent_answer, complaint.respondent_answered_at = reason, now
+        complaint.save(
+            update_fields=[
+                "respondent_consents_mediation",
+                "respondent_answer",
+                "respondent_answered_at",
+                "updated_at",
+            ]
+        )
+        _terminate(complaint, ground=TerminationGround.REFUSED, now=now, actor=actor, reason=reason)
+        _notify_regulators(
+            complaint,
+            Level.COUNTY,
+            topic="complaint.mediation_refused",
+            subject=_("The respondent refused to mediate complaint #%(id)s") % {"id": complaint.pk},
+        )
+    return complaint
+
+
+def _end_pause(complaint: Complaint, now: datetime) -> timedelta:
+    """Close an open testing pause: the mediation deadline moves by the time paused."""
+    if complaint.paused_at is None:
+        return timedelta(0)
+    paused = max(now - complaint.paused_at, timedelta(0))
+    complaint.paused_seconds += int(paused.total_seconds())
+    if complaint.close_due_at is not None:
+        complaint.close_due_at += paused
+    complaint.paused_at = None
+    return paused
+
+
+def complaint_pause(
+    *,
+    complaint_id: int,
+    actor,
+    testing_body: str,
+    designated: bool = False,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Complaint:
+    """Testing or appraisal starts: the mediation clock stops (Regulation Art. 46 ¶3; Order 20
+    Art. 20 ¶3). ``designated``: the parties could not agree on the body and the regulator named
+    it (Regulation Art. 47 ¶1)."""
+    now = now or timezone.now()
+    testing_body = (testing_body or "").strip()
+    if not testing_body:
+        raise _field_error("testing_body", _("Name the testing or appraisal body."), "required")
+    with transaction.atomic():
+        complaint = _lock(complaint_id, actor)
+        _require_handler(actor, complaint, "pause")
+        _check(complaint, "pause")
+        if complaint.paused_at is not None:
+            raise Conflict(_("Testing is already under way."), code="already_paused")
+        complaint.paused_at, complaint.next_due_at = now, None
+        complaint.testing_body = testing_body[:200]
+        complaint.testing_body_designated = bool(designated)
+        complaint.save(
+            update_fields=[
+                "paused_at",
+                "next_due_at",
+                "testing_body",
+                "testing_body_designated",
+                "updated_at",
+            ]
+        )
+        excluded = rule("complaint.testing_time_excluded_days", on=complaint.submitted_at)
+        _log(
+            complaint,
+            "testing_started",
+            actor=actor,
+            reason=reason,
+            at=now,
+            data={
+                "testing_body": complaint.testing_body,
+                "designated": complaint.testing_body_designated,
+                "citation": excluded.citation("en"),
+                "designation_citation": "Consumer Rights Regulation Art. 47" if designated else "",
+            },
+        )
+    return complaint
+
+
+def complaint_resume(
+    *, complaint_id: int, actor, reason: str = "", now: datetime | None = None
+) -> Complaint:
+    """Testing is done: the clock runs again, the deadline moved by the time paused."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        complaint = _lock(complaint_id, actor)
+        _require_handler(actor, complaint, "resume")
+        _check(complaint, "resume")
+        if complaint.paused_at is None:
+            raise Conflict(_("No testing is under way."), code="not_paused")
+        paused_from = complaint.paused_at
+        paused = _end_pause(complaint, now)
+        complaint.next_due_at = complaint.close_due_at
+        complaint.save(
+            update_fields=[
+                "paused_at",
+                "paused_seconds",
+                "close_due_at",
+                "next_due_at",
+                "updated_at",
+            ]
+        )
+        _log(
+            complaint,
+            "testing_ended",
+            actor=actor,
+            reason=reason,
+            at=now,
+            data={
+                "paused_from": paused_from,
+                "paused_seconds": int(paused.total_seconds()),
+                "close_due_at": complaint.close_due_at,
+            },
+        )
+    return complaint
+
+
+def complaint_record_agreement(
+    *, complaint_id: int, actor, agreement: str, now: datetime | None = None
+) -> Complaint:
+    """Mediation ends in an agreement: its text is the mediation document on the record (Order 20
+    Art. 22) and what the consumer got; the outcome is ``agreement`` (upheld)."""
+    now = now or timezone.now()
+    agreement = (agreement or "").strip()
+    if not agreement:
+        raise _field_error(
+            "agreement", _("Write what was agreed: what the consumer got."), "required"
+        )
+    with transaction.atomic():
+        complaint = _lock(complaint_id, actor)
+        _require_handler(actor, complaint, "record-agreement")
+        complaint.status = _check(complaint, "record-agreement")
+        _end_pause(complaint, now)
+        complaint.outcome, complaint.outcome_detail = Outcome.AGREEMENT, agreement
+        complaint.reply, complaint.replied_at = agreement, now
+        complaint.closed_at, complaint.next_due_at = now, None
+        complaint.save(
+            update_fields=[
+                "status",
+                "outcome",
+                "outcome_detail",
+                "reply",
+                "replied_at",
+                "closed_at",
+                "next_due_at",
+                "paused_at",
+                "paused_seconds",
+                "close_due_at",
+                "updated_at",
+            ]
+        )
+        _log(
+            complaint,
+            "mediation_agreement",
+            actor=actor,
+            at=now,
+            data={
+                "document": agreement,
+                "in_time": complaint.close_due_at is None or now <= complaint.close_due_at,
+                "citation": "SAMR Order 20 Art. 22",
+            },
+        )
+        _notify_respondent(
+            complaint,
+            topic="complaint.mediation_agreement",
+            subject=_("Mediation agreement recorded for complaint #%(id)s") % {"id": complaint.pk},
+        )
+    return complaint
+
+
+def complaint_terminate(
+    *, complaint_id: int, actor, ground: str, reason: str = "", now: datetime | None = None
+) -> Complaint:
+    """The regulator ends mediation without agreement on a ground of Order 20 Art. 21 ¶1."""
+    now = now or timezone.now()
+    if ground not in TerminationGround.values:
+        raise _field_error(
+            "ground",
+            _("Choose a ground of SAMR Order 20 Art. 21: %(choices)s.")
+            % {"choices": ", ".join(TerminationGround.values)},
+            "invalid_choice",
+        )
+    with transaction.atomic():
+        complaint = _lock(complaint_id, actor)
+        _require_handler(actor, complaint, "terminate")
+        _check(complaint, "terminate")
+        _terminate(complaint, ground=ground, now=now, actor=actor, reason=reason)
+    return complaint
+
+
+def complaint_withdraw(
+    *, complaint_id: int, actor, reason: str = "", now: datetime | None = None
+) -> Complaint:
+    """The complainant withdrew the complaint (Order 20 Art. 21 ¶1 (1)); the handler records it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        complaint = _lock(complaint_id, actor)
+        _require_handler(actor, complaint, "withdraw")
+        complaint.status = _check(complaint, "withdraw")
+        _end_pause(complaint, now)
+        complaint.outcome, complaint.closed_at, complaint.next_due_at = (
+            Outcome.WITHDRAWN,
+            now,
+            None,
+        )
+        complaint.save(
+            update_fields=[
+                "status",
+                "outcome",
+                "closed_at",
+                "next_due_at",
+                "paused_at",
+                "paused_seconds",
+                "close_due_at",
+                "updated_at",
+            ]
+        )
+        _log(complaint, "withdrawn", actor=actor, reason=reason, at=now)
+    return complaint
+
+
+def complaint_notify_parties(
+    *, complaint_id: int, actor, reason: str = "", now: datetime | None = None
+) -> Complaint:
+    """Both parties were told that mediation ended (Order 20 Art. 21 ¶2: within 7 working days)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        complaint = _lock(complaint_id, actor)
+        _require_handler(actor, complaint, "notify-parties")
+        _check(complaint, "notify-parties")
+        if complaint.parties_notice_due_at is None or complaint.parties_notified_at is not None:
+            raise Conflict(
+                _("There is no termination notice outstanding."), code="nothing_to_notify"
+            )
+        complaint.parties_notified_at = now
+        complaint.save(update_fields=["parties_notified_at", "updated_at"])
+        _log(
+            complaint,
+            "parties_notified",
+            actor=actor,
+            reason=reason,
+            at=now,
+            data={
+                "due_at": complaint.parties_notice_due_at,
+                "late": now > complaint.parties_notice_due_at,
+            },
+        )
+        _notify_respondent(
+            complaint,
+            topic="complaint.parties_notified",
+            subject=_("Mediation of complaint #%(id)s has ended") % {"id": complaint.pk},
+        )
+    return complaint
+
+
 # --- the sweep --------------------------------------------------------------------------------
 
 
 def complaints_sweep(now: datetime) -> int:
-    """The complaints sweeper (api.deadlines): an open complaint past its decision or mediation
-    deadline is marked overdue and escalated to the city regulator above, exactly once (its
-    ``next_due_at`` is cleared in the same transaction, the row locked with SKIP LOCKED)."""
+    """The complaints sweeper (api.deadlines): an open complaint past its decision deadline is
+    marked overdue and escalated to the city regulator above, exactly once; one past its
+    mediation deadline (testing time excluded) has its mediation terminated without agreement,
+    both parties to be told within 7 working days (not an escalation). Each once: its
+    ``next_due_at`` is cleared in the same transaction, the row locked with SKIP LOCKED."""
     acted = 0
     while True:
         with transaction.atomic():
@@ -535,7 +1150,19 @@ def complaints_sweep(now: datetime) -> int:
             )
             for complaint in rows:
                 due = complaint.next_due_at
-                which = "decision" if complaint.status == ComplaintStatus.SUBMITTED else "mediation"
+                if complaint.status != ComplaintStatus.SUBMITTED:
+                    # The mediation period ended without agreement: mediation terminates
+                    # (Regulation Art. 46 ¶3), both parties to be told (Order 20 Art. 21 ¶2).
+                    _terminate(
+                        complaint,
+                        ground=TerminationGround.PERIOD_ENDED,
+                        now=due,
+                        at=due,
+                        reason=_("The mediation period ended without agreement."),
+                    )
+                    acted += 1
+                    continue
+                which = "decision"
                 complaint.is_overdue = complaint.escalated = True
                 complaint.next_due_at = None
                 complaint.save(

@@ -8,6 +8,9 @@ app_name = "complaints"
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("complaints", views.ComplaintViewSet, basename="complaint")
+router.register(
+    "enterprise/complaints", views.RespondentComplaintViewSet, basename="enterprise-complaint"
+)
 router.register("signals", views.RiskSignalViewSet, basename="signal")
 router.register("reports", report_views.ReportViewSet, basename="report")
 router.register("public/warnings", views.PublicWarningViewSet, basename="public-warning")

@@ -18,11 +18,12 @@ from rest_framework.views import APIView
 from api.exceptions import detail_from_django
 from api.pagination import StandardPagination
 from api.parsing import DepthLimitedJSONParser, query_id
+from api.permissions import IsMember
 from api.viewsets import ScopedViewSetMixin
 from incidents.models import Incident
 
+from . import policy, report_services, risk, services
 from . import report_serializers as rs
-from . import report_services, risk, services
 from . import serializers as s
 from .models import Complaint, ConsumerWarning, RiskSignal
 from .privacy import normalize_tracking_code
@@ -58,6 +59,12 @@ def submit(request, data) -> Complaint:
             injured=v["injured"],
             contact_name=v["contact_name"],
             contact_phone=v["contact_phone"],
+            contact_address=v["contact_address"],
+            claim=v.get("claim") or "",
+            claim_detail=v["claim_detail"],
+            respondent=v["respondent"],
+            consents_mediation=v["consents_mediation"],
+            strict=v["strict"],
             photos=v["photos"],
             seller_region_code=v["seller_region_code"],
         )
@@ -88,11 +95,18 @@ class PublicComplaintCreateView(APIView):
                 "photos": request.FILES.getlist("photos"),
             }
         complaint = submit(request, data)
+        missing = (
+            complaint.timeline.filter(action="submitted").values_list("data", flat=True).first()
+            or {}
+        ).get("missing", [])
         return Response(
             {
                 "tracking_code": complaint.display_code,
                 "status": complaint.status,
                 "status_url": f"/api/v1/public/complaints/{complaint.display_code}/",
+                "complete": complaint.complete,
+                "missing": missing,
+                "report_url": "/api/v1/public/reports/",
             },
             status=status.HTTP_201_CREATED,
         )
@@ -150,26 +164,57 @@ class ComplaintViewSet(
     )
     serializer_class = s.ComplaintSerializer
     pagination_class = StandardPagination
-    filterset_fields = ["status", "injured", "is_overdue", "incident", "batch", "region_code"]
+    filterset_fields = [
+        "status",
+        "injured",
+        "is_overdue",
+        "incident",
+        "batch",
+        "region_code",
+        "claim",
+        "outcome",
+        "complete",
+    ]
 
     def get_serializer_class(self):
         return s.ComplaintListSerializer if self.action == "list" else s.ComplaintSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "tracking_code", description="The consumer's tracking code (with or without -)."
+            ),
+            OpenApiParameter(
+                "respondent", description="Part of the respondent's name (seller or maker)."
+            ),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        params = self.request.query_params
+        if "tracking_code" in params:
+            code = normalize_tracking_code(params["tracking_code"])
+            queryset = queryset.filter(tracking_code=code) if code else queryset.none()
+        respondent = params.get("respondent", "").strip()
+        if respondent:
+            queryset = queryset.filter(respondent_name__icontains=respondent)
+        return queryset
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
         if self.action != "list" and self.kwargs.get("pk"):
             complaint = Complaint.objects.filter(pk=self.kwargs["pk"]).first()
-            context["show_contact"] = complaint is not None and services.is_handler(
-                self.request.user, complaint
+            context["show_contact"] = complaint is not None and policy.can(
+                self.request.user, "see-contact", complaint
             )
         return context
 
     def _act(self, request, pk, serializer_class, service, **mapping):
         complaint = self.get_object()  # 404 for a complaint the user may not see
-        if not services.is_handler(request.user, complaint):  # 403 before looking at the input
-            raise services.NotYourComplaint(
-                _("Only the county regulator of the place handling this complaint may act on it.")
-            )
+        policy.require(request.user, self.action.replace("_", "-"), complaint)  # 403 first
         data = serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
         kwargs = {mapping.get(k, k): v for k, v in data.validated_data.items()}
@@ -186,11 +231,52 @@ class ComplaintViewSet(
     def accept(self, request, pk=None):
         return self._act(request, pk, s.ComplaintReasonSerializer, services.complaint_accept)
 
-    @extend_schema(request=s.ComplaintRequiredReasonSerializer, responses=s.ComplaintSerializer)
+    @extend_schema(request=s.ComplaintDeclineSerializer, responses=s.ComplaintSerializer)
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
+        """Not accepted, on a ground of SAMR Order 20 Art. 15, with the reason told."""
+        return self._act(request, pk, s.ComplaintDeclineSerializer, services.complaint_decline)
+
+    @extend_schema(request=s.ComplaintPauseSerializer, responses=s.ComplaintSerializer)
+    @action(detail=True, methods=["post"])
+    def pause(self, request, pk=None):
+        """Testing or appraisal starts: the mediation clock stops (Consumer Rights Regulation
+        Art. 46 ¶3); ``designated`` when the regulator named the body (Art. 47)."""
+        return self._act(request, pk, s.ComplaintPauseSerializer, services.complaint_pause)
+
+    @extend_schema(request=s.ComplaintReasonSerializer, responses=s.ComplaintSerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        """Testing is done: the clock runs again, the deadline moved by the time paused."""
+        return self._act(request, pk, s.ComplaintReasonSerializer, services.complaint_resume)
+
+    @extend_schema(request=s.ComplaintAgreementSerializer, responses=s.ComplaintSerializer)
+    @action(detail=True, methods=["post"], url_path="record-agreement", url_name="record-agreement")
+    def record_agreement(self, request, pk=None):
+        """Mediation ends in an agreement, recorded as the mediation document (Order 20 Art. 22)."""
         return self._act(
-            request, pk, s.ComplaintRequiredReasonSerializer, services.complaint_decline
+            request, pk, s.ComplaintAgreementSerializer, services.complaint_record_agreement
+        )
+
+    @extend_schema(request=s.ComplaintTerminateSerializer, responses=s.ComplaintSerializer)
+    @action(detail=True, methods=["post"])
+    def terminate(self, request, pk=None):
+        """Mediation ends without agreement (Order 20 Art. 21 ¶1); both parties to be told
+        within 7 working days (¶2)."""
+        return self._act(request, pk, s.ComplaintTerminateSerializer, services.complaint_terminate)
+
+    @extend_schema(request=s.ComplaintReasonSerializer, responses=s.ComplaintSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """The complainant withdrew the complaint."""
+        return self._act(request, pk, s.ComplaintReasonSerializer, services.complaint_withdraw)
+
+    @extend_schema(request=s.ComplaintReasonSerializer, responses=s.ComplaintSerializer)
+    @action(detail=True, methods=["post"], url_path="notify-parties", url_name="notify-parties")
+    def notify_parties(self, request, pk=None):
+        """Both parties were told that mediation ended (Order 20 Art. 21 ¶2)."""
+        return self._act(
+            request, pk, s.ComplaintReasonSerializer, services.complaint_notify_parties
         )
 
     @extend_schema(request=s.ComplaintReplySerializer, responses=s.ComplaintSerializer)
@@ -226,10 +312,7 @@ class ComplaintViewSet(
         """The handling regulator turns a complaint revealing a violation into a report (SAMR
         Order 20 Art. 7: two matters); the complaint goes on, each links the other."""
         complaint = self.get_object()
-        if not services.is_handler(request.user, complaint):
-            raise services.NotYourComplaint(
-                _("Only the county regulator of the place handling this complaint may act on it.")
-            )
+        policy.require(request.user, "to-report", complaint)
         data = rs.ComplaintToReportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -302,6 +385,61 @@ class ComplaintViewSet(
         complaints = self.filter_queryset(self.get_queryset())
         return Response(
             risk.injury_groups(complaints, incidents.distinct(), by=by, batch_id=batch_id)
+        )
+
+
+class RespondentComplaintViewSet(
+    _TransitionErrors,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The complaints against the asker's enterprise, once a regulator accepted them (SAMR Order
+    20 Art. 16: mediation needs the respondent's consent): read without the complainant's phone
+    or address; answer, agree to or refuse mediation (operators and admins)."""
+
+    permission_classes = [IsMember]
+    serializer_class = s.RespondentComplaintSerializer
+    pagination_class = StandardPagination
+    filterset_fields = ["status", "claim", "outcome"]
+
+    def get_queryset(self):
+        return (
+            policy.respondent_complaints(self.request.user)
+            .select_related("batch")
+            .order_by("-accepted_at", "-id")
+        )
+
+    def _act(self, request, pk, serializer_class, service):
+        complaint = self.get_object()
+        policy.require(request.user, self.action.replace("_", "-"), complaint)
+        data = serializer_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            complaint = service(complaint_id=int(pk), actor=request.user, **data.validated_data)
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError(detail_from_django(exc)) from exc
+        return Response(s.RespondentComplaintSerializer(complaint).data)
+
+    @extend_schema(request=s.ComplaintAnswerSerializer, responses=s.RespondentComplaintSerializer)
+    @action(detail=True, methods=["post"])
+    def answer(self, request, pk=None):
+        return self._act(request, pk, s.ComplaintAnswerSerializer, services.complaint_answer)
+
+    @extend_schema(
+        request=s.ComplaintAgreeMediationSerializer, responses=s.RespondentComplaintSerializer
+    )
+    @action(detail=True, methods=["post"], url_path="agree-mediation", url_name="agree-mediation")
+    def agree_mediation(self, request, pk=None):
+        return self._act(
+            request, pk, s.ComplaintAgreeMediationSerializer, services.complaint_agree_mediation
+        )
+
+    @extend_schema(request=s.ComplaintReasonSerializer, responses=s.RespondentComplaintSerializer)
+    @action(detail=True, methods=["post"], url_path="refuse-mediation", url_name="refuse-mediation")
+    def refuse_mediation(self, request, pk=None):
+        return self._act(
+            request, pk, s.ComplaintReasonSerializer, services.complaint_refuse_mediation
         )
 
 

@@ -81,7 +81,7 @@ MEASURES = {
         Measure("recalls_class_1", _("Ordered class I recalls"), (), "CLASS_1_RECALLS"),
         Measure(
             "complaints_upheld",
-            _("Complaints upheld by the regulator"),
+            _("Complaints upheld (a mediation agreement in the consumer's favour)"),
             _COMPLAINTS,
             "COMPLAINTS_UPHELD",
         ),

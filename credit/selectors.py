@@ -33,8 +33,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints.choices import ComplaintStatus
 from complaints.models import Complaint
+from complaints.selectors import UPHELD_Q
 from core import rulebook
 from core.choices import OrganizationKind
 from core.models import Organization
@@ -66,12 +66,10 @@ GRADE_MEASURE = {
 
 
 def upheld_complaints():
-    """Which complaints count as upheld (decided in the consumer's favour): the one place to
-    switch when complaints carry their ``outcome``. Today: accepted by the regulator and answered,
-    closed or turned into an investigation (declined, merged and undecided ones are not)."""
-    return Q(accepted_at__isnull=False) & Q(
-        status__in=(ComplaintStatus.ANSWERED, ComplaintStatus.CLOSED, ComplaintStatus.CONVERTED)
-    )
+    """Which complaints count as upheld: those that ended in the consumer's favour, a mediation
+    agreement (``complaints.selectors``, the one place that says so); acceptance alone, a reply,
+    a termination without agreement, a withdrawal or a decline never count."""
+    return UPHELD_Q
 
 
 def measure_labels() -> dict[str, str]:

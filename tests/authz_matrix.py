@@ -19,7 +19,8 @@ OWNER   Whose object fills the placeholders: ``A`` (enterprise A; its lot A was 
         incident on lot A, accepted by A's county and passed up to Xuzhou city
         (``{batch_id}`` is lot A; ``{attachment_id}`` the incident's photo); ``A@`` is A's own
         report of harm at a place in Wuzhong, Suzhou (320506), handled there; ``A!`` is an
-        incident A's county opened against A after an inspection (issue 19).
+        incident A's county opened against A after an inspection (issue 19). ``A~`` is a
+        consumer's complaint against A (the maker of lot A) that A's county accepted.
 CELLS   The HTTP status each persona gets, in this order:
           anon   anonymous (no credentials)
           owner  enterprise A's operator (Tongshan county, Xuzhou, Jiangsu: 320312)
@@ -375,6 +376,23 @@ POST   /api/v1/complaints/{id}/close/                       A            401   4
 POST   /api/v1/complaints/{id}/merge/                       A            401   404  404   404   404  400   404   404  403  403  403
 POST   /api/v1/complaints/{id}/convert/                     A            401   404  404   404   404  200   404   404  403  403  403
 POST   /api/v1/complaints/{id}/to-report/                   A            401   404  404   404   404  201   404   404  403  403  403
+# Mediation (SAMR Order 20 Arts. 16–22; Consumer Rights Regulation Arts. 46–47): the handling
+# county acts; A is still submitted (pause, resume: only in mediation → 400 on input / 409).
+POST   /api/v1/complaints/{id}/pause/                       A            401   404  404   404   404  400   404   404  403  403  403
+POST   /api/v1/complaints/{id}/resume/                      A            401   404  404   404   404  409   404   404  403  403  403
+POST   /api/v1/complaints/{id}/record-agreement/            A            401   404  404   404   404  400   404   404  403  403  403
+POST   /api/v1/complaints/{id}/terminate/                   A            401   404  404   404   404  400   404   404  403  403  403
+POST   /api/v1/complaints/{id}/withdraw/                    A            401   404  404   404   404  200   404   404  403  403  403
+POST   /api/v1/complaints/{id}/notify-parties/              A            401   404  404   404   404  409   404   404  403  403  403
+# The respondent enterprise's complaints (A~: against A, accepted by A's county); before
+# acceptance (A) nobody's. Regulators read them on /api/v1/complaints/.
+GET    /api/v1/enterprise/complaints/                       -            401   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/enterprise/complaints/{id}/                  A~           401   200  404   404   404  404   404   404  404  404  404
+GET    /api/v1/enterprise/complaints/{id}/                  A            401   404  404   404   404  404   404   404  404  404  404
+POST   /api/v1/enterprise/complaints/{id}/answer/           A~           401   400  404   404   404  404   404   404  404  404  404
+POST   /api/v1/enterprise/complaints/{id}/agree-mediation/  A~           401   200  404   404   404  404   404   404  404  404  404
+POST   /api/v1/enterprise/complaints/{id}/refuse-mediation/ A~           401   200  404   404   404  404   404   404  404  404  404
+POST   /api/v1/enterprise/complaints/{id}/agree-mediation/  A            401   404  404   404   404  404   404   404  404  404  404
 # --- reports (举报, issue 22): anyone reports (rate-limited per client like complaints, counted
 # apart) and reads the stage by tracking code; regulators of the place read reports, only the
 # county of the place acts; enterprises never see a report (SAMR Order 20 Art. 33).
@@ -400,6 +418,7 @@ GET    /report/                                             - html       200   2
 GET    /report/status/                                      - html       200   200  200   200   200  200   200   200  200  200  200
 GET    /report/status/{tracking_code}/                      A html       200   200  200   200   200  200   200   200  200  200  200
 GET    /report/01/{gtin}/10/{lot}/                          A html       200   200  200   200   200  200   200   200  200  200  200
+GET    /report/tip/01/{gtin}/10/{lot}/                      A html       200   200  200   200   200  200   200   200  200  200  200
 # --- HTML pages and other routes outside the schema
 GET    /01/{gtin}/10/{lot}                                  A html       200   200  200   200   200  200   200   200  200  200  200
 GET    /01/{gtin}/10/{lot}                                  B html       200   200  200   200   200  200   200   200  200  200  200
@@ -502,6 +521,8 @@ GET    /workbench/enterprise/drill/                         - html       302   2
 POST   /workbench/enterprise/drill/                         - html       302   400  400   400   400  403   403   403  403  403  403
 GET    /workbench/enterprise/notices/                       - html       302   200  200   200   200  403   403   403  403  403  403
 GET    /workbench/enterprise/complaints/                    - html       302   200  200   200   200  403   403   403  403  403  403
+GET    /workbench/enterprise/complaints/{id}/               A~ html      302   200  404   404   404  403   403   403  403  403  403
+POST   /workbench/enterprise/complaints/{id}/do/agree-mediation/ A~ html 302   302  404   404   404  403   403   403  403  403  403
 
 # --- workbench: dashboard, quality records, annual report
 # the dashboard and the annual report are for regulators (an enterprise gets the 403 page); each

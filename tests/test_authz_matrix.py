@@ -49,7 +49,7 @@ from rest_framework.test import APIClient
 from complaints.models import ConsumerWarning
 from complaints.report_services import report_submit
 from complaints.risk import signal_raise
-from complaints.services import complaint_submit
+from complaints.services import complaint_accept, complaint_submit
 from core.choices import RegulatorLevel
 from core.models import AlertChannel
 from credit import services as credit_services
@@ -227,7 +227,13 @@ def build_world() -> World:
     for key in ("A", "B"):  # complaints (issue 12): one complaint, risk signal and warning per lot
         objects = world.objects[key]
         complaint = complaint_submit(
-            batch=objects["batch"], description="authz", injured=True, contact_phone="13800000000"
+            batch=objects["batch"],
+            description="authz",
+            injured=True,
+            contact_name="张三",
+            contact_phone="13800000000",
+            contact_address="authz",
+            claim="refund",
         )
         signal = signal_raise(
             key=f"authz-{key}",
@@ -259,6 +265,19 @@ def build_world() -> World:
     world.objects["A*"].update(
         {k: world.objects["A"][k] for k in ("complaint", "signal", "warning")}
     )
+    # A~: a complaint against A (its maker) that A's county accepted: A, the respondent, sees it
+    # and answers it (SAMR Order 20 Art. 16); nobody else but the regulators.
+    against = complaint_submit(
+        batch=lot_a,
+        description="authz",
+        injured=False,
+        contact_name="张三",
+        contact_phone="13800000000",
+        contact_address="authz",
+        claim="refund",
+    )
+    complaint_accept(complaint_id=against.pk, actor=users["county"])
+    world.objects["A~"] = {**world.objects["A"], "complaint": against}
 
     for key, reporter, region in (("A", owner, "320312"), ("B", rival, "330106")):
         incident, attachment = _incident(reporter, world.objects[key]["batch"], region)

@@ -66,7 +66,16 @@ def test_the_phone_form_is_throttled_too(batch, chain, settings):
     settings.COMPLAINT_SUBMIT_RATE = "1/hour"
     client = Client()
     url = f"/report/01/{batch.gtin}/10/{batch.lot}/"
-    first = client.post(url, {"description": "有异物"}, REMOTE_ADDR="192.0.2.50")
+    form = {
+        "description": "有异物",
+        "claim": "refund",
+        "respondent_kind": "maker",
+        "respondent_name": "某乳业",
+        "contact_name": "张三",
+        "contact_phone": "13812345678",
+        "contact_address": "徐州市铜山区北京路1号",
+    }
+    first = client.post(url, form, REMOTE_ADDR="192.0.2.50")
     assert first.status_code == 302
-    assert client.post(url, {"description": "有异物"}, REMOTE_ADDR="192.0.2.50").status_code == 429
+    assert client.post(url, form, REMOTE_ADDR="192.0.2.50").status_code == 429
     assert Complaint.objects.count() == 1

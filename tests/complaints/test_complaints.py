@@ -40,6 +40,8 @@ def submit(batch, client=None, **extra):
         "injured": "true",
         "contact_name": "张三",
         "contact_phone": "13812345678",
+        "contact_address": "江苏省徐州市铜山区北京路1号",
+        "claim": "refund",
         **extra,
     }
     return (client or APIClient()).post(SUBMIT, data, format="multipart")
@@ -60,7 +62,11 @@ def test_submit_returns_a_tracking_code_and_stores_contact_encrypted(batch, chai
     assert complaint.region_code == batch.product.owner.region_code == "320312"
     raw = bytes(complaint.contact_encrypted)
     assert b"13812345678" not in raw and "张三".encode() not in raw
-    assert decrypt_contact(raw) == {"name": "张三", "phone": "13812345678"}
+    assert decrypt_contact(raw) == {
+        "name": "张三",
+        "phone": "13812345678",
+        "address": "江苏省徐州市铜山区北京路1号",
+    }
     stored = ComplaintPhoto.objects.get(complaint=complaint).file.read()
     assert b"PhoneMaker" not in stored and Image.open(io.BytesIO(stored)).format == "JPEG"
     # Nothing of the contact reaches timelines or notifications.
@@ -106,9 +112,15 @@ def test_county_regulator_sees_contact_city_does_not(batch, chain):
     submit(batch)
     complaint = Complaint.objects.get()
     county = chain["county"].client.get(f"/api/v1/complaints/{complaint.pk}/").json()
-    assert county["contact"] == {"name": "张三", "phone": "13812345678"}
+    assert county["contact"] == {
+        "name": "张三",
+        "phone": "13812345678",
+        "address": "江苏省徐州市铜山区北京路1号",
+    }
+    assert county["contact_address"] == "江苏省徐州市铜山区北京路1号"
     city = chain["city"].client.get(f"/api/v1/complaints/{complaint.pk}/")
     assert city.status_code == 200 and city.json()["contact"] is None
+    assert city.json()["contact_address"] is None and "北京路" not in city.content.decode()
     assert "13812345678" not in city.content.decode()
     listing = chain["county"].client.get("/api/v1/complaints/")
     assert listing.json()["count"] == 1 and "13812345678" not in listing.content.decode()

@@ -56,6 +56,8 @@ def test_done_when(settings, tmp_path):
             "injured": "true",
             "contact_name": "陈女士",
             "contact_phone": "13912345678",
+            "contact_address": "江苏省徐州市铜山区北京路1号",
+            "claim": "compensation",
             "photos": [photo()],
         },
         format="multipart",
@@ -71,7 +73,11 @@ def test_done_when(settings, tmp_path):
     [row] = county.get("/api/v1/complaints/").json()["results"]
     assert "contact" not in row and row["photo_count"] == 1
     detail = county.get(f"/api/v1/complaints/{row['id']}/").json()
-    assert detail["contact"] == {"name": "陈女士", "phone": "13912345678"}
+    assert detail["contact"] == {
+        "name": "陈女士",
+        "phone": "13912345678",
+        "address": "江苏省徐州市铜山区北京路1号",
+    }
     seen_by_city = city.get(f"/api/v1/complaints/{row['id']}/")
     assert seen_by_city.status_code == 200 and "13912345678" not in seen_by_city.content.decode()
 

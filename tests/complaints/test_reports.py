@@ -268,7 +268,15 @@ def test_the_enterprise_reported_on_sees_no_report_and_never_the_reporter(chain,
 def test_mediation_runs_60_days_from_acceptance_under_the_2024_regulation(batch, chain):
     """Consumer Rights Protection Law Implementing Regulation Art. 46 ¶3 (in force 2024-07-01,
     outranks Order 20 Art. 21's 45 working days): 60 calendar days from acceptance."""
-    complaint = complaint_services.complaint_submit(batch=batch, description="变质", injured=False)
+    complaint = complaint_services.complaint_submit(
+        batch=batch,
+        description="变质",
+        injured=False,
+        contact_name="张三",
+        contact_phone="13812345678",
+        contact_address="徐州市铜山区北京路1号",
+        claim="refund",
+    )
     accepted = complaint_services.complaint_accept(
         complaint_id=complaint.pk,
         actor=chain["county"].user,

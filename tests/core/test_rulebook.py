@@ -256,14 +256,19 @@ def test_mediation_45_working_days_order_20_art_21_until_the_2024_regulation_art
         ("report.reporter_notice_working_days", 5, "samr-order-20", "Art. 31 ¶2"),
         ("report.case_decision_working_days", 15, "samr-order-2", "Art. 18"),
         ("report.case_decision_extension_working_days", 15, "samr-order-2", "Art. 18"),
+        ("complaint.handling_level", "county", "samr-order-20", "Art. 12"),
+        ("complaint.mediation_consenting_parties", 2, "samr-order-20", "Art. 16"),
+        ("complaint.testing_time_excluded_days", 0, "state-council-order-778", "Art. 46 ¶3"),
     ],
 )
-def test_complaint_and_report_clocks_order_20_arts_15_21_23_31_and_penalty_procedure_art_18(
+def test_complaint_and_report_clocks_order_20_arts_12_15_16_21_23_31_regulation_46_and_penalty_art_18(
     key, value, instrument, article
 ):
     """Order 20 Art. 21 ¶2 (tell both parties within 7 working days), Art. 15 (4) (> 3 years not
     accepted), Art. 23 (clues in mediation: 15 working days), Art. 31 ¶2 (real-name reporter told
-    within 5 working days of the case decision); 处罚程序规定 Art. 18 (15 + 15 working days)."""
+    within 5 working days of the case decision); 处罚程序规定 Art. 18 (15 + 15 working days);
+    Order 20 Art. 12 (the county handles), Art. 16 (mediation with both parties' consent);
+    Consumer Rights Regulation Art. 46 ¶3 (no testing time counted)."""
     r = rulebook.rule(key, on=date(2026, 12, 1))
     assert (r.value, r.instrument.key, r.article.en, r.verified) == (
         value,

@@ -61,10 +61,20 @@ def test_a_complaint_counts_once_upheld_not_when_declined_hangzhou_art25(world):
     )
     world.complain("a", at=days_ago(3))  # undecided
     assert _record(world).complaints_upheld == 0
+    answered = world.complain("a", at=days_ago(15))  # accepted and answered: not upheld
+    complaint_services.complaint_accept(complaint_id=answered.pk, actor=county, now=days_ago(14))
+    complaint_services.complaint_reply(
+        complaint_id=answered.pk, actor=county, reply="已处理。", now=days_ago(13)
+    )
+    assert _record(world).complaints_upheld == 0
+    # Upheld: ended in the consumer's favour, a mediation agreement (Order 20 Art. 16, 21).
     upheld = world.complain("a", at=days_ago(15))
     complaint_services.complaint_accept(complaint_id=upheld.pk, actor=county, now=days_ago(14))
-    complaint_services.complaint_reply(
-        complaint_id=upheld.pk, actor=county, reply="已处理。", now=days_ago(13)
+    complaint_services.complaint_agree_mediation(
+        complaint_id=upheld.pk, actor=world.users["a"], now=days_ago(13)
+    )
+    complaint_services.complaint_record_agreement(
+        complaint_id=upheld.pk, actor=county, agreement="退款。", now=days_ago(12)
     )
     record = _record(world)
     assert record.complaints_upheld == 1

@@ -78,7 +78,14 @@ class World:
 
     def complain(self, who: str, *, at: datetime, injured: bool = False):
         complaint = complaint_services.complaint_submit(
-            batch=self.lots[who], description="包装破损。", injured=injured, now=at
+            batch=self.lots[who],
+            description="包装破损。",
+            injured=injured,
+            contact_name="张三",
+            contact_phone="13812345678",
+            contact_address="徐州市铜山区北京路1号",
+            claim="refund",
+            now=at,
         )
         self.complaints.append(complaint)
         return complaint

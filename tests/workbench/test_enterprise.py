@@ -517,8 +517,19 @@ def test_the_complaints_page_follows_what_the_rules_let_the_producer_see(client,
     with translation.override("zh-hans"):  # the page's language, whatever the signal's was
         for signal in signals:
             assert signal.get_title_display() in page
+    # SAMR Order 20 Art. 16: the respondent sees the complaints against it once accepted, never
+    # the complainant's phone or address; nobody else's, and none still awaiting a decision.
+    from complaints.policy import respondent_complaints
+    from complaints.privacy import decrypt_contact
+
+    against = set(respondent_complaints(producer).values_list("pk", flat=True))
+    assert against
     for complaint in Complaint.objects.all():
-        assert complaint.tracking_code not in page and complaint.display_code not in page
+        shown = complaint.display_code in page
+        assert shown == (complaint.pk in against), complaint.pk
+        contact = decrypt_contact(complaint.contact_encrypted)
+        for secret in (contact.get("phone"), contact.get("address")):
+            assert not secret or secret not in page
 
 
 def test_the_signals_on_the_complaints_page_read_in_the_readers_language(client, demo):

@@ -94,10 +94,17 @@ def test_the_record_counts_what_happened_to_the_enterprise_in_three_years(world)
     for result in ("fail", "fail", "pass"):  # anyone's inspection events: not official checks
         trace_services.batch_inspect(batch=lot, result=result, actor=a)
     spot_check(world, "a", on=timezone.localdate())
+    # Upheld = ended in the consumer's favour (a mediation agreement), never mere acceptance.
     upheld = world.complain("a", at=days_ago(15))
     complaint_services.complaint_accept(complaint_id=upheld.pk, actor=county, now=days_ago(14))
+    complaint_services.complaint_agree_mediation(complaint_id=upheld.pk, actor=a, now=days_ago(13))
+    complaint_services.complaint_record_agreement(
+        complaint_id=upheld.pk, actor=county, agreement="退款。", now=days_ago(12)
+    )
+    answered = world.complain("a", at=days_ago(15))  # accepted and answered: not upheld
+    complaint_services.complaint_accept(complaint_id=answered.pk, actor=county, now=days_ago(14))
     complaint_services.complaint_reply(
-        complaint_id=upheld.pk, actor=county, reply="已处理。", now=days_ago(13)
+        complaint_id=answered.pk, actor=county, reply="已处理。", now=days_ago(13)
     )
     declined = world.complain("a", at=days_ago(15))
     complaint_services.complaint_decline(

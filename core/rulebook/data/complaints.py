@@ -22,6 +22,56 @@ from .instruments import (
 
 COMPLAINTS = [
     make_rule(
+        "complaint.handling_level",
+        "county",
+        Unit.LEVEL,
+        SAMR_ORDER_20,
+        art(12),
+        VERIFIED,
+        ORDER_20_FROM,
+        en="A complaint is handled by the market regulator of this level at the respondent's "
+        "actual place of business or domicile",
+        zh="投诉由被投诉人实际经营地或者住所地的此级市场监督管理部门处理",
+        phrase="投诉由被投诉人实际经营地或者住所地县级市场监督管理部门处理",
+    ),
+    make_rule(
+        "complaint.mediation_consenting_parties",
+        2,
+        Unit.PEOPLE,
+        SAMR_ORDER_20,
+        art(16),
+        VERIFIED,
+        ORDER_20_FROM,
+        en="Mediation is used only when this many parties agree to it: the complainant and the "
+        "respondent",
+        zh="须经同意方可调解的当事人数：投诉人和被投诉人",
+        phrase="经投诉人和被投诉人同意，采用调解的方式处理投诉",
+        note=Text(
+            zh="《消费者权益保护法实施条例》第四十六条第三款：消费者和经营者同意调解的，有关行政部门应当依据职责及时调解；"
+            "第四十七条：双方无法协商一致鉴定、检测机构的，受理投诉的部门可以指定。",
+            en="Consumer Rights Regulation Art. 46 ¶3: the department mediates when the consumer "
+            "and the business agree; Art. 47: when they cannot agree on the testing or appraisal "
+            "body, the department handling the complaint may designate one.",
+        ),
+    ),
+    make_rule(
+        "complaint.testing_time_excluded_days",
+        0,
+        CD,
+        CONSUMER_RIGHTS_REGULATION,
+        art(46, 3),
+        VERIFIED,
+        REGULATION_778_FROM,
+        en="Days of testing or appraisal counted in the mediation period (none: the period is "
+        "paused while testing runs and its deadline moves by the time paused)",
+        zh="调解期限内计入的鉴定、检测日数（不计入：检测期间暂停计时，期限顺延）",
+        phrase="调解过程中需要鉴定、检测的，鉴定、检测时间不计算在60日内",
+        note=Text(
+            zh="第20号令第二十条第三款同：检定、检验、检测、鉴定所需时间不计算在调解期限内。",
+            en="Order 20 Art. 20 ¶3 says the same of its own period.",
+        ),
+    ),
+    make_rule(
         "complaint.accept_working_days",
         7,
         WD,

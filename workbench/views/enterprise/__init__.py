@@ -3,7 +3,7 @@ incident, start a recall or a drill, answer recall notices, what came of complai
 
 from django.urls import path
 
-from . import incidents, lots, notices, recalls
+from . import complaints, incidents, lots, notices, recalls
 
 urlpatterns = [
     path("lots/", lots.lots, name="lots"),
@@ -29,4 +29,14 @@ urlpatterns = [
     path("enterprise/drill/", recalls.drill, name="enterprise-drill"),
     path("enterprise/notices/", notices.notices, name="enterprise-notices"),
     path("enterprise/complaints/", notices.complaints, name="enterprise-complaints"),
+    path(
+        "enterprise/complaints/<int:pk>/",
+        complaints.complaint_detail,
+        name="enterprise-complaint",
+    ),
+    path(
+        "enterprise/complaints/<int:pk>/do/<slug:action>/",
+        complaints.complaint_action,
+        name="enterprise-complaint-action",
+    ),
 ]

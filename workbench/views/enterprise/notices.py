@@ -1,9 +1,8 @@
 """What others ask of it: the recall notices it must answer as a consignee (answered through
 the same service as the acknowledgement link), and what came of complaints about its
-products. Complaints themselves stay with the regulators of the place (SAMR Order 20:
-``Complaint.objects.visible_to`` shows them to nobody else, and the API gives an enterprise
-none), so it sees what the regulators made of them: the incidents opened from complaints that
-it may see, and the risk signals raised on its products."""
+products: the complaints against it that a regulator accepted (``complaints.policy``; answered
+on their own pages), the incidents opened from complaints that it may see, and the risk signals
+raised on its products."""
 
 from __future__ import annotations
 
@@ -31,6 +30,7 @@ from .common import (
     refuse_into,
     viewer_refusal,
 )
+from .complaints import complaint_rows
 from .forms import AckForm
 from .incidents import incident_url
 
@@ -145,6 +145,7 @@ def complaints(request: HttpRequest) -> HttpResponse:
         request,
         "workbench/enterprise/complaints.html",
         {
+            "against": complaint_rows(request),
             "incidents": [
                 {"incident": i, "url": incident_url(i.pk), "status": i.get_status_display()}
                 for i in incidents

@@ -5,6 +5,7 @@ Contact details only where the API shows them: to the county regulator handling 
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -18,12 +19,15 @@ from complaints import services
 from complaints.choices import (
     OPEN_COMPLAINT_STATUSES,
     SIGNAL_TRANSITIONS,
+    Claim,
     ComplaintStatus,
+    DeclineGround,
     SignalStatus,
+    TerminationGround,
     allowed_actions,
 )
 from complaints.models import Complaint, RiskSignal
-from complaints.privacy import decrypt_contact
+from complaints.privacy import decrypt_contact, normalize_tracking_code
 
 from ...access import member_page
 from .common import (
@@ -46,6 +50,8 @@ def complaint_dues(complaint: Complaint, now) -> list:
     ``complaint.mediation_days`` in force on the complaint's date)."""
     if complaint.status not in OPEN_COMPLAINT_STATUSES:
         return []
+    if complaint.paused_at is not None:
+        return []  # testing under way: the mediation clock is stopped
     deadline = (
         complaint.accept_due_at
         if complaint.status == ComplaintStatus.SUBMITTED
@@ -64,9 +70,98 @@ def _specs() -> dict[str, tuple[Action, type, object, dict]]:
             {},
         ),
         "decline": (
-            Action("decline", _("Decline"), (reason_field(True),), danger=True),
-            s.ComplaintRequiredReasonSerializer,
+            Action(
+                "decline",
+                _("Decline"),
+                (
+                    ActionField(
+                        "ground",
+                        _("Ground (SAMR Order 20 Art. 15)"),
+                        "select",
+                        True,
+                        tuple(DeclineGround.choices),
+                    ),
+                    reason_field(True),
+                ),
+                danger=True,
+            ),
+            s.ComplaintDeclineSerializer,
             services.complaint_decline,
+            {},
+        ),
+        "pause": (
+            Action(
+                "pause",
+                _("Pause for testing or appraisal"),
+                (
+                    ActionField("testing_body", _("Testing or appraisal body"), "text", True),
+                    ActionField(
+                        "designated",
+                        _(
+                            "The parties disagree: the regulator designates this body "
+                            "(Consumer Rights Regulation Art. 47)"
+                        ),
+                        "checkbox",
+                    ),
+                    reason_field(),
+                ),
+            ),
+            s.ComplaintPauseSerializer,
+            services.complaint_pause,
+            {},
+        ),
+        "resume": (
+            Action("resume", _("Testing done: resume the clock"), (reason_field(),)),
+            s.ComplaintReasonSerializer,
+            services.complaint_resume,
+            {},
+        ),
+        "record-agreement": (
+            Action(
+                "record-agreement",
+                _("Record the mediation agreement"),
+                (
+                    ActionField(
+                        "agreement", _("What was agreed (the mediation document)"), "textarea", True
+                    ),
+                ),
+            ),
+            s.ComplaintAgreementSerializer,
+            services.complaint_record_agreement,
+            {},
+        ),
+        "terminate": (
+            Action(
+                "terminate",
+                _("End mediation without agreement"),
+                (
+                    ActionField(
+                        "ground",
+                        _("Ground (SAMR Order 20 Art. 21)"),
+                        "select",
+                        True,
+                        tuple(TerminationGround.choices),
+                    ),
+                    reason_field(),
+                ),
+                danger=True,
+            ),
+            s.ComplaintTerminateSerializer,
+            services.complaint_terminate,
+            {},
+        ),
+        "withdraw": (
+            Action("withdraw", _("The complainant withdrew it"), (reason_field(),)),
+            s.ComplaintReasonSerializer,
+            services.complaint_withdraw,
+            {},
+        ),
+        "notify-parties": (
+            Action(
+                "notify-parties", _("Both parties were told mediation ended"), (reason_field(),)
+            ),
+            s.ComplaintReasonSerializer,
+            services.complaint_notify_parties,
             {},
         ),
         "forward": (
@@ -134,10 +229,17 @@ def complaint_actions(complaint: Complaint, user) -> list[Action]:
     if not services.is_handler(user, complaint):
         return []
     specs = _specs()
+    names = [name for name in allowed_actions(complaint.status) if name in specs]
+    paused = complaint.paused_at is not None
+    skip = {"pause" if paused else "resume"}
+    if complaint.parties_notice_due_at is None or complaint.parties_notified_at is not None:
+        skip.add("notify-parties")
+    if not complaint.complete:
+        skip.add("accept")
     return [
         specs[name][0].at(reverse("workbench:complaint-action", args=[complaint.pk, name]))
-        for name in allowed_actions(complaint.status)
-        if name in specs
+        for name in names
+        if name not in skip
     ]
 
 
@@ -152,6 +254,15 @@ COMPLAINT_LABELS = {
     "duplicate_merged": gettext_lazy("A duplicate was merged into it"),
     "converted": gettext_lazy("Turned into an incident"),
     "overdue_escalated": gettext_lazy("Overdue: escalated to the city"),
+    "respondent_answered": gettext_lazy("The respondent answered"),
+    "mediation_agreed": gettext_lazy("The respondent agreed to mediation"),
+    "testing_started": gettext_lazy("Testing started: the clock is paused"),
+    "testing_ended": gettext_lazy("Testing done: the clock runs again"),
+    "mediation_agreement": gettext_lazy("Mediation agreement recorded"),
+    "mediation_terminated": gettext_lazy("Mediation ended without agreement"),
+    "withdrawn": gettext_lazy("Withdrawn by the complainant"),
+    "parties_notified": gettext_lazy("Both parties told"),
+    "to_report": gettext_lazy("Turned into a report"),
 }
 
 
@@ -162,6 +273,10 @@ def describe_complaint(row) -> tuple[str, str]:
         return label, arrow(data.get("from", ""), data.get("to", ""))
     if row.action == "converted" and data.get("incident"):
         return label, _("incident #%(id)s") % {"id": data["incident"]}
+    if row.action == "testing_started":
+        return label, data.get("testing_body", "")
+    if row.action == "testing_ended" and data.get("close_due_at"):
+        return label, _("mediation now ends %(at)s") % {"at": str(data["close_due_at"])[:16]}
     return label, ""
 
 
@@ -184,7 +299,14 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         "status": [v for v in request.GET.getlist("status") if v in ComplaintStatus.values],
         "injured": request.GET.get("injured", ""),
         "overdue": request.GET.get("overdue", ""),
+        "q": request.GET.get("q", "").strip(),
+        "claim": request.GET.get("claim", ""),
     }
+    if chosen["q"]:
+        code = normalize_tracking_code(chosen["q"])
+        rows = rows.filter(Q(respondent_name__icontains=chosen["q"]) | Q(tracking_code=code or "-"))
+    if chosen["claim"] in Claim.values:
+        rows = rows.filter(claim=chosen["claim"])
     if chosen["status"]:
         rows = rows.filter(status__in=chosen["status"])
     if chosen["injured"] in ("true", "false"):
@@ -212,6 +334,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "statuses": ComplaintStatus.choices,
+            "claims": Claim.choices,
             "chosen": chosen,
         },
     )
@@ -235,6 +358,7 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "timeline": timeline_rows(timeline, describe_complaint),
             "signals": complaint.risk_signals.visible_to(request.user).order_by("-raised_at"),
             "actions": complaint_actions(complaint, request.user),
+            "report_id": getattr(getattr(complaint, "report", None), "pk", None),
         },
     )
 
