@@ -12,6 +12,7 @@ import codecs
 from trace.models import Event
 from urllib.parse import urlencode
 
+import orjson
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
@@ -35,10 +36,12 @@ from .documents import capture_job_document, iso_utc, query_document
 from .models import CaptureJob, NamedQuery, Subscription
 from .query import QueryParameterError, matching_events, normalise_params, parse_query
 from .validation import DocumentError, parse_json, validate_capture_document
+from .xml import query_document_xml, read_capture_xml
 
 EPCIS_VERSION = "2.0.0"
 CBV_VERSION = "2.0.0"
 JSON_TYPES = ("application/json", "application/ld+json")
+XML_TYPES = ("application/xml", "text/xml")
 
 _EXCEPTION_BY_STATUS = {
     400: "ValidationException",
@@ -69,6 +72,23 @@ class LDJSONRenderer(JSONRenderer):
 
 class ProblemJSONRenderer(JSONRenderer):
     media_type = "application/problem+json"
+
+
+class EpcisXMLRenderer(JSONRenderer):
+    """An EPCISQueryDocument in the EPCIS 2.0 XML binding (``Accept: application/xml``);
+    anything else (a problem) stays JSON, under the content type the handler set."""
+
+    media_type = "application/xml"
+    format = "xml"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, dict) and data.get("type") == "EPCISQueryDocument":
+            return query_document_xml(data)
+        return super().render(data, accepted_media_type, renderer_context)
+
+
+QUERY_RENDERERS = [EpcisJSONRenderer, LDJSONRenderer, EpcisXMLRenderer, ProblemJSONRenderer]
 
 
 class _Problem(exceptions.APIException):
@@ -187,7 +207,7 @@ class CaptureView(EpcisView):
     )
     def post(self, request):
         content_type = (request.content_type or "").split(";")[0].strip().lower()
-        if content_type not in JSON_TYPES:
+        if content_type not in JSON_TYPES + XML_TYPES:
             raise exceptions.UnsupportedMediaType(content_type or "-")
         limit = settings.EPCIS_CAPTURE_FILE_SIZE_LIMIT
         too_large = DocumentError(
@@ -210,9 +230,14 @@ class CaptureView(EpcisView):
         body = request._request.read(limit + 1)
         if len(body) > limit:
             raise too_large
-        if body.startswith(codecs.BOM_UTF8):  # RFC 8259 §8.1: a parser may ignore one
+        if content_type in XML_TYPES:
+            # Hardened parse, GS1's XML schema, then the JSON-LD form every capture stores.
+            document = read_capture_xml(body)
+            body = orjson.dumps(document)
+        elif body.startswith(codecs.BOM_UTF8):  # RFC 8259 §8.1: a parser may ignore one
             body = body[len(codecs.BOM_UTF8) :]
-        document = parse_json(body)
+        if content_type not in XML_TYPES:
+            document = parse_json(body)
         events = validate_capture_document(document, body=body)
         behaviour = (
             (request.headers.get("GS1-Capture-Error-Behaviour") or "rollback").strip().lower()
@@ -390,6 +415,8 @@ QUERY_PARAMETERS = [
 
 
 class EventsView(EpcisView):
+    renderer_classes = QUERY_RENDERERS
+
     @extend_schema(
         tags=["epcis"],
         parameters=QUERY_PARAMETERS,
@@ -405,6 +432,8 @@ class EventsView(EpcisView):
 
 
 class EventDetailView(EpcisView):
+    renderer_classes = QUERY_RENDERERS
+
     @extend_schema(
         tags=["epcis"],
         responses={200: OpenApiTypes.OBJECT},
@@ -511,6 +540,8 @@ class QueryDetailView(EpcisView):
 
 
 class QueryEventsView(EpcisView):
+    renderer_classes = QUERY_RENDERERS
+
     @extend_schema(
         tags=["epcis"], responses={200: OpenApiTypes.OBJECT}, summary="Results of a named query"
     )
