@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -35,6 +36,7 @@ from . import services, tasks
 from .documents import capture_job_document, iso_utc, query_document
 from .models import CaptureJob, NamedQuery, Subscription
 from .query import QueryParameterError, matching_events, normalise_params, parse_query
+from .schedule import ScheduleError, next_run
 from .validation import DocumentError, parse_json, validate_capture_document
 from .xml import query_document_xml, read_capture_xml
 
@@ -593,6 +595,10 @@ def _subscription_document(subscription: Subscription) -> dict:
         body["initialRecordTime"] = iso_utc(subscription.initial_record_time)
     if subscription.last_notified_at:
         body["lastNotifiedAt"] = iso_utc(subscription.last_notified_at)
+    if subscription.schedule is not None:
+        body["schedule"] = subscription.schedule
+        if subscription.next_run_at:
+            body["nextRunAt"] = iso_utc(subscription.next_run_at)
     return body
 
 
@@ -617,7 +623,7 @@ class SubscriptionsView(EpcisView):
         tags=["epcis"],
         request=OpenApiTypes.OBJECT,
         responses={201: OpenApiTypes.OBJECT},
-        summary="Subscribe a webhook to new events matching the query",
+        summary="Subscribe a webhook to new events matching the query (stream or schedule)",
     )
     def post(self, request, name):
         query = _named_query(request, name)
@@ -646,23 +652,29 @@ class SubscriptionsView(EpcisView):
                     "message": _("signatureToken is a string of at most 255 characters."),
                 }
             )
-        if "schedule" in data:
-            errors.append(
-                {
-                    "field": "schedule",
-                    "rule": "unsupported",
-                    "message": _(
-                        "Scheduled subscriptions are not supported; subscribe with stream: true."
-                    ),
-                }
-            )
+        schedule = data.get("schedule")
+        if schedule is not None:
+            if data.get("stream") is True:
+                errors.append(
+                    {
+                        "field": "stream",
+                        "rule": "exclusive",
+                        "message": _("A subscription has a schedule or streams, not both."),
+                    }
+                )
+            try:
+                if next_run(schedule, timezone.now()) is None:
+                    raise ScheduleError("schedule", _("This schedule never runs."))
+            except ScheduleError as exc:
+                errors.append({"field": exc.field, "rule": "schedule", "message": exc.message})
         elif data.get("stream") is not True:
             errors.append(
                 {
                     "field": "stream",
                     "rule": "required",
                     "message": _(
-                        "Set stream to true (new matching events are sent as they arrive)."
+                        "Set stream to true (new matching events are sent as they arrive) "
+                        "or give a schedule."
                     ),
                 }
             )
@@ -685,6 +697,7 @@ class SubscriptionsView(EpcisView):
             signature_token=token,
             report_if_empty=bool(data.get("reportIfEmpty", False)),
             initial_record_time=initial_time,
+            schedule=schedule,
         )
         response = Response(_subscription_document(subscription), status=status.HTTP_201_CREATED)
         response["Location"] = f"/epcis/queries/{query.name}/subscriptions/{subscription.pk}"
