@@ -94,11 +94,26 @@ def _parser() -> etree.XMLParser:
     )
 
 
+_DOCTYPE = re.compile(rb"<!DOCTYPE\s+[^\s>\[]+\s*(\[|SYSTEM|PUBLIC)?", re.IGNORECASE)
+
+
+def _dangerous_doctype(body: bytes) -> bool:
+    """A DOCTYPE with an internal subset (entity declarations: billion laughs) or an external
+    identifier (SYSTEM/PUBLIC: a file or URL to fetch). A bare ``<!DOCTYPE name>``, which
+    GS1's own examples carry, declares nothing and is let through."""
+    if re.search(rb"<!ENTITY", body, re.IGNORECASE):
+        return True
+    for match in _DOCTYPE.finditer(body[:65536]):
+        if match.group(1):
+            return True
+    return bool(re.search(rb"<!DOCTYPE\s*(\[|>)", body[:65536], re.IGNORECASE))
+
+
 def parse_xml(body: bytes):
-    """The root element of an XML body; malformed XML, a DOCTYPE (entities, external
-    resources) or a document that is not an EPCIS 1.2/2.0 EPCISDocument is refused (400)."""
-    head = body[:4096].lower()
-    if b"<!doctype" in head or b"<!entity" in body.lower():
+    """The root element of an XML body; malformed XML, a DOCTYPE that declares anything
+    (entities, external resources) or a document that is not an EPCIS 1.2/2.0
+    EPCISDocument is refused (400)."""
+    if _dangerous_doctype(body):
         raise _refuse(
             "xml_doctype",
             _("XML documents with a DOCTYPE or entity declarations are not accepted."),
@@ -110,7 +125,9 @@ def parse_xml(body: bytes):
             "xml_syntax", _("The body is not well-formed XML: %(error)s") % {"error": exc}
         ) from exc
     docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None:
+    dtd = docinfo.internalDTD
+    declares = dtd is not None and (any(dtd.iterentities()) or any(dtd.iterelements()))
+    if declares or docinfo.system_url or docinfo.public_id:
         raise _refuse(
             "xml_doctype",
             _("XML documents with a DOCTYPE or entity declarations are not accepted."),
@@ -172,6 +189,28 @@ def _add(out: dict, key: str, value) -> None:
         out[key] = value
 
 
+_XSD = "http://www.w3.org/2001/XMLSchema"
+_NUMERIC_TYPES = {"integer", "int", "long", "short", "decimal", "double", "float"}
+
+
+def _typed(element):
+    """A leaf extension element's value: typed by its ``xsi:type`` (numbers and booleans, as
+    JSON writes them), text otherwise."""
+    text = _text(element)
+    declared = element.get(f"{{{XSI}}}type")
+    if declared and ":" in declared:
+        prefix, local = declared.split(":", 1)
+        if element.nsmap.get(prefix) == _XSD:
+            try:
+                if local in _NUMERIC_TYPES:
+                    return _number(text)
+                if local == "boolean" and text in ("true", "false", "1", "0"):
+                    return text in ("true", "1")
+            except ValueError:
+                return text
+    return text
+
+
 def _number(text: str):
     value = float(text)
     return int(value) if value.is_integer() and re.fullmatch(r"[-+]?\d+(\.0*)?", text) else value
@@ -207,7 +246,7 @@ class _Reader:
     def extension_value(self, element):
         children = list(element)
         if not children:
-            return _text(element)
+            return _typed(element)
         value: dict = {}
         for child in children:
             key = self.key(child) if _namespace(child) else _local(child)
@@ -223,7 +262,7 @@ class _Reader:
         if ":" in value and not value.startswith(("http:", "https:", "urn:")):
             prefix, rest = value.split(":", 1)
             namespace = nsmap.get(prefix)
-            if namespace in _GS1_VOC:
+            if namespace in _GS1_VOC or (prefix == "gs1" and namespace is None):
                 return rest
         return value
 
@@ -529,6 +568,19 @@ class _Writer:
                     self.extension(element, k, v, prefixes)
             else:
                 element.text = _scalar(item)
+                kind = (
+                    "boolean"
+                    if isinstance(item, bool)
+                    else "integer"
+                    if isinstance(item, int)
+                    else "double"
+                    if isinstance(item, float)
+                    else None
+                )
+                if kind:
+                    self.nsmap.setdefault("xsi", XSI)
+                    self.nsmap.setdefault("xsd", _XSD)
+                    element.set(f"{{{XSI}}}type", f"xsd:{kind}")
 
     def extensions(self, parent, data: dict, known, prefixes: dict) -> None:
         for key, value in data.items():

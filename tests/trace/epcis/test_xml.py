@@ -213,3 +213,55 @@ def test_xml_problem_stays_json(enterprise):
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "EQ_action"
+
+
+def test_gs1_all_fields_example_passes_gs1_schema_and_is_captured_as_add(enterprise, capture):
+    """GS1's ``object_event_all_possible_fields.xml`` (a bare ``<!DOCTYPE project>``, every
+    field, typed extensions): GS1's XSD accepts it; its ``ilmd`` on an OBSERVE event breaks
+    EPCIS 2.0's rule (instance/lot master data only where objects are created, ADD), which
+    capture names; written as ADD it is captured with every field."""
+    body = _xml("object_event_all_possible_fields.xml")
+    response = _post_xml(capture, enterprise, body)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "epcisBody.eventList[0]"
+    assert Event.objects.count() == 0
+
+    body = body.replace(b"<action>OBSERVE</action>", b"<action>ADD</action>", 1)
+    job = _job(enterprise, _post_xml(capture, enterprise, body))
+    assert job["success"] is True, job["errors"]
+    (event,) = enterprise.client.get("/epcis/events").json()["epcisBody"]["queryResults"][
+        "resultsBody"
+    ]["eventList"]
+    assert event["ilmd"]["cbvmda:lotNumber"] == "ABC123"
+    assert event["ext1:int"] == 10 and event["ext1:boolean"] is True
+    assert event["ext1:array"][:2] == [12, 22]
+    report = event["sensorElementList"][0]["sensorReport"][0]
+    assert report["type"] == "Temperature" and report["value"] == 26
+    assert event["persistentDisposition"] == {
+        "set": ["completeness_verified"],
+        "unset": ["completeness_inferred"],
+    }
+    assert {s["type"] for s in event["sourceList"]} == {
+        "location",
+        "possessing_party",
+        "owning_party",
+    }
+    # Asked for by its sensor data and its extension fields.
+    assert enterprise.client.get("/epcis/events", {"GE_value_CEL": "25"}).json()["epcisBody"][
+        "queryResults"
+    ]["resultsBody"]["eventList"]
+    found = enterprise.client.get(
+        "/epcis/events", {"EQ_INNER_ILMD_ext3:string": "stringInObjectInObject"}
+    )
+    assert len(found.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]) == 1
+
+
+def test_external_doctype_refused(enterprise, capture):
+    body = _xml("Example_9.6.1-ObjectEvent.xml").replace(
+        b"<epcis:EPCISDocument",
+        b'<!DOCTYPE epcis:EPCISDocument SYSTEM "http://127.0.0.1:9/x.dtd">\n<epcis:EPCISDocument',
+        1,
+    )
+    response = _post_xml(capture, enterprise, body)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["rule"] == "xml_doctype"
