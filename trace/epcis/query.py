@@ -206,6 +206,37 @@ def _one(name: str, values: list[str]) -> str:
     return values[0]
 
 
+_SCOPE_KEYS = {
+    "ILMD": "ilmd",
+    "SENSORELEMENT": "sensorElementList",
+    "SENSORMETADATA": "sensorElementList",
+    "SENSORREPORT": "sensorElementList",
+    "READPOINT": "readPoint",
+    "BIZLOCATION": "bizLocation",
+    "ERRORDECLARATION": "errorDeclaration",
+}
+
+
+def _narrowing(name: str, values: list[str]) -> Q | None:
+    """A column condition every event a document predicate can match meets, so the database
+    leaves out the rest before their documents are read."""
+    if _QUANTITY.match(name):
+        return Q(document__has_any_keys=list(fields.QUANTITY_LISTS))
+    if _SENSOR_MEASURE.match(name) or _SENSOR_TIME.match(name) or name in _SENSOR_EQ:
+        return Q(document__has_key="sensorElementList")
+    if name in ("GE_errorDeclarationTime", "LT_errorDeclarationTime", "EQ_correctiveEventID"):
+        return Q(error_declaration__isnull=False)
+    if name.startswith("EQ_persistentDisposition_"):
+        return Q(document__has_key="persistentDisposition")
+    negated = bool(values) and values[0].lower() in ("false", "0")
+    match = _EXISTS.match(name) if name.startswith("EXISTS_") else _FIELD.match(name)
+    if match and not (name.startswith("EXISTS_") and negated):
+        scope = match.group(2) if name.startswith("EXISTS_") else match.group(3)
+        if scope:
+            return Q(document__has_key=_SCOPE_KEYS[scope])
+    return None
+
+
 def _document_predicate(name: str, values: list[str]):
     """The predicate of a parameter that looks inside the event, or None if it is not one."""
     if name in ("GE_errorDeclarationTime", "LT_errorDeclarationTime"):
@@ -338,6 +369,9 @@ def parse_query(params: dict[str, list[str]]) -> ParsedQuery:
             max_count = _int(name, values)
         elif (predicate := _document_predicate(name, values)) is not None:
             predicates.append(predicate)
+            narrowing = _narrowing(name, values)
+            if narrowing is not None:
+                q &= narrowing
         else:
             raise QueryParameterError(
                 name,
