@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from trace.core.capture import short_cbv, short_type
 from trace.core.choices import Action, EventType
 from trace.core.identifiers import canonical_identifier
-from trace.models import Event, EventIdentifier
+from trace.models import Event, EventIdentifier, Site
 
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
@@ -173,8 +173,6 @@ def _identifier_match(kinds, values: list[str], *, type_: str | None = None) -> 
 def _within(kind: str, values: list[str]) -> Exists:
     """Events at one of these locations or at a place within one: a GLN's sub-locations
     (GLN extension, AI 254), and for an organization's party GLN its sites and theirs."""
-    from trace.models import Site
-
     exact: set[str] = set()
     prefixes: set[str] = set()
     for value in values:

@@ -30,6 +30,7 @@ from api.permissions import organization_of
 
 from .documents import query_document
 from .models import CaptureJob, NamedQuery, Subscription, SubscriptionDelivery
+from .query import QueryParameterError, matching_events, normalise_params
 from .schedule import next_run
 from .validation import EPCIS_CONTEXTS, events_of
 
@@ -342,8 +343,6 @@ def scheduled_subscriptions_run(*, now: datetime | None = None) -> list[int]:
     since its previous run that its query matches, as its subscriber may see them (none, and
     no delivery, when nothing matched unless ``reportIfEmpty``); then move it to its next
     time. Returns the deliveries to send after commit (``tasks.run_scheduled_subscriptions``)."""
-    from .query import QueryParameterError, matching_events, normalise_params
-
     now = now or timezone.now()
     delivery_ids: list[int] = []
     with transaction.atomic():

@@ -2,6 +2,8 @@
 extension fields (``EQ_``/``EQ_INNER_``/``EQ_ILMD_``…), ``EXISTS_<field>``, ``orderBy`` an
 extension field; and every query parameter GS1's REST binding lists, with its example."""
 
+from trace.models import Site
+
 import pytest
 import yaml
 
@@ -103,8 +105,6 @@ def test_wd_biz_location_takes_sub_locations(events):
 
 
 def test_wd_biz_location_of_an_organization_takes_its_sites(enterprise, job_of):
-    from trace.models import Site
-
     enterprise.org.gln = "6901234000007"
     enterprise.org.save(update_fields=["gln"])
     site = Site.objects.create(

@@ -4,11 +4,15 @@ import hashlib
 import hmac
 import json
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from trace.epcis.models import NamedQuery, SubscriptionDelivery
+from trace.epcis.models import NamedQuery, Subscription, SubscriptionDelivery
 from trace.epcis.validation import validate_query_document
 
 import pytest
+from django.utils import timezone
+
+from api.deadlines import sweep_all
 
 from .conftest import document, object_event
 
@@ -243,13 +247,6 @@ def test_scheduled_subscription_runs_from_the_sweep(
 ):
     """A schedule instead of stream: nothing is sent as events arrive; when the sweep finds
     the subscription due, the events recorded since the previous run go in one delivery."""
-    from datetime import timedelta
-    from trace.epcis.models import Subscription
-
-    from django.utils import timezone
-
-    from api.deadlines import sweep_all
-
     r = receiver()
     enterprise.client.post(
         "/epcis/queries", {"name": "daily", "query": {"EQ_bizStep": ["shipping"]}}, format="json"
