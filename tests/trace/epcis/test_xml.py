@@ -265,3 +265,38 @@ def test_external_doctype_refused(enterprise, capture):
     response = _post_xml(capture, enterprise, body)
     assert response.status_code == 400
     assert response.json()["errors"][0]["rule"] == "xml_doctype"
+
+
+OPENEPCIS = CONFORMANCE.parent / "openepcis" / "XML"
+
+
+def test_openepcis_document_of_every_event_type_is_accepted(enterprise, capture):
+    """OpenEPCIS's mixed document (five event types, sensor data, an error declaration)
+    passes GS1's XSD and the JSON-LD checks; each event then meets this repository's rules."""
+    body = (OPENEPCIS / "Combination_of_different_event.xml").read_bytes()
+    response = _post_xml(capture, enterprise, body, content_type="application/xml")
+    job = _job(enterprise, response)
+    assert job["eventCount"] == 6
+    doc = read_capture_xml(body)
+    assert [e["type"] for e in doc["epcisBody"]["eventList"]] == [
+        "ObjectEvent",
+        "AggregationEvent",
+        "TransactionEvent",
+        "TransformationEvent",
+        "AssociationEvent",
+        "AssociationEvent",
+    ]
+    transformation = doc["epcisBody"]["eventList"][3]
+    assert transformation["persistentDisposition"]["set"] == ["completeness_verified"]
+    assert transformation["ext1:string"] == "string"
+    assert doc["@context"][1]["ext1"] == "http://example.com/ext1/"
+
+
+def test_openepcis_invalid_document_is_refused(enterprise, capture):
+    body = (OPENEPCIS / "ObjectEvent_with_wrong_element_order.xml").read_bytes()
+    response = _post_xml(capture, enterprise, body)
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["rule"] == "xml_schema"
+    assert "action" in error["field"]
+    assert Event.objects.count() == 0
