@@ -23,7 +23,7 @@ class TraceConfig(AppConfig):
         # listen. Connected here, where Django says receivers are connected.
         from trace.consumer import receivers as consumer_receivers
         from trace.epcis import receivers as epcis_receivers
-        from trace.epcis.tasks import requeue_capture_jobs
+        from trace.epcis.tasks import requeue_capture_jobs, run_scheduled_subscriptions
 
         from core.deadlines import register_sweeper
 
@@ -32,3 +32,5 @@ class TraceConfig(AppConfig):
         # Accepted capture jobs are never lost: the deadline sweep (beat, or
         # `sweep_deadlines --every 60`) queues again any not finished in time.
         register_sweeper("epcis-capture-jobs", requeue_capture_jobs)
+        # Scheduled EPCIS subscriptions run when the sweep finds them due.
+        register_sweeper("epcis-scheduled-subscriptions", run_scheduled_subscriptions)

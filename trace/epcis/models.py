@@ -136,6 +136,11 @@ class NamedQuery(models.Model):
 class Subscription(models.Model):
     """A webhook subscription to a named query: matching new events are POSTed to ``dest``.
 
+    Streaming (``stream``): each capture's matching events, as they arrive. Scheduled
+    (``schedule``, see ``schedule.py``): at each time the schedule names, the events recorded
+    since the previous run (``last_run_at``; the first run from ``initial_record_time``, or
+    from the subscription's creation); ``next_run_at`` is when the sweep runs it next.
+
     Deliveries are signed with HMAC-SHA256 over the body using
     ``signature_token`` (the ``GS1-Signature`` header) and only carry events
     the subscribing user may see.
@@ -158,10 +163,20 @@ class Subscription(models.Model):
     last_notified_at = models.DateTimeField(
         null=True, blank=True, verbose_name=_("last notified at")
     )
+    schedule = models.JSONField(null=True, blank=True, verbose_name=_("schedule"))
+    next_run_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next run at"))
+    last_run_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last run at"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["next_run_at"],
+                name="subscription_due_idx",
+                condition=models.Q(stream=False),
+            )
+        ]
         verbose_name = _("subscription")
         verbose_name_plural = _("subscriptions")
 

@@ -3,26 +3,31 @@
 Parameters come from the URL (``EQ_bizStep=shipping|receiving``) or from a
 named query's JSON body (``{"EQ_bizStep": ["shipping", "receiving"]}``); both
 become ``{name: [values]}`` and then one queryset: column filters on ``Event``
-and ``EXISTS`` subqueries on the identifier index. Visibility is applied by
-the caller (``Event.objects.visible_to(user)``) before these filters.
+and ``EXISTS`` subqueries on the identifier index (``WD_readPoint``/``WD_bizLocation``
+take a location's sub-locations, GLN extensions, and an organization's party GLN its
+sites); the parameters that look inside the event (quantities, sensor data, extension
+fields, ``EXISTS_<field>``, ``orderBy`` an extension field) are predicates of ``fields``,
+run over what the column filters leave. Visibility is applied by the caller
+(``Event.objects.visible_to(user)``) before these filters.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from trace.core.capture import short_cbv, short_type
 from trace.core.choices import Action, EventType
 from trace.core.identifiers import canonical_identifier
-from trace.models import Event, EventIdentifier
+from trace.models import Event, EventIdentifier, Site
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from core.validators import validate_storable_datetime
 
+from . import fields
 from .validation import DocumentError
 
 K = EventIdentifier.Kind
@@ -53,6 +58,23 @@ _TIMES = {
 }
 _ORDER = {"eventTime": "event_time", "recordTime": "record_time"}
 _BARE_GTIN = re.compile(r"^https://id\.gs1\.org/01/(\d{14})$")
+_WD_PLACE = {"WD_readPoint": K.READ_POINT, "WD_bizLocation": K.BIZ_LOCATION}
+_GLN_LOCATION = re.compile(r"^https://id\.gs1\.org/414/(\d{13})$")
+_GLN_PARTY = re.compile(r"^https://id\.gs1\.org/417/(\d{13})$")
+_OPS = "EQ|GT|GE|LT|LE"
+_QUANTITY = re.compile(rf"^({_OPS})_quantity$")
+_SENSOR_MEASURE = re.compile(
+    rf"^({_OPS})_({'|'.join(fields.SENSOR_MEASURES)})_([A-Za-z0-9]{{1,3}})$"
+)
+_SENSOR_TIME = re.compile(rf"^({_OPS})_({'|'.join(fields.SENSOR_TIMES)})$")
+_SENSOR_EQ = {f"EQ_{name}": name for name in fields.SENSOR_EQ}
+_SCOPES = "|".join(fields.SCOPES)
+_FIELD = re.compile(rf"^({_OPS})_(INNER_)?(?:({_SCOPES})_)?(.+)$")
+_EXISTS = re.compile(rf"^EXISTS_(INNER_)?(?:({_SCOPES})_)?(.+)$")
+
+
+def _is_extension_name(name: str) -> bool:
+    return ":" in name or "#" in name
 
 
 class QueryParameterError(DocumentError):
@@ -71,6 +93,9 @@ class ParsedQuery:
     order_by: list[str]
     count_limit: int | None
     max_count: int | None
+    # Checks on the stored event (``fields``), and an extension field to order by.
+    predicates: list = field(default_factory=list)
+    order_field: tuple[str, bool] | None = None
 
 
 def normalise_params(raw) -> dict[str, list[str]]:
@@ -145,16 +170,133 @@ def _identifier_match(kinds, values: list[str], *, type_: str | None = None) -> 
     return Exists(subquery)
 
 
+def _within(kind: str, values: list[str]) -> Exists:
+    """Events at one of these locations or at a place within one: a GLN's sub-locations
+    (GLN extension, AI 254), and for an organization's party GLN its sites and theirs."""
+    exact: set[str] = set()
+    prefixes: set[str] = set()
+    for value in values:
+        canonical = canonical_identifier(value.strip())
+        roots = [canonical]
+        party = _GLN_PARTY.match(canonical)
+        if party:
+            roots += [site.location_uri for site in Site.objects.filter(owner__gln=party.group(1))]
+        for root in roots:
+            exact.add(root)
+            if _GLN_LOCATION.match(root):
+                prefixes.add(root + "/254/")
+    condition = Q(value__in=exact)
+    for prefix in sorted(prefixes):
+        condition |= Q(value__startswith=prefix)
+    return Exists(EventIdentifier.objects.filter(event=OuterRef("pk"), kind=kind).filter(condition))
+
+
+def _decimal(name: str, value: str):
+    try:
+        return fields.decimal(value)
+    except fields.FieldError as exc:
+        raise QueryParameterError(name, _("A number is required."), "number") from exc
+
+
+def _one(name: str, values: list[str]) -> str:
+    if len(values) != 1:
+        raise QueryParameterError(name, _("Give exactly one value."), "single_value")
+    return values[0]
+
+
+_SCOPE_KEYS = {
+    "ILMD": "ilmd",
+    "SENSORELEMENT": "sensorElementList",
+    "SENSORMETADATA": "sensorElementList",
+    "SENSORREPORT": "sensorElementList",
+    "READPOINT": "readPoint",
+    "BIZLOCATION": "bizLocation",
+    "ERRORDECLARATION": "errorDeclaration",
+}
+
+
+def _narrowing(name: str, values: list[str]) -> Q | None:
+    """A column condition every event a document predicate can match meets, so the database
+    leaves out the rest before their documents are read."""
+    if _QUANTITY.match(name):
+        return Q(document__has_any_keys=list(fields.QUANTITY_LISTS))
+    if _SENSOR_MEASURE.match(name) or _SENSOR_TIME.match(name) or name in _SENSOR_EQ:
+        return Q(document__has_key="sensorElementList")
+    if name in ("GE_errorDeclarationTime", "LT_errorDeclarationTime", "EQ_correctiveEventID"):
+        return Q(error_declaration__isnull=False)
+    if name.startswith("EQ_persistentDisposition_"):
+        return Q(document__has_key="persistentDisposition")
+    negated = bool(values) and values[0].lower() in ("false", "0")
+    match = _EXISTS.match(name) if name.startswith("EXISTS_") else _FIELD.match(name)
+    if match and not (name.startswith("EXISTS_") and negated):
+        scope = match.group(2) if name.startswith("EXISTS_") else match.group(3)
+        if scope:
+            return Q(document__has_key=_SCOPE_KEYS[scope])
+    return None
+
+
+def _document_predicate(name: str, values: list[str]):
+    """The predicate of a parameter that looks inside the event, or None if it is not one."""
+    if name in ("GE_errorDeclarationTime", "LT_errorDeclarationTime"):
+        return fields.declaration_time_predicate(name[:2], _time(name, values))
+    if name == "EQ_correctiveEventID":
+        return fields.corrective_event_predicate(values)
+    if name in ("EQ_persistentDisposition_set", "EQ_persistentDisposition_unset"):
+        part = name.rsplit("_", 1)[1]
+        return fields.persistent_disposition_predicate(
+            part, values, lambda v: short_cbv("disposition", v)
+        )
+    match = _QUANTITY.match(name)
+    if match:
+        op = match.group(1)
+        limits = [_decimal(name, v) for v in (values if op == "EQ" else [_one(name, values)])]
+        checks = [fields.quantity_predicate(op, limit) for limit in limits]
+        return lambda doc: any(check(doc) for check in checks)
+    match = _SENSOR_MEASURE.match(name)
+    if match:
+        op, attribute, uom = match.groups()
+        limit = _decimal(name, _one(name, values))
+        return fields.sensor_measure_predicate(op, attribute, uom, limit)
+    match = _SENSOR_TIME.match(name)
+    if match and match.group(1) != "EQ":
+        op, attribute = match.groups()
+        return fields.sensor_time_predicate(op, attribute, _time(name, values))
+    if name in _SENSOR_EQ:
+        return fields.sensor_eq_predicate(_SENSOR_EQ[name], values)
+    match = _EXISTS.match(name)
+    if match and name != "EXISTS_errorDeclaration":
+        inner, scope, field_name = match.groups()
+        if (inner or scope) and not _is_extension_name(field_name):
+            return None
+        check = fields.exists_predicate(scope, field_name, inner=bool(inner))
+        if values and values[0].lower() in ("false", "0"):
+            return lambda doc: not check(doc)
+        return check
+    match = _FIELD.match(name)
+    if match:
+        op, inner, scope, field_name = match.groups()
+        if not _is_extension_name(field_name):
+            return None
+        if op != "EQ":
+            values = [_one(name, values)]
+        return fields.field_predicate(op, scope, field_name, values, inner=bool(inner))
+    return None
+
+
 def parse_query(params: dict[str, list[str]]) -> ParsedQuery:
     """Turn EPCIS query parameters into filters, or raise QueryParameterException."""
     q = Q()
     exists: list = []
+    predicates: list = []
     order_field = None
+    python_order = None
     direction = "DESC"
     count_limit = max_count = None
     for name, values in params.items():
         values = [v for v in values if v != ""]
-        if not values:
+        if name.startswith("EXISTS_") and name != "EXISTS_errorDeclaration":
+            pass  # EXISTS_<field> takes no value (EPCIS 2.0 8.2.7.1: type Void)
+        elif not values:
             raise QueryParameterError(name, _("The parameter has no value."), "required")
         if name == "eventType":
             unknown = [v for v in values if v not in EventType.values]
@@ -176,6 +318,8 @@ def parse_query(params: dict[str, list[str]]) -> ParsedQuery:
             q &= Q(disposition__in=[short_cbv("disposition", v) for v in values])
         elif name in _EQ_PLACE:
             exists.append(_identifier_match((_EQ_PLACE[name],), values))
+        elif name in _WD_PLACE:
+            exists.append(_within(_WD_PLACE[name], values))
         elif name in _MATCH:
             exists.append(_identifier_match(_MATCH[name], values))
         elif name == "EQ_eventID":
@@ -201,9 +345,16 @@ def parse_query(params: dict[str, list[str]]) -> ParsedQuery:
                 )
             )
         elif name == "orderBy":
-            if values[0] not in _ORDER or len(values) != 1:
-                raise QueryParameterError(name, _("Order by eventTime or recordTime."), "order_by")
-            order_field = _ORDER[values[0]]
+            if len(values) != 1 or (values[0] not in _ORDER and not _is_extension_name(values[0])):
+                raise QueryParameterError(
+                    name,
+                    _("Order by eventTime, recordTime or an extension field (prefix:name)."),
+                    "order_by",
+                )
+            if values[0] in _ORDER:
+                order_field = _ORDER[values[0]]
+            else:
+                order_field, python_order = "event_time", values[0]
         elif name == "orderDirection":
             if values[0] not in ("ASC", "DESC") or len(values) != 1:
                 raise QueryParameterError(
@@ -214,6 +365,11 @@ def parse_query(params: dict[str, list[str]]) -> ParsedQuery:
             count_limit = _int(name, values)
         elif name == "maxEventCount":
             max_count = _int(name, values)
+        elif (predicate := _document_predicate(name, values)) is not None:
+            predicates.append(predicate)
+            narrowing = _narrowing(name, values)
+            if narrowing is not None:
+                q &= narrowing
         else:
             raise QueryParameterError(
                 name,
@@ -235,14 +391,41 @@ def parse_query(params: dict[str, list[str]]) -> ParsedQuery:
         order_by = [f"{sign}{order_field}", f"{sign}id"]
     else:
         order_by = ["id"]
-    return ParsedQuery(q, exists, order_by, count_limit, max_count)
+    return ParsedQuery(
+        q,
+        exists,
+        order_by,
+        count_limit,
+        max_count,
+        predicates,
+        (python_order, direction == "DESC") if python_order else None,
+    )
 
 
 def apply_query(queryset: QuerySet, parsed: ParsedQuery) -> QuerySet:
     queryset = queryset.filter(parsed.filters)
     for condition in parsed.exists:
         queryset = queryset.filter(condition)
-    return queryset.order_by(*parsed.order_by)
+    if not parsed.predicates and parsed.order_field is None:
+        return queryset.order_by(*parsed.order_by)
+    # The checks on the stored event run over what the column filters left.
+    kept = [
+        (pk, document)
+        for pk, document in queryset.order_by("id").values_list("pk", "document").iterator(2000)
+        if all(check(document) for check in parsed.predicates)
+    ]
+    if parsed.order_field is None:
+        return queryset.filter(pk__in=[pk for pk, _doc in kept]).order_by(*parsed.order_by)
+    field_name, descending = parsed.order_field
+    keyed = [(fields.sort_value(document, field_name), pk) for pk, document in kept]
+    ordered = sorted(((value, pk) for value, pk in keyed if value is not None), reverse=descending)
+    ids = [pk for _value, pk in ordered] + [pk for value, pk in keyed if value is None]
+    if not ids:
+        return queryset.none()
+    position = Case(
+        *[When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)], output_field=IntegerField()
+    )
+    return queryset.filter(pk__in=ids).order_by(position, "id")
 
 
 def matching_events(

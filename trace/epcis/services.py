@@ -29,6 +29,8 @@ from core.outbound import DestinationRefused, OutboundError, post_json
 
 from .documents import query_document
 from .models import CaptureJob, NamedQuery, Subscription, SubscriptionDelivery
+from .query import QueryParameterError, matching_events, normalise_params
+from .schedule import next_run
 from .validation import EPCIS_CONTEXTS, events_of
 
 logger = logging.getLogger(__name__)
@@ -318,16 +320,58 @@ def subscription_create(
     signature_token: str = "",
     report_if_empty: bool = False,
     initial_record_time=None,
+    schedule: dict | None = None,
 ) -> Subscription:
+    """A streaming subscription, or with ``schedule`` (already checked by
+    ``schedule.parse``) a scheduled one, due at the schedule's next time."""
     return Subscription.objects.create(
         query=query,
         user=user,
         dest=dest,
         signature_token=signature_token,
-        stream=True,
+        stream=schedule is None,
+        schedule=schedule,
+        next_run_at=next_run(schedule, timezone.now()) if schedule is not None else None,
         report_if_empty=report_if_empty,
         initial_record_time=initial_record_time,
     )
+
+
+def scheduled_subscriptions_run(*, now: datetime | None = None) -> list[int]:
+    """Run every scheduled subscription that is due: one delivery of the events recorded
+    since its previous run that its query matches, as its subscriber may see them (none, and
+    no delivery, when nothing matched unless ``reportIfEmpty``); then move it to its next
+    time. Returns the deliveries to send after commit (``tasks.run_scheduled_subscriptions``)."""
+    now = now or timezone.now()
+    delivery_ids: list[int] = []
+    with transaction.atomic():
+        due = (
+            Subscription.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("query", "user")
+            .filter(stream=False, next_run_at__lte=now)
+            .order_by("next_run_at", "id")[: settings.CAPTURE_JOB_REQUEUE_BATCH]
+        )
+        for subscription in due:
+            since = subscription.last_run_at or subscription.initial_record_time
+            base = Event.objects.visible_to(subscription.user).filter(record_time__lte=now)
+            if since is not None:
+                base = base.filter(record_time__gt=since)
+            else:
+                base = base.filter(record_time__gte=subscription.created_at)
+            try:
+                events, _parsed = matching_events(base, normalise_params(subscription.query.query))
+                ids = list(events.values_list("pk", flat=True))
+            except QueryParameterError:
+                ids = []  # checked when the query was created; never let one stop the others
+            if ids or subscription.report_if_empty:
+                delivery = SubscriptionDelivery.objects.create(
+                    subscription=subscription, event_ids=ids
+                )
+                delivery_ids.append(delivery.pk)
+            subscription.last_run_at = now
+            subscription.next_run_at = next_run(subscription.schedule, now)
+            subscription.save(update_fields=["last_run_at", "next_run_at"])
+    return delivery_ids
 
 
 def signature(token: str, body: bytes) -> str:

@@ -44,6 +44,18 @@ def requeue_capture_jobs(now: datetime) -> int:
     return len(job_ids) + failed
 
 
+def run_scheduled_subscriptions(now: datetime) -> int:
+    """The sweeper of scheduled subscriptions (registered in ``TraceConfig.ready``): run the
+    due ones, then send their deliveries once the run has committed."""
+    delivery_ids = services.scheduled_subscriptions_run(now=now)
+    for pk in delivery_ids:
+        try:
+            deliver_webhook.delay(pk)
+        except Exception:  # one delivery's trouble must not hold up the others
+            logger.exception("scheduled delivery %s could not be queued", pk)
+    return len(delivery_ids)
+
+
 @shared_task
 def match_subscriptions(event_pks: list[int]) -> int:
     with transaction.atomic():

@@ -12,10 +12,12 @@ import codecs
 from trace.models import Event
 from urllib.parse import urlencode
 
+import orjson
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -34,11 +36,14 @@ from . import services, tasks
 from .documents import capture_job_document, iso_utc, query_document
 from .models import CaptureJob, NamedQuery, Subscription
 from .query import QueryParameterError, matching_events, normalise_params, parse_query
+from .schedule import ScheduleError, next_run
 from .validation import DocumentError, parse_json, validate_capture_document
+from .xml import query_document_xml, read_capture_xml
 
 EPCIS_VERSION = "2.0.0"
 CBV_VERSION = "2.0.0"
 JSON_TYPES = ("application/json", "application/ld+json")
+XML_TYPES = ("application/xml", "text/xml")
 
 _EXCEPTION_BY_STATUS = {
     400: "ValidationException",
@@ -69,6 +74,23 @@ class LDJSONRenderer(JSONRenderer):
 
 class ProblemJSONRenderer(JSONRenderer):
     media_type = "application/problem+json"
+
+
+class EpcisXMLRenderer(JSONRenderer):
+    """An EPCISQueryDocument in the EPCIS 2.0 XML binding (``Accept: application/xml``);
+    anything else (a problem) stays JSON, under the content type the handler set."""
+
+    media_type = "application/xml"
+    format = "xml"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, dict) and data.get("type") == "EPCISQueryDocument":
+            return query_document_xml(data)
+        return super().render(data, accepted_media_type, renderer_context)
+
+
+QUERY_RENDERERS = [EpcisJSONRenderer, LDJSONRenderer, EpcisXMLRenderer, ProblemJSONRenderer]
 
 
 class _Problem(exceptions.APIException):
@@ -187,7 +209,7 @@ class CaptureView(EpcisView):
     )
     def post(self, request):
         content_type = (request.content_type or "").split(";")[0].strip().lower()
-        if content_type not in JSON_TYPES:
+        if content_type not in JSON_TYPES + XML_TYPES:
             raise exceptions.UnsupportedMediaType(content_type or "-")
         limit = settings.EPCIS_CAPTURE_FILE_SIZE_LIMIT
         too_large = DocumentError(
@@ -210,9 +232,14 @@ class CaptureView(EpcisView):
         body = request._request.read(limit + 1)
         if len(body) > limit:
             raise too_large
-        if body.startswith(codecs.BOM_UTF8):  # RFC 8259 §8.1: a parser may ignore one
+        if content_type in XML_TYPES:
+            # Hardened parse, GS1's XML schema, then the JSON-LD form every capture stores.
+            document = read_capture_xml(body)
+            body = orjson.dumps(document)
+        elif body.startswith(codecs.BOM_UTF8):  # RFC 8259 §8.1: a parser may ignore one
             body = body[len(codecs.BOM_UTF8) :]
-        document = parse_json(body)
+        if content_type not in XML_TYPES:
+            document = parse_json(body)
         events = validate_capture_document(document, body=body)
         behaviour = (
             (request.headers.get("GS1-Capture-Error-Behaviour") or "rollback").strip().lower()
@@ -377,8 +404,38 @@ QUERY_PARAMETERS = [
         "MATCH_inputEPCClass",
         "MATCH_outputEPCClass",
         "MATCH_anyEPCClass",
+        "WD_readPoint",
+        "WD_bizLocation",
+        "EQ_transformationID",
+        "EQ_persistentDisposition_set",
+        "EQ_persistentDisposition_unset",
+        "EQ_quantity",
+        "GT_quantity",
+        "GE_quantity",
+        "LT_quantity",
+        "LE_quantity",
         "EQ_eventID",
         "EXISTS_errorDeclaration",
+        "GE_errorDeclarationTime",
+        "LT_errorDeclarationTime",
+        "EQ_errorReason",
+        "EQ_correctiveEventID",
+        "GE_startTime",
+        "LT_startTime",
+        "GE_endTime",
+        "LT_endTime",
+        "GE_time",
+        "LT_time",
+        "EQ_type",
+        "EQ_deviceID",
+        "EQ_dataProcessingMethod",
+        "EQ_microorganism",
+        "EQ_chemicalSubstance",
+        "EQ_bizRules",
+        "EQ_stringValue",
+        "EQ_hexBinaryValue",
+        "EQ_uriValue",
+        "EQ_booleanValue",
         "orderBy",
         "orderDirection",
         "eventCountLimit",
@@ -390,6 +447,8 @@ QUERY_PARAMETERS = [
 
 
 class EventsView(EpcisView):
+    renderer_classes = QUERY_RENDERERS
+
     @extend_schema(
         tags=["epcis"],
         parameters=QUERY_PARAMETERS,
@@ -405,6 +464,8 @@ class EventsView(EpcisView):
 
 
 class EventDetailView(EpcisView):
+    renderer_classes = QUERY_RENDERERS
+
     @extend_schema(
         tags=["epcis"],
         responses={200: OpenApiTypes.OBJECT},
@@ -511,6 +572,8 @@ class QueryDetailView(EpcisView):
 
 
 class QueryEventsView(EpcisView):
+    renderer_classes = QUERY_RENDERERS
+
     @extend_schema(
         tags=["epcis"], responses={200: OpenApiTypes.OBJECT}, summary="Results of a named query"
     )
@@ -532,6 +595,10 @@ def _subscription_document(subscription: Subscription) -> dict:
         body["initialRecordTime"] = iso_utc(subscription.initial_record_time)
     if subscription.last_notified_at:
         body["lastNotifiedAt"] = iso_utc(subscription.last_notified_at)
+    if subscription.schedule is not None:
+        body["schedule"] = subscription.schedule
+        if subscription.next_run_at:
+            body["nextRunAt"] = iso_utc(subscription.next_run_at)
     return body
 
 
@@ -556,7 +623,7 @@ class SubscriptionsView(EpcisView):
         tags=["epcis"],
         request=OpenApiTypes.OBJECT,
         responses={201: OpenApiTypes.OBJECT},
-        summary="Subscribe a webhook to new events matching the query",
+        summary="Subscribe a webhook to new events matching the query (stream or schedule)",
     )
     def post(self, request, name):
         query = _named_query(request, name)
@@ -585,23 +652,29 @@ class SubscriptionsView(EpcisView):
                     "message": _("signatureToken is a string of at most 255 characters."),
                 }
             )
-        if "schedule" in data:
-            errors.append(
-                {
-                    "field": "schedule",
-                    "rule": "unsupported",
-                    "message": _(
-                        "Scheduled subscriptions are not supported; subscribe with stream: true."
-                    ),
-                }
-            )
+        schedule = data.get("schedule")
+        if schedule is not None:
+            if data.get("stream") is True:
+                errors.append(
+                    {
+                        "field": "stream",
+                        "rule": "exclusive",
+                        "message": _("A subscription has a schedule or streams, not both."),
+                    }
+                )
+            try:
+                if next_run(schedule, timezone.now()) is None:
+                    raise ScheduleError("schedule", _("This schedule never runs."))
+            except ScheduleError as exc:
+                errors.append({"field": exc.field, "rule": "schedule", "message": exc.message})
         elif data.get("stream") is not True:
             errors.append(
                 {
                     "field": "stream",
                     "rule": "required",
                     "message": _(
-                        "Set stream to true (new matching events are sent as they arrive)."
+                        "Set stream to true (new matching events are sent as they arrive) "
+                        "or give a schedule."
                     ),
                 }
             )
@@ -624,6 +697,7 @@ class SubscriptionsView(EpcisView):
             signature_token=token,
             report_if_empty=bool(data.get("reportIfEmpty", False)),
             initial_record_time=initial_time,
+            schedule=schedule,
         )
         response = Response(_subscription_document(subscription), status=status.HTTP_201_CREATED)
         response["Location"] = f"/epcis/queries/{query.name}/subscriptions/{subscription.pk}"

@@ -4,11 +4,15 @@ import hashlib
 import hmac
 import json
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from trace.epcis.models import NamedQuery, SubscriptionDelivery
+from trace.epcis.models import NamedQuery, Subscription, SubscriptionDelivery
 from trace.epcis.validation import validate_query_document
 
 import pytest
+from django.utils import timezone
+
+from core.deadlines import sweep_all
 
 from .conftest import document, object_event
 
@@ -208,7 +212,17 @@ def test_named_query_results_and_personas(
         ({"signatureToken": TOKEN, "stream": True}, "dest"),
         ({"dest": "ftp://example.com/x", "stream": True}, "dest"),
         ({"dest": "https://93.184.215.14/x"}, "stream"),
-        ({"dest": "https://93.184.215.14/x", "schedule": {"hour": "1"}}, "schedule"),
+        ({"dest": "https://93.184.215.14/x", "schedule": {"hour": "25"}}, "schedule.hour"),
+        ({"dest": "https://93.184.215.14/x", "schedule": {"hour": "x"}}, "schedule.hour"),
+        ({"dest": "https://93.184.215.14/x", "schedule": {"week": "1"}}, "schedule.week"),
+        (
+            {"dest": "https://93.184.215.14/x", "schedule": {"month": "2", "dayOfMonth": "31"}},
+            "schedule",
+        ),
+        (
+            {"dest": "https://93.184.215.14/x", "schedule": {"hour": "1"}, "stream": True},
+            "stream",
+        ),
     ],
 )
 def test_bad_subscriptions(enterprise, body, field):
@@ -226,3 +240,49 @@ def test_unsubscribe(enterprise, other_enterprise, receiver):
     assert enterprise.client.get(url).json()["subscriptionID"] == subscription["subscriptionID"]
     assert enterprise.client.delete(url).status_code == 204
     assert enterprise.client.get(url).status_code == 404
+
+
+def test_scheduled_subscription_runs_from_the_sweep(
+    enterprise, receiver, job_of, django_capture_on_commit_callbacks
+):
+    """A schedule instead of stream: nothing is sent as events arrive; when the sweep finds
+    the subscription due, the events recorded since the previous run go in one delivery."""
+    r = receiver()
+    enterprise.client.post(
+        "/epcis/queries", {"name": "daily", "query": {"EQ_bizStep": ["shipping"]}}, format="json"
+    )
+    response = enterprise.client.post(
+        "/epcis/queries/daily/subscriptions",
+        {"dest": r.url, "signatureToken": TOKEN, "schedule": {"hour": "2"}},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["stream"] is False
+    assert body["schedule"] == {"hour": "2"}
+    assert body["nextRunAt"].endswith("T02:00:00.000Z")
+
+    job_of(enterprise, document(object_event(bizStep="shipping"), object_event()))
+    assert r.requests == []  # not streamed
+
+    subscription = Subscription.objects.get()
+    later = subscription.next_run_at + timedelta(seconds=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        results = sweep_all(later)
+    assert results["epcis-scheduled-subscriptions"] == 1
+    ((headers, raw),) = r.requests
+    delivered = json.loads(raw)
+    assert validate_query_document(delivered) == []
+    events = delivered["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+    assert [e["bizStep"] for e in events] == ["shipping"]
+    assert delivered["epcisBody"]["queryResults"]["subscriptionID"] == body["subscriptionID"]
+    subscription.refresh_from_db()
+    assert subscription.next_run_at == subscription.last_run_at.replace(
+        hour=2, minute=0, second=0, microsecond=0
+    ) + timedelta(days=1)
+
+    # The next run sends nothing: no new events, and reportIfEmpty is off.
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep_all(subscription.next_run_at + timedelta(seconds=1))
+    assert len(r.requests) == 1
+    assert timezone.now() < subscription.next_run_at + timedelta(days=2)
