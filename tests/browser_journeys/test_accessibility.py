@@ -12,7 +12,7 @@ from complaints.models import Complaint
 from recalls import services as recall_services
 from recalls.models import Recall, RecallNotice
 from tests.browser import describe_violations
-from tests.browser_journeys.conftest import consumer_context, crawl, sign_in
+from tests.browser_journeys.conftest import PHONE, consumer_context, crawl, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,7 +35,6 @@ def _report(visited) -> tuple[list[str], list[str]]:
         pages.append(f"{status} {url}")
         if violations:
             failures.append(f"{url}\n{describe_violations(violations)}")
-    print("\n".join(pages))
     return pages, failures
 
 
@@ -73,4 +72,16 @@ def test_every_workbench_page_of_the_persona(browser, demo, username):
         crawl(page, [f"{demo}/workbench/", f"{demo}/accounts/"], within=("/workbench/",))
     )
     assert len(pages) > 3, pages
+    assert not failures, "\n\n".join(failures)
+
+
+def test_the_scan_page_signed_in_with_its_forms_on_a_phone(browser, demo):
+    """The distributor scans a lot to log what it did: the page with its forms, on a phone."""
+    batch = demo_yogurt_batch()
+    lot_page = f"/01/{batch.gtin}/10/{batch.lot}"
+    page = sign_in(browser, demo, "distributor", viewport=PHONE, next_path=lot_page)
+    assert page.url.endswith(lot_page)
+    assert page.locator("#jump-to-log").is_visible()
+    pages, failures = _report(crawl(page, [f"{demo}{lot_page}", f"{demo}/accounts/"], within=()))
+    assert len(pages) == 2, pages
     assert not failures, "\n\n".join(failures)
