@@ -9,7 +9,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from django.core.management import call_command
 
-from tests.browser import axe_violations
+from tests.browser import axe_source, axe_violations
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -24,6 +24,12 @@ NOT_PAGES = re.compile(
     r"(\.(csv|xlsx|pdf|png|svg|json|atom|ico)$)|^/(api|admin|epcis|static|media|\.well-known)/"
     r"|/accounts/logout/|/labels/|/qr\.png"
 )
+
+
+@pytest.fixture(autouse=True)
+def _axe_installed():
+    """Every test here runs axe-core: skip (fail under CI) before any work if it is missing."""
+    axe_source()
 
 
 @pytest.fixture
