@@ -65,8 +65,15 @@ run: seed
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT); \
 	fi
 
+## node_modules: axe-core, the accessibility checker the browser tests load into Chromium, at
+## the version package-lock.json pins (`npm ci`); without npm the axe checks are skipped, visibly.
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund && touch $(AXE); \
+	else echo "npm not found: the browser tests' accessibility checks will be skipped (apt-get install npm)"; fi
+
 ## make test: the whole suite (SQLite by default; DATABASE_URL/REDIS_URL for PostgreSQL/Redis)
-test: install
+test: install $(AXE)
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -83,4 +90,4 @@ messages: install
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:
-	rm -rf $(VENV) var staticfiles
+	rm -rf $(VENV) var staticfiles node_modules

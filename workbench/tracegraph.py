@@ -302,7 +302,7 @@ def render(g: JourneyGraph, *, title: str) -> str:
     height = top + (ranks - 1) * ROW_H + NODE_H + MARGIN
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}" role="img" font-family="{FONT}" font-size="12" class="wbt-svg">',
+        f'height="{height}" role="group" font-family="{FONT}" font-size="12" class="wbt-svg">',
         f"<title>{escape(str(title))}</title>",
         "<defs>",
     ]

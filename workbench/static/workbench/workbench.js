@@ -3,6 +3,8 @@
 //  - <form data-confirm="…">: asks before posting.
 //  - <div data-poll-url="…" data-poll-seconds="30">: replaced every N seconds by the HTML
 //    fragment the URL answers (e.g. the inbox list), so new items appear without a reload.
+//  - <div class="wb-scroll">: a table wider (or taller) than its box scrolls; such a box is
+//    made a keyboard stop (a named region), so it can be scrolled with the arrow keys.
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {
@@ -25,7 +27,41 @@
         .catch(function () { /* offline for a moment: try again next time */ });
     }, Math.max(seconds, 2) * 1000);
   }
+  function heading(node) {
+    var table = node.querySelector("table");
+    if (table && table.caption) return table.caption.textContent;
+    for (var n = node; n && n !== document.body; n = n.parentElement) {
+      for (var p = n.previousElementSibling; p; p = p.previousElementSibling) {
+        if (/^H[1-6]$/.test(p.tagName)) return p.textContent;
+      }
+    }
+    return "";
+  }
+  function scrollable(root) {
+    root.querySelectorAll(".wb-scroll").forEach(function (box) {
+      var wide = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
+      if (wide && !box.hasAttribute("tabindex")) {
+        box.tabIndex = 0;
+        box.setAttribute("role", "region");
+        var name = heading(box).trim();
+        if (name && !box.hasAttribute("aria-label")) box.setAttribute("aria-label", name);
+      } else if (!wide && box.getAttribute("tabindex") === "0") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+      }
+    });
+  }
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-poll-url]").forEach(poll);
+    scrollable(document);
+    if (window.ResizeObserver) {
+      // A table grows after the first layout (fonts, a <details> opened): look again then.
+      var watch = new ResizeObserver(function () { scrollable(document); });
+      document.querySelectorAll(".wb-scroll").forEach(function (box) {
+        watch.observe(box);
+        if (box.firstElementChild) watch.observe(box.firstElementChild);
+      });
+    }
+    document.addEventListener("workbench:updated", function (e) { scrollable(e.target); });
   });
 })();
