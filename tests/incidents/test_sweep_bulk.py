@@ -176,7 +176,7 @@ def test_a_failing_sweep_chunk_writes_nothing(chain, dairy, batch, settings, mon
     def fail(*args):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "_save_swept", fail)
+    monkeypatch.setattr(services.sweep, "_save_swept", fail)
     with pytest.raises(RuntimeError):
         incidents_sweep(T0 + timedelta(hours=3))
     assert (Notification.objects.count(), IncidentTimeline.objects.count()) == before
@@ -214,7 +214,7 @@ def test_only_the_sweeps_own_commit_skips_the_wait_for_the_disk(chain, dairy, ba
             seen.append(cursor.fetchone()[0])
         return original(*args)
 
-    monkeypatch.setattr(services, "_save_swept", spy)
+    monkeypatch.setattr(services.sweep, "_save_swept", spy)
     assert incidents_sweep(T0 + timedelta(hours=3)) >= 1
     assert seen and set(seen) == {"off"}
     with connection.cursor() as cursor:
