@@ -87,6 +87,11 @@ HANDLING_ACTIONS = {
 }
 
 
+# Of those, the investigation's steps belong to the level that investigates (Food Safety Law
+# Art. 106; Special Equipment Safety Law Art. 72; the local plan), which may be above the county.
+INVESTIGATION_ACTIONS = {"investigate", "extend", "conclude"}
+
+
 def allowed_actions(status: str) -> list[str]:
     return [
         action
@@ -256,7 +261,8 @@ def require(actor, action: str, incident):
       (the local plan: each level acknowledges and passes it up), and for ``report-up`` a level
       escalated past that still owes its own report;
     - ``grade``: a regulator at the handling level or above;
-    - the handling actions (accept … close): the regulator handling the case;
+    - investigate, extend, conclude: the regulator of the investigating level;
+    - the other handling actions (accept … close): the regulator handling the case;
     - ``attach``: whoever sees the incident;
     - ``answer``: the enterprise the incident names, when someone else filed it (issue 19).
     """
@@ -284,6 +290,12 @@ def require(actor, action: str, incident):
                 code="handling_level_or_above",
             )
         return org
+    if action in INVESTIGATION_ACTIONS:
+        # who investigates follows the grade where the category's instrument says so
+        # (``incidents.law.investigating_level``)
+        return _at_level(
+            org, incident, incident.investigating_level, action, "investigating_level_only"
+        )
     if action in HANDLING_ACTIONS:
         return _at_level(org, incident, incident.handling_level, action, "handling_level_only")
     raise ValueError(f"no actor rule for incident action {action!r}")

@@ -4,15 +4,13 @@ result, transfer, close; and the notes other apps add (attachment, recall).
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from api.exceptions import Conflict
 from api.validators import field_error as _field_error
 
+from .. import law
 from ..choices import TransferTarget
 from ..models import Incident
 from .common import _lock, _log, _need, _require_sees
@@ -20,22 +18,43 @@ from .review import _simple
 
 
 def incident_investigate(*, incident_id: int, actor, reason: str = "", now=None) -> Incident:
-    return _simple("investigate", incident_id=incident_id, actor=actor, reason=reason, now=now)
+    """The investigation starts (the team is formed): where the instrument counts the period
+    from the team's formation (SAMR Order 50 Art. 30), the report's due time is set now."""
+    extra: dict = {}
+
+    def apply(incident, now):
+        due = law.investigation_due(incident, team_formed_at=now)
+        if due is None or incident.investigation_due_at:
+            return []
+        incident.investigation_due_at = due.at
+        extra.update(investigation_due_at=due.at, investigation_rule=due.citation())
+        return ["investigation_due_at"]
+
+    return _simple(
+        "investigate",
+        incident_id=incident_id,
+        actor=actor,
+        reason=reason,
+        now=now,
+        apply=apply,
+        extra=extra,
+    )
 
 
 def incident_extend(*, incident_id: int, actor, reason: str, now=None) -> Incident:
-    """The investigation report deadline is extended once, with a reason (the local plan; default +60 days)."""
+    """The investigation report deadline is extended once, with a reason, by the category's
+    instrument (the local plan; SAMR Order 50 Art. 30: at most 60 days)."""
+    extra: dict = {}
 
     def apply(incident, now):
         if incident.investigation_extended:
             raise Conflict(
                 _("The investigation may be extended only once."), code="already_extended"
             )
-        base = incident.investigation_due_at or now
-        incident.investigation_due_at = base + timedelta(
-            days=settings.INCIDENT_INVESTIGATION_EXTENSION_DAYS
-        )
+        due = law.extension(incident, incident.investigation_due_at or now)
+        incident.investigation_due_at = due.at
         incident.investigation_extended = True
+        extra.update(investigation_due_at=due.at, investigation_rule=due.citation())
         return ["investigation_due_at", "investigation_extended"]
 
     return _simple(
@@ -46,6 +65,7 @@ def incident_extend(*, incident_id: int, actor, reason: str, now=None) -> Incide
         now=now,
         require_reason=True,
         apply=apply,
+        extra=extra,
     )
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from api.validators import field_error as _field_error
 
-from .. import policy
+from .. import law
 from ..choices import Grade, level_rank
 from ..models import Incident
 from .common import (
@@ -38,8 +38,15 @@ def _apply_grade(
     old_grade, old_required = incident.grade, incident.required_level
     incident.grade = grade
     incident.grade_confirmed = confirmed
-    incident.required_level = policy.required_level(grade=grade, kind=incident.kind)
-    fields |= {"grade", "grade_confirmed", "required_level"}
+    on = incident.occurred_at
+    incident.required_level = law.required_level(
+        incident.category, grade=grade, kind=incident.kind, on=on
+    )
+    # Who investigates follows the grade where the category's instrument says so.
+    incident.investigating_level = law.investigating_level(
+        incident.category, grade=grade, kind=incident.kind, on=on
+    )
+    fields |= {"grade", "grade_confirmed", "required_level", "investigating_level"}
     if old_grade != grade or confirmed:
         _log(
             incident,

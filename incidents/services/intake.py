@@ -17,10 +17,9 @@ from api.models import Organization
 from api.permissions import organization_of
 from api.validators import field_error as _field_error
 from api.validators import require_county_region_code
-from api.workdays import add_working_days
 
-from .. import policy
-from ..choices import Kind, Level, Source, Status, level_rank
+from .. import law, policy
+from ..choices import Category, Kind, Level, Source, Status, level_rank
 from ..models import Incident, IncidentBatch, QualityAward
 from ..policy import NotYourAction
 from .common import _enter_level, _log, _refresh_next_due
@@ -100,61 +99,25 @@ def _enterprise_region(enterprise: Organization | None, region_code: str) -> str
     return enterprise.region_code
 
 
-def _create(
-    *,
-    actor,
-    reporter: Organization,
-    source: str,
-    kind: str,
-    title: str,
-    description: str,
-    batch_ids,
-    region_code: str,
-    occurred_at: datetime,
-    discovered_at: datetime,
-    deaths: int,
-    serious_injuries: int,
-    minor_injuries: int,
-    direct_loss: Decimal,
-    affected_quantity,
-    measures_taken: str,
-    enterprise: Organization | None,
-    now: datetime | None,
-) -> Incident:
-    now = now or timezone.now()
-    figures = dict(
-        deaths=deaths,
-        serious_injuries=serious_injuries,
-        minor_injuries=minor_injuries,
-        direct_loss=Decimal(direct_loss),
-        affected_quantity=affected_quantity,
-    )
-    batches = _validate_report(
-        actor=actor,
-        region_code=region_code,
-        occurred_at=occurred_at,
-        discovered_at=discovered_at,
-        figures=figures,
-        batch_ids=batch_ids,
-        now=now,
-    )
-    grade = policy.compute_grade(
-        deaths=deaths, serious_injuries=serious_injuries, direct_loss=figures["direct_loss"]
-    )
-    if kind == Kind.DEFECT and (deaths or serious_injuries):
+def _check_category(category: str, kind: str) -> None:
+    if category not in Category.values:
+        raise _field_error(
+            "category", _("Choose food, special_equipment or product."), "invalid_choice"
+        )
+    if kind == Kind.DEFECT and category != Category.PRODUCT:
         raise _field_error(
             "kind",
-            _("A report with casualties is an incident, not a casualty-free defect."),
-            "defect_with_casualties",
+            _(
+                "A consumer-product defect report (SAMR Order 19 Art. 8) is for consumer "
+                "products; food and special equipment follow their own instruments."
+            ),
+            "defect_is_consumer_product",
         )
-    # The local plan: 1 hour after discovery; SAMR Order 19: 2 working days for a casualty-free defect.
-    if kind == Kind.DEFECT:
-        deadline = add_working_days(discovered_at, settings.INCIDENT_DEFECT_REPORT_WORKING_DAYS)
-        report_due_at, covered = deadline.due_at, deadline.calendar_covered
-        handling = Level(settings.INCIDENT_DEFECT_LEVEL)
-    else:
-        report_due_at = discovered_at + timedelta(minutes=settings.INCIDENT_REPORT_DUE_MINUTES)
-        covered, handling = True, Level.COUNTY
+
+
+def _named_enterprise(reporter, enterprise, batches, region_code):
+    """The enterprise the incident concerns: the one named, else the reporting enterprise, else
+    the producer of the first batch; a regulator files only against enterprises it governs."""
     if reporter.is_regulator:
         named = [("enterprise", enterprise)] + [
             ("batches", b.product.owner) for b in batches if b.product_id
@@ -166,81 +129,143 @@ def _create(
         enterprise = reporter
     if enterprise is None and batches and batches[0].product_id:
         enterprise = batches[0].product.owner
-    with transaction.atomic():
-        incident = Incident(
-            kind=kind,
-            source=source,
-            title=title,
-            description=description,
-            reporter=reporter,
-            reported_by=actor,
-            enterprise=enterprise,
-            region_code=region_code,
-            enterprise_region_code=_enterprise_region(enterprise, region_code),
-            occurred_at=occurred_at,
-            discovered_at=discovered_at,
-            reported_at=now,
-            report_due_at=report_due_at,
-            reported_late=reporter.is_enterprise and now > report_due_at,
-            measures_taken=measures_taken,
-            grade=grade,
-            computed_grade=grade,
-            required_level=policy.required_level(grade=grade, kind=kind),
-            handling_level=handling,
-            calendar_covered=covered,
-            status=Status.REPORTED,
-            supplement_due_at=now + timedelta(days=settings.INCIDENT_SUPPLEMENT_DAYS)
-            if reporter.is_enterprise
-            else None,
+    return enterprise
+
+
+def _new_incident(*, actor, reporter, source, kind, category, filed, figures, enterprise, now):
+    """The unsaved incident with its grade, levels and due times by its category's instrument."""
+    on = filed["occurred_at"]
+    grade = law.compute_grade(
+        category,
+        deaths=figures["deaths"],
+        serious_injuries=figures["serious_injuries"],
+        minor_injuries=figures["minor_injuries"],
+        direct_loss=figures["direct_loss"],
+        on=on,
+    )
+    report = law.report_due(category, kind, filed["discovered_at"])
+    handling = law.handling_level(kind)
+    if reporter.is_regulator and level_rank(reporter.level) > level_rank(handling):
+        handling = Level(reporter.level)
+    window = law.supplement_window(category, on) if reporter.is_enterprise else None
+    incident = Incident(
+        kind=kind,
+        category=category,
+        source=source,
+        reporter=reporter,
+        reported_by=actor,
+        enterprise=enterprise,
+        enterprise_region_code=_enterprise_region(enterprise, filed["region_code"]),
+        reported_at=now,
+        report_due_at=report.at,
+        reported_late=reporter.is_enterprise and now > report.at,
+        grade=grade,
+        computed_grade=grade,
+        required_level=law.required_level(category, grade=grade, kind=kind, on=on),
+        investigating_level=law.investigating_level(category, grade=grade, kind=kind, on=on),
+        handling_level=handling,
+        calendar_covered=report.calendar_covered,
+        status=Status.REPORTED,
+        supplement_due_at=window.at if window and window.at > now else None,
+        written_report_due_at=_award_written_report_due(reporter, grade, now),
+        **filed,
+        **figures,
+    )
+    return incident, report
+
+
+def _award_written_report_due(reporter, grade: str, now: datetime):
+    """An award holder owes the written report of a major incident within 30 days (seed 004)."""
+    if (
+        reporter.is_enterprise
+        and grade in settings.INCIDENT_AWARD_GRADES
+        and QualityAward.objects.filter(organization=reporter).exists()
+    ):
+        return now + timedelta(days=settings.INCIDENT_AWARD_WRITTEN_REPORT_DAYS)
+    return None
+
+
+def _log_created(incident: Incident, report, batches, figures, *, actor, now) -> None:
+    _log(
+        incident,
+        "reported" if incident.source == Source.ENTERPRISE else "opened",
+        actor=actor,
+        at=now,
+        data={
+            "source": incident.source,
+            "kind": incident.kind,
+            "category": incident.category,
+            "recalled_abroad": incident.recalled_abroad,
+            "grade": incident.grade,
+            "required_level": incident.required_level,
+            "investigating_level": incident.investigating_level,
+            "level": incident.level,
+            "report_due_at": report.at,
+            "report_rule": report.citation(),
+            "reported_late": incident.reported_late,
+            "calendar_covered": report.calendar_covered,
+            "batches": [b.pk for b in batches],
             **figures,
+        },
+    )
+    if incident.reported_late:
+        _log(
+            incident,
+            "reported_late",
+            actor=actor,
+            at=now,
+            reason=_("Reported after the deadline (%(rule)s).") % {"rule": report.citation()},
+            data={"report_due_at": report.at, "reported_at": now},
         )
-        # An award holder owes the written report of a major incident within 30 days (seed 004).
-        if (
-            reporter.is_enterprise
-            and grade in settings.INCIDENT_AWARD_GRADES
-            and QualityAward.objects.filter(organization=reporter).exists()
-        ):
-            incident.written_report_due_at = now + timedelta(
-                days=settings.INCIDENT_AWARD_WRITTEN_REPORT_DAYS
-            )
-        if reporter.is_regulator and level_rank(reporter.level) > level_rank(handling):
-            handling = Level(reporter.level)
-            incident.handling_level = handling
-        _enter_level(incident, handling, now)
+
+
+def _create(
+    *,
+    actor,
+    reporter: Organization,
+    source: str,
+    kind: str,
+    category: str,
+    recalled_abroad: bool,
+    batch_ids,
+    filed: dict,
+    figures: dict,
+    enterprise: Organization | None,
+    now: datetime | None,
+) -> Incident:
+    now = now or timezone.now()
+    figures = {**figures, "direct_loss": Decimal(figures["direct_loss"])}
+    batches = _validate_report(
+        actor=actor,
+        region_code=filed["region_code"],
+        occurred_at=filed["occurred_at"],
+        discovered_at=filed["discovered_at"],
+        figures=figures,
+        batch_ids=batch_ids,
+        now=now,
+    )
+    _check_category(category, kind)
+    enterprise = _named_enterprise(reporter, enterprise, batches, filed["region_code"])
+    with transaction.atomic():
+        incident, report = _new_incident(
+            actor=actor,
+            reporter=reporter,
+            source=source,
+            kind=kind,
+            category=category,
+            filed=filed,
+            figures=figures,
+            enterprise=enterprise,
+            now=now,
+        )
+        incident.recalled_abroad = bool(recalled_abroad)
+        _enter_level(incident, incident.handling_level, now)
         _refresh_next_due(incident)
         incident.save()
         IncidentBatch.objects.bulk_create(
             [IncidentBatch(incident=incident, batch=b) for b in batches]
         )
-        _log(
-            incident,
-            "reported" if source == Source.ENTERPRISE else "opened",
-            actor=actor,
-            at=now,
-            data={
-                "source": source,
-                "kind": kind,
-                "grade": grade,
-                "required_level": incident.required_level,
-                "level": incident.level,
-                "report_due_at": report_due_at,
-                "reported_late": incident.reported_late,
-                "calendar_covered": covered,
-                "batches": [b.pk for b in batches],
-                **{k: v for k, v in figures.items()},
-            },
-        )
-        if incident.reported_late:
-            _log(
-                incident,
-                "reported_late",
-                actor=actor,
-                at=now,
-                reason=_(
-                    "Reported after the deadline (local emergency plan: within 1 hour of discovery)."
-                ),
-                data={"report_due_at": report_due_at, "reported_at": now},
-            )
+        _log_created(incident, report, batches, figures, actor=actor, now=now)
         _notify_level(
             incident,
             incident.level,
@@ -273,10 +298,13 @@ def incident_report(
     affected_quantity=None,
     measures_taken: str = "",
     kind: str = Kind.INCIDENT,
+    category: str = Category.PRODUCT,
+    recalled_abroad: bool = False,
     now: datetime | None = None,
 ) -> Incident:
     """An enterprise reports an incident involving its products; it reaches the county regulator
-    of the place at once (the local plan) or the province for a casualty-free defect (SAMR Order 19)."""
+    of the place at once (its category's instrument) or the province for a consumer-product
+    defect (SAMR Order 19 Art. 8: death, injury or risk of them, or a recall abroad)."""
     reporter = organization_of(actor)
     if reporter is None or not reporter.is_enterprise:
         raise NotYourAction(_("Only an enterprise reports an incident; a regulator opens one."))
@@ -285,18 +313,24 @@ def incident_report(
         reporter=reporter,
         source=Source.ENTERPRISE,
         kind=kind,
-        title=title,
-        description=description,
+        category=category,
+        recalled_abroad=recalled_abroad,
         batch_ids=batch_ids,
-        region_code=region_code,
-        occurred_at=occurred_at,
-        discovered_at=discovered_at,
-        deaths=deaths,
-        serious_injuries=serious_injuries,
-        minor_injuries=minor_injuries,
-        direct_loss=direct_loss,
-        affected_quantity=affected_quantity,
-        measures_taken=measures_taken,
+        filed=dict(
+            title=title,
+            description=description,
+            region_code=region_code,
+            occurred_at=occurred_at,
+            discovered_at=discovered_at,
+            measures_taken=measures_taken,
+        ),
+        figures=dict(
+            deaths=deaths,
+            serious_injuries=serious_injuries,
+            minor_injuries=minor_injuries,
+            direct_loss=direct_loss,
+            affected_quantity=affected_quantity,
+        ),
         enterprise=None,
         now=now,
     )
@@ -319,10 +353,13 @@ def incident_open(
     affected_quantity=None,
     measures_taken: str = "",
     kind: str = Kind.INCIDENT,
+    category: str = Category.PRODUCT,
+    recalled_abroad: bool = False,
     enterprise: Organization | None = None,
     now: datetime | None = None,
 ) -> Incident:
-    """A regulator opens an incident itself (inspection, complaint, media) in its jurisdiction."""
+    """A regulator opens an incident itself (inspection, complaint, media) in its jurisdiction.
+    The place and the enterprise must lie in its jurisdiction (``policy.filing_refusal``)."""
     org = organization_of(actor)
     if org is None or not org.is_regulator:
         raise NotYourAction(_("Only a regulator opens an incident."))
@@ -335,25 +372,29 @@ def incident_open(
             ),
             "invalid_choice",
         )
-    # The place and the enterprise must lie in its jurisdiction: ``policy.filing_refusal``,
-    # checked in ``_create`` once the codes are known to be valid and the batches' producers read.
     return _create(
         actor=actor,
         reporter=org,
         source=source,
         kind=kind,
-        title=title,
-        description=description,
+        category=category,
+        recalled_abroad=recalled_abroad,
         batch_ids=batch_ids,
-        region_code=region_code,
-        occurred_at=occurred_at,
-        discovered_at=discovered_at,
-        deaths=deaths,
-        serious_injuries=serious_injuries,
-        minor_injuries=minor_injuries,
-        direct_loss=direct_loss,
-        affected_quantity=affected_quantity,
-        measures_taken=measures_taken,
+        filed=dict(
+            title=title,
+            description=description,
+            region_code=region_code,
+            occurred_at=occurred_at,
+            discovered_at=discovered_at,
+            measures_taken=measures_taken,
+        ),
+        figures=dict(
+            deaths=deaths,
+            serious_injuries=serious_injuries,
+            minor_injuries=minor_injuries,
+            direct_loss=direct_loss,
+            affected_quantity=affected_quantity,
+        ),
         enterprise=enterprise,
         now=now,
     )

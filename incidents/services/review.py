@@ -4,15 +4,15 @@ emergency handling; ``_simple`` is the shape every plain status change shares.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from api.models import Organization
 from api.validators import field_error as _field_error
 
+from .. import law
 from ..choices import Status
 from ..models import Incident
 from .common import _handle, _log, _need, _refresh_next_due, _set_status
@@ -27,8 +27,10 @@ def incident_accept(
         fields = ["accepted_at", "investigation_due_at", "next_due_at", "updated_at"]
         old = _set_status(incident, target, fields)
         incident.accepted_at = now
-        # Investigation report within 60 days of acceptance (the local plan; the work-safety model's default).
-        incident.investigation_due_at = now + timedelta(days=settings.INCIDENT_INVESTIGATION_DAYS)
+        # The investigation report's due time counts from the day the category's instrument
+        # counts from (the incident for the local plan; the team's formation for Order 50).
+        due = law.investigation_due(incident)
+        incident.investigation_due_at = due.at if due else None
         if incident.level == incident.handling_level and not incident.level_acknowledged:
             incident.level_acknowledged, incident.reminder_due_at = True, None
             fields += ["level_acknowledged", "reminder_due_at"]
@@ -45,6 +47,7 @@ def incident_accept(
                 "from": old,
                 "to": incident.status,
                 "investigation_due_at": incident.investigation_due_at,
+                "investigation_rule": due.citation() if due else "",
             },
         )
         _notify_org(

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from api.timeline import json_value
 
-from .. import policy
+from .. import law
 from ..choices import Grade
 from ..models import Incident
 from .common import (
@@ -58,10 +58,13 @@ def incident_supplement(
         for name, (_old, new) in changed.items():
             setattr(incident, name, new)
             fields.add(name)
-        computed = policy.compute_grade(
+        computed = law.compute_grade(
+            incident.category,
             deaths=incident.deaths,
             serious_injuries=incident.serious_injuries,
+            minor_injuries=incident.minor_injuries,
             direct_loss=incident.direct_loss,
+            on=incident.occurred_at,
         )
         incident.computed_grade = computed
         fields.add("computed_grade")

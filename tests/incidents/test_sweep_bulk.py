@@ -43,9 +43,10 @@ def _report(dairy, batch, n: int):
         services.incident_accept(
             incident_id=incident.pk, actor=county, now=T0 + timedelta(minutes=n + 5)
         )
-        services.incident_investigate(
-            incident_id=incident.pk, actor=county, now=T0 + timedelta(hours=1)
-        )
+        if incident.investigating_level == "county":  # grade IV; III and II go higher
+            services.incident_investigate(
+                incident_id=incident.pk, actor=county, now=T0 + timedelta(hours=1)
+            )
     return incident
 
 
