@@ -579,6 +579,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "IncidentGradeEnum": "incidents.choices.Grade",
     "IncidentLevelEnum": "incidents.choices.Level",
     "IncidentKindEnum": "incidents.choices.Kind",
+    "IncidentCategoryEnum": "incidents.choices.Category",
     "OrganizationKindEnum": "api.choices.OrganizationKind",
     "IncidentStatusEnum": "incidents.choices.Status",
     "IncidentSourceEnum": "incidents.choices.Source",
