@@ -87,29 +87,11 @@ def incident_report_up(
         _check_transition(incident, "report-up")
         if owes_late_report(incident, org):
             return _report_up_late(incident, org, actor=actor, reason=reason, now=now)
-        target = to_level or policy.next_level(incident.level)
-        if (
-            target is None
-            or target not in Level.values
-            or level_rank(target) <= incident.level_rank
-        ):
-            raise _field_error("to_level", _("Pass the report up to a higher level."), "not_higher")
+        target = _target_level(incident, to_level)
         old = incident.level
-        skipped = [
-            level.value
-            for level in LEVEL_ORDER[level_rank(old) + 1 : level_rank(target)]
-            if not getattr(incident, reached_field(level))
-        ]
+        skipped, informed = _skipped_and_informed(incident, target, inform_skipped)
         _enter_level(incident, target, now)
         incident.level_acknowledged = False
-        informed = []
-        if inform_skipped:
-            earlier = [
-                level.value
-                for level in LEVEL_ORDER[: level_rank(old)]
-                if not getattr(incident, reached_field(level))
-            ]
-            informed = earlier + skipped
         reached = [_reach(incident, level) for level in informed]
         _refresh_next_due(incident)
         incident.save(
@@ -142,18 +124,46 @@ def incident_report_up(
             subject=_("Incident #%(id)s passed up to you") % {"id": incident.pk},
         )
         if informed:
-            _log(
-                incident, "informed", actor=actor, reason=reason, at=now, data={"levels": informed}
-            )
-            for level in informed:
-                _notify_level(
-                    incident,
-                    level,
-                    topic="incident.informed",
-                    subject=_("Incident #%(id)s, passed up past your level, for your information")
-                    % {"id": incident.pk},
-                )
+            _inform(incident, informed, actor=actor, reason=reason, now=now)
     return incident
+
+
+def _target_level(incident: Incident, to_level: str | None) -> str:
+    target = to_level or policy.next_level(incident.level)
+    if target is None or target not in Level.values or level_rank(target) <= incident.level_rank:
+        raise _field_error("to_level", _("Pass the report up to a higher level."), "not_higher")
+    return target
+
+
+def _skipped_and_informed(incident: Incident, target: str, inform_skipped: bool):
+    """The levels this pass skips (not reached), and those to inform: with ``inform_skipped``
+    every level below the target not reached so far."""
+    old = incident.level
+    skipped = [
+        level.value
+        for level in LEVEL_ORDER[level_rank(old) + 1 : level_rank(target)]
+        if not getattr(incident, reached_field(level))
+    ]
+    if not inform_skipped:
+        return skipped, []
+    earlier = [
+        level.value
+        for level in LEVEL_ORDER[: level_rank(old)]
+        if not getattr(incident, reached_field(level))
+    ]
+    return skipped, earlier + skipped
+
+
+def _inform(incident: Incident, informed: list[str], *, actor, reason: str, now) -> None:
+    _log(incident, "informed", actor=actor, reason=reason, at=now, data={"levels": informed})
+    for level in informed:
+        _notify_level(
+            incident,
+            level,
+            topic="incident.informed",
+            subject=_("Incident #%(id)s, passed up past your level, for your information")
+            % {"id": incident.pk},
+        )
 
 
 def _report_up_late(incident: Incident, org: Organization, *, actor, reason: str, now) -> Incident:

@@ -84,28 +84,7 @@ def incident_supplement(
                 "written_report": written_report,
             },
         )
-        more_serious = Grade.values.index(computed) < Grade.values.index(incident.grade)
-        if not incident.grade_confirmed and computed != incident.grade:
-            _apply_grade(
-                incident,
-                grade=computed,
-                confirmed=False,
-                at=now,
-                actor=actor,
-                reason=reason,
-                fields=fields,
-            )
-        elif incident.grade_confirmed and more_serious:
-            # A confirmed grade is never silently lowered, but new figures can raise it (provisional again).
-            _apply_grade(
-                incident,
-                grade=computed,
-                confirmed=False,
-                at=now,
-                actor=actor,
-                reason=reason,
-                fields=fields,
-            )
+        _regrade(incident, computed, actor=actor, reason=reason, now=now, fields=fields)
         _refresh_next_due(incident)
         incident.save(update_fields=[*fields, "next_due_at", "updated_at"])
         if changed:
@@ -116,6 +95,22 @@ def incident_supplement(
                 subject=_("Supplementary report on incident #%(id)s") % {"id": incident.pk},
             )
     return incident
+
+
+def _regrade(incident: Incident, computed: str, *, actor, reason: str, now, fields: set) -> None:
+    """A provisional grade follows the figures; a confirmed one is never silently lowered, but
+    new figures can raise it (provisional again)."""
+    more_serious = Grade.values.index(computed) < Grade.values.index(incident.grade)
+    if computed != incident.grade and (not incident.grade_confirmed or more_serious):
+        _apply_grade(
+            incident,
+            grade=computed,
+            confirmed=False,
+            at=now,
+            actor=actor,
+            reason=reason,
+            fields=fields,
+        )
 
 
 def incident_answer(

@@ -39,6 +39,117 @@ SWEEP_FIELDS = [
 ]
 
 
+def _due_now(incident: Incident, now: datetime) -> tuple | None:
+    """The earliest due time up to ``now`` (ties in the order escalate, remind, investigation,
+    supplement, written report), or None."""
+    due = [
+        (at, priority, what)
+        for priority, (what, at) in enumerate(
+            (
+                ("escalate", incident.escalation_due_at),
+                ("remind", incident.reminder_due_at),
+                ("investigation", incident.investigation_due_at),
+                ("supplement", incident.supplement_due_at),
+                ("written_report", incident.written_report_due_at),
+            )
+        )
+        if at and at <= now
+    ]
+    return min(due) if due else None
+
+
+def _escalate(incident: Incident, at: datetime, swept: dict, sink: list, memo: dict) -> None:
+    _mark_overdue(incident, at)
+    old = incident.level
+    new = policy.next_level(old)
+    if new is None:
+        incident.escalation_due_at = None
+        return
+    _enter_level(incident, new, at)
+    _log(
+        incident,
+        "escalated",
+        at=at,
+        sink=sink,
+        reason=_text("escalated_reason"),
+        data={"from": old, "to": new, **swept},
+    )
+    _notify_level(
+        incident,
+        new,
+        topic="incident.escalated",
+        subject=_text("escalated") % {"id": incident.pk},
+        memo=memo,
+    )
+
+
+def _remind(incident: Incident, at: datetime, swept: dict, sink: list, memo: dict) -> None:
+    incident.reminders_sent += 1
+    _log(
+        incident,
+        "reminder",
+        at=at,
+        sink=sink,
+        data={"level": incident.level, "n": incident.reminders_sent, **swept},
+    )
+    _notify_level(
+        incident,
+        incident.level,
+        topic="incident.reminder",
+        subject=_text("reminder") % {"id": incident.pk},
+        memo=memo,
+    )
+    more = incident.reminders_sent < settings.INCIDENT_REMINDER_REPEAT
+    incident.reminder_due_at = (
+        at + timedelta(minutes=settings.INCIDENT_REMINDER_MINUTES) if more else None
+    )
+
+
+def _investigation_overdue(incident, at, swept, sink, memo) -> None:
+    _mark_overdue(incident, at)
+    incident.investigation_due_at = None
+    _log(incident, "investigation_overdue", at=at, sink=sink, data=swept)
+    _notify_level(
+        incident,
+        incident.investigating_level,
+        topic="incident.overdue",
+        subject=_text("investigation") % {"id": incident.pk},
+        memo=memo,
+    )
+
+
+def _supplement_overdue(incident, at, swept, sink, memo) -> None:
+    incident.supplement_due_at = None
+    _log(incident, "supplement_overdue", at=at, sink=sink, data=swept)
+    _notify_org(
+        incident,
+        incident.reporter,
+        topic="incident.overdue",
+        subject=_text("supplement") % {"id": incident.pk},
+    )
+
+
+def _written_report_overdue(incident, at, swept, sink, memo) -> None:
+    _mark_overdue(incident, at)
+    incident.written_report_due_at = None
+    _log(incident, "written_report_overdue", at=at, sink=sink, data=swept)
+    _notify_org(
+        incident,
+        incident.reporter,
+        topic="incident.overdue",
+        subject=_text("written_report") % {"id": incident.pk},
+    )
+
+
+_ACTIONS = {
+    "escalate": _escalate,
+    "remind": _remind,
+    "investigation": _investigation_overdue,
+    "supplement": _supplement_overdue,
+    "written_report": _written_report_overdue,
+}
+
+
 def _sweep_one(incident: Incident, now: datetime, *, sink: list, memo: dict) -> int:
     """Act on every due time of one locked incident up to ``now``, in the order they fell due.
 
@@ -47,95 +158,12 @@ def _sweep_one(incident: Incident, now: datetime, *, sink: list, memo: dict) -> 
     """
     acted = 0
     for _guard in range(1000):
-        due = []
-        if incident.escalation_due_at and incident.escalation_due_at <= now:
-            due.append((incident.escalation_due_at, 0, "escalate"))
-        if incident.reminder_due_at and incident.reminder_due_at <= now:
-            due.append((incident.reminder_due_at, 1, "remind"))
-        if incident.investigation_due_at and incident.investigation_due_at <= now:
-            due.append((incident.investigation_due_at, 2, "investigation"))
-        if incident.supplement_due_at and incident.supplement_due_at <= now:
-            due.append((incident.supplement_due_at, 3, "supplement"))
-        if incident.written_report_due_at and incident.written_report_due_at <= now:
-            due.append((incident.written_report_due_at, 4, "written_report"))
-        if not due:
+        due = _due_now(incident, now)
+        if due is None:
             break
-        at, _priority, what = min(due)
+        at, _priority, what = due
         acted += 1
-        swept = {"due_at": at, "swept_at": now}
-        if what == "escalate":
-            _mark_overdue(incident, at)
-            old = incident.level
-            new = policy.next_level(old)
-            if new is None:
-                incident.escalation_due_at = None
-                continue
-            _enter_level(incident, new, at)
-            _log(
-                incident,
-                "escalated",
-                at=at,
-                sink=sink,
-                reason=_text("escalated_reason"),
-                data={"from": old, "to": new, **swept},
-            )
-            _notify_level(
-                incident,
-                new,
-                topic="incident.escalated",
-                subject=_text("escalated") % {"id": incident.pk},
-                memo=memo,
-            )
-        elif what == "remind":
-            incident.reminders_sent += 1
-            _log(
-                incident,
-                "reminder",
-                at=at,
-                sink=sink,
-                data={"level": incident.level, "n": incident.reminders_sent, **swept},
-            )
-            _notify_level(
-                incident,
-                incident.level,
-                topic="incident.reminder",
-                subject=_text("reminder") % {"id": incident.pk},
-                memo=memo,
-            )
-            more = incident.reminders_sent < settings.INCIDENT_REMINDER_REPEAT
-            incident.reminder_due_at = (
-                at + timedelta(minutes=settings.INCIDENT_REMINDER_MINUTES) if more else None
-            )
-        elif what == "investigation":
-            _mark_overdue(incident, at)
-            incident.investigation_due_at = None
-            _log(incident, "investigation_overdue", at=at, sink=sink, data=swept)
-            _notify_level(
-                incident,
-                incident.handling_level,
-                topic="incident.overdue",
-                subject=_text("investigation") % {"id": incident.pk},
-                memo=memo,
-            )
-        elif what == "supplement":
-            incident.supplement_due_at = None
-            _log(incident, "supplement_overdue", at=at, sink=sink, data=swept)
-            _notify_org(
-                incident,
-                incident.reporter,
-                topic="incident.overdue",
-                subject=_text("supplement") % {"id": incident.pk},
-            )
-        else:
-            _mark_overdue(incident, at)
-            incident.written_report_due_at = None
-            _log(incident, "written_report_overdue", at=at, sink=sink, data=swept)
-            _notify_org(
-                incident,
-                incident.reporter,
-                topic="incident.overdue",
-                subject=_text("written_report") % {"id": incident.pk},
-            )
+        _ACTIONS[what](incident, at, {"due_at": at, "swept_at": now}, sink, memo)
     _refresh_next_due(incident)
     incident.updated_at = timezone.now()
     return acted
