@@ -203,6 +203,7 @@ class IncidentForm(Form):
         label=_("Category"),
         choices=Category.choices,
         initial=Category.PRODUCT,
+        required=False,  # a form sent without it (before categories) reports a product incident
         help_text=_(
             "Food (Food Safety Law), special equipment (SAMR Order 50) or other products (the "
             "local emergency plan): it decides who is told, how fast, and who investigates."
@@ -246,6 +247,9 @@ class IncidentForm(Form):
     def __init__(self, *args, lots, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["batches"].queryset = lots
+
+    def clean_category(self):
+        return self.cleaned_data.get("category") or Category.PRODUCT
 
 
 # --- recalls --------------------------------------------------------------------------------
