@@ -170,6 +170,16 @@ def handling_level(kind: str) -> str:
 
 # --- clocks --------------------------------------------------------------------------------
 
+
+def pass_up_minutes(incident) -> int:
+    """How long each level has to pass the report up: SAMR Order 50 Art. 8 for special
+    equipment (2 hours a level); the local plan's setting otherwise (the national food plan sets
+    no hours for government tiers)."""
+    if incident.category == Category.SPECIAL_EQUIPMENT:
+        return _rule("incident.special_equipment.pass_up_hours", incident.occurred_at).value * 60
+    return settings.INCIDENT_PASS_UP_MINUTES
+
+
 REPORT_RULES = {
     Category.FOOD: "food_incident.business_report_hours",
     Category.SPECIAL_EQUIPMENT: "incident.special_equipment.report_hours",

@@ -19,7 +19,7 @@ from api.permissions import organization_of
 from api.timeline import json_value
 from api.validators import field_error as _field_error
 
-from .. import policy
+from .. import law, policy
 from ..choices import Level, level_rank
 from ..models import Incident, IncidentTimeline, reached_field
 
@@ -189,7 +189,7 @@ def _enter_level(incident: Incident, level: str, at: datetime) -> None:
 
 def _reset_escalation(incident: Incident, at: datetime) -> None:
     if incident.level_rank < level_rank(incident.required_level):
-        incident.escalation_due_at = at + timedelta(minutes=settings.INCIDENT_PASS_UP_MINUTES)
+        incident.escalation_due_at = at + timedelta(minutes=law.pass_up_minutes(incident))
     else:
         incident.escalation_due_at = None
 

@@ -82,6 +82,8 @@ def test_a_special_equipment_accident_is_due_60_days_after_its_team_is_formed(ch
     incident = report(dairy, category="special_equipment")
     assert incident.report_due_at == FEB_10 + timedelta(minutes=20, hours=1)
     assert (incident.grade, incident.required_level) == ("IV", "national")
+    # each level passes it up within 2 hours (Order 50 Art. 8)
+    assert incident.escalation_due_at == incident.reported_at + timedelta(hours=2)
     assert incident.investigating_level == "city"
     county, city = chain["county"].user, chain["city"].user
     services.incident_accept(incident_id=incident.pk, actor=county, now=FEB_10 + timedelta(hours=1))
