@@ -575,6 +575,9 @@ INCIDENT_REMINDER_REPEAT = env_int("INCIDENT_REMINDER_REPEAT", 3)
 # Consumer-product defect without casualties (SAMR Order 19): 2 working days, to the province.
 INCIDENT_DEFECT_REPORT_WORKING_DAYS = env_int("INCIDENT_DEFECT_REPORT_WORKING_DAYS", 2)
 INCIDENT_DEFECT_LEVEL = env_str("INCIDENT_DEFECT_LEVEL", "province")
+# Food-safety incidents are graded by the province's plan (the national plan has no figures):
+# the profile of the rulebook's food_incident.<profile>.* rules (jiangsu: template B; template_a).
+INCIDENT_FOOD_PROVINCE_PROFILE = env_str("INCIDENT_FOOD_PROVINCE_PROFILE", "jiangsu")
 # Supplementary report within 30 days of a change; investigation report 60 days (+60 once);
 # award holders' written report within 30 days (seed 004).
 INCIDENT_SUPPLEMENT_DAYS = env_int("INCIDENT_SUPPLEMENT_DAYS", 30)
@@ -598,6 +601,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "IncidentGradeEnum": "incidents.choices.Grade",
     "IncidentLevelEnum": "incidents.choices.Level",
     "IncidentKindEnum": "incidents.choices.Kind",
+    "IncidentCategoryEnum": "incidents.choices.Category",
     "OrganizationKindEnum": "core.choices.OrganizationKind",
     "IncidentStatusEnum": "incidents.choices.Status",
     "IncidentSourceEnum": "incidents.choices.Source",

@@ -14,6 +14,7 @@ class IncidentAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "title",
+        "category",
         "grade",
         "status",
         "level",
@@ -21,7 +22,7 @@ class IncidentAdmin(ReadOnlyAdmin):
         "is_overdue",
         "reported_at",
     ]
-    list_filter = ["status", "grade", "level", "is_overdue", "kind"]
+    list_filter = ["status", "grade", "level", "is_overdue", "kind", "category"]
     search_fields = ["title", "region_code"]
     inlines = [TimelineInline]
 

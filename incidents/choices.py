@@ -45,7 +45,16 @@ def level_rank(level: str) -> int:
 
 class Kind(models.TextChoices):
     INCIDENT = "incident", _("Quality-safety incident")
-    DEFECT = "defect", _("Consumer-product defect without casualties (SAMR Order 19)")
+    DEFECT = "defect", _("Consumer-product defect (SAMR Order 19 Art. 8)")
+
+
+class Category(models.TextChoices):
+    """Which instrument governs the incident: who reports to whom, how fast, how it is graded and
+    who investigates (``incidents.law``)."""
+
+    FOOD = "food", _("Food-safety incident (食品安全事故)")
+    SPECIAL_EQUIPMENT = "special_equipment", _("Special-equipment accident (特种设备事故)")
+    PRODUCT = "product", _("Product-quality incident (other products)")
 
 
 class Source(models.TextChoices):

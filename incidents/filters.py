@@ -32,7 +32,7 @@ class IncidentFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Incident
-        fields = ["status", "grade", "level", "kind", "source"]
+        fields = ["status", "grade", "level", "kind", "category", "source"]
 
     def filter_region(self, queryset, name, value):
         value = value.rstrip("0") if len(value) == 6 and value.endswith("00") else value

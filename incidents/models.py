@@ -15,6 +15,7 @@ from core.timeline import TimelineEntry
 from .choices import (
     LEVEL_ORDER,
     OPEN_STATUSES,
+    Category,
     Grade,
     Kind,
     Level,
@@ -81,6 +82,18 @@ class Incident(TimeStampedModel):
     the reporting chain it has reached and every due time (columns the sweep reads)."""
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.INCIDENT)
+    category = models.CharField(
+        _("category"),
+        max_length=20,
+        choices=Category.choices,
+        default=Category.PRODUCT,
+        help_text=_("The instrument that governs it: food, special equipment or other products."),
+    )
+    recalled_abroad = models.BooleanField(
+        _("recalled abroad"),
+        default=False,
+        help_text=_("The product is being recalled outside China (SAMR Order 19 Art. 8 (2))."),
+    )
     source = models.CharField(
         _("source"), max_length=16, choices=Source.choices, default=Source.ENTERPRISE
     )
@@ -170,6 +183,15 @@ class Incident(TimeStampedModel):
     )
     handling_level = models.CharField(
         _("handling level"), max_length=16, choices=Level.choices, default=Level.COUNTY
+    )
+    investigating_level = models.CharField(
+        _("investigating level"),
+        max_length=16,
+        choices=Level.choices,
+        default=Level.COUNTY,
+        help_text=_(
+            "The regulator level that investigates, by the category's instrument and grade."
+        ),
     )
     level_reached_at = models.DateTimeField(_("current level reached at"), default=timezone.now)
     # The set of levels the incident has reached (reported, passed up, escalated or informed to):

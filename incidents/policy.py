@@ -1,7 +1,12 @@
-"""The rules of the incident workflow, written once: grades, levels, the transition table.
+"""The rules of the incident workflow, written once: grades, levels, the transition table, and
+who may see and do what.
 
-Pure functions over settings (every figure is a setting with the default of
-the local emergency plan / SAMR Order 19 / seed 004).
+Grades, levels and transitions are pure functions over settings (every figure is a setting with
+the default of the local emergency plan / SAMR Order 19 / seed 004). Access is one vocabulary:
+reads ``visible_to(actor, queryset)``, writes ``can(actor, action, incident)`` and
+``require(actor, action, incident)`` (403 naming the rule), jurisdiction always by
+``Organization.governs``; ``roles(org, incident)`` says in which capacities an organization
+holds an incident (what its work lists show).
 """
 
 from dataclasses import dataclass
@@ -9,9 +14,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
 
-from .choices import LEVEL_ORDER, Grade, Kind, Level, Status
+from core.models import organization_of
+
+from .choices import LEVEL_ORDER, Grade, Kind, Level, Status, level_rank
+from .models import Incident
 
 GRADES_MOST_SERIOUS_FIRST = [Grade.I, Grade.II, Grade.III]
 
@@ -75,6 +85,11 @@ HANDLING_ACTIONS = {
     "transfer",
     "close",
 }
+
+
+# Of those, the investigation's steps belong to the level that investigates (Food Safety Law
+# Art. 106; Special Equipment Safety Law Art. 72; the local plan), which may be above the county.
+INVESTIGATION_ACTIONS = {"investigate", "extend", "conclude"}
 
 
 def allowed_actions(status: str) -> list[str]:
@@ -147,3 +162,169 @@ COUNTS_IN_CREDIT_RECORD = (
     & Q(grade_confirmed=True)
     & ~Q(status__in=(Status.REJECTED, Status.MERGED))
 )
+
+
+# --- who may see and do what -------------------------------------------------------------------
+
+
+class NotYourAction(exceptions.PermissionDenied):
+    default_code = "wrong_actor"
+
+
+def visible_to(actor, queryset=None):
+    """The incidents ``actor`` may read (issue 11 §9, issue 19): the reporting enterprise and the
+    enterprise named; a producer of a named batch once accepted; a regulator once the incident
+    reached its level, when the place or the enterprise lies in its jurisdiction."""
+    return (Incident.objects.all() if queryset is None else queryset).visible_to(actor)
+
+
+def sees(actor, incident) -> bool:
+    return visible_to(actor).filter(pk=incident.pk).exists()
+
+
+def governs(org, incident) -> bool:
+    """``org`` is a regulator whose jurisdiction holds the place of the incident."""
+    return bool(org is not None and org.is_regulator and org.governs(incident.region_code))
+
+
+def owes_late_report(incident, org) -> bool:
+    """A level the sweep escalated the incident past (it did not pass it up in time) still owes
+    its own report up (the local plan: each level reports to the one above; the sweep's escalation
+    alerts the next level, it does not report for the level that failed to). It may file it,
+    late, once; the incident stays where the escalation took it."""
+    if not governs(org, incident) or level_rank(org.level) >= incident.level_rank:
+        return False
+    rows = incident.timeline.filter(action__in=("escalated", "reported_up")).values_list(
+        "action", "data"
+    )
+    owes = False
+    for action, data in rows.order_by("pk"):  # the order they were written
+        if (data or {}).get("from") == org.level:
+            owes = action == "escalated"
+    return owes
+
+
+def roles(org, incident) -> frozenset[str]:
+    """In which capacities ``org`` holds ``incident``: ``reporter`` (it filed it), ``current``
+    (the regulator of the level the incident has reached), ``handling`` (the regulator handling
+    the case), ``late_report`` (a level escalated past that still owes its report up)."""
+    held = set()
+    if org is None:
+        return frozenset()
+    if org.pk == incident.reporter_id:
+        held.add("reporter")
+    if governs(org, incident):
+        if org.level == incident.level:
+            held.add("current")
+        if org.level == incident.handling_level:
+            held.add("handling")
+        late = incident.overdue_since and org.level != incident.level
+        if late and owes_late_report(incident, org):
+            held.add("late_report")
+    return frozenset(held)
+
+
+def _at_level(org, incident, level: str, verb: str, code: str):
+    if not governs(org, incident) or org.level != level:
+        raise NotYourAction(
+            gettext("Only the %(level)s regulator of the place may %(action)s this incident.")
+            % {"level": Level(level).label, "action": verb},
+            code=code,
+        )
+    return org
+
+
+def _require_enterprise_side(org, action: str, incident):
+    if action == "answer":
+        if not may_answer(org, incident):
+            raise NotYourAction(
+                gettext("Only the enterprise this incident names answers it."),
+                code="enterprise_concerned_only",
+            )
+        return org
+    # supplement: the reporting enterprise, or the regulator handling the case
+    handler = governs(org, incident) and org.level == incident.handling_level
+    if org != incident.reporter and not handler:
+        raise NotYourAction(
+            gettext("Only the reporting enterprise files supplementary reports."),
+            code="reporter_only",
+        )
+    return org
+
+
+def require(actor, action: str, incident):
+    """Who may take ``action`` on ``incident`` (issue 11 "Who does what"), one rule for every path;
+    returns the actor's organization or raises ``NotYourAction`` (403) naming the rule.
+
+    - ``supplement``: the reporting enterprise, or the regulator handling the case;
+    - ``report-up``, ``acknowledge``: the regulator of the level the incident has reached
+      (the local plan: each level acknowledges and passes it up), and for ``report-up`` a level
+      escalated past that still owes its own report;
+    - ``grade``: a regulator at the handling level or above;
+    - investigate, extend, conclude: the regulator of the investigating level;
+    - the other handling actions (accept … close): the regulator handling the case;
+    - ``attach``: whoever sees the incident;
+    - ``answer``: the enterprise the incident names, when someone else filed it (issue 19).
+    """
+    org = organization_of(actor)
+    if action == "attach":
+        return org
+    if action in ("answer", "supplement"):
+        return _require_enterprise_side(org, action, incident)
+    if org is None or not org.is_regulator:
+        raise NotYourAction(
+            gettext("Only a regulator may take this action on an incident."),
+            code="regulator_only",
+        )
+    if action == "report-up" and owes_late_report(incident, org):
+        return org
+    if action in ("report-up", "acknowledge"):
+        verb = gettext("pass up") if action == "report-up" else gettext("acknowledge")
+        return _at_level(org, incident, incident.level, verb, "current_level_only")
+    if action == "grade":
+        if not governs(org, incident) or level_rank(org.level) < level_rank(
+            incident.handling_level
+        ):
+            raise NotYourAction(
+                gettext("Only a regulator handling the incident or above may grade it."),
+                code="handling_level_or_above",
+            )
+        return org
+    if action in INVESTIGATION_ACTIONS:
+        # who investigates follows the grade where the category's instrument says so
+        # (``incidents.law.investigating_level``)
+        return _at_level(
+            org, incident, incident.investigating_level, action, "investigating_level_only"
+        )
+    if action in HANDLING_ACTIONS:
+        return _at_level(org, incident, incident.handling_level, action, "handling_level_only")
+    raise ValueError(f"no actor rule for incident action {action!r}")
+
+
+def can(actor, action: str, incident) -> bool:
+    """``require`` as a question: may ``actor`` take ``action`` on ``incident`` (its status aside)."""
+    try:
+        require(actor, action, incident)
+    except NotYourAction:
+        return False
+    return True
+
+
+def actions_for(actor, incident) -> list[str]:
+    """The actions ``actor`` may take on ``incident`` now: the transition table's actions from
+    its status that ``can`` allows and the incident's state does not rule out (what the workbench
+    offers as buttons; the services decide again)."""
+    org = organization_of(actor)
+    offered = []
+    for action in allowed_actions(incident.status):
+        if not can(actor, action, incident):
+            continue
+        if action == "extend" and incident.investigation_extended:
+            continue
+        if action == "acknowledge" and incident.level_acknowledged:
+            continue
+        # the actor rule let a level below the current one through only for its late report
+        if action == "report-up" and org.level == incident.level and next_level(org.level) is None:
+            continue
+        offered.append(action)
+    return offered

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from . import policy
-from .choices import Grade, Kind, Level, Source, TransferTarget
+from .choices import Category, Grade, Kind, Level, Source, TransferTarget
 from .models import Incident, IncidentAttachment, IncidentTimeline
 
 
@@ -30,6 +30,8 @@ class IncidentSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "kind",
+            "category",
+            "recalled_abroad",
             "source",
             "title",
             "description",
@@ -57,6 +59,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "level",
             "required_level",
             "handling_level",
+            "investigating_level",
             "level_reached_at",
             "levels_reached",
             "level_acknowledged",
@@ -120,6 +123,7 @@ class IncidentListSerializer(IncidentSerializer):
         fields = [
             "id",
             "kind",
+            "category",
             "title",
             "reporter",
             "reporter_name",
@@ -144,7 +148,16 @@ class IncidentListSerializer(IncidentSerializer):
 
     # The columns the list reads (the view defers the rest: descriptions, findings, …).
     COLUMNS = [
-        *("id", "kind", "title", "reporter_id", "enterprise_id", "region_code", "occurred_at"),
+        *(
+            "id",
+            "kind",
+            "category",
+            "title",
+            "reporter_id",
+            "enterprise_id",
+            "region_code",
+            "occurred_at",
+        ),
         *("reported_at", "reported_late", "deaths", "serious_injuries", "direct_loss", "grade"),
         *("grade_confirmed", "status", "level", "required_level", "is_overdue", "next_due_at"),
     ]
@@ -160,6 +173,7 @@ class IncidentListSerializer(IncidentSerializer):
         return {
             "id": obj.pk,
             "kind": obj.kind,
+            "category": obj.category,
             "title": obj.title,
             "reporter": obj.reporter_id,
             "reporter_name": obj.reporter.name,
@@ -186,6 +200,18 @@ class IncidentCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=20000)
     kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.INCIDENT)
+    category = serializers.ChoiceField(
+        choices=Category.choices,
+        default=Category.PRODUCT,
+        help_text=_(
+            "food (Food Safety Law), special_equipment (SAMR Order 50) or product (the local "
+            "emergency plan): who is reported to, how fast, the grade and who investigates."
+        ),
+    )
+    recalled_abroad = serializers.BooleanField(
+        default=False,
+        help_text=_("The product is being recalled abroad (SAMR Order 19 Art. 8 (2))."),
+    )
     source = serializers.ChoiceField(
         choices=Source.choices,
         required=False,

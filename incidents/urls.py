@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import public, views
 
 app_name = "incidents"
 
@@ -10,6 +10,11 @@ router.include_root_view = False
 router.register("incidents", views.IncidentViewSet, basename="incident")
 
 urlpatterns = [
+    path(
+        "public/incident-results/",
+        public.PublicIncidentResultListView.as_view(),
+        name="public-incident-results",
+    ),
     path(
         "batches/<int:batch_id>/incidents/",
         views.BatchIncidentsView.as_view(),

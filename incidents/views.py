@@ -84,6 +84,8 @@ class IncidentViewSet(
             title=v["title"],
             description=v["description"],
             kind=v["kind"],
+            category=v["category"],
+            recalled_abroad=v["recalled_abroad"],
             batch_ids=v["batches"],
             region_code=v["region_code"],
             occurred_at=v["occurred_at"],

@@ -291,6 +291,7 @@ POST   /api/v1/recalls/{id}/progress-reports/               A            401   2
 GET    /api/v1/recalls/{id}/summary-report/                 A            401   404  403   404   404  404   404   404  404  404  404
 POST   /api/v1/recalls/{id}/summary-report/                 A            401   400  403   404   404  403   404   404  403  403  403
 GET    /api/v1/public/recalls/                              -            200   200  200   200   200  200   200   200  200  200  200
+GET    /api/v1/public/incident-results/                     -            200   200  200   200   200  200   200   200  200  200  200
 GET    /api/v1/public/recall-ack/{token}/                   A            200   200  200   200   200  200   200   200  200  200  200
 POST   /api/v1/public/recall-ack/{token}/                   A            400   400  400   400   400  400   400   400  400  400  400
 # --- official spot checks (双随机、一公开, Sichuan draft Art. 27). A: A's county drew A and recorded a

@@ -225,26 +225,29 @@ def test_a_confirmed_grade_is_not_lowered_by_a_supplement(chain, dairy, batch):
     )
 
 
-def test_the_investigation_report_is_due_60_days_after_acceptance_and_extends_once(
+def test_the_investigation_report_is_due_60_days_after_the_incident_and_extends_once(
     chain, dairy, batch
 ):
-    """Order 493 model: investigation report within 60 days of acceptance, extendable once by 60."""
+    """The local product plan (rule incident.product.investigation_days, UNVERIFIED: the
+    work-safety model it borrows counts from the incident): 60 days from the day after the
+    incident (Civil Code Art. 201) — 2 March + 60 is 1 May, a public holiday through 5 May, so
+    the period ends at 24:00 on 6 May (Art. 203); extendable once by 60 days."""
     incident = report(dairy, batch)
     county = chain["county"].user
     services.incident_accept(incident_id=incident.pk, actor=county, now=T0 + timedelta(minutes=10))
     services.incident_investigate(incident_id=incident.pk, actor=county, now=T0 + timedelta(days=1))
     incident.refresh_from_db()
-    assert incident.investigation_due_at == T0 + timedelta(minutes=10, days=60)
+    assert incident.investigation_due_at == datetime(2026, 5, 6, 23, 59, 59, 999999, tzinfo=SH)
     services.incident_extend(
         incident_id=incident.pk, actor=county, reason="需检验", now=T0 + timedelta(days=50)
     )
     incident.refresh_from_db()
-    assert incident.investigation_due_at == T0 + timedelta(minutes=10, days=120)
+    assert incident.investigation_due_at == datetime(2026, 7, 5, 23, 59, 59, 999999, tzinfo=SH)
     with pytest.raises(services.Conflict):
         services.incident_extend(
             incident_id=incident.pk, actor=county, reason="again", now=T0 + timedelta(days=51)
         )
-    incidents_sweep(T0 + timedelta(days=121))
+    incidents_sweep(datetime(2026, 7, 6, tzinfo=SH))
     incident.refresh_from_db()
     assert incident.is_overdue and ("investigation_overdue", None) in actions(incident)
 

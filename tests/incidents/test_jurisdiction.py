@@ -120,7 +120,8 @@ def test_the_named_enterprise_sees_it_answers_it_and_only_a_graded_case_counts(
 
     # the credit record: nothing until the handling regulator has accepted and graded it
     record = quality.quality_record(dairy.org)
-    assert record.incidents == 0 and record.credit_class == "A" and record.award_eligible
+    assert record.incidents == 0 and record.credit_class == "A"
+    assert _incident_free(dairy.org)  # SIP award Art. 11 item 8, read from the record
     services.incident_accept(incident_id=incident_id, actor=county.user)
     assert quality.quality_record(dairy.org).incidents == 0  # accepted, grade provisional
     services.incident_grade(
@@ -128,7 +129,8 @@ def test_the_named_enterprise_sees_it_answers_it_and_only_a_graded_case_counts(
     )
     record = quality.quality_record(dairy.org)
     assert record.incidents_by_grade["II"] == 1 and record.credit_class == "D"
-    assert not record.award_eligible
+    assert not _incident_free(dairy.org)
+    assert not quality.award_eligibility(dairy.org).eligible
 
 
 def test_an_enterprises_own_report_does_not_count_until_handled_either(chain, dairy, batch, t0):
@@ -183,3 +185,9 @@ def test_the_workbench_page_offers_the_answer_and_records_it(client, chain, dair
     )
     assert response.status_code == 302
     assert incident.timeline.filter(action="answered", reason="已召回并复检。").exists()
+
+
+def _incident_free(organization) -> bool:
+    """SIP award Art. 11 item 8 (no major incident), as the award check reads it."""
+    checks = quality.award_eligibility(organization).conditions
+    return next(c for c in checks if c.condition.number == 8).holds

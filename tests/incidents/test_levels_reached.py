@@ -171,16 +171,20 @@ def test_the_migration_fills_the_levels_reached_from_the_timeline(chain, dairy, 
 @pytest.mark.parametrize("action", ["accept", "reject", "merge", "extend", "conclude", "transfer"])
 def test_the_wrong_level_is_refused_before_its_input_is_read(chain, dairy, batch, action):
     """Issue 11 "Bad input" (an action by the wrong level): the city, which sees the incident,
-    sends an empty body to an action only the handling county takes, and gets 403 naming the rule
-    (``handling-level-only``), not a 400 about the missing input."""
-    incident = report(dairy, batch)
+    sends an empty body to an action only the handling county takes (or, for extend and conclude,
+    the investigating county: a grade IV product incident under the local plan), and gets 403
+    naming the rule (``handling-level-only`` / ``investigating-level-only``), not a 400 about
+    the missing input."""
+    investigation = action in ("extend", "conclude")
+    incident = report(dairy, batch, deaths=0 if investigation else 12)
     services.incident_report_up(
         incident_id=incident.pk, actor=chain["county"].user, now=T0 + timedelta(minutes=5)
     )
     response = chain["city"].client.post(f"{URL}{incident.pk}/{action}/", {}, format="json")
     assert response.status_code == 403, response.content
     assert response["Content-Type"].startswith("application/problem+json")
-    assert response.json()["type"].endswith("/handling-level-only")
+    rule = "investigating" if investigation else "handling"
+    assert response.json()["type"].endswith(f"/{rule}-level-only")
     # the county, which handles it, gets as far as its input
     response = chain["county"].client.post(f"{URL}{incident.pk}/{action}/", {}, format="json")
     assert response.status_code in (200, 400), response.content

@@ -250,6 +250,25 @@ def test_reporting_an_incident_lands_on_its_page(client, demo):
     assert IncidentAttachment.objects.filter(incident=incident).count() == 1
 
 
+def test_the_report_form_takes_the_category(client, demo):
+    """A food-safety incident reported on the form follows the Food Safety Law: investigated by
+    the districted city at least (Art. 106); a form without a category reports a product one."""
+    lot = _yogurt("01")
+    client.force_login(demo["producer"])
+    page = client.get("/workbench/enterprise/incidents/new/").content.decode()
+    assert 'name="category"' in page and 'value="special_equipment"' in page
+    response = client.post(
+        "/workbench/enterprise/incidents/new/", _incident_form(lot, category="food")
+    )
+    assert response.status_code == 302
+    food = Incident.objects.latest("id")
+    assert (food.category, food.investigating_level) == ("food", "city")
+    form = _incident_form(lot)
+    assert "category" not in form
+    assert client.post("/workbench/enterprise/incidents/new/", form).status_code == 302
+    assert Incident.objects.latest("id").category == "product"
+
+
 def test_discovery_before_occurrence_is_refused_on_its_field_and_stores_nothing(client, demo):
     lot = _yogurt("01")
     client.force_login(demo["producer"])

@@ -9,10 +9,15 @@ from .instruments import (
     CFDA_12_FROM,
     CFDA_12_TO,
     CFDA_ORDER_12,
+    FOOD_SAFETY_LAW,
+    FOOD_SAFETY_LAW_FROM,
+    GRADE_NAME_ZH,
     GRADE_ZH,
+    JIANGSU_FOOD_MANUAL,
     NATIONAL_FOOD_PLAN,
     ORDER_122_FROM,
     PROVINCIAL_FOOD_PLAN,
+    ROMAN,
     SAMR_ORDER_122,
     UNVERIFIED,
     VERIFIED,
@@ -316,3 +321,82 @@ FOOD_INCIDENTS = [
         note=_PROVINCE_NOTE,
     ),
 ]
+
+
+# Who reports to whom, who responds and who investigates: the Food Safety Law fixes the tiers,
+# the national plan the response by grade; neither sets hours for government tiers.
+FOOD_INCIDENTS += [
+    make_rule(
+        "food_incident.report_up_min_level",
+        "city",
+        Unit.LEVEL,
+        FOOD_SAFETY_LAW,
+        art(103, 3),
+        VERIFIED,
+        FOOD_SAFETY_LAW_FROM,
+        en="The county regulator reports every food-safety incident to its government and to "
+        "the regulator of the level above: the lowest level the report reaches",
+        zh="县级食品安全监督管理部门向本级人民政府和上级人民政府食品安全监督管理部门报告：报告至少到达的层级",
+        phrase="按照应急预案的规定向本级人民政府和上级人民政府食品安全监督管理部门报告",
+    ),
+    make_rule(
+        "food_incident.investigator_min_level",
+        "city",
+        Unit.LEVEL,
+        FOOD_SAFETY_LAW,
+        art(106),
+        VERIFIED,
+        FOOD_SAFETY_LAW_FROM,
+        en="The liability investigation of a food-safety incident is run by the regulator of "
+        "a districted city or higher (a grade II incident across provinces: the State Council's)",
+        zh="食品安全事故责任调查由设区的市级以上人民政府食品安全监督管理部门组织（涉及两个以上省份的重大事故由国务院食品安全监督管理部门组织）",
+        phrase="涉及两个以上省、自治区、直辖市的重大食品安全事故由国务院食品安全监督管理部门…组织事故责任调查",
+    ),
+    *(
+        make_rule(
+            f"food_incident.grade{g}.response_level",
+            level,
+            Unit.LEVEL,
+            NATIONAL_FOOD_PLAN,
+            Text(zh="分级响应", en="graded response"),
+            VERIFIED_2,
+            None,
+            en=f"A grade {ROMAN[g]} food-safety incident is responded to (command set up) at "
+            "this level",
+            zh=f"{GRADE_NAME_ZH[g]}食品安全事故的应急响应层级",
+            phrase="分别由事故所在地省、市、县级人民政府组织成立相应应急处置指挥机构"
+            if g > 1
+            else "",
+        )
+        for g, level in ((1, "national"), (2, "province"), (3, "city"), (4, "county"))
+    ),
+]
+
+# Jiangsu's grading (template B, the province profile by default): the figures a report carries.
+_JIANGSU = Text(zh="事故分级（模板B）", en="grading (template B)")
+_JIANGSU_NOTE = Text(
+    zh="江苏2020年修订的省级预案未读到；此为此前操作手册的标准。",
+    en="Jiangsu's 2020 revision of its provincial plan was not read; these are the earlier "
+    "manual's criteria.",
+)
+FOOD_INCIDENTS += [
+    make_rule(
+        f"food_incident.jiangsu.grade{g}.{name}",
+        value,
+        Unit.PEOPLE,
+        JIANGSU_FOOD_MANUAL,
+        _JIANGSU,
+        VERIFIED_2,
+        None,
+        en=f"Grade {ROMAN[g]} food-safety incident (Jiangsu): {en}",
+        zh=f"{GRADE_NAME_ZH[g]}食品安全事故（江苏）：{zh}",
+        note=_JIANGSU_NOTE,
+    )
+    for g, name, value, en, zh in (
+        (2, "harmed_people", 100, "at least this many people harmed, and a death", "受害人数达到此数并出现死亡"),
+        (2, "deaths", 10, "at least this many deaths", "死亡人数达到此数"),
+        (3, "harmed_people", 100, "at least this many people harmed (or any death)", "受害人数达到此数（或出现死亡）"),
+        (3, "deaths", 1, "at least this many deaths", "死亡人数达到此数"),
+        (4, "harmed_people", 30, "at least this many people harmed, no death", "受害人数达到此数且无死亡"),
+    )
+]  # fmt: skip

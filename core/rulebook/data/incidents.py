@@ -12,6 +12,8 @@ from .instruments import (
     ORDER_50_FROM,
     ROMAN,
     SAMR_ORDER_50,
+    SPECIAL_EQUIPMENT_LAW,
+    SPECIAL_EQUIPMENT_LAW_FROM,
     SPECIAL_EQUIPMENT_REGULATION,
     SUZHOU_AWARD,
     SUZHOU_AWARD_FROM,
@@ -183,6 +185,40 @@ SPECIAL_EQUIPMENT += [
 ]
 
 
+SPECIAL_EQUIPMENT += [
+    make_rule(
+        "incident.special_equipment.report_up_to",
+        "national",
+        Unit.LEVEL,
+        SAMR_ORDER_50,
+        art(8),
+        VERIFIED,
+        ORDER_50_FROM,
+        en="Every special-equipment accident is reported up level by level to this level (SAMR)",
+        zh="特种设备事故逐级上报直至的层级（国家市场监督管理总局）",
+        phrase="逐级报告上级市场监督管理部门直至国家市场监督管理总局",
+    ),
+    *(
+        make_rule(
+            f"incident.special_equipment.grade{g}.investigator_level",
+            level,
+            Unit.LEVEL,
+            SPECIAL_EQUIPMENT_LAW,
+            art(72),
+            VERIFIED,
+            SPECIAL_EQUIPMENT_LAW_FROM,
+            en=f"A grade {ROMAN[g]} special-equipment accident is investigated at this level"
+            + (" (the State Council or whom it authorises)" if g == 1 else ""),
+            zh=f"特种设备{GRADE_NAME_ZH[g]}事故的调查层级",
+            phrase="发生一般事故，由设区的市级人民政府负责特种设备安全监督管理的部门…调查"
+            if g == 4
+            else "",
+        )
+        for g, level in ((1, "national"), (2, "national"), (3, "province"), (4, "city"))
+    ),
+]
+
+
 # --- product-quality incidents, general products: local plans only -------------------------
 
 _LOCAL_GRADING = Text(zh="事故分级（以本地预案为准）", en="grading (per the local plan)")
@@ -253,6 +289,25 @@ PRODUCT_INCIDENTS = [
             note=_ORDER_493_CLOCK,
         )
         for g, level in ((1, "national"), (2, "national"), (3, "province"), (4, "city"))
+    ),
+    *(
+        make_rule(
+            f"incident.product.grade{g}.investigator_level",
+            level,
+            Unit.LEVEL,
+            LOCAL_PRODUCT_PLAN,
+            Text(zh="调查处理（以本地预案为准）", en="investigation (per the local plan)"),
+            UNVERIFIED,
+            None,
+            en=f"A grade {ROMAN[g]} product-quality incident is investigated at this level",
+            zh=f"产品质量安全{GRADE_NAME_ZH[g]}事件的调查层级",
+            note=Text(
+                zh="默认值按分级由相应层级负责（特别重大：国家；重大：省；较大：设区的市；一般：县）；请按本地预案设置。",
+                en="The default gives each grade to its level (I national, II province, III city, "
+                "IV county); set the local plan's.",
+            ),
+        )
+        for g, level in ((1, "national"), (2, "province"), (3, "city"), (4, "county"))
     ),
     make_rule(
         "incident.product.report_hours",

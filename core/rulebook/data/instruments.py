@@ -41,6 +41,27 @@ PROVINCIAL_FOOD_PLAN = Instrument(
         "set your province's plan)",
     ),
 )
+FOOD_SAFETY_LAW = Instrument(
+    "food-safety-law",
+    Text(
+        zh="《中华人民共和国食品安全法》（2015年修订，2021年修正）",
+        en="Food Safety Law of the PRC (revised 2015, amended 2021)",
+    ),
+)
+JIANGSU_FOOD_MANUAL = Instrument(
+    "jiangsu-food-incident-manual",
+    Text(
+        zh="江苏省食品安全事故应急处置操作手册（分级标准，省级预案模板B）",
+        en="Jiangsu food-safety incident handling manual (grading; provincial template B)",
+    ),
+)
+SPECIAL_EQUIPMENT_LAW = Instrument(
+    "special-equipment-safety-law",
+    Text(
+        zh="《中华人民共和国特种设备安全法》（2013年）",
+        en="Special Equipment Safety Law of the PRC (2013)",
+    ),
+)
 SAMR_ORDER_50 = Instrument(
     "samr-order-50",
     Text(
@@ -166,6 +187,9 @@ INSTRUMENTS = (
     SAMR_ORDER_122,
     NATIONAL_FOOD_PLAN,
     PROVINCIAL_FOOD_PLAN,
+    FOOD_SAFETY_LAW,
+    JIANGSU_FOOD_MANUAL,
+    SPECIAL_EQUIPMENT_LAW,
     SAMR_ORDER_50,
     SPECIAL_EQUIPMENT_REGULATION,
     LOCAL_PRODUCT_PLAN,
@@ -188,6 +212,8 @@ INSTRUMENTS = (
 CFDA_12_FROM, CFDA_12_TO = date(2015, 9, 1), date(2026, 11, 30)
 ORDER_122_FROM = date(2026, 12, 1)  # Order 122 Art. 42, which repeals CFDA Order 12
 ORDER_50_FROM = date(2022, 3, 1)
+FOOD_SAFETY_LAW_FROM = date(2015, 10, 1)  # the 2015 revision (Art. 154), numbering kept since
+SPECIAL_EQUIPMENT_LAW_FROM = date(2014, 1, 1)
 ORDER_19_FROM = date(2020, 1, 1)
 ORDER_20_FROM = date(2020, 1, 1)  # Art. 40; the text read is the 2022 consolidation
 REGULATION_778_FROM = date(2024, 7, 1)

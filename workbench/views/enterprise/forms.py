@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from api.parsing import DecimalFormField
 from core.choices import OrganizationKind
 from core.models import Organization
-from incidents.choices import Kind
+from incidents.choices import Category, Kind
 from incidents.models import Incident
 from recalls.choices import Effectiveness, RecallClass, RecallDepth, Remedy
 
@@ -199,6 +199,19 @@ class IncidentForm(Form):
 
     title = _text(_("Title"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, initial=Kind.INCIDENT)
+    category = forms.ChoiceField(
+        label=_("Category"),
+        choices=Category.choices,
+        initial=Category.PRODUCT,
+        required=False,  # a form sent without it (before categories) reports a product incident
+        help_text=_(
+            "Food (Food Safety Law), special equipment (SAMR Order 50) or other products (the "
+            "local emergency plan): it decides who is told, how fast, and who investigates."
+        ),
+    )
+    recalled_abroad = forms.BooleanField(
+        label=_("The product is being recalled abroad"), required=False
+    )
     description = _text(_("What happened"), max_length=20000, rows=5)
     batches = LotsChoiceField(
         label=_("Lots concerned"),
@@ -234,6 +247,9 @@ class IncidentForm(Form):
     def __init__(self, *args, lots, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["batches"].queryset = lots
+
+    def clean_category(self):
+        return self.cleaned_data.get("category") or Category.PRODUCT
 
 
 # --- recalls --------------------------------------------------------------------------------

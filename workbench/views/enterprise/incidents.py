@@ -61,6 +61,8 @@ def incident_new(request: HttpRequest) -> HttpResponse:
                         title=data["title"],
                         description=data["description"],
                         kind=data["kind"],
+                        category=data["category"],
+                        recalled_abroad=data["recalled_abroad"],
                         batch_ids=[b.pk for b in data["batches"]],
                         region_code=data["region_code"],
                         occurred_at=data["occurred_at"],

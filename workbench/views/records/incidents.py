@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from incidents import policy, services
 from incidents import serializers as s
-from incidents import services
 from incidents.choices import Grade, Level, Status, TransferTarget
 from incidents.filters import IncidentFilterSet
 from incidents.models import Incident
@@ -38,15 +38,11 @@ from .common import (
 # --- which actions to offer ----------------------------------------------------------------
 
 
-def _governs(org, incident: Incident) -> bool:
-    return org.governs(incident.region_code)
-
-
 def offered_actions(incident: Incident, actor) -> list[str]:
     """The buttons to show: what the incident services' own rule lets ``actor`` do now
-    (``incidents.services.incident_actions_for``: the transition table's actions from the
-    current status, kept to those the actor rule allows). The service still decides."""
-    return services.incident_actions_for(incident=incident, actor=actor)
+    (``incidents.policy.actions_for``: the transition table's actions from the current status,
+    kept to those ``policy.can`` allows). The service still decides."""
+    return policy.actions_for(actor, incident)
 
 
 def _specs() -> dict[str, tuple[Action, type, object, dict]]:
@@ -200,30 +196,28 @@ def actions_for(incident: Incident, actor) -> list[Action]:
 
 
 def incident_dues(incident: Incident, org, now) -> list:
-    """The due times that concern this organization, soonest (or latest overdue) first."""
+    """The due times that concern this organization (in the capacities ``policy.roles`` gives
+    it), soonest (or latest overdue) first."""
     if not incident.is_open:
         return []
-    if not org.is_regulator:
-        if org.pk != incident.reporter_id:
-            return []
-        return dues(
+    roles = policy.roles(org, incident)
+    items = []
+    if "reporter" in roles and not org.is_regulator:
+        items += [
             due(incident.supplement_due_at, _("supplementary report"), now),
             due(incident.written_report_due_at, _("written report"), now),
-        )
-    if not _governs(org, incident):
-        return []
-    items = []
-    if org.level == incident.level:
+        ]
+    if "current" in roles:
         items += [
             due(incident.escalation_due_at, _("pass up"), now),
             None
             if incident.level_acknowledged
             else due(incident.reminder_due_at, _("acknowledge"), now),
         ]
-    elif incident.overdue_since and services.owes_late_report(incident, org):
+    elif "late_report" in roles:
         # escalated past this level: its own report up is still owed, late since the deadline
         items.append(due(incident.overdue_since, _("pass up"), now, overdue=True))
-    if org.level == incident.handling_level:
+    if "handling" in roles:
         items.append(due(incident.investigation_due_at, _("investigation report"), now))
         if incident.status == Status.REPORTED and incident.is_overdue and incident.overdue_since:
             items.append(due(incident.overdue_since, _("accept"), now, overdue=True))
@@ -281,8 +275,7 @@ def describe(row) -> tuple[str, str]:
 
 def _visible(request: HttpRequest, pk: int) -> Incident:
     incident = (
-        Incident.objects.visible_to(request.user)
-        .select_related("reporter", "enterprise")
+        policy.visible_to(request.user, Incident.objects.select_related("reporter", "enterprise"))
         .filter(pk=pk)
         .first()
     )
@@ -293,7 +286,7 @@ def _visible(request: HttpRequest, pk: int) -> Incident:
 
 @member_page
 def incident_list(request: HttpRequest) -> HttpResponse:
-    queryset = Incident.objects.visible_to(request.user).select_related("reporter")
+    queryset = policy.visible_to(request.user, Incident.objects.select_related("reporter"))
     filters = IncidentFilterSet(filter_params(request) or None, queryset=queryset)
     rows = (
         filters.qs.order_by("-reported_at", "-id")
