@@ -13,14 +13,14 @@ from trace.models import Batch
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from api.models import Organization, TimeStampedModel
-from api.permissions import organization_of
 from api.timeline import TimelineEntry
 from incidents.models import Incident
 
+from . import policy
 from .choices import (
     Effectiveness,
     RecallCategory,
@@ -30,13 +30,8 @@ from .choices import (
     ScopeSource,
 )
 
-# What consignees and the public see: a recall that has reached them.
-NOTIFIED_STATUSES = (
-    RecallStatus.ACTIVE,
-    RecallStatus.COMPLETED,
-    RecallStatus.CLOSED,
-    RecallStatus.TERMINATED,
-)
+# What consignees see (``policy.NOTIFIED_STATUSES``) and what the public sees.
+NOTIFIED_STATUSES = policy.NOTIFIED_STATUSES
 PUBLIC_STATUSES = (RecallStatus.ACTIVE, RecallStatus.COMPLETED, RecallStatus.CLOSED)
 QUANTITY = dict(
     max_digits=18, decimal_places=3, default=Decimal(0), validators=[MinValueValidator(0)]
@@ -45,25 +40,8 @@ QUANTITY = dict(
 
 class RecallQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """The producer: its recalls. A consignee: recalls that have notified it.
-        A regulator: recalls of producers, or reaching holders, in its jurisdiction."""
-        org = organization_of(user)
-        if org is None:
-            return self.none()
-        if org.is_regulator:
-            prefix = org.jurisdiction_prefix
-            if not prefix:
-                return self
-            held_here = RecallNotice.objects.filter(
-                recall=OuterRef("pk"), organization__region_code__startswith=prefix
-            )
-            return self.filter(Q(region_code__startswith=prefix) | Q(Exists(held_here)))
-        notified = RecallNotice.objects.filter(
-            recall=OuterRef("pk"), organization=org, included=True
-        )
-        return self.filter(
-            Q(producer=org) | (Q(status__in=NOTIFIED_STATUSES) & Q(Exists(notified)))
-        )
+        """The recalls ``user`` may read (``policy.visible_to``)."""
+        return policy.visible_to(user, self)
 
     def public(self):
         return self.filter(status__in=PUBLIC_STATUSES)
