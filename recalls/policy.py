@@ -46,6 +46,8 @@ ACTIONS: dict[str, tuple[frozenset[str], str]] = {
     "close": (frozenset({"regulator"}), "regulator_of_place_only"),
     "decide_objection": (frozenset({"regulator", "ordered:orderer"}), "regulator_of_place_only"),
     "activate": (frozenset({"producer", "ordered:regulator"}), "activate"),
+    # SAMR itself (SAMR Order 19 Art. 14; ``may_order``)
+    "order": (frozenset(), "samr_orders"),
     "terminate": (frozenset({"regulator", "voluntary:producer"}), "party_may_not_end"),
     "cancel": (frozenset({"voluntary:producer", "ordered:regulator"}), "party_may_not_end"),
 }
@@ -104,6 +106,8 @@ def _rule(org, action: str, recall) -> tuple[bool, str]:
         allowed, code = ACTIONS[action]
     except KeyError:
         raise ValueError(f"no actor rule for recall action {action!r}") from None
+    if action == "order":
+        return may_order(org), "samr_orders"
     if action == "activate":
         code = (
             "regulator_of_place_only"

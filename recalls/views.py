@@ -20,6 +20,7 @@ from .serializers import (
     DrillInput,
     DrillSerializer,
     NoticeSerializer,
+    OrderInput,
     ProgressReportInput,
     ProgressReportSerializer,
     RecallCloseSerializer,
@@ -166,6 +167,7 @@ class RecallViewSet(
                 # Changes found when the start brought the scope up to date, not yet confirmed.
                 "pending_changes": pending_scope_changes(recall),
                 "units_planned": recall.units_planned,
+                "units_producer_held": recall.units_producer_held,
                 "units_sold": recall.units_sold,
                 "lots": ScopeLotSerializer(lots, many=True).data,
                 "holders": [
@@ -314,6 +316,19 @@ class RecallViewSet(
         s = DecideObjectionInput(data=request.data)
         s.is_valid(raise_exception=True)
         return self._transition(recall, services.recall_decide_objection, **s.validated_data)
+
+    @extend_schema(
+        request=OrderInput,
+        responses={200: RecallSerializer},
+        summary="SAMR orders the recall once the notice to recall stands (SAMR Order 19 Art. 14): "
+        "after the objection window, or an objection decided and not upheld",
+    )
+    @action(detail=True, methods=["post"], url_path="order")
+    def order(self, request, pk=None):
+        recall = self._recall("order")
+        s = OrderInput(data=request.data)
+        s.is_valid(raise_exception=True)
+        return self._transition(recall, services.recall_order, **s.validated_data)
 
     @extend_schema(
         request=RecallReasonSerializer,

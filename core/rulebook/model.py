@@ -117,6 +117,7 @@ class Unit(StrEnum):
     MEGAWATTS = "megawatts"
     PERCENT = "percent"
     LEVEL = "level"  # a government level: county, city, province, national
+    ITEMS = "items"  # how many items a text must contain (a plan's or a notice's contents)
 
     @property
     def label(self) -> str:
@@ -134,6 +135,7 @@ _UNIT_LABELS = {
     Unit.MEGAWATTS: pgettext_lazy("rule unit", "MW"),
     Unit.PERCENT: pgettext_lazy("rule unit", "percent"),
     Unit.LEVEL: pgettext_lazy("rule unit", "government level"),
+    Unit.ITEMS: pgettext_lazy("rule unit", "items"),
 }
 
 LEVELS = ("county", "city", "province", "national")

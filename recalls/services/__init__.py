@@ -49,7 +49,7 @@ from .notices import (
     send_notice,
     token_hash,
 )
-from .objection import recall_decide_objection, recall_object
+from .objection import recall_decide_objection, recall_object, recall_order
 from .plan import recall_approve, recall_submit, recall_update_plan
 from .progress import recall_file_progress_report, stated_figure_errors
 from .scope import SCOPE_CHANGES_LISTED, affected_batches, recall_edit_scope
@@ -85,6 +85,7 @@ __all__ = [
     "recall_file_progress_report",
     "recall_file_summary_report",
     "recall_object",
+    "recall_order",
     "recall_refresh_scope",
     "recall_require_actor",
     "recall_submit",

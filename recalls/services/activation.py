@@ -128,7 +128,15 @@ def recall_refresh_scope(*, recall: Recall, actor) -> dict:
     if not difference:
         return {}
     recall.scope_confirmed_at = None
-    recall.save(update_fields=["units_planned", "units_sold", "scope_confirmed_at", "updated_at"])
+    recall.save(
+        update_fields=[
+            "units_planned",
+            "units_producer_held",
+            "units_sold",
+            "scope_confirmed_at",
+            "updated_at",
+        ]
+    )
     log_entry(recall, "scope_refreshed", actor=actor, data=difference)
     if org.pk != recall.producer_id:
         notify(
@@ -227,6 +235,7 @@ def _activate(*, recall: Recall, actor) -> Recall:
             "next_report_due_at",
             "report_check_at",
             "complete_due_at",
+            "complete_calendar_covered",
             "updated_at",
         ]
     )

@@ -37,6 +37,8 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "object": (frozenset({S.DRAFT, S.SUBMITTED}), None),
     # An upheld objection withdraws the notice to recall (the recall is cancelled).
     "decide_objection": (frozenset({S.DRAFT, S.SUBMITTED}), None),
+    # SAMR's order once the notice stands (SAMR Order 19 Art. 14).
+    "order": (frozenset({S.DRAFT, S.SUBMITTED}), None),
     "approve": (frozenset({S.SUBMITTED}), None),
     "refile": (frozenset({S.SUBMITTED, S.ACTIVE}), None),
     "activate": (frozenset({S.SUBMITTED}), S.ACTIVE),
@@ -58,6 +60,8 @@ PLAN_FIELDS = (
     "depth",
     "remedies",
     "remedies_reason",
+    "consumer_action",
+    "contact",
     "notice_title",
     "notice_text",
     "notice_title_en",
@@ -155,7 +159,13 @@ def refused_phrases(*texts: str) -> list[str]:
 
 def validate_plan(plan: dict) -> None:
     errors: dict[str, list[ValidationError]] = {}
-    for field in ("notice_title", "notice_text", "notice_title_en", "notice_text_en"):
+    for field in (
+        "notice_title",
+        "notice_text",
+        "notice_title_en",
+        "notice_text_en",
+        "consumer_action",
+    ):
         found = refused_phrases(plan.get(field, ""))
         if found:
             errors.setdefault(field, []).append(

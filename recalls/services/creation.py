@@ -45,6 +45,8 @@ def recall_create(
     remedies: list[str],
     root_cause: str = "",
     remedies_reason: str = "",
+    consumer_action: str = "",
+    contact: str = "",
     notice_title_en: str = "",
     notice_text_en: str = "",
     target_effectiveness: str | None = None,
@@ -82,6 +84,8 @@ def recall_create(
         depth=depth,
         remedies=list(dict.fromkeys(remedies)),
         remedies_reason=remedies_reason,
+        consumer_action=consumer_action,
+        contact=contact,
         notice_title=notice_title,
         notice_text=notice_text,
         notice_title_en=notice_title_en,
@@ -112,7 +116,7 @@ def recall_create(
     recall.incidents.set(incident_ids)
     lots = _store_scope(recall, [b.pk for b in batches])
     _refresh_notices(recall)
-    recall.save(update_fields=["units_planned", "units_sold"])
+    recall.save(update_fields=["units_planned", "units_producer_held", "units_sold"])
     _record_creation(recall, actor, org, batches=batches, incident_ids=incident_ids, lots=lots)
     return recall
 
@@ -123,6 +127,17 @@ def _category_of(batches) -> str:
     return RecallCategory.FOOD if food else RecallCategory.PRODUCT
 
 
+def set_plan_due(recall: Recall, now=None) -> None:
+    """A consumer product's plan limit (SAMR Order 19 Art. 17), from ``law.plan_counts_from``."""
+    r = law.plan_rule(recall)
+    start = law.plan_counts_from(recall) or now
+    if r is None or start is None:
+        recall.plan_due_at, recall.plan_calendar_covered = None, True
+        return
+    deadline = law.due_after(start, r)
+    recall.plan_due_at, recall.plan_calendar_covered = deadline.at, deadline.calendar_covered
+
+
 def _save_draft(recall: Recall, now) -> None:
     """Save a new draft with its deadlines (the launch limit; an ordered recall's objection
     window, SAMR Order 19 Art. 13) and its number."""
@@ -131,6 +146,7 @@ def _save_draft(recall: Recall, now) -> None:
         deadline = law.due_after(now, law.objection_rule(recall))
         recall.objection_due_at = deadline.at
         recall.objection_calendar_covered = deadline.calendar_covered
+    set_plan_due(recall, now)
     recall.full_clean(exclude=["number"], validate_unique=False, validate_constraints=False)
     recall.save()
     recall.number = f"RC-{timezone.localtime(now):%Y}-{recall.pk:06d}"

@@ -13,7 +13,7 @@ from api.models import Organization
 from api.outbox import notify
 from api.validators import field_error as _field_error
 
-from .. import law
+from .. import law, policy
 from ..choices import (
     RecallType,
 )
@@ -21,6 +21,7 @@ from ..models import (
     Recall,
 )
 from .common import S, _check, _lock, log_entry, recall_require_actor
+from .creation import set_plan_due
 
 
 @transaction.atomic
@@ -132,10 +133,9 @@ def recall_decide_objection(
 
 
 def _activation_refusal(recall: Recall, org: Organization) -> None:
-    """An ordered recall starts only once the notice to recall stands: not while the
-    producer's objection awaits the regulator's decision, nor (unless the producer starts it
-    itself, or its objection was decided) while the objection window is open (SAMR Order 19
-    Arts. 13-14)."""
+    """An ordered recall starts only once the notice to recall stands: never while the
+    producer's objection awaits the regulator's decision (SAMR Order 19 Art. 13). The producer
+    may comply and start it; anyone else only after SAMR's order (Art. 14)."""
     if recall.recall_type != RecallType.ORDERED:
         return
     citation = law.objection_rule(recall).citation()
@@ -148,12 +148,84 @@ def _activation_refusal(recall: Recall, org: Organization) -> None:
             % {"rule": citation},
             code="objection_undecided",
         )
-    if (
-        org.pk != recall.producer_id
-        and recall.objection_decided_at is None
-        and timezone.now() <= recall.objection_due_at
-    ):
+    if org.pk == recall.producer_id:
+        return  # the producer complies with the notice: no order is needed
+    _notice_stands(recall)
+    if recall.order_issued_at is None:
+        raise Conflict(
+            _(
+                "Only the producer starts a recall on a notice to recall; a regulator starts "
+                "it once SAMR has ordered it (%(rule)s)."
+            )
+            % {"rule": law.order_rule(recall).citation()},
+            code="order_not_issued",
+        )
+
+
+def _notice_stands(recall: Recall) -> None:
+    """The notice to recall stands once the producer's window has passed without an
+    objection, or its objection was decided and not upheld (SAMR Order 19 Art. 13)."""
+    citation = law.objection_rule(recall).citation()
+    if recall.objected_at is not None and recall.objection_decided_at is None:
+        raise Conflict(
+            _(
+                "The producer's objection awaits the regulator's decision; the recall cannot "
+                "be ordered or started before it (%(rule)s)."
+            )
+            % {"rule": citation},
+            code="objection_undecided",
+        )
+    if recall.objection_decided_at is None and timezone.now() <= recall.objection_due_at:
         raise Conflict(
             _("The producer's objection window is still open (%(rule)s).") % {"rule": citation},
             code="objection_window_open",
         )
+
+
+@transaction.atomic
+def recall_order(*, recall: Recall, actor, reason: str, expert_review: str = "") -> Recall:
+    """SAMR orders the recall (责令召回, SAMR Order 19 Art. 14) once the notice to recall stands:
+    the producer neither recalled nor objected in time, or its objection was not upheld after
+    the expert review. The plan is then due to SAMR within 10 working days of the order
+    (Art. 17), unless it is filed already."""
+    recall = _lock(recall)
+    org = policy.require_may_order(actor)
+    recall_require_actor(recall=recall, actor=actor, action="order")
+    _check(recall, "order")
+    if recall.recall_type != RecallType.ORDERED:
+        raise Conflict(
+            _("A voluntary recall is not ordered; only a notice to recall is."), code="not_ordered"
+        )
+    if recall.order_issued_at is not None:
+        raise Conflict(_("SAMR has already ordered this recall."), code="already_ordered")
+    if not reason.strip():
+        raise _field_error("reason", _("An order to recall needs its reasons."), "required")
+    _notice_stands(recall)
+    recall.order_issued_at = timezone.now()
+    recall.order_issued_by = org
+    recall.order_reason = reason
+    fields = ["order_issued_at", "order_issued_by", "order_reason", "updated_at"]
+    if recall.submitted_at is None:
+        set_plan_due(recall)
+        fields += ["plan_due_at", "plan_calendar_covered"]
+    recall.save(update_fields=fields)
+    log_entry(
+        recall,
+        "recall_ordered",
+        actor=actor,
+        reason=reason,
+        data={
+            "rule": law.order_rule(recall).citation(),
+            "expert_review": expert_review or recall.objection_expert_review,
+            "plan_due_at": recall.plan_due_at and recall.plan_due_at.isoformat(),
+        },
+    )
+    notify(
+        organization=recall.producer,
+        topic="recall.ordered_by_samr",
+        subject=_("Recall %(number)s ordered by SAMR") % {"number": recall.number},
+        body=reason,
+        payload={"recall": recall.number},
+        about=recall,
+    )
+    return recall

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from trace.core.cache import invalidate_batches
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -103,11 +104,21 @@ def recall_submit(*, recall: Recall, actor) -> Recall:
     target = _check(recall, "submit")
     if recall.scope_confirmed_at is None:
         raise Conflict(_("Confirm the scope before filing the plan."), code="scope_not_confirmed")
-    validate_plan({f: getattr(recall, f) for f in PLAN_FIELDS})
+    plan = {f: getattr(recall, f) for f in PLAN_FIELDS}
+    validate_plan(plan)
+    check_notice_contents(recall, plan)
     recall.status = target
     recall.submitted_at = timezone.now()
     _set_complete_due(recall)
-    recall.save(update_fields=["status", "submitted_at", "complete_due_at", "updated_at"])
+    recall.save(
+        update_fields=[
+            "status",
+            "submitted_at",
+            "complete_due_at",
+            "complete_calendar_covered",
+            "updated_at",
+        ]
+    )
     RecallPlanVersion.objects.create(
         recall=recall, version=recall.plan_version, plan=plan_of(recall), filed_by=actor
     )
@@ -122,12 +133,36 @@ def recall_submit(*, recall: Recall, actor) -> Recall:
     return recall
 
 
+def check_notice_contents(recall: Recall, plan: dict) -> None:
+    """The public notice carries what the plan must contain (``law.contents_rule``: SAMR Order
+    19 Art. 18; the food-recall text's plan contents): the defect, the hazard, what consumers
+    should do now, the remedy, a contact, the period and the lots. A plan lacking one is not
+    filed; each gap is named with its field and the rule."""
+    lots = recall.scope_batches.filter(included=True).count()
+    gaps = law.notice_gaps(recall, plan, lots=lots)
+    if not gaps:
+        return
+    citation = law.contents_rule(recall).citation()
+    raise ValidationError(
+        {
+            field: ValidationError(
+                _("The public notice must say %(what)s (%(rule)s).")
+                % {"what": what, "rule": citation},
+                code="notice_incomplete",
+            )
+            for field, what in gaps
+        }
+    )
+
+
 def _set_complete_due(recall: Recall) -> None:
     """A food recall's completion limit, in the unit and from the moment its text gives:
     working days from the announcement (CFDA Order 12 Art. 17) or calendar days from
     submitting the plan (SAMR Order 122 Art. 15)."""
     r, start = law.complete_rule(recall), law.complete_counts_from(recall)
-    recall.complete_due_at = None if r is None or start is None else law.due_after(start, r).at
+    due = None if r is None or start is None else law.due_after(start, r)
+    recall.complete_due_at = due and due.at
+    recall.complete_calendar_covered = due is None or due.calendar_covered
 
 
 @transaction.atomic

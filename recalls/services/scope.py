@@ -81,7 +81,8 @@ def _store_scope(
 
 
 def _refresh_notices(recall: Recall) -> None:
-    """One notice per holder of an included lot (the producer excluded), with its totals."""
+    """One notice per holder of an included lot (the producer excluded), with its totals; the
+    units to recover are the consignees' and the producer's own stock of those lots."""
     by_org = holdings_by_organization(recall)
     existing = {n.organization_id: n for n in recall.notices.all()}
     to_create, to_update = [], []
@@ -107,7 +108,13 @@ def _refresh_notices(recall: Recall) -> None:
         to_update, ["lots", "received", "sold_on", "held", "included"], batch_size=1000
     )
     included = recall.notices.filter(included=True)
-    recall.units_planned = sum(included.values_list("held", flat=True), ZERO)
+    # The producer's own stock of the included lots is recalled too (its lots become recalled
+    # at the start): it counts in what the recall is to recover, beside the consignees'.
+    own = by_org.get(recall.producer_id)
+    recall.units_producer_held = own["held"] if own else ZERO
+    recall.units_planned = (
+        sum(included.values_list("held", flat=True), ZERO) + recall.units_producer_held
+    )
     # Distributed: what left the producer's hands and its consignees' (shipped or sold).
     recall.units_sold = sum(
         recall.holdings.filter(
@@ -244,7 +251,9 @@ def recall_edit_scope(*, recall: Recall, actor, edits: list[dict], confirm: bool
             raise _field_error(f"edits[{index}]", _("Name a batch or an organization."), "required")
     if edits:
         _refresh_notices(recall)
-        recall.save(update_fields=["units_planned", "units_sold", "updated_at"])
+        recall.save(
+            update_fields=["units_planned", "units_producer_held", "units_sold", "updated_at"]
+        )
     if confirm:
         recall.scope_confirmed_at = timezone.now()
         recall.save(update_fields=["scope_confirmed_at", "updated_at"])

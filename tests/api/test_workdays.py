@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from api.models import CalendarDay
-from api.workdays import Deadline, add_working_days, working_days_between
+from api.workdays import Deadline, add_working_days, mark_year_loaded, working_days_between
 
 SH = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.django_db
@@ -56,8 +56,14 @@ def test_a_year_the_table_does_not_cover_falls_back_to_weekends_and_says_so():
 
 
 def test_an_administrator_edit_changes_the_deadline():
+    """A day entered counts at once; the year is covered only once its notice is marked
+    loaded whole (``CalendarYear``)."""
     assert add_working_days(datetime(2099, 1, 2, 9, tzinfo=SH), 1).due_at == end_of(2099, 1, 5)
     CalendarDay.objects.create(date=date(2099, 1, 5), is_workday=False, name="test holiday")
+    deadline = add_working_days(datetime(2099, 1, 2, 9, tzinfo=SH), 1)
+    assert deadline == Deadline(end_of(2099, 1, 6), False)
+    assert mark_year_loaded(2099, notice="test") is True
+    assert mark_year_loaded(2099) is False
     deadline = add_working_days(datetime(2099, 1, 2, 9, tzinfo=SH), 1)
     assert deadline == Deadline(end_of(2099, 1, 6), True)
 

@@ -93,7 +93,12 @@ def offered_actions(recall: Recall, actor, now) -> list[str]:
         # the regulator activates an ordered recall only once the objection window has closed
         # or the objection was decided; nobody while an objection awaits its decision
         "activate": not undecided
-        and (not ordered or producer or not window_open or recall.objection_decided_at),
+        and (not ordered or producer or recall.order_issued_at is not None),
+        # SAMR orders once the notice stands (SAMR Order 19 Arts. 13-14)
+        "order": ordered
+        and recall.order_issued_at is None
+        and not undecided
+        and (not window_open or recall.objection_decided_at is not None),
         "object": ordered and window_open and recall.objected_at is None,
         "decide_objection": undecided,
     }
@@ -171,6 +176,20 @@ def _specs() -> dict[str, tuple[Action, type | None, object]]:
             lambda recall, actor, data: services.recall_object(
                 recall=recall, actor=actor, reason=data["reason"]
             ),
+        ),
+        "order": (
+            Action(
+                "order",
+                _("Order the recall (SAMR)"),
+                (
+                    reason_field(True),
+                    ActionField(
+                        "expert_review", _("Expert review, testing or appraisal"), "textarea"
+                    ),
+                ),
+            ),
+            s.OrderInput,
+            lambda recall, actor, data: services.recall_order(recall=recall, actor=actor, **data),
         ),
         "decide_objection": (
             Action(
