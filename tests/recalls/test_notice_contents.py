@@ -129,3 +129,17 @@ def test_the_producers_own_stock_counts_in_the_units_to_recover(enterprise, part
     assert own > 0 and consignees > 0
     assert Decimal(scope["units_producer_held"]) == own
     assert Decimal(scope["units_planned"]) == consignees + own
+
+
+def test_the_public_notice_shows_what_to_do_the_contact_and_the_period(enterprise, lot, client):
+    """What the plan had to carry is what the public reads: the page and the public API."""
+    recall = _draft(enterprise, lot)
+    services.recall_submit(recall=recall, actor=enterprise.user)
+    services.recall_activate(recall=recall, actor=enterprise.user)
+    page = client.get(f"/recalls/{recall.number}/").content.decode()
+    for text in (PLAN["defect"], PLAN["hazard"], PLAN["consumer_action"], PLAN["contact"]):
+        assert text in page
+    assert PLAN["planned_end"] in page
+    [row] = client.get("/api/v1/public/recalls/").json()["results"]
+    assert row["consumer_action"] == PLAN["consumer_action"] and row["contact"] == PLAN["contact"]
+    assert row["planned_end"] == PLAN["planned_end"] and row["defect"] == PLAN["defect"]
