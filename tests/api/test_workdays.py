@@ -5,13 +5,20 @@ the calendar comes from the maintained ``chinesecalendar`` library, editable by 
 """
 
 from datetime import date, datetime
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
 
-from api.models import CalendarDay
-from api.workdays import Deadline, add_working_days, mark_year_loaded, working_days_between
+from api.models import CalendarDay, CalendarYear
+from api.workdays import (
+    Deadline,
+    add_working_days,
+    library_years,
+    mark_year_loaded,
+    working_days_between,
+)
 
 SH = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.django_db
@@ -89,3 +96,16 @@ def test_seed_calendar_keeps_administrator_edits():
     CalendarDay.objects.filter(date=date(2024, 10, 2)).delete()
     call_command("seed_calendar")
     assert CalendarDay.objects.filter(date=date(2024, 10, 2), is_workday=False).exists()
+
+
+def test_seed_calendar_marks_the_years_the_library_carries_whole():
+    """``seed_calendar`` loads the library's days and marks each year it carries as loaded; a
+    year it does not carry stays uncovered."""
+    last = library_years()[-1]
+    CalendarYear.objects.filter(year=last).delete()
+    assert not add_working_days(datetime(last, 3, 2, 9, tzinfo=SH), 1).calendar_covered
+    out = StringIO()
+    call_command("seed_calendar", stdout=out)
+    assert str(last) in out.getvalue()
+    assert add_working_days(datetime(last, 3, 2, 9, tzinfo=SH), 1).calendar_covered
+    assert not CalendarYear.objects.filter(year=last + 1).exists()
