@@ -127,6 +127,9 @@ def run(ctx: Context) -> list[Measure]:
         remedies=["refund", "replacement"],
         notice_title="乳清粉召回（基准测试）",
         notice_text="停止使用。",
+        consumer_action="请立即停止使用并退回。",
+        contact="客服热线 400-000-0000",
+        planned_end="2027-06-30",
     )
     services.recall_edit_scope(recall=recall, actor=owner, edits=[], confirm=True)
     services.recall_submit(recall=recall, actor=owner)

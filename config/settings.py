@@ -366,8 +366,10 @@ RECALL_PROGRESS_INTERVAL_DAYS = env_int("RECALL_PROGRESS_INTERVAL_DAYS", 90)
 RECALL_PROGRESS_INTERVAL_DAYS_CLASS_I = env_int("RECALL_PROGRESS_INTERVAL_DAYS_CLASS_I", 14)
 # An overdue report is escalated again after this many days (0: once), counted from its due time.
 RECALL_OVERDUE_REPEAT_DAYS = env_int("RECALL_OVERDUE_REPEAT_DAYS", 7)
-# GPSR Art. 37(1): a choice of at least two remedies unless the producer records why not.
-RECALL_MIN_REMEDIES = env_int("RECALL_MIN_REMEDIES", 2)
+# How many remedies a plan offers unless the producer records why not. Chinese law asks for a
+# remedy (SAMR Order 19 Art. 3: warnings, repair, replacement, return); the choice of at least
+# two is the EU's (GPSR Art. 37(1)), not Chinese law, so the default is one.
+RECALL_MIN_REMEDIES = env_int("RECALL_MIN_REMEDIES", 1)
 # Acknowledgement links: lifetime, reminder interval, reminders before escalation.
 RECALL_ACK_TOKEN_DAYS = env_int("RECALL_ACK_TOKEN_DAYS", 30)
 RECALL_ACK_REMINDER_HOURS = env_int("RECALL_ACK_REMINDER_HOURS", 48)
@@ -376,7 +378,9 @@ RECALL_ACK_MAX_REMINDERS = env_int("RECALL_ACK_MAX_REMINDERS", 2)
 # case by case between level C and all (levels A, C, D, E come from the rulebook).
 RECALL_EFFECTIVENESS_B = env_int("RECALL_EFFECTIVENESS_B", 50)
 # GPSR Art. 36(3): wording that lowers the perceived risk is refused in the consumer notice
-# (the recall type is shown by the system). Matched case-insensitively.
+# (the recall type is shown by the system). Matched case-insensitively. "主动召回" is not in it:
+# it is the legal term for a voluntary recall (国务院关于加强食品等产品安全监督管理的特别规定
+# Art. 9; CFDA Order 12 Art. 12: 主动召回).
 RECALL_REFUSED_PHRASES = env_list(
     "RECALL_REFUSED_PHRASES",
     [
@@ -390,7 +394,6 @@ RECALL_REFUSED_PHRASES = env_list(
         "in specific situations",
         "no reported injuries",
         "abundance of caution",
-        "主动召回",
         "自愿",
         "预防性",
         "出于谨慎",

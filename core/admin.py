@@ -3,7 +3,15 @@ is a window on the evidence, not a door (changes go through the services)."""
 
 from django.contrib import admin
 
-from .models import CalendarDay, Membership, Notification, Organization, WebhookEndpoint
+from . import workdays
+from .models import (
+    CalendarDay,
+    CalendarYear,
+    Membership,
+    Notification,
+    Organization,
+    WebhookEndpoint,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -61,6 +69,21 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_filter = ["is_workday"]
     search_fields = ["name"]
     date_hierarchy = "date"
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    """Mark a year loaded once its State Council holiday notice is entered whole as calendar
+    days: the provisional deadlines that fall in it are then recomputed."""
+
+    list_display = ["year", "notice", "loaded_at"]
+    readonly_fields = ["loaded_at"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            workdays.mark_year_loaded(obj.year, notice=obj.notice)
 
 
 @admin.register(WebhookEndpoint)

@@ -142,7 +142,8 @@ class CalendarDay(models.Model):
     """A day that breaks the Monday–Friday rule: a public holiday or a swapped working weekend (调休).
 
     Seeded from the ``chinesecalendar`` library; administrators may add or correct days.
-    A year with no row is not covered (deadlines then fall back to Monday–Friday).
+    A year counts as covered only once its ``CalendarYear`` marker says its State Council
+    holiday notice is loaded whole (deadlines in another year fall back to Monday–Friday).
     """
 
     date = models.DateField(_("date"), unique=True)
@@ -156,6 +157,24 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'workday' if self.is_workday else 'holiday'} {self.name}"
+
+
+class CalendarYear(models.Model):
+    """A year whose State Council holiday notice (国务院办公厅关于…部分节假日安排的通知) is
+    loaded whole into ``CalendarDay``: only then do working-day deadlines in it count as final.
+    Marking a year loaded recomputes the provisional deadlines that fall in it."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    notice = models.CharField(_("State Council notice"), max_length=200, blank=True)
+    loaded_at = models.DateTimeField(_("loaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("calendar year loaded")
+        verbose_name_plural = _("calendar years loaded")
+
+    def __str__(self) -> str:
+        return str(self.year)
 
 
 class WebhookEndpoint(TimeStampedModel):

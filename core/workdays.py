@@ -3,8 +3,11 @@
 The table ``CalendarDay`` holds the exceptions to "Monday–Friday work": every
 public holiday and every weekend day made a working day. It is seeded from the
 maintained ``chinesecalendar`` library (data migration and ``manage.py
-seed_calendar``) and administrators may edit it. A year with no row at all is
-not covered: deadlines in it fall back to Monday–Friday and say so.
+seed_calendar``) and administrators may edit it. A year is covered only once its
+``CalendarYear`` marker records that the year's State Council holiday notice is loaded whole;
+deadlines in an uncovered year fall back to Monday–Friday and say so (``calendar_covered``).
+Marking a year loaded (``mark_year_loaded``: ``seed_calendar`` or the admin) sends
+``calendar_year_loaded``, on which the apps recompute their provisional deadlines.
 
 Due-time convention: the end (23:59:59.999999) of the Nth working day after the
 start day, Asia/Shanghai.
@@ -15,8 +18,12 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar.constants as library_constants
+from django.dispatch import Signal
 
-from .models import CalendarDay
+from .models import CalendarDay, CalendarYear
+
+# Sent with ``year`` when a year's holiday notice has been loaded whole (in the transaction).
+calendar_year_loaded = Signal()
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -61,13 +68,12 @@ class _Calendar:
             date__year__gte=first.year, date__year__lte=last.year
         ).values_list("date", "is_workday")
         self.exceptions = dict(rows)
-        self.covered_years = {d.year for d in self.exceptions}
+        self.covered_years = covered_years(first.year, last.year)
         self.used_uncovered = False
 
     def is_workday(self, day: date) -> bool:
         if day.year not in self.covered_years:
-            self.used_uncovered = True
-            return day.weekday() < 5
+            self.used_uncovered = True  # the days entered so far still count
         if day in self.exceptions:
             return self.exceptions[day]
         return day.weekday() < 5
@@ -115,3 +121,35 @@ def seed_calendar_days(model=CalendarDay) -> int:
     ]
     model.objects.bulk_create(rows, batch_size=500)
     return len(rows)
+
+
+def covered_years(first: int, last: int) -> set[int]:
+    """The years from ``first`` to ``last`` whose holiday notice is loaded whole."""
+    return set(
+        CalendarYear.objects.filter(year__gte=first, year__lte=last).values_list("year", flat=True)
+    )
+
+
+def years_uncovered(start: datetime | date, end: datetime | date) -> list[int]:
+    """The years a span touches whose holiday notice is not loaded (a deadline in them is
+    provisional)."""
+    first = start if isinstance(start, date) and not isinstance(start, datetime) else None
+    a = first or _to_local_date(start)
+    b = end if isinstance(end, date) and not isinstance(end, datetime) else _to_local_date(end)
+    a, b = min(a, b), max(a, b)
+    covered = covered_years(a.year, b.year)
+    return [y for y in range(a.year, b.year + 1) if y not in covered]
+
+
+def library_years() -> list[int]:
+    """The years whose whole notice the ``chinesecalendar`` library carries."""
+    return sorted({day.year for day in library_constants.holidays})
+
+
+def mark_year_loaded(year: int, *, notice: str = "") -> bool:
+    """Record that ``year``'s holiday notice is loaded whole and tell the apps (their
+    provisional deadlines in it are recomputed); False when it already was."""
+    _row, created = CalendarYear.objects.get_or_create(year=year, defaults={"notice": notice})
+    if created:
+        calendar_year_loaded.send(sender=CalendarYear, year=year)
+    return created

@@ -12,6 +12,7 @@ class RecallsConfig(AppConfig):
 
         from core.deadlines import register_sweeper
         from core.outbox import notification_delivered
+        from core.workdays import calendar_year_loaded
 
         from . import public_views, receivers, sweeps
         from .demo import seed_recall_demo
@@ -20,6 +21,9 @@ class RecallsConfig(AppConfig):
         register_sweeper("recalls", sweeps.sweep_recalls)
         notification_delivered.connect(
             receivers.notification_delivered, dispatch_uid="recalls-delivery"
+        )
+        calendar_year_loaded.connect(
+            receivers.calendar_year_loaded, dispatch_uid="recalls-calendar-year"
         )
         # The consumer page and gs1:recallStatus of a recalled lot name the recall and its remedy.
         register_notice_provider("recalls", public_views.recall_page_notices)

@@ -25,6 +25,8 @@ _PLAN = dict(
     remedies=["refund", "replacement"],
     notice_title="彭城原味酸奶 200g 部分批次召回",
     notice_title_en="Recall of some lots of Pengcheng plain yogurt 200 g",
+    consumer_action="请立即停止食用所列批次，凭购物凭证到购买门店办理退款或更换。",
+    contact="彭城乳业客服热线（工作日 9:00–17:00）",
 )
 
 
@@ -100,6 +102,7 @@ def seed_recall_demo() -> list[Recall]:
         root_cause="发酵罐温控传感器漂移。",
         notice_text="请停止食用所列批次，凭购物凭证到购买门店办理退款或更换。",
         notice_text_en="Stop eating the lots listed; return them to the shop for a refund or a replacement.",
+        planned_end=timezone.localdate(start) + timedelta(days=30),
         **_PLAN,
     )
     services.recall_edit_scope(recall=closed, actor=producer, edits=[], confirm=True)
@@ -127,6 +130,7 @@ def seed_recall_demo() -> list[Recall]:
         root_cause="封口机加热片老化。",
         notice_text="请立即停止食用所列批次，可到购买门店退款或更换。",
         notice_text_en="Stop eating the lots listed at once; the shop refunds or replaces them.",
+        planned_end=timezone.localdate() + timedelta(days=30),
         **_PLAN,
     )
     services.recall_edit_scope(recall=active, actor=producer, edits=[], confirm=True)

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from core.rulebook import Rule, Unit, day_of
 from core.rulebook import rule as rulebook_rule
-from core.workdays import CHINA_TZ, add_working_days
+from core.workdays import CHINA_TZ, add_working_days, years_uncovered
 
 from .choices import RecallCategory, RecallType
 from .models import Recall
@@ -84,6 +84,58 @@ def due_after(start: datetime, r: Rule) -> Due:
 def objection_rule(recall: Recall) -> Rule:
     """SAMR Order 19 Art. 13: the producer may object within 10 working days of the notice."""
     return rule(recall, "recall.objection_working_days")
+
+
+def order_rule(recall: Recall) -> Rule:
+    """SAMR Order 19 Art. 14: the order to recall (责令召回) is SAMR's own."""
+    return rule(recall, "recall.order_level")
+
+
+def plan_rule(recall: Recall) -> Rule | None:
+    """A consumer product's plan is reported within 10 working days (SAMR Order 19 Art. 17): of
+    the producer's own finding, of the notice to recall, or of the order. None for food (its
+    plan is part of the launch, ``start_rule``)."""
+    if is_food(recall):
+        return None
+    return rule(recall, "recall.plan_working_days")
+
+
+def plan_counts_from(recall: Recall) -> datetime | None:
+    """Art. 17's three starts: the order (to SAMR), else the notice to recall (to the
+    notifying regulator), else the producer's own finding (to the provincial regulator)."""
+    if recall.recall_type == RecallType.ORDERED:
+        return recall.order_issued_at or recall.created_at
+    return recall.risk_discovered_at or recall.created_at
+
+
+def contents_rule(recall: Recall) -> Rule:
+    """What the plan, and so the public notice, must contain: SAMR Order 19 Art. 18 for a
+    consumer product; the food-recall text in force (CFDA Order 12 Art. 14 / SAMR Order 122
+    Art. 12) for food."""
+    return rule(recall, "food_recall.plan_contents" if is_food(recall) else "recall.plan_contents")
+
+
+def notice_gaps(recall: Recall, plan: dict, *, lots: int) -> list[tuple[str, str]]:
+    """What the public notice lacks of what the plan must carry (``contents_rule``): (field,
+    what is missing), in the order a reader needs them."""
+    wanted = [
+        ("defect", _("the defect")),
+        ("hazard", _("the hazard")),
+        ("consumer_action", _("what consumers should do now")),
+        ("remedies", _("the remedy")),
+        ("contact", _("a contact for the public")),
+        ("planned_end", _("the period (until when the remedy is offered)")),
+    ]
+    gaps = [(f, label) for f, label in wanted if not _given(plan.get(f))]
+    if not lots:
+        gaps.append(("batches", _("the lots recalled")))
+    return gaps
+
+
+def _given(value) -> bool:
+    if isinstance(value, str):
+        return bool(value.strip())
+    return bool(value)
 
 
 def start_rule(recall: Recall) -> Rule | None:
@@ -233,8 +285,17 @@ def deadlines(recall: Recall) -> list[dict]:
     instrument and article it comes from. Reads only the recall's own columns."""
     rows: list[dict] = []
 
-    def add(name: str, label: str, due_at, r: Rule | None, **extra) -> None:
-        rows.append({"name": name, "label": label, "due_at": due_at, **_rule_out(r), **extra})
+    def add(name: str, label: str, due_at, r: Rule | None, covered: bool = True, **extra) -> None:
+        rows.append(
+            {
+                "name": name,
+                "label": label,
+                "due_at": due_at,
+                **_rule_out(r),
+                **provisional(recall, due_at, covered),
+                **extra,
+            }
+        )
 
     if recall.recall_type == RecallType.ORDERED:
         add(
@@ -242,10 +303,26 @@ def deadlines(recall: Recall) -> list[dict]:
             _("Producer's objection window"),
             recall.objection_due_at,
             objection_rule(recall),
+            recall.objection_calendar_covered,
+        )
+    if plan_rule(recall) is not None:
+        add(
+            "plan",
+            _("Recall plan reported"),
+            recall.plan_due_at,
+            plan_rule(recall),
+            recall.plan_calendar_covered,
+            met=recall.submitted_at is not None,
         )
     if is_food(recall):
         add("start", _("Recall launched"), recall.start_due_at, start_rule(recall))
-        add("complete", _("Recall completed"), recall.complete_due_at, complete_rule(recall))
+        add(
+            "complete",
+            _("Recall completed"),
+            recall.complete_due_at,
+            complete_rule(recall),
+            recall.complete_calendar_covered,
+        )
     exempt = progress_exempt(recall)
     add(
         "progress_report",
@@ -254,8 +331,41 @@ def deadlines(recall: Recall) -> list[dict]:
         progress_rule(recall),
         exempt=exempt,
     )
-    add("summary_report", _("Summary report"), recall.summary_due_at, summary_rule(recall))
+    add(
+        "summary_report",
+        _("Summary report"),
+        recall.summary_due_at,
+        summary_rule(recall),
+        recall.summary_calendar_covered,
+    )
     return rows
+
+
+def provisional(recall: Recall, due_at, covered: bool) -> dict:
+    """A working-day deadline counted across a year whose State Council holiday notice is not
+    loaded is provisional: shown as such, with the years, and recomputed when they are loaded."""
+    if covered or due_at is None:
+        return {"provisional": False, "provisional_reason": ""}
+    years = years_uncovered(recall.created_at or due_at, due_at) or [day_of(due_at).year]
+    return {
+        "provisional": True,
+        "provisional_years": years,
+        "provisional_reason": _(
+            "Counted Monday to Friday: the State Council holiday notice for %(years)s is not "
+            "loaded yet; recomputed when it is."
+        )
+        % {"years": "、".join(map(str, years))},
+    }
+
+
+def due_provisional(recall: Recall) -> bool:
+    """Whether any running deadline of the recall is provisional (``provisional``)."""
+    return not (
+        recall.objection_calendar_covered
+        and recall.plan_calendar_covered
+        and recall.complete_calendar_covered
+        and recall.summary_calendar_covered
+    )
 
 
 def effectiveness(recall: Recall, *, consignees: int, answered: int) -> dict:

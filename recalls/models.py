@@ -13,13 +13,14 @@ from trace.models import Batch
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Organization, TimeStampedModel, organization_of
+from core.models import Organization, TimeStampedModel
 from core.timeline import TimelineEntry
 from incidents.models import Incident
 
+from . import policy
 from .choices import (
     Effectiveness,
     RecallCategory,
@@ -29,13 +30,8 @@ from .choices import (
     ScopeSource,
 )
 
-# What consignees and the public see: a recall that has reached them.
-NOTIFIED_STATUSES = (
-    RecallStatus.ACTIVE,
-    RecallStatus.COMPLETED,
-    RecallStatus.CLOSED,
-    RecallStatus.TERMINATED,
-)
+# What consignees see (``policy.NOTIFIED_STATUSES``) and what the public sees.
+NOTIFIED_STATUSES = policy.NOTIFIED_STATUSES
 PUBLIC_STATUSES = (RecallStatus.ACTIVE, RecallStatus.COMPLETED, RecallStatus.CLOSED)
 QUANTITY = dict(
     max_digits=18, decimal_places=3, default=Decimal(0), validators=[MinValueValidator(0)]
@@ -44,25 +40,8 @@ QUANTITY = dict(
 
 class RecallQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """The producer: its recalls. A consignee: recalls that have notified it.
-        A regulator: recalls of producers, or reaching holders, in its jurisdiction."""
-        org = organization_of(user)
-        if org is None:
-            return self.none()
-        if org.is_regulator:
-            prefix = org.jurisdiction_prefix
-            if not prefix:
-                return self
-            held_here = RecallNotice.objects.filter(
-                recall=OuterRef("pk"), organization__region_code__startswith=prefix
-            )
-            return self.filter(Q(region_code__startswith=prefix) | Q(Exists(held_here)))
-        notified = RecallNotice.objects.filter(
-            recall=OuterRef("pk"), organization=org, included=True
-        )
-        return self.filter(
-            Q(producer=org) | (Q(status__in=NOTIFIED_STATUSES) & Q(Exists(notified)))
-        )
+        """The recalls ``user`` may read (``policy.visible_to``)."""
+        return policy.visible_to(user, self)
 
     def public(self):
         return self.filter(status__in=PUBLIC_STATUSES)
@@ -138,6 +117,10 @@ class Recall(TimeStampedModel):
     )
     remedies = models.JSONField(_("remedies offered"), default=list)
     remedies_reason = models.TextField(_("why fewer than the usual remedies"), blank=True)
+    # What the public notice tells consumers to do now (stop using, stop eating, return...).
+    consumer_action = models.TextField(_("what consumers should do now"), blank=True)
+    # Who answers the public's questions (a telephone line, an address): the plan's contact.
+    contact = models.CharField(_("contact for the public"), max_length=500, blank=True)
     notice_title = models.CharField(_("notice title"), max_length=200)
     notice_text = models.TextField(_("notice text"))
     notice_title_en = models.CharField(_("notice title (English)"), max_length=200, blank=True)
@@ -155,6 +138,9 @@ class Recall(TimeStampedModel):
     scope_proposed_at = models.DateTimeField(_("scope proposed at"), null=True, blank=True)
     scope_confirmed_at = models.DateTimeField(_("scope confirmed at"), null=True, blank=True)
     units_planned = models.DecimalField(_("units to recover (held when scoped)"), **QUANTITY)
+    units_producer_held = models.DecimalField(
+        _("units still held by the producer (in the units to recover)"), **QUANTITY
+    )
     units_sold = models.DecimalField(_("units distributed (sold on)"), **QUANTITY)
 
     objection_due_at = models.DateTimeField(_("objection window ends"), null=True, blank=True)
@@ -167,6 +153,26 @@ class Recall(TimeStampedModel):
     objection_upheld = models.BooleanField(_("objection upheld"), null=True, blank=True)
     objection_decision_reason = models.TextField(_("reasons for the decision"), blank=True)
     objection_expert_review = models.TextField(_("expert review, testing or appraisal"), blank=True)
+    # The order (责令召回) that follows a notice to recall that stands: SAMR's own (Order 19
+    # Art. 14), after the objection window or the decision on an objection.
+    order_issued_at = models.DateTimeField(_("recall ordered at"), null=True, blank=True)
+    order_issued_by = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="recall_orders",
+        null=True,
+        blank=True,
+        verbose_name=_("ordered by (SAMR)"),
+    )
+    order_reason = models.TextField(_("reasons for the order"), blank=True)
+    # The plan's filing limit (a consumer product, SAMR Order 19 Art. 17).
+    plan_due_at = models.DateTimeField(_("recall plan due at"), null=True, blank=True)
+    plan_calendar_covered = models.BooleanField(
+        _("plan deadline computed with the holiday calendar"), default=True
+    )
+    complete_calendar_covered = models.BooleanField(
+        _("completion deadline computed with the holiday calendar"), default=True
+    )
     submitted_at = models.DateTimeField(_("plan filed at"), null=True, blank=True)
     approved_at = models.DateTimeField(
         _("plan acknowledged by the regulator at"), null=True, blank=True

@@ -69,8 +69,14 @@ def public_recall(recall: Recall) -> dict:
         "products": recall.product_names,
         "category": recall.category,
         "region_code": recall.region_code,
+        "defect": recall.defect,
         "hazard": recall.hazard,
+        # What the notice must carry (``recalls.law.notice_gaps``): what to do now, the remedy,
+        # whom to ask, and until when.
+        "consumer_action": recall.consumer_action,
         "remedies": [{"code": r, "label": str(Remedy(r).label)} for r in recall.remedies],
+        "contact": recall.contact,
+        "planned_end": recall.planned_end,
         "affected_lots": [{"gtin": g, "lot": lot} for g, lot in affected],
         "lots_in_scope": RecallBatch.objects.filter(recall=recall, included=True).count(),
         "activated_at": recall.activated_at,
@@ -138,8 +144,12 @@ class PublicRecallSerializer(serializers.Serializer):
     products = serializers.ListField(child=serializers.CharField())
     category = serializers.CharField()
     region_code = serializers.CharField()
+    defect = serializers.CharField()
     hazard = serializers.CharField()
+    consumer_action = serializers.CharField(allow_blank=True)
     remedies = serializers.ListField(child=serializers.DictField())
+    contact = serializers.CharField(allow_blank=True)
+    planned_end = serializers.DateField(allow_null=True)
     affected_lots = serializers.ListField(child=serializers.DictField())
     lots_in_scope = serializers.IntegerField()
     activated_at = serializers.DateTimeField()

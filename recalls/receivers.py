@@ -1,10 +1,12 @@
 """What recalls hears from lower layers: the outbox's delivery results, written
-on the recall's timeline (sent, or failed after the last retry)."""
+on the recall's timeline (sent, or failed after the last retry), and a year's holiday notice
+loaded (the provisional deadlines are counted again)."""
 
 from core.models import Notification
 
 from .models import Recall, RecallNotice
 from .services import log_entry
+from .services.calendar import recall_recompute_deadlines
 
 _ABOUT = {RecallNotice._meta.label: RecallNotice, Recall._meta.label: Recall}
 
@@ -32,3 +34,7 @@ def notification_delivered(
             "organization": notification.organization_id,
         },
     )
+
+
+def calendar_year_loaded(sender, *, year: int, **kwargs) -> None:
+    recall_recompute_deadlines(year=year)

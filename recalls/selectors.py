@@ -258,7 +258,11 @@ def report_figures(
         "units_planned": recall.units_planned,
         "units_sold": recall.units_sold,
         "recalled_over_sold": _percent(recalled, recall.units_sold),
-        "recalled_over_planned": _percent(recalled, recall.units_planned),
+        # The producer's own stock of the lots is in the units to recover and in its hands
+        # from the start (its lots are recalled then): recovered for this share.
+        "recalled_over_planned": _percent(
+            recalled + recall.units_producer_held, recall.units_planned
+        ),
         "effectiveness": effectiveness,
         "target_effectiveness": recall.target_effectiveness,
         "target_met": effectiveness is not None

@@ -44,6 +44,8 @@ _PLAN = [
     "depth",
     "remedies",
     "remedies_reason",
+    "consumer_action",
+    "contact",
     "notice_title",
     "notice_text",
     "notice_title_en",
@@ -79,6 +81,23 @@ class _PlanFields(serializers.Serializer):
     )
     remedies_reason = serializers.CharField(
         max_length=2000, required=False, allow_blank=True, default=""
+    )
+    consumer_action = serializers.CharField(
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_(
+            "What consumers should do now (stop using or eating it, where to return it). "
+            "Required to file the plan."
+        ),
+    )
+    contact = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Who answers the public (a telephone line, an address). Required to file."),
     )
     notice_title = serializers.CharField(max_length=200)
     notice_text = serializers.CharField(max_length=5000)
@@ -193,6 +212,15 @@ class DeadlineSerializer(serializers.Serializer):
     unit = serializers.CharField(allow_null=True)
     citation = serializers.CharField(help_text=_("Instrument and article."))
     exempt = serializers.BooleanField(required=False)
+    met = serializers.BooleanField(required=False)
+    provisional = serializers.BooleanField(
+        help_text=_(
+            "Counted without the State Council holiday notice of a year it crosses (Monday to "
+            "Friday); recomputed when that year is loaded."
+        )
+    )
+    provisional_years = serializers.ListField(child=serializers.IntegerField(), required=False)
+    provisional_reason = serializers.CharField(allow_blank=True)
 
 
 class EffectivenessCheckSerializer(serializers.Serializer):
@@ -222,7 +250,14 @@ class RecallSerializer(serializers.ModelSerializer):
     lots = serializers.IntegerField(read_only=True)
     consignees = serializers.IntegerField(read_only=True)
     deadlines = serializers.SerializerMethodField()
+    due_provisional = serializers.SerializerMethodField()
     effectiveness_check = serializers.SerializerMethodField()
+    order_issued_by = OrganizationRefSerializer(read_only=True)
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_due_provisional(self, recall) -> bool:
+        """True when a deadline was counted across a year whose holiday notice is not loaded."""
+        return law.due_provisional(recall)
 
     @extend_schema_field(DeadlineSerializer(many=True))
     def get_deadlines(self, recall):
@@ -262,6 +297,7 @@ class RecallSerializer(serializers.ModelSerializer):
             "scope_proposed_at",
             "scope_confirmed_at",
             "units_planned",
+            "units_producer_held",
             "units_sold",
             "objection_due_at",
             "objection_calendar_covered",
@@ -271,6 +307,11 @@ class RecallSerializer(serializers.ModelSerializer):
             "objection_upheld",
             "objection_decision_reason",
             "objection_expert_review",
+            "order_issued_at",
+            "order_issued_by",
+            "order_reason",
+            "plan_due_at",
+            "plan_calendar_covered",
             "submitted_at",
             "approved_at",
             "activated_at",
@@ -283,6 +324,8 @@ class RecallSerializer(serializers.ModelSerializer):
             "summary_calendar_covered",
             "start_due_at",
             "complete_due_at",
+            "complete_calendar_covered",
+            "due_provisional",
             "deadlines",
             "effectiveness_check",
             "created_at",
@@ -382,6 +425,17 @@ class ActivateInput(serializers.Serializer):
 
 class RecallReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
+
+
+class OrderInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+    expert_review = serializers.CharField(
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("The experts' review, testing or appraisal the order rests on."),
+    )
 
 
 class DecideObjectionInput(serializers.Serializer):

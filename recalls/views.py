@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from api.viewsets import ScopedViewSetMixin
 
-from . import services
+from . import policy, services
 from .drill import recall_drill
 from .filters import RecallFilterSet
 from .models import Recall, RecallNotice, RecallSummaryReport
@@ -20,6 +20,7 @@ from .serializers import (
     DrillInput,
     DrillSerializer,
     NoticeSerializer,
+    OrderInput,
     ProgressReportInput,
     ProgressReportSerializer,
     RecallCloseSerializer,
@@ -72,27 +73,18 @@ class RecallViewSet(
     def _recall(self, action: str | None = None) -> Recall:
         """The recall named in the URL (404 if not yours to see). A write is only for its
         parties, the producer and the regulators of the place; a consignee acknowledges through
-        its link. Who may take ``action`` (``services.recall_require_actor``) is decided here,
+        its link. Who may take ``action`` (``policy.require``) is decided here,
         before the body is read: the wrong party gets 403 naming the rule, not a 400 about its
         input nor a 409 about the state (issue 9: the authorization matrix; issue 13 "Bad input")."""
         recall = self.get_object()
-        if self.request.method not in permissions.SAFE_METHODS and not self._can_see_scope(recall):
-            raise exceptions.PermissionDenied(
-                _(
-                    "Only the producer and the regulators of the place act on a "
-                    "recall; a consignee answers through its acknowledgement link."
-                ),
-                code="party_only",
-            )
+        if self.request.method not in permissions.SAFE_METHODS:
+            policy.require_party(self.request.user, recall)
         if action is not None:
-            services.recall_require_actor(recall=recall, actor=self.request.user, action=action)
+            policy.require(self.request.user, action, recall)
         return recall
 
     def _can_see_scope(self, recall: Recall) -> bool:
-        org = self.organization
-        return org.pk in (recall.producer_id, recall.ordered_by_id) or services.covers(
-            org, recall.region_code
-        )
+        return policy.can(self.request.user, "act", recall)
 
     def _out(self, recall: Recall, code=status.HTTP_200_OK) -> Response:
         return Response(RecallSerializer(self.get_queryset().get(pk=recall.pk)).data, status=code)
@@ -175,6 +167,7 @@ class RecallViewSet(
                 # Changes found when the start brought the scope up to date, not yet confirmed.
                 "pending_changes": pending_scope_changes(recall),
                 "units_planned": recall.units_planned,
+                "units_producer_held": recall.units_producer_held,
                 "units_sold": recall.units_sold,
                 "lots": ScopeLotSerializer(lots, many=True).data,
                 "holders": [
@@ -323,6 +316,19 @@ class RecallViewSet(
         s = DecideObjectionInput(data=request.data)
         s.is_valid(raise_exception=True)
         return self._transition(recall, services.recall_decide_objection, **s.validated_data)
+
+    @extend_schema(
+        request=OrderInput,
+        responses={200: RecallSerializer},
+        summary="SAMR orders the recall once the notice to recall stands (SAMR Order 19 Art. 14): "
+        "after the objection window, or an objection decided and not upheld",
+    )
+    @action(detail=True, methods=["post"], url_path="order")
+    def order(self, request, pk=None):
+        recall = self._recall("order")
+        s = OrderInput(data=request.data)
+        s.is_valid(raise_exception=True)
+        return self._transition(recall, services.recall_order, **s.validated_data)
 
     @extend_schema(
         request=RecallReasonSerializer,

@@ -281,6 +281,7 @@ POST   /api/v1/recalls/{id}/activate/                       A            401   4
 POST   /api/v1/recalls/{id}/activate/                       B            401   404  404   200   404  404   403   404  404  404  403
 POST   /api/v1/recalls/{id}/object/                         A            401   409  403   404   404  403   404   404  403  403  403
 POST   /api/v1/recalls/{id}/decide-objection/               A            401   403  403   404   404  400   404   404  400  400  400
+POST   /api/v1/recalls/{id}/order/                          A            401   403  403   404   404  403   404   404  403  403  400
 POST   /api/v1/recalls/{id}/terminate/                      A            401   400  403   404   404  400   404   404  400  400  400
 POST   /api/v1/recalls/{id}/cancel/                         A            401   409  403   404   404  403   404   404  403  403  403
 POST   /api/v1/recalls/{id}/complete/                       A            401   200  403   404   404  403   404   404  403  403  403

@@ -339,6 +339,9 @@ def build_world() -> World:
             remedies=["warning", "refund"],
             notice_title="饼干召回",
             notice_text="含花生，过敏者请勿食用。",
+            consumer_action="请立即停止使用并退回。",
+            contact="客服热线 400-000-0000",
+            planned_end="2027-06-30",
         )
         recall_services.recall_edit_scope(recall=recall, actor=user, edits=[], confirm=True)
         recall_services.recall_submit(recall=recall, actor=user)

@@ -118,6 +118,7 @@ class Unit(StrEnum):
     PERCENT = "percent"
     LEVEL = "level"  # a government level: county, city, province, national
     TIMES = "times"  # how many times something happened (consecutive failed checks ...)
+    ITEMS = "items"  # how many items a text must contain (a plan's or a notice's contents)
 
     @property
     def label(self) -> str:
@@ -136,6 +137,7 @@ _UNIT_LABELS = {
     Unit.PERCENT: pgettext_lazy("rule unit", "percent"),
     Unit.LEVEL: pgettext_lazy("rule unit", "government level"),
     Unit.TIMES: pgettext_lazy("rule unit", "times"),
+    Unit.ITEMS: pgettext_lazy("rule unit", "items"),
 }
 
 LEVELS = ("county", "city", "province", "national")

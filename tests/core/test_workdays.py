@@ -5,13 +5,20 @@ the calendar comes from the maintained ``chinesecalendar`` library, editable by 
 """
 
 from datetime import date, datetime
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
 
-from core.models import CalendarDay
-from core.workdays import Deadline, add_working_days, working_days_between
+from core.models import CalendarDay, CalendarYear
+from core.workdays import (
+    Deadline,
+    add_working_days,
+    library_years,
+    mark_year_loaded,
+    working_days_between,
+)
 
 SH = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.django_db
@@ -56,8 +63,14 @@ def test_a_year_the_table_does_not_cover_falls_back_to_weekends_and_says_so():
 
 
 def test_an_administrator_edit_changes_the_deadline():
+    """A day entered counts at once; the year is covered only once its notice is marked
+    loaded whole (``CalendarYear``)."""
     assert add_working_days(datetime(2099, 1, 2, 9, tzinfo=SH), 1).due_at == end_of(2099, 1, 5)
     CalendarDay.objects.create(date=date(2099, 1, 5), is_workday=False, name="test holiday")
+    deadline = add_working_days(datetime(2099, 1, 2, 9, tzinfo=SH), 1)
+    assert deadline == Deadline(end_of(2099, 1, 6), False)
+    assert mark_year_loaded(2099, notice="test") is True
+    assert mark_year_loaded(2099) is False
     deadline = add_working_days(datetime(2099, 1, 2, 9, tzinfo=SH), 1)
     assert deadline == Deadline(end_of(2099, 1, 6), True)
 
@@ -83,3 +96,16 @@ def test_seed_calendar_keeps_administrator_edits():
     CalendarDay.objects.filter(date=date(2024, 10, 2)).delete()
     call_command("seed_calendar")
     assert CalendarDay.objects.filter(date=date(2024, 10, 2), is_workday=False).exists()
+
+
+def test_seed_calendar_marks_the_years_the_library_carries_whole():
+    """``seed_calendar`` loads the library's days and marks each year it carries as loaded; a
+    year it does not carry stays uncovered."""
+    last = library_years()[-1]
+    CalendarYear.objects.filter(year=last).delete()
+    assert not add_working_days(datetime(last, 3, 2, 9, tzinfo=SH), 1).calendar_covered
+    out = StringIO()
+    call_command("seed_calendar", stdout=out)
+    assert str(last) in out.getvalue()
+    assert add_working_days(datetime(last, 3, 2, 9, tzinfo=SH), 1).calendar_covered
+    assert not CalendarYear.objects.filter(year=last + 1).exists()

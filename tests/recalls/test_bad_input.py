@@ -31,6 +31,9 @@ PLAN = {
     "remedies": ["refund", "replacement"],
     "notice_title": "酸奶召回",
     "notice_text": "请停止食用并退货。",
+    "consumer_action": "请立即停止使用，凭购物凭证到购买门店办理退款。",
+    "contact": "客服热线 400-000-0000",
+    "planned_end": "2027-06-30",
 }
 
 
@@ -114,9 +117,12 @@ def test_refused_wording_is_a_setting(enterprise, chain, settings):
     assert response.status_code == 400 and "refused_wording" in rules(response)
 
 
-def test_one_remedy_needs_a_recorded_reason(enterprise, chain):
-    """GPSR Art. 37: a choice of at least two remedies unless the producer says why not."""
+def test_one_remedy_is_enough_by_default_and_two_are_a_setting(enterprise, chain, settings):
+    """Chinese law asks for a remedy (SAMR Order 19 Art. 3); the EU's choice of two (GPSR
+    Art. 37) is a setting: where it is on, one remedy needs the producer's reason."""
     body = {**PLAN, "remedies": ["refund"], "batches": [chain.pk]}
+    assert enterprise.client.post("/api/v1/recalls/", body, format="json").status_code == 201
+    settings.RECALL_MIN_REMEDIES = 2
     response = enterprise.client.post("/api/v1/recalls/", body, format="json")
     assert response.status_code == 400 and "too_few_remedies" in rules(response)
     response = enterprise.client.post(
@@ -308,10 +314,11 @@ def ordered(enterprise, regulator, chain):
 
 
 def test_an_ordered_recall_gives_the_producer_10_working_days_to_object(
-    enterprise, regulator, ordered
+    enterprise, regulator, samr, ordered
 ):
     """SAMR Order 19 Art. 13: the producer may object within 10 working days of the notice
-    (the 15 days were the vehicle regulation's); not after."""
+    (the 15 days were the vehicle regulation's); not after. Then SAMR orders it (Art. 14) and
+    the regulator of the place may start it."""
     assert ordered.objection_due_at - ordered.created_at >= timedelta(days=12)
     services.recall_edit_scope(recall=ordered, actor=enterprise.user, edits=[], confirm=True)
     services.recall_submit(recall=ordered, actor=enterprise.user)
@@ -329,6 +336,10 @@ def test_an_ordered_recall_gives_the_producer_10_working_days_to_object(
     )
     late = enterprise.client.post(url, {"reason": "逾期异议"}, format="json")
     assert late.status_code == 409 and "objection-window-closed" in late.json()["type"]
+    unordered = regulator.client.post(f"/api/v1/recalls/{ordered.pk}/activate/")
+    assert unordered.status_code == 409 and "order-not-issued" in unordered.json()["type"]
+    order = {"reason": "未在期限内实施召回"}
+    assert samr.client.post(f"/api/v1/recalls/{ordered.pk}/order/", order).status_code == 200
     started = regulator.client.post(f"/api/v1/recalls/{ordered.pk}/activate/")
     assert started.status_code == 200 and started.json()["status"] == "active"
 

@@ -33,6 +33,9 @@ def test_a_supermarket_acknowledges_on_a_phone(browser, live_server, settings):
         remedies=["refund", "replacement"],
         notice_title="酸奶召回",
         notice_text="请停止食用，到购买门店退款或更换。",
+        consumer_action="请立即停止使用并退回。",
+        contact="客服热线 400-000-0000",
+        planned_end="2027-06-30",
     )
     services.recall_edit_scope(recall=recall, actor=producer, edits=[], confirm=True)
     services.recall_submit(recall=recall, actor=producer)

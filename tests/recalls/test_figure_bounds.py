@@ -30,6 +30,9 @@ PLAN = {
     "remedies": ["refund", "replacement"],
     "notice_title": "酸奶召回",
     "notice_text": "请停止食用并退货。",
+    "consumer_action": "请立即停止使用，凭购物凭证到购买门店办理退款。",
+    "contact": "客服热线 400-000-0000",
+    "planned_end": "2027-06-30",
 }
 
 

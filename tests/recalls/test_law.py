@@ -25,6 +25,9 @@ PLAN = {
     "remedies": ["refund", "replacement"],
     "notice_title": "酸奶召回",
     "notice_text": "请停止食用并退货。",
+    "consumer_action": "请立即停止使用，凭购物凭证到购买门店办理退款。",
+    "contact": "客服热线 400-000-0000",
+    "planned_end": "2027-06-30",
 }
 
 
@@ -149,7 +152,7 @@ def test_objection_window_is_10_working_days_samr_order19_art13(enterprise, orde
 
 
 def test_an_undecided_objection_blocks_activation_and_a_decided_one_allows_it_samr_order19_art13_14(
-    enterprise, regulator, ordered
+    enterprise, regulator, samr, ordered
 ):
     """SAMR Order 19 Arts. 13-14: while the producer's objection awaits the regulator's
     decision, the recall cannot start (409 naming Art. 13), not even by the producer; once the
@@ -180,11 +183,20 @@ def test_an_undecided_objection_blocks_activation_and_a_decided_one_allows_it_sa
     again = regulator.client.post(url + "decide-objection/", decide, format="json")
     assert again.status_code == 409
 
+    # The notice stands; SAMR orders the recall (Art. 14), then the regulator may start it.
+    order = {"reason": "异议不成立，责令召回", "expert_review": "专家组复核检测报告"}
+    assert regulator.client.post(url + "order/", order, format="json").status_code == 403
+    ordered_now = samr.client.post(url + "order/", order, format="json")
+    assert ordered_now.status_code == 200, ordered_now.content
+    assert ordered_now.json()["order_issued_at"]
     started = regulator.client.post(url + "activate/", {}, format="json")
     assert started.status_code == 200 and started.json()["status"] == "active"
     actions = list(ordered.timeline.values_list("action", flat=True))
     assert (
-        actions.index("objected") < actions.index("objection_rejected") < actions.index("activated")
+        actions.index("objected")
+        < actions.index("objection_rejected")
+        < actions.index("recall_ordered")
+        < actions.index("activated")
     )
 
 

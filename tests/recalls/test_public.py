@@ -27,6 +27,9 @@ PLAN = {
     "remedies": ["warning", "refund"],
     "notice_title": "饼干召回",
     "notice_text": "含花生，过敏者请勿食用。",
+    "consumer_action": "请立即停止使用，凭购物凭证到购买门店办理退款。",
+    "contact": "客服热线 400-000-0000",
+    "planned_end": "2027-06-30",
     "notice_title_en": "Biscuit recall",
     "notice_text_en": "Contains peanuts.",
 }

@@ -22,6 +22,9 @@ PLAN = {
     "remedies": ["refund", "replacement"],
     "notice_title": "酸奶召回",
     "notice_text": "请停止食用并退货。",
+    "consumer_action": "请立即停止使用，凭购物凭证到购买门店办理退款。",
+    "contact": "客服热线 400-000-0000",
+    "planned_end": "2027-06-30",
 }
 
 
@@ -73,7 +76,11 @@ def test_stock_shipped_after_the_draft_is_in_the_recall_once_confirmed(
     assert change["consignees_added_count"] == 1
     assert change["consignees_added"][0]["organization"] == partner.org.pk
     assert Decimal(change["consignees_added"][0]["held"]) == 120
-    assert change["units_planned_before"] == "0" and Decimal(change["units_planned"]) == 120
+    # The producer's own stock counts in the units to recover: what moved to the partner is
+    # still to recover, now in the partner's hands.
+    assert Decimal(change["units_planned_before"]) == lot.quantity
+    assert Decimal(change["units_planned"]) == lot.quantity
+    assert Recall.objects.get(pk=filed.pk).units_producer_held == lot.quantity - 120
     # The refresh is kept and on the record; nothing started.
     recall = Recall.objects.get(pk=filed.pk)
     assert recall.status == "submitted" and recall.scope_confirmed_at is None

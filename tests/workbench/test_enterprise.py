@@ -334,6 +334,8 @@ def test_starting_a_recall_proposes_the_scope_then_confirms_it(client, demo):
         "depth": "consumer",
         "notice_title": "彭城原味酸奶召回",
         "notice_text": "请停止食用并退货。",
+        "consumer_action": "请停止食用并退货。",
+        "contact": "客服热线 400-000-0000",
         "target_effectiveness": "A",
     }
     response = client.post("/workbench/enterprise/recalls/new/", form)
@@ -352,7 +354,8 @@ def test_starting_a_recall_proposes_the_scope_then_confirms_it(client, demo):
     assert recall.scope_confirmed_at is not None and recall.status == "draft"
 
 
-def test_a_recall_with_one_remedy_and_no_reason_is_refused_on_remedies(client, demo):
+def test_a_recall_with_one_remedy_and_no_reason_is_refused_on_remedies(client, demo, settings):
+    settings.RECALL_MIN_REMEDIES = 2  # the EU's two remedies, where a deployment asks for them
     client.force_login(demo["producer"])
     count = Recall.objects.count()
     response = client.post(

@@ -394,6 +394,9 @@ def test_an_ordered_recall_offers_the_producer_its_objection_and_the_county_its_
         remedies=["refund", "replacement"],
         notice_title="责令召回",
         notice_text="请停止销售并退回。",
+        consumer_action="请立即停止使用并退回。",
+        contact="客服热线 400-000-0000",
+        planned_end="2027-06-30",
     )
     client.force_login(seeded["producer"])
     inbox = client.get("/workbench/?lang=en").content.decode()

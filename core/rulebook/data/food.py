@@ -42,6 +42,37 @@ _TEXT_B_CLOCK = Text(
 )
 
 FOOD_RECALLS = [
+    make_rule(
+        "food_recall.plan_contents",
+        8,
+        Unit.ITEMS,
+        CFDA_ORDER_12,
+        art(14),
+        VERIFIED_2,
+        CFDA_12_FROM,
+        CFDA_12_TO,
+        en="The food recall plan contains: the producer and its contact; the food, its batches "
+        "and quantity and the recall area; the reason and the harm; the grade, process and time "
+        "limits; the notice or announcement and its channel; the duties of related businesses; "
+        "the disposal and its costs; the expected effect",
+        zh="食品召回计划的内容：生产者及联系方式；食品名称、批次、数量及召回区域；召回原因及危害后果；召回等级、流程及时限；召回通知或公告的内容及发布方式；相关食品生产经营者的义务和责任；召回食品的处置措施、费用承担情况；召回的预期效果",
+        phrase="召回等级、流程及时限 / 召回的预期效果",
+    ),
+    make_rule(
+        "food_recall.plan_contents",
+        8,
+        Unit.ITEMS,
+        SAMR_ORDER_122,
+        art(12),
+        VERIFIED,
+        ORDER_122_FROM,
+        en="The food recall plan contains: the business and its licence or filing number; the "
+        "food, incl. its shelf-life expiry date; production, sales and the quantity to recall; "
+        "the reason and the harm; the grade, time limit, area and measures; the notice and "
+        "announcement and their channels; the disposal and who pays; other matters",
+        zh="食品召回计划的内容：生产经营者基本信息；食品信息（含保质期到期日）；生产销售情况及拟召回数量；召回原因及危害；召回等级、时限、区域范围及措施；召回通知、公告的内容及发布方式；处置措施及费用承担；其他",
+        phrase="召回等级、时限、区域范围及措施",
+    ),
     # Text A: CFDA Order 12, recalls started up to 2026-11-30.
     *(
         make_rule(

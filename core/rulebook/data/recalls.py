@@ -101,6 +101,37 @@ CONSUMER_RECALLS = [
         phrase="应当自调查分析认为消费品存在缺陷之日起十个工作日内向所在地省级市场监督管理部门报告召回计划",
     ),
     make_rule(
+        "recall.order_level",
+        "national",
+        Unit.LEVEL,
+        SAMR_ORDER_19,
+        art(14),
+        VERIFIED,
+        ORDER_19_FROM,
+        en="A producer that neither recalls nor objects in time, or whose goods are confirmed "
+        "defective after its objection, is ordered to recall by the regulator of this level "
+        "(SAMR itself)",
+        zh="生产者既不实施召回又未在规定期限内提出异议，或经论证确认存在缺陷的，责令召回的部门层级（国家市场监督管理总局）",
+        phrase="由国家市场监督管理总局责令其实施召回",
+    ),
+    make_rule(
+        "recall.plan_contents",
+        4,
+        Unit.ITEMS,
+        SAMR_ORDER_19,
+        art(18),
+        VERIFIED,
+        ORDER_19_FROM,
+        en="The recall plan contains: the scope, the defect and the emergency handling; the "
+        "specific remedy; the body responsible, its contact and the schedule; other matters",
+        zh="召回计划的内容：召回范围、缺陷情况及应急处置；具体召回措施；召回负责机构、联系方式、进度安排；其他",
+        note=Text(
+            zh="消费者须知的公告内容按此计划内容检查：缺陷、危害、消费者现在应做什么、补救措施、联系方式、期限与批次。",
+            en="The public notice is checked against these contents: the defect, the hazard, what "
+            "consumers should do now, the remedy, a contact, the period and the lots.",
+        ),
+    ),
+    make_rule(
         "recall.public_notice_working_days",
         3,
         WD,

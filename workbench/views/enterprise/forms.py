@@ -270,14 +270,18 @@ class RecallForm(Form):
     hazard = _text(_("Hazard"), max_length=5000, rows=3)
     root_cause = _text(_("Root cause"), max_length=5000, required=False, rows=2)
     remedies = forms.MultipleChoiceField(
-        label=_("Remedies offered (two or more, or say why not)"),
+        label=_("Remedies offered (or say why none or fewer)"),
         choices=Remedy.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     remedies_reason = _text(
-        _("Why fewer than two remedies"), max_length=2000, required=False, rows=2
+        _("Why fewer remedies than asked"), max_length=2000, required=False, rows=2
     )
+    consumer_action = _text(
+        _("What consumers should do now"), max_length=5000, required=False, rows=2
+    )
+    contact = _text(_("Contact for the public"), max_length=500, required=False)
     depth = forms.ChoiceField(
         label=_("Recall depth"), choices=RecallDepth.choices, initial=RecallDepth.CONSUMER
     )

@@ -17,10 +17,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
-from rest_framework import exceptions as drf_exceptions
 
 from core.models import organization_of
-from recalls import law, services
+from recalls import law, policy, services
 from recalls import serializers as s
 from recalls.choices import Effectiveness, RecallClass, RecallStatus, RecallType, Remedy
 from recalls.filters import RecallFilterSet
@@ -72,15 +71,13 @@ def _summary(recall: Recall) -> RecallSummaryReport | None:
 
 def is_party(recall: Recall, org) -> bool:
     """The producer, the ordering regulator and the regulators of the producer's place: who
-    acts on a recall and sees its whole scope (as the API's ``_can_see_scope``)."""
-    return org.pk in (recall.producer_id, recall.ordered_by_id) or services.covers(
-        org, recall.region_code
-    )
+    acts on a recall and sees its whole scope (``policy.parties``, as the API's)."""
+    return bool(policy.parties(org, recall) & {"producer", "orderer", "regulator"})
 
 
 def offered_actions(recall: Recall, actor, now) -> list[str]:
     """``services.TRANSITIONS`` from the current status that the recall services' own actor rule
-    (``services.recall_require_actor``) lets ``actor`` take, less those the recall's state rules
+    (``policy.can``) lets ``actor`` take, less those the recall's state rules
     out for now (a confirmed scope, an approved plan, an objection window, a filed summary). The services
     still decide; this only chooses the buttons."""
     ordered = recall.recall_type == RecallType.ORDERED
@@ -96,7 +93,12 @@ def offered_actions(recall: Recall, actor, now) -> list[str]:
         # the regulator activates an ordered recall only once the objection window has closed
         # or the objection was decided; nobody while an objection awaits its decision
         "activate": not undecided
-        and (not ordered or producer or not window_open or recall.objection_decided_at),
+        and (not ordered or producer or recall.order_issued_at is not None),
+        # SAMR orders once the notice stands (SAMR Order 19 Arts. 13-14)
+        "order": ordered
+        and recall.order_issued_at is None
+        and not undecided
+        and (not window_open or recall.objection_decided_at is not None),
         "object": ordered and window_open and recall.objected_at is None,
         "decide_objection": undecided,
     }
@@ -104,9 +106,7 @@ def offered_actions(recall: Recall, actor, now) -> list[str]:
     for action, (sources, _target) in services.TRANSITIONS.items():
         if recall.status not in sources or not state_allows.get(action, True):
             continue
-        try:
-            services.recall_require_actor(recall=recall, actor=actor, action=action)
-        except drf_exceptions.PermissionDenied:
+        if not policy.can(actor, action, recall):
             continue
         if action == "summary_report" and _summary(recall) is not None:
             continue  # filed once
@@ -176,6 +176,20 @@ def _specs() -> dict[str, tuple[Action, type | None, object]]:
             lambda recall, actor, data: services.recall_object(
                 recall=recall, actor=actor, reason=data["reason"]
             ),
+        ),
+        "order": (
+            Action(
+                "order",
+                _("Order the recall (SAMR)"),
+                (
+                    reason_field(True),
+                    ActionField(
+                        "expert_review", _("Expert review, testing or appraisal"), "textarea"
+                    ),
+                ),
+            ),
+            s.OrderInput,
+            lambda recall, actor, data: services.recall_order(recall=recall, actor=actor, **data),
         ),
         "decide_objection": (
             Action(
@@ -260,11 +274,7 @@ def _slug(action: str) -> str:
 
 
 def _may_confirm_scope(recall: Recall, actor) -> bool:
-    try:
-        services.recall_require_actor(recall=recall, actor=actor, action="edit_scope")
-    except drf_exceptions.PermissionDenied:
-        return False
-    return True
+    return policy.can(actor, "edit_scope", recall)
 
 
 def actions_for(recall: Recall, actor, now) -> list[Action]:

@@ -1,0 +1,178 @@
+"""Who may see a recall and who may act on it: the one place these decisions are made.
+
+Reads: ``visible_to(actor, queryset)``. Writes: ``can(actor, action, recall)`` (a yes or no, to
+choose buttons) and ``require(actor, action, recall)`` (the same rule, raising 403 naming it).
+Jurisdiction is ``Organization.governs`` (a regulator whose region-code prefix holds the
+producer's place). SAMR Order 19: the producer runs the recall and reports; the regulator of its
+place supervises; an ordered recall is also its ordering regulator's to run and end.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+
+from core.choices import RegulatorLevel
+from core.models import organization_of
+
+from .choices import RecallStatus, RecallType
+
+# What consignees see: a recall that has reached them.
+NOTIFIED_STATUSES = (
+    RecallStatus.ACTIVE,
+    RecallStatus.COMPLETED,
+    RecallStatus.CLOSED,
+    RecallStatus.TERMINATED,
+)
+
+# action → (who may take it, the rule named when refused). Who: a set of the parties below.
+#   producer   the enterprise whose lots are recalled
+#   orderer    the regulator that sent the notice to recall (an ordered recall)
+#   regulator  a regulator whose jurisdiction holds the producer's place
+#   ordered:X  X, on an ordered recall only;  voluntary:X  X, on a voluntary recall only
+ACTIONS: dict[str, tuple[frozenset[str], str]] = {
+    # a party: acts on the recall and sees its whole scope (consignees only their own notice)
+    "act": (frozenset({"producer", "orderer", "regulator"}), "party_only"),
+    "edit_scope": (frozenset({"producer", "ordered:orderer"}), "producer_only"),
+    "update_plan": (frozenset({"producer", "ordered:orderer"}), "producer_only"),
+    "refile": (frozenset({"producer", "ordered:orderer"}), "producer_only"),
+    "submit": (frozenset({"producer", "ordered:orderer"}), "producer_only"),
+    "object": (frozenset({"producer"}), "producer_only"),
+    "progress_report": (frozenset({"producer"}), "producer_only"),
+    "complete": (frozenset({"producer"}), "producer_only"),
+    "summary_report": (frozenset({"producer"}), "producer_only"),
+    "approve": (frozenset({"regulator"}), "regulator_of_place_only"),
+    "close": (frozenset({"regulator"}), "regulator_of_place_only"),
+    "decide_objection": (frozenset({"regulator", "ordered:orderer"}), "regulator_of_place_only"),
+    "activate": (frozenset({"producer", "ordered:regulator"}), "activate"),
+    # SAMR itself (SAMR Order 19 Art. 14; ``may_order``)
+    "order": (frozenset(), "samr_orders"),
+    "terminate": (frozenset({"regulator", "voluntary:producer"}), "party_may_not_end"),
+    "cancel": (frozenset({"voluntary:producer", "ordered:regulator"}), "party_may_not_end"),
+}
+
+
+def _messages() -> dict[str, str]:
+    return {
+        "producer_only": _("Only the producer running this recall may do this."),
+        "regulator_of_place_only": _(
+            "Only a regulator whose jurisdiction covers the producer may do this."
+        ),
+        "party_may_not_end": _("You may not end this recall."),
+        "party_only": _(
+            "Only the producer and the regulators of the place act on a recall; a consignee "
+            "answers through its acknowledgement link."
+        ),
+        "writer_only": _("You must belong to an organization, and viewers may only read."),
+        "samr_orders": _(
+            "Only the State Administration for Market Regulation orders a recall "
+            "(SAMR Order 19 Art. 14); a regulator of the place sends the notice to recall."
+        ),
+    }
+
+
+def writer(actor):
+    """The actor's organization when the actor may write (a member, not a viewer); else 403."""
+    org = organization_of(actor)
+    if org is None or not actor.membership.can_write:
+        raise exceptions.PermissionDenied(_messages()["writer_only"], code="writer_only")
+    return org
+
+
+def governs(org, recall) -> bool:
+    """A regulator whose jurisdiction holds the recall's producer (``Organization.governs``)."""
+    return org is not None and org.governs(recall.region_code)
+
+
+def parties(org, recall) -> set[str]:
+    """The roles ``org`` holds in ``recall`` (see ``ACTIONS``)."""
+    if org is None:
+        return set()
+    ordered = recall.recall_type == RecallType.ORDERED
+    roles = set()
+    if org.pk == recall.producer_id:
+        roles.add("producer")
+    if ordered and org.pk == recall.ordered_by_id:
+        roles.add("orderer")
+    if governs(org, recall):
+        roles.add("regulator")
+    kind = "ordered:" if ordered else "voluntary:"
+    return roles | {kind + r for r in roles}
+
+
+def _rule(org, action: str, recall) -> tuple[bool, str]:
+    try:
+        allowed, code = ACTIONS[action]
+    except KeyError:
+        raise ValueError(f"no actor rule for recall action {action!r}") from None
+    if action == "order":
+        return may_order(org), "samr_orders"
+    if action == "activate":
+        code = (
+            "regulator_of_place_only"
+            if recall.recall_type == RecallType.ORDERED
+            else "producer_only"
+        )
+    return bool(allowed & parties(org, recall)), code
+
+
+def can(actor, action: str, recall) -> bool:
+    """Whether ``actor`` may take ``action`` on ``recall`` (a writer, and a party the table
+    names). The services still check the recall's state; this only says who."""
+    org = organization_of(actor)
+    if org is None or (action != "act" and not actor.membership.can_write):
+        return False
+    return _rule(org, action, recall)[0]
+
+
+def require(actor, action: str, recall):
+    """``can``, or 403 naming the rule; returns the actor's organization."""
+    org = writer(actor)
+    allowed, code = _rule(org, action, recall)
+    if not allowed:
+        raise exceptions.PermissionDenied(_messages()[code], code=code)
+    return org
+
+
+def may_order(org) -> bool:
+    """Who orders a recall (责令召回) once the notice to recall stands: SAMR itself, the
+    national regulator (SAMR Order 19 Art. 14)."""
+    return org is not None and org.is_regulator and org.level == RegulatorLevel.NATIONAL
+
+
+def require_may_order(actor):
+    org = writer(actor)
+    if not may_order(org):
+        raise exceptions.PermissionDenied(_messages()["samr_orders"], code="samr_orders")
+    return org
+
+
+def visible_to(actor, queryset):
+    """The recalls of ``queryset`` that ``actor`` may read. The producer: its recalls. A
+    consignee: recalls that have notified it. A regulator: recalls of producers, or reaching
+    holders, in its jurisdiction (the national regulator: every one)."""
+    org = organization_of(actor)
+    if org is None:
+        return queryset.none()
+    notices = queryset.model._meta.get_field("notices").related_model.objects
+    if org.is_regulator:
+        prefix = org.jurisdiction_prefix
+        if not prefix:
+            return queryset
+        held_here = notices.filter(
+            recall=OuterRef("pk"), organization__region_code__startswith=prefix
+        )
+        return queryset.filter(Q(region_code__startswith=prefix) | Q(Exists(held_here)))
+    notified = notices.filter(recall=OuterRef("pk"), organization=org, included=True)
+    return queryset.filter(
+        Q(producer=org) | (Q(status__in=NOTIFIED_STATUSES) & Q(Exists(notified)))
+    )
+
+
+def require_party(actor, recall) -> None:
+    """403 ``party_only`` unless ``actor`` is a party to ``recall`` (``can(actor, "act", ...)``):
+    the producer, the ordering regulator or a regulator of the place. A consignee answers
+    through its acknowledgement link."""
+    if not can(actor, "act", recall):
+        raise exceptions.PermissionDenied(_messages()["party_only"], code="party_only")
