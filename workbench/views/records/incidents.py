@@ -3,17 +3,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from incidents import escalation, services
 from incidents import serializers as s
-from incidents import services
 from incidents.choices import Grade, Level, Status, TransferTarget
 from incidents.filters import IncidentFilterSet
 from incidents.models import Incident
@@ -46,7 +48,9 @@ def offered_actions(incident: Incident, actor) -> list[str]:
     """The buttons to show: what the incident services' own rule lets ``actor`` do now
     (``incidents.services.incident_actions_for``: the transition table's actions from the
     current status, kept to those the actor rule allows). The service still decides."""
-    return services.incident_actions_for(incident=incident, actor=actor)
+    return services.incident_actions_for(
+        incident=incident, actor=actor
+    ) + escalation.escalation_actions_for(incident=incident, actor=actor)
 
 
 def _specs() -> dict[str, tuple[Action, type, object, dict]]:
@@ -174,6 +178,36 @@ def _specs() -> dict[str, tuple[Action, type, object, dict]]:
             services.incident_supplement,
             {},
         ),
+        "take-over": (
+            Action(
+                "take-over",
+                _("Take the case over"),
+                (reason_field(),),
+                confirm=_("Take this case over? Your level will handle it from now on."),
+            ),
+            s.ReasonSerializer,
+            escalation.incident_take_over,
+            {},
+        ),
+        "urge": (
+            Action(
+                "urge",
+                _("Urge the handling level"),
+                (
+                    ActionField("due_at", _("Act by"), "datetime", True),
+                    reason_field(),
+                ),
+            ),
+            s.UrgeSerializer,
+            escalation.incident_urge,
+            {},
+        ),
+        "hand-back": (
+            Action("hand-back", _("Hand the case back"), (reason_field(True),)),
+            s.RequiredReasonSerializer,
+            escalation.incident_hand_back,
+            {},
+        ),
         "answer": (
             Action(
                 "answer",
@@ -223,6 +257,9 @@ def incident_dues(incident: Incident, org, now) -> list:
     elif incident.overdue_since and services.owes_late_report(incident, org):
         # escalated past this level: its own report up is still owed, late since the deadline
         items.append(due(incident.overdue_since, _("pass up"), now, overdue=True))
+    urge = escalation.open_urge(incident, org)
+    if urge is not None and urge["due_at"] is not None:
+        items.append(due(urge["due_at"], _("act as urged"), now))
     if org.level == incident.handling_level:
         items.append(due(incident.investigation_due_at, _("investigation report"), now))
         if incident.status == Status.REPORTED and incident.is_overdue and incident.overdue_since:
@@ -249,6 +286,10 @@ TIMELINE_LABELS = {
     "from_complaint": gettext_lazy("Opened from a consumer complaint"),
     "recall_opened": gettext_lazy("Recall opened"),
     "answered": gettext_lazy("Answered by the enterprise concerned"),
+    "taken_over": gettext_lazy("Taken over"),
+    "urged": gettext_lazy("Urged to act"),
+    "handed_back": gettext_lazy("Handed back"),
+    "informed": gettext_lazy("Levels informed"),
 }
 
 
@@ -265,12 +306,29 @@ def describe(row) -> tuple[str, str]:
     label = str(TIMELINE_LABELS.get(row.action, row.action.replace("_", " ")))
     if row.action == "status_changed":
         return label, arrow(_status(data.get("from")), _status(data.get("to")))
-    if row.action in ("reported_up", "escalated", "required_level_changed"):
+    if row.action in (
+        "reported_up",
+        "escalated",
+        "required_level_changed",
+        "taken_over",
+        "handed_back",
+    ):
         return label, arrow(_level(data.get("from")), _level(data.get("to")))
     if row.action in ("grade_changed", "grade_confirmed"):
         return label, arrow(data.get("from", ""), data.get("to", ""))
     if row.action in ("acknowledged", "reminder"):
         return label, _level(data.get("level"))
+    if row.action == "urged":
+        due_at = data.get("due_at")
+        when = (
+            timezone.localtime(datetime.fromisoformat(due_at)).strftime("%Y-%m-%d %H:%M")
+            if isinstance(due_at, str)
+            else ""
+        )
+        return label, _("%(level)s, by %(due)s") % {"level": _level(data.get("level")), "due": when}
+    if row.action == "informed":
+        sep = ", " if translation.get_language() == "en" else "、"
+        return label, sep.join(str(_level(v)) for v in data.get("levels", []))
     if row.action in ("reported", "opened"):
         return label, _("grade %(grade)s, level %(level)s") % {
             "grade": data.get("grade", ""),
