@@ -237,6 +237,10 @@ class ComplaintRequiredReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
+class ComplaintUrgeSerializer(ComplaintReasonSerializer):
+    due_at = serializers.DateTimeField()
+
+
 class ComplaintReplySerializer(serializers.Serializer):
     reply = serializers.CharField(max_length=4000)
 

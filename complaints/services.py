@@ -38,7 +38,7 @@ from incidents import services as incident_services
 from incidents.choices import Level, Source
 from incidents.models import IncidentTimeline
 
-from . import privacy, risk
+from . import escalation, privacy, risk
 from .choices import (
     OPEN_COMPLAINT_STATUSES,
     SIGNAL_TRANSITIONS,
@@ -114,13 +114,17 @@ def _notify_regulators(complaint: Complaint, level: str, *, topic: str, subject:
 
 
 def is_handler(user, complaint: Complaint) -> bool:
-    """The county regulator of the handling place: the only one who sees contact details."""
+    """The county regulator of the handling place, or the city above it once it took the
+    escalated complaint over (``escalation``): the only one who sees contact details."""
     org = organization_of(user)
+    if org and org.is_regulator and org.level == Level.CITY and complaint.escalated:
+        return escalation.city_handles(org, complaint)
     return bool(
         org
         and org.is_regulator
         and org.level == Level.COUNTY
         and org.region_code == complaint.region_code
+        and not (complaint.escalated and escalation.taken_over(complaint))
     )
 
 

@@ -29,7 +29,7 @@ from api.permissions import organization_of
 from api.validators import field_error
 
 from . import services
-from .choices import OPEN_STATUSES, Level, Status, level_rank
+from .choices import OPEN_STATUSES, Level, level_rank
 from .models import Incident, IncidentTimeline
 
 ACTIONS = ("take-over", "urge", "hand-back")
@@ -81,7 +81,12 @@ def escalation_require_actor(*, incident: Incident, actor, action: str):
             )
         return org
     if action == "hand-back":
-        if org.level != incident.handling_level or _taken_from(incident) is None:
+        # the lowest level takes nothing over (and asks the timeline nothing)
+        if (
+            org.level == Level.COUNTY
+            or org.level != incident.handling_level
+            or _taken_from(incident) is None
+        ):
             raise services.NotYourAction(
                 _("Only the level that took the incident over hands it back."),
                 code="taken_over_only",
@@ -229,8 +234,8 @@ def open_urge(incident: Incident, org) -> dict | None:
     and reason. None when nothing is pending."""
     if org is None or not org.is_regulator or not org.governs(incident.region_code):
         return None
-    if incident.status not in OPEN_STATUSES and incident.status != Status.CONCLUDED:
-        return None
+    if incident.status not in OPEN_STATUSES or incident.level_rank <= level_rank(org.level):
+        return None  # only a level holding the incident above ``org``'s level urges it
     urge = (
         incident.timeline.filter(action="urged", data__level=org.level)
         .order_by("-at", "-id")

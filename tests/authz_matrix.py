@@ -226,6 +226,18 @@ POST   /api/v1/incidents/{id}/supplement/                   B            401   4
 POST   /api/v1/incidents/{id}/acknowledge/                  A            401   403  404   404   404  200   404   404  404  404  404
 POST   /api/v1/incidents/{id}/acknowledge/                  A^           401   403  403   404   404  403   404   404  200  404  404
 POST   /api/v1/incidents/{id}/acknowledge/                  B            401   404  404   403   404  404   200   404  404  404  404
+# escalation (incidents/escalation.py): the level holding the incident above the handling level
+# takes it over ({} needs no reason: 200) or urges the handling level ({} has no deadline: 400);
+# only a level that took it over hands it back (403 otherwise). A is still at its county.
+POST   /api/v1/incidents/{id}/take-over/                    A            401   403  404   404   404  403   404   404  404  404  404
+POST   /api/v1/incidents/{id}/take-over/                    A^           401   403  403   404   404  403   404   404  200  404  404
+POST   /api/v1/incidents/{id}/take-over/                    B            401   404  404   403   404  404   403   404  404  404  404
+POST   /api/v1/incidents/{id}/urge/                         A            401   403  404   404   404  403   404   404  404  404  404
+POST   /api/v1/incidents/{id}/urge/                         A^           401   403  403   404   404  403   404   404  400  404  404
+POST   /api/v1/incidents/{id}/urge/                         B            401   404  404   403   404  404   403   404  404  404  404
+POST   /api/v1/incidents/{id}/hand-back/                    A            401   403  404   404   404  403   404   404  404  404  404
+POST   /api/v1/incidents/{id}/hand-back/                    A^           401   403  403   404   404  403   404   404  403  404  404
+POST   /api/v1/incidents/{id}/hand-back/                    B            401   404  404   403   404  404   403   404  404  404  404
 # issue 19: A@ is A's report of harm in Wuzhong, Suzhou (320506): the Suzhou county handles it,
 # A's own county sees it as the enterprise's regulator (it does not handle it: 403 on accept);
 # A! is an incident A's county opened against A: A sees it at once and answers it (answer: the
@@ -424,6 +436,9 @@ POST   /workbench/incidents/{id}/do/accept/                 A html       302   3
 POST   /workbench/incidents/{id}/do/accept/                 B html       302   404  404   302   404  404   302   404  404  404  404
 POST   /workbench/incidents/{id}/do/report-up/              A^ html      302   302  302   404   404  302   404   404  302  404  404
 POST   /workbench/incidents/{id}/do/supplement/             A html       302   302  404   404   404  302   404   404  404  404  404
+POST   /workbench/incidents/{id}/do/take-over/              A^ html      302   302  302   404   404  302   404   404  302  404  404
+POST   /workbench/incidents/{id}/do/urge/                   A^ html      302   302  302   404   404  302   404   404  302  404  404
+POST   /workbench/incidents/{id}/do/hand-back/              A^ html      302   302  302   404   404  302   404   404  302  404  404
 GET    /workbench/incidents/{id}/                           A@ html      302   200  404   404   404  200   404   200  404  404  404
 GET    /workbench/incidents/{id}/                           A! html      302   200  404   404   404  200   404   404  404  404  404
 POST   /workbench/incidents/{id}/do/answer/                 A! html      302   302  404   404   404  302   404   404  404  404  404

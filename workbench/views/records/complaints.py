@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from complaints import escalation, services
 from complaints import serializers as s
-from complaints import services
 from complaints.choices import (
     OPEN_COMPLAINT_STATUSES,
     SIGNAL_TRANSITIONS,
@@ -41,7 +41,7 @@ from .common import (
 )
 
 
-def complaint_dues(complaint: Complaint, now) -> list:
+def complaint_dues(complaint: Complaint, now, org=None) -> list:
     """The decision deadline (SAMR Order 20 Art. 14) or the mediation deadline (the rulebook's
     ``complaint.mediation_days`` in force on the complaint's date)."""
     if complaint.status not in OPEN_COMPLAINT_STATUSES:
@@ -52,7 +52,9 @@ def complaint_dues(complaint: Complaint, now) -> list:
         else complaint.close_due_at
     )
     what = _("decision") if complaint.status == ComplaintStatus.SUBMITTED else _("mediation ends")
-    return dues(due(deadline, what, now, overdue=complaint.is_overdue))
+    urge = escalation.open_urge(complaint, org) if org is not None else None
+    urged = due(urge["due_at"], _("act as urged"), now) if urge and urge["due_at"] else None
+    return dues(due(deadline, what, now, overdue=complaint.is_overdue), urged)
 
 
 def _specs() -> dict[str, tuple[Action, type, object, dict]]:
@@ -115,6 +117,33 @@ def _specs() -> dict[str, tuple[Action, type, object, dict]]:
             services.complaint_merge,
             {"into": "into_id"},
         ),
+        "take-over": (
+            Action(
+                "take-over",
+                _("Take the complaint over"),
+                (reason_field(),),
+                confirm=_("Take this complaint over? The city will handle it from now on."),
+            ),
+            s.ComplaintReasonSerializer,
+            escalation.complaint_take_over,
+            {},
+        ),
+        "urge": (
+            Action(
+                "urge",
+                _("Urge the county"),
+                (ActionField("due_at", _("Act by"), "datetime", True), reason_field()),
+            ),
+            s.ComplaintUrgeSerializer,
+            escalation.complaint_urge,
+            {},
+        ),
+        "hand-back": (
+            Action("hand-back", _("Hand the complaint back"), (reason_field(True),)),
+            s.ComplaintRequiredReasonSerializer,
+            escalation.complaint_hand_back,
+            {},
+        ),
         "convert": (
             Action(
                 "convert",
@@ -131,12 +160,12 @@ def _specs() -> dict[str, tuple[Action, type, object, dict]]:
 def complaint_actions(complaint: Complaint, user) -> list[Action]:
     """The transition table's actions from the current status, for the handling county only
     (``services.is_handler``, the rule the services and the API apply)."""
-    if not services.is_handler(user, complaint):
-        return []
+    names = allowed_actions(complaint.status) if services.is_handler(user, complaint) else []
+    names += escalation.escalation_actions_for(complaint=complaint, actor=user)
     specs = _specs()
     return [
         specs[name][0].at(reverse("workbench:complaint-action", args=[complaint.pk, name]))
-        for name in allowed_actions(complaint.status)
+        for name in names
         if name in specs
     ]
 
@@ -152,6 +181,9 @@ COMPLAINT_LABELS = {
     "duplicate_merged": gettext_lazy("A duplicate was merged into it"),
     "converted": gettext_lazy("Turned into an incident"),
     "overdue_escalated": gettext_lazy("Overdue: escalated to the city"),
+    "taken_over": gettext_lazy("Taken over by the city"),
+    "urged": gettext_lazy("Urged to act"),
+    "handed_back": gettext_lazy("Handed back to the county"),
 }
 
 
@@ -205,7 +237,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
                     "product": display_name(c.batch.product)
                     if c.batch.product_id
                     else c.batch.gtin,
-                    "dues": complaint_dues(c, now),
+                    "dues": complaint_dues(c, now, request.organization),
                 }
                 for c in page
             ],
@@ -229,7 +261,7 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "complaint": complaint,
             "handler": handler,
             "contact": decrypt_contact(complaint.contact_encrypted) if handler else None,
-            "dues": complaint_dues(complaint, timezone.now()),
+            "dues": complaint_dues(complaint, timezone.now(), request.organization),
             "batches": batch_rows([complaint.batch], request.user),
             "photos": complaint.photos.order_by("id"),
             "timeline": timeline_rows(timeline, describe_complaint),

@@ -18,7 +18,7 @@ from incidents import escalation, services
 from incidents import serializers as s
 from incidents.choices import Grade, Level, Status, TransferTarget
 from incidents.filters import IncidentFilterSet
-from incidents.models import Incident
+from incidents.models import Incident, IncidentTimeline
 
 from ...access import member_page
 from .common import (
@@ -233,16 +233,71 @@ def actions_for(incident: Incident, actor) -> list[Action]:
 # --- reading -------------------------------------------------------------------------------
 
 
-def incident_dues(incident: Incident, org, now) -> list:
-    """The due times that concern this organization, soonest (or latest overdue) first."""
+def _when(value) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+_OVERDUE = ("supplement_overdue", "written_report_overdue", "investigation_overdue")
+_DONE = ("supplement", "status_changed")
+
+
+def overdue_owed_many(incidents) -> dict[int, dict[str, datetime]]:
+    """For each incident, the reports the sweep marked overdue and nobody has filed since (the
+    sweep clears a due time once it has noticed it; the duty stays): ``supplement``,
+    ``written_report`` and ``investigation``, each with the time it fell due. Two queries
+    whatever the number of incidents."""
+    ids = [i.pk for i in incidents]
+    late = set(
+        IncidentTimeline.objects.filter(incident_id__in=ids, action__in=_OVERDUE)
+        .values_list("incident_id", flat=True)
+        .distinct()
+    )
+    owed: dict[int, dict[str, datetime]] = {pk: {} for pk in ids}
+    if not late:
+        return owed
+    rows = IncidentTimeline.objects.filter(
+        incident_id__in=late, action__in=_OVERDUE + _DONE
+    ).values_list("incident_id", "action", "data")
+    for pk, action, data in rows.order_by("at", "id"):
+        data = data or {}
+        if action in _OVERDUE:
+            due_at = _when(data.get("due_at"))
+            if due_at is not None:
+                owed[pk][action.removesuffix("_overdue")] = due_at
+        elif action == "supplement":
+            owed[pk].pop("supplement", None)
+            if data.get("written_report"):
+                owed[pk].pop("written_report", None)
+        elif data.get("action") == "conclude":
+            owed[pk].pop("investigation", None)
+    return owed
+
+
+def overdue_owed(incident: Incident) -> dict[str, datetime]:
+    return overdue_owed_many([incident])[incident.pk]
+
+
+def incident_dues(incident: Incident, org, now, owed: dict | None = None) -> list:
+    """The due times that concern this organization, soonest (or latest overdue) first; a
+    report that fell due and was not filed stays until it is (``owed``: this incident's
+    ``overdue_owed_many`` entry, read here when not given)."""
     if not incident.is_open:
         return []
     if not org.is_regulator:
         if org.pk != incident.reporter_id:
             return []
+        owed = overdue_owed(incident) if owed is None else owed
         return dues(
-            due(incident.supplement_due_at, _("supplementary report"), now),
-            due(incident.written_report_due_at, _("written report"), now),
+            due(
+                incident.supplement_due_at or owed.get("supplement"),
+                _("supplementary report"),
+                now,
+            ),
+            due(
+                incident.written_report_due_at or owed.get("written_report"),
+                _("written report"),
+                now,
+            ),
         )
     if not _governs(org, incident):
         return []
@@ -261,7 +316,10 @@ def incident_dues(incident: Incident, org, now) -> list:
     if urge is not None and urge["due_at"] is not None:
         items.append(due(urge["due_at"], _("act as urged"), now))
     if org.level == incident.handling_level:
-        items.append(due(incident.investigation_due_at, _("investigation report"), now))
+        investigation = incident.investigation_due_at
+        if investigation is None and incident.accepted_at is not None:
+            investigation = (overdue_owed(incident) if owed is None else owed).get("investigation")
+        items.append(due(investigation, _("investigation report"), now))
         if incident.status == Status.REPORTED and incident.is_overdue and incident.overdue_since:
             items.append(due(incident.overdue_since, _("accept"), now, overdue=True))
     return dues(*items)
@@ -361,12 +419,13 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     now = timezone.now()
     org = request.organization
+    owed = overdue_owed_many(page)
     items = [
         {
             "incident": i,
             "reporter": display_name(i.reporter),
             "grade": grade_text(i.grade),
-            "dues": incident_dues(i, org, now),
+            "dues": incident_dues(i, org, now, owed[i.pk]),
         }
         for i in page
     ]
