@@ -361,6 +361,11 @@ POST   /api/v1/complaints/{id}/close/                       A            401   4
 POST   /api/v1/complaints/{id}/merge/                       A            401   404  404   404   404  400   404   404  403  403  403
 POST   /api/v1/complaints/{id}/convert/                     A            401   404  404   404   404  200   404   404  403  403  403
 POST   /api/v1/complaints/{id}/to-report/                   A            401   404  404   404   404  201   404   404  403  403  403
+# the city acts on a complaint escalated to it (complaints/escalation.py); A is not escalated: 403
+POST   /api/v1/complaints/{id}/take-over/                   A            401   404  404   404   404  403   404   404  403  403  403
+POST   /api/v1/complaints/{id}/take-over/                   B            401   404  404   404   404  404   403   404  404  404  403
+POST   /api/v1/complaints/{id}/urge/                        A            401   404  404   404   404  403   404   404  403  403  403
+POST   /api/v1/complaints/{id}/hand-back/                   A            401   404  404   404   404  403   404   404  403  403  403
 # --- reports (举报, issue 22): anyone reports (rate-limited per client like complaints, counted
 # apart) and reads the stage by tracking code; regulators of the place read reports, only the
 # county of the place acts; enterprises never see a report (SAMR Order 20 Art. 33).
@@ -448,6 +453,7 @@ GET    /workbench/complaints/{id}/                          A html       302   4
 GET    /workbench/complaints/{id}/                          B html       302   404  404   404   404  404   200   404  404  404  200
 POST   /workbench/complaints/{id}/do/accept/                A html       302   404  404   404   404  302   404   404  302  302  302
 POST   /workbench/complaints/{id}/do/decline/               A html       302   404  404   404   404  302   404   404  302  302  302
+POST   /workbench/complaints/{id}/do/take-over/             A html       302   404  404   404   404  302   404   404  302  302  302
 GET    /workbench/signals/{id}/                             A html       302   200  404   404   404  200   404   404  200  200  200
 GET    /workbench/signals/{id}/                             B html       302   404  404   200   404  404   200   404  404  404  200
 POST   /workbench/signals/{id}/do/confirm/                  A html       302   302  404   404   404  302   404   404  302  302  302
