@@ -471,6 +471,10 @@ GET    /workbench/lots/{batch_id}/                          A html       302   2
 GET    /workbench/lots/{batch_id}/                          A* html      302   200  404   404   404  403   403   403  403  403  403
 GET    /workbench/lots/{batch_id}/                          B html       302   404  404   200   404  403   403   403  403  403  403
 GET    /workbench/lots/{batch_id}/trace/                    A html       302   200  200   404   404  200   404   404  200  200  200
+GET    /workbench/lots/{batch_id}/labels/                   A html       302   200  200   404   404  200   404   404  200  200  200
+GET    /workbench/lots/{batch_id}/qr.svg                    A html       302   200  200   404   404  200   404   404  200  200  200
+GET    /workbench/incidents/{id}/attachments/{attachment_id}/ A^ html    302   200  200   404   404  200   404   404  200  404  404
+GET    /workbench/complaints/{id}/photos/{photo_id}/        A html       302   404  404   404   404  404   404   404  404  404  404
 POST   /workbench/lots/{batch_id}/ship/                     A html       302   400  400   404   404  403   403   403  403  403  403
 POST   /workbench/lots/{batch_id}/ship/                     B html       302   404  404   400   404  403   403   403  403  403  403
 POST   /workbench/lots/{batch_id}/hold/                     A* html      302   400  404   404   404  403   403   403  403  403  403
