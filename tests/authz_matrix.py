@@ -426,6 +426,8 @@ GET    /admin/                                              - html       302   3
 GET    /admin/login/                                        - html       200   200  200   200   200  200   200   200  200  200  200
 GET    /admin/trace/batch/                                  - html       302   302  302   302   302  302   302   302  302  302  302
 GET    /admin/trace/event/                                  - html       302   302  302   302   302  302   302   302  302  302  302
+# --- the dashboard's figures for regulators' own systems (workbench/api.py): regulators only
+GET    /api/v1/dashboard/                                   -            401   403  403   403   403  200   200   200  200  200  200
 # --- the workbench (pages for signed-in people; anonymous goes to the sign-in page)
 GET    /workbench/                                          - html       302   200  200   200   200  200   200   200  200  200  200
 # --- workbench: incident, complaint and recall pages
