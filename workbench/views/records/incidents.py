@@ -488,8 +488,19 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attachments": incident.attachments.order_by("id"),
             "recalls": recalls,
             "actions": actions_for(incident, request.user),
+            "recall_url": _recall_url(incident, org, batches),
         },
     )
+
+
+def _recall_url(incident: Incident, org, batches) -> str:
+    """Where the producer of a lot the incident names starts a recall from it (the form opens
+    with the incident linked and its lots chosen); empty for anyone else or a closed case."""
+    if org.is_regulator or incident.status in (Status.REJECTED, Status.MERGED):
+        return ""
+    if not any(b.product_id and b.product.owner_id == org.pk for b in batches):
+        return ""
+    return reverse("workbench:enterprise-recall-new") + f"?incident={incident.pk}"
 
 
 @require_POST

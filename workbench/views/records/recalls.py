@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 from rest_framework import exceptions as drf_exceptions
 
+from api.models import Organization
 from api.permissions import organization_of
 from recalls import law, services
 from recalls import serializers as s
@@ -344,6 +345,20 @@ RECALL_LABELS = {
 LATE_SWEEP = timedelta(minutes=10)
 
 
+CONSIGNEE_ACTIONS = (
+    "notice_undeliverable",
+    "consignee_reminded",
+    "consignee_escalated",
+    "consignee_acknowledged",
+    "consignee_reported",
+)
+
+
+def _organization_name(pk) -> str:
+    org = Organization.objects.filter(pk=pk).only("name", "name_en").first()
+    return display_name(org) if org else f"#{pk}"
+
+
 def describe(row) -> tuple[str, str]:
     label = str(RECALL_LABELS.get(row.action, row.action.replace("_", " ")))
     data = row.data or {}
@@ -365,6 +380,16 @@ def describe(row) -> tuple[str, str]:
             "before": data.get("units_planned_before", ""),
             "after": data.get("units_planned", ""),
         }
+    if row.action in CONSIGNEE_ACTIONS and data.get("organization"):
+        name = _organization_name(data["organization"])
+        if row.action == "notice_undeliverable":
+            return label, _(
+                "%(org)s: nobody there can receive the notice (no member with an address); "
+                "reach it another way"
+            ) % {"org": name}
+        if row.action == "consignee_reminded" and data.get("reminder"):
+            return label, _("%(org)s, reminder %(n)s") % {"org": name, "n": data["reminder"]}
+        return label, name
     if row.action in ("progress_report_filed", "summary_report_filed") and "effectiveness" in data:
         if data["effectiveness"] is None:
             return label, _("effectiveness not applicable: no consignee")

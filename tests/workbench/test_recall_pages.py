@@ -1,0 +1,82 @@
+"""Recall pages a consignee and a producer can use: the acknowledgement page lists the lots,
+GTINs and quantities the consignee received, says what a business must do and confirms what it
+reported; the recall timeline names the consignee a notice could not reach; a recall starts
+from the incident's page."""
+
+import re
+
+import pytest
+
+from api.models import Organization
+from incidents.models import Incident
+from recalls.demo import seed_recall_demo
+from recalls.models import Recall, RecallHolding, RecallTimelineEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_ack_page_lists_the_lots_received_and_what_to_do(client, demo):
+    seed_recall_demo()
+    active = Recall.objects.get(status="active")
+    retailer = demo["retailer"]
+    org = retailer.membership.organization
+    held = RecallHolding.objects.filter(recall=active, organization=org).select_related("batch")
+    assert held.exists()
+    client.force_login(retailer)
+    url = f"/workbench/enterprise/recalls/{active.pk}/acknowledge/"
+    page = client.get(url + "?lang=en").content.decode()
+    lots = page.split('id="lots-received"')[1].split("</section>")[0]
+    for holding in held:
+        assert holding.batch.gtin in lots and holding.batch.lot in lots
+    text = _text(page)
+    assert "Stop selling" in text and "Quarantine" in text and "Return it to the producer" in text
+    assert 'id="reported"' not in page
+    client.post(url, {"on_hand": "0", "returned": "30", "destroyed": "1"})
+    page = client.get(url + "?lang=en").content.decode()
+    reported = _text(page.split('id="reported"')[1].split("</section>")[0])
+    assert "Returned 30" in reported and "Destroyed 1" in reported
+    # in Chinese too
+    page = client.get(url + "?lang=zh-hans").content.decode()
+    assert "立即停止销售" in page and "您已报告的情况" in page
+
+
+def test_an_undeliverable_notice_names_the_consignee_on_the_timeline(client, demo):
+    seed_recall_demo()
+    active = Recall.objects.get(status="active")
+    consignee = Organization.objects.filter(kind="enterprise").exclude(pk=active.producer_id)[0]
+    RecallTimelineEntry.record(
+        active, "notice_undeliverable", data={"organization": consignee.pk, "topic": "recall"}
+    )
+    client.force_login(demo["producer"])
+    page = _text(client.get(f"/workbench/recalls/{active.pk}/?lang=en").content.decode())
+    name = consignee.name_en or consignee.name
+    assert f"{name}: nobody there can receive the notice" in page
+
+
+def test_a_recall_starts_from_the_incident_page(client, demo):
+    from incidents.demo import seed_incidents
+
+    seed_incidents()
+    producer = demo["producer"]
+    org = producer.membership.organization
+    incident = (
+        Incident.objects.filter(batch_links__batch__product__owner=org)
+        .exclude(status__in=("rejected", "merged"))
+        .first()
+    )
+    client.force_login(producer)
+    page = client.get(f"/workbench/incidents/{incident.pk}/").content.decode()
+    link = re.search(r'id="start-recall" href="([^"]+)"', page)
+    assert link and link.group(1) == f"/workbench/enterprise/recalls/new/?incident={incident.pk}"
+    form = client.get(link.group(1)).content.decode()
+    for batch in incident.batches.filter(product__owner=org):
+        assert re.search(rf'<option value="{batch.pk}"[^>]*selected', form)
+    assert re.search(rf'<option value="{incident.pk}"[^>]*selected', form)
+    # a regulator gets no such link
+    client.force_login(demo["county-regulator"])
+    page = client.get(f"/workbench/incidents/{incident.pk}/").content.decode()
+    assert 'id="start-recall"' not in page
