@@ -83,6 +83,20 @@ class Figure:
     def header(self) -> list[str]:
         return [str(title) for _key, title in self.columns]
 
+    def _shown(self) -> list[int]:
+        """The columns a page shows: not a code column that has its label beside it (the code
+        is for machines: the CSV, the XLSX and the API keep it)."""
+        keys = {key for key, _title in self.columns}
+        return [i for i, (key, _t) in enumerate(self.columns) if f"{key}_label" not in keys]
+
+    @property
+    def shown_columns(self) -> list[tuple[str, str]]:
+        return [self.columns[i] for i in self._shown()]
+
+    def shown_cells(self) -> list[list]:
+        shown = self._shown()
+        return [[row[i] for i in shown] for row in self.cells()]
+
     def cells(self) -> list[list]:
         """The table's values: numbers stay numbers, labels (lazy translations) become text."""
         return [[_cell(row[key]) for key, _title in self.columns] for row in self.rows]

@@ -337,6 +337,60 @@ SIGNAL_LABELS = {
 }
 
 
+EVIDENCE_LABELS = {
+    "rule": gettext_lazy("Rule"),
+    "lot": gettext_lazy("Lot"),
+    "gtin": "GTIN",
+    "batch": gettext_lazy("Lot record"),
+    "product": gettext_lazy("Product record"),
+    "product_name": gettext_lazy("Product"),
+    "casualties": gettext_lazy("People hurt"),
+    "incident_casualties": gettext_lazy("People hurt (incidents)"),
+    "injury_complaints": gettext_lazy("Injury complaints"),
+    "incidents": gettext_lazy("Incidents"),
+    "window_days": gettext_lazy("Window (days)"),
+    "threshold": gettext_lazy("Threshold"),
+    "scans": gettext_lazy("Scans"),
+    "since": gettext_lazy("Since"),
+    "units": gettext_lazy("Units"),
+    "ratio": gettext_lazy("Ratio to the usual rate"),
+    "multiple": gettext_lazy("Multiple that raises a signal"),
+    "factor": gettext_lazy("Factor"),
+    "this_week": gettext_lazy("This week"),
+    "trailing_weeks": gettext_lazy("Weeks averaged"),
+    "trailing_weekly_average": gettext_lazy("Weekly average before"),
+    "region": gettext_lazy("Region"),
+    "shipped_to": gettext_lazy("Shipped to"),
+    "expiry_date": gettext_lazy("Expiry date"),
+    "gtin_registered": gettext_lazy("GTIN registered"),
+    "status_changed_at": gettext_lazy("Status changed at"),
+    "why": gettext_lazy("Why"),
+    "signal": gettext_lazy("Signal"),
+}
+EVIDENCE_RULES = {
+    "min_per_batch": gettext_lazy("at least so many people hurt by one lot within the window"),
+    "multiple_of_trailing_average": gettext_lazy(
+        "people hurt by a product at a multiple of its usual weekly rate"
+    ),
+}
+
+
+def evidence_rows(evidence: dict) -> list[tuple[str, object]]:
+    """A signal's evidence as a person reads it: each figure under its name in the page's
+    language (not the stored key), a rule by what it says, yes/no for true/false."""
+    rows = []
+    for key, value in evidence.items():
+        label = str(EVIDENCE_LABELS.get(key, key.replace("_", " ")))
+        if key == "rule":
+            value = str(EVIDENCE_RULES.get(value, value))
+        elif isinstance(value, bool):
+            value = _("yes") if value else _("no")
+        elif isinstance(value, list | dict):
+            value = ", ".join(str(v) for v in value) if isinstance(value, list) else value
+        rows.append((label, value))
+    return rows
+
+
 def describe_signal(row) -> tuple[str, str]:
     return str(SIGNAL_LABELS.get(row.action, row.action.replace("_", " "))), ""
 
@@ -362,7 +416,7 @@ def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "producer": display_name(signal.producer),
             "batches": batch_rows(signal.batches.select_related("product"), request.user),
             "complaints": complaints,
-            "evidence": sorted((signal.evidence or {}).items()),
+            "evidence": evidence_rows(signal.evidence or {}),
             "timeline": timeline_rows(timeline, describe_signal),
             "actions": signal_actions(signal, request.organization),
         },
