@@ -25,34 +25,9 @@ from incidents.choices import Level
 from . import services
 from .choices import OPEN_COMPLAINT_STATUSES
 from .models import Complaint, ComplaintTimeline
+from .takeover import is_city_above, taken_over
 
 ACTIONS = ("take-over", "urge", "hand-back")
-
-
-def _is_city_above(org, complaint: Complaint) -> bool:
-    return bool(
-        org and org.is_regulator and org.level == Level.CITY and org.governs(complaint.region_code)
-    )
-
-
-def taken_over(complaint: Complaint) -> bool:
-    """The city holds the complaint it took over (not handed back, not forwarded since)."""
-    if not complaint.escalated:
-        return False
-    last = (
-        ComplaintTimeline.objects.filter(
-            complaint_id=complaint.pk, action__in=("taken_over", "handed_back", "forwarded")
-        )
-        .order_by("-at", "-id")
-        .values_list("action", flat=True)
-        .first()
-    )
-    return last == "taken_over"
-
-
-def city_handles(org, complaint: Complaint) -> bool:
-    """The city regulator above the place handles a complaint it took over."""
-    return _is_city_above(org, complaint) and taken_over(complaint)
 
 
 def escalation_require_actor(*, complaint: Complaint, actor, action: str):
@@ -60,7 +35,7 @@ def escalation_require_actor(*, complaint: Complaint, actor, action: str):
     escalated to it and while the county still handles it; ``hand-back``: the city that took
     it over. 403 naming the rule otherwise."""
     org = organization_of(actor)
-    if not _is_city_above(org, complaint):
+    if not is_city_above(org, complaint):
         raise services.NotYourComplaint(
             _("Only the city regulator above the place acts on an escalated complaint."),
             code="city_only",

@@ -38,7 +38,7 @@ from incidents import services as incident_services
 from incidents.choices import Level, Source
 from incidents.models import IncidentTimeline
 
-from . import escalation, privacy, risk
+from . import privacy, risk, takeover
 from .choices import (
     OPEN_COMPLAINT_STATUSES,
     SIGNAL_TRANSITIONS,
@@ -118,13 +118,13 @@ def is_handler(user, complaint: Complaint) -> bool:
     escalated complaint over (``escalation``): the only one who sees contact details."""
     org = organization_of(user)
     if org and org.is_regulator and org.level == Level.CITY and complaint.escalated:
-        return escalation.city_handles(org, complaint)
+        return takeover.city_handles(org, complaint)
     return bool(
         org
         and org.is_regulator
         and org.level == Level.COUNTY
         and org.region_code == complaint.region_code
-        and not (complaint.escalated and escalation.taken_over(complaint))
+        and not (complaint.escalated and takeover.taken_over(complaint))
     )
 
 
