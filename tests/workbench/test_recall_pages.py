@@ -80,3 +80,36 @@ def test_a_recall_starts_from_the_incident_page(client, demo):
     client.force_login(demo["county-regulator"])
     page = client.get(f"/workbench/incidents/{incident.pk}/").content.decode()
     assert 'id="start-recall"' not in page
+
+
+def test_a_silent_consignee_is_in_the_inbox_of_the_regulator_who_chases_it(client, demo):
+    from django.utils import timezone
+
+    from recalls.models import RecallNotice
+    from recalls.services import competent_regulators
+
+    seed_recall_demo()
+    active = Recall.objects.get(status="active")
+    notice = (
+        RecallNotice.objects.filter(recall=active, included=True, acknowledged_at__isnull=True)
+        .select_related("organization")
+        .first()
+    )
+    RecallNotice.objects.filter(pk=notice.pk).update(
+        escalated_at=timezone.now(), next_reminder_at=None
+    )
+    competent = competent_regulators(notice.organization.region_code)
+    chaser = max(competent, key=lambda r: len(r.jurisdiction_prefix))
+    others = [r for r in competent if r.pk != chaser.pk]
+    user = chaser.memberships.first().user
+    client.force_login(user)
+    html = client.get("/workbench/inbox/items/?lang=en").content.decode()
+    assert f'data-item="notice-{notice.pk}"' in html
+    assert "chase the silent consignee" in html
+    for other in others:
+        member = other.memberships.first()
+        if member is None:
+            continue
+        client.force_login(member.user)
+        html = client.get("/workbench/inbox/items/?lang=en").content.decode()
+        assert f'data-item="notice-{notice.pk}"' not in html
