@@ -417,6 +417,11 @@ def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "batches": batch_rows(signal.batches.select_related("product"), request.user),
             "complaints": complaints,
             "evidence": evidence_rows(signal.evidence or {}),
+            "linked": {
+                "complaints": signal.complaints.count(),
+                "injury_complaints": signal.complaints.filter(injured=True).count(),
+                "incidents": signal.incidents.count(),
+            },
             "timeline": timeline_rows(timeline, describe_signal),
             "actions": signal_actions(signal, request.organization),
         },
