@@ -113,3 +113,23 @@ def test_a_silent_consignee_is_in_the_inbox_of_the_regulator_who_chases_it(clien
         client.force_login(member.user)
         html = client.get("/workbench/inbox/items/?lang=en").content.decode()
         assert f'data-item="notice-{notice.pk}"' not in html
+
+
+def test_a_scope_refresh_counts_one_lot_in_the_singular():
+    from types import SimpleNamespace
+
+    from django.utils import timezone, translation
+
+    from workbench.views.records.recalls import describe
+
+    row = SimpleNamespace(
+        action="scope_refreshed",
+        at=timezone.now(),
+        data={"lots_added_count": 1, "consignees_added_count": 2, "units_planned": "5"},
+    )
+    with translation.override("en"):
+        _label, text = describe(row)
+    assert text.startswith("1 lot and 2 consignees added") and "1 lots" not in text
+    with translation.override("zh-hans"):
+        _label, text = describe(row)
+    assert text.startswith("新增 1 个批次、2 个收货方")
