@@ -4,11 +4,11 @@ took over back to the level it took it from, with a reason.
 
 The level that holds an incident (``Incident.level``, reached by a pass-up or by the sweep's
 escalation) may act when it ranks above the handling level (``Incident.handling_level``: the
-county of the place, or the province for a casualty-free defect). The complaint rules let the
-upper level take a case over (SAMR Order 20 Art. 12); the local plan has each level supervise
-the one below. Taking over moves the handling actions (accept … close,
-``incidents.policy.HANDLING_ACTIONS``) to the taking level, since those follow
-``handling_level``.
+county of the place, or the province for a casualty-free defect). For complaints SAMR Order
+20 Art. 12 lets the upper level take a case over; incidents follow the same rule here (no
+instrument in the rulebook says so for incidents: it is this service's rule, not a citation).
+Taking over moves the handling actions (accept … close, ``incidents.policy.HANDLING_ACTIONS``)
+to the taking level, since those follow ``handling_level``.
 
 Each service locks the row, checks who may act and the state, saves with ``update_fields`` and
 writes its timeline row and notifications in the same transaction. An urge's deadline lives
