@@ -382,6 +382,16 @@ def describe(row) -> tuple[str, str]:
             "before": data.get("units_planned_before", ""),
             "after": data.get("units_planned", ""),
         }
+    if row.action in CONSIGNEE_ACTIONS and data.get("organization"):
+        name = _organization_name(data["organization"])
+        if row.action == "notice_undeliverable":
+            return label, _(
+                "%(org)s: nobody there can receive the notice (no member with an address); "
+                "reach it another way"
+            ) % {"org": name}
+        if row.action == "consignee_reminded" and data.get("reminder"):
+            return label, _("%(org)s, reminder %(n)s") % {"org": name, "n": data["reminder"]}
+        return label, name
     if row.action in ("progress_report_filed", "summary_report_filed") and "effectiveness" in data:
         if data["effectiveness"] is None:
             return label, _("effectiveness not applicable: no consignee")
