@@ -21,6 +21,13 @@ class LanguageSwitchMiddleware:
 
     def __call__(self, request):
         lang = request.GET.get("lang")
+        if "lang" in request.GET:
+            # The switch is no input of the page: its form and filters read the query without it
+            # (a search page answering 400 to ``?gtin=…&lang=en`` would lose what was typed).
+            query = request.GET.copy()
+            query.pop("lang")
+            request.GET = query
+        request.language_urls = self._switch_urls(request)
         if lang not in self.codes:
             return self.get_response(request)
         request.COOKIES[settings.LANGUAGE_COOKIE_NAME] = lang
@@ -30,6 +37,17 @@ class LanguageSwitchMiddleware:
             settings.LANGUAGE_COOKIE_NAME, lang, max_age=365 * 24 * 3600, samesite="Lax"
         )
         return response
+
+    def _switch_urls(self, request) -> dict[str, str]:
+        """The page's own address in each language, the rest of its query kept (what the
+        language switch links to): ``{"en": "?gtin=…&lang=en", "zh_hans": …}`` (keys a
+        template can name)."""
+        urls = {}
+        for code in self.codes:
+            query = request.GET.copy()
+            query["lang"] = code
+            urls[code.replace("-", "_")] = "?" + query.urlencode()
+        return urls
 
 
 class RefuseNulMiddleware:

@@ -24,6 +24,7 @@ from rest_framework import exceptions
 from core.models import organization_of
 from core.rulebook import rule
 
+from . import takeover
 from .choices import RESPONDENT_TRANSITIONS, TRANSITIONS
 from .models import Complaint
 
@@ -41,14 +42,18 @@ def handling_level(complaint: Complaint) -> str:
 
 
 def is_handler(user, complaint: Complaint) -> bool:
-    """The regulator of the handling level at the handling place: the only one who acts on the
-    complaint and sees the complainant's contact details."""
+    """The regulator of the handling level at the handling place, or the city above it once it
+    took the escalated complaint over (``escalation``): the only one who acts on the complaint
+    and sees the complainant's contact details."""
     org = organization_of(user)
-    return bool(
-        org
-        and org.is_regulator
-        and org.level == handling_level(complaint)
+    if not (org and org.is_regulator):
+        return False
+    if complaint.escalated and takeover.city_handles(org, complaint):
+        return True
+    return (
+        org.level == handling_level(complaint)
         and org.region_code == complaint.region_code
+        and not (complaint.escalated and takeover.taken_over(complaint))
     )
 
 

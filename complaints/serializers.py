@@ -485,6 +485,10 @@ class ComplaintAgreeMediationSerializer(serializers.Serializer):
     answer = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
 
 
+class ComplaintUrgeSerializer(ComplaintReasonSerializer):
+    due_at = serializers.DateTimeField()
+
+
 class ComplaintReplySerializer(serializers.Serializer):
     reply = serializers.CharField(max_length=4000)
 

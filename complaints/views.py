@@ -22,7 +22,7 @@ from api.permissions import IsMember
 from api.viewsets import ScopedViewSetMixin
 from incidents.models import Incident
 
-from . import policy, report_services, risk, services
+from . import escalation, policy, report_services, risk, services
 from . import report_serializers as rs
 from . import serializers as s
 from .models import Complaint, ConsumerWarning, RiskSignal
@@ -305,6 +305,40 @@ class ComplaintViewSet(
     @action(detail=True, methods=["post"])
     def convert(self, request, pk=None):
         return self._act(request, pk, s.ComplaintConvertSerializer, services.complaint_convert)
+
+    def _escalate(self, request, pk, serializer_class, service):
+        complaint = self.get_object()
+        escalation.escalation_require_actor(
+            complaint=complaint, actor=request.user, action=self.action.replace("_", "-")
+        )
+        data = serializer_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        complaint = service(complaint_id=int(pk), actor=request.user, **data.validated_data)
+        return Response(
+            s.ComplaintSerializer(complaint, context=self.get_serializer_context()).data
+        )
+
+    @extend_schema(request=s.ComplaintReasonSerializer, responses=s.ComplaintSerializer)
+    @action(detail=True, methods=["post"], url_path="take-over", url_name="take-over")
+    def take_over(self, request, pk=None):
+        """The city takes over a complaint escalated to it (SAMR Order 20 Art. 12)."""
+        return self._escalate(
+            request, pk, s.ComplaintReasonSerializer, escalation.complaint_take_over
+        )
+
+    @extend_schema(request=s.ComplaintUrgeSerializer, responses=s.ComplaintSerializer)
+    @action(detail=True, methods=["post"])
+    def urge(self, request, pk=None):
+        """The city urges the county to act on an escalated complaint by a deadline."""
+        return self._escalate(request, pk, s.ComplaintUrgeSerializer, escalation.complaint_urge)
+
+    @extend_schema(request=s.ComplaintRequiredReasonSerializer, responses=s.ComplaintSerializer)
+    @action(detail=True, methods=["post"], url_path="hand-back", url_name="hand-back")
+    def hand_back(self, request, pk=None):
+        """The city hands a complaint it took over back to the county, with a reason."""
+        return self._escalate(
+            request, pk, s.ComplaintRequiredReasonSerializer, escalation.complaint_hand_back
+        )
 
     @extend_schema(request=rs.ComplaintToReportSerializer, responses={201: rs.ReportSerializer})
     @action(detail=True, methods=["post"], url_path="to-report", url_name="to-report")

@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("trace.consumer.public_urls")),
     path("", include("recalls.public_urls")),
     path("api/v1/", include("complaints.urls")),
+    path("api/v1/", include("workbench.api")),
     path("", include("complaints.page_urls")),
     path("", include("credit.public_urls")),
     path("workbench/", include("workbench.urls")),

@@ -259,6 +259,12 @@ class RequiredReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5000)
 
 
+class UrgeSerializer(ReasonSerializer):
+    due_at = serializers.DateTimeField(
+        help_text=_("The deadline by which the handling level is to act.")
+    )
+
+
 class GradeSerializer(RequiredReasonSerializer):
     grade = serializers.ChoiceField(choices=Grade.choices)
 

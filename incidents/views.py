@@ -13,8 +13,8 @@ from api.permissions import IsMember, organization_of
 from api.viewsets import ScopedViewSetMixin
 from core.models import Organization
 
+from . import escalation, services
 from . import serializers as s
-from . import services
 from .attachments import incident_attach
 from .choices import OPEN_STATUSES, Grade, Status
 from .filters import IncidentFilterSet
@@ -202,6 +202,37 @@ class IncidentViewSet(
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         return self._act(request, pk, s.ReasonSerializer, services.incident_acknowledge)
+
+    def _escalate(self, request, pk, serializer_class, service):
+        incident = self.get_object()
+        action_name = self.action.replace("_", "-")
+        escalation.escalation_require_actor(
+            incident=incident, actor=request.user, action=action_name
+        )
+        data = serializer_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident = service(incident_id=int(pk), actor=request.user, **data.validated_data)
+        return self._respond(incident)
+
+    @extend_schema(request=s.ReasonSerializer, responses=s.IncidentSerializer)
+    @action(detail=True, methods=["post"], url_path="take-over", url_name="take-over")
+    def take_over(self, request, pk=None):
+        """The level holding the incident, above the level handling it, takes the case over."""
+        return self._escalate(request, pk, s.ReasonSerializer, escalation.incident_take_over)
+
+    @extend_schema(request=s.UrgeSerializer, responses=s.IncidentSerializer)
+    @action(detail=True, methods=["post"])
+    def urge(self, request, pk=None):
+        """The level holding the incident urges the handling level to act by a deadline."""
+        return self._escalate(request, pk, s.UrgeSerializer, escalation.incident_urge)
+
+    @extend_schema(request=s.RequiredReasonSerializer, responses=s.IncidentSerializer)
+    @action(detail=True, methods=["post"], url_path="hand-back", url_name="hand-back")
+    def hand_back(self, request, pk=None):
+        """The level that took the case over hands it back, with a reason."""
+        return self._escalate(
+            request, pk, s.RequiredReasonSerializer, escalation.incident_hand_back
+        )
 
     @extend_schema(responses=s.TimelineSerializer(many=True))
     @action(detail=True, methods=["get"])

@@ -236,6 +236,18 @@ POST   /api/v1/incidents/{id}/supplement/                   B            401   4
 POST   /api/v1/incidents/{id}/acknowledge/                  A            401   403  404   404   404  200   404   404  404  404  404
 POST   /api/v1/incidents/{id}/acknowledge/                  A^           401   403  403   404   404  403   404   404  200  404  404
 POST   /api/v1/incidents/{id}/acknowledge/                  B            401   404  404   403   404  404   200   404  404  404  404
+# escalation (incidents/escalation.py): the level holding the incident above the handling level
+# takes it over ({} needs no reason: 200) or urges the handling level ({} has no deadline: 400);
+# only a level that took it over hands it back (403 otherwise). A is still at its county.
+POST   /api/v1/incidents/{id}/take-over/                    A            401   403  404   404   404  403   404   404  404  404  404
+POST   /api/v1/incidents/{id}/take-over/                    A^           401   403  403   404   404  403   404   404  200  404  404
+POST   /api/v1/incidents/{id}/take-over/                    B            401   404  404   403   404  404   403   404  404  404  404
+POST   /api/v1/incidents/{id}/urge/                         A            401   403  404   404   404  403   404   404  404  404  404
+POST   /api/v1/incidents/{id}/urge/                         A^           401   403  403   404   404  403   404   404  400  404  404
+POST   /api/v1/incidents/{id}/urge/                         B            401   404  404   403   404  404   403   404  404  404  404
+POST   /api/v1/incidents/{id}/hand-back/                    A            401   403  404   404   404  403   404   404  404  404  404
+POST   /api/v1/incidents/{id}/hand-back/                    A^           401   403  403   404   404  403   404   404  403  404  404
+POST   /api/v1/incidents/{id}/hand-back/                    B            401   404  404   403   404  404   403   404  404  404  404
 # issue 19: A@ is A's report of harm in Wuzhong, Suzhou (320506): the Suzhou county handles it,
 # A's own county sees it as the enterprise's regulator (it does not handle it: 403 on accept);
 # A! is an incident A's county opened against A: A sees it at once and answers it (answer: the
@@ -395,6 +407,11 @@ POST   /api/v1/enterprise/complaints/{id}/answer/           A~           401   4
 POST   /api/v1/enterprise/complaints/{id}/agree-mediation/  A~           401   200  404   404   404  404   404   404  404  404  404
 POST   /api/v1/enterprise/complaints/{id}/refuse-mediation/ A~           401   200  404   404   404  404   404   404  404  404  404
 POST   /api/v1/enterprise/complaints/{id}/agree-mediation/  A            401   404  404   404   404  404   404   404  404  404  404
+# the city acts on a complaint escalated to it (complaints/escalation.py); A is not escalated: 403
+POST   /api/v1/complaints/{id}/take-over/                   A            401   404  404   404   404  403   404   404  403  403  403
+POST   /api/v1/complaints/{id}/take-over/                   B            401   404  404   404   404  404   403   404  404  404  403
+POST   /api/v1/complaints/{id}/urge/                        A            401   404  404   404   404  403   404   404  403  403  403
+POST   /api/v1/complaints/{id}/hand-back/                   A            401   404  404   404   404  403   404   404  403  403  403
 # --- reports (举报, issue 22): anyone reports (rate-limited per client like complaints, counted
 # apart) and reads the stage by tracking code; regulators of the place read reports, only the
 # county of the place acts; enterprises never see a report (SAMR Order 20 Art. 33).
@@ -458,6 +475,8 @@ GET    /admin/                                              - html       302   3
 GET    /admin/login/                                        - html       200   200  200   200   200  200   200   200  200  200  200
 GET    /admin/trace/batch/                                  - html       302   302  302   302   302  302   302   302  302  302  302
 GET    /admin/trace/event/                                  - html       302   302  302   302   302  302   302   302  302  302  302
+# --- the dashboard's figures for regulators' own systems (workbench/api.py): regulators only
+GET    /api/v1/dashboard/                                   -            401   403  403   403   403  200   200   200  200  200  200
 # --- the workbench (pages for signed-in people; anonymous goes to the sign-in page)
 GET    /workbench/                                          - html       302   200  200   200   200  200   200   200  200  200  200
 # --- workbench: incident, complaint and recall pages
@@ -473,6 +492,9 @@ POST   /workbench/incidents/{id}/do/accept/                 A html       302   3
 POST   /workbench/incidents/{id}/do/accept/                 B html       302   404  404   302   404  404   302   404  404  404  404
 POST   /workbench/incidents/{id}/do/report-up/              A^ html      302   302  302   404   404  302   404   404  302  404  404
 POST   /workbench/incidents/{id}/do/supplement/             A html       302   302  404   404   404  302   404   404  404  404  404
+POST   /workbench/incidents/{id}/do/take-over/              A^ html      302   302  302   404   404  302   404   404  302  404  404
+POST   /workbench/incidents/{id}/do/urge/                   A^ html      302   302  302   404   404  302   404   404  302  404  404
+POST   /workbench/incidents/{id}/do/hand-back/              A^ html      302   302  302   404   404  302   404   404  302  404  404
 GET    /workbench/incidents/{id}/                           A@ html      302   200  404   404   404  200   404   200  404  404  404
 GET    /workbench/incidents/{id}/                           A! html      302   200  404   404   404  200   404   404  404  404  404
 POST   /workbench/incidents/{id}/do/answer/                 A! html      302   302  404   404   404  302   404   404  404  404  404
@@ -482,6 +504,7 @@ GET    /workbench/complaints/{id}/                          A html       302   4
 GET    /workbench/complaints/{id}/                          B html       302   404  404   404   404  404   200   404  404  404  200
 POST   /workbench/complaints/{id}/do/accept/                A html       302   404  404   404   404  302   404   404  302  302  302
 POST   /workbench/complaints/{id}/do/decline/               A html       302   404  404   404   404  302   404   404  302  302  302
+POST   /workbench/complaints/{id}/do/take-over/             A html       302   404  404   404   404  302   404   404  302  302  302
 GET    /workbench/signals/{id}/                             A html       302   200  404   404   404  200   404   404  200  200  200
 GET    /workbench/signals/{id}/                             B html       302   404  404   200   404  404   200   404  404  404  200
 POST   /workbench/signals/{id}/do/confirm/                  A html       302   302  404   404   404  302   404   404  302  302  302
@@ -505,6 +528,10 @@ GET    /workbench/lots/{batch_id}/                          A html       302   2
 GET    /workbench/lots/{batch_id}/                          A* html      302   200  404   404   404  403   403   403  403  403  403
 GET    /workbench/lots/{batch_id}/                          B html       302   404  404   200   404  403   403   403  403  403  403
 GET    /workbench/lots/{batch_id}/trace/                    A html       302   200  200   404   404  200   404   404  200  200  200
+GET    /workbench/lots/{batch_id}/labels/                   A html       302   200  200   404   404  200   404   404  200  200  200
+GET    /workbench/lots/{batch_id}/qr.svg                    A html       302   200  200   404   404  200   404   404  200  200  200
+GET    /workbench/incidents/{id}/attachments/{attachment_id}/ A^ html    302   200  200   404   404  200   404   404  200  404  404
+GET    /workbench/complaints/{id}/photos/{photo_id}/        A html       302   404  404   404   404  404   404   404  404  404  404
 POST   /workbench/lots/{batch_id}/ship/                     A html       302   400  400   404   404  403   403   403  403  403  403
 POST   /workbench/lots/{batch_id}/ship/                     B html       302   404  404   400   404  403   403   403  403  403  403
 POST   /workbench/lots/{batch_id}/hold/                     A* html      302   400  404   404   404  403   403   403  403  403  403

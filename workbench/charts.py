@@ -9,6 +9,8 @@ table; the SVG carries a ``<title>`` for screen readers and nothing interactive.
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
@@ -39,6 +41,11 @@ def _nice_max(value: float) -> float:
         if value <= step * magnitude:
             return step * magnitude
     return 10 * magnitude
+
+
+def _text_width(text: str) -> float:
+    """About how wide ``text`` is at the charts' 12 px: wide (CJK) characters 12 px, others 7."""
+    return sum(12.0 if unicodedata.east_asian_width(ch) in ("W", "F") else 7.0 for ch in text)
 
 
 def _fmt(value: float) -> str:
@@ -112,7 +119,10 @@ def bar_chart(
         )
     slot = plot_w / max(len(categories), 1)
     bar_w = slot * 0.7
-    label_every = max(1, round(len(categories) / 12))
+    # Every n-th label, n as small as lets the widest label fit its slots without touching
+    # the next (12 px text: about 7 px a Latin character or digit, 12 px a Chinese one).
+    widest = max((_text_width(str(c)) for c in categories), default=0) + 8
+    label_every = max(1, math.ceil(widest / slot))
     for i, category in enumerate(categories):
         x0 = left + slot * i + (slot - bar_w) / 2
         base = top + plot_h

@@ -17,12 +17,12 @@ from decimal import Decimal
 from trace.core.choices import ProductCategory
 from trace.core.labels import region_name
 from trace.exports import safe_cell, sheet_title
-from trace.models import Batch, ScanLog
+from trace.models import Batch, Product, ScanLog
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef
 from django.db.models.functions import TruncMonth, TruncWeek
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
@@ -35,6 +35,7 @@ from recalls.models import Recall
 from recalls.selectors import report_figures, target_percent
 
 from . import charts
+from .views.records.common import GRADE_NAMES
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,20 @@ class Figure:
     def header(self) -> list[str]:
         return [str(title) for _key, title in self.columns]
 
+    def _shown(self) -> list[int]:
+        """The columns a page shows: not a code column that has its label beside it (the code
+        is for machines: the CSV, the XLSX and the API keep it)."""
+        keys = {key for key, _title in self.columns}
+        return [i for i, (key, _t) in enumerate(self.columns) if f"{key}_label" not in keys]
+
+    @property
+    def shown_columns(self) -> list[tuple[str, str]]:
+        return [self.columns[i] for i in self._shown()]
+
+    def shown_cells(self) -> list[list]:
+        shown = self._shown()
+        return [[row[i] for i in shown] for row in self.cells()]
+
     def cells(self) -> list[list]:
         """The table's values: numbers stay numbers, labels (lazy translations) become text."""
         return [[_cell(row[key]) for key, _title in self.columns] for row in self.rows]
@@ -117,6 +132,24 @@ def _local_date(value) -> date:
 
 
 GRADE_COLORS = {"I": "#82071e", "II": "#cf222e", "III": "#bf8700", "IV": "#0b5cad"}
+
+
+def grade_name(code: str) -> str:
+    """``II · serious``: the grade and its name in the page's language (the model's labels
+    carry the Chinese term in brackets, which an English table must not)."""
+    return f"{code} · {GRADE_NAMES[code]}" if code in GRADE_NAMES else code
+
+
+def product_names(names: list[str]) -> str:
+    """A recall's product names (as recorded) in the reader's language: the English name of
+    the product so named when there is one, joined as the language joins a list."""
+    names = list(names or [])
+    if translation.get_language() != "en":
+        return "、".join(names)
+    english = dict(
+        Product.objects.filter(name__in=names).exclude(name_en="").values_list("name", "name_en")
+    )
+    return ", ".join(english.get(n, n) for n in names)
 
 
 def grade_short(code: str) -> str:
@@ -156,7 +189,7 @@ def incidents_figure(user, period: Period) -> Figure:
         {
             "month": month,
             "grade": grade,
-            "grade_label": Grade(grade).label,
+            "grade_label": grade_name(grade),
             "status": status,
             "status_label": Status(status).label,
             "count": n,
@@ -445,7 +478,7 @@ def recall_rows(recalls) -> list[dict]:
         rows.append(
             {
                 "number": recall.number,
-                "products": "、".join(recall.product_names or []),
+                "products": product_names(recall.product_names),
                 "recall_class": recall.recall_class,
                 "status": recall.status,
                 "status_label": RecallStatus(recall.status).label,

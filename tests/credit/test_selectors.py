@@ -1,6 +1,7 @@
 """The credit record counts what the handling regulator concluded, and every reason of the class
 cites its article or names the local setting (Hangzhou Art. 23, Xinjiang Art. 32)."""
 
+from datetime import timedelta
 from decimal import Decimal
 from trace.core import services as trace_services
 
@@ -110,6 +111,9 @@ def test_a_voluntary_recall_never_lowers_the_class_order_503_art9(world):
         hazard="可能致病",
         notice_title="酸奶召回",
         notice_text="请停止食用。",
+        consumer_action="请立即停止食用，退回购买处。",
+        contact="客服电话 400-800-0000",
+        planned_end=timezone.now() + timedelta(days=60),
         remedies=["refund", "replacement"],
     )
     recall_services.recall_edit_scope(recall=recall, actor=a, edits=[], confirm=True)

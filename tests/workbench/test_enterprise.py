@@ -67,7 +67,7 @@ def test_the_lots_page_lists_its_products_and_what_it_holds(client, demo):
     yogurt = _yogurt("01")
     assert "彭城原味酸奶 200g" in page
     assert f'href="/workbench/lots/{yogurt.pk}/"' in page
-    assert f"/api/v1/batches/{yogurt.pk}/labels/" in page
+    assert f'href="/workbench/lots/{yogurt.pk}/labels/"' in page
     held = Custody.objects.get(organization=demo["producer"].membership.organization, batch=yogurt)
     assert format(held.quantity.normalize(), "f") in page
     # The ranch's raw milk was shipped to the dairy: seen, but not among "made by us".

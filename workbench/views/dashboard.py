@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from api.exceptions import PROBLEM_BASE, PROBLEM_CONTENT_TYPE
 from api.parsing import validate_day_in_range
@@ -22,10 +22,10 @@ class PeriodForm(forms.Form):
     """The date range filter: both days included, at most ``DASHBOARD_MAX_DAYS`` long."""
 
     date_from = forms.DateField(
-        label=gettext_lazy("From"), required=False, validators=[validate_day_in_range]
+        label=pgettext_lazy("period", "From"), required=False, validators=[validate_day_in_range]
     )
     date_to = forms.DateField(
-        label=gettext_lazy("To"), required=False, validators=[validate_day_in_range]
+        label=pgettext_lazy("period", "To"), required=False, validators=[validate_day_in_range]
     )
 
     def clean(self):

@@ -22,9 +22,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from complaints import escalation as complaint_escalation
 from complaints import services as complaint_services
 from complaints.choices import ComplaintStatus, SignalStatus
 from complaints.models import Complaint, RiskSignal
+from incidents import escalation
 from incidents.choices import Level
 from incidents.models import Incident
 from recalls import services as recall_services
@@ -110,6 +112,8 @@ def _regulator_incidents(user, org, now, horizon) -> list[Item]:
         "acknowledge": _("to acknowledge"),
         "report-up": _("to pass up"),
     }
+    rows = list(rows)
+    owed = incident_pages.overdue_owed_many(rows)
     items = []
     for incident in rows:
         offered = incident_pages.offered_actions(incident, user)
@@ -121,7 +125,11 @@ def _regulator_incidents(user, org, now, horizon) -> list[Item]:
         if "report-up" in offered and incident.escalation_due_at is None and not late:
             wanted.remove(str(wanted_text["report-up"]))  # at the level required: may, need not
             offered.remove("report-up")
-        dues_ = incident_pages.incident_dues(incident, org, now)
+        if "take-over" in offered and incident.is_overdue:
+            wanted.append(_("escalated to you: take over or urge the handling level"))
+        if escalation.open_urge(incident, org) is not None:
+            wanted.append(_("urged by the level above"))
+        dues_ = incident_pages.incident_dues(incident, org, now, owed[incident.pk])
         if not wanted and not _soon(dues_, horizon):
             continue
         items.append(
@@ -158,15 +166,21 @@ def _regulator_complaints(user, org, now, horizon) -> list[Item]:
         handler = complaint_services.is_handler(user, complaint)
         if not handler and not (complaint.escalated and org.level == Level.CITY):
             continue
-        dues_ = complaint_pages.complaint_dues(complaint, now)
+        dues_ = complaint_pages.complaint_dues(complaint, now, org)
+        escalated = complaint_escalation.escalation_actions_for(complaint=complaint, actor=user)
+        overdue_here = (
+            [_("overdue at the county: take over or urge it")]
+            if "take-over" in escalated
+            else [_("overdue at the county")]
+        )
+        urged = [_("urged by the city")] if complaint_escalation.open_urge(complaint, org) else []
         if complaint.status == ComplaintStatus.SUBMITTED:
-            wanted = (
-                [_("to decide (accept or decline)")] if handler else [_("overdue at the county")]
-            )
+            wanted = [_("to decide (accept or decline)")] if handler else overdue_here
         else:
-            wanted = [_("mediation under way")] if handler else [_("overdue at the county")]
-            if handler and not _soon(dues_, horizon):
+            wanted = [_("mediation under way")] if handler else overdue_here
+            if handler and not urged and not _soon(dues_, horizon):
                 continue
+        wanted += urged
         product = complaint.batch.product
         items.append(
             Item(
@@ -225,6 +239,48 @@ def _recall_item(recall: Recall, user, org, now, horizon, wanted: list[str]) -> 
     )
 
 
+def _silent_consignees(org, now) -> list[Item]:
+    """Consignees of an active recall that stayed silent through every reminder: for the
+    regulator who must chase them, the lowest level competent for the consignee's place
+    (``recall_services.competent_regulators``)."""
+    prefix = org.jurisdiction_prefix
+    rows = RecallNotice.objects.filter(
+        included=True,
+        escalated_at__isnull=False,
+        acknowledged_at__isnull=True,
+        recall__status=RecallStatus.ACTIVE,
+    ).select_related("recall", "organization")
+    if prefix:
+        rows = rows.filter(organization__region_code__startswith=prefix)
+    chaser: dict[str, int | None] = {}
+    items = []
+    for notice in rows.order_by("escalated_at", "id")[:200]:
+        region = notice.organization.region_code
+        if region not in chaser:
+            competent = recall_services.competent_regulators(region)
+            lowest = max(competent, key=lambda r: len(r.jurisdiction_prefix), default=None)
+            chaser[region] = lowest.pk if lowest else None
+        if chaser[region] != org.pk:
+            continue
+        items.append(
+            Item(
+                kind="notice",
+                pk=notice.pk,
+                title=_("%(org)s has not answered recall %(number)s")
+                % {"org": display_name(notice.organization), "number": notice.recall.number},
+                url=reverse("workbench:recall", args=[notice.recall_id]),
+                wanted=[_("chase the silent consignee")],
+                dues=[due(notice.escalated_at, _("acknowledgement"), now, overdue=True)],
+                facts=[
+                    _("reminded %(n)s times") % {"n": notice.reminders_sent},
+                    notice.recall.notice_title,
+                ],
+                since=notice.escalated_at,
+            )
+        )
+    return items
+
+
 def _regulator_recalls(user, org, now, horizon) -> list[Item]:
     rows = (
         Recall.objects.visible_to(user)
@@ -258,11 +314,13 @@ def _regulator_recalls(user, org, now, horizon) -> list[Item]:
 
 
 def _enterprise_incidents(user, org, now) -> list[Item]:
-    rows = Incident.objects.visible_to(user).open().filter(reporter=org)
+    rows = list(Incident.objects.visible_to(user).open().filter(reporter=org))
+    owed = incident_pages.overdue_owed_many(rows)
     items = []
     for incident in rows:
-        # Every report it owes, however far off: the reporter has nothing else to wait for.
-        dues_ = incident_pages.incident_dues(incident, org, now)
+        # Every report it owes, however far off (an overdue one until it is filed): the
+        # reporter has nothing else to wait for.
+        dues_ = incident_pages.incident_dues(incident, org, now, owed[incident.pk])
         if not dues_:
             continue
         items.append(
@@ -340,6 +398,7 @@ def collect(request: HttpRequest) -> list[Item]:
             + _regulator_complaints(user, org, now, horizon)
             + _signals(user, org)
             + _regulator_recalls(user, org, now, horizon)
+            + _silent_consignees(org, now)
         )
     else:
         items = (

@@ -22,6 +22,7 @@ from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from api.parsing import query_id
@@ -244,7 +245,6 @@ def _lot_page(request: HttpRequest, batch: Batch, *, bound=None, status: int = 2
     trace = _trace(request, batch)
     owner = batch.product_id is not None and batch.product.owner_id == org.pk
     row = _lot_row(batch)
-    api = f"/api/v1/batches/{batch.pk}"
     return render(
         request,
         "workbench/enterprise/lot.html",
@@ -265,8 +265,8 @@ def _lot_page(request: HttpRequest, batch: Batch, *, bound=None, status: int = 2
             "owner": owner,
             "can_write": can_write(request.user),
             "links": {
-                "labels": f"{api}/labels/",
-                "qr": f"{api}/qr.svg",
+                "labels": reverse("workbench:lot-labels", args=[batch.pk]),
+                "qr": reverse("workbench:lot-qr", args=[batch.pk]),
             },
         },
         status=status,

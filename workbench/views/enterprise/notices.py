@@ -6,6 +6,8 @@ raised on its products."""
 
 from __future__ import annotations
 
+from trace.core.labels import unit_label
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +18,7 @@ from complaints.models import RiskSignal
 from incidents.choices import Source
 from incidents.models import Incident
 from recalls import services
-from recalls.models import Recall, RecallNotice
+from recalls.models import Recall, RecallBatch, RecallHolding, RecallNotice
 from recalls.serializers import AckInput
 
 from ...access import enterprise_page, refused
@@ -128,9 +130,42 @@ def notice_ack(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "workbench/enterprise/notice_ack.html",
-        {"row": _notice_row(notice), "form": form, "can_write": can_write(request.user)},
+        {
+            "row": _notice_row(notice),
+            "lots": _lots_received(notice),
+            "form": form,
+            "can_write": can_write(request.user),
+        },
         status=status,
     )
+
+
+def _lots_received(notice: RecallNotice) -> list[dict]:
+    """The lots of the recall's scope this consignee received: product, GTIN, lot, how much it
+    received and how much the trace says it still holds."""
+    included = RecallBatch.objects.filter(recall_id=notice.recall_id, included=True).values(
+        "batch_id"
+    )
+    holdings = (
+        RecallHolding.objects.filter(
+            recall_id=notice.recall_id,
+            organization_id=notice.organization_id,
+            batch_id__in=included,
+        )
+        .select_related("batch__product")
+        .order_by("batch__gtin", "batch__lot")
+    )
+    return [
+        {
+            "product": local_name(h.batch.product) if h.batch.product_id else "",
+            "gtin": h.batch.gtin,
+            "lot": h.batch.lot,
+            "received": number(h.received),
+            "held": number(h.held),
+            "unit": unit_label(h.batch.unit),
+        }
+        for h in holdings
+    ]
 
 
 @enterprise_page

@@ -45,6 +45,17 @@ def own_lots(request: HttpRequest):
 
 
 def _initial_lots(request: HttpRequest) -> dict:
+    """``?batch=<id>`` (a lot's page) or ``?incident=<id>`` (an incident's page): the form starts
+    with that lot, or with the incident linked and the producer's own lots it names."""
+    incident = query_id(request.GET, "incident")
+    if incident is not None:
+        found = Incident.objects.visible_to(request.user).filter(pk=incident).first()
+        if found is not None:
+            named = own_lots(request).filter(incident_links__incident=found)
+            return {
+                "batches": list(named.values_list("pk", flat=True)),
+                "linked_incidents": [found.pk],
+            }
     batch = query_id(request.GET, "batch")
     if batch is not None and own_lots(request).filter(pk=batch).exists():
         return {"batches": [batch]}

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from complaints import escalation, services
 from complaints import serializers as s
-from complaints import services
 from complaints.choices import (
     OPEN_COMPLAINT_STATUSES,
     SIGNAL_TRANSITIONS,
@@ -45,7 +45,7 @@ from .common import (
 )
 
 
-def complaint_dues(complaint: Complaint, now) -> list:
+def complaint_dues(complaint: Complaint, now, org=None) -> list:
     """The decision deadline (SAMR Order 20 Art. 14) or the mediation deadline (the rulebook's
     ``complaint.mediation_days`` in force on the complaint's date)."""
     if complaint.status not in OPEN_COMPLAINT_STATUSES:
@@ -58,7 +58,9 @@ def complaint_dues(complaint: Complaint, now) -> list:
         else complaint.close_due_at
     )
     what = _("decision") if complaint.status == ComplaintStatus.SUBMITTED else _("mediation ends")
-    return dues(due(deadline, what, now, overdue=complaint.is_overdue))
+    urge = escalation.open_urge(complaint, org) if org is not None else None
+    urged = due(urge["due_at"], _("act as urged"), now) if urge and urge["due_at"] else None
+    return dues(due(deadline, what, now, overdue=complaint.is_overdue), urged)
 
 
 def _specs() -> dict[str, tuple[Action, type, object, dict]]:
@@ -210,6 +212,33 @@ def _specs() -> dict[str, tuple[Action, type, object, dict]]:
             services.complaint_merge,
             {"into": "into_id"},
         ),
+        "take-over": (
+            Action(
+                "take-over",
+                _("Take the complaint over"),
+                (reason_field(),),
+                confirm=_("Take this complaint over? The city will handle it from now on."),
+            ),
+            s.ComplaintReasonSerializer,
+            escalation.complaint_take_over,
+            {},
+        ),
+        "urge": (
+            Action(
+                "urge",
+                _("Urge the county"),
+                (ActionField("due_at", _("Act by"), "datetime", True), reason_field()),
+            ),
+            s.ComplaintUrgeSerializer,
+            escalation.complaint_urge,
+            {},
+        ),
+        "hand-back": (
+            Action("hand-back", _("Hand the complaint back"), (reason_field(True),)),
+            s.ComplaintRequiredReasonSerializer,
+            escalation.complaint_hand_back,
+            {},
+        ),
         "convert": (
             Action(
                 "convert",
@@ -224,12 +253,20 @@ def _specs() -> dict[str, tuple[Action, type, object, dict]]:
 
 
 def complaint_actions(complaint: Complaint, user) -> list[Action]:
-    """The transition table's actions from the current status, for the handling county only
-    (``services.is_handler``, the rule the services and the API apply)."""
-    if not services.is_handler(user, complaint):
-        return []
+    """The transition table's actions from the current status, for the handler only
+    (``complaints.policy.is_handler``, the rule the services and the API apply), and the
+    escalation actions of the city above (``complaints.escalation``)."""
     specs = _specs()
-    names = [name for name in allowed_actions(complaint.status) if name in specs]
+    names = (
+        [name for name in allowed_actions(complaint.status) if name in specs]
+        if services.is_handler(user, complaint)
+        else []
+    )
+    names += [
+        name
+        for name in escalation.escalation_actions_for(complaint=complaint, actor=user)
+        if name in specs
+    ]
     paused = complaint.paused_at is not None
     skip = {"pause" if paused else "resume"}
     if complaint.parties_notice_due_at is None or complaint.parties_notified_at is not None:
@@ -263,6 +300,9 @@ COMPLAINT_LABELS = {
     "withdrawn": gettext_lazy("Withdrawn by the complainant"),
     "parties_notified": gettext_lazy("Both parties told"),
     "to_report": gettext_lazy("Turned into a report"),
+    "taken_over": gettext_lazy("Taken over by the city"),
+    "urged": gettext_lazy("Urged to act"),
+    "handed_back": gettext_lazy("Handed back to the county"),
 }
 
 
@@ -327,7 +367,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
                     "product": display_name(c.batch.product)
                     if c.batch.product_id
                     else c.batch.gtin,
-                    "dues": complaint_dues(c, now),
+                    "dues": complaint_dues(c, now, request.organization),
                 }
                 for c in page
             ],
@@ -352,7 +392,7 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "complaint": complaint,
             "handler": handler,
             "contact": decrypt_contact(complaint.contact_encrypted) if handler else None,
-            "dues": complaint_dues(complaint, timezone.now()),
+            "dues": complaint_dues(complaint, timezone.now(), request.organization),
             "batches": batch_rows([complaint.batch], request.user),
             "photos": complaint.photos.order_by("id"),
             "timeline": timeline_rows(timeline, describe_complaint),
@@ -429,6 +469,60 @@ SIGNAL_LABELS = {
 }
 
 
+EVIDENCE_LABELS = {
+    "rule": gettext_lazy("Rule"),
+    "lot": gettext_lazy("Lot"),
+    "gtin": "GTIN",
+    "batch": gettext_lazy("Lot record"),
+    "product": gettext_lazy("Product record"),
+    "product_name": gettext_lazy("Product"),
+    "casualties": gettext_lazy("People hurt"),
+    "incident_casualties": gettext_lazy("People hurt (incidents)"),
+    "injury_complaints": gettext_lazy("Injury complaints"),
+    "incidents": gettext_lazy("Incidents"),
+    "window_days": gettext_lazy("Window (days)"),
+    "threshold": gettext_lazy("Threshold"),
+    "scans": gettext_lazy("Scans"),
+    "since": gettext_lazy("Since"),
+    "units": gettext_lazy("Units"),
+    "ratio": gettext_lazy("Ratio to the usual rate"),
+    "multiple": gettext_lazy("Multiple that raises a signal"),
+    "factor": gettext_lazy("Factor"),
+    "this_week": gettext_lazy("This week"),
+    "trailing_weeks": gettext_lazy("Weeks averaged"),
+    "trailing_weekly_average": gettext_lazy("Weekly average before"),
+    "region": gettext_lazy("Region"),
+    "shipped_to": gettext_lazy("Shipped to"),
+    "expiry_date": gettext_lazy("Expiry date"),
+    "gtin_registered": gettext_lazy("GTIN registered"),
+    "status_changed_at": gettext_lazy("Status changed at"),
+    "why": gettext_lazy("Why"),
+    "signal": gettext_lazy("Signal"),
+}
+EVIDENCE_RULES = {
+    "min_per_batch": gettext_lazy("at least so many people hurt by one lot within the window"),
+    "multiple_of_trailing_average": gettext_lazy(
+        "people hurt by a product at a multiple of its usual weekly rate"
+    ),
+}
+
+
+def evidence_rows(evidence: dict) -> list[tuple[str, object]]:
+    """A signal's evidence as a person reads it: each figure under its name in the page's
+    language (not the stored key), a rule by what it says, yes/no for true/false."""
+    rows = []
+    for key, value in evidence.items():
+        label = str(EVIDENCE_LABELS.get(key, key.replace("_", " ")))
+        if key == "rule":
+            value = str(EVIDENCE_RULES.get(value, value))
+        elif isinstance(value, bool):
+            value = _("yes") if value else _("no")
+        elif isinstance(value, list | dict):
+            value = ", ".join(str(v) for v in value) if isinstance(value, list) else value
+        rows.append((label, value))
+    return rows
+
+
 def describe_signal(row) -> tuple[str, str]:
     return str(SIGNAL_LABELS.get(row.action, row.action.replace("_", " "))), ""
 
@@ -454,7 +548,12 @@ def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "producer": display_name(signal.producer),
             "batches": batch_rows(signal.batches.select_related("product"), request.user),
             "complaints": complaints,
-            "evidence": sorted((signal.evidence or {}).items()),
+            "evidence": evidence_rows(signal.evidence or {}),
+            "linked": {
+                "complaints": signal.complaints.count(),
+                "injury_complaints": signal.complaints.filter(injured=True).count(),
+                "incidents": signal.incidents.count(),
+            },
             "timeline": timeline_rows(timeline, describe_signal),
             "actions": signal_actions(signal, request.organization),
         },

@@ -3,20 +3,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from incidents import policy, services
+from incidents import escalation, policy, services
 from incidents import serializers as s
 from incidents.choices import Grade, Level, Status, TransferTarget
 from incidents.filters import IncidentFilterSet
-from incidents.models import Incident
+from incidents.models import Incident, IncidentTimeline
 
 from ...access import member_page
 from .common import (
@@ -41,8 +43,11 @@ from .common import (
 def offered_actions(incident: Incident, actor) -> list[str]:
     """The buttons to show: what the incident services' own rule lets ``actor`` do now
     (``incidents.policy.actions_for``: the transition table's actions from the current status,
-    kept to those ``policy.can`` allows). The service still decides."""
-    return policy.actions_for(actor, incident)
+    kept to those ``policy.can`` allows, and the escalation actions the level above may take).
+    The service still decides."""
+    return policy.actions_for(actor, incident) + escalation.escalation_actions_for(
+        incident=incident, actor=actor
+    )
 
 
 def _specs() -> dict[str, tuple[Action, type, object, dict]]:
@@ -170,6 +175,36 @@ def _specs() -> dict[str, tuple[Action, type, object, dict]]:
             services.incident_supplement,
             {},
         ),
+        "take-over": (
+            Action(
+                "take-over",
+                _("Take the case over"),
+                (reason_field(),),
+                confirm=_("Take this case over? Your level will handle it from now on."),
+            ),
+            s.ReasonSerializer,
+            escalation.incident_take_over,
+            {},
+        ),
+        "urge": (
+            Action(
+                "urge",
+                _("Urge the handling level"),
+                (
+                    ActionField("due_at", _("Act by"), "datetime", True),
+                    reason_field(),
+                ),
+            ),
+            s.UrgeSerializer,
+            escalation.incident_urge,
+            {},
+        ),
+        "hand-back": (
+            Action("hand-back", _("Hand the case back"), (reason_field(True),)),
+            s.RequiredReasonSerializer,
+            escalation.incident_hand_back,
+            {},
+        ),
         "answer": (
             Action(
                 "answer",
@@ -195,17 +230,72 @@ def actions_for(incident: Incident, actor) -> list[Action]:
 # --- reading -------------------------------------------------------------------------------
 
 
-def incident_dues(incident: Incident, org, now) -> list:
+def _when(value) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+_OVERDUE = ("supplement_overdue", "written_report_overdue", "investigation_overdue")
+_DONE = ("supplement", "status_changed")
+
+
+def overdue_owed_many(incidents) -> dict[int, dict[str, datetime]]:
+    """For each incident, the reports the sweep marked overdue and nobody has filed since (the
+    sweep clears a due time once it has noticed it; the duty stays): ``supplement``,
+    ``written_report`` and ``investigation``, each with the time it fell due. Two queries
+    whatever the number of incidents."""
+    ids = [i.pk for i in incidents]
+    late = set(
+        IncidentTimeline.objects.filter(incident_id__in=ids, action__in=_OVERDUE)
+        .values_list("incident_id", flat=True)
+        .distinct()
+    )
+    owed: dict[int, dict[str, datetime]] = {pk: {} for pk in ids}
+    if not late:
+        return owed
+    rows = IncidentTimeline.objects.filter(
+        incident_id__in=late, action__in=_OVERDUE + _DONE
+    ).values_list("incident_id", "action", "data")
+    for pk, action, data in rows.order_by("at", "id"):
+        data = data or {}
+        if action in _OVERDUE:
+            due_at = _when(data.get("due_at"))
+            if due_at is not None:
+                owed[pk][action.removesuffix("_overdue")] = due_at
+        elif action == "supplement":
+            owed[pk].pop("supplement", None)
+            if data.get("written_report"):
+                owed[pk].pop("written_report", None)
+        elif data.get("action") == "conclude":
+            owed[pk].pop("investigation", None)
+    return owed
+
+
+def overdue_owed(incident: Incident) -> dict[str, datetime]:
+    return overdue_owed_many([incident])[incident.pk]
+
+
+def incident_dues(incident: Incident, org, now, owed: dict | None = None) -> list:
     """The due times that concern this organization (in the capacities ``policy.roles`` gives
-    it), soonest (or latest overdue) first."""
+    it), soonest (or latest overdue) first; a report that fell due and was not filed stays
+    until it is (``owed``: this incident's ``overdue_owed_many`` entry, read here when not
+    given)."""
     if not incident.is_open:
         return []
     roles = policy.roles(org, incident)
     items = []
     if "reporter" in roles and not org.is_regulator:
+        owed = overdue_owed(incident) if owed is None else owed
         items += [
-            due(incident.supplement_due_at, _("supplementary report"), now),
-            due(incident.written_report_due_at, _("written report"), now),
+            due(
+                incident.supplement_due_at or owed.get("supplement"),
+                _("supplementary report"),
+                now,
+            ),
+            due(
+                incident.written_report_due_at or owed.get("written_report"),
+                _("written report"),
+                now,
+            ),
         ]
     if "current" in roles:
         items += [
@@ -217,8 +307,15 @@ def incident_dues(incident: Incident, org, now) -> list:
     elif "late_report" in roles:
         # escalated past this level: its own report up is still owed, late since the deadline
         items.append(due(incident.overdue_since, _("pass up"), now, overdue=True))
+    if org.is_regulator:
+        urge = escalation.open_urge(incident, org)
+        if urge is not None and urge["due_at"] is not None:
+            items.append(due(urge["due_at"], _("act as urged"), now))
     if "handling" in roles:
-        items.append(due(incident.investigation_due_at, _("investigation report"), now))
+        investigation = incident.investigation_due_at
+        if investigation is None and incident.accepted_at is not None:
+            investigation = (overdue_owed(incident) if owed is None else owed).get("investigation")
+        items.append(due(investigation, _("investigation report"), now))
         if incident.status == Status.REPORTED and incident.is_overdue and incident.overdue_since:
             items.append(due(incident.overdue_since, _("accept"), now, overdue=True))
     return dues(*items)
@@ -243,6 +340,10 @@ TIMELINE_LABELS = {
     "from_complaint": gettext_lazy("Opened from a consumer complaint"),
     "recall_opened": gettext_lazy("Recall opened"),
     "answered": gettext_lazy("Answered by the enterprise concerned"),
+    "taken_over": gettext_lazy("Taken over"),
+    "urged": gettext_lazy("Urged to act"),
+    "handed_back": gettext_lazy("Handed back"),
+    "informed": gettext_lazy("Levels informed"),
 }
 
 
@@ -259,12 +360,29 @@ def describe(row) -> tuple[str, str]:
     label = str(TIMELINE_LABELS.get(row.action, row.action.replace("_", " ")))
     if row.action == "status_changed":
         return label, arrow(_status(data.get("from")), _status(data.get("to")))
-    if row.action in ("reported_up", "escalated", "required_level_changed"):
+    if row.action in (
+        "reported_up",
+        "escalated",
+        "required_level_changed",
+        "taken_over",
+        "handed_back",
+    ):
         return label, arrow(_level(data.get("from")), _level(data.get("to")))
     if row.action in ("grade_changed", "grade_confirmed"):
         return label, arrow(data.get("from", ""), data.get("to", ""))
     if row.action in ("acknowledged", "reminder"):
         return label, _level(data.get("level"))
+    if row.action == "urged":
+        due_at = data.get("due_at")
+        when = (
+            timezone.localtime(datetime.fromisoformat(due_at)).strftime("%Y-%m-%d %H:%M")
+            if isinstance(due_at, str)
+            else ""
+        )
+        return label, _("%(level)s, by %(due)s") % {"level": _level(data.get("level")), "due": when}
+    if row.action == "informed":
+        sep = ", " if translation.get_language() == "en" else "、"
+        return label, sep.join(str(_level(v)) for v in data.get("levels", []))
     if row.action in ("reported", "opened"):
         return label, _("grade %(grade)s, level %(level)s") % {
             "grade": data.get("grade", ""),
@@ -296,12 +414,13 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     now = timezone.now()
     org = request.organization
+    owed = overdue_owed_many(page)
     items = [
         {
             "incident": i,
             "reporter": display_name(i.reporter),
             "grade": grade_text(i.grade),
-            "dues": incident_dues(i, org, now),
+            "dues": incident_dues(i, org, now, owed[i.pk]),
         }
         for i in page
     ]
@@ -364,8 +483,19 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attachments": incident.attachments.order_by("id"),
             "recalls": recalls,
             "actions": actions_for(incident, request.user),
+            "recall_url": _recall_url(incident, org, batches),
         },
     )
+
+
+def _recall_url(incident: Incident, org, batches) -> str:
+    """Where the producer of a lot the incident names starts a recall from it (the form opens
+    with the incident linked and its lots chosen); empty for anyone else or a closed case."""
+    if org.is_regulator or incident.status in (Status.REJECTED, Status.MERGED):
+        return ""
+    if not any(b.product_id and b.product.owner_id == org.pk for b in batches):
+        return ""
+    return reverse("workbench:enterprise-recall-new") + f"?incident={incident.pk}"
 
 
 @require_POST

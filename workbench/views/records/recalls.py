@@ -15,10 +15,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
-from core.models import organization_of
+from core.models import Organization, organization_of
 from recalls import law, policy, services
 from recalls import serializers as s
 from recalls.choices import Effectiveness, RecallClass, RecallStatus, RecallType, Remedy
@@ -354,6 +354,20 @@ RECALL_LABELS = {
 LATE_SWEEP = timedelta(minutes=10)
 
 
+CONSIGNEE_ACTIONS = (
+    "notice_undeliverable",
+    "consignee_reminded",
+    "consignee_escalated",
+    "consignee_acknowledged",
+    "consignee_reported",
+)
+
+
+def _organization_name(pk) -> str:
+    org = Organization.objects.filter(pk=pk).only("name", "name_en").first()
+    return display_name(org) if org else f"#{pk}"
+
+
 def describe(row) -> tuple[str, str]:
     label = str(RECALL_LABELS.get(row.action, row.action.replace("_", " ")))
     data = row.data or {}
@@ -364,17 +378,29 @@ def describe(row) -> tuple[str, str]:
             "at": timezone.localtime(swept_at).strftime("%Y-%m-%d %H:%M")
         }
     if row.action == "scope_refreshed":
+        lots = data.get("lots_added_count", 0)
+        added = data.get("consignees_added_count", 0)
         return label, _(
-            "%(lots)s lots and %(added)s consignees added, %(changed)s changed, %(removed)s "
-            "removed; units to recover %(before)s → %(after)s"
+            "%(lots)s and %(consignees)s added, %(changed)s changed, %(removed)s removed; "
+            "units to recover %(before)s → %(after)s"
         ) % {
-            "lots": data.get("lots_added_count", 0),
-            "added": data.get("consignees_added_count", 0),
+            "lots": ngettext("%(n)s lot", "%(n)s lots", lots) % {"n": lots},
+            "consignees": ngettext("%(n)s consignee", "%(n)s consignees", added) % {"n": added},
             "changed": data.get("consignees_changed_count", 0),
             "removed": data.get("consignees_removed_count", 0),
             "before": data.get("units_planned_before", ""),
             "after": data.get("units_planned", ""),
         }
+    if row.action in CONSIGNEE_ACTIONS and data.get("organization"):
+        name = _organization_name(data["organization"])
+        if row.action == "notice_undeliverable":
+            return label, _(
+                "%(org)s: nobody there can receive the notice (no member with an address); "
+                "reach it another way"
+            ) % {"org": name}
+        if row.action == "consignee_reminded" and data.get("reminder"):
+            return label, _("%(org)s, reminder %(n)s") % {"org": name, "n": data["reminder"]}
+        return label, name
     if row.action in ("progress_report_filed", "summary_report_filed") and "effectiveness" in data:
         if data["effectiveness"] is None:
             return label, _("effectiveness not applicable: no consignee")

@@ -1,0 +1,92 @@
+"""Both languages whole: every workbench page of every persona, in English (``?lang=en``) and in
+Chinese (the default), shows no text of the other language outside record data (what people
+entered: names, titles, descriptions, marked ``translate="no"``, and the choices of a form)."""
+
+import re
+from trace.models import Batch
+
+import pytest
+from django.test import Client
+
+from complaints.models import Complaint, RiskSignal
+from incidents.models import Incident
+from recalls.models import Recall
+from tests.workbench.test_records import seeded  # noqa: F401 (the fixture)
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ("county-regulator", "city-regulator", "producer", "retailer")
+LISTS = (
+    "/workbench/",
+    "/workbench/incidents/",
+    "/workbench/complaints/",
+    "/workbench/recalls/",
+    "/workbench/dashboard/",
+    "/workbench/lots/",
+    "/workbench/enterprise/notices/",
+    "/workbench/enterprise/complaints/",
+)
+# Record data the demo shows outside a translate="no" element (the enterprise's view of an
+# incident opened from a complaint names it in a list cell).
+DATA = ("酸奶疑致多人腹泻（消费者投诉）",)
+# A file format both languages name in Latin letters (the trace page's download).
+FORMATS = ("Excel",)
+
+
+def _pages() -> list[str]:
+    pages = list(LISTS)
+    pages += [f"/workbench/incidents/{pk}/" for pk in Incident.objects.values_list("pk", flat=True)]
+    pages += [
+        f"/workbench/complaints/{pk}/" for pk in Complaint.objects.values_list("pk", flat=True)
+    ]
+    pages += [f"/workbench/signals/{pk}/" for pk in RiskSignal.objects.values_list("pk", flat=True)]
+    pages += [f"/workbench/recalls/{pk}/" for pk in Recall.objects.values_list("pk", flat=True)]
+    for pk in Batch.objects.order_by("id").values_list("pk", flat=True)[:4]:
+        pages += [f"/workbench/lots/{pk}/", f"/workbench/lots/{pk}/trace/"]
+    return pages
+
+
+def _interface_text(html: str) -> str:
+    html = html.split("<main", 1)[-1].split(">", 1)[-1]  # the bar names the organization
+    html = re.sub(r"<script.*?</script>|<style.*?</style>", " ", html, flags=re.S)
+    html = re.sub(r'<(\w+)[^>]*translate="no"[^>]*>.*?</\1>', " ", html, flags=re.S)
+    html = re.sub(r"<option[^>]*>[^<]*</option>", " ", html)
+    text = re.sub(r"<[^>]+>", " ", html)
+    for data in DATA + FORMATS:
+        text = text.replace(data, " ")
+    return text
+
+
+def _rendered(seeded, lang: str):  # noqa: F811
+    for persona in PERSONAS:
+        client = Client()
+        client.force_login(seeded[persona])
+        for page in _pages():
+            response = client.get(f"{page}?lang={lang}")
+            if response.status_code == 200:
+                yield persona, page, _interface_text(response.content.decode())
+
+
+def test_english_pages_have_no_chinese_outside_record_data(seeded):  # noqa: F811
+    found = {}
+    for persona, page, text in _rendered(seeded, "en"):
+        for word in re.findall(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+", text):
+            found.setdefault(word, (persona, page))
+    assert not found, sorted(found.items())
+
+
+def test_chinese_pages_have_no_english_outside_record_data(seeded):  # noqa: F811
+    found = {}
+    for persona, page, text in _rendered(seeded, "zh-hans"):
+        for word in re.findall(r"\b[A-Za-z][A-Za-z_]{2,}\b", text):
+            if not word.isupper():  # codes (tracking, recall numbers) and grades I–IV
+                found.setdefault(word, (persona, page))
+    assert not found, sorted(found.items())
+
+
+def test_the_language_switch_keeps_the_query_and_lookup_keeps_its_form(client, seeded):  # noqa: F811
+    client.force_login(seeded["county-regulator"])
+    page = client.get("/workbench/incidents/?status=reported&lang=zh-hans").content.decode()
+    switch = re.search(r'class="wb-lang" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert "status=reported" in switch and "lang=en" in switch
+    assert client.get("/lookup/?lang=en").status_code == 200

@@ -1,0 +1,91 @@
+"""``GET /api/v1/dashboard/``: the dashboard's figures for a regulator's own systems — the same
+numbers as ``/workbench/dashboard/``, from the same selector (``stats.dashboard_figures``) over
+the same period rule (``views.dashboard.PeriodForm``)."""
+
+from __future__ import annotations
+
+from django.urls import path
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.permissions import IsMember, organization_of
+
+from . import stats
+from .views.dashboard import PeriodForm
+
+# The query's names → the form's (``date_from``/``date_to`` are accepted too, as on the page).
+_NAMES = {"from": "date_from", "to": "date_to"}
+
+
+class IsRegulator(IsMember):
+    message = gettext_lazy("These figures are for regulators.")
+
+    def has_permission(self, request, view):
+        org = organization_of(request.user)
+        return super().has_permission(request, view) and bool(org and org.is_regulator)
+
+
+def _period(params) -> stats.Period:
+    data = {form: params.get(name) or params.get(form) or "" for name, form in _NAMES.items()}
+    if not any(data.values()):
+        return stats.Period.default()
+    form = PeriodForm(data)
+    if form.is_valid():
+        return form.cleaned_data["period"]
+    back = {form_name: name for name, form_name in _NAMES.items()}
+    raise exceptions.ValidationError(
+        {
+            back.get(field, field): [
+                exceptions.ErrorDetail(e["message"], code=e["code"] or "invalid") for e in items
+            ]
+            for field, items in form.errors.get_json_data().items()
+        }
+    )
+
+
+def figures_json(user, period: stats.Period) -> dict:
+    """The figures as data: each with its columns (key, title) and rows (numbers stay numbers)."""
+    figures = stats.dashboard_figures(user, period)
+    return {
+        "from": period.start,
+        "to": period.end,
+        "figures": [
+            {
+                "key": figure.key,
+                "title": str(figure.title),
+                "note": str(figure.note),
+                "columns": [{"key": key, "title": str(title)} for key, title in figure.columns],
+                "rows": [
+                    {key: stats._cell(row[key]) for key, _title in figure.columns}
+                    for row in figure.rows
+                ],
+            }
+            for figure in figures
+        ],
+    }
+
+
+class DashboardView(APIView):
+    """The regulator's dashboard figures over its jurisdiction for a period (both days
+    included; by default the last twelve months)."""
+
+    permission_classes = [IsRegulator]
+
+    @extend_schema(
+        tags=["dashboard"],
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="first day (YYYY-MM-DD)"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="last day (YYYY-MM-DD)"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Dashboard figures (regulators)",
+    )
+    def get(self, request):
+        return Response(figures_json(request.user, _period(request.query_params)))
+
+
+urlpatterns = [path("dashboard/", DashboardView.as_view(), name="api-dashboard")]
