@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
-from api.exceptions import Conflict
+from core.errors import Conflict, StateConflict, check_transition
 from core.models import Organization, organization_of
 from core.outbox import notify_each
 from core.rulebook import Unit, rule
@@ -68,19 +68,9 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 
-class IllegalComplaintTransition(Conflict):
-    """409 naming the current state and the actions allowed from it."""
-
-    default_code = "illegal_transition"
-
-    def __init__(self, *, status: str, label: str, action: str, allowed: list[str]):
-        self.current_status = status
-        self.allowed_actions = allowed
-        super().__init__(
-            _("“%(action)s” is not allowed while it is %(status)s; allowed: %(allowed)s.")
-            % {"action": action, "status": label, "allowed": ", ".join(allowed) or "—"},
-            code="illegal_transition",
-        )
+# The state machine's refusal (409 naming the current state and the allowed actions), for
+# complaints, risk signals and (``report_services``) reports alike: ``core.errors``.
+IllegalComplaintTransition = StateConflict
 
 
 NotYourComplaint = policy.NotYourComplaint
@@ -185,15 +175,7 @@ def _check(complaint: Complaint, action: str) -> str | None:
         if action in RESPONDENT_TRANSITIONS
         else (TRANSITIONS, allowed_actions)
     )
-    sources, target = table[action]
-    if complaint.status not in sources:
-        raise IllegalComplaintTransition(
-            status=complaint.status,
-            label=complaint.get_status_display(),
-            action=action,
-            allowed=allowed(complaint.status),
-        )
-    return target
+    return check_transition(complaint, action, table, allowed=allowed)
 
 
 def _need(value: str, field: str) -> str:
@@ -1222,13 +1204,7 @@ def _lock_signal(signal_id: int, actor) -> RiskSignal:
 
 
 def _signal_step(signal: RiskSignal, action: str) -> str:
-    sources, target = SIGNAL_TRANSITIONS[action]
-    if signal.status not in sources:
-        allowed = [a for a, (src, _t) in SIGNAL_TRANSITIONS.items() if signal.status in src]
-        raise IllegalComplaintTransition(
-            status=signal.status, label=signal.get_status_display(), action=action, allowed=allowed
-        )
-    return target
+    return check_transition(signal, action, SIGNAL_TRANSITIONS)
 
 
 _signal_log = RiskSignalTimeline.record  # one row on a risk signal's timeline

@@ -55,13 +55,6 @@ class IncidentViewSet(
             .prefetch_related(Prefetch("batch_links", queryset=links))
         )
 
-    def handle_exception(self, exc):
-        response = super().handle_exception(exc)
-        if isinstance(exc, services.IllegalTransition):
-            response.data["current_status"] = exc.current_status
-            response.data["allowed_actions"] = exc.allowed_actions
-        return response
-
     def _respond(self, incident, code=status.HTTP_200_OK):
         incident = (
             self.get_queryset()

@@ -378,3 +378,28 @@ def test_api_is_the_http_layer_and_core_the_domain(graph):
         if isinstance(node, ast.ImportFrom) and node.module in http
     )
     assert core_views == []
+
+
+def test_one_state_machine_check():
+    """Incidents, complaints, reports, risk signals and recalls refuse a transition through
+    ``core.errors.check_transition`` (one 409 shape: current state, allowed actions); no app
+    words its own illegal-transition error."""
+    own = sorted(
+        str(path.relative_to(ROOT))
+        for app in APPS
+        for path in (ROOT / app).rglob("*.py")
+        if path != ROOT / "core" / "errors.py"
+        and 'code="illegal_transition"' in path.read_text(encoding="utf-8")
+    )
+    assert own == []
+    users = [
+        module
+        for module in (
+            "incidents/services/common.py",
+            "complaints/services.py",
+            "complaints/report_services.py",
+            "recalls/services/common.py",
+        )
+        if "check_transition(" in (ROOT / module).read_text(encoding="utf-8")
+    ]
+    assert len(users) == 4, users
