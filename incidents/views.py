@@ -13,7 +13,7 @@ from api.permissions import IsMember, organization_of
 from api.viewsets import ScopedViewSetMixin
 from core.models import Organization
 
-from . import escalation, services
+from . import escalation, policy, services
 from . import serializers as s
 from .attachments import incident_attach
 from .choices import OPEN_STATUSES, Grade, Status
@@ -308,7 +308,7 @@ class BatchIncidentsView(APIView):
         )
         if batch is None:
             raise exceptions.NotFound()
-        if not org.is_regulator and (batch.product is None or batch.product.owner_id != org.pk):
+        if not policy.may_list_batch_incidents(org, batch):
             raise exceptions.PermissionDenied()
         incidents = (
             Incident.objects.visible_to(request.user)
