@@ -396,7 +396,7 @@ def test_one_state_machine_check():
         module
         for module in (
             "incidents/services/common.py",
-            "complaints/services.py",
+            "complaints/services/common.py",
             "complaints/report_services.py",
             "recalls/services/common.py",
         )
