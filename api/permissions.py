@@ -29,3 +29,15 @@ class IsEnterpriseMember(IsMember):
         if request.method in SAFE_METHODS:
             return True
         return request.user.membership.organization.is_enterprise
+
+
+class IsRegulator(IsMember):
+    """Signed in for a regulator (reads: chain digests, the dashboard's figures); each view
+    names what is for regulators in ``message``."""
+
+    message = _("Only regulators may do this.")
+
+    def has_permission(self, request, view):
+        if not super().has_permission(request, view):
+            return False
+        return request.user.membership.organization.is_regulator

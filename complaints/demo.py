@@ -133,4 +133,23 @@ def seed_complaints() -> int:
         injured=False,
         now=now - timedelta(hours=2),
     )
-    return 5
+
+    # One the county left undecided past its decision deadline (Order 20 Art. 14): the sweep
+    # escalates it to Xuzhou city, whose regulator can take it over or urge the county.
+    services.complaint_submit(
+        batch=yogurt,
+        description="酸奶胀袋，超市拒绝退货。",
+        injured=False,
+        contact_name="陈女士",
+        contact_phone="13800004444",
+        contact_address="江苏省徐州市鼓楼区中山北路9号",
+        claim="refund",
+        respondent={
+            "purchase_place": "鼓楼区惠民超市",
+            "purchase_date": (now - timedelta(days=22)).date(),
+            "purchase_price": "9.90",
+        },
+        now=now - timedelta(days=20),
+    )
+    services.complaints_sweep(now)
+    return 6

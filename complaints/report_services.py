@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
+from core.errors import StateConflict, check_transition
 from core.outbox import notify_each
 from core.rulebook import rule
 from core.validators import field_error as _field_error
@@ -47,8 +48,7 @@ NOTICE_RULE = "report.reporter_notice_working_days"
 _log = ReportTimeline.record  # one row on a report's timeline (never the reporter's identity)
 
 
-class IllegalReportTransition(complaint_services.IllegalComplaintTransition):
-    """409 naming the current state and the actions allowed from it."""
+IllegalReportTransition = StateConflict  # 409 naming the current state and what it allows
 
 
 def _cite(key: str, on: datetime) -> dict:
@@ -87,15 +87,7 @@ def _lock(report_id: int, actor) -> Report:
 
 
 def _check(report: Report, action: str) -> str | None:
-    sources, target = REPORT_TRANSITIONS[action]
-    if report.status not in sources:
-        raise IllegalReportTransition(
-            status=report.status,
-            label=report.get_status_display(),
-            action=action,
-            allowed=report_allowed_actions(report.status),
-        )
-    return target
+    return check_transition(report, action, REPORT_TRANSITIONS, allowed=report_allowed_actions)
 
 
 def _text(value: str, field: str, *, limit: int, message: str, required: bool = True) -> str:

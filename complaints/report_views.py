@@ -78,17 +78,7 @@ class PublicReportStatusView(APIView):
         return Response(s.PublicReportSerializer(report).data)
 
 
-class _TransitionErrors:
-    def handle_exception(self, exc):
-        response = super().handle_exception(exc)
-        if isinstance(exc, report_services.IllegalReportTransition):
-            response.data["current_status"] = exc.current_status
-            response.data["allowed_actions"] = exc.allowed_actions
-        return response
-
-
 class ReportViewSet(
-    _TransitionErrors,
     ScopedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

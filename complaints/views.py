@@ -137,19 +137,7 @@ def lookup(tracking_code: str) -> Complaint:
     return complaint
 
 
-class _TransitionErrors:
-    """A 409 names the current state and the actions allowed from it."""
-
-    def handle_exception(self, exc):
-        response = super().handle_exception(exc)
-        if isinstance(exc, services.IllegalComplaintTransition):
-            response.data["current_status"] = exc.current_status
-            response.data["allowed_actions"] = exc.allowed_actions
-        return response
-
-
 class ComplaintViewSet(
-    _TransitionErrors,
     ScopedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -423,7 +411,6 @@ class ComplaintViewSet(
 
 
 class RespondentComplaintViewSet(
-    _TransitionErrors,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -478,7 +465,6 @@ class RespondentComplaintViewSet(
 
 
 class RiskSignalViewSet(
-    _TransitionErrors,
     ScopedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -467,7 +467,11 @@ ALERT_SMS_SIGN_NAME = env_str("ALERT_SMS_SIGN_NAME", "")
 ALERT_SMS_TEMPLATE = env_str("ALERT_SMS_TEMPLATE", "")
 ALERT_SMS_APP_ID = env_str("ALERT_SMS_APP_ID", "")  # tencent: SmsSdkAppId
 ALERT_SMS_REGION = env_str("ALERT_SMS_REGION", "")  # tencent: ap-guangzhou by default
-ALERT_SMS_ENDPOINT = env_str("ALERT_SMS_ENDPOINT", "")  # aliyun: dysmsapi.aliyuncs.com
+# The provider's API host[:port]; empty: the SDK's own (aliyun dysmsapi.aliyuncs.com, tencent
+# sms.tencentcloudapi.com). Set for a private deployment or a test fake, with its scheme.
+ALERT_SMS_ENDPOINT = env_str("ALERT_SMS_ENDPOINT", "")
+ALERT_SMS_SCHEME = env_str("ALERT_SMS_SCHEME", "https")  # tencent: https or http
+ALERT_SMS_TIMEOUT = env_int("ALERT_SMS_TIMEOUT", 10)  # tencent: seconds per request
 # One deadline sweep (every registered sweeper) and one outbox retry pass per period.
 CELERY_BEAT_SCHEDULE["api-sweep-deadlines"] = {
     "task": "api.tasks.sweep_deadlines",
@@ -605,6 +609,11 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "IncidentLevelEnum": "incidents.choices.Level",
     "IncidentKindEnum": "incidents.choices.Kind",
     "IncidentCategoryEnum": "incidents.choices.Category",
+    "ComplaintDeclineGroundEnum": "complaints.choices.DeclineGround",
+    "ComplaintTerminationGroundEnum": "complaints.choices.TerminationGround",
+    "AwardRevocationGroundEnum": "credit.choices.RevocationGround",
+    "RespondentKindEnum": "complaints.choices.RespondentKind",
+    "ProductCategoryEnum": "trace.core.choices.ProductCategory",
     "OrganizationKindEnum": "core.choices.OrganizationKind",
     "IncidentStatusEnum": "incidents.choices.Status",
     "IncidentSourceEnum": "incidents.choices.Source",

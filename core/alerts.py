@@ -20,8 +20,10 @@ the outbox to try it again once a slot frees. A platform that answers "too fast"
 (``RATE_LIMIT_CODES``, HTTP 429) is treated the same way.
 
 SMS goes through the provider SDK named by ``ALERT_SMS_PROVIDER`` (``aliyun``:
-``alibabacloud-dysmsapi20170525``; ``tencent``: ``tencentcloud-sdk-python-sms``); off when empty.
-A provider whose package is not installed fails the delivery with that reason.
+``alibabacloud-dysmsapi20170525``; ``tencent``: ``tencentcloud-sdk-python-sms``, Tencent Cloud SMS
+API 2021-01-11); off when empty. ``ALERT_SMS_ENDPOINT`` (host[:port]) and, for Tencent,
+``ALERT_SMS_SCHEME`` point the SDK at another address than the provider's public one. A provider
+whose package is not installed fails the delivery with that reason.
 """
 
 from __future__ import annotations
@@ -273,19 +275,34 @@ def _send_aliyun(numbers: list[str], text: str) -> None:
 
 
 def _send_tencent(numbers: list[str], text: str) -> None:
+    """Tencent Cloud SMS API 2021-01-11 ``SendSms``: a JSON POST signed TC3-HMAC-SHA256 by the
+    SDK. ``SendStatusSet`` holds one ``Code`` per number ("Ok" when taken); a whole-request
+    refusal (bad signature, unknown app...) comes back as ``Response.Error`` and the SDK raises
+    it. ``RequestLimitExceeded`` is "too fast": tried again later without using an attempt."""
     try:
         from tencentcloud.common import credential
+        from tencentcloud.common.exception.tencent_cloud_sdk_exception import (
+            TencentCloudSDKException,
+        )
+        from tencentcloud.common.profile.client_profile import ClientProfile
+        from tencentcloud.common.profile.http_profile import HttpProfile
         from tencentcloud.sms.v20210111 import models as sms_models
         from tencentcloud.sms.v20210111 import sms_client
     except ImportError as exc:
         raise AlertDeliveryError(
             "SMS provider tencent: package tencentcloud-sdk-python-sms is not installed"
         ) from exc
+    http_profile = HttpProfile(
+        protocol=getattr(settings, "ALERT_SMS_SCHEME", "") or "https",
+        endpoint=settings.ALERT_SMS_ENDPOINT or "sms.tencentcloudapi.com",
+        reqTimeout=getattr(settings, "ALERT_SMS_TIMEOUT", 10),
+    )
     client = sms_client.SmsClient(
         credential.Credential(
             settings.ALERT_SMS_ACCESS_KEY_ID, settings.ALERT_SMS_ACCESS_KEY_SECRET
         ),
         settings.ALERT_SMS_REGION or "ap-guangzhou",
+        ClientProfile(signMethod="TC3-HMAC-SHA256", httpProfile=http_profile),
     )
     request = sms_models.SendSmsRequest()
     request.PhoneNumberSet = [n if n.startswith("+") else f"+86{n}" for n in numbers]
@@ -295,12 +312,25 @@ def _send_tencent(numbers: list[str], text: str) -> None:
     request.TemplateParamSet = [text]
     try:
         response = client.SendSms(request)
-    except Exception as exc:  # TencentCloudSDKException and transport errors
-        raise AlertDeliveryError(f"tencent SMS: {exc}"[:500]) from exc
-    failed = [s for s in response.SendStatusSet if s.Code != "Ok"]
-    if failed:
+    except TencentCloudSDKException as exc:
+        code = exc.get_code() or ""
+        if code == "RequestLimitExceeded" or code.startswith("RequestLimitExceeded."):
+            raise Throttled(60, f"tencent SMS answered too fast: {code}") from exc
         raise AlertDeliveryError(
-            "tencent SMS: " + "; ".join(f"{s.PhoneNumber} {s.Code} {s.Message}" for s in failed)
+            f"tencent SMS {code}: {exc.get_message()} (RequestId {exc.get_request_id()})"[:500]
+        ) from exc
+    except Exception as exc:  # transport errors the SDK did not wrap
+        raise AlertDeliveryError(f"tencent SMS: {exc}"[:500]) from exc
+    failed = [s for s in response.SendStatusSet or [] if s.Code != "Ok"]
+    if failed or not response.SendStatusSet:
+        raise AlertDeliveryError(
+            (
+                "tencent SMS: "
+                + (
+                    "; ".join(f"{s.PhoneNumber} {s.Code} {s.Message}" for s in failed)
+                    or "no status"
+                )
+            )[:500]
         )
 
 

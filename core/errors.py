@@ -46,7 +46,9 @@ class Conflict(exceptions.APIException):
 
 class StateConflict(Conflict):
     """409: ``action`` is not allowed in the current state. The problem body carries
-    ``current_status`` and ``allowed_actions`` (the handler adds them)."""
+    ``current_status`` and ``allowed_actions`` (the handler adds them). ``message`` is a
+    translated template naming ``%(action)s``, ``%(status)s`` and ``%(allowed)s`` (the subject's
+    own wording); without it the generic one."""
 
     default_code = "illegal_transition"
 
@@ -61,9 +63,10 @@ class StateConflict(Conflict):
     ):
         self.current_status = status
         self.allowed_actions = list(allowed)
-        text = message or _(
+        template = message or _(
             "“%(action)s” is not allowed while it is %(status)s; allowed: %(allowed)s."
-        ) % {
+        )
+        text = template % {
             "action": action.replace("_", " "),
             "status": label,
             "allowed": ", ".join(self.allowed_actions) or "—",
@@ -91,8 +94,11 @@ def check_transition(
     allowed: Callable[[str], list[str]] | None = None,
     message: str | None = None,
 ) -> str | None:
-    """The one state-machine check: the target state of ``action`` from ``obj``'s current
-    state, or ``StateConflict`` naming that state and what is allowed from it."""
+    """The one state-machine check of incidents, complaints, reports, risk signals and
+    recalls: the target state of ``action`` from ``obj``'s current state, or ``StateConflict``
+    naming that state and what is allowed from it (``allowed``: the subject's own list, when it
+    hides some actions of its table; ``message``: its wording, a template as ``StateConflict``
+    takes)."""
     sources, target = table[action]
     state = getattr(obj, field)
     if state not in sources:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound
 
-from api.exceptions import Conflict
+from core.errors import Conflict
 from core.models import Organization, organization_of
 from core.validators import field_error
 from incidents.models import QualityAward

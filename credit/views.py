@@ -62,7 +62,12 @@ class PublicCreditView(APIView):
 class CreditListView(APIView):
     """The enterprises the regulator governs, with their class (``?class=D`` filters)."""
 
-    @extend_schema(tags=TAGS, responses={200: OpenApiTypes.OBJECT}, summary="Credit classes")
+    @extend_schema(
+        tags=TAGS,
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Credit classes",
+        operation_id="api_v1_credit_list",
+    )
     def get(self, request):
         regulator = policy.require_regulator(request.user)
         records = selectors.credit_records(

@@ -328,3 +328,12 @@ def actions_for(actor, incident) -> list[str]:
             continue
         offered.append(action)
     return offered
+
+
+def may_list_batch_incidents(org, batch) -> bool:
+    """The open incidents on a lot are for the regulators who see the lot and for the lot's
+    producer (its product's owner), not for every holder of it."""
+    return bool(
+        org
+        and (org.is_regulator or (batch.product is not None and batch.product.owner_id == org.pk))
+    )

@@ -13,7 +13,7 @@ from api.permissions import IsMember, organization_of
 from api.viewsets import ScopedViewSetMixin
 from core.models import Organization
 
-from . import escalation, services
+from . import escalation, policy, services
 from . import serializers as s
 from .attachments import incident_attach
 from .choices import OPEN_STATUSES, Grade, Status
@@ -54,13 +54,6 @@ class IncidentViewSet(
             .only(*s.IncidentListSerializer.COLUMNS, "reporter__name")
             .prefetch_related(Prefetch("batch_links", queryset=links))
         )
-
-    def handle_exception(self, exc):
-        response = super().handle_exception(exc)
-        if isinstance(exc, services.IllegalTransition):
-            response.data["current_status"] = exc.current_status
-            response.data["allowed_actions"] = exc.allowed_actions
-        return response
 
     def _respond(self, incident, code=status.HTTP_200_OK):
         incident = (
@@ -315,7 +308,7 @@ class BatchIncidentsView(APIView):
         )
         if batch is None:
             raise exceptions.NotFound()
-        if not org.is_regulator and (batch.product is None or batch.product.owner_id != org.pk):
+        if not policy.may_list_batch_incidents(org, batch):
             raise exceptions.PermissionDenied()
         incidents = (
             Incident.objects.visible_to(request.user)

@@ -15,8 +15,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.exceptions import Conflict
 from core.choices import OrganizationKind, Role
+from core.errors import Conflict
 from core.models import Organization
 from core.validators import field_error, validate_region_code
 

@@ -378,3 +378,91 @@ def test_api_is_the_http_layer_and_core_the_domain(graph):
         if isinstance(node, ast.ImportFrom) and node.module in http
     )
     assert core_views == []
+
+
+def test_one_state_machine_check():
+    """Incidents, complaints, reports, risk signals and recalls refuse a transition through
+    ``core.errors.check_transition`` (one 409 shape: current state, allowed actions); no app
+    words its own illegal-transition error."""
+    own = sorted(
+        str(path.relative_to(ROOT))
+        for app in APPS
+        for path in (ROOT / app).rglob("*.py")
+        if path != ROOT / "core" / "errors.py"
+        and 'code="illegal_transition"' in path.read_text(encoding="utf-8")
+    )
+    assert own == []
+    users = [
+        module
+        for module in (
+            "incidents/services/common.py",
+            "complaints/services/common.py",
+            "complaints/report_services.py",
+            "recalls/services/common.py",
+        )
+        if "check_transition(" in (ROOT / module).read_text(encoding="utf-8")
+    ]
+    assert len(users) == 4, users
+
+
+# Who may do what is decided in the policy modules (``<app>/policy.py``, ``trace/core/rules.py``,
+# ``api/permissions.py``, ``workbench/access.py``); views, pages, template tags and the
+# navigation ask them. Reading an organization's kind or write role in a view is allowed only
+# where it picks WHICH form of a page or request to serve, never whether to serve it — each
+# such place is named here with its reason, and a new one fails the test until it is.
+ACCESS_ATTRIBUTES = {"governs", "is_regulator", "is_enterprise", "can_write", "jurisdiction_prefix"}
+POLICY_MODULES = {"policy", "rules", "permissions", "access"}
+VIEW_DECISIONS_ALLOWED = {
+    ("complaints/views.py", "is_regulator"): "the regulator's report form vs the consumer's",
+    ("credit/pages.py", "is_enterprise"): "a credit page exists only for enterprises (404)",
+    ("credit/views.py", "is_enterprise"): "a credit record exists only for enterprises (404)",
+    ("incidents/views.py", "is_regulator"): "a regulator opens a case, an enterprise reports",
+    ("workbench/nav.py", "is_regulator"): "which menu: the regulator's or the enterprise's",
+    ("workbench/views/enterprise/common.py", "can_write"): "a viewer sees forms disabled",
+    ("workbench/views/inbox.py", "jurisdiction_prefix"): "the inbox's counts by region",
+    (
+        "workbench/views/inbox.py",
+        "is_regulator",
+    ): "which inbox: the regulator's or the enterprise's",
+    (
+        "workbench/views/lot_trace.py",
+        "is_regulator",
+    ): "link back to the lot page for its own makers",
+    (
+        "workbench/views/quality.py",
+        "is_regulator",
+    ): "which list: the governed enterprises or one's own",
+    ("workbench/views/records/common.py", "can_write"): "a viewer sees no action buttons",
+    (
+        "workbench/views/records/complaints.py",
+        "is_regulator",
+    ): "the regulator's list vs the respondent's",
+    ("workbench/views/records/incidents.py", "is_regulator"): "which due times and wording to show",
+    ("workbench/views/scan/__init__.py", "can_write"): "a viewer's scan page records nothing",
+}
+
+
+def _view_modules():
+    for app in APPS:
+        for path in (ROOT / app).rglob("*.py"):
+            rel = path.relative_to(ROOT)
+            if "migrations" in rel.parts or path.stem in POLICY_MODULES:
+                continue
+            if (
+                "views" in rel.parts
+                or path.stem.endswith("views")
+                or path.stem in {"pages", "nav", "api"}
+                or "templatetags" in rel.parts
+            ):
+                yield rel
+
+
+def test_views_do_not_decide_access_themselves():
+    found = set()
+    for rel in _view_modules():
+        tree = ast.parse((ROOT / rel).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in ACCESS_ATTRIBUTES:
+                found.add((rel.as_posix(), node.attr))
+    assert sorted(found - set(VIEW_DECISIONS_ALLOWED)) == []
+    assert sorted(set(VIEW_DECISIONS_ALLOWED) - found) == []  # the list stays true

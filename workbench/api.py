@@ -12,7 +12,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.permissions import IsMember, organization_of
+from api import permissions
 
 from . import stats
 from .views.dashboard import PeriodForm
@@ -21,12 +21,8 @@ from .views.dashboard import PeriodForm
 _NAMES = {"from": "date_from", "to": "date_to"}
 
 
-class IsRegulator(IsMember):
+class IsRegulator(permissions.IsRegulator):
     message = gettext_lazy("These figures are for regulators.")
-
-    def has_permission(self, request, view):
-        org = organization_of(request.user)
-        return super().has_permission(request, view) and bool(org and org.is_regulator)
 
 
 def _period(params) -> stats.Period:

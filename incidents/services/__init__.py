@@ -18,7 +18,7 @@ This package re-exports the public names, so ``from incidents import services`` 
 ``services.incident_accept`` work as they always have.
 """
 
-from api.exceptions import Conflict
+from core.errors import Conflict
 
 from ..policy import NotYourAction
 from .closure import (

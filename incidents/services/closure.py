@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from api.exceptions import Conflict
+from core.errors import Conflict
 from core.validators import field_error as _field_error
 
 from .. import law

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
-from api.exceptions import Conflict
 from core.bulk import Json
+from core.errors import StateConflict, check_transition
 from core.models import Organization, organization_of
 from core.timeline import json_value
 from core.validators import field_error as _field_error
@@ -25,22 +25,20 @@ from ..models import Incident, IncidentTimeline, reached_field
 FIGURES = ("deaths", "serious_injuries", "minor_injuries", "direct_loss", "affected_quantity")
 
 
-class IllegalTransition(Conflict):
-    """409 naming the current state and the actions allowed from it."""
+def _refusal() -> str:
+    return _("“%(action)s” is not allowed while the incident is %(status)s; allowed: %(allowed)s.")
 
-    default_code = "illegal_transition"
+
+class IllegalTransition(StateConflict):
+    """409 naming the incident's current state and the actions allowed from it."""
 
     def __init__(self, incident: Incident, action: str):
-        self.current_status = incident.status
-        self.allowed_actions = policy.allowed_actions(incident.status)
         super().__init__(
-            _("“%(action)s” is not allowed while the incident is %(status)s; allowed: %(allowed)s.")
-            % {
-                "action": action,
-                "status": incident.get_status_display(),
-                "allowed": ", ".join(self.allowed_actions) or "—",
-            },
-            code="illegal_transition",
+            status=incident.status,
+            label=str(incident.get_status_display()),
+            action=action,
+            allowed=policy.allowed_actions(incident.status),
+            message=_refusal(),
         )
 
 
@@ -112,10 +110,9 @@ def _require_sees(actor, incident: Incident) -> Organization:
 
 
 def _check_transition(incident: Incident, action: str) -> str | None:
-    sources, target = policy.TRANSITIONS[action]
-    if incident.status not in sources:
-        raise IllegalTransition(incident, action)
-    return target
+    return check_transition(
+        incident, action, policy.TRANSITIONS, allowed=policy.allowed_actions, message=_refusal()
+    )
 
 
 def _lock(incident_id: int) -> Incident:

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.exceptions import Conflict
+from core.errors import Conflict
 from core.models import Organization
 from core.outbox import notify
 

@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
-from api.exceptions import Conflict
 from core.choices import OrganizationKind, RegulatorLevel
+from core.errors import check_transition
 from core.models import Organization
 from core.outbox import notify_each
 from core.validators import field_error as _field_error
@@ -79,14 +79,14 @@ class Gone(exceptions.APIException):
 
 
 def _check(recall: Recall, action: str) -> str | None:
-    allowed, target = TRANSITIONS[action]
-    if recall.status not in allowed:
-        raise Conflict(
-            _("A recall that is %(status)s cannot be %(action)s.")
-            % {"status": recall.get_status_display(), "action": action.replace("_", " ")},
-            code="illegal_transition",
-        )
-    return target
+    """The recall's state machine (``TRANSITIONS``) through the one check (``core.errors``):
+    a refusal names the current state and the actions allowed from it."""
+    return check_transition(
+        recall,
+        action,
+        TRANSITIONS,
+        message=_("A recall that is %(status)s cannot be %(action)s; allowed: %(allowed)s."),
+    )
 
 
 def _lock(recall: Recall) -> Recall:

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
-from api.exceptions import Conflict
 from api.parsing import clean_text, parse_decimal
+from core.errors import Conflict
 from core.outbox import notify
 from core.validators import field_error as _field_error
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.exceptions import Conflict
+from core.errors import Conflict
 from core.validators import field_error as _field_error
 
 from .. import law

@@ -140,6 +140,11 @@ def test_illegal_transitions_are_409(enterprise, chain):
         assert response.status_code in (403, 409), action
     response = enterprise.client.post(f"/api/v1/recalls/{recall.pk}/activate/")
     assert response.status_code == 409 and "illegal-transition" in response.json()["type"]
+    # The same 409 as incidents and complaints (core.errors.check_transition): where it is,
+    # and what it allows from there.
+    body = response.json()
+    assert body["current_status"] == "draft"
+    assert "submit" in body["allowed_actions"] and "activate" not in body["allowed_actions"]
     # Filing needs a confirmed scope first.
     response = enterprise.client.post(f"/api/v1/recalls/{recall.pk}/submit/")
     assert response.status_code == 409 and "scope-not-confirmed" in response.json()["type"]

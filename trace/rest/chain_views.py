@@ -8,19 +8,14 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.models import organization_of
+from api import permissions
 
 
-class IsRegulator(BasePermission):
+class IsRegulator(permissions.IsRegulator):
     message = _("Only regulators may download the chain digests.")
-
-    def has_permission(self, request, view):
-        org = organization_of(request.user)
-        return org is not None and org.is_regulator
 
 
 class ChainDigestSerializer(serializers.ModelSerializer):
