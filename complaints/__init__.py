@@ -1,4 +1,4 @@
-"""Consumer complaints (issue 12), the risk signals found in them and in scans, and the
+"""Consumer complaints, the risk signals found in them and in scans, and the
 public consumer warnings a regulator publishes from a confirmed signal.
 
 A Django app of its own (label ``complaints``) inside ``incidents/`` so its migrations never

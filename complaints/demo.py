@@ -1,4 +1,4 @@
-"""Demo complaints and a risk signal on the demo dairy chain (issue 12 §8).
+"""Demo complaints and a risk signal on the demo dairy chain.
 
 Called by ``manage.py seed_demo`` after the incidents; a second run adds nothing. One complaint
 mediated to an agreement (a refund), one converted to an incident, two more injury complaints on the same lot

@@ -1,4 +1,4 @@
-"""Quality-safety incidents (issue 11): the report an enterprise must file, its grade, the
+"""Quality-safety incidents: the report an enterprise must file, its grade, the
 reporting chain up county → city → province → national, the workflow, the timeline, the
 attachments and the deadlines the sweep acts on.
 

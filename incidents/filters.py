@@ -8,7 +8,7 @@ from .models import OPEN_Q, Incident, IncidentBatch
 
 
 class IncidentFilterSet(django_filters.FilterSet):
-    """The regulator's list (issue 11 §11): status, grade, level, region, overdue, date ranges,
+    """The regulator's list: status, grade, level, region, overdue, date ranges,
     product, enterprise."""
 
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)

@@ -1,5 +1,5 @@
 """The regulator's list: its count is read once per filter and per state of the data, not on
-every page (issue 11 §13: p95 ≤ 50 ms at 1 M incidents, where COUNT(*) was most of a page).
+every page (p95 ≤ 50 ms at 1 M incidents, where COUNT(*) was most of a page).
 
 The count is exact. It is kept in the cache under the page query's own SQL (so under the
 reader's jurisdiction and filters) and the incidents' current version; any committed write to

@@ -29,7 +29,7 @@ OPEN_Q = Q(status__in=OPEN_STATUSES)
 
 
 def reached_field(level: str) -> str:
-    """The column recording that the incident has reached ``level`` (issue 11 §9)."""
+    """The column recording that the incident has reached ``level``."""
     return f"reached_{Level(level).value}"
 
 
@@ -38,7 +38,7 @@ class IncidentQuerySet(models.QuerySet):
         return self.filter(OPEN_Q)
 
     def visible_to(self, user):
-        """Issue 11 §9 and issue 19: the reporting enterprise and the enterprise the incident
+        """The reporting enterprise and the enterprise the incident
         names; a producer of a named batch once accepted; a regulator once the incident reached
         its level, when the place or the enterprise concerned lies in its jurisdiction
         (``Organization.governs``); nobody else."""
@@ -195,7 +195,7 @@ class Incident(TimeStampedModel):
     )
     level_reached_at = models.DateTimeField(_("current level reached at"), default=timezone.now)
     # The set of levels the incident has reached (reported, passed up, escalated or informed to):
-    # who sees it (issue 11 §9). A level skipped by 越级上报 stays False unless informed later.
+    # who sees it. A level skipped by 越级上报 stays False unless informed later.
     reached_county = models.BooleanField(_("reached the county level"), default=False)
     reached_city = models.BooleanField(_("reached the city level"), default=False)
     reached_province = models.BooleanField(_("reached the province level"), default=False)
@@ -267,7 +267,7 @@ class Incident(TimeStampedModel):
                 name="incident_open_invest_idx",
                 condition=OPEN_Q & Q(investigation_due_at__isnull=False),
             ),
-            # The regulator's list (issue 11 §13: p95 ≤ 50 ms at 1 M incidents). Its count: the
+            # The regulator's list (p95 ≤ 50 ms at 1 M incidents). Its count: the
             # jurisdiction's prefix as a range (pattern ops), the level reached, and the filters
             # the list offers, so COUNT(*) reads the index alone (no heap) whatever the filters.
             models.Index(
@@ -283,7 +283,7 @@ class Incident(TimeStampedModel):
                 name="incident_list_page_idx",
             ),
             models.Index(fields=["reporter", "-reported_at"], name="incident_reporter_idx"),
-            # The enterprise's regulators (issue 19): the few incidents placed outside its region.
+            # The enterprise's regulators: the few incidents placed outside its region.
             models.Index(
                 fields=["enterprise_region_code"],
                 opclasses=["varchar_pattern_ops"],

@@ -100,7 +100,7 @@ def allowed_actions(status: str) -> list[str]:
     ]
 
 
-# --- filing and answering (issue 19 item 9) -------------------------------------------------
+# --- filing and answering -------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,7 @@ class NotYourAction(exceptions.PermissionDenied):
 
 
 def visible_to(actor, queryset=None):
-    """The incidents ``actor`` may read (issue 11 §9, issue 19): the reporting enterprise and the
+    """The incidents ``actor`` may read: the reporting enterprise and the
     enterprise named; a producer of a named batch once accepted; a regulator once the incident
     reached its level, when the place or the enterprise lies in its jurisdiction."""
     return (Incident.objects.all() if queryset is None else queryset).visible_to(actor)
@@ -253,7 +253,7 @@ def _require_enterprise_side(org, action: str, incident):
 
 
 def require(actor, action: str, incident):
-    """Who may take ``action`` on ``incident`` (issue 11 "Who does what"), one rule for every path;
+    """Who may take ``action`` on ``incident``, one rule for every path;
     returns the actor's organization or raises ``NotYourAction`` (403) naming the rule.
 
     - ``supplement``: the reporting enterprise, or the regulator handling the case;
@@ -264,7 +264,7 @@ def require(actor, action: str, incident):
     - investigate, extend, conclude: the regulator of the investigating level;
     - the other handling actions (accept … close): the regulator handling the case;
     - ``attach``: whoever sees the incident;
-    - ``answer``: the enterprise the incident names, when someone else filed it (issue 19).
+    - ``answer``: the enterprise the incident names, when someone else filed it.
     """
     org = organization_of(actor)
     if action == "attach":

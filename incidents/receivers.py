@@ -6,7 +6,7 @@ SUBJECT_TYPE = "incidents.Incident"
 
 
 def record_notification(sender, notification, ok: bool, error: str, **kwargs) -> None:
-    """Issue 11 §7: a notification's success or failure is a row on the incident's timeline."""
+    """A notification's success or failure is a row on the incident's timeline."""
     if notification.subject_type != SUBJECT_TYPE or notification.subject_id is None:
         return
     if not Incident.objects.filter(pk=notification.subject_id).exists():

@@ -293,7 +293,7 @@ class IncidentViewSet(
 
 
 class BatchIncidentsView(APIView):
-    """Open incidents on a batch, for its producer and the regulators who see them (issue 11 §10)."""
+    """Open incidents on a batch, for its producer and the regulators who see them."""
 
     permission_classes = [IsMember]
 

@@ -1,4 +1,4 @@
-"""Defect recalls (issue 13): the recall and its versioned plan, the scope from the trace
+"""Defect recalls: the recall and its versioned plan, the scope from the trace
 graph, activation (EPCIS ``recalled`` events, consignee notices, the consumer banner), the
 consignees' acknowledgement links, progress and summary reports, effectiveness, closure and
 the public notices (list, Atom feed, notice page).

@@ -209,7 +209,7 @@ def _counted(value) -> Decimal:
 
 
 def _bounded_by_held() -> dict:
-    """Each consignee's answers counted up to what it held (issue 19 item 12): returned, then
+    """Each consignee's answers counted up to what it held: returned, then
     destroyed, then corrected, never more than ``held`` together. Answers are refused above it
     since; an answer stored before that counts no more than the consignee could have had."""
     held = F("held")

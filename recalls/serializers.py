@@ -20,7 +20,7 @@ from .models import (
     RecallTimelineEntry,
 )
 
-# Every number a client sends has bounds the database stores (issue 19 item 12): a quantity
+# Every number a client sends has bounds the database stores: a quantity
 # the digits of the models' quantity columns (``QUANTITY``) and at most SUYUAN_MAX_QUANTITY,
 # an id the range of a primary key (BigAutoField). A figure is further bounded by what its
 # party held, in the services.

@@ -75,7 +75,7 @@ class RecallViewSet(
         parties, the producer and the regulators of the place; a consignee acknowledges through
         its link. Who may take ``action`` (``policy.require``) is decided here,
         before the body is read: the wrong party gets 403 naming the rule, not a 400 about its
-        input nor a 409 about the state (issue 9: the authorization matrix; issue 13 "Bad input")."""
+        input nor a 409 about the state (the authorization matrix)."""
         recall = self.get_object()
         if self.request.method not in permissions.SAFE_METHODS:
             policy.require_party(self.request.user, recall)

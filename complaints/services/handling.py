@@ -294,7 +294,7 @@ def complaint_merge(
 def complaint_convert(
     *, complaint_id: int, actor, title: str = "", reason: str = "", now: datetime | None = None
 ) -> Complaint:
-    """Open an incident from the complaint (issue 11 source "complaint"); each links the other."""
+    """Open an incident from the complaint; each links the other."""
     now = now or timezone.now()
     with transaction.atomic():
         complaint = _lock(complaint_id, actor)

@@ -1,4 +1,4 @@
-"""The set of levels an incident has reached (issue 11 §9: a regulator sees an incident once it has
+"""The set of levels an incident has reached (a regulator sees an incident once it has
 reached its level; a level skipped by 越级上报 does not), with the existing rows filled in."""
 
 from django.db import migrations, models

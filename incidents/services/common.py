@@ -161,7 +161,7 @@ def _refresh_next_due(incident: Incident) -> None:
 
 
 def _reach(incident: Incident, level: str) -> str:
-    """Record that ``level`` has been sent the incident (it sees it from now on, issue 11 §9);
+    """Record that ``level`` has been sent the incident (it sees it from now on);
     the caller saves the returned field with the timeline row that says so."""
     field = reached_field(level)
     setattr(incident, field, True)

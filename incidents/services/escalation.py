@@ -73,7 +73,7 @@ def incident_report_up(
 ) -> Incident:
     """The current level passes the report up, to the next level or skipping upward (越级上报).
 
-    A skipped level has not reached the incident and does not see it (issue 11 §9); the chain
+    A skipped level has not reached the incident and does not see it; the chain
     goes on upward from the level that holds it, so a later pass-up or escalation never reaches
     a level below. With ``inform_skipped`` every level below the target that was skipped so far
     (by this pass or an earlier one) is informed: it is notified and sees the incident from then

@@ -116,7 +116,7 @@ def _regrade(incident: Incident, computed: str, *, actor, reason: str, now, fiel
 def incident_answer(
     *, incident_id: int, actor, statement: str, now: datetime | None = None
 ) -> Incident:
-    """The enterprise an incident names answers what was filed against it (issue 19): its
+    """The enterprise an incident names answers what was filed against it: its
     statement goes on the timeline, and the regulators holding the case are told. The answer
     changes no figure, grade or status; the handling regulator weighs it."""
     now = now or timezone.now()

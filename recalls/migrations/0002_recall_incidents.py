@@ -1,4 +1,4 @@
-"""Linked incidents become a relation (issue 13 item 9): the JSON list of ids is
+"""Linked incidents become a relation: the JSON list of ids is
 carried over to the many-to-many (ids of incidents that no longer exist are dropped),
 then removed."""
 

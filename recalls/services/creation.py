@@ -272,7 +272,7 @@ def recall_create_from_incident(
     linked_incidents: list[int] | None = None,
     **plan,
 ) -> Recall:
-    """Issue 13 item 9: open a recall from an incident in one step, through ``recall_create``.
+    """Open a recall from an incident in one step, through ``recall_create``.
     A regulator orders it (the objection window starts); the producer opens it voluntarily.
     The scope follows from the incident's lots; the recall links the incident, and both
     timelines record the opening, in this transaction."""

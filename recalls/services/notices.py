@@ -159,7 +159,7 @@ def _exceeds_held(held: Decimal, message) -> ValidationError:
 
 
 def ack_figure_errors(q: dict[str, Decimal], held: Decimal) -> dict[str, ValidationError]:
-    """A consignee's figures are bounded by what it held of the scope's lots (issue 19 item 12):
+    """A consignee's figures are bounded by what it held of the scope's lots:
     each of them, and returned, destroyed and corrected together (a unit is dealt with once)."""
     errors = {}
     for name in ("on_hand", "returned", "destroyed", "corrected"):

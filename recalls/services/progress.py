@@ -21,7 +21,7 @@ from .common import _check, _lock, log_entry, notify_regulators, recall_require_
 
 def stated_figure_errors(recall: Recall, figures: dict) -> dict[str, ValidationError]:
     """The producer's own report figures are bounded by the units of the scope: what was
-    distributed, or what the consignees held if more (issue 19 item 12)."""
+    distributed, or what the consignees held if more."""
     bound = max(recall.units_sold, recall.units_planned)
     stated = {k: v for k, v in figures.items() if v is not None}
     if not stated or not bound or sum(stated.values(), ZERO) <= bound:

@@ -278,7 +278,7 @@ def _may_confirm_scope(recall: Recall, actor) -> bool:
 
 
 def actions_for(recall: Recall, actor, now) -> list[Action]:
-    """The buttons; a start whose scope changed since it was confirmed (issue 19 item 11) is
+    """The buttons; a start whose scope changed since it was confirmed is
     offered as "confirm the changed scope and start" to who may confirm it."""
     specs = _specs()
     names = offered_actions(recall, actor, now)
@@ -373,7 +373,7 @@ def describe(row) -> tuple[str, str]:
     data = row.data or {}
     swept_at = parse_datetime(data.get("swept_at") or "")
     if swept_at is not None and swept_at - row.at > LATE_SWEEP:
-        # Stamped with its due time by a sweep that ran late (issue 19 item 6).
+        # Stamped with its due time by a sweep that ran late.
         return label, _("due at this time; done at %(at)s, the sweep having been down") % {
             "at": timezone.localtime(swept_at).strftime("%Y-%m-%d %H:%M")
         }
