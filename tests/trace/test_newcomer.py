@@ -370,6 +370,9 @@ def test_units_and_pack_sizes_in_the_readers_language():
         assert (unit_label("EA"), unit_label("KGM")) == ("pieces", "kg")
     assert localized_specification("200 g/杯", english=True) == "200 g/cup"
     assert localized_specification("散装 / bulk, kg", english=True) == "bulk, kg"
+    # Chinese readers get the Chinese half of a bilingual specification, and a plain one whole.
+    assert localized_specification("散装 / bulk, kg", english=False) == "散装"
+    assert localized_specification("200 g/杯", english=False) == "200 g/杯"
     assert localized_specification("特级礼盒装", english=True) == ""  # nothing rather than Chinese
     assert localized_specification("200 g/杯", english=False) == "200 g/杯"
 

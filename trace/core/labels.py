@@ -181,13 +181,20 @@ PACKAGE_WORDS = {
 def localized_specification(text: str, *, english: bool | None = None) -> str:
     """The pack size in the reader's language, as far as it can be read neutrally.
 
-    Chinese readers get the text as the producer wrote it. English readers get
+    Chinese readers get the text as the producer wrote it, or the Chinese half of a bilingual
+    ``散装 / bulk, kg``. English readers get
     the non-Chinese half of a bilingual ``散装 / bulk, kg``, the package words of
     ``200 g/杯`` translated (``200 g/cup``), and nothing rather than Chinese.
     """
     text = (text or "").strip()
     english = _english() if english is None else english
-    if not english or not _CJK.search(text):
+    if not english:
+        # A bilingual ``散装 / bulk, kg``: Chinese readers get the Chinese half.
+        parts = [p.strip() for p in re.split(r"\s+/\s+|\s*[|｜]\s*", text) if p.strip()]
+        if len(parts) > 1 and _CJK.search(parts[0]) and not all(_CJK.search(p) for p in parts):
+            return next(p for p in parts if _CJK.search(p))
+        return text
+    if not _CJK.search(text):
         return text
     for part in re.split(r"\s+/\s+|\s*[|｜]\s*", text):
         if part and not _CJK.search(part):
