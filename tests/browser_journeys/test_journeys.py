@@ -112,7 +112,8 @@ def test_county_accepts_the_overdue_incident_and_passes_it_up(browser, demo):
     page = sign_in(browser, demo, "county-regulator")
     page.on("dialog", lambda dialog: dialog.accept())
     assert_accessible(page)
-    top = page.locator(".wb-inbox-item").first
+    # The first incident of the inbox: the overdue one (an escalated complaint may come first).
+    top = page.locator('.wb-inbox-item[data-kind="incident"]').first
     key = top.get_attribute("data-item")
     assert key.startswith("incident-") and "已逾期" in top.inner_text()
     top.locator('button[data-action="accept"]').click()

@@ -105,7 +105,7 @@ def test_county_accepts_the_overdue_incident_with_the_keyboard(browser, demo):
     page = sign_in(browser, demo, "county-regulator")
     page.on("dialog", lambda dialog: dialog.accept())
     assert_every_control_reached(page)
-    key = page.locator(".wb-inbox-item").first.get_attribute("data-item")
+    key = page.locator('.wb-inbox-item[data-kind="incident"]').first.get_attribute("data-item")
     tab_to(page, f'[data-item="{key}"] button[data-action="accept"]')
     with page.expect_navigation():
         page.keyboard.press("Enter")

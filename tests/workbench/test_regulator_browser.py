@@ -43,7 +43,8 @@ def test_county_accepts_and_passes_up_the_overdue_incident_and_the_city_sees_it_
 
     county = sign_in(browser, live_server, "county-regulator")
     county.on("dialog", lambda dialog: dialog.accept())  # the pass-up button asks to confirm
-    top = county.locator(".wb-inbox-item").first
+    # The first incident of the inbox: the overdue one (an escalated complaint may come first).
+    top = county.locator('.wb-inbox-item[data-kind="incident"]').first
     key = top.get_attribute("data-item")
     assert key.startswith("incident-")
     assert "wb-inbox-item--overdue" in top.get_attribute("class")
@@ -109,7 +110,7 @@ def test_the_inbox_and_an_incident_page_are_english_when_switched_chinese_by_def
     assert not CJK.findall(words), CJK.findall(words)
     screenshot(page, "county-inbox-en")
 
-    page.locator(".wb-inbox-item a.wb-inbox-title").first.click()
+    page.locator('.wb-inbox-item[data-kind="incident"] a.wb-inbox-title').first.click()
     page.wait_for_load_state()
     assert "/workbench/incidents/" in page.url
     words = _page_words(page)
