@@ -33,6 +33,16 @@ def _enterprise(organization_id: int) -> Organization:
     return org
 
 
+def _require_on(request, model, id: int, action: str, owner: str = "enterprise"):
+    """The ``model`` row ``id`` (404 when there is none), once ``action`` on its enterprise is
+    allowed to the caller (``policy.require``)."""
+    found = model.objects.select_related(owner).filter(pk=id).first()
+    if found is None:
+        raise NotFound()
+    policy.require(request.user, action, getattr(found, owner))
+    return found
+
+
 def full_record(enterprise: Organization) -> dict:
     record = selectors.credit_record(enterprise)
     return serializers.record_data(
@@ -144,10 +154,7 @@ class DecideView(APIView):
         summary="Decide an objection or a repair (a regulator governing the enterprise)",
     )
     def post(self, request, id: int):
-        found = CreditRequest.objects.select_related("enterprise").filter(pk=id).first()
-        if found is None:
-            raise NotFound()
-        policy.require(request.user, "decide", found.enterprise)
+        _require_on(request, CreditRequest, id, "decide")
         s = serializers.DecideInput(data=request.data)
         s.is_valid(raise_exception=True)
         decided = services.request_decide(actor=request.user, request_id=id, **s.validated_data)
@@ -181,10 +188,7 @@ class VerifyView(APIView):
         summary="Verify or refuse a declaration (the award office)",
     )
     def post(self, request, id: int):
-        found = AwardDeclaration.objects.select_related("enterprise").filter(pk=id).first()
-        if found is None:
-            raise NotFound()
-        policy.require(request.user, "verify", found.enterprise)
+        _require_on(request, AwardDeclaration, id, "verify")
         s = serializers.VerifyInput(data=request.data)
         s.is_valid(raise_exception=True)
         d = services.declaration_verify(actor=request.user, declaration_id=id, **s.validated_data)
@@ -226,10 +230,7 @@ class RevokeView(APIView):
         summary="Revoke an award on a ground of SIP award Art. 30 (the award office)",
     )
     def post(self, request, id: int):
-        award = QualityAward.objects.select_related("organization").filter(pk=id).first()
-        if award is None:
-            raise NotFound()
-        policy.require(request.user, "revoke", award.organization)
+        award = _require_on(request, QualityAward, id, "revoke", owner="organization")
         s = serializers.RevokeInput(data=request.data)
         s.is_valid(raise_exception=True)
         r = services.award_revoke(actor=request.user, award_id=id, **s.validated_data)
