@@ -224,7 +224,7 @@ def _bare(rows, window: timedelta) -> float:
     from django.db import connection, transaction
 
     from complaints.models import Complaint
-    from complaints.risk import _WINDOW_CASUALTIES
+    from complaints.risk.injury_queue import _WINDOW_CASUALTIES
     from incidents.models import Incident, IncidentBatch
 
     firsts: dict[int, object] = {}

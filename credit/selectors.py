@@ -7,7 +7,7 @@ that the regulator handling each has concluded, and only those:
 
 - incidents concerning it, once the handling regulator accepted the report and a regulator
   confirmed its grade (``incidents.policy.COUNTS_IN_CREDIT_RECORD``);
-- complaints about its products upheld (``upheld_complaints``: the one place that says which);
+- complaints about its products upheld (``facts.upheld_complaints``: the one place that says which);
 - official spot checks of it that failed (``inspections.selectors``): not any ``non_conformant``
   inspection event someone captured;
 - its ordered recalls that reached consignees; a voluntary recall is the producer's duty (State
@@ -19,7 +19,7 @@ Each fact has a key (``incident:12``). A fact against which an objection was uph
 which credit repair was granted, is listed but no longer counts. The class is the worst one
 whose threshold (``QUALITY_CLASS_THRESHOLDS``, local policy) a measure of the counted facts
 reaches; every reason names its measure's article and the setting of its threshold. Records of
-many enterprises are read together, one query per kind of fact.
+many enterprises are read together, one query per kind of fact (``credit.facts``).
 """
 
 from __future__ import annotations
@@ -33,20 +33,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints.models import Complaint
-from complaints.selectors import UPHELD_Q
 from core import rulebook
 from core.choices import OrganizationKind
 from core.models import Organization
 from incidents.choices import Grade
 from incidents.models import Incident, IncidentTimeline, QualityAward
-from incidents.policy import COUNTS_IN_CREDIT_RECORD
-from inspections.selectors import failed_spot_check_rows, last_spot_checks
-from recalls.choices import RecallType
-from recalls.models import NOTIFIED_STATUSES, Recall, RecallTimelineEntry
+from inspections.selectors import last_spot_checks
 
 from . import criteria
 from .choices import STRIKING, AwardTrigger, DeclarationStatus, RequestStatus
+from .facts import FACT_READERS, Fact
 from .models import (
     AwardDeclaration,
     AwardReport,
@@ -56,45 +52,10 @@ from .models import (
 )
 
 CLASSES = ("A", "B", "C", "D")
-OVERDUE_REPORT_ACTIONS = ("progress_report_overdue", "summary_report_overdue")
-GRADE_MEASURE = {
-    "I": "incidents_major",
-    "II": "incidents_major",
-    "III": "incidents_grade_III",
-    "IV": "incidents_grade_IV",
-}
-
-
-def upheld_complaints():
-    """Which complaints count as upheld: those that ended in the consumer's favour, a mediation
-    agreement (``complaints.selectors``, the one place that says so); acceptance alone, a reply,
-    a termination without agreement, a withdrawal or a decline never count."""
-    return UPHELD_Q
 
 
 def measure_labels() -> dict[str, str]:
     return {k: str(m.label) for k, m in criteria.MEASURES.items()}
-
-
-@dataclass
-class Fact:
-    """One concluded fact on the record: ``key`` (``incident:12``), what it is, its day and the
-    measures it counts in; ``status`` says whether it still counts."""
-
-    key: str
-    kind: str
-    on: date
-    title: str
-    measures: tuple[str, ...]
-    citation: str
-    struck: str = ""  # "upheld" (objection) or "granted" (repair): listed, not counted
-    pending: str = ""  # a pending objection or repair
-    grade: str = ""  # an incident's grade
-    recall_class: int = 0  # a recall's class
-
-    @property
-    def counts(self) -> bool:
-        return not self.struck
 
 
 @dataclass(frozen=True)
@@ -284,147 +245,9 @@ def credit_records(organizations, *, now: datetime | None = None) -> dict[int, C
     ids = list(records)
     if not ids:
         return records
-    local = timezone.localdate
-
-    incidents = Incident.objects.filter(
-        COUNTS_IN_CREDIT_RECORD,
-        enterprise_id__in=ids,
-        occurred_at__gte=since,
-        occurred_at__lt=until,
-    )
-    incident_basis = str(criteria.Citation(criteria._INCIDENTS))
-    for pk, org_id, title, grade, occurred in incidents.order_by("occurred_at", "id").values_list(
-        "pk", "enterprise_id", "title", "grade", "occurred_at"
-    ):
-        records[org_id].facts.append(
-            Fact(
-                f"incident:{pk}",
-                "incident",
-                local(occurred),
-                f"#{pk} {title} ({grade})",
-                (GRADE_MEASURE[grade],),
-                incident_basis,
-                grade=grade,
-            )
-        )
-
-    complaint_basis = str(criteria.Citation(criteria._COMPLAINTS))
-    for pk, org_id, code, submitted in (
-        Complaint.objects.filter(
-            upheld_complaints(),
-            batch__product__owner_id__in=ids,
-            submitted_at__gte=since,
-            submitted_at__lt=until,
-        )
-        .order_by("submitted_at", "id")
-        .values_list("pk", "batch__product__owner_id", "tracking_code", "submitted_at")
-    ):
-        records[org_id].facts.append(
-            Fact(
-                f"complaint:{pk}",
-                "complaint",
-                local(submitted),
-                _("Complaint %(code)s") % {"code": code[:4] + "…"},
-                ("complaints_upheld",),
-                complaint_basis,
-            )
-        )
-
-    check_basis = str(criteria.Citation(criteria._SPOT_CHECKS))
-    for pk, org_id, checked_on in failed_spot_check_rows(ids, since, until):
-        records[org_id].facts.append(
-            Fact(
-                f"spot_check:{pk}",
-                "spot_check",
-                checked_on,
-                _("Official spot check #%(id)s failed") % {"id": pk},
-                ("failed_spot_checks",),
-                check_basis,
-            )
-        )
-
-    for pk, org_id, number, recall_class, activated in (
-        Recall.objects.filter(
-            producer_id__in=ids,
-            recall_type=RecallType.ORDERED,
-            status__in=NOTIFIED_STATUSES,
-            activated_at__gte=since,
-            activated_at__lt=until,
-        )
-        .order_by("activated_at", "id")
-        .values_list("pk", "producer_id", "number", "recall_class", "activated_at")
-    ):
-        measures = ("recalls", "recalls_class_1") if recall_class == 1 else ("recalls",)
-        records[org_id].facts.append(
-            Fact(
-                f"recall:{pk}",
-                "recall",
-                local(activated),
-                _("Ordered recall %(number)s") % {"number": number},
-                measures,
-                str(criteria.Citation(setting="QUALITY_CLASS_*_RECALLS")),
-                recall_class=recall_class,
-            )
-        )
-
-    late_basis = str(criteria.Citation(setting="QUALITY_CLASS_*_LATE_REPORTS"))
-    for pk, org_id, reported in (
-        Incident.objects.filter(
-            reporter_id__in=ids, reported_late=True, reported_at__gte=since, reported_at__lt=until
-        )
-        .order_by("reported_at", "id")
-        .values_list("pk", "reporter_id", "reported_at")
-    ):
-        records[org_id].facts.append(
-            Fact(
-                f"late_report:incident:{pk}",
-                "late_report",
-                local(reported),
-                _("Incident report #%(id)s filed late") % {"id": pk},
-                ("late_reports",),
-                late_basis,
-            )
-        )
-    for pk, org_id, incident_id, at in (
-        IncidentTimeline.objects.filter(
-            incident__reporter_id__in=ids,
-            action="written_report_overdue",
-            at__gte=since,
-            at__lt=until,
-        )
-        .order_by("at", "id")
-        .values_list("pk", "incident__reporter_id", "incident_id", "at")
-    ):
-        records[org_id].facts.append(
-            Fact(
-                f"late_report:written:{pk}",
-                "late_report",
-                local(at),
-                _("Written report on incident #%(id)s overdue") % {"id": incident_id},
-                ("late_reports",),
-                late_basis,
-            )
-        )
-    for pk, org_id, number, at in (
-        RecallTimelineEntry.objects.filter(
-            recall__producer_id__in=ids,
-            action__in=OVERDUE_REPORT_ACTIONS,
-            at__gte=since,
-            at__lt=until,
-        )
-        .order_by("at", "id")
-        .values_list("pk", "recall__producer_id", "recall__number", "at")
-    ):
-        records[org_id].facts.append(
-            Fact(
-                f"late_report:recall:{pk}",
-                "late_report",
-                local(at),
-                _("Report on recall %(number)s overdue") % {"number": number},
-                ("late_reports",),
-                late_basis,
-            )
-        )
+    for read in FACT_READERS:
+        for org_id, fact in read(ids, since, until):
+            records[org_id].facts.append(fact)
 
     struck, pending = defaultdict(dict), defaultdict(dict)
     for org_id, fact, kind, status in (
@@ -441,7 +264,7 @@ def credit_records(organizations, *, now: datetime | None = None) -> dict[int, C
             f.struck = struck[org_id].get(f.key, "")
             f.pending = pending[org_id].get(f.key, "")
 
-    today = local(until)
+    today = timezone.localdate(until)
     for org_id, name in (
         valid_awards(today).filter(organization_id__in=ids).values_list("organization_id", "name")
     ):

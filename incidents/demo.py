@@ -37,6 +37,26 @@ def seed_incidents() -> int:
         or yogurt
     )
     now = timezone.now()
+    report = _reporter(producer, now)
+    _seed_closed(report, county, now, second_lot)
+    _seed_reported_up(report, county, city, now, yogurt)
+
+    overdue = report(
+        3,
+        "消费者反映酸奶异味",
+        "两名消费者反映酸奶有异味，轻微腹痛。",
+        second_lot,
+        minor_injuries=2,
+    )
+    report(0.2, "酸奶杯内发现异物", "消费者在杯内发现塑料碎片，未受伤。", yogurt, minor_injuries=0)
+    # Nobody at the county acted on the third one: the sweep escalates it to the city, marked overdue.
+    services.incidents_sweep(now)
+    assert Incident.objects.get(pk=overdue.pk).is_overdue
+    return 4
+
+
+def _reporter(producer, now):
+    """The producer's report of an incident on one batch in Tongshan, ``hours_ago`` before ``now``."""
     place = "320312"
 
     def report(hours_ago, title, description, batch, **figures):
@@ -54,11 +74,16 @@ def seed_incidents() -> int:
             **figures,
         )
 
+    return report
+
+
+def _seed_closed(report, county, now, batch) -> None:
+    """An incident of forty days ago the county handled through to closing."""
     closed = report(
         24 * 40,
         "包装胀袋",
         "部分杯装酸奶出现胀杯，无人员伤害。",
-        second_lot,
+        batch,
         minor_injuries=0,
         direct_loss=Decimal(8000),
     )
@@ -74,11 +99,14 @@ def seed_incidents() -> int:
     )
     services.incident_close(incident_id=closed.pk, actor=county, now=now - timedelta(days=19))
 
+
+def _seed_reported_up(report, county, city, now, batch) -> None:
+    """A serious incident of five hours ago the county and the city passed up to the province."""
     to_province = report(
         5,
         "酸奶致多人急性胃肠炎",
         "食用后12人出现急性胃肠炎症状住院治疗。",
-        yogurt,
+        batch,
         serious_injuries=12,
         minor_injuries=30,
         direct_loss=Decimal(150000),
@@ -107,16 +135,3 @@ def seed_incidents() -> int:
         reason="责令暂停销售该批次",
         now=now - timedelta(hours=3),
     )
-
-    overdue = report(
-        3,
-        "消费者反映酸奶异味",
-        "两名消费者反映酸奶有异味，轻微腹痛。",
-        second_lot,
-        minor_injuries=2,
-    )
-    report(0.2, "酸奶杯内发现异物", "消费者在杯内发现塑料碎片，未受伤。", yogurt, minor_injuries=0)
-    # Nobody at the county acted on the third one: the sweep escalates it to the city, marked overdue.
-    services.incidents_sweep(now)
-    assert Incident.objects.get(pk=overdue.pk).is_overdue
-    return 4

@@ -73,11 +73,37 @@ def annual_report(user, organization: Organization, year: int) -> AnnualReport:
     incidents = stats.incidents_in(user, period)
     complaints = stats.complaints_in(user, period)
     report = AnnualReport(organization=organization, year=year, generated_at=timezone.now())
+    report.grades, incident_kpis = _incident_kpis(incidents, organization)
+    recall_rows = stats.recall_rows(stats.recalls_in(user, period))
+    report.complaints = stats.complaint_timeliness(complaints)
+    report.kpis = [
+        *incident_kpis,
+        *_complaint_kpis(complaints, report.complaints),
+        *_recall_kpis(recall_rows),
+        *_signal_kpis(user, period),
+        (
+            _("Incidents opened by regulators"),
+            incidents.exclude(source=Source.ENTERPRISE).count(),
+            "",
+        ),
+    ]
+    report.figures = [
+        stats.incidents_figure(user, period),
+        stats.deadlines_figure(user, period),
+        stats.recalls_figure(user, period),
+        stats.complaints_figure(user, period),
+    ]
+    report.causes = stats.top_causes(incidents, recall_rows)
+    report.signal_kinds, report.signals = stats.top_signals(user, period)
+    return report
 
+
+def _incident_kpis(incidents, organization: Organization) -> tuple[list, list]:
+    """The incidents by grade, and the figures on incidents and their deadlines."""
     grade_counts = dict.fromkeys(Grade.values, 0)
     for row in incidents.order_by().values("grade").annotate(n=Count("id")):
         grade_counts[row["grade"]] += row["n"]
-    report.grades = [(stats.grade_short(g), n) for g, n in grade_counts.items()]
+    grades = [(stats.grade_short(g), n) for g, n in grade_counts.items()]
     total_incidents = sum(grade_counts.values())
     enterprises = enterprises_governed_by(organization).count()
 
@@ -90,27 +116,7 @@ def annual_report(user, organization: Organization, year: int) -> AnnualReport:
     pass_all = sum(v[0] + v[1] for v in passed)
     all_met = sum(v[0] for v in deadlines.values())
     all_due = sum(v[0] + v[1] for v in deadlines.values())
-
-    recall_rows = stats.recall_rows(stats.recalls_in(user, period))
-    recalls_met = sum(1 for r in recall_rows if r["met"])
-    effectiveness = [r["effectiveness"] for r in recall_rows if r["effectiveness"] is not None]
-    mean_effectiveness = (
-        (sum(effectiveness) / len(effectiveness)).quantize(Decimal("0.1"))
-        if effectiveness
-        else None
-    )
-    report.complaints = stats.complaint_timeliness(complaints)
-    received = complaints.count()
-    injured = complaints.filter(injured=True).count()
-    declined = complaints.filter(status=ComplaintStatus.DECLINED).count()
-    signals = RiskSignal.objects.visible_to(user).filter(
-        raised_at__gte=period.start_at, raised_at__lt=period.end_at
-    )
-    warnings = ConsumerWarning.objects.filter(
-        signal__in=signals.values("pk"), published_at__gte=period.start_at
-    ).count()
-
-    report.kpis = [
+    return grades, [
         (_("Incidents reported"), total_incidents, ""),
         (
             _("Incidents per 100 enterprises registered here"),
@@ -128,20 +134,42 @@ def annual_report(user, organization: Organization, year: int) -> AnnualReport:
             f"{pass_met}/{pass_all}",
         ),
         (_("All deadlines met"), _pct(stats.percent(all_met, all_due)), f"{all_met}/{all_due}"),
+    ]
+
+
+def _complaint_kpis(complaints, timeliness: dict) -> list:
+    """The figures on complaints: received, decided and mediated in time, not accepted."""
+    received = complaints.count()
+    injured = complaints.filter(injured=True).count()
+    declined = complaints.filter(status=ComplaintStatus.DECLINED).count()
+    return [
         (_("Complaints received"), received, _("%(n)s with injury") % {"n": injured}),
         (
             _("Complaints decided within 7 working days"),
-            _pct(report.complaints["decided_percent"]),
-            f"{report.complaints['decided_in_time']}/"
-            f"{report.complaints['decided_in_time'] + report.complaints['decided_late']}",
+            _pct(timeliness["decided_percent"]),
+            f"{timeliness['decided_in_time']}/"
+            f"{timeliness['decided_in_time'] + timeliness['decided_late']}",
         ),
         (
             _("Mediation ended within its time limit"),
-            _pct(report.complaints["ended_percent"]),
-            f"{report.complaints['ended_in_time']}/"
-            f"{report.complaints['ended_in_time'] + report.complaints['ended_late']}",
+            _pct(timeliness["ended_percent"]),
+            f"{timeliness['ended_in_time']}/"
+            f"{timeliness['ended_in_time'] + timeliness['ended_late']}",
         ),
         (_("Complaints not accepted"), declined, ""),
+    ]
+
+
+def _recall_kpis(recall_rows: list) -> list:
+    """The figures on recalls: started, meeting their target, mean effectiveness."""
+    recalls_met = sum(1 for r in recall_rows if r["met"])
+    effectiveness = [r["effectiveness"] for r in recall_rows if r["effectiveness"] is not None]
+    mean_effectiveness = (
+        (sum(effectiveness) / len(effectiveness)).quantize(Decimal("0.1"))
+        if effectiveness
+        else None
+    )
+    return [
         (_("Recalls started"), len(recall_rows), ""),
         (
             _("Recalls meeting their effectiveness target"),
@@ -149,24 +177,22 @@ def annual_report(user, organization: Organization, year: int) -> AnnualReport:
             f"{recalls_met}/{len(recall_rows)}",
         ),
         (_("Mean recall effectiveness"), _pct(mean_effectiveness), _("consignees answered")),
+    ]
+
+
+def _signal_kpis(user, period) -> list:
+    """The figures on risk signals raised in the period and the consumer warnings they led to."""
+    signals = RiskSignal.objects.visible_to(user).filter(
+        raised_at__gte=period.start_at, raised_at__lt=period.end_at
+    )
+    warnings = ConsumerWarning.objects.filter(
+        signal__in=signals.values("pk"), published_at__gte=period.start_at
+    ).count()
+    return [
         (_("Risk signals raised"), signals.count(), ""),
         (
             _("Risk signals confirmed or published"),
             signals.filter(status__in=(SignalStatus.CONFIRMED, SignalStatus.PUBLISHED)).count(),
             _("%(n)s consumer warnings") % {"n": warnings},
         ),
-        (
-            _("Incidents opened by regulators"),
-            incidents.exclude(source=Source.ENTERPRISE).count(),
-            "",
-        ),
     ]
-    report.figures = [
-        stats.incidents_figure(user, period),
-        stats.deadlines_figure(user, period),
-        stats.recalls_figure(user, period),
-        stats.complaints_figure(user, period),
-    ]
-    report.causes = stats.top_causes(incidents, recall_rows)
-    report.signal_kinds, report.signals = stats.top_signals(user, period)
-    return report

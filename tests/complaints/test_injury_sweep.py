@@ -15,12 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from complaints.models import PendingInjuryCheck, RiskSignal
-from complaints.risk import (
-    _batch_window,
-    _people,
-    sliding_casualties,
-    window_casualties,
-)
+from complaints.risk import sliding_casualties, window_casualties
+from complaints.risk.injuries import _batch_window, _people
 from complaints.services import complaint_submit, incident_injuries_sweep
 from core.models import Notification
 from incidents import services as incident_services

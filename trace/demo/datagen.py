@@ -184,6 +184,12 @@ def plan_counts(size: int) -> dict[str, int]:
 
 
 def _make_parties(world: World, counts: dict[str, int]) -> None:
+    _save_parties(world, _enterprise_orgs(world, counts))
+    _make_regulators(world)
+
+
+def _enterprise_orgs(world: World, counts: dict[str, int]) -> list[tuple[str, Organization]]:
+    """``counts`` enterprises of each tier, each in a region drawn at random (not yet saved)."""
     ns = world.namespace
     rng = world.rng
     names = {
@@ -219,6 +225,12 @@ def _make_parties(world: World, counts: dict[str, int]) -> None:
                     ),
                 )
             )
+    return orgs
+
+
+def _save_parties(world: World, orgs: list[tuple[str, Organization]]) -> None:
+    """Save the enterprises with a site, a user and the user's membership each, as parties."""
+    ns = world.namespace
     Organization.objects.bulk_create([o for _, o in orgs])
     saved = {
         o.credit_code: o
@@ -252,6 +264,9 @@ def _make_parties(world: World, counts: dict[str, int]) -> None:
         world.parties[tier].append(Party(org, sites_by_owner[org.pk], user, tier))
     Membership.objects.bulk_create(memberships)
 
+
+def _make_regulators(world: World) -> None:
+    """A national regulator, and one for each province and city of ``REGIONS``, once."""
     regulators = [
         Organization(
             kind=OrganizationKind.REGULATOR,
@@ -600,9 +615,17 @@ def _whey_phase(world: World, runs: int, lots_needed: int, capturer: Capturer) -
 
 
 def _wave(world: World, first_run: int, runs: int, capturer: Capturer) -> None:
+    day = EPOCH + timedelta(days=first_run // RUNS_PER_WAVE)
+    plan = _plan_wave(world, first_run, runs, day)
+    _capture_wave(world, plan, day, capturer)
+
+
+def _plan_wave(world: World, first_run: int, runs: int, day: datetime) -> list[tuple]:
+    """The lots of each run of the wave, drawn and saved: two raw-milk lots from a ranch made
+    into yogurt and milk at a plant, for a distributor and two retailers. Returns one
+    ``(ranch, plant, raws, whey, outs, distributor, retailers, run)`` per run."""
     rng = world.rng
     P = world.parties
-    day = EPOCH + timedelta(days=first_run // RUNS_PER_WAVE)
     plan = []
     raw_lots: list[Batch] = []
     finished: list[Batch] = []
@@ -658,7 +681,11 @@ def _wave(world: World, first_run: int, runs: int, capturer: Capturer) -> None:
     _register(raw_lots + finished)
     world.raw_lot_ids.extend(b.pk for b in raw_lots)
     world.finished_lot_ids.extend(b.pk for b in finished)
+    return plan
 
+
+def _capture_wave(world: World, plan: list[tuple], day: datetime, capturer: Capturer) -> None:
+    """The wave's events, stage by stage along the chain: each stage flushed before the next."""
     at = lambda hours, minutes=0: day + timedelta(hours=hours, minutes=minutes)  # noqa: E731
     with transaction.atomic():
         for ranch, plant, raws, _whey, _outs, _dist, _ret, run in plan:

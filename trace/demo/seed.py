@@ -135,6 +135,21 @@ def seed_demo() -> tuple[bool, list[DemoAccount]]:
     if Organization.objects.filter(credit_code=ENTERPRISES["producer"]["credit_code"]).exists():
         return False, ACCOUNTS
 
+    orgs, sites, users = _create_parties()
+    raw_milk, yogurt = _create_products(orgs)
+
+    day0 = timezone.localtime().replace(hour=5, minute=30, second=0, microsecond=0) - timedelta(
+        days=6
+    )
+    at = lambda days, hours=0: day0 + timedelta(days=days, hours=hours)  # noqa: E731
+    lot_date = day0.strftime("%Y%m%d")
+    raw_lots = _raw_milk_lots(raw_milk, orgs, sites, users, at=at, lot_date=lot_date)
+    _yogurt_lots(yogurt, raw_lots, orgs, sites, users, at=at, lot_date=lot_date)
+    return True, ACCOUNTS
+
+
+def _create_parties() -> tuple[dict, dict, dict]:
+    """The enterprises with their sites, the regulators, and one user per demo account."""
     orgs, sites = {}, {}
     for key, data in ENTERPRISES.items():
         data = dict(data)
@@ -155,7 +170,11 @@ def seed_demo() -> tuple[bool, list[DemoAccount]]:
             user=user, organization=orgs[account.organization], role=account.role
         )
         users[account.username] = user
+    return orgs, sites, users
 
+
+def _create_products(orgs: dict) -> tuple:
+    """The ranch's raw milk and the dairy's yogurt."""
     raw_milk = services.product_create(
         owner=orgs["ranch"],
         gtin=RAW_MILK_GTIN,
@@ -174,13 +193,12 @@ def seed_demo() -> tuple[bool, list[DemoAccount]]:
         specification="200 g/杯",
         standard="GB 19302-2010",
     )
+    return raw_milk, yogurt
 
-    day0 = timezone.localtime().replace(hour=5, minute=30, second=0, microsecond=0) - timedelta(
-        days=6
-    )
-    at = lambda days, hours=0: day0 + timedelta(days=days, hours=hours)  # noqa: E731
-    lot_date = day0.strftime("%Y%m%d")
 
+def _raw_milk_lots(raw_milk, orgs: dict, sites: dict, users: dict, *, at, lot_date: str) -> list:
+    """Two raw-milk lots, each inspected at the ranch, shipped to the dairy and received there:
+    ``[(lot, kg)]``."""
     raw_lots = []
     for suffix, kg in (("A", Decimal(5000)), ("B", Decimal(3000))):
         lot = services.batch_produce(
@@ -188,8 +206,8 @@ def seed_demo() -> tuple[bool, list[DemoAccount]]:
             lot=f"RM{lot_date}{suffix}",
             quantity=kg,
             unit="KGM",
-            production_date=day0.date(),
-            expiry_date=(day0 + timedelta(days=2)).date(),
+            production_date=at(0).date(),
+            expiry_date=(at(0) + timedelta(days=2)).date(),
             site=sites["ranch"],
             when=at(0),
             actor=users["ranch"],
@@ -216,7 +234,14 @@ def seed_demo() -> tuple[bool, list[DemoAccount]]:
             batch=lot, site=sites["producer"], when=at(0, 4), actor=users["producer"]
         )
         raw_lots.append((lot, kg))
+    return raw_lots
 
+
+def _yogurt_lots(
+    yogurt, raw_lots: list, orgs: dict, sites: dict, users: dict, *, at, lot_date: str
+):
+    """The yogurt lot made of the raw milk, shipped through the distributor to both supermarkets
+    and partly sold; and a second lot still at the plant."""
     yogurt_lot = services.batch_transform(
         inputs=raw_lots,
         product=yogurt,
@@ -283,7 +308,6 @@ def seed_demo() -> tuple[bool, list[DemoAccount]]:
         when=at(1, 8),
         actor=users["producer"],
     )
-    return True, ACCOUNTS
 
 
 def demo_yogurt_batch() -> Batch:

@@ -283,68 +283,74 @@ def _document_predicate(name: str, values: list[str]):
     return None
 
 
-def parse_query(params: dict[str, list[str]]) -> ParsedQuery:
-    """Turn EPCIS query parameters into filters, or raise QueryParameterException."""
-    q = Q()
-    exists: list = []
-    predicates: list = []
-    order_field = None
-    python_order = None
-    direction = "DESC"
-    count_limit = max_count = None
-    for name, values in params.items():
-        values = [v for v in values if v != ""]
-        if name.startswith("EXISTS_") and name != "EXISTS_errorDeclaration":
-            pass  # EXISTS_<field> takes no value (EPCIS 2.0 8.2.7.1: type Void)
-        elif not values:
-            raise QueryParameterError(name, _("The parameter has no value."), "required")
-        if name == "eventType":
-            unknown = [v for v in values if v not in EventType.values]
-            if unknown:
-                raise QueryParameterError(
-                    name, _("Unknown event type %(type)s.") % {"type": unknown[0]}, "event_type"
-                )
-            q &= Q(event_type__in=values)
-        elif name in _TIMES:
-            q &= Q(**{_TIMES[name]: _time(name, values)})
-        elif name == "EQ_action":
-            bad = [v for v in values if v not in Action.values]
-            if bad:
-                raise QueryParameterError(name, _("An action is ADD, OBSERVE or DELETE."), "action")
-            q &= Q(action__in=values)
-        elif name == "EQ_bizStep":
-            q &= Q(biz_step__in=[short_cbv("bizStep", v) for v in values])
-        elif name == "EQ_disposition":
-            q &= Q(disposition__in=[short_cbv("disposition", v) for v in values])
-        elif name in _EQ_PLACE:
-            exists.append(_identifier_match((_EQ_PLACE[name],), values))
-        elif name in _WD_PLACE:
-            exists.append(_within(_WD_PLACE[name], values))
-        elif name in _MATCH:
-            exists.append(_identifier_match(_MATCH[name], values))
-        elif name == "EQ_eventID":
-            q &= Q(event_id__in=values)
-        elif name == "EQ_transformationID":
-            q &= Q(document__transformationID__in=values)
-        elif name == "EXISTS_errorDeclaration":
-            if values[0].lower() not in ("true", "false", "1", "0"):
-                raise QueryParameterError(name, _("true or false."), "boolean")
-            if values[0].lower() in ("true", "1"):
-                q &= Q(error_declaration__isnull=False)
-        elif name == "EQ_errorReason":
-            reasons = set(values) | {f"https://ref.gs1.org/cbv/ER-{v}" for v in values}
-            reasons |= {
-                v.rsplit("-", 1)[-1] for v in values if v.startswith("https://ref.gs1.org/cbv/ER-")
-            }
-            q &= Q(error_declaration__reason__in=sorted(reasons))
-        elif any(name.startswith(prefix) and len(name) > len(prefix) for prefix in _EQ_TYPED):
-            prefix = next(p for p in _EQ_TYPED if name.startswith(p))
-            exists.append(
-                _identifier_match(
-                    (_EQ_TYPED[prefix],), values, type_=short_type(name[len(prefix) :])
-                )
+def _event_filter(name: str, values: list[str]) -> Q | None:
+    """The column filter of a parameter on the event itself (type, times, action, business step,
+    disposition, ids, error declaration); None for any other parameter."""
+    if name == "eventType":
+        unknown = [v for v in values if v not in EventType.values]
+        if unknown:
+            raise QueryParameterError(
+                name, _("Unknown event type %(type)s.") % {"type": unknown[0]}, "event_type"
             )
-        elif name == "orderBy":
+        return Q(event_type__in=values)
+    if name in _TIMES:
+        return Q(**{_TIMES[name]: _time(name, values)})
+    if name == "EQ_action":
+        bad = [v for v in values if v not in Action.values]
+        if bad:
+            raise QueryParameterError(name, _("An action is ADD, OBSERVE or DELETE."), "action")
+        return Q(action__in=values)
+    if name == "EQ_bizStep":
+        return Q(biz_step__in=[short_cbv("bizStep", v) for v in values])
+    if name == "EQ_disposition":
+        return Q(disposition__in=[short_cbv("disposition", v) for v in values])
+    if name == "EQ_eventID":
+        return Q(event_id__in=values)
+    if name == "EQ_transformationID":
+        return Q(document__transformationID__in=values)
+    if name == "EXISTS_errorDeclaration":
+        if values[0].lower() not in ("true", "false", "1", "0"):
+            raise QueryParameterError(name, _("true or false."), "boolean")
+        return Q(error_declaration__isnull=False) if values[0].lower() in ("true", "1") else Q()
+    if name == "EQ_errorReason":
+        reasons = set(values) | {f"https://ref.gs1.org/cbv/ER-{v}" for v in values}
+        reasons |= {
+            v.rsplit("-", 1)[-1] for v in values if v.startswith("https://ref.gs1.org/cbv/ER-")
+        }
+        return Q(error_declaration__reason__in=sorted(reasons))
+    return None
+
+
+def _identifier_filter(name: str, values: list[str]) -> Exists | None:
+    """The ``EXISTS`` subquery on the identifier index of an identifier or place parameter; None
+    for any other parameter."""
+    if name in _EQ_PLACE:
+        return _identifier_match((_EQ_PLACE[name],), values)
+    if name in _WD_PLACE:
+        return _within(_WD_PLACE[name], values)
+    if name in _MATCH:
+        return _identifier_match(_MATCH[name], values)
+    if any(name.startswith(prefix) and len(name) > len(prefix) for prefix in _EQ_TYPED):
+        prefix = next(p for p in _EQ_TYPED if name.startswith(p))
+        return _identifier_match(
+            (_EQ_TYPED[prefix],), values, type_=short_type(name[len(prefix) :])
+        )
+    return None
+
+
+@dataclass
+class _Ordering:
+    """What ``orderBy``, ``orderDirection``, ``eventCountLimit`` and ``maxEventCount`` ask."""
+
+    order_field: str | None = None
+    python_order: str | None = None
+    direction: str = "DESC"
+    count_limit: int | None = None
+    max_count: int | None = None
+
+    def read(self, name: str, values: list[str]) -> bool:
+        """Take the parameter if it is one of the four; False for any other."""
+        if name == "orderBy":
             if len(values) != 1 or (values[0] not in _ORDER and not _is_extension_name(values[0])):
                 raise QueryParameterError(
                     name,
@@ -352,19 +358,59 @@ def parse_query(params: dict[str, list[str]]) -> ParsedQuery:
                     "order_by",
                 )
             if values[0] in _ORDER:
-                order_field = _ORDER[values[0]]
+                self.order_field = _ORDER[values[0]]
             else:
-                order_field, python_order = "event_time", values[0]
+                self.order_field, self.python_order = "event_time", values[0]
         elif name == "orderDirection":
             if values[0] not in ("ASC", "DESC") or len(values) != 1:
                 raise QueryParameterError(
                     name, _("The direction is ASC or DESC."), "order_direction"
                 )
-            direction = values[0]
+            self.direction = values[0]
         elif name == "eventCountLimit":
-            count_limit = _int(name, values)
+            self.count_limit = _int(name, values)
         elif name == "maxEventCount":
-            max_count = _int(name, values)
+            self.max_count = _int(name, values)
+        else:
+            return False
+        return True
+
+    def order_by(self) -> list[str]:
+        """The columns to order by, once every parameter is read; refuses limits that clash."""
+        if self.count_limit is not None and self.max_count is not None:
+            raise QueryParameterError(
+                "eventCountLimit",
+                _("eventCountLimit and maxEventCount exclude each other."),
+                "exclusive",
+            )
+        if self.count_limit is not None and self.order_field is None:
+            raise QueryParameterError(
+                "eventCountLimit", _("eventCountLimit needs orderBy."), "requires_order_by"
+            )
+        if self.order_field:
+            sign = "-" if self.direction == "DESC" else ""
+            return [f"{sign}{self.order_field}", f"{sign}id"]
+        return ["id"]
+
+
+def parse_query(params: dict[str, list[str]]) -> ParsedQuery:
+    """Turn EPCIS query parameters into filters, or raise QueryParameterException."""
+    q = Q()
+    exists: list = []
+    predicates: list = []
+    ordering = _Ordering()
+    for name, values in params.items():
+        values = [v for v in values if v != ""]
+        if name.startswith("EXISTS_") and name != "EXISTS_errorDeclaration":
+            pass  # EXISTS_<field> takes no value (EPCIS 2.0 8.2.7.1: type Void)
+        elif not values:
+            raise QueryParameterError(name, _("The parameter has no value."), "required")
+        if (column := _event_filter(name, values)) is not None:
+            q &= column
+        elif (identifier := _identifier_filter(name, values)) is not None:
+            exists.append(identifier)
+        elif ordering.read(name, values):
+            pass
         elif (predicate := _document_predicate(name, values)) is not None:
             predicates.append(predicate)
             narrowing = _narrowing(name, values)
@@ -376,29 +422,15 @@ def parse_query(params: dict[str, list[str]]) -> ParsedQuery:
                 _("Unknown or unsupported query parameter %(name)s.") % {"name": name},
                 "unknown_parameter",
             )
-    if count_limit is not None and max_count is not None:
-        raise QueryParameterError(
-            "eventCountLimit",
-            _("eventCountLimit and maxEventCount exclude each other."),
-            "exclusive",
-        )
-    if count_limit is not None and order_field is None:
-        raise QueryParameterError(
-            "eventCountLimit", _("eventCountLimit needs orderBy."), "requires_order_by"
-        )
-    if order_field:
-        sign = "-" if direction == "DESC" else ""
-        order_by = [f"{sign}{order_field}", f"{sign}id"]
-    else:
-        order_by = ["id"]
+    order_by = ordering.order_by()
     return ParsedQuery(
         q,
         exists,
         order_by,
-        count_limit,
-        max_count,
+        ordering.count_limit,
+        ordering.max_count,
         predicates,
-        (python_order, direction == "DESC") if python_order else None,
+        (ordering.python_order, ordering.direction == "DESC") if ordering.python_order else None,
     )
 
 

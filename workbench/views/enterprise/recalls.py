@@ -148,76 +148,86 @@ def recall_scope(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not can_write(request.user):
             return refused(request, viewer_refusal())
-        if request.POST.get("op") == "confirm":
-            try:
-                services.recall_edit_scope(
-                    recall=recall, actor=request.user, edits=[], confirm=True
-                )
-            except REFUSALS as exc:
-                form = ScopeEditForm(targets=targets)
-                status = refuse_into(form, exc)
-                errors = form.non_field_errors()
-            else:
-                messages.success(
-                    request,
-                    _("The scope is confirmed. File the plan from the recall's page."),
-                )
-                return redirect(recall_url(recall.pk))
-        else:
-            edit = ScopeEditForm(request.POST, targets=targets)
-            status = 400
-            if edit.is_valid():
-                try:
-                    services.recall_edit_scope(
-                        recall=recall, actor=request.user, edits=[edit.edit()]
-                    )
-                except REFUSALS as exc:
-                    status = refuse_into(
-                        edit,
-                        exc,
-                        aliases={
-                            "edits[0].reason": "reason",
-                            "edits[0].batch": "target",
-                            "edits[0].organization": "target",
-                        },
-                    )
-                else:
-                    messages.success(request, _("The scope is changed; confirm it again."))
-                    return redirect("workbench:enterprise-recall-scope", pk=recall.pk)
-    sources = dict(ScopeSource.choices)
+        outcome = _scope_post(request, recall, targets, edit)
+        if isinstance(outcome, HttpResponse):
+            return outcome
+        edit, errors, status = outcome
     return render(
         request,
         "workbench/enterprise/recall_scope.html",
-        {
-            "recall": recall,
-            "recall_url": recall_url(recall.pk),
-            "draft": recall.status == RecallStatus.DRAFT,
-            "can_write": can_write(request.user),
-            "lots": [
-                {
-                    "link": link,
-                    "product": local_name(link.batch.product) if link.batch.product_id else "",
-                    "source": sources.get(link.source, link.source),
-                }
-                for link in lots
-            ],
-            "holders": [
-                {
-                    "notice": n,
-                    "name": local_name(n.organization),
-                    "received": number(n.received),
-                    "sold_on": number(n.sold_on),
-                    "held": number(n.held),
-                }
-                for n in holders
-            ],
-            "units_planned": number(recall.units_planned),
-            "units_sold": number(recall.units_sold),
-            "edit": edit,
-            "errors": errors,
-        },
+        {**_scope_context(request, recall, lots, holders), "edit": edit, "errors": errors},
         status=status,
     )
+
+
+def _scope_post(request: HttpRequest, recall: Recall, targets, edit: ScopeEditForm):
+    """Confirm the scope or change one target of it: a redirect when done, else the form, the
+    errors and the status to show them with."""
+    errors: list[str] = []
+    if request.POST.get("op") == "confirm":
+        try:
+            services.recall_edit_scope(recall=recall, actor=request.user, edits=[], confirm=True)
+        except REFUSALS as exc:
+            form = ScopeEditForm(targets=targets)
+            status = refuse_into(form, exc)
+            errors = form.non_field_errors()
+        else:
+            messages.success(
+                request,
+                _("The scope is confirmed. File the plan from the recall's page."),
+            )
+            return redirect(recall_url(recall.pk))
+        return edit, errors, status
+    edit = ScopeEditForm(request.POST, targets=targets)
+    status = 400
+    if edit.is_valid():
+        try:
+            services.recall_edit_scope(recall=recall, actor=request.user, edits=[edit.edit()])
+        except REFUSALS as exc:
+            status = refuse_into(
+                edit,
+                exc,
+                aliases={
+                    "edits[0].reason": "reason",
+                    "edits[0].batch": "target",
+                    "edits[0].organization": "target",
+                },
+            )
+        else:
+            messages.success(request, _("The scope is changed; confirm it again."))
+            return redirect("workbench:enterprise-recall-scope", pk=recall.pk)
+    return edit, errors, status
+
+
+def _scope_context(request: HttpRequest, recall: Recall, lots: list, holders: list) -> dict:
+    """The recall, its lots with their products and its holders with their quantities."""
+    sources = dict(ScopeSource.choices)
+    return {
+        "recall": recall,
+        "recall_url": recall_url(recall.pk),
+        "draft": recall.status == RecallStatus.DRAFT,
+        "can_write": can_write(request.user),
+        "lots": [
+            {
+                "link": link,
+                "product": local_name(link.batch.product) if link.batch.product_id else "",
+                "source": sources.get(link.source, link.source),
+            }
+            for link in lots
+        ],
+        "holders": [
+            {
+                "notice": n,
+                "name": local_name(n.organization),
+                "received": number(n.received),
+                "sold_on": number(n.sold_on),
+                "held": number(n.held),
+            }
+            for n in holders
+        ],
+        "units_planned": number(recall.units_planned),
+        "units_sold": number(recall.units_sold),
+    }
 
 
 def _drill_row(drill: RecallDrill, lots: dict[int, Batch]) -> dict:

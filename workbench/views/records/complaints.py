@@ -64,6 +64,17 @@ def complaint_dues(complaint: Complaint, now, org=None) -> list:
 
 
 def _specs() -> dict[str, tuple[Action, type, object, dict]]:
+    """Each complaint action: its button, input serializer, service and field renames."""
+    return {
+        **_handling_specs(),
+        **_mediation_specs(),
+        **_routing_specs(),
+        **_escalation_specs(),
+    }
+
+
+def _handling_specs() -> dict[str, tuple[Action, type, object, dict]]:
+    """Accepting, declining and pausing a complaint for testing."""
     return {
         "accept": (
             Action("accept", _("Accept")),
@@ -118,6 +129,12 @@ def _specs() -> dict[str, tuple[Action, type, object, dict]]:
             services.complaint_resume,
             {},
         ),
+    }
+
+
+def _mediation_specs() -> dict[str, tuple[Action, type, object, dict]]:
+    """Ending mediation: an agreement, none, withdrawn, the parties told."""
+    return {
         "record-agreement": (
             Action(
                 "record-agreement",
@@ -166,6 +183,12 @@ def _specs() -> dict[str, tuple[Action, type, object, dict]]:
             services.complaint_notify_parties,
             {},
         ),
+    }
+
+
+def _routing_specs() -> dict[str, tuple[Action, type, object, dict]]:
+    """Forwarding, replying, closing and merging."""
+    return {
         "forward": (
             Action(
                 "forward",
@@ -212,6 +235,12 @@ def _specs() -> dict[str, tuple[Action, type, object, dict]]:
             services.complaint_merge,
             {"into": "into_id"},
         ),
+    }
+
+
+def _escalation_specs() -> dict[str, tuple[Action, type, object, dict]]:
+    """The city above: taking over, urging, handing back; and opening an incident."""
+    return {
         "take-over": (
             Action(
                 "take-over",

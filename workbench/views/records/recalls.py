@@ -128,6 +128,16 @@ def _quantities() -> tuple[ActionField, ...]:
 def _specs() -> dict[str, tuple[Action, type | None, object]]:
     """action → (button or form, the API's input serializer, the call)."""
     return {
+        **_plan_specs(),
+        **_order_specs(),
+        **_report_specs(),
+        **_ending_specs(),
+    }
+
+
+def _plan_specs() -> dict[str, tuple[Action, type | None, object]]:
+    """Confirming the scope, filing, approving and starting the recall."""
+    return {
         "edit_scope": (
             Action("edit_scope", _("Confirm the proposed scope")),
             None,
@@ -170,6 +180,12 @@ def _specs() -> dict[str, tuple[Action, type | None, object]]:
                 recall=recall, actor=actor, confirm_scope=True
             ),
         ),
+    }
+
+
+def _order_specs() -> dict[str, tuple[Action, type | None, object]]:
+    """A recall the regulator orders: the objection to it and its decision."""
+    return {
         "object": (
             Action("object", _("Object to the order"), (reason_field(True),)),
             s.RecallReasonSerializer,
@@ -210,6 +226,12 @@ def _specs() -> dict[str, tuple[Action, type | None, object]]:
                 recall=recall, actor=actor, **data
             ),
         ),
+    }
+
+
+def _report_specs() -> dict[str, tuple[Action, type | None, object]]:
+    """Progress and summary reports, and reporting the recall completed."""
+    return {
         "progress_report": (
             Action("progress_report", _("File a progress report"), _quantities()),
             s.ProgressReportInput,
@@ -240,6 +262,12 @@ def _specs() -> dict[str, tuple[Action, type | None, object]]:
                 recall=recall, actor=actor, **data
             ),
         ),
+    }
+
+
+def _ending_specs() -> dict[str, tuple[Action, type | None, object]]:
+    """Closing, stopping early and withdrawing the recall."""
+    return {
         "close": (
             Action(
                 "close",
