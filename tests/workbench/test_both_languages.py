@@ -3,6 +3,7 @@ Chinese (the default), shows no text of the other language outside record data (
 entered: names, titles, descriptions, marked ``translate="no"``, and the choices of a form)."""
 
 import re
+from html import unescape
 from trace.models import Batch
 
 import pytest
@@ -51,7 +52,7 @@ def _interface_text(html: str) -> str:
     html = re.sub(r"<script.*?</script>|<style.*?</style>", " ", html, flags=re.S)
     html = re.sub(r'<(\w+)[^>]*translate="no"[^>]*>.*?</\1>', " ", html, flags=re.S)
     html = re.sub(r"<option[^>]*>[^<]*</option>", " ", html)
-    text = re.sub(r"<[^>]+>", " ", html)
+    text = unescape(re.sub(r"<[^>]+>", " ", html))  # a browser's copy writes &nbsp;
     for data in DATA + FORMATS:
         text = text.replace(data, " ")
     return text

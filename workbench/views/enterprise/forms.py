@@ -255,14 +255,10 @@ class IncidentForm(Form):
 # --- recalls --------------------------------------------------------------------------------
 
 
-class RecallForm(Form):
-    """``POST /api/v1/recalls/`` for a voluntary recall of the producer's own lots."""
+class RecallPlanForm(Form):
+    """The plan of a recall (``POST /api/v1/recalls/`` without its lots): what a regulator
+    orders from an incident, whose lots give the scope."""
 
-    batches = LotsChoiceField(
-        label=_("Affected lots"),
-        queryset=Batch.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-    )
     recall_class = forms.TypedChoiceField(
         label=_("Recall class"), choices=RecallClass.choices, coerce=int, initial=2
     )
@@ -294,6 +290,18 @@ class RecallForm(Form):
     )
     planned_start = _date(_("Planned start"))
     planned_end = _date(_("Planned end"))
+
+
+class RecallForm(RecallPlanForm):
+    """``POST /api/v1/recalls/`` for a voluntary recall of the producer's own lots."""
+
+    field_order = ["batches"]
+
+    batches = LotsChoiceField(
+        label=_("Affected lots"),
+        queryset=Batch.objects.none(),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
     linked_incidents = IncidentsChoiceField(
         label=_("Incidents it follows from"),
         queryset=Incident.objects.none(),
