@@ -99,6 +99,15 @@ def test_chinese_pages_have_no_english_outside_record_data(seeded):  # noqa: F81
     assert not found, sorted(found.items())
 
 
+def test_the_punctuation_check_catches_ascii_marks_beside_chinese():
+    assert half_width_punctuation("状态: 已受理")  # {% translate "Status" %}: …
+    assert half_width_punctuation("补救措施  退货退款, 更换")
+    assert half_width_punctuation("已报告 (实施中，主动召回)")
+    assert not half_width_punctuation(
+        "状态：已受理，12:30 · 1,000 · (01)06901234500011 · 100 % (2 / 2) · 已通知（2）"
+    )
+
+
 def test_chinese_pages_use_full_width_punctuation(seeded):  # noqa: F811
     found = {}
     for persona, page, text in _rendered(seeded, "zh-hans"):

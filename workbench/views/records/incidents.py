@@ -9,11 +9,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.punctuation import joined
 from incidents import escalation, policy, services
 from incidents import serializers as s
 from incidents.choices import Grade, Level, Status, TransferTarget
@@ -365,8 +366,7 @@ def describe(row) -> tuple[str, str]:
         )
         return label, _("%(level)s, by %(due)s") % {"level": _level(data.get("level")), "due": when}
     if row.action == "informed":
-        sep = ", " if translation.get_language() == "en" else "、"
-        return label, sep.join(str(_level(v)) for v in data.get("levels", []))
+        return label, joined(_level(v) for v in data.get("levels", []))
     if row.action in ("reported", "opened"):
         return label, _("grade %(grade)s, level %(level)s") % {
             "grade": data.get("grade", ""),
