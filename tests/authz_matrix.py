@@ -507,6 +507,8 @@ GET    /workbench/incidents/{id}/order-recall/              B html       302   4
 POST   /workbench/incidents/{id}/order-recall/              A html       302   403  404   404   404  400   404   404  404  404  404
 POST   /workbench/incidents/{id}/order-recall/              A^ html      302   403  403   404   404  400   404   404  400  404  404
 POST   /workbench/incidents/{id}/order-recall/              B html       302   404  404   403   404  404   400   404  404  404  404
+# A's report of harm in Wuzhong: the Wuzhong county handles it but does not govern A (403)
+GET    /workbench/incidents/{id}/order-recall/              A@ html      302   403  404   404   404  200   404   403  404  404  404
 GET    /workbench/complaints/                               - html       302   200  200   200   200  200   200   200  200  200  200
 GET    /workbench/complaints/{id}/                          A html       302   404  404   404   404  200   404   404  200  200  200
 GET    /workbench/complaints/{id}/                          B html       302   404  404   404   404  404   200   404  404  404  200

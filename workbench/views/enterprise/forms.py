@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from api.parsing import DecimalFormField
 from core.choices import OrganizationKind
 from core.models import Organization
+from core.punctuation import parenthesized
 from incidents.choices import Category, Kind
 from incidents.models import Incident
 from recalls.choices import Effectiveness, RecallClass, RecallDepth, Remedy
@@ -63,7 +64,7 @@ def _text(label, *, max_length: int, required: bool = True, rows: int = 0):
 class LotChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Batch) -> str:
         name = local_name(obj.product) if obj.product_id else obj.gtin
-        status = "" if obj.status == BatchStatus.ACTIVE else f" ({obj.get_status_display()})"
+        status = "" if obj.status == BatchStatus.ACTIVE else parenthesized(obj.get_status_display())
         return f"{name} · {obj.lot}{status}"
 
 
