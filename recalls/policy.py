@@ -15,6 +15,7 @@ from rest_framework import exceptions
 
 from core.choices import RegulatorLevel
 from core.models import organization_of
+from incidents.choices import Status as IncidentStatus
 
 from .choices import RecallStatus, RecallType
 
@@ -65,6 +66,10 @@ def _messages() -> dict[str, str]:
             "answers through its acknowledgement link."
         ),
         "writer_only": _("You must belong to an organization, and viewers may only read."),
+        "no_order_from_incident": _(
+            "A recall is ordered from an incident by a regulator whose jurisdiction covers the "
+            "producer of its lots, while the incident stands (not rejected or merged)."
+        ),
         "samr_orders": _(
             "Only the State Administration for Market Regulation orders a recall "
             "(SAMR Order 19 Art. 14); a regulator of the place sends the notice to recall."
@@ -145,6 +150,45 @@ def require_may_order(actor):
     org = writer(actor)
     if not may_order(org):
         raise exceptions.PermissionDenied(_messages()["samr_orders"], code="samr_orders")
+    return org
+
+
+def order_producer(incident):
+    """The producer a recall ordered from ``incident`` recalls: the enterprise the incident
+    concerns when it made some of its lots, else the one maker of its lots; None when no lot
+    it names is registered, or several producers made them (``recall_create_from_incident``)."""
+    lots = incident.batches.select_related("product__owner").filter(product__isnull=False)
+    makers = {b.product.owner for b in lots}
+    if incident.enterprise_id in {m.pk for m in makers}:
+        return incident.enterprise
+    return next(iter(makers)) if len(makers) == 1 else None
+
+
+def _may_order_from(org, incident) -> bool:
+    if org is None or not org.is_regulator:
+        return False
+    if incident.status in (IncidentStatus.REJECTED, IncidentStatus.MERGED):
+        return False
+    producer = order_producer(incident)
+    return producer is not None and org.governs(producer.region_code)
+
+
+def can_order_from_incident(actor, incident) -> bool:
+    """Whether ``actor`` may order a recall (a notice to recall, SAMR Order 19 Arts. 12–13;
+    责令召回) of the lots ``incident`` names: a writer of a regulator whose jurisdiction holds their producer, while
+    the incident stands. Seeing the incident is ``incidents.policy.visible_to``'s to decide."""
+    org = organization_of(actor)
+    if org is None or not actor.membership.can_write:
+        return False
+    return _may_order_from(org, incident)
+
+
+def require_order_from_incident(actor, incident):
+    """``can_order_from_incident``, or 403 naming the rule; returns the actor's organization."""
+    org = writer(actor)
+    if not _may_order_from(org, incident):
+        code = "no_order_from_incident"
+        raise exceptions.PermissionDenied(_messages()[code], code=code)
     return org
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
+from core.punctuation import colon
+
 FONT = (
     "'Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Micro Hei','PingFang SC',"
     "'Microsoft YaHei',system-ui,sans-serif"
@@ -139,7 +141,7 @@ def bar_chart(
                 x, y = x0 + w * j, top + plot_h - h
             parts.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="{s.color}">'
-                f"<title>{escape(f'{category} · {s.label}: {_fmt(value)}')}</title></rect>"
+                f"<title>{escape(f'{category} · {s.label}{colon()}{_fmt(value)}')}</title></rect>"
             )
         if i % label_every == 0:
             parts.append(

@@ -15,7 +15,7 @@ from django.test import Client
 
 from complaints.models import Complaint
 from recalls.models import Recall
-from tests.workbench.test_both_languages import _interface_text
+from tests.workbench.test_both_languages import _interface_text, half_width_punctuation
 from tests.workbench.test_records import seeded  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +46,7 @@ def _rendered(lang: str):
             html = response.content.decode()
             body = html.split("<body", 1)[-1]
             text = _interface_text(body if "<main" in body else "<main>" + body)
-            for term in LEGAL_TERMS:
+            for term in LEGAL_TERMS if lang == "en" else ():
                 text = text.replace(term, " ")
             yield page, text
 
@@ -74,3 +74,11 @@ def test_chinese_consumer_pages_have_no_english_outside_record_data(seeded):  # 
             if not word.isupper():  # codes: GTINs, lots, tracking and recall numbers
                 found.setdefault(word, page)
     assert not found, sorted(found.items())
+
+
+def test_chinese_consumer_pages_use_full_width_punctuation(seeded):  # noqa: F811
+    found = {}
+    for page, text in _rendered("zh-hans"):
+        for place in half_width_punctuation(text):
+            found.setdefault(place, page)
+    assert not found, "\n".join(f"{place!r} on {where}" for place, where in sorted(found.items()))

@@ -3,6 +3,7 @@ Chinese (the default), shows no text of the other language outside record data (
 entered: names, titles, descriptions, marked ``translate="no"``, and the choices of a form)."""
 
 import re
+from html import unescape
 from trace.models import Batch
 
 import pytest
@@ -51,10 +52,24 @@ def _interface_text(html: str) -> str:
     html = re.sub(r"<script.*?</script>|<style.*?</style>", " ", html, flags=re.S)
     html = re.sub(r'<(\w+)[^>]*translate="no"[^>]*>.*?</\1>', " ", html, flags=re.S)
     html = re.sub(r"<option[^>]*>[^<]*</option>", " ", html)
-    text = re.sub(r"<[^>]+>", " ", html)
+    text = unescape(re.sub(r"<[^>]+>", " ", html))  # a browser's copy writes &nbsp;
     for data in DATA + FORMATS:
         text = text.replace(data, " ")
     return text
+
+
+CJK = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
+# An ASCII colon, comma, semicolon, question or exclamation mark right after or before Chinese
+# text (spaces and removed tags between), or ASCII brackets around it: Chinese takes the
+# full-width forms (：，；？！（）). Times (12:30), numbers (1,000) and codes ((01)0690…) have no
+# Chinese beside the mark.
+HALF_WIDTH = re.compile(rf"{CJK}\s*[:,;?!]|[:,;?!]\s*{CJK}|\([^()\n]*{CJK}[^()\n]*\)")
+
+
+def half_width_punctuation(text: str) -> list[str]:
+    """Each place in ``text`` where Chinese meets an ASCII punctuation mark, with a little
+    context either side."""
+    return [text[max(m.start() - 8, 0) : m.end() + 8].strip() for m in HALF_WIDTH.finditer(text)]
 
 
 def _rendered(seeded, lang: str):  # noqa: F811
@@ -82,6 +97,23 @@ def test_chinese_pages_have_no_english_outside_record_data(seeded):  # noqa: F81
             if not word.isupper():  # codes (tracking, recall numbers) and grades I–IV
                 found.setdefault(word, (persona, page))
     assert not found, sorted(found.items())
+
+
+def test_the_punctuation_check_catches_ascii_marks_beside_chinese():
+    assert half_width_punctuation("状态: 已受理")  # {% translate "Status" %}: …
+    assert half_width_punctuation("补救措施  退货退款, 更换")
+    assert half_width_punctuation("已报告 (实施中，主动召回)")
+    assert not half_width_punctuation(
+        "状态：已受理，12:30 · 1,000 · (01)06901234500011 · 100 % (2 / 2) · 已通知（2）"
+    )
+
+
+def test_chinese_pages_use_full_width_punctuation(seeded):  # noqa: F811
+    found = {}
+    for persona, page, text in _rendered(seeded, "zh-hans"):
+        for place in half_width_punctuation(text):
+            found.setdefault(place, (persona, page))
+    assert not found, "\n".join(f"{place!r} on {where}" for place, where in sorted(found.items()))
 
 
 def test_the_language_switch_keeps_the_query_and_lookup_keeps_its_form(client, seeded):  # noqa: F811

@@ -17,8 +17,9 @@ from api.exceptions import flatten_errors
 
 # A service's field name → the form field that carries it on these pages.
 FIELD_ALIASES = {"file": "attachments", "batch": "batches"}
-# Fields naming the page's own subject (the lot of a lot's page): said without the name.
-SUBJECT_FIELDS = {"batch", "batches", ""}
+# Fields naming the page's own subject (the lot of a lot's page, the incident a recall is
+# ordered from): said without the name.
+SUBJECT_FIELDS = {"batch", "batches", "incident", ""}
 
 
 def _triples(errors: list[dict]) -> list[tuple[str, str, str]]:

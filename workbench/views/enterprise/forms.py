@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from api.parsing import DecimalFormField
 from core.choices import OrganizationKind
 from core.models import Organization
+from core.punctuation import parenthesized
 from incidents.choices import Category, Kind
 from incidents.models import Incident
 from recalls.choices import Effectiveness, RecallClass, RecallDepth, Remedy
@@ -63,7 +64,7 @@ def _text(label, *, max_length: int, required: bool = True, rows: int = 0):
 class LotChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Batch) -> str:
         name = local_name(obj.product) if obj.product_id else obj.gtin
-        status = "" if obj.status == BatchStatus.ACTIVE else f" ({obj.get_status_display()})"
+        status = "" if obj.status == BatchStatus.ACTIVE else parenthesized(obj.get_status_display())
         return f"{name} · {obj.lot}{status}"
 
 
@@ -255,14 +256,10 @@ class IncidentForm(Form):
 # --- recalls --------------------------------------------------------------------------------
 
 
-class RecallForm(Form):
-    """``POST /api/v1/recalls/`` for a voluntary recall of the producer's own lots."""
+class RecallPlanForm(Form):
+    """The plan of a recall (``POST /api/v1/recalls/`` without its lots): what a regulator
+    orders from an incident, whose lots give the scope."""
 
-    batches = LotsChoiceField(
-        label=_("Affected lots"),
-        queryset=Batch.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-    )
     recall_class = forms.TypedChoiceField(
         label=_("Recall class"), choices=RecallClass.choices, coerce=int, initial=2
     )
@@ -294,6 +291,18 @@ class RecallForm(Form):
     )
     planned_start = _date(_("Planned start"))
     planned_end = _date(_("Planned end"))
+
+
+class RecallForm(RecallPlanForm):
+    """``POST /api/v1/recalls/`` for a voluntary recall of the producer's own lots."""
+
+    field_order = ["batches"]
+
+    batches = LotsChoiceField(
+        label=_("Affected lots"),
+        queryset=Batch.objects.none(),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
     linked_incidents = IncidentsChoiceField(
         label=_("Incidents it follows from"),
         queryset=Incident.objects.none(),

@@ -5,6 +5,11 @@ view that calls the very service the REST API calls; the services decide, the pa
 show which actions the transition tables offer now and relay the services' answers.
 """
 
-from . import complaints, incidents, recalls
+from . import complaints, incident_recall, incidents, recalls
 
-urlpatterns = [*incidents.urlpatterns, *complaints.urlpatterns, *recalls.urlpatterns]
+urlpatterns = [
+    *incidents.urlpatterns,
+    *incident_recall.urlpatterns,
+    *complaints.urlpatterns,
+    *recalls.urlpatterns,
+]

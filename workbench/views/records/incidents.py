@@ -9,16 +9,18 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.punctuation import joined
 from incidents import escalation, policy, services
 from incidents import serializers as s
 from incidents.choices import Grade, Level, Status, TransferTarget
 from incidents.filters import IncidentFilterSet
 from incidents.models import Incident, IncidentTimeline
+from recalls import policy as recall_policy
 
 from ...access import member_page
 from .common import (
@@ -50,172 +52,155 @@ def offered_actions(incident: Incident, actor) -> list[str]:
     )
 
 
+L = gettext_lazy
+
+# What an action's form asks for: "reason" (optional) or "reason!" (required), "figures" (the
+# counts a supplementary report gives), or (name, label, kind, required[, choices' name]).
+_FIGURES = (
+    ("deaths", L("Deaths")),
+    ("serious_injuries", L("Serious injuries")),
+    ("minor_injuries", L("Minor injuries")),
+    ("direct_loss", L("Direct economic loss (yuan)")),
+    ("affected_quantity", L("Affected quantity")),
+)
+_MERGE = (("into", L("Incident number to merge into"), "number", True), "reason!")
+_CONCLUDE = (
+    ("findings", L("Findings"), "textarea", True),
+    ("public_result", L("Result made public"), "textarea", True),
+)
+_TRANSFER = (
+    ("target", L("Transfer to"), "select", True, "targets"),
+    ("body", L("Receiving body"), "text", True),
+    ("reference", L("Transfer reference"), "text", True),
+    "reason",
+)
+_GRADE = (("grade", L("Grade"), "select", True, "grades"), "reason!")
+_SUPPLEMENT = (
+    "figures",
+    ("written_report", L("This is the written report"), "checkbox", False),
+    "reason",
+)
+_URGE = (("due_at", L("Act by"), "datetime", True), "reason")
+_ANSWER = (("statement", L("Your statement"), "textarea", True),)
+_TAKE_OVER = L("Take this case over? Your level will handle it from now on.")
+
+# action → (label, fields, the API's input serializer, the service[, options: confirm, danger,
+# renamed inputs])
+_SPECS = {
+    "accept": (L("Accept"), (), s.ReasonSerializer, services.incident_accept),
+    "acknowledge": (L("Acknowledge"), (), s.ReasonSerializer, services.incident_acknowledge),
+    "report-up": (
+        L("Pass up to the next level"),
+        (),
+        s.ReportUpSerializer,
+        services.incident_report_up,
+        {"confirm": L("Pass this incident up to the next level?")},
+    ),
+    "reject": (
+        L("Reject"),
+        ("reason!",),
+        s.RequiredReasonSerializer,
+        services.incident_reject,
+        {"danger": True},
+    ),
+    "merge": (
+        L("Merge as duplicate"),
+        _MERGE,
+        s.MergeSerializer,
+        services.incident_merge,
+        {"renames": {"into": "into_id"}},
+    ),
+    "respond": (L("Start emergency handling"), (), s.ReasonSerializer, services.incident_respond),
+    "investigate": (
+        L("Start the investigation"),
+        (),
+        s.ReasonSerializer,
+        services.incident_investigate,
+    ),
+    "extend": (
+        L("Extend the investigation"),
+        ("reason!",),
+        s.RequiredReasonSerializer,
+        services.incident_extend,
+    ),
+    "conclude": (L("Conclude"), _CONCLUDE, s.ConcludeSerializer, services.incident_conclude),
+    "transfer": (
+        L("Transfer the case"),
+        _TRANSFER,
+        s.TransferSerializer,
+        services.incident_transfer,
+    ),
+    "close": (
+        L("Close"),
+        (),
+        s.ReasonSerializer,
+        services.incident_close,
+        {"confirm": L("Close this incident?")},
+    ),
+    "grade": (
+        L("Confirm or change the grade"),
+        _GRADE,
+        s.GradeSerializer,
+        services.incident_grade,
+    ),
+    "supplement": (
+        L("File a supplementary report"),
+        _SUPPLEMENT,
+        s.SupplementSerializer,
+        services.incident_supplement,
+    ),
+    "take-over": (
+        L("Take the case over"),
+        ("reason",),
+        s.ReasonSerializer,
+        escalation.incident_take_over,
+        {"confirm": _TAKE_OVER},
+    ),
+    "urge": (L("Urge the handling level"), _URGE, s.UrgeSerializer, escalation.incident_urge),
+    "hand-back": (
+        L("Hand the case back"),
+        ("reason!",),
+        s.RequiredReasonSerializer,
+        escalation.incident_hand_back,
+    ),
+    "answer": (L("Answer this report"), _ANSWER, s.AnswerSerializer, services.incident_answer),
+}
+
+
+def _fields(specs, choices: dict) -> tuple[ActionField, ...]:
+    fields: list[ActionField] = []
+    for spec in specs:
+        if spec in ("reason", "reason!"):
+            fields.append(reason_field(spec == "reason!"))
+        elif spec == "figures":
+            fields += [ActionField(name, str(label), "number") for name, label in _FIGURES]
+        else:
+            name, label, kind, required, *named = spec
+            fields.append(
+                ActionField(name, str(label), kind, required, choices[named[0]] if named else ())
+            )
+    return tuple(fields)
+
+
 def _specs() -> dict[str, tuple[Action, type, object, dict]]:
-    """action → (button or form, the API's input serializer, the service, renamed inputs)."""
-    grades = tuple((g.value, grade_text(g.value)) for g in Grade)
-    targets = tuple(TransferTarget.choices)
-    figures = tuple(
-        ActionField(name, label, "number")
-        for name, label in (
-            ("deaths", _("Deaths")),
-            ("serious_injuries", _("Serious injuries")),
-            ("minor_injuries", _("Minor injuries")),
-            ("direct_loss", _("Direct economic loss (yuan)")),
-            ("affected_quantity", _("Affected quantity")),
-        )
-    )
-    return {
-        "accept": (Action("accept", _("Accept")), s.ReasonSerializer, services.incident_accept, {}),
-        "acknowledge": (
-            Action("acknowledge", _("Acknowledge")),
-            s.ReasonSerializer,
-            services.incident_acknowledge,
-            {},
-        ),
-        "report-up": (
-            Action(
-                "report-up",
-                _("Pass up to the next level"),
-                confirm=_("Pass this incident up to the next level?"),
-            ),
-            s.ReportUpSerializer,
-            services.incident_report_up,
-            {},
-        ),
-        "reject": (
-            Action("reject", _("Reject"), (reason_field(True),), danger=True),
-            s.RequiredReasonSerializer,
-            services.incident_reject,
-            {},
-        ),
-        "merge": (
-            Action(
-                "merge",
-                _("Merge as duplicate"),
-                (ActionField("into", _("Incident number to merge into"), "number", True),)
-                + (reason_field(True),),
-            ),
-            s.MergeSerializer,
-            services.incident_merge,
-            {"into": "into_id"},
-        ),
-        "respond": (
-            Action("respond", _("Start emergency handling")),
-            s.ReasonSerializer,
-            services.incident_respond,
-            {},
-        ),
-        "investigate": (
-            Action("investigate", _("Start the investigation")),
-            s.ReasonSerializer,
-            services.incident_investigate,
-            {},
-        ),
-        "extend": (
-            Action("extend", _("Extend the investigation"), (reason_field(True),)),
-            s.RequiredReasonSerializer,
-            services.incident_extend,
-            {},
-        ),
-        "conclude": (
-            Action(
-                "conclude",
-                _("Conclude"),
-                (
-                    ActionField("findings", _("Findings"), "textarea", True),
-                    ActionField("public_result", _("Result made public"), "textarea", True),
-                ),
-            ),
-            s.ConcludeSerializer,
-            services.incident_conclude,
-            {},
-        ),
-        "transfer": (
-            Action(
-                "transfer",
-                _("Transfer the case"),
-                (
-                    ActionField("target", _("Transfer to"), "select", True, targets),
-                    ActionField("body", _("Receiving body"), "text", True),
-                    ActionField("reference", _("Transfer reference"), "text", True),
-                    reason_field(),
-                ),
-            ),
-            s.TransferSerializer,
-            services.incident_transfer,
-            {},
-        ),
-        "close": (
-            Action("close", _("Close"), confirm=_("Close this incident?")),
-            s.ReasonSerializer,
-            services.incident_close,
-            {},
-        ),
-        "grade": (
-            Action(
-                "grade",
-                _("Confirm or change the grade"),
-                (ActionField("grade", _("Grade"), "select", True, grades), reason_field(True)),
-            ),
-            s.GradeSerializer,
-            services.incident_grade,
-            {},
-        ),
-        "supplement": (
-            Action(
-                "supplement",
-                _("File a supplementary report"),
-                figures
-                + (
-                    ActionField("written_report", _("This is the written report"), "checkbox"),
-                    reason_field(),
-                ),
-            ),
-            s.SupplementSerializer,
-            services.incident_supplement,
-            {},
-        ),
-        "take-over": (
-            Action(
-                "take-over",
-                _("Take the case over"),
-                (reason_field(),),
-                confirm=_("Take this case over? Your level will handle it from now on."),
-            ),
-            s.ReasonSerializer,
-            escalation.incident_take_over,
-            {},
-        ),
-        "urge": (
-            Action(
-                "urge",
-                _("Urge the handling level"),
-                (
-                    ActionField("due_at", _("Act by"), "datetime", True),
-                    reason_field(),
-                ),
-            ),
-            s.UrgeSerializer,
-            escalation.incident_urge,
-            {},
-        ),
-        "hand-back": (
-            Action("hand-back", _("Hand the case back"), (reason_field(True),)),
-            s.RequiredReasonSerializer,
-            escalation.incident_hand_back,
-            {},
-        ),
-        "answer": (
-            Action(
-                "answer",
-                _("Answer this report"),
-                (ActionField("statement", _("Your statement"), "textarea", True),),
-            ),
-            s.AnswerSerializer,
-            services.incident_answer,
-            {},
-        ),
+    """action → (button or form, the API's input serializer, the service, renamed inputs), in
+    the current language."""
+    choices = {
+        "grades": tuple((g.value, grade_text(g.value)) for g in Grade),
+        "targets": tuple(TransferTarget.choices),
     }
+    specs = {}
+    for name, (label, fields, serializer, service, *more) in _SPECS.items():
+        options = more[0] if more else {}
+        action = Action(
+            name,
+            str(label),
+            _fields(fields, choices),
+            confirm=str(options.get("confirm", "")),
+            danger=options.get("danger", False),
+        )
+        specs[name] = (action, serializer, service, options.get("renames", {}))
+    return specs
 
 
 def actions_for(incident: Incident, actor) -> list[Action]:
@@ -381,8 +366,7 @@ def describe(row) -> tuple[str, str]:
         )
         return label, _("%(level)s, by %(due)s") % {"level": _level(data.get("level")), "due": when}
     if row.action == "informed":
-        sep = ", " if translation.get_language() == "en" else "、"
-        return label, sep.join(str(_level(v)) for v in data.get("levels", []))
+        return label, joined(_level(v) for v in data.get("levels", []))
     if row.action in ("reported", "opened"):
         return label, _("grade %(grade)s, level %(level)s") % {
             "grade": data.get("grade", ""),
@@ -484,6 +468,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "recalls": recalls,
             "actions": actions_for(incident, request.user),
             "recall_url": _recall_url(incident, org, batches),
+            "order_recall_url": _order_recall_url(incident, request.user),
         },
     )
 
@@ -496,6 +481,14 @@ def _recall_url(incident: Incident, org, batches) -> str:
     if not any(b.product_id and b.product.owner_id == org.pk for b in batches):
         return ""
     return reverse("workbench:enterprise-recall-new") + f"?incident={incident.pk}"
+
+
+def _order_recall_url(incident: Incident, actor) -> str:
+    """Where a regulator of the producer's place orders a recall of the incident's lots (the
+    page opens with the incident linked); empty for anyone else (``recalls.policy``)."""
+    if not recall_policy.can_order_from_incident(actor, incident):
+        return ""
+    return reverse("workbench:incident-order-recall", args=[incident.pk])
 
 
 @require_POST
