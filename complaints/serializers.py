@@ -321,6 +321,7 @@ MEDIATION_FIELDS = [
     "termination_ground",
     "parties_notice_due_at",
     "parties_notified_at",
+    "parties_notice_overdue",
 ]
 
 
