@@ -27,7 +27,11 @@ from . import report_serializers as rs
 from . import serializers as s
 from .models import Complaint, ConsumerWarning, RiskSignal
 from .privacy import normalize_tracking_code
-from .throttles import ComplaintLookupThrottle, ComplaintSubmitThrottle
+from .throttles import (
+    ComplaintLookupThrottle,
+    ComplaintSubmitThrottle,
+    ComplaintWithdrawThrottle,
+)
 
 
 def find_batch(gtin: str, lot: str) -> Batch:
@@ -123,6 +127,30 @@ class PublicComplaintStatusView(APIView):
     @extend_schema(responses=s.PublicComplaintSerializer)
     def get(self, request, tracking_code: str):
         return Response(s.PublicComplaintSerializer(lookup(tracking_code)).data)
+
+
+class PublicComplaintWithdrawView(APIView):
+    """Anonymous: the complainant withdraws the complaint (SAMR Order 20 Art. 21 ¶1 (1)) with its
+    tracking code and the last four digits of the phone number given at filing. Unknown code:
+    404; digits that do not match: 403; a final outcome already: 409 naming the status.
+    Rate-limited like the public intake."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [ComplaintWithdrawThrottle]
+
+    @extend_schema(
+        request=s.PublicWithdrawSerializer,
+        responses={200: s.PublicComplaintSerializer},
+        summary="Withdraw a complaint (the complainant)",
+    )
+    def post(self, request, tracking_code: str):
+        serializer = s.PublicWithdrawSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        complaint = services.complaint_withdraw_by_complainant(
+            tracking_code=tracking_code, **serializer.validated_data
+        )
+        return Response(s.PublicComplaintSerializer(complaint).data)
 
 
 def lookup(tracking_code: str) -> Complaint:
