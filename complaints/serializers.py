@@ -275,6 +275,14 @@ class PublicWithdrawSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 
+class ComplaintLinkRespondentSerializer(serializers.Serializer):
+    """The handler links the respondent to the enterprise registered with this unified social
+    credit code (GB 32100-2015)."""
+
+    credit_code = serializers.CharField(max_length=40, allow_blank=True)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 class ComplaintSubmittedSerializer(serializers.Serializer):
     tracking_code = serializers.CharField()
     status = serializers.ChoiceField(choices=ComplaintStatus.choices)

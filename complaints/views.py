@@ -266,6 +266,15 @@ class ComplaintViewSet(
         """Testing is done: the clock runs again, the deadline moved by the time paused."""
         return self._act(request, pk, s.ComplaintReasonSerializer, services.complaint_resume)
 
+    @extend_schema(request=s.ComplaintLinkRespondentSerializer, responses=s.ComplaintSerializer)
+    @action(detail=True, methods=["post"], url_path="link-respondent", url_name="link-respondent")
+    def link_respondent(self, request, pk=None):
+        """Link the respondent (Order 20 Art. 9 (2)) to the enterprise registered with this
+        unified social credit code, when intake found none or more than one."""
+        return self._act(
+            request, pk, s.ComplaintLinkRespondentSerializer, services.complaint_link_respondent
+        )
+
     @extend_schema(request=s.ComplaintAgreementSerializer, responses=s.ComplaintSerializer)
     @action(detail=True, methods=["post"], url_path="record-agreement", url_name="record-agreement")
     def record_agreement(self, request, pk=None):

@@ -45,6 +45,7 @@ from .handling import (  # noqa: F401
 from .intake import (  # noqa: F401
     complaint_submit,
 )
+from .linking import complaint_link_respondent  # noqa: F401
 from .mediation import (  # noqa: F401
     _end_pause,
     _require_respondent,

@@ -28,7 +28,7 @@ _SPACE = re.compile(r"\s+")
 _CJK = re.compile(r"[\u3400-\u9fff]{2}")
 
 
-def clean_credit_code(value: str) -> str:
+def clean_credit_code(value: str, field: str = "respondent.credit_code") -> str:
     """The respondent's unified social credit code as given (full-width, spaces, lower case
     tolerated), checked against GB 32100-2015 (its check character included); "" when none."""
     code = _SPACE.sub("", unicodedata.normalize("NFKC", value or "")).upper()
@@ -37,9 +37,7 @@ def clean_credit_code(value: str) -> str:
     try:
         validate_credit_code(code)
     except ValidationError as exc:
-        raise field_error(
-            "respondent.credit_code", exc.messages[0], exc.error_list[0].code
-        ) from exc
+        raise field_error(field, exc.messages[0], exc.error_list[0].code) from exc
     return code
 
 

@@ -109,3 +109,31 @@ def test_two_enterprises_that_fit_link_neither(batch, chain):
 def test_the_maker_is_still_the_lots_owner(batch, chain, dairy):
     complaint = _file(batch, {"kind": "maker"})
     assert complaint.respondent_organization == dairy.org
+
+
+def test_the_handling_county_links_by_hand_when_intake_could_not(batch, chain, dairy):
+    """Two enterprises fit the name: intake links neither; the county links the respondent by
+    its credit code (Order 20 Art. 9 (2)); a wrong code is 400, only the handler may (403)."""
+    first = EnterpriseFactory(name="徐州万家福超市有限公司")
+    EnterpriseFactory(name="徐州万家福超市有限责任公司")
+    complaint = _file(batch, {"kind": "seller", "name": "徐州万家福超市有限公司"})
+    assert complaint.respondent_organization is None
+    url = f"/api/v1/complaints/{complaint.pk}/link-respondent/"
+    county = chain["county"].client
+    assert chain["city"].client.post(url, {"credit_code": first.credit_code}).status_code == 403
+    unknown = county.post(url, {"credit_code": _code("91320312MA1XYW777")}, format="json")
+    assert unknown.status_code == 400
+    assert unknown.json()["errors"][0]["rule"] == "unknown_credit_code"
+    bad = county.post(url, {"credit_code": "123"}, format="json")
+    assert bad.json()["errors"][0] == {
+        **bad.json()["errors"][0],
+        "field": "credit_code",
+        "rule": "credit_code_length",
+    }
+    ok = county.post(
+        url, {"credit_code": first.credit_code, "reason": "核对营业执照"}, format="json"
+    )
+    assert ok.status_code == 200, ok.content
+    assert ok.json()["respondent"]["organization"] == first.pk
+    row = complaint.timeline.get(action="respondent_linked")
+    assert row.data["citation"] == "SAMR Order 20 Art. 9 (2)" and row.data["previous"] is None

@@ -76,7 +76,9 @@ def test_after_a_final_outcome_it_cannot_be_withdrawn_409_naming_the_status(batc
         ground="art15_1",
         reason="不属于本局管辖",
     )
-    response = APIClient().post(_url(complaint), {"phone_last4": "5678"}, format="json")
+    response = APIClient().post(
+        _url(complaint), {"phone_last4": "5678"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 409
     assert response["Content-Type"].startswith("application/problem+json")
     problem = response.json()
@@ -121,4 +123,5 @@ def test_the_status_page_in_chinese_says_it_with_full_width_punctuation(batch, c
     html = client.get(
         f"/report/status/{complaint.display_code}/", HTTP_ACCEPT_LANGUAGE="zh-hans"
     ).content.decode()
-    assert "撤回投诉" in html and "电话号码后四位" in html
+    assert "撤回投诉" in html and "电话号码的后四位" in html
+    assert "第二十一条第一款第（一）项" in html  # the article cited, full-width punctuation

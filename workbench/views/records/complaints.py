@@ -169,6 +169,24 @@ def _specs() -> dict[str, tuple[Action, type, object, dict]]:
             services.complaint_withdraw,
             {},
         ),
+        "link-respondent": (
+            Action(
+                "link-respondent",
+                _("Link the respondent to a registered enterprise"),
+                (
+                    ActionField(
+                        "credit_code",
+                        _("Its unified social credit code (GB 32100)"),
+                        "text",
+                        True,
+                    ),
+                    reason_field(),
+                ),
+            ),
+            s.ComplaintLinkRespondentSerializer,
+            services.complaint_link_respondent,
+            {},
+        ),
         "notify-parties": (
             Action(
                 "notify-parties", _("Both parties were told mediation ended"), (reason_field(),)
@@ -273,6 +291,12 @@ def complaint_actions(complaint: Complaint, user) -> list[Action]:
         if services.is_handler(user, complaint)
         else []
     )
+    if (
+        names
+        and complaint.respondent_organization_id is None
+        and complaint.status in (OPEN_COMPLAINT_STATUSES)
+    ):
+        names.append("link-respondent")  # intake found no one enterprise (Order 20 Art. 9 (2))
     names += [
         name
         for name in escalation.escalation_actions_for(complaint=complaint, actor=user)
@@ -310,6 +334,7 @@ COMPLAINT_LABELS = {
     "mediation_terminated": gettext_lazy("Mediation ended without agreement"),
     "withdrawn": gettext_lazy("Withdrawn by the complainant"),
     "parties_notified": gettext_lazy("Both parties told"),
+    "respondent_linked": gettext_lazy("Respondent linked to a registered enterprise"),
     "parties_notice_overdue": gettext_lazy(
         "Overdue: both parties not told within the time of SAMR Order 20 Art. 21 ¶2"
     ),
