@@ -137,3 +137,19 @@ def test_the_handling_county_links_by_hand_when_intake_could_not(batch, chain, d
     assert ok.json()["respondent"]["organization"] == first.pk
     row = complaint.timeline.get(action="respondent_linked")
     assert row.data["citation"] == "SAMR Order 20 Art. 9 (2)" and row.data["previous"] is None
+
+
+def test_the_workbench_offers_the_link_form_and_links(batch, chain, client):
+    EnterpriseFactory(name="徐州万家福超市有限公司")
+    second = EnterpriseFactory(name="徐州万家福超市有限责任公司")
+    complaint = _file(batch, {"kind": "seller", "name": "徐州万家福超市有限公司"})
+    client.force_login(chain["county"].user)
+    page = client.get(f"/workbench/complaints/{complaint.pk}/?lang=en").content.decode()
+    action = f"/workbench/complaints/{complaint.pk}/do/link-respondent/"
+    assert f'action="{action}"' in page and 'name="credit_code"' in page
+    assert client.post(action, {"credit_code": second.credit_code}).status_code == 302
+    complaint.refresh_from_db()
+    assert complaint.respondent_organization == second
+    page = client.get(f"/workbench/complaints/{complaint.pk}/?lang=en").content.decode()
+    assert "Respondent linked to a registered enterprise" in page
+    assert f'action="{action}"' not in page
