@@ -89,7 +89,7 @@ def complaint_withdraw_by_complainant(
     code = privacy.normalize_tracking_code(tracking_code)
     with transaction.atomic():
         complaint = (
-            Complaint.objects.select_for_update()
+            Complaint.objects.select_for_update(of=("self",))
             .select_related("batch")
             .filter(tracking_code=code)
             .first()
