@@ -21,18 +21,9 @@ def _user(username):
     return get_user_model().objects.filter(username=username).first()
 
 
-@transaction.atomic
-def seed_complaints() -> int:
-    """Create the demo complaints once; returns how many were created."""
-    county, yogurt = _user("county-regulator"), demo_yogurt_batch()
-    if county is None or yogurt is None or Complaint.objects.exists():
-        return 0
-    second = (
-        Batch.objects.filter(gtin=yogurt.gtin).exclude(pk=yogurt.pk).order_by("id").first()
-        or yogurt
-    )
-    now = timezone.now()
-
+def _mediated(yogurt: Batch, county, now) -> None:
+    """Accepted, replied, mediated to an agreement (a refund) when the maker has a member who
+    may agree; closed otherwise."""
     answered = services.complaint_submit(
         batch=yogurt,
         description="酸奶开盖后有酸臭味，已停止食用。",
@@ -71,24 +62,27 @@ def seed_complaints() -> int:
         if producer
         else None
     )
-    if maker is not None:
-        services.complaint_agree_mediation(
-            complaint_id=answered.pk,
-            actor=maker,
-            answer="同意调解，愿意退款。",
-            now=now - timedelta(days=2),
-        )
-        services.complaint_record_agreement(
-            complaint_id=answered.pk,
-            actor=county,
-            agreement="企业退还货款12.80元并赔偿一箱同款酸奶。",
-            now=now - timedelta(days=1),
-        )
-    else:
+    if maker is None:
         services.complaint_close(
             complaint_id=answered.pk, actor=county, now=now - timedelta(days=1)
         )
+        return
+    services.complaint_agree_mediation(
+        complaint_id=answered.pk,
+        actor=maker,
+        answer="同意调解，愿意退款。",
+        now=now - timedelta(days=2),
+    )
+    services.complaint_record_agreement(
+        complaint_id=answered.pk,
+        actor=county,
+        agreement="企业退还货款12.80元并赔偿一箱同款酸奶。",
+        now=now - timedelta(days=1),
+    )
 
+
+def _injuries(second: Batch, county, now) -> None:
+    """Three injury complaints on one lot (a risk signal); the first turned into an incident."""
     converted = services.complaint_submit(
         batch=second,
         description="孩子喝后呕吐腹泻，去医院就诊。",
@@ -127,15 +121,17 @@ def seed_complaints() -> int:
         now=now - timedelta(hours=17),
     )
 
+
+def _undecided(yogurt: Batch, now) -> None:
+    """A fresh one awaiting a decision, and one the county left undecided past its decision
+    deadline (Order 20 Art. 14): the sweep escalates it to Xuzhou city, whose regulator can
+    take it over or urge the county."""
     services.complaint_submit(
         batch=yogurt,
         description="包装上的生产日期模糊看不清。",
         injured=False,
         now=now - timedelta(hours=2),
     )
-
-    # One the county left undecided past its decision deadline (Order 20 Art. 14): the sweep
-    # escalates it to Xuzhou city, whose regulator can take it over or urge the county.
     services.complaint_submit(
         batch=yogurt,
         description="酸奶胀袋，超市拒绝退货。",
@@ -151,5 +147,21 @@ def seed_complaints() -> int:
         },
         now=now - timedelta(days=20),
     )
+
+
+@transaction.atomic
+def seed_complaints() -> int:
+    """Create the demo complaints once; returns how many were created."""
+    county, yogurt = _user("county-regulator"), demo_yogurt_batch()
+    if county is None or yogurt is None or Complaint.objects.exists():
+        return 0
+    second = (
+        Batch.objects.filter(gtin=yogurt.gtin).exclude(pk=yogurt.pk).order_by("id").first()
+        or yogurt
+    )
+    now = timezone.now()
+    _mediated(yogurt, county, now)
+    _injuries(second, county, now)
+    _undecided(yogurt, now)
     services.complaints_sweep(now)
     return 6

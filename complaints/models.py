@@ -30,6 +30,9 @@ from .choices import (
 from .titles import signal_title
 
 OPEN_COMPLAINT_Q = Q(status__in=OPEN_COMPLAINT_STATUSES)
+# Mediation terminated and both parties not told yet (SAMR Order 20 Art. 21 ¶2): a duty of the
+# handling regulator that outlives the complaint's closing.
+PARTIES_NOTICE_OWED_Q = Q(parties_notice_due_at__isnull=False, parties_notified_at__isnull=True)
 
 
 def _regulator_scope(queryset, user, field: str):
@@ -71,6 +74,9 @@ class Complaint(TimeStampedModel):
     )
     respondent_name = models.CharField(_("respondent"), max_length=200, blank=True)
     respondent_address = models.CharField(_("respondent's address"), max_length=300, blank=True)
+    respondent_credit_code = models.CharField(
+        _("respondent's unified social credit code"), max_length=18, blank=True
+    )
     respondent_organization = models.ForeignKey(
         Organization,
         on_delete=models.PROTECT,
@@ -115,6 +121,9 @@ class Complaint(TimeStampedModel):
         _("both parties to be told by"), null=True, blank=True
     )
     parties_notified_at = models.DateTimeField(_("both parties told at"), null=True, blank=True)
+    parties_notice_overdue = models.BooleanField(
+        _("both parties not told in time (SAMR Order 20 Art. 21 ¶2)"), default=False
+    )
     injured = models.BooleanField(_("someone was hurt"), default=False)
     contact_encrypted = models.BinaryField(
         _("contact details (encrypted)"), blank=True, default=b""
@@ -171,6 +180,11 @@ class Complaint(TimeStampedModel):
                 fields=["next_due_at"],
                 name="complaint_open_next_due_idx",
                 condition=OPEN_COMPLAINT_Q,
+            ),
+            models.Index(
+                fields=["parties_notice_due_at"],
+                name="complaint_notice_owed_idx",
+                condition=PARTIES_NOTICE_OWED_Q,
             ),
             models.Index(fields=["region_code", "-submitted_at"], name="complaint_region_list_idx"),
             models.Index(

@@ -1,6 +1,7 @@
 """The consumer's phone pages: "report a problem" on a lot (a complaint, 投诉, with what SAMR
 Order 20 Art. 9 asks; without it, an anonymous-if-wished report, 举报, instead), typing the code
-from the package, and the status page by tracking code. Same rules and rate limits as the API."""
+from the package, and the status page by tracking code, with its form to withdraw the complaint
+(Order 20 Art. 21 ¶1 (1)). Same rules and rate limits as the API."""
 
 from trace.consumer.public import split_resolver_path
 from trace.core.identifiers import digital_link_path, normalize_gtin, validate_lot
@@ -19,13 +20,14 @@ from django.views.decorators.http import require_http_methods
 from rest_framework.exceptions import NotFound
 
 from core import rulebook
+from core.errors import Conflict, NotAllowed
 from incidents.choices import Level
 from incidents.services import regulators_at
 
 from . import report_services, services
-from .choices import Claim, RespondentKind
+from .choices import OPEN_COMPLAINT_STATUSES, Claim, RespondentKind
 from .intake import normalize_phone, parse_code
-from .throttles import ComplaintLookupThrottle, ComplaintSubmitThrottle
+from .throttles import ComplaintLookupThrottle, ComplaintSubmitThrottle, ComplaintWithdrawThrottle
 from .views import lookup
 
 
@@ -63,6 +65,13 @@ class ComplaintForm(forms.Form):
     respondent_name = forms.CharField(label=_("Name of the seller or maker"), max_length=200)
     respondent_address = forms.CharField(
         label=_("Address of the seller or maker"), max_length=300, required=False
+    )
+    respondent_credit_code = forms.CharField(
+        label=_(
+            "Its unified social credit code, if you know it (18 characters, on the receipt or licence)"
+        ),
+        max_length=40,
+        required=False,
     )
     purchase_place = forms.CharField(label=_("Where you bought it"), max_length=300, required=False)
     purchase_date = forms.DateField(
@@ -115,6 +124,27 @@ class TipForm(forms.Form):
 
     def clean_contact_phone(self):
         return ComplaintForm.clean_contact_phone(self)
+
+
+class WithdrawForm(forms.Form):
+    """The complainant withdraws (SAMR Order 20 Art. 21 ¶1 (1)), proving the complaint is theirs
+    with the last four digits of the phone number given at filing."""
+
+    phone_last4 = forms.RegexField(
+        label=_("Last four digits of the phone number you gave"),
+        regex=r"^[0-9]{4}$",
+        max_length=4,
+        error_messages={"invalid": _("Give the last four digits of your phone number.")},
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]{4}"}
+        ),
+    )
+    reason = forms.CharField(
+        label=_("Why you withdraw it (optional)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class CodeForm(forms.Form):
@@ -184,7 +214,7 @@ def enter_code(request):
 
 def _add_errors(form, exc: ValidationError) -> None:
     for field, errors in exc.error_dict.items():
-        name = field.split("[")[0]
+        name = field.split("[")[0].replace("respondent.", "respondent_")
         for error in errors:
             form.add_error(name if name in form.fields else None, error.message)
 
@@ -225,6 +255,7 @@ def report(request, gtin: str, rest: str):
                         "kind": data["respondent_kind"],
                         "name": data["respondent_name"],
                         "address": data["respondent_address"],
+                        "credit_code": data["respondent_credit_code"],
                         "purchase_place": data["purchase_place"],
                         "purchase_date": data["purchase_date"],
                         "purchase_price": data["purchase_price"],
@@ -337,6 +368,25 @@ def _handling(complaint) -> dict:
     }
 
 
+def _status(request, complaint, *, form=None, refusal: str = "", status: int = 200):
+    response = render(
+        request,
+        "complaints/status.html",
+        {
+            "complaint": complaint,
+            "new": request.GET.get("new") == "1",
+            "withdrawn": request.GET.get("withdrawn") == "1",
+            "handling": _handling(complaint),
+            "withdraw_form": form or WithdrawForm(),
+            "withdrawable": complaint.status in OPEN_COMPLAINT_STATUSES,
+            "refusal": refusal,
+        },
+        status=status,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @require_http_methods(["GET"])
 def status_page(request, tracking_code: str):
     if not ComplaintLookupThrottle().allow_request(request, None):
@@ -345,14 +395,33 @@ def status_page(request, tracking_code: str):
         complaint = lookup(tracking_code)
     except NotFound:
         return _not_found(request)
-    response = render(
-        request,
-        "complaints/status.html",
-        {
-            "complaint": complaint,
-            "new": request.GET.get("new") == "1",
-            "handling": _handling(complaint),
-        },
+    return _status(request, complaint)
+
+
+@require_http_methods(["POST"])
+def withdraw(request, tracking_code: str):
+    """The status page's withdraw form (SAMR Order 20 Art. 21 ¶1 (1)): the same service, rate
+    limit and answers as ``POST /api/v1/public/complaints/{tracking_code}/withdraw/``."""
+    if not ComplaintWithdrawThrottle().allow_request(request, None):
+        return _too_many(request)
+    try:
+        complaint = lookup(tracking_code)
+    except NotFound:
+        return _not_found(request)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        return _status(request, complaint, form=form, status=400)
+    try:
+        services.complaint_withdraw_by_complainant(
+            tracking_code=tracking_code,
+            phone_last4=form.cleaned_data["phone_last4"],
+            reason=form.cleaned_data["reason"],
+        )
+    except (NotAllowed, Conflict) as exc:
+        complaint.refresh_from_db()
+        return _status(
+            request, complaint, form=form, refusal=str(exc.detail), status=exc.status_code
+        )
+    return HttpResponseRedirect(
+        reverse("complaint-pages:status", args=[complaint.display_code]) + "?withdrawn=1"
     )
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -92,7 +92,7 @@ def can(user, action: str, complaint: Complaint) -> bool:
     """May ``user`` take ``action`` on ``complaint`` (whatever its current status)?"""
     if action in RESPONDENT_TRANSITIONS:
         return is_respondent(user, complaint) and may_write(user)
-    if action in TRANSITIONS or action == "to-report":
+    if action in TRANSITIONS or action in ("to-report", "link-respondent"):
         return is_handler(user, complaint)
     if action == "see-contact":
         return is_handler(user, complaint)

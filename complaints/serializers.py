@@ -3,12 +3,14 @@ from trace.core.identifiers import normalize_gtin, validate_lot
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from incidents.models import Incident
 
 from .choices import (
+    OPEN_COMPLAINT_STATUSES,
     Claim,
     ComplaintStatus,
     DeclineGround,
@@ -41,6 +43,13 @@ class RespondentInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=RespondentKind.choices, required=False)
     name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     address = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    credit_code = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=40,
+        help_text="The respondent's unified social credit code (统一社会信用代码, GB 32100-2015), "
+        "when the consumer knows it: links the complaint to the enterprise registered here.",
+    )
     purchase_place = serializers.CharField(required=False, allow_blank=True, max_length=300)
     purchase_date = serializers.DateField(required=False, allow_null=True)
     purchase_price = serializers.DecimalField(
@@ -52,6 +61,7 @@ RESPONDENT_FLAT = {
     "respondent_kind": "kind",
     "respondent_name": "name",
     "respondent_address": "address",
+    "respondent_credit_code": "credit_code",
     "purchase_place": "purchase_place",
     "purchase_date": "purchase_date",
     "purchase_price": "purchase_price",
@@ -67,7 +77,8 @@ class ComplaintSubmitSerializer(serializers.Serializer):
     an older client's request with none of them is recorded as an incomplete complaint
     (``complete`` false), which can only be declined (Art. 15 (5)) or turned into a report.
     Multipart forms may send the respondent flat: ``respondent_kind``, ``respondent_name``,
-    ``respondent_address``, ``purchase_place``, ``purchase_date``, ``purchase_price``."""
+    ``respondent_address``, ``respondent_credit_code``, ``purchase_place``, ``purchase_date``,
+    ``purchase_price``."""
 
     gtin = serializers.CharField(required=False, allow_blank=True, max_length=14)
     lot = serializers.CharField(required=False, allow_blank=True, max_length=20)
@@ -102,6 +113,7 @@ class ComplaintSubmitSerializer(serializers.Serializer):
     )
     respondent_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     respondent_address = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    respondent_credit_code = serializers.CharField(required=False, allow_blank=True, max_length=40)
     purchase_place = serializers.CharField(required=False, allow_blank=True, max_length=300)
     purchase_date = serializers.DateField(required=False, allow_null=True)
     purchase_price = serializers.DecimalField(
@@ -230,10 +242,17 @@ class PublicComplaintSerializer(serializers.ModelSerializer):
             "mediation_started_at",
             "paused",
             "close_due_at",
+            "withdrawable",
         ]
 
     respondent = serializers.CharField(source="respondent_name")
     paused = serializers.SerializerMethodField()
+    withdrawable = serializers.SerializerMethodField()
+
+    def get_withdrawable(self, obj) -> bool:
+        """The complainant may still withdraw it (no final outcome yet; SAMR Order 20 Art. 21
+        ¶1 (1)): ``POST …/withdraw/`` with the last four digits of the phone given at filing."""
+        return obj.status in OPEN_COMPLAINT_STATUSES
 
     def get_paused(self, obj) -> bool:
         """Testing or appraisal is under way: the mediation clock is stopped."""
@@ -242,6 +261,26 @@ class PublicComplaintSerializer(serializers.ModelSerializer):
     def get_product(self, obj) -> str:
         product = obj.batch.product
         return product.name if product else obj.batch.gtin
+
+
+class PublicWithdrawSerializer(serializers.Serializer):
+    """The complainant withdraws (SAMR Order 20 Art. 21 ¶1 (1)): the tracking code in the URL and
+    the last four digits of the phone number given at filing prove the complaint is theirs."""
+
+    phone_last4 = serializers.RegexField(
+        r"^[0-9]{4}$",
+        help_text="The last four digits of the phone number given at filing.",
+        error_messages={"invalid": gettext_lazy("Give the last four digits of your phone number.")},
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class ComplaintLinkRespondentSerializer(serializers.Serializer):
+    """The handler links the respondent to the enterprise registered with this unified social
+    credit code (GB 32100-2015)."""
+
+    credit_code = serializers.CharField(max_length=40, allow_blank=True)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class ComplaintSubmittedSerializer(serializers.Serializer):
@@ -261,6 +300,7 @@ class RespondentSerializer(serializers.Serializer):
     kind = serializers.CharField(source="respondent_kind")
     name = serializers.CharField(source="respondent_name")
     address = serializers.CharField(source="respondent_address")
+    credit_code = serializers.CharField(source="respondent_credit_code")
     organization = serializers.IntegerField(source="respondent_organization_id", allow_null=True)
     purchase_place = serializers.CharField()
     purchase_date = serializers.DateField(allow_null=True)
@@ -321,6 +361,7 @@ MEDIATION_FIELDS = [
     "termination_ground",
     "parties_notice_due_at",
     "parties_notified_at",
+    "parties_notice_overdue",
 ]
 
 

@@ -43,3 +43,11 @@ class ComplaintSubmitThrottle(_ClientThrottle):
 class ComplaintLookupThrottle(_ClientThrottle):
     scope = "complaint-lookup"
     setting = "COMPLAINT_LOOKUP_RATE"
+
+
+class ComplaintWithdrawThrottle(ComplaintSubmitThrottle):
+    """The complainant's withdrawal by tracking code: the public intake's limit
+    (``COMPLAINT_SUBMIT_RATE``), counted apart, so guessing the phone's last four digits is
+    as slow as filing."""
+
+    scope = "complaint-withdraw"

@@ -27,6 +27,11 @@ urlpatterns = [
         name="public-complaint-status",
     ),
     path(
+        "public/complaints/<str:tracking_code>/withdraw/",
+        views.PublicComplaintWithdrawView.as_view(),
+        name="public-complaint-withdraw",
+    ),
+    path(
         "public/reports/",
         report_views.PublicReportCreateView.as_view(),
         name="public-report-create",

@@ -27,7 +27,11 @@ from . import report_serializers as rs
 from . import serializers as s
 from .models import Complaint, ConsumerWarning, RiskSignal
 from .privacy import normalize_tracking_code
-from .throttles import ComplaintLookupThrottle, ComplaintSubmitThrottle
+from .throttles import (
+    ComplaintLookupThrottle,
+    ComplaintSubmitThrottle,
+    ComplaintWithdrawThrottle,
+)
 
 
 def find_batch(gtin: str, lot: str) -> Batch:
@@ -123,6 +127,30 @@ class PublicComplaintStatusView(APIView):
     @extend_schema(responses=s.PublicComplaintSerializer)
     def get(self, request, tracking_code: str):
         return Response(s.PublicComplaintSerializer(lookup(tracking_code)).data)
+
+
+class PublicComplaintWithdrawView(APIView):
+    """Anonymous: the complainant withdraws the complaint (SAMR Order 20 Art. 21 ¶1 (1)) with its
+    tracking code and the last four digits of the phone number given at filing. Unknown code:
+    404; digits that do not match: 403; a final outcome already: 409 naming the status.
+    Rate-limited like the public intake."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [ComplaintWithdrawThrottle]
+
+    @extend_schema(
+        request=s.PublicWithdrawSerializer,
+        responses={200: s.PublicComplaintSerializer},
+        summary="Withdraw a complaint (the complainant)",
+    )
+    def post(self, request, tracking_code: str):
+        serializer = s.PublicWithdrawSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        complaint = services.complaint_withdraw_by_complainant(
+            tracking_code=tracking_code, **serializer.validated_data
+        )
+        return Response(s.PublicComplaintSerializer(complaint).data)
 
 
 def lookup(tracking_code: str) -> Complaint:
@@ -237,6 +265,15 @@ class ComplaintViewSet(
     def resume(self, request, pk=None):
         """Testing is done: the clock runs again, the deadline moved by the time paused."""
         return self._act(request, pk, s.ComplaintReasonSerializer, services.complaint_resume)
+
+    @extend_schema(request=s.ComplaintLinkRespondentSerializer, responses=s.ComplaintSerializer)
+    @action(detail=True, methods=["post"], url_path="link-respondent", url_name="link-respondent")
+    def link_respondent(self, request, pk=None):
+        """Link the respondent (Order 20 Art. 9 (2)) to the enterprise registered with this
+        unified social credit code, when intake found none or more than one."""
+        return self._act(
+            request, pk, s.ComplaintLinkRespondentSerializer, services.complaint_link_respondent
+        )
 
     @extend_schema(request=s.ComplaintAgreementSerializer, responses=s.ComplaintSerializer)
     @action(detail=True, methods=["post"], url_path="record-agreement", url_name="record-agreement")

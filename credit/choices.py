@@ -70,5 +70,6 @@ TIMELINE_LABELS = {
     "award_condition_verified": _("Award condition verified"),
     "award_condition_refused": _("Award condition refused"),
     "award_report_filed": _("Written report sent to the award office"),
+    "award_office_notified": _("Award office notified of the written report (SIP award Art. 29)"),
     "award_revoked": _("Award revoked"),
 }

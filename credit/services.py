@@ -15,6 +15,7 @@ from rest_framework.exceptions import NotFound
 
 from core.errors import Conflict
 from core.models import Organization, organization_of
+from core.outbox import notify
 from core.validators import field_error
 from incidents.models import QualityAward
 
@@ -350,7 +351,46 @@ def award_report_file(
         data={"report": report.pk, "trigger": trigger, "fact": fact, "office": office.pk},
         at=now,
     )
+    _notify_award_office(report, enterprise, actor=actor, now=now)
     return report
+
+
+def _notify_award_office(report: AwardReport, enterprise: Organization, *, actor, now) -> None:
+    """The written report goes to the award office through the outbox (SIP award Art. 29), and
+    the award's rows of the credit timeline say it was sent and to whom."""
+    award, office = report.award, report.office
+    citation = str(criteria.WRITTEN_REPORT_CITATION)
+    rows = notify(
+        organization=office,
+        topic="award.written_report",
+        subject=_("%(holder)s reports in writing on award %(award)s: %(event)s")
+        % {"holder": enterprise.name, "award": award.name, "event": report.get_trigger_display()},
+        body=_("Written report of an award holder (%(rule)s), event of %(day)s:\n%(text)s")
+        % {"rule": citation, "day": report.confirmed_on.isoformat(), "text": report.text},
+        payload={
+            "award": award.pk,
+            "report": report.pk,
+            "holder": enterprise.pk,
+            "trigger": report.trigger,
+            "fact": report.fact,
+            "confirmed_on": report.confirmed_on.isoformat(),
+            "url": f"{settings.PUBLIC_BASE_URL}/api/v1/credit/{enterprise.pk}/",
+        },
+        about=report,
+    )
+    _log(
+        enterprise,
+        "award_office_notified",
+        actor=actor,
+        data={
+            "award": award.pk,
+            "report": report.pk,
+            "office": office.pk,
+            "notifications": len(rows),
+            "citation": "SIP award Art. 29",
+        },
+        at=now,
+    )
 
 
 @transaction.atomic

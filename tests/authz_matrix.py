@@ -373,6 +373,9 @@ DELETE /epcis/queries/{name}/subscriptions/{subscription_id} B            401   
 POST   /api/v1/public/complaints/                           -            400   400  400   400   400  429   429   429  429  429  429
 GET    /api/v1/public/complaints/{tracking_code}/           A            200   200  200   200   200  200   200   200  200  200  200
 GET    /api/v1/public/complaints/{tracking_code}/           B            200   200  200   200   200  200   200   200  200  200  200
+# The complainant withdraws with the tracking code and the phone's last four digits (SAMR Order
+# 20 Art. 21 ¶1 (1)): public, rate-limited like the intake (counted apart); {} is refused on input.
+POST   /api/v1/public/complaints/{tracking_code}/withdraw/  A            400   400  400   400   400  429   429   429  429  429  429
 GET    /api/v1/public/warnings/                             -            200   200  200   200   200  200   200   200  200  200  200
 GET    /api/v1/public/warnings/{id}/                        A            200   200  200   200   200  200   200   200  200  200  200
 GET    /api/v1/complaints/                                  -            401   200  200   200   200  200   200   200  200  200  200
@@ -390,6 +393,7 @@ POST   /api/v1/complaints/{id}/close/                       A            401   4
 POST   /api/v1/complaints/{id}/merge/                       A            401   404  404   404   404  400   404   404  403  403  403
 POST   /api/v1/complaints/{id}/convert/                     A            401   404  404   404   404  200   404   404  403  403  403
 POST   /api/v1/complaints/{id}/to-report/                   A            401   404  404   404   404  201   404   404  403  403  403
+POST   /api/v1/complaints/{id}/link-respondent/             A            401   404  404   404   404  400   404   404  403  403  403
 # Mediation (SAMR Order 20 Arts. 16–22; Consumer Rights Regulation Arts. 46–47): the handling
 # county acts; A is still submitted (pause, resume: only in mediation → 400 on input / 409).
 POST   /api/v1/complaints/{id}/pause/                       A            401   404  404   404   404  400   404   404  403  403  403
@@ -436,6 +440,7 @@ POST   /api/v1/signals/{id}/publish/                        A            401   4
 GET    /report/                                             - html       200   200  200   200   200  200   200   200  200  200  200
 GET    /report/status/                                      - html       200   200  200   200   200  200   200   200  200  200  200
 GET    /report/status/{tracking_code}/                      A html       200   200  200   200   200  200   200   200  200  200  200
+POST   /report/status/{tracking_code}/withdraw/             A html       400   400  400   400   400  429   429   429  429  429  429
 GET    /report/01/{gtin}/10/{lot}/                          A html       200   200  200   200   200  200   200   200  200  200  200
 GET    /report/tip/01/{gtin}/10/{lot}/                      A html       200   200  200   200   200  200   200   200  200  200  200
 # --- HTML pages and other routes outside the schema

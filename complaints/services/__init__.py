@@ -45,6 +45,7 @@ from .handling import (  # noqa: F401
 from .intake import (  # noqa: F401
     complaint_submit,
 )
+from .linking import complaint_link_respondent  # noqa: F401
 from .mediation import (  # noqa: F401
     _end_pause,
     _require_respondent,
@@ -58,7 +59,6 @@ from .mediation import (  # noqa: F401
     complaint_refuse_mediation,
     complaint_resume,
     complaint_terminate,
-    complaint_withdraw,
 )
 from .signals import (  # noqa: F401
     _lock_signal,
@@ -72,4 +72,8 @@ from .sweep import (  # noqa: F401
     complaints_sweep,
     incident_injuries_sweep,
     scan_signals_sweep,
+)
+from .withdrawal import (  # noqa: F401
+    complaint_withdraw,
+    complaint_withdraw_by_complainant,
 )

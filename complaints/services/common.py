@@ -28,6 +28,7 @@ from ..models import (
     Complaint,
     ComplaintTimeline,
 )
+from .respondent import link_respondent
 
 logger = logging.getLogger(__name__)
 
@@ -177,16 +178,12 @@ def respondent_prefill(batch: Batch) -> dict:
     }
 
 
-def _respondent_organization(batch: Batch, kind: str, name: str) -> Organization | None:
-    """The enterprise registered here that the respondent names: the lot's maker when the
-    complaint is against the maker, else an enterprise of exactly that name."""
-    owner = batch.product.owner if batch.product_id and batch.product.owner_id else None
-    if kind == RespondentKind.MAKER and owner is not None and (not name or name == owner.name):
-        return owner
-    if not name:
-        return None
-    found = [o for o in Organization.objects.filter(name=name)[:2] if o.is_enterprise]
-    return found[0] if len(found) == 1 else None
+def _respondent_organization(
+    batch: Batch, kind: str, name: str, credit_code: str = ""
+) -> Organization | None:
+    """The enterprise registered here that the respondent names (``respondent.link_respondent``:
+    by credit code, else the lot's maker, else by a name that fits one enterprise only)."""
+    return link_respondent(batch, kind, name, credit_code)[0]
 
 
 ART_9_FIELDS = ("contact_name", "contact_phone", "contact_address", "respondent", "claim")

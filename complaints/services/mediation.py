@@ -1,4 +1,4 @@
-"""Mediation with both parties' consent (Order 20 Art. 16): the respondent's answer, agreement or refusal; testing pauses the clock (2024 Regulation Arts. 46–47); the agreement, termination, withdrawal and the notice to both parties (Art. 21)."""
+"""Mediation with both parties' consent (Order 20 Art. 16): the respondent's answer, agreement or refusal; testing pauses the clock (2024 Regulation Arts. 46–47); the agreement, termination and the notice to both parties (Art. 21); withdrawal is in ``withdrawal``."""
 
 from __future__ import annotations
 
@@ -355,37 +355,6 @@ def complaint_terminate(
         _require_handler(actor, complaint, "terminate")
         _check(complaint, "terminate")
         _terminate(complaint, ground=ground, now=now, actor=actor, reason=reason)
-    return complaint
-
-
-def complaint_withdraw(
-    *, complaint_id: int, actor, reason: str = "", now: datetime | None = None
-) -> Complaint:
-    """The complainant withdrew the complaint (Order 20 Art. 21 ¶1 (1)); the handler records it."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        complaint = _lock(complaint_id, actor)
-        _require_handler(actor, complaint, "withdraw")
-        complaint.status = _check(complaint, "withdraw")
-        _end_pause(complaint, now)
-        complaint.outcome, complaint.closed_at, complaint.next_due_at = (
-            Outcome.WITHDRAWN,
-            now,
-            None,
-        )
-        complaint.save(
-            update_fields=[
-                "status",
-                "outcome",
-                "closed_at",
-                "next_due_at",
-                "paused_at",
-                "paused_seconds",
-                "close_due_at",
-                "updated_at",
-            ]
-        )
-        _log(complaint, "withdrawn", actor=actor, reason=reason, at=now)
     return complaint
 
 

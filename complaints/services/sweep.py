@@ -1,4 +1,4 @@
-"""The deadline sweep of complaints (undecided ones escalate to the city once; a mediation period that ran out terminates), and the risk-signal sweeps it starts."""
+"""The deadline sweep of complaints (undecided ones escalate to the city once; a mediation period that ran out terminates; a notice to both parties not given in time is flagged once), and the risk-signal sweeps it starts."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.rulebook import rule
 from incidents.choices import Level
 
 from .. import risk
@@ -18,6 +19,7 @@ from ..choices import (
 )
 from ..models import (
     OPEN_COMPLAINT_Q,
+    PARTIES_NOTICE_OWED_Q,
     Complaint,
 )
 from .common import _log, _notify_regulators, logger
@@ -71,6 +73,61 @@ def complaints_sweep(now: datetime) -> int:
                     Level.CITY,
                     topic="complaint.overdue",
                     subject=_("Complaint #%(id)s is overdue at the county") % {"id": complaint.pk},
+                )
+                acted += 1
+        if len(rows) < 500:
+            return acted + _parties_notice_sweep(now)
+
+
+# What the overdue notice cites (SAMR Order 20 Art. 21 ¶2: within 7 working days of terminating).
+PARTIES_NOTICE_CITATION = "SAMR Order 20 Art. 21 ¶2"
+
+
+def _notice_days(complaint: Complaint) -> int:
+    return rule(
+        "complaint.mediation_termination_notice_working_days", on=complaint.submitted_at
+    ).value
+
+
+def _parties_notice_sweep(now: datetime) -> int:
+    """Mediation was terminated and both parties were not told by ``parties_notice_due_at``
+    (Order 20 Art. 21 ¶2): flag it once (``parties_notice_overdue``, a timeline row stamped
+    with the due time, a notice to the handling county). The duty stays until
+    ``notify-parties`` records it (the workbench inbox keeps it)."""
+    acted = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Complaint.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(
+                    PARTIES_NOTICE_OWED_Q,
+                    parties_notice_due_at__lte=now,
+                    parties_notice_overdue=False,
+                )
+                .select_related("batch")
+                .order_by("parties_notice_due_at", "id")[:500]
+            )
+            for complaint in rows:
+                due = complaint.parties_notice_due_at
+                complaint.parties_notice_overdue = True
+                complaint.save(update_fields=["parties_notice_overdue", "updated_at"])
+                _log(
+                    complaint,
+                    "parties_notice_overdue",
+                    at=due,
+                    reason=_(
+                        "Both parties were not told within %(days)s working days that mediation "
+                        "ended (SAMR Order 20 Art. 21 ¶2)."
+                    )
+                    % {"days": _notice_days(complaint)},
+                    data={"due_at": due, "swept_at": now, "citation": PARTIES_NOTICE_CITATION},
+                )
+                _notify_regulators(
+                    complaint,
+                    Level.COUNTY,
+                    topic="complaint.parties_notice_overdue",
+                    subject=_("Complaint #%(id)s: both parties not yet told that mediation ended")
+                    % {"id": complaint.pk},
                 )
                 acted += 1
         if len(rows) < 500:

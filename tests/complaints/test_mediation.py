@@ -195,6 +195,53 @@ def test_a_refusal_ends_mediation_and_both_parties_are_told_within_7_working_day
     assert county.post(url, {}, format="json").status_code == 409  # told once
 
 
+def test_order_20_art_21_2_an_overdue_notice_to_both_parties_is_flagged_once_and_stays_in_the_inbox(
+    batch, chain, dairy, client
+):
+    """Order 20 Art. 21 ¶2: both parties are told within 7 working days of the termination. The
+    sweep flags a notice not given in time once (timeline, rule cited, the county told); the
+    handling county's inbox keeps it until ``notify-parties`` records it."""
+    complaint = accepted(batch, chain)
+    cs.complaint_refuse_mediation(complaint_id=complaint.pk, actor=dairy.user, reason="产品合格")
+    complaint.refresh_from_db()
+    key = f'data-item="complaint-{complaint.pk}"'
+    client.force_login(chain["county"].user)
+    inbox = client.get("/workbench/inbox/items/?lang=en").content.decode()
+    row = inbox.split(key)[1].split("</li>")[0]
+    assert "tell both parties" in row and "overdue" not in row  # due, not yet late
+    # the sweep before the due time does nothing; after it, flags once however often it runs
+    call_command("sweep_deadlines", "--now", (complaint.parties_notice_due_at).isoformat())
+    late = complaint.parties_notice_due_at + timedelta(minutes=1)
+    call_command("sweep_deadlines", "--now", late.isoformat())
+    call_command("sweep_deadlines", "--now", (late + timedelta(days=3)).isoformat())
+    complaint.refresh_from_db()
+    assert complaint.parties_notice_overdue and complaint.status == "closed"
+    (flag,) = complaint.timeline.filter(action="parties_notice_overdue")
+    assert flag.at == complaint.parties_notice_due_at
+    assert flag.data["citation"] == "SAMR Order 20 Art. 21 ¶2"
+    assert "Art. 21 ¶2" in flag.reason
+    county_org = chain["county"].user.membership.organization
+    notes = Notification.objects.filter(topic="complaint.parties_notice_overdue")
+    assert {n.organization_id for n in notes} == {county_org.pk} and notes.count() == 1
+    # the handling county's inbox shows it overdue; the city's does not (not its duty)
+    inbox = client.get("/workbench/inbox/items/?lang=en&overdue=1").content.decode()
+    row = inbox.split(key)[1].split("</li>")[0]
+    assert "tell both parties" in row and "wb-inbox-item--overdue" in inbox.split(key)[0][-200:]
+    assert 'data-action="notify-parties"' in row
+    client.force_login(chain["city"].user)
+    assert key not in client.get("/workbench/inbox/items/?lang=en").content.decode()
+    # the API shows the flag; telling both parties takes it out of the inbox, marked late
+    api = chain["county"].client
+    detail = api.get(f"/api/v1/complaints/{complaint.pk}/").json()
+    assert detail["parties_notice_overdue"] is True
+    cs.complaint_notify_parties(
+        complaint_id=complaint.pk, actor=chain["county"].user, now=late + timedelta(days=4)
+    )
+    assert complaint.timeline.get(action="parties_notified").data["late"] is True
+    client.force_login(chain["county"].user)
+    assert key not in client.get("/workbench/inbox/items/?lang=en").content.decode()
+
+
 def test_who_may_do_what_policy(batch, chain, dairy, stranger):
     complaint = accepted(batch, chain)
     viewer = UserFactory(organization=dairy.org, organization__role=Role.VIEWER)

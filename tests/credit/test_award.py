@@ -209,3 +209,40 @@ def test_an_expired_award_owes_no_written_report_of_a_major_incident_art4_art29(
     )
     again = world.report("a", at=days_ago(1), serious_injuries=50)
     assert again.written_report_due_at is not None
+
+
+def test_a_written_report_is_sent_to_the_award_office_through_the_outbox_art29(world):
+    """SIP award Art. 29: the holder's written report reaches the award office (a regulator
+    role), and the credit timeline shows it was sent."""
+    from core.models import Notification
+
+    a = _org(world, "a")
+    award = QualityAward.objects.create(
+        organization=a, name="苏州工业园区质量奖", awarded_on=days_ago(300).date()
+    )
+    office = _org(world, "tongshan")
+    officer = world.users["tongshan"]
+    officer.email = "award-office@example.cn"  # the office's member receives its mail
+    officer.save(update_fields=["email"])
+    check = spot_check(world, "a", on=timezone.localdate())
+    r = _client(world, "a").post(
+        f"/api/v1/credit/{a.pk}/award-reports/",
+        {"trigger": 3, "fact": f"spot_check:{check.pk}", "text": "抽查不合格，已整改。"},
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    sent = Notification.objects.filter(topic="award.written_report")
+    assert {n.organization_id for n in sent} == {office.pk}
+    note = sent.first()
+    assert note.email == "award-office@example.cn"
+    assert note.payload["award"] == award.pk and note.payload["trigger"] == 3
+    assert "抽查不合格，已整改。" in note.body
+    assert not Notification.objects.filter(topic="award.written_report", organization=a).exists()
+    record = _client(world, "a").get(f"/api/v1/credit/{a.pk}/").json()
+    (row,) = [t for t in record["timeline"] if t["action"] == "award_office_notified"]
+    assert row["data"]["award"] == award.pk and row["data"]["office"] == office.pk
+    assert row["data"]["notifications"] == sent.count() >= 1
+    assert row["data"]["citation"] == "SIP award Art. 29"
+    # the award office reads the same row on the holder's record
+    seen = _client(world, "tongshan").get(f"/api/v1/credit/{a.pk}/").json()
+    assert any(t["action"] == "award_office_notified" for t in seen["timeline"])

@@ -2,7 +2,7 @@
 
 Read through the ``visible_to`` querysets and the due-time columns the sweep uses. For a
 regulator: incidents waiting for its level (to accept, acknowledge, pass up), complaints
-waiting for its decision, risk signals to decide, recalls to approve or whose reports are
+waiting for its decision or for both parties to be told mediation ended, risk signals to decide, recalls to approve or whose reports are
 due; for an enterprise: supplements and written reports it owes, recall notices to
 acknowledge, the reports of its recalls. The list is also a fragment at its own URL
 (``inbox/items/``) that the page polls, so a new escalation appears without a reload.
@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from complaints import escalation as complaint_escalation
 from complaints import services as complaint_services
 from complaints.choices import ComplaintStatus, SignalStatus
-from complaints.models import Complaint, RiskSignal
+from complaints.models import PARTIES_NOTICE_OWED_Q, Complaint, RiskSignal
 from incidents import escalation
 from incidents.choices import Level
 from incidents.models import Incident
@@ -159,9 +159,46 @@ def _regulator_incidents(user, org, now, horizon) -> list[Item]:
     return items
 
 
+def _notice_owed(user, now, horizon) -> list[Item]:
+    """Complaints whose mediation was terminated and both parties not yet told (SAMR Order 20
+    Art. 21 ¶2): the handling county's, from when it falls due within the horizon until
+    ``notify-parties`` records it (overdue once the sweep flagged it)."""
+    rows = (
+        Complaint.objects.visible_to(user)
+        .filter(PARTIES_NOTICE_OWED_Q)
+        .filter(Q(parties_notice_due_at__lte=horizon) | Q(parties_notice_overdue=True))
+        .select_related("batch__product")
+    )
+    items = []
+    for complaint in rows:
+        if not complaint_services.is_handler(user, complaint):
+            continue
+        product = complaint.batch.product
+        items.append(
+            Item(
+                kind="complaint",
+                pk=complaint.pk,
+                title=_("Complaint %(code)s about %(product)s")
+                % {
+                    "code": complaint.display_code,
+                    "product": display_name(product) if product else complaint.batch.gtin,
+                },
+                url=reverse("workbench:complaint", args=[complaint.pk]),
+                wanted=[_("tell both parties that mediation ended (SAMR Order 20 Art. 21 ¶2)")],
+                dues=complaint_pages.complaint_dues(complaint, now),
+                facts=[complaint.get_status_display(), complaint.get_outcome_display()],
+                actions=_buttons(
+                    complaint_pages.complaint_actions(complaint, user), {"notify-parties"}
+                ),
+                since=complaint.closed_at,
+            )
+        )
+    return items
+
+
 def _regulator_complaints(user, org, now, horizon) -> list[Item]:
     rows = Complaint.objects.visible_to(user).open().select_related("batch__product")
-    items = []
+    items = _notice_owed(user, now, horizon)
     for complaint in rows:
         handler = complaint_services.is_handler(user, complaint)
         if not handler and not (complaint.escalated and org.level == Level.CITY):

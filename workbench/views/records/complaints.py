@@ -47,9 +47,20 @@ from .common import (
 
 def complaint_dues(complaint: Complaint, now, org=None) -> list:
     """The decision deadline (SAMR Order 20 Art. 14) or the mediation deadline (the rulebook's
-    ``complaint.mediation_days`` in force on the complaint's date)."""
+    ``complaint.mediation_days`` in force on the complaint's date); once mediation was
+    terminated, telling both parties (Art. 21 ¶2) until it is done, overdue once the sweep
+    flagged it or its time passed."""
     if complaint.status not in OPEN_COMPLAINT_STATUSES:
-        return []
+        if complaint.parties_notice_due_at is None or complaint.parties_notified_at is not None:
+            return []
+        return dues(
+            due(
+                complaint.parties_notice_due_at,
+                _("tell both parties"),
+                now,
+                overdue=complaint.parties_notice_overdue,
+            )
+        )
     if complaint.paused_at is not None:
         return []  # testing under way: the mediation clock is stopped
     deadline = (
@@ -175,6 +186,24 @@ def _mediation_specs() -> dict[str, tuple[Action, type, object, dict]]:
             services.complaint_withdraw,
             {},
         ),
+        "link-respondent": (
+            Action(
+                "link-respondent",
+                _("Link the respondent to a registered enterprise"),
+                (
+                    ActionField(
+                        "credit_code",
+                        _("Its unified social credit code (GB 32100)"),
+                        "text",
+                        True,
+                    ),
+                    reason_field(),
+                ),
+            ),
+            s.ComplaintLinkRespondentSerializer,
+            services.complaint_link_respondent,
+            {},
+        ),
         "notify-parties": (
             Action(
                 "notify-parties", _("Both parties were told mediation ended"), (reason_field(),)
@@ -291,6 +320,12 @@ def complaint_actions(complaint: Complaint, user) -> list[Action]:
         if services.is_handler(user, complaint)
         else []
     )
+    if (
+        names
+        and complaint.respondent_organization_id is None
+        and complaint.status in (OPEN_COMPLAINT_STATUSES)
+    ):
+        names.append("link-respondent")  # intake found no one enterprise (Order 20 Art. 9 (2))
     names += [
         name
         for name in escalation.escalation_actions_for(complaint=complaint, actor=user)
@@ -328,6 +363,10 @@ COMPLAINT_LABELS = {
     "mediation_terminated": gettext_lazy("Mediation ended without agreement"),
     "withdrawn": gettext_lazy("Withdrawn by the complainant"),
     "parties_notified": gettext_lazy("Both parties told"),
+    "respondent_linked": gettext_lazy("Respondent linked to a registered enterprise"),
+    "parties_notice_overdue": gettext_lazy(
+        "Overdue: both parties not told within the time of SAMR Order 20 Art. 21 ¶2"
+    ),
     "to_report": gettext_lazy("Turned into a report"),
     "taken_over": gettext_lazy("Taken over by the city"),
     "urged": gettext_lazy("Urged to act"),
