@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from complaints import report_services
+from complaints import services as complaint_services
 from complaints.models import Report
 from incidents.models import Incident
 from tests.workbench.test_records import _messages, _text, seeded  # noqa: F401 (the fixture)
@@ -123,3 +124,16 @@ def test_the_inbox_lists_the_reports_due_and_the_nav_links_the_list(client, seed
     client.force_login(seeded["producer"])
     html = client.get("/workbench/").content.decode()
     assert 'href="/workbench/tips/"' not in html and f"report-{report.pk}" not in html
+
+
+def test_a_report_from_a_complaint_links_to_it_and_back(client, seeded):  # noqa: F811
+    county = seeded["county-regulator"]
+    complaint = complaint_services.complaint_submit(
+        batch=demo_yogurt_batch(), description="标签地址不实", injured=False
+    )
+    report = report_services.report_from_complaint(complaint_id=complaint.pk, actor=county)
+    client.force_login(county)
+    page = client.get(f"/workbench/complaints/{complaint.pk}/").content.decode()
+    assert f'href="/workbench/tips/{report.pk}/"' in page
+    page = client.get(f"/workbench/tips/{report.pk}/").content.decode()
+    assert f'href="/workbench/complaints/{complaint.pk}/"' in page
