@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from complaints import report_policy, report_services
@@ -118,7 +118,7 @@ def report_actions(report: Report, user) -> list[Action]:
 
 
 REPORT_LABELS = {
-    "received": gettext_lazy("Received"),
+    "received": pgettext_lazy("report", "Received"),
     "verified": gettext_lazy("Checked"),
     "extended": gettext_lazy("Check extended"),
     "case_opened": gettext_lazy("Case opened"),
