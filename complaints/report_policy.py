@@ -15,6 +15,7 @@ from rest_framework import exceptions
 from core.models import organization_of
 from incidents.choices import Level
 
+from .choices import report_allowed_actions
 from .models import Report
 
 
@@ -42,3 +43,17 @@ def require_handler(user, report: Report) -> None:
 
 def may_see_reporter(user, report: Report) -> bool:
     return is_handler(user, report)
+
+
+def offered_actions(user, report: Report) -> list[str]:
+    """The actions the handling regulator may take on the report now: the transition table's
+    from its status, less an extension already used and a notice with nobody to tell or
+    already given. Anyone else is offered none."""
+    if not is_handler(user, report):
+        return []
+    skip = set()
+    if report.extended_at is not None:
+        skip.add("extend")
+    if not report.real_name or report.reporter_notified_at is not None:
+        skip.add("tell-reporter")
+    return [a for a in report_allowed_actions(report.status) if a not in skip]

@@ -225,6 +225,18 @@ class ReportOpenCaseSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
     incident = serializers.IntegerField(required=False, allow_null=True, min_value=1, default=None)
     recall = serializers.IntegerField(required=False, allow_null=True, min_value=1, default=None)
+    open_incident = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Open a new incident for the case (instead of naming one in `incident`).",
+    )
+    title = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        default="",
+        help_text="The new incident's title (with `open_incident`).",
+    )
 
 
 class ComplaintToReportSerializer(serializers.Serializer):

@@ -28,7 +28,7 @@ from core.validators import field_error as _field_error
 from core.validators import require_county_region_code
 from core.workdays import add_working_days
 from incidents import services as incident_services
-from incidents.choices import Level
+from incidents.choices import Level, Source
 from incidents.models import Incident, IncidentTimeline
 
 from . import privacy
@@ -368,6 +368,31 @@ def _visible_recall(recall_id: int, actor):
     return recall_model.objects.visible_to(actor).filter(pk=recall_id).first()
 
 
+def _case_incident(report: Report, *, actor, title: str, now: datetime) -> Incident:
+    """The incident a case opened on a report starts, in the handling county, on the reported
+    lot where the regulator may see it."""
+    batch_ids = []
+    if report.gtin and report.lot:
+        batch_model = apps.get_model("trace", "Batch")
+        batch_ids = list(
+            batch_model.objects.visible_to(actor)
+            .filter(gtin=report.gtin, lot=report.lot)
+            .values_list("pk", flat=True)[:1]
+        )
+    return incident_services.incident_open(
+        actor=actor,
+        source=Source.OTHER,
+        title=(title or "").strip()[:200]
+        or _("From report %(code)s") % {"code": report.display_code},
+        description=report.facts,
+        region_code=report.region_code,
+        occurred_at=min(report.received_at, now),
+        discovered_at=min(report.received_at, now),
+        batch_ids=batch_ids,
+        now=now,
+    )
+
+
 def report_open_case(
     *,
     report_id: int,
@@ -375,15 +400,26 @@ def report_open_case(
     reason: str = "",
     incident_id: int | None = None,
     recall_id: int | None = None,
+    open_incident: bool = False,
+    title: str = "",
     now: datetime | None = None,
 ) -> Report:
     """A case is opened (立案); optionally linked to the incident or recall it led to, which the
-    regulator may see. The link is written on both sides' timelines."""
+    regulator may see, or to a new incident opened for it (``open_incident``, with ``title``).
+    The link is written on both sides' timelines."""
     now = now or timezone.now()
+    if open_incident and incident_id is not None:
+        raise _field_error(
+            "incident",
+            _("Name an existing incident or open a new one, not both."),
+            "incident_or_new",
+        )
     with transaction.atomic():
         report = _lock(report_id, actor)
         target = _check(report, "open-case")
         incident = recall = None
+        if open_incident:
+            incident = _case_incident(report, actor=actor, title=title, now=now)
         if incident_id is not None:
             incident = Incident.objects.visible_to(actor).filter(pk=incident_id).first()
             if incident is None:

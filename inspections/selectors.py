@@ -149,3 +149,14 @@ def draw_verify(record: SpotCheckDraw) -> Verification:
         redrawn=redrawn,
         reason=reason,
     )
+
+
+def published_checks(regulator: Organization, count: int = 100) -> QuerySet[SpotCheck]:
+    """The concluded checks of the regulator's jurisdiction, as published (一公开), latest
+    first."""
+    return (
+        SpotCheck.objects.public()
+        .filter(region_code__startswith=regulator.jurisdiction_prefix)
+        .select_related("enterprise", "regulator")
+        .order_by("-checked_on", "-id")[:count]
+    )

@@ -49,6 +49,11 @@ def enterprise_candidates(scope_prefix: str, category: str = "") -> list[int]:
     return sorted(set(enterprises.values_list("pk", flat=True)))
 
 
+def jurisdiction_enterprises(regulator: Organization) -> list[int]:
+    """Every enterprise a regulator may draw (its whole jurisdiction, any category)."""
+    return enterprise_candidates(regulator.jurisdiction_prefix)
+
+
 def default_inspectors(regulator: Organization) -> list[int]:
     """The regulator's own staff who may act (operators and administrators, active accounts)."""
     return sorted(
@@ -59,6 +64,22 @@ def default_inspectors(regulator: Organization) -> list[int]:
             membership__role__in=WRITER_ROLES,
         )
         .values_list("pk", flat=True)
+    )
+
+
+def inspector_choices(regulator: Organization):
+    """The people a regulator may draw inspectors from (what ``inspectors_from`` accepts): active
+    operators and administrators of regulators within its jurisdiction, its own staff first."""
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            membership__organization__kind=OrganizationKind.REGULATOR,
+            membership__organization__region_code__startswith=regulator.jurisdiction_prefix,
+            membership__role__in=WRITER_ROLES,
+        )
+        .select_related("membership__organization")
+        .order_by("membership__organization__region_code", "pk")
     )
 
 
@@ -95,23 +116,8 @@ def _timeline(check: SpotCheck, action: str, *, actor, data: dict | None = None,
     return SpotCheckTimelineEntry.record(check, action, actor=actor, data=data, at=at)
 
 
-def draw_make(
-    *,
-    actor,
-    enterprise_count: int,
-    inspectors_per_check: int,
-    category: str = "",
-    region_code: str = "",
-    inspector_ids: list[int] | None = None,
-    seed: str | None = None,
-    title: str = "",
-) -> SpotCheckDraw:
-    """Draw ``enterprise_count`` enterprises of the regulator's jurisdiction (optionally of one
-    region inside it and one product category) and ``inspectors_per_check`` inspectors for each
-    (Sichuan draft Art. 27, 双随机), and plan one spot check per drawn enterprise. The seed is
-    from the OS's cryptographic source unless given; seed, sorted lists and result are stored
-    so anyone can re-draw (``draw.py`` documents the algorithm)."""
-    regulator = policy.require_drawer(actor)
+def _draw_scope(regulator: Organization, region_code: str, category: str) -> str:
+    """The region-code prefix drawn over: the regulator's jurisdiction, or a region inside it."""
     scope = regulator.jurisdiction_prefix
     if region_code:
         try:
@@ -122,14 +128,28 @@ def draw_make(
         policy.require_in_jurisdiction(regulator, scope, "region_code")
     if category and category not in ProductCategory.values:
         raise field_error("category", _("Not a product category."), "invalid_choice")
+    return scope
+
+
+def _draw_seed(seed: str | None) -> tuple[str, str]:
+    """The seed and where it came from: the OS's cryptographic source unless one is given."""
     if seed is None:
-        seed, source = new_seed(), SeedSource.SERVER
-    else:
-        seed, source = seed.lower(), SeedSource.GIVEN
-        if not _SEED_RE.match(seed):
-            raise field_error(
-                "seed", _("A seed is 64 hexadecimal digits (32 bytes)."), "invalid_seed"
-            )
+        return new_seed(), SeedSource.SERVER
+    seed = seed.lower()
+    if not _SEED_RE.match(seed):
+        raise field_error("seed", _("A seed is 64 hexadecimal digits (32 bytes)."), "invalid_seed")
+    return seed, SeedSource.GIVEN
+
+
+def _draw_candidates(
+    regulator: Organization,
+    scope: str,
+    category: str,
+    enterprise_count: int,
+    inspectors_per_check: int,
+    inspector_ids: list[int] | None,
+) -> tuple[list[int], list[int]]:
+    """The sorted candidate lists, refusing a count the lists (or the setting) cannot give."""
     limit = settings.SPOT_CHECK_MAX_ENTERPRISES
     if not 1 <= enterprise_count <= limit:
         raise field_error(
@@ -138,7 +158,6 @@ def draw_make(
             % {"limit": limit},
             "out_of_range",
         )
-
     enterprises = enterprise_candidates(scope, category)
     if enterprise_count > len(enterprises):
         raise field_error(
@@ -159,7 +178,66 @@ def draw_make(
             % {"n": len(inspectors)},
             "more_than_candidates",
         )
+    return enterprises, inspectors
 
+
+def _plan_checks(record: SpotCheckDraw, assignments, *, actor, now) -> None:
+    """One planned check per drawn enterprise, its inspectors and its timeline row."""
+    regions = dict(
+        Organization.objects.filter(pk__in=[a.enterprise for a in assignments]).values_list(
+            "pk", "region_code"
+        )
+    )
+    checks = SpotCheck.objects.bulk_create(
+        SpotCheck(
+            draw=record,
+            position=position,
+            enterprise_id=a.enterprise,
+            regulator=record.regulator,
+            region_code=regions[a.enterprise],
+        )
+        for position, a in enumerate(assignments)
+    )
+    through = SpotCheck.inspectors.through
+    through.objects.bulk_create(
+        through(spotcheck_id=check.pk, user_id=user_id)
+        for check, a in zip(checks, assignments, strict=True)
+        for user_id in a.inspectors
+    )
+    SpotCheckTimelineEntry.objects.bulk_create(
+        SpotCheckTimelineEntry.entry(
+            check,
+            "planned",
+            actor=actor,
+            at=now,
+            data={"draw": record.pk, "position": check.position, "inspectors": a.inspectors},
+        )
+        for check, a in zip(checks, assignments, strict=True)
+    )
+
+
+def draw_make(
+    *,
+    actor,
+    enterprise_count: int,
+    inspectors_per_check: int,
+    category: str = "",
+    region_code: str = "",
+    inspector_ids: list[int] | None = None,
+    seed: str | None = None,
+    title: str = "",
+) -> SpotCheckDraw:
+    """Draw ``enterprise_count`` enterprises of the regulator's jurisdiction (optionally of one
+    region inside it and one product category) and ``inspectors_per_check`` inspectors for each
+    (Sichuan draft Art. 27, 双随机), and plan one spot check per drawn enterprise. The seed is
+    from the OS's cryptographic source unless given; seed, sorted lists and result are stored
+    so anyone can re-draw (``draw.py`` documents the algorithm)."""
+    regulator = policy.require_drawer(actor)
+    scope = _draw_scope(regulator, region_code, category)
+    seed, source = _draw_seed(seed)
+    enterprises, inspectors = _draw_candidates(
+        regulator, scope, category, enterprise_count, inspectors_per_check, inspector_ids
+    )
     assignments = draw(
         seed_hex=seed,
         enterprises=enterprises,
@@ -168,11 +246,6 @@ def draw_make(
         inspectors_per_check=inspectors_per_check,
     )
     now = timezone.now()
-    regions = dict(
-        Organization.objects.filter(pk__in=[a.enterprise for a in assignments]).values_list(
-            "pk", "region_code"
-        )
-    )
     with transaction.atomic():
         record = SpotCheckDraw(
             regulator=regulator,
@@ -191,32 +264,7 @@ def draw_make(
             result=[a.as_dict() for a in assignments],
         )
         record.save()
-        checks = SpotCheck.objects.bulk_create(
-            SpotCheck(
-                draw=record,
-                position=position,
-                enterprise_id=a.enterprise,
-                regulator=regulator,
-                region_code=regions[a.enterprise],
-            )
-            for position, a in enumerate(assignments)
-        )
-        through = SpotCheck.inspectors.through
-        through.objects.bulk_create(
-            through(spotcheck_id=check.pk, user_id=user_id)
-            for check, a in zip(checks, assignments, strict=True)
-            for user_id in a.inspectors
-        )
-        SpotCheckTimelineEntry.objects.bulk_create(
-            SpotCheckTimelineEntry.entry(
-                check,
-                "planned",
-                actor=actor,
-                at=now,
-                data={"draw": record.pk, "position": check.position, "inspectors": a.inspectors},
-            )
-            for check, a in zip(checks, assignments, strict=True)
-        )
+        _plan_checks(record, assignments, actor=actor, now=now)
     return record
 
 

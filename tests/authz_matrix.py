@@ -529,6 +529,24 @@ GET    /workbench/recalls/{id}/                             B html       302   4
 POST   /workbench/recalls/{id}/do/approve/                  B html       302   404  404   302   404  404   302   404  404  404  302
 POST   /workbench/recalls/{id}/do/progress-report/          A html       302   302  302   404   404  302   404   404  302  302  302
 
+# --- workbench: reports (举报) and official spot checks (issue 22), regulators' pages only (an
+# enterprise gets the 403 page). A report: the regulators of the reported place; only its county
+# acts (the city's and province's posts come back with the refusal as a message). A draw and its
+# checks: the regulators whose jurisdiction holds them; an empty draw form is refused on input.
+GET    /workbench/tips/                                     - html       302   403  403   403   403  200   200   200  200  200  200
+GET    /workbench/tips/{id}/                                A html       302   403  403   403   403  200   404   404  200  200  200
+GET    /workbench/tips/{id}/                                B html       302   403  403   403   403  404   200   404  404  404  200
+POST   /workbench/tips/{id}/do/verify/                      A html       302   403  403   403   403  302   404   404  302  302  302
+POST   /workbench/tips/{id}/do/open-case/                   A html       302   403  403   403   403  302   404   404  302  302  302
+POST   /workbench/tips/{id}/do/decline/                     A html       302   403  403   403   403  302   404   404  302  302  302
+GET    /workbench/spot-checks/                              - html       302   403  403   403   403  200   200   200  200  200  200
+GET    /workbench/spot-checks/draw/                         - html       302   403  403   403   403  200   200   200  200  200  200
+POST   /workbench/spot-checks/draw/                         - html       302   403  403   403   403  400   400   400  400  400  400
+GET    /workbench/spot-checks/draws/{id}/                   A html       302   403  403   403   403  200   404   404  200  200  200
+GET    /workbench/spot-checks/draws/{id}/                   B html       302   403  403   403   403  404   200   404  404  404  200
+GET    /workbench/spot-checks/draws/{id}/verify/            A html       302   403  403   403   403  200   404   404  200  200  200
+POST   /workbench/spot-checks/checks/{id}/record/           A html       302   403  403   403   403  302   404   404  302  302  302
+POST   /workbench/spot-checks/checks/{id}/record/           B html       302   403  403   403   403  404   302   404  404  404  302
 # --- workbench: enterprise pages
 GET    /workbench/lots/                                     - html       302   200  200   200   200  403   403   403  403  403  403
 GET    /workbench/lots/new/                                 - html       302   200  200   200   200  403   403   403  403  403  403

@@ -3,6 +3,7 @@ downloaded here, so Playwright is pointed at ``/usr/bin/chromium``), launched by
 fixture of ``tests/conftest.py`` and skipped, visibly, where either is missing."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,26 @@ def assert_accessible(page):
     """No serious or critical axe-core violation on the page as it is now."""
     violations = axe_violations(page)
     assert not violations, f"{page.url}\n{describe_violations(violations)}"
+
+
+# The page's own words: everything but record data (marked translate="no"), code, the signed-in
+# organization's name and a switch to the other language.
+_PAGE_WORDS = """() => {
+  const clone = document.body.cloneNode(true);
+  clone.querySelectorAll('[translate="no"], [lang]:not([lang="' + document.documentElement.lang
+    + '"]), .wb-who, .wb-lang, script, style, code, option').forEach(n => n.remove());
+  return document.title + ' ' + clone.textContent;
+}"""
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
+_LATIN = re.compile(r"\b[A-Za-z][A-Za-z_]{2,}\b")
+
+
+def assert_one_language(page):
+    """The page's own words are all in its language (``<html lang>``): no Chinese on an English
+    page; on a Chinese page no English word (codes in capitals, like GTIN, are names)."""
+    words = page.evaluate(_PAGE_WORDS)
+    if page.locator("html").get_attribute("lang") == "en":
+        foreign = _CJK.findall(words)
+    else:
+        foreign = [w for w in _LATIN.findall(words) if not w.isupper()]
+    assert not foreign, f"{page.url}: {sorted(set(foreign))}"

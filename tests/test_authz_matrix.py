@@ -429,6 +429,9 @@ ID_KINDS = {
     "spot-check-draws": "spot_check_draw",
     "spot-checks": "spot_check",
     "reports": "report",
+    "tips": "report",  # /workbench/tips/{id}/: the workbench's report pages
+    "draws": "spot_check_draw",  # /workbench/spot-checks/draws/{id}/
+    "checks": "spot_check",  # /workbench/spot-checks/checks/{id}/record/
     "requests": "credit_request",  # /api/v1/credit/requests/{id}/decide/
     "award-declarations": "award_declaration",
     "awards": "award",

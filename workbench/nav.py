@@ -22,12 +22,14 @@ NAV = (
     NavItem("workbench:inbox", _("Inbox")),
     NavItem("workbench:incidents", _("Incidents")),
     NavItem("workbench:complaints", _("Complaints")),
+    NavItem("workbench:reports", _("Reports (tip-offs)"), for_enterprises=False),
     NavItem("workbench:recalls", _("Recalls")),
     NavItem("workbench:lots", _("Products and lots"), for_regulators=False),
     NavItem("workbench:enterprise-notices", _("Recall notices"), for_regulators=False),
     NavItem("workbench:scan", _("Scan a lot"), for_regulators=False),
     NavItem("workbench:dashboard", _("Dashboard"), for_enterprises=False),
     NavItem("workbench:quality", _("Quality records")),
+    NavItem("workbench:spot-checks", _("Spot checks"), for_enterprises=False),
     NavItem("workbench:annual-report-current", _("Annual report"), for_enterprises=False),
 )
 

@@ -26,6 +26,7 @@ from complaints import services as complaint_services
 from complaints.models import Complaint, Report, ReportTimeline
 from core.models import Notification
 from core.rulebook import rule
+from incidents.models import Incident
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
@@ -251,6 +252,25 @@ def test_open_case_links_the_incident_it_led_to_both_ways(batch, chain):
     timeline = county.client.get(f"/api/v1/incidents/{incident.pk}/timeline/").json()
     rows = timeline["results"] if isinstance(timeline, dict) else timeline
     assert any(r["action"] == "from_report" and r["data"]["report"] == report.pk for r in rows)
+
+
+def test_open_case_may_open_a_new_incident_for_the_case_linked_both_ways(chain):
+    """The case opened on a report starts an incident in the handling county (the workbench's
+    "open a new incident" and the API's ``open_incident``): one or the other, never both."""
+    county = chain["county"]
+    report = submitted()
+    report_services.report_verify(report_id=report.pk, actor=county.user)
+    url = f"/api/v1/reports/{report.pk}/open-case/"
+    both = county.client.post(url, {"open_incident": True, "incident": 1}, format="json")
+    assert both.status_code == 400 and both.json()["errors"][0]["field"] == "incident"
+    opened = county.client.post(
+        url, {"open_incident": True, "title": "无证生产立案"}, format="json"
+    )
+    assert opened.status_code == 200, opened.content
+    incident = Incident.objects.get(pk=opened.json()["incident"])
+    assert incident.title == "无证生产立案" and incident.region_code == "320312"
+    assert incident.timeline.filter(action="from_report", data__report=report.pk).exists()
+    assert Report.objects.get(pk=report.pk).status == "case_opened"
 
 
 def test_the_enterprise_reported_on_sees_no_report_and_never_the_reporter(chain, dairy):

@@ -8,9 +8,13 @@ from trace.models import Batch
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from complaints.models import Complaint, RiskSignal
+from complaints import report_services
+from complaints.models import Complaint, Report, RiskSignal
 from incidents.models import Incident
+from inspections import services as inspection_services
+from inspections.models import SpotCheckDraw
 from recalls.models import Recall
 from tests.workbench.test_records import seeded  # noqa: F401 (the fixture)
 
@@ -26,6 +30,9 @@ LISTS = (
     "/workbench/lots/",
     "/workbench/enterprise/notices/",
     "/workbench/enterprise/complaints/",
+    "/workbench/tips/",
+    "/workbench/spot-checks/",
+    "/workbench/spot-checks/draw/",
 )
 # Record data the demo shows outside a translate="no" element (the enterprise's view of an
 # incident opened from a complaint names it in a list cell).
@@ -42,6 +49,12 @@ def _pages() -> list[str]:
     ]
     pages += [f"/workbench/signals/{pk}/" for pk in RiskSignal.objects.values_list("pk", flat=True)]
     pages += [f"/workbench/recalls/{pk}/" for pk in Recall.objects.values_list("pk", flat=True)]
+    pages += [f"/workbench/tips/{pk}/" for pk in Report.objects.values_list("pk", flat=True)]
+    for pk in SpotCheckDraw.objects.values_list("pk", flat=True):
+        pages += [
+            f"/workbench/spot-checks/draws/{pk}/",
+            f"/workbench/spot-checks/draws/{pk}/verify/",
+        ]
     for pk in Batch.objects.order_by("id").values_list("pk", flat=True)[:4]:
         pages += [f"/workbench/lots/{pk}/", f"/workbench/lots/{pk}/trace/"]
     return pages
@@ -72,7 +85,37 @@ def half_width_punctuation(text: str) -> list[str]:
     return [text[max(m.start() - 8, 0) : m.end() + 8].strip() for m in HALF_WIDTH.finditer(text)]
 
 
+def _reports_and_draws(seeded):  # noqa: F811
+    """What the demo lacks: a real-name report the county opened a case on (a new incident),
+    an anonymous one still to check, the county's draw with its result recorded and the
+    city's still planned."""
+    county = seeded["county-regulator"]
+    for name, phone in (("李四", "13800138000"), ("", "")):
+        report = report_services.report_submit(
+            subject="冒用厂名厂址",
+            enterprise_name="某乳业公司",
+            region_code=county.membership.organization.region_code,
+            facts="包装地址与实际不符。",
+            contact_name=name,
+            contact_phone=phone,
+        )
+    report_services.report_verify(report_id=report.pk - 1, actor=county)
+    report_services.report_open_case(report_id=report.pk - 1, actor=county, open_incident=True)
+    draw = inspection_services.draw_make(actor=county, enterprise_count=1, inspectors_per_check=1)
+    inspection_services.draw_make(
+        actor=seeded["city-regulator"], enterprise_count=2, inspectors_per_check=1
+    )
+    inspection_services.spot_check_record(
+        check_id=draw.checks.first().pk,
+        actor=county,
+        result="fail",
+        checked_on=timezone.localdate(),
+        findings="标签不合格",
+    )
+
+
 def _rendered(seeded, lang: str):  # noqa: F811
+    _reports_and_draws(seeded)
     for persona in PERSONAS:
         client = Client()
         client.force_login(seeded[persona])

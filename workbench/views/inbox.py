@@ -23,9 +23,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from complaints import escalation as complaint_escalation
+from complaints import report_policy
 from complaints import services as complaint_services
 from complaints.choices import ComplaintStatus, SignalStatus
-from complaints.models import PARTIES_NOTICE_OWED_Q, Complaint, RiskSignal
+from complaints.models import PARTIES_NOTICE_OWED_Q, Complaint, Report, RiskSignal
 from incidents import escalation
 from incidents.choices import Level
 from incidents.models import Incident
@@ -37,6 +38,7 @@ from ..access import member_page
 from .records import complaints as complaint_pages
 from .records import incidents as incident_pages
 from .records import recalls as recall_pages
+from .records import reports as report_pages
 from .records.common import Action, Due, display_name, due, grade_text
 
 # How far ahead a due time makes an item "due soon", and how often the page asks for news
@@ -47,6 +49,7 @@ POLL_SECONDS = 30
 KINDS = {
     "incident": gettext_lazy("Incidents"),
     "complaint": gettext_lazy("Complaints"),
+    "report": gettext_lazy("Reports (tip-offs)"),
     "signal": gettext_lazy("Risk signals"),
     "recall": gettext_lazy("Recalls"),
     "notice": gettext_lazy("Recall notices"),
@@ -235,6 +238,44 @@ def _regulator_complaints(user, org, now, horizon) -> list[Item]:
                 + ([_("someone was hurt")] if complaint.injured else []),
                 actions=_buttons(complaint_pages.complaint_actions(complaint, user), {"accept"}),
                 since=complaint.submitted_at,
+            )
+        )
+    return items
+
+
+REPORT_WANTED = {
+    "verify": gettext_lazy("to check (verify or open no case)"),
+    "open-case": gettext_lazy("to decide whether to open a case"),
+    "tell-reporter": gettext_lazy("to tell the reporter the decision"),
+}
+
+
+def _regulator_reports(user, now) -> list[Item]:
+    """Reports the county handling them must act on (check, decide, tell the real-name
+    reporter): every one of them is due under the penalty-procedure rule or Order 20 Art. 31."""
+    rows = Report.objects.visible_to(user).filter(
+        Q(decided_at__isnull=True)
+        | Q(reporter_notice_due_at__isnull=False, reporter_notified_at__isnull=True)
+    )
+    items = []
+    for report in rows.order_by("received_at", "id")[:200]:
+        offered = report_policy.offered_actions(user, report)
+        wanted = [str(text) for name, text in REPORT_WANTED.items() if name in offered]
+        if not wanted:
+            continue
+        items.append(
+            Item(
+                kind="report",
+                pk=report.pk,
+                title=_("Report %(code)s about %(name)s")
+                % {"code": report.display_code, "name": report.enterprise_name},
+                url=reverse("workbench:report", args=[report.pk]),
+                wanted=wanted,
+                dues=report_pages.report_dues(report, now),
+                facts=[report.get_status_display()]
+                + [_("real-name") if report.real_name else _("anonymous")],
+                actions=_buttons(report_pages.report_actions(report, user), {"verify"}),
+                since=report.received_at,
             )
         )
     return items
@@ -433,6 +474,7 @@ def collect(request: HttpRequest) -> list[Item]:
         items = (
             _regulator_incidents(user, org, now, horizon)
             + _regulator_complaints(user, org, now, horizon)
+            + _regulator_reports(user, now)
             + _signals(user, org)
             + _regulator_recalls(user, org, now, horizon)
             + _silent_consignees(org, now)

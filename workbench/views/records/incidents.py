@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from complaints.models import Report
 from core.punctuation import joined
 from incidents import escalation, policy, services
 from incidents import serializers as s
@@ -323,6 +324,7 @@ TIMELINE_LABELS = {
     "written_report_overdue": gettext_lazy("Written report overdue"),
     "attachment": gettext_lazy("Attachment added"),
     "from_complaint": gettext_lazy("Opened from a consumer complaint"),
+    "from_report": gettext_lazy("A case opened on a report (tip-off)"),
     "recall_opened": gettext_lazy("Recall opened"),
     "answered": gettext_lazy("Answered by the enterprise concerned"),
     "taken_over": gettext_lazy("Taken over"),
@@ -355,6 +357,8 @@ def describe(row) -> tuple[str, str]:
         return label, arrow(_level(data.get("from")), _level(data.get("to")))
     if row.action in ("grade_changed", "grade_confirmed"):
         return label, arrow(data.get("from", ""), data.get("to", ""))
+    if row.action == "from_report" and data.get("report"):
+        return label, _("report #%(id)s") % {"id": data["report"]}
     if row.action in ("acknowledged", "reminder"):
         return label, _level(data.get("level"))
     if row.action == "urged":
@@ -466,6 +470,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "timeline": timeline_rows(timeline, describe),
             "attachments": incident.attachments.order_by("id"),
             "recalls": recalls,
+            "reports": Report.objects.visible_to(request.user).filter(incident=incident),
             "actions": actions_for(incident, request.user),
             "recall_url": _recall_url(incident, org, batches),
             "order_recall_url": _order_recall_url(incident, request.user),
