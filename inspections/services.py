@@ -71,8 +71,9 @@ def inspectors_from(regulator: Organization, user_ids: list[int]) -> list[int]:
         .objects.filter(
             pk__in=wanted,
             is_active=True,
-            membership__organization__kind=OrganizationKind.REGULATOR,
-            membership__organization__region_code__startswith=regulator.jurisdiction_prefix,
+            membership__organization__in=Organization.objects.filter(
+                kind=OrganizationKind.REGULATOR
+            ).governed_by(regulator),
             membership__role__in=WRITER_ROLES,
         )
         .values_list("pk", flat=True)
@@ -112,7 +113,7 @@ def draw_make(
     from the OS's cryptographic source unless given; seed, sorted lists and result are stored
     so anyone can re-draw (``draw.py`` documents the algorithm)."""
     regulator = policy.require_drawer(actor)
-    scope = regulator.jurisdiction_prefix
+    scope = policy.draw_scope(regulator)
     if region_code:
         try:
             validate_region_code(region_code)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
+from core.choices import OrganizationKind
 from core.errors import Conflict, StateConflict, check_transition
 from core.models import Organization
 from core.outbox import notify_each
@@ -185,7 +186,7 @@ def _respondent_organization(batch: Batch, kind: str, name: str) -> Organization
         return owner
     if not name:
         return None
-    found = [o for o in Organization.objects.filter(name=name)[:2] if o.is_enterprise]
+    found = list(Organization.objects.filter(name=name, kind=OrganizationKind.ENTERPRISE)[:2])
     return found[0] if len(found) == 1 else None
 
 

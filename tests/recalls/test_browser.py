@@ -35,9 +35,9 @@ def test_a_supermarket_acknowledges_on_a_phone(browser, live_server, settings, t
         contact="客服热线 400-000-0000",
         planned_end="2027-06-30",
     )
-    services.recall_edit_scope(recall=recall, actor=producer, edits=[], confirm=True)
-    services.recall_submit(recall=recall, actor=producer)
-    services.recall_activate(recall=recall, actor=producer)
+    services.recall_edit_scope(recall_id=recall.pk, actor=producer, edits=[], confirm=True)
+    services.recall_submit(recall_id=recall.pk, actor=producer)
+    services.recall_activate(recall_id=recall.pk, actor=producer)
     notice = RecallNotice.objects.get(
         recall=recall, organization=users["retailer"].membership.organization
     )

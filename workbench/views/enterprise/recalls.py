@@ -151,7 +151,7 @@ def recall_scope(request: HttpRequest, pk: int) -> HttpResponse:
         if request.POST.get("op") == "confirm":
             try:
                 services.recall_edit_scope(
-                    recall=recall, actor=request.user, edits=[], confirm=True
+                    recall_id=recall.pk, actor=request.user, edits=[], confirm=True
                 )
             except REFUSALS as exc:
                 form = ScopeEditForm(targets=targets)
@@ -169,7 +169,7 @@ def recall_scope(request: HttpRequest, pk: int) -> HttpResponse:
             if edit.is_valid():
                 try:
                     services.recall_edit_scope(
-                        recall=recall, actor=request.user, edits=[edit.edit()]
+                        recall_id=recall.pk, actor=request.user, edits=[edit.edit()]
                     )
                 except REFUSALS as exc:
                     status = refuse_into(
