@@ -131,14 +131,14 @@ def run(ctx: Context) -> list[Measure]:
         contact="客服热线 400-000-0000",
         planned_end="2027-06-30",
     )
-    services.recall_edit_scope(recall=recall, actor=owner, edits=[], confirm=True)
-    services.recall_submit(recall=recall, actor=owner)
+    services.recall_edit_scope(recall_id=recall.pk, actor=owner, edits=[], confirm=True)
+    services.recall_submit(recall_id=recall.pk, actor=owner)
     consignees = list(recall.notices.filter(included=True).values_list("pk", flat=True))
     addressed = _give_addresses(recall)  # else every notice is undeliverable and nothing queued
     notifications = Notification.objects.count()
     start = time.perf_counter()
     services.recall_activate(
-        recall=recall, actor=owner
+        recall_id=recall.pk, actor=owner
     )  # one transaction; on-commit hooks included
     seconds = time.perf_counter() - start
     queued = Notification.objects.count() - notifications

@@ -18,47 +18,20 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.models import organization_of
 from core.validators import field_error
 from incidents.choices import Level
 
-from . import services
+from . import policy, services
 from .choices import OPEN_COMPLAINT_STATUSES
 from .models import Complaint, ComplaintTimeline
-from .takeover import is_city_above, taken_over
 
 ACTIONS = ("take-over", "urge", "hand-back")
 
 
 def escalation_require_actor(*, complaint: Complaint, actor, action: str):
-    """``take-over`` and ``urge``: the city regulator of the place, once the complaint was
-    escalated to it and while the county still handles it; ``hand-back``: the city that took
-    it over. 403 naming the rule otherwise."""
-    org = organization_of(actor)
-    if not is_city_above(org, complaint):
-        raise services.NotYourComplaint(
-            _("Only the city regulator above the place acts on an escalated complaint."),
-            code="city_only",
-        )
-    held = taken_over(complaint)
-    if action in ("take-over", "urge"):
-        if not complaint.escalated or held:
-            raise services.NotYourComplaint(
-                _(
-                    "The city takes over or urges only a complaint escalated to it that the "
-                    "county still handles."
-                ),
-                code="escalated_only",
-            )
-        return org
-    if action == "hand-back":
-        if not held:
-            raise services.NotYourComplaint(
-                _("Only the city that took the complaint over hands it back."),
-                code="taken_over_only",
-            )
-        return org
-    raise ValueError(f"no actor rule for complaint escalation action {action!r}")
+    """Who may take an escalation ``action``: ``policy.require_escalation`` (403 naming the
+    rule otherwise); returns the actor's organization."""
+    return policy.require_escalation(actor, action, complaint)
 
 
 def escalation_actions_for(*, complaint: Complaint, actor) -> list[str]:
@@ -179,10 +152,7 @@ def open_urge(complaint: Complaint, org) -> dict | None:
     """The city's latest urge to the county of the place, while the county has not acted on
     the complaint since: its deadline and reason."""
     if (
-        org is None
-        or not org.is_regulator
-        or org.level != Level.COUNTY
-        or org.region_code != complaint.region_code
+        not policy.is_county_of_place(org, complaint)
         or complaint.status not in OPEN_COMPLAINT_STATUSES
         or not complaint.escalated  # only an escalated complaint is urged
     ):

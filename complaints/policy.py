@@ -23,6 +23,7 @@ from rest_framework import exceptions
 
 from core.models import organization_of
 from core.rulebook import rule
+from incidents.choices import Level
 
 from . import takeover
 from .choices import RESPONDENT_TRANSITIONS, TRANSITIONS
@@ -41,6 +42,28 @@ def handling_level(complaint: Complaint) -> str:
     return str(rule("complaint.handling_level", on=complaint.submitted_at).value)
 
 
+def is_city_above(org, complaint: Complaint) -> bool:
+    """The city regulator whose jurisdiction holds the complaint's place."""
+    return bool(
+        org and org.is_regulator and org.level == Level.CITY and org.governs(complaint.region_code)
+    )
+
+
+def city_handles(org, complaint: Complaint) -> bool:
+    """The city regulator above the place handles a complaint it took over."""
+    return is_city_above(org, complaint) and takeover.taken_over(complaint)
+
+
+def is_county_of_place(org, complaint: Complaint) -> bool:
+    """The county regulator of the complaint's place (the one the city urges)."""
+    return bool(
+        org is not None
+        and org.is_regulator
+        and org.level == Level.COUNTY
+        and org.region_code == complaint.region_code
+    )
+
+
 def is_handler(user, complaint: Complaint) -> bool:
     """The regulator of the handling level at the handling place, or the city above it once it
     took the escalated complaint over (``escalation``): the only one who acts on the complaint
@@ -48,7 +71,7 @@ def is_handler(user, complaint: Complaint) -> bool:
     org = organization_of(user)
     if not (org and org.is_regulator):
         return False
-    if complaint.escalated and takeover.city_handles(org, complaint):
+    if complaint.escalated and city_handles(org, complaint):
         return True
     return (
         org.level == handling_level(complaint)
@@ -114,3 +137,44 @@ def require(user, action: str, complaint: Complaint) -> None:
         _("Only the county regulator of the place handling this complaint may %(action)s it.")
         % {"action": action}
     )
+
+
+def require_escalation(user, action: str, complaint: Complaint):
+    """``take-over`` and ``urge``: the city regulator of the place, once the complaint was
+    escalated to it and while the county still handles it; ``hand-back``: the city that took
+    it over. 403 naming the rule otherwise."""
+    org = organization_of(user)
+    if not is_city_above(org, complaint):
+        raise NotYourComplaint(
+            _("Only the city regulator above the place acts on an escalated complaint."),
+            code="city_only",
+        )
+    held = takeover.taken_over(complaint)
+    if action in ("take-over", "urge"):
+        if not complaint.escalated or held:
+            raise NotYourComplaint(
+                _(
+                    "The city takes over or urges only a complaint escalated to it that the "
+                    "county still handles."
+                ),
+                code="escalated_only",
+            )
+        return org
+    if action == "hand-back":
+        if not held:
+            raise NotYourComplaint(
+                _("Only the city that took the complaint over hands it back."),
+                code="taken_over_only",
+            )
+        return org
+    raise ValueError(f"no actor rule for complaint escalation action {action!r}")
+
+
+def require_signal_decider(user) -> None:
+    """A risk signal is decided (confirmed, dismissed, warned of) by a regulator that sees it;
+    403 otherwise."""
+    org = organization_of(user)
+    if org is None or not org.is_regulator:
+        raise NotYourComplaint(
+            _("Only a regulator of the place concerned decides on a risk signal.")
+        )

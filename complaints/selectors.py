@@ -4,13 +4,22 @@
 mediation agreement (``outcome == "agreement"``); acceptance alone, a reply, a closing without an
 outcome, a termination without agreement, a withdrawal or a decline never count. Quality records
 and credit classes (``workbench.quality``) count through it.
+
+``submitted_between`` and ``counts_by_week_and_category``: the complaints a user sees in a period
+and their weekly counts per product category (the regulators' dashboard and its API);
+``timeliness``: decisions and mediations ended in time (the annual report).
 """
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from collections import defaultdict
+from datetime import date, datetime
 
-from .choices import Outcome
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from .choices import ComplaintStatus, Outcome
 from .models import Complaint
 
 UPHELD_Q = Q(outcome=Outcome.AGREEMENT)
@@ -33,3 +42,66 @@ def upheld_against(organization_ids, *, since=None, until=None) -> QuerySet[Comp
     if until is not None:
         rows = rows.filter(submitted_at__lt=until)
     return rows
+
+
+def submitted_between(user, start_at: datetime, end_at: datetime) -> QuerySet[Complaint]:
+    """The complaints ``user`` sees (``Complaint.objects.visible_to``) submitted from
+    ``start_at`` up to, not including, ``end_at``."""
+    return Complaint.objects.visible_to(user).filter(
+        submitted_at__gte=start_at, submitted_at__lt=end_at
+    )
+
+
+def _local_day(value) -> date:
+    if isinstance(value, datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+def counts_by_week_and_category(complaints) -> dict[tuple[date, str], int]:
+    """(Monday of the week, local time; the product category's code or "" when the lot names
+    no product) → complaints submitted."""
+    counts: dict[tuple[date, str], int] = defaultdict(int)
+    rows = (
+        complaints.order_by()
+        .annotate(week=TruncWeek("submitted_at"), category=F("batch__product__category"))
+        .values("week", "category")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        counts[(_local_day(row["week"]), row["category"] or "")] += row["n"]
+    return dict(counts)
+
+
+def timeliness(complaints, *, now: datetime | None = None) -> dict:
+    """Decisions within Order 20's 7 working days (accepted or declined by ``accept_due_at``;
+    undecided past it counts as late) and mediation ended by its deadline (``close_due_at``:
+    60 days from acceptance under the 2024 Consumer Rights Regulation Art. 46, or the 45 working
+    days of Order 20 Art. 21 for complaints filed before 2024-07-01)."""
+    now = now or timezone.now()
+    decided_in_time = decided_late = ended_in_time = ended_late = 0
+    for status, due, accepted, closed, close_due in complaints.order_by().values_list(
+        "status", "accept_due_at", "accepted_at", "closed_at", "close_due_at"
+    ):
+        decided = accepted or (closed if status == ComplaintStatus.DECLINED else None)
+        if decided is not None:
+            if decided <= due:
+                decided_in_time += 1
+            else:
+                decided_late += 1
+        elif status == ComplaintStatus.SUBMITTED and due < now:
+            decided_late += 1
+        if accepted and close_due:
+            if closed is not None and status == ComplaintStatus.CLOSED:
+                if closed <= close_due:
+                    ended_in_time += 1
+                else:
+                    ended_late += 1
+            elif closed is None and close_due < now:
+                ended_late += 1
+    return {
+        "decided_in_time": decided_in_time,
+        "decided_late": decided_late,
+        "ended_in_time": ended_in_time,
+        "ended_late": ended_late,
+    }

@@ -1,17 +1,9 @@
-"""Whether the city above the place holds a complaint it took over (``escalation``): read by
-``policy.is_handler`` (who handles a complaint) and by the escalation services."""
+"""Whether the city above the place holds a complaint it took over (``escalation``): the
+timeline fact ``policy.is_handler`` (who handles a complaint) and the escalation rules read."""
 
 from __future__ import annotations
 
-from incidents.choices import Level
-
 from .models import Complaint, ComplaintTimeline
-
-
-def is_city_above(org, complaint: Complaint) -> bool:
-    return bool(
-        org and org.is_regulator and org.level == Level.CITY and org.governs(complaint.region_code)
-    )
 
 
 def taken_over(complaint: Complaint) -> bool:
@@ -27,8 +19,3 @@ def taken_over(complaint: Complaint) -> bool:
         .first()
     )
     return last == "taken_over"
-
-
-def city_handles(org, complaint: Complaint) -> bool:
-    """The city regulator above the place handles a complaint it took over."""
-    return is_city_above(org, complaint) and taken_over(complaint)

@@ -25,6 +25,24 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class OrganizationQuerySet(models.QuerySet):
+    """Organizations looked up by jurisdiction, the one rule ``Organization.governs`` states."""
+
+    def governed_by(self, regulator: "Organization"):
+        """The organizations registered in ``regulator``'s jurisdiction (every one for the
+        national regulator; none for an organization that is no regulator)."""
+        if not regulator.is_regulator:
+            return self.none()
+        prefix = regulator.jurisdiction_prefix
+        return self.filter(region_code__startswith=prefix) if prefix else self.all()
+
+    def governing(self, region_code: str):
+        """The regulators whose jurisdiction holds the place ``region_code``, in id order
+        (``Organization.governs`` asked of each)."""
+        regulators = self.filter(kind=OrganizationKind.REGULATOR)
+        return [r for r in regulators.order_by("id") if r.governs(region_code)]
+
+
 class Organization(TimeStampedModel):
     """An enterprise that makes or handles products, or a regulator with a jurisdiction.
 
@@ -50,6 +68,8 @@ class Organization(TimeStampedModel):
         _("regulator level"), max_length=16, choices=RegulatorLevel.choices, blank=True
     )
     gln = models.CharField(_("GLN"), max_length=13, null=True, blank=True, unique=True)
+
+    objects = OrganizationQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

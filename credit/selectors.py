@@ -348,9 +348,7 @@ def timeline(organization: Organization) -> list[CreditTimelineEntry]:
 
 def enterprises_governed_by(regulator: Organization):
     """The enterprises registered in ``regulator``'s jurisdiction (region-code prefix)."""
-    enterprises = Organization.objects.filter(kind=OrganizationKind.ENTERPRISE)
-    prefix = regulator.jurisdiction_prefix
-    return enterprises.filter(region_code__startswith=prefix) if prefix else enterprises
+    return Organization.objects.filter(kind=OrganizationKind.ENTERPRISE).governed_by(regulator)
 
 
 # --- the award -------------------------------------------------------------------------------

@@ -269,11 +269,9 @@ def declaration_verify(
 def award_office_for(enterprise: Organization) -> Organization | None:
     """The award office receiving the holder's reports: the regulator governing it at the first
     level of ``AWARD_OFFICE_LEVELS`` that has one."""
-    regulators = [
-        o
-        for o in Organization.objects.filter(level__in=settings.AWARD_OFFICE_LEVELS)
-        if o.is_regulator and o.governs(enterprise.region_code)
-    ]
+    regulators = Organization.objects.filter(level__in=settings.AWARD_OFFICE_LEVELS).governing(
+        enterprise.region_code
+    )
     for level in settings.AWARD_OFFICE_LEVELS:
         for regulator in regulators:
             if regulator.level == level:

@@ -25,10 +25,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict
-from core.models import organization_of
 from core.validators import field_error
 
-from . import services
+from . import policy, services
 from .choices import OPEN_STATUSES, Level, level_rank
 from .models import Incident, IncidentTimeline
 from .services.common import _lock, _log, _refresh_next_due, _require_sees
@@ -41,60 +40,10 @@ def _label(level: str) -> str:
     return str(Level(level).label)
 
 
-def _taken_from(incident: Incident) -> str | None:
-    """The level the case was taken over from, while the taking level still handles it."""
-    row = (
-        incident.timeline.filter(action__in=("taken_over", "handed_back"))
-        .order_by("-at", "-id")
-        .values_list("action", "data")
-        .first()
-    )
-    if row is None or row[0] != "taken_over":
-        return None
-    data = row[1] or {}
-    if data.get("to") != incident.handling_level:
-        return None
-    return data.get("from")
-
-
 def escalation_require_actor(*, incident: Incident, actor, action: str):
-    """Who may take an escalation ``action`` (403 naming the rule otherwise):
-
-    - ``take-over`` and ``urge``: a regulator governing the place at the level holding the
-      incident, when that level ranks above the handling level;
-    - ``hand-back``: the regulator handling a case its level took over.
-    """
-    org = organization_of(actor)
-    if org is None or not org.is_regulator or not org.governs(incident.region_code):
-        raise services.NotYourAction(
-            _("Only a regulator governing the place may take this action on an incident."),
-            code="regulator_only",
-        )
-    if action in ("take-over", "urge"):
-        if org.level != incident.level or level_rank(org.level) <= level_rank(
-            incident.handling_level
-        ):
-            raise services.NotYourAction(
-                _(
-                    "Only the level holding the incident, above the level handling it, may "
-                    "take it over or urge the handling level."
-                ),
-                code="holding_level_above_handler",
-            )
-        return org
-    if action == "hand-back":
-        # the lowest level takes nothing over (and asks the timeline nothing)
-        if (
-            org.level == Level.COUNTY
-            or org.level != incident.handling_level
-            or _taken_from(incident) is None
-        ):
-            raise services.NotYourAction(
-                _("Only the level that took the incident over hands it back."),
-                code="taken_over_only",
-            )
-        return org
-    raise ValueError(f"no actor rule for escalation action {action!r}")
+    """Who may take an escalation ``action``: ``policy.require_escalation`` (403 naming the
+    rule otherwise); returns the actor's organization."""
+    return policy.require_escalation(actor, action, incident)
 
 
 def escalation_actions_for(*, incident: Incident, actor) -> list[str]:
@@ -206,7 +155,7 @@ def incident_hand_back(
         raise field_error("reason", _("This is required for this action."), "required")
     with transaction.atomic():
         incident, org = _begin(incident_id, actor, "hand-back")
-        target = _taken_from(incident)
+        target = policy.taken_from(incident)
         if target is None:  # pragma: no cover - the actor rule checked it under the lock
             raise Conflict(_("This incident was not taken over."), code="not_taken_over")
         incident.handling_level = target
@@ -234,7 +183,7 @@ def open_urge(incident: Incident, org) -> dict | None:
     """The latest urge addressed to ``org``'s level on this incident, while that level has not
     acted on it since (no timeline row by a regulator of that level after it): its deadline
     and reason. None when nothing is pending."""
-    if org is None or not org.is_regulator or not org.governs(incident.region_code):
+    if not policy.governs(org, incident):
         return None
     if incident.status not in OPEN_STATUSES or incident.level_rank <= level_rank(org.level):
         return None  # only a level holding the incident above ``org``'s level urges it

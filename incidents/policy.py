@@ -140,6 +140,20 @@ def filing_refusal(regulator, *, region_code: str, enterprises) -> Refusal | Non
     return None
 
 
+def require_filer(actor, action: str):
+    """Who files an incident: an enterprise reports one (``action`` ``report``); a regulator
+    opens one itself (``open``). Returns the actor's organization, else 403."""
+    org = organization_of(actor)
+    if action == "report":
+        if org is None or not org.is_enterprise:
+            raise NotYourAction(
+                gettext("Only an enterprise reports an incident; a regulator opens one.")
+            )
+    elif org is None or not org.is_regulator:
+        raise NotYourAction(gettext("Only a regulator opens an incident."))
+    return org
+
+
 def may_answer(org, incident) -> bool:
     """The enterprise an incident names, when someone else filed it, answers it on the record
     (its statement on the timeline); the reporting enterprise supplements its own report."""
@@ -299,6 +313,62 @@ def require(actor, action: str, incident):
     if action in HANDLING_ACTIONS:
         return _at_level(org, incident, incident.handling_level, action, "handling_level_only")
     raise ValueError(f"no actor rule for incident action {action!r}")
+
+
+def taken_from(incident) -> str | None:
+    """The level the case was taken over from, while the taking level still handles it."""
+    row = (
+        incident.timeline.filter(action__in=("taken_over", "handed_back"))
+        .order_by("-at", "-id")
+        .values_list("action", "data")
+        .first()
+    )
+    if row is None or row[0] != "taken_over":
+        return None
+    data = row[1] or {}
+    if data.get("to") != incident.handling_level:
+        return None
+    return data.get("from")
+
+
+def require_escalation(actor, action: str, incident):
+    """Who may take an escalation ``action`` (403 naming the rule otherwise):
+
+    - ``take-over`` and ``urge``: a regulator governing the place at the level holding the
+      incident, when that level ranks above the handling level;
+    - ``hand-back``: the regulator handling a case its level took over.
+    """
+    org = organization_of(actor)
+    if not governs(org, incident):
+        raise NotYourAction(
+            gettext("Only a regulator governing the place may take this action on an incident."),
+            code="regulator_only",
+        )
+    if action in ("take-over", "urge"):
+        if org.level != incident.level or level_rank(org.level) <= level_rank(
+            incident.handling_level
+        ):
+            raise NotYourAction(
+                gettext(
+                    "Only the level holding the incident, above the level handling it, may "
+                    "take it over or urge the handling level."
+                ),
+                code="holding_level_above_handler",
+            )
+        return org
+    if action == "hand-back":
+        # the lowest level takes nothing over (and asks the timeline nothing)
+        if (
+            org.level == Level.COUNTY
+            or org.level != incident.handling_level
+            or taken_from(incident) is None
+        ):
+            raise NotYourAction(
+                gettext("Only the level that took the incident over hands it back."),
+                code="taken_over_only",
+            )
+        return org
+    raise ValueError(f"no actor rule for escalation action {action!r}")
 
 
 def can(actor, action: str, incident) -> bool:

@@ -41,6 +41,12 @@ def covers(regulator: Organization | None, region_code: str) -> bool:
     )
 
 
+def draw_scope(regulator: Organization) -> str:
+    """The region-code prefix a regulator's draw covers unless it names a region inside it: its
+    whole jurisdiction ('' for the national regulator)."""
+    return regulator.jurisdiction_prefix
+
+
 def is_regulator(user) -> bool:
     org = organization_of(user)
     return bool(org and org.is_regulator)

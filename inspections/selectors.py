@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from core.models import Organization
 
+from . import policy
 from .choices import SpotCheckResult, SpotCheckStatus
 from .draw import ALGORITHM, draw
 from .models import SpotCheck, SpotCheckDraw
@@ -156,7 +157,7 @@ def published_checks(regulator: Organization, count: int = 100) -> QuerySet[Spot
     first."""
     return (
         SpotCheck.objects.public()
-        .filter(region_code__startswith=regulator.jurisdiction_prefix)
+        .filter(region_code__startswith=policy.draw_scope(regulator))
         .select_related("enterprise", "regulator")
         .order_by("-checked_on", "-id")[:count]
     )

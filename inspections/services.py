@@ -51,7 +51,7 @@ def enterprise_candidates(scope_prefix: str, category: str = "") -> list[int]:
 
 def jurisdiction_enterprises(regulator: Organization) -> list[int]:
     """Every enterprise a regulator may draw (its whole jurisdiction, any category)."""
-    return enterprise_candidates(regulator.jurisdiction_prefix)
+    return enterprise_candidates(policy.draw_scope(regulator))
 
 
 def default_inspectors(regulator: Organization) -> list[int]:
@@ -74,8 +74,9 @@ def inspector_choices(regulator: Organization):
         get_user_model()
         .objects.filter(
             is_active=True,
-            membership__organization__kind=OrganizationKind.REGULATOR,
-            membership__organization__region_code__startswith=regulator.jurisdiction_prefix,
+            membership__organization__in=Organization.objects.filter(
+                kind=OrganizationKind.REGULATOR
+            ).governed_by(regulator),
             membership__role__in=WRITER_ROLES,
         )
         .select_related("membership__organization")
@@ -92,8 +93,9 @@ def inspectors_from(regulator: Organization, user_ids: list[int]) -> list[int]:
         .objects.filter(
             pk__in=wanted,
             is_active=True,
-            membership__organization__kind=OrganizationKind.REGULATOR,
-            membership__organization__region_code__startswith=regulator.jurisdiction_prefix,
+            membership__organization__in=Organization.objects.filter(
+                kind=OrganizationKind.REGULATOR
+            ).governed_by(regulator),
             membership__role__in=WRITER_ROLES,
         )
         .values_list("pk", flat=True)
@@ -118,7 +120,7 @@ def _timeline(check: SpotCheck, action: str, *, actor, data: dict | None = None,
 
 def _draw_scope(regulator: Organization, region_code: str, category: str) -> str:
     """The region-code prefix drawn over: the regulator's jurisdiction, or a region inside it."""
-    scope = regulator.jurisdiction_prefix
+    scope = policy.draw_scope(regulator)
     if region_code:
         try:
             validate_region_code(region_code)

@@ -105,21 +105,23 @@ def seed_recall_demo() -> list[Recall]:
         planned_end=timezone.localdate(start) + timedelta(days=30),
         **_PLAN,
     )
-    services.recall_edit_scope(recall=closed, actor=producer, edits=[], confirm=True)
-    services.recall_submit(recall=closed, actor=producer)
-    services.recall_approve(recall=closed, actor=users["city-regulator"], note="备案材料齐全。")
-    services.recall_activate(recall=closed, actor=producer)
+    services.recall_edit_scope(recall_id=closed.pk, actor=producer, edits=[], confirm=True)
+    services.recall_submit(recall_id=closed.pk, actor=producer)
+    services.recall_approve(
+        recall_id=closed.pk, actor=users["city-regulator"], note="备案材料齐全。"
+    )
+    services.recall_activate(recall_id=closed.pk, actor=producer)
     for notice in closed.notices.filter(included=True):
         token = services.issue_token(notice)
         services.recall_acknowledge(token=token, data={"returned": notice.held, "on_hand": 0})
     services.recall_file_progress_report(
-        recall=closed, actor=producer, note="所有收货方已确认并退回。"
+        recall_id=closed.pk, actor=producer, note="所有收货方已确认并退回。"
     )
-    services.recall_complete(recall=closed, actor=producer)
+    services.recall_complete(recall_id=closed.pk, actor=producer)
     services.recall_file_summary_report(
-        recall=closed, actor=producer, conclusion="全部在库产品已退回并销毁，召回有效。"
+        recall_id=closed.pk, actor=producer, conclusion="全部在库产品已退回并销毁，召回有效。"
     )
-    services.recall_close(recall=closed, actor=users["city-regulator"], reason="核查属实。")
+    services.recall_close(recall_id=closed.pk, actor=users["city-regulator"], reason="核查属实。")
 
     active = services.recall_create(
         actor=producer,
@@ -133,9 +135,9 @@ def seed_recall_demo() -> list[Recall]:
         planned_end=timezone.localdate() + timedelta(days=30),
         **_PLAN,
     )
-    services.recall_edit_scope(recall=active, actor=producer, edits=[], confirm=True)
-    services.recall_submit(recall=active, actor=producer)
-    services.recall_activate(recall=active, actor=producer)
+    services.recall_edit_scope(recall_id=active.pk, actor=producer, edits=[], confirm=True)
+    services.recall_submit(recall_id=active.pk, actor=producer)
+    services.recall_activate(recall_id=active.pk, actor=producer)
     return [closed, active]
 
 

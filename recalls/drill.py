@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 
 from core.models import Organization
 
+from . import policy
+from .choices import RecallType
 from .models import RecallDrill
 from .selectors import ZERO, compute_scope
 from .services import ack_token, ack_url, affected_batches, require_writer, token_hash
@@ -20,7 +22,8 @@ def recall_drill(*, actor, batch_ids: list[int]):
     and timed, without notifying anyone or changing any lot; the timings are kept."""
     org = require_writer(actor)
     started = time.perf_counter()
-    batches, producer_id = affected_batches(batch_ids, organization=org, ordered=org.is_regulator)
+    ordered = policy.default_type(org) == RecallType.ORDERED  # a regulator drills an order
+    batches, producer_id = affected_batches(batch_ids, organization=org, ordered=ordered)
     scope = compute_scope([b.pk for b in batches])
     by_org: dict[int, Decimal] = {}
     for h in scope.holdings:

@@ -192,6 +192,47 @@ def require_order_from_incident(actor, incident):
     return org
 
 
+def default_type(org) -> str:
+    """The kind of recall an organization opens when it names none: a regulator sends a notice
+    to recall (an ordered recall, SAMR Order 19 Art. 13); an enterprise recalls voluntarily."""
+    return RecallType.ORDERED if org is not None and org.is_regulator else RecallType.VOLUNTARY
+
+
+def require_opener(actor, recall_type: str, *, from_incident: bool = False):
+    """Who opens a recall of ``recall_type``: a regulator orders one, the producer opens a
+    voluntary one (a writer either way); returns the actor's organization, else 403."""
+    org = writer(actor)
+    ordered = recall_type == RecallType.ORDERED
+    if ordered and not org.is_regulator:
+        raise exceptions.PermissionDenied(_("Only a regulator may order a recall."))
+    if not ordered and not org.is_enterprise:
+        if from_incident:
+            raise exceptions.PermissionDenied(
+                _("A regulator orders a recall; a voluntary recall is opened by the producer.")
+            )
+        raise exceptions.PermissionDenied(_("A voluntary recall is opened by the producer."))
+    return org
+
+
+def may_order_recall_of(org, producer) -> bool:
+    """A regulator sends a notice to recall only to a producer in its jurisdiction."""
+    return org is not None and org.governs(producer.region_code)
+
+
+def covers(regulator, region_code: str) -> bool:
+    """A regulator whose jurisdiction holds ``region_code`` (``Organization.governs``)."""
+    return regulator is not None and regulator.governs(region_code)
+
+
+def recorder_of_recalled_lot(org, owner_id: int | None) -> int | None:
+    """Who records a recalled lot's event as the recall is activated (``trace.core.rules``: a
+    recall is decided by the lot's owner or a regulator): a regulator activating records every
+    lot; otherwise each lot's owner; nobody for a lot of a GTIN nobody registered here."""
+    if org.is_regulator:
+        return org.pk
+    return owner_id
+
+
 def visible_to(actor, queryset):
     """The recalls of ``queryset`` that ``actor`` may read. The producer: its recalls. A
     consignee: recalls that have notified it. A regulator: recalls of producers, or reaching

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from trace.core.choices import BatchRole, BizStep
 from trace.core.rows import Statement
@@ -298,3 +299,38 @@ def pending_scope_changes(recall: Recall) -> list[dict]:
     if confirmed is not None:
         rows = rows.filter(id__gt=confirmed.id)
     return [{"entry": row.pk, "at": row.at, **row.data} for row in rows]
+
+
+def activated_between(user, start_at: datetime, end_at: datetime):
+    """The recalls ``user`` sees (``Recall.objects.visible_to``) that started (were activated)
+    from ``start_at`` up to, not including, ``end_at``, in the order they started."""
+    return (
+        Recall.objects.visible_to(user)
+        .filter(activated_at__gte=start_at, activated_at__lt=end_at)
+        .order_by("activated_at", "id")
+    )
+
+
+def effectiveness_rows(recalls) -> list[dict]:
+    """Per recall: its number, products (as recorded), class, status, target level and the share
+    of consignees it asks for, the share that answered, whether the target is met, recalled ÷
+    planned, defect and root cause (``report_figures``)."""
+    rows = []
+    for recall in recalls:
+        figures = report_figures(recall)
+        rows.append(
+            {
+                "number": recall.number,
+                "product_names": list(recall.product_names or []),
+                "recall_class": recall.recall_class,
+                "status": recall.status,
+                "target": recall.target_effectiveness,
+                "target_percent": target_percent(recall.target_effectiveness),
+                "effectiveness": figures["effectiveness"],
+                "met": figures["target_met"],
+                "recalled_over_planned": figures["recalled_over_planned"],
+                "defect": recall.defect,
+                "root_cause": recall.root_cause,
+            }
+        )
+    return rows

@@ -121,7 +121,7 @@ class RecallViewSet(
         data = dict(s.validated_data)
         reason = data.pop("reason", "")
         recall = services.recall_update_plan(
-            recall=recall, actor=request.user, changes=data, reason=reason
+            recall_id=recall.pk, actor=request.user, changes=data, reason=reason
         )
         return self._out(recall)
 
@@ -152,7 +152,7 @@ class RecallViewSet(
             s = ScopeUpdateSerializer(data=request.data)
             s.is_valid(raise_exception=True)
             recall = services.recall_edit_scope(
-                recall=recall, actor=request.user, **s.validated_data
+                recall_id=recall.pk, actor=request.user, **s.validated_data
             )
         lots = recall.scope_batches.select_related("batch__product").order_by("distance", "id")
         holders = recall.notices.select_related("organization").order_by("id")
@@ -243,7 +243,7 @@ class RecallViewSet(
         )
 
     def _transition(self, recall: Recall, service, **kwargs) -> Response:
-        return self._out(service(recall=recall, actor=self.request.user, **kwargs))
+        return self._out(service(recall_id=recall.pk, actor=self.request.user, **kwargs))
 
     def _reason(self, serializer_class=RecallReasonSerializer) -> dict:
         s = serializer_class(data=self.request.data)
@@ -386,7 +386,7 @@ class RecallViewSet(
             s = ProgressReportInput(data=request.data)
             s.is_valid(raise_exception=True)
             report = services.recall_file_progress_report(
-                recall=recall, actor=request.user, **s.validated_data
+                recall_id=recall.pk, actor=request.user, **s.validated_data
             )
             return Response(ProgressReportSerializer(report).data, status=status.HTTP_201_CREATED)
         if not self._can_see_scope(recall):
@@ -410,7 +410,7 @@ class RecallViewSet(
             s = SummaryReportInput(data=request.data)
             s.is_valid(raise_exception=True)
             report = services.recall_file_summary_report(
-                recall=recall, actor=request.user, **s.validated_data
+                recall_id=recall.pk, actor=request.user, **s.validated_data
             )
             return Response(SummaryReportSerializer(report).data, status=status.HTTP_201_CREATED)
         if not self._can_see_scope(recall):

@@ -40,6 +40,19 @@ def browser(monkeypatch):
     yield from launch_browser(monkeypatch)
 
 
+@pytest.fixture
+def screenshot(tmp_path):
+    """Take a full-page screenshot of a browser page into this test's ``tmp_path`` (pytest keeps
+    the last runs' directories for a person to look at); returns the file's path."""
+
+    def take(page, name: str):
+        path = tmp_path / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_clean(settings):
     _redis_db_for_this_worker(settings)

@@ -343,10 +343,10 @@ def build_world() -> World:
             contact="客服热线 400-000-0000",
             planned_end="2027-06-30",
         )
-        recall_services.recall_edit_scope(recall=recall, actor=user, edits=[], confirm=True)
-        recall_services.recall_submit(recall=recall, actor=user)
+        recall_services.recall_edit_scope(recall_id=recall.pk, actor=user, edits=[], confirm=True)
+        recall_services.recall_submit(recall_id=recall.pk, actor=user)
         world.objects[key]["recall"] = recall
-    recall_services.recall_activate(recall=world.objects["A"]["recall"], actor=owner)
+    recall_services.recall_activate(recall_id=world.objects["A"]["recall"].pk, actor=owner)
     notice = world.objects["A"]["recall"].notices.get(organization=customer.membership.organization)
     world.objects["A"]["ack_token"] = recall_services.issue_token(notice)
     world.objects["A^"]["recall"] = world.objects["A"]["recall"]

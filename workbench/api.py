@@ -1,6 +1,8 @@
 """``GET /api/v1/dashboard/``: the dashboard's figures for a regulator's own systems — the same
-numbers as ``/workbench/dashboard/``, from the same selector (``stats.dashboard_figures``) over
-the same period rule (``views.dashboard.PeriodForm``)."""
+numbers as ``/workbench/dashboard/``, assembled by the same ``stats.dashboard_figures`` from the
+apps' selectors (``incidents.selectors``, ``complaints.selectors``, ``recalls.selectors``,
+``trace.core.selectors``) over the same period rule (``views.dashboard.PeriodForm``), scoped by
+the same ``visible_to`` policies."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -65,6 +67,35 @@ def figures_json(user, period: stats.Period) -> dict:
     }
 
 
+class DashboardColumnSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="the row field holding this column")
+    title = serializers.CharField(help_text="the column's heading in the request's language")
+
+
+class DashboardFigureSerializer(serializers.Serializer):
+    key = serializers.ChoiceField(choices=list(stats.FIGURES), help_text="which figure")
+    title = serializers.CharField()
+    note = serializers.CharField(allow_blank=True)
+    columns = DashboardColumnSerializer(many=True)
+    rows = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="one object per row, keyed by the columns' keys; numbers stay numbers",
+    )
+
+
+class DashboardSerializer(serializers.Serializer):
+    """A period and the dashboard's figures over it, as ``GET /api/v1/dashboard/`` answers."""
+
+    from_ = serializers.DateField(help_text="first day of the period")
+    to = serializers.DateField(help_text="last day of the period")
+    figures = DashboardFigureSerializer(many=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+
 class DashboardView(APIView):
     """The regulator's dashboard figures over its jurisdiction for a period (both days
     included; by default the last twelve months)."""
@@ -77,7 +108,7 @@ class DashboardView(APIView):
             OpenApiParameter("from", OpenApiTypes.DATE, description="first day (YYYY-MM-DD)"),
             OpenApiParameter("to", OpenApiTypes.DATE, description="last day (YYYY-MM-DD)"),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: DashboardSerializer},
         summary="Dashboard figures (regulators)",
     )
     def get(self, request):

@@ -10,29 +10,28 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from trace.core.choices import ProductCategory
 from trace.core.labels import region_name
+from trace.core.selectors import scans_by_region
 from trace.exports import safe_cell, sheet_title
-from trace.models import Batch, Product, ScanLog
+from trace.models import Product
 
-from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from complaints.choices import ComplaintStatus, SignalKind, SignalStatus
-from complaints.models import Complaint, RiskSignal
-from incidents.choices import Grade, Level, Source, Status, level_rank
-from incidents.models import Incident, IncidentTimeline
+from complaints import selectors as complaint_selectors
+from complaints.choices import SignalKind, SignalStatus
+from complaints.models import RiskSignal
+from incidents import selectors as incident_selectors
+from incidents.choices import Grade, Level, Status
+from recalls import selectors as recall_selectors
 from recalls.choices import RecallStatus
-from recalls.models import Recall
-from recalls.selectors import report_figures, target_percent
 
 from . import charts
 from .views.records.common import GRADE_NAMES
@@ -125,12 +124,6 @@ def _weeks(period: Period) -> list[date]:
     return weeks
 
 
-def _local_date(value) -> date:
-    if isinstance(value, datetime):
-        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    return value
-
-
 GRADE_COLORS = {"I": "#82071e", "II": "#cf222e", "III": "#bf8700", "IV": "#0b5cad"}
 
 
@@ -166,38 +159,23 @@ def percent(part, whole) -> Decimal | None:
 
 
 def incidents_in(user, period: Period):
-    """The incidents ``user`` sees that were reported in the period (the API's ``reported_after``
-    and ``reported_before`` filters over the same instants)."""
-    return Incident.objects.visible_to(user).filter(
-        reported_at__gte=period.start_at, reported_at__lt=period.end_at
-    )
+    """The incidents ``user`` sees reported in the period (``incidents.selectors``)."""
+    return incident_selectors.reported_between(user, period.start_at, period.end_at)
 
 
 def incidents_figure(user, period: Period) -> Figure:
-    rows_db = (
-        incidents_in(user, period)
-        .order_by()
-        .annotate(month=TruncMonth("reported_at"))
-        .values("month", "grade", "status")
-        .annotate(n=Count("id"))
-    )
-    counts: dict[tuple[str, str, str], int] = defaultdict(int)
-    for row in rows_db:
-        month = _local_date(row["month"])
-        counts[(f"{month:%Y-%m}", row["grade"], row["status"])] += row["n"]
+    counted = incident_selectors.counts_by_month(incidents_in(user, period))
+    counts = {(r["month"], r["grade"], r["status"]): r["count"] for r in counted}
     rows = [
         {
-            "month": month,
-            "grade": grade,
-            "grade_label": grade_name(grade),
-            "status": status,
-            "status_label": Status(status).label,
-            "count": n,
+            "month": r["month"],
+            "grade": r["grade"],
+            "grade_label": grade_name(r["grade"]),
+            "status": r["status"],
+            "status_label": Status(r["status"]).label,
+            "count": r["count"],
         }
-        for (month, grade, status), n in sorted(
-            counts.items(),
-            key=lambda kv: (kv[0][0], Grade.values.index(kv[0][1]), Status.values.index(kv[0][2])),
-        )
+        for r in counted
     ]
     months = _months(period)
     by_grade = [
@@ -248,7 +226,7 @@ def incidents_figure(user, period: Period) -> Figure:
 
 # --- deadlines met and missed, per level ------------------------------------------------------
 
-LEVEL_ENTERPRISE = "enterprise"
+LEVEL_ENTERPRISE = incident_selectors.LEVEL_ENTERPRISE
 
 
 def _level_label(level: str) -> str:
@@ -265,98 +243,22 @@ DEADLINE_LABELS = {
 }
 
 
-def deadline_counts(incidents) -> dict[tuple[str, str], list[int]]:
-    """(level, deadline) → [met, missed] over the incidents given, from their due and done times
-    and their timelines: a report is late when ``reported_late``; a pass-up is met when the level
-    passed it up within ``INCIDENT_PASS_UP_MINUTES`` of receiving it and missed when the sweep
-    escalated it (a level at or above the one the incident's grade requires owes no pass-up); an investigation report is missed when the sweep marked it overdue and met when
-    the incident was concluded without that; the award holder's written report likewise."""
-    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    incidents = incidents.order_by()
-    for row in (
-        incidents.filter(source=Source.ENTERPRISE).values("reported_late").annotate(n=Count("id"))
-    ):
-        counts[(LEVEL_ENTERPRISE, "report")][1 if row["reported_late"] else 0] += row["n"]
-    overdue = IncidentTimeline.objects.filter(
-        incident=OuterRef("pk"), action="investigation_overdue"
-    )
-    for row in (
-        incidents.filter(concluded_at__isnull=False)
-        .exclude(Exists(overdue))
-        .values("handling_level")
-        .annotate(n=Count("id"))
-    ):
-        counts[(row["handling_level"], "investigation")][0] += row["n"]
-    rows = (
-        IncidentTimeline.objects.filter(incident__in=incidents.values("pk"))
-        .filter(
-            action__in=(
-                "reported_up",
-                "escalated",
-                "investigation_overdue",
-                "written_report_overdue",
-                "supplement",
-            )
-        )
-        .order_by("incident_id", "at", "id")
-        .values_list(
-            "incident_id",
-            "action",
-            "at",
-            "data",
-            "incident__reported_at",
-            "incident__required_level",
-            "incident__handling_level",
-        )
-    )
-    window = timedelta(minutes=settings.INCIDENT_PASS_UP_MINUTES)
-    arrived: dict[str, datetime] = {}
-    current, written_overdue = None, False
-    for incident_id, action, at, data, reported_at, required, handling in rows.iterator(
-        chunk_size=2000
-    ):
-        if incident_id != current:  # rows come incident by incident
-            current, arrived, written_overdue = incident_id, {}, False
-        data = data or {}
-        if action in ("reported_up", "escalated"):
-            source_level, target = data.get("from"), data.get("to")
-            if source_level not in Level.values:
-                continue
-            if target:
-                arrived[target] = at
-            if required in Level.values and level_rank(source_level) >= level_rank(required):
-                continue  # passed on beyond the level the grade requires: no deadline ran
-            entered = arrived.get(source_level, reported_at)
-            met = action == "reported_up" and at - entered <= window
-            counts[(source_level, "pass_up")][0 if met else 1] += 1
-        elif action == "investigation_overdue":
-            counts[(handling, "investigation")][1] += 1
-        elif action == "written_report_overdue":
-            written_overdue = True
-            counts[(LEVEL_ENTERPRISE, "written_report")][1] += 1
-        elif action == "supplement" and data.get("written_report") and not written_overdue:
-            counts[(LEVEL_ENTERPRISE, "written_report")][0] += 1
-    return counts
+deadline_counts = incident_selectors.deadline_counts
 
 
 def deadlines_figure(user, period: Period) -> Figure:
-    counts = deadline_counts(incidents_in(user, period))
-    order = [LEVEL_ENTERPRISE, *Level.values]
-    keys = sorted(counts, key=lambda k: (order.index(k[0]), list(DEADLINE_LABELS).index(k[1])))
-    rows = []
-    for level, deadline in keys:
-        met, missed = counts[(level, deadline)]
-        rows.append(
-            {
-                "level": level,
-                "level_label": _level_label(level),
-                "deadline": deadline,
-                "deadline_label": DEADLINE_LABELS[deadline](),
-                "met": met,
-                "missed": missed,
-                "met_percent": percent(met, met + missed),
-            }
-        )
+    rows = [
+        {
+            "level": r["level"],
+            "level_label": _level_label(r["level"]),
+            "deadline": r["deadline"],
+            "deadline_label": DEADLINE_LABELS[r["deadline"]](),
+            "met": r["met"],
+            "missed": r["missed"],
+            "met_percent": percent(r["met"], r["met"] + r["missed"]),
+        }
+        for r in incident_selectors.deadline_rows(incidents_in(user, period))
+    ]
     categories = [f"{r['level_label']}·{_short_deadline(r['deadline'])}" for r in rows]
     return Figure(
         key="deadlines",
@@ -399,9 +301,8 @@ def _short_deadline(key: str) -> str:
 
 
 def complaints_in(user, period: Period):
-    return Complaint.objects.visible_to(user).filter(
-        submitted_at__gte=period.start_at, submitted_at__lt=period.end_at
-    )
+    """The complaints ``user`` sees submitted in the period (``complaints.selectors``)."""
+    return complaint_selectors.submitted_between(user, period.start_at, period.end_at)
 
 
 def category_label(code: str | None) -> str:
@@ -414,16 +315,7 @@ def category_label(code: str | None) -> str:
 
 
 def complaints_figure(user, period: Period) -> Figure:
-    rows_db = (
-        complaints_in(user, period)
-        .order_by()
-        .annotate(week=TruncWeek("submitted_at"), category=F("batch__product__category"))
-        .values("week", "category")
-        .annotate(n=Count("id"))
-    )
-    counts: dict[tuple[date, str], int] = defaultdict(int)
-    for row in rows_db:
-        counts[(_local_date(row["week"]), row["category"] or "")] += row["n"]
+    counts = complaint_selectors.counts_by_week_and_category(complaints_in(user, period))
     weeks = _weeks(period)
     categories = sorted({c for _w, c in counts}, key=lambda c: (c == "", c))
     rows = [
@@ -463,36 +355,21 @@ def complaints_figure(user, period: Period) -> Figure:
 
 
 def recalls_in(user, period: Period):
-    """Recalls ``user`` sees that started (were activated) in the period."""
-    return (
-        Recall.objects.visible_to(user)
-        .filter(activated_at__gte=period.start_at, activated_at__lt=period.end_at)
-        .order_by("activated_at", "id")
-    )
+    """Recalls ``user`` sees that started (were activated) in the period (``recalls.selectors``)."""
+    return recall_selectors.activated_between(user, period.start_at, period.end_at)
 
 
 def recall_rows(recalls) -> list[dict]:
-    rows = []
-    for recall in recalls:
-        figures = report_figures(recall)
-        rows.append(
-            {
-                "number": recall.number,
-                "products": product_names(recall.product_names),
-                "recall_class": recall.recall_class,
-                "status": recall.status,
-                "status_label": RecallStatus(recall.status).label,
-                "target": recall.target_effectiveness,
-                "target_percent": target_percent(recall.target_effectiveness),
-                "effectiveness": figures["effectiveness"],
-                "target_met": _("yes") if figures["target_met"] else _("no"),
-                "met": figures["target_met"],
-                "recalled_over_planned": figures["recalled_over_planned"],
-                "defect": recall.defect,
-                "root_cause": recall.root_cause,
-            }
-        )
-    return rows
+    """``recalls.selectors.effectiveness_rows`` with the labels a reader needs."""
+    return [
+        {
+            **row,
+            "products": product_names(row["product_names"]),
+            "status_label": RecallStatus(row["status"]).label,
+            "target_met": _("yes") if row["met"] else _("no"),
+        }
+        for row in recall_selectors.effectiveness_rows(recalls)
+    ]
 
 
 def recalls_figure(user, period: Period) -> Figure:
@@ -535,28 +412,10 @@ def recalls_figure(user, period: Period) -> Figure:
 def scans_figure(user, period: Period) -> Figure:
     """Scans of the lots ``user`` sees, by the region the scan was placed in (the scan log's
     regions; a scan no network table placed is not counted here)."""
-    rows_db = (
-        ScanLog.objects.filter(
-            batch__in=Batch.objects.visible_to(user).values("pk"),
-            scanned_at__date__gte=period.start,
-            scanned_at__date__lte=period.end,
-        )
-        .exclude(region_code="")
-        .order_by()
-        .values("region_code")
-        .annotate(n=Count("pk"))
-    )
-    rows = sorted(
-        (
-            {
-                "region": row["region_code"],
-                "region_label": region_name(row["region_code"]) or row["region_code"],
-                "count": row["n"],
-            }
-            for row in rows_db
-        ),
-        key=lambda r: (-r["count"], r["region"]),
-    )
+    rows = [
+        {"region": code, "region_label": region_name(code) or code, "count": n}
+        for code, n in scans_by_region(user, period.start, period.end)
+    ]
     return Figure(
         key="scans",
         title=_("Consumer scans per region"),
@@ -594,38 +453,14 @@ def dashboard_figures(user, period: Period) -> list[Figure]:
 
 
 def complaint_timeliness(complaints, *, now: datetime | None = None) -> dict:
-    """Decisions within Order 20's 7 working days (accepted or declined by ``accept_due_at``;
-    undecided past it counts as late) and mediation ended by its deadline (``close_due_at``:
-    60 days from acceptance under the 2024 Consumer Rights Regulation Art. 46, or the 45 working
-    days of Order 20 Art. 21 for complaints filed before 2024-07-01)."""
-    now = now or timezone.now()
-    decided_in_time = decided_late = ended_in_time = ended_late = 0
-    for status, due, accepted, closed, close_due in complaints.order_by().values_list(
-        "status", "accept_due_at", "accepted_at", "closed_at", "close_due_at"
-    ):
-        decided = accepted or (closed if status == ComplaintStatus.DECLINED else None)
-        if decided is not None:
-            if decided <= due:
-                decided_in_time += 1
-            else:
-                decided_late += 1
-        elif status == ComplaintStatus.SUBMITTED and due < now:
-            decided_late += 1
-        if accepted and close_due:
-            if closed is not None and status == ComplaintStatus.CLOSED:
-                if closed <= close_due:
-                    ended_in_time += 1
-                else:
-                    ended_late += 1
-            elif closed is None and close_due < now:
-                ended_late += 1
+    """``complaints.selectors.timeliness`` with its shares in per cent."""
+    counts = complaint_selectors.timeliness(complaints, now=now)
+    decided = counts["decided_in_time"] + counts["decided_late"]
+    ended = counts["ended_in_time"] + counts["ended_late"]
     return {
-        "decided_in_time": decided_in_time,
-        "decided_late": decided_late,
-        "decided_percent": percent(decided_in_time, decided_in_time + decided_late),
-        "ended_in_time": ended_in_time,
-        "ended_late": ended_late,
-        "ended_percent": percent(ended_in_time, ended_in_time + ended_late),
+        **counts,
+        "decided_percent": percent(counts["decided_in_time"], decided),
+        "ended_percent": percent(counts["ended_in_time"], ended),
     }
 
 

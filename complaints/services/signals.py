@@ -14,6 +14,7 @@ from core.errors import check_transition
 from core.models import organization_of
 from core.validators import field_error as _field_error
 
+from .. import policy
 from ..choices import (
     SIGNAL_TRANSITIONS,
 )
@@ -22,18 +23,13 @@ from ..models import (
     RiskSignal,
     RiskSignalTimeline,
 )
-from .common import NotYourComplaint
 
 
 def _lock_signal(signal_id: int, actor) -> RiskSignal:
     signal = RiskSignal.objects.select_for_update().filter(pk=signal_id).first()
     if signal is None or not RiskSignal.objects.visible_to(actor).filter(pk=signal_id).exists():
         raise exceptions.NotFound()
-    org = organization_of(actor)
-    if not org.is_regulator:
-        raise NotYourComplaint(
-            _("Only a regulator of the place concerned decides on a risk signal.")
-        )
+    policy.require_signal_decider(actor)
     return signal
 
 

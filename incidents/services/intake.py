@@ -15,14 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import rulebook
-from core.models import Organization, organization_of
+from core.models import Organization
 from core.validators import field_error as _field_error
 from core.validators import require_county_region_code
 
 from .. import law, policy
 from ..choices import Category, Kind, Level, Source, Status, level_rank
 from ..models import Incident, IncidentBatch, QualityAward
-from ..policy import NotYourAction
 from .common import _enter_level, _log, _refresh_next_due
 from .notices import _notify_level, _notify_org
 
@@ -325,9 +324,7 @@ def incident_report(
     """An enterprise reports an incident involving its products; it reaches the county regulator
     of the place at once (its category's instrument) or the province for a consumer-product
     defect (SAMR Order 19 Art. 8: death, injury or risk of them, or a recall abroad)."""
-    reporter = organization_of(actor)
-    if reporter is None or not reporter.is_enterprise:
-        raise NotYourAction(_("Only an enterprise reports an incident; a regulator opens one."))
+    reporter = policy.require_filer(actor, "report")
     return _create(
         actor=actor,
         reporter=reporter,
@@ -380,9 +377,7 @@ def incident_open(
 ) -> Incident:
     """A regulator opens an incident itself (inspection, complaint, media) in its jurisdiction.
     The place and the enterprise must lie in its jurisdiction (``policy.filing_refusal``)."""
-    org = organization_of(actor)
-    if org is None or not org.is_regulator:
-        raise NotYourAction(_("Only a regulator opens an incident."))
+    org = policy.require_filer(actor, "open")
     if source == Source.ENTERPRISE:
         raise _field_error(
             "source",

@@ -19,7 +19,7 @@ from core.errors import Conflict
 from core.models import Organization
 from core.outbox import notify
 
-from .. import law
+from .. import law, policy
 from ..models import (
     Recall,
     RecallNotice,
@@ -82,13 +82,10 @@ def _record_recall_events(
     by_recorder: dict[int, list[tuple[str, str]]] = {}
     skipped = 0
     for gtin, lot, status, owner_id in rows:
-        # A lot of a GTIN nobody registered here has no owner to decide for it; only a regulator may.
-        if status in (BatchStatus.RECALLED, BatchStatus.DESTROYED) or (
-            owner_id is None and not org.is_regulator
-        ):
+        recorder = policy.recorder_of_recalled_lot(org, owner_id)
+        if status in (BatchStatus.RECALLED, BatchStatus.DESTROYED) or recorder is None:
             skipped += 1
             continue
-        recorder = org.pk if org.is_regulator else owner_id
         by_recorder.setdefault(recorder, []).append((gtin, lot))
     recorders = Organization.objects.in_bulk(list(by_recorder))
     events = 0
@@ -114,13 +111,14 @@ class ScopeChanged(Conflict):
 
 
 @transaction.atomic
-def recall_refresh_scope(*, recall: Recall, actor) -> dict:
+def recall_refresh_scope(*, recall_id: int, actor, now: datetime | None = None) -> dict:
     """Bring a filed recall's scope up to date from the trace graph before it starts: stock
     shipped, received or made into new lots since the draft is in it, and its holders get
     their notices. A change is kept, on the timeline (``scope_refreshed``, listing it), and
     leaves the scope unconfirmed until the producer confirms it. Returns the change (empty
     when the scope was up to date)."""
-    recall = _lock(recall)
+    recall = _lock(recall_id)
+    now = now or timezone.now()
     org = recall_require_actor(recall=recall, actor=actor, action="activate")
     _check(recall, "activate")
     _activation_refusal(recall, org)
@@ -156,9 +154,9 @@ def recall_refresh_scope(*, recall: Recall, actor) -> dict:
 
 
 @transaction.atomic
-def _confirm_refreshed_scope(recall: Recall, actor) -> None:
+def _confirm_refreshed_scope(recall_id: int, actor, now: datetime | None) -> None:
     """The producer (or the ordering regulator) confirms the refreshed scope it was shown."""
-    recall = _lock(recall)
+    recall = _lock(recall_id)
     org = recall_require_actor(recall=recall, actor=actor, action="activate")
     _check(recall, "activate")
     _activation_refusal(recall, org)
@@ -166,7 +164,7 @@ def _confirm_refreshed_scope(recall: Recall, actor) -> None:
         return
     recall_require_actor(recall=recall, actor=actor, action="edit_scope")
     changes = pending_scope_changes(recall)
-    recall.scope_confirmed_at = timezone.now()
+    recall.scope_confirmed_at = now or timezone.now()
     recall.save(update_fields=["scope_confirmed_at", "updated_at"])
     log_entry(
         recall,
@@ -181,26 +179,29 @@ def _confirm_refreshed_scope(recall: Recall, actor) -> None:
     )
 
 
-def recall_activate(*, recall: Recall, actor, confirm_scope: bool = False) -> Recall:
+def recall_activate(
+    *, recall_id: int, actor, confirm_scope: bool = False, now: datetime | None = None
+) -> Recall:
     """Start the recall. First its scope is brought up to date from the trace graph
     (``recall_refresh_scope``, its own transaction, kept even when the start is refused): when
     it changed since it was confirmed, the start is refused (409 ``scope_changed``, listing
     the changes) until the producer confirms them (``confirm_scope``, which confirms only
     changes already shown: one found in this very call is refused again)."""
     if confirm_scope:
-        _confirm_refreshed_scope(recall, actor)
-    recall_refresh_scope(recall=recall, actor=actor)
-    return _activate(recall=recall, actor=actor)
+        _confirm_refreshed_scope(recall_id, actor, now)
+    recall_refresh_scope(recall_id=recall_id, actor=actor, now=now)
+    return _activate(recall_id=recall_id, actor=actor, now=now)
 
 
 @transaction.atomic
-def _activate(*, recall: Recall, actor) -> Recall:
+def _activate(*, recall_id: int, actor, now: datetime | None) -> Recall:
     """Start the recall, in one transaction: every lot of the scope becomes
     recalled through recorded EPCIS events (bulk captures), every consignee gets its
     notice with an acknowledgement link (outbox, sent after commit), and the lots'
     consumer pages show the red banner from the next scan. An ordered recall
     activates once the objection window has passed, or when its producer does."""
-    recall = _lock(recall)
+    recall = _lock(recall_id)
+    now = now or timezone.now()
     org = recall_require_actor(recall=recall, actor=actor, action="activate")
     target = _check(recall, "activate")
     _activation_refusal(recall, org)
@@ -213,7 +214,6 @@ def _activate(*, recall: Recall, actor) -> Recall:
             ),
             changes=pending_scope_changes(recall),
         )
-    now = timezone.now()
     recalled, events, skipped = _record_recall_events(recall, org=org, actor=actor, now=now)
     notices = list(recall.notices.filter(included=True).select_related("organization"))
     reminder_at = now + timedelta(hours=settings.RECALL_ACK_REMINDER_HOURS)

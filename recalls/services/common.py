@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
-from core.choices import OrganizationKind, RegulatorLevel
+from core.choices import RegulatorLevel
 from core.errors import check_transition
 from core.models import Organization
 from core.outbox import notify_each
@@ -89,8 +89,12 @@ def _check(recall: Recall, action: str) -> str | None:
     )
 
 
-def _lock(recall: Recall) -> Recall:
-    return Recall.objects.select_for_update().get(pk=recall.pk)
+def _lock(recall_id: int) -> Recall:
+    """The recall row, locked for this transaction (404 when there is none)."""
+    recall = Recall.objects.select_for_update().filter(pk=recall_id).first()
+    if recall is None:
+        raise exceptions.NotFound()
+    return recall
 
 
 def log_entry(
@@ -114,8 +118,8 @@ def require_writer(actor) -> Organization:
 
 
 def covers(regulator: Organization, region_code: str) -> bool:
-    """A regulator whose jurisdiction holds ``region_code`` (``Organization.governs``)."""
-    return regulator.governs(region_code)
+    """A regulator whose jurisdiction holds ``region_code`` (``policy.covers``)."""
+    return policy.covers(regulator, region_code)
 
 
 def recall_require_actor(*, recall: Recall, actor, action: str) -> Organization:
@@ -128,14 +132,7 @@ def recall_require_actor(*, recall: Recall, actor, action: str) -> Organization:
 def competent_regulators(region_code: str) -> list[Organization]:
     """Who hears of a recall: the provincial regulator of the region (SAMR Order 19
     files plans there) and the city and county regulators under it."""
-    regulators = Organization.objects.filter(kind=OrganizationKind.REGULATOR).exclude(
-        level=RegulatorLevel.NATIONAL
-    )
-    return [
-        r
-        for r in regulators.filter(region_code__startswith=region_code[:2]).order_by("id")
-        if region_code.startswith(r.jurisdiction_prefix)
-    ]
+    return Organization.objects.exclude(level=RegulatorLevel.NATIONAL).governing(region_code)
 
 
 def notify_regulators(

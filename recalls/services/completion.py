@@ -4,6 +4,8 @@ regulator closes it; terminate and cancel end it early.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -27,15 +29,17 @@ from .progress import stated_figure_errors
 
 
 @transaction.atomic
-def recall_complete(*, recall: Recall, actor, note: str = "") -> Recall:
+def recall_complete(
+    *, recall_id: int, actor, note: str = "", now: datetime | None = None
+) -> Recall:
     """The producer reports that it has done what the plan says: active → completed; the
     summary report falls due (SAMR Order 19 Art. 21 ¶1: 15 working days; a food recall under
     SAMR Order 122 Art. 24: 5 days). Only the regulator then closes the recall, after
     evaluating it (``recall_close``)."""
-    recall = _lock(recall)
+    recall = _lock(recall_id)
+    now = now or timezone.now()
     recall_require_actor(recall=recall, actor=actor, action="complete")
     target = _check(recall, "complete")
-    now = timezone.now()
     deadline = law.summary_due(recall, now)
     recall.status = target
     recall.completed_at = now
@@ -66,15 +70,17 @@ def recall_complete(*, recall: Recall, actor, note: str = "") -> Recall:
 @transaction.atomic
 def recall_file_summary_report(
     *,
-    recall: Recall,
+    recall_id: int,
     actor,
     conclusion: str,
     units_recovered=None,
     units_corrected=None,
     units_destroyed=None,
     note: str = "",
+    now: datetime | None = None,
 ) -> RecallSummaryReport:
-    recall = _lock(recall)
+    recall = _lock(recall_id)
+    now = now or timezone.now()
     recall_require_actor(recall=recall, actor=actor, action="summary_report")
     _check(recall, "summary_report")
     if RecallSummaryReport.objects.filter(recall=recall).exists():
@@ -102,7 +108,7 @@ def recall_file_summary_report(
         data={
             "effectiveness": report.effectiveness,
             "target_met": report.target_met,
-            "on_time": timezone.now() <= recall.summary_due_at,
+            "on_time": now <= recall.summary_due_at,
         },
     )
     notify_regulators(
@@ -115,10 +121,13 @@ def recall_file_summary_report(
 
 
 @transaction.atomic
-def recall_close(*, recall: Recall, actor, override: bool = False, reason: str = "") -> Recall:
+def recall_close(
+    *, recall_id: int, actor, override: bool = False, reason: str = "", now: datetime | None = None
+) -> Recall:
     """The regulator verifies and closes: when the target is met and every
     consignee has answered, or by override with a recorded reason."""
-    recall = _lock(recall)
+    recall = _lock(recall_id)
+    now = now or timezone.now()
     recall_require_actor(recall=recall, actor=actor, action="close")
     target = _check(recall, "close")
     if not RecallSummaryReport.objects.filter(recall=recall).exists():
@@ -147,7 +156,7 @@ def recall_close(*, recall: Recall, actor, override: bool = False, reason: str =
         if not reason.strip():
             raise _field_error("reason", _("Closing by override needs a reason."), "required")
     recall.status = target
-    recall.closed_at = timezone.now()
+    recall.closed_at = now
     recall.closed_by_override = not met
     recall.ended_reason = reason
     recall.save(
@@ -176,8 +185,9 @@ def recall_close(*, recall: Recall, actor, override: bool = False, reason: str =
     return recall
 
 
-def _end(recall: Recall, actor, *, action: str, reason: str) -> Recall:
-    recall = _lock(recall)
+def _end(recall_id: int, actor, *, action: str, reason: str, now: datetime | None) -> Recall:
+    recall = _lock(recall_id)
+    now = now or timezone.now()
     recall_require_actor(recall=recall, actor=actor, action=action)
     target = _check(recall, action)
     if not reason.strip():
@@ -192,12 +202,12 @@ def _end(recall: Recall, actor, *, action: str, reason: str) -> Recall:
 
 
 @transaction.atomic
-def recall_terminate(*, recall: Recall, actor, reason: str) -> Recall:
+def recall_terminate(*, recall_id: int, actor, reason: str, now: datetime | None = None) -> Recall:
     """Stop a filed or running recall early (the lots stay recalled)."""
-    return _end(recall, actor, action="terminate", reason=reason)
+    return _end(recall_id, actor, action="terminate", reason=reason, now=now)
 
 
 @transaction.atomic
-def recall_cancel(*, recall: Recall, actor, reason: str) -> Recall:
+def recall_cancel(*, recall_id: int, actor, reason: str, now: datetime | None = None) -> Recall:
     """Withdraw a recall that has not started."""
-    return _end(recall, actor, action="cancel", reason=reason)
+    return _end(recall_id, actor, action="cancel", reason=reason, now=now)

@@ -18,7 +18,7 @@ from core.validators import field_error as _field_error
 from incidents import services as incident_services
 from incidents.models import Incident
 
-from .. import law
+from .. import law, policy
 from ..choices import (
     DEFAULT_EFFECTIVENESS_BY_CLASS,
     RecallCategory,
@@ -64,15 +64,10 @@ def recall_create(
     rulebook). The category (food or consumer product) defaults from the lots' product; a
     food recall's launch limit runs from ``risk_discovered_at`` (default: now). The
     effectiveness-check level defaults by class."""
-    org = _opener(actor, recall_type)
+    org = policy.require_opener(actor, recall_type)
     ordered = recall_type == RecallType.ORDERED
     now = timezone.now()
-    if risk_discovered_at is not None and risk_discovered_at > now:
-        raise _field_error(
-            "risk_discovered_at",
-            _("The risk cannot be discovered in the future."),
-            "date_in_future",
-        )
+    _refuse_future_discovery(risk_discovered_at, now)
     if target_effectiveness is None:
         target_effectiveness = DEFAULT_EFFECTIVENESS_BY_CLASS.get(recall_class, "A")
     plan = dict(
@@ -97,28 +92,30 @@ def recall_create(
     validate_plan(plan)
     incident_ids = visible_incidents(actor, linked_incidents)
     batches, producer_id = affected_batches(batch_ids, organization=org, ordered=ordered)
-    producer = Organization.objects.get(pk=producer_id)
     recall = Recall(
-        number=f"tmp-{secrets.token_hex(8)}",
-        producer=producer,
-        ordered_by=org if ordered else None,
         created_by=actor,
+        ordered_by=org if ordered else None,
         recall_type=recall_type,
-        region_code=producer.region_code,
-        category=batches[0].product.category,
-        product_names=list(dict.fromkeys(b.product.name for b in batches)),
-        scope_proposed_at=now,
         recall_category=recall_category or _category_of(batches),
         risk_discovered_at=risk_discovered_at or now,
         **plan,
     )
-    _save_draft(recall, now)
+    _save_draft(recall, now, producer=Organization.objects.get(pk=producer_id), batches=batches)
     recall.incidents.set(incident_ids)
     lots = _store_scope(recall, [b.pk for b in batches])
     _refresh_notices(recall)
     recall.save(update_fields=["units_planned", "units_producer_held", "units_sold"])
     _record_creation(recall, actor, org, batches=batches, incident_ids=incident_ids, lots=lots)
     return recall
+
+
+def _refuse_future_discovery(risk_discovered_at: datetime | None, now: datetime) -> None:
+    if risk_discovered_at is not None and risk_discovered_at > now:
+        raise _field_error(
+            "risk_discovered_at",
+            _("The risk cannot be discovered in the future."),
+            "date_in_future",
+        )
 
 
 def _category_of(batches) -> str:
@@ -138,9 +135,15 @@ def set_plan_due(recall: Recall, now=None) -> None:
     recall.plan_due_at, recall.plan_calendar_covered = deadline.at, deadline.calendar_covered
 
 
-def _save_draft(recall: Recall, now) -> None:
-    """Save a new draft with its deadlines (the launch limit; an ordered recall's objection
-    window, SAMR Order 19 Art. 13) and its number."""
+def _save_draft(recall: Recall, now, *, producer: Organization, batches) -> None:
+    """Save a new draft of ``producer``'s ``batches`` with its deadlines (the launch limit; an
+    ordered recall's objection window, SAMR Order 19 Art. 13) and its number."""
+    recall.number = f"tmp-{secrets.token_hex(8)}"
+    recall.producer = producer
+    recall.region_code = producer.region_code
+    recall.category = batches[0].product.category
+    recall.product_names = list(dict.fromkeys(b.product.name for b in batches))
+    recall.scope_proposed_at = now
     _set_start_due(recall)
     if recall.recall_type == RecallType.ORDERED:
         deadline = law.due_after(now, law.objection_rule(recall))
@@ -151,18 +154,6 @@ def _save_draft(recall: Recall, now) -> None:
     recall.save()
     recall.number = f"RC-{timezone.localtime(now):%Y}-{recall.pk:06d}"
     recall.save(update_fields=["number"])
-
-
-def _opener(actor, recall_type: str):
-    """Who opens a recall: a regulator sends a notice to recall (an ordered recall); the
-    producer opens a voluntary one."""
-    org = require_writer(actor)
-    ordered = recall_type == RecallType.ORDERED
-    if ordered and not org.is_regulator:
-        raise exceptions.PermissionDenied(_("Only a regulator may order a recall."))
-    if not ordered and not org.is_enterprise:
-        raise exceptions.PermissionDenied(_("A voluntary recall is opened by the producer."))
-    return org
 
 
 def _record_creation(recall: Recall, actor, org, *, batches, incident_ids, lots: int) -> None:
@@ -251,7 +242,7 @@ def _incident_scope(incident: Incident, org: Organization, *, ordered: bool) -> 
             ),
             "several_producers",
         )
-    if ordered and not org.governs(producer.region_code):
+    if ordered and not policy.may_order_recall_of(org, producer):
         raise exceptions.PermissionDenied(
             _("Only a regulator whose jurisdiction covers the producer may do this.")
         )
@@ -276,15 +267,9 @@ def recall_create_from_incident(
     A regulator orders it (the objection window starts); the producer opens it voluntarily.
     The scope follows from the incident's lots; the recall links the incident, and both
     timelines record the opening, in this transaction."""
-    org = require_writer(actor)
-    recall_type = recall_type or (RecallType.ORDERED if org.is_regulator else RecallType.VOLUNTARY)
+    recall_type = recall_type or policy.default_type(require_writer(actor))
     ordered = recall_type == RecallType.ORDERED
-    if ordered and not org.is_regulator:
-        raise exceptions.PermissionDenied(_("Only a regulator may order a recall."))
-    if not ordered and not org.is_enterprise:
-        raise exceptions.PermissionDenied(
-            _("A regulator orders a recall; a voluntary recall is opened by the producer.")
-        )
+    org = policy.require_opener(actor, recall_type, from_incident=True)
     incident = Incident.objects.visible_to(actor).filter(pk=incident_id).first()
     if incident is None:
         raise exceptions.NotFound()

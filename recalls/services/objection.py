@@ -4,6 +4,8 @@ on it; what an undecided objection refuses.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,18 +27,18 @@ from .creation import set_plan_due
 
 
 @transaction.atomic
-def recall_object(*, recall: Recall, actor, reason: str) -> Recall:
+def recall_object(*, recall_id: int, actor, reason: str, now: datetime | None = None) -> Recall:
     """The producer objects to a notice to recall, with its reasons, within the window
     (SAMR Order 19 Art. 13: 10 working days of receiving the notice, from the rulebook). The
     recall cannot start until the regulator decides the objection (``recall_decide_objection``)."""
-    recall = _lock(recall)
+    recall = _lock(recall_id)
+    now = now or timezone.now()
     recall_require_actor(recall=recall, actor=actor, action="object")
     _check(recall, "object")
     if recall.recall_type != RecallType.ORDERED:
         raise Conflict(_("Only an ordered recall can be objected to."), code="not_ordered")
     if not reason.strip():
         raise _field_error("reason", _("An objection needs its reasons."), "required")
-    now = timezone.now()
     if now > recall.objection_due_at:
         raise Conflict(
             _("The objection window closed on %(due)s (%(rule)s).")
@@ -71,13 +73,20 @@ def recall_object(*, recall: Recall, actor, reason: str) -> Recall:
 
 @transaction.atomic
 def recall_decide_objection(
-    *, recall: Recall, actor, upheld: bool, reason: str, expert_review: str = ""
+    *,
+    recall_id: int,
+    actor,
+    upheld: bool,
+    reason: str,
+    expert_review: str = "",
+    now: datetime | None = None,
 ) -> Recall:
     """The regulator records its decision on the producer's objection, after the review,
     testing or appraisal it had done (noted in ``expert_review``; SAMR Order 19 Art. 13).
     Upheld: the notice to recall is withdrawn and the recall cancelled. Not upheld: the
     recall may be ordered and started (Art. 14)."""
-    recall = _lock(recall)
+    recall = _lock(recall_id)
+    now = now or timezone.now()
     recall_require_actor(recall=recall, actor=actor, action="decide_objection")
     _check(recall, "decide_objection")
     if recall.objected_at is None:
@@ -86,7 +95,6 @@ def recall_decide_objection(
         raise Conflict(_("The objection has already been decided."), code="objection_decided")
     if not reason.strip():
         raise _field_error("reason", _("A decision on an objection needs its reasons."), "required")
-    now = timezone.now()
     recall.objection_decided_at = now
     recall.objection_upheld = upheld
     recall.objection_decision_reason = reason
@@ -183,12 +191,15 @@ def _notice_stands(recall: Recall) -> None:
 
 
 @transaction.atomic
-def recall_order(*, recall: Recall, actor, reason: str, expert_review: str = "") -> Recall:
+def recall_order(
+    *, recall_id: int, actor, reason: str, expert_review: str = "", now: datetime | None = None
+) -> Recall:
     """SAMR orders the recall (责令召回, SAMR Order 19 Art. 14) once the notice to recall stands:
     the producer neither recalled nor objected in time, or its objection was not upheld after
     the expert review. The plan is then due to SAMR within 10 working days of the order
     (Art. 17), unless it is filed already."""
-    recall = _lock(recall)
+    recall = _lock(recall_id)
+    now = now or timezone.now()
     org = policy.require_may_order(actor)
     recall_require_actor(recall=recall, actor=actor, action="order")
     _check(recall, "order")
@@ -201,7 +212,7 @@ def recall_order(*, recall: Recall, actor, reason: str, expert_review: str = "")
     if not reason.strip():
         raise _field_error("reason", _("An order to recall needs its reasons."), "required")
     _notice_stands(recall)
-    recall.order_issued_at = timezone.now()
+    recall.order_issued_at = now
     recall.order_issued_by = org
     recall.order_reason = reason
     fields = ["order_issued_at", "order_issued_by", "order_reason", "updated_at"]

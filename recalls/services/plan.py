@@ -4,6 +4,7 @@ acknowledgement, and the deadlines that run from filing.
 
 from __future__ import annotations
 
+from datetime import datetime
 from trace.core.cache import invalidate_batches
 
 from django.core.exceptions import ValidationError
@@ -35,9 +36,12 @@ from .creation import _set_start_due
 
 
 @transaction.atomic
-def recall_update_plan(*, recall: Recall, actor, changes: dict, reason: str = "") -> Recall:
+def recall_update_plan(
+    *, recall_id: int, actor, changes: dict, reason: str = "", now: datetime | None = None
+) -> Recall:
     """Edit a draft's plan, or re-file a filed plan (a new version, with a reason)."""
-    recall = _lock(recall)
+    recall = _lock(recall_id)
+    now = now or timezone.now()
     recall_require_actor(recall=recall, actor=actor, action="update_plan")
     refile = recall.status != S.DRAFT
     if refile:
@@ -97,9 +101,10 @@ def recall_update_plan(*, recall: Recall, actor, changes: dict, reason: str = ""
 
 
 @transaction.atomic
-def recall_submit(*, recall: Recall, actor) -> Recall:
+def recall_submit(*, recall_id: int, actor, now: datetime | None = None) -> Recall:
     """File the plan (备案): draft → submitted, plan version 1."""
-    recall = _lock(recall)
+    recall = _lock(recall_id)
+    now = now or timezone.now()
     recall_require_actor(recall=recall, actor=actor, action="submit")
     target = _check(recall, "submit")
     if recall.scope_confirmed_at is None:
@@ -108,7 +113,7 @@ def recall_submit(*, recall: Recall, actor) -> Recall:
     validate_plan(plan)
     check_notice_contents(recall, plan)
     recall.status = target
-    recall.submitted_at = timezone.now()
+    recall.submitted_at = now
     _set_complete_due(recall)
     recall.save(
         update_fields=[
@@ -166,12 +171,13 @@ def _set_complete_due(recall: Recall) -> None:
 
 
 @transaction.atomic
-def recall_approve(*, recall: Recall, actor, note: str = "") -> Recall:
+def recall_approve(*, recall_id: int, actor, note: str = "", now: datetime | None = None) -> Recall:
     """A regulator acknowledges the filed plan."""
-    recall = _lock(recall)
+    recall = _lock(recall_id)
+    now = now or timezone.now()
     recall_require_actor(recall=recall, actor=actor, action="approve")
     _check(recall, "approve")
-    recall.approved_at = timezone.now()
+    recall.approved_at = now
     recall.save(update_fields=["approved_at", "updated_at"])
     log_entry(recall, "approved", actor=actor, reason=note, data={"version": recall.plan_version})
     return recall

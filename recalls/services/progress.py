@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -42,14 +44,16 @@ def stated_figure_errors(recall: Recall, figures: dict) -> dict[str, ValidationE
 @transaction.atomic
 def recall_file_progress_report(
     *,
-    recall: Recall,
+    recall_id: int,
     actor,
     units_recovered=None,
     units_corrected=None,
     units_destroyed=None,
     note: str = "",
+    now: datetime | None = None,
 ) -> RecallProgressReport:
-    recall = _lock(recall)
+    recall = _lock(recall_id)
+    now = now or timezone.now()
     recall_require_actor(recall=recall, actor=actor, action="progress_report")
     _check(recall, "progress_report")
     stated = {
@@ -65,7 +69,6 @@ def recall_file_progress_report(
     report = RecallProgressReport.objects.create(
         recall=recall, sequence=sequence, note=note, filed_by=actor, **figures
     )
-    now = timezone.now()
     recall.next_report_due_at = recall.report_check_at = law.next_progress_due(
         recall, now, first=False
     )

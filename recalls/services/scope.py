@@ -4,6 +4,7 @@ edits to it, and the scope brought up to date before the start.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from trace.models import Batch
 
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from core.models import Organization
 from core.validators import field_error as _field_error
 
+from .. import policy
 from ..choices import (
     ScopeSource,
 )
@@ -160,7 +162,7 @@ def affected_batches(
             "batches", _("An ordered recall covers the lots of one producer."), "several_producers"
         )
     producer = batches[0].product.owner
-    if not organization.governs(producer.region_code):
+    if not policy.may_order_recall_of(organization, producer):
         raise _field_error(
             "batches", _("This producer is outside your jurisdiction."), "outside_jurisdiction"
         )
@@ -227,11 +229,14 @@ def _edit_holder(
 
 
 @transaction.atomic
-def recall_edit_scope(*, recall: Recall, actor, edits: list[dict], confirm: bool = False) -> Recall:
+def recall_edit_scope(
+    *, recall_id: int, actor, edits: list[dict], confirm: bool = False, now: datetime | None = None
+) -> Recall:
     """The producer confirms the proposed scope or edits it: each edit includes or
     excludes a lot (``batch``) or a holder (``organization``) and needs a reason.
     A lot added brings what was made from it."""
-    recall = _lock(recall)
+    recall = _lock(recall_id)
+    now = now or timezone.now()
     recall_require_actor(recall=recall, actor=actor, action="edit_scope")
     _check(recall, "edit_scope")
     for index, edit in enumerate(edits):
@@ -255,7 +260,7 @@ def recall_edit_scope(*, recall: Recall, actor, edits: list[dict], confirm: bool
             update_fields=["units_planned", "units_producer_held", "units_sold", "updated_at"]
         )
     if confirm:
-        recall.scope_confirmed_at = timezone.now()
+        recall.scope_confirmed_at = now
         recall.save(update_fields=["scope_confirmed_at", "updated_at"])
         log_entry(
             recall,

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.models import Organization
 from inspections import services as inspection_services
-from tests.workbench.conftest import screenshot, sign_in
+from tests.workbench.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +42,9 @@ def _failed_check(seeded, dairy: Organization):
     )
 
 
-def test_the_dairy_objects_to_a_credit_fact_and_the_county_decides(browser, live_server, seeded):
+def test_the_dairy_objects_to_a_credit_fact_and_the_county_decides(
+    browser, live_server, seeded, screenshot
+):
     dairy = seeded["producer"].membership.organization
     check = _failed_check(seeded, dairy)
     fact = f"spot_check:{check.pk}"

@@ -116,9 +116,9 @@ def test_a_voluntary_recall_never_lowers_the_class_order_503_art9(world):
         planned_end=timezone.now() + timedelta(days=60),
         remedies=["refund", "replacement"],
     )
-    recall_services.recall_edit_scope(recall=recall, actor=a, edits=[], confirm=True)
-    recall_services.recall_submit(recall=recall, actor=a)
-    recall_services.recall_activate(recall=recall, actor=a)
+    recall_services.recall_edit_scope(recall_id=recall.pk, actor=a, edits=[], confirm=True)
+    recall_services.recall_submit(recall_id=recall.pk, actor=a)
+    recall_services.recall_activate(recall_id=recall.pk, actor=a)
     record = _record(world)
     assert record.credit_class == "A" and record.recalls == 0
     # The same recall, had a regulator ordered it, counts.

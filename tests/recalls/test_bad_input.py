@@ -58,9 +58,9 @@ def rules(response) -> set[str]:
 
 def _active(enterprise, lot) -> Recall:
     recall = services.recall_create(actor=enterprise.user, batch_ids=[lot.pk], **PLAN)
-    services.recall_edit_scope(recall=recall, actor=enterprise.user, edits=[], confirm=True)
-    services.recall_submit(recall=recall, actor=enterprise.user)
-    return services.recall_activate(recall=recall, actor=enterprise.user)
+    services.recall_edit_scope(recall_id=recall.pk, actor=enterprise.user, edits=[], confirm=True)
+    services.recall_submit(recall_id=recall.pk, actor=enterprise.user)
+    return services.recall_activate(recall_id=recall.pk, actor=enterprise.user)
 
 
 def test_recalling_batches_you_do_not_own_is_refused(chain, partner):
@@ -242,8 +242,10 @@ def test_an_ack_token_is_single_use_expires_and_cannot_be_guessed(active):
 def test_closing_below_target_needs_an_override_with_a_reason(enterprise, regulator, active):
     """FDA 21 CFR 7.55 / SAMR Order 19 Art. 22: the regulator closes after verifying effectiveness."""
     recall, _notice = active
-    services.recall_complete(recall=recall, actor=enterprise.user)
-    services.recall_file_summary_report(recall=recall, actor=enterprise.user, conclusion="完成")
+    services.recall_complete(recall_id=recall.pk, actor=enterprise.user)
+    services.recall_file_summary_report(
+        recall_id=recall.pk, actor=enterprise.user, conclusion="完成"
+    )
     url = f"/api/v1/recalls/{recall.pk}/close/"
     response = regulator.client.post(url, {}, format="json")
     assert response.status_code == 409 and "target-not-met" in response.json()["type"]
@@ -258,8 +260,10 @@ def test_closing_below_target_needs_an_override_with_a_reason(enterprise, regula
 
 def test_only_a_regulator_in_jurisdiction_closes(enterprise, regulator_elsewhere, active):
     recall, _notice = active
-    services.recall_complete(recall=recall, actor=enterprise.user)
-    services.recall_file_summary_report(recall=recall, actor=enterprise.user, conclusion="完成")
+    services.recall_complete(recall_id=recall.pk, actor=enterprise.user)
+    services.recall_file_summary_report(
+        recall_id=recall.pk, actor=enterprise.user, conclusion="完成"
+    )
     assert (
         enterprise.client.post(f"/api/v1/recalls/{recall.pk}/close/", {}, format="json").status_code
         == 403
@@ -325,8 +329,8 @@ def test_an_ordered_recall_gives_the_producer_10_working_days_to_object(
     (the 15 days were the vehicle regulation's); not after. Then SAMR orders it (Art. 14) and
     the regulator of the place may start it."""
     assert ordered.objection_due_at - ordered.created_at >= timedelta(days=12)
-    services.recall_edit_scope(recall=ordered, actor=enterprise.user, edits=[], confirm=True)
-    services.recall_submit(recall=ordered, actor=enterprise.user)
+    services.recall_edit_scope(recall_id=ordered.pk, actor=enterprise.user, edits=[], confirm=True)
+    services.recall_submit(recall_id=ordered.pk, actor=enterprise.user)
     # The regulator cannot start it while the window is open.
     response = regulator.client.post(f"/api/v1/recalls/{ordered.pk}/activate/")
     assert response.status_code == 409 and "objection-window-open" in response.json()["type"]
@@ -411,7 +415,7 @@ def test_overdue_reports_are_swept_once_per_period(enterprise, partner, regulato
         RecallTimelineEntry.objects.filter(recall=recall, action="progress_report_overdue").count()
         == 1
     )
-    services.recall_complete(recall=recall, actor=enterprise.user)
+    services.recall_complete(recall_id=recall.pk, actor=enterprise.user)
     recall.refresh_from_db()
     sweep_recalls(recall.summary_due_at + timedelta(hours=1))
     assert (

@@ -2,7 +2,6 @@
 Playwright): the link from its notice, the banner and remedies, the quantities
 form, a refused over-large return, then the answer recorded."""
 
-from pathlib import Path
 from trace.demo.seed import YOGURT_GTIN, seed_demo
 from trace.models import Batch
 
@@ -14,10 +13,9 @@ from recalls.models import RecallNotice
 from tests.trace.test_browser import phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SCREENSHOT = Path("/tmp/recall-ack.png")
 
 
-def test_a_supermarket_acknowledges_on_a_phone(browser, live_server, settings):
+def test_a_supermarket_acknowledges_on_a_phone(browser, live_server, settings, tmp_path):
     settings.PUBLIC_BASE_URL = live_server.url
     seed_demo()
     users = {u.username: u for u in get_user_model().objects.all()}
@@ -37,9 +35,9 @@ def test_a_supermarket_acknowledges_on_a_phone(browser, live_server, settings):
         contact="客服热线 400-000-0000",
         planned_end="2027-06-30",
     )
-    services.recall_edit_scope(recall=recall, actor=producer, edits=[], confirm=True)
-    services.recall_submit(recall=recall, actor=producer)
-    services.recall_activate(recall=recall, actor=producer)
+    services.recall_edit_scope(recall_id=recall.pk, actor=producer, edits=[], confirm=True)
+    services.recall_submit(recall_id=recall.pk, actor=producer)
+    services.recall_activate(recall_id=recall.pk, actor=producer)
     notice = RecallNotice.objects.get(
         recall=recall, organization=users["retailer"].membership.organization
     )
@@ -66,7 +64,7 @@ def test_a_supermarket_acknowledges_on_a_phone(browser, live_server, settings):
     page.get_by_role("button", name="确认收到").click()
     page.wait_for_load_state()
     assert page.locator("#ack-done").is_visible()
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    page.screenshot(path=str(tmp_path / "recall-ack.png"), full_page=True)
     notice.refresh_from_db()
     assert notice.acknowledged_at is not None and notice.returned == 10000 and notice.on_hand == 500
     # The same link does not take a second answer.

@@ -50,9 +50,9 @@ def started(enterprise, partner):
     recall = services.recall_create(
         actor=enterprise.user, batch_ids=[lot.pk], risk_discovered_at=DISCOVERED, **PLAN
     )
-    services.recall_edit_scope(recall=recall, actor=enterprise.user, edits=[], confirm=True)
-    services.recall_submit(recall=recall, actor=enterprise.user)
-    return services.recall_activate(recall=recall, actor=enterprise.user)
+    services.recall_edit_scope(recall_id=recall.pk, actor=enterprise.user, edits=[], confirm=True)
+    services.recall_submit(recall_id=recall.pk, actor=enterprise.user)
+    return services.recall_activate(recall_id=recall.pk, actor=enterprise.user)
 
 
 def _complete(body: dict) -> dict:

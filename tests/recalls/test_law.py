@@ -54,9 +54,9 @@ def _deadline(body: dict, name: str) -> dict:
 
 
 def _start(recall: Recall, actor) -> Recall:
-    services.recall_edit_scope(recall=recall, actor=actor, edits=[], confirm=True)
-    services.recall_submit(recall=recall, actor=actor)
-    return services.recall_activate(recall=recall, actor=actor)
+    services.recall_edit_scope(recall_id=recall.pk, actor=actor, edits=[], confirm=True)
+    services.recall_submit(recall_id=recall.pk, actor=actor)
+    return services.recall_activate(recall_id=recall.pk, actor=actor)
 
 
 # --- the date switch: CFDA Order 12 Art. 13 until 2026-11-30, SAMR Order 122 Art. 11 from 12-01
@@ -107,8 +107,8 @@ def test_food_completion_counts_calendar_days_from_the_plan_under_samr122_art15(
     recall = services.recall_create(
         actor=enterprise.user, batch_ids=[lot.pk], recall_type="voluntary", **PLAN
     )
-    services.recall_edit_scope(recall=recall, actor=enterprise.user, edits=[], confirm=True)
-    services.recall_submit(recall=recall, actor=enterprise.user)
+    services.recall_edit_scope(recall_id=recall.pk, actor=enterprise.user, edits=[], confirm=True)
+    services.recall_submit(recall_id=recall.pk, actor=enterprise.user)
     body = enterprise.client.get(f"/api/v1/recalls/{recall.pk}/").json()
     complete = _deadline(body, "complete")
     limit = rule("food_recall.grade2.complete_days", on=recall.risk_discovered_at)
@@ -134,8 +134,8 @@ def ordered(enterprise, partner, regulator):
     assert response.status_code == 201, response.json()
     recall = Recall.objects.get(pk=response.json()["id"])
     assert recall.recall_category == "product"
-    services.recall_edit_scope(recall=recall, actor=enterprise.user, edits=[], confirm=True)
-    services.recall_submit(recall=recall, actor=enterprise.user)
+    services.recall_edit_scope(recall_id=recall.pk, actor=enterprise.user, edits=[], confirm=True)
+    services.recall_submit(recall_id=recall.pk, actor=enterprise.user)
     return recall
 
 

@@ -39,9 +39,9 @@ def test_the_page_cites_each_limit_and_shows_level_and_response_rate_samr122_art
     recall = services.recall_create(
         actor=enterprise.user, batch_ids=[lot.pk], recall_type="voluntary", **PLAN
     )
-    services.recall_edit_scope(recall=recall, actor=enterprise.user, edits=[], confirm=True)
-    services.recall_submit(recall=recall, actor=enterprise.user)
-    services.recall_activate(recall=recall, actor=enterprise.user)
+    services.recall_edit_scope(recall_id=recall.pk, actor=enterprise.user, edits=[], confirm=True)
+    services.recall_submit(recall_id=recall.pk, actor=enterprise.user)
+    services.recall_activate(recall_id=recall.pk, actor=enterprise.user)
     client.force_login(enterprise.user)
     page = client.get(f"/workbench/recalls/{recall.pk}/?lang=en").content.decode()
     assert 'data-deadline="start"' in page and 'data-deadline="complete"' in page
@@ -62,7 +62,7 @@ def test_the_regulator_decides_an_objection_from_the_page_samr_order19_art13(
     recall = services.recall_create(
         actor=regulator.user, batch_ids=[lot.pk], recall_type="ordered", **PLAN
     )
-    services.recall_object(recall=recall, actor=enterprise.user, reason="不存在缺陷")
+    services.recall_object(recall_id=recall.pk, actor=enterprise.user, reason="不存在缺陷")
     client.force_login(regulator.user)
     page = client.get(f"/workbench/recalls/{recall.pk}/?lang=en").content.decode()
     assert "/do/decide-objection/" in page

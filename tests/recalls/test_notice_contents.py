@@ -48,7 +48,7 @@ def _draft(enterprise, lot, **changes) -> Recall:
     )
     assert response.status_code == 201, response.json()
     recall = Recall.objects.get(pk=response.json()["id"])
-    services.recall_edit_scope(recall=recall, actor=enterprise.user, edits=[], confirm=True)
+    services.recall_edit_scope(recall_id=recall.pk, actor=enterprise.user, edits=[], confirm=True)
     return recall
 
 
@@ -134,8 +134,8 @@ def test_the_producers_own_stock_counts_in_the_units_to_recover(enterprise, part
 def test_the_public_notice_shows_what_to_do_the_contact_and_the_period(enterprise, lot, client):
     """What the plan had to carry is what the public reads: the page and the public API."""
     recall = _draft(enterprise, lot)
-    services.recall_submit(recall=recall, actor=enterprise.user)
-    services.recall_activate(recall=recall, actor=enterprise.user)
+    services.recall_submit(recall_id=recall.pk, actor=enterprise.user)
+    services.recall_activate(recall_id=recall.pk, actor=enterprise.user)
     page = client.get(f"/recalls/{recall.number}/").content.decode()
     for text in (PLAN["defect"], PLAN["hazard"], PLAN["consumer_action"], PLAN["contact"]):
         assert text in page

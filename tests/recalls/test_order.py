@@ -73,7 +73,7 @@ def test_only_samr_orders_once_the_window_passed_and_the_plan_is_due_in_10_worki
     assert enterprise.client.post(url + "order/", order, format="json").status_code == 403
     assert samr.client.post(url + "order/", {}, format="json").status_code == 400
 
-    services.recall_edit_scope(recall=notice, actor=enterprise.user, edits=[], confirm=True)
+    services.recall_edit_scope(recall_id=notice.pk, actor=enterprise.user, edits=[], confirm=True)
     unordered = regulator.client.post(
         url + "activate/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en"
     )
@@ -91,7 +91,7 @@ def test_only_samr_orders_once_the_window_passed_and_the_plan_is_due_in_10_worki
     assert "SAMR Order 19" in plan["citation"] and "Art. 17" in plan["citation"]
     assert samr.client.post(url + "order/", order, format="json").status_code == 409
 
-    services.recall_submit(recall=notice, actor=enterprise.user)
+    services.recall_submit(recall_id=notice.pk, actor=enterprise.user)
     started = regulator.client.post(url + "activate/", {}, format="json")
     assert started.status_code == 200 and started.json()["status"] == "active"
     actions = list(notice.timeline.order_by("at", "id").values_list("action", flat=True))
@@ -101,8 +101,8 @@ def test_only_samr_orders_once_the_window_passed_and_the_plan_is_due_in_10_worki
 def test_a_regulator_may_not_start_a_notice_to_recall_samr_has_not_ordered_samr_order19_art14(
     enterprise, regulator, notice
 ):
-    services.recall_edit_scope(recall=notice, actor=enterprise.user, edits=[], confirm=True)
-    services.recall_submit(recall=notice, actor=enterprise.user)
+    services.recall_edit_scope(recall_id=notice.pk, actor=enterprise.user, edits=[], confirm=True)
+    services.recall_submit(recall_id=notice.pk, actor=enterprise.user)
     _window_passes(notice)
     refused = regulator.client.post(
         f"/api/v1/recalls/{notice.pk}/activate/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en"
@@ -120,8 +120,8 @@ def test_an_undecided_objection_blocks_the_order_and_the_start_samr_order19_art1
     """SAMR Order 19 Art. 13: while the producer's objection awaits the regulator's recorded
     decision, SAMR does not order and nobody starts the recall (409 naming Art. 13)."""
     url = f"/api/v1/recalls/{notice.pk}/"
-    services.recall_edit_scope(recall=notice, actor=enterprise.user, edits=[], confirm=True)
-    services.recall_submit(recall=notice, actor=enterprise.user)
+    services.recall_edit_scope(recall_id=notice.pk, actor=enterprise.user, edits=[], confirm=True)
+    services.recall_submit(recall_id=notice.pk, actor=enterprise.user)
     assert (
         enterprise.client.post(url + "object/", {"reason": "非缺陷"}, format="json").status_code
         == 200

@@ -49,9 +49,9 @@ def active_recall(enterprise, partner):
     )
     trace_services.batch_ship(batch=lot, to=partner.org, quantity=Decimal(4), actor=enterprise.user)
     recall = services.recall_create(actor=enterprise.user, batch_ids=[lot.pk], **PLAN)
-    services.recall_edit_scope(recall=recall, actor=enterprise.user, edits=[], confirm=True)
-    services.recall_submit(recall=recall, actor=enterprise.user)
-    return services.recall_activate(recall=recall, actor=enterprise.user)
+    services.recall_edit_scope(recall_id=recall.pk, actor=enterprise.user, edits=[], confirm=True)
+    services.recall_submit(recall_id=recall.pk, actor=enterprise.user)
+    return services.recall_activate(recall_id=recall.pk, actor=enterprise.user)
 
 
 @pytest.mark.parametrize(("method", "suffix"), WRITES)

@@ -41,10 +41,10 @@ def _recall(persona, *, category="food", lot="B1", activate=True) -> Recall:
         product=product, lot=lot, quantity=Decimal(10), unit="EA", actor=persona.user
     )
     recall = services.recall_create(actor=persona.user, batch_ids=[batch.pk], **PLAN)
-    services.recall_edit_scope(recall=recall, actor=persona.user, edits=[], confirm=True)
-    services.recall_submit(recall=recall, actor=persona.user)
+    services.recall_edit_scope(recall_id=recall.pk, actor=persona.user, edits=[], confirm=True)
+    services.recall_submit(recall_id=recall.pk, actor=persona.user)
     if activate:
-        services.recall_activate(recall=recall, actor=persona.user)
+        services.recall_activate(recall_id=recall.pk, actor=persona.user)
     return recall
 
 

@@ -40,8 +40,8 @@ def lot(enterprise):
 def filed(enterprise, lot):
     """A recall drafted, confirmed and filed while nothing of the lot had left the producer."""
     recall = services.recall_create(actor=enterprise.user, batch_ids=[lot.pk], **PLAN)
-    services.recall_edit_scope(recall=recall, actor=enterprise.user, edits=[], confirm=True)
-    services.recall_submit(recall=recall, actor=enterprise.user)
+    services.recall_edit_scope(recall_id=recall.pk, actor=enterprise.user, edits=[], confirm=True)
+    services.recall_submit(recall_id=recall.pk, actor=enterprise.user)
     assert not recall.notices.filter(included=True).exists()
     return recall
 
@@ -146,12 +146,12 @@ def test_a_lot_made_from_the_affected_lot_after_the_draft_joins_the_scope(enterp
         actor=enterprise.user,
     )
     with pytest.raises(services.ScopeChanged) as refused:
-        services.recall_activate(recall=filed, actor=enterprise.user)
+        services.recall_activate(recall_id=filed.pk, actor=enterprise.user)
     [change] = refused.value.changes
     assert change["lots_added"] == [
         {"batch": yogurt.pk, "gtin": yogurt.gtin, "lot": "Y1", "distance": 1}
     ]
-    recall = services.recall_activate(recall=filed, actor=enterprise.user, confirm_scope=True)
+    recall = services.recall_activate(recall_id=filed.pk, actor=enterprise.user, confirm_scope=True)
     assert recall.scope_batches.filter(batch=yogurt, included=True).exists()
     yogurt.refresh_from_db()
     assert yogurt.status == "recalled"
@@ -160,8 +160,8 @@ def test_a_lot_made_from_the_affected_lot_after_the_draft_joins_the_scope(enterp
 def test_an_unchanged_scope_starts_at_once(enterprise, partner, lot):
     _ship(enterprise, lot, partner, 10)
     recall = services.recall_create(actor=enterprise.user, batch_ids=[lot.pk], **PLAN)
-    services.recall_edit_scope(recall=recall, actor=enterprise.user, edits=[], confirm=True)
-    services.recall_submit(recall=recall, actor=enterprise.user)
+    services.recall_edit_scope(recall_id=recall.pk, actor=enterprise.user, edits=[], confirm=True)
+    services.recall_submit(recall_id=recall.pk, actor=enterprise.user)
     response = enterprise.client.post(f"/api/v1/recalls/{recall.pk}/activate/")
     assert response.status_code == 200
     assert "scope_refreshed" not in _actions(recall)
@@ -173,8 +173,8 @@ def test_only_the_producer_confirms_the_changed_scope(enterprise, partner, regul
     _ship(enterprise, lot, partner, 10)
     url_of = "/api/v1/recalls/{}/activate/"
     recall = services.recall_create(actor=enterprise.user, batch_ids=[lot.pk], **PLAN)
-    services.recall_edit_scope(recall=recall, actor=enterprise.user, edits=[], confirm=True)
-    services.recall_submit(recall=recall, actor=enterprise.user)
+    services.recall_edit_scope(recall_id=recall.pk, actor=enterprise.user, edits=[], confirm=True)
+    services.recall_submit(recall_id=recall.pk, actor=enterprise.user)
     trace_services.batch_sell(batch=lot, quantity=Decimal(5), actor=partner.user)
     refused = regulator.client.post(
         url_of.format(recall.pk), {"confirm_scope": True}, format="json"

@@ -65,9 +65,9 @@ def recall(enterprise, settings):
         risk_discovered_at=datetime(2026, 11, 20, 9, 0, tzinfo=CHINA_TZ),
         **PLAN,
     )
-    services.recall_edit_scope(recall=recall, actor=enterprise.user, edits=[], confirm=True)
-    services.recall_submit(recall=recall, actor=enterprise.user)
-    recall = services.recall_activate(recall=recall, actor=enterprise.user)
+    services.recall_edit_scope(recall_id=recall.pk, actor=enterprise.user, edits=[], confirm=True)
+    services.recall_submit(recall_id=recall.pk, actor=enterprise.user)
+    recall = services.recall_activate(recall_id=recall.pk, actor=enterprise.user)
     assert recall.notices.filter(included=True, notified_at__isnull=False).count() == 3
     return recall
 
@@ -190,7 +190,7 @@ def test_what_fell_due_before_a_completion_during_the_outage_is_still_done(enter
         on_time, _state, sweeps = _on_time(recall, timezone.now())
         assert len(sweeps) == 4
         transaction.set_rollback(True)
-    services.recall_complete(recall=recall, actor=enterprise.user)
+    services.recall_complete(recall_id=recall.pk, actor=enterprise.user)
     assert sweep_recalls(timezone.now() + timedelta(minutes=1)) == 10
     assert _swept_rows(recall) == on_time and len(on_time) == 10
     recall.refresh_from_db()

@@ -6,7 +6,6 @@ import io
 import json
 import urllib.request
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -15,9 +14,6 @@ ANDROID_UA = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/120.0 Mobile Safari/537.36"
 )
-SCREENSHOT = Path("/tmp/consumer-page.png")
-# Screenshots kept for a person to look at after the run (gitignored).
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,7 +49,9 @@ def demo(live_server, settings):
     return demo_yogurt_batch()
 
 
-def test_scan_the_printed_code_and_read_the_journey_on_a_phone(browser, live_server, demo):
+def test_scan_the_printed_code_and_read_the_journey_on_a_phone(
+    browser, live_server, demo, tmp_path
+):
     from trace.models import ScanLog
 
     import zxingcpp
@@ -91,7 +89,7 @@ def test_scan_the_printed_code_and_read_the_journey_on_a_phone(browser, live_ser
     assert journey.locator("li[data-kind=inspected] .badge--pass").count() == 2
     assert journey.locator("li[data-kind=transformed]").count() == 1
     assert page.locator("#recall-status").get_attribute("data-status") == "active"
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    page.screenshot(path=str(tmp_path / "consumer-page.png"), full_page=True)
 
     recall(demo)
     page.reload()
@@ -99,7 +97,7 @@ def test_scan_the_printed_code_and_read_the_journey_on_a_phone(browser, live_ser
     assert banner.get_attribute("data-status") == "recalled"
     assert banner.is_visible()
     assert banner.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(179, 38, 30)"
-    page.screenshot(path=str(SCREENSHOT.with_name("consumer-page-recalled.png")), full_page=False)
+    page.screenshot(path=str(tmp_path / "consumer-page-recalled.png"), full_page=False)
 
     # The visible language switch.
     page.get_by_role("link", name="English").click()
@@ -124,7 +122,7 @@ def test_scan_the_printed_code_and_read_the_journey_on_a_phone(browser, live_ser
 
 
 def test_distributor_signs_in_on_the_phone_and_receives_through_the_form(
-    browser, live_server, demo
+    browser, live_server, demo, tmp_path
 ):
     from trace.core.services import batch_ship
     from trace.models import Custody
@@ -166,8 +164,7 @@ def test_distributor_signs_in_on_the_phone_and_receives_through_the_form(
     assert success.inner_text() == "已记录：收货 500 件。"
     box = success.bounding_box()
     assert box is not None and 0 <= box["y"] < PHONE["height"]  # in view
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "phone-form-after-receipt.png"))
+    page.screenshot(path=str(tmp_path / "phone-form-after-receipt.png"))
     assert page.locator("form[action$='/actions/receive']").count() == 0
     custody = Custody.objects.get(organization=distributor, batch=demo)
     assert (custody.quantity - before, custody.in_transit) == (Decimal(500), Decimal(0))
@@ -212,7 +209,7 @@ def test_printed_label_sheet_scans_and_fits_one_a4_page(browser, live_server, de
 
 
 def test_newcomer_in_english_on_a_phone_reads_english_and_finds_a_way_on(
-    browser, live_server, demo
+    browser, live_server, demo, tmp_path
 ):
     """Issue 10: the English page without Chinese regions or units, an unknown lot that
     offers the code typed in, and a favicon in the tab."""
@@ -226,15 +223,14 @@ def test_newcomer_in_english_on_a_phone_reads_english_and_finds_a_way_on(
     assert "Suining County, Xuzhou, Jiangsu" in facts  # the ranch, where the milk came from
     assert page.locator("#product-title + .sub").inner_text() == "200 g/cup"
     assert not re.search(r"[\u4e00-\u9fff]", facts + page.locator("h1").inner_text())
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "consumer-page-en.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "consumer-page-en.png"), full_page=True)
     assert page.request.get(f"{live_server.url}/favicon.ico").status == 200
 
     # A code mistyped: the page explains and takes the right one.
     missing = page.goto(f"{live_server.url}/01/{demo.gtin}/10/{demo.lot}X")
     assert missing.status == 404
     assert page.locator("#lookup-form").is_visible() and page.locator("#way-home").is_visible()
-    page.screenshot(path=str(ARTIFACTS / "unknown-lot-en.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "unknown-lot-en.png"), full_page=True)
     page.fill("#id_lot", demo.lot)
     page.locator("#lookup-form button[type=submit]").click()
     page.wait_for_url(re.compile(re.escape(f"/01/{demo.gtin}/10/{demo.lot}") + "$"))
@@ -242,7 +238,7 @@ def test_newcomer_in_english_on_a_phone_reads_english_and_finds_a_way_on(
     context.close()
 
 
-def test_operator_signing_in_without_a_link_sees_their_lots(browser, live_server, demo):
+def test_operator_signing_in_without_a_link_sees_their_lots(browser, live_server, demo, tmp_path):
     context = phone(browser)
     page = context.new_page()
     page.goto(f"{live_server.url}/accounts/login/")
@@ -252,8 +248,7 @@ def test_operator_signing_in_without_a_link_sees_their_lots(browser, live_server
     page.wait_for_url(f"{live_server.url}/accounts/")
     link = page.locator(f"ul.lots a[href$='/10/{demo.lot}#log']")
     assert link.is_visible()
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "your-lots.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "your-lots.png"), full_page=True)
     link.click()
     page.wait_for_function("location.hash === '#log'")
     assert page.locator("#log form.action").first.is_visible()

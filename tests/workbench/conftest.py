@@ -1,14 +1,11 @@
 """Shared fixtures of the workbench tests: the demo world, a browser, signing in."""
 
 import io
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-# Screenshots kept for a person to look at after the run (gitignored).
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "workbench"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -33,10 +30,3 @@ def sign_in(
     page.click("button[type=submit]")
     page.wait_for_load_state()
     return page
-
-
-def screenshot(page, name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path

@@ -1,6 +1,7 @@
 """In Chromium with the demo: the county regulator's dashboard shows its plots (Chinese by
 default, English with the switch, the CSV equal to the API's counts), the quality records and
-the annual report of Tongshan render, on screen and for print. Screenshots: test-artifacts/."""
+the annual report of Tongshan render, on screen and for print. Screenshots go under the
+test's tmp_path."""
 
 import csv
 import io
@@ -13,7 +14,7 @@ import pytest
 from django.utils import timezone
 
 from tests.workbench import analytics_world
-from tests.workbench.conftest import PHONE, screenshot, sign_in
+from tests.workbench.conftest import PHONE, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 full_demo = analytics_world.full_demo
@@ -23,7 +24,7 @@ WATCH_CSP = """window.__csp = []; document.addEventListener('securitypolicyviola
 
 
 def test_the_dashboard_shows_the_demo_in_chinese_then_english(
-    browser, live_server, full_demo, settings, tmp_path
+    browser, live_server, full_demo, settings, tmp_path, screenshot
 ):
     # Two consumers scan the yogurt lot; the operator's network table places them in Tongshan.
     networks = tmp_path / "networks.csv"
@@ -83,7 +84,7 @@ def test_the_dashboard_shows_the_demo_in_chinese_then_english(
 
 
 def test_the_annual_report_and_the_quality_records_of_tongshan_render(
-    browser, live_server, full_demo
+    browser, live_server, full_demo, screenshot
 ):
     page = sign_in(browser, live_server, "county-regulator", next_path="/workbench/")
     page.click("nav.wb-nav a:has-text('年度质量报告')")

@@ -2,11 +2,14 @@
 numbers as the page; the period's labels read 起 / 止; the month axis never overlaps."""
 
 import re
+from datetime import date
 
 import pytest
 
+from incidents import selectors as incident_selectors
+from recalls import selectors as recall_selectors
 from tests.workbench.test_records import seeded  # noqa: F401 (the fixture)
-from workbench import charts
+from workbench import charts, stats
 from workbench.charts import Series
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +71,30 @@ def test_month_labels_never_overlap(months):
     assert xs, svg
     widest = 7 * len(categories[0])
     assert all(b - a >= widest for a, b in zip(xs, xs[1:], strict=False))
+
+
+def test_the_api_counts_what_the_apps_selectors_count_for_the_caller(client, seeded):  # noqa: F811
+    """Each regulator gets the figures of what it sees: the incidents figure of the API sums to
+    the incidents ``incidents.selectors`` finds for that regulator (``visible_to``: the city
+    sees only what reached its level), and the recalls figure lists the recalls
+    ``recalls.selectors`` finds for it."""
+    start = date(2026, 1, 1)
+    end = date(2026, 12, 31)
+    period = stats.Period(start, end)
+    totals = {}
+    for username in ("county-regulator", "city-regulator"):
+        user = seeded[username]
+        client.force_login(user)
+        data = client.get(f"/api/v1/dashboard/?from={start}&to={end}").json()
+        figure = next(f for f in data["figures"] if f["key"] == "incidents")
+        counted = incident_selectors.reported_between(user, period.start_at, period.end_at)
+        assert sum(row["count"] for row in figure["rows"]) == counted.count()
+        recalls = next(f for f in data["figures"] if f["key"] == "recalls")
+        assert [r["number"] for r in recalls["rows"]] == list(
+            recall_selectors.activated_between(user, period.start_at, period.end_at).values_list(
+                "number", flat=True
+            )
+        )
+        totals[username] = counted.count()
+    assert totals["county-regulator"] > 0 and totals["city-regulator"] > 0
+    assert totals["county-regulator"] != totals["city-regulator"]  # each its own scope

@@ -14,7 +14,7 @@ from django.utils import timezone
 from incidents.models import Incident
 from recalls.models import RecallDrill
 
-from .conftest import PHONE, screenshot, sign_in
+from .conftest import PHONE, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,7 +29,7 @@ def _local(hours_ago: float) -> str:
     return (timezone.localtime() - timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H:%M")
 
 
-def test_producer_reports_an_incident_then_runs_a_drill(browser, live_server, demo):
+def test_producer_reports_an_incident_then_runs_a_drill(browser, live_server, demo, screenshot):
     lot = _yogurt()
     page = sign_in(browser, live_server, "producer", next_path="/workbench/lots/")
     assert page.url.endswith("/workbench/lots/")
@@ -66,7 +66,9 @@ def test_producer_reports_an_incident_then_runs_a_drill(browser, live_server, de
     screenshot(page, "enterprise-drill")
 
 
-def test_producer_registers_a_lot_prints_labels_and_ships_it(browser, live_server, demo):
+def test_producer_registers_a_lot_prints_labels_and_ships_it(
+    browser, live_server, demo, screenshot
+):
     page = sign_in(browser, live_server, "producer", next_path="/workbench/lots/new/")
     page.select_option("#id_product", label="彭城原味酸奶 200g")
     page.fill("#id_lot", "YGBROWSER01")
@@ -104,7 +106,7 @@ def test_producer_registers_a_lot_prints_labels_and_ships_it(browser, live_serve
 
 
 def test_the_pages_are_chinese_by_default_and_fully_english_when_switched(
-    browser, live_server, demo
+    browser, live_server, demo, screenshot
 ):
     lot = _yogurt()
     page = sign_in(browser, live_server, "producer", next_path="/workbench/lots/")
@@ -135,7 +137,7 @@ def test_the_pages_are_chinese_by_default_and_fully_english_when_switched(
     screenshot(page, "enterprise-complaints-en")
 
 
-def test_the_lots_page_is_usable_on_a_phone(browser, live_server, demo):
+def test_the_lots_page_is_usable_on_a_phone(browser, live_server, demo, screenshot):
     page = sign_in(browser, live_server, "producer", viewport=PHONE, next_path="/workbench/lots/")
     assert page.locator("#lot-table").count() == 1
     # No horizontal scroll of the page: wide tables scroll inside their .wb-scroll box.

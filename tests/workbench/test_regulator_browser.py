@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from tests.workbench.conftest import PHONE, screenshot, sign_in
+from tests.workbench.conftest import PHONE, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,7 +34,7 @@ def seeded(transactional_db):
 
 
 def test_county_accepts_and_passes_up_the_overdue_incident_and_the_city_sees_it_arrive(
-    browser, live_server, seeded, settings
+    browser, live_server, seeded, settings, screenshot
 ):
     settings.WORKBENCH_INBOX_POLL_SECONDS = 2  # the page asks for news every 2 s in this test
     city = sign_in(browser, live_server, "city-regulator")
@@ -96,7 +96,7 @@ def _page_words(page) -> str:
 
 
 def test_the_inbox_and_an_incident_page_are_english_when_switched_chinese_by_default(
-    browser, live_server, seeded
+    browser, live_server, seeded, screenshot
 ):
     page = sign_in(browser, live_server, "county-regulator")
     assert page.locator("html").get_attribute("lang") == "zh-Hans"

@@ -455,7 +455,7 @@ def page_actions(user, batch: Batch) -> PageActions:
     a form is posted). Viewers and regulators get nothing."""
     org = organization_of(user)
     membership = getattr(user, "membership", None)
-    if org is None or not org.is_enterprise or not membership.can_write:
+    if not rules.records_through_pages(org, membership):
         return PageActions(organization=org)
     custody = Custody.objects.filter(organization=org, batch=batch).first()
     held = custody.quantity if custody else Decimal(0)

@@ -102,6 +102,27 @@ def may_decide(actor: Actor, lot: LotFacts) -> bool:
     return actor.is_regulator or is_owner(actor, lot)
 
 
+def records_through_pages(organization, membership) -> bool:
+    """The lot page offers its forms (receive, ship, sell…) to an enterprise's operators and
+    administrators; viewers and regulators get none."""
+    return bool(
+        organization is not None
+        and organization.is_enterprise
+        and membership is not None
+        and membership.can_write
+    )
+
+
+def reads_every_event(organization) -> bool:
+    """The national regulator reads every event of a trace (its jurisdiction is the country);
+    everyone else what ``Event.objects.visible_to`` grants."""
+    return bool(
+        organization is not None
+        and organization.is_regulator
+        and not organization.jurisdiction_prefix
+    )
+
+
 def may_observe(actor: Actor, lot: LotFacts) -> bool:
     """Record anything on the lot at all."""
     return lot.owner_id is None or may_decide(actor, lot) or lot.pk in actor.related

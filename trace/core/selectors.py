@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from trace.models import Batch, Custody, Event, EventBatch, LineageEdge, Product, Site
+from datetime import date
+from trace.models import Batch, Custody, Event, EventBatch, LineageEdge, Product, ScanLog, Site
 
 from django.db import connections, router
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.db.models.expressions import RawSQL
 
 from core.models import Organization, organization_of
 
 from .choices import BatchRole
 from .rows import Columns, Statement, cache_prefetched, cache_related, percent_spelling
+from .rules import reads_every_event
 
 
 def _reading():
@@ -280,9 +282,8 @@ def visible_trace_graph(
     the API's trace and its spreadsheets and the workbench's trace page; the caller has found
     ``batch`` through ``Batch.objects.visible_to(user)``."""
     graph = trace_graph(batch, direction=direction, depth=depth)
-    viewer = organization_of(user)
-    if viewer is not None and viewer.is_regulator and not viewer.jurisdiction_prefix:
-        return graph  # the national regulator sees every event
+    if reads_every_event(organization_of(user)):
+        return graph
     visible = set(
         Event.objects.visible_to(user)
         .filter(pk__in=[e.pk for e in graph.events])
@@ -342,3 +343,21 @@ def site_names(location_uris) -> dict[str, str]:
         if uri:
             names[uri] = site.name
     return names
+
+
+def scans_by_region(user, start: date, end: date) -> list[tuple[str, int]]:
+    """Consumer scans of the lots ``user`` sees (``Batch.objects.visible_to``) from day ``start``
+    to day ``end`` (both included), per region the scan was placed in (a scan no network table
+    placed is not counted): (region code, scans), most scans first."""
+    rows = (
+        ScanLog.objects.filter(
+            batch__in=Batch.objects.visible_to(user).values("pk"),
+            scanned_at__date__gte=start,
+            scanned_at__date__lte=end,
+        )
+        .exclude(region_code="")
+        .order_by()
+        .values("region_code")
+        .annotate(n=Count("pk"))
+    )
+    return sorted(((r["region_code"], r["n"]) for r in rows), key=lambda r: (-r[1], r[0]))

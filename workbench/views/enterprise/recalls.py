@@ -166,7 +166,9 @@ def _scope_post(request: HttpRequest, recall: Recall, targets, edit: ScopeEditFo
     errors: list[str] = []
     if request.POST.get("op") == "confirm":
         try:
-            services.recall_edit_scope(recall=recall, actor=request.user, edits=[], confirm=True)
+            services.recall_edit_scope(
+                recall_id=recall.pk, actor=request.user, edits=[], confirm=True
+            )
         except REFUSALS as exc:
             form = ScopeEditForm(targets=targets)
             status = refuse_into(form, exc)
@@ -182,7 +184,7 @@ def _scope_post(request: HttpRequest, recall: Recall, targets, edit: ScopeEditFo
     status = 400
     if edit.is_valid():
         try:
-            services.recall_edit_scope(recall=recall, actor=request.user, edits=[edit.edit()])
+            services.recall_edit_scope(recall_id=recall.pk, actor=request.user, edits=[edit.edit()])
         except REFUSALS as exc:
             status = refuse_into(
                 edit,

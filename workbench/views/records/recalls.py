@@ -142,19 +142,19 @@ def _plan_specs() -> dict[str, tuple[Action, type | None, object]]:
             Action("edit_scope", _("Confirm the proposed scope")),
             None,
             lambda recall, actor, data: services.recall_edit_scope(
-                recall=recall, actor=actor, edits=[], confirm=True
+                recall_id=recall.pk, actor=actor, edits=[], confirm=True
             ),
         ),
         "submit": (
             Action("submit", _("File the plan"), confirm=_("File this recall plan?")),
             None,
-            lambda recall, actor, data: services.recall_submit(recall=recall, actor=actor),
+            lambda recall, actor, data: services.recall_submit(recall_id=recall.pk, actor=actor),
         ),
         "approve": (
             Action("approve", _("Approve the plan"), (reason_field(),)),
             s.RecallReasonSerializer,
             lambda recall, actor, data: services.recall_approve(
-                recall=recall, actor=actor, note=data["reason"]
+                recall_id=recall.pk, actor=actor, note=data["reason"]
             ),
         ),
         "activate": (
@@ -164,7 +164,7 @@ def _plan_specs() -> dict[str, tuple[Action, type | None, object]]:
                 confirm=_("Start the recall? The lots become recalled and consignees are told."),
             ),
             None,
-            lambda recall, actor, data: services.recall_activate(recall=recall, actor=actor),
+            lambda recall, actor, data: services.recall_activate(recall_id=recall.pk, actor=actor),
         ),
         "confirm_scope_and_activate": (
             Action(
@@ -177,7 +177,7 @@ def _plan_specs() -> dict[str, tuple[Action, type | None, object]]:
             ),
             None,
             lambda recall, actor, data: services.recall_activate(
-                recall=recall, actor=actor, confirm_scope=True
+                recall_id=recall.pk, actor=actor, confirm_scope=True
             ),
         ),
     }
@@ -190,7 +190,7 @@ def _order_specs() -> dict[str, tuple[Action, type | None, object]]:
             Action("object", _("Object to the order"), (reason_field(True),)),
             s.RecallReasonSerializer,
             lambda recall, actor, data: services.recall_object(
-                recall=recall, actor=actor, reason=data["reason"]
+                recall_id=recall.pk, actor=actor, reason=data["reason"]
             ),
         ),
         "order": (
@@ -205,7 +205,9 @@ def _order_specs() -> dict[str, tuple[Action, type | None, object]]:
                 ),
             ),
             s.OrderInput,
-            lambda recall, actor, data: services.recall_order(recall=recall, actor=actor, **data),
+            lambda recall, actor, data: services.recall_order(
+                recall_id=recall.pk, actor=actor, **data
+            ),
         ),
         "decide_objection": (
             Action(
@@ -223,7 +225,7 @@ def _order_specs() -> dict[str, tuple[Action, type | None, object]]:
             ),
             s.DecideObjectionInput,
             lambda recall, actor, data: services.recall_decide_objection(
-                recall=recall, actor=actor, **data
+                recall_id=recall.pk, actor=actor, **data
             ),
         ),
     }
@@ -236,7 +238,7 @@ def _report_specs() -> dict[str, tuple[Action, type | None, object]]:
             Action("progress_report", _("File a progress report"), _quantities()),
             s.ProgressReportInput,
             lambda recall, actor, data: services.recall_file_progress_report(
-                recall=recall, actor=actor, **data
+                recall_id=recall.pk, actor=actor, **data
             ),
         ),
         "complete": (
@@ -248,7 +250,7 @@ def _report_specs() -> dict[str, tuple[Action, type | None, object]]:
             ),
             s.RecallReasonSerializer,
             lambda recall, actor, data: services.recall_complete(
-                recall=recall, actor=actor, note=data["reason"]
+                recall_id=recall.pk, actor=actor, note=data["reason"]
             ),
         ),
         "summary_report": (
@@ -259,7 +261,7 @@ def _report_specs() -> dict[str, tuple[Action, type | None, object]]:
             ),
             s.SummaryReportInput,
             lambda recall, actor, data: services.recall_file_summary_report(
-                recall=recall, actor=actor, **data
+                recall_id=recall.pk, actor=actor, **data
             ),
         ),
     }
@@ -278,20 +280,22 @@ def _ending_specs() -> dict[str, tuple[Action, type | None, object]]:
                 ),
             ),
             s.RecallCloseSerializer,
-            lambda recall, actor, data: services.recall_close(recall=recall, actor=actor, **data),
+            lambda recall, actor, data: services.recall_close(
+                recall_id=recall.pk, actor=actor, **data
+            ),
         ),
         "terminate": (
             Action("terminate", _("Stop the recall early"), (reason_field(True),), danger=True),
             s.RecallReasonSerializer,
             lambda recall, actor, data: services.recall_terminate(
-                recall=recall, actor=actor, reason=data["reason"]
+                recall_id=recall.pk, actor=actor, reason=data["reason"]
             ),
         ),
         "cancel": (
             Action("cancel", _("Withdraw the recall"), (reason_field(True),), danger=True),
             s.RecallReasonSerializer,
             lambda recall, actor, data: services.recall_cancel(
-                recall=recall, actor=actor, reason=data["reason"]
+                recall_id=recall.pk, actor=actor, reason=data["reason"]
             ),
         ),
     }

@@ -1,0 +1,100 @@
+"""The incident FilterSets on their own (``incidents.filters.IncidentFilterSet``, the
+regulator's list, and ``incidents.public.PublicIncidentResultFilterSet``): a queryset and the
+query's values in, the filtered queryset out; a value the filter refuses makes the form invalid,
+naming the field."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from incidents import services
+from incidents.filters import IncidentFilterSet
+from incidents.models import Incident
+from incidents.public import PublicIncidentResultFilterSet
+
+pytestmark = pytest.mark.django_db
+
+
+def _ids(filterset) -> set[int]:
+    assert filterset.is_valid(), filterset.errors
+    return set(filterset.qs.values_list("pk", flat=True))
+
+
+def _report(persona, batch, *, title, at, deaths=0, region_code="320312"):
+    return services.incident_report(
+        actor=persona.user,
+        title=title,
+        description="消费者食用后不适。",
+        region_code=region_code,
+        occurred_at=at - timedelta(hours=2),
+        discovered_at=at - timedelta(minutes=20),
+        batch_ids=[batch.pk] if batch is not None else [],
+        deaths=deaths,
+        now=at,
+    )
+
+
+@pytest.fixture
+def two(dairy, batch, chain, settings):
+    now = timezone.now()
+    sour = _report(dairy, batch, title="酸奶变质", at=now - timedelta(days=10))
+    deaths = settings.INCIDENT_GRADE_THRESHOLDS["III"]["deaths"]  # a graver grade than sour's
+    fatal = _report(dairy, None, title="包装割伤", at=now - timedelta(days=1), deaths=deaths)
+    assert fatal.grade != sour.grade
+    services.incident_accept(incident_id=sour.pk, actor=chain["county"].user, now=now)
+    return {"sour": Incident.objects.get(pk=sour.pk), "fatal": fatal, "now": now}
+
+
+def test_the_regulator_s_list_filters(two, batch, dairy):
+    everything = Incident.objects.all()
+    sour, fatal = two["sour"], two["fatal"]
+    assert _ids(IncidentFilterSet({"status": ["accepted"]}, everything)) == {sour.pk}
+    assert _ids(IncidentFilterSet({"status": ["reported", "accepted"]}, everything)) == {
+        sour.pk,
+        fatal.pk,
+    }
+    assert _ids(IncidentFilterSet({"grade": [fatal.grade]}, everything)) == {fatal.pk}
+    assert _ids(IncidentFilterSet({"region": "320300"}, everything)) == {sour.pk, fatal.pk}
+    assert _ids(IncidentFilterSet({"region": "3303"}, everything)) == set()
+    assert _ids(IncidentFilterSet({"batch_id": batch.pk}, everything)) == {sour.pk}
+    assert _ids(IncidentFilterSet({"product_id": batch.product_id}, everything)) == {sour.pk}
+    assert _ids(IncidentFilterSet({"enterprise_id": dairy.org.pk}, everything)) == {
+        sour.pk,
+        fatal.pk,
+    }
+    assert _ids(IncidentFilterSet({"q": "割伤"}, everything)) == {fatal.pk}
+    assert _ids(IncidentFilterSet({"open": "true"}, everything)) == {sour.pk, fatal.pk}
+    assert _ids(IncidentFilterSet({"open": "false"}, everything)) == set()
+    cut = (two["now"] - timedelta(days=5)).isoformat()
+    assert _ids(IncidentFilterSet({"reported_after": cut}, everything)) == {fatal.pk}
+    assert _ids(IncidentFilterSet({"reported_before": cut}, everything)) == {sour.pk}
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"status": ["lost"]}, "status"),
+        ({"grade": ["V"]}, "grade"),
+        ({"batch_id": "-1"}, "batch_id"),
+        ({"enterprise_id": "٣"}, "enterprise_id"),
+        ({"reported_after": "2026-13-01T00:00:00+08:00"}, "reported_after"),
+        ({"occurred_before": "0001-01-01T00:00:00+14:00"}, "occurred_before"),
+    ],
+)
+def test_the_regulator_s_list_refuses_what_is_no_value(data, field):
+    filterset = IncidentFilterSet(data, Incident.objects.all())
+    assert not filterset.is_valid()
+    assert list(filterset.errors) == [field]
+
+
+def test_the_published_results_filter(two):
+    everything = Incident.objects.all()
+    sour, fatal = two["sour"], two["fatal"]
+    filterset = PublicIncidentResultFilterSet
+    assert _ids(filterset({"grade": [fatal.grade]}, everything)) == {fatal.pk}
+    assert _ids(filterset({"region": "320312"}, everything)) == {sour.pk, fatal.pk}
+    assert _ids(filterset({"region": "11"}, everything)) == set()
+    assert _ids(filterset({"kind": sour.kind}, everything)) >= {sour.pk}
+    assert not filterset({"kind": "rumour"}, everything).is_valid()
+    assert list(filterset({"category": "x"}, everything).errors) == ["category"]
