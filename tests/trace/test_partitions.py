@@ -223,6 +223,10 @@ def test_a_record_time_window_reads_only_its_months(enterprise):
 
 
 def test_the_months_ahead_are_created_by_the_command_and_the_beat_task(db, settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["trace-event-partitions"]
+    assert (
+        entry["task"] == create_event_partitions.name == "trace.core.tasks.create_event_partitions"
+    )
     _postgres()
     settings.EVENT_PARTITION_MONTHS_AHEAD = 5
     call_command("event_partitions", ahead=8, stdout=StringIO())
