@@ -494,6 +494,16 @@ CELERY_BEAT_SCHEDULE["trace-chain-digest"] = {
     "task": "trace.core.tasks.chain_digest_daily",
     "schedule": crontab(hour=SUYUAN_CHAIN_DIGEST_HOUR, minute=SUYUAN_CHAIN_DIGEST_MINUTE),
 }
+# --- partitioned events (PostgreSQL; trace.core.partitions) ---
+# Monthly partitions of trace_event created this many months ahead, by beat once a day.
+EVENT_PARTITION_MONTHS_AHEAD = env_int("EVENT_PARTITION_MONTHS_AHEAD", 3)
+# Years a month of events stays attached at least; the record-keeping rules in force set the
+# floor (the longest wins), this may only lengthen it (an operator's or a province's own rule).
+EVENT_RETENTION_YEARS = env_int("EVENT_RETENTION_YEARS", 0)
+CELERY_BEAT_SCHEDULE["trace-event-partitions"] = {
+    "task": "trace.core.tasks.create_event_partitions",
+    "schedule": crontab(hour=3, minute=30),
+}
 # --- trace rules and consumer page (status only through recorded events) ---
 # Seconds a worker serves a consumer page from its own memory before asking Redis again,
 # even if it missed a version announcement (a lost pub/sub message never outlives this).

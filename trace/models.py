@@ -370,11 +370,57 @@ class Event(models.Model):
         raise EventImmutableError(_("Events are append-only; declare an error instead."))
 
 
+class EventKey(models.Model):
+    """What makes an event unique, one row per stored event, in a table that is never partitioned.
+
+    On PostgreSQL ``trace_event`` is partitioned by ``record_time`` (``trace.core.partitions``),
+    and a partitioned table's unique indexes must contain the partition key, so the event ID's
+    and the hash chain's uniqueness live here; so does the target of the foreign keys of the
+    event–lot links and lineage edges. A trigger on ``trace_event`` writes these rows in the
+    statement that inserts the events (COPY and the ORM alike), so no writer can skip them; a
+    retention run that detaches a partition leaves them, and an event ID once used stays used.
+    """
+
+    id = models.BigIntegerField(_("event"), primary_key=True)
+    event_id = models.CharField(_("event ID"), max_length=255)
+    declaration = models.BooleanField(_("error declaration"))
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,  # the event row's own foreign key already holds it
+        verbose_name=_("recording organization"),
+    )
+    chain_seq = models.PositiveBigIntegerField(_("chain sequence"))
+    record_time = models.DateTimeField(_("record time"))
+
+    class Meta:
+        verbose_name = _("event key")
+        verbose_name_plural = _("event keys")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event_id", "declaration"], name="eventkey_unique_id"),
+            models.UniqueConstraint(
+                fields=["organization", "chain_seq"], name="eventkey_unique_chain_seq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.event_id
+
+
 class EventBatch(models.Model):
     """A batch named in an event, with its role and quantity (derived at capture)."""
 
+    # On PostgreSQL the database's foreign key points at the event's key row (``EventKey``,
+    # ``trace_eventkey``): the partitioned ``trace_event`` cannot be referenced by ``id`` alone.
     event = models.ForeignKey(
-        Event, on_delete=models.CASCADE, related_name="batch_links", verbose_name=_("event")
+        Event,
+        on_delete=models.CASCADE,
+        related_name="batch_links",
+        db_constraint=False,
+        verbose_name=_("event"),
     )
     # Indexed by (batch, role, event) below, which leads with it.
     batch = models.ForeignKey(
@@ -410,8 +456,13 @@ class LineageEdge(models.Model):
     child = models.ForeignKey(
         Batch, on_delete=models.PROTECT, related_name="parent_edges", verbose_name=_("output lot")
     )
+    # Constrained to the event's key row on PostgreSQL, as ``EventBatch.event`` is.
     event = models.ForeignKey(
-        Event, on_delete=models.CASCADE, related_name="lineage_edges", verbose_name=_("event")
+        Event,
+        on_delete=models.CASCADE,
+        related_name="lineage_edges",
+        db_constraint=False,
+        verbose_name=_("event"),
     )
     quantity = models.DecimalField(
         max_digits=18, decimal_places=3, null=True, blank=True, verbose_name=_("quantity")

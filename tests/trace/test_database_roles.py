@@ -7,10 +7,12 @@ rewriting events and switching the triggers off are refused, appending still wor
 import re
 import uuid
 from pathlib import Path
+from trace.core.partitions import month_start, partition_name
 
 import psycopg2
 import pytest
 from django.db import connection
+from django.utils import timezone
 from psycopg2 import errors, sql
 
 pytestmark = pytest.mark.postgres
@@ -84,3 +86,34 @@ def test_a_chain_head_the_application_may_write_still_cannot_lie(app_role):
         errors.RaiseException,
     )
     assert "stored event" in message
+
+
+def test_the_application_creates_a_month_partition_it_cannot_rewrite(app_role):
+    """The beat task runs as the application: it may add a month (through the owner's
+    SECURITY DEFINER function), and the new partition carries the parent's grants only."""
+    with app_role.cursor() as cursor:
+        cursor.execute("SELECT trace_event_add_partition('2099-01-15')")
+        assert cursor.fetchone()[0] == "trace_event_y2099m01"
+    try:
+        _refused(
+            app_role,
+            "UPDATE trace_event_y2099m01 SET biz_step = 'receiving'",
+            errors.InsufficientPrivilege,
+        )
+        _refused(app_role, "DELETE FROM trace_event_y2099m01", errors.InsufficientPrivilege)
+        _refused(app_role, "DELETE FROM trace_eventkey", errors.InsufficientPrivilege)
+        assert "owner" in _refused(
+            app_role,
+            "ALTER TABLE trace_event DETACH PARTITION trace_event_y2099m01",
+            errors.InsufficientPrivilege,
+        )
+        with app_role.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM trace_event_y2099m01")  # it reads
+        # The months that existed when the grants were given: the block revoked them too.
+        for existing in ("trace_event_default", partition_name(month_start(timezone.now()))):
+            _refused(
+                app_role, f"UPDATE {existing} SET biz_step = 'x'", errors.InsufficientPrivilege
+            )
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE trace_event_y2099m01")

@@ -23,6 +23,7 @@ from trace.models import (
     Event,
     EventBatch,
     EventIdentifier,
+    EventKey,
     LineageEdge,
     Product,
 )
@@ -717,21 +718,18 @@ def _store(
     # NO KEY UPDATE: rows that merely reference the organization (events, custody of other
     # recorders) are still written meanwhile.
     Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk).exists()
-    # One branch per partial unique index (originals, error declarations): a bare
-    # ``event_id IN (…)``, or the two ORed, matches neither index and scans every event.
+    # The key table's (event_id, declaration) unique index answers for every stored event
+    # at once (on PostgreSQL ``trace_event`` is partitioned and would be probed per partition).
     stored: set[tuple[str, bool]] = set()
     if unique:
         condition, params = _in("event_id", {p.event_id for p in unique})
-        table = Event._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT event_id, 1 FROM {table} WHERE {condition} AND error_declaration IS NULL "
-                f"UNION ALL SELECT event_id, 0 FROM {table} WHERE {condition} "
-                "AND error_declaration IS NOT NULL",
-                params + params,
+                f"SELECT event_id, declaration FROM {EventKey._meta.db_table} WHERE {condition}",
+                params,
             )
             stored.update(
-                (event_id, bool(is_original)) for event_id, is_original in cursor.fetchall()
+                (event_id, not declaration) for event_id, declaration in cursor.fetchall()
             )
     duplicates = [p.event_id for p in unique if (p.event_id, p.error_declaration is None) in stored]
     todo = [p for p in unique if (p.event_id, p.error_declaration is None) not in stored]

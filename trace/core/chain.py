@@ -42,6 +42,7 @@ from . import signing
 from .capture import LotRow, PartyResolver, _edges_for, _moves_for, identifier_rows, prepare_event
 from .digest import heads_root, parse_payload
 from .hashchain import GENESIS, canonicalize, chain_hash, legacy_canonical_json, normalized
+from .partitions import detached_tails
 
 
 def batched(iterable, size: int):
@@ -62,6 +63,10 @@ class ChainBreak:
 def verify_chain(organization_id: int, *, batch_size: int = 5000) -> tuple[int, ChainBreak | None]:
     """Walk one organization's chain in order; return (rows checked, first break or None)."""
     expected_prev, expected_seq, checked = GENESIS, 1, 0
+    # Retention detached the chain's oldest months: it goes on from their last link.
+    tail = detached_tails().get(organization_id)
+    if tail is not None:
+        expected_seq, expected_prev = tail[0] + 1, tail[1]
     rows = (
         Event.objects.filter(organization_id=organization_id)
         .order_by("chain_seq")
@@ -202,6 +207,7 @@ class _Verifier:
         self.organization_id = organization_id
         self.chunk_size = chunk_size
         self.chains: dict[int, _Chain] = {}
+        self.detached_tails = detached_tails()
         self.resolve = PartyResolver()
         self.custody: dict[tuple[int, int | str], list[Decimal]] | None = (
             {} if organization_id is None else None
@@ -251,7 +257,11 @@ class _Verifier:
 
     def chain(self, row: dict) -> None:
         org, seq = row["organization_id"], row["chain_seq"]
-        state = self.chains.setdefault(org, _Chain())
+        state = self.chains.get(org)
+        if state is None:
+            # Retention detached the chain's oldest months: it goes on from their last link.
+            seq0, hash0 = self.detached_tails.get(org, (0, GENESIS))
+            state = self.chains[org] = _Chain(seq0 + 1, hash0, seq0, hash0)
         subject = f"{self.subject(row)} of organization {org}"
         if seq != state.expected_seq:
             what = "events missing before it" if seq > state.expected_seq else "out of order"
@@ -493,7 +503,11 @@ class _Verifier:
         recorded = {org: (seq, content) for org, seq, content in heads}
         for org in sorted(recorded.keys() | self.chains.keys()):
             chain = self.chains.get(org)
-            actual = (chain.tail_seq, chain.tail_hash) if chain else (0, GENESIS)
+            actual = (
+                (chain.tail_seq, chain.tail_hash)
+                if chain
+                else self.detached_tails.get(org, (0, GENESIS))
+            )
             head = recorded.get(org)
             if head is None:
                 self.report.add(
