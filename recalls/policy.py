@@ -10,14 +10,16 @@ place supervises; an ordered recall is also its ordering regulator's to run and 
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
 from core.choices import RegulatorLevel
 from core.models import organization_of
+from core.rulebook import rule as rulebook_rule
 from incidents.choices import Status as IncidentStatus
 
-from .choices import RecallStatus, RecallType
+from .choices import RecallCategory, RecallStatus, RecallType
 
 # What consignees see: a recall that has reached them.
 NOTIFIED_STATUSES = (
@@ -170,7 +172,10 @@ def _may_order_from(org, incident) -> bool:
     if incident.status in (IncidentStatus.REJECTED, IncidentStatus.MERGED):
         return False
     producer = order_producer(incident)
-    return producer is not None and org.governs(producer.region_code)
+    if producer is None or not org.governs(producer.region_code):
+        return False
+    food = incident.batches.filter(product__category=RecallCategory.FOOD).exists()
+    return not food or may_order_food(org, timezone.now())
 
 
 def can_order_from_incident(actor, incident) -> bool:
@@ -212,6 +217,43 @@ def require_opener(actor, recall_type: str, *, from_incident: bool = False):
             )
         raise exceptions.PermissionDenied(_("A voluntary recall is opened by the producer."))
     return org
+
+
+# Regulator levels from the lowest up (``core.rulebook.model.LEVELS``).
+_LEVEL_RANK = {
+    RegulatorLevel.COUNTY: 0,
+    RegulatorLevel.CITY: 1,
+    RegulatorLevel.PROVINCE: 2,
+    RegulatorLevel.NATIONAL: 3,
+}
+
+
+def food_order_rule(on):
+    """Who may order a food recall on ``on``: the Food Safety Law Art. 63 (county or higher)
+    until SAMR Order 122 took effect; from 2026-12-01 its Art. 20 (a districted city or
+    higher issues the 责令召回通知书)."""
+    return rulebook_rule("food_recall.order_level", on=on)
+
+
+def may_order_food(org, on) -> bool:
+    """Whether regulator ``org`` is of a level ``food_order_rule(on)`` lets order a food recall."""
+    if org is None or not org.is_regulator:
+        return False
+    return _LEVEL_RANK.get(org.level, -1) >= _LEVEL_RANK[food_order_rule(on).value]
+
+
+def require_food_order_level(org, on) -> None:
+    """``may_order_food``, or 403 citing the rule of the day."""
+    if not may_order_food(org, on):
+        r = food_order_rule(on)
+        raise exceptions.PermissionDenied(
+            _(
+                "A food recall is ordered by a regulator of level %(level)s or higher "
+                "(%(rule)s); pass the case up to it."
+            )
+            % {"level": RegulatorLevel(r.value).label, "rule": r.citation()},
+            code="food_order_level",
+        )
 
 
 def may_order_recall_of(org, producer) -> bool:

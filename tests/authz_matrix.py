@@ -505,15 +505,17 @@ GET    /workbench/incidents/{id}/                           A! html      302   2
 POST   /workbench/incidents/{id}/do/answer/                 A! html      302   302  404   404   404  302   404   404  404  404  404
 POST   /workbench/incidents/{id}/do/accept/                 A@ html      302   302  404   404   404  302   404   302  404  404  404
 # ordering a recall from an incident's page: the regulators governing the producer of its lots,
-# once they see the incident (an enterprise: 403; an empty form: 400)
-GET    /workbench/incidents/{id}/order-recall/              A html       302   403  404   404   404  200   404   404  404  404  404
-GET    /workbench/incidents/{id}/order-recall/              A^ html      302   403  403   404   404  200   404   404  200  404  404
-GET    /workbench/incidents/{id}/order-recall/              B html       302   404  404   403   404  404   200   404  404  404  404
-POST   /workbench/incidents/{id}/order-recall/              A html       302   403  404   404   404  400   404   404  404  404  404
-POST   /workbench/incidents/{id}/order-recall/              A^ html      302   403  403   404   404  400   404   404  400  404  404
-POST   /workbench/incidents/{id}/order-recall/              B html       302   404  404   403   404  404   400   404  404  404  404
+# once they see the incident (an enterprise: 403; an empty form: 400). Lot A is food: from
+# 2026-12-01 a county may not order its recall (SAMR Order 122 Art. 20: a districted city or
+# higher), so the counties that see the incident get 403 and the city 200
+GET    /workbench/incidents/{id}/order-recall/              A html       302   403  404   404   404  403   404   404  404  404  404
+GET    /workbench/incidents/{id}/order-recall/              A^ html      302   403  403   404   404  403   404   404  200  404  404
+GET    /workbench/incidents/{id}/order-recall/              B html       302   404  404   403   404  404   403   404  404  404  404
+POST   /workbench/incidents/{id}/order-recall/              A html       302   403  404   404   404  403   404   404  404  404  404
+POST   /workbench/incidents/{id}/order-recall/              A^ html      302   403  403   404   404  403   404   404  400  404  404
+POST   /workbench/incidents/{id}/order-recall/              B html       302   404  404   403   404  404   403   404  404  404  404
 # A's report of harm in Wuzhong: the Wuzhong county handles it but does not govern A (403)
-GET    /workbench/incidents/{id}/order-recall/              A@ html      302   403  404   404   404  200   404   403  404  404  404
+GET    /workbench/incidents/{id}/order-recall/              A@ html      302   403  404   404   404  403   404   403  404  404  404
 GET    /workbench/complaints/                               - html       302   200  200   200   200  200   200   200  200  200  200
 GET    /workbench/complaints/{id}/                          A html       302   404  404   404   404  200   404   404  200  200  200
 GET    /workbench/complaints/{id}/                          B html       302   404  404   404   404  404   200   404  404  404  200

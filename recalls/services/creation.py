@@ -100,6 +100,8 @@ def recall_create(
         risk_discovered_at=risk_discovered_at or now,
         **plan,
     )
+    if ordered and recall.recall_category == RecallCategory.FOOD:
+        policy.require_food_order_level(org, now)
     _save_draft(recall, now, producer=Organization.objects.get(pk=producer_id), batches=batches)
     recall.incidents.set(incident_ids)
     lots = _store_scope(recall, [b.pk for b in batches])

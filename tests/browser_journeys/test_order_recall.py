@@ -1,5 +1,6 @@
-"""The county regulator, in Chromium, orders a recall from an incident's page: it opens the
-incident, follows "order a recall of these lots", writes the plan and lands on the recall,
+"""The city regulator, in Chromium, orders a recall from an incident's page: the demo's lots
+are food, and from 2026-12-01 a food recall is ordered by a districted city or higher (SAMR
+Order 122 Art. 20), so the county sees no such link. The city opens the incident, follows "order a recall of these lots", writes the plan and lands on the recall,
 which links back to the incident (and the incident lists the recall). axe-core runs on every
 page visited, and each page's interface text is checked for Chinese punctuation and for
 English outside record data."""
@@ -29,15 +30,17 @@ def _checked(page):
     assert not english, (page.url, english)
 
 
-def test_county_orders_a_recall_from_an_incident_and_the_two_link(browser, demo):
-    county = get_user_model().objects.get(username="county-regulator")
+def test_city_orders_a_recall_from_an_incident_and_the_two_link(browser, demo):
+    users = get_user_model().objects
+    county, city = users.get(username="county-regulator"), users.get(username="city-regulator")
     incident = next(
         i
-        for i in Incident.objects.visible_to(county).order_by("pk")
-        if policy.can_order_from_incident(county, i)
+        for i in Incident.objects.visible_to(city).order_by("pk")
+        if policy.can_order_from_incident(city, i)
     )
+    assert not policy.can_order_from_incident(county, incident)  # food: Order 122 Art. 20
     before = set(Recall.objects.values_list("pk", flat=True))
-    page = sign_in(browser, demo, "county-regulator")
+    page = sign_in(browser, demo, "city-regulator")
     response = page.goto(f"{demo}/workbench/incidents/{incident.pk}/")
     assert response.status == 200
     _checked(page)
@@ -60,8 +63,7 @@ def test_county_orders_a_recall_from_an_incident_and_the_two_link(browser, demo)
     (recall,) = Recall.objects.exclude(pk__in=before)
     assert page.url.endswith(f"/workbench/recalls/{recall.pk}/")
     assert (
-        recall.recall_type == "ordered"
-        and recall.ordered_by_id == county.membership.organization_id
+        recall.recall_type == "ordered" and recall.ordered_by_id == city.membership.organization_id
     )
     assert list(recall.incidents.values_list("pk", flat=True)) == [incident.pk]
     back = page.locator(f'a[href="/workbench/incidents/{incident.pk}/"]')

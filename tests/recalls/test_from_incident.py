@@ -6,6 +6,7 @@ incident's lots the producer made; both timelines record it; the link shows both
 from datetime import timedelta
 from decimal import Decimal
 from trace.core import services as trace_services
+from trace.core.choices import ProductCategory
 
 import pytest
 from django.utils import timezone
@@ -44,7 +45,9 @@ def county(db):
 
 @pytest.fixture
 def lot(enterprise, partner):
-    product = ProductFactory(owner=enterprise.org)
+    # A consumer product (SAMR Order 19): a county may send its notice to recall. A food
+    # recall's order is a districted city's from 2026-12-01 (``test_food_order_level``).
+    product = ProductFactory(owner=enterprise.org, category=ProductCategory.KEY_CONSUMER)
     lot = trace_services.batch_produce(
         product=product, lot="YG01", quantity=Decimal(300), unit="EA", actor=enterprise.user
     )

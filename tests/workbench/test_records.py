@@ -386,7 +386,7 @@ def test_an_ordered_recall_offers_the_producer_its_objection_and_the_county_its_
 ):
     incident = _incident("酸奶致多人急性胃肠炎")
     recall = recall_services.recall_create_from_incident(
-        actor=seeded["county-regulator"],
+        actor=seeded["city-regulator"],  # food: Order 122 Art. 20
         incident_id=incident.pk,
         recall_class=1,
         defect="封口不严",

@@ -125,6 +125,39 @@ FOOD_RECALLS = [
         zh="停止生产经营、召回和处置记录的最短保存期限",
         note=Text(zh="条文序号和原文均未核实。", en="Article number and wording not verified."),
     ),
+    # Who may order a food recall (责令召回): any county-or-higher regulator under the law
+    # alone; from 2026-12-01 the notice to recall is a districted city's or higher.
+    make_rule(
+        "food_recall.order_level",
+        "county",
+        Unit.LEVEL,
+        FOOD_SAFETY_LAW,
+        art(63),
+        VERIFIED_2,
+        FOOD_SAFETY_LAW_FROM,
+        CFDA_12_TO,
+        en="The lowest level of regulator that may order a food business that has not recalled "
+        "or stopped to do so",
+        zh="可以责令未依法召回或者停止经营的食品生产经营者召回的最低监管层级",
+        phrase="县级以上人民政府食品安全监督管理部门可以责令其召回或者停止经营",
+        note=Text(
+            zh="条文内容见法律第六十三条第四款；原文措辞经二次来源核对。",
+            en="Art. 63 ¶4 of the law; its wording checked against secondary sources.",
+        ),
+    ),
+    make_rule(
+        "food_recall.order_level",
+        "city",
+        Unit.LEVEL,
+        SAMR_ORDER_122,
+        art(20),
+        VERIFIED,
+        ORDER_122_FROM,
+        en="The lowest level of regulator that may issue a notice ordering a food recall "
+        "(责令召回通知书): a districted city or higher",
+        zh="可以发出责令召回通知书的最低监管层级：设区的市级以上地方市场监督管理部门",
+        phrase="设区的市级以上地方市场监督管理部门可以发出责令召回通知书",
+    ),
     # Text B: SAMR Order 122, recalls started from 2026-12-01.
     *(
         make_rule(
