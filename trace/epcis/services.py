@@ -17,13 +17,13 @@ from trace.core.rules import FORBIDDEN, status_of
 from trace.gs1.eventhash import document_vocabulary, event_hash_id
 from trace.models import Event
 
-import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import jsontext
 from core.models import Organization, organization_of
 from core.outbound import DestinationRefused, OutboundError, post_json
 
@@ -93,18 +93,35 @@ def capture_job_create(
 ) -> CaptureJob:
     """Store a validated document (``body``: the bytes received) as a running job; the caller
     runs the capture in a Celery task after commit (``tasks.run_capture_job``). Should that task
-    never run, the deadline sweep queues it again after ``CAPTURE_JOB_REQUEUE_SECONDS``."""
+    never run, the deadline sweep queues it again after ``CAPTURE_JOB_REQUEUE_SECONDS``.
+
+    On PostgreSQL a large body goes in in pieces of ``_BODY_PIECE`` bytes, each appended by
+    its own statement: sent whole, its hex escape and the statement around it would take
+    four times its size in this process at once."""
+    pieces = connection.vendor == "postgresql" and len(body) > _BODY_PIECE
     job = CaptureJob.objects.create(
         organization=organization,
         user=user,
-        body=body,
+        body=body[:_BODY_PIECE] if pieces else body,
         error_behaviour=error_behaviour,
         event_count=event_count,
         epcis_version=epcis_version[:16],
         cbv_version=cbv_version[:16],
         requeue_at=timezone.now() + timedelta(seconds=settings.CAPTURE_JOB_REQUEUE_SECONDS),
     )
+    if pieces:
+        table = connection.ops.quote_name(CaptureJob._meta.db_table)
+        with connection.cursor() as cursor:
+            for start in range(_BODY_PIECE, len(body), _BODY_PIECE):
+                cursor.execute(
+                    f"UPDATE {table} SET body = body || %s WHERE id = %s",
+                    [body[start : start + _BODY_PIECE], job.pk],
+                )
+        job.body = body
     return job
+
+
+_BODY_PIECE = 1 << 20  # bytes
 
 
 def _extension_context(context) -> list:
@@ -206,7 +223,7 @@ def capture_job_run(*, job_id) -> CaptureJob | None:
 
 
 def _run(job: CaptureJob) -> None:
-    document = orjson.loads(job.body)
+    document = jsontext.loads(job.body)
     _events, base = events_of(document)
     errors: list[dict] = []
     captured = duplicates = 0
