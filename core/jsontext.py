@@ -53,13 +53,43 @@ def _constant(_name: str):
 _DECODER = json.JSONDecoder(parse_int=_int, parse_float=_float, parse_constant=_constant)
 
 
-def loads(body: bytes | bytearray | memoryview | str):
-    """``orjson.loads(body)``, in less memory when ``body`` is a large binary text."""
+def loads(body: bytes | bytearray | memoryview | str, *, release: bool = False):
+    """``orjson.loads(body)``, in less memory when ``body`` is a large binary text.
+    ``release``: a ``bytearray`` body is emptied once decoded, so that its memory is free
+    again before the objects are built (the caller must not need it afterwards)."""
     if isinstance(body, str) or len(body) < LARGE:
         return orjson.loads(body)
-    if _SURROGATE.search(body) is None:
-        try:
-            return _DECODER.decode(str(body, "utf-8"))
-        except (_OrjsonDecides, ValueError, RecursionError):
-            pass
-    return orjson.loads(body)
+    if _SURROGATE.search(body) is not None:
+        return orjson.loads(body)
+    try:
+        text = str(body, "utf-8")
+    except ValueError:
+        return orjson.loads(body)
+    if release and isinstance(body, bytearray):
+        body.clear()
+        body = None
+    try:
+        return _DECODER.decode(text)
+    except (_OrjsonDecides, ValueError, RecursionError):
+        # A strict UTF-8 decoding encodes back to the same bytes.
+        return orjson.loads(text.encode("utf-8") if body is None else body)
+
+
+def share_strings(document):
+    """Make equal strings in ``document`` one object, in place; returns ``document``.
+
+    A capture document repeats the same few values thousands of times (CBV steps, places,
+    units, dates): parsed, each is a string of its own. Shared, the 10,000-event document
+    holds 2 MB of strings instead of 10."""
+    shared: dict[str, str] = {}
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        items = node.items() if type(node) is dict else enumerate(node)
+        for key, value in items:
+            kind = type(value)
+            if kind is str:
+                node[key] = shared.setdefault(value, value)
+            elif kind is dict or kind is list:
+                stack.append(value)
+    return document

@@ -39,3 +39,18 @@ def test_a_large_text_reads_as_orjson_reads_it(monkeypatch, text):
     monkeypatch.setattr(jsontext, "LARGE", 0)  # every text takes the large texts' way
     assert _outcome(jsontext.loads, text) == _outcome(orjson.loads, text)
     assert _outcome(jsontext.loads, memoryview(text)) == _outcome(orjson.loads, text)
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_a_released_body_reads_as_orjson_reads_it(monkeypatch, text):
+    monkeypatch.setattr(jsontext, "LARGE", 0)
+    body = bytearray(text)
+    assert _outcome(lambda b: jsontext.loads(b, release=True), body) == _outcome(orjson.loads, text)
+
+
+def test_shared_strings_leave_the_document_equal():
+    document = orjson.loads(b'{"a": ["x", {"b": "x", "c": [1, "y", "x"]}], "d": "y"}')
+    assert jsontext.share_strings(document) == orjson.loads(
+        b'{"a": ["x", {"b": "x", "c": [1, "y", "x"]}], "d": "y"}'
+    )
+    assert document["a"][0] is document["a"][1]["b"] is document["a"][1]["c"][2]

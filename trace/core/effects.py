@@ -106,7 +106,7 @@ def apply_status(changes: dict[int, str], facts: dict[int, rules.LotFacts]) -> N
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class Move:
     organization_id: int
     batch: LotRow | Batch

@@ -69,7 +69,7 @@ class LotRow:
     product_id: int | None
 
 
-@dataclass
+@dataclass(slots=True)
 class BatchRef:
     gtin: str
     lot: str
@@ -80,7 +80,7 @@ class BatchRef:
     batch: LotRow | Batch | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class PreparedEvent:
     index: int
     document: dict

@@ -75,14 +75,14 @@ def chain_tail(organization: Organization) -> tuple[int, str]:
 
 def insert_events(
     todo: list[PreparedEvent], *, organization: Organization, user, now: datetime
-) -> tuple[list[int], list[dict]]:
-    """Append ``todo`` to the organization's hash chain: the events' ids, in order, and the
-    documents stored (each with its eventID and recordTime)."""
+) -> list[int]:
+    """Append ``todo`` to the organization's hash chain; returns the events' ids, in order.
+    Each stored document (the one sent with its eventID and recordTime) and its canonical
+    text live only until COPY has taken them."""
     seq, prev = chain_tail(organization)
     tail = [seq, prev]
     recorded_at = utc_iso(now)
     recorded_by = user.pk if user is not None and user.is_authenticated else None
-    documents: list[dict] = []
 
     def event_rows(seq: int, prev: str):
         # A generator: COPY stores one chunk of events while the next are hashed.
@@ -100,7 +100,6 @@ def insert_events(
                 canonical=text,
             )
             declaration = p.error_declaration
-            documents.append(document)
             yield (
                 p.event_id,
                 p.event_type,
@@ -127,10 +126,10 @@ def insert_events(
 
     event_pks = insert_rows(Event, _EVENT_COLUMNS, event_rows(seq, prev), ids=len(todo))
     record_chain_head(organization.pk, chain_seq=tail[0], content_hash=tail[1], at=now)
-    return event_pks, documents
+    return event_pks
 
 
-def insert_links(todo: list[PreparedEvent], event_pks: list[int], documents: list[dict]) -> None:
+def insert_links(todo: list[PreparedEvent], event_pks: list[int]) -> None:
     """The rows that point at the new events: batch links, lineage edges, identifier index."""
     links: list[tuple] = []
     edges: dict[tuple[int, int, int], tuple] = {}
@@ -149,10 +148,12 @@ def insert_links(todo: list[PreparedEvent], event_pks: list[int], documents: lis
     insert_rows(
         EventIdentifier,
         ["event_id", "kind", "type", "value", "gtin"],
+        # The document as sent: the identifiers are the same with or without the eventID
+        # and recordTime storing added.
         (
             row
-            for pk, document in zip(event_pks, documents, strict=True)
-            for row in identifier_rows(document, pk)
+            for p, pk in zip(todo, event_pks, strict=True)
+            for row in identifier_rows(p.document, pk)
         ),
     )
 
