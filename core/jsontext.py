@@ -21,7 +21,7 @@ import re
 
 import orjson
 
-LARGE = 256 * 1024  # bytes: below this orjson's tree is small and orjson is faster
+LARGE = 1 << 20  # bytes: below this orjson's tree is small (12 MB at most) and orjson faster
 
 _INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
 # ``\uD800``–``\uDFFF`` in any case: a surrogate, paired or not; orjson decides.

@@ -248,9 +248,11 @@ def _body_of(job: CaptureJob) -> bytes | bytearray | memoryview:
 
 def _run(job: CaptureJob) -> None:
     body = _body_of(job)
-    # Equal strings shared: the document is held through the whole capture.
-    document = jsontext.share_strings(jsontext.loads(body, release=True))
+    large = len(body) >= jsontext.LARGE
+    document = jsontext.loads(body, release=True)
     del body  # 7 MB for the largest document: not kept through the capture
+    if large:  # equal strings shared: the document is held through the whole capture
+        jsontext.share_strings(document)
     _events, base = events_of(document)
     errors: list[dict] = []
     captured = duplicates = 0
