@@ -56,11 +56,12 @@ def web(path: str, org_id: int, user_id: int) -> dict:
     with open(path, "rb") as handle:
         body = handle.read()
     document = parse_json(body)
-    events = validate_capture_document(document, body=body)
+    event_count = len(validate_capture_document(document, body=body))
+    del document  # as the view does: freed before the body is stored
     with transaction.atomic():
         job = services.capture_job_create(
             body=body,
-            event_count=len(events),
+            event_count=event_count,
             organization=organization,
             user=user,
             error_behaviour="rollback",
@@ -69,7 +70,7 @@ def web(path: str, org_id: int, user_id: int) -> dict:
         "job_id": str(job.pk),
         "ready_rss_mb": ready,
         "seconds": time.perf_counter() - start,
-        "events": len(events),
+        "events": event_count,
     }
 
 
@@ -81,7 +82,7 @@ def worker(job_id: str) -> dict:
     start = time.perf_counter()
     status = run_capture_job(job_id)
     seconds = time.perf_counter() - start
-    job = CaptureJob.objects.get(pk=job_id)
+    job = CaptureJob.objects.defer("body").get(pk=job_id)  # the result, not the 7 MB body
     return {
         "status": status,
         "ready_rss_mb": ready,

@@ -87,7 +87,7 @@ def profile_trace(samples: int = 150) -> cProfile.Profile:
 def capture_phases(documents_count: int = 6) -> dict[str, float]:
     """Milliseconds per 1,000-event document for each step of capture (the first document
     only warms up)."""
-    from trace.core import capture
+    from trace.core import capture, effects, store
 
     import orjson
     from django.db import connection, transaction
@@ -106,27 +106,37 @@ def capture_phases(documents_count: int = 6) -> dict[str, float]:
 
         return wrapper
 
+    # (module, name): each step is looked up in the module that calls it.
     originals = {
-        name: getattr(capture, name)
-        for name in (
-            "prepare_event",
-            "_resolve_batches",
-            "_apply_moves",
-            "_after_commit",
-            "insert_rows",
+        (module, name): getattr(module, name)
+        for module, name in (
+            (capture, "prepare_event"),
+            (capture, "resolve_batches"),
+            (capture, "apply_moves"),
+            (capture, "_after_commit"),
+            (store, "insert_rows"),
+            (effects, "insert_rows"),
         )
     }
-    for name in ("prepare_event", "_resolve_batches", "_apply_moves"):
-        setattr(capture, name, timed(name.strip("_").replace("_", " "), originals[name]))
+    for module, name in (
+        (capture, "prepare_event"),
+        (capture, "resolve_batches"),
+        (capture, "apply_moves"),
+    ):
+        setattr(module, name, timed(name.replace("_", " "), originals[module, name]))
 
-    def insert_rows(model, *args, **kwargs):
-        return timed(f"COPY {model._meta.db_table}", originals["insert_rows"])(
-            model, *args, **kwargs
-        )
+    def copy_timed(original):
+        def insert_rows(model, *args, **kwargs):
+            return timed(f"COPY {model._meta.db_table}", original)(model, *args, **kwargs)
 
-    capture.insert_rows = insert_rows
+        return insert_rows
+
+    for module in (store, effects):
+        module.insert_rows = copy_timed(originals[module, "insert_rows"])
     # What capture leaves for after the commit runs at once (the transaction is rolled back).
-    capture._after_commit = timed("after commit (cache invalidation)", originals["_after_commit"])
+    capture._after_commit = timed(
+        "after commit (cache invalidation)", originals[capture, "_after_commit"]
+    )
     on_commit = transaction.on_commit
     transaction.on_commit = lambda func, *args, **kwargs: func()
     plant, distributor, raw, outputs = documents.parties()
@@ -162,8 +172,8 @@ def capture_phases(documents_count: int = 6) -> dict[str, float]:
                 transaction.set_rollback(True)
             spent["total"] = spent.get("total", 0.0) + time.perf_counter() - start
     finally:
-        for name, func in originals.items():
-            setattr(capture, name, func)
+        for (module, name), func in originals.items():
+            setattr(module, name, func)
         transaction.on_commit = on_commit
     return {name: seconds * 1000 / documents_count for name, seconds in spent.items()}
 

@@ -2,8 +2,6 @@
 
 import re
 
-import biip
-from biip.gs1_messages import GS1Message
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -18,7 +16,11 @@ def _error(field: str, message: str, code: str) -> ValidationError:
 
 
 def parse_code(value: str) -> tuple[str, str]:
-    """GTIN and lot from a scanned GS1 Digital Link URI or a GS1 element string (via biip)."""
+    """GTIN and lot from a scanned GS1 Digital Link URI or a GS1 element string (via biip,
+    imported here: its GS1 prefix tables are large, and only this parse needs them)."""
+    import biip
+    from biip.gs1_messages import GS1Message
+
     value = (value or "").strip()
     if not value or len(value) > 300:
         raise _error("code", _("Enter the code printed on the package."), "invalid_code")

@@ -39,10 +39,13 @@ from django.db import connection
 from django.db.models import Q
 
 from . import signing
-from .capture import LotRow, PartyResolver, _edges_for, _moves_for, identifier_rows, prepare_event
 from .digest import heads_root, parse_payload
+from .effects import edges_for, moves_for
+from .eventindex import identifier_rows
 from .hashchain import GENESIS, canonicalize, chain_hash, legacy_canonical_json, normalized
+from .lots import PartyResolver
 from .partitions import detached_tails
+from .prepare import LotRow, prepare_event
 
 
 def batched(iterable, size: int):
@@ -404,7 +407,7 @@ class _Verifier:
                 and row["event_id"] not in self.retracted
             ):
                 edges = {}
-                for edge in _edges_for(p, row["pk"]):
+                for edge in edges_for(p, row["pk"]):
                     edges.setdefault(edge[:3], edge)
                 recomputed.update(
                     (parent, child, _q(quantity)) for parent, child, _, quantity in edges.values()
@@ -438,7 +441,7 @@ class _Verifier:
     # --- custody: replayed in capture order, as capture applies it ------------------------
     def replay(self, row: dict, p) -> None:
         if p.error_declaration is None:
-            moves = _moves_for(p, _Org(row["organization_id"]))
+            moves = moves_for(p, _Org(row["organization_id"]))
         else:
             moves = []
             originals = Event.objects.filter(
@@ -455,7 +458,7 @@ class _Verifier:
                 for r in original.refs:
                     r.batch = batches.get((r.gtin, r.lot))
                 original.refs = [r for r in original.refs if r.batch is not None]
-                moves = _moves_for(original, _Org(organization_id), sign=-1)
+                moves = moves_for(original, _Org(organization_id), sign=-1)
         zero = Decimal(0)
         for m in moves:
             held = self.custody.setdefault((m.organization_id, m.batch.pk), [zero, zero])

@@ -1,19 +1,19 @@
 """GS1 identifiers: GTINs, lots, Digital Link URIs and scanner input.
 
-Parsing is biip's; this module only adapts it to Django validation errors
-with stable rule codes and to the forms this server stores.
+Parsing scanner input and Digital Link URIs is biip's; this module only adapts
+it to Django validation errors with stable rule codes and to the forms this
+server stores. biip is imported where such a parse is needed, not with this
+module: its tables of GS1 prefixes take some 16 MB, which capture (GTINs checked
+by their check digit, identifiers canonicalised by ``trace.gs1.digital_link``)
+never needs.
 """
 
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from trace.gs1.digital_link import canonical_uri
+from trace.gs1.digital_link import canonical_uri, check_digit
 from urllib.parse import quote, unquote
 
-from biip import ParseError
-from biip.gs1_digital_link_uris import GS1DigitalLinkURI
-from biip.gs1_messages import GS1Message
-from biip.gtin import Gtin
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -28,19 +28,27 @@ def normalize_gtin(value: str) -> str:
     raw = (value or "").strip()
     if not (raw.isascii() and raw.isdigit()) or len(raw) not in (8, 12, 13, 14):
         raise ValidationError(_("A GTIN has 8, 12, 13 or 14 digits."), code="gtin_format")
-    try:
-        return _gtin_14(raw)
-    except ParseError as exc:
-        raise ValidationError(
-            _("The check digit of this GTIN is wrong."), code="gtin_check_digit"
-        ) from exc
+    gtin = _gtin_14(raw)
+    if gtin is None:
+        raise ValidationError(_("The check digit of this GTIN is wrong."), code="gtin_check_digit")
+    return gtin
 
 
 @lru_cache(maxsize=8192)
-def _gtin_14(raw: str) -> str:
-    """biip's parse of one GTIN, kept: a capture of 1,000 events names the same few products
-    thousands of times (a GTIN that does not parse raises, and is not kept)."""
-    return Gtin.parse(raw).as_gtin_14()
+def _gtin_14(raw: str) -> str | None:
+    """A GTIN-8/12/13/14 of digits as GTIN-14, None when its check digit is wrong. As biip
+    reads it: leading zeros are padding down to the shortest length that holds the number
+    (a GTIN-12 keeps up to three, a GTIN-8 all of them)."""
+    significant = raw.lstrip("0")
+    if len(raw) in (12, 13, 14) and len(significant) in (9, 10, 11, 12):
+        raw = raw[len(raw) - 12 :]
+    elif len(raw) >= 8 and len(significant) <= 8:
+        raw = raw[len(raw) - 8 :]
+    else:
+        raw = significant
+    if check_digit(raw[:-1]) != raw[-1]:
+        return None
+    return raw.zfill(14)
 
 
 def validate_lot(value: str) -> None:
@@ -88,6 +96,10 @@ def parse_scan(code: str) -> ScannedCode:
     """Resolve what a scanner produced: a Digital Link URI, an HRI string
     like ``(01)…(10)…``, or the raw element string with GS separators
     (optionally behind a ``]C1``/``]d2``/``]Q3`` symbology identifier)."""
+    from biip import ParseError
+    from biip.gs1_digital_link_uris import GS1DigitalLinkURI
+    from biip.gs1_messages import GS1Message
+
     text = (code or "").strip()
     if not text:
         raise ValidationError(_("The scanned code is empty."), code="scan_empty")
@@ -177,6 +189,9 @@ def item_key_from_uri(uri: str) -> ItemKey | None:
         )
     # A Digital Link URI may carry both lot and serial, which the canonical
     # form reduces to the serial: read the lot from the original then.
+    from biip import ParseError
+    from biip.gs1_digital_link_uris import GS1DigitalLinkURI
+
     try:
         values = {es.ai.ai: es.value for es in GS1DigitalLinkURI.parse(uri).element_strings}
     except (ValueError, ParseError):

@@ -38,10 +38,10 @@ from decimal import Decimal
 from trace.core.capture import capture_events
 from trace.core.choices import BizStep, Disposition, ProductCategory
 from trace.core.identifiers import INSPECTION_REPORT_BTT, business_document_uri, canonical_lot_uri
+from trace.gs1.digital_link import check_digit
 from trace.models import Batch, Product, Site
 from zoneinfo import ZoneInfo
 
-from biip.checksums import gs1_standard_check_digit
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -96,7 +96,7 @@ WHEY_PER_RUN = Decimal(10)
 
 
 def _gtin13(body12: str) -> str:
-    return body12 + str(gs1_standard_check_digit(body12))
+    return body12 + check_digit(body12)
 
 
 def _credit_code(region: str, namespace: int, index: int) -> str:

@@ -11,9 +11,9 @@ from datetime import timedelta
 from decimal import Decimal
 from trace.core import services
 from trace.core.choices import ProductCategory
+from trace.gs1.digital_link import check_digit
 from trace.models import Batch
 
-from biip.checksums import gs1_standard_check_digit
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -30,7 +30,7 @@ def credit_code(body17: str) -> str:
 
 
 def gtin13(body12: str) -> str:
-    return body12 + str(gs1_standard_check_digit(body12))
+    return body12 + check_digit(body12)
 
 
 @dataclass(frozen=True)

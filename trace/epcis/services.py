@@ -17,13 +17,13 @@ from trace.core.rules import FORBIDDEN, status_of
 from trace.gs1.eventhash import document_vocabulary, event_hash_id
 from trace.models import Event
 
-import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import jsontext
 from core.models import Organization, organization_of
 from core.outbound import DestinationRefused, OutboundError, post_json
 
@@ -93,18 +93,35 @@ def capture_job_create(
 ) -> CaptureJob:
     """Store a validated document (``body``: the bytes received) as a running job; the caller
     runs the capture in a Celery task after commit (``tasks.run_capture_job``). Should that task
-    never run, the deadline sweep queues it again after ``CAPTURE_JOB_REQUEUE_SECONDS``."""
+    never run, the deadline sweep queues it again after ``CAPTURE_JOB_REQUEUE_SECONDS``.
+
+    On PostgreSQL a large body goes in in pieces of ``_BODY_PIECE`` bytes, each appended by
+    its own statement: sent whole, its hex escape and the statement around it would take
+    four times its size in this process at once."""
+    pieces = connection.vendor == "postgresql" and len(body) > _BODY_PIECE
     job = CaptureJob.objects.create(
         organization=organization,
         user=user,
-        body=body,
+        body=body[:_BODY_PIECE] if pieces else body,
         error_behaviour=error_behaviour,
         event_count=event_count,
         epcis_version=epcis_version[:16],
         cbv_version=cbv_version[:16],
         requeue_at=timezone.now() + timedelta(seconds=settings.CAPTURE_JOB_REQUEUE_SECONDS),
     )
+    if pieces:
+        table = connection.ops.quote_name(CaptureJob._meta.db_table)
+        with connection.cursor() as cursor:
+            for start in range(_BODY_PIECE, len(body), _BODY_PIECE):
+                cursor.execute(
+                    f"UPDATE {table} SET body = body || %s WHERE id = %s",
+                    [body[start : start + _BODY_PIECE], job.pk],
+                )
+        job.body = body
     return job
+
+
+_BODY_PIECE = 1 << 20  # bytes
 
 
 def _extension_context(context) -> list:
@@ -115,14 +132,15 @@ def _extension_context(context) -> list:
 
 def _prepare_documents(document: dict) -> list[dict]:
     """Give every event its ID (the CBV 2.0 event hash when missing) and the document's
-    extension context, so each stored event is complete on its own."""
+    extension context, so each stored event is complete on its own. The events are the
+    document's own, given their IDs in place (no copy of 10,000 events): the vocabulary is
+    read before the first event without ID is given one, as from the document sent."""
     events, _base = events_of(document)
     context = document.get("@context")
     extension_context = _extension_context(context)
     vocabulary = None
     prepared = []
     for event in events:
-        event = dict(event)
         if not event.get("eventID"):
             if vocabulary is None:
                 vocabulary = document_vocabulary(events)
@@ -145,7 +163,8 @@ def _refused(exc: ValidationError, base: str) -> dict:
 def _locked_running(job_id, *, related: bool = False) -> CaptureJob | None:
     """The job, locked for this transaction, if it is running and no other worker holds it."""
     jobs = CaptureJob.objects.select_for_update(skip_locked=True, of=("self",))
-    jobs = jobs.select_related("organization", "user") if related else jobs.defer("body")
+    # The body is read by ``_run`` alone, so that it is freed once parsed.
+    jobs = (jobs.select_related("organization", "user") if related else jobs).defer("body")
     job = jobs.filter(pk=job_id).first()
     return job if job is not None and job.running else None
 
@@ -205,8 +224,35 @@ def capture_job_run(*, job_id) -> CaptureJob | None:
     return job
 
 
+def _body_of(job: CaptureJob) -> bytes | bytearray | memoryview:
+    """The job's body. On PostgreSQL read in pieces of ``_BODY_PIECE`` bytes: read whole, its
+    hex escape as the server sends it would take twice its size in this process besides."""
+    jobs = CaptureJob.objects.filter(pk=job.pk)
+    if connection.vendor != "postgresql":
+        return jobs.values_list("body", flat=True).get()
+    table = connection.ops.quote_name(CaptureJob._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT octet_length(body) FROM {table} WHERE id = %s", [job.pk])
+        (length,) = cursor.fetchone()
+        if length is None:
+            return jobs.values_list("body", flat=True).get()
+        body = bytearray()
+        for start in range(0, length, _BODY_PIECE):
+            cursor.execute(
+                f"SELECT substring(body from %s for %s) FROM {table} WHERE id = %s",
+                [start + 1, _BODY_PIECE, job.pk],
+            )
+            body += cursor.fetchone()[0]
+    return body
+
+
 def _run(job: CaptureJob) -> None:
-    document = orjson.loads(job.body)
+    body = _body_of(job)
+    large = len(body) >= jsontext.LARGE
+    document = jsontext.loads(body, release=True)
+    del body  # 7 MB for the largest document: not kept through the capture
+    if large:  # equal strings shared: the document is held through the whole capture
+        jsontext.share_strings(document)
     _events, base = events_of(document)
     errors: list[dict] = []
     captured = duplicates = 0

@@ -1,6 +1,6 @@
 """Checks an EPCIS 2.0 JSON/JSON-LD document before anything is stored.
 
-The official JSON schema is compiled once, at import, by jsonschema-rs (a
+The official JSON schema is compiled once, at its first use, by jsonschema-rs (a
 maintained Rust validator: a 1,000-event document validates in milliseconds,
 formats such as ``date-time`` with its zone offset and ``uri`` included). On
 top of the schema: the CBV vocabularies written as full URIs must name a real
@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from trace.core.choices import EventType
 
-import jsonschema_rs
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -25,7 +25,16 @@ from core.validators import validate_storable_datetime
 
 SCHEMA_PATH = Path(__file__).with_name("schema") / "EPCIS-JSON-Schema.json"
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-VALIDATOR = jsonschema_rs.validator_for(SCHEMA, validate_formats=True)
+
+
+@lru_cache(maxsize=1)
+def _validator():
+    """The schema's validator, compiled at its first use: a Celery worker, which captures
+    documents checked already, never loads jsonschema_rs."""
+    import jsonschema_rs
+
+    return jsonschema_rs.validator_for(SCHEMA, validate_formats=True)
+
 
 EPCIS_CONTEXTS = frozenset(
     {
@@ -96,7 +105,7 @@ def _rule(error) -> str:
 
 def _schema_errors(document, prefix: str = "") -> list[dict]:
     errors = []
-    for error in VALIDATOR.iter_errors(document):
+    for error in _validator().iter_errors(document):
         field = _path(error.instance_path) or None
         if prefix and field:
             field = prefix + ("" if field.startswith("[") else ".") + field

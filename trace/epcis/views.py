@@ -240,7 +240,8 @@ class CaptureView(EpcisView):
             body = body[len(codecs.BOM_UTF8) :]
         if content_type not in XML_TYPES:
             document = parse_json(body)
-        events = validate_capture_document(document, body=body)
+        event_count = len(validate_capture_document(document, body=body))
+        del document  # parsed and checked: freed before the body is stored beside it
         behaviour = (
             (request.headers.get("GS1-Capture-Error-Behaviour") or "rollback").strip().lower()
         )
@@ -257,7 +258,7 @@ class CaptureView(EpcisView):
         with transaction.atomic():
             job = services.capture_job_create(
                 body=body,
-                event_count=len(events),
+                event_count=event_count,
                 organization=organization_of(request.user),
                 user=request.user,
                 error_behaviour=behaviour,

@@ -1,0 +1,201 @@
+"""Storing a capture's new events: which of them are stored already (a resend
+is harmless), the events themselves appended to the recorder's hash chain
+(``insert_events``, one COPY on PostgreSQL; the chain head moves with them),
+and the rows that point at them: batch links, lineage edges and the EPCIS
+identifier index (``insert_links``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from trace.models import ChainHead, Event, EventBatch, EventIdentifier, EventKey, LineageEdge
+
+from django.db import connection
+
+from core.bulk import Json, insert_rows
+from core.models import Organization
+
+from .effects import edges_for
+from .eventindex import identifier_rows
+from .hashchain import GENESIS, canonicalize, chain_hash
+from .lots import sql_in
+from .prepare import PreparedEvent
+
+
+def unique_events(prepared: list[PreparedEvent]) -> list[PreparedEvent]:
+    """The events in order, each (ID, original or error declaration) once."""
+    seen: set[tuple[str, bool]] = set()
+    unique: list[PreparedEvent] = []
+    for p in prepared:
+        key = (p.event_id, p.error_declaration is not None)
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique
+
+
+def stored_events(unique: list[PreparedEvent]) -> set[tuple[str, bool]]:
+    """(event ID, is the original) of the events already stored. The key table's
+    (event_id, declaration) unique index answers for every stored event at once (on
+    PostgreSQL ``trace_event`` is partitioned by month and would be probed per partition)."""
+    stored: set[tuple[str, bool]] = set()
+    if not unique:
+        return stored
+    condition, params = sql_in("event_id", {p.event_id for p in unique})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT event_id, declaration FROM {EventKey._meta.db_table} WHERE {condition}",
+            params,
+        )
+        stored.update((event_id, not declaration) for event_id, declaration in cursor.fetchall())
+    return stored
+
+
+def chain_tail(organization: Organization) -> tuple[int, str]:
+    """(sequence number, content hash) the organization's chain goes on from. The recorded
+    head, not the newest stored row: after a deleted tail the chain goes on from the head,
+    so the hole stays visible to verify_event_chain."""
+    last = (
+        ChainHead.objects.filter(organization=organization)
+        .values("chain_seq", "content_hash")
+        .first()
+    )
+    if last is None:
+        last = (
+            Event.objects.filter(organization=organization)
+            .order_by("-chain_seq")
+            .values("chain_seq", "content_hash")
+            .first()
+        )
+    return (last["chain_seq"], last["content_hash"]) if last else (0, GENESIS)
+
+
+def insert_events(
+    todo: list[PreparedEvent], *, organization: Organization, user, now: datetime
+) -> list[int]:
+    """Append ``todo`` to the organization's hash chain; returns the events' ids, in order.
+    Each stored document (the one sent with its eventID and recordTime) and its canonical
+    text live only until COPY has taken them."""
+    seq, prev = chain_tail(organization)
+    tail = [seq, prev]
+    recorded_at = utc_iso(now)
+    recorded_by = user.pk if user is not None and user.is_authenticated else None
+
+    def event_rows(seq: int, prev: str):
+        # A generator: COPY stores one chunk of events while the next are hashed.
+        for p in todo:
+            seq += 1
+            document = dict(p.document)
+            document["eventID"] = p.event_id
+            document["recordTime"] = recorded_at
+            text = canonicalize(document)  # serialized once: for the hash and for COPY
+            content = chain_hash(
+                prev_hash=prev,
+                organization_id=organization.pk,
+                chain_seq=seq,
+                event_id=p.event_id,
+                canonical=text,
+            )
+            declaration = p.error_declaration
+            yield (
+                p.event_id,
+                p.event_type,
+                p.action,
+                p.event_time,
+                p.zone_offset,
+                now,
+                p.biz_step,
+                p.disposition,
+                p.read_point,
+                p.biz_location,
+                p.source_org.pk if p.source_org else None,
+                p.destination_org.pk if p.destination_org else None,
+                None if declaration is None else Json(declaration, canonicalize(declaration)),
+                Json(document, text),
+                organization.pk,
+                recorded_by,
+                seq,
+                prev,
+                content,
+            )
+            prev = content
+            tail[:] = seq, content
+
+    event_pks = insert_rows(Event, _EVENT_COLUMNS, event_rows(seq, prev), ids=len(todo))
+    record_chain_head(organization.pk, chain_seq=tail[0], content_hash=tail[1], at=now)
+    return event_pks
+
+
+def insert_links(todo: list[PreparedEvent], event_pks: list[int]) -> None:
+    """The rows that point at the new events: batch links, lineage edges, identifier index."""
+    links: list[tuple] = []
+    edges: dict[tuple[int, int, int], tuple] = {}
+    for p, pk in zip(todo, event_pks, strict=True):
+        if p.error_declaration is not None:
+            continue
+        for r in p.refs:
+            links.append((pk, r.batch.pk, r.role, r.quantity, r.uom))
+        # The events are new, so the only possible duplicate edges are within one event.
+        for edge in edges_for(p, pk):
+            edges.setdefault(edge[:3], edge)
+    insert_rows(EventBatch, ["event_id", "batch_id", "role", "quantity", "uom"], links)
+    insert_rows(
+        LineageEdge, ["parent_id", "child_id", "event_id", "quantity"], list(edges.values())
+    )
+    insert_rows(
+        EventIdentifier,
+        ["event_id", "kind", "type", "value", "gtin"],
+        # The document as sent: the identifiers are the same with or without the eventID
+        # and recordTime storing added.
+        (
+            row
+            for p, pk in zip(todo, event_pks, strict=True)
+            for row in identifier_rows(p.document, pk)
+        ),
+    )
+
+
+def record_chain_head(
+    organization_id: int, *, chain_seq: int, content_hash: str, at: datetime
+) -> None:
+    """Move the organization's recorded chain head (one UPSERT, in capture's transaction)."""
+    table = ChainHead._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (organization_id, chain_seq, content_hash, updated_at) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (organization_id) DO UPDATE SET chain_seq = excluded.chain_seq, "
+            "content_hash = excluded.content_hash, updated_at = excluded.updated_at",
+            [
+                organization_id,
+                chain_seq,
+                content_hash,
+                connection.ops.adapt_datetimefield_value(at),
+            ],
+        )
+
+
+_EVENT_COLUMNS = [
+    "event_id",
+    "event_type",
+    "action",
+    "event_time",
+    "event_time_zone_offset",
+    "record_time",
+    "biz_step",
+    "disposition",
+    "read_point",
+    "biz_location",
+    "source_org_id",
+    "destination_org_id",
+    "error_declaration",
+    "document",
+    "organization_id",
+    "recorded_by_id",
+    "chain_seq",
+    "prev_hash",
+    "content_hash",
+]
+
+
+def utc_iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
