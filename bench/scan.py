@@ -35,7 +35,6 @@ PHONE = {
     "User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50",
 }
-MISS_LOTS = 200  # pages rendered one at a time per round of the cache-miss measure
 MISS_ROUNDS = 3  # rounds of the cache-miss and burst measures (each renders every page again)
 ANNOUNCE_S = 0.3
 LUA = Path(__file__).with_name("wrk_paths.lua")
@@ -233,7 +232,7 @@ def run(ctx: Context) -> list[Measure]:
     paths = [digital_link_path(g, lot) for g, lot in keys]
     # The cache-miss pages: some of the lots above (pages warmed, then dropped before each round).
     miss = list(Batch.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "gtin", "lot"))
-    miss = miss[:MISS_LOTS]
+    miss = miss[: ctx.params.get("scan_miss_lots", 200)]
     # The burst: other lots than the ones warmed, each scanned once per round.
     taken = set(ids)
     wanted = ctx.params.get("scan_burst_lots", 1_000)
