@@ -27,6 +27,8 @@ SIZES = {
         scan_seconds=3,
         scan_repetitions=2,
         scan_lots=100,
+        scan_burst_lots=50,
+        scan_miss_lots=30,
         capture_documents=2,
         memory_events=2_000,
         export_samples=10,
@@ -37,6 +39,8 @@ SIZES = {
         scan_seconds=10,
         scan_repetitions=5,
         scan_lots=500,
+        scan_burst_lots=1_000,
+        scan_miss_lots=200,
         capture_documents=5,
         memory_events=10_000,
         export_samples=30,
@@ -47,6 +51,8 @@ SIZES = {
         scan_seconds=20,
         scan_repetitions=5,
         scan_lots=1_000,
+        scan_burst_lots=1_000,
+        scan_miss_lots=200,
         capture_documents=20,
         memory_events=10_000,
         export_samples=50,
@@ -332,6 +338,31 @@ def sample_lots(ctx: Context, n: int, *, finished_only: bool = False) -> list[in
     ids = list(qs.order_by("id").values_list("id", flat=True))
     rng = random.Random(ctx.seed * 7919 + n)
     return rng.sample(ids, min(n, len(ids)))
+
+
+FAN_OUT = 1_000  # downstream lots that make a lot "wide" for the trace measure
+WIDE_LOTS = 4
+
+
+def wide_lots(n: int = WIDE_LOTS, *, depth: int = 20) -> list[tuple[int, int]]:
+    """The ``n`` lots with the most lots made from them (the ingredient lots, each feeding a
+    share of all production runs), as (lot id, downstream lots within ``depth``), widest first.
+    At the small and full sizes each has well over ``FAN_OUT``; a tiny data set has fewer."""
+    from trace.core.selectors import lineage_batch_ids
+    from trace.models import LineageEdge
+
+    from django.db.models import Count
+
+    parents = (
+        LineageEdge.objects.values("parent_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "parent_id")
+        .values_list("parent_id", flat=True)[: n * 3]
+    )
+    sized = [
+        (pk, len(lineage_batch_ids(pk, direction="forward", depth=depth)) - 1) for pk in parents
+    ]
+    return sorted(sized, key=lambda x: (-x[1], x[0]))[:n]
 
 
 # --- the machine -------------------------------------------------------------------

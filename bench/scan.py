@@ -30,6 +30,13 @@ from bench.common import (
 
 CLIENTS = 32
 WRK_THREADS = 2
+PHONE = {
+    "Accept-Language": "zh-CN,zh;q=0.9",
+    "User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50",
+}
+MISS_ROUNDS = 3  # rounds of the cache-miss and burst measures (each renders every page again)
+ANNOUNCE_S = 0.3
 LUA = Path(__file__).with_name("wrk_paths.lua")
 
 
@@ -170,6 +177,41 @@ def warm_up(server: Gunicorn, paths: list[str]) -> dict:
     return {"seconds": time.perf_counter() - started, **summary_ms(times)}
 
 
+def _fetch(server: Gunicorn, path: str) -> float:
+    """One GET as a phone, read to the end: its latency in seconds (an HTTP error raises)."""
+    request = urllib.request.Request(server.url(path), headers=PHONE)
+    start = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=60) as response:
+        response.read()
+    return time.perf_counter() - start
+
+
+def invalidate(batch_ids: list[int]) -> None:
+    """What a recall (or any change to the lots) does to their pages: Django's cached pages
+    dropped and the fast pages' versions raised, announced to every worker on the channel."""
+    from trace.core.cache import invalidate_batches
+
+    invalidate_batches(batch_ids)
+    time.sleep(ANNOUNCE_S)  # the workers' subscribers apply the announcement
+
+
+def cache_misses(server: Gunicorn, paths: list[str]) -> list[float]:
+    """Each path once, one at a time: on the app, every page rendered by Django (its cached
+    page dropped just before); on the baseline, the constant body."""
+    return [_fetch(server, path) for path in paths]
+
+
+def burst(server: Gunicorn, paths: list[str]) -> dict:
+    """The first scans of ``paths`` (each once), ``CLIENTS`` at a time, as phones do right
+    after a recall is announced; latency per request and the burst's wall time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        times = list(pool.map(lambda path: _fetch(server, path), paths))
+    return {"times": times, "seconds": time.perf_counter() - started}
+
+
 def _median_run(runs: list[dict]) -> dict:
     """Each figure's median over repeated wrk runs; errors and requests summed."""
     keys = [k for k, v in runs[0].items() if isinstance(v, int | float)]
@@ -188,6 +230,17 @@ def run(ctx: Context) -> list[Measure]:
     ids = sample_lots(ctx, ctx.params["scan_lots"], finished_only=True)
     keys = list(Batch.objects.filter(pk__in=ids).values_list("gtin", "lot"))
     paths = [digital_link_path(g, lot) for g, lot in keys]
+    # The cache-miss pages: some of the lots above (pages warmed, then dropped before each round).
+    miss = list(Batch.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "gtin", "lot"))
+    miss = miss[: ctx.params.get("scan_miss_lots", 200)]
+    # The burst: other lots than the ones warmed, each scanned once per round.
+    taken = set(ids)
+    wanted = ctx.params.get("scan_burst_lots", 1_000)
+    others = sample_lots(ctx, len(ids) + wanted, finished_only=True)
+    burst_ids = [i for i in others if i not in taken][:wanted]
+    burst_lots = list(
+        Batch.objects.filter(pk__in=burst_ids).order_by("pk").values_list("pk", "gtin", "lot")
+    )
     seconds = ctx.params["scan_seconds"]
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
         handle.write("\n".join(paths) + "\n")
@@ -197,6 +250,7 @@ def run(ctx: Context) -> list[Measure]:
     page_bytes = len(Client().get(paths[0], HTTP_ACCEPT_LANGUAGE="zh-CN").content)
     repetitions = ctx.params.get("scan_repetitions", 5)
     bases, gots = [], []
+    miss_app, miss_bare, burst_app, burst_bare = [], [], [], []
     try:
         with (
             Gunicorn(
@@ -217,6 +271,21 @@ def run(ctx: Context) -> list[Measure]:
                     (bases if server is bare else gots).append(
                         wrk(binary, server.url(), paths_file, seconds)
                     )
+            # The page Django renders on a cache miss, then the burst of first scans right after
+            # a recall is announced: rounds alternating which of app and baseline goes first.
+            miss_paths = [digital_link_path(g, lot) for _pk, g, lot in miss]
+            burst_paths = [digital_link_path(g, lot) for _pk, g, lot in burst_lots]
+            for n in range(min(repetitions, MISS_ROUNDS)):
+                for server in (app, bare) if n % 2 == 0 else (bare, app):
+                    if server is app:
+                        invalidate([pk for pk, _g, _lot in miss])
+                    (miss_app if server is app else miss_bare).append(
+                        cache_misses(server, miss_paths)
+                    )
+                for server in (app, bare) if n % 2 == 0 else (bare, app):
+                    if server is app:
+                        invalidate([pk for pk, _g, _lot in burst_lots])  # the announcement
+                    (burst_app if server is app else burst_bare).append(burst(server, burst_paths))
     finally:
         os.unlink(paths_file)
     base, got = _median_run(bases), _median_run(gots)
@@ -307,6 +376,104 @@ def run(ctx: Context) -> list[Measure]:
             ),
             details={
                 k: got[k] for k in ("connect", "read", "write", "status", "timeout", "requests")
+            },
+        ),
+        *_miss_and_burst_rows(
+            ctx,
+            miss_app=miss_app,
+            miss_bare=miss_bare,
+            burst_app=burst_app,
+            burst_bare=burst_bare,
+            page_bytes=page_bytes,
+        ),
+    ]
+
+
+def _p95s(rounds: list[list[float]]) -> list[float]:
+    return [summary_ms(times)["p95_ms"] for times in rounds]
+
+
+def _miss_and_burst_rows(
+    ctx: Context,
+    *,
+    miss_app: list,
+    miss_bare: list,
+    burst_app: list,
+    burst_bare: list,
+    page_bytes: int,
+) -> list[Measure]:
+    rounds = len(miss_app)
+    miss_p95, miss_base = _p95s(miss_app), _p95s(miss_bare)
+    value, base = statistics.median(miss_p95), statistics.median(miss_base)
+    all_miss = summary_ms([t for r in miss_app for t in r])
+    burst_p95 = _p95s([r["times"] for r in burst_app])
+    burst_base = _p95s([r["times"] for r in burst_bare])
+    b_value, b_base = statistics.median(burst_p95), statistics.median(burst_base)
+    first = summary_ms(burst_app[0]["times"])
+    lots = len(burst_app[0]["times"])
+    wall = statistics.median(r["seconds"] for r in burst_app)
+    wall_bare = statistics.median(r["seconds"] for r in burst_bare)
+
+    def listed(values):
+        return ", ".join(f"{v:.1f}" for v in values)
+
+    return [
+        Measure(
+            name="scan_cache_miss_p95",
+            label="public scan page rendered by Django on a cache miss, p95",
+            value=round(value, 2),
+            unit="ms",
+            baseline=round(base, 2),
+            baseline_label="bare WSGI constant, one request at a time, p95",
+            ratio=round(value / base, 3) if base else None,
+            target="≤ 50 ms",
+            met=value <= 50,
+            shortfall=short_of(value, 50, at_most=True, what="p95 ms "),
+            notes=(
+                f"Median of {rounds} rounds' p95 (app: {listed(miss_p95)} ms; baseline: "
+                f"{listed(miss_base)} ms), each round {len(miss_app[0])} lots' pages requested one "
+                "at a time as a phone, right after `trace.core.cache.invalidate_batches` dropped "
+                "them (Django's cached page deleted, the fast page's version raised and announced "
+                "to the workers), so `trace.consumer.fastpage` hands every request to Django, which "
+                f"renders it from the database; all rounds p50 {all_miss['p50_ms']} ms, max "
+                f"{all_miss['max_ms']} ms. Baseline: the bare WSGI app's constant body of the "
+                f"page's length ({page_bytes:,} bytes) on the same gunicorn, same requests."
+            ),
+            details={
+                "round_p95_ms": miss_p95,
+                "baseline_round_p95_ms": miss_base,
+                "timing": all_miss,
+                "baseline_timing": summary_ms([t for r in miss_bare for t in r]),
+            },
+        ),
+        Measure(
+            name="scan_first_burst_p95",
+            label="first scans of different lots in a burst right after a recall announcement, p95",
+            value=round(b_value, 2),
+            unit="ms",
+            baseline=round(b_base, 2),
+            baseline_label="bare WSGI constant, same burst, p95",
+            ratio=round(b_value / b_base, 3) if b_base else None,
+            target="reported beside its baseline (no goal set)",
+            met=None,
+            notes=(
+                f"Median of {rounds} rounds' p95 (app: {listed(burst_p95)} ms; baseline: "
+                f"{listed(burst_base)} ms): {lots:,} different lots (none of them among the lots "
+                f"the throughput runs warmed), each scanned once, {CLIENTS} phones at a time, "
+                "right after their pages were invalidated as a recall announcement does "
+                "(`invalidate_batches`): every scan is a miss rendered by Django and kept for the "
+                f"next. The first round, the lots' very first scans: p50 {first['p50_ms']} ms, "
+                f"p95 {first['p95_ms']} ms, max {first['max_ms']} ms. A burst took {wall:.1f} s "
+                f"(median; baseline {wall_bare:.1f} s) on {ctx.gunicorn_workers} workers × "
+                f"{ctx.gunicorn_threads} threads."
+            ),
+            details={
+                "lots": lots,
+                "round_p95_ms": burst_p95,
+                "baseline_round_p95_ms": burst_base,
+                "first_round": first,
+                "burst_seconds": [round(r["seconds"], 3) for r in burst_app],
+                "baseline_burst_seconds": [round(r["seconds"], 3) for r in burst_bare],
             },
         ),
     ]

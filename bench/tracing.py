@@ -14,10 +14,20 @@ import time
 
 import psycopg2
 
-from bench.common import Context, Measure, percentile, sample_lots, short_of, summary_ms
+from bench.common import (
+    FAN_OUT,
+    Context,
+    Measure,
+    percentile,
+    sample_lots,
+    short_of,
+    summary_ms,
+    wide_lots,
+)
 
 DEPTH = 20
 PASSES = 5
+GRAPH_LIMIT_MS = 10
 
 
 def _spread(values: list[float]) -> dict:
@@ -38,11 +48,17 @@ def run(ctx: Context) -> list[Measure]:
 
     walk = _WALKS["both"]
     prepared = settings.DATABASE_PREPARED_STATEMENTS
-    lots = sample_lots(ctx, ctx.params["trace_samples"])
+    # Random registered lots, and the widest lots (each feeding thousands of others at the
+    # small and full sizes): the sample holds both, and the wide ones are reported apart too.
+    wide = wide_lots(depth=DEPTH)
+    wide_ids = [pk for pk, _n in wide]
+    lots = [pk for pk in sample_lots(ctx, ctx.params["trace_samples"]) if pk not in wide_ids]
+    lots += wide_ids
     raw = psycopg2.connect(ctx.database_url)
     raw.autocommit = True
     connection.ensure_connection()
     passes = []  # per pass: {"bare": [...], "selector": [...], "graph": [...]}
+    wide_passes = []  # per pass, the wide lots only: {"bare": [...], "graph": [...]}
     sizes = []
     with raw.cursor() as cursor:
         if prepared:  # as the application does on its connection
@@ -68,6 +84,7 @@ def run(ctx: Context) -> list[Measure]:
             cold.append(time.perf_counter() - start)
         for n in range(PASSES):
             bare, selector, graph = [], [], []
+            wide_bare, wide_graph = [], []
             for i, lot in enumerate(lots):
                 # Alternate which runs first, so neither always meets the other's warmed cache.
                 for step in (0, 1) if (i + n) % 2 == 0 else (1, 0):
@@ -85,6 +102,9 @@ def run(ctx: Context) -> list[Measure]:
                 root = Batch.objects.get(pk=lot)
                 trace_graph(root, direction="both", depth=DEPTH)
                 graph.append(time.perf_counter() - start)
+                if lot in wide_ids:
+                    wide_bare.append(bare[-1])
+                    wide_graph.append(graph[-1])
             passes.append(
                 {
                     "bare": summary_ms(bare),
@@ -92,6 +112,8 @@ def run(ctx: Context) -> list[Measure]:
                     "graph": summary_ms(graph),
                 }
             )
+            if wide_ids:
+                wide_passes.append({"bare": summary_ms(wide_bare), "graph": summary_ms(wide_graph)})
     raw.close()
     c = summary_ms(cold)
     p95 = {k: _spread([p[k]["p95_ms"] for p in passes]) for k in ("bare", "selector", "graph")}
@@ -129,7 +151,8 @@ def run(ctx: Context) -> list[Measure]:
                 if x
             ),
             notes=(
-                f"Median of {PASSES} passes' p95 over {len(lots)} random registered lots (range {rng('selector')}; "
+                f"Median of {PASSES} passes' p95 over {len(lots)} registered lots ({len(lots) - len(wide_ids)} "
+                f"random and the {len(wide_ids)} widest, see the wide row) (range {rng('selector')}; "
                 f"baseline {rng('bare')}), depth {DEPTH}: `trace.core.selectors.lineage_batch_ids` through "
                 f"Django against the same recursive statement on a raw psycopg2 connection, {how} "
                 f"(alternating which goes first); p50 {p50['selector']['median']} ms vs "
@@ -152,17 +175,55 @@ def run(ctx: Context) -> list[Measure]:
             baseline=b,
             baseline_label="bare recursive SQL (same statement), p95",
             ratio=round(graph_ratio, 3),
-            target="≤ 15 ms",
-            met=g <= 15,
-            shortfall=short_of(g, 15, at_most=True, what="p95 ms "),
+            target=f"≤ {GRAPH_LIMIT_MS} ms",
+            met=g <= GRAPH_LIMIT_MS,
+            shortfall=short_of(g, GRAPH_LIMIT_MS, at_most=True, what="p95 ms "),
             notes=(
                 f"`trace.core.selectors.trace_graph` (what `/api/v1/batches/{{id}}/trace/` serializes): the "
                 f"lineage plus the lots, edges, events and organizations; median of {PASSES} passes' p95 "
+                f"over the {len(lots)} lots of the trace row (the {len(wide_ids)} widest among them) "
                 f"(range {rng('graph')}), p50 {p50['graph']['median']} ms, after a first "
                 f"pass over the same lots (cold: p50 {c['p50_ms']} ms, p95 {c['p95_ms']} ms, the events "
-                "read from disk). Held to the absolute 15 ms; its ratio to the bare lineage query is shown "
+                f"read from disk). Held to the absolute {GRAPH_LIMIT_MS} ms; its ratio to the bare lineage query is shown "
                 "for scale."
             ),
             details={"p95_ms": p95, "p50_ms": p50, "trace_graph_first_pass": c},
         ),
+        *_wide_row(wide, wide_passes),
+    ]
+
+
+def _wide_row(wide: list[tuple[int, int]], passes: list[dict]) -> list[Measure]:
+    """The trace graph of the widest lots alone (their share of the sample above is small)."""
+    if not passes:
+        return []
+    g = _spread([p["graph"]["p95_ms"] for p in passes])
+    b = _spread([p["bare"]["p95_ms"] for p in passes])
+    value, base = g["median"], b["median"]
+    sizes = [n for _pk, n in wide]
+    return [
+        Measure(
+            name="trace_graph_wide_p95",
+            label=f"trace graph of the widest lots (≥ {FAN_OUT:,} downstream lots at full size), p95",
+            value=value,
+            unit="ms",
+            baseline=base,
+            baseline_label="bare recursive SQL (same statement), same lots, p95",
+            ratio=round(value / base, 3) if base else None,
+            target=f"≤ {GRAPH_LIMIT_MS} ms",
+            met=value <= GRAPH_LIMIT_MS,
+            shortfall=short_of(value, GRAPH_LIMIT_MS, at_most=True, what="p95 ms "),
+            notes=(
+                f"`trace_graph` of the {len(wide)} lots with the most lots made from them (the "
+                f"ingredient lots: {', '.join(f'{n:,}' for n in sizes)} downstream lots within depth "
+                f"{DEPTH}; {sum(n >= FAN_OUT for n in sizes)} of them ≥ {FAN_OUT:,}), timed within the "
+                f"passes of the rows above; median of {len(passes)} passes' p95 (range {g['min']}–"
+                f"{g['max']} ms; baseline {b['min']}–{b['max']} ms)."
+            ),
+            details={
+                "lots": [{"id": pk, "downstream": n} for pk, n in wide],
+                "graph": g,
+                "bare": b,
+            },
+        )
     ]

@@ -117,9 +117,12 @@ def test_every_benchmark_runs_at_tiny_size_and_reports_numbers(tmp_path):
         "capture_throughput",
         "trace_latency_p95",
         "trace_graph_p95",
+        "trace_graph_wide_p95",
         "scan_throughput",
         "scan_p99",
         "scan_errors",
+        "scan_cache_miss_p95",
+        "scan_first_burst_p95",
         "downstream_holders",
         "capture_peak_rss",
         "trace_export_xlsx",
@@ -158,6 +161,13 @@ def test_every_benchmark_runs_at_tiny_size_and_reports_numbers(tmp_path):
     # The scan's spread is told per pair of runs, the baseline beside the app in each.
     pairs = by_name["scan_throughput"]["details"]["pairs"]
     assert pairs and all(p["app_rps"] > 0 and p["bare_rps"] > 0 for p in pairs), pairs
+    # The trace sample held the widest lots, each with lots made from it, reported apart too.
+    wide = by_name["trace_graph_wide_p95"]["details"]["lots"]
+    assert wide and all(lot["downstream"] > 0 for lot in wide), wide
+    # Scan: a Django render per cache miss and a burst of first scans, each beside its baseline.
+    for name in ("scan_cache_miss_p95", "scan_first_burst_p95"):
+        assert by_name[name]["value"] > 0 and by_name[name]["baseline"] > 0, by_name[name]
+    assert by_name["scan_first_burst_p95"]["details"]["lots"] > 0
     # The incident list when every page counts really counted every page.
     counting = by_name["incident_list_count_p95"]["details"]
     assert counting["pages_counted"] == counting["timing"]["n"], counting
