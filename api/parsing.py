@@ -273,6 +273,40 @@ class StorableIsoDateTimeFilter(filters.IsoDateTimeFilter):
     field_class = _StorableIsoDateTimeField
 
 
+class _StrictBooleanField(forms.NullBooleanField):
+    """true/false (also 1/0, yes/no, on/off, any case); empty means unset; anything else is an
+    error rather than silently no filter."""
+
+    widget = forms.TextInput  # the value as sent: NullBooleanSelect reads a stranger as unset
+    TRUE = frozenset({"true", "1", "yes", "on"})
+    FALSE = frozenset({"false", "0", "no", "off"})
+
+    def to_python(self, value):
+        if value in (True, False):
+            return value
+        if value in self.empty_values:
+            return None
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise ValidationError(_("Use true or false."), code="invalid_boolean")
+
+    def validate(self, value):
+        pass
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    """A yes/no filter that answers 400 on a value that is neither (``?overdue=perhaps``)."""
+
+    field_class = _StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)
+
+
 # --- JSON bodies -------------------------------------------------------------------------
 
 

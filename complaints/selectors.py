@@ -7,7 +7,8 @@ and credit classes (``workbench.quality``) count through it.
 
 ``submitted_between`` and ``counts_by_week_and_category``: the complaints a user sees in a period
 and their weekly counts per product category (the regulators' dashboard and its API);
-``timeliness``: decisions and mediations ended in time (the annual report).
+``timeliness``: decisions and mediations ended in time (the annual report);
+``signals_between``: the risk signals raised in a period, by kind and the weightiest first.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from .choices import ComplaintStatus, Outcome
-from .models import Complaint
+from .choices import ComplaintStatus, Outcome, SignalStatus
+from .models import Complaint, RiskSignal
 
 UPHELD_Q = Q(outcome=Outcome.AGREEMENT)
 
@@ -105,3 +106,27 @@ def timeliness(complaints, *, now: datetime | None = None) -> dict:
         "ended_in_time": ended_in_time,
         "ended_late": ended_late,
     }
+
+
+# The order of weight of a signal's status: published as a warning first, dismissed last.
+SIGNAL_RANK = [
+    SignalStatus.PUBLISHED,
+    SignalStatus.CONFIRMED,
+    SignalStatus.OPEN,
+    SignalStatus.DISMISSED,
+]
+
+
+def signals_between(user, start: datetime, end: datetime, limit: int = 5):
+    """The risk signals ``user`` sees raised in [start, end): their counts by kind (most first),
+    and the weightiest ``limit`` (by ``SIGNAL_RANK``, newest first within a status)."""
+    signals = RiskSignal.objects.visible_to(user).filter(raised_at__gte=start, raised_at__lt=end)
+    by_kind = [
+        {"kind": row["kind"], "count": row["n"]}
+        for row in signals.order_by().values("kind").annotate(n=Count("id")).order_by("-n", "kind")
+    ]
+    listed = sorted(
+        signals.order_by("-raised_at", "-id")[:500],
+        key=lambda s: SIGNAL_RANK.index(s.status) if s.status in SIGNAL_RANK else len(SIGNAL_RANK),
+    )[:limit]
+    return by_kind, listed

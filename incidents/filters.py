@@ -1,7 +1,7 @@
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 
-from api.parsing import IdFilter, StorableIsoDateTimeFilter
+from api.parsing import IdFilter, StorableIsoDateTimeFilter, StrictBooleanFilter
 
 from .choices import Grade, Level, Status
 from .models import OPEN_Q, Incident, IncidentBatch
@@ -17,8 +17,8 @@ class IncidentFilterSet(django_filters.FilterSet):
     region = django_filters.CharFilter(
         method="filter_region", label="region code prefix (32, 3203, 320312)"
     )
-    overdue = django_filters.BooleanFilter(field_name="is_overdue")
-    open = django_filters.BooleanFilter(method="filter_open")
+    overdue = StrictBooleanFilter(field_name="is_overdue")
+    open = StrictBooleanFilter(method="filter_open")
     occurred_after = StorableIsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     occurred_before = StorableIsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
     discovered_after = StorableIsoDateTimeFilter(field_name="discovered_at", lookup_expr="gte")

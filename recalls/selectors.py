@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -334,3 +334,16 @@ def effectiveness_rows(recalls) -> list[dict]:
             }
         )
     return rows
+
+
+def stated_causes(incidents, recall_rows: list[dict], limit: int = 5) -> list[tuple[str, int]]:
+    """The most frequent stated defect causes: recalls' root causes (their defect where no cause
+    was stated) and concluded incidents' findings, counted by their text."""
+    causes: Counter[str] = Counter()
+    for row in recall_rows:
+        text = (row["root_cause"] or row["defect"] or "").strip()
+        if text:
+            causes[text] += 1
+    for findings in incidents.exclude(findings="").order_by().values_list("findings", flat=True):
+        causes[findings.strip()] += 1
+    return sorted(causes.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -20,14 +19,12 @@ from trace.core.selectors import scans_by_region
 from trace.exports import safe_cell, sheet_title
 from trace.models import Product
 
-from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from complaints import selectors as complaint_selectors
 from complaints.choices import SignalKind, SignalStatus
-from complaints.models import RiskSignal
 from incidents import selectors as incident_selectors
 from incidents.choices import Grade, Level, Status
 from recalls import selectors as recall_selectors
@@ -465,40 +462,20 @@ def complaint_timeliness(complaints, *, now: datetime | None = None) -> dict:
 
 
 def top_causes(incidents, recall_rows_: list[dict], limit: int = 5) -> list[tuple[str, int]]:
-    """The most frequent stated defect causes: recalls' root causes (their defect where no cause
-    was stated) and concluded incidents' findings, counted by their text."""
-    causes: Counter[str] = Counter()
-    for row in recall_rows_:
-        text = (row["root_cause"] or row["defect"] or "").strip()
-        if text:
-            causes[text] += 1
-    for findings in incidents.exclude(findings="").order_by().values_list("findings", flat=True):
-        causes[findings.strip()] += 1
-    return sorted(causes.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-
-
-_SIGNAL_RANK = [
-    SignalStatus.PUBLISHED,
-    SignalStatus.CONFIRMED,
-    SignalStatus.OPEN,
-    SignalStatus.DISMISSED,
-]
+    """``recalls.selectors.stated_causes``: the most frequent stated defect causes."""
+    return recall_selectors.stated_causes(incidents, recall_rows_, limit)
 
 
 def top_signals(user, period: Period, limit: int = 5) -> tuple[list[dict], list[dict]]:
-    """Risk signals raised in the period: counts by kind, and the weightiest few (published as a
-    warning first, then confirmed, open, dismissed; newest first within each)."""
-    signals = RiskSignal.objects.visible_to(user).filter(
-        raised_at__gte=period.start_at, raised_at__lt=period.end_at
+    """Risk signals raised in the period (``complaints.selectors.signals_between``): counts by
+    kind, and the weightiest few, with their labels."""
+    by_kind, listed = complaint_selectors.signals_between(
+        user, period.start_at, period.end_at, limit
     )
-    by_kind = [
-        {"kind": row["kind"], "kind_label": SignalKind(row["kind"]).label, "count": row["n"]}
-        for row in signals.order_by().values("kind").annotate(n=Count("id")).order_by("-n", "kind")
+    kinds = [
+        {"kind": row["kind"], "kind_label": SignalKind(row["kind"]).label, "count": row["count"]}
+        for row in by_kind
     ]
-    listed = sorted(
-        signals.order_by("-raised_at", "-id")[:500],
-        key=lambda s: _SIGNAL_RANK.index(s.status) if s.status in _SIGNAL_RANK else 9,
-    )[:limit]
     top = [
         {
             "title": s.get_title_display(),
@@ -508,7 +485,7 @@ def top_signals(user, period: Period, limit: int = 5) -> tuple[list[dict], list[
         }
         for s in listed
     ]
-    return by_kind, top
+    return kinds, top
 
 
 # --- downloads --------------------------------------------------------------------------------

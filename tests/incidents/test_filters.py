@@ -66,6 +66,8 @@ def test_the_regulator_s_list_filters(two, batch, dairy):
     assert _ids(IncidentFilterSet({"q": "割伤"}, everything)) == {fatal.pk}
     assert _ids(IncidentFilterSet({"open": "true"}, everything)) == {sour.pk, fatal.pk}
     assert _ids(IncidentFilterSet({"open": "false"}, everything)) == set()
+    assert _ids(IncidentFilterSet({"open": "", "overdue": ""}, everything)) == {sour.pk, fatal.pk}
+    assert _ids(IncidentFilterSet({"overdue": "False"}, everything)) == {sour.pk, fatal.pk}
     cut = (two["now"] - timedelta(days=5)).isoformat()
     assert _ids(IncidentFilterSet({"reported_after": cut}, everything)) == {fatal.pk}
     assert _ids(IncidentFilterSet({"reported_before": cut}, everything)) == {sour.pk}
@@ -80,6 +82,8 @@ def test_the_regulator_s_list_filters(two, batch, dairy):
         ({"enterprise_id": "٣"}, "enterprise_id"),
         ({"reported_after": "2026-13-01T00:00:00+08:00"}, "reported_after"),
         ({"occurred_before": "0001-01-01T00:00:00+14:00"}, "occurred_before"),
+        ({"overdue": "perhaps"}, "overdue"),
+        ({"open": "2"}, "open"),
     ],
 )
 def test_the_regulator_s_list_refuses_what_is_no_value(data, field):
@@ -98,3 +102,10 @@ def test_the_published_results_filter(two):
     assert _ids(filterset({"kind": sour.kind}, everything)) >= {sour.pk}
     assert not filterset({"kind": "rumour"}, everything).is_valid()
     assert list(filterset({"category": "x"}, everything).errors) == ["category"]
+
+
+def test_the_api_answers_400_naming_a_yes_no_filter_it_cannot_read(regulator):
+    response = regulator.client.get("/api/v1/incidents/?overdue=perhaps", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert "overdue" in response.content.decode()
