@@ -1,4 +1,4 @@
-"""Issue 9, "the schema is not what the server does": the OpenAPI document matches the answers."""
+"""The OpenAPI document matches what the server answers."""
 
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""Issue 12 §4: per-client rate limits on anonymous submissions and status lookups; a flood is
+"""Per-client rate limits on anonymous submissions and status lookups; a flood is
 refused with 429 and stores nothing; the limits hold with Redis down (local fallback) and do
 not depend on DRF's default throttles (which the test settings switch off)."""
 

@@ -1,4 +1,4 @@
-"""Issue 12 'Done when', in a phone-sized Chromium: a consumer scans a demo yogurt code, reports
+"""Complaints in a phone-sized Chromium: a consumer scans a demo yogurt code, reports
 an injury with a photo, gets a tracking code and later reads the regulator's reply there; the
 code typed from the package reaches the same form; a published warning shows on the page.
 Issue 22: a complaint with its claim and respondent (SAMR Order 20 Art. 9) is answered by the

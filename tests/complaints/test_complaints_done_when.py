@@ -1,4 +1,4 @@
-"""Issue 12 'Done when', through the API on the demo data (the phone-sized browser half is in
+"""A complaint's whole course, through the API on the demo data (the phone-sized browser half is in
 test_complaints_browser.py).
 
 A consumer scans a demo yogurt code and reports an injury with a photo, gets a tracking code and

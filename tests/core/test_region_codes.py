@@ -1,4 +1,4 @@
-"""Issue 19 item 10: every typed region code is checked against the GB/T 2260 list shipped with
+"""Every typed region code is checked against the GB/T 2260 list shipped with
 its year (``core/data/gb2260.json``), kept up to date by ``manage.py update_region_codes``."""
 
 import json

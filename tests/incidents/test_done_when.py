@@ -1,4 +1,4 @@
-"""Issue 11 'Done when', end to end through the API on the demo data.
+"""An incident's whole course, end to end through the API on the demo data.
 
 `producer` reports 12 deaths on a demo yogurt batch: grade II (Order 493: 10–29 deaths), it reaches
 `county-regulator` at once; with the sweep run at chosen --now times and nobody acting, it is

@@ -1,4 +1,4 @@
-"""Issue 19 item 9: who may file an incident against whom, who then sees it, how the enterprise
+"""Who may file an incident against whom, who then sees it, how the enterprise
 answers, and what counts in its credit record.
 
 The story: a county of Suzhou (Wuzhong, 320506) filed ten deaths against a Xuzhou dairy

@@ -1,4 +1,4 @@
-"""Issue 19 item 12: figures bounded by what their party held, every number within what the
+"""Figures bounded by what their party held, every number within what the
 database stores; an over-report is refused with 400 problem+json naming the field and the
 rule (zh/en) and writes nothing; reports and closing keep working — also for a recall that
 holds huge answers from before — and a recall without consignees is not "100 % effective"."""

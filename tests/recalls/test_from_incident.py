@@ -1,4 +1,4 @@
-"""Issue 13 item 9: a recall opened from an incident in one step (``POST /api/v1/recalls/``
+"""A recall opened from an incident in one step (``POST /api/v1/recalls/``
 with ``incident``). A regulator orders it (SAMR Order 19 Art. 22: 责令召回, the objection
 window runs); the producer opens it voluntarily (Art. 12). The scope follows from the
 incident's lots the producer made; both timelines record it; the link shows both ways."""

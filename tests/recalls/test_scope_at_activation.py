@@ -1,4 +1,4 @@
-"""Issue 19 item 11: the scope is brought up to date from the trace graph when the recall
+"""The scope is brought up to date from the trace graph when the recall
 starts. Stock shipped (or made into new lots) after the draft is found; the start is refused
 with 409 problem+json listing the change until the producer confirms it; the workbench page
 shows the change with a confirm button; both are on the timeline."""

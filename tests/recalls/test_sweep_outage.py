@@ -1,4 +1,4 @@
-"""Issue 19 item 6: a recall sweep that comes back after an outage does every due action
+"""A recall sweep that comes back after an outage does every due action
 exactly once, stamped with its due time — the same timeline rows, at the same times, as
 sweeps that ran on time (the incidents' sweep does the same)."""
 

@@ -1,4 +1,4 @@
-"""Issue 23 item 1 in a real browser: the county regulator opens an incident from its list and
+"""A lot's trace in the workbench, in a real browser: the county regulator opens an incident from its list and
 reaches the lot's trace page in two clicks, and sees the journey drawn (the SVG the server
 wrote, allowed by the CSP) with the events beside it at 1280 px, and one column at 390 px."""
 

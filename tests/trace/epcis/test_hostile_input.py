@@ -1,4 +1,4 @@
-"""Issue 9, "server errors from bad input": hostile values on the EPCIS binding end in a
+"""Hostile values on the EPCIS binding end in a
 clear 4xx (problem+json) or a capture job that names the field and rule — never a 500,
 never an ``ImplementationException``, never a stored event REST would refuse."""
 

@@ -1,4 +1,4 @@
-"""Issue 9: the attacks of a hostile tenant, on the demo chain, each now refused.
+"""The attacks of a hostile tenant on the demo chain, each refused.
 
 Every rule of ``trace.rules`` is tried on each path that records events: the
 REST business actions, EPCIS capture (``POST /epcis/capture``) and the phone
