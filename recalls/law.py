@@ -297,7 +297,7 @@ def deadlines(recall: Recall) -> list[dict]:
             }
         )
 
-    if recall.recall_type == RecallType.ORDERED:
+    if recall.recall_type == RecallType.ORDERED and recall.objection_due_at is not None:
         add(
             "objection",
             _("Producer's objection window"),

@@ -76,6 +76,11 @@ def _messages() -> dict[str, str]:
             "Only the State Administration for Market Regulation orders a recall "
             "(SAMR Order 19 Art. 14); a regulator of the place sends the notice to recall."
         ),
+        "food_order_stands": _(
+            "A food recall is ordered by the regulator's notice itself (Food Safety Law Art. 63; "
+            "from 2026-12-01 SAMR Order 122 Art. 20): there is no objection window and no later "
+            "order by SAMR."
+        ),
     }
 
 
@@ -108,11 +113,28 @@ def parties(org, recall) -> set[str]:
     return roles | {kind + r for r in roles}
 
 
+# The consumer-product steps between the notice to recall and SAMR's order (SAMR Order 19
+# Arts. 13–14); an ordered food recall has none of them.
+NOTICE_ACTIONS = frozenset({"object", "decide_objection", "order"})
+
+
+def has_objection_window(recall) -> bool:
+    """An ordered consumer-product recall has the producer's objection window (SAMR Order 19
+    Art. 13); an ordered food recall's notice is the order itself (``recall_create``)."""
+    return recall.recall_type == RecallType.ORDERED and recall.objection_due_at is not None
+
+
 def _rule(org, action: str, recall) -> tuple[bool, str]:
     try:
         allowed, code = ACTIONS[action]
     except KeyError:
         raise ValueError(f"no actor rule for recall action {action!r}") from None
+    if (
+        action in NOTICE_ACTIONS
+        and recall.recall_type == RecallType.ORDERED
+        and not has_objection_window(recall)
+    ):
+        return False, "food_order_stands"
     if action == "order":
         return may_order(org), "samr_orders"
     if action == "activate":

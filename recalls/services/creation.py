@@ -147,7 +147,11 @@ def _save_draft(recall: Recall, now, *, producer: Organization, batches) -> None
     recall.product_names = list(dict.fromkeys(b.product.name for b in batches))
     recall.scope_proposed_at = now
     _set_start_due(recall)
-    if recall.recall_type == RecallType.ORDERED:
+    if recall.recall_type == RecallType.ORDERED and law.is_food(recall):
+        # A food recall's notice is the order (Food Safety Law Art. 63; from 2026-12-01 SAMR
+        # Order 122 Art. 20, a 责令召回通知书): no objection window, no later order.
+        recall.order_issued_at, recall.order_issued_by = now, recall.ordered_by
+    elif recall.recall_type == RecallType.ORDERED:
         deadline = law.due_after(now, law.objection_rule(recall))
         recall.objection_due_at = deadline.at
         recall.objection_calendar_covered = deadline.calendar_covered
@@ -177,23 +181,35 @@ def _record_creation(recall: Recall, actor, org, *, batches, incident_ids, lots:
         "consignees": recall.notices.filter(included=True).count(),
         "units_planned": str(recall.units_planned),
     }
-    if ordered:
+    window = ordered and recall.objection_due_at is not None
+    if window:
         data["objection_due_at"] = recall.objection_due_at.isoformat()
         data["objection_rule"] = law.objection_rule(recall).citation()
         if not recall.objection_calendar_covered:
             data["note"] = "computed without the holiday calendar"
+    elif ordered:
+        data["order_rule"] = policy.food_order_rule(recall.created_at).citation()
     log_entry(recall, "scope_proposed", actor=actor, data=data)
     if ordered:
+        if window:
+            body = _(
+                "%(regulator)s has ordered recall %(number)s. You may object until %(due)s."
+            ) % {
+                "regulator": org.name,
+                "number": recall.number,
+                "due": timezone.localtime(recall.objection_due_at).strftime("%Y-%m-%d %H:%M"),
+            }
+        else:
+            body = _("%(regulator)s has ordered recall %(number)s (%(rule)s).") % {
+                "regulator": org.name,
+                "number": recall.number,
+                "rule": data["order_rule"],
+            }
         notify(
             organization=producer,
             topic="recall.ordered",
             subject=_("Recall ordered: %(title)s") % {"title": recall.notice_title},
-            body=_("%(regulator)s has ordered recall %(number)s. You may object until %(due)s.")
-            % {
-                "regulator": org.name,
-                "number": recall.number,
-                "due": timezone.localtime(recall.objection_due_at).strftime("%Y-%m-%d %H:%M"),
-            },
+            body=body,
             payload={"recall": recall.number},
             about=recall,
         )

@@ -37,6 +37,8 @@ def recall_object(*, recall_id: int, actor, reason: str, now: datetime | None = 
     _check(recall, "object")
     if recall.recall_type != RecallType.ORDERED:
         raise Conflict(_("Only an ordered recall can be objected to."), code="not_ordered")
+    if not policy.has_objection_window(recall):
+        raise Conflict(_food_order_stands(recall), code="food_order_stands")
     if not reason.strip():
         raise _field_error("reason", _("An objection needs its reasons."), "required")
     if now > recall.objection_due_at:
@@ -170,9 +172,19 @@ def _activation_refusal(recall: Recall, org: Organization) -> None:
         )
 
 
+def _food_order_stands(recall: Recall) -> str:
+    return _(
+        "A food recall is ordered by the regulator's notice itself (%(rule)s): there is no "
+        "objection window and no later order."
+    ) % {"rule": policy.food_order_rule(recall.created_at).citation()}
+
+
 def _notice_stands(recall: Recall) -> None:
     """The notice to recall stands once the producer's window has passed without an
-    objection, or its objection was decided and not upheld (SAMR Order 19 Art. 13)."""
+    objection, or its objection was decided and not upheld (SAMR Order 19 Art. 13). A food
+    recall's notice is the order and stands at once."""
+    if recall.recall_type == RecallType.ORDERED and not policy.has_objection_window(recall):
+        return
     citation = law.objection_rule(recall).citation()
     if recall.objected_at is not None and recall.objection_decided_at is None:
         raise Conflict(
@@ -207,6 +219,8 @@ def recall_order(
         raise Conflict(
             _("A voluntary recall is not ordered; only a notice to recall is."), code="not_ordered"
         )
+    if not policy.has_objection_window(recall):
+        raise Conflict(_food_order_stands(recall), code="food_order_stands")
     if recall.order_issued_at is not None:
         raise Conflict(_("SAMR has already ordered this recall."), code="already_ordered")
     if not reason.strip():

@@ -4,6 +4,7 @@ field and rule, nothing half-written, never a 500."""
 from datetime import timedelta
 from decimal import Decimal
 from trace.core import services as trace_services
+from trace.core.choices import ProductCategory
 
 import pytest
 from django.test import Client
@@ -315,6 +316,10 @@ def test_a_draft_is_private_to_its_producer(enterprise, partner, chain):
 
 @pytest.fixture
 def ordered(enterprise, regulator, chain):
+    """A notice to recall a consumer product (SAMR Order 19); a food recall's notice is the
+    order itself (``tests/recalls/test_food_order_level.py``)."""
+    chain.product.category = ProductCategory.KEY_CONSUMER
+    chain.product.save(update_fields=["category"])
     response = regulator.client.post(
         "/api/v1/recalls/", {**PLAN, "recall_type": "ordered", "batches": [chain.pk]}, format="json"
     )

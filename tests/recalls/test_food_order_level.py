@@ -94,3 +94,28 @@ def test_the_city_orders_the_food_recall(regulator, enterprise, food_lot):
     assert body["recall_type"] == "ordered" and body["ordered_by"]["id"] == regulator.org.pk
     assert body["producer"]["id"] == enterprise.org.pk
     assert Recall.objects.get(pk=body["id"]).recall_category == "food"
+
+
+def test_a_food_recall_s_notice_is_the_order_with_no_objection_window(
+    regulator, enterprise, food_lot
+):
+    """Neither the Food Safety Law Art. 63 nor SAMR Order 122 Art. 20 gives the producer an
+    objection window (that is SAMR Order 19 Art. 13's, for consumer products): the order
+    stands at once and the producer may not object."""
+    body = regulator.client.post(
+        "/api/v1/recalls/",
+        {**PLAN, "batches": [food_lot.pk], "recall_type": "ordered"},
+        format="json",
+    ).json()
+    recall = Recall.objects.get(pk=body["id"])
+    assert body["objection_due_at"] is None
+    assert recall.order_issued_at is not None and recall.order_issued_by_id == regulator.org.pk
+    assert not policy.can(enterprise.user, "object", recall)
+    refused = enterprise.client.post(
+        f"/api/v1/recalls/{recall.pk}/object/", {"reason": "不服"}, format="json"
+    )
+    assert refused.status_code == 403 and refused.json()["type"].endswith("/food-order-stands")
+    recall.refresh_from_db()
+    assert recall.objected_at is None
+    proposed = RecallTimelineEntry.objects.get(recall=recall, action="scope_proposed")
+    assert "第二十条" in proposed.data["order_rule"] or "Art. 20" in proposed.data["order_rule"]

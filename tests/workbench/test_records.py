@@ -381,9 +381,7 @@ def test_bad_input_to_any_action_is_a_message_never_a_500(client, seeded, kind, 
     assert client.post(f"/workbench/{kind}/{target.pk}/do/explode/").status_code == 404
 
 
-def test_an_ordered_recall_offers_the_producer_its_objection_and_the_county_its_approval(
-    client, seeded
-):
+def test_an_ordered_food_recall_offers_no_objection_and_the_county_its_approval(client, seeded):
     incident = _incident("酸奶致多人急性胃肠炎")
     recall = recall_services.recall_create_from_incident(
         actor=seeded["city-regulator"],  # food: Order 122 Art. 20
@@ -398,12 +396,14 @@ def test_an_ordered_recall_offers_the_producer_its_objection_and_the_county_its_
         contact="客服热线 400-000-0000",
         planned_end="2027-06-30",
     )
+    # Food: the notice is the order (SAMR Order 122 Art. 20), so no objection window is offered.
+    assert recall.objection_due_at is None and recall.order_issued_at is not None
     client.force_login(seeded["producer"])
     inbox = client.get("/workbench/?lang=en").content.decode()
     row = inbox.split(f'data-item="recall-{recall.pk}"')[1].split("</li>")[0]
-    assert "objection window ends: in" in row and "you may object" in row
+    assert "objection window" not in row and "you may object" not in row
     page = client.get(f"/workbench/recalls/{recall.pk}/").content.decode()
-    assert "/do/object/" in page and "/do/edit-scope/" in page
+    assert "/do/object/" not in page and "/do/edit-scope/" in page
     client.post(f"/workbench/recalls/{recall.pk}/do/edit-scope/", follow=True)
     client.post(f"/workbench/recalls/{recall.pk}/do/submit/", follow=True)
     recall.refresh_from_db()
