@@ -3,7 +3,7 @@
 An incident's own figures (deaths, serious and minor injuries) count per person hurt, beside the
 injury complaints (one person each): in the groups regulators read and in the rule that raises a
 risk signal, which then names the numbers and links to both the complaints and the incidents.
-Each asker's groups come only from the incidents it may see (Order 493: a level sees an incident
+Each asker's groups come only from the incidents it may see (the local product plan, default figures from Order 493's model: a level sees an incident
 once it reached that level)."""
 
 from datetime import timedelta

@@ -47,7 +47,7 @@ def rules(response):
 
 
 def test_an_enterprise_reports_and_the_county_sees_it_at_once(chain, dairy, batch, t0):
-    """Order 493: the report reaches the county regulator of the place at once."""
+    """The local product plan (defaults from Order 493's model): the report reaches the county regulator of the place at once."""
     response = create(dairy, batch, t0, deaths=12)
     assert response.status_code == 201, response.content
     body = response.json()
@@ -183,7 +183,7 @@ def test_transfer_reject_and_merge_need_what_they_record(chain, dairy, batch, t0
 
 
 def test_a_regrade_needs_a_reason_and_confirms_the_grade(chain, dairy, batch, t0):
-    """Order 493: the regulator confirms or changes the grade, with a reason."""
+    """The local product plan (defaults from Order 493's model): the regulator confirms or changes the grade, with a reason."""
     incident_id = create(dairy, batch, t0, deaths=1).json()["id"]
     county = chain["county"].client
     response = county.post(f"{URL}{incident_id}/grade/", {"grade": "III"}, format="json")

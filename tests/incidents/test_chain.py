@@ -1,4 +1,4 @@
-"""The reporting chain and the deadline sweep (Order 493: county at once, each level passes up
+"""The reporting chain and the deadline sweep (the local product plan, default figures from Order 493's model: county at once, each level passes up
 within 2 hours until the level the grade requires; reminders by policy; exactly once)."""
 
 import threading
@@ -49,7 +49,7 @@ def actions(incident):
 def test_a_report_reaches_the_county_at_once_and_is_due_an_hour_after_discovery(
     chain, dairy, batch
 ):
-    """Order 493: the enterprise reports to the county regulator within 1 hour of discovery."""
+    """The local product plan (defaults from Order 493's model): the enterprise reports to the county regulator within 1 hour of discovery."""
     incident = report(dairy, batch, deaths=1)
     assert (incident.grade, incident.level, incident.required_level) == ("IV", "county", "city")
     assert incident.report_due_at == T0 - timedelta(minutes=20) + timedelta(hours=1)
@@ -72,7 +72,7 @@ def test_delivery_and_its_outcome_are_on_the_timeline(
 
 
 def test_a_late_report_is_marked_late(chain, dairy, batch):
-    """Order 493: 1 hour after discovery; a late report is marked late on the record."""
+    """The local product plan (defaults from Order 493's model): 1 hour after discovery; a late report is marked late on the record."""
     incident = services.incident_report(
         actor=dairy.user,
         title="t",
@@ -88,7 +88,7 @@ def test_a_late_report_is_marked_late(chain, dairy, batch):
 
 
 def test_the_sweep_escalates_each_level_once_on_its_deadline_with_reminders(chain, dairy, batch):
-    """Order 493 (2 hours per level) and the reminder policy (every 30 min, 3 times) as settings."""
+    """The local product plan (default 2 hours per level) and the reminder policy (every 30 min, 3 times) as settings."""
     incident = report(dairy, batch, deaths=12)  # grade II: must reach national
     assert incidents_sweep(T0 + timedelta(minutes=29)) == 0
     assert incidents_sweep(T0 + timedelta(minutes=61)) == 2  # two reminders to the county
@@ -149,7 +149,7 @@ def test_acknowledging_stops_the_reminders_but_not_the_pass_up_clock(chain, dair
 
 
 def test_passing_up_and_skipping_a_level(chain, dairy, batch):
-    """Order 493: each level passes it up; a level may skip upward (越级上报)."""
+    """The local product plan (defaults from Order 493's model): each level passes it up; a level may skip upward (越级上报)."""
     incident = report(dairy, batch, deaths=12)
     services.incident_report_up(
         incident_id=incident.pk,

@@ -1,8 +1,8 @@
 """An incident's whole course, end to end through the API on the demo data.
 
-`producer` reports 12 deaths on a demo yogurt batch: grade II (Order 493: 10–29 deaths), it reaches
+`producer` reports 12 deaths on a demo yogurt batch: grade II (the local plan's default, Order 493's model: 10–29 deaths), it reaches
 `county-regulator` at once; with the sweep run at chosen --now times and nobody acting, it is
-escalated to the city, the province and the national regulator, each on its deadline (Order 493:
+escalated to the city, the province and the national regulator, each on its deadline (the local product plan, default figures from Order 493's model:
 each level passes it up within 2 hours; grade II must reach the national level), each exactly once,
 with the reminders the policy sets (every 30 minutes, 3 times per level); each level sees it only
 from then on; a supplementary report raising the figures recomputes the grade; the whole history
@@ -66,7 +66,7 @@ def test_done_when():
         },
         format="json",
     )
-    # discovered long ago: the report is late and says so (Order 493: within 1 hour of discovery).
+    # discovered long ago: the report is late and says so (the local product plan, default figures from Order 493's model: within 1 hour of discovery).
     assert created.status_code == 201, created.content
     body = created.json()
     incident_id, url = body["id"], f"/api/v1/incidents/{body['id']}/"

@@ -1,6 +1,6 @@
 """A level the sweep escalated past still files its own report up, late, once.
 
-Order 493: each level reports to the one above within 2 hours. When the county does not, the
+The local product plan (default figures from Order 493's model): each level reports to the one above within 2 hours. When the county does not, the
 deadline sweep alerts the city (issue 11 §6); the county's duty to report is not done for it. So
 the county may still pass the incident up: the timeline records its report as late, the city is
 notified, and the incident stays where the escalation took it. A county that passed it up in time

@@ -75,7 +75,7 @@ def test_a_level_skipped_upward_does_not_see_the_incident(chain, dairy, batch):
 
 
 def test_a_later_escalation_goes_on_upward_and_leaves_the_skipped_level_out(chain, dairy, batch):
-    """Order 493: each level passes it up within 2 hours; the sweep escalates from the level that
+    """The local product plan (defaults from Order 493's model): each level passes it up within 2 hours; the sweep escalates from the level that
     holds it (province → national), never back down to the city the county skipped."""
     incident = report(dairy, batch)  # grade II: must reach the national level
     skip_to_province(chain, incident)
@@ -88,7 +88,7 @@ def test_a_later_escalation_goes_on_upward_and_leaves_the_skipped_level_out(chai
 
 def test_each_level_escalated_to_sees_it_from_then_on(chain, dairy, batch):
     """Issue 11 "Done when": with nobody acting, each level sees the incident only from its
-    escalation on (Order 493: 2 hours per level); nothing is skipped, every level reached."""
+    escalation on (the local product plan, default figures from Order 493's model: 2 hours per level); nothing is skipped, every level reached."""
     incident = report(dairy, batch)
     seen = []
     for hours in (0, 2, 4, 6):
@@ -100,7 +100,7 @@ def test_each_level_escalated_to_sees_it_from_then_on(chain, dairy, batch):
 def test_a_skipped_level_informed_later_sees_it_but_does_not_hold_it(chain, dairy, batch):
     """A skipped level is reached later when it is informed: the province passes the incident on
     to the national level and informs the city the county skipped; the city is notified and sees
-    the incident, but only the level holding it acknowledges or passes it up (Order 493)."""
+    the incident, but only the level holding it acknowledges or passes it up (the local product plan)."""
     incident = report(dairy, batch)
     skip_to_province(chain, incident)
     services.incident_report_up(

@@ -1,4 +1,4 @@
-"""Grades and the transition table (State Council Order 493 model, figures from settings)."""
+"""Grades and the transition table (the local product plan; its default figures are the State Council Order 493 work-safety model, as settings)."""
 
 from decimal import Decimal
 
@@ -29,7 +29,7 @@ from incidents.policy import TRANSITIONS, allowed_actions, compute_grade, requir
     ],
 )
 def test_grade_by_deaths_serious_injuries_and_direct_loss(deaths, serious, loss, grade):
-    """Order 493: deaths ≥30/10/3, serious injuries ≥100/50/10, direct loss ≥¥100m/50m/10m."""
+    """The local product plan's defaults (Order 493's work-safety model): deaths ≥30/10/3, serious injuries ≥100/50/10, direct loss ≥¥100m/50m/10m."""
     assert compute_grade(deaths=deaths, serious_injuries=serious, direct_loss=loss) == grade
 
 
@@ -42,7 +42,7 @@ def test_thresholds_are_settings(settings):
 
 
 def test_required_level_by_grade():
-    """Order 493: I–II national, III province, IV city; SAMR Order 19 defects go to the province."""
+    """The local product plan's defaults (Order 493's model): I–II national, III province, IV city; SAMR Order 19 defects go to the province."""
     assert [required_level(grade=g, kind=Kind.INCIDENT) for g in ("I", "II", "III", "IV")] == [
         "national",
         "national",

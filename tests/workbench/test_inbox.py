@@ -135,7 +135,7 @@ def test_more_incidents_cost_no_more_queries(client, seeded, url):  # noqa: F811
 
 
 def test_a_county_escalated_past_sees_its_late_report_up_as_overdue_until_filed(client, demo):
-    """Order 493: the county still owes its report up after the sweep alerted the city; the inbox
+    """The local product plan (defaults from Order 493's model): the county still owes its report up after the sweep alerted the city; the inbox
     keeps it among the overdue items, with the pass-up button, until the county files it."""
     from django.utils import timezone
 
