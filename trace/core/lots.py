@@ -67,6 +67,33 @@ def _lots(keys: set[tuple[str, str]]) -> dict[tuple[str, str], LotRow]:
         }
 
 
+def _insert_lots(cursor, ordered, products, fields, defaults) -> dict[tuple[str, str], LotRow]:
+    """PostgreSQL: the new lots in one statement of one array per varying column (GTIN, lot,
+    product), inserted in ``ordered``'s order; the other columns take their defaults. A
+    ``VALUES`` list of every column would be thousands of parameters to send and parse."""
+    varying = {"gtin": 0, "lot": 1, "product_id": 2}
+    exprs, params = [], []
+    for field, default in zip(fields, defaults, strict=True):
+        if field.attname in varying:
+            exprs.append(f"v.c{varying[field.attname]}")
+        else:
+            exprs.append(f"%s::{field.db_type(connection)}")
+            params.append(default)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    params += [
+        [gtin for gtin, _lot in ordered],
+        [lot for _gtin, lot in ordered],
+        [products.get(gtin) for gtin, _lot in ordered],
+    ]
+    cursor.execute(
+        f"INSERT INTO {Batch._meta.db_table} ({columns}) SELECT {', '.join(exprs)} "
+        "FROM unnest(%s::text[], %s::text[], %s::bigint[]) WITH ORDINALITY AS v(c0, c1, c2, n) "
+        "ORDER BY v.n ON CONFLICT (gtin, lot) DO NOTHING RETURNING id, gtin, lot, product_id",
+        params,
+    )
+    return {(g, lot): LotRow(pk, lot, product) for pk, g, lot, product in cursor.fetchall()}
+
+
 def resolve_batches(prepared: list[PreparedEvent]) -> None:
     """Find or create the lots the events name. A lot we only know from events is still a
     node of the trace. One statement when the lots are new (an EPCIS upload), two when they
@@ -89,6 +116,9 @@ def resolve_batches(prepared: list[PreparedEvent]) -> None:
     ordered = sorted(keys)  # one order for every capture, so concurrent ones do not deadlock
     found: dict[tuple[str, str], LotRow] = {}
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            found.update(_insert_lots(cursor, ordered, products, fields, defaults))
+            ordered = []
         for start in range(0, len(ordered), 1000):  # SQLite takes at most 32,766 parameters
             chunk = ordered[start : start + 1000]
             params = []

@@ -14,7 +14,7 @@ import logging
 from datetime import datetime, timedelta
 from trace.core.capture import capture_events
 from trace.core.rules import FORBIDDEN, status_of
-from trace.gs1.eventhash import document_vocabulary, event_hash_id
+from trace.gs1.eventhash import DocumentHasher
 from trace.models import Event
 
 from django.conf import settings
@@ -23,7 +23,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, connecti
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import jsontext
+from core import collector, jsontext
 from core.models import Organization, organization_of
 from core.outbound import DestinationRefused, OutboundError, post_json
 
@@ -138,13 +138,13 @@ def _prepare_documents(document: dict) -> list[dict]:
     events, _base = events_of(document)
     context = document.get("@context")
     extension_context = _extension_context(context)
-    vocabulary = None
+    hasher = None
     prepared = []
     for event in events:
         if not event.get("eventID"):
-            if vocabulary is None:
-                vocabulary = document_vocabulary(events)
-            event["eventID"] = event_hash_id(event, context, vocabulary)
+            if hasher is None:
+                hasher = DocumentHasher(events, context)
+            event["eventID"] = hasher(event)
         if extension_context and "@context" not in event:
             event = {"@context": extension_context, **event}
         prepared.append(event)
@@ -220,7 +220,8 @@ def capture_job_run(*, job_id) -> CaptureJob | None:
         job = _locked_running(job_id, related=True)
         if job is None:  # another delivery took it between the two transactions
             return CaptureJob.objects.defer("body").filter(pk=job_id).first()
-        _run(job)
+        with collector.paused():
+            _run(job)
     return job
 
 

@@ -46,6 +46,7 @@ from .values import canonical_number, canonical_text, canonical_timestamp
 from .vocabulary import TERMS_BY_FIELD
 
 __all__ = [
+    "DocumentHasher",
     "canonical_number",
     "canonical_timestamp",
     "canonical_value",
@@ -117,7 +118,30 @@ def pre_hash_string(event: dict, context=None, vocabulary: Mapping[str, str] | N
     return pre_hash(event, scope)
 
 
+def _hash_id(pre_hash_text: str) -> str:
+    return HASH_PREFIX + hashlib.sha256(pre_hash_text.encode("utf-8")).hexdigest() + HASH_SUFFIX
+
+
 def event_hash_id(event: dict, context=None, vocabulary: Mapping[str, str] | None = None) -> str:
     """The CBV 2.0 event hash ID of ``event`` (see :func:`pre_hash_string`)."""
-    digest = hashlib.sha256(pre_hash_string(event, context, vocabulary).encode("utf-8"))
-    return HASH_PREFIX + digest.hexdigest() + HASH_SUFFIX
+    return _hash_id(pre_hash_string(event, context, vocabulary))
+
+
+class DocumentHasher:
+    """``event_hash_id`` of the events of one document, each with the document's ``context``
+    and vocabulary (:func:`document_vocabulary` of ``events``): the vocabulary is read once,
+    and the events without a ``@context`` of their own share one scope, which writes each
+    string value once for the whole document."""
+
+    def __init__(self, events: list, context=None):
+        self.context = context
+        self.terms = document_vocabulary(events)
+        self.scope = Scope(namespaces=namespaces((context,)), terms=self.terms)
+
+    def __call__(self, event: dict) -> str:
+        scope = self.scope
+        if event.get("@context") is not None:
+            scope = Scope(
+                namespaces=namespaces((self.context, event["@context"])), terms=self.terms
+            )
+        return _hash_id(pre_hash(event, scope))

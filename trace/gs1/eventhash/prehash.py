@@ -10,6 +10,7 @@ is written; a field absent from the event, or empty, writes nothing.
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from .values import canonical_number, canonical_text, canonical_timestamp
 
@@ -22,6 +23,9 @@ class Scope:
 
     namespaces: Mapping[str, str]
     terms: Mapping[str, str]
+    # How each string value was written (a scope shared by a document's events: the same
+    # products, places, steps and parties over and over).
+    written: dict[str, str] = dataclass_field(default_factory=dict, compare=False)
 
 
 # --- values --------------------------------------------------------------------------------
@@ -33,21 +37,28 @@ def value(raw, scope: Scope) -> str:
     :func:`canonical_text`; ``true``, ``false`` and ``null`` as ``True``, ``False`` and
     ``None``, as GS1's reference hashes write them."""
     if isinstance(raw, str):
-        text = raw.strip()
-        term = scope.terms.get(text)
-        if term is not None:
-            return term
-        if ":" in text:
-            prefix, _, local = text.partition(":")
-            namespace = scope.namespaces.get(prefix)
-            if namespace is not None:
-                return namespace + local
-        return canonical_text(text)
+        written = scope.written.get(raw)
+        if written is None:
+            written = scope.written[raw] = _text(raw, scope)
+        return written
     if isinstance(raw, bool) or raw is None:
         return str(raw)
     if isinstance(raw, int | float):
         return canonical_number(repr(raw))
     return str(raw)
+
+
+def _text(raw: str, scope: Scope) -> str:
+    text = raw.strip()
+    term = scope.terms.get(text)
+    if term is not None:
+        return term
+    if ":" in text:
+        prefix, _, local = text.partition(":")
+        namespace = scope.namespaces.get(prefix)
+        if namespace is not None:
+            return namespace + local
+    return canonical_text(text)
 
 
 def key(name: str, scope: Scope) -> str:
@@ -171,6 +182,8 @@ class Container:
         """What this container (and the containers in it) holds that is not written in place,
         as one substring under its name."""
         if not isinstance(raw, dict):
+            return []
+        if not self.nested and raw.keys() <= self.names:  # nothing beyond the table
             return []
         parts = [
             part
