@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from trace.core.choices import Action, BatchRole, BatchStatus, EventType, ProductCategory
 from trace.core.identifiers import digital_link_uri, validate_lot
 from trace.core.rules import TRADE_STEPS
@@ -263,6 +265,37 @@ class EventQuerySet(models.QuerySet):
             | (~Q(biz_step__in=TRADE_STEPS) & Q(Exists(owners_lot_wide)))
         )
 
+    # --- by id or event ID, one month read -------------------------------------------
+    # On PostgreSQL ``trace_event`` is partitioned by ``record_time`` and has no index on
+    # ``id`` or ``event_id`` alone that spans the months: a lookup by them probes every
+    # month. The key table (``EventKey``, never partitioned) knows each event's record time,
+    # so these look it up there first and add the record-time predicate that prunes the
+    # query to the months the events were recorded in (one, for one event).
+    def keyed(self, keys: models.QuerySet) -> EventQuerySet:
+        """The events of these ``EventKey`` rows, with their record times' window."""
+        rows = list(keys.values_list("pk", "record_time"))
+        if not rows:
+            return self.none()
+        times = [time for _pk, time in rows]
+        return self.filter(
+            pk__in=[pk for pk, _time in rows], record_time__range=(min(times), max(times))
+        )
+
+    def by_pks(self, pks) -> EventQuerySet:
+        """The events of these primary keys (ints; anything else matches nothing)."""
+        try:
+            pks = {int(pk) for pk in pks}
+        except (TypeError, ValueError):
+            return self.none()
+        return self.keyed(EventKey.objects.filter(pk__in=pks))
+
+    def by_event_id(self, event_id: str, *, declaration: bool | None = None) -> EventQuerySet:
+        """The event of this EPCIS eventID and its error declaration (or only one of them)."""
+        keys = EventKey.objects.filter(event_id=event_id)
+        if declaration is not None:
+            keys = keys.filter(declaration=declaration)
+        return self.keyed(keys)
+
     def update(self, **kwargs):
         raise EventImmutableError(_("Events are append-only; declare an error instead."))
 
@@ -338,24 +371,29 @@ class Event(models.Model):
         ordering = ["id"]
         verbose_name = _("event")
         verbose_name_plural = _("events")
+        # What the partitioned table has (``trace.0012``, ``trace.0013``): a partitioned
+        # table's unique indexes must contain ``record_time``, so the event ID's and the
+        # chain position's uniqueness is ``EventKey``'s. On SQLite (one plain table) the
+        # event ID indexes are still unique and the chain's constraint still the pair.
         constraints = [
             models.UniqueConstraint(
-                fields=["event_id"],
-                condition=Q(error_declaration__isnull=True),
-                name="event_unique_id",
-            ),
-            models.UniqueConstraint(
-                fields=["event_id"],
-                condition=Q(error_declaration__isnull=False),
-                name="event_unique_error_declaration",
-            ),
-            models.UniqueConstraint(
-                fields=["organization", "chain_seq"], name="event_unique_chain_seq"
+                fields=["organization", "chain_seq", "record_time"],
+                name="event_unique_chain_seq",
             ),
         ]
         indexes = [
             models.Index(fields=["event_time"], name="event_time_idx"),
             models.Index(fields=["record_time"], name="event_record_time_idx"),
+            models.Index(
+                fields=["event_id"],
+                condition=Q(error_declaration__isnull=True),
+                name="event_unique_id",
+            ),
+            models.Index(
+                fields=["event_id"],
+                condition=Q(error_declaration__isnull=False),
+                name="event_unique_error_declaration",
+            ),
         ]
 
     def __str__(self) -> str:

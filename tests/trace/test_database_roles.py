@@ -7,7 +7,7 @@ rewriting events and switching the triggers off are refused, appending still wor
 import re
 import uuid
 from pathlib import Path
-from trace.core.partitions import month_start, partition_name
+from trace.core.partitions import detach_expired, month_start, partition_name
 
 import psycopg2
 import pytest
@@ -117,3 +117,30 @@ def test_the_application_creates_a_month_partition_it_cannot_rewrite(app_role):
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE trace_event_y2099m01")
+
+
+def test_a_detached_month_is_only_read_and_only_the_application_adds_months(app_role):
+    """Retention (run as the owner) leaves the application ``SELECT`` on a detached month,
+    for the verifier, and nothing else; the partition function is not PUBLIC's."""
+    with app_role.cursor() as cursor:
+        cursor.execute("SELECT trace_event_add_partition('2001-01-15')")
+        assert cursor.fetchone()[0] == "trace_event_y2001m01"
+    try:
+        detached = [p.name for p in detach_expired(timezone.now())]
+        assert detached == ["trace_event_y2001m01"]
+        for statement in (
+            "INSERT INTO trace_event_y2001m01 SELECT * FROM trace_event_y2001m01",
+            "UPDATE trace_event_y2001m01 SET biz_step = 'x'",
+            "DELETE FROM trace_event_y2001m01",
+        ):
+            _refused(app_role, statement, errors.InsufficientPrivilege)
+        with app_role.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM trace_event_y2001m01")  # the verifier reads it
+            cursor.execute(
+                "SELECT a.grantee FROM pg_proc p, aclexplode(p.proacl) a "
+                "WHERE p.proname = 'trace_event_add_partition' AND a.privilege_type = 'EXECUTE'"
+            )
+            assert 0 not in {grantee for (grantee,) in cursor.fetchall()}  # 0: PUBLIC
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE trace_event_y2001m01")

@@ -8,14 +8,16 @@ rows, and the event ID and chain position stay unique across every month through
 same.
 """
 
+import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
-from trace.core import partitions
+from trace.core import partitions, signing
 from trace.core.capture import capture_events
-from trace.core.chain import verify_chain
+from trace.core.chain import Report, check_digest, verify_chain
+from trace.core.digest import digest_make, signed_file
 from trace.core.identifiers import canonical_lot_uri
 from trace.core.services import batch_ship, batch_transform
 from trace.core.tasks import create_event_partitions
@@ -31,7 +33,7 @@ from trace.models import (
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
@@ -327,3 +329,93 @@ def test_the_migration_converts_a_database_with_events_and_back(enterprise, part
     # Capture goes on after the last converted id.
     newer = _observe(enterprise, NOW)
     assert newer.pk > before[-1][0]
+
+
+def test_a_lookup_by_id_or_event_id_reads_the_one_month_of_the_event(enterprise):
+    """The key table gives the record time; the lookup carries it and reads one month."""
+    _postgres()
+    for back in (1, 2, 3):
+        partitions.add_month(_moment(back))
+    stored = {back: _observe(enterprise, _moment(back)) for back in (1, 2, 3)}
+    event, month = stored[2], {partitions.partition_name(_moment(2).date())}
+    assert len(_scanned(Event.objects.filter(pk=event.pk))) > 3  # by id alone: every month
+    assert _scanned(Event.objects.by_pks([event.pk])) == month
+    assert list(Event.objects.by_pks([event.pk])) == [event]
+    visible = Event.objects.visible_to(enterprise.user)
+    assert _scanned(visible.by_event_id(event.event_id)) == month
+    assert list(visible.by_event_id(event.event_id)) == [event]
+    both = {partitions.partition_name(_moment(b).date()) for b in (1, 2)}
+    assert _scanned(Event.objects.by_pks([stored[1].pk, event.pk])) == both
+
+
+def test_the_event_endpoints_answer_by_id_and_event_id(enterprise, partner):
+    """The REST detail and the EPCIS event by ID, through the key table, on either database."""
+    event = _observe(enterprise, NOW)
+    one = enterprise.client.get(f"/api/v1/events/{event.pk}/")
+    assert one.status_code == 200 and one.json()["event_id"] == event.event_id
+    for missing in (event.pk + 1000, "x1"):
+        assert enterprise.client.get(f"/api/v1/events/{missing}/").status_code == 404
+    assert partner.client.get(f"/api/v1/events/{event.pk}/").status_code == 404  # not its own
+    epcis = enterprise.client.get(f"/epcis/events/{event.event_id}").json()
+    assert [
+        e["eventID"] for e in epcis["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+    ] == [event.event_id]
+    assert enterprise.client.get("/epcis/events/urn:uuid:nothing-here").status_code == 404
+
+
+def test_a_signed_digest_whose_head_lies_in_a_detached_month_is_checked_there(
+    enterprise, settings, tmp_path
+):
+    _postgres()
+    partitions.add_month(_moment(74))
+    old = _observe(enterprise, _moment(74))
+    _observe(enterprise, NOW)
+    digest, _created = digest_make(day=_moment(74).date())
+    assert [h["chain_seq"] for h in json.loads(digest.payload)["heads"]] == [old.chain_seq]
+    kept = tmp_path / "kept.json"
+    kept.write_text(json.dumps(signed_file(digest)))
+    settings.EVENT_RETENTION_YEARS = 0
+    [month] = partitions.detach_expired(NOW)
+    assert not Event.objects.filter(pk=old.pk).exists()
+    out = StringIO()
+    call_command("verify_event_chain", "--digest", str(kept), stdout=out)
+    assert "intact" in out.getvalue() and "2 signed digests" in out.getvalue()
+    # The head's row in the detached month is hashed again: a rewritten document is named.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{month.name}" SET document = jsonb_set(document, %s, %s) WHERE id = %s',
+            ["{bizStep}", '"shipping"', old.pk],
+        )
+    report = Report()
+    check_digest(signed_file(digest), key=signing.public_key(), report=report, label="kept")
+    [finding] = report.findings
+    assert finding.subject == f"kept: organization {enterprise.org.pk} at sequence 1"
+    assert month.name in finding.stored and finding.recomputed == old.content_hash
+
+
+def test_the_migration_state_names_only_what_the_table_enforces(db):
+    """Django's state of ``trace_event`` (its Meta) matches the table: no unique constraint
+    the partitioned table lacks; on SQLite the table is stricter, never looser."""
+    with connection.cursor() as cursor:
+        table = connection.introspection.get_constraints(cursor, "trace_event")
+    unique = {
+        tuple(c["columns"]) for name, c in table.items() if c["unique"] and not c["primary_key"]
+    }
+    declared = [c for c in Event._meta.constraints if isinstance(c, models.UniqueConstraint)]
+    assert [c.name for c in declared] == ["event_unique_chain_seq"]
+    [chain] = declared
+    columns = [Event._meta.get_field(f).column for f in chain.fields]
+    assert columns == ["organization_id", "chain_seq", "record_time"]
+    for index in Event._meta.indexes:
+        assert index.name in table, index.name
+    if connection.vendor == "postgresql":
+        assert unique == {tuple(columns)}
+        assert not table["event_unique_id"]["unique"]
+        assert not table["event_unique_error_declaration"]["unique"]
+    else:  # one plain table: the old unique indexes stay, stricter than the state says
+        assert ("organization_id", "chain_seq") in unique
+        assert table["event_unique_id"]["unique"]
+    # What is unique everywhere: the key table's constraints.
+    with connection.cursor() as cursor:
+        keys = connection.introspection.get_constraints(cursor, "trace_eventkey")
+    assert keys["eventkey_unique_id"]["unique"] and keys["eventkey_unique_chain_seq"]["unique"]

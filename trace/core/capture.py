@@ -48,7 +48,7 @@ class CaptureResult:
     @property
     def events(self) -> list[Event]:
         """The stored events (one query: capture itself builds no model instances)."""
-        by_pk = Event.objects.in_bulk(self.event_pks)
+        by_pk = Event.objects.by_pks(self.event_pks).in_bulk()
         return [by_pk[pk] for pk in self.event_pks]
 
 

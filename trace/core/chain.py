@@ -44,7 +44,7 @@ from .effects import edges_for, moves_for
 from .eventindex import identifier_rows
 from .hashchain import GENESIS, canonicalize, chain_hash, legacy_canonical_json, normalized
 from .lots import PartyResolver
-from .partitions import detached_tails
+from .partitions import detached_links, detached_tails
 from .prepare import LotRow, prepare_event
 
 
@@ -444,9 +444,11 @@ class _Verifier:
             moves = moves_for(p, _Org(row["organization_id"]))
         else:
             moves = []
-            originals = Event.objects.filter(
-                event_id=row["event_id"], error_declaration__isnull=True, pk__lt=row["pk"]
-            ).values_list("organization_id", "document")
+            originals = (
+                Event.objects.by_event_id(row["event_id"], declaration=False)
+                .filter(pk__lt=row["pk"])
+                .values_list("organization_id", "document")
+            )
             for organization_id, document in originals:
                 try:
                     original = prepare_event(document, 0)
@@ -568,17 +570,7 @@ def check_digest(signed: dict, *, key, report: Report, label: str) -> None:
     heads = payload.get("heads") or []
     if heads_root(heads) != payload.get("root"):
         report.add(Finding("digest", label, "root", payload.get("root"), heads_root(heads)))
-    stored: dict[tuple[int, int], str] = {}
-    for chunk in batched(heads, 500):
-        condition = Q()
-        for head in chunk:
-            condition |= Q(organization_id=head["organization"], chain_seq=head["chain_seq"])
-        stored.update(
-            ((org, seq), content)
-            for org, seq, content in Event.objects.filter(condition).values_list(
-                "organization_id", "chain_seq", "content_hash"
-            )
-        )
+    stored = _stored_heads(heads)
     for head in heads:
         key_ = (head["organization"], head["chain_seq"])
         content = stored.get(key_, "no such event")
@@ -592,6 +584,31 @@ def check_digest(signed: dict, *, key, report: Report, label: str) -> None:
                     head["content_hash"],
                 )
             )
+
+
+def _stored_heads(heads: list[dict]) -> dict[tuple[int, int], str]:
+    """The stored content hash of each link a digest names: an attached event's, else the
+    row of a month retention detached (kept), whose document is hashed again here."""
+    stored: dict[tuple[int, int], str] = {}
+    for chunk in batched(heads, 500):
+        condition = Q()
+        for head in chunk:
+            condition |= Q(organization_id=head["organization"], chain_seq=head["chain_seq"])
+        stored.update(
+            ((org, seq), content)
+            for org, seq, content in Event.objects.filter(condition).values_list(
+                "organization_id", "chain_seq", "content_hash"
+            )
+        )
+    elsewhere = {(h["organization"], h["chain_seq"]) for h in heads} - stored.keys()
+    for (org, seq), (table, prev, content, event_id, document) in detached_links(
+        sorted(elsewhere)
+    ).items():
+        if _hash_matches(org, seq, prev, content, event_id, document):
+            stored[(org, seq)] = content
+        else:
+            stored[(org, seq)] = f"{content} (in {table}; its document does not match it)"
+    return stored
 
 
 def check_stored_digests(*, key, report: Report) -> None:

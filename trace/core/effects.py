@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from trace.models import Batch, Custody, Event
+from trace.models import Batch, Custody, Event, EventKey
 
 from django.db.models import Q
 from django.utils import timezone
@@ -39,9 +39,9 @@ def check_rules(
     declared = [p.event_id for p in prepared if p.error_declaration is not None]
     recorders = (
         dict(
-            Event.objects.filter(event_id__in=declared, error_declaration__isnull=True).values_list(
-                "event_id", "organization_id"
-            )
+            Event.objects.keyed(
+                EventKey.objects.filter(event_id__in=declared, declaration=False)
+            ).values_list("event_id", "organization_id")
         )
         if declared
         else {}
@@ -234,7 +234,7 @@ def undo_moves(event_ids: list[str]) -> list[Move]:
     """Custody moves that reverse the stored events an error declaration retracts."""
     moves: list[Move] = []
     originals = (
-        Event.objects.filter(event_id__in=event_ids, error_declaration__isnull=True)
+        Event.objects.keyed(EventKey.objects.filter(event_id__in=event_ids, declaration=False))
         .select_related("organization", "source_org", "destination_org")
         .prefetch_related("batch_links__batch")
     )

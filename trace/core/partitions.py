@@ -14,9 +14,9 @@ are the ones that prune.)
   ``trace_event_add_partition``, a SECURITY DEFINER function the migration made, so the
   application role needs no ownership of the table.
 - ``detach_expired`` detaches (``ALTER TABLE … DETACH PARTITION``) the months whose every
-  record is past the retention period: the rows stay in the detached table, which no query
-  of the application reads and nothing here drops; their event IDs stay taken
-  (``EventKey``). Detaching needs the table's owner: the command is run as the migration
+  record is past the retention period: the rows stay in the detached table, which only the
+  verifier reads (``detached_tails``, ``detached_links``), whose grants shrink to
+  ``SELECT`` and which nothing here drops; their event IDs stay taken (``EventKey``). Detaching needs the table's owner: the command is run as the migration
   role, never by the application.
 
 The retention period is the longest of the record-keeping rules in force
@@ -27,7 +27,9 @@ is kept whatever its age.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -202,8 +204,23 @@ def detach_expired(now: datetime | None = None, *, dry_run: bool = False) -> lis
                     f"after {period.years} years ({period.citations('en')}); rows kept."
                 )
                 cursor.execute(f'COMMENT ON TABLE "{partition.name}" IS %s', [note])
+                _read_only(cursor, partition.name)
         done.append(partition)
     return done
+
+
+def _read_only(cursor, name: str) -> None:
+    """Leave the roles that had rights on a detached month only ``SELECT`` (verifying reads
+    it): it kept its grants, among them the application's ``INSERT``, and lost the
+    partition's triggers."""
+    cursor.execute(
+        "SELECT a.privilege_type, CASE WHEN a.grantee = 0 THEN 'PUBLIC' "
+        "ELSE a.grantee::regrole::text END FROM pg_class c, aclexplode(c.relacl) a "
+        "WHERE c.oid = %s::regclass AND a.grantee <> c.relowner AND a.privilege_type <> 'SELECT'",
+        [f'"{name}"'],
+    )
+    for privilege, grantee in cursor.fetchall():
+        cursor.execute(f'REVOKE {privilege} ON "{name}" FROM {grantee}')
 
 
 def detached() -> list[str]:
@@ -233,3 +250,43 @@ def detached_tails() -> dict[int, tuple[int, str]]:
                 if org not in tails or tails[org][0] < seq:
                     tails[org] = (seq, content_hash)
     return tails
+
+
+def _in_pairs(table: str, columns: str) -> str:
+    return (
+        f'SELECT {columns} FROM "{table}" WHERE (organization_id, chain_seq) IN '
+        "(SELECT * FROM unnest(%s::bigint[], %s::bigint[]))"
+    )
+
+
+def detached_links(links: Iterable[tuple[int, int]]) -> dict[tuple[int, int], tuple]:
+    """The chain links ``(organization, sequence)`` that lie in a detached month table: for
+    each found, (table, prev_hash, content_hash, event_id, document). The key table's record
+    time names the month, so only the tables of the months asked about are read."""
+    links = list(links)
+    tables = set(detached())
+    if not links or not tables:
+        return {}
+    found: dict[tuple[int, int], tuple] = {}
+    by_table: dict[str, list[tuple[int, int]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _in_pairs("trace_eventkey", "organization_id, chain_seq, record_time"),
+            [[org for org, _ in links], [seq for _, seq in links]],
+        )
+        for org, seq, record_time in cursor.fetchall():
+            name = partition_name(month_start(record_time))
+            if name in tables:
+                by_table.setdefault(name, []).append((org, seq))
+        for name, pairs in sorted(by_table.items()):
+            cursor.execute(
+                _in_pairs(
+                    name, "organization_id, chain_seq, prev_hash, content_hash, event_id, document"
+                ),
+                [[org for org, _ in pairs], [seq for _, seq in pairs]],
+            )
+            for org, seq, prev_hash, content_hash, event_id, document in cursor.fetchall():
+                if isinstance(document, str):  # Django reads jsonb as text
+                    document = json.loads(document)
+                found[(org, seq)] = (name, prev_hash, content_hash, event_id, document)
+    return found

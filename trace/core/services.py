@@ -122,9 +122,7 @@ def _capture_one(doc: dict, *, organization: Organization, user, subject: str = 
         return result.events[0]
     # The same event stored a moment ago by a concurrent request (the same error declaration
     # posted twice at once): that request's event is this one's answer too.
-    return Event.objects.get(
-        event_id=doc["eventID"], error_declaration__isnull="errorDeclaration" not in doc
-    )
+    return Event.objects.by_event_id(doc["eventID"], declaration="errorDeclaration" in doc).get()
 
 
 def already_recorded(event_id: str | None, organization: Organization) -> Event | None:
@@ -133,7 +131,7 @@ def already_recorded(event_id: str | None, organization: Organization) -> Event 
     another organization's event is refused (409)."""
     if not event_id:
         return None
-    event = Event.objects.filter(event_id=event_id, error_declaration__isnull=True).first()
+    event = Event.objects.by_event_id(event_id, declaration=False).first()
     if event is not None and event.organization_id != organization.pk:
         raise rules.RuleViolation(
             "event_id",
@@ -519,7 +517,7 @@ def event_declare_error(
     organization = actor.membership.organization
     if (
         event.error_declaration is not None
-        or Event.objects.filter(event_id=event.event_id, error_declaration__isnull=False).exists()
+        or Event.objects.by_event_id(event.event_id, declaration=True).exists()
     ):
         raise _field_error(
             "event", _("This event has already been declared erroneous."), "already_declared"

@@ -439,9 +439,7 @@ def delivery_attempt(*, delivery_id: int, final: bool) -> SubscriptionDelivery:
     if delivery.status != SubscriptionDelivery.Status.PENDING:
         return delivery
     subscription = delivery.subscription
-    events = (
-        Event.objects.visible_to(subscription.user).filter(pk__in=delivery.event_ids).order_by("id")
-    )
+    events = Event.objects.visible_to(subscription.user).by_pks(delivery.event_ids).order_by("id")
     body = json.dumps(
         query_document(
             events,

@@ -19,7 +19,7 @@ def subscriptions_match(*, event_pks: list[int]) -> list[int]:
         .order_by("created_at")
     )
     for subscription in subscriptions:
-        base = Event.objects.visible_to(subscription.user).filter(pk__in=event_pks)
+        base = Event.objects.visible_to(subscription.user).by_pks(event_pks)
         if subscription.initial_record_time:
             base = base.filter(record_time__gte=subscription.initial_record_time)
         try:

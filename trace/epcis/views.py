@@ -473,9 +473,7 @@ class EventDetailView(EpcisView):
         summary="One event (and its error declaration, if any)",
     )
     def get(self, request, event_id):
-        events = list(
-            Event.objects.visible_to(request.user).filter(event_id=event_id).order_by("id")
-        )
+        events = list(Event.objects.visible_to(request.user).by_event_id(event_id).order_by("id"))
         if not events:
             raise exceptions.NotFound(_("No visible event has this ID."))
         return Response(query_document(events, viewer=organization_of(request.user)))

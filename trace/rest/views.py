@@ -582,6 +582,12 @@ class EventViewSet(RuleStatusMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelVi
     permission_classes = [IsEnterpriseMember]
     ordering_fields = ["event_time", "record_time", "id"]
 
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if "pk" in self.kwargs:  # one event: read only the month it was recorded in
+            queryset = queryset.by_pks([self.kwargs["pk"]])
+        return queryset
+
     def get_serializer_context(self):
         return {
             **super().get_serializer_context(),

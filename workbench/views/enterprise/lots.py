@@ -209,7 +209,7 @@ def _trace(request: HttpRequest, batch: Batch) -> dict:
     )
     visible_events = set(
         Event.objects.visible_to(request.user)
-        .filter(pk__in=[e.pk for e in graph.events])
+        .by_pks([e.pk for e in graph.events])
         .values_list("pk", flat=True)
     )
     lots = sorted(
