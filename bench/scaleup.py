@@ -1,0 +1,501 @@
+"""Grow a benchmark data set K× inside PostgreSQL, without the capture service.
+
+``python -m bench.scaleup --from postgresql://…/suyuan_bench --to postgresql://…/suyuan_bench10 --factor 10``
+
+copies the data set (``CREATE DATABASE … TEMPLATE``, so nothing may be connected to the
+source while it runs) and then clones its supply chain ``factor − 1`` times inside the
+copy, with set-based ``INSERT … SELECT`` (one transaction per clone): every enterprise of
+the generated chain, with its site, user and membership; the products; the lots; the
+events (``trace_eventkey`` follows through the event table's own trigger); the event–lot
+links, lineage edges, identifier index rows, custody rows and chain heads. Without
+``--to`` it grows ``--from`` in place.
+
+Each clone is an independent chain, as another province's would be: its rows get ids
+shifted past the source's (``id + k × max(id)``), and its identifiers are the source's with
+the generator's namespace (the three digits after the ``69``/``67``/``68`` GS1 prefix and
+after the two-letter lot prefix, ``seed % 1000``) replaced by another namespace whose GS1
+weight (1, 3, 1 over its digits) is the same modulo 10: every GTIN and GLN of a clone keeps
+a valid check digit, so the textual swap is exact (at most 99 clones). Unified social
+credit codes get their check character recomputed. Names get ``#k`` appended. Event IDs
+become ``urn:uuid:`` + md5(original ID, k).
+
+Not rewritten (documented in docs/GROWTH.md): an event's ``document`` (the stored EPCIS
+JSON) stays the original's — it names the original's lots, parties and event ID — so that
+a clone's ``prev_hash``/``content_hash`` chain, copied as is, still verifies against it;
+the trace, holders, sweep and list read columns and link tables, not the document.
+Regulators, capture jobs, scans, recalls, incidents' links and digests are not cloned.
+With ``--incidents`` the bench incidents (``bench.incidents``) are multiplied too and their
+marker updated, so ``bench.incidents`` at ``factor ×`` the sizes reuses them.
+
+The ``bench_dataset`` row then says ``events_requested = factor × the source's``: run the
+benchmarks on the grown set with ``--size full --events <that>`` (``bench.growth`` does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import psycopg2
+
+from bench.common import ROOT, _admin_dsn, database_exists, read_dataset
+
+# Tables cloned, in insertion order; what each column of a clone becomes ({k} = the clone's
+# number, {M[table]} = the source's max id of a table, ns(x) = x with the namespace swapped).
+_TABLES = [
+    "auth_user",
+    "api_organization",
+    "api_membership",
+    "trace_site",
+    "trace_product",
+    "trace_batch",
+    "trace_event",
+    "trace_eventbatch",
+    "trace_lineageedge",
+    "trace_custody",
+    "trace_eventidentifier",
+    "trace_chainhead",
+]
+# foreign-key column → the table it points at (its clone's id is shifted the same way)
+_FKS = {
+    "api_membership": {"user_id": "auth_user", "organization_id": "api_organization"},
+    "trace_site": {"owner_id": "api_organization"},
+    "trace_product": {"owner_id": "api_organization"},
+    "trace_batch": {"product_id": "trace_product", "site_id": "trace_site"},
+    "trace_event": {
+        "organization_id": "api_organization",
+        "source_org_id": "api_organization",
+        "destination_org_id": "api_organization",
+        "recorded_by_id": "auth_user",
+    },
+    "trace_eventbatch": {"event_id": "trace_event", "batch_id": "trace_batch"},
+    "trace_lineageedge": {
+        "event_id": "trace_event",
+        "parent_id": "trace_batch",
+        "child_id": "trace_batch",
+    },
+    "trace_custody": {"organization_id": "api_organization", "batch_id": "trace_batch"},
+    "trace_eventidentifier": {"event_id": "trace_event"},
+    "trace_chainhead": {"organization_id": "api_organization"},
+}
+# Columns holding GS1 keys or URIs made of them: the namespace is swapped in them.
+_CODES = {
+    "api_organization": {"gln": "ns_key"},
+    "trace_site": {"gln": "ns_key"},
+    "trace_product": {"gtin": "ns_key"},
+    "trace_batch": {"gtin": "ns_key", "lot": "ns_key"},
+    "trace_event": {"read_point": "ns_uri", "biz_location": "ns_uri"},
+    "trace_eventidentifier": {"value": "ns_uri", "gtin": "ns_key"},
+}
+# Rows of the source's chain (the others — regulators, their users — are not cloned).
+_SOURCE_ROWS = {
+    "api_organization": "s.id IN (SELECT old FROM scaleup_orgs)",
+    "api_membership": "s.organization_id IN (SELECT old FROM scaleup_orgs)",
+    "trace_site": "s.owner_id IN (SELECT old FROM scaleup_orgs)",
+    "trace_product": "s.owner_id IN (SELECT old FROM scaleup_orgs)",
+    "trace_chainhead": "s.organization_id IN (SELECT old FROM scaleup_orgs)",
+}
+_SOURCE_MAX = "scaleup_source"  # a table: each cloned table's max id in the source
+
+
+class ScaleupError(Exception):
+    pass
+
+
+def gs1_weight(ns: str) -> int:
+    """The namespace digits' share of a GS1 check sum (weights 1, 3, 1 at its positions)."""
+    return (int(ns[0]) + 3 * int(ns[1]) + int(ns[2])) % 10
+
+
+def namespaces(ns: str, n: int, used: set[str]) -> list[str]:
+    """``n`` namespaces other than ``used`` with ``ns``'s GS1 weight, nearest after it first."""
+    found = []
+    for step in range(1, 1000):
+        cand = f"{(int(ns) + step) % 1000:03d}"
+        if cand not in used and gs1_weight(cand) == gs1_weight(ns):
+            found.append(cand)
+            if len(found) == n:
+                return found
+    raise ScaleupError(f"only {len(found)} free namespaces keep the check digits; asked {n}")
+
+
+def credit_code(code: str, ns: str) -> str:
+    """The generator's credit code (``91`` region ``B`` ns index check) in namespace ``ns``."""
+    from core.validators import credit_code_check_character
+
+    body = code[:9] + ns + code[12:17]
+    return body + credit_code_check_character(body)
+
+
+def _swap_sql(old_ns: str, lot_prefixes: list[str]) -> list[str]:
+    """SQL functions swapping the namespace ``old_ns`` for ``ns``, with plain string operations
+    (a regular expression per value costs several times the insert): ``pg_temp.ns_key(v, ns)``
+    for a bare GTIN-14 (``069``), GLN (``67``/``68``) or lot (two capitals) — the digits after
+    its prefix; ``pg_temp.ns_uri(v, ns)`` for a URI naming them — each after a ``/``, ``:`` or
+    ``-``, never inside another number."""
+    tokens = [f"/069{old_ns}", f"/67{old_ns}", f"/68{old_ns}", f":67{old_ns}", f":68{old_ns}"]
+    tokens += [f"{sep}{p}{old_ns}" for p in lot_prefixes for sep in "/-"]
+    uri = "v"
+    for token in tokens:
+        uri = f"replace({uri}, '{token}', '{token[:-3]}' || ns)"
+    key = (
+        "CASE WHEN left(v, 3) = '069' AND substr(v, 4, 3) = '{o}' THEN overlay(v placing ns from 4) "
+        "WHEN left(v, 2) IN ('67', '68') AND substr(v, 3, 3) = '{o}' THEN overlay(v placing ns from 3) "
+        "WHEN left(v, 2) IN ({lots}) AND substr(v, 3, 3) = '{o}' THEN overlay(v placing ns from 3) "
+        "ELSE v END"
+    ).format(o=old_ns, lots=", ".join(f"'{p}'" for p in lot_prefixes) or "''")
+    return [
+        "CREATE FUNCTION pg_temp.ns_key(v text, ns text) RETURNS text LANGUAGE sql IMMUTABLE "
+        f"AS $$ SELECT {key} $$",
+        "CREATE FUNCTION pg_temp.ns_uri(v text, ns text) RETURNS text LANGUAGE sql IMMUTABLE "
+        f"AS $$ SELECT {uri} $$",
+    ]
+
+
+def _columns(cursor, table: str) -> list[str]:
+    cursor.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
+        "AND table_name = %s ORDER BY ordinal_position",
+        [table],
+    )
+    return [r[0] for r in cursor.fetchall()]
+
+
+def clone_sql(table: str, columns: list[str]) -> str:
+    """``INSERT … SELECT`` of one clone of ``table`` (parameters: k and the new namespace)."""
+    fks = _FKS.get(table, {})
+    codes = _CODES.get(table, [])
+    exprs = []
+    for c in columns:
+        if c == "id":
+            exprs.append(f"s.id + %(k)s * {_max(table)}")
+        elif c in fks:
+            exprs.append(f"s.{c} + %(k)s * {_max(fks[c])}")
+        elif c in codes:
+            exprs.append(f"pg_temp.{codes[c]}(s.{c}, %(ns)s)")
+        elif table == "api_organization" and c in ("name", "credit_code"):
+            exprs.append(f"m.{c}")
+        elif table == "auth_user" and c == "username":
+            exprs.append("'gen' || %(ns)s || '-' || m.credit_code")
+        elif table == "trace_site" and c == "name":
+            exprs.append("s.name || ' #' || %(k)s")
+        elif table == "trace_event" and c == "event_id":
+            exprs.append("'urn:uuid:' || md5(s.event_id || '#' || %(k)s)::uuid")
+        else:
+            exprs.append(f"s.{c}")
+    where = _SOURCE_ROWS.get(table, f"s.id <= {_max(table)}")
+    source = f"{table} s"
+    if table == "api_organization":
+        source += " JOIN scaleup_names m ON m.old = s.id AND m.k = %(k)s"
+    elif table == "auth_user":
+        source += (
+            " JOIN api_membership ms ON ms.user_id = s.id"
+            " JOIN scaleup_names m ON m.old = ms.organization_id AND m.k = %(k)s"
+        )
+        where = f"s.id <= {_max(table)}"
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(exprs)} "  # noqa: S608
+        f"FROM {source} WHERE {where}"
+    )
+
+
+def _max(table: str) -> str:
+    return f"(SELECT m FROM {_SOURCE_MAX} WHERE t = '{table}')"
+
+
+def prepare(cursor, ns: str, factor: int) -> tuple[list[str], dict]:
+    """The clones' namespaces; the temporary tables the clone statements read."""
+    cursor.execute(
+        "SELECT id, credit_code, name FROM api_organization WHERE kind = 'enterprise' "
+        "AND gln LIKE %s ORDER BY id",
+        [f"68{ns}%"],
+    )
+    orgs = cursor.fetchall()
+    if not orgs:
+        raise ScaleupError(f"no enterprise of the generated chain (GLN 68{ns}…) in this database")
+    bad = [c for _i, c, _n in orgs if not c or c[9:12] != ns]
+    if bad:
+        raise ScaleupError(f"credit codes not in the generator's form: {bad[:3]}")
+    cursor.execute("SELECT DISTINCT substr(gln, 3, 3) FROM api_organization WHERE gln ~ '^68'")
+    used = {r[0] for r in cursor.fetchall()}
+    new = namespaces(ns, factor - 1, used)
+    cursor.execute("CREATE TEMPORARY TABLE scaleup_orgs (old bigint PRIMARY KEY)")
+    cursor.execute(
+        "INSERT INTO scaleup_orgs SELECT unnest(%s::bigint[])", [[i for i, _c, _n in orgs]]
+    )
+    cursor.execute(
+        "CREATE TEMPORARY TABLE scaleup_names (old bigint, k int, credit_code text, name text)"
+    )
+    rows = [
+        (i, k, credit_code(c, new[k - 1]), f"{n} #{k}")
+        for k in range(1, factor)
+        for i, c, n in orgs
+    ]
+    cursor.executemany("INSERT INTO scaleup_names VALUES (%s, %s, %s, %s)", rows)
+    cursor.execute(f"CREATE TEMPORARY TABLE {_SOURCE_MAX} (t text PRIMARY KEY, m bigint)")
+    counts = {}
+    for table in _TABLES:
+        key = "organization_id" if table == "trace_chainhead" else "id"
+        cursor.execute(f"SELECT coalesce(max({key}), 0), count(*) FROM {table}")  # noqa: S608
+        m, n = cursor.fetchone()
+        cursor.execute(f"INSERT INTO {_SOURCE_MAX} VALUES (%s, %s)", [table, m])
+        counts[table] = n
+    cursor.execute("SELECT DISTINCT left(lot, 2) FROM trace_batch WHERE lot ~ '^[A-Z]{2}[0-9]'")
+    for sql in _swap_sql(ns, sorted(r[0] for r in cursor.fetchall())):
+        cursor.execute(sql)
+    return new, counts
+
+
+def _check_sources(cursor) -> None:
+    """Every row cloned points only at rows cloned too (ids shift by arithmetic)."""
+    checks = [
+        "SELECT 1 FROM trace_event WHERE organization_id NOT IN (SELECT old FROM scaleup_orgs) "
+        "OR source_org_id NOT IN (SELECT old FROM scaleup_orgs) "
+        "OR destination_org_id NOT IN (SELECT old FROM scaleup_orgs) LIMIT 1",
+        "SELECT 1 FROM trace_custody WHERE organization_id NOT IN (SELECT old FROM scaleup_orgs) "
+        "LIMIT 1",
+        "SELECT 1 FROM trace_event e WHERE recorded_by_id IS NOT NULL AND NOT EXISTS (SELECT 1 "
+        "FROM api_membership m JOIN scaleup_orgs o ON o.old = m.organization_id "
+        "WHERE m.user_id = e.recorded_by_id) LIMIT 1",
+    ]
+    for sql in checks:
+        cursor.execute(sql)
+        if cursor.fetchone():
+            raise ScaleupError(f"a row points outside the generated chain: {sql}")
+
+
+# Tables whose plain indexes (not primary keys or unique constraints) are dropped while the
+# clones go in and built again after: one sort per index instead of millions of random inserts.
+_REINDEXED = [
+    "trace_batch",
+    "trace_event",
+    "trace_eventbatch",
+    "trace_lineageedge",
+    "trace_custody",
+    "trace_eventidentifier",
+]
+_SAVED_INDEXES = "bench_scaleup_indexes"  # kept in the database, so a failed run can restore them
+
+
+def drop_indexes(cursor) -> int:
+    cursor.execute(f"CREATE TABLE IF NOT EXISTS {_SAVED_INDEXES} (name text PRIMARY KEY, ddl text)")
+    cursor.execute(
+        f"INSERT INTO {_SAVED_INDEXES} SELECT i.indexrelid::regclass::text, "
+        "replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ') FROM pg_index i "
+        "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
+        "ON CONFLICT DO NOTHING",
+        [_REINDEXED],
+    )
+    cursor.execute(f"SELECT name FROM {_SAVED_INDEXES}")
+    names = [r[0] for r in cursor.fetchall()]
+    for name in names:
+        cursor.execute(f"DROP INDEX IF EXISTS {name}")
+    return len(names)
+
+
+def restore_indexes(cursor) -> int:
+    """Build the dropped indexes again (autocommit: each is its own statement)."""
+    cursor.execute(f"SELECT to_regclass('{_SAVED_INDEXES}')")
+    if cursor.fetchone()[0] is None:
+        return 0
+    cursor.execute("SET maintenance_work_mem = '512MB'")
+    cursor.execute(f"SELECT name, ddl FROM {_SAVED_INDEXES} ORDER BY name")
+    rows = cursor.fetchall()
+    for name, ddl in rows:
+        cursor.execute("SELECT to_regclass(%s)", [name])
+        if cursor.fetchone()[0] is None:
+            cursor.execute(ddl)
+    cursor.execute(f"DROP TABLE {_SAVED_INDEXES}")
+    return len(rows)
+
+
+def copy_database(source_url: str, target_url: str, *, replace: bool) -> float:
+    admin, source = _admin_dsn(source_url)
+    _admin, target = _admin_dsn(target_url)
+    if database_exists(target_url) and not replace:
+        raise ScaleupError(f"database {target} exists: pass --replace to drop it first")
+    conn = psycopg2.connect(admin)
+    conn.autocommit = True
+    start = time.perf_counter()
+    with conn.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{target}"')
+        cursor.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+    conn.close()
+    return time.perf_counter() - start
+
+
+def grow(database_url: str, factor: int, *, incidents: bool = False, log=None) -> dict:
+    """Clone the data set in ``database_url`` ``factor − 1`` times in place; returns figures."""
+    log = log or (lambda message: print(message, flush=True))
+    dataset = read_dataset(database_url)
+    if dataset is None:
+        raise ScaleupError("no bench_dataset row: not a benchmark data set")
+    conn = psycopg2.connect(database_url)
+    conn.autocommit = True
+    cursor = conn.cursor()
+    restore_indexes(cursor)  # a run that failed before building them again
+    conn.autocommit = False
+    cursor.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = "
+        "'bench_dataset' AND column_name = 'grown_factor'"
+    )
+    if cursor.fetchone():
+        cursor.execute("SELECT grown_factor FROM bench_dataset")
+        if (cursor.fetchone() or [None])[0]:
+            raise ScaleupError("this data set was grown already: grow the generated one")
+    cursor.execute("SET synchronous_commit = off")
+    ns = f"{dataset['seed'] % 1000:03d}"
+    new, before = prepare(cursor, ns, factor)
+    _check_sources(cursor)
+    statements = {t: clone_sql(t, _columns(cursor, t)) for t in _TABLES}
+    dropped = drop_indexes(cursor)
+    conn.commit()
+    log(f"Dropped {dropped} plain indexes, built again at the end.")
+    log(
+        f"Source: {before['trace_event']:,} events, {before['trace_batch']:,} lots; "
+        f"namespace {ns} → {', '.join(new)}"
+    )
+    per_table = {t: 0.0 for t in _TABLES}
+    rows = 0
+    started = time.perf_counter()
+    for k in range(1, factor):
+        t0 = time.perf_counter()
+        for table in _TABLES:
+            t = time.perf_counter()
+            cursor.execute(statements[table], {"k": k, "ns": new[k - 1]})
+            rows += cursor.rowcount
+            per_table[table] += time.perf_counter() - t
+        conn.commit()
+        log(f"  clone {k}/{factor - 1}: {time.perf_counter() - t0:.1f} s")
+    clone_seconds = time.perf_counter() - started
+    if incidents:
+        grow_incidents(cursor, factor)
+        conn.commit()
+    _reset_sequences(cursor)
+    _record(cursor, dataset, factor)
+    conn.commit()
+    conn.autocommit = True
+    t = time.perf_counter()
+    restore_indexes(cursor)
+    index_seconds = time.perf_counter() - t
+    log(f"Indexes built in {index_seconds:.1f} s.")
+    t = time.perf_counter()
+    cursor.execute("VACUUM (ANALYZE)")
+    vacuum_seconds = time.perf_counter() - t
+    cursor.execute("SELECT count(*) FROM trace_eventkey")
+    events = cursor.fetchone()[0]
+    cursor.execute("SELECT pg_database_size(current_database())")
+    size = cursor.fetchone()[0]
+    conn.close()
+    return {
+        "factor": factor,
+        "events": events,
+        "rows_inserted": rows,
+        "clone_seconds": round(clone_seconds, 1),
+        "rows_per_second": round(rows / clone_seconds) if clone_seconds else None,
+        "index_seconds": round(index_seconds, 1),
+        "vacuum_analyze_seconds": round(vacuum_seconds, 1),
+        "seconds_per_table": {k: round(v, 1) for k, v in per_table.items()},
+        "database_bytes": size,
+        "namespaces": new,
+    }
+
+
+def grow_incidents(cursor, factor: int) -> None:
+    """Multiply the bench incidents (``bench.incidents``) and their marker's sizes."""
+    cursor.execute("SELECT to_regclass('bench_incidents')")
+    if cursor.fetchone()[0] is None:
+        return
+    columns = _columns(cursor, "incidents_incident")
+    cursor.execute("SELECT coalesce(max(id), 0) FROM incidents_incident")
+    m = cursor.fetchone()[0]
+    exprs = [f"id + k * {m}" if c == "id" else c for c in columns]
+    cursor.execute(
+        f"INSERT INTO incidents_incident ({', '.join(columns)}) SELECT {', '.join(exprs)} "  # noqa: S608
+        f"FROM incidents_incident, generate_series(1, {factor - 1}) k WHERE id <= {m}"
+    )
+    cursor.execute(
+        "UPDATE bench_incidents SET list_items = list_items * %s, open_items = open_items * %s",
+        [factor, factor],
+    )
+
+
+def _reset_sequences(cursor) -> None:
+    for table in [*_TABLES, "trace_eventkey", "incidents_incident"]:
+        if table == "trace_chainhead" or table == "trace_eventkey":
+            continue
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+            f"(SELECT coalesce(max(id), 1) FROM {table}))"
+        )
+
+
+def _record(cursor, dataset: dict, factor: int) -> None:
+    """The grown set's ``bench_dataset`` row: ``events_requested`` × factor marks it."""
+    cursor.execute(
+        "ALTER TABLE bench_dataset ADD COLUMN IF NOT EXISTS grown_factor integer, "
+        "ADD COLUMN IF NOT EXISTS grown_from_events integer"
+    )
+    cursor.execute(
+        "UPDATE bench_dataset SET events_requested = events_requested * %s, "
+        "grown_factor = %s, grown_from_events = events, "
+        "events = (SELECT count(*) FROM trace_eventkey), "
+        "lots = (SELECT count(*) FROM trace_batch), "
+        "organizations = (SELECT count(*) FROM api_organization WHERE kind = 'enterprise')",
+        [factor, factor],
+    )
+
+
+def _setup_django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("SUYUAN_DEV", "1")
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.scaleup", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--from", dest="source", required=True, help="the generated data set")
+    parser.add_argument(
+        "--to", dest="target", help="a new database (default: grow --from in place)"
+    )
+    parser.add_argument(
+        "--factor", type=int, required=True, help="K: the grown set is K× the source"
+    )
+    parser.add_argument("--replace", action="store_true", help="drop --to first if it exists")
+    parser.add_argument("--incidents", action="store_true", help="multiply the bench incidents too")
+    args = parser.parse_args(argv)
+    if not 2 <= args.factor <= 100:
+        parser.error("--factor must be 2 … 100")
+    target = args.target or args.source
+    try:
+        if args.target and args.target != args.source:
+            print(f"Copying {_admin_dsn(args.source)[1]} → {_admin_dsn(target)[1]} …", flush=True)
+            seconds = copy_database(args.source, target, replace=args.replace)
+            print(f"  copied in {seconds:.0f} s", flush=True)
+        _setup_django(target)
+        figures = grow(target, args.factor, incidents=args.incidents)
+    except (ScaleupError, psycopg2.Error) as exc:
+        print(f"bench.scaleup: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"Grown ×{figures['factor']}: {figures['events']:,} events; "
+        f"{figures['rows_inserted']:,} rows in {figures['clone_seconds']} s "
+        f"({figures['rows_per_second']:,} rows/s), indexes {figures['index_seconds']} s, VACUUM ANALYZE {figures['vacuum_analyze_seconds']} s; "
+        f"database {figures['database_bytes'] / 2**30:.2f} GiB.\n"
+        f"Per table (s): {figures['seconds_per_table']}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
