@@ -36,7 +36,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import psycopg2
 
@@ -89,15 +91,23 @@ _CODES = {
     "trace_event": {"read_point": "ns_uri", "biz_location": "ns_uri"},
     "trace_eventidentifier": {"value": "ns_uri", "gtin": "ns_key"},
 }
-# Rows of the source's chain (the others — regulators, their users — are not cloned).
+# Rows of the generated chain (not the regulators, nor what benchmarks captured since: their
+# lots, products and events are newer than ``bench_dataset.generated_at``). {E}/{B}: the last
+# generated event and lot; {ns}: the generator's namespace.
+_ORGS = "(SELECT old FROM bench_scaleup_orgs)"
 _SOURCE_ROWS = {
-    "api_organization": "s.id IN (SELECT old FROM scaleup_orgs)",
-    "api_membership": "s.organization_id IN (SELECT old FROM scaleup_orgs)",
-    "trace_site": "s.owner_id IN (SELECT old FROM scaleup_orgs)",
-    "trace_product": "s.owner_id IN (SELECT old FROM scaleup_orgs)",
-    "trace_chainhead": "s.organization_id IN (SELECT old FROM scaleup_orgs)",
+    "auth_user": "true",  # joined to the memberships of the cloned enterprises
+    "api_organization": f"s.id IN {_ORGS}",
+    "api_membership": f"s.organization_id IN {_ORGS}",
+    "trace_site": f"s.owner_id IN {_ORGS} AND s.gln LIKE '67{{ns}}%%'",
+    "trace_product": f"s.owner_id IN {_ORGS} AND s.gtin LIKE '069{{ns}}%%'",
+    "trace_batch": "s.id <= {B}",
+    "trace_event": "s.id <= {E}",
+    "trace_eventbatch": "s.event_id <= {E}",
+    "trace_lineageedge": "s.event_id <= {E}",
+    "trace_eventidentifier": "s.event_id <= {E}",
+    "trace_custody": "s.batch_id <= {B}",
 }
-_SOURCE_MAX = "scaleup_source"  # a table: each cloned table's max id in the source
 
 
 class ScaleupError(Exception):
@@ -131,9 +141,9 @@ def credit_code(code: str, ns: str) -> str:
 
 def _swap_sql(old_ns: str, lot_prefixes: list[str]) -> list[str]:
     """SQL functions swapping the namespace ``old_ns`` for ``ns``, with plain string operations
-    (a regular expression per value costs several times the insert): ``pg_temp.ns_key(v, ns)``
+    (a regular expression per value costs several times the insert): ``bench_ns_key(v, ns)``
     for a bare GTIN-14 (``069``), GLN (``67``/``68``) or lot (two capitals) — the digits after
-    its prefix; ``pg_temp.ns_uri(v, ns)`` for a URI naming them — each after a ``/``, ``:`` or
+    its prefix; ``bench_ns_uri(v, ns)`` for a URI naming them — each after a ``/``, ``:`` or
     ``-``, never inside another number."""
     tokens = [f"/069{old_ns}", f"/67{old_ns}", f"/68{old_ns}", f":67{old_ns}", f":68{old_ns}"]
     tokens += [f"{sep}{p}{old_ns}" for p in lot_prefixes for sep in "/-"]
@@ -147,10 +157,10 @@ def _swap_sql(old_ns: str, lot_prefixes: list[str]) -> list[str]:
         "ELSE v END"
     ).format(o=old_ns, lots=", ".join(f"'{p}'" for p in lot_prefixes) or "''")
     return [
-        "CREATE FUNCTION pg_temp.ns_key(v text, ns text) RETURNS text LANGUAGE sql IMMUTABLE "
-        f"AS $$ SELECT {key} $$",
-        "CREATE FUNCTION pg_temp.ns_uri(v text, ns text) RETURNS text LANGUAGE sql IMMUTABLE "
-        f"AS $$ SELECT {uri} $$",
+        "CREATE OR REPLACE FUNCTION bench_ns_key(v text, ns text) RETURNS text LANGUAGE sql "
+        f"IMMUTABLE AS $$ SELECT {key} $$",
+        "CREATE OR REPLACE FUNCTION bench_ns_uri(v text, ns text) RETURNS text LANGUAGE sql "
+        f"IMMUTABLE AS $$ SELECT {uri} $$",
     ]
 
 
@@ -163,8 +173,22 @@ def _columns(cursor, table: str) -> list[str]:
     return [r[0] for r in cursor.fetchall()]
 
 
-def clone_sql(table: str, columns: list[str]) -> str:
-    """``INSERT … SELECT`` of one clone of ``table`` (parameters: k and the new namespace)."""
+def clone_sql(table: str, columns: list[str], maxima: dict[str, int], cut: dict) -> str:
+    """``INSERT … SELECT`` of one clone of ``table`` (parameters: k and the new namespace);
+    ``maxima``: each cloned table's max id in the source; ``cut``: E, B and ns (above)."""
+
+    def _max(t: str) -> str:
+        return str(maxima[t])
+
+    if table == "trace_chainhead":  # the head of each cloned chain: its newest cloned event
+        return (
+            "INSERT INTO trace_chainhead (organization_id, chain_seq, content_hash, updated_at) "
+            f"SELECT e.organization_id + %(k)s * {_max('api_organization')}, e.chain_seq, "
+            "e.content_hash, now() FROM (SELECT DISTINCT ON (organization_id) organization_id, "
+            f"chain_seq, content_hash FROM trace_event WHERE id <= {cut['E']} AND "
+            f"organization_id IN {_ORGS} ORDER BY organization_id, chain_seq DESC) e"
+        )
+
     fks = _FKS.get(table, {})
     codes = _CODES.get(table, [])
     exprs = []
@@ -174,7 +198,7 @@ def clone_sql(table: str, columns: list[str]) -> str:
         elif c in fks:
             exprs.append(f"s.{c} + %(k)s * {_max(fks[c])}")
         elif c in codes:
-            exprs.append(f"pg_temp.{codes[c]}(s.{c}, %(ns)s)")
+            exprs.append(f"bench_{codes[c]}(s.{c}, %(ns)s)")
         elif table == "api_organization" and c in ("name", "credit_code"):
             exprs.append(f"m.{c}")
         elif table == "auth_user" and c == "username":
@@ -185,28 +209,25 @@ def clone_sql(table: str, columns: list[str]) -> str:
             exprs.append("'urn:uuid:' || md5(s.event_id || '#' || %(k)s)::uuid")
         else:
             exprs.append(f"s.{c}")
-    where = _SOURCE_ROWS.get(table, f"s.id <= {_max(table)}")
+    where = _SOURCE_ROWS[table].format(**cut)
     source = f"{table} s"
     if table == "api_organization":
-        source += " JOIN scaleup_names m ON m.old = s.id AND m.k = %(k)s"
+        source += " JOIN bench_scaleup_names m ON m.old = s.id AND m.k = %(k)s"
     elif table == "auth_user":
         source += (
             " JOIN api_membership ms ON ms.user_id = s.id"
-            " JOIN scaleup_names m ON m.old = ms.organization_id AND m.k = %(k)s"
+            " JOIN bench_scaleup_names m ON m.old = ms.organization_id AND m.k = %(k)s"
         )
-        where = f"s.id <= {_max(table)}"
     return (
         f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(exprs)} "  # noqa: S608
         f"FROM {source} WHERE {where}"
     )
 
 
-def _max(table: str) -> str:
-    return f"(SELECT m FROM {_SOURCE_MAX} WHERE t = '{table}')"
-
-
-def prepare(cursor, ns: str, factor: int) -> tuple[list[str], dict]:
-    """The clones' namespaces; the temporary tables the clone statements read."""
+def prepare(cursor, ns: str, factor: int) -> tuple[list[str], dict, dict, dict]:
+    """The clones' namespaces, the source's row counts, max ids and cut (``_SOURCE_ROWS``);
+    makes the tables and functions the clone statements read (``bench_scaleup_*``,
+    ``bench_ns_*``)."""
     cursor.execute(
         "SELECT id, credit_code, name FROM api_organization WHERE kind = 'enterprise' "
         "AND gln LIKE %s ORDER BY id",
@@ -221,47 +242,71 @@ def prepare(cursor, ns: str, factor: int) -> tuple[list[str], dict]:
     cursor.execute("SELECT DISTINCT substr(gln, 3, 3) FROM api_organization WHERE gln ~ '^68'")
     used = {r[0] for r in cursor.fetchall()}
     new = namespaces(ns, factor - 1, used)
-    cursor.execute("CREATE TEMPORARY TABLE scaleup_orgs (old bigint PRIMARY KEY)")
+    cleanup(cursor)
+    cursor.execute("CREATE TABLE bench_scaleup_orgs (old bigint PRIMARY KEY)")
     cursor.execute(
-        "INSERT INTO scaleup_orgs SELECT unnest(%s::bigint[])", [[i for i, _c, _n in orgs]]
+        "INSERT INTO bench_scaleup_orgs SELECT unnest(%s::bigint[])", [[i for i, _c, _n in orgs]]
     )
     cursor.execute(
-        "CREATE TEMPORARY TABLE scaleup_names (old bigint, k int, credit_code text, name text)"
+        "CREATE TABLE bench_scaleup_names (old bigint, k int, credit_code text, name text)"
     )
     rows = [
         (i, k, credit_code(c, new[k - 1]), f"{n} #{k}")
         for k in range(1, factor)
         for i, c, n in orgs
     ]
-    cursor.executemany("INSERT INTO scaleup_names VALUES (%s, %s, %s, %s)", rows)
-    cursor.execute(f"CREATE TEMPORARY TABLE {_SOURCE_MAX} (t text PRIMARY KEY, m bigint)")
-    counts = {}
+    cursor.executemany("INSERT INTO bench_scaleup_names VALUES (%s, %s, %s, %s)", rows)
+    counts, maxima = {}, {}
     for table in _TABLES:
         key = "organization_id" if table == "trace_chainhead" else "id"
         cursor.execute(f"SELECT coalesce(max({key}), 0), count(*) FROM {table}")  # noqa: S608
         m, n = cursor.fetchone()
-        cursor.execute(f"INSERT INTO {_SOURCE_MAX} VALUES (%s, %s)", [table, m])
-        counts[table] = n
-    cursor.execute("SELECT DISTINCT left(lot, 2) FROM trace_batch WHERE lot ~ '^[A-Z]{2}[0-9]'")
+        maxima[table], counts[table] = m, n
+    cursor.execute("SELECT generated_at FROM bench_dataset")
+    generated_at = cursor.fetchone()[0]
+    cursor.execute(
+        "SELECT max(id), count(*) FROM trace_eventkey WHERE record_time <= %s", [generated_at]
+    )
+    cut = {"ns": ns}
+    cut["E"], counts["trace_event"] = cursor.fetchone()
+    cursor.execute(
+        "SELECT max(id), count(*) FROM trace_batch WHERE created_at <= %s", [generated_at]
+    )
+    cut["B"], counts["trace_batch"] = cursor.fetchone()
+    cursor.execute(
+        "SELECT DISTINCT left(lot, 2) FROM trace_batch WHERE id <= %s AND lot ~ '^[A-Z]{2}[0-9]'",
+        [cut["B"]],
+    )
     for sql in _swap_sql(ns, sorted(r[0] for r in cursor.fetchall())):
         cursor.execute(sql)
-    return new, counts
+    return new, counts, maxima, cut
 
 
-def _check_sources(cursor) -> None:
+def cleanup(cursor) -> None:
+    cursor.execute("DROP TABLE IF EXISTS bench_scaleup_orgs, bench_scaleup_names")
+    cursor.execute("DROP FUNCTION IF EXISTS bench_ns_key(text, text), bench_ns_uri(text, text)")
+
+
+def _check_sources(cursor, cut: dict) -> None:
     """Every row cloned points only at rows cloned too (ids shift by arithmetic)."""
+    e, b = cut["E"], cut["B"]
     checks = [
-        "SELECT 1 FROM trace_event WHERE organization_id NOT IN (SELECT old FROM scaleup_orgs) "
-        "OR source_org_id NOT IN (SELECT old FROM scaleup_orgs) "
-        "OR destination_org_id NOT IN (SELECT old FROM scaleup_orgs) LIMIT 1",
-        "SELECT 1 FROM trace_custody WHERE organization_id NOT IN (SELECT old FROM scaleup_orgs) "
+        f"SELECT 1 FROM trace_event WHERE id <= {e} AND (organization_id NOT IN {_ORGS} "
+        f"OR source_org_id NOT IN {_ORGS} OR destination_org_id NOT IN {_ORGS}) LIMIT 1",
+        f"SELECT 1 FROM trace_custody WHERE batch_id <= {b} AND organization_id NOT IN {_ORGS} "
         "LIMIT 1",
-        "SELECT 1 FROM trace_event e WHERE recorded_by_id IS NOT NULL AND NOT EXISTS (SELECT 1 "
-        "FROM api_membership m JOIN scaleup_orgs o ON o.old = m.organization_id "
-        "WHERE m.user_id = e.recorded_by_id) LIMIT 1",
+        f"SELECT 1 FROM trace_event e WHERE id <= {e} AND recorded_by_id IS NOT NULL AND NOT "
+        f"EXISTS (SELECT 1 FROM api_membership m WHERE m.organization_id IN {_ORGS} "
+        "AND m.user_id = e.recorded_by_id) LIMIT 1",
+        f"SELECT 1 FROM trace_eventbatch WHERE event_id <= {e} AND batch_id > {b} LIMIT 1",
+        f"SELECT 1 FROM trace_lineageedge WHERE event_id <= {e} AND greatest(parent_id, child_id) "
+        f"> {b} LIMIT 1",
+        f"SELECT 1 FROM trace_batch WHERE id <= {b} AND (product_id NOT IN (SELECT id FROM "
+        f"trace_product WHERE gtin LIKE '069{cut['ns']}%') OR site_id NOT IN (SELECT id FROM "
+        f"trace_site WHERE gln LIKE '67{cut['ns']}%')) LIMIT 1",
     ]
     for sql in checks:
-        cursor.execute(sql)
+        cursor.execute(sql)  # noqa: S608 -- numbers and the namespace only
         if cursor.fetchone():
             raise ScaleupError(f"a row points outside the generated chain: {sql}")
 
@@ -327,7 +372,9 @@ def copy_database(source_url: str, target_url: str, *, replace: bool) -> float:
     return time.perf_counter() - start
 
 
-def grow(database_url: str, factor: int, *, incidents: bool = False, log=None) -> dict:
+def grow(
+    database_url: str, factor: int, *, incidents: bool = False, jobs: int = 2, log=None
+) -> dict:
     """Clone the data set in ``database_url`` ``factor − 1`` times in place; returns figures."""
     log = log or (lambda message: print(message, flush=True))
     dataset = read_dataset(database_url)
@@ -346,36 +393,52 @@ def grow(database_url: str, factor: int, *, incidents: bool = False, log=None) -
         cursor.execute("SELECT grown_factor FROM bench_dataset")
         if (cursor.fetchone() or [None])[0]:
             raise ScaleupError("this data set was grown already: grow the generated one")
-    cursor.execute("SET synchronous_commit = off")
     ns = f"{dataset['seed'] % 1000:03d}"
-    new, before = prepare(cursor, ns, factor)
-    _check_sources(cursor)
-    statements = {t: clone_sql(t, _columns(cursor, t)) for t in _TABLES}
+    new, before, maxima, cut = prepare(cursor, ns, factor)
+    _check_sources(cursor, cut)
+    statements = {t: clone_sql(t, _columns(cursor, t), maxima, cut) for t in _TABLES}
     dropped = drop_indexes(cursor)
     conn.commit()
     log(f"Dropped {dropped} plain indexes, built again at the end.")
     log(
         f"Source: {before['trace_event']:,} events, {before['trace_batch']:,} lots; "
-        f"namespace {ns} → {', '.join(new)}"
+        f"namespace {ns} → {', '.join(new)}; {jobs} connection(s) at once"
     )
     per_table = {t: 0.0 for t in _TABLES}
-    rows = 0
+    rows = [0]
+    lock = threading.Lock()
     started = time.perf_counter()
-    for k in range(1, factor):
-        t0 = time.perf_counter()
-        for table in _TABLES:
-            t = time.perf_counter()
-            cursor.execute(statements[table], {"k": k, "ns": new[k - 1]})
-            rows += cursor.rowcount
-            per_table[table] += time.perf_counter() - t
-        conn.commit()
-        log(f"  clone {k}/{factor - 1}: {time.perf_counter() - t0:.1f} s")
+
+    def clone(ks: list[int]) -> None:
+        worker = psycopg2.connect(database_url)
+        try:
+            with worker.cursor() as c:
+                c.execute("SET synchronous_commit = off")
+                for k in ks:
+                    t0 = time.perf_counter()
+                    for table in _TABLES:
+                        t = time.perf_counter()
+                        c.execute(statements[table], {"k": k, "ns": new[k - 1]})
+                        with lock:
+                            rows[0] += c.rowcount
+                            per_table[table] += time.perf_counter() - t
+                    worker.commit()
+                    log(f"  clone {k}/{factor - 1}: {time.perf_counter() - t0:.1f} s")
+        finally:
+            worker.close()
+
+    ks = list(range(1, factor))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for done in [pool.submit(clone, ks[i::jobs]) for i in range(min(jobs, len(ks)))]:
+            done.result()
+    rows = rows[0]
     clone_seconds = time.perf_counter() - started
     if incidents:
         grow_incidents(cursor, factor)
         conn.commit()
     _reset_sequences(cursor)
     _record(cursor, dataset, factor)
+    cleanup(cursor)
     conn.commit()
     conn.autocommit = True
     t = time.perf_counter()
@@ -471,6 +534,9 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--factor", type=int, required=True, help="K: the grown set is K× the source"
     )
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="clones inserted at once, one connection each"
+    )
     parser.add_argument("--replace", action="store_true", help="drop --to first if it exists")
     parser.add_argument("--incidents", action="store_true", help="multiply the bench incidents too")
     args = parser.parse_args(argv)
@@ -483,7 +549,7 @@ def main(argv=None) -> int:
             seconds = copy_database(args.source, target, replace=args.replace)
             print(f"  copied in {seconds:.0f} s", flush=True)
         _setup_django(target)
-        figures = grow(target, args.factor, incidents=args.incidents)
+        figures = grow(target, args.factor, incidents=args.incidents, jobs=args.jobs)
     except (ScaleupError, psycopg2.Error) as exc:
         print(f"bench.scaleup: {exc}", file=sys.stderr)
         return 2
