@@ -271,6 +271,11 @@ def parse_args(argv):
         type=float,
         help="the large set's incidents × this (default: the events' ratio)",
     )
+    parser.add_argument(
+        "--generate-incidents",
+        action="store_true",
+        help=f"generate more than {GENERATE_LIMIT:,} incidents if a set lacks them (slow)",
+    )
     parser.add_argument("--output", default=str(ROOT / "docs"))
     return parser.parse_args(argv)
 
@@ -303,7 +308,24 @@ def main(argv=None) -> int:
             side["measures"] += run_bench(side, [group], args.redis_url)
     for side in sides:
         side["incidents"] = sum(incidents[side["name"]])
-        if "incidents" in args.measures:
+    if "incidents" in args.measures:
+        missing = [
+            s["name"]
+            for s in sides
+            if s["incidents"] > GENERATE_LIMIT
+            and not incidents_ready(s["url"], *incidents[s["name"]], s["dataset"]["seed"])
+        ]
+        if missing and not args.generate_incidents:
+            print(
+                f"bench.growth: the {' and '.join(missing)} set has not its "
+                f"{', '.join(str(sides[0 if m == 'small' else 1]['incidents']) for m in missing)} "
+                "bench incidents; generating them one by one takes ~9 minutes per million. Grow "
+                "them with `python -m bench.scaleup --incidents` (from a set that has the small "
+                "size's), pass --generate-incidents, or leave out the incidents.",
+                file=sys.stderr,
+            )
+            return 2
+        for side in sides:
             side["measures"] += run_incidents(side, args.redis_url, *incidents[side["name"]])
     doc = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -324,6 +346,28 @@ def main(argv=None) -> int:
     print("\n" + render(doc))
     print(f"Written {out / 'GROWTH.md'} and {out / 'growth.json'}")
     return 1 if doc["failed"] else 0
+
+
+GENERATE_LIMIT = 2_000_000  # more incidents than this are grown by the scale-up, not generated
+
+
+def incidents_ready(url: str, open_items: int, list_items: int, seed: int) -> bool:
+    """Whether ``bench.incidents`` will reuse the incidents in ``url`` (its marker's rule)."""
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('bench_incidents')")
+            if cursor.fetchone()[0] is None:
+                return False
+            cursor.execute("SELECT list_items, open_items, seed FROM bench_incidents")
+            if cursor.fetchone() != (list_items, open_items, seed):
+                return False
+            cursor.execute("SELECT count(*) FROM incidents_incident")
+            return cursor.fetchone()[0] == list_items + open_items
+    finally:
+        conn.close()
 
 
 def _side(side: dict) -> dict:
