@@ -56,7 +56,7 @@ def _env(url: str, redis_url: str, prefix: str) -> dict:
     }
 
 
-def run_bench(side: dict, groups: list[str], redis_url: str) -> list[dict]:
+def run_bench(side: dict, groups: list[str], redis_url: str, size: str = "full") -> list[dict]:
     """``python -m bench GROUPS`` on one data set; its measures as JSON rows."""
     with tempfile.TemporaryDirectory(prefix="growth-") as out:
         command = [
@@ -65,7 +65,7 @@ def run_bench(side: dict, groups: list[str], redis_url: str) -> list[dict]:
             "bench",
             *groups,
             "--size",
-            "full",
+            size,
             "--events",
             str(side["dataset"]["events_requested"]),
             "--seed",
@@ -262,9 +262,14 @@ def parse_args(argv):
         help="groups to run (default all; never recall)",
     )
     parser.add_argument(
+        "--size",
+        choices=list(INCIDENT_SIZES),
+        default="full",
+        help="the benchmarks' sample sizes (trace lots, capture documents…) for both sets",
+    )
+    parser.add_argument(
         "--incidents-small",
-        default=",".join(map(str, INCIDENT_SIZES["full"])),
-        help="open,list incidents on the small set (default the full size's)",
+        help="open,list incidents on the small set (default: bench.incidents' for --size)",
     )
     parser.add_argument(
         "--incident-factor",
@@ -294,7 +299,11 @@ def main(argv=None) -> int:
     if large["dataset"]["events"] <= small["dataset"]["events"]:
         print("bench.growth: --large holds no more events than --small", file=sys.stderr)
         return 2
-    open_s, list_s = (int(x) for x in args.incidents_small.split(","))
+    open_s, list_s = (
+        (int(x) for x in args.incidents_small.split(","))
+        if args.incidents_small
+        else INCIDENT_SIZES[args.size]
+    )
     factor = args.incident_factor or large["dataset"]["events"] / small["dataset"]["events"]
     factor = round(factor) if abs(factor - round(factor)) < 0.05 else factor
     incidents = {
@@ -305,7 +314,7 @@ def main(argv=None) -> int:
     bench_groups = [g for g in args.measures if g != "incidents"]
     for group in bench_groups:  # one group at a time, small then large: alike conditions
         for side in sides:
-            side["measures"] += run_bench(side, [group], args.redis_url)
+            side["measures"] += run_bench(side, [group], args.redis_url, args.size)
     for side in sides:
         side["incidents"] = sum(incidents[side["name"]])
     if "incidents" in args.measures:
