@@ -140,6 +140,9 @@ def compare(small: dict, large: dict) -> list[dict]:
         n_large = large["incidents"] if incident else large["dataset"]["events"]
         ca, cb = _cost(a), _cost(b)
         growth = cb / ca if ca and cb is not None else None
+        ra, rb = _result(a, small), _result(b, large)
+        result = rb / ra if ra and rb else None
+        judged = growth / result if growth is not None and result else growth
         allowed = math.log(n_large) / math.log(n_small) if n_small > 1 else None
         base = (
             b["baseline"] / a["baseline"]
@@ -149,8 +152,8 @@ def compare(small: dict, large: dict) -> list[dict]:
         if a.get("unit") in _RATES and base:
             base = 1 / base
         verdict = "—"
-        if growth is not None and allowed is not None:
-            verdict = "≤ log n" if growth <= allowed * (1 + TOLERANCE) else "grows faster"
+        if judged is not None and allowed is not None:
+            verdict = "≤ log n" if judged <= allowed * (1 + TOLERANCE) else "grows faster"
         rows.append(
             {
                 "name": a["name"],
@@ -161,6 +164,8 @@ def compare(small: dict, large: dict) -> list[dict]:
                 "n_small": n_small,
                 "n_large": n_large,
                 "cost_growth": round(growth, 3) if growth is not None else None,
+                "result_growth": round(result, 3) if result is not None else None,
+                "cost_growth_per_result": round(judged, 3) if judged is not None else None,
                 "log_n_growth": round(allowed, 3) if allowed is not None else None,
                 "baseline_growth": round(base, 3) if base is not None else None,
                 "verdict": verdict,
@@ -169,6 +174,16 @@ def compare(small: dict, large: dict) -> list[dict]:
             }
         )
     return rows
+
+
+def _result(measure: dict, side: dict) -> float | None:
+    """How much work the row's result is, where it grows with the data set by design: the
+    sweep acts on 1 % of the open incidents (``bench.incidents.DUE_FRACTION``)."""
+    if measure["name"].startswith("incident_sweep"):
+        for m in side["measures"]:
+            if m["name"] == "incident_sweep_find":
+                return (m.get("details") or {}).get("due")
+    return None
 
 
 def _brief(measure: dict) -> dict:
@@ -204,19 +219,38 @@ def render(doc: dict) -> str:
         )
         + f"). Incidents: {s['incidents']:,} and {g['incidents']:,}.",
         "",
+        *(
+            [
+                "In a grown set each clone has its own enterprises, sites, products, lots, "
+                "events (new event IDs), links, lineage, identifier rows, custody and chain "
+                "heads, with valid GS1 check digits; its events' stored EPCIS `document` is the "
+                "original's (it names the original's lots and event ID, so the copied hash "
+                "chain still verifies). Regulators, scans, capture jobs and recalls are not "
+                "cloned.",
+                "",
+            ]
+            if g["dataset"].get("grown_factor")
+            else []
+        ),
         "Cost growth is large ÷ small (for a throughput, small ÷ large). A cost of O(log n) may "
         "grow by log N_large ÷ log N_small; a row within that (plus "
-        f"{TOLERANCE:.0%} for noise) reads **≤ log n**, else **grows faster**. The baseline "
-        "column is the growth of the row's own baseline (the bare SQL, COPY…) in the same run.",
+        f"{TOLERANCE:.0%} for noise) reads **≤ log n**, else **grows faster**. Where the work "
+        "itself grows with the data set by design (the sweep escalates 1 % of the open "
+        "incidents: the result column), the cost per item of it is what is judged. The "
+        "baseline column is the growth of the row's own baseline (the bare SQL, COPY…) in the "
+        "same run.",
         "",
-        "| measure | unit | small | large | cost growth | log n allows | baseline growth | verdict |",
-        "|---|---|---:|---:|---:|---:|---:|---|",
+        "| measure | unit | small | large | cost growth | result growth | log n allows | "
+        "baseline growth | verdict |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in doc["rows"]:
         verdict = f"**{r['verdict']}**" if r["verdict"] == "grows faster" else r["verdict"]
         lines.append(
             f"| {r['label']} | {r['unit']} | {_fmt(r['small'])} | {_fmt(r['large'])} | "
-            f"{_fmt(r['cost_growth'])}× | {_fmt(r['log_n_growth'])}× | "
+            f"{_fmt(r['cost_growth'])}× | "
+            f"{_fmt(r.get('result_growth'))}{'×' if r.get('result_growth') else ''} | "
+            f"{_fmt(r['log_n_growth'])}× | "
             f"{_fmt(r['baseline_growth'])}{'×' if r['baseline_growth'] is not None else ''} | "
             f"{verdict} |"
         )

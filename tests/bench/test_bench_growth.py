@@ -61,6 +61,15 @@ def test_rows_say_whether_a_cost_grew_within_log_n():
     assert rows["incident_list"]["n_large"] == 11_000_000
     assert rows["incident_list"]["verdict"] == "grows faster"
 
+    # The sweep acts on 1 % of the open incidents: 10× the work is judged per item.
+    small["measures"].append(_measure("incident_sweep_find", 2.0, "ms"))
+    small["measures"][-1]["details"] = {"due": 1_000}
+    large["measures"].append(_measure("incident_sweep_find", 20.0, "ms"))
+    large["measures"][-1]["details"] = {"due": 10_000}
+    sweep = next(r for r in compare(small, large) if r["name"] == "incident_sweep_find")
+    assert sweep["cost_growth"] == 10 and sweep["result_growth"] == 10
+    assert sweep["verdict"] == "≤ log n"
+
     doc = {
         "small": small,
         "large": large,
@@ -70,5 +79,5 @@ def test_rows_say_whether_a_cost_grew_within_log_n():
         "seconds": 60.0,
     }
     text = render(doc)
-    assert "| trace latency p95 | ms | 10 | 11 | 1.1× |" in text
+    assert "| trace latency p95 | ms | 10 | 11 | 1.1× | — | " in text
     assert "**grows faster**" in text and "1 of 3 rows within log n" in text
