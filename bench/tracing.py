@@ -78,10 +78,14 @@ def run(ctx: Context) -> list[Measure]:
         # lot after a while: its pages come from disk. It is reported beside the measured passes,
         # which see the working set in memory as a busy server does.
         cold = []
+        wide_first = {}  # wide lot → (first pass seconds, events in its trace)
         for lot in lots:
             start = time.perf_counter()
-            trace_graph(Batch.objects.get(pk=lot), direction="both", depth=DEPTH)
+            graph = trace_graph(Batch.objects.get(pk=lot), direction="both", depth=DEPTH)
             cold.append(time.perf_counter() - start)
+            if lot in wide_ids:
+                wide_first[lot] = (cold[-1], len(graph.events))
+            del graph
         for n in range(PASSES):
             bare, selector, graph = [], [], []
             wide_bare, wide_graph = [], []
@@ -189,18 +193,23 @@ def run(ctx: Context) -> list[Measure]:
             ),
             details={"p95_ms": p95, "p50_ms": p50, "trace_graph_first_pass": c},
         ),
-        *_wide_row(wide, wide_passes),
+        *_wide_row(wide, wide_passes, wide_first),
     ]
 
 
-def _wide_row(wide: list[tuple[int, int]], passes: list[dict]) -> list[Measure]:
-    """The trace graph of the widest lots alone (their share of the sample above is small)."""
+def _wide_row(
+    wide: list[tuple[int, int]], passes: list[dict], first: dict[int, tuple[float, int]]
+) -> list[Measure]:
+    """The trace graph of the widest lots alone (their share of the sample above is small);
+    ``first`` is each one's first pass (seconds) and the events its trace holds."""
     if not passes:
         return []
     g = _spread([p["graph"]["p95_ms"] for p in passes])
     b = _spread([p["bare"]["p95_ms"] for p in passes])
     value, base = g["median"], b["median"]
     sizes = [n for _pk, n in wide]
+    events = [first[pk][1] for pk, _n in wide]
+    first_ms = max(round(first[pk][0] * 1000, 3) for pk, _n in wide)
     return [
         Measure(
             name="trace_graph_wide_p95",
@@ -216,12 +225,22 @@ def _wide_row(wide: list[tuple[int, int]], passes: list[dict]) -> list[Measure]:
             notes=(
                 f"`trace_graph` of the {len(wide)} lots with the most lots made from them (the "
                 f"ingredient lots: {', '.join(f'{n:,}' for n in sizes)} downstream lots within depth "
-                f"{DEPTH}; {sum(n >= FAN_OUT for n in sizes)} of them ≥ {FAN_OUT:,}), timed within the "
+                f"{DEPTH}; {sum(n >= FAN_OUT for n in sizes)} of them ≥ {FAN_OUT:,}; "
+                f"{', '.join(f'{n:,}' for n in events)} events in their traces), timed within the "
                 f"passes of the rows above; median of {len(passes)} passes' p95 (range {g['min']}–"
-                f"{g['max']} ms; baseline {b['min']}–{b['max']} ms)."
+                f"{g['max']} ms; baseline {b['min']}–{b['max']} ms); first pass, slowest "
+                f"{first_ms} ms."
             ),
             details={
-                "lots": [{"id": pk, "downstream": n} for pk, n in wide],
+                "lots": [
+                    {
+                        "id": pk,
+                        "downstream": n,
+                        "events": first[pk][1],
+                        "first_pass_ms": round(first[pk][0] * 1000, 3),
+                    }
+                    for pk, n in wide
+                ],
                 "graph": g,
                 "bare": b,
             },

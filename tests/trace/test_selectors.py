@@ -318,6 +318,24 @@ def test_a_document_with_a_number_beyond_64_bits_reads_back_as_the_orm_reads_it(
     assert type(mine.document["sy:counter"]) is type(expected["sy:counter"])
 
 
+def test_garbage_collection_is_back_on_after_a_trace_even_one_that_failed(world, monkeypatch):
+    """The trace pauses the collector while it builds its instances (``rows.building``)."""
+    import gc
+    from trace.core import selectors
+
+    trace_graph(world["y1"], direction="both")
+    batch_journey(world["y3"])
+    assert gc.isenabled()
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("gone")
+
+    monkeypatch.setattr(selectors, "_trace_events", broken)
+    with pytest.raises(DatabaseError):
+        trace_graph(world["y1"], direction="both")
+    assert gc.isenabled()
+
+
 # --- prepared statements (PostgreSQL) ------------------------------------------------
 
 postgres_only = pytest.mark.skipif(

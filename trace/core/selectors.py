@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 from trace.models import Batch, Custody, Event, EventBatch, LineageEdge, Product, ScanLog, Site
 
 from django.db import connections, router
@@ -23,7 +24,14 @@ from django.db.models.expressions import RawSQL
 from core.models import Organization, organization_of
 
 from .choices import BatchRole
-from .rows import Columns, Statement, cache_prefetched, cache_related, percent_spelling
+from .rows import (
+    Columns,
+    Statement,
+    building,
+    cache_prefetched,
+    cache_related,
+    percent_spelling,
+)
 from .rules import reads_every_event
 
 
@@ -178,10 +186,12 @@ _EVENTS = Statement(
         )
         + ") "
         "AND ev.error_declaration IS NULL AND NOT EXISTS (SELECT 1 FROM trace_event r "
-        "WHERE r.event_id = ev.event_id AND r.error_declaration IS NOT NULL) "
-        "ORDER BY ev.event_time, ev.id"
+        "WHERE r.event_id = ev.event_id AND r.error_declaration IS NOT NULL)"
+        # No ORDER BY: sorting whole rows (documents and all) spills a wide trace's thousands
+        # of events to disk; ``_trace_events`` sorts the instances.
     ),
 )
+_EVENT_ORDER = attrgetter("event_time", "pk")
 _LINKS = Statement(
     "suyuan_trace_links",
     ["bigint[]"],
@@ -207,6 +217,7 @@ def _trace_events(cursor, ids: list[int], *, link_batches: bool = False) -> list
     events = _EVENT.load(_EVENTS.fetch(cursor, [ids]), 0, cursor.db)
     if not events:
         return events
+    events.sort(key=_EVENT_ORDER)  # oldest first (event time, then id)
     by_id = {e.pk: e for e in events}
     rows = (_LINKS_WITH_LOTS if link_batches else _LINKS).fetch(cursor, [list(by_id)])
     loaded = _LINK.load(rows, 0, cursor.db)
@@ -265,7 +276,7 @@ def trace_graph(batch: Batch, *, direction: str = "both", depth: int = 20) -> Tr
     statements, whatever the size of the trace."""
     distances = lineage_batch_ids(batch.pk, direction=direction, depth=depth)
     ids = list(distances)
-    with _reading().cursor() as cursor:
+    with _reading().cursor() as cursor, building():
         batches = _trace_batches(cursor, ids)
         edges = _trace_edges(cursor, ids)
         events = _trace_events(cursor, ids)
@@ -298,7 +309,7 @@ def batch_journey(batch: Batch, *, depth: int = 20) -> list[Event]:
     upstream of it (back to the ranch), oldest first, with their organizations
     and their links' lots and products."""
     ids = list(lineage_batch_ids(batch.pk, direction="backward", depth=depth))
-    with _reading().cursor() as cursor:
+    with _reading().cursor() as cursor, building():
         events = _trace_events(cursor, ids, link_batches=True)
         _attach_organizations(cursor, [], events)
     return events
