@@ -319,7 +319,7 @@ def test_a_document_with_a_number_beyond_64_bits_reads_back_as_the_orm_reads_it(
 
 
 def test_garbage_collection_is_back_on_after_a_trace_even_one_that_failed(world, monkeypatch):
-    """The trace pauses the collector while it builds its instances (``rows.building``)."""
+    """The trace pauses the collector while it builds its instances (``core.collector.paused``)."""
     import gc
     from trace.core import selectors
 

@@ -16,10 +16,8 @@ would skip, go through ``Model.from_db``.
 
 from __future__ import annotations
 
-import gc
 import weakref
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 
 import orjson
 from django.conf import settings
@@ -273,23 +271,6 @@ def cache_prefetched(obj: Model, name: str, related: list) -> None:
         obj._prefetched_objects_cache[name] = qs
     except AttributeError:
         obj._prefetched_objects_cache = {name: qs}
-
-
-@contextmanager
-def building() -> Iterator[None]:
-    """No garbage collection while a read builds its instances: a wide trace makes tens of
-    thousands of objects at once (events, their documents, links), each batch of which
-    would start a collection that walks all the young ones again, for nothing, since
-    they are all still in use. Collection resumes after, with whatever is left then. (The
-    switch is the process's: another thread's allocations meanwhile wait for it too.)"""
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def percent_spelling() -> _Spelling:

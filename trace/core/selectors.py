@@ -21,13 +21,13 @@ from django.db import connections, router
 from django.db.models import Count, Q
 from django.db.models.expressions import RawSQL
 
+from core import collector
 from core.models import Organization, organization_of
 
 from .choices import BatchRole
 from .rows import (
     Columns,
     Statement,
-    building,
     cache_prefetched,
     cache_related,
     percent_spelling,
@@ -276,7 +276,7 @@ def trace_graph(batch: Batch, *, direction: str = "both", depth: int = 20) -> Tr
     statements, whatever the size of the trace."""
     distances = lineage_batch_ids(batch.pk, direction=direction, depth=depth)
     ids = list(distances)
-    with _reading().cursor() as cursor, building():
+    with _reading().cursor() as cursor, collector.paused():
         batches = _trace_batches(cursor, ids)
         edges = _trace_edges(cursor, ids)
         events = _trace_events(cursor, ids)
@@ -309,7 +309,7 @@ def batch_journey(batch: Batch, *, depth: int = 20) -> list[Event]:
     upstream of it (back to the ranch), oldest first, with their organizations
     and their links' lots and products."""
     ids = list(lineage_batch_ids(batch.pk, direction="backward", depth=depth))
-    with _reading().cursor() as cursor, building():
+    with _reading().cursor() as cursor, collector.paused():
         events = _trace_events(cursor, ids, link_batches=True)
         _attach_organizations(cursor, [], events)
     return events
