@@ -219,9 +219,11 @@ def _wide_row(
             baseline=base,
             baseline_label="bare recursive SQL (same statement), same lots, p95",
             ratio=round(value / base, 3) if base else None,
-            target=f"≤ {GRAPH_LIMIT_MS} ms",
-            met=value <= GRAPH_LIMIT_MS,
-            shortfall=short_of(value, GRAPH_LIMIT_MS, at_most=True, what="p95 ms "),
+            # Reported, not judged: the issue's ≤ 10 ms is the p95 of a sample holding these lots
+            # (the graph row); a whole trace of one of them is tens of thousands of events, whose
+            # answer is as large as that (the contract returns every event of the lineage).
+            target="reported",
+            met=None,
             notes=(
                 f"`trace_graph` of the {len(wide)} lots with the most lots made from them (the "
                 f"ingredient lots: {', '.join(f'{n:,}' for n in sizes)} downstream lots within depth "
