@@ -69,6 +69,66 @@ def test_repeat_scans_are_served_from_cache_and_logged(app, lot, transactional_d
     assert ScanLog.objects.filter(batch=lot).count() == 3
 
 
+def test_a_miss_is_rendered_as_django_renders_the_page_and_its_scan_counted_once(
+    app, enterprise, product, transactional_db
+):
+    """A miss goes to Django, which renders the page without its own cache and leaves the
+    scan's line to the fast layer (queued with the page kept): the page is the one Django
+    gives its own clients, word for word — journey back to the farm, where the raw materials
+    come from, the recall banner with its notice — and the scan is counted once."""
+    from trace.consumer import extensions
+    from trace.consumer.extensions import PageNotice, register_notice_provider
+    from trace.consumer.fastpage import local_pages
+    from trace.core.services import batch_receive, batch_ship, batch_transform
+
+    from django.test import Client
+
+    from tests.factories import EnterpriseFactory, ProductFactory, SiteFactory, UserFactory
+
+    def notices(batch, language):
+        return [PageNotice(kind="recall", title="召回公告 R-9", data={"notice_url": "/r/9/"})]
+
+    farmer = UserFactory(organization=EnterpriseFactory(region_code="320324"))
+    farm = farmer.membership.organization
+    milk = produce(
+        farmer,
+        ProductFactory(owner=farm, name="生牛乳"),
+        lot="RM-FP",
+        quantity=Decimal(50),
+        site=SiteFactory(owner=farm, address="江苏省徐州市睢宁县魏集镇牧场路1号"),
+    )
+    batch_ship(batch=milk, to=enterprise.org, quantity=Decimal(50), actor=farmer)
+    batch_receive(batch=milk, actor=enterprise.user)
+    made = batch_transform(
+        inputs=[(milk, Decimal(50))],
+        product=product,
+        lot="FP-MADE",
+        quantity=Decimal(100),
+        unit="EA",
+        actor=enterprise.user,
+    )
+    recall(made)
+    path = made.digital_link.replace(settings.PUBLIC_BASE_URL, "")
+    register_notice_provider("zz-fastpage", notices)
+    try:
+        status, headers, page = wsgi_get(app, path, HTTP_ACCEPT_LANGUAGE="zh-CN")
+        assert status == "200 OK" and "X-Page-Cache" not in headers
+        assert not ScanLog.objects.exists()  # queued with the page, not inserted
+        own = Client().get(path, HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    finally:
+        extensions._providers.pop("zz-fastpage")
+    assert page == own
+    assert status_shown(page) == BatchStatus.RECALLED
+    assert 'id="recall-notice"><a href="/r/9/">召回公告 R-9</a>' in page
+    assert '<dd id="origin-region">江苏省徐州市睢宁县</dd>' in page and "牧场路" not in page
+    kinds = [k for k in ("produced", "transformed", "recalled") if f'data-kind="{k}"' in page]
+    assert kinds == ["produced", "transformed", "recalled"]
+    assert "生牛乳" in page  # the upstream lot's own steps
+    local_pages().flush_scans()
+    scan_log_flush()
+    assert ScanLog.objects.filter(batch=made).count() == 2  # the miss's and Django's own
+
+
 def test_a_recalled_lot_is_never_served_from_cache_as_safe(app, lot, transactional_db):
     path = lot.digital_link.replace(settings.PUBLIC_BASE_URL, "")
     for _ in range(3):

@@ -28,7 +28,8 @@ and the pages kept before the outage are dropped (``trace.consumer.receivers``).
 Scans are placed in a region by the same operator table as Django's (``regions``) while the
 request is answered; the queued line carries the region code, never the address.
 Scan log lines wait in a Redis list until ``trace.consumer.tasks.flush_scan_log``
-(Celery beat) writes them in bulk.
+(Celery beat) writes them in bulk — a miss's too: the view leaves it to this layer
+(``SCAN_LINE``), which queues it with the page kept, in the same round trip.
 """
 
 from __future__ import annotations
@@ -55,15 +56,21 @@ MAX_QUEUED_SCANS = 1_000_000
 LOCAL_PAGES = 20_000  # pages kept in each worker's memory
 SCAN_BUFFER = 200  # scan lines a worker collects before one RPUSH
 SCAN_BUFFER_SECONDS = 1.0
+# In the WSGI environ of a miss handed to Django: the scan's line (SCAN_LINE), which this layer
+# queues with the page it keeps if the view leaves the scan to it (sets SCAN_LEFT) instead of
+# inserting the ScanLog row itself.
+SCAN_LINE = "suyuan.fastpage.scan_line"
+SCAN_LEFT = "suyuan.fastpage.scan_left"
 
 # KEYS: page, version, scan list. ARGV: scan line, list cap.
-# Returns the page only if its version is the current one, queuing the scan.
+# Returns the page only if its version is the current one, queuing the scan; else
+# {current version}, the version a page rendered now is kept under.
 _LOOKUP = """
 local entry = redis.call('GET', KEYS[1])
-if not entry then return false end
 local version = redis.call('GET', KEYS[2]) or '0'
+if not entry then return {version} end
 local sep = string.find(entry, '\\n', 1, true)
-if string.sub(entry, 1, sep - 1) ~= version then return false end
+if string.sub(entry, 1, sep - 1) ~= version then return {version} end
 if redis.call('RPUSH', KEYS[3], ARGV[1]) > tonumber(ARGV[2]) then redis.call('LPOP', KEYS[3]) end
 return entry
 """
@@ -310,12 +317,11 @@ class FastPublicPage:
             return [hit[3]]
         try:
             entry = self._lookup(redis, keys, line)
-            version = None if entry else (redis.get(keys[1]) or b"0")
         except Exception as exc:  # noqa: BLE001 - Redis down: Django answers (its cache fails open)
             redis_failed(exc, "fastpage")
             return self.app(environ, start_response)
         redis_succeeded()
-        if entry:
+        if not isinstance(entry, list):
             version_text, rest = entry.split(b"\n", 1)
             header_text, body = rest.split(b"\n", 1)
             headers = [(k, v) for k, v in json.loads(header_text)]
@@ -323,9 +329,11 @@ class FastPublicPage:
             local.put(keys[0], (gtin, lot), int(version_text), headers, body)
             start_response("200 OK", headers)
             return [body]
-        return self._render_and_keep(environ, start_response, keys[0], version)
+        environ[SCAN_LINE] = line
+        return self._render_and_keep(environ, start_response, keys[0], entry[0])
 
     def _render_and_keep(self, environ, start_response, key: str, version: bytes):
+        """Django's answer to a miss; the page kept, and the scan queued, when it is the page."""
         captured = {}
 
         def capture(status, headers, exc_info=None):
@@ -346,6 +354,10 @@ class FastPublicPage:
         names = {name.lower() for name, _ in headers}
         content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
         cache_control = next((v for k, v in headers if k.lower() == "cache-control"), "")
+        pipe = client().pipeline(transaction=False)
+        if environ.get(SCAN_LEFT):  # the view found the lot and left its scan to this layer
+            pipe.rpush(scan_list_key(), environ[SCAN_LINE])
+            pipe.ltrim(scan_list_key(), -MAX_QUEUED_SCANS, -1)
         # Keep only the anonymous HTML page Django marked shareable (no session, no cookie set).
         if (
             captured.get("status", "").startswith("200")
@@ -355,9 +367,11 @@ class FastPublicPage:
         ):
             kept = [[k, v] for k, v in headers if k.lower() not in ("content-length", "set-cookie")]
             entry = version + b"\n" + json.dumps(kept).encode() + b"\n" + body
+            pipe.set(key, entry, ex=settings.SUYUAN_PUBLIC_PAGE_TTL)
+        if len(pipe):
             try:
-                client().set(key, entry, ex=settings.SUYUAN_PUBLIC_PAGE_TTL)
-            except Exception as exc:  # noqa: BLE001 - a cache that cannot be written is only slower
+                pipe.execute()
+            except Exception as exc:  # noqa: BLE001 - only slower (and a scan uncounted, best effort)
                 redis_failed(exc, "fastpage")
         return [body]
 

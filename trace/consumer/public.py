@@ -30,7 +30,7 @@ from trace.core.choices import (
 )
 from trace.core.identifiers import normalize_gtin, validate_lot
 from trace.core.labels import localized_specification, region_name, unit_label
-from trace.core.selectors import batch_journey, lineage_batch_ids
+from trace.core.selectors import batch_provenance, lot_by_code
 from trace.models import Batch, Custody, Event, Product
 
 from django.conf import settings
@@ -80,12 +80,7 @@ def find_public_batch(gtin: str, lot: str) -> Batch | None:
     except ValidationError:
         return None
     # From the primary, always: the status the page shows (never a recalled lot as safe).
-    return (
-        Batch.objects.using(DEFAULT_DB_ALIAS)
-        .select_related("product__owner", "site")
-        .filter(gtin=gtin14, lot=lot)
-        .first()
-    )
+    return lot_by_code(gtin14, lot, using=DEFAULT_DB_ALIAS)
 
 
 def _org_name(org: Organization | None) -> str:
@@ -121,6 +116,17 @@ class JourneyStep:
     # businesses and how many records; None on a named step.
     businesses: int | None = None
     records: int | None = None
+
+    # What the template's ``|date:'c'`` and ``|date:"Y-m-d H:i"`` gave (``when`` is local time
+    # already), without the filter's cost on every line of every page rendered.
+    @property
+    def when_iso(self) -> str:
+        return self.when.isoformat()
+
+    @property
+    def when_text(self) -> str:
+        w = self.when
+        return f"{w.year:04d}-{w.month:02d}-{w.day:02d} {w.hour:02d}:{w.minute:02d}"
 
     @property
     def lot_label(self) -> str:
@@ -255,15 +261,17 @@ def _counted_text(kind: str, businesses: int, records: int) -> str:
     ) % {"records": records}
 
 
-def public_journey(batch: Batch) -> list[JourneyStep]:
-    """The lot's journey back to its raw materials, oldest first, in the active language.
+def public_journey(batch: Batch, events: list[Event] | None = None) -> list[JourneyStep]:
+    """The lot's journey back to its raw materials, oldest first, in the active language
+    (``events``: its ``batch_journey``, when already read).
 
     Shipments, receipts and other records of businesses that are not public parties of the
     journey (``_public_parties``) become one line per kind and side (this lot, upstream) with
     how many businesses and records, at the time of the first: a distributor's customers are
     never listed by name to whoever scans."""
     steps: list[JourneyStep] = []
-    events = batch_journey(batch)
+    if events is None:
+        events = batch_provenance(batch).events
     described = []
     for event in events:
         by_role: dict[str, list[Batch]] = {}
@@ -376,25 +384,19 @@ def _region_of(org: Organization | None, site=None) -> str:
     return ""
 
 
-def origin_regions(batch: Batch) -> list[str]:
-    """Where the lot's raw materials come from: the regions of the lots furthest upstream.
+def origin_regions(batch: Batch, sources: list[Batch] | None = None) -> list[str]:
+    """Where the lot's raw materials come from: the regions of the lots furthest upstream
+    (``sources``: those lots as ``batch_provenance`` gives them, when already read).
 
     A lot with no recorded inputs names none: the plant's own district is not
     where its raw materials came from, and the page says "not recorded".
     """
-    distances = lineage_batch_ids(
-        batch.pk, direction="backward", depth=settings.SUYUAN_TRACE_MAX_DEPTH
-    )
-    furthest = min(distances.values())
-    if furthest == 0:
-        return []
-    roots = (
-        Batch.objects.filter(pk__in=[pk for pk, d in distances.items() if d == furthest])
-        .select_related("product__owner", "site")
-        .order_by("id")
-    )
+    if sources is None:
+        sources = batch_provenance(
+            batch, depth=0, sources_depth=settings.SUYUAN_TRACE_MAX_DEPTH
+        ).sources
     regions: list[str] = []
-    for root in roots:
+    for root in sources:
         owner = root.product.owner if root.product_id else None
         region = _region_of(owner, root.site if root.site_id else None)
         if region and region not in regions:
@@ -407,7 +409,9 @@ def public_batch(batch: Batch, notices: list[PageNotice] | None = None) -> Publi
     producer = batch.product.owner if batch.product_id else None
     separator = ", " if translation.get_language() == "en" else "、"
     with replica_reads():  # history only; the status and the notices come from the primary
-        origin, journey = separator.join(origin_regions(batch)), public_journey(batch)
+        lineage = batch_provenance(batch, sources_depth=settings.SUYUAN_TRACE_MAX_DEPTH)
+        origin = separator.join(origin_regions(batch, lineage.sources))
+        journey = public_journey(batch, lineage.events)
     return PublicBatch(
         batch=batch,
         product_name=_product_name(batch),

@@ -41,6 +41,7 @@ from api.throttling import AnonRateThrottle
 from core.models import organization_of
 
 from .extensions import code_not_found, page_notices, recall_notice
+from .fastpage import SCAN_LEFT, SCAN_LINE
 from .forms import action_form, lookup_form
 from .public import (
     ACTIONS,
@@ -186,6 +187,10 @@ def not_found_page(request, *, gtin: str = "", lot: str = "") -> HttpResponse:
 
 
 def _log_scan(request, batch: Batch) -> None:
+    # A miss handed over by the fast page layer: it queues the scan's line with the page.
+    if SCAN_LINE in request.META and not request.user.is_authenticated:
+        request.META[SCAN_LEFT] = True
+        return
     # One INSERT, no IP, no full User-Agent: how many scans, from what kind of app, and the
     # region the operator's table places the address in (the address itself is forgotten).
     ScanLog.objects.create(
@@ -221,6 +226,8 @@ def _render_page(request, batch: Batch) -> str:
     cannot be served as safe; ``batch_set_status`` also drops the entry.
     """
     language = translation.get_language()
+    if SCAN_LINE in request.META:  # a miss of the fast page layer, which keeps what is rendered
+        return render_to_string("trace/batch_page.html", _page_context(batch, language=language))
     key = page_key(batch.pk, language)
     stamp = f"{batch.status}|{batch.status_changed_at.isoformat()}"
     entry = cache.get(key)

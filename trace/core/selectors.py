@@ -147,6 +147,38 @@ def _trace_batches(cursor, ids: list[int]) -> list[Batch]:
     return batches
 
 
+_LOT = Statement(
+    "suyuan_lot_by_code",
+    ["varchar", "varchar"],
+    lambda p: (
+        f"SELECT {_BATCH.sql('b')}, {_PRODUCT.sql('p')}, {_ORGANIZATION.sql('o')}, {_SITE.sql('s')} "
+        "FROM trace_batch b LEFT JOIN trace_product p ON p.id = b.product_id "
+        "LEFT JOIN api_organization o ON o.id = p.owner_id LEFT JOIN trace_site s ON s.id = b.site_id "
+        f"WHERE b.gtin = {p.value(0)} AND b.lot = {p.value(1)}"
+    ),
+)
+
+
+def lot_by_code(gtin14: str, lot: str, *, using: str) -> Batch | None:
+    """The lot with this GTIN-14 and lot number (unique), read from the database ``using``,
+    with its product, the product's owner and its site, as ``select_related`` gives them."""
+    with connections[using].cursor() as cursor:
+        rows = _LOT.fetch(cursor, [gtin14, lot])
+        if not rows:
+            return None
+        (batch,) = _BATCH.load(rows, 0, cursor.db)
+        start = _BATCH.width
+        (product,) = _PRODUCT.load(rows, start, cursor.db, nullable=True)
+        (owner,) = _ORGANIZATION.load(rows, start + _PRODUCT.width, cursor.db, nullable=True)
+        start += _PRODUCT.width + _ORGANIZATION.width
+        (site,) = _SITE.load(rows, start, cursor.db, nullable=True)
+    if product is not None:
+        cache_related(product, "owner", owner)
+    cache_related(batch, "product", product)
+    cache_related(batch, "site", site)
+    return batch
+
+
 _EDGES = Statement(
     "suyuan_trace_edges",
     ["bigint[]"],
@@ -308,11 +340,40 @@ def batch_journey(batch: Batch, *, depth: int = 20) -> list[Event]:
     """What the consumer page shows: the events of this lot and of every lot
     upstream of it (back to the ranch), oldest first, with their organizations
     and their links' lots and products."""
-    ids = list(lineage_batch_ids(batch.pk, direction="backward", depth=depth))
+    return batch_provenance(batch, depth=depth, sources_depth=None).events
+
+
+@dataclass
+class Provenance:
+    """A lot's way back: ``events`` as ``batch_journey`` gives them, and ``sources``, the lots
+    furthest upstream within ``sources_depth`` (none for a lot with no recorded inputs) with
+    their products, the products' owners and their sites, by id."""
+
+    events: list[Event]
+    sources: list[Batch]
+
+
+def batch_provenance(
+    batch: Batch, *, depth: int = 20, sources_depth: int | None = None
+) -> Provenance:
+    """The consumer page's reads of the lineage in one walk (up to the larger of ``depth``
+    and ``sources_depth``; a lot's least distance is the same in a shorter walk) and four
+    statements: the journey's events (``depth`` steps up), their links, the source lots
+    (``sources_depth`` steps up; skipped when None) and every organization named."""
+    walked = max(depth, sources_depth or 0)
+    distances = lineage_batch_ids(batch.pk, direction="backward", depth=walked)
+    ids = [pk for pk, d in distances.items() if -d <= depth]
+    sources: list[Batch] = []
     with _reading().cursor() as cursor, collector.paused():
         events = _trace_events(cursor, ids, link_batches=True)
-        _attach_organizations(cursor, [], events)
-    return events
+        if sources_depth is not None:
+            within = {pk: d for pk, d in distances.items() if -d <= sources_depth}
+            furthest = min(within.values())
+            if furthest:
+                sources = _trace_batches(cursor, [pk for pk, d in within.items() if d == furthest])
+        products = [b.product for b in sources if b.product is not None]
+        _attach_organizations(cursor, products, events)
+    return Provenance(events, sources)
 
 
 def downstream_holders(batch: Batch, *, depth: int = 100) -> list[dict]:
