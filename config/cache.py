@@ -9,7 +9,7 @@ elsewhere meanwhile (``api.throttling``).
 
 from __future__ import annotations
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -46,10 +46,24 @@ def _incr_unavailable(key, *args, **kwargs):
     raise ValueError(f"Key '{key}' not found (Redis unavailable)")
 
 
+class _ReusedClients(RedisCacheClient):
+    """One redis-py client per connection pool, not a new one per operation (a new client
+    copies redis-py's table of response callbacks: a thousand entries, every cache call)."""
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        clients = self.__dict__.setdefault("_clients", {})
+        found = clients.get(id(pool))
+        if found is None or found[0] is not pool:  # a pool replaced gets its own client
+            found = clients[id(pool)] = (pool, self._client(connection_pool=pool))
+        return found[1]
+
+
 class ResilientRedisCache(RedisCache):
     # Tells the throttles (api.throttling) that a miss may be an outage: they count elsewhere
     # while api.degrade knows Redis down.
     fails_open = True
+    _class = _ReusedClients
 
     def _probe(self) -> bool:
         """After an outage, one ping before any read: the recovery hooks drop what went stale."""

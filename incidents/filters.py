@@ -54,3 +54,15 @@ class IncidentFilterSet(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))
+
+
+class IncidentApiFilterSet(IncidentFilterSet):
+    """The API's: builds only the filters its query string names (each page would otherwise
+    deep-copy every filter and its form field). A filter not named filters nothing either way,
+    and one named is validated as before; the form of every filter is the workbench's."""
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        if data is not None and prefix is None:
+            base = type(self).base_filters
+            self.base_filters = {name: f for name, f in base.items() if name in data}
+        super().__init__(data, queryset, request=request, prefix=prefix)

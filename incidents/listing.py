@@ -20,7 +20,8 @@ from django.utils.functional import cached_property
 
 from api.pagination import StandardPagination
 
-from .models import Incident
+from .models import Incident, IncidentBatch
+from .serializers import IncidentListSerializer
 
 VERSION_KEY = "incidents:list-version"
 COUNT_TTL_SECONDS = 60
@@ -64,6 +65,24 @@ class CountOncePaginator(Paginator):
             found = super().count
             cache.set(key, found, COUNT_TTL_SECONDS)
         return found
+
+    def _get_page(self, object_list, *args, **kwargs):
+        """The regulator's list reads its page as value rows (``IncidentListSerializer.VALUES``:
+        no model instances, the reporter's name joined); the count above stays on the model
+        queryset, which the join does not reach."""
+        if getattr(object_list, "model", None) is Incident:
+            object_list = object_list.values(*IncidentListSerializer.VALUES)
+        return super()._get_page(object_list, *args, **kwargs)
+
+
+def batch_ids(incident_ids: list[int]) -> dict[int, list[int]]:
+    """The batches each incident names, in the order named: one query for a page."""
+    named: dict[int, list[int]] = {}
+    if incident_ids:
+        links = IncidentBatch.objects.filter(incident_id__in=incident_ids).order_by("id")
+        for incident_id, batch_id in links.values_list("incident_id", "batch_id"):
+            named.setdefault(incident_id, []).append(batch_id)
+    return named
 
 
 class IncidentPagination(StandardPagination):

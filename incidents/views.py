@@ -1,6 +1,6 @@
 from trace.models import Batch
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -17,9 +17,9 @@ from . import escalation, policy, services
 from . import serializers as s
 from .attachments import incident_attach
 from .choices import OPEN_STATUSES, Grade, Status
-from .filters import IncidentFilterSet
-from .listing import IncidentPagination
-from .models import Incident, IncidentBatch
+from .filters import IncidentApiFilterSet
+from .listing import IncidentPagination, batch_ids
+from .models import Incident
 
 
 class IncidentViewSet(
@@ -33,7 +33,7 @@ class IncidentViewSet(
 
     queryset = Incident.objects.select_related("reporter").prefetch_related("batch_links")
     serializer_class = s.IncidentSerializer
-    filterset_class = IncidentFilterSet
+    filterset_class = IncidentApiFilterSet
     pagination_class = IncidentPagination
     permission_classes = [IsMember]
     ordering_fields = ["reported_at", "occurred_at", "grade", "status", "next_due_at", "id"]
@@ -45,15 +45,15 @@ class IncidentViewSet(
         queryset = super().get_queryset()
         if self.action != "list":
             return queryset
-        # The list reads only its own columns and the reporter's name (a join the count leaves
-        # out), and the batch ids in one more query: three a page, whatever its size.
-        links = IncidentBatch.objects.only("incident_id", "batch_id").order_by("id")
-        return (
-            queryset.select_related("reporter")
-            .prefetch_related(None)
-            .only(*s.IncidentListSerializer.COLUMNS, "reporter__name")
-            .prefetch_related(Prefetch("batch_links", queryset=links))
-        )
+        # The list counts on this queryset (no join) and reads its page as value rows with the
+        # reporter's name (``listing.CountOncePaginator``), then the batch ids in one more query:
+        # three a page, whatever its size.
+        return queryset.select_related(None).prefetch_related(None)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        rows = s.IncidentListSerializer.rows(page, batch_ids([row["id"] for row in page]))
+        return self.get_paginated_response(rows)
 
     def _respond(self, incident, code=status.HTTP_200_OK):
         incident = (
