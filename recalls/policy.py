@@ -137,7 +137,7 @@ def _rule(org, action: str, recall) -> tuple[bool, str]:
         return False, "food_order_stands"
     if action == "order":
         return may_order(org), "samr_orders"
-    if action == "approve" and not receives_plan(org, recall):
+    if action == "approve" and governs(org, recall) and not receives_plan(org, recall):
         return False, "plan_receiver_level"
     if action == "activate":
         code = (

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from trace.models import Batch
 
 from django.db import transaction
 from django.utils import timezone
@@ -117,8 +118,11 @@ def recall_create(
 
 def _refuse_second_order(batches) -> None:
     """409 when a standing ordered recall already covers one of ``batches``
-    (``selectors.standing_order``): its scope is changed, no second order is sent."""
-    existing = standing_order([b.pk for b in batches])
+    (``selectors.standing_order``): its scope is changed, no second order is sent. The lots'
+    rows are locked first (in id order), so two orders of them at once are decided in turn."""
+    ids = sorted(b.pk for b in batches)
+    list(Batch.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+    existing = standing_order(ids)
     if existing is not None:
         raise Conflict(
             _(
