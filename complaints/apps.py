@@ -21,9 +21,10 @@ class ComplaintsConfig(AppConfig):
             risk,
             services,
         )
-        from .demo import seed_complaints
+        from .demo import seed_complaints, seed_reports
 
         register_demo_seeder("complaints", seed_complaints, order=30)
+        register_demo_seeder("reports", seed_reports, order=35)
         register_sweeper("complaints", services.complaints_sweep)
         register_sweeper("reports", report_services.reports_sweep)
         register_sweeper("risk-scans", services.scan_signals_sweep)

@@ -2,7 +2,8 @@
 
 Called by ``manage.py seed_demo`` after the incidents; a second run adds nothing. One complaint
 mediated to an agreement (a refund), one converted to an incident, two more injury complaints on the same lot
-that raise an injury risk signal (3 in 7 days), one fresh complaint awaiting a decision.
+that raise an injury risk signal (3 in 7 days), one fresh complaint awaiting a decision; and one
+real-name report (举报, SAMR Order 20 Art. 3) awaiting the county's decision whether to open a case.
 """
 
 from datetime import timedelta
@@ -13,8 +14,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from . import services
-from .models import Complaint
+from . import report_services, services
+from .models import Complaint, Report
 
 
 def _user(username):
@@ -165,3 +166,25 @@ def seed_complaints() -> int:
     _undecided(yogurt, now)
     services.complaints_sweep(now)
     return 6
+
+
+def seed_reports() -> int:
+    """One real-name report on the demo dairy's yogurt lot, submitted through
+    ``report_services.report_submit`` a day ago, to the Tongshan county regulator (Order 20
+    Art. 25); returns how many were created."""
+    yogurt = demo_yogurt_batch()
+    if yogurt is None or Report.objects.exists():
+        return 0
+    report_services.report_submit(
+        subject="冷库温度记录涉嫌造假",
+        enterprise_name="徐州彭城乳业有限公司",
+        region_code="320312",
+        address="江苏省徐州市铜山区银山路8号",
+        facts="该厂冷库夜间多次停机，温度记录表却每天填写为4℃；涉及批次见标签。",
+        gtin=yogurt.gtin,
+        lot=yogurt.lot,
+        contact_name="周先生",
+        contact_phone="13500005555",
+        now=timezone.now() - timedelta(days=1),
+    )
+    return 1

@@ -369,8 +369,8 @@ def _visible_recall(recall_id: int, actor):
 
 
 def _case_incident(report: Report, *, actor, title: str, now: datetime) -> Incident:
-    """The incident a case opened on a report starts, in the handling county, on the reported
-    lot where the regulator may see it."""
+    """The incident a case opened on a report starts (source ``report``: SAMR Order 20 Art. 31),
+    in the handling county, on the reported lot where the regulator may see it."""
     batch_ids = []
     if report.gtin and report.lot:
         batch_model = apps.get_model("trace", "Batch")
@@ -381,7 +381,7 @@ def _case_incident(report: Report, *, actor, title: str, now: datetime) -> Incid
         )
     return incident_services.incident_open(
         actor=actor,
-        source=Source.OTHER,
+        source=Source.REPORT,
         title=(title or "").strip()[:200]
         or _("From report %(code)s") % {"code": report.display_code},
         description=report.facts,

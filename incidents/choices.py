@@ -62,6 +62,8 @@ class Source(models.TextChoices):
     # A regulator's supervisory inspection (监督检查), not trace's inspection of a lot (检验).
     INSPECTION = "inspection", pgettext_lazy("incident source", "Inspection")
     COMPLAINT = "complaint", _("Complaint")
+    # A report (举报, SAMR Order 20 Art. 3) on which a case was opened (Art. 31).
+    REPORT = "report", pgettext_lazy("tip-off", "Report")
     MEDIA = "media", _("Media")
     OTHER = "other", _("Other")
 

@@ -238,7 +238,7 @@ class IncidentCreateSerializer(serializers.Serializer):
     source = serializers.ChoiceField(
         choices=Source.choices,
         required=False,
-        help_text=_("Regulators only: inspection, complaint, media, other."),
+        help_text=_("Regulators only: inspection, complaint, report, media, other."),
     )
     batches = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, default=list

@@ -137,6 +137,8 @@ def _rule(org, action: str, recall) -> tuple[bool, str]:
         return False, "food_order_stands"
     if action == "order":
         return may_order(org), "samr_orders"
+    if action == "approve" and governs(org, recall) and not receives_plan(org, recall):
+        return False, "plan_receiver_level"
     if action == "activate":
         code = (
             "regulator_of_place_only"
@@ -159,9 +161,43 @@ def require(actor, action: str, recall):
     """``can``, or 403 naming the rule; returns the actor's organization."""
     org = writer(actor)
     allowed, code = _rule(org, action, recall)
+    if code == "plan_receiver_level" and not allowed:
+        r = plan_receiver_rule(recall)
+        raise exceptions.PermissionDenied(
+            _(
+                "This food recall plan is reported to a regulator of level %(level)s or higher "
+                "(%(rule)s); that regulator approves it."
+            )
+            % {"level": RegulatorLevel(r.value).label, "rule": r.citation()},
+            code=code,
+        )
     if not allowed:
         raise exceptions.PermissionDenied(_messages()[code], code=code)
     return org
+
+
+def plan_receiver_rule(recall):
+    """The level of regulator a food recall plan is reported to, and so who approves it, on the
+    recall's date (the risk's discovery, else its opening; ``law.recall_date``): any
+    county-or-higher regulator under CFDA Order 12 Art. 13; from 2026-12-01 SAMR Order 122
+    Art. 5 ¶3, the districted city (for a business licensed or filed at county level, which
+    every business counts as here: no licensing level is recorded). None for a consumer
+    product: SAMR Order 19 leaves every regulator of the place its part."""
+    if recall.recall_category != RecallCategory.FOOD:
+        return None
+    on = recall.risk_discovered_at or recall.created_at or timezone.now()
+    return rulebook_rule("food_recall.plan_receiver_level", on=on)
+
+
+def receives_plan(org, recall) -> bool:
+    """Whether regulator ``org`` receives (and approves) ``recall``'s plan: a regulator of the
+    producer's place of at least the level ``plan_receiver_rule`` names — from 2026-12-01 a
+    food plan goes to the districted city, not the county (SAMR Order 122 Art. 5 ¶3); a consumer
+    product's plan to any regulator of the place."""
+    if not governs(org, recall):
+        return False
+    r = plan_receiver_rule(recall)
+    return r is None or _LEVEL_RANK.get(org.level, -1) >= _LEVEL_RANK[r.value]
 
 
 def may_order(org) -> bool:

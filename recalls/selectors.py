@@ -16,7 +16,8 @@ from django.db import connection, transaction
 from django.db.models import DecimalField, F, Sum
 from django.db.models.functions import Least
 
-from . import law
+from . import law, policy
+from .choices import RecallStatus, RecallType
 from .models import QUANTITY, Recall, RecallNotice, RecallProgressReport
 
 ZERO = Decimal(0)
@@ -347,3 +348,35 @@ def stated_causes(incidents, recall_rows: list[dict], limit: int = 5) -> list[tu
     for findings in incidents.exclude(findings="").order_by().values_list("findings", flat=True):
         causes[findings.strip()] += 1
     return sorted(causes.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+
+# An ordered recall that no longer stands: withdrawn (an upheld objection cancels the notice) or
+# ended early. Any other ordered recall of a lot makes a second order of it a duplicate.
+_ORDER_ENDED = (RecallStatus.CANCELLED, RecallStatus.TERMINATED)
+
+
+def standing_order(batch_ids) -> Recall | None:
+    """The ordered recall (责令召回) whose scope already includes one of ``batch_ids`` and that
+    stands (neither cancelled nor terminated): ``recall_create`` refuses a second order of those
+    lots (409) and the incident page links this one instead of its order form."""
+    return (
+        Recall.objects.filter(
+            recall_type=RecallType.ORDERED,
+            scope_batches__batch_id__in=list(batch_ids),
+            scope_batches__included=True,
+        )
+        .exclude(status__in=_ORDER_ENDED)
+        .order_by("id")
+        .first()
+    )
+
+
+def incident_standing_order(incident) -> Recall | None:
+    """``standing_order`` of the lots a recall ordered from ``incident`` would recall (its lots
+    made by ``policy.order_producer``); None when there is no such producer."""
+    producer = policy.order_producer(incident)
+    if producer is None:
+        return None
+    return standing_order(
+        incident.batches.filter(product__owner=producer).values_list("pk", flat=True)
+    )

@@ -273,6 +273,9 @@ POST   /api/v1/incidents/{id}/answer/                       B            401   4
 # input and the state, so the regulators get 403 on what only the producer of a voluntary recall does
 # (activate, cancel, the summary report) whatever they send. B's rows that would only mirror A's
 # are left out to keep the run short. The acknowledgement link is the consignee's credential: public.
+# Both recalls are food recalls opened from 2026-12-01: their plans are reported to the districted
+# city or higher (SAMR Order 122 Art. 5 ¶3), so a county regulator may not approve them (403
+# plan-receiver-level, before the state).
 GET    /api/v1/recalls/                                     -            401   200  200   200   200  200   200   200  200  200  200
 POST   /api/v1/recalls/                                     -            401   400  400   400   400  400   400   400  400  400  400
 POST   /api/v1/recalls/drill/                               -            401   400  400   400   400  400   400   400  400  400  400
@@ -287,8 +290,8 @@ GET    /api/v1/recalls/{id}/timeline/                       A            401   2
 GET    /api/v1/recalls/{id}/notices/                        A            401   200  200   404   404  200   404   404  200  200  200
 POST   /api/v1/recalls/{id}/submit/                         A            401   409  403   404   404  403   404   404  403  403  403
 POST   /api/v1/recalls/{id}/submit/                         B            401   404  404   409   404  404   403   404  404  404  403
-POST   /api/v1/recalls/{id}/approve/                        A            401   403  403   404   404  409   404   404  409  409  409
-POST   /api/v1/recalls/{id}/approve/                        B            401   404  404   403   404  404   200   404  404  404  200
+POST   /api/v1/recalls/{id}/approve/                        A            401   403  403   404   404  403   404   404  409  409  409
+POST   /api/v1/recalls/{id}/approve/                        B            401   404  404   403   404  404   403   404  404  404  200
 POST   /api/v1/recalls/{id}/activate/                       A            401   409  403   404   404  403   404   404  403  403  403
 POST   /api/v1/recalls/{id}/activate/                       B            401   404  404   200   404  404   403   404  404  404  403
 POST   /api/v1/recalls/{id}/object/                         A            401   409  403   404   404  403   404   404  403  403  403

@@ -135,11 +135,26 @@ def competent_regulators(region_code: str) -> list[Organization]:
     return Organization.objects.exclude(level=RegulatorLevel.NATIONAL).governing(region_code)
 
 
+def plan_receivers(recall: Recall) -> list[Organization]:
+    """The regulators a filed plan is reported to (``policy.receives_plan``): from 2026-12-01 a
+    food plan goes to the districted city and the province, not the county (SAMR Order 122
+    Art. 5 ¶3); a consumer product's to every regulator of the place."""
+    return [o for o in competent_regulators(recall.region_code) if policy.receives_plan(o, recall)]
+
+
 def notify_regulators(
-    recall: Recall, *, topic: str, subject: str, body: str, region_code: str | None = None
+    recall: Recall,
+    *,
+    topic: str,
+    subject: str,
+    body: str,
+    region_code: str | None = None,
+    recipients: list[Organization] | None = None,
 ):
     notify_each(
-        competent_regulators(region_code or recall.region_code),
+        competent_regulators(region_code or recall.region_code)
+        if recipients is None
+        else recipients,
         topic=topic,
         subject=subject,
         body=body,

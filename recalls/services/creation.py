@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from trace.models import Batch
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
+from core.errors import Conflict
 from core.models import Organization
 from core.outbox import notify
 from core.validators import field_error as _field_error
@@ -27,6 +29,7 @@ from ..choices import (
 from ..models import (
     Recall,
 )
+from ..selectors import standing_order
 from .common import log_entry, require_writer, validate_plan, visible_incidents
 from .scope import _refresh_notices, _store_scope, affected_batches
 
@@ -102,6 +105,8 @@ def recall_create(
     )
     if ordered and recall.recall_category == RecallCategory.FOOD:
         policy.require_food_order_level(org, now)
+    if ordered:
+        _refuse_second_order(batches)
     _save_draft(recall, now, producer=Organization.objects.get(pk=producer_id), batches=batches)
     recall.incidents.set(incident_ids)
     lots = _store_scope(recall, [b.pk for b in batches])
@@ -109,6 +114,24 @@ def recall_create(
     recall.save(update_fields=["units_planned", "units_producer_held", "units_sold"])
     _record_creation(recall, actor, org, batches=batches, incident_ids=incident_ids, lots=lots)
     return recall
+
+
+def _refuse_second_order(batches) -> None:
+    """409 when a standing ordered recall already covers one of ``batches``
+    (``selectors.standing_order``): its scope is changed, no second order is sent. The lots'
+    rows are locked first (in id order), so two orders of them at once are decided in turn."""
+    ids = sorted(b.pk for b in batches)
+    list(Batch.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+    existing = standing_order(ids)
+    if existing is not None:
+        raise Conflict(
+            _(
+                "Recall %(number)s already orders a recall of these lots; change its scope "
+                "instead of ordering a second one."
+            )
+            % {"number": existing.number},
+            code="lots_already_ordered",
+        )
 
 
 def _refuse_future_discovery(risk_discovered_at: datetime | None, now: datetime) -> None:

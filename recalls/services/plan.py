@@ -28,6 +28,7 @@ from .common import (
     log_entry,
     notify_regulators,
     plan_of,
+    plan_receivers,
     recall_require_actor,
     validate_plan,
     visible_incidents,
@@ -130,6 +131,7 @@ def recall_submit(*, recall_id: int, actor, now: datetime | None = None) -> Reca
     log_entry(recall, "submitted", actor=actor, data={"version": recall.plan_version})
     notify_regulators(
         recall,
+        recipients=plan_receivers(recall),
         topic="recall.submitted",
         subject=_("Recall plan filed: %(number)s") % {"number": recall.number},
         body=_("%(producer)s filed the plan of recall %(number)s: %(title)s")

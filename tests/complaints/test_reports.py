@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
@@ -271,6 +272,28 @@ def test_open_case_may_open_a_new_incident_for_the_case_linked_both_ways(chain):
     assert incident.title == "无证生产立案" and incident.region_code == "320312"
     assert incident.timeline.filter(action="from_report", data__report=report.pk).exists()
     assert Report.objects.get(pk=report.pk).status == "case_opened"
+
+
+def test_an_incident_opened_on_a_report_has_the_source_report(chain):
+    """An incident started by the case opened on a report (举报, SAMR Order 20 Arts. 3, 31) is
+    recorded with the source ``report``, not ``other``, on the API and the incident page."""
+    county = chain["county"]
+    report = submitted()
+    report_services.report_verify(report_id=report.pk, actor=county.user)
+    opened = county.client.post(
+        f"/api/v1/reports/{report.pk}/open-case/",
+        {"open_incident": True, "title": "举报立案"},
+        format="json",
+    )
+    assert opened.status_code == 200, opened.content
+    pk = opened.json()["incident"]
+    assert Incident.objects.get(pk=pk).source == "report"
+    assert county.client.get(f"/api/v1/incidents/{pk}/").json()["source"] == "report"
+    page = Client()
+    page.force_login(county.user)
+    zh = page.get(f"/workbench/incidents/{pk}/").content.decode()
+    en = page.get(f"/workbench/incidents/{pk}/?lang=en").content.decode()
+    assert "<dd>举报</dd>" in zh and "<dd>Report</dd>" in en
 
 
 def test_the_enterprise_reported_on_sees_no_report_and_never_the_reporter(chain, dairy):

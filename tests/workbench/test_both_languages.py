@@ -86,7 +86,7 @@ def half_width_punctuation(text: str) -> list[str]:
 
 
 def _reports_and_draws(seeded):  # noqa: F811
-    """What the demo lacks: a real-name report the county opened a case on (a new incident),
+    """Beyond the demo's one report and one draw: a real-name report the county opened a case on (a new incident),
     an anonymous one still to check, the county's draw with its result recorded and the
     city's still planned."""
     county = seeded["county-regulator"]

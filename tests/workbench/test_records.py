@@ -381,7 +381,7 @@ def test_bad_input_to_any_action_is_a_message_never_a_500(client, seeded, kind, 
     assert client.post(f"/workbench/{kind}/{target.pk}/do/explode/").status_code == 404
 
 
-def test_an_ordered_food_recall_offers_no_objection_and_the_county_its_approval(client, seeded):
+def test_an_ordered_food_recall_offers_no_objection_and_the_city_its_approval(client, seeded):
     incident = _incident("酸奶致多人急性胃肠炎")
     recall = recall_services.recall_create_from_incident(
         actor=seeded["city-regulator"],  # food: Order 122 Art. 20
@@ -408,7 +408,14 @@ def test_an_ordered_food_recall_offers_no_objection_and_the_county_its_approval(
     client.post(f"/workbench/recalls/{recall.pk}/do/submit/", follow=True)
     recall.refresh_from_db()
     assert recall.status == "submitted"
+    # The plan is reported to the districted city, not the county (SAMR Order 122 Art. 5 ¶3).
     client.force_login(seeded["county-regulator"])
+    inbox = client.get("/workbench/?kind=recall&lang=en").content.decode()
+    assert f"/workbench/recalls/{recall.pk}/do/approve/" not in inbox
+    client.post(f"/workbench/recalls/{recall.pk}/do/approve/", follow=True)
+    recall.refresh_from_db()
+    assert recall.approved_at is None
+    client.force_login(seeded["city-regulator"])
     inbox = client.get("/workbench/?kind=recall&lang=en").content.decode()
     row = inbox.split(f'data-item="recall-{recall.pk}"')[1].split("</li>")[0]
     assert "plan to approve" in row and f"/workbench/recalls/{recall.pk}/do/approve/" in row

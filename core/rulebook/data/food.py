@@ -158,6 +158,44 @@ FOOD_RECALLS = [
         zh="可以发出责令召回通知书的最低监管层级：设区的市级以上地方市场监督管理部门",
         phrase="设区的市级以上地方市场监督管理部门可以发出责令召回通知书",
     ),
+    # Who receives the food recall plan (and so approves it on the workbench): under text A any
+    # county-or-higher regulator; under text B the Art. 5 ¶3 regulator, chosen by the level that
+    # licensed or filed the business. The project records no licensing level: a business counts
+    # as licensed or filed at county level, so its plan goes to the districted city (the
+    # provincial regulator, which licenses the rest, may receive it too).
+    make_rule(
+        "food_recall.plan_receiver_level",
+        "county",
+        Unit.LEVEL,
+        CFDA_ORDER_12,
+        art(13),
+        VERIFIED_2,
+        CFDA_12_FROM,
+        CFDA_12_TO,
+        en="The lowest level of regulator a food recall plan is reported to: the county or higher",
+        zh="食品召回计划报告的最低监管层级：县级以上地方市场监督管理部门",
+        phrase="向县级以上地方市场监督管理部门报告召回计划",
+    ),
+    make_rule(
+        "food_recall.plan_receiver_level",
+        "city",
+        Unit.LEVEL,
+        SAMR_ORDER_122,
+        art(5, 3),
+        VERIFIED,
+        ORDER_122_FROM,
+        en="The level of regulator a food recall plan is reported to: the districted city for a "
+        "business licensed or filed at county level (the province for one the province or a "
+        "districted city licensed)",
+        zh="食品召回计划报告的监管层级：县级许可、备案的食品生产经营者报设区的市级市场监督管理部门（省级、设区的市级许可的报省级）",
+        phrase="设区的市级市场监督管理部门负责对县级市场监督管理部门许可、备案的食品生产经营者",
+        note=Text(
+            zh="本系统不记录许可层级：默认企业由县级许可或备案，召回计划报设区的市级市场监督管理部门；省级市场监督管理部门亦可接收。",
+            en="The project records no licensing level: a business counts as licensed or filed "
+            "at county level, so the plan goes to the districted city; the provincial regulator "
+            "may receive it too.",
+        ),
+    ),
     # Text B: SAMR Order 122, recalls started from 2026-12-01.
     *(
         make_rule(

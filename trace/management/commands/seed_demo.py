@@ -11,7 +11,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         created, accounts = seed_demo()
         # incidents, then one closed and one active recall, then
-        # complaints, one converted, and an injury risk signal: each app's own seeder
+        # complaints, one converted, and an injury risk signal, a report (举报), then a
+        # spot-check draw: each app's own seeder
         for seeder in demo_seeders():
             seeder.seed()
         self.stdout.write(

@@ -2,7 +2,9 @@
 Arts. 12–13; 责令召回): a regulator whose jurisdiction holds the producer of the incident's lots
 writes the plan; the scope follows from those lots. The form hands it to ``recalls.services.recall_create_from_incident``, the
 service ``POST /api/v1/recalls/`` with ``incident`` calls; the recall links the incident and
-both timelines record the order. Who may is ``recalls.policy``'s to say."""
+both timelines record the order. Who may is ``recalls.policy``'s to say. Once an ordered recall
+of those lots stands (``recalls.selectors.standing_order``) the page answers 409 with a link to
+it and no form, as the service refuses a second order."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf
 
 from recalls import policy as recall_policy
-from recalls import services
+from recalls import selectors, services
 from recalls.choices import RecallType
 
 from ...access import member_page, refused
@@ -32,8 +34,10 @@ def incident_order_recall(request: HttpRequest, pk: int) -> HttpResponse:
     except drf.PermissionDenied as exc:
         return refused(request, str(exc.detail))
     producer = recall_policy.order_producer(incident)
-    status = 200
-    if request.method == "POST":
+    standing = selectors.incident_standing_order(incident)
+    status = 409 if standing is not None else 200
+    form = None
+    if standing is None and request.method == "POST":
         form = RecallPlanForm(request.POST)
         status = 400
         if form.is_valid():
@@ -56,7 +60,7 @@ def incident_order_recall(request: HttpRequest, pk: int) -> HttpResponse:
                     % {"number": recall.number},
                 )
                 return redirect("workbench:recall", pk=recall.pk)
-    else:
+    elif standing is None:
         form = RecallPlanForm(initial={"remedies": ["refund", "replacement"]})
     lots = incident.batches.select_related("product").filter(product__owner=producer)
     return render(
@@ -67,6 +71,7 @@ def incident_order_recall(request: HttpRequest, pk: int) -> HttpResponse:
             "producer": display_name(producer),
             "batches": batch_rows(lots.order_by("id"), request.user),
             "form": form,
+            "standing": standing,
         },
         status=status,
     )

@@ -22,6 +22,7 @@ from incidents.choices import Grade, Level, Status, TransferTarget
 from incidents.filters import IncidentFilterSet
 from incidents.models import Incident, IncidentTimeline
 from recalls import policy as recall_policy
+from recalls import selectors as recall_selectors
 
 from ...access import member_page
 from .common import (
@@ -473,7 +474,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reports": Report.objects.visible_to(request.user).filter(incident=incident),
             "actions": actions_for(incident, request.user),
             "recall_url": _recall_url(incident, org, batches),
-            "order_recall_url": _order_recall_url(incident, request.user),
+            **_order_recall(incident, request.user),
         },
     )
 
@@ -488,12 +489,17 @@ def _recall_url(incident: Incident, org, batches) -> str:
     return reverse("workbench:enterprise-recall-new") + f"?incident={incident.pk}"
 
 
-def _order_recall_url(incident: Incident, actor) -> str:
-    """Where a regulator of the producer's place orders a recall of the incident's lots (the
-    page opens with the incident linked); empty for anyone else (``recalls.policy``)."""
+def _order_recall(incident: Incident, actor) -> dict:
+    """For a regulator of the producer's place (``recalls.policy``): where it orders a recall
+    of the incident's lots (the page opens with the incident linked), or, once an ordered
+    recall of them stands, that recall (``recalls.selectors.standing_order``) instead."""
     if not recall_policy.can_order_from_incident(actor, incident):
-        return ""
-    return reverse("workbench:incident-order-recall", args=[incident.pk])
+        return {"order_recall_url": "", "ordered_recall": None}
+    standing = recall_selectors.incident_standing_order(incident)
+    if standing is not None:
+        return {"order_recall_url": "", "ordered_recall": standing}
+    url = reverse("workbench:incident-order-recall", args=[incident.pk])
+    return {"order_recall_url": url, "ordered_recall": None}
 
 
 @require_POST

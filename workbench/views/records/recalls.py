@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.choices import RegulatorLevel
 from core.models import Organization, organization_of
 from recalls import law, policy, services
 from recalls import serializers as s
@@ -309,6 +310,15 @@ def _may_confirm_scope(recall: Recall, actor) -> bool:
     return policy.can(actor, "edit_scope", recall)
 
 
+def _plan_receiver(recall: Recall) -> dict | None:
+    """The level a food recall's plan is reported to and the rule that says so (CFDA Order 12
+    Art. 13, or from 2026-12-01 SAMR Order 122 Art. 5 ¶3); None for a consumer product."""
+    r = policy.plan_receiver_rule(recall)
+    if r is None:
+        return None
+    return {"level": RegulatorLevel(r.value).label, "citation": r.citation()}
+
+
 def actions_for(recall: Recall, actor, now) -> list[Action]:
     """The buttons; a start whose scope changed since it was confirmed is
     offered as "confirm the changed scope and start" to who may confirm it."""
@@ -525,6 +535,7 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "linked_incidents": recall.incidents.visible_to(request.user).order_by("id"),
         "category": recall.get_recall_category_display(),
         "deadlines": law.deadlines(recall),
+        "plan_receiver": _plan_receiver(recall),
     }
     if party:
         lots = recall.scope_batches.select_related("batch__product").order_by("distance", "id")

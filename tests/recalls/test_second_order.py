@@ -1,0 +1,90 @@
+"""One ordered recall per lot: once a regulator's order (责令召回, SAMR Order 19 Arts. 12–13)
+of an incident's lots stands, a second order of them is refused — 409 problem+json on the API,
+a message and a link to the standing recall on the workbench — and the incident page links
+that recall instead of offering the order form. A cancelled order (an upheld objection) no
+longer stands. One rule: ``recalls.selectors.standing_order``, checked by ``recall_create``."""
+
+import pytest
+from django.test import Client
+
+from recalls import services
+from recalls.models import Recall
+from tests.recalls import test_from_incident as from_incident
+
+county, lot, incident = from_incident.county, from_incident.lot, from_incident.incident
+PLAN = from_incident.PLAN
+
+pytestmark = pytest.mark.django_db
+
+
+def _page(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _order(persona, incident):
+    return persona.client.post("/api/v1/recalls/", {**PLAN, "incident": incident.pk}, format="json")
+
+
+def test_a_second_order_of_the_same_lots_is_refused_on_the_api(county, regulator, incident, lot):
+    first = _order(county, incident)
+    assert first.status_code == 201, first.json()
+    number = first.json()["number"]
+    # Again through the incident, or the city over the county naming the lot: the same refusal.
+    for response in (
+        _order(county, incident),
+        regulator.client.post(
+            "/api/v1/recalls/",
+            {**PLAN, "batches": [lot.pk], "recall_type": "ordered"},
+            format="json",
+        ),
+    ):
+        assert response.status_code == 409
+        assert response["Content-Type"].startswith("application/problem+json")
+        body = response.json()
+        assert body["type"].endswith("/lots-already-ordered")
+        assert number in body["detail"]
+    assert Recall.objects.count() == 1
+
+
+def test_the_incident_page_links_the_standing_order_instead_of_the_form(county, incident):
+    page = f"/workbench/incidents/{incident.pk}/"
+    order = f"/workbench/incidents/{incident.pk}/order-recall/"
+    assert f'href="{order}"' in _page(county.user).get(page).content.decode()
+    recall = Recall.objects.get(pk=_order(county, incident).json()["id"])
+
+    html = _page(county.user).get(page).content.decode()
+    assert f'href="{order}"' not in html
+    assert 'id="ordered-recall"' in html and f'href="/workbench/recalls/{recall.pk}/"' in html
+
+    # The order page itself: 409, the message naming the recall, a link to it, no form.
+    for response in (
+        _page(county.user).get(order),
+        _page(county.user).post(order, {**PLAN, "depth": "consumer", "target_effectiveness": "A"}),
+    ):
+        assert response.status_code == 409
+        html = response.content.decode()
+        assert recall.number in html and f'href="/workbench/recalls/{recall.pk}/"' in html
+        assert 'id="order-recall-form"' not in html
+    assert Recall.objects.count() == 1
+
+
+def test_a_cancelled_order_no_longer_stands(county, incident):
+    """The regulator withdraws its notice (cancel, a draft): the lots may be ordered again."""
+    first = Recall.objects.get(pk=_order(county, incident).json()["id"])
+    services.recall_cancel(recall_id=first.pk, actor=county.user, reason="通知有误，撤回")
+    order = f"/workbench/incidents/{incident.pk}/order-recall/"
+    assert 'id="order-recall-form"' in _page(county.user).get(order).content.decode()
+    assert _order(county, incident).status_code == 201
+
+
+def test_a_voluntary_recall_does_not_block_an_order(county, enterprise, incident):
+    """The producer's own recall is not an order: the regulator may still order one."""
+    assert (
+        enterprise.client.post(
+            "/api/v1/recalls/", {**PLAN, "incident": incident.pk}, format="json"
+        ).status_code
+        == 201
+    )
+    assert _order(county, incident).status_code == 201
