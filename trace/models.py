@@ -282,11 +282,13 @@ class EventQuerySet(models.QuerySet):
         )
 
     def by_pks(self, pks) -> EventQuerySet:
-        """The events of these primary keys (ints; anything else matches nothing)."""
+        """The events of these primary keys (ints; anything else, or past a bigint, matches
+        nothing)."""
         try:
             pks = {int(pk) for pk in pks}
         except (TypeError, ValueError):
             return self.none()
+        pks = {pk for pk in pks if 0 < pk < 2**63}
         return self.keyed(EventKey.objects.filter(pk__in=pks))
 
     def by_event_id(self, event_id: str, *, declaration: bool | None = None) -> EventQuerySet:
