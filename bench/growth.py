@@ -217,7 +217,11 @@ def render(doc: dict) -> str:
             if g["dataset"].get("grown_factor")
             else ""
         )
-        + f"). Incidents: {s['incidents']:,} and {g['incidents']:,}.",
+        + (
+            f"). Incidents: {s['incidents']:,} and {g['incidents']:,}."
+            if "incidents" in doc.get("measures", GROUPS)
+            else "). The incident sweep and list were not run."
+        ),
         "",
         *(
             [
@@ -374,6 +378,7 @@ def main(argv=None) -> int:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": time.perf_counter() - started,
         "tolerance": TOLERANCE,
+        "measures": list(args.measures),
         "small": _side(small),
         "large": _side(large),
         "rows": compare(small, large),
