@@ -38,6 +38,7 @@ from bench.common import ROOT, BenchError, Context, Measure, percentile, short_o
 
 EVENTS_PER_DOCUMENT = 1_000
 BASELINE_REPETITIONS = 5
+GOAL = 0.5  # capture at half the speed of raw COPY into the same tables (issue #24)
 OFFSET = 10**12  # baseline rows get ids and unique keys far from the real ones
 
 
@@ -363,9 +364,9 @@ def run(ctx: Context) -> list[Measure]:
             baseline=round(b["median"], 1),
             baseline_label="raw PostgreSQL COPY of the same rows",
             ratio=round(ratio, 3),
-            target="≥ 25 % of baseline",
-            met=ratio >= 0.25,
-            shortfall=short_of(ratio, 0.25, at_most=False, what="ratio "),
+            target=f"≥ {GOAL * 100:.0f} % of baseline",
+            met=ratio >= GOAL,
+            shortfall=short_of(ratio, GOAL, at_most=False, what="ratio "),
             notes=(
                 f"Median of {len(runs)} documents × {EVENTS_PER_DOCUMENT:,} events (spread p25–p75 "
                 f"{c['p25']:,.0f}–{c['p75']:,.0f}, min–max {c['min']:,.0f}–{c['max']:,.0f} events/s), each "
