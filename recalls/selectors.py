@@ -277,10 +277,14 @@ def holdings_by_organization(recall: Recall) -> dict[int, dict]:
     result: dict[int, dict] = defaultdict(
         lambda: {"lots": 0, "received": ZERO, "sold_on": ZERO, "held": ZERO}
     )
-    rows = recall.holdings.filter(
-        batch__recall_links__recall=recall, batch__recall_links__included=True
-    ).values_list("organization_id", "received", "sold_on", "held")
-    for org, received, sold_on, held in rows:
+    # Two plain reads joined here: joined in SQL, a scope written in this transaction (no
+    # statistics yet) got a nested loop over the (recall, organization, batch) index, 1 ms
+    # per lot — 24 s for the 23,807 lots of the bench's whey recall.
+    included = set(recall.scope_batches.filter(included=True).values_list("batch_id", flat=True))
+    rows = recall.holdings.values_list("organization_id", "batch_id", "received", "sold_on", "held")
+    for org, batch, received, sold_on, held in rows:
+        if batch not in included:
+            continue
         entry = result[org]
         entry["lots"] += 1
         entry["received"] += received
