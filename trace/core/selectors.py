@@ -12,6 +12,7 @@ connection.
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 from operator import attrgetter
@@ -301,6 +302,17 @@ def _attach_organizations(cursor, products, events) -> list[Organization]:
     return organizations
 
 
+# The collector is held off only while a wide lineage's instances are built (tens of thousands
+# of objects, all still in use: collections meanwhile walk them for nothing). For an ordinary
+# trace of a few lots, holding it off only moved a collection onto a later request: the trace
+# sample's p95 went from 12 to 15 ms at 1 M events (bench trace_graph_p95).
+_PAUSE_FROM_LOTS = 1_000
+
+
+def _building(lots: int):
+    return collector.paused() if lots >= _PAUSE_FROM_LOTS else nullcontext()
+
+
 def trace_graph(batch: Batch, *, direction: str = "both", depth: int = 20) -> TraceGraph:
     """The lots ``depth`` steps up and/or down the lineage of ``batch``, the
     edges between them, their events (``_EVENTS``) and every organization
@@ -308,7 +320,7 @@ def trace_graph(batch: Batch, *, direction: str = "both", depth: int = 20) -> Tr
     statements, whatever the size of the trace."""
     distances = lineage_batch_ids(batch.pk, direction=direction, depth=depth)
     ids = list(distances)
-    with _reading().cursor() as cursor, collector.paused():
+    with _reading().cursor() as cursor, _building(len(ids)):
         batches = _trace_batches(cursor, ids)
         edges = _trace_edges(cursor, ids)
         events = _trace_events(cursor, ids)
@@ -364,7 +376,7 @@ def batch_provenance(
     distances = lineage_batch_ids(batch.pk, direction="backward", depth=walked)
     ids = [pk for pk, d in distances.items() if -d <= depth]
     sources: list[Batch] = []
-    with _reading().cursor() as cursor, collector.paused():
+    with _reading().cursor() as cursor, _building(len(ids)):
         events = _trace_events(cursor, ids, link_batches=True)
         if sources_depth is not None:
             within = {pk: d for pk, d in distances.items() if -d <= sources_depth}
