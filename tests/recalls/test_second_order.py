@@ -4,11 +4,16 @@ a message and a link to the standing recall on the workbench — and the inciden
 that recall instead of offering the order form. A cancelled order (an upheld objection) no
 longer stands. One rule: ``recalls.selectors.standing_order``, checked by ``recall_create``."""
 
+from decimal import Decimal
+from trace.core import services as trace_services
+from trace.core.choices import ProductCategory
+
 import pytest
 from django.test import Client
 
 from recalls import services
 from recalls.models import Recall
+from tests.factories import ProductFactory
 from tests.recalls import test_from_incident as from_incident
 
 county, lot, incident = from_incident.county, from_incident.lot, from_incident.incident
@@ -45,7 +50,57 @@ def test_a_second_order_of_the_same_lots_is_refused_on_the_api(county, regulator
         body = response.json()
         assert body["type"].endswith("/lots-already-ordered")
         assert number in body["detail"]
+        assert body["recall"] == number and body["lots"] == [lot.pk]
     assert Recall.objects.count() == 1
+
+
+def test_an_order_whose_scope_meets_a_standing_order_s_is_refused(county, enterprise, lot):
+    """Two lots made into one (raw milk lots 6 and 1 into yogurt lot 11 in the demo): ordering
+    the second is refused, though it names another lot, for its scope would recall the yogurt
+    that the first order already does."""
+    other = trace_services.batch_produce(
+        product=lot.product, lot="YG02", quantity=Decimal(300), unit="EA", actor=enterprise.user
+    )
+    yogurt = trace_services.batch_transform(
+        inputs=[(lot, Decimal(100)), (other, Decimal(100))],
+        product=ProductFactory(owner=enterprise.org, category=ProductCategory.KEY_CONSUMER),
+        lot="MIX1",
+        quantity=Decimal(400),
+        unit="EA",
+        actor=enterprise.user,
+    )
+
+    def order(batch):
+        return county.client.post(
+            "/api/v1/recalls/",
+            {**PLAN, "batches": [batch.pk], "recall_type": "ordered"},
+            format="json",
+        )
+
+    first = order(lot)
+    assert first.status_code == 201, first.json()
+    first_recall = Recall.objects.get(pk=first.json()["id"])
+    assert set(first_recall.scope_batches.values_list("batch_id", flat=True)) == {
+        lot.pk,
+        yogurt.pk,
+    }
+    for language in ("en", "zh-hans"):
+        refused = county.client.post(
+            "/api/v1/recalls/",
+            {**PLAN, "batches": [other.pk], "recall_type": "ordered"},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+        assert refused.status_code == 409
+        body = refused.json()
+        assert body["type"].endswith("/lots-already-ordered")
+        assert body["recall"] == first_recall.number and body["lots"] == [yogurt.pk]
+        assert first_recall.number in body["detail"] and "MIX1" in body["detail"]
+    assert Recall.objects.count() == 1
+
+    # Once the first order no longer stands, the second lot may be ordered.
+    services.recall_cancel(recall_id=first_recall.pk, actor=county.user, reason="通知有误，撤回")
+    assert order(other).status_code == 201
 
 
 def test_the_incident_page_links_the_standing_order_instead_of_the_form(county, incident):
