@@ -4,15 +4,19 @@ a message and a link to the standing recall on the workbench — and the inciden
 that recall instead of offering the order form. A cancelled order (an upheld objection) no
 longer stands. One rule: ``recalls.selectors.standing_order``, checked by ``recall_create``."""
 
+import threading
+from datetime import date
 from decimal import Decimal
 from trace.core import services as trace_services
 from trace.core.choices import ProductCategory
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from recalls import services
 from recalls.models import Recall
+from recalls.services.creation import LotsAlreadyOrdered
 from tests.factories import ProductFactory
 from tests.recalls import test_from_incident as from_incident
 
@@ -54,10 +58,10 @@ def test_a_second_order_of_the_same_lots_is_refused_on_the_api(county, regulator
     assert Recall.objects.count() == 1
 
 
-def test_an_order_whose_scope_meets_a_standing_order_s_is_refused(county, enterprise, lot):
-    """Two lots made into one (raw milk lots 6 and 1 into yogurt lot 11 in the demo): ordering
-    the second is refused, though it names another lot, for its scope would recall the yogurt
-    that the first order already does."""
+@pytest.fixture
+def merged(enterprise, lot):
+    """A second lot, and a lot made from both (raw milk lots 6 and 1 into yogurt lot 11 in the
+    demo): ``(other, yogurt)``."""
     other = trace_services.batch_produce(
         product=lot.product, lot="YG02", quantity=Decimal(300), unit="EA", actor=enterprise.user
     )
@@ -69,6 +73,13 @@ def test_an_order_whose_scope_meets_a_standing_order_s_is_refused(county, enterp
         unit="EA",
         actor=enterprise.user,
     )
+    return other, yogurt
+
+
+def test_an_order_whose_scope_meets_a_standing_order_s_is_refused(county, lot, merged):
+    """Ordering the second lot is refused, though it names another lot, for its scope would
+    recall the yogurt that the first order already does."""
+    other, yogurt = merged
 
     def order(batch):
         return county.client.post(
@@ -143,3 +154,35 @@ def test_a_voluntary_recall_does_not_block_an_order(county, enterprise, incident
         == 201
     )
     assert _order(county, incident).status_code == 201
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_orders_whose_scopes_meet_at_once_one_stands(county, lot, merged):
+    """The scope's lot rows are locked in id order: two regulators ordering the two lots at
+    the same moment, one order is made, the other is 409, never two orders of the yogurt."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (DATABASE_URL) for real row locks")
+    other, yogurt = merged
+    plan = {**PLAN, "planned_end": date(2027, 6, 30)}
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def order(batch):
+        barrier.wait()
+        try:
+            services.recall_create(
+                actor=county.user, batch_ids=[batch.pk], recall_type="ordered", **plan
+            )
+            outcomes.append("ok")
+        except LotsAlreadyOrdered:
+            outcomes.append("409")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=order, args=(b,)) for b in (lot, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["409", "ok"]
+    assert Recall.objects.filter(scope_batches__batch=yogurt).count() == 1
