@@ -174,7 +174,8 @@ def problem_exception_handler(exc, context):
         errors=errors,
         headers=headers,
     )
-    if isinstance(exc, StateConflict):  # the state machine's refusal: where it is, what it allows
+    if isinstance(exc, Conflict) and hasattr(exc, "problem_fields"):
+        # The state machine's refusal: where it is, what it allows; or what a conflict names.
         problem.data.update(exc.problem_fields())
     return problem
 

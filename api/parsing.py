@@ -20,6 +20,7 @@ import orjson
 from django import forms
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.db import models
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -28,7 +29,7 @@ from rest_framework import exceptions
 from rest_framework.parsers import BaseParser
 
 from core import jsontext
-from core.validators import validate_storable_datetime
+from core.validators import validate_region_code, validate_storable_datetime
 
 # The largest key a 64-bit integer column holds (PostgreSQL bigint, SQLite INTEGER).
 MAX_ID = 2**63 - 1
@@ -305,6 +306,76 @@ class StrictBooleanFilter(filters.BooleanFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", forms.TextInput)
         super().__init__(*args, **kwargs)
+
+
+_REGION_PREFIX_RE = re.compile(r"[0-9]{2}|[0-9]{4}|[0-9]{6}", re.ASCII)
+
+
+class _RegionCodeField(forms.CharField):
+    """A GB/T 2260 code of six digits that names a division (``core.validators``)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return value
+        validate_region_code(value)
+        return value
+
+
+class RegionCodeFilter(filters.CharFilter):
+    """An exact region code filter: a six-digit GB/T 2260 division, else 400 (``?region_code=abc``)."""
+
+    field_class = _RegionCodeField
+
+
+class _RegionPrefixField(forms.CharField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return value
+        if not _REGION_PREFIX_RE.fullmatch(value):
+            raise ValidationError(
+                _(
+                    "Give a region code (GB/T 2260) or its province or city part: "
+                    "2, 4 or 6 digits, e.g. 32, 3203 or 320300."
+                ),
+                code="region_code_format",
+            )
+        if len(value) == 6:
+            validate_region_code(value)
+        return value
+
+
+class RegionPrefixFilter(filters.CharFilter):
+    """A region filter by code prefix: a province (32), a city (3203) or a division (320312);
+    anything else is a 400 rather than a list that matches nothing (``?region=abc``)."""
+
+    field_class = _RegionPrefixField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("lookup_expr", "startswith")
+        super().__init__(*args, **kwargs)
+
+
+FILTER_FOR_DBFIELD_DEFAULTS = {
+    **filters.FilterSet.FILTER_DEFAULTS,
+    models.BooleanField: {"filter_class": StrictBooleanFilter},
+    models.NullBooleanField: {"filter_class": StrictBooleanFilter},
+}
+
+
+class StrictFilterSet(filters.FilterSet):
+    """The FilterSet every API list builds on: a model's yes/no field filters through
+    ``StrictBooleanFilter`` (django-filter's own reads ``?is_overdue=perhaps`` as no filter at
+    all). ``StrictFilterBackend`` uses it for a view's ``filterset_fields`` too."""
+
+    FILTER_DEFAULTS = FILTER_FOR_DBFIELD_DEFAULTS
+
+
+class StrictFilterBackend(filters.DjangoFilterBackend):
+    """django-filter's backend with ``StrictFilterSet`` under ``filterset_fields``."""
+
+    filterset_base = StrictFilterSet
 
 
 # --- JSON bodies -------------------------------------------------------------------------

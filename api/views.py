@@ -23,6 +23,7 @@ from core import policy, rulebook
 from core.models import Organization
 
 from .exceptions import PROBLEM_BASE, PROBLEM_CONTENT_TYPE
+from .parsing import RegionPrefixFilter, StrictFilterSet
 from .permissions import IsMember, organization_of
 from .serializers import (
     AlertChannelSerializer,
@@ -153,10 +154,10 @@ class MeView(generics.RetrieveAPIView):
         return self.request.user
 
 
-class OrganizationFilterSet(filters.FilterSet):
+class OrganizationFilterSet(StrictFilterSet):
     q = filters.CharFilter(method="search")
     kind = filters.CharFilter()
-    region_code = filters.CharFilter(lookup_expr="startswith")
+    region_code = RegionPrefixFilter()
 
     class Meta:
         model = Organization

@@ -91,10 +91,15 @@ class DueSerializer(serializers.Serializer):
     citation = serializers.CharField()
 
 
+# A due time as every other time the API gives: in the server's zone (+08:00), as a
+# ``DateTimeField`` renders it, whether it came from the database (UTC) or was just computed.
+_MOMENT = serializers.DateTimeField()
+
+
 def _due(due_at, key: str, on) -> dict | None:
     if due_at is None:
         return None
-    return {"due_at": due_at, "citation": rule(key, on=on).citation()}
+    return {"due_at": _MOMENT.to_representation(due_at), "citation": rule(key, on=on).citation()}
 
 
 class PublicReportSerializer(serializers.ModelSerializer):

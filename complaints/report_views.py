@@ -16,6 +16,7 @@ from api.viewsets import ScopedViewSetMixin
 
 from . import report_policy, report_services
 from . import report_serializers as s
+from .filters import ReportFilterSet
 from .models import Report
 from .privacy import normalize_tracking_code
 from .throttles import ComplaintLookupThrottle, ComplaintSubmitThrottle
@@ -89,7 +90,7 @@ class ReportViewSet(
     queryset = Report.objects.order_by("-received_at", "-id")
     serializer_class = s.ReportSerializer
     pagination_class = StandardPagination
-    filterset_fields = ["status", "source", "real_name", "is_overdue", "region_code"]
+    filterset_class = ReportFilterSet
 
     def get_serializer_class(self):
         return s.ReportListSerializer if self.action == "list" else s.ReportSerializer

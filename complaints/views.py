@@ -25,6 +25,7 @@ from incidents.models import Incident
 from . import escalation, policy, report_services, risk, services
 from . import report_serializers as rs
 from . import serializers as s
+from .filters import ComplaintFilterSet
 from .models import Complaint, ConsumerWarning, RiskSignal
 from .privacy import normalize_tracking_code
 from .throttles import (
@@ -180,17 +181,7 @@ class ComplaintViewSet(
     )
     serializer_class = s.ComplaintSerializer
     pagination_class = StandardPagination
-    filterset_fields = [
-        "status",
-        "injured",
-        "is_overdue",
-        "incident",
-        "batch",
-        "region_code",
-        "claim",
-        "outcome",
-        "complete",
-    ]
+    filterset_class = ComplaintFilterSet
 
     def get_serializer_class(self):
         return s.ComplaintListSerializer if self.action == "list" else s.ComplaintSerializer

@@ -1,20 +1,26 @@
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 
-from api.parsing import IdFilter, StorableIsoDateTimeFilter, StrictBooleanFilter
+from api.parsing import (
+    IdFilter,
+    RegionPrefixFilter,
+    StorableIsoDateTimeFilter,
+    StrictBooleanFilter,
+    StrictFilterSet,
+)
 
 from .choices import Grade, Level, Status
 from .models import OPEN_Q, Incident, IncidentBatch
 
 
-class IncidentFilterSet(django_filters.FilterSet):
+class IncidentFilterSet(StrictFilterSet):
     """The regulator's list: status, grade, level, region, overdue, date ranges,
     product, enterprise."""
 
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
     grade = django_filters.MultipleChoiceFilter(choices=Grade.choices, distinct=False)
     level = django_filters.MultipleChoiceFilter(choices=Level.choices, distinct=False)
-    region = django_filters.CharFilter(
+    region = RegionPrefixFilter(
         method="filter_region", label="region code prefix (32, 3203, 320312)"
     )
     overdue = StrictBooleanFilter(field_name="is_overdue")

@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 
+from api.parsing import RegionPrefixFilter, StrictFilterSet
 from api.throttling import AnonRateThrottle
 from core.rulebook import day_of
 
@@ -53,11 +54,11 @@ class PublicIncidentResultSerializer(serializers.ModelSerializer):
         return day_of(obj.occurred_at).isoformat()
 
 
-class PublicIncidentResultFilterSet(django_filters.FilterSet):
+class PublicIncidentResultFilterSet(StrictFilterSet):
     category = django_filters.ChoiceFilter(choices=Category.choices)
     kind = django_filters.ChoiceFilter(choices=Kind.choices)
     grade = django_filters.MultipleChoiceFilter(choices=Grade.choices, distinct=False)
-    region = django_filters.CharFilter(
+    region = RegionPrefixFilter(
         method="filter_region", label="region code prefix (32, 3203, 320312)"
     )
 

@@ -4,11 +4,13 @@ from trace.rest.filters import IdFilter
 from django.db.models import Q
 from django_filters import rest_framework as filters
 
+from api.parsing import RegionPrefixFilter, StrictFilterSet
+
 from .choices import SpotCheckResult, SpotCheckStatus
 from .models import SpotCheck, SpotCheckDraw
 
 
-class SpotCheckDrawFilterSet(filters.FilterSet):
+class SpotCheckDrawFilterSet(StrictFilterSet):
     regulator_id = IdFilter(field_name="regulator_id")
     category = filters.MultipleChoiceFilter(choices=ProductCategory.choices)
     date_from = filters.DateFilter(field_name="drawn_at", lookup_expr="date__gte")
@@ -19,14 +21,14 @@ class SpotCheckDrawFilterSet(filters.FilterSet):
         fields = ["regulator_id", "category"]
 
 
-class SpotCheckFilterSet(filters.FilterSet):
+class SpotCheckFilterSet(StrictFilterSet):
     q = filters.CharFilter(method="search")
     status = filters.MultipleChoiceFilter(choices=SpotCheckStatus.choices)
     result = filters.MultipleChoiceFilter(choices=SpotCheckResult.choices)
     draw_id = IdFilter(field_name="draw_id")
     enterprise_id = IdFilter(field_name="enterprise_id")
     regulator_id = IdFilter(field_name="regulator_id")
-    region = filters.CharFilter(field_name="region_code", lookup_expr="startswith")
+    region = RegionPrefixFilter(field_name="region_code")
     date_from = filters.DateFilter(field_name="checked_on", lookup_expr="gte")
     date_to = filters.DateFilter(field_name="checked_on", lookup_expr="lte")
 
@@ -40,12 +42,12 @@ class SpotCheckFilterSet(filters.FilterSet):
         )
 
 
-class PublicSpotCheckFilterSet(filters.FilterSet):
+class PublicSpotCheckFilterSet(StrictFilterSet):
     """The published results: by result, region (code prefix), check date, enterprise."""
 
     q = filters.CharFilter(method="search")
     result = filters.MultipleChoiceFilter(choices=SpotCheckResult.choices)
-    region = filters.CharFilter(field_name="region_code", lookup_expr="startswith")
+    region = RegionPrefixFilter(field_name="region_code")
     date_from = filters.DateFilter(field_name="checked_on", lookup_expr="gte")
     date_to = filters.DateFilter(field_name="checked_on", lookup_expr="lte")
 

@@ -4,7 +4,7 @@ from django import forms
 from django.db.models import Q
 from django_filters import rest_framework as filters
 
-from api.parsing import IdFilter
+from api.parsing import IdFilter, RegionPrefixFilter, StrictFilterSet
 
 from .choices import RecallStatus, RecallType
 from .models import PUBLIC_STATUSES, Recall
@@ -30,14 +30,14 @@ def _search(queryset, name, value):
     )
 
 
-class RecallFilterSet(filters.FilterSet):
+class RecallFilterSet(StrictFilterSet):
     q = filters.CharFilter(method="search")
     status = filters.MultipleChoiceFilter(choices=RecallStatus.choices)
     recall_type = filters.ChoiceFilter(choices=RecallType.choices)
     recall_class = RecallClassFilter()
     producer_id = IdFilter(field_name="producer_id")
     category = filters.MultipleChoiceFilter(choices=ProductCategory.choices)
-    region = filters.CharFilter(field_name="region_code", lookup_expr="startswith")
+    region = RegionPrefixFilter(field_name="region_code")
 
     class Meta:
         model = Recall
@@ -47,13 +47,13 @@ class RecallFilterSet(filters.FilterSet):
         return _search(queryset, name, value)
 
 
-class PublicRecallFilterSet(filters.FilterSet):
+class PublicRecallFilterSet(StrictFilterSet):
     """The public list: by category, by region (code prefix), by start date, by status."""
 
     q = filters.CharFilter(method="search")
     status = filters.MultipleChoiceFilter(choices=[(s.value, s.label) for s in PUBLIC_STATUSES])
     category = filters.MultipleChoiceFilter(choices=ProductCategory.choices)
-    region = filters.CharFilter(field_name="region_code", lookup_expr="startswith")
+    region = RegionPrefixFilter(field_name="region_code")
     recall_class = RecallClassFilter()
     date_from = filters.DateFilter(field_name="activated_at", lookup_expr="date__gte")
     date_to = filters.DateFilter(field_name="activated_at", lookup_expr="date__lte")

@@ -377,10 +377,10 @@ def standing_order(batch_ids) -> Recall | None:
 
 def incident_standing_order(incident) -> Recall | None:
     """``standing_order`` of the lots a recall ordered from ``incident`` would recall (its lots
-    made by ``policy.order_producer``); None when there is no such producer."""
+    made by ``policy.order_producer`` and every lot made from them, as ``recall_create``
+    checks); None when there is no such producer."""
     producer = policy.order_producer(incident)
     if producer is None:
         return None
-    return standing_order(
-        incident.batches.filter(product__owner=producer).values_list("pk", flat=True)
-    )
+    named = incident.batches.filter(product__owner=producer).values_list("pk", flat=True)
+    return standing_order(sorted(scope_lots(list(named))))

@@ -29,7 +29,7 @@ from ..choices import (
 from ..models import (
     Recall,
 )
-from ..selectors import standing_order
+from ..selectors import compute_scope, standing_order
 from .common import log_entry, require_writer, validate_plan, visible_incidents
 from .scope import _refresh_notices, _store_scope, affected_batches
 
@@ -105,33 +105,51 @@ def recall_create(
     )
     if ordered and recall.recall_category == RecallCategory.FOOD:
         policy.require_food_order_level(org, now)
+    scope = compute_scope([b.pk for b in batches])
     if ordered:
-        _refuse_second_order(batches)
+        _refuse_second_order(scope.lots)
     _save_draft(recall, now, producer=Organization.objects.get(pk=producer_id), batches=batches)
     recall.incidents.set(incident_ids)
-    lots = _store_scope(recall, [b.pk for b in batches])
+    lots = _store_scope(recall, [b.pk for b in batches], scope=scope)
     _refresh_notices(recall)
     recall.save(update_fields=["units_planned", "units_producer_held", "units_sold"])
     _record_creation(recall, actor, org, batches=batches, incident_ids=incident_ids, lots=lots)
     return recall
 
 
-def _refuse_second_order(batches) -> None:
-    """409 when a standing ordered recall already covers one of ``batches``
-    (``selectors.standing_order``): its scope is changed, no second order is sent. The lots'
-    rows are locked first (in id order), so two orders of them at once are decided in turn."""
-    ids = sorted(b.pk for b in batches)
+class LotsAlreadyOrdered(Conflict):
+    """409: a standing ordered recall already covers lots this order would recall; the problem
+    names that recall (``recall``) and those lots (``lots``, ids)."""
+
+    def __init__(self, recall: Recall, lots: list[Batch]):
+        self.recall, self.lots = recall, lots
+        super().__init__(
+            _(
+                "Recall %(number)s already orders a recall of lots %(lots)s, which this order "
+                "would recall too; change its scope instead of ordering a second one."
+            )
+            % {"number": recall.number, "lots": ", ".join(b.lot for b in lots)},
+            code="lots_already_ordered",
+        )
+
+    def problem_fields(self) -> dict:
+        return {"recall": self.recall.number, "lots": [b.pk for b in self.lots]}
+
+
+def _refuse_second_order(scope_lots) -> None:
+    """409 when a standing ordered recall (``selectors.standing_order``) already covers one of
+    the lots this order would recall: every lot in its scope, the named ones and those made
+    from them, not only the named ones. Its scope is changed, no second order is sent. The
+    scope's lot rows are locked first, in id order, in this transaction, so two orders whose
+    scopes meet are decided in turn: the second sees the first's scope once it commits."""
+    ids = sorted(scope_lots)
     list(Batch.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
     existing = standing_order(ids)
     if existing is not None:
-        raise Conflict(
-            _(
-                "Recall %(number)s already orders a recall of these lots; change its scope "
-                "instead of ordering a second one."
-            )
-            % {"number": existing.number},
-            code="lots_already_ordered",
-        )
+        shared = Batch.objects.filter(
+            pk__in=existing.scope_batches.filter(included=True, batch_id__in=ids).values("batch_id")
+        ).order_by("pk")
+        raise LotsAlreadyOrdered(existing, list(shared))
 
 
 def _refuse_future_discovery(risk_discovered_at: datetime | None, now: datetime) -> None:

@@ -159,6 +159,19 @@ def test_only_the_county_regulator_of_the_place_acts(chain, dairy):
     assert actions == ["received", "verified", "case_opened"]
 
 
+def test_due_times_are_in_the_server_s_zone_as_every_time_the_api_gives(chain):
+    """After open-case, the decision's due time (read from the database, UTC) and the reporter
+    notice's (just computed, local) both read +08:00, as ``received_at`` does."""
+    county = chain["county"].client
+    real = report_services.report_submit(**body(), contact_name="李四", contact_phone="13912345678")
+    url = f"/api/v1/reports/{real.pk}"
+    assert county.post(f"{url}/verify/", {}, format="json").status_code == 200
+    opened = county.post(f"{url}/open-case/", {"reason": "涉嫌无证生产"}, format="json").json()
+    times = [opened["decision_due"]["due_at"], opened["reporter_notice_due"]["due_at"]]
+    times += [opened["received_at"], county.get(f"{url}/").json()["decision_due"]["due_at"]]
+    assert all(t.endswith("+08:00") for t in times), times
+
+
 def test_a_real_name_reporter_is_told_within_5_working_days_of_the_decision(chain):
     """Order 20 Art. 31 ¶2: the clock starts at the decision (Wed 2026-09-30; Oct 1–7 off,
     Sat Oct 10 works: due Tue Oct 13). The handling county is reminded through the outbox;

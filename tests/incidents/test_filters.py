@@ -84,6 +84,9 @@ def test_the_regulator_s_list_filters(two, batch, dairy):
         ({"occurred_before": "0001-01-01T00:00:00+14:00"}, "occurred_before"),
         ({"overdue": "perhaps"}, "overdue"),
         ({"open": "2"}, "open"),
+        ({"region": "abc"}, "region"),
+        ({"region": "320"}, "region"),
+        ({"region": "999999"}, "region"),
     ],
 )
 def test_the_regulator_s_list_refuses_what_is_no_value(data, field):
@@ -102,6 +105,7 @@ def test_the_published_results_filter(two):
     assert _ids(filterset({"kind": sour.kind}, everything)) >= {sour.pk}
     assert not filterset({"kind": "rumour"}, everything).is_valid()
     assert list(filterset({"category": "x"}, everything).errors) == ["category"]
+    assert list(filterset({"region": "abc"}, everything).errors) == ["region"]
 
 
 def test_the_api_answers_400_naming_a_yes_no_filter_it_cannot_read(regulator):
@@ -109,3 +113,27 @@ def test_the_api_answers_400_naming_a_yes_no_filter_it_cannot_read(regulator):
     assert response.status_code == 400
     assert response["Content-Type"].startswith("application/problem+json")
     assert "overdue" in response.content.decode()
+
+
+def test_the_api_answers_400_naming_a_region_it_cannot_read(regulator):
+    en = regulator.client.get("/api/v1/incidents/?region=abc", HTTP_ACCEPT_LANGUAGE="en")
+    zh = regulator.client.get("/api/v1/incidents/?region=abc", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert en.status_code == zh.status_code == 400
+    assert en["Content-Type"].startswith("application/problem+json")
+    assert en.json()["errors"] == [
+        {
+            "field": "region",
+            "rule": "region_code_format",
+            "message": "Give a region code (GB/T 2260) or its province or city part: "
+            "2, 4 or 6 digits, e.g. 32, 3203 or 320300.",
+        }
+    ]
+    assert zh.json()["errors"] == [
+        {
+            "field": "region",
+            "rule": "region_code_format",
+            "message": "请填写行政区划代码（GB/T 2260）或其省级、市级部分：2、4 或 6 位数字，"
+            "例如 32、3203 或 320300。",
+        }
+    ]
+    assert regulator.client.get("/api/v1/incidents/?region=3203").status_code == 200

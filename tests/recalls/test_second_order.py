@@ -4,11 +4,20 @@ a message and a link to the standing recall on the workbench — and the inciden
 that recall instead of offering the order form. A cancelled order (an upheld objection) no
 longer stands. One rule: ``recalls.selectors.standing_order``, checked by ``recall_create``."""
 
+import threading
+from datetime import date
+from decimal import Decimal
+from trace.core import services as trace_services
+from trace.core.choices import ProductCategory
+
 import pytest
+from django.db import connection
 from django.test import Client
 
 from recalls import services
 from recalls.models import Recall
+from recalls.services.creation import LotsAlreadyOrdered
+from tests.factories import ProductFactory
 from tests.recalls import test_from_incident as from_incident
 
 county, lot, incident = from_incident.county, from_incident.lot, from_incident.incident
@@ -45,7 +54,64 @@ def test_a_second_order_of_the_same_lots_is_refused_on_the_api(county, regulator
         body = response.json()
         assert body["type"].endswith("/lots-already-ordered")
         assert number in body["detail"]
+        assert body["recall"] == number and body["lots"] == [lot.pk]
     assert Recall.objects.count() == 1
+
+
+@pytest.fixture
+def merged(enterprise, lot):
+    """A second lot, and a lot made from both (raw milk lots 6 and 1 into yogurt lot 11 in the
+    demo): ``(other, yogurt)``."""
+    other = trace_services.batch_produce(
+        product=lot.product, lot="YG02", quantity=Decimal(300), unit="EA", actor=enterprise.user
+    )
+    yogurt = trace_services.batch_transform(
+        inputs=[(lot, Decimal(100)), (other, Decimal(100))],
+        product=ProductFactory(owner=enterprise.org, category=ProductCategory.KEY_CONSUMER),
+        lot="MIX1",
+        quantity=Decimal(400),
+        unit="EA",
+        actor=enterprise.user,
+    )
+    return other, yogurt
+
+
+def test_an_order_whose_scope_meets_a_standing_order_s_is_refused(county, lot, merged):
+    """Ordering the second lot is refused, though it names another lot, for its scope would
+    recall the yogurt that the first order already does."""
+    other, yogurt = merged
+
+    def order(batch):
+        return county.client.post(
+            "/api/v1/recalls/",
+            {**PLAN, "batches": [batch.pk], "recall_type": "ordered"},
+            format="json",
+        )
+
+    first = order(lot)
+    assert first.status_code == 201, first.json()
+    first_recall = Recall.objects.get(pk=first.json()["id"])
+    assert set(first_recall.scope_batches.values_list("batch_id", flat=True)) == {
+        lot.pk,
+        yogurt.pk,
+    }
+    for language in ("en", "zh-hans"):
+        refused = county.client.post(
+            "/api/v1/recalls/",
+            {**PLAN, "batches": [other.pk], "recall_type": "ordered"},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+        assert refused.status_code == 409
+        body = refused.json()
+        assert body["type"].endswith("/lots-already-ordered")
+        assert body["recall"] == first_recall.number and body["lots"] == [yogurt.pk]
+        assert first_recall.number in body["detail"] and "MIX1" in body["detail"]
+    assert Recall.objects.count() == 1
+
+    # Once the first order no longer stands, the second lot may be ordered.
+    services.recall_cancel(recall_id=first_recall.pk, actor=county.user, reason="通知有误，撤回")
+    assert order(other).status_code == 201
 
 
 def test_the_incident_page_links_the_standing_order_instead_of_the_form(county, incident):
@@ -88,3 +154,35 @@ def test_a_voluntary_recall_does_not_block_an_order(county, enterprise, incident
         == 201
     )
     assert _order(county, incident).status_code == 201
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_orders_whose_scopes_meet_at_once_one_stands(county, lot, merged):
+    """The scope's lot rows are locked in id order: two regulators ordering the two lots at
+    the same moment, one order is made, the other is 409, never two orders of the yogurt."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (DATABASE_URL) for real row locks")
+    other, yogurt = merged
+    plan = {**PLAN, "planned_end": date(2027, 6, 30)}
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def order(batch):
+        barrier.wait()
+        try:
+            services.recall_create(
+                actor=county.user, batch_ids=[batch.pk], recall_type="ordered", **plan
+            )
+            outcomes.append("ok")
+        except LotsAlreadyOrdered:
+            outcomes.append("409")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=order, args=(b,)) for b in (lot, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["409", "ok"]
+    assert Recall.objects.filter(scope_batches__batch=yogurt).count() == 1

@@ -4,10 +4,10 @@ from trace.models import Batch, Event, Product, Site
 from django.db.models import Q
 from django_filters import rest_framework as filters
 
-from api.parsing import IdFilter, StorableIsoDateTimeFilter
+from api.parsing import IdFilter, RegionPrefixFilter, StorableIsoDateTimeFilter, StrictFilterSet
 
 
-class ProductFilterSet(filters.FilterSet):
+class ProductFilterSet(StrictFilterSet):
     q = filters.CharFilter(method="search")
     owner_id = IdFilter(field_name="owner_id")
     category = filters.MultipleChoiceFilter(choices=ProductCategory.choices)
@@ -22,15 +22,15 @@ class ProductFilterSet(filters.FilterSet):
         )
 
 
-class SiteFilterSet(filters.FilterSet):
-    region_code = filters.CharFilter(lookup_expr="startswith")
+class SiteFilterSet(StrictFilterSet):
+    region_code = RegionPrefixFilter()
 
     class Meta:
         model = Site
         fields = ["region_code"]
 
 
-class BatchFilterSet(filters.FilterSet):
+class BatchFilterSet(StrictFilterSet):
     q = filters.CharFilter(method="search")
     product_id = IdFilter(field_name="product_id")
     status = filters.MultipleChoiceFilter(choices=BatchStatus.choices)
@@ -47,7 +47,7 @@ class BatchFilterSet(filters.FilterSet):
         )
 
 
-class EventFilterSet(filters.FilterSet):
+class EventFilterSet(StrictFilterSet):
     batch_id = IdFilter(field_name="batch_links__batch_id", distinct=True)
     event_type = filters.MultipleChoiceFilter(choices=EventType.choices)
     biz_step = filters.CharFilter()
