@@ -265,7 +265,10 @@ def cache_prefetched(obj: Model, name: str, related: list) -> None:
     qs._hints = {}
     qs._known_related_objects = {}
     qs._db = obj._state.db
-    qs._deferred_filter = (False, (), {filter_name: obj})
+    # The filter names the object by its key, not the object itself: the object holds this
+    # queryset, and a reference back would make every trace's instances a cycle that only the
+    # garbage collector frees (refcounting frees them otherwise, when the trace is dropped).
+    qs._deferred_filter = (False, (), {filter_name: obj.pk})
     qs._result_cache = related
     try:
         obj._prefetched_objects_cache[name] = qs

@@ -246,7 +246,12 @@ _LINKS_WITH_LOTS = Statement(
 def _trace_events(cursor, ids: list[int], *, link_batches: bool = False) -> list[Event]:
     """The events of a trace over the lots ``ids`` (``_EVENTS``) with their
     batch links prefetched (``event.batch_links.all()``), and with
-    ``link_batches`` each link's lot and its product (``link.batch.product``)."""
+    ``link_batches`` each link's lot and its product (``link.batch.product``).
+
+    A link does not hold its event (``link.event`` would be read from the database): with
+    the event holding its links, that cycle kept each trace's thousands of objects alive
+    until a garbage collection found them, and those collections were the trace's slowest
+    tail (bench trace_graph_p95)."""
     events = _EVENT.load(_EVENTS.fetch(cursor, [ids]), 0, cursor.db)
     if not events:
         return events
@@ -266,7 +271,6 @@ def _trace_events(cursor, ids: list[int], *, link_batches: bool = False) -> list
             cache_related(link, "batch", batches[batch.pk])
     links: dict[int, list[EventBatch]] = {pk: [] for pk in by_id}
     for link in loaded:
-        cache_related(link, "event", by_id[link.event_id])
         links[link.event_id].append(link)
     for event in events:
         cache_prefetched(event, "batch_links", links[event.pk])
