@@ -29,7 +29,7 @@ from rest_framework import exceptions
 from rest_framework.parsers import BaseParser
 
 from core import jsontext
-from core.validators import validate_region_code, validate_storable_datetime
+from core.validators import validate_storable_datetime
 
 # The largest key a 64-bit integer column holds (PostgreSQL bigint, SQLite INTEGER).
 MAX_ID = 2**63 - 1
@@ -311,14 +311,23 @@ class StrictBooleanFilter(filters.BooleanFilter):
 _REGION_PREFIX_RE = re.compile(r"[0-9]{2}|[0-9]{4}|[0-9]{6}", re.ASCII)
 
 
+_REGION_CODE_RE = re.compile(r"[0-9]{6}", re.ASCII)
+
+
 class _RegionCodeField(forms.CharField):
-    """A GB/T 2260 code of six digits that names a division (``core.validators``)."""
+    """A region code of six ASCII digits. A filter checks the form only, not the division list
+    in force: records keep the code they were filed under, and a code since retired (320101)
+    must still find them."""
 
     def to_python(self, value):
         value = super().to_python(value)
         if value in self.empty_values:
             return value
-        validate_region_code(value)
+        if not _REGION_CODE_RE.fullmatch(value):
+            raise ValidationError(
+                _("A region code is six digits (GB/T 2260), e.g. 320300."),
+                code="region_code_format",
+            )
         return value
 
 
@@ -341,9 +350,7 @@ class _RegionPrefixField(forms.CharField):
                 ),
                 code="region_code_format",
             )
-        if len(value) == 6:
-            validate_region_code(value)
-        return value
+        return value  # the form only, as _RegionCodeField
 
 
 class RegionPrefixFilter(filters.CharFilter):
