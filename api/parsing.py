@@ -308,59 +308,49 @@ class StrictBooleanFilter(filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
-_REGION_PREFIX_RE = re.compile(r"[0-9]{2}|[0-9]{4}|[0-9]{6}", re.ASCII)
+class _RegionField(forms.CharField):
+    """A region code, or a part of one, by its form only (``pattern``), not the division list in
+    force: records keep the code they were filed under, and a code since retired (320101) must
+    still find them."""
 
-
-_REGION_CODE_RE = re.compile(r"[0-9]{6}", re.ASCII)
-
-
-class _RegionCodeField(forms.CharField):
-    """A region code of six ASCII digits. A filter checks the form only, not the division list
-    in force: records keep the code they were filed under, and a code since retired (320101)
-    must still find them."""
+    def __init__(self, *args, pattern: re.Pattern, message, **kwargs):
+        self.pattern, self.message = pattern, message
+        super().__init__(*args, **kwargs)
 
     def to_python(self, value):
         value = super().to_python(value)
-        if value in self.empty_values:
-            return value
-        if not _REGION_CODE_RE.fullmatch(value):
-            raise ValidationError(
-                _("A region code is six digits (GB/T 2260), e.g. 320300."),
-                code="region_code_format",
-            )
+        if value not in self.empty_values and not self.pattern.fullmatch(value):
+            raise ValidationError(self.message, code="region_code_format")
         return value
 
 
 class RegionCodeFilter(filters.CharFilter):
-    """An exact region code filter: a six-digit GB/T 2260 division, else 400 (``?region_code=abc``)."""
+    """An exact region code filter: six digits (GB/T 2260), else 400 (``?region_code=abc``)."""
 
-    field_class = _RegionCodeField
+    field_class = _RegionField
 
-
-class _RegionPrefixField(forms.CharField):
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value in self.empty_values:
-            return value
-        if not _REGION_PREFIX_RE.fullmatch(value):
-            raise ValidationError(
-                _(
-                    "Give a region code (GB/T 2260) or its province or city part: "
-                    "2, 4 or 6 digits, e.g. 32, 3203 or 320300."
-                ),
-                code="region_code_format",
-            )
-        return value  # the form only, as _RegionCodeField
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("pattern", re.compile(r"[0-9]{6}", re.ASCII))
+        kwargs.setdefault("message", _("A region code is six digits (GB/T 2260), e.g. 320300."))
+        super().__init__(*args, **kwargs)
 
 
 class RegionPrefixFilter(filters.CharFilter):
     """A region filter by code prefix: a province (32), a city (3203) or a division (320312);
     anything else is a 400 rather than a list that matches nothing (``?region=abc``)."""
 
-    field_class = _RegionPrefixField
+    field_class = _RegionField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("lookup_expr", "startswith")
+        kwargs.setdefault("pattern", re.compile(r"[0-9]{2}|[0-9]{4}|[0-9]{6}", re.ASCII))
+        kwargs.setdefault(
+            "message",
+            _(
+                "Give a region code (GB/T 2260) or its province or city part: "
+                "2, 4 or 6 digits, e.g. 32, 3203 or 320300."
+            ),
+        )
         super().__init__(*args, **kwargs)
 
 

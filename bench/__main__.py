@@ -84,13 +84,14 @@ def main(argv=None) -> int:
     from config import gunicorn as served
 
     compare = json.loads(Path(args.compare).read_text()) if args.compare else None
+    compare_name = common.compared_name(args.compare, compare) if compare else ""
     out = Path(args.output)
     if args.render_only:
         common.rerender(
             out / "benchmarks.json",
             out / "BENCHMARKS.md",
             compare=compare,
-            compare_name=args.compare or "",
+            compare_name=compare_name,
         )
         return 0
     names = args.measures or list(MEASURES)
@@ -172,7 +173,7 @@ def main(argv=None) -> int:
             all_measures=list(MEASURES),
             failed=failed,
             compare=compare,
-            compare_name=args.compare or "",
+            compare_name=compare_name,
         )
         print(
             f"\nWritten {path_md} and {path_json}"

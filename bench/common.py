@@ -476,6 +476,18 @@ def check_overwrite(
         )
 
 
+def compared_name(path: str, doc: dict) -> str:
+    """How a report names the report it is compared with: its path in the repository, or, for
+    a file outside it (a copy in /tmp), its file name and its run's date: the committed report
+    never names a path of the machine it was written on."""
+    resolved = Path(path).resolve()
+    root = README.parent
+    if resolved.is_relative_to(root):
+        return str(resolved.relative_to(root))
+    date = (doc.get("machine") or {}).get("date", "")[:10]
+    return f"{resolved.name}, the run of {date}" if date else resolved.name
+
+
 def rerender(
     path_json: Path, path_md: Path, *, compare: dict | None = None, compare_name: str = ""
 ) -> None:

@@ -224,3 +224,16 @@ def test_the_readme_block_follows_a_new_full_report(tmp_path):
     assert readme_block(doc) in text and "old figures" not in text
     assert "**1 of 2 targets met**" in text and "| b | 130 ms | 2.5× | ≤ 50 ms | **no** |" in text
     assert not update_readme(readme, doc)  # already current
+
+
+def test_a_compared_report_is_named_without_a_path_of_the_machine(tmp_path):
+    """The committed report names what it was compared with by its repository path, or by its
+    file name and run date when it lay outside (never /tmp/…)."""
+    from bench.common import README, compared_name
+
+    doc = {"machine": {"date": "2026-12-06T02:32:28+00:00"}}
+    outside = tmp_path / "benchmarks.prev.json"
+    assert compared_name(str(outside), doc) == "benchmarks.prev.json, the run of 2026-12-06"
+    assert compared_name(str(README.parent / "docs" / "benchmarks.json"), doc) == (
+        "docs/benchmarks.json"
+    )
