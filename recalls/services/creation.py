@@ -29,7 +29,7 @@ from ..choices import (
 from ..models import (
     Recall,
 )
-from ..selectors import compute_scope, standing_order
+from ..selectors import scope_lots, standing_order
 from .common import log_entry, require_writer, validate_plan, visible_incidents
 from .scope import _refresh_notices, _store_scope, affected_batches
 
@@ -105,12 +105,11 @@ def recall_create(
     )
     if ordered and recall.recall_category == RecallCategory.FOOD:
         policy.require_food_order_level(org, now)
-    scope = compute_scope([b.pk for b in batches])
-    if ordered:
-        _refuse_second_order(scope.lots)
+    if ordered:  # the lots only (a walk of the lineage): holdings are read once it may go on
+        _refuse_second_order(scope_lots([b.pk for b in batches]))
     _save_draft(recall, now, producer=Organization.objects.get(pk=producer_id), batches=batches)
     recall.incidents.set(incident_ids)
-    lots = _store_scope(recall, [b.pk for b in batches], scope=scope)
+    lots = _store_scope(recall, [b.pk for b in batches])
     _refresh_notices(recall)
     recall.save(update_fields=["units_planned", "units_producer_held", "units_sold"])
     _record_creation(recall, actor, org, batches=batches, incident_ids=incident_ids, lots=lots)

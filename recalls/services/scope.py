@@ -28,7 +28,6 @@ from ..models import (
 )
 from ..selectors import (
     ZERO,
-    Scope,
     compute_scope,
     holdings_by_organization,
     scope_holdings,
@@ -38,15 +37,10 @@ from .common import _check, _lock, log_entry, recall_require_actor
 
 
 def _store_scope(
-    recall: Recall,
-    batch_ids: list[int],
-    *,
-    source: str = ScopeSource.DOWNSTREAM,
-    scope: Scope | None = None,
+    recall: Recall, batch_ids: list[int], *, source: str = ScopeSource.DOWNSTREAM
 ) -> int:
-    """Add the lots made from ``batch_ids`` (and their holders) to the scope; returns lots added.
-    ``scope`` is ``compute_scope(batch_ids)`` where the caller already has it."""
-    scope = scope if scope is not None else compute_scope(batch_ids)
+    """Add the lots made from ``batch_ids`` (and their holders) to the scope; returns lots added."""
+    scope = compute_scope(batch_ids)
     known = set(recall.scope_batches.values_list("batch_id", flat=True))
     new = {b: d for b, d in scope.lots.items() if b not in known}
     roots = set(batch_ids)
