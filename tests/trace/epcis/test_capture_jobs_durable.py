@@ -236,3 +236,29 @@ def test_the_same_document_captured_at_once_is_stored_once_and_no_job_fails(
     assert sorted(j["duplicateEventCount"] for j in jobs) == [0] + [20] * (threads - 1)
     assert _stored(tag) == 20
     call_command("verify_event_chain")
+
+
+def test_a_stored_body_reads_back_byte_for_byte_lz4_compressed_where_the_server_can(enterprise):
+    """The body is kept as received (larger ones in pieces); on PostgreSQL with LZ4, compressed
+    with it (trace 0015)."""
+    body = json.dumps(_document("b9"), ensure_ascii=False).encode() * 40 + "溯源".encode()
+    large = body * (services._BODY_PIECE // len(body) + 2)  # stored in more than one piece
+    for sent in (body, large):
+        job = services.capture_job_create(
+            body=sent,
+            event_count=5,
+            organization=enterprise.org,
+            user=enterprise.user,
+            error_behaviour="rollback",
+        )
+        assert bytes(services._body_of(job)) == sent
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT enumvals FROM pg_settings WHERE name = 'default_toast_compression'"
+            )
+            has_lz4 = "lz4" in cursor.fetchone()[0]
+            cursor.execute(
+                "SELECT pg_column_compression(body) FROM trace_capturejob WHERE id = %s", [job.pk]
+            )
+            assert cursor.fetchone()[0] == ("lz4" if has_lz4 else "pglz")
