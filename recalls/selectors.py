@@ -354,25 +354,26 @@ def stated_causes(incidents, recall_rows: list[dict], limit: int = 5) -> list[tu
     return sorted(causes.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
 
-# An ordered recall that no longer stands: withdrawn (an upheld objection cancels the notice) or
-# ended early. Any other ordered recall of a lot makes a second order of it a duplicate.
-_ORDER_ENDED = (RecallStatus.CANCELLED, RecallStatus.TERMINATED)
+# An ordered recall that no longer stands: withdrawn (an upheld objection cancels the notice),
+# ended early, or closed by the regulator after its completion. Any other ordered recall of a
+# lot makes a second order of it a duplicate: one completed but not yet closed is still the
+# regulator's to judge, and to have carried out again if it fell short.
+_ORDER_ENDED = (RecallStatus.CANCELLED, RecallStatus.TERMINATED, RecallStatus.CLOSED)
 
 
-def standing_order(batch_ids) -> Recall | None:
+def standing_order(batch_ids, *, other_than: Recall | None = None) -> Recall | None:
     """The ordered recall (责令召回) whose scope already includes one of ``batch_ids`` and that
-    stands (neither cancelled nor terminated): ``recall_create`` refuses a second order of those
-    lots (409) and the incident page links this one instead of its order form."""
-    return (
-        Recall.objects.filter(
-            recall_type=RecallType.ORDERED,
-            scope_batches__batch_id__in=list(batch_ids),
-            scope_batches__included=True,
-        )
-        .exclude(status__in=_ORDER_ENDED)
-        .order_by("id")
-        .first()
-    )
+    stands (not cancelled, terminated or closed), other than ``other_than``: ``recall_create``
+    refuses a second order of those lots (409), an order's scope edit refuses to take them in,
+    and the incident page links this one instead of its order form."""
+    orders = Recall.objects.filter(
+        recall_type=RecallType.ORDERED,
+        scope_batches__batch_id__in=list(batch_ids),
+        scope_batches__included=True,
+    ).exclude(status__in=_ORDER_ENDED)
+    if other_than is not None:
+        orders = orders.exclude(pk=other_than.pk)
+    return orders.order_by("id").first()
 
 
 def incident_standing_order(incident) -> Recall | None:

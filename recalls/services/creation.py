@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from trace.models import Batch
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
-from core.errors import Conflict
 from core.models import Organization
 from core.outbox import notify
 from core.validators import field_error as _field_error
@@ -29,9 +27,9 @@ from ..choices import (
 from ..models import (
     Recall,
 )
-from ..selectors import scope_lots, standing_order
+from ..selectors import scope_lots
 from .common import log_entry, require_writer, validate_plan, visible_incidents
-from .scope import _refresh_notices, _store_scope, affected_batches
+from .scope import _refresh_notices, _store_scope, affected_batches, refuse_second_order
 
 
 @transaction.atomic
@@ -106,7 +104,7 @@ def recall_create(
     if ordered and recall.recall_category == RecallCategory.FOOD:
         policy.require_food_order_level(org, now)
     if ordered:  # the lots only (a walk of the lineage): holdings are read once it may go on
-        _refuse_second_order(scope_lots([b.pk for b in batches]))
+        refuse_second_order(scope_lots([b.pk for b in batches]))
     _save_draft(recall, now, producer=Organization.objects.get(pk=producer_id), batches=batches)
     recall.incidents.set(incident_ids)
     lots = _store_scope(recall, [b.pk for b in batches])
@@ -114,41 +112,6 @@ def recall_create(
     recall.save(update_fields=["units_planned", "units_producer_held", "units_sold"])
     _record_creation(recall, actor, org, batches=batches, incident_ids=incident_ids, lots=lots)
     return recall
-
-
-class LotsAlreadyOrdered(Conflict):
-    """409: a standing ordered recall already covers lots this order would recall; the problem
-    names that recall (``recall``) and those lots (``lots``, ids)."""
-
-    def __init__(self, recall: Recall, lots: list[Batch]):
-        self.recall, self.lots = recall, lots
-        super().__init__(
-            _(
-                "Recall %(number)s already orders a recall of lots %(lots)s, which this order "
-                "would recall too; change its scope instead of ordering a second one."
-            )
-            % {"number": recall.number, "lots": ", ".join(b.lot for b in lots)},
-            code="lots_already_ordered",
-        )
-
-    def problem_fields(self) -> dict:
-        return {"recall": self.recall.number, "lots": [b.pk for b in self.lots]}
-
-
-def _refuse_second_order(scope_lots) -> None:
-    """409 when a standing ordered recall (``selectors.standing_order``) already covers one of
-    the lots this order would recall: every lot in its scope, the named ones and those made
-    from them, not only the named ones. Its scope is changed, no second order is sent. The
-    scope's lot rows are locked first, in id order, in this transaction, so two orders whose
-    scopes meet are decided in turn: the second sees the first's scope once it commits."""
-    ids = sorted(scope_lots)
-    list(Batch.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
-    existing = standing_order(ids)
-    if existing is not None:
-        shared = Batch.objects.filter(
-            pk__in=existing.scope_batches.filter(included=True, batch_id__in=ids).values("batch_id")
-        ).order_by("pk")
-        raise LotsAlreadyOrdered(existing, list(shared))
 
 
 def _refuse_future_discovery(risk_discovered_at: datetime | None, now: datetime) -> None:

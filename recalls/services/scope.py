@@ -13,11 +13,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import Conflict
 from core.models import Organization
 from core.validators import field_error as _field_error
 
 from .. import policy
 from ..choices import (
+    RecallType,
     ScopeSource,
 )
 from ..models import (
@@ -32,6 +34,7 @@ from ..selectors import (
     holdings_by_organization,
     scope_holdings,
     scope_lots,
+    standing_order,
 )
 from .common import _check, _lock, log_entry, recall_require_actor
 
@@ -169,10 +172,47 @@ def affected_batches(
     return batches, producer.pk
 
 
+class LotsAlreadyOrdered(Conflict):
+    """409: a standing ordered recall already covers lots this order would recall; the problem
+    names that recall (``recall``) and those lots (``lots``, ids)."""
+
+    def __init__(self, recall: Recall, lots: list[Batch]):
+        self.recall, self.lots = recall, lots
+        super().__init__(
+            _(
+                "Recall %(number)s already orders a recall of lots %(lots)s, which this order "
+                "would recall too; change its scope instead of ordering a second one."
+            )
+            % {"number": recall.number, "lots": ", ".join(b.lot for b in lots)},
+            code="lots_already_ordered",
+        )
+
+    def problem_fields(self) -> dict:
+        return {"recall": self.recall.number, "lots": [b.pk for b in self.lots]}
+
+
+def refuse_second_order(scope_lots, *, other_than: Recall | None = None) -> None:
+    """409 when a standing ordered recall (``selectors.standing_order``) already covers one of
+    the lots this order would recall: every lot in its scope, the named ones and those made
+    from them, not only the named ones. Its scope is changed, no second order is sent; and an
+    order's scope (``other_than``) cannot take in lots another standing order recalls. The
+    scope's lot rows are locked first, in id order, in this transaction, so two orders whose
+    scopes meet are decided in turn: the second sees the first's scope once it commits."""
+    ids = sorted(scope_lots)
+    list(Batch.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+    existing = standing_order(ids, other_than=other_than)
+    if existing is not None:
+        shared = Batch.objects.filter(
+            pk__in=existing.scope_batches.filter(included=True, batch_id__in=ids).values("batch_id")
+        ).order_by("pk")
+        raise LotsAlreadyOrdered(existing, list(shared))
+
+
 def _edit_lot(recall: Recall, actor, field: str, batch_id, include: bool, reason: str) -> None:
     """Include or exclude a lot of the scope, or add one the producer made (and what was
     made from it)."""
     link = recall.scope_batches.filter(batch_id=batch_id).first()
+    ordered = recall.recall_type == RecallType.ORDERED
     if link is None:
         if not include:
             raise _field_error(field, _("This lot is not in the scope."), "not_in_scope")
@@ -183,6 +223,8 @@ def _edit_lot(recall: Recall, actor, field: str, batch_id, include: bool, reason
                 _("You can only add lots the producer made."),
                 "batch_not_owned",
             )
+        if ordered:  # the lot and every lot made from it, as an order of it would recall
+            refuse_second_order(scope_lots([batch.pk]), other_than=recall)
         added = _store_scope(recall, [batch.pk], source=ScopeSource.ADDED)
         recall.scope_batches.filter(batch_id=batch.pk).update(edit_reason=reason)
         log_entry(
@@ -193,6 +235,8 @@ def _edit_lot(recall: Recall, actor, field: str, batch_id, include: bool, reason
             data={"batch": batch.pk, "lots": added},
         )
         return
+    if ordered and include and not link.included:
+        refuse_second_order([link.batch_id], other_than=recall)
     link.included = include
     link.edit_reason = reason
     link.save(update_fields=["included", "edit_reason"])

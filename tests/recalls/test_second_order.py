@@ -15,8 +15,9 @@ from django.db import connection
 from django.test import Client
 
 from recalls import services
+from recalls.choices import RecallStatus
 from recalls.models import Recall
-from recalls.services.creation import LotsAlreadyOrdered
+from recalls.services.scope import LotsAlreadyOrdered
 from tests.factories import ProductFactory
 from tests.recalls import test_from_incident as from_incident
 
@@ -186,3 +187,86 @@ def test_two_orders_whose_scopes_meet_at_once_one_stands(county, lot, merged):
         thread.join()
     assert sorted(outcomes) == ["409", "ok"]
     assert Recall.objects.filter(scope_batches__batch=yogurt).count() == 1
+
+
+def test_a_closed_order_no_longer_stands_but_a_completed_one_does(county, incident):
+    """Once the regulator closes an order its lots may be ordered again (a new defect); an order
+    completed but not yet closed is still the regulator's to judge, and to have carried out
+    again: it still stands."""
+    first = Recall.objects.get(pk=_order(county, incident).json()["id"])
+    # The workflow to either state is long (tests/recalls/test_scenario.py walks it); the rule
+    # reads only the status.
+    Recall.objects.filter(pk=first.pk).update(status=RecallStatus.COMPLETED)
+    refused = _order(county, incident)
+    assert refused.status_code == 409 and refused.json()["recall"] == first.number
+    Recall.objects.filter(pk=first.pk).update(status=RecallStatus.CLOSED)
+    assert _order(county, incident).status_code == 201
+
+
+def _edit_scope(persona, recall, batch, include=True, language="en"):
+    return persona.client.post(
+        f"/api/v1/recalls/{recall.pk}/scope/",
+        {"edits": [{"batch": batch.pk, "include": include, "reason": "同一批原料"}]},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+
+def _ordered(persona, batch) -> Recall:
+    response = persona.client.post(
+        "/api/v1/recalls/",
+        {**PLAN, "batches": [batch.pk], "recall_type": "ordered"},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    return Recall.objects.get(pk=response.json()["id"])
+
+
+def test_an_order_s_scope_cannot_take_in_lots_another_order_recalls(
+    county, enterprise, lot, merged
+):
+    """The producer adding a lot to an ordered recall's scope brings what was made from it: when
+    another standing order already recalls one of those, 409 naming that order, nothing added.
+    A voluntary recall may add it."""
+    other, yogurt = merged
+    first = _ordered(county, lot)  # recalls the lot and the yogurt made from it
+    third = trace_services.batch_produce(
+        product=lot.product, lot="YG03", quantity=Decimal(50), unit="EA", actor=enterprise.user
+    )
+    second = _ordered(county, third)
+    for language in ("en", "zh-hans"):
+        refused = _edit_scope(enterprise, second, other, language=language)
+        assert refused.status_code == 409, refused.json()
+        body = refused.json()
+        assert body["type"].endswith("/lots-already-ordered")
+        assert body["recall"] == first.number and body["lots"] == [yogurt.pk]
+    assert set(second.scope_batches.values_list("batch_id", flat=True)) == {third.pk}
+
+    voluntary = enterprise.client.post(
+        "/api/v1/recalls/",
+        {**PLAN, "batches": [third.pk], "recall_type": "voluntary"},
+        format="json",
+    )
+    assert voluntary.status_code == 201, voluntary.json()
+    own = Recall.objects.get(pk=voluntary.json()["id"])
+    assert _edit_scope(enterprise, own, other).status_code == 200
+    assert own.scope_batches.filter(batch=yogurt, included=True).exists()
+
+
+def test_an_order_s_scope_cannot_take_back_a_lot_another_order_now_recalls(
+    county, enterprise, lot, merged
+):
+    """The producer excluded the yogurt from the first order; the regulator then ordered it with
+    the second lot. Including it again in the first would make two orders of it: 409."""
+    other, yogurt = merged
+    first = _ordered(county, lot)
+    assert _edit_scope(enterprise, first, yogurt, include=False).status_code == 200
+    second = _ordered(county, other)  # the yogurt is no longer in a standing order's scope
+    assert second.scope_batches.filter(batch=yogurt, included=True).exists()
+    refused = _edit_scope(enterprise, first, yogurt, include=True)
+    assert refused.status_code == 409, refused.json()
+    assert refused.json()["recall"] == second.number
+    assert first.scope_batches.filter(batch=yogurt, included=False).exists()
+    # Excluding it again, or including lots no other order recalls, goes on as before.
+    assert _edit_scope(enterprise, first, lot, include=False).status_code == 200
+    assert _edit_scope(enterprise, first, lot, include=True).status_code == 200
