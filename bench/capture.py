@@ -4,8 +4,8 @@ path a deployment uses, against a raw PostgreSQL ``COPY`` of every row it wrote.
 The capture: ``POST /epcis/capture`` to a gunicorn on loopback (the deployed
 ``config/gunicorn.py``), which parses and validates the document, stores the
 capture job and queues ``trace.epcis.tasks.run_capture_job`` on Redis; a real
-Celery worker (``celery -A config worker``, one process, as a deployment runs
-it but with one process so that documents are captured one after another, as
+Celery worker (``celery -A config worker -Q capture``, as a deployment's capture worker
+runs it but with one process so that documents are captured one after another, as
 the baseline's ``COPY`` is one stream) takes the job, computes the missing
 event IDs, canonicalises the identifiers, stores events, links, lineage,
 identifier index, custody and chain head, and commits. A document's time runs
@@ -32,6 +32,7 @@ import urllib.error
 import urllib.request
 
 import psycopg2
+from django.conf import settings
 
 from bench import documents
 from bench.common import ROOT, BenchError, Context, Measure, percentile, short_of
@@ -63,6 +64,8 @@ class CeleryWorker:
                 "-A",
                 "config",
                 "worker",
+                "-Q",  # the capture queue alone, as docker-compose.yml's capture-worker
+                settings.CAPTURE_QUEUE,
                 "--concurrency",
                 "1",
                 "--loglevel",

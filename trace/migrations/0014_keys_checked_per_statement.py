@@ -3,8 +3,9 @@
 # A foreign key of PostgreSQL checks each new row by itself: at commit, one lookup and one
 # lock of the referenced row per row and key. A 1,000-event capture writes about 9,000 such
 # references (each event's organization and recorder, each lot link, lineage edge and custody
-# row), nearly all naming the same few organizations and lots again and again: about 40 ms of
-# a 250 ms capture went to those checks (docs/BENCHMARKS.md, ``capture_throughput``).
+# row), nearly all naming the same few organizations and lots again and again. On the 1 M
+# benchmark set one capture job took 220–228 ms with them and 169–171 ms with the triggers
+# below (PostgreSQL's CPU 139–146 against 93–96 ms; docs/SCALING.md).
 #
 # On PostgreSQL the keys below are no longer constraints but triggers that keep their rule:
 #   - a statement that inserts rows checks, once, every distinct key it names: each must exist

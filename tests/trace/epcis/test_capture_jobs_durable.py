@@ -10,6 +10,7 @@ no-ops — never a failed job, never a 500.
 import json
 import threading
 from datetime import timedelta
+from pathlib import Path
 from trace.epcis import services, tasks
 from trace.epcis.models import CaptureJob
 from trace.models import Event
@@ -262,3 +263,17 @@ def test_a_stored_body_reads_back_byte_for_byte_lz4_compressed_where_the_server_
                 "SELECT pg_column_compression(body) FROM trace_capturejob WHERE id = %s", [job.pk]
             )
             assert cursor.fetchone()[0] == ("lz4" if has_lz4 else "pglz")
+
+
+def test_capture_jobs_have_a_queue_of_their_own_that_a_plain_worker_also_takes(settings):
+    """A backlog of notices on the default queue never holds an accepted capture back: the jobs
+    go to ``CAPTURE_QUEUE``; a worker started without -Q takes both queues, ``-Q capture``
+    only the jobs (docker-compose.yml's capture-worker)."""
+    from config.celery import app
+
+    route = app.amqp.router.route({}, tasks.run_capture_job.name)
+    assert route["queue"].name == settings.CAPTURE_QUEUE == "capture"
+    assert app.amqp.router.route({}, "api.tasks.deliver_notification")["queue"].name == "celery"
+    assert set(app.amqp.queues) == {"celery", "capture"}
+    compose = (Path(__file__).resolve().parents[3] / "docker-compose.yml").read_text()
+    assert '"-Q", "capture"' in compose
