@@ -32,7 +32,6 @@ import urllib.error
 import urllib.request
 
 import psycopg2
-from django.conf import settings
 
 from bench import documents
 from bench.common import ROOT, BenchError, Context, Measure, percentile, short_of
@@ -47,6 +46,8 @@ class CeleryWorker:
     """``celery -A config worker`` against the benchmark's Redis, stopped on exit."""
 
     def __init__(self, ctx: Context):
+        from config.celery import CAPTURE_QUEUE
+
         env = {
             **os.environ,
             "DATABASE_URL": ctx.database_url,
@@ -65,7 +66,7 @@ class CeleryWorker:
                 "config",
                 "worker",
                 "-Q",  # the capture queue alone, as docker-compose.yml's capture-worker
-                settings.CAPTURE_QUEUE,
+                CAPTURE_QUEUE,
                 "--concurrency",
                 "1",
                 "--loglevel",

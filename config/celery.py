@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery, Task
+from kombu import Queue
 from kombu.exceptions import OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -58,6 +59,14 @@ class ResilientTask(Task):
 
 app = Celery("suyuan", task_cls=ResilientTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
+
+# EPCIS capture jobs have a queue of their own, so that a backlog of notices (a recall's
+# activation queues one per holder, a sweep hundreds) never holds an accepted capture back.
+# A worker started without -Q takes both queues in turn; ``-Q capture`` makes one that only
+# captures (docker-compose.yml's ``capture-worker``; docs/SCALING.md, "Celery").
+CAPTURE_QUEUE = os.environ.get("CAPTURE_QUEUE") or "capture"
+app.conf.task_queues = [Queue("celery"), Queue(CAPTURE_QUEUE)]
+app.conf.task_routes = {"trace.epcis.tasks.run_capture_job": {"queue": CAPTURE_QUEUE}}
 app.autodiscover_tasks()
 # Task modules below an app's top level are not found by the default discovery.
 app.autodiscover_tasks(["trace.core", "trace.epcis", "trace.consumer"])

@@ -20,7 +20,6 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
-from kombu import Queue
 
 from .env import env_bool, env_int, env_json_object, env_list, env_str
 
@@ -229,14 +228,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = dict(_REDIS_SOCKET)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# EPCIS capture jobs have a queue of their own, so that a backlog of notices (a recall's
-# activation queues one per holder, a sweep hundreds) never holds an accepted capture back.
-# A worker started without -Q takes both queues in turn; ``-Q capture`` makes one that only
-# captures (docker-compose.yml's ``capture-worker``; docs/SCALING.md, "Celery").
-CELERY_TASK_DEFAULT_QUEUE = "celery"
-CAPTURE_QUEUE = env_str("CAPTURE_QUEUE", "capture")
-CELERY_TASK_QUEUES = [Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(CAPTURE_QUEUE)]
-CELERY_TASK_ROUTES = {"trace.epcis.tasks.run_capture_job": {"queue": CAPTURE_QUEUE}}
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE: dict = {
     # Scans answered by the fast page layer wait in Redis; store them in bulk.

@@ -265,14 +265,14 @@ def test_a_stored_body_reads_back_byte_for_byte_lz4_compressed_where_the_server_
             assert cursor.fetchone()[0] == ("lz4" if has_lz4 else "pglz")
 
 
-def test_capture_jobs_have_a_queue_of_their_own_that_a_plain_worker_also_takes(settings):
+def test_capture_jobs_have_a_queue_of_their_own_that_a_plain_worker_also_takes():
     """A backlog of notices on the default queue never holds an accepted capture back: the jobs
     go to ``CAPTURE_QUEUE``; a worker started without -Q takes both queues, ``-Q capture``
     only the jobs (docker-compose.yml's capture-worker)."""
-    from config.celery import app
+    from config.celery import CAPTURE_QUEUE, app
 
     route = app.amqp.router.route({}, tasks.run_capture_job.name)
-    assert route["queue"].name == settings.CAPTURE_QUEUE == "capture"
+    assert route["queue"].name == CAPTURE_QUEUE == "capture"
     assert app.amqp.router.route({}, "api.tasks.deliver_notification")["queue"].name == "celery"
     assert set(app.amqp.queues) == {"celery", "capture"}
     compose = (Path(__file__).resolve().parents[3] / "docker-compose.yml").read_text()
