@@ -241,7 +241,7 @@ def test_the_same_document_captured_at_once_is_stored_once_and_no_job_fails(
 
 def test_a_stored_body_reads_back_byte_for_byte_lz4_compressed_where_the_server_can(enterprise):
     """The body is kept as received (larger ones in pieces); on PostgreSQL with LZ4, compressed
-    with it (trace 0015)."""
+    with it (trace 0014)."""
     body = json.dumps(_document("b9"), ensure_ascii=False).encode() * 40 + "溯源".encode()
     large = body * (services._BODY_PIECE // len(body) + 2)  # stored in more than one piece
     for sent in (body, large):

@@ -32,7 +32,7 @@ def backward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("trace", "0014_keys_checked_per_statement"),
+        ("trace", "0013_event_state_as_partitioned"),
     ]
 
     operations = [migrations.RunPython(forward, backward)]
