@@ -332,6 +332,7 @@ class Event(models.Model):
         Organization,
         on_delete=models.PROTECT,
         related_name="events_as_source",
+        db_constraint=False,  # checked per statement on PostgreSQL (trace 0015), as below
         null=True,
         blank=True,
         verbose_name=_("source organization"),
@@ -340,6 +341,7 @@ class Event(models.Model):
         Organization,
         on_delete=models.PROTECT,
         related_name="events_as_destination",
+        db_constraint=False,
         null=True,
         blank=True,
         verbose_name=_("destination organization"),
@@ -353,12 +355,14 @@ class Event(models.Model):
         on_delete=models.PROTECT,
         related_name="events",
         db_index=False,
+        db_constraint=False,
         verbose_name=_("recording organization"),
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_constraint=False,
         null=True,
         blank=True,
         verbose_name=_("recorded by"),
@@ -468,6 +472,7 @@ class EventBatch(models.Model):
         on_delete=models.PROTECT,
         related_name="event_links",
         db_index=False,
+        db_constraint=False,
         verbose_name=_("batch"),
     )
     role = models.CharField(max_length=8, choices=BatchRole.choices, verbose_name=_("role"))
@@ -491,10 +496,18 @@ class LineageEdge(models.Model):
     """``parent`` went into ``child`` (a transformation or aggregation), derived at capture."""
 
     parent = models.ForeignKey(
-        Batch, on_delete=models.PROTECT, related_name="child_edges", verbose_name=_("input lot")
+        Batch,
+        on_delete=models.PROTECT,
+        related_name="child_edges",
+        db_constraint=False,
+        verbose_name=_("input lot"),
     )
     child = models.ForeignKey(
-        Batch, on_delete=models.PROTECT, related_name="parent_edges", verbose_name=_("output lot")
+        Batch,
+        on_delete=models.PROTECT,
+        related_name="parent_edges",
+        db_constraint=False,
+        verbose_name=_("output lot"),
     )
     # Constrained to the event's key row on PostgreSQL, as ``EventBatch.event`` is.
     event = models.ForeignKey(
@@ -527,10 +540,18 @@ class Custody(models.Model):
     """How much of a batch an organization holds now (derived from events at capture)."""
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="custody", verbose_name=_("holder")
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="custody",
+        db_constraint=False,
+        verbose_name=_("holder"),
     )
     batch = models.ForeignKey(
-        Batch, on_delete=models.PROTECT, related_name="custody", verbose_name=_("batch")
+        Batch,
+        on_delete=models.PROTECT,
+        related_name="custody",
+        db_constraint=False,
+        verbose_name=_("batch"),
     )
     quantity = models.DecimalField(
         max_digits=18, decimal_places=3, default=0, verbose_name=_("quantity held")

@@ -149,8 +149,13 @@ class ReplicatedPair:
         self.replica = Cluster(self.root, "replica")
 
     def wait_replayed(self, timeout: float = 20) -> None:
-        """Until the replica has replayed everything the primary has written so far."""
-        target = self.primary.sql("SELECT pg_current_wal_lsn()")
+        """Until the replica has replayed everything the primary has written so far.
+
+        The target is where the primary has *inserted* WAL to: with ``synchronous_commit =
+        off`` (as this primary runs) a commit's record can still sit in the WAL buffers, past
+        ``pg_current_wal_lsn()`` (what has been written out), and a replica that replayed up
+        to that position has not seen the commit yet."""
+        target = self.primary.sql("SELECT pg_current_wal_insert_lsn()")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             done = self.replica.sql(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn")

@@ -178,7 +178,7 @@ def test_a_link_to_no_stored_event_is_refused(enterprise, product):
     lot = produce(enterprise.user, product, lot="L9", quantity=Decimal(5))
     last = EventKey.objects.order_by("-id").values_list("id", flat=True).first()
     with (
-        pytest.raises(IntegrityError, match="event_key_fk"),
+        pytest.raises(IntegrityError, match="trace_eventbatch_event_key"),
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
