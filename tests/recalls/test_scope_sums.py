@@ -4,9 +4,10 @@ lots, shipped, received and sold on), with some events retracted, on SQLite and
 on PostgreSQL."""
 
 from decimal import Decimal
+from trace.core.capture import capture_events
 from trace.core.choices import BatchRole, BizStep
 from trace.core.rules import RuleViolation
-from trace.core.services import event_declare_error
+from trace.core.services import batch_ship, event_declare_error
 from trace.demo.datagen import generate
 from trace.models import Custody, Event, EventBatch
 
@@ -16,6 +17,7 @@ from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
 from recalls.selectors import compute_scope, scope_holdings, scope_lots
+from tests.factories import EnterpriseFactory, ProductFactory, UserFactory, produce
 
 # --- the reference: the scope as it was added up in Python, event by event -------------
 
@@ -159,3 +161,47 @@ def test_several_roots_and_any_lot_of_the_chain(chain):
         assert len(queries) == (3 if connection.vendor == "postgresql" else 1)
         assert _tuples(holdings) == _reference_holdings(lots)
     assert scope_holdings([]) == []
+
+
+def test_a_link_carries_its_events_facts_and_an_event_declared_wrong_before_it_came_counts_for_nothing(
+    db,
+):
+    """An error declaration may name an event not stored yet (``trace.core.rules``: it then
+    retracts nothing at once). The links of an event keep their own copy of its organization,
+    action and business step (trace 0016), yet whether it is retracted is still read from the
+    declarations: the event captured after its declaration counts for nothing either."""
+    maker = UserFactory(organization=EnterpriseFactory())
+    shop = EnterpriseFactory()
+    lot = produce(maker, ProductFactory(owner=maker.membership.organization), lot="D1")
+    organization = maker.membership.organization
+    with transaction.atomic():
+        shipped = batch_ship(batch=lot, to=shop, quantity=Decimal(7), actor=maker)
+        document = {k: v for k, v in shipped.document.items() if k != "recordTime"}
+        transaction.set_rollback(True)
+    assert not Event.objects.filter(event_id=document["eventID"]).exists()
+    declared = {
+        **document,
+        "errorDeclaration": {
+            "declarationTime": "2026-12-01T08:00:00.000+08:00",
+            "reason": "incorrect_data",
+        },
+    }
+    capture_events(documents=[declared], organization=organization, user=maker)
+    capture_events(documents=[document], organization=organization, user=maker)
+
+    original = Event.objects.by_event_id(document["eventID"], declaration=False).get()
+    link = original.batch_links.get(batch=lot)
+    assert (
+        (link.event_organization_id, link.event_action, link.event_biz_step)
+        == (
+            original.organization_id,
+            original.action,
+            original.biz_step,
+        )
+        == (organization.pk, "OBSERVE", BizStep.SHIPPING)
+    )
+    (holding,) = [
+        h for h in compute_scope([lot.pk]).holdings if h.organization_id == organization.pk
+    ]
+    assert holding.produced == Decimal(100) and holding.sold_on == 0
+    assert _tuples(compute_scope([lot.pk]).holdings) == _reference_holdings([lot.pk])

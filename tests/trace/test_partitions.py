@@ -184,8 +184,8 @@ def test_a_link_to_no_stored_event_is_refused(enterprise, product):
     ):
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(
-            "INSERT INTO trace_eventbatch (event_id, batch_id, role, uom) "
-            "VALUES (%s, %s, 'subject', '')",
+            "INSERT INTO trace_eventbatch (event_id, batch_id, role, uom, event_action, "
+            "event_biz_step) VALUES (%s, %s, 'subject', '', '', '')",
             [last + 1000, lot.pk],
         )
 

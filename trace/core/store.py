@@ -126,19 +126,35 @@ def insert_events(
     return event_pks
 
 
-def insert_links(todo: list[PreparedEvent], event_pks: list[int]) -> None:
-    """The rows that point at the new events: batch links, lineage edges, identifier index."""
+def insert_links(todo: list[PreparedEvent], event_pks: list[int], *, organization_id: int) -> None:
+    """The rows that point at the new events: batch links (each with its event's recording
+    organization, action and business step), lineage edges, identifier index."""
     links: list[tuple] = []
     edges: dict[tuple[int, int, int], tuple] = {}
     for p, pk in zip(todo, event_pks, strict=True):
         if p.error_declaration is not None:
             continue
         for r in p.refs:
-            links.append((pk, r.batch.pk, r.role, r.quantity, r.uom))
+            links.append(
+                (pk, r.batch.pk, r.role, r.quantity, r.uom, organization_id, p.action, p.biz_step)
+            )
         # The events are new, so the only possible duplicate edges are within one event.
         for edge in edges_for(p, pk):
             edges.setdefault(edge[:3], edge)
-    insert_rows(EventBatch, ["event_id", "batch_id", "role", "quantity", "uom"], links)
+    insert_rows(
+        EventBatch,
+        [
+            "event_id",
+            "batch_id",
+            "role",
+            "quantity",
+            "uom",
+            "event_organization_id",
+            "event_action",
+            "event_biz_step",
+        ],
+        links,
+    )
     insert_rows(
         LineageEdge, ["parent_id", "child_id", "event_id", "quantity"], list(edges.values())
     )
