@@ -223,9 +223,9 @@ SPECIAL_EQUIPMENT += [
 
 _LOCAL_GRADING = Text(zh="事故分级（以本地预案为准）", en="grading (per the local plan)")
 _ORDER_493_MODEL = Text(
-    zh="无国家法律法规为一般产品质量安全事故分级；默认值取多数地方预案参照的生产安全事故分级（国务院令第493号第三条），该条例本身不适用于产品质量事故。",
+    zh="无国家法律法规为一般产品质量安全事故分级；默认值取许多地方预案参照的生产安全事故分级（国务院令第493号第三条），该条例本身不适用于产品质量事故。",
     en="No national law grades general product-quality incidents; the default is the "
-    "work-safety grading most local plans borrow (State Council Order 493 Art. 3), which does "
+    "work-safety grading many local plans borrow (State Council Order 493 Art. 3), which does "
     "not itself govern product incidents.",
 )
 _ORDER_493_CLOCK = Text(
