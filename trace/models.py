@@ -486,7 +486,8 @@ class EventBatch(models.Model):
     # Events are never changed (trace 0002), so the copies cannot go stale.
     event_organization = models.ForeignKey(
         Organization,
-        on_delete=models.PROTECT,
+        # The event's own organization key protects it; a delete need not look here too.
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_index=False,
         db_constraint=False,  # the event's own key holds it (trace 0015)
