@@ -18,6 +18,8 @@ def _field(value) -> str:
     """One value in COPY's text format: \\N for NULL, backslash and control characters escaped."""
     if value is None:
         return "\\N"
+    if type(value) is int:  # ids, most of a row: nothing in them to escape
+        return str(value)
     text = value if type(value) is str else str(value)
     if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
         text = (

@@ -73,7 +73,7 @@ _pending: contextvars.ContextVar[list | None] = contextvars.ContextVar(
     "outbox_pending", default=None
 )
 
-# Rows handed to a worker per broker message after a bulk write.
+# Rows a worker delivers per broker message after a bulk write (``deliver_notifications``).
 ENQUEUE_CHUNK = 100
 
 
@@ -253,17 +253,17 @@ def _enqueue_later(notification_id: int, seconds: float) -> None:
 
 
 def _enqueue_many(ids: list[int]) -> None:
-    for start in range(0, len(ids), ENQUEUE_CHUNK):
-        chunk = ids[start : start + ENQUEUE_CHUNK]
-        try:
-            # argsrepr: Celery would otherwise format every id for its logs, at each send.
-            deliver_notifications.apply_async(
-                (chunk,), argsrepr=f"([{len(chunk)} notifications {chunk[0]}…{chunk[-1]}],)"
-            )
-        except Exception:  # a down broker loses nothing: the periodic retry finds the rows
-            logger.exception(
-                "could not enqueue %s notifications; the periodic retry will", len(chunk)
-            )
+    """One broker message for the rows of a bulk write, however many: the worker that takes it
+    hands them on in messages of ``ENQUEUE_CHUNK`` (``deliver_notifications``), so the writer
+    (a sweep of a thousand incidents, a recall's activation) pays one send, not one per
+    hundred rows."""
+    try:
+        # argsrepr: Celery would otherwise format every id for its logs, at each send.
+        deliver_notifications.apply_async(
+            (ids,), argsrepr=f"([{len(ids)} notifications {ids[0]}…{ids[-1]}],)"
+        )
+    except Exception:  # a down broker loses nothing: the periodic retry finds the rows
+        logger.exception("could not enqueue %s notifications; the periodic retry will", len(ids))
 
 
 def backoff(attempts: int) -> timedelta:
@@ -411,9 +411,15 @@ def deliver_notification(notification_id: int) -> bool | None:
 
 @shared_task(name="api.tasks.deliver_notifications", acks_late=True, ignore_result=True)
 def deliver_notifications(notification_ids: list[int]) -> int:
-    """Deliver the rows of one bulk write (``bulk_notifications``), each once, in order."""
+    """Deliver rows of one bulk write (``bulk_notifications``), each once: beyond the first
+    ``ENQUEUE_CHUNK``, the rest is first handed on in messages of that size, for other workers
+    to deliver meanwhile; the first are then delivered here, in order. A worker lost before
+    handing on loses nothing: the rows stay pending and the periodic retry finds them."""
+    mine, rest = notification_ids[:ENQUEUE_CHUNK], notification_ids[ENQUEUE_CHUNK:]
+    for start in range(0, len(rest), ENQUEUE_CHUNK):
+        _enqueue_many(rest[start : start + ENQUEUE_CHUNK])
     sent = 0
-    for notification_id in notification_ids:
+    for notification_id in mine:
         sent += bool(deliver(notification_id))
     return sent
 

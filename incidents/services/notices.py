@@ -28,15 +28,18 @@ def _notify_level(
         regulators = list(regulators_at(level, incident.region_code))
         if memo is not None:
             memo[key] = regulators
-    return _notify_orgs(incident, regulators, topic=topic, subject=subject)
+    texts = memo.get("texts") if memo is not None else None
+    return _notify_orgs(incident, regulators, topic=topic, subject=subject, texts=texts)
 
 
-def _notify_orgs(incident: Incident, organizations, *, topic: str, subject: str) -> int:
+def _notify_orgs(
+    incident: Incident, organizations, *, topic: str, subject: str, texts: dict | None = None
+) -> int:
     return notify_each(
         organizations,
         topic=topic,
         subject=subject,
-        body=_incident_text(incident),
+        body=_incident_text(incident, texts),
         payload=_payload(incident),
         about=incident,
     )
@@ -85,12 +88,21 @@ def _texts(language: str | None) -> dict:
         }
 
 
-def _text(key: str):
+def _text(key: str, memo: dict | None = None):
+    """A fixed text in the active language; a sweep passes its ``memo``, which holds the
+    language's texts for the whole sweep (``translation.get_language`` three times per incident
+    cost as much as the sweep's own decisions)."""
+    if memo is not None:
+        texts = memo.get("texts")
+        if texts is None:
+            texts = memo["texts"] = _texts(translation.get_language())
+        return texts[key]
     return _texts(translation.get_language())[key]
 
 
-def _incident_text(incident: Incident) -> str:
-    texts = _texts(translation.get_language())
+def _incident_text(incident: Incident, texts: dict | None = None) -> str:
+    if texts is None:
+        texts = _texts(translation.get_language())
     return texts["incident"] % {
         "id": incident.pk,
         "title": incident.title,

@@ -71,14 +71,14 @@ def _escalate(incident: Incident, at: datetime, swept: dict, sink: list, memo: d
         "escalated",
         at=at,
         sink=sink,
-        reason=_text("escalated_reason"),
+        reason=_text("escalated_reason", memo),
         data={"from": old, "to": new, **swept},
     )
     _notify_level(
         incident,
         new,
         topic="incident.escalated",
-        subject=_text("escalated") % {"id": incident.pk},
+        subject=_text("escalated", memo) % {"id": incident.pk},
         memo=memo,
     )
 
@@ -96,7 +96,7 @@ def _remind(incident: Incident, at: datetime, swept: dict, sink: list, memo: dic
         incident,
         incident.level,
         topic="incident.reminder",
-        subject=_text("reminder") % {"id": incident.pk},
+        subject=_text("reminder", memo) % {"id": incident.pk},
         memo=memo,
     )
     more = incident.reminders_sent < settings.INCIDENT_REMINDER_REPEAT
@@ -113,7 +113,7 @@ def _investigation_overdue(incident, at, swept, sink, memo) -> None:
         incident,
         incident.investigating_level,
         topic="incident.overdue",
-        subject=_text("investigation") % {"id": incident.pk},
+        subject=_text("investigation", memo) % {"id": incident.pk},
         memo=memo,
     )
 
@@ -125,7 +125,7 @@ def _supplement_overdue(incident, at, swept, sink, memo) -> None:
         incident,
         incident.reporter,
         topic="incident.overdue",
-        subject=_text("supplement") % {"id": incident.pk},
+        subject=_text("supplement", memo) % {"id": incident.pk},
     )
 
 
@@ -137,7 +137,7 @@ def _written_report_overdue(incident, at, swept, sink, memo) -> None:
         incident,
         incident.reporter,
         topic="incident.overdue",
-        subject=_text("written_report") % {"id": incident.pk},
+        subject=_text("written_report", memo) % {"id": incident.pk},
     )
 
 

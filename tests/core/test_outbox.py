@@ -111,6 +111,36 @@ def test_a_down_mail_server_loses_nothing(
     assert len(mail.outbox) == 1 and outcomes == [(row.pk, True, "")]
 
 
+def test_a_bulk_write_sends_one_message_and_the_worker_hands_the_rest_on(
+    org, monkeypatch, outcomes, django_capture_on_commit_callbacks
+):
+    """The writer (a sweep, a recall's activation) pays one broker send for all its rows; the
+    task that takes them hands on all but its own ``ENQUEUE_CHUNK`` first; each row is
+    delivered once."""
+    monkeypatch.setattr(outbox, "ENQUEUE_CHUNK", 2)
+    messages = []
+    queue = outbox.deliver_notifications.apply_async
+
+    def counted(args=None, *rest, **options):
+        messages.append(list(args[0]))
+        return queue(args, *rest, **options)
+
+    monkeypatch.setattr(outbox.deliver_notifications, "apply_async", counted)
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+        outbox.bulk_notifications(),
+    ):
+        for n in range(5):
+            notify(organization=org, topic="t", subject=f"第{n}条", body="b", payload={})
+    ids = list(Notification.objects.order_by("id").values_list("id", flat=True))
+    assert len(ids) == 5
+    assert messages == [ids, ids[2:4], ids[4:]]  # the writer's one, then the task's hand-ons
+    assert sorted(pk for pk, ok, _error in outcomes if ok) == ids
+    assert sorted(m.subject for m in mail.outbox) == [f"第{n}条" for n in range(5)]
+    assert set(Notification.objects.values_list("status", flat=True)) == {NotificationStatus.SENT}
+
+
 def test_after_the_last_attempt_the_failure_is_reported(org, settings, outcomes):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
