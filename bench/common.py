@@ -637,6 +637,13 @@ def comparison(doc: dict, old: dict, name: str) -> list[str]:
             f"this one `--size {doc.get('size')}` on {_fmt(nd.get('events'))}: figures that depend "
             "on the data set's size are not like for like"
         )
+    nm = doc.get("machine", {})
+    if om.get("cpu") and (om.get("cpu"), om.get("cores")) != (nm.get("cpu"), nm.get("cores")):
+        unlike.append(
+            f"the previous run was on another machine ({om.get('cpu')}, {om.get('cores')} cores; "
+            f"this one {nm.get('cpu')}, {nm.get('cores')} cores): the absolute figures moved with "
+            "the machine, the ratios to their baselines are what compares"
+        )
     if old.get("method") != doc.get("method"):
         unlike.append(
             f"the previous run's method was `{old.get('method') or 'unrecorded (before fair-1)'}`, "

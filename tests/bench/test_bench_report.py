@@ -164,6 +164,31 @@ def test_compare_says_how_each_row_moved_and_what_makes_runs_unlike():
     assert "unrecorded (before fair-1)" in markdown
 
 
+def test_compare_says_when_the_previous_run_was_on_another_machine():
+    old = {
+        "method": METHOD,
+        "size": "full",
+        "dataset": {"events": 999_999},
+        "machine": {"cpu": "AMD EPYC", "cores": 2, "date": "2026-12-06T12:15:27+00:00"},
+        "measures": [_graph(8.0).as_json()],
+    }
+    doc = {
+        "method": METHOD,
+        "size": "full",
+        "partial": False,
+        "dataset": {"events": 999_999},
+        "machine": _MACHINE,
+        "server": {"gunicorn_workers": 2, "gunicorn_threads": 4},
+        "measures": [_graph(4.0).as_json()],
+    }
+    markdown = render_markdown(doc, compare=old, compare_name="docs/benchmarks.json")
+    assert "the previous run was on another machine (AMD EPYC, 2 cores; this one test cpu" in (
+        markdown
+    )
+    same = render_markdown(doc, compare={**old, "machine": _MACHINE}, compare_name="x")
+    assert "Not like for like" not in same
+
+
 def test_a_report_of_an_earlier_method_says_so():
     doc = {
         "size": "full",
