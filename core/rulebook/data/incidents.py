@@ -228,11 +228,19 @@ _ORDER_493_MODEL = Text(
     "work-safety grading many local plans borrow (State Council Order 493 Art. 3), which does "
     "not itself govern product incidents.",
 )
-_ORDER_493_CLOCK = Text(
-    zh="默认值取地方预案常参照的生产安全事故报告时限（国务院令第493号），该条例本身不适用于产品质量事故。",
-    en="The default is the work-safety figure local plans often borrow (State Council "
-    "Order 493), which does not itself govern product incidents.",
-)
+
+
+def _order_493_clock(article: int) -> Text:
+    """The note of a default taken from an article of the work-safety regulation."""
+    numeral = {10: "十", 13: "十三", 29: "二十九"}[article]
+    return Text(
+        zh=f"默认值取许多地方预案参照的《生产安全事故报告和调查处理条例》（国务院令第493号第{numeral}条），"
+        "该条例本身不适用于产品质量事故。",
+        en=f"The default is the work-safety figure many local plans borrow (State Council Order "
+        f"493 Art. {article}), which does not itself govern product incidents.",
+    )
+
+
 _TEMPLATE_NOTE = Text(
     zh="来源为县级报告制度模板，权威性低。",
     en="From a county reporting-system template; low authority.",
@@ -286,7 +294,7 @@ PRODUCT_INCIDENTS = [
             None,
             en=f"A grade {ROMAN[g]} product-quality incident is reported up to this level",
             zh=f"产品质量安全{GRADE_NAME_ZH[g]}事件逐级上报至的层级",
-            note=_ORDER_493_CLOCK,
+            note=_order_493_clock(10),
         )
         for g, level in ((1, "national"), (2, "national"), (3, "province"), (4, "city"))
     ),
@@ -358,7 +366,7 @@ PRODUCT_INCIDENTS = [
         None,
         en="For this many days after the incident, a change in casualties is reported",
         zh="事件发生之日起须补报伤亡人数变化的期间",
-        note=_ORDER_493_CLOCK,
+        note=_order_493_clock(13),
     ),
     make_rule(
         "incident.product.investigation_days",
@@ -370,7 +378,7 @@ PRODUCT_INCIDENTS = [
         None,
         en="The investigation report is due within this many days of the incident",
         zh="自事件发生之日起提交调查报告的日数",
-        note=_ORDER_493_CLOCK,
+        note=_order_493_clock(29),
     ),
     make_rule(
         "incident.product.investigation_extension_days",
@@ -382,7 +390,7 @@ PRODUCT_INCIDENTS = [
         None,
         en="The investigation may be extended by at most this many days",
         zh="调查可延长的最长日数",
-        note=_ORDER_493_CLOCK,
+        note=_order_493_clock(29),
     ),
 ]
 
