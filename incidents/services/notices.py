@@ -28,8 +28,7 @@ def _notify_level(
         regulators = list(regulators_at(level, incident.region_code))
         if memo is not None:
             memo[key] = regulators
-    texts = memo.get("texts") if memo is not None else None
-    return _notify_orgs(incident, regulators, topic=topic, subject=subject, texts=texts)
+    return _notify_orgs(incident, regulators, topic=topic, subject=subject, texts=_current(memo))
 
 
 def _notify_orgs(
@@ -88,21 +87,23 @@ def _texts(language: str | None) -> dict:
         }
 
 
+def _current(memo: dict | None = None) -> dict:
+    """The fixed texts in the active language; a sweep passes its ``memo``, which keeps them
+    for the whole sweep (``translation.get_language`` three times per incident cost as much as
+    the sweep's own decisions)."""
+    if memo is None:
+        return _texts(translation.get_language())
+    if "texts" not in memo:
+        memo["texts"] = _texts(translation.get_language())
+    return memo["texts"]
+
+
 def _text(key: str, memo: dict | None = None):
-    """A fixed text in the active language; a sweep passes its ``memo``, which holds the
-    language's texts for the whole sweep (``translation.get_language`` three times per incident
-    cost as much as the sweep's own decisions)."""
-    if memo is not None:
-        texts = memo.get("texts")
-        if texts is None:
-            texts = memo["texts"] = _texts(translation.get_language())
-        return texts[key]
-    return _texts(translation.get_language())[key]
+    return _current(memo)[key]
 
 
 def _incident_text(incident: Incident, texts: dict | None = None) -> str:
-    if texts is None:
-        texts = _texts(translation.get_language())
+    texts = texts or _current()
     return texts["incident"] % {
         "id": incident.pk,
         "title": incident.title,

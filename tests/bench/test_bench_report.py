@@ -69,6 +69,20 @@ def _graph(value):
     )
 
 
+def _report(measures, *, size="full", events=999_999, **fields):
+    """A report as ``write_results`` stores it, of this method, on ``_MACHINE``."""
+    return {
+        "method": METHOD,
+        "size": size,
+        "partial": False,
+        "dataset": {"events": events},
+        "machine": _MACHINE,
+        "server": {"gunicorn_workers": 2, "gunicorn_threads": 4},
+        "measures": [m.as_json() for m in measures],
+        **fields,
+    }
+
+
 def test_targets_are_read_as_limits_and_settings_are_not():
     assert limits("≤ 2× baseline and ≤ 15 ms") == [("ratio", True, 2.0), ("value", True, 15.0)]
     assert limits("≥ 25 % of baseline") == [("ratio", False, 0.25)]
@@ -144,15 +158,7 @@ def test_compare_says_how_each_row_moved_and_what_makes_runs_unlike():
         "machine": {"date": "2026-12-01T21:00:00+00:00"},
         "measures": [_capture(3550.0, 10747.0).as_json(), _graph(16.22).as_json()],
     }
-    doc = {
-        "method": METHOD,
-        "size": "small",
-        "partial": False,
-        "dataset": {"events": 49_999},
-        "machine": _MACHINE,
-        "server": {"gunicorn_workers": 2, "gunicorn_threads": 4},
-        "measures": [_capture(1000.0, 4000.0).as_json(), _graph(12.0).as_json()],
-    }
+    doc = _report([_capture(1000.0, 4000.0), _graph(12.0)], size="small", events=49_999)
     markdown = render_markdown(doc, compare=old, compare_name="docs/benchmarks.json")
     assert "## Against the previous run (`docs/benchmarks.json`)" in markdown
     assert (
@@ -172,15 +178,7 @@ def test_compare_says_when_the_previous_run_was_on_another_machine():
         "machine": {"cpu": "AMD EPYC", "cores": 2, "date": "2026-12-06T12:15:27+00:00"},
         "measures": [_graph(8.0).as_json()],
     }
-    doc = {
-        "method": METHOD,
-        "size": "full",
-        "partial": False,
-        "dataset": {"events": 999_999},
-        "machine": _MACHINE,
-        "server": {"gunicorn_workers": 2, "gunicorn_threads": 4},
-        "measures": [_graph(4.0).as_json()],
-    }
+    doc = _report([_graph(4.0)])
     markdown = render_markdown(doc, compare=old, compare_name="docs/benchmarks.json")
     assert "the previous run was on another machine (AMD EPYC, 2 cores; this one test cpu" in (
         markdown
