@@ -9,7 +9,7 @@ ORM's ``bulk_create`` and plain ``UPDATE`` statements do the same job.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from django.db import connection, models
 
@@ -80,15 +80,29 @@ class _Lines(io.TextIOBase):
         return data[:size]
 
 
+def _calling(each: Callable[[int], None], pks: list[int], lines: Iterator[str]) -> Iterator[str]:
+    for pk, line in zip(pks, lines, strict=True):
+        yield line
+        each(pk)
+
+
 _COPY_CHUNK = 1 << 16
 
 
 def insert_rows(
-    model: type[models.Model], field_names: list[str], rows: Iterable[tuple], *, ids: int = 0
+    model: type[models.Model],
+    field_names: list[str],
+    rows: Iterable[tuple],
+    *,
+    ids: int = 0,
+    each: Callable[[int], None] | None = None,
 ) -> list[int]:
     """Insert plain tuples of ``field_names`` (attnames) values. ``rows`` may be a generator:
     on PostgreSQL it runs as COPY reads. ``ids=n``, the number of rows, draws their primary
-    keys first and returns them in order. Defaults are not applied: give every NOT NULL column."""
+    keys first and returns them in order; ``each(pk)`` is then called with each row's key, in
+    order, once the row is rendered: on PostgreSQL while COPY stores the rows before it, so
+    work done there (the rows of another table that point at these) overlaps with storing.
+    Defaults are not applied: give every NOT NULL column."""
     if connection.vendor != "postgresql":
 
         def plain(value):
@@ -100,7 +114,12 @@ def insert_rows(
                 for row in rows
             ]
         )
-        return [obj.pk for obj in objs] if ids else []
+        if not ids:
+            return []
+        pks = [obj.pk for obj in objs]
+        for pk in pks if each is not None else ():
+            each(pk)
+        return pks
     if isinstance(rows, Sequence) and not rows:
         return []
     meta = model._meta
@@ -114,6 +133,8 @@ def insert_rows(
                 f"{pk}\t" + "\t".join(map(_field, row)) + "\n"
                 for pk, row in zip(new_ids, rows, strict=True)
             )
+            if each is not None:
+                lines = _calling(each, new_ids, lines)
         else:
             new_ids = []
             lines = ("\t".join(map(_field, row)) + "\n" for row in rows)

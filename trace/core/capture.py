@@ -132,8 +132,8 @@ def _store(
         return CaptureResult(event_pks=[], duplicates=duplicates)
     retracted_ids = _apply_effects(todo, organization)
     now = record_time or timezone.now()
-    event_pks = insert_events(todo, organization=organization, user=user, now=now)
-    insert_links(todo, event_pks, organization_id=organization.pk)
+    event_pks, links = insert_events(todo, organization=organization, user=user, now=now)
+    insert_links(links)
     if retracted_ids:
         LineageEdge.objects.filter(
             event__event_id__in=retracted_ids, event__error_declaration__isnull=True

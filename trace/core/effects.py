@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from trace.models import Batch, Custody, Event, EventKey
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -153,21 +154,10 @@ def apply_moves(moves: list[Move], registered: set[int] = frozenset()) -> None:
     if not moves:
         return
     pairs = {(m.organization_id, m.batch.pk) for m in moves}
-    rows = (
-        Custody.objects.select_for_update()
-        .filter(organization_id__in={p[0] for p in pairs}, batch_id__in={p[1] for p in pairs})
-        # Locked in one order (id) by every capture, so two cannot wait on each other. Read
-        # under the lock: another organization's capture moving the same rows is seen once it
-        # commits, never lost. A row created at the same moment by another capture fails the
-        # insert below on the unique (organization, batch): this capture is tried again
-        # (``trace.core.retry``) and then finds the row.
-        .order_by("id")
-        .values_list("organization_id", "batch_id", "id", "quantity", "in_transit")
-    )
     # (organization, batch) → [id or None, held, in transit]
     custody = {
         (org, batch): [pk, held, transit]
-        for org, batch, pk, held, transit in rows
+        for org, batch, pk, held, transit in _locked_custody(pairs)
         if (org, batch) in pairs
     }
     zero = Decimal(0)
@@ -204,6 +194,36 @@ def apply_moves(moves: list[Move], registered: set[int] = frozenset()) -> None:
             if pk is None
         ],
     )
+
+
+def _locked_custody(pairs: set[tuple[int, int]]):
+    """(organization, batch, id, held, in transit) of the custody rows of ``pairs``, locked.
+
+    Locked in one order (id) by every capture, so two cannot wait on each other. Read under
+    the lock: another organization's capture moving the same rows is seen once it commits,
+    never lost. A row created at the same moment by another capture fails the insert of
+    ``apply_moves`` on the unique (organization, batch): this capture is tried again
+    (``trace.core.retry``) and then finds the row."""
+    if connection.vendor != "postgresql":
+        return (
+            Custody.objects.select_for_update()
+            .filter(organization_id__in={p[0] for p in pairs}, batch_id__in={p[1] for p in pairs})
+            .order_by("id")
+            .values_list("organization_id", "batch_id", "id", "quantity", "in_transit")
+        )
+    # One probe of the (organization, batch) unique index per pair: with IN lists of every
+    # organization and every lot the planner reads the whole table once it is small enough.
+    table = Custody._meta.db_table
+    organizations, batches = zip(*pairs, strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.organization_id, c.batch_id, c.id, c.quantity, c.in_transit "
+            f"FROM unnest(%s::bigint[], %s::bigint[]) AS moved(organization_id, batch_id) "
+            f"JOIN {table} c ON c.organization_id = moved.organization_id "
+            f"AND c.batch_id = moved.batch_id ORDER BY c.id FOR UPDATE OF c",
+            [list(organizations), list(batches)],
+        )
+        return cursor.fetchall()
 
 
 def edges_for(p: PreparedEvent, event_pk: int) -> list[tuple]:

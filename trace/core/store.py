@@ -41,12 +41,21 @@ def stored_events(unique: list[PreparedEvent]) -> set[tuple[str, bool]]:
     stored: set[tuple[str, bool]] = set()
     if not unique:
         return stored
-    condition, params = sql_in("event_id", {p.event_id for p in unique})
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT event_id, declaration FROM {EventKey._meta.db_table} WHERE {condition}",
-            params,
+    table = EventKey._meta.db_table
+    sent = list({p.event_id for p in unique})
+    if connection.vendor == "postgresql":
+        # One index probe per ID sent: for an IN list of a thousand IDs the planner prefers
+        # to read the whole table once the table is small enough (14 ms against 4 ms).
+        query = (
+            f"SELECT k.event_id, k.declaration FROM unnest(%s::text[]) AS sent(event_id) "
+            f"JOIN {table} k ON k.event_id = sent.event_id"
         )
+        params = [sent]
+    else:
+        condition, params = sql_in("event_id", sent)
+        query = f"SELECT event_id, declaration FROM {table} WHERE {condition}"
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
         stored.update((event_id, not declaration) for event_id, declaration in cursor.fetchall())
     return stored
 
@@ -72,10 +81,11 @@ def chain_tail(organization: Organization) -> tuple[int, str]:
 
 def insert_events(
     todo: list[PreparedEvent], *, organization: Organization, user, now: datetime
-) -> list[int]:
-    """Append ``todo`` to the organization's hash chain; returns the events' ids, in order.
-    Each stored document (the one sent with its eventID and recordTime) and its canonical
-    text live only until COPY has taken them."""
+) -> tuple[list[int], Links]:
+    """Append ``todo`` to the organization's hash chain; returns the events' ids, in order,
+    and the rows that point at them (``Links``, for ``insert_links``), worked out while COPY
+    stores the events. Each stored document (the one sent with its eventID and recordTime)
+    and its canonical text live only until COPY has taken them."""
     seq, prev = chain_tail(organization)
     tail = [seq, prev]
     recorded_at = utc_iso(now)
@@ -121,26 +131,53 @@ def insert_events(
             prev = content
             tail[:] = seq, content
 
-    event_pks = insert_rows(Event, _EVENT_COLUMNS, event_rows(seq, prev), ids=len(todo))
+    links = Links(todo, organization_id=organization.pk)
+    event_pks = insert_rows(
+        Event, _EVENT_COLUMNS, event_rows(seq, prev), ids=len(todo), each=links.add
+    )
     record_chain_head(organization.pk, chain_seq=tail[0], content_hash=tail[1], at=now)
-    return event_pks
+    return event_pks, links
 
 
-def insert_links(todo: list[PreparedEvent], event_pks: list[int], *, organization_id: int) -> None:
-    """The rows that point at the new events: batch links (each with its event's recording
-    organization, action and business step), lineage edges, identifier index."""
-    links: list[tuple] = []
-    edges: dict[tuple[int, int, int], tuple] = {}
-    for p, pk in zip(todo, event_pks, strict=True):
+class Links:
+    """The rows that point at new events: batch links (each with its event's recording
+    organization, action and business step), lineage edges, identifier index. ``add`` takes
+    the events' ids one by one, in order."""
+
+    def __init__(self, todo: list[PreparedEvent], *, organization_id: int):
+        self._todo = iter(todo)
+        self.organization_id = organization_id
+        self.batches: list[tuple] = []
+        self.edges: dict[tuple[int, int, int], tuple] = {}
+        self.identifiers: list[tuple] = []
+
+    def add(self, pk: int) -> None:
+        p = next(self._todo)
+        # The document as sent: the identifiers are the same with or without the eventID
+        # and recordTime storing added.
+        self.identifiers.extend(identifier_rows(p.document, pk))
         if p.error_declaration is not None:
-            continue
+            return
         for r in p.refs:
-            links.append(
-                (pk, r.batch.pk, r.role, r.quantity, r.uom, organization_id, p.action, p.biz_step)
+            self.batches.append(
+                (
+                    pk,
+                    r.batch.pk,
+                    r.role,
+                    r.quantity,
+                    r.uom,
+                    self.organization_id,
+                    p.action,
+                    p.biz_step,
+                )
             )
         # The events are new, so the only possible duplicate edges are within one event.
         for edge in edges_for(p, pk):
-            edges.setdefault(edge[:3], edge)
+            self.edges.setdefault(edge[:3], edge)
+
+
+def insert_links(links: Links) -> None:
+    """Store the rows ``insert_events`` worked out: batch links, lineage edges, identifier index."""
     insert_rows(
         EventBatch,
         [
@@ -153,22 +190,12 @@ def insert_links(todo: list[PreparedEvent], event_pks: list[int], *, organizatio
             "event_action",
             "event_biz_step",
         ],
-        links,
+        links.batches,
     )
     insert_rows(
-        LineageEdge, ["parent_id", "child_id", "event_id", "quantity"], list(edges.values())
+        LineageEdge, ["parent_id", "child_id", "event_id", "quantity"], list(links.edges.values())
     )
-    insert_rows(
-        EventIdentifier,
-        ["event_id", "kind", "type", "value", "gtin"],
-        # The document as sent: the identifiers are the same with or without the eventID
-        # and recordTime storing added.
-        (
-            row
-            for p, pk in zip(todo, event_pks, strict=True)
-            for row in identifier_rows(p.document, pk)
-        ),
-    )
+    insert_rows(EventIdentifier, ["event_id", "kind", "type", "value", "gtin"], links.identifiers)
 
 
 def record_chain_head(

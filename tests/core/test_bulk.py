@@ -1,0 +1,89 @@
+"""core.bulk: rows written by COPY (PostgreSQL) or bulk_create (SQLite) read back as given,
+whatever characters their text holds, and ``each`` sees every new key in order."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.utils import timezone
+
+from core.bulk import Json, insert_rows
+from core.models import Notification
+
+FIELDS = [
+    *("channel", "email", "subject", "body", "payload", "topic", "subject_id", "last_error"),
+    *("subject_type", "status", "attempts", "next_attempt_at", "created_at"),
+]
+
+TEXTS = [
+    "plain",
+    "tab\there",
+    "new\nline",
+    "carriage\rreturn",
+    "back\\slash",
+    "\\N",  # the text of NULL in COPY, as a value of its own
+    "\\.",  # COPY's end-of-data marker, as a value of its own
+    "两个字 and trailing space ",
+    "",
+]
+
+
+def _rows(texts):
+    now = timezone.now()
+    return [
+        (
+            "email",
+            text,
+            f"subject {i}",
+            text,
+            Json({"text": text}, '{"text": ' + _json_string(text) + "}"),
+            "topic",
+            None if i % 2 else i,
+            text,
+            "incident",
+            "pending",
+            0,
+            now,
+            now,
+        )
+        for i, text in enumerate(texts)
+    ]
+
+
+def _json_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+@pytest.mark.django_db
+def test_every_text_reads_back_as_written_and_each_sees_every_key_in_order():
+    rows = _rows(TEXTS)
+    seen: list[int] = []
+    pks = insert_rows(
+        Notification,
+        FIELDS,
+        rows,
+        ids=len(rows),
+        each=seen.append,
+    )
+
+    assert seen == pks and len(pks) == len(TEXTS)
+    stored = {n.pk: n for n in Notification.objects.filter(pk__in=pks)}
+    for pk, text, i in zip(pks, TEXTS, range(len(TEXTS)), strict=True):
+        n = stored[pk]
+        assert (n.email, n.body, n.last_error) == (text, text, text)
+        assert n.payload == {"text": text}
+        assert n.subject_id == (None if i % 2 else i)
+
+
+@pytest.mark.django_db
+def test_rows_without_keys_go_in_from_a_generator():
+    rows = _rows(["one", "two\tthree"])
+    result = insert_rows(
+        Notification,
+        FIELDS,
+        (row for row in rows),
+    )
+
+    assert result == []
+    assert sorted(Notification.objects.values_list("body", flat=True)) == ["one", "two\tthree"]
