@@ -231,13 +231,15 @@ _ORDER_493_MODEL = Text(
 
 
 def _order_493_clock(article: int) -> Text:
-    """The note of a default taken from an article of the work-safety regulation."""
+    """The note of a default taken from an article of the work-safety regulation. The local
+    plans in RULEBOOK.md borrow its grading (Art. 3) only; its clocks are not shown borrowed."""
     numeral = {10: "十", 13: "十三", 29: "二十九"}[article]
     return Text(
-        zh=f"默认值取许多地方预案参照的《生产安全事故报告和调查处理条例》（国务院令第493号第{numeral}条），"
-        "该条例本身不适用于产品质量事故。",
-        en=f"The default is the work-safety figure many local plans borrow (State Council Order "
-        f"493 Art. {article}), which does not itself govern product incidents.",
+        zh=f"默认值取自《生产安全事故报告和调查处理条例》（国务院令第493号第{numeral}条）；"
+        "地方预案的分级参照该条例，该条例本身不适用于产品质量事故，未见地方预案沿用此时限或层级，请按本地预案设置。",
+        en=f"The default is taken from the work-safety regulation (State Council Order 493 "
+        f"Art. {article}), whose grading local plans borrow; it does not itself govern product "
+        "incidents and no local plan was seen borrowing this figure: set the local plan's.",
     )
 
 
