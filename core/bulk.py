@@ -117,8 +117,9 @@ def insert_rows(
         if not ids:
             return []
         pks = [obj.pk for obj in objs]
-        for pk in pks if each is not None else ():
-            each(pk)
+        if each is not None:
+            for pk in pks:
+                each(pk)
         return pks
     if isinstance(rows, Sequence) and not rows:
         return []

@@ -37,7 +37,7 @@ def _rows(texts):
             text,
             f"subject {i}",
             text,
-            Json({"text": text}, '{"text": ' + _json_string(text) + "}"),
+            Json({"text": text}, json.dumps({"text": text}, ensure_ascii=False)),
             "topic",
             None if i % 2 else i,
             text,
@@ -51,25 +51,15 @@ def _rows(texts):
     ]
 
 
-def _json_string(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
-
-
 @pytest.mark.django_db
 def test_every_text_reads_back_as_written_and_each_sees_every_key_in_order():
     rows = _rows(TEXTS)
     seen: list[int] = []
-    pks = insert_rows(
-        Notification,
-        FIELDS,
-        rows,
-        ids=len(rows),
-        each=seen.append,
-    )
+    pks = insert_rows(Notification, FIELDS, rows, ids=len(rows), each=seen.append)
 
     assert seen == pks and len(pks) == len(TEXTS)
     stored = {n.pk: n for n in Notification.objects.filter(pk__in=pks)}
-    for pk, text, i in zip(pks, TEXTS, range(len(TEXTS)), strict=True):
+    for i, (pk, text) in enumerate(zip(pks, TEXTS, strict=True)):
         n = stored[pk]
         assert (n.email, n.body, n.last_error) == (text, text, text)
         assert n.payload == {"text": text}
@@ -79,11 +69,7 @@ def test_every_text_reads_back_as_written_and_each_sees_every_key_in_order():
 @pytest.mark.django_db
 def test_rows_without_keys_go_in_from_a_generator():
     rows = _rows(["one", "two\tthree"])
-    result = insert_rows(
-        Notification,
-        FIELDS,
-        (row for row in rows),
-    )
+    result = insert_rows(Notification, FIELDS, (row for row in rows))
 
     assert result == []
     assert sorted(Notification.objects.values_list("body", flat=True)) == ["one", "two\tthree"]
