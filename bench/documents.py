@@ -9,7 +9,8 @@ an EPCIS sender that never used the business API: capture creates them.
 The hard cases a real sender brings are in every document:
 
 - every other cycle's events carry no ``eventID``, so the capture job computes
-  each one's CBV 2.0 event hash (``trace.epcis.services._prepare_documents``);
+  each one's CBV 2.0 event hash (``trace.epcis.services._prepare_documents``,
+  worked out while the events before it are stored);
 - every third cycle names its lots by EPC class URN
   (``urn:epc:class:lgtin:…``) instead of a Digital Link URI, and the output
   lots' inspections list a serialised item as an SGTIN URN

@@ -1,14 +1,16 @@
 """core.bulk: rows written by COPY (PostgreSQL) or bulk_create (SQLite) read back as given,
-whatever characters their text holds, and ``each`` sees every new key in order."""
+whatever characters their text holds, and ``each`` sees every new key in order; an array
+literal of ids or texts reads back on PostgreSQL as the list it was made of."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
-from core.bulk import Json, insert_rows
+from core.bulk import Json, array_literal, insert_rows
 from core.models import Notification
 
 FIELDS = [
@@ -73,3 +75,29 @@ def test_rows_without_keys_go_in_from_a_generator():
 
     assert result == []
     assert sorted(Notification.objects.values_list("body", flat=True)) == ["one", "two\tthree"]
+
+
+ARRAY_TEXTS = [
+    *TEXTS,
+    'quote"d',
+    "{brace}",
+    "a,b",
+    "NULL",
+    " spaced ",
+    "urn:epc:id:sgtin:0614141.1.2",
+]
+
+
+@pytest.mark.django_db
+def test_an_array_literal_reads_back_as_the_values_it_was_made_of():
+    assert array_literal([1, None, 30]) == "{1,NULL,30}"
+    assert array_literal([]) == "{}"
+    with pytest.raises(TypeError):
+        array_literal([1.5])
+    if connection.vendor != "postgresql":
+        pytest.skip("arrays are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT unnest(%s::text[])", [array_literal(ARRAY_TEXTS)])
+        assert [row[0] for row in cursor.fetchall()] == ARRAY_TEXTS
+        cursor.execute("SELECT unnest(%s::bigint[])", [array_literal([7, None, 2**40])])
+        assert [row[0] for row in cursor.fetchall()] == [7, None, 2**40]

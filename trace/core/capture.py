@@ -13,12 +13,13 @@ tables written here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from trace.models import Event, LineageEdge
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from core.models import Organization
@@ -33,7 +34,7 @@ from .prepare import (
     short_cbv,
     short_type,
 )
-from .retry import retry_concurrent
+from .retry import is_concurrent, retry_concurrent
 from .signals import events_captured
 from .store import insert_events, insert_links, stored_events, unique_events
 
@@ -60,6 +61,7 @@ def capture_events(
     record_time: datetime | None = None,
     on_error: str = "rollback",
     context=None,
+    event_id_of: Callable[[int], str] | None = None,
 ) -> CaptureResult:
     """Validate and store EPCIS events for ``organization``.
 
@@ -73,38 +75,95 @@ def capture_events(
     (returned in ``duplicates``), so a resend is harmless. ``context`` is the
     enclosing EPCIS document's ``@context``.
 
+    An event sent without an ID gets ``event_id_of(its index)`` (an EPCIS document's event
+    hash), by default its own event hash. Under ``rollback`` with ``event_id_of`` given, those
+    IDs are first worked out while the events are stored (``_optimistic``).
+
     A capture that meets a concurrent one (the same event IDs, a custody row created at the
     same moment, a deadlock) is tried again (``trace.core.retry``): it then finds the other's
     events stored (duplicates) and its custody rows locked in turn.
     """
     if on_error not in ("rollback", "proceed"):
         raise ValueError(f"on_error must be rollback or proceed, not {on_error!r}")
+    what = f"capture for organization {organization.pk}"
+    if on_error == "rollback" and event_id_of is not None and _without_id(documents):
+        result = _optimistic(
+            lambda: _capture(
+                documents, organization, user, record_time, on_error, context, event_id_of, True
+            ),
+            what=what,
+        )
+        if result is not None:
+            return result
     return retry_concurrent(
-        lambda: _capture(documents, organization, user, record_time, on_error, context),
-        what=f"capture for organization {organization.pk}",
+        lambda: _capture(
+            documents, organization, user, record_time, on_error, context, event_id_of, False
+        ),
+        what=what,
     )
 
 
-def _capture(documents, organization, user, record_time, on_error, context) -> CaptureResult:
+def _without_id(documents: list[dict]) -> bool:
+    """Whether some event (not an error declaration) was sent without an ID."""
+    return any(
+        type(doc) is dict and not doc.get("eventID") and doc.get("errorDeclaration") is None
+        for doc in documents
+    )
+
+
+def _optimistic(write: Callable[[], CaptureResult], *, what: str) -> CaptureResult | None:
+    """One try of a capture whose events sent without an ID get it (the event hash) while COPY
+    stores the events before them, instead of all before anything is stored: the hashes are
+    worked out while PostgreSQL is busy. Which of those events are stored already is then not
+    known beforehand, so their effects on custody and status are applied as if none were;
+    the key table's unique index refuses one that is (``IntegrityError``). Any failure (a
+    resend, a refused event, a concurrent capture) undoes the try (a savepoint) and returns
+    None: the capture is then done as ever, every ID first, which tells duplicates from new
+    events and reports an error as it always has."""
+    try:
+        with transaction.atomic():
+            return write()
+    except (ValidationError, IntegrityError):
+        return None
+    except OperationalError as exc:
+        if not is_concurrent(exc):
+            raise
+        return None
+
+
+def _capture(
+    documents, organization, user, record_time, on_error, context, event_id_of, defer
+) -> CaptureResult:
+    def prepare(doc, i):
+        return prepare_event(doc, i, context, event_id_of=event_id_of, defer_id=defer)
+
+    def store(prepared):
+        return _store(
+            prepared,
+            organization=organization,
+            user=user,
+            record_time=record_time,
+            event_id_of=event_id_of,
+        )
+
     if on_error == "rollback":
-        prepared = [prepare_event(doc, i, context) for i, doc in enumerate(documents)]
-        return _store(prepared, organization=organization, user=user, record_time=record_time)
+        return store([prepare(doc, i) for i, doc in enumerate(documents)])
     errors: list[tuple[int, ValidationError]] = []
     prepared = []
     for i, doc in enumerate(documents):
         try:
-            prepared.append(prepare_event(doc, i, context))
+            prepared.append(prepare(doc, i))
         except ValidationError as exc:
             errors.append((i, exc))
     try:
         with transaction.atomic():
-            result = _store(prepared, organization=organization, user=user, record_time=record_time)
+            result = store(prepared)
     except ValidationError:
         result = CaptureResult(event_pks=[], duplicates=[])
         for p in prepared:
             try:
                 with transaction.atomic():
-                    one = _store([p], organization=organization, user=user, record_time=record_time)
+                    one = store([p])
             except ValidationError as exc:
                 errors.append((p.index, exc))
                 continue
@@ -115,7 +174,12 @@ def _capture(documents, organization, user, record_time, on_error, context) -> C
 
 
 def _store(
-    prepared: list[PreparedEvent], *, organization: Organization, user, record_time: datetime | None
+    prepared: list[PreparedEvent],
+    *,
+    organization: Organization,
+    user,
+    record_time: datetime | None,
+    event_id_of: Callable[[int], str] | None = None,
 ) -> CaptureResult:
     unique = unique_events(prepared)
     # The organization's chain lock, first: its captures run one after another from here, so
@@ -132,7 +196,9 @@ def _store(
         return CaptureResult(event_pks=[], duplicates=duplicates)
     retracted_ids = _apply_effects(todo, organization)
     now = record_time or timezone.now()
-    event_pks, links = insert_events(todo, organization=organization, user=user, now=now)
+    event_pks, links = insert_events(
+        todo, organization=organization, user=user, now=now, event_id_of=event_id_of
+    )
     insert_links(links)
     if retracted_ids:
         LineageEdge.objects.filter(

@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from core.bulk import insert_rows, update_rows
+from core.bulk import array_literal, insert_rows, update_rows
 from core.models import Organization
 
 from . import rules
@@ -221,7 +221,7 @@ def _locked_custody(pairs: set[tuple[int, int]]):
             f"FROM unnest(%s::bigint[], %s::bigint[]) AS moved(organization_id, batch_id) "
             f"JOIN {table} c ON c.organization_id = moved.organization_id "
             f"AND c.batch_id = moved.batch_id ORDER BY c.id FOR UPDATE OF c",
-            [list(organizations), list(batches)],
+            [array_literal(organizations), array_literal(batches)],
         )
         return cursor.fetchall()
 

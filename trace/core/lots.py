@@ -12,6 +12,7 @@ from trace.models import Batch, Product
 from django.db import connection
 from django.db.models import Q
 
+from core.bulk import array_literal
 from core.models import Organization
 
 from . import rules
@@ -81,9 +82,9 @@ def _insert_lots(cursor, ordered, products, fields, defaults) -> dict[tuple[str,
             params.append(default)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     params += [
-        [gtin for gtin, _lot in ordered],
-        [lot for _gtin, lot in ordered],
-        [products.get(gtin) for gtin, _lot in ordered],
+        array_literal(gtin for gtin, _lot in ordered),
+        array_literal(lot for _gtin, lot in ordered),
+        array_literal(products.get(gtin) for gtin, _lot in ordered),
     ]
     cursor.execute(
         f"INSERT INTO {Batch._meta.db_table} ({columns}) SELECT {', '.join(exprs)} "

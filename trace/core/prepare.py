@@ -8,6 +8,7 @@ times, CBV values and parties; the lots it names, as ``BatchRef``), or raises
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -84,7 +85,9 @@ class BatchRef:
 class PreparedEvent:
     index: int
     document: dict
-    event_id: str
+    # None: sent without an ID and its hash left to be worked out as it is stored
+    # (``prepare_event(defer_id=True)``, ``store.insert_events``).
+    event_id: str | None
     event_type: str
     action: str
     event_time: datetime
@@ -237,9 +240,21 @@ def _short_text(doc: dict, key: str, path: str, limit: int = 255) -> str:
     return value
 
 
-def prepare_event(doc: dict, index: int, context=None) -> PreparedEvent:
+def prepare_event(
+    doc: dict,
+    index: int,
+    context=None,
+    *,
+    event_id_of: Callable[[int], str] | None = None,
+    defer_id: bool = False,
+) -> PreparedEvent:
     """Check and digest one event. ``context`` is the enclosing document's
-    ``@context`` (it takes part in the event hash of an event without ID)."""
+    ``@context`` (it takes part in the event hash of an event without ID).
+
+    An event sent without an ID is given the one ``event_id_of(index)`` works out (an EPCIS
+    document's event hash, read against the whole document), by default its own event hash.
+    ``defer_id=True`` leaves it None, to be worked out as the event is stored; an error
+    declaration's ID is always worked out here (it names the event it retracts)."""
     base = f"eventList[{index}]"
     if not isinstance(doc, dict):
         raise _err(base, _("An event must be a JSON object."), "invalid")
@@ -261,7 +276,11 @@ def prepare_event(doc: dict, index: int, context=None) -> PreparedEvent:
         parse_event_time(
             error_declaration.get("declarationTime"), f"{base}.errorDeclaration.declarationTime"
         )
-    event_id = _short_text(doc, "eventID", f"{base}.eventID") or fallback_event_id(doc, context)
+    event_id = _short_text(doc, "eventID", f"{base}.eventID") or None
+    if event_id is None and not (defer_id and error_declaration is None):
+        event_id = (
+            event_id_of(index) if event_id_of is not None else fallback_event_id(doc, context)
+        )
     return PreparedEvent(
         index=index,
         document=doc,

@@ -7,12 +7,13 @@ identifier index (``insert_links``).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from trace.models import ChainHead, Event, EventBatch, EventIdentifier, EventKey, LineageEdge
 
 from django.db import connection
 
-from core.bulk import Json, insert_rows
+from core.bulk import Json, array_literal, insert_rows
 from core.models import Organization
 
 from .effects import edges_for
@@ -23,12 +24,15 @@ from .prepare import PreparedEvent
 
 
 def unique_events(prepared: list[PreparedEvent]) -> list[PreparedEvent]:
-    """The events in order, each (ID, original or error declaration) once."""
+    """The events in order, each (ID, original or error declaration) once. An event whose ID
+    is not worked out yet (None) is kept: the key table's unique index stands for it."""
     seen: set[tuple[str, bool]] = set()
     unique: list[PreparedEvent] = []
     for p in prepared:
         key = (p.event_id, p.error_declaration is not None)
-        if key not in seen:
+        if p.event_id is None:
+            unique.append(p)
+        elif key not in seen:
             seen.add(key)
             unique.append(p)
     return unique
@@ -42,7 +46,9 @@ def stored_events(unique: list[PreparedEvent]) -> set[tuple[str, bool]]:
     if not unique:
         return stored
     table = EventKey._meta.db_table
-    sent = list({p.event_id for p in unique})
+    sent = list({p.event_id for p in unique if p.event_id is not None})
+    if not sent:
+        return stored
     if connection.vendor == "postgresql":
         # One index probe per ID sent: for an IN list of a thousand IDs the planner prefers
         # to read the whole table once the table is small enough (14 ms against 4 ms).
@@ -50,7 +56,7 @@ def stored_events(unique: list[PreparedEvent]) -> set[tuple[str, bool]]:
             f"SELECT k.event_id, k.declaration FROM unnest(%s::text[]) AS sent(event_id) "
             f"JOIN {table} k ON k.event_id = sent.event_id"
         )
-        params = [sent]
+        params = [array_literal(sent)]
     else:
         condition, params = sql_in("event_id", sent)
         query = f"SELECT event_id, declaration FROM {table} WHERE {condition}"
@@ -80,12 +86,20 @@ def chain_tail(organization: Organization) -> tuple[int, str]:
 
 
 def insert_events(
-    todo: list[PreparedEvent], *, organization: Organization, user, now: datetime
+    todo: list[PreparedEvent],
+    *,
+    organization: Organization,
+    user,
+    now: datetime,
+    event_id_of: Callable[[int], str] | None = None,
 ) -> tuple[list[int], Links]:
     """Append ``todo`` to the organization's hash chain; returns the events' ids, in order,
     and the rows that point at them (``Links``, for ``insert_links``), worked out while COPY
     stores the events. Each stored document (the one sent with its eventID and recordTime)
-    and its canonical text live only until COPY has taken them."""
+    and its canonical text live only until COPY has taken them. An event whose ID was left
+    to be worked out (``prepare_event(defer_id=True)``) gets ``event_id_of(index)`` here, while
+    COPY stores the events before it; the key table's unique index refuses it if it is
+    stored already (``IntegrityError``)."""
     seq, prev = chain_tail(organization)
     tail = [seq, prev]
     recorded_at = utc_iso(now)
@@ -95,6 +109,8 @@ def insert_events(
         # A generator: COPY stores one chunk of events while the next are hashed.
         for p in todo:
             seq += 1
+            if p.event_id is None:
+                p.event_id = event_id_of(p.index)
             document = dict(p.document)
             document["eventID"] = p.event_id
             document["recordTime"] = recorded_at
@@ -141,21 +157,20 @@ def insert_events(
 
 class Links:
     """The rows that point at new events: batch links (each with its event's recording
-    organization, action and business step), lineage edges, identifier index. ``add`` takes
-    the events' ids one by one, in order."""
+    organization, action and business step) and lineage edges, worked out as ``add`` takes
+    the events' ids one by one, in order; the identifier index rows, worked out by
+    ``identifiers`` as their own COPY stores them."""
 
     def __init__(self, todo: list[PreparedEvent], *, organization_id: int):
         self._todo = iter(todo)
         self.organization_id = organization_id
         self.batches: list[tuple] = []
         self.edges: dict[tuple[int, int, int], tuple] = {}
-        self.identifiers: list[tuple] = []
+        self._documents: list[tuple[int, dict]] = []
 
     def add(self, pk: int) -> None:
         p = next(self._todo)
-        # The document as sent: the identifiers are the same with or without the eventID
-        # and recordTime storing added.
-        self.identifiers.extend(identifier_rows(p.document, pk))
+        self._documents.append((pk, p.document))
         if p.error_declaration is not None:
             return
         for r in p.refs:
@@ -175,9 +190,17 @@ class Links:
         for edge in edges_for(p, pk):
             self.edges.setdefault(edge[:3], edge)
 
+    def identifiers(self) -> Iterator[tuple]:
+        # The document as sent: the identifiers are the same with or without the eventID
+        # and recordTime storing added.
+        for pk, document in self._documents:
+            yield from identifier_rows(document, pk)
+
 
 def insert_links(links: Links) -> None:
-    """Store the rows ``insert_events`` worked out: batch links, lineage edges, identifier index."""
+    """Store the rows ``insert_events`` worked out (batch links, lineage edges), then the
+    identifier index, each row worked out while COPY stores the ones before it (the index's
+    three indexes keep PostgreSQL busier than Python)."""
     insert_rows(
         EventBatch,
         [
@@ -195,7 +218,7 @@ def insert_links(links: Links) -> None:
     insert_rows(
         LineageEdge, ["parent_id", "child_id", "event_id", "quantity"], list(links.edges.values())
     )
-    insert_rows(EventIdentifier, ["event_id", "kind", "type", "value", "gtin"], links.identifiers)
+    insert_rows(EventIdentifier, ["event_id", "kind", "type", "value", "gtin"], links.identifiers())
 
 
 def record_chain_head(

@@ -188,6 +188,42 @@ def test_moving_more_than_held_is_refused_on_every_path(demo, job_of):
     assert held(retailer2.org, yogurt) == 8500
 
 
+def test_a_resent_shipment_without_event_id_is_a_duplicate_not_a_refusal(demo, job_of):
+    """An event sent without an eventID is known by its CBV 2.0 event hash, worked out while
+    the events before it are stored. Sent again after it emptied the sender's stock, it is a
+    duplicate: not a second shipment, and not refused as moving more than is held."""
+    retailer2, yogurt, to = demo.retailer2, demo.yogurt, demo.retailer.org
+    in_transit = Custody.objects.filter(organization=to, batch=yogurt).first()
+    in_transit = in_transit.in_transit if in_transit else Decimal(0)
+    ship = lot_event(
+        yogurt,
+        8500,
+        bizStep="shipping",
+        disposition="in_transit",
+        destinationList=[{"type": "owning_party", "destination": to.party_uri}],
+    )
+    first = job_of(retailer2, document(ship))
+    assert first["success"] and first["capturedEventCount"] == 1, first["errors"]
+    assert held(retailer2.org, yogurt) == 0
+    again = job_of(retailer2, document(ship))
+    assert again["success"], again["errors"]
+    assert (again["capturedEventCount"], again["duplicateEventCount"]) == (0, 1)
+    assert held(retailer2.org, yogurt) == 0
+    receiver = Custody.objects.get(organization=to, batch=yogurt)
+    assert receiver.in_transit == in_transit + 8500  # shipped once
+    assert Event.objects.filter(organization=retailer2.org, biz_step="shipping").count() == 1
+
+
+def test_the_same_event_twice_without_an_id_in_one_document_is_stored_once(demo, job_of):
+    retailer2, yogurt = demo.retailer2, demo.yogurt
+    count = Event.objects.filter(organization=retailer2.org).count()
+    inspected = lot_event(yogurt, bizStep="inspecting", disposition="conformant")
+    job = job_of(retailer2, document(inspected, inspected))
+    assert job["success"], job["errors"]
+    assert job["capturedEventCount"] == 1
+    assert Event.objects.filter(organization=retailer2.org).count() == count + 1
+
+
 # --- hold, release and consequences only by the owner ------------------------------------
 
 
