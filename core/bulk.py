@@ -78,11 +78,22 @@ class _Lines(io.TextIOBase):
     def __init__(self, lines: Iterator[str]):
         self._lines = lines
         self._rest = ""
+        # What rendering a row raised: psycopg2 turns it into the server's "COPY canceled"
+        # (QueryCanceled, an OperationalError, as if the database had gone), so ``insert_rows``
+        # raises it again instead.
+        self.error: BaseException | None = None
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> str:
+        try:
+            return self._read(size)
+        except BaseException as exc:
+            self.error = exc
+            raise
+
+    def _read(self, size: int) -> str:
         parts, length = [self._rest], len(self._rest)
         while size < 0 or length < size:
             line = next(self._lines, None)
@@ -160,12 +171,18 @@ def insert_rows(
         quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
         # Django wraps the driver's errors only for execute/fetch: without this a unique
         # violation under COPY escapes as psycopg2's own error, not IntegrityError.
-        with connection.wrap_database_errors:
-            cursor.copy_expert(
-                f"COPY {connection.ops.quote_name(meta.db_table)} ({quoted}) FROM STDIN",
-                _Lines(lines),
-                _COPY_CHUNK,  # positional: Django's debug cursor wrapper takes no keywords here
-            )
+        source = _Lines(lines)
+        try:
+            with connection.wrap_database_errors:
+                cursor.copy_expert(
+                    f"COPY {connection.ops.quote_name(meta.db_table)} ({quoted}) FROM STDIN",
+                    source,
+                    _COPY_CHUNK,  # positional: Django's debug cursor wrapper takes no keywords
+                )
+        except Exception as exc:
+            if source.error is not None and source.error is not exc:
+                raise source.error from exc
+            raise
     return new_ids
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.bulk import Json, array_literal, insert_rows
@@ -101,3 +101,17 @@ def test_an_array_literal_reads_back_as_the_values_it_was_made_of():
         assert [row[0] for row in cursor.fetchall()] == ARRAY_TEXTS
         cursor.execute("SELECT unnest(%s::bigint[])", [array_literal([7, None, 2**40])])
         assert [row[0] for row in cursor.fetchall()] == [7, None, 2**40]
+
+
+@pytest.mark.django_db
+def test_an_error_while_rows_are_rendered_comes_out_as_itself():
+    """Not as the "COPY canceled" PostgreSQL answers when the stream stops (which would read as
+    a database gone away and be tried again)."""
+
+    def rows():
+        yield from _rows(["one"])
+        raise ValueError("row two cannot be rendered")
+
+    with pytest.raises(ValueError, match="row two"), transaction.atomic():
+        insert_rows(Notification, FIELDS, rows(), ids=2)
+    assert not Notification.objects.filter(body="one").exists()
