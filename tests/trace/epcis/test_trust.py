@@ -57,6 +57,17 @@ def lot_event(batch, quantity=None, **fields):
     return event
 
 
+def shipment(batch, quantity, to):
+    """An EPCIS shipping event of ``quantity`` of ``batch`` to the organization ``to``."""
+    return lot_event(
+        batch,
+        quantity,
+        bizStep="shipping",
+        disposition="in_transit",
+        destinationList=[{"type": "owning_party", "destination": to.party_uri}],
+    )
+
+
 def refusal(job) -> tuple[str, int, str, str]:
     """(EPCIS exception, status, field, rule) of a failed capture job."""
     assert job["success"] is False, job
@@ -162,13 +173,7 @@ def test_a_stranger_records_nothing_on_a_lot_through_epcis(demo, job_of):
 def test_moving_more_than_held_is_refused_on_every_path(demo, job_of):
     retailer2, yogurt, to = demo.retailer2, demo.yogurt, demo.retailer.org
     assert held(retailer2.org, yogurt) == 8500
-    ship = lot_event(
-        yogurt,
-        9000,
-        bizStep="shipping",
-        disposition="in_transit",
-        destinationList=[{"type": "owning_party", "destination": to.party_uri}],
-    )
+    ship = shipment(yogurt, 9000, to)
     assert refusal(job_of(retailer2, document(ship))) == (
         "ValidationException",
         409,
@@ -195,13 +200,7 @@ def test_a_resent_shipment_without_event_id_is_a_duplicate_not_a_refusal(demo, j
     retailer2, yogurt, to = demo.retailer2, demo.yogurt, demo.retailer.org
     in_transit = Custody.objects.filter(organization=to, batch=yogurt).first()
     in_transit = in_transit.in_transit if in_transit else Decimal(0)
-    ship = lot_event(
-        yogurt,
-        8500,
-        bizStep="shipping",
-        disposition="in_transit",
-        destinationList=[{"type": "owning_party", "destination": to.party_uri}],
-    )
+    ship = shipment(yogurt, 8500, to)
     first = job_of(retailer2, document(ship))
     assert first["success"] and first["capturedEventCount"] == 1, first["errors"]
     assert held(retailer2.org, yogurt) == 0
