@@ -223,6 +223,26 @@ def test_the_same_event_twice_without_an_id_in_one_document_is_stored_once(demo,
     assert Event.objects.filter(organization=retailer2.org).count() == count + 1
 
 
+def test_a_resent_shipment_with_its_id_beside_a_new_event_without_one(demo, job_of):
+    """The first try of a document with events sent without an ID looks up none of its
+    events as stored; a shipment stored earlier under its eventID is still a duplicate
+    (shipped once, not refused for stock it already moved), and the new event is stored."""
+    retailer2, yogurt, to = demo.retailer2, demo.yogurt, demo.retailer.org
+    ship = {
+        **shipment(yogurt, 8500, to),
+        "eventID": "urn:uuid:6c1f1f5e-2b7a-4c55-9d0e-5e1f3a7b9c11",
+    }
+    first = job_of(retailer2, document(ship))
+    assert first["success"] and first["capturedEventCount"] == 1, first["errors"]
+    inspected = lot_event(yogurt, bizStep="inspecting", disposition="conformant")
+    again = job_of(retailer2, document(ship, inspected))
+    assert again["success"], again["errors"]
+    assert (again["capturedEventCount"], again["duplicateEventCount"]) == (1, 1)
+    assert held(retailer2.org, yogurt) == 0
+    assert Event.objects.filter(organization=retailer2.org, biz_step="shipping").count() == 1
+    assert Event.objects.filter(organization=retailer2.org, biz_step="inspecting").exists()
+
+
 # --- hold, release and consequences only by the owner ------------------------------------
 
 
