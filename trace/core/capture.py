@@ -114,15 +114,14 @@ def _without_id(documents: list[dict]) -> bool:
 def _optimistic(write: Callable[[], CaptureResult], *, what: str) -> CaptureResult | None:
     """One try of a capture whose events sent without an ID get it (the event hash) while COPY
     stores the events before them, instead of all before anything is stored: the hashes are
-    worked out while PostgreSQL is busy. Which of those events are stored already is then not
-    known beforehand, so the try looks up none (the events sent with an ID neither: on the
-    1 M set that lookup read a random index page per ID, 21 ms of a 1,000-event document,
-    which the events' COPY now reads while this process renders rows) and applies their
-    effects as if none were stored; the key table's unique index refuses one that is
-    (``IntegrityError``). Any failure (a
-    resend, a refused event, a concurrent capture) undoes the try (a savepoint) and returns
-    None: the capture is then done as ever, every ID first, which tells duplicates from new
-    events and reports an error as it always has."""
+    worked out while PostgreSQL is busy. Which events are stored already is then not known
+    beforehand, so the try looks none up (``_store(assume_new=True)``; for the events sent with
+    an ID the lookup would read a random index page per ID, which COPY now reads while this
+    process renders rows) and applies their effects as if none were stored; the key table's
+    unique index refuses one that is (``IntegrityError``). Any failure (a resend, a refused
+    event, a concurrent capture) undoes the try (a savepoint) and returns None: the capture
+    is then done as ever, every ID first, which tells duplicates from new events and reports
+    an error as it always has."""
     try:
         with transaction.atomic():
             return write()
