@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery, Task
+from celery.signals import task_postrun, task_prerun
 from kombu import Queue
 from kombu.exceptions import OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -59,6 +60,29 @@ class ResilientTask(Task):
 
 app = Celery("suyuan", task_cls=ResilientTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
+
+# Database connections in a worker live as they do in a web process. Celery's Django fixup
+# closes every connection before and after each task unless told to reuse them, so each
+# capture started on a new PostgreSQL backend: a connection to open (3.5 ms) and every table,
+# index and partition the capture touches to be looked up again in the catalog. The fixup
+# now closes them only every ``_DB_REUSE_MAX`` tasks, and each task starts and ends as a
+# request does (``close_old_connections``): a connection older than ``CONN_MAX_AGE``, or one
+# an error left unusable, is closed, and with ``CONN_HEALTH_CHECKS`` the first query checks
+# that the one kept still answers (a restarted server). A task run inline (eager, or with
+# Redis down) runs inside its caller's transaction and is left alone.
+_DB_REUSE_MAX = 1000
+app.conf["CELERY_DB_REUSE_MAX"] = _DB_REUSE_MAX
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_old_connections(sender=None, **_kwargs) -> None:
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
+
 
 # EPCIS capture jobs have a queue of their own, so that a backlog of notices (a recall's
 # activation queues one per holder, a sweep hundreds) never holds an accepted capture back.

@@ -7,6 +7,9 @@ Redis that restarts empty) and a real ``celery worker`` subprocess on the test's
   ``success`` and every event is stored exactly once.
 - The whole worker killed (SIGKILL) in the middle of a capture: nothing of that document is
   stored, and once a worker is back the sweep has every job finished.
+- The worker keeps its database connection from one job to the next (Celery would close it
+  after every task), and when the server drops that connection the next job still runs, on
+  a new one.
 
 The requeue bound is set low (``CAPTURE_JOB_REQUEUE_SECONDS=2``) to keep the tests short.
 """
@@ -43,6 +46,7 @@ pytestmark = [
 
 ROOT = Path(__file__).resolve().parents[3]
 REQUEUE_SECONDS = 2
+WORKER_APPLICATION = "suyuan-test-capture-worker"
 
 
 @pytest.fixture
@@ -86,6 +90,7 @@ class Worker:
             "CAPTURE_JOB_REQUEUE_SECONDS": str(REQUEUE_SECONDS),
             "SUYUAN_DEV": "1",
             "PYTHONPATH": str(ROOT),
+            "PGAPPNAME": WORKER_APPLICATION,  # libpq's: its sessions are told apart by this
         }
         self.log = Path(tempfile.mkstemp(prefix="capture-worker-", suffix=".log")[1])
         self.process = None
@@ -246,3 +251,46 @@ def test_a_worker_killed_mid_capture_stores_nothing_half_and_every_job_finishes_
     assert big_job.attempts == 2 and big_job.requeues >= 1  # its message died with the worker
     assert _stored(["0100"]) == 5000 and _stored([f"02{n:02d}" for n in range(3)]) == 60
     assert timezone.now() - job.created_at < timedelta(minutes=5)
+
+
+def _worker_sessions() -> set[tuple[int, object]]:
+    """(backend pid, when it started) of each database session the worker holds."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, backend_start FROM pg_stat_activity WHERE application_name = %s",
+            [WORKER_APPLICATION],
+        )
+        return set(cursor.fetchall())
+
+
+def test_a_worker_keeps_its_database_connection_between_jobs_and_gets_a_new_one_when_it_drops(
+    enterprise, redis_server, worker
+):
+    def capture(tag: str) -> CaptureJob:
+        job_id = _post(enterprise, _document(tag, 5))
+        _wait(lambda: CaptureJob.objects.get(pk=job_id).status != "running", 30, worker)
+        return CaptureJob.objects.get(pk=job_id)
+
+    first = capture("0300")
+    sessions = _worker_sessions()
+    assert first.status == CaptureJob.Status.SUCCESS and len(sessions) == 1, worker.tail()
+
+    # The next jobs run on the same session: no new connection, no cold catalog caches.
+    assert [capture(tag).status for tag in ("0301", "0302")] == ["success", "success"]
+    assert _worker_sessions() == sessions
+
+    # The server drops it (a restart, an administrator, a pooler): the next job checks the
+    # connection before its first query (CONN_HEALTH_CHECKS), opens a new one and succeeds
+    # at its first attempt.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+            [WORKER_APPLICATION],
+        )
+    _wait(lambda: not _worker_sessions(), 10, worker)
+    after = capture("0303")
+    assert after.status == CaptureJob.Status.SUCCESS and after.attempts == 1, worker.tail()
+    assert after.captured_count == 5 and _stored(["0303"]) == 5
+    renewed = _worker_sessions()
+    assert len(renewed) == 1 and renewed.isdisjoint(sessions)
+    assert worker.alive
