@@ -62,9 +62,22 @@ class Json:
         return self.text
 
 
+def reserve_ids(model: type[models.Model], n: int) -> list[int] | None:
+    """``n`` primary keys of ``model`` drawn from its sequence, for rows ``insert_rows(ids=…)``
+    will store, so that rows pointing at them can be written first. None where the database
+    has no sequence to draw from (SQLite): the keys are known once the rows are stored."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        return _allocate_ids(cursor, model, n)
+
+
 def _allocate_ids(cursor, model: type[models.Model], n: int) -> list[int]:
+    # The sequence is looked up once (a materialized CTE): as an argument of nextval the
+    # lookup ran once per id (1,000 ids: 2.8 ms against 0.9).
     cursor.execute(
-        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+        "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq) "
+        "SELECT nextval(s.seq) FROM s, generate_series(1, %s)",
         [model._meta.db_table, model._meta.pk.column, n],
     )
     return [row[0] for row in cursor.fetchall()]
@@ -123,14 +136,15 @@ def insert_rows(
     field_names: list[str],
     rows: Iterable[tuple],
     *,
-    ids: int = 0,
+    ids: int | list[int] = 0,
     each: Callable[[int], None] | None = None,
 ) -> list[int]:
     """Insert plain tuples of ``field_names`` (attnames) values. ``rows`` may be a generator:
     on PostgreSQL it runs as COPY reads. ``ids=n``, the number of rows, draws their primary
-    keys first and returns them in order; ``each(pk)`` is then called with each row's key, in
-    order, once the row is rendered: on PostgreSQL while COPY stores the rows before it, so
-    work done there (the rows of another table that point at these) overlaps with storing.
+    keys first and returns them in order (``ids=`` a list: the keys ``reserve_ids`` drew);
+    ``each(pk)`` is then called with each row's key, in order, once the row is rendered: on
+    PostgreSQL while COPY stores the rows before it, so work done there (the rows of another
+    table that point at these) overlaps with storing.
     Defaults are not applied: give every NOT NULL column."""
     if connection.vendor != "postgresql":
 
@@ -157,7 +171,7 @@ def insert_rows(
     # Decimals, datetimes and Json go as str(), booleans as True/False: PostgreSQL reads them all.
     with connection.cursor() as cursor:
         if ids:
-            new_ids = _allocate_ids(cursor, model, ids)
+            new_ids = ids if isinstance(ids, list) else _allocate_ids(cursor, model, ids)
             columns.insert(0, meta.pk.column)
             lines = (
                 f"{pk}\t" + "\t".join(map(_field, row)) + "\n"

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core.bulk import Json, array_literal, insert_rows
+from core.bulk import Json, array_literal, insert_rows, reserve_ids
 from core.models import Notification
 
 FIELDS = [
@@ -66,6 +66,26 @@ def test_every_text_reads_back_as_written_and_each_sees_every_key_in_order():
         assert (n.email, n.body, n.last_error) == (text, text, text)
         assert n.payload == {"text": text}
         assert n.subject_id == (None if i % 2 else i)
+
+
+@pytest.mark.django_db
+def test_keys_drawn_beforehand_are_the_keys_the_rows_get():
+    """On PostgreSQL ``reserve_ids`` draws keys from the table's sequence, distinct and new,
+    and ``insert_rows(ids=those)`` stores the rows under them (capture stores the rows that
+    point at events before the events); SQLite has no sequence and says so (None)."""
+    rows = _rows(["first", "second", "third"])
+    drawn = reserve_ids(Notification, len(rows))
+    if connection.vendor != "postgresql":
+        assert drawn is None
+        return
+    assert len(set(drawn)) == 3 and not Notification.objects.filter(pk__in=drawn).exists()
+    seen: list[int] = []
+    assert insert_rows(Notification, FIELDS, rows, ids=drawn, each=seen.append) == drawn
+    assert seen == drawn
+    stored = dict(Notification.objects.filter(pk__in=drawn).values_list("pk", "body"))
+    assert [stored[pk] for pk in drawn] == ["first", "second", "third"]
+    # The sequence has moved past them: the next rows get other keys.
+    assert set(insert_rows(Notification, FIELDS, _rows(["fourth"]), ids=1)).isdisjoint(drawn)
 
 
 @pytest.mark.django_db

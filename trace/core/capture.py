@@ -223,9 +223,12 @@ def _apply_effects(todo: list[PreparedEvent], organization: Organization) -> lis
         p.source_org = resolve_party(p.source_uri)
         p.destination_org = resolve_party(p.destination_uri)
     resolve_batches(todo)
+    # The lots this capture inserted: nobody has custody of them yet (``LotRow.new``), so
+    # their custody rows are not looked up.
+    fresh = {r.batch.pk for p in todo for r in p.refs if r.batch.new}
 
     facts = lot_facts(todo)
-    status_changes, destroyed = check_rules(todo, organization, facts)
+    status_changes, destroyed = check_rules(todo, organization, facts, fresh=fresh)
 
     moves = []
     retracted_ids: list[str] = []
@@ -236,7 +239,7 @@ def _apply_effects(todo: list[PreparedEvent], organization: Organization) -> lis
             moves.extend(moves_for(p, organization))
     if retracted_ids:
         moves.extend(undo_moves(retracted_ids))
-    apply_moves(moves, {pk for pk, lot in facts.items() if lot.owner_id is not None})
+    apply_moves(moves, {pk for pk, lot in facts.items() if lot.owner_id is not None}, fresh)
     if destroyed:
         status_changes.update(emptied(destroyed))
     apply_status(status_changes, facts)

@@ -24,11 +24,18 @@ from .prepare import LotRow, PreparedEvent, prepare_event
 
 
 def check_rules(
-    prepared: list[PreparedEvent], organization: Organization, facts: dict[int, rules.LotFacts]
+    prepared: list[PreparedEvent],
+    organization: Organization,
+    facts: dict[int, rules.LotFacts],
+    *,
+    fresh: set[int] = frozenset(),
 ) -> tuple[dict[int, str], set[int]]:
     """Ask ``trace.rules`` about every event, in order. Returns the status changes the events
-    make (lot id → status) and the lots whose owner recorded a destruction."""
-    registered = sorted(pk for pk, lot in facts.items() if lot.owner_id is not None)
+    make (lot id → status) and the lots whose owner recorded a destruction. ``fresh``: lots
+    inserted by this capture, which nobody holds yet."""
+    registered = sorted(
+        pk for pk, lot in facts.items() if lot.owner_id is not None and pk not in fresh
+    )
     related = [
         pk
         for start in range(0, len(registered), 1000)  # SQLite: at most 32,766 parameters
@@ -149,15 +156,18 @@ def moves_for(p: PreparedEvent, recorder: Organization, sign: int = 1) -> list[M
     return moves
 
 
-def apply_moves(moves: list[Move], registered: set[int] = frozenset()) -> None:
-    """Apply custody moves; ``registered``: the lots of GTINs registered here (strict stock rules)."""
+def apply_moves(
+    moves: list[Move], registered: set[int] = frozenset(), fresh: set[int] = frozenset()
+) -> None:
+    """Apply custody moves; ``registered``: the lots of GTINs registered here (strict stock
+    rules); ``fresh``: lots inserted by this capture, which have no custody rows to look up."""
     if not moves:
         return
-    pairs = {(m.organization_id, m.batch.pk) for m in moves}
+    pairs = {(m.organization_id, m.batch.pk) for m in moves if m.batch.pk not in fresh}
     # (organization, batch) → [id or None, held, in transit]
     custody = {
         (org, batch): [pk, held, transit]
-        for org, batch, pk, held, transit in _locked_custody(pairs)
+        for org, batch, pk, held, transit in (_locked_custody(pairs) if pairs else ())
         if (org, batch) in pairs
     }
     zero = Decimal(0)

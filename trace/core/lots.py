@@ -92,7 +92,9 @@ def _insert_lots(cursor, ordered, products, fields, defaults) -> dict[tuple[str,
         "ORDER BY v.n ON CONFLICT (gtin, lot) DO NOTHING RETURNING id, gtin, lot, product_id",
         params,
     )
-    return {(g, lot): LotRow(pk, lot, product) for pk, g, lot, product in cursor.fetchall()}
+    return {
+        (g, lot): LotRow(pk, lot, product, new=True) for pk, g, lot, product in cursor.fetchall()
+    }
 
 
 def resolve_batches(prepared: list[PreparedEvent]) -> None:
@@ -136,7 +138,7 @@ def resolve_batches(prepared: list[PreparedEvent]) -> None:
             )
             if returning:
                 found.update(
-                    ((g, lot), LotRow(pk, lot, product))
+                    ((g, lot), LotRow(pk, lot, product, new=True))
                     for pk, g, lot, product in cursor.fetchall()
                 )
     missing = keys - found.keys()

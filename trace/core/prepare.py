@@ -68,6 +68,9 @@ class LotRow:
     pk: int
     lot: str
     product_id: int | None
+    # Inserted by this capture: uncommitted, so no other transaction can have custody of it
+    # yet, and this one gives it custody only in ``apply_moves``.
+    new: bool = False
 
 
 @dataclass(slots=True)

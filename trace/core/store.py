@@ -7,13 +7,13 @@ identifier index (``insert_links``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from trace.models import ChainHead, Event, EventBatch, EventIdentifier, EventKey, LineageEdge
 
 from django.db import connection
 
-from core.bulk import Json, array_literal, insert_rows
+from core.bulk import Json, array_literal, insert_rows, reserve_ids
 from core.models import Organization
 
 from .effects import edges_for
@@ -96,17 +96,27 @@ def insert_events(
     """Append ``todo`` to the organization's hash chain; returns the events' ids, in order,
     and the rows that point at them (``Links``, for ``insert_links``), worked out while COPY
     stores the events. Each stored document (the one sent with its eventID and recordTime)
-    and its canonical text live only until COPY has taken them. An event whose ID was left
-    to be worked out (``prepare_event(defer_id=True)``) gets ``event_id_of(index)`` here, while
-    COPY stores the events before it; the key table's unique index refuses it if it is
+    and its canonical text live only until COPY has taken them.
+
+    On PostgreSQL the events' ids are drawn first and their identifier index is stored
+    before them (it has no key to check against the events): an event whose ID was left to
+    be worked out (``prepare_event(defer_id=True)``) gets ``event_id_of(index)`` there, while
+    COPY stores the index rows before it. That index keeps PostgreSQL busier than Python and
+    the events' own COPY keeps Python busier, so the hashes are worked out where PostgreSQL
+    has the longer part. Elsewhere (SQLite) the IDs are worked out as the events are stored
+    and the index follows in ``insert_links``. The key table's unique index refuses an event
     stored already (``IntegrityError``)."""
     seq, prev = chain_tail(organization)
     tail = [seq, prev]
     recorded_at = utc_iso(now)
     recorded_by = user.pk if user is not None and user.is_authenticated else None
+    links = Links(todo, organization_id=organization.pk)
+    pks = reserve_ids(Event, len(todo))
+    if pks is not None:
+        insert_identifiers(links.identifiers_first(pks, event_id_of))
 
     def event_rows(seq: int, prev: str):
-        # A generator: COPY stores one chunk of events while the next are hashed.
+        # A generator: COPY stores one chunk of events while the next are rendered.
         for p in todo:
             seq += 1
             if p.event_id is None:
@@ -147,9 +157,8 @@ def insert_events(
             prev = content
             tail[:] = seq, content
 
-    links = Links(todo, organization_id=organization.pk)
     event_pks = insert_rows(
-        Event, _EVENT_COLUMNS, event_rows(seq, prev), ids=len(todo), each=links.add
+        Event, _EVENT_COLUMNS, event_rows(seq, prev), ids=pks or len(todo), each=links.add
     )
     record_chain_head(organization.pk, chain_seq=tail[0], content_hash=tail[1], at=now)
     return event_pks, links
@@ -158,19 +167,33 @@ def insert_events(
 class Links:
     """The rows that point at new events: batch links (each with its event's recording
     organization, action and business step) and lineage edges, worked out as ``add`` takes
-    the events' ids one by one, in order; the identifier index rows, worked out by
-    ``identifiers`` as their own COPY stores them."""
+    the events' ids one by one, in order; the identifier index rows, worked out as their own
+    COPY stores them: by ``identifiers_first`` before the events are stored (their ids drawn
+    beforehand), or else by ``identifiers`` after them."""
 
     def __init__(self, todo: list[PreparedEvent], *, organization_id: int):
+        self._all = todo
         self._todo = iter(todo)
         self.organization_id = organization_id
         self.batches: list[tuple] = []
         self.edges: dict[tuple[int, int, int], tuple] = {}
-        self._documents: list[tuple[int, dict]] = []
+        self._documents: list[tuple[int, dict]] | None = []
+
+    def identifiers_first(
+        self, pks: list[int], event_id_of: Callable[[int], str] | None
+    ) -> Iterator[tuple]:
+        """The index rows of every event, before the events are stored; an event whose ID is
+        left open gets it here (see ``insert_events``)."""
+        self._documents = None  # stored here: ``identifiers`` has nothing left to give
+        for pk, p in zip(pks, self._all, strict=True):
+            if p.event_id is None:
+                p.event_id = event_id_of(p.index)
+            yield from identifier_rows(p.document, pk)
 
     def add(self, pk: int) -> None:
         p = next(self._todo)
-        self._documents.append((pk, p.document))
+        if self._documents is not None:
+            self._documents.append((pk, p.document))
         if p.error_declaration is not None:
             return
         for r in p.refs:
@@ -193,14 +216,19 @@ class Links:
     def identifiers(self) -> Iterator[tuple]:
         # The document as sent: the identifiers are the same with or without the eventID
         # and recordTime storing added.
-        for pk, document in self._documents:
+        for pk, document in self._documents or ():
             yield from identifier_rows(document, pk)
+
+
+def insert_identifiers(rows: Iterable[tuple]) -> None:
+    """The EPCIS identifier index, each row worked out while COPY stores the ones before it
+    (the index's three indexes keep PostgreSQL busier than Python)."""
+    insert_rows(EventIdentifier, ["event_id", "kind", "type", "value", "gtin"], rows)
 
 
 def insert_links(links: Links) -> None:
     """Store the rows ``insert_events`` worked out (batch links, lineage edges), then the
-    identifier index, each row worked out while COPY stores the ones before it (the index's
-    three indexes keep PostgreSQL busier than Python)."""
+    identifier index if it is not stored yet."""
     insert_rows(
         EventBatch,
         [
@@ -218,7 +246,7 @@ def insert_links(links: Links) -> None:
     insert_rows(
         LineageEdge, ["parent_id", "child_id", "event_id", "quantity"], list(links.edges.values())
     )
-    insert_rows(EventIdentifier, ["event_id", "kind", "type", "value", "gtin"], links.identifiers())
+    insert_identifiers(links.identifiers())
 
 
 def record_chain_head(

@@ -6,6 +6,9 @@ from trace.core.identifiers import canonical_lot_uri
 from trace.core.selectors import batch_journey
 from trace.models import Batch, Custody, Event, EventIdentifier, LineageEdge
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from .conftest import document, object_event
 
 
@@ -304,6 +307,37 @@ def test_a_document_naming_thousands_of_new_lots_creates_each_once(enterprise, p
     assert job["success"] is True and job["capturedEventCount"] == 1_201
     assert Batch.objects.filter(lot__startswith="N").count() == 1_200
     assert Event.objects.filter(batch_links__batch__lot="N00000").count() == 2
+
+
+def _custody_reads(queries) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if "trace_custody" in q["sql"] and q["sql"].lstrip().upper().startswith("SELECT")
+    ]
+
+
+def test_lots_a_document_creates_get_custody_without_a_lookup_and_known_lots_move_theirs(
+    enterprise, product, job_of
+):
+    """Nobody can hold a lot the capture itself inserted, so its custody rows are not looked
+    up (a probe per lot of a large table); a later document on those lots reads and moves them."""
+    lots = [f"F{i}" for i in range(3)]
+    made = [_lot_event(product, lot, 10, action="ADD", bizStep="commissioning") for lot in lots]
+    with CaptureQueriesContext(connection) as first:
+        assert job_of(enterprise, document(*made))["success"] is True
+    assert _custody_reads(first) == []
+    held = Custody.objects.filter(organization=enterprise.org, batch__lot__in=lots)
+    assert sorted(held.values_list("quantity", flat=True)) == [10, 10, 10]
+
+    shipped = [_lot_event(product, lot, 4, action="OBSERVE", bizStep="shipping") for lot in lots]
+    with CaptureQueriesContext(connection) as second:
+        assert job_of(enterprise, document(*shipped))["success"] is True
+    assert _custody_reads(second)
+    assert sorted(held.values_list("quantity", flat=True)) == [6, 6, 6]
+    too_many = [_lot_event(product, "F0", 7, action="OBSERVE", bizStep="shipping")]
+    refused = job_of(enterprise, document(*too_many))
+    assert refused["success"] is False and held.get(batch__lot="F0").quantity == 6
 
 
 def test_chain_holds_for_numbers_the_database_respells(enterprise, capture):
