@@ -184,10 +184,12 @@ def _finish_notices(database_url: str):
             cursor.execute(f"LISTEN {_CHANNEL}")
         yield conn
     finally:
-        with conn.cursor() as cursor:
-            cursor.execute(f"DROP TRIGGER IF EXISTS {_CHANNEL} ON {jobs}")
-            cursor.execute(f"DROP FUNCTION IF EXISTS {_CHANNEL}()")
-        conn.close()
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {_CHANNEL} ON {jobs}")
+                cursor.execute(f"DROP FUNCTION IF EXISTS {_CHANNEL}()")
+        finally:
+            conn.close()
 
 
 def _wait_for_job(url: str, token: str, worker: CeleryWorker, watch) -> dict:
@@ -201,11 +203,17 @@ def _wait_for_job(url: str, token: str, worker: CeleryWorker, watch) -> dict:
     jobs = CaptureJob._meta.db_table
     deadline = time.monotonic() + 300
 
+    def noticed() -> bool:
+        found = any(notice.payload == job_id for notice in watch.notifies)
+        watch.notifies.clear()
+        return found
+
     def running() -> bool:
         with watch.cursor() as cursor:
             cursor.execute(f"SELECT status FROM {jobs} WHERE id = %s", [job_id])
             row = cursor.fetchone()
-        return row is None or row[0] == "running"
+        # A notice that came with the reply is already read off the socket: seen here.
+        return (row is None or row[0] == "running") and not noticed()
 
     waiting = running()
     while waiting:
@@ -216,8 +224,7 @@ def _wait_for_job(url: str, token: str, worker: CeleryWorker, watch) -> dict:
         worker.check()
         if select.select([watch], [], [], 1.0)[0]:
             watch.poll()
-            waiting = all(notice.payload != job_id for notice in watch.notifies)
-            watch.notifies.clear()
+            waiting = not noticed()
         else:
             waiting = running()
     finished = time.perf_counter()
