@@ -113,8 +113,8 @@ def _without_id(documents: list[dict]) -> bool:
 
 def _optimistic(write: Callable[[], CaptureResult], *, what: str) -> CaptureResult | None:
     """One try of a capture whose events sent without an ID get it (the event hash) while COPY
-    stores the events before them, instead of all before anything is stored: the hashes are
-    worked out while PostgreSQL is busy. Which events are stored already is then not known
+    stores rows before them (``insert_events``), instead of all before anything is stored: the
+    hashes are worked out while PostgreSQL is busy. Which events are stored already is then not known
     beforehand, so the try looks none up (``_store(assume_new=True)``; for the events sent with
     an ID the lookup would read a random index page per ID, which COPY now reads while this
     process renders rows) and applies their effects as if none were stored; the key table's

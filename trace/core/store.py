@@ -113,7 +113,7 @@ def insert_events(
     links = Links(todo, organization_id=organization.pk)
     pks = reserve_ids(Event, len(todo))
     if pks is not None:
-        insert_identifiers(links.identifiers_first(pks, event_id_of))
+        insert_identifiers(links.identifiers(pks, event_id_of))
 
     def event_rows(seq: int, prev: str):
         # A generator: COPY stores one chunk of events while the next are rendered.
@@ -160,6 +160,8 @@ def insert_events(
     event_pks = insert_rows(
         Event, _EVENT_COLUMNS, event_rows(seq, prev), ids=pks or len(todo), each=links.add
     )
+    if pks is None:
+        links.unindexed = event_pks  # the index follows in ``insert_links``
     record_chain_head(organization.pk, chain_seq=tail[0], content_hash=tail[1], at=now)
     return event_pks, links
 
@@ -167,9 +169,9 @@ def insert_events(
 class Links:
     """The rows that point at new events: batch links (each with its event's recording
     organization, action and business step) and lineage edges, worked out as ``add`` takes
-    the events' ids one by one, in order; the identifier index rows, worked out as their own
-    COPY stores them: by ``identifiers_first`` before the events are stored (their ids drawn
-    beforehand), or else by ``identifiers`` after them."""
+    the events' ids one by one, in order; the identifier index rows, worked out by
+    ``identifiers`` as their own COPY stores them (``unindexed``: the events' ids where the
+    index is still to be stored)."""
 
     def __init__(self, todo: list[PreparedEvent], *, organization_id: int):
         self._all = todo
@@ -177,14 +179,14 @@ class Links:
         self.organization_id = organization_id
         self.batches: list[tuple] = []
         self.edges: dict[tuple[int, int, int], tuple] = {}
-        self._documents: list[tuple[int, dict]] | None = []
+        self.unindexed: list[int] = []
 
-    def identifiers_first(
-        self, pks: list[int], event_id_of: Callable[[int], str] | None
+    def identifiers(
+        self, pks: list[int], event_id_of: Callable[[int], str] | None = None
     ) -> Iterator[tuple]:
-        """The index rows of every event, before the events are stored; an event whose ID is
-        left open gets it here (see ``insert_events``)."""
-        self._documents = None  # stored here: ``identifiers`` has nothing left to give
+        """The index rows of the events, whose ids are ``pks``; an event whose ID is still
+        open gets it here (see ``insert_events``). The document as sent: its identifiers are
+        the same with or without the eventID and recordTime storing adds."""
         for pk, p in zip(pks, self._all, strict=True):
             if p.event_id is None:
                 p.event_id = event_id_of(p.index)
@@ -192,8 +194,6 @@ class Links:
 
     def add(self, pk: int) -> None:
         p = next(self._todo)
-        if self._documents is not None:
-            self._documents.append((pk, p.document))
         if p.error_declaration is not None:
             return
         for r in p.refs:
@@ -212,12 +212,6 @@ class Links:
         # The events are new, so the only possible duplicate edges are within one event.
         for edge in edges_for(p, pk):
             self.edges.setdefault(edge[:3], edge)
-
-    def identifiers(self) -> Iterator[tuple]:
-        # The document as sent: the identifiers are the same with or without the eventID
-        # and recordTime storing added.
-        for pk, document in self._documents or ():
-            yield from identifier_rows(document, pk)
 
 
 def insert_identifiers(rows: Iterable[tuple]) -> None:
@@ -246,7 +240,8 @@ def insert_links(links: Links) -> None:
     insert_rows(
         LineageEdge, ["parent_id", "child_id", "event_id", "quantity"], list(links.edges.values())
     )
-    insert_identifiers(links.identifiers())
+    if links.unindexed:
+        insert_identifiers(links.identifiers(links.unindexed))
 
 
 def record_chain_head(
